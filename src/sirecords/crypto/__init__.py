@@ -1,0 +1,1 @@
+"""Keys and the primitives that use them: sealing personal data, blind indexes, signing."""

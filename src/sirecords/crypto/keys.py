@@ -1,0 +1,116 @@
+"""The system's three keys, kept as files under SIRECORDS_HOME/keys with mode 0600.
+
+- data.key: AES-256-GCM key that seals personal data at rest;
+- index.key: HMAC-SHA-256 key for blind indexes (exact-match look-ups of sealed values);
+- signing.key: Ed25519 key that signs ledger checkpoints.
+
+`sirecords init` creates them when absent and never overwrites one: losing data.key means losing
+the personal data it sealed, so back them up apart from the database (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sirecords.home import keys_dir
+
+DATA_KEY = "data.key"
+INDEX_KEY = "index.key"
+SIGNING_KEY = "signing.key"
+DJANGO_SECRET = "django-secret.key"
+KEY_FILES = (DATA_KEY, INDEX_KEY, SIGNING_KEY, DJANGO_SECRET)
+
+
+class KeysMissing(RuntimeError):
+    """The key files are absent or unreadable: the system must not run without them."""
+
+
+@dataclass(frozen=True)
+class KeySet:
+    data_key: bytes
+    index_key: bytes
+    signing_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.signing_key.public_key()
+
+
+def _write_secret(path: Path, content: bytes) -> None:
+    # O_EXCL: never overwrite a key; 0600 from the first byte, not chmod afterwards.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def create_keys(directory: Path | None = None) -> list[str]:
+    """Create each missing key file; return the names created."""
+    directory = directory or keys_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    makers = {
+        DATA_KEY: lambda: secrets.token_bytes(32).hex().encode(),
+        INDEX_KEY: lambda: secrets.token_bytes(32).hex().encode(),
+        SIGNING_KEY: lambda: Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        DJANGO_SECRET: lambda: secrets.token_urlsafe(50).encode(),
+    }
+    created = []
+    for name, make in makers.items():
+        path = directory / name
+        if not path.exists():
+            _write_secret(path, make())
+            created.append(name)
+    return created
+
+
+def _read(directory: Path, name: str) -> bytes:
+    path = directory / name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise KeysMissing(f"key file {path} is missing: run `sirecords init`") from None
+    except PermissionError:
+        raise KeysMissing(f"key file {path} is not readable by this user") from None
+
+
+def _hex_key(directory: Path, name: str) -> bytes:
+    raw = _read(directory, name).strip()
+    try:
+        key = bytes.fromhex(raw.decode())
+    except ValueError:
+        raise KeysMissing(f"key file {directory / name} is not a hex key") from None
+    if len(key) != 32:
+        raise KeysMissing(f"key file {directory / name} must hold 32 bytes, found {len(key)}")
+    return key
+
+
+def load_keys(directory: Path | None = None) -> KeySet:
+    directory = directory or keys_dir()
+    signing = serialization.load_pem_private_key(_read(directory, SIGNING_KEY), password=None)
+    if not isinstance(signing, Ed25519PrivateKey):
+        raise KeysMissing(f"{directory / SIGNING_KEY} is not an Ed25519 private key")
+    return KeySet(
+        data_key=_hex_key(directory, DATA_KEY),
+        index_key=_hex_key(directory, INDEX_KEY),
+        signing_key=signing,
+    )
+
+
+@lru_cache(maxsize=1)
+def active_keys() -> KeySet:
+    """The keys of SIRECORDS_HOME, loaded once per process."""
+    return load_keys()
+
+
+def forget_loaded_keys() -> None:
+    """Drop the cached keys (tests switch SIRECORDS_HOME)."""
+    active_keys.cache_clear()

@@ -1,0 +1,48 @@
+"""Personal data at rest: AES-256-GCM sealing and HMAC-SHA-256 blind indexes.
+
+A sealed value is `v1:` + base64(nonce ‖ ciphertext ‖ tag). The associated data binds it to the
+record and field it belongs to (for example `person:<uid>:id_number`), so a sealed value copied to
+another person or field does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .keys import active_keys
+
+PREFIX = "v1:"
+
+
+class SealBroken(ValueError):
+    """A sealed value does not open: wrong key, wrong place, or changed."""
+
+
+def seal(plaintext: str, context: str, *, key: bytes | None = None) -> str:
+    key = key or active_keys().data_key
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
+    return PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(token: str, context: str, *, key: bytes | None = None) -> str:
+    key = key or active_keys().data_key
+    if not token.startswith(PREFIX):
+        raise SealBroken(f"sealed value for {context} has an unknown format")
+    try:
+        raw = base64.b64decode(token[len(PREFIX):], validate=True)
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode("utf-8")).decode("utf-8")
+    except (ValueError, InvalidTag):
+        raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
+
+
+def blind_index(kind: str, value: str, *, key: bytes | None = None) -> str:
+    """Keyed hash for exact-match look-ups; `kind` separates the index spaces (id_number, name…)."""
+    key = key or active_keys().index_key
+    return hmac.new(key, f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,84 @@
+"""Signed checkpoints: `sirecords checkpoint` signs (origin, size, root) of the current head and
+copies the note to the witness folder (in production, a folder the supervising department controls).
+
+Each checkpoint extends the previous one: the entries since it are re-read, their chain checked and
+the Merkle frontier extended, so a checkpoint never signs a head it has not checked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from sirecords.crypto.keys import active_keys
+from sirecords.home import witness_dir
+
+from . import merkle, note
+from .append import lock_head
+from .chain import ChainCheck
+from .context import WriteContext
+from .models import Checkpoint
+from .reading import entry_hash_at, entry_rows
+
+
+class LedgerBroken(RuntimeError):
+    """The entries since the last checkpoint do not check out: nothing is signed."""
+
+
+def origin() -> str:
+    return settings.SIRECORDS_LEDGER_ORIGIN
+
+
+def verifier_key() -> str:
+    return note.verifier_key(origin(), active_keys().public_key)
+
+
+def witness_file(directory: Path, size: int) -> Path:
+    return directory / f"checkpoint-{size:012d}.txt"
+
+
+def _frontier(cp: Checkpoint | None) -> merkle.CompactRange:
+    if cp is None:
+        return merkle.CompactRange()
+    return merkle.CompactRange(cp.size, [bytes.fromhex(h) for h in json.loads(cp.frontier)])
+
+
+def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> tuple[Checkpoint, bool]:
+    """Sign the current head; return (checkpoint, created). An unchanged head reuses the last one."""
+    witness = witness or witness_dir()
+    with transaction.atomic():
+        size, last_hash, head_frontier = lock_head()
+        previous = Checkpoint.objects.order_by("-size").first()
+        if previous is not None and previous.size == size:
+            checkpoint, created = previous, False
+        else:
+            problems: list[str] = []
+            check = ChainCheck(report=lambda seq, message: problems.append(message))
+            check.frontier = _frontier(previous)
+            if previous is not None:
+                check.expected_seq = previous.size + 1
+                check.prev_hash = entry_hash_at(previous.size) or ""
+            for row in entry_rows(after=check.frontier.size, up_to=size):
+                check.feed(row)
+            if check.frontier.size != size:
+                problems.append(f"the head says {size} entries but {check.frontier.size} were found")
+            if check.frontier.hashes != head_frontier.hashes:
+                problems.append("the head's Merkle frontier does not match the entries")
+            if problems:
+                raise LedgerBroken("refusing to sign: " + "; ".join(problems[:5]) + " — run `sirecords verify`")
+            root = check.frontier.root()
+            signed = note.sign_checkpoint(note.Checkpoint(origin(), size, root), origin(), active_keys().signing_key)
+            checkpoint = Checkpoint.objects.create(
+                size=size, root=root.hex(), frontier=json.dumps([h.hex() for h in check.frontier.hashes]),
+                note=signed, created_at=datetime.now(timezone.utc), actor=ctx.actor,
+            )
+            created = True
+    witness.mkdir(parents=True, exist_ok=True)
+    target = witness_file(witness, checkpoint.size)
+    if not target.exists():
+        target.write_text(checkpoint.note, encoding="utf-8")
+    return checkpoint, created

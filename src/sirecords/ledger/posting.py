@@ -1,0 +1,77 @@
+"""post(transaction): the one service function that turns a business transaction into ledger entries
+and updates the projections, atomically.
+
+A transaction type declares how its payload is validated and which entries it posts. Issue #3 puts
+the review chain (初审, 审核, 复核, 审批) in front of post(); nothing else calls append().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from django.db import transaction as db_transaction
+
+from .append import NewEntry, PostedEntry, append, lock_head
+from .context import WriteContext
+from .projection import LiveStore, apply
+
+
+class InvalidTransaction(ValueError):
+    """Bad input: says which field and why; nothing was written."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class TransactionType:
+    name: str
+    title: str  # shown to staff, Chinese first
+    build: Callable[[dict[str, Any], WriteContext], list[NewEntry]]  # validates, raises InvalidTransaction
+
+
+_types: dict[str, TransactionType] = {}
+
+
+def transaction_type(name: str, title: str):
+    """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
+
+    def register(build):
+        if name in _types:
+            raise ValueError(f"transaction type {name} is already registered")
+        _types[name] = TransactionType(name, title, build)
+        return build
+
+    return register
+
+
+def transaction_types() -> dict[str, TransactionType]:
+    return dict(_types)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    type: str
+    payload: dict[str, Any]
+    context: WriteContext
+    documents: tuple[str, ...] = field(default=())  # SHA-256 of attached original documents
+
+
+def post(txn: Transaction) -> list[PostedEntry]:
+    """Validate, append the entries and project them, all in one database transaction."""
+    try:
+        kind = _types[txn.type]
+    except KeyError:
+        raise InvalidTransaction({"type": f"unknown transaction type {txn.type!r}"}) from None
+    with db_transaction.atomic():
+        lock_head()  # validate against the state no other writer can change before we append
+        entries = kind.build(txn.payload, txn.context)
+        if not entries:
+            raise InvalidTransaction({"payload": "the transaction changes nothing"})
+        posted = append(txn.context, entries)
+        store = LiveStore()
+        for entry in posted:
+            apply(entry, store)
+    return posted

@@ -1,0 +1,126 @@
+"""Projections: current-state tables derived from the ledger.
+
+A projector is a function (entry, store) registered for one entry kind. It reads and writes rows
+through a Store, never the ORM directly, so the same code updates the live tables when a
+transaction posts and replays the whole ledger into a scratch store when `verify` checks them.
+
+Rows are plain dicts keyed by the model's column attnames, with JSON values (dates as ISO text).
+Personal data is sealed in the entry payload and copied as sealed text, so comparing rows never
+needs the data key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Protocol
+
+from django.db import models
+
+from .append import PostedEntry
+
+Row = dict[str, Any]
+
+
+class Store(Protocol):
+    def get(self, table: str, pk: str) -> Row | None: ...
+    def put(self, table: str, pk: str, row: Row) -> None: ...
+
+
+Projector = Callable[[PostedEntry, Store], None]
+
+_projectors: dict[str, Projector] = {}
+_tables: dict[str, type[models.Model]] = {}
+
+
+def projects(*kinds: str):
+    """Decorator: register a projector for these entry kinds."""
+
+    def register(function: Projector) -> Projector:
+        for kind in kinds:
+            if kind in _projectors:
+                raise ValueError(f"entry kind {kind} already has a projector")
+            _projectors[kind] = function
+        return function
+
+    return register
+
+
+def projected_table(model: type[models.Model]) -> type[models.Model]:
+    """Class decorator: this model is a projection, compared by `verify`."""
+    _tables[model._meta.db_table] = model
+    return model
+
+
+def projected_tables() -> dict[str, type[models.Model]]:
+    return dict(_tables)
+
+
+def apply(entry: PostedEntry, store: Store) -> None:
+    projector = _projectors.get(entry.kind)
+    if projector is not None:
+        projector(entry, store)
+
+
+def _to_json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def row_from_model_values(values: dict[str, Any]) -> Row:
+    return {key: _to_json_value(value) for key, value in values.items()}
+
+
+class LiveStore:
+    """The projection tables themselves, through the ORM, inside the posting transaction."""
+
+    def _model(self, table: str) -> type[models.Model]:
+        try:
+            return _tables[table]
+        except KeyError:
+            raise LookupError(f"{table} is not a projected table") from None
+
+    def get(self, table: str, pk: str) -> Row | None:
+        values = self._model(table).objects.filter(pk=pk).values().first()
+        return None if values is None else row_from_model_values(values)
+
+    def put(self, table: str, pk: str, row: Row) -> None:
+        model = self._model(table)
+        instance = model(**row)
+        if str(instance.pk) != str(pk):
+            raise ValueError(f"{table}: row key {instance.pk!r} does not match {pk!r}")
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.save()
+
+
+@dataclass
+class ScratchStore:
+    """A throwaway SQLite file that `verify` replays the ledger into, in constant memory."""
+
+    path: str
+
+    def __post_init__(self) -> None:
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE IF NOT EXISTS rows (tbl TEXT, pk TEXT, data TEXT, seen INTEGER DEFAULT 0, PRIMARY KEY (tbl, pk))")
+
+    def get(self, table: str, pk: str) -> Row | None:
+        found = self.db.execute("SELECT data FROM rows WHERE tbl = ? AND pk = ?", (table, str(pk))).fetchone()
+        return None if found is None else json.loads(found[0])
+
+    def put(self, table: str, pk: str, row: Row) -> None:
+        self.db.execute("INSERT OR REPLACE INTO rows (tbl, pk, data) VALUES (?, ?, ?)", (table, str(pk), json.dumps(row)))
+
+    def mark_seen(self, table: str, pk: str) -> None:
+        self.db.execute("UPDATE rows SET seen = 1 WHERE tbl = ? AND pk = ?", (table, str(pk)))
+
+    def unseen(self, table: str) -> Iterator[tuple[str, Row]]:
+        for pk, data in self.db.execute("SELECT pk, data FROM rows WHERE tbl = ? AND seen = 0 ORDER BY pk", (table,)):
+            yield pk, json.loads(data)
+
+    def close(self) -> None:
+        self.db.close()

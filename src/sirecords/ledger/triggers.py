@@ -1,0 +1,54 @@
+"""Database triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on append-only tables.
+
+They prevent accidents and casual edits. Someone with owner rights can drop them; `sirecords verify`
+finds what such a person changes (docs/ledger.md). In production the application's database role is
+also denied UPDATE/DELETE on these tables (docs/operations.md).
+"""
+
+APPEND_ONLY_TABLES = ("ledger_entry", "ledger_checkpoint")
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION sirecords_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+END
+$$ LANGUAGE plpgsql
+"""
+
+
+def _statements(vendor: str, table: str) -> tuple[list[str], list[str]]:
+    if vendor == "postgresql":
+        install = [
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION sirecords_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION sirecords_append_only()",
+        ]
+        drop = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"]
+    elif vendor == "sqlite":
+        install = [
+            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+        drop = [f"DROP TRIGGER IF EXISTS {table}_no_{op}" for op in ("update", "delete")]
+    else:
+        raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+    return install, drop
+
+
+def install(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+        for table in APPEND_ONLY_TABLES:
+            for sql in _statements(connection.vendor, table)[0]:
+                cursor.execute(sql)
+
+
+def drop(connection) -> None:
+    """Remove the triggers: used by the reverse migration and by tamper tests acting as an attacker."""
+    with connection.cursor() as cursor:
+        for table in APPEND_ONLY_TABLES:
+            for sql in _statements(connection.vendor, table)[1]:
+                cursor.execute(sql)

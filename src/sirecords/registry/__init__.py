@@ -1,0 +1,1 @@
+"""The registry: insured persons, employers and employment periods (第二条(一))."""

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "sirecords.registry"
+    label = "registry"
+    verbose_name = "Registry"
+
+    def ready(self) -> None:
+        from . import projectors, transactions  # noqa: F401  (register with the ledger)

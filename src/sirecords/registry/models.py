@@ -1,0 +1,109 @@
+"""Registry projections. Rows are written only by the projectors (projectors.py) when a transaction
+posts; `sirecords verify` rebuilds them from the ledger and compares.
+
+Personal data (ID number, name, phone, address) is stored sealed (AES-GCM, crypto/sealing.py) and
+found through keyed blind indexes; the sealed text is the same as in the ledger entry.
+"""
+
+from django.db import models
+
+from sirecords.crypto.sealing import unseal
+from sirecords.ledger.projection import projected_table
+
+from .identifiers import mask_id_number
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+@projected_table
+class Person(models.Model):
+    uid = models.CharField(primary_key=True, max_length=32)
+    id_number_sealed = models.TextField()
+    id_number_index = models.CharField(max_length=64, unique=True)
+    name_sealed = models.TextField()
+    name_index = models.CharField(max_length=64, db_index=True)
+    phone_sealed = models.TextField(blank=True)
+    address_sealed = models.TextField(blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    birth_date = models.DateField()
+    region = models.CharField(max_length=6, help_text="Household region, GB/T 2260 code.")
+    registered_on = models.DateField()
+    last_seq = models.BigIntegerField(help_text="Ledger entry that last changed this row.")
+
+    class Meta:
+        db_table = "registry_person"
+
+    def _open(self, field: str) -> str:
+        sealed = getattr(self, f"{field}_sealed")
+        return unseal(sealed, f"person:{self.uid}:{field}") if sealed else ""
+
+    @property
+    def id_number(self) -> str:
+        return self._open("id_number")
+
+    @property
+    def name(self) -> str:
+        return self._open("name")
+
+    @property
+    def phone(self) -> str:
+        return self._open("phone")
+
+    @property
+    def address(self) -> str:
+        return self._open("address")
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def __str__(self) -> str:
+        return f"person {self.uid}"
+
+
+class EmployerStatus(models.TextChoices):
+    ACTIVE = "active", "正常"
+    SUSPENDED = "suspended", "暂停缴费"
+    CLOSED = "closed", "注销"
+
+
+@projected_table
+class Employer(models.Model):
+    uid = models.CharField(primary_key=True, max_length=32)
+    uscc = models.CharField(max_length=18, unique=True)
+    uscc_override = models.TextField(blank=True, help_text="Reason a legacy code failing GB 32100 was accepted.")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    region = models.CharField(max_length=6)
+    status = models.CharField(max_length=16, choices=EmployerStatus.choices, default=EmployerStatus.ACTIVE)
+    registered_on = models.DateField()
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "registry_employer"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+
+@projected_table
+class Employment(models.Model):
+    uid = models.CharField(primary_key=True, max_length=32)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="employments")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="employments")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "registry_employment"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                                   name="employment_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"employment {self.uid}"

@@ -1,0 +1,72 @@
+"""How registry entries change the registry tables (see ledger/projection.py)."""
+
+from __future__ import annotations
+
+from sirecords.ledger.append import PostedEntry
+from sirecords.ledger.projection import Store, projects
+
+PERSON, EMPLOYER, EMPLOYMENT = "registry_person", "registry_employer", "registry_employment"
+
+PERSON_FIELDS = ("id_number_sealed", "id_number_index", "name_sealed", "name_index", "phone_sealed",
+                 "address_sealed", "sex", "birth_date", "region", "registered_on")
+PERSON_CHANGEABLE = ("name_sealed", "name_index", "phone_sealed", "address_sealed", "region")
+EMPLOYER_FIELDS = ("uscc", "uscc_override", "name", "address", "region", "status", "registered_on")
+EMPLOYER_CHANGEABLE = ("name", "address", "region", "status")
+
+
+def _existing(store: Store, table: str, pk: str, entry: PostedEntry) -> dict:
+    row = store.get(table, pk)
+    if row is None:
+        raise LookupError(f"entry #{entry.seq} ({entry.kind}) refers to {table} {pk}, which does not exist")
+    return row
+
+
+def _changed(store: Store, table: str, pk: str, entry: PostedEntry, allowed: tuple[str, ...]) -> None:
+    row = _existing(store, table, pk, entry)
+    changes = entry.payload["changes"]
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"entry #{entry.seq} changes fields that cannot change: {sorted(unknown)}")
+    row.update(changes, last_seq=entry.seq)
+    store.put(table, pk, row)
+
+
+@projects("person.registered")
+def person_registered(entry: PostedEntry, store: Store) -> None:
+    uid = entry.payload["person"]
+    row = {"uid": uid, **{name: entry.payload[name] for name in PERSON_FIELDS}, "last_seq": entry.seq}
+    store.put(PERSON, uid, row)
+
+
+@projects("person.changed")
+def person_changed(entry: PostedEntry, store: Store) -> None:
+    _changed(store, PERSON, entry.payload["person"], entry, PERSON_CHANGEABLE)
+
+
+@projects("employer.registered")
+def employer_registered(entry: PostedEntry, store: Store) -> None:
+    uid = entry.payload["employer"]
+    row = {"uid": uid, **{name: entry.payload[name] for name in EMPLOYER_FIELDS}, "last_seq": entry.seq}
+    store.put(EMPLOYER, uid, row)
+
+
+@projects("employer.changed")
+def employer_changed(entry: PostedEntry, store: Store) -> None:
+    _changed(store, EMPLOYER, entry.payload["employer"], entry, EMPLOYER_CHANGEABLE)
+
+
+@projects("employment.started")
+def employment_started(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    _existing(store, PERSON, p["person"], entry)
+    _existing(store, EMPLOYER, p["employer"], entry)
+    row = {"uid": p["employment"], "person_id": p["person"], "employer_id": p["employer"],
+           "start": p["start"], "end": None, "last_seq": entry.seq}
+    store.put(EMPLOYMENT, p["employment"], row)
+
+
+@projects("employment.ended")
+def employment_ended(entry: PostedEntry, store: Store) -> None:
+    row = _existing(store, EMPLOYMENT, entry.payload["employment"], entry)
+    row.update(end=entry.payload["end"], last_seq=entry.seq)
+    store.put(EMPLOYMENT, row["uid"], row)
