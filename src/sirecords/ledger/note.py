@@ -225,7 +225,7 @@ def open_note(note: str, verifier_key: str) -> str:
         sig = _b64decode(sig_b64, f"signature on line {i}")
         if len(sig) < 5:
             raise NoteError(f"malformed signature line {i}: signature too short")
-        if sig_name != name and sig[:4] != kid:
+        if sig_name != name or sig[:4] != kid:
             continue  # another key's signature (e.g. a witness cosignature)
         try:
             public_key.verify(sig[4:], message)

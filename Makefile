@@ -1,0 +1,28 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export SIRECORDS_HOME ?= $(CURDIR)/var
+
+.PHONY: demo test install clean
+
+$(BIN)/sirecords: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/sirecords
+
+demo: install
+	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords init
+	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords demo --load-only
+	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords checkpoint --actor demo-loader --reason "demo checkpoint"
+	@echo "Health: http://127.0.0.1:8000/healthz"
+	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords serve
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var

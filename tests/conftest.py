@@ -1,0 +1,41 @@
+"""Test set-up: a throwaway SIRECORDS_HOME with fresh keys for the whole session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sirecords.crypto.keys import create_keys, forget_loaded_keys
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.posting import Transaction, post
+
+
+@pytest.fixture(autouse=True, scope="session")
+def sirecords_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("sirecords-home")
+    previous = os.environ.get("SIRECORDS_HOME")
+    os.environ["SIRECORDS_HOME"] = str(home)
+    create_keys(home / "keys")
+    forget_loaded_keys()
+    yield home
+    forget_loaded_keys()
+    if previous is None:
+        os.environ.pop("SIRECORDS_HOME", None)
+    else:
+        os.environ["SIRECORDS_HOME"] = previous
+
+
+@pytest.fixture
+def ctx():
+    return WriteContext(actor="clerk.test", reason="test registration", channel="counter")
+
+
+@pytest.fixture
+def post_txn(ctx):
+    """post(type, payload) with the test context; returns the posted entries."""
+
+    def _post(kind: str, payload: dict):
+        return post(Transaction(kind, payload, ctx))
+
+    return _post
