@@ -51,13 +51,17 @@ def utc_timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class HeadMissing(RuntimeError):
+    """The head row is gone or unreadable: nothing can be appended until `verify` explains why."""
+
+
 def lock_head() -> tuple[int, str, merkle.CompactRange]:
     with connection.cursor() as cursor:
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
         cursor.execute("SELECT size, last_hash, frontier FROM ledger_head WHERE id = 1" + lock)
         row = cursor.fetchone()
     if row is None:
-        raise RuntimeError("ledger head row is missing: run `sirecords init` (migrations)")
+        raise HeadMissing("the ledger head row (id=1) is missing: run `sirecords init`, or `sirecords verify`")
     size, last_hash, frontier = row
     return size, last_hash, merkle.CompactRange(size, [bytes.fromhex(h) for h in json.loads(frontier)])
 
@@ -121,8 +125,14 @@ def append_bulk(ctx: WriteContext, entries: Iterable[NewEntry], *, batch_size: i
 def read_head() -> tuple[int, str, list[str]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT size, last_hash, frontier FROM ledger_head WHERE id = 1")
-        size, last_hash, frontier = cursor.fetchone()
-    return size, last_hash, json.loads(frontier)
+        row = cursor.fetchone()
+    if row is None:
+        raise HeadMissing("the ledger head row (id=1) is missing")
+    size, last_hash, frontier = row
+    try:
+        return size, last_hash, json.loads(frontier)
+    except ValueError:
+        raise HeadMissing("the ledger head's frontier is not valid JSON") from None
 
 
 def posted_from_row(row: Sequence) -> PostedEntry:

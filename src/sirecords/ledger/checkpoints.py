@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
 from django.conf import settings
 from django.db import transaction
 
@@ -19,6 +20,7 @@ from sirecords.home import witness_dir
 
 from . import merkle, note
 from .append import lock_head
+from .canonical import canonical_bytes
 from .chain import ChainCheck
 from .context import WriteContext
 from .models import Checkpoint
@@ -35,6 +37,22 @@ def origin() -> str:
 
 def verifier_key() -> str:
     return note.verifier_key(origin(), active_keys().public_key)
+
+
+def row_bytes(size: int, root: str, frontier: str, note_text: str, created_at: datetime, actor: str) -> bytes:
+    """What the row signature covers: every column, so no column changes unnoticed."""
+    stamp = created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return canonical_bytes({"actor": actor, "created_at": stamp, "frontier": frontier, "note": note_text,
+                            "root": root, "size": size})
+
+
+def row_signature_valid(cp: Checkpoint) -> bool:
+    try:
+        active_keys().public_key.verify(bytes.fromhex(cp.signature),
+                                        row_bytes(cp.size, cp.root, cp.frontier, cp.note, cp.created_at, cp.actor))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def witness_file(directory: Path, size: int) -> Path:
@@ -72,10 +90,11 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> tuple[C
                 raise LedgerBroken("refusing to sign: " + "; ".join(problems[:5]) + " — run `sirecords verify`")
             root = check.frontier.root()
             signed = note.sign_checkpoint(note.Checkpoint(origin(), size, root), origin(), active_keys().signing_key)
-            checkpoint = Checkpoint.objects.create(
-                size=size, root=root.hex(), frontier=json.dumps([h.hex() for h in check.frontier.hashes]),
-                note=signed, created_at=datetime.now(timezone.utc), actor=ctx.actor,
-            )
+            columns = dict(size=size, root=root.hex(), frontier=json.dumps([h.hex() for h in check.frontier.hashes]),
+                           note_text=signed, created_at=datetime.now(timezone.utc), actor=ctx.actor)
+            signature = active_keys().signing_key.sign(row_bytes(**columns)).hex()
+            columns["note"] = columns.pop("note_text")
+            checkpoint = Checkpoint.objects.create(**columns, signature=signature)
             created = True
     witness.mkdir(parents=True, exist_ok=True)
     target = witness_file(witness, checkpoint.size)

@@ -52,6 +52,7 @@ class Checkpoint(models.Model):
     note = models.TextField(help_text="The signed note, exactly as written to the witness folder.")
     created_at = models.DateTimeField()
     actor = models.CharField(max_length=150)
+    signature = models.CharField(max_length=128, help_text="Ed25519 over every other column (checkpoints.row_bytes).")
 
     class Meta:
         db_table = "ledger_checkpoint"

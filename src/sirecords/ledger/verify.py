@@ -20,10 +20,10 @@ from typing import Callable, Iterable
 
 from django.db import connection, transaction
 
-from . import note
-from .append import PostedEntry, read_head
+from . import merkle, note
+from .append import HeadMissing, PostedEntry, read_head
 from .chain import ChainCheck
-from .checkpoints import verifier_key
+from .checkpoints import row_signature_valid, verifier_key
 from .models import Checkpoint
 from .projection import ScratchStore, apply, projected_tables, row_from_model_values
 from .reading import entry_rows
@@ -99,13 +99,17 @@ def _stored_checkpoints(report: Report) -> dict[int, tuple[Checkpoint, note.Chec
         if signed is not None and (signed.size != cp.size or signed.root.hex() != cp.root):
             report.add("checkpoint", where, f"stored columns (size {cp.size}, root {cp.root[:16]}…) differ from "
                                             f"the signed note (size {signed.size}, root {signed.root.hex()[:16]}…)")
+        if not row_signature_valid(cp):
+            report.add("checkpoint", where, "row signature does not verify: a column (actor, time, frontier…) was changed")
         stored[cp.size] = (cp, signed)
     return stored
 
 
-def _check_roots(report: Report, roots: dict[int, bytes], stored, witnessed) -> None:
+def _check_roots(report: Report, roots: dict[int, bytes], frontiers: dict[int, str], stored, witnessed) -> None:
     for size, (cp, signed) in stored.items():
         where = f"ledger_checkpoint size={size}"
+        if size in frontiers and cp.frontier != frontiers[size]:
+            report.add("checkpoint", where, "stored Merkle frontier differs from the ledger's at this size")
         if size not in roots:
             report.add("checkpoint", where, f"covers {size} entries but the ledger has only {report.entries}: entries were removed")
         elif signed is not None and signed.root != roots[size]:
@@ -121,14 +125,17 @@ def _check_roots(report: Report, roots: dict[int, bytes], stored, witnessed) -> 
                 report.add("witness", name, f"no stored checkpoint for witnessed size {size}: a checkpoint was removed")
 
 
-def _stream(report: Report, sizes: set[int], scratch: ScratchStore) -> dict[int, bytes]:
-    roots: dict[int, bytes] = {0: b""} if 0 in sizes else {}
+def _stream(report: Report, sizes: set[int], scratch: ScratchStore, frontiers: dict[int, str]) -> dict[int, bytes]:
+    roots: dict[int, bytes] = {}
+    if 0 in sizes:
+        roots[0], frontiers[0] = merkle.EMPTY_ROOT, "[]"
     check = ChainCheck(report=lambda seq, message: report.add("chain", f"entry #{seq}", message))
     for row in entry_rows():
         check.feed(row)
         size = check.frontier.size
         if size in sizes:
             roots[size] = check.frontier.root()
+            frontiers[size] = json.dumps([h.hex() for h in check.frontier.hashes])
         try:
             payload = json.loads(row[9])
         except ValueError:
@@ -140,7 +147,11 @@ def _stream(report: Report, sizes: set[int], scratch: ScratchStore) -> dict[int,
             report.add("projection", f"entry #{row[0]}", f"cannot be replayed: {error}")
     report.entries = check.frontier.size
     report.root = check.frontier.root().hex()
-    size, last_hash, frontier = read_head()
+    try:
+        size, last_hash, frontier = read_head()
+    except HeadMissing as missing:
+        report.add("head", "ledger_head id=1", str(missing))
+        return roots
     if size != report.entries:
         report.add("head", "ledger_head id=1", f"says {size} entries; the ledger holds {report.entries}")
     if last_hash != check.prev_hash and report.entries:
@@ -190,8 +201,9 @@ def verify(witness: Path | None = None) -> Report:
         with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
             scratch = ScratchStore(str(Path(scratch_dir) / "replay.sqlite3"))
             try:
-                roots = _stream(report, set(stored) | set(witnessed), scratch)
-                _check_roots(report, roots, stored, witnessed)
+                frontiers: dict[int, str] = {}
+                roots = _stream(report, set(stored) | set(witnessed), scratch, frontiers)
+                _check_roots(report, roots, frontiers, stored, witnessed)
                 _compare_projections(report, scratch)
             finally:
                 scratch.close()

@@ -1,0 +1,351 @@
+#!/usr/bin/env python
+"""Ledger benchmark: bulk append, full `verify`, and bare SHA-256 over the same preimages.
+
+    .venv/bin/python bench/ledger.py --entries 100000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sirecords_bench \\
+        .venv/bin/python bench/ledger.py --entries 1000000
+
+Phases, each timed on its own:
+
+1. append: N deterministic synthetic entries (kind "bench.contribution"), one `append_bulk` call
+   (one transaction) per batch of --batch entries. Building each batch of NewEntry objects is done
+   before the clock starts for that batch and reported separately. -> append_per_s
+2. verify: the full `verify()` that `sirecords verify` runs (chain, checkpoints, witness copies,
+   head, projections). verify_per_s = report.entries / seconds. Exit 1 if the report is not ok.
+3. bare hashing: the canonical preimage bytes of every ledger entry are rebuilt from the database
+   (entry_rows() + preimage()) a chunk at a time; only the `hashlib.sha256(b).digest()` loop over
+   each chunk is timed. -> bare_hash_per_s; verify_vs_bare_hashing = verify_per_s / bare_hash_per_s.
+
+Memory stays bounded: at most one batch of entries and one chunk of preimages is held at a time.
+
+If SIRECORDS_HOME is unset, a fresh temporary directory is used (and removed afterwards, unless
+--keep), so the benchmark never writes into a developer's ./var. With DATABASE_URL set, entries go
+into that PostgreSQL database and stay there (the ledger is append-only): use a throwaway database.
+An existing ledger is appended to; the figures describe only what this run appended, while verify
+and bare hashing necessarily cover the whole ledger (both report how many entries that is).
+
+The last line of output is one JSON object:
+    {"entries": N, "append_per_s": …, "verify_per_s": …, "verify_vs_bare_hashing": …, …}
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KIND = "bench.contribution"
+HASH_CHUNK = 50_000  # preimages held in memory at once during the bare-hashing phase
+
+# Goals stated for N = 1,000,000 (PostgreSQL append; verify against bare hashing on any engine).
+GOAL_APPEND_PER_S = 50_000
+GOAL_VERIFY_VS_BARE = 0.5
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, required=True, metavar="N", help="entries to append")
+    parser.add_argument("--batch", type=int, default=50_000, metavar="B",
+                        help="entries per append_bulk call, i.e. per transaction (default 50000)")
+    parser.add_argument("--seed", type=int, default=20240601, help="seed of the synthetic data (default %(default)s)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary SIRECORDS_HOME (only when SIRECORDS_HOME was unset)")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="run append and verify under cProfile; write PREFIX-append.pstats and "
+                             "PREFIX-verify.pstats and print the top functions to stderr "
+                             "(rates measured under the profiler are inflated, do not compare them)")
+    args = parser.parse_args(argv)
+    if args.entries < 1:
+        parser.error("--entries must be at least 1")
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    return args
+
+
+def setup_django() -> tuple[Path, bool]:
+    """Point SIRECORDS_HOME somewhere safe, set up Django, run `init`. Returns (home, temporary?)."""
+    temporary = False
+    if not os.environ.get("SIRECORDS_HOME"):
+        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix="sirecords-bench-")
+        temporary = True
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
+    src = str(ROOT / "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    out = io.StringIO()
+    call_command("init", stdout=out)
+    for line in out.getvalue().splitlines():
+        print(f"init: {line}")
+    from sirecords.home import home
+
+    return home(), temporary
+
+
+# --- synthetic data --------------------------------------------------------------------------
+
+
+def _hex_id(prefix: str, number: int) -> str:
+    return f"{prefix}:{hashlib.blake2b(number.to_bytes(8, 'big'), digest_size=16).hexdigest()}"
+
+
+def synthetic_entries(count: int, seed: int):
+    """Deterministic monthly contribution records: for each period, one entry per person.
+
+    About 12 periods' worth of people (count / 12), 1 employer per ~40 people. Payloads have 8
+    fields, integer fen amounts and the period as "YYYY-MM"; each canonical payload is ~250 bytes.
+    """
+    from sirecords.ledger.append import NewEntry
+
+    rng = random.Random(seed)
+    persons = max(1, -(-count // 12))
+    employers = max(1, persons // 40)
+    subjects: dict[int, str] = {}  # one string per person (count / 12 of them), not per entry
+    produced = 0
+    month = 0
+    while produced < count:
+        year, mon = divmod(2020 * 12 + month, 12)
+        period = f"{year:04d}-{mon + 1:02d}"
+        effective = f"{period}-01"
+        for person in range(persons):
+            if produced >= count:
+                return
+            subject = subjects.get(person)
+            if subject is None:
+                subject = subjects[person] = _hex_id("person", person)
+            base = rng.randrange(400_000, 3_500_000)  # monthly contribution base, fen
+            payload = {
+                "period": period,
+                "employer": _hex_id("employer", person % employers),
+                "base_fen": base,
+                "pension_employer_fen": base * 16 // 100,
+                "pension_person_fen": base * 8 // 100,
+                "medical_employer_fen": base * 95 // 1000,
+                "medical_person_fen": base * 2 // 100,
+                "unemployment_fen": base * 7 // 1000,
+            }
+            yield NewEntry(KIND, subject, payload, effective)
+            produced += 1
+        month += 1
+
+
+def batches(iterable, size: int):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- phases ----------------------------------------------------------------------------------
+
+
+class Phase:
+    """Accumulates wall time of the code inside `with phase:`; optionally under cProfile."""
+
+    def __init__(self, profiler=None) -> None:
+        self.seconds = 0.0
+        self.profiler = profiler
+
+    def __enter__(self):
+        if self.profiler is not None:
+            self.profiler.enable()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds += time.perf_counter() - self._start
+        if self.profiler is not None:
+            self.profiler.disable()
+
+
+def run_append(count: int, batch_size: int, seed: int, profiler=None) -> tuple[int, float, float]:
+    """Append `count` entries, one append_bulk call per batch. Returns (appended, append s, build s)."""
+    from tqdm import tqdm
+
+    from sirecords.ledger.append import append_bulk
+    from sirecords.ledger.context import WriteContext
+
+    appending, building = Phase(profiler), Phase()
+    appended = 0
+    source = synthetic_entries(count, seed)
+    with tqdm(total=count, unit="entry", unit_scale=True, desc="append", file=sys.stderr,
+              dynamic_ncols=True, mininterval=0.5) as bar:
+        while appended < count:
+            with building:
+                batch = [entry for _, entry in zip(range(min(batch_size, count - appended)), source)]
+            ctx = WriteContext(actor="bench", reason="ledger benchmark", channel="cli")
+            with appending:
+                done = append_bulk(ctx, batch)
+            if done != len(batch):
+                raise SystemExit(f"append_bulk returned {done} for a batch of {len(batch)}")
+            appended += done
+            bar.update(done)
+            del batch
+    return appended, appending.seconds, building.seconds
+
+
+def run_bare_hashing() -> tuple[int, float, float]:
+    """SHA-256 of every entry's canonical preimage, a chunk at a time. Returns (entries, hash s, read s)."""
+    from sirecords.ledger.entry_hash import preimage
+    from sirecords.ledger.reading import entry_rows
+
+    sha256 = hashlib.sha256
+    hashing, reading = Phase(), Phase()
+    total = 0
+    rows = entry_rows()
+    while True:
+        with reading:
+            chunk: list[bytes] = []
+            first_hash = None
+            for row in rows:
+                # COLUMNS: seq … effective (0-8), payload (9), prev_hash (10), hash (11)
+                chunk.append(preimage(*row[:9], row[10], row[9]))
+                if first_hash is None:
+                    first_hash = row[11]
+                if len(chunk) >= HASH_CHUNK:
+                    break
+        if not chunk:
+            break
+        # Sanity check (untimed): these are the bytes the stored hashes were computed from.
+        if sha256(chunk[0]).hexdigest() != first_hash:
+            raise SystemExit("bare hashing: preimage does not reproduce the stored hash; bench is out of date")
+        with hashing:
+            for b in chunk:
+                sha256(b).digest()
+        total += len(chunk)
+        if len(chunk) < HASH_CHUNK:
+            break
+    return total, hashing.seconds, reading.seconds
+
+
+def print_profile(profiler, path: str, title: str, limit: int = 25) -> None:
+    import pstats
+
+    profiler.dump_stats(path)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(limit)
+    print(f"\n===== {title}: top {limit} by own time (stats in {path}) =====", file=sys.stderr)
+    print(out.getvalue(), file=sys.stderr)
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    home, temporary = setup_django()
+    try:
+        return bench(args, home)
+    finally:
+        if temporary and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            shutil.rmtree(home, ignore_errors=True)
+        elif temporary:
+            print(f"kept SIRECORDS_HOME {home}", file=sys.stderr)
+
+
+def bench(args: argparse.Namespace, home: Path) -> int:
+    from django.db import connection
+
+    from sirecords.home import witness_dir
+    from sirecords.ledger.append import read_head
+    from sirecords.ledger.verify import verify
+
+    engine = connection.vendor
+    before, _, _ = read_head()
+    where = connection.settings_dict["NAME"]
+    print(f"engine: {engine} ({where}); SIRECORDS_HOME {home}")
+    print(f"ledger before this run: {before:,} entries")
+
+    profilers = {}
+    if args.profile:
+        import cProfile
+
+        profilers = {"append": cProfile.Profile(), "verify": cProfile.Profile()}
+
+    # 1. append
+    appended, append_s, build_s = run_append(args.entries, args.batch, args.seed, profilers.get("append"))
+    append_per_s = rate(appended, append_s)
+    print(f"append: {appended:,} entries in {append_s:.2f} s = {append_per_s:,.0f} entries/s "
+          f"(batches of {args.batch:,}, one append_bulk call each; building the NewEntry objects took "
+          f"{build_s:.2f} s more, not counted)")
+
+    # 2. verify
+    verifying = Phase(profilers.get("verify"))
+    with verifying:
+        report = verify(witness_dir())
+    verify_per_s = rate(report.entries, verifying.seconds)
+    print(f"verify: {report.entries:,} entries in {verifying.seconds:.2f} s = {verify_per_s:,.0f} entries/s "
+          f"(ok={report.ok}, checkpoints {report.checkpoints}, projection rows {report.projection_rows})")
+    if report.entries != before + appended:
+        print(f"warning: verify saw {report.entries:,} entries, expected {before + appended:,} "
+              f"(another writer?)", file=sys.stderr)
+
+    if args.profile:
+        print_profile(profilers["append"], f"{args.profile}-append.pstats", "append")
+        print_profile(profilers["verify"], f"{args.profile}-verify.pstats", "verify")
+
+    # 3. bare hashing over the same preimages
+    hashed, hash_s, read_s = run_bare_hashing()
+    bare_per_s = rate(hashed, hash_s)
+    ratio = verify_per_s / bare_per_s
+    print(f"bare sha256: {hashed:,} preimages in {hash_s:.3f} s = {bare_per_s:,.0f} hashes/s "
+          f"(reading and rebuilding them took {read_s:.2f} s, not counted)")
+    print(f"verify / bare hashing: {ratio:.3f}")
+
+    goals = [f"verify >= {GOAL_VERIFY_VS_BARE}x bare hashing: {'met' if ratio >= GOAL_VERIFY_VS_BARE else 'MISSED'}"]
+    if engine == "postgresql":
+        goals.insert(0, f"append >= {GOAL_APPEND_PER_S:,}/s on PostgreSQL: "
+                        f"{'met' if append_per_s >= GOAL_APPEND_PER_S else 'MISSED'}")
+    note = "" if args.entries >= 1_000_000 else f" (stated for N = 1,000,000; this run has N = {args.entries:,})"
+    print("goals" + note + ": " + "; ".join(goals))
+    if args.profile:
+        print("note: append and verify ran under cProfile; their rates are not comparable to normal runs")
+
+    if not report.ok:
+        print(f"VERIFY FAILED: {len(report.findings)} finding(s)", file=sys.stderr)
+        for finding in report.findings[:20]:
+            print(f"  [{finding.check}] {finding.where}: {finding.message}", file=sys.stderr)
+
+    def sig(value: float, digits: int = 3) -> float:
+        return float(f"{value:.{digits}g}")
+
+    result = {
+        "entries": appended,
+        "append_per_s": round(append_per_s),
+        "verify_per_s": round(verify_per_s),
+        "verify_vs_bare_hashing": sig(ratio),
+        "bare_hash_per_s": round(bare_per_s),
+        "engine": engine,
+        "ledger_entries": report.entries,
+        "ok": report.ok,
+    }
+    sys.stderr.flush()
+    print(json.dumps(result), flush=True)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Tampering behind the application's back is found, and each finding names the row.
+
+Each test acts as an attacker with owner rights: raw SQL, triggers dropped first where the
+database would otherwise refuse.
+"""
+
+import json
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from sirecords.crypto.keys import active_keys
+from sirecords.ledger import note, triggers
+from sirecords.ledger.checkpoints import create_checkpoint, origin, witness_file
+from sirecords.ledger.verify import verify
+from sirecords.registry.identifiers import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+from datetime import date  # noqa: E402
+
+
+@pytest.fixture
+def ledger(post_txn, ctx, tmp_path):
+    """A small registry, checkpointed, with a witness folder."""
+    employer = post_txn("register_employer", {"uscc": "91350100M000100Y43", "name": "测试科技有限公司", "region": "440305"})[0]
+    people = [
+        post_txn("register_person", {"id_number": make_id_number("440305", date(1980 + i, 3, 1), 10 + i),
+                                     "name": f"测试{i}", "phone": f"1380000000{i}", "region": "440305"})[0]
+        for i in range(3)
+    ]
+    job = post_txn("start_employment", {"person": people[0].payload["person"],
+                                        "employer": employer.payload["employer"], "start": "2020-01-01"})[0]
+    post_txn("end_employment", {"employment": job.payload["employment"], "end": "2023-06-30"})
+    witness = tmp_path / "witness"
+    create_checkpoint(ctx, witness)
+    return {"witness": witness, "employer": employer.payload["employer"], "person": people[1].payload["person"],
+            "employment": job.payload["employment"]}
+
+
+def run_sql(*statements, params=None):
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql, params or [])
+
+
+def findings(witness):
+    report = verify(witness)
+    return report, [f"[{f.check}] {f.where}: {f.message}" for f in report.findings]
+
+
+def test_untouched_ledger_verifies(ledger):
+    report, found = findings(ledger["witness"])
+    assert found == []
+    assert report.ok and report.entries == 6 and report.checkpoints == 1 and report.witness_copies == 1
+    assert report.projection_rows == 5  # 1 employer, 3 persons, 1 employment
+
+
+def test_changed_payload_is_found(ledger):
+    triggers.drop(connection)
+    run_sql("UPDATE ledger_entry SET payload = REPLACE(payload, '440305', '440306') WHERE seq = 2")
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[chain] entry #2: entry #2 (person.registered): its contents do not match its stored hash") for f in found)
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: signed root") for f in found)
+    assert any("[witness] checkpoint-000000000006.txt: witnessed root at size 6 differs" in f for f in found)
+
+
+def test_changed_hash_is_found(ledger):
+    triggers.drop(connection)
+    run_sql("UPDATE ledger_entry SET hash = %s WHERE seq = 3", params=["ab" * 32])
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[chain] entry #3: entry #3 (person.registered): its contents do not match") for f in found)
+    assert any(f.startswith("[chain] entry #4: entry #4: prev_hash") for f in found)
+
+
+def test_deleted_entry_is_found(ledger):
+    triggers.drop(connection)
+    run_sql("DELETE FROM ledger_entry WHERE seq = 4")
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[chain] entry #4: entries #4 are missing (next stored entry is #5)") for f in found)
+    assert any(f.startswith("[head] ledger_head id=1: says 6 entries; the ledger holds 5") for f in found)
+
+
+def test_deleted_tail_is_found_by_the_witness(ledger):
+    triggers.drop(connection)
+    run_sql("DELETE FROM ledger_entry WHERE seq = 6", "UPDATE ledger_head SET size = 5")
+    _, found = findings(ledger["witness"])
+    assert any("[witness] checkpoint-000000000006.txt: witnessed size 6 exceeds the ledger's 5 entries" in f for f in found)
+    assert any("[checkpoint] ledger_checkpoint size=6: covers 6 entries but the ledger has only 5" in f for f in found)
+
+
+def test_deleted_head_row_is_found(ledger):
+    run_sql("DELETE FROM ledger_head")
+    _, found = findings(ledger["witness"])
+    assert found == ["[head] ledger_head id=1: the ledger head row (id=1) is missing"]
+
+
+def test_edited_projection_row_is_found(ledger):
+    run_sql("UPDATE registry_employer SET name = 'Someone Else Ltd' WHERE uid = %s", params=[ledger["employer"]])
+    _, found = findings(ledger["witness"])
+    assert found == [f"[projection] registry_employer pk={ledger['employer']}: column name is 'Someone Else Ltd'; "
+                     f"the ledger gives '测试科技有限公司'"]
+
+
+def test_swapped_sealed_value_is_found_without_revealing_it(ledger):
+    run_sql("UPDATE registry_person SET phone_sealed = name_sealed WHERE uid = %s", params=[ledger["person"]])
+    _, found = findings(ledger["witness"])
+    assert found == [f"[projection] registry_person pk={ledger['person']}: column phone_sealed is (sealed value); "
+                     f"the ledger gives (sealed value)"]
+
+
+def test_added_and_deleted_projection_rows_are_found(ledger):
+    run_sql("DELETE FROM registry_employment WHERE uid = %s", params=[ledger["employment"]])
+    run_sql("INSERT INTO registry_employer (uid, uscc, uscc_override, name, address, region, status, registered_on, last_seq) "
+            "VALUES ('forged', '91110000802100433B', '', 'Ghost Co', '', '440305', 'active', '2020-01-01', 1)")
+    _, found = findings(ledger["witness"])
+    assert f"[projection] registry_employment pk={ledger['employment']}: row produced by the ledger is missing (deleted behind its back)" in found
+    assert "[projection] registry_employer pk=forged: row is not produced by any ledger entry (added behind the ledger's back)" in found
+
+
+def test_edited_checkpoint_is_found(ledger):
+    triggers.drop(connection)
+    run_sql("UPDATE ledger_checkpoint SET root = %s WHERE size = 6", params=["00" * 32])
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: stored columns (size 6, root 0000") for f in found)
+
+
+def test_forged_checkpoint_note_is_found(ledger):
+    triggers.drop(connection)
+    run_sql("UPDATE ledger_checkpoint SET note = REPLACE(note, '\n6\n', '\n7\n') WHERE size = 6")
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: signature does not verify") for f in found)
+
+
+def test_witness_copy_that_disagrees_is_found(ledger):
+    # A correctly signed checkpoint of another history: the ledger was rewritten after it was witnessed.
+    other = note.sign_checkpoint(note.Checkpoint(origin(), 4, b"\x11" * 32), origin(), active_keys().signing_key)
+    witness_file(ledger["witness"], 4).write_text(other, encoding="utf-8")
+    _, found = findings(ledger["witness"])
+    assert "[witness] checkpoint-000000000004.txt: witnessed root at size 4 differs from the ledger's: the ledger was rewritten" in found
+    assert "[witness] checkpoint-000000000004.txt: no stored checkpoint for witnessed size 4: a checkpoint was removed" in found
+
+
+def test_witness_copy_with_a_broken_signature_is_found(ledger):
+    path = witness_file(ledger["witness"], 6)
+    path.write_text(path.read_text().replace("\n6\n", "\n5\n"), encoding="utf-8")
+    _, found = findings(ledger["witness"])
+    assert any(f.startswith("[witness] checkpoint-000000000006.txt: witness copy does not verify") for f in found)
+
+
+def test_deleted_checkpoint_is_found_through_its_witness_copy(ledger):
+    triggers.drop(connection)
+    run_sql("DELETE FROM ledger_checkpoint")
+    _, found = findings(ledger["witness"])
+    assert found == ["[witness] checkpoint-000000000006.txt: no stored checkpoint for witnessed size 6: a checkpoint was removed"]
+
+
+def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
+    from sirecords.ledger.checkpoints import LedgerBroken
+
+    post_txn("change_employer_details", {"employer": ledger["employer"], "address": "深圳市南山区"})
+    triggers.drop(connection)
+    run_sql("UPDATE ledger_entry SET actor = 'someone-else' WHERE seq = 7")
+    with pytest.raises(LedgerBroken, match="entry #7"):
+        create_checkpoint(ctx, ledger["witness"])
+
+
+# Every column of every ledger and projection table: one changed value makes verify fail and name the row.
+def _columns():
+    cases = []
+    from sirecords.ledger.models import Checkpoint, Entry, Head
+    from sirecords.registry.models import Employer, Employment, Person
+
+    for model in (Entry, Head, Checkpoint, Person, Employer, Employment):
+        for field in model._meta.concrete_fields:
+            cases.append((model, field.column))
+    return cases
+
+
+@pytest.mark.parametrize("model, column", _columns(), ids=lambda v: getattr(v, "__name__", v))
+def test_any_single_changed_value_is_found(ledger, model, column):
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    changes_key = column == pk
+    column = connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk}, {column} FROM {table} ORDER BY {pk} DESC LIMIT 1")
+        key, value = cursor.fetchone()
+    changed = _different(value)
+    triggers.drop(connection)
+    if model._meta.db_table.startswith("registry_") and column in ("uid", "person_id", "employer_id"):
+        run_sql("PRAGMA defer_foreign_keys = ON" if connection.vendor == "sqlite" else "SET CONSTRAINTS ALL DEFERRED")
+    try:
+        with transaction.atomic():
+            run_sql(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", params=[changed, key])
+    except IntegrityError:
+        assert (table, column) == ("ledger_head", connection.ops.quote_name("id"))  # the single-row check constraint refuses it
+        return
+    report, found = findings(ledger["witness"])
+    assert not report.ok, f"changing {table}.{column} went unnoticed"
+    new_key = changed if changes_key else key
+    assert any(str(key) in f or str(new_key) in f or f"size={key}" in f or "ledger_head" in f for f in found), found
+    # Put the value back so the database's own end-of-test constraint check passes.
+    run_sql(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", params=[value, new_key])
+
+
+def _different(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if value is None:
+        return "2024-01-31"
+    if hasattr(value, "isoformat"):
+        return value.replace(day=1 if value.day != 1 else 2)
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return ("f" if value[0] != "f" else "e") + value[1:]
+    if isinstance(value, str) and value.startswith("["):
+        return json.dumps(json.loads(value)[:-1]) if json.loads(value) else '["00"]'
+    if not value:
+        return "x"
+    return value[:-1] + ("1" if value[-1] != "1" else "2")  # same length: fits the column
