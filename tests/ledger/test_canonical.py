@@ -15,7 +15,7 @@ json_values = st.recursive(
 
 def test_sorted_keys_no_whitespace_utf8():
     assert canonical_json({"b": 1, "a": "参保", "c": [1, {"z": None, "y": True}]}) == '{"a":"参保","b":1,"c":[1,{"y":true,"z":null}]}'
-    assert canonical_bytes({"name": "王"}) == '{"name":"王"}'.encode("utf-8")
+    assert canonical_bytes({"name": "王"}) == '{"name":"王"}'.encode()
 
 
 @pytest.mark.parametrize("bad", [1.5, {"amount": 0.1}, [float("nan")], {"x": {1: "int key"}}, {"d": object()}])

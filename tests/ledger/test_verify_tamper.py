@@ -114,7 +114,8 @@ def test_added_and_deleted_projection_rows_are_found(ledger):
     run_sql("INSERT INTO registry_employer (uid, uscc, uscc_override, name, address, region, status, registered_on, last_seq) "
             "VALUES ('forged', '91110000802100433B', '', 'Ghost Co', '', '440305', 'active', '2020-01-01', 1)")
     _, found = findings(ledger["witness"])
-    assert f"[projection] registry_employment pk={ledger['employment']}: row produced by the ledger is missing (deleted behind its back)" in found
+    assert (f"[projection] registry_employment pk={ledger['employment']}: "
+            "row produced by the ledger is missing (deleted behind its back)") in found
     assert "[projection] registry_employer pk=forged: row is not produced by any ledger entry (added behind the ledger's back)" in found
 
 

@@ -45,4 +45,4 @@ def unseal(token: str, context: str, *, key: bytes | None = None) -> str:
 def blind_index(kind: str, value: str, *, key: bytes | None = None) -> str:
     """Keyed hash for exact-match look-ups; `kind` separates the index spaces (id_number, name…)."""
     key = key or active_keys().index_key
-    return hmac.new(key, f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import merkle
 from .entry_hash import GENESIS_PREV_HASH, entry_hash

@@ -8,7 +8,7 @@ the Merkle frontier extended, so a checkpoint never signs a head it has not chec
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -41,7 +41,7 @@ def verifier_key() -> str:
 
 def row_bytes(size: int, root: str, frontier: str, note_text: str, created_at: datetime, actor: str) -> bytes:
     """What the row signature covers: every column, so no column changes unnoticed."""
-    stamp = created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return canonical_bytes({"actor": actor, "created_at": stamp, "frontier": frontier, "note": note_text,
                             "root": root, "size": size})
 
@@ -91,7 +91,7 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> tuple[C
             root = check.frontier.root()
             signed = note.sign_checkpoint(note.Checkpoint(origin(), size, root), origin(), active_keys().signing_key)
             columns = dict(size=size, root=root.hex(), frontier=json.dumps([h.hex() for h in check.frontier.hashes]),
-                           note_text=signed, created_at=datetime.now(timezone.utc), actor=ctx.actor)
+                           note_text=signed, created_at=datetime.now(UTC), actor=ctx.actor)
             signature = active_keys().signing_key.sign(row_bytes(**columns)).hex()
             columns["note"] = columns.pop("note_text")
             checkpoint = Checkpoint.objects.create(**columns, signature=signature)

@@ -7,8 +7,9 @@ the review chain (初审, 审核, 复核, 审批) in front of post(); nothing el
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.db import transaction as db_transaction
 

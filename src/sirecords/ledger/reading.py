@@ -3,7 +3,7 @@ engine, whatever the ledger's size."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from django.db import connection
 

@@ -10,18 +10,31 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
+
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
 
-from .identifiers import InvalidIdentifier, check_uscc, parse_id_number, parse_uscc
+from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from .models import Employer, EmployerStatus, Employment, Person
 
 REGION = re.compile(r"^[1-9]\d{5}$")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Check-digit failures of a legacy code may be overridden with a reason; format failures never.
 OVERRIDABLE_USCC = {"uscc.checksum", "uscc.org_checksum"}
+
+
+MINIMUM_WORKING_AGE = 16  # 劳动法 第十五条
+
+
+def _birthday(birth: date, age: int) -> date:
+    """The day a person reaches `age`; someone born on 29 February turns a year older on 1 March."""
+    try:
+        return birth.replace(year=birth.year + age)
+    except ValueError:
+        return date(birth.year + age, 3, 1)
 
 
 class Errors(dict):
@@ -232,10 +245,10 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     if person and employer and start:
         if employer.status != EmployerStatus.ACTIVE:
             errors["employer"] = f"employer status is {employer.status}; it cannot take on staff"
-        if start < person.birth_date.replace(year=person.birth_date.year + 16) if not (person.birth_date.month == 2 and person.birth_date.day == 29) else start < date(person.birth_date.year + 16, 3, 1):
-            errors["start"] = "is before the person's 16th birthday"
-        overlapping = Employment.objects.filter(person=person, employer=employer, start__lte=start).filter(
-            end__isnull=True) | Employment.objects.filter(person=person, employer=employer, start__lte=start, end__gte=start)
+        if start < _birthday(person.birth_date, MINIMUM_WORKING_AGE):
+            errors["start"] = f"is before the person's {MINIMUM_WORKING_AGE}th birthday"
+        # The new period is open-ended, so any period with this employer still running on `start` overlaps it.
+        overlapping = Employment.objects.filter(person=person, employer=employer).filter(Q(end__isnull=True) | Q(end__gte=start))
         if overlapping.exists():
             errors["start"] = "the person is already employed by this employer on that date"
     errors.raise_if_any()
