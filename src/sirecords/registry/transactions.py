@@ -38,6 +38,11 @@ def _birthday(birth: date, age: int) -> date:
 
 
 class Errors(dict):
+    """Field → message; a second problem with the same field is added, not lost."""
+
+    def __setitem__(self, field: str, message: str) -> None:
+        super().__setitem__(field, f"{self[field]}; {message}" if field in self else message)
+
     def raise_if_any(self) -> None:
         if self:
             raise InvalidTransaction(dict(self))
