@@ -39,3 +39,31 @@ def post_txn(ctx):
         return post(Transaction(kind, payload, ctx))
 
     return _post
+
+
+@pytest.fixture
+def _append_only_restored(django_db_blocker):
+    """Torn down after the transactional flush: put back what the migrations made (triggers, head row)."""
+    yield
+    from django.db import connection
+
+    from sirecords.ledger import triggers
+    from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
+    from sirecords.ledger.models import Head
+
+    with django_db_blocker.unblock():
+        triggers.drop(connection)
+        triggers.install(connection)
+        Head.objects.get_or_create(id=1, defaults={"size": 0, "last_hash": GENESIS_PREV_HASH, "frontier": "[]"})
+
+
+@pytest.fixture
+def ledger_transactional_db(_append_only_restored, transactional_db):
+    """transactional_db for tests that need real commits (threads, live server). The flush that empties
+    the tables afterwards needs the append-only triggers out of the way; they come back after it."""
+    yield
+    from django.db import connection
+
+    from sirecords.ledger import triggers
+
+    triggers.drop(connection)
