@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export SIRECORDS_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test install clean
+.PHONY: demo test lint install clean
 
 $(BIN)/sirecords: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,11 @@ demo: install
 	@echo "Health: http://127.0.0.1:8000/healthz"
 	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords serve
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
 
 clean:
 	rm -rf $(VENV) var

@@ -59,6 +59,10 @@ def projected_tables() -> dict[str, type[models.Model]]:
     return dict(_tables)
 
 
+def has_projector(kind: str) -> bool:
+    return kind in _projectors
+
+
 def apply(entry: PostedEntry, store: Store) -> None:
     projector = _projectors.get(entry.kind)
     if projector is not None:

@@ -25,7 +25,7 @@ from .append import HeadMissing, PostedEntry, read_head
 from .chain import ChainCheck
 from .checkpoints import row_signature_valid, verifier_key
 from .models import Checkpoint
-from .projection import ScratchStore, apply, projected_tables, row_from_model_values
+from .projection import ScratchStore, apply, has_projector, projected_tables, row_from_model_values
 from .reading import entry_rows
 
 SEALED_SUFFIXES = ("_sealed", "_index")
@@ -136,6 +136,8 @@ def _stream(report: Report, sizes: set[int], scratch: ScratchStore, frontiers: d
         if size in sizes:
             roots[size] = check.frontier.root()
             frontiers[size] = json.dumps([h.hex() for h in check.frontier.hashes])
+        if not has_projector(row[1]):
+            continue  # most entries at scale (e.g. contribution rows) need no parsing here
         try:
             payload = json.loads(row[9])
         except ValueError:
