@@ -60,8 +60,8 @@ def test_database_file_holds_no_personal_data_in_plain_text(home):
 @pytest.mark.parametrize("table, column, value", [
     ("ledger_entry", "payload", "'{}'"),
     ("ledger_entry", "effective", "'1999-01-01'"),
-    ("registry_person", "region", "'999999'")  # no demo region,
-    ("registry_employment", "start", "'1999-12-31'")  # demo starts are first-of-month,
+    ("registry_person", "region", "'999999'"),  # no demo region
+    ("registry_employment", "start", "'1999-12-31'"),  # demo starts are first-of-month
     ("registry_employer", "status", "'closed'"),
     ("ledger_checkpoint", "actor", "'mallory'"),
 ])
