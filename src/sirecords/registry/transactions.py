@@ -15,12 +15,12 @@ from django.db.models import Q
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import transaction_type
+from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fields
 
 from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from .models import Employer, EmployerStatus, Employment, Person
 
-REGION = re.compile(r"^[1-9]\d{5}$")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Check-digit failures of a legacy code may be overridden with a reason; format failures never.
 OVERRIDABLE_USCC = {"uscc.checksum", "uscc.org_checksum"}
@@ -37,65 +37,11 @@ def _birthday(birth: date, age: int) -> date:
         return date(birth.year + age, 3, 1)
 
 
-class Errors(dict):
-    """Field → message; a second problem with the same field is added, not lost."""
-
-    def __setitem__(self, field: str, message: str) -> None:
-        super().__setitem__(field, f"{self[field]}; {message}" if field in self else message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise InvalidTransaction(dict(self))
-
-
-def _text(payload: dict, name: str, errors: Errors, *, required: bool, max_length: int) -> str:
-    value = payload.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[name] = "is required"
-        return ""
-    if not isinstance(value, str):
-        errors[name] = f"must be text, not {type(value).__name__}"
-        return ""
-    value = value.strip()
-    if len(value) > max_length:
-        errors[name] = f"is {len(value)} characters long; at most {max_length}"
-    return value
-
-
-def _date(payload: dict, name: str, errors: Errors, *, required: bool = True) -> date | None:
-    value = payload.get(name)
-    if value in (None, ""):
-        if required:
-            errors[name] = "is required"
-        return None
-    try:
-        parsed = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors[name] = f"{value!r} is not a date (YYYY-MM-DD)"
-        return None
-    if parsed > date.today():
-        errors[name] = f"{parsed.isoformat()} is in the future"
-    return parsed
-
-
-def _region(payload: dict, name: str, errors: Errors, *, required: bool = True) -> str:
-    value = _text(payload, name, errors, required=required, max_length=6)
-    if value and not REGION.match(value):
-        errors[name] = f"{value!r} is not a 6-digit GB/T 2260 region code"
-    return value
-
-
 def _phone(payload: dict, errors: Errors) -> str:
-    value = _text(payload, "phone", errors, required=False, max_length=20)
+    value = text(payload, "phone", errors, required=False, max_length=20)
     if value and not PHONE.match(value):
         errors["phone"] = "is not a mobile number (11 digits from 13…19) or a landline (0XX-XXXXXXXX)"
     return value
-
-
-def _unknown_fields(payload: dict, allowed: set[str], errors: Errors) -> None:
-    for name in sorted(set(payload) - allowed):
-        errors[name] = "is not a field of this transaction"
 
 
 def _person(payload: dict, errors: Errors) -> Person | None:
@@ -138,17 +84,17 @@ def find_person_by_id_number(raw: str) -> Person | None:
 @transaction_type("register_person", "参保人员登记")
 def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"id_number", "name", "phone", "address", "region", "sex", "birth_date", "registered_on"}, errors)
+    unknown_fields(payload, {"id_number", "name", "phone", "address", "region", "sex", "birth_date", "registered_on"}, errors)
     identity = None
     try:
         identity = parse_id_number(str(payload.get("id_number") or ""))
     except InvalidIdentifier as invalid:
         errors["id_number"] = invalid.message
-    name = _text(payload, "name", errors, required=True, max_length=50)
+    name = text(payload, "name", errors, required=True, max_length=50)
     phone = _phone(payload, errors)
-    address = _text(payload, "address", errors, required=False, max_length=200)
-    region = _region(payload, "region", errors)
-    registered_on = _date(payload, "registered_on", errors, required=False) or date.today()
+    address = text(payload, "address", errors, required=False, max_length=200)
+    region_code = region(payload, "region", errors)
+    registered_on = a_date(payload, "registered_on", errors, required=False) or date.today()
     if identity:
         if payload.get("sex") and payload["sex"] != identity.sex:
             errors["sex"] = f"does not match the ID number, which gives {identity.sex}"
@@ -161,38 +107,38 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     uid = uuid.uuid4().hex
     sealed = _sealed_person_fields(uid, id_number=identity.normalized, name=name, phone=phone, address=address)
     body = {"person": uid, **sealed, "sex": identity.sex, "birth_date": identity.birth_date.isoformat(),
-            "region": region, "registered_on": registered_on.isoformat()}
+            "region": region_code, "registered_on": registered_on.isoformat()}
     return [NewEntry("person.registered", f"person:{uid}", body, registered_on.isoformat())]
 
 
 @transaction_type("change_person_details", "个人信息变更")
 def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"person", "name", "phone", "address", "region"}, errors)
+    unknown_fields(payload, {"person", "name", "phone", "address", "region"}, errors)
     person = _person(payload, errors)
     fields = {}
     if "name" in payload:
-        fields["name"] = _text(payload, "name", errors, required=True, max_length=50)
+        fields["name"] = text(payload, "name", errors, required=True, max_length=50)
     if "phone" in payload:
         fields["phone"] = _phone(payload, errors)
     if "address" in payload:
-        fields["address"] = _text(payload, "address", errors, required=False, max_length=200)
-    region = _region(payload, "region", errors) if "region" in payload else None
-    if not fields and region is None:
+        fields["address"] = text(payload, "address", errors, required=False, max_length=200)
+    new_region = region(payload, "region", errors) if "region" in payload else None
+    if not fields and new_region is None:
         errors["payload"] = "names no field to change"
     errors.raise_if_any()
     changes = _sealed_person_fields(person.uid, **fields)
-    if region is not None:
-        changes["region"] = region
+    if new_region is not None:
+        changes["region"] = new_region
     return [NewEntry("person.changed", f"person:{person.uid}", {"person": person.uid, "changes": changes})]
 
 
 @transaction_type("register_employer", "用人单位登记")
 def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
+    unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
     raw = str(payload.get("uscc") or "").strip().upper()
-    override = _text(payload, "uscc_override", errors, required=False, max_length=500)
+    override = text(payload, "uscc_override", errors, required=False, max_length=500)
     problems = check_uscc(raw)
     if problems:
         if override and all(p.code in OVERRIDABLE_USCC for p in problems):
@@ -205,31 +151,31 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
                 if all(p.code in OVERRIDABLE_USCC for p in problems) else "")
     elif override:
         errors["uscc_override"] = "is only for a code that fails the GB 32100 check; this code is valid"
-    name = _text(payload, "name", errors, required=True, max_length=200)
-    address = _text(payload, "address", errors, required=False, max_length=300)
-    region = _region(payload, "region", errors)
-    registered_on = _date(payload, "registered_on", errors, required=False) or date.today()
+    name = text(payload, "name", errors, required=True, max_length=200)
+    address = text(payload, "address", errors, required=False, max_length=300)
+    region_code = region(payload, "region", errors)
+    registered_on = a_date(payload, "registered_on", errors, required=False) or date.today()
     if raw and "uscc" not in errors and Employer.objects.filter(uscc=raw).exists():
         errors["uscc"] = "this code is already registered"
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     body = {"employer": uid, "uscc": raw, "uscc_override": override, "name": name, "address": address,
-            "region": region, "status": EmployerStatus.ACTIVE.value, "registered_on": registered_on.isoformat()}
+            "region": region_code, "status": EmployerStatus.ACTIVE.value, "registered_on": registered_on.isoformat()}
     return [NewEntry("employer.registered", f"employer:{uid}", body, registered_on.isoformat())]
 
 
 @transaction_type("change_employer_details", "用人单位信息变更")
 def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"employer", "name", "address", "region", "status"}, errors)
+    unknown_fields(payload, {"employer", "name", "address", "region", "status"}, errors)
     employer = _employer(payload, errors)
     changes: dict[str, str] = {}
     if "name" in payload:
-        changes["name"] = _text(payload, "name", errors, required=True, max_length=200)
+        changes["name"] = text(payload, "name", errors, required=True, max_length=200)
     if "address" in payload:
-        changes["address"] = _text(payload, "address", errors, required=False, max_length=300)
+        changes["address"] = text(payload, "address", errors, required=False, max_length=300)
     if "region" in payload:
-        changes["region"] = _region(payload, "region", errors)
+        changes["region"] = region(payload, "region", errors)
     if "status" in payload:
         if payload["status"] not in EmployerStatus.values:
             errors["status"] = f"must be one of {', '.join(EmployerStatus.values)}"
@@ -243,10 +189,10 @@ def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[
 @transaction_type("start_employment", "参保人员增员（开始就业）")
 def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"person", "employer", "start"}, errors)
+    unknown_fields(payload, {"person", "employer", "start"}, errors)
     person = _person(payload, errors)
     employer = _employer(payload, errors)
-    start = _date(payload, "start", errors)
+    start = a_date(payload, "start", errors)
     if person and employer and start:
         if employer.status != EmployerStatus.ACTIVE:
             errors["employer"] = f"employer status is {employer.status}; it cannot take on staff"
@@ -265,11 +211,11 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
 @transaction_type("end_employment", "参保人员减员（结束就业）")
 def end_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    _unknown_fields(payload, {"employment", "end"}, errors)
+    unknown_fields(payload, {"employment", "end"}, errors)
     employment = Employment.objects.filter(pk=payload.get("employment") or "").first()
     if employment is None:
         errors["employment"] = f"no employment {payload.get('employment')!r}"
-    end = _date(payload, "end", errors)
+    end = a_date(payload, "end", errors)
     if employment and end:
         if employment.end is not None:
             errors["employment"] = f"already ended on {employment.end.isoformat()}"
