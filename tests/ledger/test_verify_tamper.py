@@ -52,25 +52,25 @@ def findings(witness):
 def test_untouched_ledger_verifies(ledger):
     report, found = findings(ledger["witness"])
     assert found == []
-    assert report.ok and report.entries == 6 and report.checkpoints == 1 and report.witness_copies == 1
+    assert report.ok and report.entries == 12 and report.checkpoints == 1 and report.witness_copies == 1
     assert report.projection_rows == 5  # 1 employer, 3 persons, 1 employment
 
 
 def test_changed_payload_is_found(ledger):
     triggers.drop(connection)
-    run_sql("UPDATE ledger_entry SET payload = REPLACE(payload, '440305', '440306') WHERE seq = 2")
+    run_sql("UPDATE ledger_entry SET payload = REPLACE(payload, '440305', '440306') WHERE seq = 3")
     _, found = findings(ledger["witness"])
-    assert any(f.startswith("[chain] entry #2: entry #2 (person.registered): its contents do not match its stored hash") for f in found)
-    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: signed root") for f in found)
-    assert any("[witness] checkpoint-000000000006.txt: witnessed root at size 6 differs" in f for f in found)
+    assert any(f.startswith("[chain] entry #3: entry #3 (person.registered): its contents do not match its stored hash") for f in found)
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=12: signed root") for f in found)
+    assert any("[witness] checkpoint-000000000012.txt: witnessed root at size 12 differs" in f for f in found)
 
 
 def test_changed_hash_is_found(ledger):
     triggers.drop(connection)
-    run_sql("UPDATE ledger_entry SET hash = %s WHERE seq = 3", params=["ab" * 32])
+    run_sql("UPDATE ledger_entry SET hash = %s WHERE seq = 5", params=["ab" * 32])
     _, found = findings(ledger["witness"])
-    assert any(f.startswith("[chain] entry #3: entry #3 (person.registered): its contents do not match") for f in found)
-    assert any(f.startswith("[chain] entry #4: entry #4: prev_hash") for f in found)
+    assert any(f.startswith("[chain] entry #5: entry #5 (person.registered): its contents do not match") for f in found)
+    assert any(f.startswith("[chain] entry #6: entry #6: prev_hash") for f in found)
 
 
 def test_deleted_entry_is_found(ledger):
@@ -78,15 +78,15 @@ def test_deleted_entry_is_found(ledger):
     run_sql("DELETE FROM ledger_entry WHERE seq = 4")
     _, found = findings(ledger["witness"])
     assert any(f.startswith("[chain] entry #4: entries #4 are missing (next stored entry is #5)") for f in found)
-    assert any(f.startswith("[head] ledger_head id=1: says 6 entries; the ledger holds 5") for f in found)
+    assert any(f.startswith("[head] ledger_head id=1: says 12 entries; the ledger holds 11") for f in found)
 
 
 def test_deleted_tail_is_found_by_the_witness(ledger):
     triggers.drop(connection)
-    run_sql("DELETE FROM ledger_entry WHERE seq = 6", "UPDATE ledger_head SET size = 5")
+    run_sql("DELETE FROM ledger_entry WHERE seq = 12", "UPDATE ledger_head SET size = 11")
     _, found = findings(ledger["witness"])
-    assert any("[witness] checkpoint-000000000006.txt: witnessed size 6 exceeds the ledger's 5 entries" in f for f in found)
-    assert any("[checkpoint] ledger_checkpoint size=6: covers 6 entries but the ledger has only 5" in f for f in found)
+    assert any("[witness] checkpoint-000000000012.txt: witnessed size 12 exceeds the ledger's 11 entries" in f for f in found)
+    assert any("[checkpoint] ledger_checkpoint size=12: covers 12 entries but the ledger has only 11" in f for f in found)
 
 
 def test_deleted_head_row_is_found(ledger):
@@ -121,16 +121,16 @@ def test_added_and_deleted_projection_rows_are_found(ledger):
 
 def test_edited_checkpoint_is_found(ledger):
     triggers.drop(connection)
-    run_sql("UPDATE ledger_checkpoint SET root = %s WHERE size = 6", params=["00" * 32])
+    run_sql("UPDATE ledger_checkpoint SET root = %s WHERE size = 12", params=["00" * 32])
     _, found = findings(ledger["witness"])
-    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: stored columns (size 6, root 0000") for f in found)
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=12: stored columns (size 12, root 0000") for f in found)
 
 
 def test_forged_checkpoint_note_is_found(ledger):
     triggers.drop(connection)
-    run_sql("UPDATE ledger_checkpoint SET note = REPLACE(note, '\n6\n', '\n7\n') WHERE size = 6")
+    run_sql("UPDATE ledger_checkpoint SET note = REPLACE(note, '\n12\n', '\n13\n') WHERE size = 12")
     _, found = findings(ledger["witness"])
-    assert any(f.startswith("[checkpoint] ledger_checkpoint size=6: signature does not verify") for f in found)
+    assert any(f.startswith("[checkpoint] ledger_checkpoint size=12: signature does not verify") for f in found)
 
 
 def test_witness_copy_that_disagrees_is_found(ledger):
@@ -143,17 +143,17 @@ def test_witness_copy_that_disagrees_is_found(ledger):
 
 
 def test_witness_copy_with_a_broken_signature_is_found(ledger):
-    path = witness_file(ledger["witness"], 6)
-    path.write_text(path.read_text().replace("\n6\n", "\n5\n"), encoding="utf-8")
+    path = witness_file(ledger["witness"], 12)
+    path.write_text(path.read_text().replace("\n12\n", "\n11\n"), encoding="utf-8")
     _, found = findings(ledger["witness"])
-    assert any(f.startswith("[witness] checkpoint-000000000006.txt: witness copy does not verify") for f in found)
+    assert any(f.startswith("[witness] checkpoint-000000000012.txt: witness copy does not verify") for f in found)
 
 
 def test_deleted_checkpoint_is_found_through_its_witness_copy(ledger):
     triggers.drop(connection)
     run_sql("DELETE FROM ledger_checkpoint")
     _, found = findings(ledger["witness"])
-    assert found == ["[witness] checkpoint-000000000006.txt: no stored checkpoint for witnessed size 6: a checkpoint was removed"]
+    assert found == ["[witness] checkpoint-000000000012.txt: no stored checkpoint for witnessed size 12: a checkpoint was removed"]
 
 
 def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
@@ -161,8 +161,8 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
 
     post_txn("change_employer_details", {"employer": ledger["employer"], "address": "深圳市南山区"})
     triggers.drop(connection)
-    run_sql("UPDATE ledger_entry SET actor = 'someone-else' WHERE seq = 7")
-    with pytest.raises(LedgerBroken, match="entry #7"):
+    run_sql("UPDATE ledger_entry SET actor = 'someone-else' WHERE seq = 13")
+    with pytest.raises(LedgerBroken, match="entry #13"):
         create_checkpoint(ctx, ledger["witness"])
 
 

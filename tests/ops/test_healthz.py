@@ -8,14 +8,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_reports_database_keys_and_ledger_head(client, post_txn, ctx, tmp_path):
-    entry = post_txn("register_employer", {"uscc": "91350100M000100Y43", "name": "测试单位", "region": "440305"})[0]
+    posted = post_txn("register_employer", {"uscc": "91350100M000100Y43", "name": "测试单位", "region": "440305"})
     create_checkpoint(ctx, tmp_path)
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    root = merkle.root_of([merkle.leaf_hash(bytes.fromhex(entry.hash))])[1].hex()
+    root = merkle.root_of(merkle.leaf_hash(bytes.fromhex(entry.hash)) for entry in posted)[1].hex()
     assert body["ok"] and body["database"] and body["keys"]
-    assert body["ledger"] == {"size": 1, "root": root, "last_hash": entry.hash, "checkpoint": {"size": 1, "root": root}}
+    assert body["ledger"] == {"size": 2, "root": root, "last_hash": posted[-1].hash, "checkpoint": {"size": 2, "root": root}}
 
 
 def test_healthz_is_unhealthy_without_keys(client, monkeypatch, tmp_path):

@@ -28,21 +28,27 @@ class InvalidTransaction(ValueError):
 
 @dataclass(frozen=True)
 class TransactionType:
+    """What a type of business transaction is. The ledger uses `build`; the workflow uses the rest."""
+
     name: str
     title: str  # shown to staff, Chinese first
     build: Callable[[dict[str, Any], WriteContext], list[NewEntry]]  # validates, raises InvalidTransaction
+    creators: tuple[str, ...] = ("clerk",)  # roles that may open one
+    documents: tuple[str, ...] = ()  # kinds of original document it requires (第六条, 第十三条)
+    describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
 
 
 _types: dict[str, TransactionType] = {}
 
 
-def transaction_type(name: str, title: str):
+def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",), documents: tuple[str, ...] = (),
+                     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None):
     """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
 
     def register(build):
         if name in _types:
             raise ValueError(f"transaction type {name} is already registered")
-        _types[name] = TransactionType(name, title, build)
+        _types[name] = TransactionType(name, title, build, creators, documents, describe)
         return build
 
     return register
@@ -52,25 +58,36 @@ def transaction_types() -> dict[str, TransactionType]:
     return dict(_types)
 
 
+def transaction_type_named(name: str) -> TransactionType:
+    try:
+        return _types[name]
+    except KeyError:
+        raise InvalidTransaction({"type": f"unknown transaction type {name!r}"}) from None
+
+
 @dataclass(frozen=True)
 class Transaction:
     type: str
     payload: dict[str, Any]
     context: WriteContext
-    documents: tuple[str, ...] = field(default=())  # SHA-256 of attached original documents
+    documents: tuple[str, ...] = field(default=())  # SHA-256 of the attached original documents
+    review: tuple[dict[str, str], ...] = field(default=())  # each stage: stage, actor, decision, opinion, at
 
 
 def post(txn: Transaction) -> list[PostedEntry]:
-    """Validate, append the entries and project them, all in one database transaction."""
-    try:
-        kind = _types[txn.type]
-    except KeyError:
-        raise InvalidTransaction({"type": f"unknown transaction type {txn.type!r}"}) from None
+    """Validate, append the entries and project them, all in one database transaction.
+
+    The last entry, `transaction.posted`, records the type, the documents' hashes and the review
+    trail, so who collected, who reviewed and on what evidence is as tamper-evident as the facts.
+    """
+    kind = transaction_type_named(txn.type)
     with db_transaction.atomic():
         lock_head()  # validate against the state no other writer can change before we append
         entries = kind.build(txn.payload, txn.context)
         if not entries:
             raise InvalidTransaction({"payload": "the transaction changes nothing"})
+        summary = {"type": txn.type, "documents": list(txn.documents), "review": [dict(step) for step in txn.review]}
+        entries.append(NewEntry("transaction.posted", f"txn:{txn.context.txn}", summary))
         posted = append(txn.context, entries)
         store = LiveStore()
         for entry in posted:
