@@ -24,11 +24,23 @@ class SealBroken(ValueError):
     """A sealed value does not open: wrong key, wrong place, or changed."""
 
 
-def seal(plaintext: str, context: str, *, key: bytes | None = None) -> str:
+def seal_bytes(data: bytes, context: str, *, key: bytes | None = None) -> bytes:
+    """nonce ‖ ciphertext ‖ tag, for files."""
     key = key or active_keys().data_key
     nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
-    return PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+    return nonce + AESGCM(key).encrypt(nonce, data, context.encode("utf-8"))
+
+
+def unseal_bytes(sealed: bytes, context: str, *, key: bytes | None = None) -> bytes:
+    key = key or active_keys().data_key
+    try:
+        return AESGCM(key).decrypt(sealed[:12], sealed[12:], context.encode("utf-8"))
+    except (ValueError, InvalidTag):
+        raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
+
+
+def seal(plaintext: str, context: str, *, key: bytes | None = None) -> str:
+    return PREFIX + base64.b64encode(seal_bytes(plaintext.encode("utf-8"), context, key=key)).decode("ascii")
 
 
 def unseal(token: str, context: str, *, key: bytes | None = None) -> str:
@@ -37,9 +49,9 @@ def unseal(token: str, context: str, *, key: bytes | None = None) -> str:
         raise SealBroken(f"sealed value for {context} has an unknown format")
     try:
         raw = base64.b64decode(token[len(PREFIX):], validate=True)
-        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode("utf-8")).decode("utf-8")
-    except (ValueError, InvalidTag):
-        raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
+    except ValueError:
+        raise SealBroken(f"sealed value for {context} is not base64") from None
+    return unseal_bytes(raw, context, key=key).decode("utf-8")
 
 
 def blind_index(kind: str, value: str, *, key: bytes | None = None) -> str:

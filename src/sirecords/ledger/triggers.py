@@ -5,7 +5,9 @@ finds what such a person changes (docs/ledger.md). In production the application
 also denied UPDATE/DELETE on these tables (docs/operations.md).
 """
 
-APPEND_ONLY_TABLES = ("ledger_entry", "ledger_checkpoint")
+LEDGER_TABLES = ("ledger_entry", "ledger_checkpoint")
+# Every append-only table in the project; each app's migration installs the triggers on its own.
+APPEND_ONLY_TABLES = (*LEDGER_TABLES, "workflow_action", "audit_access_event")
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION sirecords_append_only() RETURNS trigger AS $$
@@ -37,18 +39,18 @@ def _statements(vendor: str, table: str) -> tuple[list[str], list[str]]:
     return install, drop
 
 
-def install(connection) -> None:
+def install(connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for sql in _statements(connection.vendor, table)[0]:
                 cursor.execute(sql)
 
 
-def drop(connection) -> None:
-    """Remove the triggers: used by the reverse migration and by tamper tests acting as an attacker."""
+def drop(connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    """Remove the triggers: used by reverse migrations and by tamper tests acting as an attacker."""
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for sql in _statements(connection.vendor, table)[1]:
                 cursor.execute(sql)

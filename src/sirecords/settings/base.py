@@ -59,19 +59,29 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "sirecords.ops",  # before staticfiles: its runserver (keys required) takes precedence
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "sirecords.ledger",
     "sirecords.registry",
+    "sirecords.users",
+    "sirecords.workflow",
+    "sirecords.audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "sirecords.urls"
@@ -102,7 +112,47 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = os.environ.get("STATIC_ROOT", str(home() / "static"))
+STATIC_ROOT = os.environ.get("STATIC_ROOT")  # only for a front proxy serving them; see docs/operations.md
+# Static files are few and small: WhiteNoise serves them from the app folders (no collectstatic to forget).
+WHITENOISE_USE_FINDERS = True
+
+# Authentication (第二十六条): argon2 hashes, a strong password policy, TOTP for every staff account,
+# lockout after repeated failures, idle sessions expire.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+OTP_TOTP_ISSUER = os.environ.get("SIRECORDS_TOTP_ISSUER", "sirecords")
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", 0.5))
+# An account is locked whatever address the guesses come from. Not by address: the counters of an
+# office share one address, and one clerk's typos must not lock out the whole hall (hence axes.W006).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last request: an idle timeout
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SIRECORDS_MAX_ATTACHMENT_BYTES = int(os.environ.get("SIRECORDS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = SIRECORDS_MAX_ATTACHMENT_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = SIRECORDS_MAX_ATTACHMENT_BYTES + 1024 * 1024
 
 # Security: safe by default; the demo settings relax only what plain-HTTP localhost needs.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -117,7 +167,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS: list[str] = []
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
 
 # Ledger identity: the origin line of signed checkpoints names this log.
 SIRECORDS_LEDGER_ORIGIN = os.environ.get("SIRECORDS_LEDGER_ORIGIN", "sirecords.example/ledger")

@@ -7,11 +7,11 @@ from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 
 
 def install_triggers(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, triggers.LEDGER_TABLES)
 
 
 def drop_triggers(apps, schema_editor):
-    triggers.drop(schema_editor.connection)
+    triggers.drop(schema_editor.connection, triggers.LEDGER_TABLES)
 
 
 def create_head(apps, schema_editor):

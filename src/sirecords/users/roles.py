@@ -1,0 +1,45 @@
+"""The roles of DESIGN.md and the rule that administrators never hold business or query roles
+(第二十六条, 第二十八条(二)). Plain Python: no Django."""
+
+from __future__ import annotations
+
+# code → (中文, English)
+ROLES: dict[str, tuple[str, str]] = {
+    "clerk": ("经办员", "Clerk"),
+    "reviewer1": ("初审员", "First reviewer"),
+    "reviewer2": ("审核员", "Reviewer"),
+    "reviewer3": ("复核员", "Re-reviewer"),
+    "approver": ("审批员", "Approver"),
+    "maintainer": ("数据维护员", "Data maintainer"),
+    "query_officer": ("查询员", "Query officer"),
+    "supervisor": ("监督员", "Supervisor"),
+    "sysadmin": ("系统管理员", "System administrator"),
+    "dba": ("数据库管理员", "Database administrator"),
+}
+
+# Review stages in order (第七条: 初审, 审核, 复核, 审批) and the role that acts on each.
+STAGES: tuple[str, ...] = ("review1", "review2", "review3", "approval")
+STAGE_ROLE = {"review1": "reviewer1", "review2": "reviewer2", "review3": "reviewer3", "approval": "approver"}
+STAGE_TITLES = {"review1": ("初审", "First review"), "review2": ("审核", "Review"),
+                "review3": ("复核", "Re-review"), "approval": ("审批", "Approval")}
+
+ADMIN_ROLES = frozenset({"sysadmin", "dba"})
+BUSINESS_ROLES = frozenset({"clerk", "reviewer1", "reviewer2", "reviewer3", "approver", "maintainer"})
+QUERY_ROLES = frozenset({"query_officer"})
+# Supervisors oversee the administrators' and the agency's work; they hold neither kind of role.
+OVERSIGHT_ROLES = frozenset({"supervisor"})
+
+
+def conflict(held: set[str], new_role: str) -> str | None:
+    """Why `new_role` may not join `held`, or None when it may."""
+    if new_role not in ROLES:
+        return f"unknown role {new_role!r}; roles are {', '.join(ROLES)}"
+    if new_role in ADMIN_ROLES:
+        clash = sorted(held - ADMIN_ROLES)
+        if clash:
+            return (f"{new_role} may not also hold {', '.join(clash)}: system and database administrators never "
+                    f"hold business, query or supervisory roles (第二十六条, 第二十八条(二))")
+    elif held & ADMIN_ROLES:
+        return (f"{new_role} may not be given to a holder of {', '.join(sorted(held & ADMIN_ROLES))}: system and database "
+                f"administrators never hold business, query or supervisory roles (第二十六条, 第二十八条(二))")
+    return None

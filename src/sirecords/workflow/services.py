@@ -1,0 +1,252 @@
+"""The use cases of a business transaction: open, amend, attach, submit, review, withdraw.
+
+Pages, the JSON API and the command line all call these; they check who may do what (role,
+region, separation of duties, stage order) and explain every refusal, which is also logged.
+Posting happens here and nowhere else: when the last required stage approves, or at once for a
+type that needs no review (user administration).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from django.db import transaction as db_transaction
+
+from sirecords.crypto.sealing import seal, unseal
+from sirecords.ledger.canonical import canonical_json
+from sirecords.ledger.context import CHANNELS, WriteContext
+from sirecords.ledger.posting import InvalidTransaction, Transaction, post, transaction_type_named
+from sirecords.users.roles import STAGE_ROLE, STAGE_TITLES
+
+from . import documents
+from .actors import Actor
+from .config import stages_for
+from .models import OPEN_STATES, Action, Attachment, BusinessTransaction, State
+from .summary import summarize
+
+security_log = logging.getLogger("sirecords.security")
+
+
+class Refused(PermissionError):
+    """The actor may not do this; the message says why, in words the user can act on."""
+
+    def __init__(self, message: str, txn: BusinessTransaction | None = None, stage: str = "") -> None:
+        super().__init__(message)
+        self.message, self.txn, self.stage = message, txn, stage
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _refuse(actor: Actor, message: str, txn: BusinessTransaction | None = None, stage: str = "") -> Refused:
+    security_log.warning("refused %s: %s (transaction %s)", actor.username, message, txn.uid if txn else "-")
+    return Refused(message, txn, stage)
+
+
+def refusals_logged(service):
+    """Record a refusal in the transaction's action log after the refused work has rolled back."""
+
+    @functools.wraps(service)
+    def logged(actor: Actor, *args, **kwargs):
+        try:
+            return service(actor, *args, **kwargs)
+        except Refused as refused:
+            if refused.txn is not None:
+                Action.objects.create(txn_id=refused.txn.pk, actor=actor.username, kind=Action.Kind.REFUSED,
+                                      stage=refused.stage, opinion=refused.message, at=_now())
+            raise
+
+    return logged
+
+
+def _record(txn: BusinessTransaction, actor: Actor, kind: str, *, stage: str = "", opinion: str = "") -> None:
+    txn.updated_at = _now()
+    txn.save()
+    Action.objects.create(txn=txn, actor=actor.username, kind=kind, stage=stage, opinion=opinion, at=txn.updated_at)
+
+
+def payload_of(txn: BusinessTransaction) -> dict[str, Any]:
+    return json.loads(unseal(txn.payload_sealed, f"txn:{txn.uid}:payload"))
+
+
+def _seal_payload(txn: BusinessTransaction, payload: dict[str, Any]) -> None:
+    if not isinstance(payload, dict):
+        raise InvalidTransaction({"payload": "must be an object of fields"})
+    try:
+        text = canonical_json(payload)
+    except TypeError as error:
+        raise InvalidTransaction({"payload": str(error)}) from None
+    txn.payload_sealed = seal(text, f"txn:{txn.uid}:payload")
+    txn.summary = summarize(txn.type, payload)[:200]
+
+
+def _own_open(actor: Actor, txn: BusinessTransaction, doing: str) -> None:
+    if txn.created_by != actor.username:
+        raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may {doing} it", txn)
+    if txn.state not in (State.DRAFT, State.RETURNED):
+        raise _refuse(actor, f"a transaction that is {txn.get_state_display()} cannot be {doing}ed; "
+                             f"it must be a draft or returned for amendment", txn)
+
+
+@refusals_logged
+def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str,
+                     channel: str) -> BusinessTransaction:
+    kind = transaction_type_named(type_name)
+    if actor.blocked():
+        raise _refuse(actor, actor.blocked())
+    if not any(actor.has(role, region) for role in kind.creators):
+        raise _refuse(actor, f"opening “{kind.title}” in region {region} needs the role "
+                             f"{' or '.join(kind.creators)} there")
+    if not (reason or "").strip():
+        raise InvalidTransaction({"reason": "is required: why is this transaction made (第十二条)"})
+    if channel not in CHANNELS:
+        raise InvalidTransaction({"channel": f"unknown channel {channel!r}"})
+    stages_for(type_name, region)  # fails early when the type is not configured for the region
+    with db_transaction.atomic():
+        now = _now()
+        txn = BusinessTransaction(uid=uuid.uuid4().hex, type=type_name, region=region, state=State.DRAFT,
+                                  reason=reason.strip(), channel=channel, created_by=actor.username,
+                                  created_at=now, updated_at=now)
+        _seal_payload(txn, payload)
+        txn.save()
+        Action.objects.create(txn=txn, actor=actor.username, kind=Action.Kind.CREATE, at=now)
+    return txn
+
+
+@refusals_logged
+def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> BusinessTransaction:
+    with db_transaction.atomic():
+        _own_open(actor, txn, "amend")
+        _seal_payload(txn, payload)
+        txn.state = State.DRAFT
+        _record(txn, actor, Action.Kind.AMEND)
+    return txn
+
+
+@refusals_logged
+def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filename: str) -> Attachment:
+    _own_open(actor, txn, "attach documents to")
+    type_ = transaction_type_named(txn.type)
+    if kind not in documents.DOCUMENT_KINDS:
+        raise InvalidTransaction({"kind": f"unknown document kind {kind!r}"})
+    if type_.documents and kind not in type_.documents:
+        raise InvalidTransaction({"kind": f"“{type_.title}” takes {', '.join(type_.documents)}, not {kind}"})
+    try:
+        content_type = documents.check(data)
+    except documents.DocumentRefused as refused:
+        raise InvalidTransaction({"file": str(refused)}) from None
+    digest = documents.store(data)
+    with db_transaction.atomic():
+        if txn.attachments.filter(sha256=digest).exists():
+            raise InvalidTransaction({"file": "this exact file is already attached"})
+        attachment = Attachment.objects.create(
+            txn=txn, sha256=digest, kind=kind, content_type=content_type, size=len(data),
+            name_sealed=seal(filename[:200] or "document", f"attachment:{digest}:name"),
+            uploaded_by=actor.username, uploaded_at=_now())
+        _record(txn, actor, Action.Kind.ATTACH, opinion=f"{kind} {digest}")
+    return attachment
+
+
+def _validate(txn: BusinessTransaction) -> None:
+    """Run the type's own checks now, so the clerk hears of bad input before any reviewer does."""
+    kind = transaction_type_named(txn.type)
+    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
+    with db_transaction.atomic():
+        kind.build(payload_of(txn), ctx)  # reads only; raises InvalidTransaction
+        db_transaction.set_rollback(True)
+
+
+@refusals_logged
+def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
+    kind = transaction_type_named(txn.type)
+    with db_transaction.atomic():
+        _own_open(actor, txn, "submit")
+        missing = [d for d in kind.documents if not txn.attachments.filter(kind=d).exists()]
+        if missing:
+            names = ", ".join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in missing)
+            raise InvalidTransaction({"documents": f"the original documents are missing: {names} (第六条)"})
+        _validate(txn)
+        txn.stages = " ".join(stages_for(txn.type, txn.region))
+        txn.next_stage = 0
+        txn.state = State.SUBMITTED
+        _record(txn, actor, Action.Kind.SUBMIT)
+        if not txn.stage_list:
+            _post(txn, actor)
+    return txn
+
+
+def _review_trail(txn: BusinessTransaction) -> list[Action]:
+    last_submit = txn.actions.filter(kind=Action.Kind.SUBMIT).order_by("-id").values_list("id", flat=True).first() or 0
+    return list(txn.actions.filter(id__gt=last_submit, kind=Action.Kind.APPROVE).order_by("id"))
+
+
+@refusals_logged
+def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) -> BusinessTransaction:
+    if decision not in ("approve", "reject"):
+        raise InvalidTransaction({"decision": "must be approve or reject"})
+    opinion = (opinion or "").strip()
+    if decision == "reject" and not opinion:
+        raise InvalidTransaction({"opinion": "is required when returning a transaction: say what must change"})
+    with db_transaction.atomic():
+        txn = BusinessTransaction.objects.select_for_update().get(pk=txn.pk)
+        stage = txn.due_stage
+        if stage is None:
+            raise _refuse(actor, f"this transaction is {txn.get_state_display()}; nothing awaits review", txn)
+        title = STAGE_TITLES[stage][0]
+        if txn.created_by == actor.username:
+            raise _refuse(actor, f"you opened this transaction, so you may not review it ({title})", txn, stage)
+        other_stages = set(txn.actions.filter(actor=actor.username, kind__in=[Action.Kind.APPROVE, Action.Kind.REJECT])
+                           .exclude(stage=stage).values_list("stage", flat=True))
+        if other_stages:
+            done = "、".join(STAGE_TITLES[s][0] for s in sorted(other_stages))
+            raise _refuse(actor, f"you already acted on this transaction at {done}; one person may act on one stage only "
+                                 f"(第七条)", txn, stage)
+        if not actor.has(STAGE_ROLE[stage], txn.region):
+            raise _refuse(actor, f"the stage due is {title}, which needs the role {STAGE_ROLE[stage]} in region {txn.region}",
+                          txn, stage)
+        if decision == "reject":
+            txn.state, txn.next_stage = State.RETURNED, 0
+            _record(txn, actor, Action.Kind.REJECT, stage=stage, opinion=opinion)
+            return txn
+        txn.next_stage += 1
+        _record(txn, actor, Action.Kind.APPROVE, stage=stage, opinion=opinion)
+        if txn.next_stage == len(txn.stage_list):
+            _post(txn, actor)
+    return txn
+
+
+@refusals_logged
+def withdraw(actor: Actor, txn: BusinessTransaction, reason: str) -> BusinessTransaction:
+    with db_transaction.atomic():
+        if txn.created_by != actor.username:
+            raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may withdraw it", txn)
+        if txn.state not in OPEN_STATES:
+            raise _refuse(actor, f"a transaction that is {txn.get_state_display()} cannot be withdrawn", txn)
+        if not (reason or "").strip():
+            raise InvalidTransaction({"reason": "is required when withdrawing"})
+        txn.state = State.WITHDRAWN
+        _record(txn, actor, Action.Kind.WITHDRAW, opinion=reason.strip())
+    return txn
+
+
+def _post(txn: BusinessTransaction, actor: Actor) -> None:
+    trail = tuple({"stage": a.stage, "actor": a.actor, "decision": "approve", "opinion": a.opinion,
+                   "at": a.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
+    docs = tuple(txn.attachments.order_by("id").values_list("sha256", flat=True))
+    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
+    posted = post(Transaction(txn.type, payload_of(txn), ctx, documents=docs, review=trail))
+    txn.state, txn.posted_seq = State.POSTED, posted[0].seq
+    _record(txn, actor, Action.Kind.POST, opinion=f"entries #{posted[0].seq}–#{posted[-1].seq}")
+
+
+def execute(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str, channel: str) -> BusinessTransaction:
+    """Open and submit at once: for types that need no documents (user administration, for one)."""
+    with db_transaction.atomic():
+        txn = open_transaction(actor, type_name, payload, region=region, reason=reason, channel=channel)
+        return submit(actor, txn)
