@@ -18,6 +18,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import transaction_type
 from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fields
 
+from . import describe
 from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from .models import Employer, EmployerStatus, Employment, Person
 
@@ -81,7 +82,7 @@ def find_person_by_id_number(raw: str) -> Person | None:
     return Person.objects.filter(id_number_index=blind_index("id_number", normalized)).first()
 
 
-@transaction_type("register_person", "参保人员登记")
+@transaction_type("register_person", "参保人员登记", documents=("id_card",), describe=describe.register_person)
 def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"id_number", "name", "phone", "address", "region", "sex", "birth_date", "registered_on"}, errors)
@@ -111,7 +112,8 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     return [NewEntry("person.registered", f"person:{uid}", body, registered_on.isoformat())]
 
 
-@transaction_type("change_person_details", "个人信息变更")
+@transaction_type("change_person_details", "个人信息变更", documents=("change_application",),
+                  describe=describe.change_person_details)
 def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"person", "name", "phone", "address", "region"}, errors)
@@ -133,7 +135,7 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
     return [NewEntry("person.changed", f"person:{person.uid}", {"person": person.uid, "changes": changes})]
 
 
-@transaction_type("register_employer", "用人单位登记")
+@transaction_type("register_employer", "用人单位登记", documents=("business_licence",), describe=describe.register_employer)
 def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
@@ -164,7 +166,8 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
     return [NewEntry("employer.registered", f"employer:{uid}", body, registered_on.isoformat())]
 
 
-@transaction_type("change_employer_details", "用人单位信息变更")
+@transaction_type("change_employer_details", "用人单位信息变更", documents=("change_application",),
+                  describe=describe.change_employer_details)
 def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"employer", "name", "address", "region", "status"}, errors)
@@ -186,7 +189,8 @@ def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[
     return [NewEntry("employer.changed", f"employer:{employer.uid}", {"employer": employer.uid, "changes": changes})]
 
 
-@transaction_type("start_employment", "参保人员增员（开始就业）")
+@transaction_type("start_employment", "参保人员增员（开始就业）", documents=("labour_contract",),
+                  describe=describe.start_employment)
 def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"person", "employer", "start"}, errors)
@@ -208,7 +212,8 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     return [NewEntry("employment.started", f"person:{person.uid}", body, start.isoformat())]
 
 
-@transaction_type("end_employment", "参保人员减员（结束就业）")
+@transaction_type("end_employment", "参保人员减员（结束就业）", documents=("termination_proof",),
+                  describe=describe.end_employment)
 def end_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"employment", "end"}, errors)

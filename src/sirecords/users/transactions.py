@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -154,10 +154,10 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     elif set(scopes) - SCOPES:
         errors["scopes"] = f"unknown scope(s) {', '.join(sorted(set(scopes) - SCOPES))}"
     try:
-        expires_at = datetime.fromisoformat(str(payload.get("expires_at"))).astimezone(timezone.utc).replace(microsecond=0)
-        if expires_at <= datetime.now(timezone.utc):
+        expires_at = datetime.fromisoformat(str(payload.get("expires_at"))).astimezone(UTC).replace(microsecond=0)
+        if expires_at <= datetime.now(UTC):
             errors["expires_at"] = "must be in the future"
-        elif (expires_at - datetime.now(timezone.utc)).days > 366:
+        elif (expires_at - datetime.now(UTC)).days > 366:
             errors["expires_at"] = "may be at most one year ahead"
     except ValueError:
         errors["expires_at"] = "is not a date and time (ISO 8601)"

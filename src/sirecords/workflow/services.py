@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction as db_transaction
@@ -41,7 +41,7 @@ class Refused(PermissionError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _refuse(actor: Actor, message: str, txn: BusinessTransaction | None = None, stage: str = "") -> Refused:
@@ -237,7 +237,7 @@ def withdraw(actor: Actor, txn: BusinessTransaction, reason: str) -> BusinessTra
 
 def _post(txn: BusinessTransaction, actor: Actor) -> None:
     trail = tuple({"stage": a.stage, "actor": a.actor, "decision": "approve", "opinion": a.opinion,
-                   "at": a.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
+                   "at": a.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
     docs = tuple(txn.attachments.order_by("id").values_list("sha256", flat=True))
     ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
     posted = post(Transaction(txn.type, payload_of(txn), ctx, documents=docs, review=trail))

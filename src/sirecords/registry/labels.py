@@ -1,0 +1,28 @@
+"""Names of registry fields as staff read them (Chinese first) and how values are shown."""
+
+from __future__ import annotations
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "id_number": ("公民身份号码", "Resident ID number"),
+    "name": ("姓名/名称", "Name"),
+    "phone": ("联系电话", "Phone"),
+    "address": ("地址", "Address"),
+    "region": ("所属地区", "Region"),
+    "sex": ("性别", "Sex"),
+    "birth_date": ("出生日期", "Birth date"),
+    "registered_on": ("登记日期", "Registered on"),
+    "uscc": ("统一社会信用代码", "Unified social credit code"),
+    "uscc_override": ("校验例外理由", "Checksum override reason"),
+    "status": ("单位状态", "Employer status"),
+    "person": ("参保人员", "Insured person"),
+    "employer": ("用人单位", "Employer"),
+    "employment": ("就业记录", "Employment period"),
+    "start": ("开始日期", "Start"),
+    "end": ("结束日期", "End"),
+    "method": ("处理方法", "Method"),
+    "target": ("维护对象", "Record maintained"),
+}
+
+
+def label(field: str) -> str:
+    return FIELD_LABELS.get(field, (field, field))[0]
