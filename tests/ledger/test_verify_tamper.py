@@ -150,10 +150,19 @@ def test_witness_copy_with_a_broken_signature_is_found(ledger):
 
 
 def test_deleted_checkpoint_is_found_through_its_witness_copy(ledger):
-    triggers.drop(connection)
+    triggers.drop(connection, ("ledger_checkpoint",))
     run_sql("DELETE FROM ledger_checkpoint")
     _, found = findings(ledger["witness"])
-    assert found == ["[witness] checkpoint-000000000012.txt: no stored checkpoint for witnessed size 12: a checkpoint was removed"]
+    dropped = [f"[triggers] ledger_checkpoint: {name}: append-only trigger is missing: someone dropped it, or a migration did"
+               for name in triggers._trigger_names(connection.vendor, "ledger_checkpoint")]
+    assert sorted(found) == sorted(dropped + [
+        "[witness] checkpoint-000000000012.txt: no stored checkpoint for witnessed size 12: a checkpoint was removed"])
+
+
+def test_dropped_triggers_are_reported(ledger):
+    triggers.drop(connection, ("ledger_entry",))
+    _, found = findings(ledger["witness"])
+    assert found and all(f.startswith("[triggers] ledger_entry: ledger_entry_") for f in found)
 
 
 def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):

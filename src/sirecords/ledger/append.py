@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from django.db import connection, transaction
 from . import merkle
 from .canonical import canonical_json
 from .context import MissingContext, WriteContext
-from .entry_hash import entry_hash
+from .entry_hash import entry_digest
 
 COLUMNS = ("seq", "kind", "subject", "txn", "actor", "reason", "channel", "recorded_at", "effective", "payload", "prev_hash", "hash")
 
@@ -67,15 +68,27 @@ def lock_head() -> tuple[int, str, merkle.CompactRange]:
     return size, last_hash, merkle.CompactRange(size, [bytes.fromhex(h) for h in json.loads(frontier)])
 
 
-def _insert(rows: list[tuple]) -> None:
+@contextmanager
+def _row_writer(batch_size: int):
+    """A function that writes one entry row. PostgreSQL streams one COPY for the whole append, so the
+    server inserts while Python hashes the next rows; SQLite takes executemany batches."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY ledger_entry ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(COLUMNS))
-            cursor.executemany(f"INSERT INTO ledger_entry ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+                yield copy.write_row
+            return
+        sql = f"INSERT INTO ledger_entry ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        rows: list[tuple] = []
+
+        def write(row: tuple) -> None:
+            rows.append(row)
+            if len(rows) >= batch_size:
+                cursor.executemany(sql, rows)
+                rows.clear()
+
+        yield write
+        if rows:
+            cursor.executemany(sql, rows)
 
 
 def _append(ctx: WriteContext, entries: Iterable[NewEntry], batch_size: int, keep: list[PostedEntry] | None) -> int:
@@ -85,24 +98,20 @@ def _append(ctx: WriteContext, entries: Iterable[NewEntry], batch_size: int, kee
     with transaction.atomic():
         size, last_hash, frontier = lock_head()
         recorded_at = utc_timestamp()
-        rows: list[tuple] = []
-        for new in entries:
-            size += 1
-            count += 1
-            payload_text = canonical_json(new.payload)
-            fields = (size, new.kind, new.subject, ctx.txn, ctx.actor, ctx.reason, ctx.channel,
-                      recorded_at, new.effective, last_hash)
-            digest = entry_hash(*fields, payload_text)
-            frontier.append(merkle.leaf_hash(bytes.fromhex(digest)))
-            rows.append((*fields[:-1], payload_text, last_hash, digest))
-            if keep is not None:
-                keep.append(PostedEntry(*fields[:-1], new.payload, last_hash, digest))
-            last_hash = digest
-            if len(rows) >= batch_size:
-                _insert(rows)
-                rows = []
-        if rows:
-            _insert(rows)
+        with _row_writer(batch_size) as write:
+            for new in entries:
+                size += 1
+                count += 1
+                payload_text = canonical_json(new.payload)
+                fields = (size, new.kind, new.subject, ctx.txn, ctx.actor, ctx.reason, ctx.channel,
+                          recorded_at, new.effective, last_hash)
+                digest = entry_digest(*fields, payload_text)
+                frontier.append(merkle.leaf_hash(digest))
+                digest_hex = digest.hex()
+                write((*fields[:-1], payload_text, last_hash, digest_hex))
+                if keep is not None:
+                    keep.append(PostedEntry(*fields[:-1], new.payload, last_hash, digest_hex))
+                last_hash = digest_hex
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE ledger_head SET size = %s, last_hash = %s, frontier = %s WHERE id = 1",

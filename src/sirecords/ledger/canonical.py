@@ -31,8 +31,14 @@ def _reject_floats(value: Any, path: str) -> None:
         raise NotCanonical(f"{path or 'value'} has type {type(value).__name__}, not a JSON value")
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
 def canonical_json(value: Any) -> str:
-    _reject_floats(value, "")
+    # Fast path for the common flat payload; anything nested gets the full walk (with its error paths).
+    if not (type(value) is dict and all(type(k) is str and isinstance(v, _SCALARS) and type(v) is not float
+                                         for k, v in value.items())):
+        _reject_floats(value, "")
     return _encoder.encode(value)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import merkle
-from .entry_hash import GENESIS_PREV_HASH, entry_hash
+from .entry_hash import GENESIS_PREV_HASH, entry_digest
 
 
 @dataclass
@@ -31,14 +31,15 @@ class ChainCheck:
             else:
                 self.report(seq, f"entry #{seq} is out of order (expected #{self.expected_seq})")
             self.expected_seq = seq
-        recomputed = entry_hash(seq, kind, subject, txn, actor, reason, channel, recorded_at, effective, prev_hash, payload)
+        digest = entry_digest(seq, kind, subject, txn, actor, reason, channel, recorded_at, effective, prev_hash, payload)
+        recomputed = digest.hex()
         if recomputed != stored:
             self.report(seq, f"entry #{seq} ({kind}): its contents do not match its stored hash "
                              f"(stored {stored[:16]}…, contents hash to {recomputed[:16]}…)")
         if prev_hash != self.prev_hash:
             self.report(seq, f"entry #{seq}: prev_hash {prev_hash[:16]}… does not link to the previous entry's hash "
                              f"{self.prev_hash[:16]}…")
-        self.frontier.append(merkle.leaf_hash(bytes.fromhex(recomputed)))
+        self.frontier.append(merkle.leaf_hash(digest))
         self.prev_hash = stored
         self.expected_seq += 1
         return recomputed

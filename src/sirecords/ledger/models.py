@@ -11,8 +11,8 @@ class Entry(models.Model):
 
     seq = models.BigIntegerField(primary_key=True, help_text="Gapless position, from 1.")
     kind = models.CharField(max_length=64, help_text="What happened, e.g. person.registered.")
-    subject = models.CharField(max_length=80, db_index=True, help_text="What it is about, e.g. person:<uid>.")
-    txn = models.CharField(max_length=64, db_index=True, help_text="The business transaction that posted it.")
+    subject = models.CharField(max_length=80, help_text="What it is about, e.g. person:<uid>.")
+    txn = models.CharField(max_length=64, help_text="The business transaction that posted it.")
     actor = models.CharField(max_length=150, help_text="Who: the responsible user or service account.")
     reason = models.TextField(help_text="Why, as given by the actor.")
     channel = models.CharField(max_length=16, help_text="Through which entry point: counter, web, api, cli, import…")
@@ -20,11 +20,16 @@ class Entry(models.Model):
     effective = models.CharField(max_length=10, blank=True, help_text="Business date it takes effect, or empty.")
     payload = models.TextField(help_text="Canonical JSON; personal data inside is sealed.")
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # seq is the key; the chain, not an index, makes hashes unique
 
     class Meta:
         db_table = "ledger_entry"
         verbose_name_plural = "entries"
+        # Declared here rather than with db_index so PostgreSQL gets no unused LIKE (varchar_pattern_ops)
+        # twin: every index costs each of the millions of appends.
+        indexes = [models.Index(fields=["subject", "seq"], name="ledger_entry_subject"),
+                   models.Index(fields=["txn"], name="ledger_entry_txn"),
+                   models.Index(fields=["kind", "seq"], name="ledger_entry_kind")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind} {self.subject}"

@@ -54,3 +54,27 @@ def drop(connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
         for table in tables:
             for sql in _statements(connection.vendor, table)[1]:
                 cursor.execute(sql)
+
+
+def reinstall(connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    """After a migration that rebuilt a table (SQLite's ALTER copies the table and loses its triggers)."""
+    drop(connection, tables)
+    install(connection, tables)
+
+
+def missing(connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[str]:
+    """Names of expected triggers that are absent: `verify` reports them."""
+    expected = {name: table for table in tables for name in _trigger_names(connection.vendor, table)}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+    return sorted(f"{table}: {name}" for name, table in expected.items() if name not in present)
+
+
+def _trigger_names(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"{table}_append_only", f"{table}_no_truncate"]
+    return [f"{table}_no_update", f"{table}_no_delete"]

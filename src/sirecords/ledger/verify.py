@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from . import merkle, note
+from . import merkle, note, triggers
 from .append import HeadMissing, PostedEntry, read_head
 from .chain import ChainCheck
 from .checkpoints import row_signature_valid, verifier_key
@@ -209,6 +209,8 @@ def verify(witness: Path | None = None) -> Report:
                 _compare_projections(report, scratch)
             finally:
                 scratch.close()
+        for name in triggers.missing(connection):
+            report.add("triggers", name, "append-only trigger is missing: someone dropped it, or a migration did")
         for extra in _extra_checks:
             extra(report)
     return report
