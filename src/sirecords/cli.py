@@ -14,6 +14,7 @@ PROJECT_COMMANDS = {
     "serve": "development server on 127.0.0.1:8000 (production: gunicorn, see docs/operations.md)",
     "checkpoint": "sign the current ledger head and copy it to the witness folder",
     "verify": "check the hash chain, checkpoints, witness copies and projections",
+    "users": "manage staff accounts and roles: add, grant, revoke, list",
 }
 
 

@@ -135,6 +135,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", 0.5))
 # office share one address, and one clerk's typos must not lock out the whole hall (hence axes.W006).
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last request: an idle timeout
 

@@ -20,6 +20,7 @@ from .models import AccountKind, ApiToken, RoleGrant, StaffAccount
 from .roles import ROLES, conflict
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,149}$")
+ADMINISTRATORS = ("sysadmin",)  # 第二十六条: the information agency manages users
 SCOPES = frozenset({"transactions:read", "transactions:write", "persons:read", "employers:read"})
 
 
@@ -44,7 +45,7 @@ def held_roles(username: str) -> set[str]:
     return set(RoleGrant.objects.filter(account_id=username, revoked_on__isnull=True).values_list("role", flat=True))
 
 
-@transaction_type("create_user", "新增用户")
+@transaction_type("create_user", "新增用户", creators=ADMINISTRATORS)
 def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "display_name", "organisation", "kind"}, errors)
@@ -63,7 +64,7 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.account_created", f"user:{username}", body, _today())]
 
 
-@transaction_type("deactivate_user", "停用用户")
+@transaction_type("deactivate_user", "停用用户", creators=ADMINISTRATORS)
 def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username"}, errors)
@@ -76,7 +77,7 @@ def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     return entries + [NewEntry("users.account_deactivated", f"user:{account.username}", {"username": account.username}, _today())]
 
 
-@transaction_type("grant_role", "授予角色")
+@transaction_type("grant_role", "授予角色", creators=ADMINISTRATORS)
 def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region"}, errors)
@@ -98,7 +99,7 @@ def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.role_granted", f"user:{account.username}", body, _today())]
 
 
-@transaction_type("revoke_role", "撤销角色")
+@transaction_type("revoke_role", "撤销角色", creators=ADMINISTRATORS)
 def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region"}, errors)
@@ -120,7 +121,7 @@ def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
             for grant in grants]
 
 
-@transaction_type("record_agreement", "登记保密协议")
+@transaction_type("record_agreement", "登记保密协议", creators=ADMINISTRATORS)
 def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "organisation", "signed_on", "expires_on", "document_sha256"}, errors)
@@ -139,7 +140,7 @@ def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     return [NewEntry("users.agreement_recorded", f"user:{account.username}", body, signed_on.isoformat())]
 
 
-@transaction_type("issue_token", "签发接口令牌")
+@transaction_type("issue_token", "签发接口令牌", creators=ADMINISTRATORS)
 def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """The token itself is made by the caller (users/tokens.py) and shown once; only its hash is kept."""
     errors = Errors()
@@ -170,7 +171,7 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.token_issued", f"user:{account.username}", body, _today())]
 
 
-@transaction_type("revoke_token", "吊销接口令牌")
+@transaction_type("revoke_token", "吊销接口令牌", creators=ADMINISTRATORS)
 def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"token"}, errors)
