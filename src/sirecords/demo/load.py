@@ -1,54 +1,109 @@
-"""Loading the demo data through the same transactions the front desk uses (no shortcut writes)."""
+"""Loading the demo through the same reviewed business transactions the front desk uses: a clerk
+opens each one with its original document, and the reviewers of each required stage approve it.
+A few transactions are left waiting at each stage, so every queue has work in it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
-from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import Transaction, post
+from sirecords.ledger.models import Entry
+from sirecords.ledger.posting import transaction_type_named
 from sirecords.registry.models import Person
+from sirecords.workflow import services
+from sirecords.workflow.models import BusinessTransaction
 
+from . import accounts
+from .documents import scan
 from .generate import DemoData, generate
 
-DEMO_ACTOR = "demo-loader"
-DEMO_REASON = "演示数据装载 / demo data load"
-
-
-# Which payload key of the first posted entry names the record a transaction created.
-CREATED_KEY = {"register_employer": "employer", "register_person": "person", "start_employment": "employment"}
-
-
-def _post(kind: str, payload: dict) -> str | None:
-    ctx = WriteContext(actor=DEMO_ACTOR, reason=DEMO_REASON, channel="cli")
-    posted = post(Transaction(kind, payload, ctx))
-    return posted[0].payload[CREATED_KEY[kind]] if kind in CREATED_KEY else None
+REASON = "演示数据 / demo data"
+REGION = accounts.REGION
 
 
 def already_loaded() -> bool:
     return Person.objects.exists()
 
 
+def _open(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
+    actor = accounts.actor(clerk)
+    txn = services.open_transaction(actor, kind, payload, region=REGION, reason=REASON, channel="counter")
+    for document in transaction_type_named(kind).documents:
+        services.attach(actor, txn, document, scan(f"{document} for {kind} {txn.uid[:8]}"), f"{document}.pdf")
+    return services.submit(actor, txn)
+
+
+def _approve(txn: BusinessTransaction, until: int | None = None) -> BusinessTransaction:
+    """Approve stage by stage, each by its own reviewer; stop before stage index `until`."""
+    for index, stage in enumerate(txn.stage_list):
+        if until is not None and index >= until:
+            break
+        txn = services.review(accounts.actor(accounts.REVIEWERS[stage]), txn, "approve", "材料齐全，信息一致 / documents complete")
+    return txn
+
+
+def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:
+    txn = _approve(_open(clerk, kind, payload))
+    return services.payload_of(txn).get(key) or _created_uid(txn, key)
+
+
+def _created_uid(txn: BusinessTransaction, key: str) -> str:
+
+
+    entry = Entry.objects.filter(txn=txn.uid).exclude(kind="transaction.posted").order_by("seq").first()
+    return json.loads(entry.payload)[key]
+
+
 def load(data: DemoData | None = None) -> dict[str, int]:
     data = data or generate()
+    accounts.create_staff()
     first_start: dict[int, date] = {}
     employer_first: dict[int, date] = {}
     for job in data.employments:
         first_start[job.person_index] = min(job.start, first_start.get(job.person_index, job.start))
         employer_first[job.employer_index] = min(job.start, employer_first.get(job.employer_index, job.start))
-    employer_uids = [
-        _post("register_employer", {"uscc": e.uscc, "name": e.name, "address": e.address, "region": e.region,
-                                    "registered_on": employer_first.get(i, date(2000, 1, 1)).isoformat()})
+    clerks = ("clerk.li", "clerk.chen")
+    employers = [
+        _posted(clerks[i % 2], "register_employer", {"uscc": e.uscc, "name": e.name, "address": e.address, "region": e.region,
+                "registered_on": employer_first.get(i, date(2000, 1, 1)).isoformat()}, "employer")
         for i, e in enumerate(data.employers)
     ]
-    person_uids = [
-        _post("register_person", {"id_number": p.id_number, "name": p.name, "phone": p.phone, "address": p.address,
-                                  "region": p.region, "registered_on": first_start.get(i, date(2020, 1, 1)).isoformat()})
-        for i, p in enumerate(data.persons)
+    persons = [
+        _posted(clerks[i % 2], "register_person", {"id_number": p.id_number, "name": p.name, "phone": p.phone,
+                "address": p.address, "region": p.region,
+                "registered_on": first_start.get(i, date(2020, 1, 1)).isoformat()}, "person")
+        for i, p in enumerate(data.persons[:-6])
     ]
-    for job in data.employments:
-        employment = _post("start_employment", {"person": person_uids[job.person_index],
-                                                "employer": employer_uids[job.employer_index],
-                                                "start": job.start.isoformat()})
+    jobs = [job for job in data.employments if job.person_index < len(persons)]
+    for job in jobs:
+        employment = _posted(clerks[job.person_index % 2], "start_employment",
+                             {"person": persons[job.person_index], "employer": employers[job.employer_index],
+                              "start": job.start.isoformat()}, "employment")
         if job.end is not None:
-            _post("end_employment", {"employment": employment, "end": job.end.isoformat()})
-    return {"persons": len(person_uids), "employers": len(employer_uids), "employments": len(data.employments)}
+            _posted(clerks[job.person_index % 2], "end_employment", {"employment": employment, "end": job.end.isoformat()},
+                    "employment")
+    waiting = _leave_waiting(data)
+    return {"persons": len(persons), "employers": len(employers), "employments": len(jobs), "waiting": waiting}
+
+
+def _leave_waiting(data: DemoData) -> int:
+    """The last six demo persons: registrations waiting at each stage, one returned, one still a draft."""
+    rest = data.persons[-6:]
+    payloads = [{"id_number": p.id_number, "name": p.name, "phone": p.phone, "address": p.address, "region": p.region}
+                for p in rest]
+    for stages_done, payload in enumerate(payloads[:4]):
+        _approve(_open("clerk.li", "register_person", payload), until=stages_done)
+    returned = _open("clerk.chen", "register_person", payloads[4])
+    services.review(accounts.actor("review1.zhang"), returned, "reject", "身份证复印件不清晰，请重新扫描 / ID card scan unreadable")
+    services.open_transaction(accounts.actor("clerk.li"), "register_person", payloads[5], region=REGION, reason=REASON,
+                              channel="counter")
+    person = Person.objects.order_by("uid").first()
+    correction = services.open_transaction(
+        accounts.actor("maint.wu"), "correction",
+        {"target": "person", "uid": person.uid, "changes": {"address": "广东省深圳市福田区福华一路1号"},
+         "method": "依据户籍证明更正地址 / corrected from the household register"},
+        region=REGION, reason="参保人反映地址有误 / the insured person reported a wrong address", channel="counter")
+    services.attach(accounts.actor("maint.wu"), correction, "evidence", scan("household register extract"), "evidence.pdf")
+    services.submit(accounts.actor("maint.wu"), correction)
+    return 7
