@@ -1,6 +1,7 @@
 """Settings shared by every deployment, read from the environment."""
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",
+    "sirecords.web",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,7 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+LOCALE_PATHS = [str(Path(__file__).resolve().parent.parent / "locale")]  # src/sirecords/locale
 USE_TZ = True
 
 STATIC_URL = "static/"

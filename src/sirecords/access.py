@@ -1,0 +1,38 @@
+"""Who may reach which page or API endpoint: one table per surface (web/rules.py, api/rules.py),
+keyed by URL name. Every URL must have a rule; tests/test_access_rules.py fails when one has none.
+
+A rule is ANONYMOUS (anyone), STAFF (any signed-in, second-factor-verified account), or a set of
+roles of which the user must hold at least one (in any region; region checks happen in services).
+"""
+
+from __future__ import annotations
+
+ANONYMOUS = "anonymous"
+STAFF = "staff"
+
+Rule = str | frozenset[str]
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def all_rules() -> dict[str, Rule]:
+    from sirecords.api.rules import RULES as API_RULES
+    from sirecords.web.rules import RULES as WEB_RULES
+
+    overlap = set(WEB_RULES) & set(API_RULES)
+    if overlap:
+        raise ValueError(f"URL names with two rules: {sorted(overlap)}")
+    return {**WEB_RULES, **API_RULES}
+
+
+def permits(rule: Rule, held_roles: set[str] | None) -> bool:
+    """held_roles is None for an anonymous visitor."""
+    if rule == ANONYMOUS:
+        return True
+    if held_roles is None:
+        return False
+    if rule == STAFF:
+        return True
+    return bool(rule & held_roles)

@@ -1,0 +1,3 @@
+"""Access rules of the API endpoints, by URL name (see sirecords/access.py)."""
+
+RULES: dict = {}

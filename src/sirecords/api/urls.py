@@ -1,0 +1,3 @@
+"""The API's URLs (mounted at /api/)."""
+
+urlpatterns: list = []

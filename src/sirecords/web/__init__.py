@@ -1,0 +1,1 @@
+"""Staff web pages: server-rendered, Chinese first with English available, usable by keyboard."""

@@ -1,0 +1,19 @@
+"""Access rules of the staff pages, by URL name (see sirecords/access.py)."""
+
+from sirecords.access import ANONYMOUS, STAFF
+
+from .rules_admin import RULES as ADMIN_RULES
+from .rules_desk import RULES as DESK_RULES
+
+CORE_RULES = {
+    "healthz": ANONYMOUS,
+    "set_language": ANONYMOUS,
+    "login": ANONYMOUS,
+    "login_otp": ANONYMOUS,  # the password step already passed; the view checks the session
+    "otp_enrol": ANONYMOUS,  # likewise: only after the password step, for an account without a device
+    "logout": STAFF,
+    "home": STAFF,
+    "password_change": STAFF,
+}
+
+RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES}

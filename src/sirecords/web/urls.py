@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from .views import auth, home
+
+urlpatterns = [
+    path("", home.home_view, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("login/code/", auth.login_otp_view, name="login_otp"),
+    path("login/enrol/", auth.otp_enrol_view, name="otp_enrol"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("password/", auth.password_change_view, name="password_change"),
+    path("", include("sirecords.web.urls_desk")),  # clerks and reviewers
+    path("", include("sirecords.web.urls_admin")),  # maintainers, sysadmins, supervisors
+]

@@ -1,0 +1,26 @@
+"""Every URL the project serves has an access rule; a new page or endpoint without one fails here."""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from sirecords.access import all_rules
+
+
+def url_names(resolver=None, namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_names(entry, inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}" if entry.name else f"(unnamed) {entry.pattern}"
+
+
+def test_every_url_has_an_access_rule():
+    rules = all_rules()
+    missing = sorted(name for name in url_names() if name not in rules)
+    assert missing == [], f"URLs without an access rule in web/rules.py or api/rules.py: {missing}"
+
+
+def test_no_rule_names_a_url_that_does_not_exist():
+    names = set(url_names())
+    stale = sorted(name for name in all_rules() if name not in names)
+    assert stale == [], f"rules for URLs that no longer exist: {stale}"
