@@ -11,6 +11,7 @@ needs the data key.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import sqlite3
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import models
+from django.db.models.signals import pre_delete, pre_save
 
 from .append import PostedEntry
 
@@ -49,9 +51,24 @@ def projects(*kinds: str):
     return register
 
 
+_projecting: contextvars.ContextVar[bool] = contextvars.ContextVar("projecting", default=False)
+
+
+class DirectWriteRefused(RuntimeError):
+    """A projection row was about to be written other than by posting a transaction (第六条)."""
+
+
+def _refuse_direct_write(sender, instance, **kwargs) -> None:
+    if not _projecting.get():
+        raise DirectWriteRefused(f"{sender._meta.db_table} is a projection of the ledger: it changes only when a "
+                                 f"reviewed transaction is posted, never directly")
+
+
 def projected_table(model: type[models.Model]) -> type[models.Model]:
-    """Class decorator: this model is a projection, compared by `verify`."""
+    """Class decorator: this model is a projection, compared by `verify`, and writable only by the projector."""
     _tables[model._meta.db_table] = model
+    pre_save.connect(_refuse_direct_write, sender=model, dispatch_uid=f"projection-guard-{model._meta.db_table}")
+    pre_delete.connect(_refuse_direct_write, sender=model, dispatch_uid=f"projection-guard-del-{model._meta.db_table}")
     return model
 
 
@@ -98,7 +115,11 @@ class LiveStore:
         if str(instance.pk) != str(pk):
             raise ValueError(f"{table}: row key {instance.pk!r} does not match {pk!r}")
         instance.full_clean(validate_unique=False, validate_constraints=False)
-        instance.save()
+        token = _projecting.set(True)
+        try:
+            instance.save()
+        finally:
+            _projecting.reset(token)
 
 
 @dataclass
