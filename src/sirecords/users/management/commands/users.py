@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"granted {options['role']} in {region} to {options['name']}")
             elif options["action"] == "revoke":
                 accounts.revoke(actor, options["name"], options["role"], region=options.get("region"),
-                                reason=options["reason"], channel="cli", txn_region=region)
+                                reason=options["reason"], channel="cli")
                 self.stdout.write(f"revoked {options['role']} from {options['name']}")
             else:
                 self._list()

@@ -1,0 +1,110 @@
+"""第二十六条, 第二十八条(二): administrators never hold business or query roles; every grant is a ledger entry;
+external maintainers act only under an unexpired confidentiality agreement (第十一条)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+from sirecords.ledger.models import Entry
+from sirecords.ledger.posting import InvalidTransaction
+from sirecords.ledger.verify import verify
+from sirecords.users import accounts
+from sirecords.users.models import RoleGrant
+from sirecords.users.roles import ADMIN_ROLES, BUSINESS_ROLES, QUERY_ROLES, conflict
+from sirecords.workflow import services
+from sirecords.workflow.actors import actor_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("admin", sorted(ADMIN_ROLES))
+@pytest.mark.parametrize("other", sorted(BUSINESS_ROLES | QUERY_ROLES | {"supervisor"}))
+def test_conflict_both_ways(admin, other):
+    assert "第二十六条" in conflict({admin}, other)
+    assert "第二十六条" in conflict({other}, admin)
+    assert conflict({"sysadmin"}, "dba") is None and conflict({"clerk"}, "reviewer1") is None
+
+
+def test_a_refused_grant_changes_nothing_and_says_why(staff):
+    staff("ops.a", "sysadmin")
+    before = Entry.objects.count()
+    with pytest.raises(InvalidTransaction, match="never hold business, query or supervisory roles"):
+        accounts.grant(staff.admin, "ops.a", "clerk", region="440300", reason="t", channel="web")
+    assert Entry.objects.count() == before
+    assert set(RoleGrant.objects.filter(account_id="ops.a").values_list("role", flat=True)) == {"sysadmin"}
+
+
+def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staff):
+    staff("clerk.g", "clerk")
+    accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web")
+    accounts.revoke(staff.admin, "clerk.g", "clerk", region=None, reason="离岗", channel="web")
+    granted = Entry.objects.filter(kind="users.role_granted", subject="user:clerk.g").order_by("seq").last()
+    revoked = Entry.objects.get(kind="users.role_revoked", subject="user:clerk.g")
+    assert (granted.actor, granted.reason, json.loads(granted.payload)["role"]) == ("admin.t", "岗位调整", "reviewer1")
+    assert (revoked.actor, revoked.reason) == ("admin.t", "离岗")
+    assert actor_for("clerk.g").roles == {"reviewer1"}
+
+
+def test_only_sysadmins_administer_users(staff):
+    clerk = staff("clerk.h", "clerk")
+    with pytest.raises(services.Refused, match="needs the role sysadmin"):
+        accounts.grant(clerk, "clerk.h", "approver", region="440300", reason="t", channel="web")
+
+
+def test_verify_reports_an_admin_with_a_business_role_that_got_in_behind_the_rules(staff):
+    staff("ops.b", "sysadmin")
+    staff("clerk.i", "clerk")
+    grant = RoleGrant.objects.get(account_id="clerk.i")
+    with connection.cursor() as cursor:  # as if someone wrote the table directly
+        cursor.execute("UPDATE users_role_grant SET username = %s WHERE uid = %s", ["ops.b", grant.uid])
+    findings = [f"[{f.check}] {f.where}: {f.message}" for f in verify(None).findings]
+    assert "[roles] users_account pk=ops.b: holds sysadmin together with clerk (第二十六条, 第二十八条(二))" in findings
+
+
+def test_external_maintainer_needs_an_unexpired_agreement(staff):
+    external = staff("ext.m", "maintainer", organisation="某信息技术公司")
+    assert external.blocked() and not external.has("maintainer", "440300")
+    with pytest.raises(services.Refused, match="confidentiality agreement"):
+        services.open_transaction(external, "correction", {}, region="440300", reason="r", channel="counter")
+    services.execute(staff.admin, "record_agreement", {"username": "ext.m", "organisation": "某信息技术公司",
+                                                       "signed_on": "2020-01-01", "expires_on": "2021-01-01"},
+                     region="440300", reason="旧协议", channel="web")
+    assert actor_for("ext.m").blocked()  # expired
+    services.execute(staff.admin, "record_agreement", {"username": "ext.m", "organisation": "某信息技术公司",
+                                                       "signed_on": "2026-01-01", "expires_on": "2099-12-31"},
+                     region="440300", reason="续签", channel="web")
+    assert actor_for("ext.m").has("maintainer", "440300")
+
+
+def test_tokens_are_kept_as_hashes_only(staff):
+    accounts.create_account(staff.admin, "svc.terminal", "自助终端", region="440300", reason="t", channel="web",
+                            roles=("clerk",), kind="service")
+    token = accounts.issue_token(staff.admin, "svc.terminal", "一号终端", "persons:read", days=30, reason="t", channel="web")
+    with connection.cursor() as cursor:
+        for table in ("ledger_entry", "users_api_token"):
+            cursor.execute(f"SELECT * FROM {table}")
+            assert token not in repr(cursor.fetchall())
+    with pytest.raises(InvalidTransaction, match="only for service accounts"):
+        accounts.issue_token(staff.admin, "admin.t", "x", "persons:read", days=30, reason="t", channel="web")
+
+
+def test_users_command_line(tmp_path):
+    """`sirecords users` creates the first sysadmin; a refused combination exits 1 and says why."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["SIRECORDS_HOME"] = str(tmp_path)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+
+    assert run("init").returncode == 0
+    added = run("users", "add", "root.admin", "--role", "sysadmin", "--reason", "first sysadmin")
+    assert added.returncode == 0 and "initial password:" in added.stdout
+    refused = run("users", "grant", "root.admin", "clerk", "--reason", "try")
+    assert refused.returncode == 1 and "第二十六条" in refused.stderr
+    listed = run("users", "list")
+    assert "root.admin: sysadmin@440300" in listed.stdout
