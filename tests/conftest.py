@@ -7,8 +7,13 @@ import os
 import pytest
 
 from sirecords.crypto.keys import create_keys, forget_loaded_keys
+from sirecords.demo.documents import scan
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import Transaction, post
+from sirecords.users import accounts
+from sirecords.workflow.actors import actor_for, operator
+
+REGION = "440300"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -67,3 +72,24 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
     from sirecords.ledger import triggers
 
     triggers.drop(connection)
+
+
+@pytest.fixture
+def staff(db):
+    """staff(username, *roles, region=REGION, organisation="") -> Actor; staff.admin is a sysadmin Actor."""
+    cli = operator("test")
+    accounts.create_account(cli, "admin.t", "Admin", region=REGION, reason="t", channel="cli", roles=("sysadmin",), password="x" * 16)
+    admin = actor_for("admin.t")
+
+    def make(username, *roles, region=REGION, organisation=""):
+        accounts.create_account(admin, username, username, region=region, reason="t", channel="cli", roles=roles,
+                                organisation=organisation, password="x" * 16)
+        return actor_for(username)
+
+    make.admin = admin
+    return make
+
+
+@pytest.fixture
+def pdf():
+    return scan("test document")
