@@ -8,3 +8,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests read messages in English (the msgids); tests/web/test_i18n.py checks the Chinese pages.
+LANGUAGE_CODE = "en"
