@@ -1,3 +1,52 @@
-"""Access rules of the API endpoints, by URL name (see sirecords/access.py)."""
+"""Access rules of the API endpoints, by URL name (see sirecords/access.py), and the token scope
+each endpoint needs. A service token acts only where both its account's roles and its scopes allow.
 
-RULES: dict = {}
+Transactions: clerks (and maintainers, who open corrections and supplements, 第十一条) create, amend,
+attach, submit and withdraw; the four review roles review (第七条). Who may open which type, in which
+region, and which stage is due are checked again by workflow/services.py; which transactions one may
+read is api/visibility.py. Look-ups are for the staff who handle or supervise records.
+"""
+
+from sirecords.access import ANONYMOUS, roles
+
+CREATORS = roles("clerk", "maintainer")
+REVIEWERS = roles("reviewer1", "reviewer2", "reviewer3", "approver")
+READERS = CREATORS | REVIEWERS | roles("supervisor")
+LOOKUP = CREATORS | REVIEWERS | roles("query_officer", "supervisor")
+
+# The scopes an API token may hold (users/transactions.py accepts these).
+READ_TRANSACTIONS, WRITE_TRANSACTIONS = "transactions:read", "transactions:write"
+READ_PERSONS, READ_EMPLOYERS = "persons:read", "employers:read"
+
+RULES: dict = {
+    # The schema and its viewer describe the API; they hold no records.
+    "api:api-root": ANONYMOUS,
+    "api:openapi-json": ANONYMOUS,
+    "api:openapi-view": ANONYMOUS,
+    "api:txn_create": CREATORS,
+    "api:txn_mine": CREATORS,
+    "api:txn_queue": REVIEWERS,
+    "api:txn_detail": READERS,
+    "api:txn_amend": CREATORS,
+    "api:txn_attach": CREATORS,
+    "api:txn_submit": CREATORS,
+    "api:txn_review": REVIEWERS,
+    "api:txn_withdraw": CREATORS,
+    "api:person_lookup": LOOKUP,
+    "api:employer_lookup": LOOKUP,
+}
+
+# The scope a token needs for each guarded endpoint.
+SCOPES: dict[str, str] = {
+    "api:txn_create": WRITE_TRANSACTIONS,
+    "api:txn_mine": READ_TRANSACTIONS,
+    "api:txn_queue": READ_TRANSACTIONS,
+    "api:txn_detail": READ_TRANSACTIONS,
+    "api:txn_amend": WRITE_TRANSACTIONS,
+    "api:txn_attach": WRITE_TRANSACTIONS,
+    "api:txn_submit": WRITE_TRANSACTIONS,
+    "api:txn_review": WRITE_TRANSACTIONS,
+    "api:txn_withdraw": WRITE_TRANSACTIONS,
+    "api:person_lookup": READ_PERSONS,
+    "api:employer_lookup": READ_EMPLOYERS,
+}
