@@ -91,6 +91,8 @@ def test_a_missing_employment_period_can_be_supplemented(desk):
     ({"target": "person", "method": "", "changes": {"name": "x"}}, "method"),
     ({"target": "person", "method": "m", "changes": {"name": "钱七"}}, "changes.name"),
     ({"target": "account", "method": "m", "changes": {}}, "target"),
+    ({"target": "person", "method": "m", "changes": {"name": "  "}}, "changes.name"),
+    ({"target": "person", "method": "m", "changes": {"id_number": ""}}, "changes.id_number"),
 ])
 def test_bad_corrections_are_refused_by_field(desk, payload, field):
     payload = {"uid": desk["person"], **payload}

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from . import merkle, note, triggers
-from .append import HeadMissing, PostedEntry, read_head
+from .append import HeadMissing, PostedEntry, read_head, utc_timestamp
 from .chain import ChainCheck
 from .checkpoints import row_signature_valid, verifier_key
 from .models import Checkpoint
@@ -41,6 +41,7 @@ class Finding:
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
+    checked_at: str = field(default_factory=utc_timestamp)
     entries: int = 0
     root: str = ""
     checkpoints: int = 0

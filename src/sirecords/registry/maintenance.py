@@ -29,6 +29,9 @@ CORRECTABLE = {"person": ("id_number", "name", "phone", "address", "region"),
                "employment": ("start", "end")}
 SUPPLEMENTABLE = {"person": ("phone", "address"), "employer": ("address",)}
 SEALED = ("id_number", "name", "phone", "address")
+# Fields a record cannot be without: a correction may change them, never empty them.
+REQUIRED = {"person": ("id_number", "name", "region"), "employer": ("uscc", "name", "region", "status"),
+            "employment": ("start",)}
 
 
 def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> dict[str, Any]:
@@ -95,6 +98,9 @@ def _build(payload: dict[str, Any], allowed: dict[str, tuple[str, ...]], kind: s
                                          f"fields: {', '.join(allowed[target])}"
             continue
         value = "" if value is None else str(value).strip()
+        if not value and field in REQUIRED.get(target, ()):
+            errors[f"changes.{field}"] = "is required: it cannot be corrected to nothing"
+            continue
         if empty_only and record is not None and getattr(record, field, ""):
             errors[f"changes.{field}"] = "already has a value: a correction, not a supplement, changes it"
         if not empty_only and record is not None and str(getattr(record, field, "") or "") == value:
