@@ -1,0 +1,120 @@
+"""The supervisors' pages (第三条): access log search, maintenance log, integrity status. Read-only."""
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from sirecords.audit.log import record_access
+from sirecords.home import home
+
+from .test_admin_helpers import ID, OTHER_ID, field_error, login_as, register_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def verify_result():
+    """The file `sirecords verify` leaves for the integrity page; removed afterwards."""
+    path = home() / "verify-last.json"
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_the_access_log_finds_a_read_by_the_maintainers_look_up(signed_in, make_staff, post_txn):
+    uid = register_person(post_txn)
+    other = register_person(post_txn, id_number=OTHER_ID, name="李娜")
+    client = signed_in("maint.a", "maintainer")
+    client.post("/maintenance/", {"kind": "person", "identifier": ID}, follow=True)
+    client.get(f"/maintenance/person/{other}/")
+    record_access("query.x", f"person:{uid}", "person.detail", "counter", "counter query")
+
+    signed_in("super.a", "supervisor")
+    form = client.get("/supervision/access-log/").content.decode()
+    assert re.search(r'<input[^>]*name="id_number"[^>]*autofocus', form)
+    search = client.post("/supervision/access-log/", {"id_number": ID, "actor": "maint.a", "since": "", "until": ""})
+    assert search.status_code == 302 and ID not in search["Location"]  # the ID number never goes into an address
+    page = client.get(search["Location"]).content.decode()
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?</tr>", page, re.S)
+    assert len(rows) == 1
+    assert f"person:{uid}" in page and "maint.a" in page and "person.detail" in page and "maintenance" in page
+    assert f"person:{other}" not in page and "query.x" not in page
+    assert ID[:6] + "********" + ID[-4:] in page  # the search says whose records these are, masked
+
+    by_person = client.get(f"/supervision/access-log/?subject=person:{uid}").content.decode()
+    assert "query.x" in by_person and "maint.a" in by_person and f"person:{other}" not in by_person
+
+    bad = client.post("/supervision/access-log/", {"id_number": "12345", "actor": "", "since": "", "until": ""})
+    assert bad.status_code == 400 and field_error(bad, "id_number")
+    unknown = client.post("/supervision/access-log/", {"id_number": "11010519491231002X", "actor": "", "since": "", "until": ""})
+    assert "No insured person" in field_error(unknown, "id_number")
+
+
+def test_access_log_dates_pages_and_order(signed_in):
+    for n in range(60):
+        record_access("clerk.x", f"person:p{n:02d}", "person.detail", "counter", "counter query")
+    record_access("clerk.y", "person:p99", "person.detail", "counter", "counter query")
+    client = signed_in("super.a", "supervisor")
+    first = client.get("/supervision/access-log/?actor=clerk.x").content.decode()
+    seqs = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", first)]
+    assert len(seqs) == 50 and seqs == sorted(seqs, reverse=True)  # newest first
+    assert "clerk.y" not in first
+    assert 'href="?actor=clerk.x&amp;page=2"' in first
+    second = client.get("/supervision/access-log/?actor=clerk.x&page=2").content.decode()
+    assert len(re.findall(r"<tr><td>(\d+)</td>", second)) == 10
+    today, tomorrow = date.today(), date.today() + timedelta(days=1)
+    assert len(re.findall(r"<tr><td>\d+</td>", client.get(f"/supervision/access-log/?until={today}").content.decode())) == 50
+    future = client.get(f"/supervision/access-log/?since={tomorrow}").content.decode()
+    assert "No access records match" in future
+    backwards = client.post("/supervision/access-log/", {"id_number": "", "actor": "", "since": str(tomorrow), "until": str(today)})
+    assert backwards.status_code == 400 and field_error(backwards, "until")
+
+
+def test_the_supervisor_only_reads(signed_in):
+    client = signed_in("super.a", "supervisor")
+    assert client.post("/supervision/maintenance-log.csv").status_code == 405
+    assert client.post("/supervision/integrity/").status_code == 405
+    assert client.get("/sysadmin/accounts/").status_code == 403
+    assert client.get("/maintenance/").status_code == 403
+
+
+def test_integrity_never_run(signed_in, verify_result):
+    page = signed_in("super.a", "supervisor").get("/supervision/integrity/").content.decode()
+    assert "Never run" in page
+
+
+def test_integrity_shows_the_last_verify_result(signed_in, post_txn, verify_result):
+    register_person(post_txn)
+    try:
+        call_command("verify", "--json")
+    except SystemExit:
+        pass  # findings are what the page is for
+    assert verify_result.exists()
+    result = json.loads(verify_result.read_text(encoding="utf-8"))
+    page = signed_in("super.a", "supervisor").get("/supervision/integrity/").content.decode()
+    assert result["entries"] > 0 and f"<dd>{result['entries']}</dd>" in page
+    assert result["root"] and result["root"] in page
+    assert "UTC" in page
+
+    result.update(ok=False, findings=[{"check": "projection", "where": "registry_person pk=abc",
+                                       "message": "the row differs from the ledger: name"}])
+    verify_result.write_text(json.dumps(result), encoding="utf-8")
+    page = signed_in("super.b", "supervisor").get("/supervision/integrity/").content.decode()
+    assert "1 finding" in page and "registry_person pk=abc" in page and "the row differs from the ledger: name" in page
+
+    verify_result.write_text("{not json", encoding="utf-8")
+    broken = signed_in("super.c", "supervisor").get("/supervision/integrity/").content.decode()
+    assert "cannot be read" in broken
+
+
+def test_nav_links_follow_the_roles(signed_in, make_staff):
+    client = signed_in("super.a", "supervisor")
+    home_page = client.get("/").content.decode()
+    assert 'href="/supervision/access-log/"' in home_page and 'href="/supervision/integrity/"' in home_page
+    assert 'href="/sysadmin/accounts/"' not in home_page and 'href="/maintenance/"' not in home_page
+    make_staff("maint.a", "maintainer")
+    home_page = login_as(client, "maint.a").get("/").content.decode()
+    assert 'href="/maintenance/"' in home_page and 'href="/supervision/access-log/"' not in home_page

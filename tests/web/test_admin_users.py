@@ -1,0 +1,197 @@
+"""The system administrators' pages (第二十六条): accounts, roles, agreements, tokens. Every change is a
+ledger transaction with its reason; refusals are explained next to the field and change nothing."""
+
+import hashlib
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from sirecords.ledger.models import Entry
+from sirecords.users import accounts
+from sirecords.users.models import ApiToken, ConfidentialityAgreement, RoleGrant, StaffAccount
+from sirecords.workflow.actors import actor_for, operator
+
+from .test_admin_helpers import REGION, field_error, form_errors
+
+pytestmark = pytest.mark.django_db
+
+
+def new_account(**changes):
+    data = {"username": "clerk.new", "display_name": "新经办", "kind": "staff", "organisation": "", "roles": ["clerk"],
+            "region": REGION, "reason": "新入职经办员"}
+    data.update(changes)
+    return data
+
+
+def service_account(username="svc.payroll"):
+    accounts.create_account(operator("test"), username, "工资导入", region=REGION, reason="接口对接", channel="cli",
+                            kind="service")
+
+
+def test_the_list_shows_roles_regions_organisation_agreement_and_state(signed_in, make_staff):
+    make_staff("ext.a", "maintainer", organisation="深圳某某外包有限公司")
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    page = client.get("/sysadmin/accounts/").content.decode()
+    for shown in ("ext.a", "(maintainer) · 440300", "深圳某某外包有限公司", "none on record", "clerk.a", "(clerk)"):
+        assert shown in page, shown
+
+
+def test_creating_a_staff_account_shows_the_initial_password_once(signed_in):
+    client = signed_in("admin.a", "sysadmin")
+    form = client.get("/sysadmin/new-account/").content.decode()
+    assert re.search(r'<input[^>]*name="username"[^>]*autofocus', form)
+    assert '<legend>Roles' in form  # the checkbox group is labelled by its fieldset
+    created = client.post("/sysadmin/new-account/", new_account())
+    assert created.status_code == 200
+    assert "no-store" in created["Cache-Control"]
+    password = re.search(r'id="initial-password">([^<]+)<', created.content.decode()).group(1)
+    user = get_user_model().objects.get(username="clerk.new")
+    assert user.check_password(password)
+    assert StaffAccount.objects.get(pk="clerk.new").display_name == "新经办"
+    assert list(RoleGrant.objects.filter(account_id="clerk.new").values_list("role", "region")) == [("clerk", REGION)]
+    assert Entry.objects.filter(kind="users.account_created", subject="user:clerk.new", actor="admin.a",
+                                reason="新入职经办员").exists()
+    assert password not in client.get("/sysadmin/accounts/clerk.new/").content.decode()
+
+    again = client.post("/sysadmin/new-account/", new_account())
+    assert again.status_code == 400 and "already exists" in field_error(again, "username")
+
+
+def test_creating_a_service_account_gives_no_password(signed_in):
+    client = signed_in("admin.a", "sysadmin")
+    created = client.post("/sysadmin/new-account/", new_account(username="svc.bank", kind="service", roles=[]))
+    assert created.status_code == 200 and 'id="initial-password"' not in created.content.decode()
+    assert not get_user_model().objects.get(username="svc.bank").has_usable_password()
+
+
+def test_an_administrator_with_a_business_role_is_refused_at_creation(signed_in):
+    client = signed_in("admin.a", "sysadmin")
+    before = Entry.objects.count()
+    page = client.post("/sysadmin/new-account/", new_account(username="admin.b", roles=["clerk", "sysadmin"]))
+    assert page.status_code == 400 and "第二十六条" in field_error(page, "roles")
+    assert not StaffAccount.objects.filter(pk="admin.b").exists()
+    assert not get_user_model().objects.filter(username="admin.b").exists()
+    assert Entry.objects.count() == before
+
+
+def test_granting_clerk_to_a_sysadmin_is_refused_and_changes_nothing(signed_in, make_staff):
+    make_staff("admin.b", "sysadmin")
+    client = signed_in("admin.a", "sysadmin")
+    form = client.get("/sysadmin/accounts/admin.b/grant/")
+    assert re.search(r'<select[^>]*name="role"[^>]*autofocus', form.content.decode())
+    grants, entries = list(RoleGrant.objects.values_list("uid", "revoked_on")), Entry.objects.count()
+    page = client.post("/sysadmin/accounts/admin.b/grant/", {"role": "clerk", "region": REGION, "reason": "临时顶岗"})
+    assert page.status_code == 400
+    message = field_error(page, "role")
+    assert "第二十六条" in message and "sysadmin" in message
+    assert list(RoleGrant.objects.values_list("uid", "revoked_on")) == grants and Entry.objects.count() == entries
+    assert actor_for("admin.b").roles == {"sysadmin"}
+
+
+def test_grant_and_revoke_a_role(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    missing = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": ""})
+    assert missing.status_code == 400 and field_error(missing, "reason")
+    granted = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询"})
+    assert granted.status_code == 302 and granted["Location"] == "/sysadmin/accounts/clerk.a/"
+    assert actor_for("clerk.a").roles == {"clerk", "query_officer"}
+    twice = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询"})
+    assert "already holds" in field_error(twice, "role")
+
+    grant = RoleGrant.objects.get(account_id="clerk.a", role="query_officer")
+    revoke_form = client.get("/sysadmin/accounts/clerk.a/revoke/").content.decode()
+    assert f'value="{grant.uid}"' in revoke_form
+    revoked = client.post("/sysadmin/accounts/clerk.a/revoke/", {"grant": grant.uid, "reason": "不再兼任"})
+    assert revoked.status_code == 302
+    assert actor_for("clerk.a").roles == {"clerk"}
+    assert RoleGrant.objects.get(pk=grant.uid).revoked_on == date.today()
+    assert Entry.objects.filter(kind="users.role_revoked", reason="不再兼任", actor="admin.a").exists()
+
+
+def test_an_administrator_cannot_change_their_own_roles(signed_in):
+    client = signed_in("admin.a", "sysadmin")
+    page = client.post("/sysadmin/accounts/admin.a/grant/", {"role": "dba", "region": REGION, "reason": "自己加"})
+    assert page.status_code == 400 and "your own roles" in form_errors(page)
+
+
+def test_record_an_agreement_with_its_scan(signed_in, make_staff):
+    make_staff("ext.a", "maintainer", organisation="深圳某某外包有限公司")
+    assert actor_for("ext.a").blocked()
+    client = signed_in("admin.a", "sysadmin")
+    form = client.get("/sysadmin/accounts/ext.a/agreement/").content.decode()
+    assert 'value="深圳某某外包有限公司"' in form and 'enctype="multipart/form-data"' in form
+    today = date.today()
+    data = {"organisation": "深圳某某外包有限公司", "signed_on": today.isoformat(), "reason": "保密协议"}
+    backwards = client.post("/sysadmin/accounts/ext.a/agreement/", {**data, "expires_on": (today - timedelta(days=1)).isoformat()})
+    assert "after the signing date" in field_error(backwards, "expires_on")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    scan = b"%PDF-1.4\n% agreement\n%%EOF\n"
+    recorded = client.post("/sysadmin/accounts/ext.a/agreement/", {
+        **data, "expires_on": (today + timedelta(days=365)).isoformat(),
+        "document": SimpleUploadedFile("协议.pdf", scan, content_type="application/pdf")})
+    assert recorded.status_code == 302
+    agreement = ConfidentialityAgreement.objects.get(account_id="ext.a")
+    assert agreement.document_sha256 == hashlib.sha256(scan).hexdigest()
+    assert actor_for("ext.a").blocked() is None
+    listing = client.get("/sysadmin/accounts/").content.decode()
+    assert (today + timedelta(days=365)).isoformat() in listing
+
+
+def test_deactivate_an_account(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    own = client.post("/sysadmin/accounts/admin.a/deactivate/", {"reason": "测试"})
+    assert own.status_code == 400 and "your own account" in form_errors(own)
+    done = client.post("/sysadmin/accounts/clerk.a/deactivate/", {"reason": "离职"})
+    assert done.status_code == 302
+    account = StaffAccount.objects.get(pk="clerk.a")
+    assert not account.active and not RoleGrant.objects.filter(account=account, revoked_on__isnull=True).exists()
+    assert actor_for("clerk.a").blocked() == "this account is deactivated"
+    assert "deactivated" in client.get("/sysadmin/accounts/").content.decode()
+
+
+def test_a_token_is_shown_once_and_only_its_hash_is_kept(signed_in, make_staff):
+    service_account()
+    client = signed_in("admin.a", "sysadmin")
+    form = client.get("/sysadmin/accounts/svc.payroll/tokens/new/").content.decode()
+    assert re.search(r'<input[^>]*name="label"[^>]*autofocus', form)
+    none = client.post("/sysadmin/accounts/svc.payroll/tokens/new/", {"label": "工资导入", "days": 30, "reason": "对接"})
+    assert none.status_code == 400 and field_error(none, "scopes")
+    issued = client.post("/sysadmin/accounts/svc.payroll/tokens/new/", {
+        "label": "工资导入", "scopes": ["transactions:write", "persons:read"], "days": 30, "reason": "工资系统对接"})
+    assert issued.status_code == 200 and "no-store" in issued["Cache-Control"]
+    page = issued.content.decode()
+    token = re.search(r'id="token">([^<]+)<', page).group(1)
+    assert token.startswith("sir_") and "persons:read transactions:write" in page
+    stored = ApiToken.objects.get(account_id="svc.payroll")
+    assert stored.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    assert stored.scopes == "persons:read transactions:write"
+    assert stored.expires_at.date() == date.today() + timedelta(days=30)
+    assert stored.expires_at.strftime("%Y-%m-%d %H:%M") in page
+    assert not Entry.objects.filter(payload__contains=token).exists()  # the ledger keeps the hash only
+    for listing in ("/sysadmin/tokens/", "/sysadmin/accounts/svc.payroll/"):
+        shown = client.get(listing).content.decode()
+        assert "工资导入" in shown and "persons:read transactions:write" in shown and token not in shown
+
+    revoked = client.post(f"/sysadmin/tokens/{stored.uid}/revoke/", {"reason": "令牌泄露"})
+    assert revoked.status_code == 302 and revoked["Location"] == "/sysadmin/tokens/"
+    assert ApiToken.objects.get(pk=stored.uid).revoked_on == date.today()
+    again = client.post(f"/sysadmin/tokens/{stored.uid}/revoke/", {"reason": "再次"})
+    assert again.status_code == 400 and "already revoked" in form_errors(again)
+
+
+def test_tokens_are_for_service_accounts_only(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    page = client.post("/sysadmin/accounts/clerk.a/tokens/new/", {"label": "x", "scopes": ["persons:read"], "days": 30,
+                                                                  "reason": "试试"})
+    assert page.status_code == 400 and "only for service accounts" in form_errors(page)
+    assert not ApiToken.objects.exists()
+    too_long = client.post("/sysadmin/accounts/clerk.a/tokens/new/", {"label": "x", "scopes": ["persons:read"], "days": 400,
+                                                                      "reason": "试试"})
+    assert field_error(too_long, "days")
