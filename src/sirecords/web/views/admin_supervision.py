@@ -170,7 +170,9 @@ def integrity_view(request):
         except (OSError, ValueError) as error:
             context["problem"] = str(error)
         else:
-            checked = result.get("checked_at") or datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            when = (datetime.fromisoformat(result["checked_at"].replace("Z", "+00:00")) if result.get("checked_at")
+                    else datetime.fromtimestamp(path.stat().st_mtime, UTC))
+            checked = when.strftime("%Y-%m-%d %H:%M:%S UTC")
             findings = [f for f in result.get("findings") or [] if isinstance(f, dict)]
             context.update(result=result, checked=checked, findings=findings,
                            ok=bool(result.get("ok", not findings)) and not findings)
