@@ -1,3 +1,7 @@
-"""The API's URLs (mounted at /api/)."""
+"""The API's URLs (mounted at /api/): namespace "api", one URL name per operation (api/rules.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .api import api
+
+urlpatterns = [path("", api.urls)]

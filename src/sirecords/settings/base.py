@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "sirecords.ops",  # before staticfiles: its runserver (keys required) takes precedence
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI's own assets for /api/docs (the CSP forbids a CDN)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

@@ -1,0 +1,28 @@
+"""The NinjaAPI instance: routers, error handlers, the OpenAPI document and its viewer.
+
+The viewer (Swagger UI) is served from ninja's own static files, never a CDN, so it works offline and
+under the strict Content-Security-Policy (default-src 'self'): ninja does so when "ninja" is in
+INSTALLED_APPS (settings/base.py).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI, Swagger
+
+from . import errors, lookups, transactions
+from .auth import guard
+from .operations import NAMESPACE
+
+api = NinjaAPI(
+    title="sirecords API",
+    version="1",
+    description="Business transactions (open, attach, submit, review) and look-ups of insured persons and employers, "
+                "for staff sessions and service accounts with tokens. Every read of a person's data is access-logged.",
+    urls_namespace=NAMESPACE,
+    docs=Swagger(),
+    # An operation declared without api/operations.endpoint() has no rule: this default refuses everyone.
+    auth=guard(None),
+)
+errors.install(api)
+api.add_router("", transactions.router)
+api.add_router("", lookups.router)

@@ -1,0 +1,61 @@
+"""Looking up an insured person or an employer.
+
+A person's data is read only for a stated purpose, and each read is recorded in the access log
+(第二十一条): who, whose record, through the API, why. The ID number travels in the request body, so
+that it never lands in a URL, a proxy's access log or a browser history.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import Query, Router
+
+from sirecords.audit.log import record_access
+from sirecords.ledger.posting import InvalidTransaction
+from sirecords.registry.identifiers import InvalidIdentifier, check_uscc
+from sirecords.registry.models import Employer
+from sirecords.registry.transactions import find_person_by_id_number
+
+from .operations import endpoint
+from .schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
+
+CHANNEL = "api"
+PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+
+router = Router(tags=["look-ups"])
+
+
+@endpoint(router, "POST", "/persons/lookup", "person_lookup", response={200: PersonOut, **PROBLEMS},
+          summary="An insured person by resident ID number, with employment periods (access-logged)")
+def person_lookup(request, body: PersonLookupIn,
+                  purpose: str = Query(..., description="Why you look this person up; recorded in the access log")):
+    if not purpose.strip():
+        raise InvalidTransaction({"purpose": "is required: say why you look up this person (第二十一条)"})
+    try:
+        person = find_person_by_id_number(body.id_number)
+    except InvalidIdentifier as invalid:
+        raise InvalidTransaction({"id_number": invalid.message}) from None
+    if person is None:
+        raise Http404("no insured person is registered with this ID number")
+    answer = {
+        "uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
+        "birth_date": person.birth_date, "region": person.region, "registered_on": person.registered_on,
+        "employments": [{"employer_uscc": job.employer.uscc, "employer_name": job.employer.name, "start": job.start,
+                         "end": job.end} for job in person.employments.select_related("employer").order_by("start", "uid")],
+    }
+    record_access(request.auth.actor.username, f"person:{person.uid}", "person.detail", CHANNEL, purpose.strip())
+    return answer
+
+
+@endpoint(router, "GET", "/employers/{uscc}", "employer_lookup", response={200: EmployerOut, **PROBLEMS},
+          summary="An employer by unified social credit code")
+def employer_lookup(request, uscc: str):
+    code = "".join(uscc.split()).upper()
+    employer = Employer.objects.filter(uscc=code).first()
+    if employer is None:
+        problems = check_uscc(code)
+        if problems:
+            raise InvalidTransaction({"uscc": problems[0].message})
+        raise Http404("no employer is registered with this unified social credit code")
+    return {"uid": employer.uid, "uscc": employer.uscc, "name": employer.name, "address": employer.address,
+            "region": employer.region, "status": employer.status, "registered_on": employer.registered_on}

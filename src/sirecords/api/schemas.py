@@ -1,0 +1,132 @@
+"""What the API accepts and answers (pydantic schemas through ninja; they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+class TransactionIn(Strict):
+    type: str = Field(description="Transaction type, e.g. register_person")
+    region: str = Field(description="Pooling region, a 6-digit GB/T 2260 code")
+    reason: str = Field(description="Why the transaction is made (第十二条)")
+    payload: dict[str, Any] = Field(description="The type's fields, e.g. id_number, name, phone for register_person")
+
+
+class PayloadIn(Strict):
+    payload: dict[str, Any]
+
+
+class ReviewIn(Strict):
+    decision: Literal["approve", "reject"]
+    opinion: str = Field("", description="Required when rejecting: what must change")
+
+
+class WithdrawIn(Strict):
+    reason: str
+
+
+class PersonLookupIn(Strict):
+    id_number: str = Field(description="Resident ID number (GB 11643); sent in the body to keep it out of URLs and logs")
+
+
+# --- answers ----------------------------------------------------------------------------------------
+
+
+class Problem(Schema):
+    detail: str
+    errors: dict[str, str] | None = None
+
+
+class TransactionBrief(Schema):
+    uid: str
+    type: str
+    title: str
+    region: str
+    state: str
+    state_label: str
+    summary: str = Field(description="Masked one-line description")
+    due_stage: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentOut(Schema):
+    kind: str
+    title: str
+    attached: bool
+
+
+class AttachmentOut(Schema):
+    kind: str
+    sha256: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ChangeOut(Schema):
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+class ActionOut(Schema):
+    actor: str
+    kind: str
+    stage: str
+    opinion: str
+    at: datetime
+
+
+class TransactionDetail(TransactionBrief):
+    reason: str
+    channel: str
+    stages: list[str]
+    required_documents: list[DocumentOut]
+    missing_documents: list[str]
+    attachments: list[AttachmentOut]
+    changes: list[ChangeOut] = Field(description="Before and after, in full: reading them is access-logged")
+    actions: list[ActionOut]
+    posted_seq: int | None
+
+
+class EmploymentOut(Schema):
+    employer_uscc: str
+    employer_name: str
+    start: date
+    end: date | None
+
+
+class PersonOut(Schema):
+    uid: str
+    id_number: str = Field(description="Masked")
+    name: str
+    sex: str
+    birth_date: date
+    region: str
+    registered_on: date
+    employments: list[EmploymentOut]
+
+
+class EmployerOut(Schema):
+    uid: str
+    uscc: str
+    name: str
+    address: str
+    region: str
+    status: str
+    registered_on: date

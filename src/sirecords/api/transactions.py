@@ -1,0 +1,155 @@
+"""Business transactions through the API: the same use cases as the front desk (workflow/services.py),
+channel "api". Reading one shows its before/after values in full, so every read is access-logged."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import Http404
+from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja.errors import AuthorizationError
+
+from sirecords.audit.log import record_access
+from sirecords.ledger.posting import InvalidTransaction, transaction_type_named, transaction_types
+from sirecords.ledger.validation import Errors, region
+from sirecords.web.views.desk_visibility import person_subject
+from sirecords.workflow import documents, services
+from sirecords.workflow.models import BusinessTransaction, State
+
+from .operations import endpoint
+from .schemas import (
+    AttachmentOut,
+    PayloadIn,
+    Problem,
+    ReviewIn,
+    TransactionBrief,
+    TransactionDetail,
+    TransactionIn,
+    WithdrawIn,
+)
+from .visibility import queue, visible_transactions
+
+CHANNEL = "api"
+Stage = Literal["review1", "review2", "review3", "approval"]  # users/roles.py STAGES
+PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+
+router = Router(tags=["transactions"])
+
+
+# --- presenting ---------------------------------------------------------------------------------------
+
+
+def brief(txn: BusinessTransaction) -> dict:
+    kind = transaction_types().get(txn.type)
+    return {"uid": txn.uid, "type": txn.type, "title": kind.title if kind else txn.type, "region": txn.region,
+            "state": txn.state, "state_label": txn.get_state_display(), "summary": txn.summary, "due_stage": txn.due_stage,
+            "created_by": txn.created_by, "created_at": txn.created_at, "updated_at": txn.updated_at}
+
+
+def detail(txn: BusinessTransaction, payload: dict) -> dict:
+    kind = transaction_type_named(txn.type)
+    attachments = list(txn.attachments.order_by("id"))
+    attached = {a.kind for a in attachments}
+    return {
+        **brief(txn),
+        "reason": txn.reason, "channel": txn.channel, "stages": txn.stage_list, "posted_seq": txn.posted_seq,
+        "required_documents": [{"kind": d, "title": documents.DOCUMENT_KINDS[d][0], "attached": d in attached}
+                               for d in kind.documents],
+        "missing_documents": [d for d in kind.documents if d not in attached],
+        "attachments": [{"kind": a.kind, "sha256": a.sha256, "content_type": a.content_type, "size": a.size,
+                         "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at} for a in attachments],
+        "changes": kind.describe(payload) if kind.describe else [],
+        "actions": [{"actor": a.actor, "kind": a.kind, "stage": a.stage, "opinion": a.opinion, "at": a.at}
+                    for a in txn.actions.order_by("id")],
+    }
+
+
+# --- finding ------------------------------------------------------------------------------------------
+
+
+def visible(request, uid: str) -> BusinessTransaction:
+    """The transaction `uid` if the caller may see it (api/visibility.py); 404 or 403 otherwise."""
+    txn = visible_transactions(request.auth.actor).filter(pk=uid).first()
+    if txn is not None:
+        return txn
+    if BusinessTransaction.objects.filter(pk=uid).exists():
+        raise AuthorizationError(403, "you may not see this transaction: it is neither yours, nor in a region where "
+                                      "you review or supervise")
+    raise Http404(f"no transaction {uid}")
+
+
+# --- operations ---------------------------------------------------------------------------------------
+
+
+@endpoint(router, "POST", "/transactions", "txn_create", response={201: TransactionBrief, **PROBLEMS},
+          summary="Open a business transaction (a draft)")
+def create(request, body: TransactionIn):
+    errors = Errors()
+    region({"region": body.region}, "region", errors)
+    errors.raise_if_any()
+    txn = services.open_transaction(request.auth.actor, body.type, body.payload, region=body.region, reason=body.reason,
+                                    channel=CHANNEL)
+    return Status(201, brief(txn))
+
+
+@endpoint(router, "GET", "/transactions/mine", "txn_mine", response={200: list[TransactionBrief], **PROBLEMS},
+          summary="The transactions I opened, newest first")
+def mine(request, state: State | None = Query(None), limit: int = Query(50, ge=1, le=500)):
+    rows = BusinessTransaction.objects.filter(created_by=request.auth.actor.username)
+    if state:
+        rows = rows.filter(state=state)
+    return [brief(txn) for txn in rows.order_by("-updated_at", "uid")[:limit]]
+
+
+@endpoint(router, "GET", "/transactions/queue", "txn_queue", response={200: list[TransactionBrief], **PROBLEMS},
+          summary="Transactions waiting for me to review, oldest first (optionally one stage)")
+def my_queue(request, stage: Stage | None = Query(None), limit: int = Query(50, ge=1, le=500)):
+    return [brief(txn) for txn in queue(request.auth.actor, stage, limit)]
+
+
+@endpoint(router, "GET", "/transactions/{uid}", "txn_detail", response={200: TransactionDetail, **PROBLEMS},
+          summary="One transaction: state, due stage, documents, before/after and the action trail (access-logged)")
+def read(request, uid: str, purpose: str = Query("", description="Why you read it; defaults to handling the transaction")):
+    txn = visible(request, uid)
+    payload = services.payload_of(txn)
+    answer = detail(txn, payload)
+    subject = person_subject(txn.type, payload, txn)  # None: it names no person (employers only)
+    if subject:
+        record_access(request.auth.actor.username, subject, f"transaction:{txn.uid}", CHANNEL,
+                      purpose.strip() or f"handling business transaction {txn.uid} ({txn.type})")
+    return answer
+
+
+@endpoint(router, "PUT", "/transactions/{uid}/payload", "txn_amend", response={200: TransactionBrief, **PROBLEMS},
+          summary="Replace a draft's or returned transaction's fields")
+def amend(request, uid: str, body: PayloadIn):
+    return brief(services.amend(request.auth.actor, visible(request, uid), body.payload))
+
+
+@endpoint(router, "POST", "/transactions/{uid}/attachments", "txn_attach", response={201: AttachmentOut, **PROBLEMS},
+          summary="Attach a scan of an original document (PDF, JPEG or PNG; multipart)")
+def attach(request, uid: str, kind: Form[str], file: File[UploadedFile]):
+    txn = visible(request, uid)
+    if file.size > documents.max_bytes():
+        raise InvalidTransaction({"file": f"the file is {file.size:,} bytes; at most {documents.max_bytes():,} are accepted"})
+    attachment = services.attach(request.auth.actor, txn, kind, file.read(), file.name or "document")
+    return Status(201, {"kind": attachment.kind, "sha256": attachment.sha256, "content_type": attachment.content_type,
+                        "size": attachment.size, "uploaded_by": attachment.uploaded_by, "uploaded_at": attachment.uploaded_at})
+
+
+@endpoint(router, "POST", "/transactions/{uid}/submit", "txn_submit", response={200: TransactionBrief, **PROBLEMS},
+          summary="Submit for review: the documents must be attached and the fields valid")
+def submit(request, uid: str):
+    return brief(services.submit(request.auth.actor, visible(request, uid)))
+
+
+@endpoint(router, "POST", "/transactions/{uid}/review", "txn_review", response={200: TransactionBrief, **PROBLEMS},
+          summary="Approve or reject at the stage due (one person, one stage: 第七条)")
+def review(request, uid: str, body: ReviewIn):
+    return brief(services.review(request.auth.actor, visible(request, uid), body.decision, body.opinion))
+
+
+@endpoint(router, "POST", "/transactions/{uid}/withdraw", "txn_withdraw", response={200: TransactionBrief, **PROBLEMS},
+          summary="Withdraw a transaction that has not been posted")
+def withdraw(request, uid: str, body: WithdrawIn):
+    return brief(services.withdraw(request.auth.actor, visible(request, uid), body.reason))

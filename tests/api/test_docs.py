@@ -1,0 +1,43 @@
+"""The OpenAPI document and its viewer: served from this server only (offline, under the CSP)."""
+
+import re
+
+import pytest
+
+from .test_permissions import GUARDED
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_json_lists_every_operation(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    operations = {(method.upper(), path) for path, methods in schema["paths"].items() for method in methods}
+    assert ("POST", "/api/transactions") in operations
+    assert ("GET", "/api/transactions/{uid}") in operations
+    assert ("POST", "/api/transactions/{uid}/attachments") in operations
+    assert ("POST", "/api/persons/lookup") in operations
+    assert len(operations) == len(GUARDED)
+    assert {"ServiceToken", "StaffSession"} <= set(schema["components"]["securitySchemes"])
+    lookup = schema["paths"]["/api/persons/lookup"]["post"]
+    assert any(p["name"] == "purpose" and p["required"] for p in lookup["parameters"])
+
+
+def test_docs_page_uses_only_local_assets_under_the_csp(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    remote = [url for url in assets if not url.startswith("/")]
+    assert remote == [], f"the docs page loads assets from elsewhere (is 'ninja' in INSTALLED_APPS?): {remote}"
+    assert "<script>" not in html  # no inline script: the CSP would block it
+    for url in assets:
+        asset = client.get(url)
+        try:
+            assert asset.status_code == 200, url
+        finally:
+            asset.close()
+
