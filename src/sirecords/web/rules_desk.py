@@ -1,3 +1,29 @@
-"""Access rules of the pages in web/urls_desk.py, by URL name (see sirecords/access.py)."""
+"""Access rules of the pages in web/urls_desk.py, by URL name (see sirecords/access.py).
 
-RULES: dict = {}
+These admit roles; the pages then check the region and the transaction itself (views/desk_visibility.py,
+and the workflow services for who may act on which stage)."""
+
+from sirecords.access import roles
+from sirecords.users.roles import STAGE_ROLE
+
+CLERK = roles("clerk")
+# Maintainers follow their own corrections and supplements on the same transaction pages (第十一条).
+OPENERS = roles("clerk", "maintainer")
+REVIEWERS = roles(*STAGE_ROLE.values())
+# The clerk who opened it, the reviewers and the supervisors of its region (views/desk_visibility.can_see).
+SEES_TRANSACTIONS = roles("clerk", "maintainer", *STAGE_ROLE.values(), "supervisor")
+
+RULES: dict = {
+    "desk_person_search": CLERK,
+    "desk_new": CLERK,
+    "desk_create": CLERK,
+    "desk_mine": CLERK,
+    "desk_attach": OPENERS,
+    "desk_submit": OPENERS,
+    "desk_amend": CLERK,
+    "desk_withdraw": OPENERS,
+    "desk_queue": REVIEWERS,
+    "desk_review": REVIEWERS,
+    "desk_transaction": SEES_TRANSACTIONS,
+    "desk_document": SEES_TRANSACTIONS,
+}

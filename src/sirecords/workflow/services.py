@@ -87,10 +87,11 @@ def _seal_payload(txn: BusinessTransaction, payload: dict[str, Any]) -> None:
 
 
 def _own_open(actor: Actor, txn: BusinessTransaction, doing: str) -> None:
+    """Only the opener changes a transaction, and only while it is a draft or returned for amendment."""
     if txn.created_by != actor.username:
-        raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may {doing} it", txn)
+        raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may {doing}", txn)
     if txn.state not in (State.DRAFT, State.RETURNED):
-        raise _refuse(actor, f"a transaction that is {txn.get_state_display()} cannot be {doing}ed; "
+        raise _refuse(actor, f"a transaction that is {txn.get_state_display()} is closed to changes (to {doing}); "
                              f"it must be a draft or returned for amendment", txn)
 
 
@@ -122,7 +123,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
 @refusals_logged
 def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> BusinessTransaction:
     with db_transaction.atomic():
-        _own_open(actor, txn, "amend")
+        _own_open(actor, txn, "amend it")
         _seal_payload(txn, payload)
         txn.state = State.DRAFT
         _record(txn, actor, Action.Kind.AMEND)
@@ -131,7 +132,7 @@ def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> Bu
 
 @refusals_logged
 def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filename: str) -> Attachment:
-    _own_open(actor, txn, "attach documents to")
+    _own_open(actor, txn, "attach documents to it")
     type_ = transaction_type_named(txn.type)
     if kind not in documents.DOCUMENT_KINDS:
         raise InvalidTransaction({"kind": f"unknown document kind {kind!r}"})
@@ -166,7 +167,7 @@ def _validate(txn: BusinessTransaction) -> None:
 def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
     kind = transaction_type_named(txn.type)
     with db_transaction.atomic():
-        _own_open(actor, txn, "submit")
+        _own_open(actor, txn, "submit it")
         missing = [d for d in kind.documents if not txn.attachments.filter(kind=d).exists()]
         if missing:
             names = ", ".join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in missing)
