@@ -2,11 +2,10 @@
 
 import pytest
 
-from sirecords.api.visibility import queue, visible_transactions
-from sirecords.web.views.desk_visibility import can_see
 from sirecords.workflow import services
 from sirecords.workflow.actors import ANY_REGION, Actor
 from sirecords.workflow.models import BusinessTransaction
+from sirecords.workflow.visibility import can_see, queue, visible_transactions
 
 from .conftest import REGION, person_payload
 

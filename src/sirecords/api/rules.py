@@ -4,7 +4,7 @@ each endpoint needs. A service token acts only where both its account's roles an
 Transactions: clerks (and maintainers, who open corrections and supplements, 第十一条) create, amend,
 attach, submit and withdraw; the four review roles review (第七条). Who may open which type, in which
 region, and which stage is due are checked again by workflow/services.py; which transactions one may
-read is api/visibility.py. Look-ups are for the staff who handle or supervise records.
+read is workflow/visibility.py. Look-ups are for the staff who handle or supervise records.
 """
 
 from sirecords.access import ANONYMOUS, roles

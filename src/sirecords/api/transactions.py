@@ -12,9 +12,9 @@ from ninja.errors import AuthorizationError
 from sirecords.audit.log import record_access
 from sirecords.ledger.posting import InvalidTransaction, transaction_type_named, transaction_types
 from sirecords.ledger.validation import Errors, region
-from sirecords.web.views.desk_visibility import person_subject
 from sirecords.workflow import documents, services
 from sirecords.workflow.models import BusinessTransaction, State
+from sirecords.workflow.visibility import person_subject, queue, visible_transactions
 
 from .operations import endpoint
 from .schemas import (
@@ -27,7 +27,6 @@ from .schemas import (
     TransactionIn,
     WithdrawIn,
 )
-from .visibility import queue, visible_transactions
 
 CHANNEL = "api"
 Stage = Literal["review1", "review2", "review3", "approval"]  # users/roles.py STAGES
@@ -68,7 +67,7 @@ def detail(txn: BusinessTransaction, payload: dict) -> dict:
 
 
 def visible(request, uid: str) -> BusinessTransaction:
-    """The transaction `uid` if the caller may see it (api/visibility.py); 404 or 403 otherwise."""
+    """The transaction `uid` if the caller may see it (workflow/visibility.py); 404 or 403 otherwise."""
     txn = visible_transactions(request.auth.actor).filter(pk=uid).first()
     if txn is not None:
         return txn

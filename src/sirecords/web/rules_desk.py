@@ -1,6 +1,6 @@
 """Access rules of the pages in web/urls_desk.py, by URL name (see sirecords/access.py).
 
-These admit roles; the pages then check the region and the transaction itself (views/desk_visibility.py,
+These admit roles; the pages then check the region and the transaction itself (workflow/visibility.py,
 and the workflow services for who may act on which stage)."""
 
 from sirecords.access import roles
@@ -10,7 +10,7 @@ CLERK = roles("clerk")
 # Maintainers follow their own corrections and supplements on the same transaction pages (第十一条).
 OPENERS = roles("clerk", "maintainer")
 REVIEWERS = roles(*STAGE_ROLE.values())
-# The clerk who opened it, the reviewers and the supervisors of its region (views/desk_visibility.can_see).
+# The clerk who opened it, the reviewers and the supervisors of its region (workflow/visibility.can_see).
 SEES_TRANSACTIONS = roles("clerk", "maintainer", *STAGE_ROLE.values(), "supervisor")
 
 RULES: dict = {

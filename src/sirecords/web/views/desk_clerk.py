@@ -19,12 +19,13 @@ from sirecords.workflow import services
 from sirecords.workflow.config import StageConfigError, stages_for
 from sirecords.workflow.models import Action, BusinessTransaction, State
 from sirecords.workflow.services import Refused
+from sirecords.workflow.visibility import can_see, person_subject
 
 from ..forms_desk import FORMS, PersonSearchForm, WithdrawForm
 from ..guard import page
 from .desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
 from .desk_transaction import attach_form_for, not_visible, show_transaction
-from .desk_visibility import can_see, log_access, person_subject
+from .desk_visibility import log_access
 
 CHANNEL = "counter"
 PAGE_SIZE = 50

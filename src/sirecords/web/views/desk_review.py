@@ -7,7 +7,6 @@ reviews; one person acts on one stage only), the stage order and the region, and
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,30 +15,16 @@ from django.views.decorators.http import require_http_methods
 from sirecords.ledger.posting import InvalidTransaction
 from sirecords.users.roles import STAGE_ROLE, STAGES
 from sirecords.workflow import services
-from sirecords.workflow.actors import ANY_REGION
-from sirecords.workflow.models import Action, BusinessTransaction, State
+from sirecords.workflow.models import Action, State
 from sirecords.workflow.services import Refused
+from sirecords.workflow.visibility import can_see, due_at
 
 from ..forms_desk import ReviewForm
 from ..guard import page
 from .desk_common import stage_name, transaction_named, type_title
 from .desk_transaction import not_visible, show_transaction
-from .desk_visibility import can_see
 
 QUEUE_LIMIT = 200
-
-
-def due_at(stage: str, regions: list[str]):
-    """Submitted transactions of `regions` whose due stage is `stage`, oldest first. The stage list is fixed
-    at submission, so for each distinct list the due index of `stage` is known: all filtering is in SQL."""
-    waiting = BusinessTransaction.objects.filter(state=State.SUBMITTED, stages__contains=stage)
-    if ANY_REGION not in regions:
-        waiting = waiting.filter(region__in=regions)
-    due = Q(pk__in=[])
-    for stages in waiting.values_list("stages", flat=True).distinct():
-        if stage in stages.split():
-            due |= Q(stages=stages, next_stage=stages.split().index(stage))
-    return waiting.filter(due).order_by("updated_at", "uid")
 
 
 @page("desk_queue")

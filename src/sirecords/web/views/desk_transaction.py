@@ -18,6 +18,7 @@ from sirecords.workflow import documents
 from sirecords.workflow.config import StageConfigError, stages_for
 from sirecords.workflow.models import Action, Attachment, BusinessTransaction, State
 from sirecords.workflow.services import payload_of
+from sirecords.workflow.visibility import can_see, person_subject
 
 from ..forms_desk import FORMS, AttachForm, ReviewForm, WithdrawForm
 from ..guard import page, refuse
@@ -30,7 +31,7 @@ from .desk_common import (
     transaction_named,
     type_title,
 )
-from .desk_visibility import can_see, log_access, person_subject
+from .desk_visibility import log_access
 
 security_log = logging.getLogger("sirecords.security")
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
