@@ -14,6 +14,7 @@ from sirecords.users import accounts
 from sirecords.workflow.actors import actor_for, operator
 
 REGION = "440300"
+PASSWORD = "Correct-Horse-2026"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -93,3 +94,57 @@ def staff(db):
 @pytest.fixture
 def pdf():
     return scan("test document")
+
+
+def test_admin():
+    """The sysadmin that test fixtures create accounts with."""
+    if actor_for("admin.test") is None:
+        accounts.create_account(operator("test-operator"), "admin.test", "Admin", region=REGION, reason="test",
+                                channel="cli", roles=("sysadmin",), password=PASSWORD)
+    return actor_for("admin.test")
+
+
+test_admin.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff(username, *roles, organisation="") -> the Django user (with a confirmed TOTP device)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(username, *roles, organisation=""):
+        admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
+        accounts.create_account(admin, username, username, region=REGION, reason="test", channel="cli", roles=roles,
+                                organisation=organisation, password=PASSWORD)
+        user = get_user_model().objects.get(username=username)
+        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        return user
+
+    return make
+
+
+def sign_in(client, user):
+    """Sign `client` in as `user` with a verified second factor, as the login pages would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in(client, make_staff):
+    """signed_in(username, *roles) -> the test client, signed in with password and second factor."""
+    return lambda username, *roles, **kwargs: sign_in(client, make_staff(username, *roles, **kwargs))
+
+
+@pytest.fixture
+def staff_client(make_staff):
+    """staff_client(username, *roles) -> a new test client, signed in with password and second factor."""
+    from django.test import Client
+
+    return lambda username, *roles, **kwargs: sign_in(Client(), make_staff(username, *roles, **kwargs))
