@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from .posting import InvalidTransaction
 
 REGION = re.compile(r"^[1-9]\d{5}$")
@@ -26,14 +28,14 @@ def text(payload: dict, name: str, errors: Errors, *, required: bool, max_length
     value = payload.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors[name] = "is required"
+            errors[name] = _("is required")
         return ""
     if not isinstance(value, str):
-        errors[name] = f"must be text, not {type(value).__name__}"
+        errors[name] = _("must be text, not {type}").format(type=type(value).__name__)
         return ""
     value = value.strip()
     if len(value) > max_length:
-        errors[name] = f"is {len(value)} characters long; at most {max_length}"
+        errors[name] = _("is {length} characters long; at most {limit}").format(length=len(value), limit=max_length)
     return value
 
 
@@ -41,25 +43,25 @@ def a_date(payload: dict, name: str, errors: Errors, *, required: bool = True, f
     value = payload.get(name)
     if value in (None, ""):
         if required:
-            errors[name] = "is required"
+            errors[name] = _("is required")
         return None
     try:
         parsed = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
-        errors[name] = f"{value!r} is not a date (YYYY-MM-DD)"
+        errors[name] = _("{value} is not a date (YYYY-MM-DD)").format(value=repr(value))
         return None
     if parsed > date.today() and not future_ok:
-        errors[name] = f"{parsed.isoformat()} is in the future"
+        errors[name] = _("{date} is in the future").format(date=parsed.isoformat())
     return parsed
 
 
 def region(payload: dict, name: str, errors: Errors, *, required: bool = True) -> str:
     value = text(payload, name, errors, required=required, max_length=6)
     if value and not REGION.match(value):
-        errors[name] = f"{value!r} is not a 6-digit GB/T 2260 region code"
+        errors[name] = _("{value} is not a 6-digit GB/T 2260 region code").format(value=repr(value))
     return value
 
 
 def unknown_fields(payload: dict, allowed: set[str], errors: Errors) -> None:
     for name in sorted(set(payload) - allowed):
-        errors[name] = "is not a field of this transaction"
+        errors[name] = _("is not a field of this transaction")

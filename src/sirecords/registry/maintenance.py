@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
@@ -21,6 +23,7 @@ from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fi
 from . import describe
 from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from .models import Employer, EmployerStatus, Employment, Person
+from .transactions import identifier_message
 
 TARGETS = {"person": Person, "employer": Employer, "employment": Employment}
 TABLES = {"person": "registry_person", "employer": "registry_employer", "employment": "registry_employment"}
@@ -41,10 +44,10 @@ def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> d
             try:
                 identity = parse_id_number(value)
             except InvalidIdentifier as invalid:
-                errors["changes.id_number"] = invalid.message
+                errors["changes.id_number"] = identifier_message(invalid)
                 return {}
             if Person.objects.filter(id_number_index=blind_index("id_number", identity.normalized)).exclude(pk=uid).exists():
-                errors["changes.id_number"] = "this ID number is registered to another person"
+                errors["changes.id_number"] = _("this ID number is registered to another person")
             return {"id_number_sealed": seal(identity.normalized, f"person:{uid}:id_number"),
                     "id_number_index": blind_index("id_number", identity.normalized),
                     "sex": identity.sex, "birth_date": identity.birth_date.isoformat()}
@@ -59,12 +62,12 @@ def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> d
         if field == "uscc":
             problems = check_uscc(value.strip().upper())
             if problems:
-                errors["changes.uscc"] = problems[0].message
+                errors["changes.uscc"] = identifier_message(problems[0])
             elif Employer.objects.filter(uscc=value.strip().upper()).exclude(pk=uid).exists():
-                errors["changes.uscc"] = "this code is registered to another employer"
+                errors["changes.uscc"] = _("this code is registered to another employer")
             return {"uscc": value.strip().upper()}
         if field == "status" and value not in EmployerStatus.values:
-            errors["changes.status"] = f"must be one of {', '.join(EmployerStatus.values)}"
+            errors["changes.status"] = _("must be one of {values}").format(values=", ".join(EmployerStatus.values))
         if field == "region":
             return {"region": region({"region": value}, "region", errors)}
         return {field: value}
@@ -79,37 +82,38 @@ def _build(payload: dict[str, Any], allowed: dict[str, tuple[str, ...]], kind: s
     unknown_fields(payload, {"target", "uid", "changes", "method"}, errors)
     target = payload.get("target")
     if target not in allowed:
-        errors["target"] = f"must be one of {', '.join(allowed)}"
+        errors["target"] = _("must be one of {values}").format(values=", ".join(allowed))
         errors.raise_if_any()
     method = text(payload, "method", errors, required=True, max_length=500)
     uid = str(payload.get("uid") or "")
     record = TARGETS[target].objects.filter(pk=uid).first()
     if record is None:
-        errors["uid"] = f"no {target} {uid!r}"
+        errors["uid"] = _("no {target} {uid}").format(target=target, uid=repr(uid))
     changes = payload.get("changes")
     if not isinstance(changes, dict) or not changes:
-        errors["changes"] = "name at least one field and its new value"
+        errors["changes"] = _("name at least one field and its new value")
         changes = {}
     before_row = row_from_model_values(TARGETS[target].objects.filter(pk=uid).values().first() or {})
     after: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in allowed[target]:
-            errors[f"changes.{field}"] = f"cannot be {'supplemented' if empty_only else 'corrected'} here; " \
-                                         f"fields: {', '.join(allowed[target])}"
+            fields = ", ".join(allowed[target])
+            errors[f"changes.{field}"] = (_("cannot be supplemented here; fields: {fields}") if empty_only
+                                          else _("cannot be corrected here; fields: {fields}")).format(fields=fields)
             continue
         value = "" if value is None else str(value).strip()
         if not value and field in REQUIRED.get(target, ()):
-            errors[f"changes.{field}"] = "is required: it cannot be corrected to nothing"
+            errors[f"changes.{field}"] = _("is required: it cannot be corrected to nothing")
             continue
         if empty_only and record is not None and getattr(record, field, ""):
-            errors[f"changes.{field}"] = "already has a value: a correction, not a supplement, changes it"
+            errors[f"changes.{field}"] = _("already has a value: a correction, not a supplement, changes it")
         if not empty_only and record is not None and str(getattr(record, field, "") or "") == value:
-            errors[f"changes.{field}"] = "is already this value"
+            errors[f"changes.{field}"] = _("is already this value")
         after.update(_columns(target, uid, field, value, errors))
     if target == "employment" and record is not None:
         start, end = after.get("start", before_row.get("start")), after.get("end", before_row.get("end"))
         if start and end and end < start:
-            errors["changes.end"] = f"is before the start, {start}"
+            errors["changes.end"] = _("is before the start, {date}").format(date=start)
     errors.raise_if_any()
     before = {column: before_row.get(column) for column in after}
     body = {"target": target, "uid": uid, "before": before, "after": after, "method": method}
@@ -140,16 +144,16 @@ def _supplement_employment(payload: dict[str, Any]) -> list[NewEntry]:
     person = Person.objects.filter(pk=changes.get("person") or "").first()
     employer = Employer.objects.filter(pk=changes.get("employer") or "").first()
     if person is None:
-        errors["changes.person"] = "no such insured person"
+        errors["changes.person"] = _("no such insured person")
     if employer is None:
-        errors["changes.employer"] = "no such employer"
+        errors["changes.employer"] = _("no such employer")
     start = a_date(changes, "start", errors)
     end = a_date(changes, "end", errors)
     if start and end and end < start:
-        errors["changes.end"] = "is before the start"
+        errors["changes.end"] = _("is before the start")
     if person and employer and start and end and Employment.objects.filter(
             person=person, employer=employer, start__lte=end).exclude(end__lt=start).exists():
-        errors["changes.start"] = "overlaps a recorded period with this employer"
+        errors["changes.start"] = _("overlaps a recorded period with this employer")
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     after = {"person_id": person.uid, "employer_id": employer.uid, "start": start.isoformat(), "end": end.isoformat()}

@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
@@ -30,6 +32,30 @@ OVERRIDABLE_USCC = {"uscc.checksum", "uscc.org_checksum"}
 MINIMUM_WORKING_AGE = 16  # 劳动法 第十五条
 
 
+# Identifier problems by their stable code: identifiers.py is plain Python and speaks English. Where the active
+# language has a translation the problem is told in it; otherwise the checker's own message stays, with its details.
+IDENTIFIER_PROBLEMS = {
+    "id_number.length": gettext_noop("ID number must have 18 characters (or 15 for a legacy number)"),
+    "id_number.charset": gettext_noop("ID number characters must be digits (the 18th may be X)"),
+    "id_number.birth_date": gettext_noop("ID number birth date is not a real date, or is before 1900-01-01"),
+    "id_number.future_birth": gettext_noop("ID number birth date is after today"),
+    "id_number.checksum": gettext_noop("ID number check character is wrong"),
+    "uscc.length": gettext_noop("Unified social credit code must have 18 characters"),
+    "uscc.charset": gettext_noop("Unified social credit code contains characters outside the GB 32100 character set"),
+    "uscc.checksum": gettext_noop("Unified social credit code check character (character 18) is wrong"),
+    "uscc.org_checksum": gettext_noop("Embedded organisation code (characters 9-17) has a wrong check character"),
+}
+
+
+def identifier_message(invalid: InvalidIdentifier) -> str:
+    """An identifier problem in the active language (see IDENTIFIER_PROBLEMS)."""
+    generic = IDENTIFIER_PROBLEMS.get(invalid.code)
+    if generic is None:
+        return invalid.message
+    translated = _(generic)
+    return invalid.message if translated == generic else translated
+
+
 def _birthday(birth: date, age: int) -> date:
     """The day a person reaches `age`; someone born on 29 February turns a year older on 1 March."""
     try:
@@ -41,29 +67,29 @@ def _birthday(birth: date, age: int) -> date:
 def _phone(payload: dict, errors: Errors) -> str:
     value = text(payload, "phone", errors, required=False, max_length=20)
     if value and not PHONE.match(value):
-        errors["phone"] = "is not a mobile number (11 digits from 13…19) or a landline (0XX-XXXXXXXX)"
+        errors["phone"] = _("is not a mobile number (11 digits from 13…19) or a landline (0XX-XXXXXXXX)")
     return value
 
 
 def _person(payload: dict, errors: Errors) -> Person | None:
     uid = payload.get("person")
     if not uid:
-        errors["person"] = "is required"
+        errors["person"] = _("is required")
         return None
     found = Person.objects.filter(pk=uid).first()
     if found is None:
-        errors["person"] = f"no insured person {uid}"
+        errors["person"] = _("no insured person {uid}").format(uid=uid)
     return found
 
 
 def _employer(payload: dict, errors: Errors) -> Employer | None:
     uid = payload.get("employer")
     if not uid:
-        errors["employer"] = "is required"
+        errors["employer"] = _("is required")
         return None
     found = Employer.objects.filter(pk=uid).first()
     if found is None:
-        errors["employer"] = f"no employer {uid}"
+        errors["employer"] = _("no employer {uid}").format(uid=uid)
     return found
 
 
@@ -90,7 +116,7 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     try:
         identity = parse_id_number(str(payload.get("id_number") or ""))
     except InvalidIdentifier as invalid:
-        errors["id_number"] = invalid.message
+        errors["id_number"] = identifier_message(invalid)
     name = text(payload, "name", errors, required=True, max_length=50)
     phone = _phone(payload, errors)
     address = text(payload, "address", errors, required=False, max_length=200)
@@ -98,12 +124,13 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     registered_on = a_date(payload, "registered_on", errors, required=False) or date.today()
     if identity:
         if payload.get("sex") and payload["sex"] != identity.sex:
-            errors["sex"] = f"does not match the ID number, which gives {identity.sex}"
+            errors["sex"] = _("does not match the ID number, which gives {value}").format(value=identity.sex)
         if payload.get("birth_date") and str(payload["birth_date"]) != identity.birth_date.isoformat():
-            errors["birth_date"] = f"does not match the ID number, which gives {identity.birth_date.isoformat()}"
+            errors["birth_date"] = _("does not match the ID number, which gives {value}").format(
+                value=identity.birth_date.isoformat())
         existing = Person.objects.filter(id_number_index=blind_index("id_number", identity.normalized)).first()
         if existing:
-            errors["id_number"] = f"this ID number is already registered (person {existing.uid})"
+            errors["id_number"] = _("this ID number is already registered (person {uid})").format(uid=existing.uid)
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     sealed = _sealed_person_fields(uid, id_number=identity.normalized, name=name, phone=phone, address=address)
@@ -127,7 +154,7 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
         fields["address"] = text(payload, "address", errors, required=False, max_length=200)
     new_region = region(payload, "region", errors) if "region" in payload else None
     if not fields and new_region is None:
-        errors["payload"] = "names no field to change"
+        errors["payload"] = _("names no field to change")
     errors.raise_if_any()
     changes = _sealed_person_fields(person.uid, **fields)
     if new_region is not None:
@@ -146,19 +173,21 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
         if override and all(p.code in OVERRIDABLE_USCC for p in problems):
             pass  # a legacy code accepted on a recorded reason
         elif override:
-            errors["uscc"] = problems[0].message + " (only a check-character failure may be overridden)"
+            errors["uscc"] = _("{problem} (only a check-character failure may be overridden)").format(
+                problem=identifier_message(problems[0]))
+        elif all(p.code in OVERRIDABLE_USCC for p in problems):
+            errors["uscc"] = _("{problem} (a genuine legacy code may be accepted with an override reason)").format(
+                problem=identifier_message(problems[0]))
         else:
-            errors["uscc"] = problems[0].message + (
-                " (a genuine legacy code may be accepted with an override reason)"
-                if all(p.code in OVERRIDABLE_USCC for p in problems) else "")
+            errors["uscc"] = identifier_message(problems[0])
     elif override:
-        errors["uscc_override"] = "is only for a code that fails the GB 32100 check; this code is valid"
+        errors["uscc_override"] = _("is only for a code that fails the GB 32100 check; this code is valid")
     name = text(payload, "name", errors, required=True, max_length=200)
     address = text(payload, "address", errors, required=False, max_length=300)
     region_code = region(payload, "region", errors)
     registered_on = a_date(payload, "registered_on", errors, required=False) or date.today()
     if raw and "uscc" not in errors and Employer.objects.filter(uscc=raw).exists():
-        errors["uscc"] = "this code is already registered"
+        errors["uscc"] = _("this code is already registered")
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     body = {"employer": uid, "uscc": raw, "uscc_override": override, "name": name, "address": address,
@@ -181,10 +210,10 @@ def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[
         changes["region"] = region(payload, "region", errors)
     if "status" in payload:
         if payload["status"] not in EmployerStatus.values:
-            errors["status"] = f"must be one of {', '.join(EmployerStatus.values)}"
+            errors["status"] = _("must be one of {values}").format(values=", ".join(EmployerStatus.values))
         changes["status"] = payload["status"]
     if not changes:
-        errors["payload"] = "names no field to change"
+        errors["payload"] = _("names no field to change")
     errors.raise_if_any()
     return [NewEntry("employer.changed", f"employer:{employer.uid}", {"employer": employer.uid, "changes": changes})]
 
@@ -199,13 +228,13 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     start = a_date(payload, "start", errors)
     if person and employer and start:
         if employer.status != EmployerStatus.ACTIVE:
-            errors["employer"] = f"employer status is {employer.status}; it cannot take on staff"
+            errors["employer"] = _("employer status is {status}; it cannot take on staff").format(status=employer.status)
         if start < _birthday(person.birth_date, MINIMUM_WORKING_AGE):
-            errors["start"] = f"is before the person's {MINIMUM_WORKING_AGE}th birthday"
+            errors["start"] = _("is before the person's {age}th birthday").format(age=MINIMUM_WORKING_AGE)
         # The new period is open-ended, so any period with this employer still running on `start` overlaps it.
         overlapping = Employment.objects.filter(person=person, employer=employer).filter(Q(end__isnull=True) | Q(end__gte=start))
         if overlapping.exists():
-            errors["start"] = "the person is already employed by this employer on that date"
+            errors["start"] = _("the person is already employed by this employer on that date")
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     body = {"employment": uid, "person": person.uid, "employer": employer.uid, "start": start.isoformat()}
@@ -219,13 +248,13 @@ def end_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
     unknown_fields(payload, {"employment", "end"}, errors)
     employment = Employment.objects.filter(pk=payload.get("employment") or "").first()
     if employment is None:
-        errors["employment"] = f"no employment {payload.get('employment')!r}"
+        errors["employment"] = _("no employment {uid}").format(uid=repr(payload.get("employment")))
     end = a_date(payload, "end", errors)
     if employment and end:
         if employment.end is not None:
-            errors["employment"] = f"already ended on {employment.end.isoformat()}"
+            errors["employment"] = _("already ended on {date}").format(date=employment.end.isoformat())
         elif end < employment.start:
-            errors["end"] = f"is before the start, {employment.start.isoformat()}"
+            errors["end"] = _("is before the start, {date}").format(date=employment.start.isoformat())
     errors.raise_if_any()
     body = {"employment": employment.uid, "end": end.isoformat()}
     return [NewEntry("employment.ended", f"person:{employment.person_id}", body, end.isoformat())]

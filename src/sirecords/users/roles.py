@@ -1,7 +1,9 @@
 """The roles of DESIGN.md and the rule that administrators never hold business or query roles
-(第二十六条, 第二十八条(二)). Plain Python: no Django."""
+(第二十六条, 第二十八条(二)). Plain Python: of Django, only gettext for the messages."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 # code → (中文, English)
 ROLES: dict[str, tuple[str, str]] = {
@@ -33,13 +35,15 @@ OVERSIGHT_ROLES = frozenset({"supervisor"})
 def conflict(held: set[str], new_role: str) -> str | None:
     """Why `new_role` may not join `held`, or None when it may."""
     if new_role not in ROLES:
-        return f"unknown role {new_role!r}; roles are {', '.join(ROLES)}"
+        return _("unknown role {role}; roles are {roles}").format(role=repr(new_role), roles=", ".join(ROLES))
     if new_role in ADMIN_ROLES:
         clash = sorted(held - ADMIN_ROLES)
         if clash:
-            return (f"{new_role} may not also hold {', '.join(clash)}: system and database administrators never "
-                    f"hold business, query or supervisory roles (第二十六条, 第二十八条(二))")
+            return _("{role} may not also hold {held}: system and database administrators never "
+                     "hold business, query or supervisory roles (第二十六条, 第二十八条(二))").format(
+                role=new_role, held=", ".join(clash))
     elif held & ADMIN_ROLES:
-        return (f"{new_role} may not be given to a holder of {', '.join(sorted(held & ADMIN_ROLES))}: system and database "
-                f"administrators never hold business, query or supervisory roles (第二十六条, 第二十八条(二))")
+        return _("{role} may not be given to a holder of {held}: system and database "
+                 "administrators never hold business, query or supervisory roles (第二十六条, 第二十八条(二))").format(
+            role=new_role, held=", ".join(sorted(held & ADMIN_ROLES)))
     return None

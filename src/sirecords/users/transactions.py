@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -31,13 +32,13 @@ def _today() -> str:
 def _account(payload: dict, errors: Errors, *, active: bool = True) -> StaffAccount | None:
     username = payload.get("username")
     if not username:
-        errors["username"] = "is required"
+        errors["username"] = _("is required")
         return None
     account = StaffAccount.objects.filter(pk=username).first()
     if account is None:
-        errors["username"] = f"no user {username!r}"
+        errors["username"] = _("no user {username}").format(username=repr(username))
     elif active and not account.active:
-        errors["username"] = f"user {username!r} is deactivated"
+        errors["username"] = _("user {username} is deactivated").format(username=repr(username))
     return account
 
 
@@ -51,14 +52,14 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     unknown_fields(payload, {"username", "display_name", "organisation", "kind"}, errors)
     username = text(payload, "username", errors, required=True, max_length=150)
     if username and not USERNAME.match(username):
-        errors["username"] = "must be 3–150 lower-case letters, digits, '.', '_' or '-', starting with a letter"
+        errors["username"] = _("must be 3–150 lower-case letters, digits, '.', '_' or '-', starting with a letter")
     elif username and StaffAccount.objects.filter(pk=username).exists():
-        errors["username"] = f"user {username!r} already exists"
+        errors["username"] = _("user {username} already exists").format(username=repr(username))
     display_name = text(payload, "display_name", errors, required=True, max_length=100)
     organisation = text(payload, "organisation", errors, required=False, max_length=200)
     kind = payload.get("kind") or AccountKind.STAFF.value
     if kind not in AccountKind.values:
-        errors["kind"] = f"must be one of {', '.join(AccountKind.values)}"
+        errors["kind"] = _("must be one of {values}").format(values=", ".join(AccountKind.values))
     errors.raise_if_any()
     body = {"username": username, "display_name": display_name, "organisation": organisation, "kind": kind}
     return [NewEntry("users.account_created", f"user:{username}", body, _today())]
@@ -70,7 +71,7 @@ def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     unknown_fields(payload, {"username"}, errors)
     account = _account(payload, errors)
     if account and account.username == ctx.actor:
-        errors["username"] = "you cannot deactivate your own account"
+        errors["username"] = _("you cannot deactivate your own account")
     errors.raise_if_any()
     entries = [NewEntry("users.role_revoked", f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
                for grant in RoleGrant.objects.filter(account=account, revoked_on__isnull=True).values_list("uid", flat=True)]
@@ -86,14 +87,15 @@ def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     region_code = region(payload, "region", errors, required=False) or settings.SIRECORDS_REGION
     if account and role:
         if account.username == ctx.actor:
-            errors["username"] = "you cannot change your own roles"
+            errors["username"] = _("you cannot change your own roles")
         why = conflict(held_roles(account.username), role)
         if why:
             errors["role"] = why
         elif RoleGrant.objects.filter(account=account, role=role, region=region_code, revoked_on__isnull=True).exists():
-            errors["role"] = f"{account.username} already holds {role} in {region_code}"
+            errors["role"] = _("{username} already holds {role} in {region}").format(
+                username=account.username, role=role, region=region_code)
     elif role and role not in ROLES:
-        errors["role"] = f"unknown role {role!r}"
+        errors["role"] = _("unknown role {role}").format(role=repr(role))
     errors.raise_if_any()
     body = {"grant": uuid.uuid4().hex, "username": account.username, "role": role, "region": region_code}
     return [NewEntry("users.role_granted", f"user:{account.username}", body, _today())]
@@ -109,13 +111,15 @@ def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     grants = []
     if account and role:
         if account.username == ctx.actor:
-            errors["username"] = "you cannot change your own roles"
+            errors["username"] = _("you cannot change your own roles")
         found = RoleGrant.objects.filter(account=account, role=role, revoked_on__isnull=True)
         if region_code:
             found = found.filter(region=region_code)
         grants = list(found.values_list("uid", flat=True))
         if not grants:
-            errors["role"] = f"{account.username} does not hold {role}" + (f" in {region_code}" if region_code else "")
+            errors["role"] = (_("{username} does not hold {role} in {region}") if region_code
+                              else _("{username} does not hold {role}")).format(
+                username=account.username, role=role, region=region_code)
     errors.raise_if_any()
     return [NewEntry("users.role_revoked", f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
             for grant in grants]
@@ -131,9 +135,9 @@ def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     expires_on = a_date(payload, "expires_on", errors, future_ok=True)
     document = text(payload, "document_sha256", errors, required=False, max_length=64)
     if document and not re.fullmatch(r"[0-9a-f]{64}", document):
-        errors["document_sha256"] = "is not a SHA-256 in hex"
+        errors["document_sha256"] = _("is not a SHA-256 in hex")
     if signed_on and expires_on and expires_on <= signed_on:
-        errors["expires_on"] = "must be after the signing date"
+        errors["expires_on"] = _("must be after the signing date")
     errors.raise_if_any()
     body = {"agreement": uuid.uuid4().hex, "username": account.username, "organisation": organisation,
             "signed_on": signed_on.isoformat(), "expires_on": expires_on.isoformat(), "document_sha256": document}
@@ -147,24 +151,24 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     unknown_fields(payload, {"username", "label", "scopes", "expires_at", "token_sha256"}, errors)
     account = _account(payload, errors)
     if account and account.kind != AccountKind.SERVICE:
-        errors["username"] = "tokens are only for service accounts"
+        errors["username"] = _("tokens are only for service accounts")
     label = text(payload, "label", errors, required=True, max_length=100)
     scopes = sorted(set(str(payload.get("scopes") or "").split()))
     if not scopes:
-        errors["scopes"] = f"is required: one or more of {', '.join(sorted(SCOPES))}"
+        errors["scopes"] = _("is required: one or more of {scopes}").format(scopes=", ".join(sorted(SCOPES)))
     elif set(scopes) - SCOPES:
-        errors["scopes"] = f"unknown scope(s) {', '.join(sorted(set(scopes) - SCOPES))}"
+        errors["scopes"] = _("unknown scope(s) {scopes}").format(scopes=", ".join(sorted(set(scopes) - SCOPES)))
     try:
         expires_at = datetime.fromisoformat(str(payload.get("expires_at"))).astimezone(UTC).replace(microsecond=0)
         if expires_at <= datetime.now(UTC):
-            errors["expires_at"] = "must be in the future"
+            errors["expires_at"] = _("must be in the future")
         elif (expires_at - datetime.now(UTC)).days > 366:
-            errors["expires_at"] = "may be at most one year ahead"
+            errors["expires_at"] = _("may be at most one year ahead")
     except ValueError:
-        errors["expires_at"] = "is not a date and time (ISO 8601)"
+        errors["expires_at"] = _("is not a date and time (ISO 8601)")
     digest = str(payload.get("token_sha256") or "")
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
-        errors["token_sha256"] = "is not a SHA-256 in hex"
+        errors["token_sha256"] = _("is not a SHA-256 in hex")
     errors.raise_if_any()
     body = {"token": uuid.uuid4().hex, "username": account.username, "label": label, "scopes": " ".join(scopes),
             "token_sha256": digest, "expires_at": expires_at.isoformat()}
@@ -177,8 +181,8 @@ def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     unknown_fields(payload, {"token"}, errors)
     token = ApiToken.objects.filter(pk=payload.get("token") or "").first()
     if token is None:
-        errors["token"] = "no such token"
+        errors["token"] = _("no such token")
     elif token.revoked_on is not None:
-        errors["token"] = f"already revoked on {token.revoked_on.isoformat()}"
+        errors["token"] = _("already revoked on {date}").format(date=token.revoked_on.isoformat())
     errors.raise_if_any()
     return [NewEntry("users.token_revoked", f"user:{token.account_id}", {"token": token.uid}, _today())]

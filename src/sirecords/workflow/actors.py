@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from sirecords.users.models import ConfidentialityAgreement, RoleGrant, StaffAccount
 
 ANY_REGION = "*"
@@ -23,10 +25,10 @@ class Actor:
     def blocked(self, today: date | None = None) -> str | None:
         """Why this actor may not act at all, or None."""
         if not self.active:
-            return "this account is deactivated"
+            return _("this account is deactivated")
         if self.external and (self.agreement_until is None or self.agreement_until < (today or date.today())):
-            return ("an external maintainer may act only under a recorded, unexpired confidentiality agreement "
-                    "(第十一条); none is on record for this account")
+            return _("an external maintainer may act only under a recorded, unexpired confidentiality agreement "
+                     "(第十一条); none is on record for this account")
         return None
 
     def has(self, role: str, region: str | None = None) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import filetype
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
 from sirecords.home import attachments_dir
@@ -37,14 +38,16 @@ def max_bytes() -> int:
 def check(data: bytes) -> str:
     """The content type the bytes really are; refuses empty, oversize and disguised files."""
     if not data:
-        raise DocumentRefused("the file is empty")
+        raise DocumentRefused(_("the file is empty"))
     if len(data) > max_bytes():
-        raise DocumentRefused(f"the file is {len(data):,} bytes; at most {max_bytes():,} are accepted")
+        raise DocumentRefused(_("the file is {size} bytes; at most {limit} are accepted").format(
+            size=f"{len(data):,}", limit=f"{max_bytes():,}"))
     guessed = filetype.guess(data[:8192])
     mime = guessed.mime if guessed else None
     if mime not in ACCEPTED_TYPES:
-        found = f"its content is {mime}" if mime else "its content is not a recognised document format"
-        raise DocumentRefused(f"only PDF, JPEG or PNG scans are accepted; {found}, whatever its file name says")
+        found = _("its content is {mime}").format(mime=mime) if mime else _("its content is not a recognised document format")
+        raise DocumentRefused(_("only PDF, JPEG or PNG scans are accepted; {found}, whatever its file name says").format(
+            found=found))
     return mime
 
 
@@ -69,7 +72,8 @@ def load(sha256: str) -> bytes:
     try:
         data = unseal_bytes(_path(sha256).read_bytes(), f"attachment:{sha256}")
     except (FileNotFoundError, SealBroken) as problem:
-        raise DocumentRefused(f"stored document {sha256[:12]}… cannot be read: {problem}") from None
+        raise DocumentRefused(_("stored document {digest}… cannot be read: {problem}").format(
+            digest=sha256[:12], problem=problem)) from None
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise DocumentRefused(f"stored document {sha256[:12]}… does not match its hash")
+        raise DocumentRefused(_("stored document {digest}… does not match its hash").format(digest=sha256[:12]))
     return data

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction as db_transaction
+from django.utils.translation import gettext as _
 
 from sirecords.crypto.sealing import seal, unseal
 from sirecords.ledger.canonical import canonical_json
@@ -77,7 +78,7 @@ def payload_of(txn: BusinessTransaction) -> dict[str, Any]:
 
 def _seal_payload(txn: BusinessTransaction, payload: dict[str, Any]) -> None:
     if not isinstance(payload, dict):
-        raise InvalidTransaction({"payload": "must be an object of fields"})
+        raise InvalidTransaction({"payload": _("must be an object of fields")})
     try:
         text = canonical_json(payload)
     except TypeError as error:
@@ -89,10 +90,12 @@ def _seal_payload(txn: BusinessTransaction, payload: dict[str, Any]) -> None:
 def _own_open(actor: Actor, txn: BusinessTransaction, doing: str) -> None:
     """Only the opener changes a transaction, and only while it is a draft or returned for amendment."""
     if txn.created_by != actor.username:
-        raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may {doing}", txn)
+        raise _refuse(actor, _("only {user}, who opened this transaction, may {doing}").format(
+            user=txn.created_by, doing=doing), txn)
     if txn.state not in (State.DRAFT, State.RETURNED):
-        raise _refuse(actor, f"a transaction that is {txn.get_state_display()} is closed to changes (to {doing}); "
-                             f"it must be a draft or returned for amendment", txn)
+        raise _refuse(actor, _("a transaction that is {state} is closed to changes (to {doing}); "
+                               "it must be a draft or returned for amendment").format(
+            state=txn.get_state_display(), doing=doing), txn)
 
 
 @refusals_logged
@@ -102,12 +105,12 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
     if actor.blocked():
         raise _refuse(actor, actor.blocked())
     if not any(actor.has(role, region) for role in kind.creators):
-        raise _refuse(actor, f"opening “{kind.title}” in region {region} needs the role "
-                             f"{' or '.join(kind.creators)} there")
+        raise _refuse(actor, _("opening “{title}” in region {region} needs the role {roles} there").format(
+            title=kind.title, region=region, roles=_(" or ").join(kind.creators)))
     if not (reason or "").strip():
-        raise InvalidTransaction({"reason": "is required: why is this transaction made (第十二条)"})
+        raise InvalidTransaction({"reason": _("is required: why is this transaction made (第十二条)")})
     if channel not in CHANNELS:
-        raise InvalidTransaction({"channel": f"unknown channel {channel!r}"})
+        raise InvalidTransaction({"channel": _("unknown channel {channel}").format(channel=repr(channel))})
     stages_for(type_name, region)  # fails early when the type is not configured for the region
     with db_transaction.atomic():
         now = _now()
@@ -123,7 +126,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
 @refusals_logged
 def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> BusinessTransaction:
     with db_transaction.atomic():
-        _own_open(actor, txn, "amend it")
+        _own_open(actor, txn, _("amend it"))
         _seal_payload(txn, payload)
         txn.state = State.DRAFT
         _record(txn, actor, Action.Kind.AMEND)
@@ -132,12 +135,13 @@ def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> Bu
 
 @refusals_logged
 def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filename: str) -> Attachment:
-    _own_open(actor, txn, "attach documents to it")
+    _own_open(actor, txn, _("attach documents to it"))
     type_ = transaction_type_named(txn.type)
     if kind not in documents.DOCUMENT_KINDS:
-        raise InvalidTransaction({"kind": f"unknown document kind {kind!r}"})
+        raise InvalidTransaction({"kind": _("unknown document kind {kind}").format(kind=repr(kind))})
     if type_.documents and kind not in type_.documents:
-        raise InvalidTransaction({"kind": f"“{type_.title}” takes {', '.join(type_.documents)}, not {kind}"})
+        raise InvalidTransaction({"kind": _("“{title}” takes {documents}, not {kind}").format(
+            title=type_.title, documents=", ".join(type_.documents), kind=kind)})
     try:
         content_type = documents.check(data)
     except documents.DocumentRefused as refused:
@@ -145,7 +149,7 @@ def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filen
     digest = documents.store(data)
     with db_transaction.atomic():
         if txn.attachments.filter(sha256=digest).exists():
-            raise InvalidTransaction({"file": "this exact file is already attached"})
+            raise InvalidTransaction({"file": _("this exact file is already attached")})
         attachment = Attachment.objects.create(
             txn=txn, sha256=digest, kind=kind, content_type=content_type, size=len(data),
             name_sealed=seal(filename[:200] or "document", f"attachment:{digest}:name"),
@@ -167,11 +171,11 @@ def _validate(txn: BusinessTransaction) -> None:
 def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
     kind = transaction_type_named(txn.type)
     with db_transaction.atomic():
-        _own_open(actor, txn, "submit it")
+        _own_open(actor, txn, _("submit it"))
         missing = [d for d in kind.documents if not txn.attachments.filter(kind=d).exists()]
         if missing:
             names = ", ".join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in missing)
-            raise InvalidTransaction({"documents": f"the original documents are missing: {names} (第六条)"})
+            raise InvalidTransaction({"documents": _("the original documents are missing: {names} (第六条)").format(names=names)})
         _validate(txn)
         txn.stages = " ".join(stages_for(txn.type, txn.region))
         txn.next_stage = 0
@@ -190,27 +194,29 @@ def _review_trail(txn: BusinessTransaction) -> list[Action]:
 @refusals_logged
 def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) -> BusinessTransaction:
     if decision not in ("approve", "reject"):
-        raise InvalidTransaction({"decision": "must be approve or reject"})
+        raise InvalidTransaction({"decision": _("must be approve or reject")})
     opinion = (opinion or "").strip()
     if decision == "reject" and not opinion:
-        raise InvalidTransaction({"opinion": "is required when returning a transaction: say what must change"})
+        raise InvalidTransaction({"opinion": _("is required when returning a transaction: say what must change")})
     with db_transaction.atomic():
         txn = BusinessTransaction.objects.select_for_update().get(pk=txn.pk)
         stage = txn.due_stage
         if stage is None:
-            raise _refuse(actor, f"this transaction is {txn.get_state_display()}; nothing awaits review", txn)
+            raise _refuse(actor, _("this transaction is {state}; nothing awaits review").format(
+                state=txn.get_state_display()), txn)
         title = STAGE_TITLES[stage][0]
         if txn.created_by == actor.username:
-            raise _refuse(actor, f"you opened this transaction, so you may not review it ({title})", txn, stage)
+            raise _refuse(actor, _("you opened this transaction, so you may not review it ({stage})").format(
+                stage=title), txn, stage)
         other_stages = set(txn.actions.filter(actor=actor.username, kind__in=[Action.Kind.APPROVE, Action.Kind.REJECT])
                            .exclude(stage=stage).values_list("stage", flat=True))
         if other_stages:
             done = "、".join(STAGE_TITLES[s][0] for s in sorted(other_stages))
-            raise _refuse(actor, f"you already acted on this transaction at {done}; one person may act on one stage only "
-                                 f"(第七条)", txn, stage)
+            raise _refuse(actor, _("you already acted on this transaction at {stages}; one person may act on one stage "
+                                   "only (第七条)").format(stages=done), txn, stage)
         if not actor.has(STAGE_ROLE[stage], txn.region):
-            raise _refuse(actor, f"the stage due is {title}, which needs the role {STAGE_ROLE[stage]} in region {txn.region}",
-                          txn, stage)
+            raise _refuse(actor, _("the stage due is {stage}, which needs the role {role} in region {region}").format(
+                stage=title, role=STAGE_ROLE[stage], region=txn.region), txn, stage)
         if decision == "reject":
             txn.state, txn.next_stage = State.RETURNED, 0
             _record(txn, actor, Action.Kind.REJECT, stage=stage, opinion=opinion)
@@ -226,11 +232,13 @@ def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) 
 def withdraw(actor: Actor, txn: BusinessTransaction, reason: str) -> BusinessTransaction:
     with db_transaction.atomic():
         if txn.created_by != actor.username:
-            raise _refuse(actor, f"only {txn.created_by}, who opened this transaction, may withdraw it", txn)
+            raise _refuse(actor, _("only {user}, who opened this transaction, may withdraw it").format(
+                user=txn.created_by), txn)
         if txn.state not in OPEN_STATES:
-            raise _refuse(actor, f"a transaction that is {txn.get_state_display()} cannot be withdrawn", txn)
+            raise _refuse(actor, _("a transaction that is {state} cannot be withdrawn").format(
+                state=txn.get_state_display()), txn)
         if not (reason or "").strip():
-            raise InvalidTransaction({"reason": "is required when withdrawing"})
+            raise InvalidTransaction({"reason": _("is required when withdrawing")})
         txn.state = State.WITHDRAWN
         _record(txn, actor, Action.Kind.WITHDRAW, opinion=reason.strip())
     return txn
