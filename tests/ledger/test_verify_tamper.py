@@ -175,20 +175,43 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
         create_checkpoint(ctx, ledger["witness"])
 
 
-# Every column of every ledger and projection table: one changed value makes verify fail and name the row.
-def _columns():
-    cases = []
-    from sirecords.ledger.models import Checkpoint, Entry, Head
-    from sirecords.registry.models import Employer, Employment, Person
+@pytest.fixture
+def full_ledger(ledger, staff):
+    """The registry ledger plus staff: roles, an agreement, a service token, and a read in the access log."""
+    from sirecords.audit.log import record_access
+    from sirecords.users import accounts
+    from sirecords.workflow.services import execute
 
-    for model in (Entry, Head, Checkpoint, Person, Employer, Employment):
-        for field in model._meta.concrete_fields:
-            cases.append((model, field.column))
-    return cases
+    staff("ext.t", "maintainer", organisation="外协公司")
+    execute(staff.admin, "record_agreement", {"username": "ext.t", "organisation": "外协公司", "signed_on": "2026-01-01",
+                                              "expires_on": "2027-01-01"}, region="440300", reason="t", channel="cli")
+    accounts.create_account(staff.admin, "svc.t", "svc", region="440300", reason="t", channel="cli", roles=("clerk",),
+                            kind="service")
+    accounts.issue_token(staff.admin, "svc.t", "t", "persons:read", days=30, reason="t", channel="cli")
+    record_access("ext.t", "person:x", "person.detail", "web", "test")
+    return ledger
+
+
+# Every column of every ledger, projection and access-log table: one changed value makes verify fail and name the row.
+def _columns():
+    from sirecords.audit.models import AccessEvent, AccessHead
+    from sirecords.ledger.models import Checkpoint, Entry, Head
+    from sirecords.ledger.projection import projected_tables
+
+    models = (Entry, Head, Checkpoint, *projected_tables().values(), AccessEvent, AccessHead)
+    return [(model, field.column) for model in models for field in model._meta.concrete_fields]
+
+
+def test_every_projected_table_is_covered():
+    from sirecords.ledger.projection import projected_tables
+
+    assert {"registry_person", "registry_employer", "registry_employment", "users_account", "users_role_grant",
+            "users_agreement", "users_api_token"} <= set(projected_tables())
 
 
 @pytest.mark.parametrize("model, column", _columns(), ids=lambda v: getattr(v, "__name__", v))
-def test_any_single_changed_value_is_found(ledger, model, column):
+def test_any_single_changed_value_is_found(full_ledger, model, column):
+    ledger = full_ledger
     table = model._meta.db_table
     pk = model._meta.pk.column
     changes_key = column == pk
@@ -204,12 +227,13 @@ def test_any_single_changed_value_is_found(ledger, model, column):
         with transaction.atomic():
             run_sql(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", params=[changed, key])
     except IntegrityError:
-        assert (table, column) == ("ledger_head", connection.ops.quote_name("id"))  # the single-row check constraint refuses it
+        assert column == connection.ops.quote_name("id")  # the single-row check constraint of a head refuses it
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"
     new_key = changed if changes_key else key
-    assert any(str(key) in f or str(new_key) in f or f"size={key}" in f or "ledger_head" in f for f in found), found
+    assert any(str(key) in f or str(new_key) in f or f"size={key}" in f or f"seq={key}" in f or "_head" in f
+               for f in found), found
     # Put the value back so the database's own end-of-test constraint check passes.
     run_sql(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", params=[value, new_key])
 
