@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "sirecords.ledger",
     "sirecords.registry",
+    "sirecords.rules",
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",

@@ -1,0 +1,148 @@
+"""Amounts and rates as `Decimal`: strict parsing, rounding modes, fen conversion.
+
+Money is yuan with two decimal places (the fen); storage elsewhere is integer fen. Floats are refused
+everywhere: `Decimal(0.1)` is not 0.1.
+
+Rounding modes (a regional setting, see `params`):
+
+* ``half_up``: to the fen, 0.005 rounds up (ROUND_HALF_UP; the default).
+* ``jiao_up`` (见分进角): first to the fen (half-up), then any non-zero fen raises the amount to the
+  next jiao: 12.341 → 12.34 → 12.40; 12.304 → 12.30 (no fen left, stays). The result keeps two places.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation, localcontext
+
+__all__ = [
+    "FEN",
+    "JIAO",
+    "ROUNDING_MODES",
+    "ZERO",
+    "InvalidInput",
+    "as_decimal",
+    "format_yuan",
+    "parse_amount",
+    "parse_decimal",
+    "parse_rate",
+    "round_money",
+    "to_fen",
+    "from_fen",
+    "exact",
+    "show",
+]
+
+ZERO = Decimal(0)
+FEN = Decimal("0.01")
+JIAO = Decimal("0.1")
+ROUNDING_MODES = ("half_up", "jiao_up")
+
+# ASCII digits only: Decimal() also accepts full-width and other Unicode digits, and "NaN"/"Infinity".
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
+class InvalidInput(ValueError):
+    """A value given to the engine is not acceptable: wrong type, negative, too many places, …"""
+
+
+def exact():
+    """A decimal context wide enough that products and sums of amounts and rates are exact.
+
+    Divisions are done last, once, so a quotient that terminates (e.g. …x.xx5) is exact too and the
+    rounding sees the true value.
+    """
+    return localcontext(prec=60)
+
+
+def as_decimal(value, what: str = "value") -> Decimal:
+    """A finite Decimal from a Decimal, an int or a decimal string. Floats and bools are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidInput(f"{what} must be a Decimal, an int or a decimal string, not {type(value).__name__} {value!r}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidInput(f"{what} must be a finite number, got {value}")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        return parse_decimal(value, what)
+    raise InvalidInput(f"{what} must be a Decimal, an int or a decimal string, not {type(value).__name__}")
+
+
+def parse_decimal(text: str, what: str = "value") -> Decimal:
+    """A decimal number written with ASCII digits, optional sign and decimal point (no exponent)."""
+    stripped = text.strip()
+    if not _DECIMAL_TEXT.match(stripped):
+        raise InvalidInput(f"{what} must be a decimal number such as 1234.56, got {text!r}")
+    try:
+        return Decimal(stripped)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+        raise InvalidInput(f"{what} must be a decimal number, got {text!r}") from None
+
+
+def parse_amount(value, what: str = "amount", *, allow_negative: bool = False) -> Decimal:
+    """An amount in yuan: at most two decimal places, not negative unless allowed."""
+    amount = as_decimal(value, what)
+    if not allow_negative and amount < 0:
+        raise InvalidInput(f"{what} must not be negative, got {amount}")
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(FEN):
+        raise InvalidInput(f"{what} must be in yuan with at most two decimal places (fen), got {amount}")
+    return amount
+
+
+def parse_rate(value, what: str = "rate", *, maximum: Decimal = Decimal(1)) -> Decimal:
+    """A rate as a fraction (0.0262) or, from text, a percentage ("2.62%"). 0 ≤ rate ≤ maximum."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        rate = parse_decimal(value.strip()[:-1], what) / 100
+    else:
+        rate = as_decimal(value, what)
+    if rate < 0:
+        raise InvalidInput(f"{what} must not be negative, got {value}")
+    if rate > maximum:
+        raise InvalidInput(
+            f"{what} {value} is more than {maximum}: write a rate as a fraction (0.0262) or a percentage (2.62%)"
+        )
+    return rate
+
+
+def round_money(value: Decimal, mode: str = "half_up") -> Decimal:
+    """Round an exact amount to the fen by `mode` (see the module docstring); two places always."""
+    if mode not in ROUNDING_MODES:
+        raise InvalidInput(f"unknown rounding mode {mode!r}; known: {', '.join(ROUNDING_MODES)}")
+    to_fen = value.quantize(FEN, rounding=ROUND_HALF_UP)
+    if mode == "half_up":
+        return to_fen
+    return to_fen.quantize(JIAO, rounding=ROUND_UP).quantize(FEN)
+
+
+def to_fen(amount: Decimal) -> int:
+    """Integer fen of an amount that has no more than two decimal places."""
+    amount = as_decimal(amount, "amount")
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise InvalidInput(f"{amount} has fractions of a fen; round it first")
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise InvalidInput(f"fen must be an int, got {type(fen).__name__}")
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def format_yuan(amount: Decimal) -> str:
+    """Two decimal places, no grouping: "1234.50". The amount must already be rounded to the fen."""
+    amount = as_decimal(amount, "amount")
+    if amount != amount.quantize(FEN):
+        raise InvalidInput(f"{amount} has fractions of a fen; round it before formatting")
+    return f"{amount.quantize(FEN):f}"
+
+
+def show(value: Decimal, places: int = 6) -> str:
+    """An exact intermediate value for a trace: in full when short, else cut to `places` decimals with "…"."""
+    if value == value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        text = f"{value.normalize():f}" if value else "0"
+        return text
+    cut = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return f"{cut:f}…"
