@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "sirecords.ledger",
     "sirecords.registry",
     "sirecords.rules",
+    "sirecords.contributions",
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",
