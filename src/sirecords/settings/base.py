@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "sirecords.registry",
     "sirecords.rules",
     "sirecords.contributions",
+    "sirecords.accounts",
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",

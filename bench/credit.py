@@ -1,0 +1,214 @@
+#!/usr/bin/env python
+"""Annual crediting benchmark: `sirecords credit` for N accounts, end to end.
+
+    .venv/bin/python bench/credit.py --accounts 100000
+    psql -h 127.0.0.1 -U postgres -c 'create database sirecords_cred'
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sirecords_cred .venv/bin/python bench/credit.py --accounts 1000000
+
+Set-up (untimed): `init`, three staff accounts (a maintainer, a 初审 reviewer1 and an 审批 approver),
+and N persons' twelve monthly pension credits for --year, inserted set-based (COPY on PostgreSQL,
+executemany on SQLite) into one contribution batch the benchmark creates. THIS BYPASSES THE
+CONTRIBUTION IMPORT on purpose, for speed: the batch is not committed by a ledger entry, so a full
+`sirecords verify` of the benchmark database reports it; the benchmark checks the accounts only.
+
+Timed: the whole run as `sirecords credit` and the reviewers do it — plan (one aggregate query,
+the integer arithmetic, the engine sample check, the Merkle root), open and submit (the submit's
+validation reuses the plan: nothing changed in between), the two approvals, and posting (the plan
+computed again under the ledger lock, as in the web process where the approver acts; rows written
+with COPY / executemany; one ledger entry).
+accounts_per_s = accounts computed / seconds of the whole run. The phases are printed too.
+
+Then the accounts verify check runs (untimed) and must find nothing (exit 1 otherwise).
+The last line of output is one JSON object: {"accounts": N, "accounts_per_s": …, …}.
+Use a throwaway database: the ledger is append-only and the rows stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_ACCOUNTS_PER_S = 200_000  # on PostgreSQL
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, required=True, metavar="N", help="accounts to credit")
+    parser.add_argument("--year", type=int, default=2024, help="year to credit (default %(default)s)")
+    parser.add_argument("--region", default="440300", help="pooling region (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args(argv)
+    if args.accounts < 1:
+        parser.error("--accounts must be at least 1")
+    return args
+
+
+def setup_django() -> tuple[Path, bool]:
+    temporary = False
+    if not os.environ.get("SIRECORDS_HOME"):
+        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix="sirecords-bench-")
+        temporary = True
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
+    src = str(ROOT / "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    import django
+    from django.apps import apps
+    from django.core.management import call_command
+
+    django.setup()
+    if not apps.is_installed("sirecords.accounts"):
+        raise SystemExit("sirecords.accounts is not in INSTALLED_APPS (settings module "
+                         f"{os.environ['DJANGO_SETTINGS_MODULE']})")
+    out = io.StringIO()
+    call_command("init", stdout=out)
+    from sirecords.home import home
+
+    return home(), temporary
+
+
+def make_staff(tag: str):
+    from sirecords.users import accounts
+    from sirecords.workflow.actors import actor_for, operator
+
+    password = "Bench-" + uuid.uuid4().hex
+    admin = f"admin.{tag}"
+    accounts.create_account(operator("bench"), admin, "bench admin", region="440300", reason="credit benchmark",
+                            channel="cli", roles=("sysadmin",), password=password)
+    names = {}
+    for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("appr", "approver")):
+        accounts.create_account(actor_for(admin), f"{name}.{tag}", name, region="440300", reason="credit benchmark",
+                                channel="cli", roles=(role,), password=password)
+        names[role] = actor_for(f"{name}.{tag}")
+    return names
+
+
+COLUMNS = ("batch_id", "row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage_fen",
+           "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "paid_on", "arrears_fen", "rule_version")
+
+
+def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
+    """N persons × 12 paid pension months, in one batch created here (bypasses the import, see above)."""
+    from django.db import connection, transaction
+
+    rng = random.Random(seed)
+    batch = uuid.uuid4().hex
+    rows = count * 12
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO contributions_batch (uid, source, file_sha256, row_count, rows_root, rule_versions, "
+                       "entry_seq, txn) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                       [batch, "bench", "", rows, "0" * 64, "bench", 0, "bench"])
+        periods = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+
+        def records():
+            number = 0
+            for person in range(count):
+                pid = f"{tag}{person:024x}"
+                employer = f"e{person % 5000:031x}"
+                base = rng.randrange(400_000, 3_500_000)
+                for period in periods:
+                    number += 1
+                    individual = base * 8 // 100
+                    yield (batch, number, pid, employer, period, "pension", "employee", base, base, base * 16 // 100,
+                           individual, individual, f"{period}-15", 0, "bench")
+
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY contributions_contribution ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                buffer = []
+                for record in records():
+                    buffer.append("\t".join(map(str, record)))
+                    if len(buffer) >= 50_000:
+                        copy.write("\n".join(buffer) + "\n")
+                        buffer.clear()
+                if buffer:
+                    copy.write("\n".join(buffer) + "\n")
+            cursor.execute("ANALYZE contributions_contribution")
+        else:
+            sql = f"INSERT INTO contributions_contribution ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+            chunk = []
+            for record in records():
+                chunk.append(record)
+                if len(chunk) >= 50_000:
+                    cursor.executemany(sql, chunk)
+                    chunk.clear()
+            if chunk:
+                cursor.executemany(sql, chunk)
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    home, temporary = setup_django()
+    try:
+        from django.db import connection
+
+        from sirecords.accounts import crediting, runs
+        from sirecords.accounts.checks import account_years_match_their_runs
+        from sirecords.ledger.verify import Report
+
+        tag = uuid.uuid4().hex[:8]
+        staff = make_staff(tag)
+        started = time.perf_counter()
+        rows = insert_contributions(args.accounts, args.year, args.seed, tag)
+        setup_s = time.perf_counter() - started
+        print(f"set-up: {rows} contribution rows for {args.accounts} persons in {setup_s:.1f} s ({connection.vendor})")
+
+        phases = {}
+        t0 = time.perf_counter()
+        plan_fn = crediting.plan_year
+        timings = []
+
+        def timed_plan(region, year):
+            s = time.perf_counter()
+            result = plan_fn(region, year)
+            timings.append(time.perf_counter() - s)
+            return result
+
+        crediting.plan_year = timed_plan
+        runs.plan_year = timed_plan
+        import sirecords.accounts.transactions as txns
+
+        txns.plan_year = timed_plan
+        prepared = runs.prepare(staff["maintainer"], args.year, region=args.region, reason="credit benchmark")
+        t1 = time.perf_counter()
+        if prepared.txn is None:
+            raise SystemExit("nothing to credit (the year is already credited in this database)")
+        crediting.forget_plans()  # the reviewers approve in the pages: the posting plans again there
+        txn = runs.approve(prepared.txn, [staff["reviewer1"], staff["approver"]])
+        t2 = time.perf_counter()
+        total = t2 - t0
+        phases = {"plan_s": round(timings[0], 3), "open_submit_s": round(t1 - t0 - timings[0], 3),
+                  "approve_post_s": round(t2 - t1, 3), "total_s": round(total, 3)}
+        if txn.state != "posted":
+            raise SystemExit(f"the run did not post: {txn.state}")
+        plan = prepared.plan
+        report = Report()
+        v0 = time.perf_counter()
+        account_years_match_their_runs(report)
+        verify_s = time.perf_counter() - v0
+        for finding in report.findings:
+            print(f"FAIL [{finding.check}] {finding.where}: {finding.message}", file=sys.stderr)
+        print(f"plans computed: {len(timings)} ({', '.join(f'{t:.2f}' for t in timings)} s); phases {phases}")
+        print(f"accounts verify check: {'ok' if report.ok else 'FAILED'} in {verify_s:.2f} s")
+        result = {"accounts": plan.accounts, "accounts_per_s": round(plan.accounts / total), "rows_posted": plan.row_count,
+                  "post_accounts_per_s": round(plan.accounts / (t2 - t1)), "database": connection.vendor, **phases,
+                  "goal_accounts_per_s": GOAL_ACCOUNTS_PER_S}
+        print(json.dumps(result))
+        return 0 if report.ok else 1
+    finally:
+        if temporary:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "sirecords.accounts"
+    label = "accounts"
+    verbose_name = "Individual accounts"
+
+    def ready(self) -> None:
+        from . import checks, transactions  # noqa: F401  (register with the ledger and verify)

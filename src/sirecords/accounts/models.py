@@ -1,0 +1,60 @@
+"""Individual account years (个人账户, 第二条(四)): one row per person and year per crediting run.
+
+Rows are written set-based by the annual crediting run (`sirecords credit`), never one ORM save per
+row. One ledger entry per run (``account.year_credited``) commits to the row count and the RFC 6962
+Merkle root of the run's rows as stored; `sirecords verify` recomputes it and names any changed,
+added or missing row (see `checks.py`).
+
+Rows are never updated: a later run for the same year (an official rate replacing the provisional
+one, late contributions) adds rows for the accounts whose figures changed, and the row of the latest
+run (highest ``run_seq``) is the account's current figure for that year. Money is integer fen.
+"""
+
+from django.db import models
+
+
+class CreditingRun(models.Model):
+    """One posted crediting run: what the ledger entry commits to."""
+
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The business transaction's uid.")
+    region = models.CharField(max_length=6)
+    year = models.IntegerField()
+    rule_version = models.CharField(max_length=120)
+    rate = models.CharField(max_length=16, help_text="Crediting rate as a decimal fraction, e.g. 0.0262.")
+    rate_status = models.CharField(max_length=12, help_text="provisional or official")
+    method = models.CharField(max_length=8, help_text="monthly (月积数法) or annual (1.083)")
+    row_count = models.IntegerField()
+    rows_root = models.CharField(max_length=64, help_text="RFC 6962 root over the rows' canonical bytes, in row order.")
+    entry_seq = models.BigIntegerField(help_text="The ledger entry (account.year_credited) that commits to it.")
+
+    class Meta:
+        db_table = "accounts_crediting_run"
+        indexes = [models.Index(fields=["year", "entry_seq"], name="crediting_run_year")]
+
+
+class AccountYear(models.Model):
+    """One person's account for one year, as credited by one run."""
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(CreditingRun, on_delete=models.PROTECT, related_name="rows", db_constraint=False)
+    run_seq = models.BigIntegerField(help_text="The run's ledger entry seq: the latest run's row is current.")
+    row_number = models.IntegerField(help_text="Position in the run, from 1: the Merkle leaf order (by person).")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    year = models.IntegerField()
+    opening_fen = models.BigIntegerField(help_text="上年末储存额: the previous year's closing (0 if none).")
+    credits_fen = models.BigIntegerField(help_text="当年记账额: the year's monthly account credits, summed.")
+    interest_on_prior_fen = models.BigIntegerField()
+    interest_on_credits_fen = models.BigIntegerField()
+    closing_fen = models.BigIntegerField(help_text="年末储存额 = opening + its interest + credits + their interest.")
+    months = models.IntegerField(help_text="Months credited (12 for a whole year).")
+    rate = models.CharField(max_length=16)
+    rate_status = models.CharField(max_length=12)
+    method = models.CharField(max_length=8)
+    rule_version = models.CharField(max_length=120)
+    row_hash = models.CharField(max_length=64, help_text="Leaf hash of the row's canonical bytes (names a changed row).")
+
+    class Meta:
+        db_table = "accounts_account_year"
+        constraints = [models.UniqueConstraint(fields=["run", "row_number"], name="account_year_row_once")]
+        indexes = [models.Index(fields=["year", "person_id", "run_seq"], name="account_year_current"),
+                   models.Index(fields=["person_id", "year"], name="account_year_person")]

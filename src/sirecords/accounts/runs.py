@@ -1,0 +1,39 @@
+"""Running the annual crediting as a business transaction: the maintainer prepares, opens and submits;
+the reviewers approve in the pages (separation of duties, 第七条). `approve` is for tests, the
+benchmark and the demo, which play the reviewers with the actors they are given."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sirecords.workflow import services
+from sirecords.workflow.actors import Actor
+from sirecords.workflow.models import BusinessTransaction
+
+from .crediting import Plan, plan_year
+from .transactions import TYPE
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    txn: BusinessTransaction | None  # None: nothing to credit, no transaction opened
+
+
+def prepare(actor: Actor, year: int, *, region: str, reason: str, channel: str = "cli") -> Prepared:
+    """Plan the year; when any account is new or changed, open and submit the run for review."""
+    plan = plan_year(region, year)
+    if not plan.row_count:
+        return Prepared(plan, None)
+    txn = services.open_transaction(actor, TYPE, plan.summary(), region=region, reason=reason, channel=channel)
+    return Prepared(plan, services.submit(actor, txn))
+
+
+def approve(txn: BusinessTransaction, reviewers: Sequence[Actor], opinion: str = "figures checked") -> BusinessTransaction:
+    """Each reviewer approves the stage due, in order; the last approval posts the run."""
+    for reviewer in reviewers:
+        if txn.due_stage is None:
+            break
+        txn = services.review(reviewer, txn, "approve", opinion)
+    return txn

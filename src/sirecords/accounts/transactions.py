@@ -1,0 +1,77 @@
+"""The `credit_accounts` business transaction: one reviewed crediting run of a year.
+
+The maintainer opens it with the plan's figures (`runs.prepare`); reviewers approve exactly those:
+at posting, `build` recomputes the plan under the ledger's write lock and refuses when the rate, the
+parameter version, the row count or the root differ from what was reviewed (new contributions were
+posted meanwhile, or a parameter file changed): the maintainer withdraws it and runs again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sirecords.ledger.append import NewEntry, read_head
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.validation import Errors
+from sirecords.rules.money import InvalidInput, from_fen
+from sirecords.rules.params import ParameterError
+
+from .crediting import EngineMismatch, forget_plans, plan_year, write_plan
+
+TYPE = "credit_accounts"
+ENTRY_KIND = "account.year_credited"
+REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "row_count", "rows_root")
+
+
+def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    totals = payload.get("totals") or {}
+
+    def row(field: str, label: str, value) -> dict[str, Any]:
+        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+    def yuan(fen) -> str:
+        return f"{from_fen(int(fen)):f}" if isinstance(fen, int) else ""
+
+    return [row("year", "记账年度 year", payload.get("year")), row("region", "统筹区 region", payload.get("region")),
+            row("rate", "记账利率 rate", f"{payload.get('rate')} ({payload.get('rate_status')})"),
+            row("method", "计息方法 method", payload.get("method")),
+            row("rule_version", "规则版本 rule version", payload.get("rule_version")),
+            row("accounts", "账户数 accounts computed", payload.get("accounts")),
+            row("row_count", "记账行数 rows to post (new + changed)", f"{payload.get('row_count')} "
+                f"({payload.get('new')} new, {payload.get('replaced')} changed, {payload.get('unchanged')} unchanged)"),
+            row("credits", "当年记账额合计 credits", yuan(totals.get("credits_fen"))),
+            row("interest", "利息合计 interest", yuan(totals.get("interest_fen"))),
+            row("closing", "年末储存额合计 closing", yuan(totals.get("closing_fen"))),
+            row("rows_root", "Merkle root", payload.get("rows_root"))]
+
+
+@transaction_type(TYPE, "个人账户年度记账 annual crediting of individual accounts", creators=("maintainer",),
+                  describe=describe)
+def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    errors = Errors()
+    year, region = payload.get("year"), payload.get("region")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2200:
+        errors["year"] = "must be a whole year such as 2025"
+    if not isinstance(region, str) or not region:
+        errors["region"] = "is required (the pooling region's 6-digit code)"
+    errors.raise_if_any()
+    try:
+        plan = plan_year(region, year)
+    except (ParameterError, InvalidInput) as error:
+        raise InvalidTransaction({"parameters": str(error)}) from None
+    except EngineMismatch as error:
+        raise InvalidTransaction({"engine": str(error)}) from None
+    now = plan.summary()
+    differing = [name for name in REVIEWED if payload.get(name) != now[name]]
+    if differing:
+        raise InvalidTransaction({"figures": "the run's figures changed since it was prepared and reviewed ("
+                                  + ", ".join(f"{name}: {payload.get(name)} → {now[name]}" for name in differing)
+                                  + "); withdraw this transaction and run `sirecords credit` again"})
+    if not plan.row_count:
+        raise InvalidTransaction({"year": f"nothing to credit: every account of {year} is up to date"})
+    run_seq = read_head()[0] + 1  # post() holds the head lock: the entry below is appended next
+    write_plan(plan, ctx.txn, run_seq)
+    forget_plans()
+    return [NewEntry(ENTRY_KIND, f"accounts:{region}:{year}", {"run": ctx.txn, "run_seq": run_seq, **now},
+                     effective=f"{year:04d}-12-31")]

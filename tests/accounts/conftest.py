@@ -1,0 +1,55 @@
+"""Account-year test set-up. Contribution rows are inserted with the ORM as TEST SET-UP ONLY (the
+contribution import is built separately); they are batch rows, not projections."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sirecords.contributions.models import Contribution, ContributionBatch
+
+REGION = "440300"
+_batches = itertools.count(1)
+
+
+def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
+    """rows: (person_id, employer_id, "YYYY-MM", account_credit_fen). Returns the batch (test set-up)."""
+    number = next(_batches)
+    # bulk_create: test rows stand in for a posted batch (the import's checks would flag them in `verify`,
+    # so the account tests look at the "accounts" findings only).
+    [batch] = ContributionBatch.objects.bulk_create([ContributionBatch(
+        uid=f"testbatch{number:023d}", source="test", row_count=len(rows), rows_root="0" * 64, rule_versions="test",
+        entry_seq=0, txn="test")])
+    Contribution.objects.bulk_create(
+        Contribution(batch=batch, row_number=n, person_id=person, employer_id=employer, period=period,
+                     insurance_type=insurance_type, wage_fen=credit * 12, base_fen=credit * 12, employer_fen=credit * 2,
+                     individual_fen=credit, account_credit_fen=credit, paid_on=paid_on, rule_version="test")
+        for n, (person, employer, period, credit) in enumerate(rows, start=1))
+    return batch
+
+
+@pytest.fixture
+def add_contributions(db):
+    """add_contributions([(person, employer, "YYYY-MM", account_credit_fen), …]) inserts a test batch."""
+    return _add_contributions
+
+
+@pytest.fixture
+def crew(staff):
+    """A maintainer who runs the crediting and the two reviewers of credit_accounts."""
+    return {"maintainer": staff("maint.t", "maintainer"), "reviewers": [staff("rev1.t", "reviewer1"), staff("appr.t", "approver")]}
+
+
+@pytest.fixture
+def run_year(crew):
+    """run_year(year) -> Prepared: prepare as the maintainer, then approve (posts)."""
+    from sirecords.accounts.runs import approve, prepare
+
+    def run(year, region=REGION):
+        prepared = prepare(crew["maintainer"], year, region=region, reason="annual crediting (test)")
+        if prepared.txn is not None:
+            prepared.txn = approve(prepared.txn, crew["reviewers"])
+        return prepared
+
+    return run
