@@ -15,6 +15,7 @@ PROJECT_COMMANDS = {
     "checkpoint": "sign the current ledger head and copy it to the witness folder",
     "verify": "check the hash chain, checkpoints, witness copies and projections",
     "users": "manage staff accounts and roles: add, grant, revoke, list",
+    "import": "import contributions FILE: the collection agency's monthly file, checked row by row (docs/collection-file.md)",
     "credit": "credit every individual account for a year, as one reviewed transaction (docs/crediting.md)",
     "rules": "the rules calculator: check-id, check-uscc, retirement, base, interest, pension (docs/cli.md)",
 }

@@ -189,6 +189,9 @@ def full_ledger(ledger, staff):
                             kind="service")
     accounts.issue_token(staff.admin, "svc.t", "t", "persons:read", days=30, reason="t", channel="cli")
     record_access("ext.t", "person:x", "person.detail", "web", "test")
+    from sirecords.contributions.sample import post_sample_batch
+
+    post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
     return ledger
 
 

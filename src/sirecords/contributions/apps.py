@@ -1,3 +1,5 @@
+"""Contributions and subsidies (第二条(二)): monthly rows per person, employer and insurance type, their
+amounts computed by the rules engine, collected through reviewed batches (第五条, 第六条)."""
 from django.apps import AppConfig
 
 
@@ -5,3 +7,6 @@ class ContributionsConfig(AppConfig):
     name = "sirecords.contributions"
     label = "contributions"
     verbose_name = "Contributions"
+
+    def ready(self) -> None:
+        from . import checks, transactions  # noqa: F401  (register the import type, its projector and verify check)

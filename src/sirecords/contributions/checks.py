@@ -1,0 +1,122 @@
+"""`sirecords verify` for contribution rows: each batch's rows against the root its ledger entry commits to.
+
+For every batch, its rows are streamed in row_number order; the RFC 6962 root over their canonical bytes
+(rows.py) must equal the batch's rows_root and the rows_root in the `contribution.batch_posted` entry
+(the batch row itself is compared with the ledger by the projection check). Each row's base and amounts
+are recomputed with the parameter set its rule_version names (loaded through the ledger), and row numbers
+must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
+to name each changed, added or missing row; without the file the batch is named.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+
+from sirecords.ledger import merkle
+from sirecords.ledger.verify import Report, register_check
+from sirecords.rules.params import ParameterError
+from sirecords.rules.transactions import loaded_param_set
+
+from . import collection, filestore
+from . import rows as row_form
+from .calc import Calculator
+from .models import Contribution, ContributionBatch
+
+CHECK = "contributions"
+
+
+def _entry_payload(seq: int) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kind, payload FROM ledger_entry WHERE seq = %s", [seq])
+        found = cursor.fetchone()
+    if found is None or found[0] != "contribution.batch_posted":
+        return None
+    return json.loads(found[1])
+
+
+def _calculator(cache: dict, version: str, insurance_type: str, category: str):
+    key = (version, insurance_type, category)
+    if key not in cache:
+        try:
+            params = loaded_param_set(version)
+            cache[key] = None if params is None else Calculator(params, insurance_type, category)
+        except (ParameterError, ValueError):
+            cache[key] = None
+    return cache[key]
+
+
+def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[int, tuple]) -> None:
+    """Name the rows that differ from the batch's file, checked again."""
+    try:
+        data = filestore.load(batch.file_sha256)
+    except filestore.FileMissing as missing:
+        report.add(CHECK, where, f"cannot name the rows: {missing}")
+        return
+    region = _entry_payload(batch.entry_seq) or {}
+    expected = collection.prepare(data, region.get("region", ""), check_posted=False)
+    if not expected.ok:
+        report.add(CHECK, where, "cannot name the rows: the collection file no longer checks clean")
+        return
+    rows = {row[0]: row for row in expected.rows}
+    for number in sorted(set(rows) | set(stored)):
+        if number not in stored:
+            report.add(CHECK, f"{where} row {number}", "row is missing (deleted behind the ledger's back)")
+        elif number not in rows:
+            report.add(CHECK, f"{where} row {number}", "row is not in the batch's file (added behind the ledger's back)")
+        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(stored[number]):
+            changed = [column for column, a, b in zip(row_form.COLUMNS, rows[number], stored[number]) if a != b]
+            report.add(CHECK, f"{where} row {number}", f"row was changed: {', '.join(changed) or 'its canonical bytes'} "
+                                                        "differ from the ledger's")
+
+
+def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> None:
+    where = f"contribution batch {batch.uid}"
+    entry = _entry_payload(batch.entry_seq)
+    if entry is None:
+        report.add(CHECK, where, f"entry #{batch.entry_seq} is not its contribution.batch_posted entry")
+    elif entry.get("rows_root") != batch.rows_root or entry.get("row_count") != batch.row_count:
+        report.add(CHECK, where, "rows_root or row_count differs from the ledger entry's")
+    frontier = merkle.CompactRange()
+    append, leaf = frontier.append, merkle.leaf_hash
+    stored: dict[int, tuple] = {}
+    keep = batch.row_count <= 2_000_000
+    expected_number = 1
+    numbering_ok = True
+    rows = (Contribution.objects.filter(batch_id=batch.uid).order_by("row_number", "id")
+            .values_list(*row_form.COLUMNS).iterator(chunk_size=20_000))
+    for row in rows:
+        append(leaf(row_form.row_bytes(row)))
+        if keep:
+            stored[row[0]] = row
+        if row[0] != expected_number:
+            numbering_ok = False
+        expected_number += 1
+        calculator = _calculator(calculators, row[13], row[4], row[5])
+        if calculator is None:
+            report.add(CHECK, f"{where} row {row[0]}", f"rule version {row[13]} is not a loaded parameter set with rates "
+                                                       f"for {row[4]} ({row[5]})")
+            continue
+        computed = calculator.amounts(row[6])
+        if (computed.base_fen, computed.employer_fen, computed.individual_fen, computed.account_credit_fen) != row[7:11]:
+            report.add(CHECK, f"{where} row {row[0]}", "stored base or amounts differ from the engine's: "
+                                                       f"stored {row[7:11]}, computed {tuple(vars(computed).values())} (fen)")
+    root = frontier.root().hex()
+    count = frontier.size
+    if root != batch.rows_root or count != batch.row_count or not numbering_ok:
+        report.add(CHECK, where, f"its {count} rows give root {root[:16]}…; the batch commits to {batch.row_count} rows "
+                                 f"with root {batch.rows_root[:16]}…")
+        if keep:
+            _locate(report, where, batch, stored)
+
+
+@register_check
+def contribution_rows(report: Report) -> None:
+    calculators: dict = {}
+    for batch in ContributionBatch.objects.order_by("entry_seq").iterator():
+        check_batch(report, batch, calculators)
+    orphans = (Contribution.objects.exclude(batch_id__in=ContributionBatch.objects.values("uid"))
+               .values_list("batch_id", "row_number")[:20])
+    for batch_id, number in orphans:
+        report.add(CHECK, f"contribution batch {batch_id} row {number}", "row belongs to no posted batch")

@@ -1,0 +1,387 @@
+"""Reading and checking the collection agency's monthly contribution file (第五条, 第六条).
+
+`prepare(data, region)` reads the CSV (docs/collection-file.md), checks every row and collects every
+problem with its line number, field and reason; when there is none it returns the rows as they will be
+stored, computed by the rules engine (calc.Calculator) with the loaded parameter sets, and their Merkle
+root (rows.py). Nothing is written here.
+
+Problems are of two kinds: ``error`` (the row cannot be read or refers to nothing known) and
+``discrepancy`` (the paid amounts or base differ from what the engine computes). Either refuses the
+whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+
+from sirecords.crypto.sealing import blind_index
+from sirecords.registry.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.rules.params import CATEGORIES, INSURANCE_TYPES, ParameterError
+from sirecords.rules.transactions import loaded_param_set, loaded_versions, params_for_month
+
+from . import rows as row_form
+from .calc import Calculator
+
+COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
+           "individual_amount", "paid_on")
+_MONEY = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?\Z")
+_PERIOD = re.compile(r"(\d{4})-(\d{2})\Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+CHUNK = 500  # identifiers per look-up query
+MAX_PROBLEMS = 10_000  # beyond this the report says how many more there were
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    reason: str
+    kind: str = "error"  # or "discrepancy"
+
+
+@dataclass
+class Prepared:
+    sha256: str
+    region: str
+    problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
+    rows: list[tuple] = field(default_factory=list)  # in rows.COLUMNS order, row_number from 1
+    rows_root: str = ""
+    lines: list[int] = field(default_factory=list)  # the file's line of each row
+    rule_versions: list[str] = field(default_factory=list)
+    periods: tuple[str, str] = ("", "")
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def add(self, line: int, field_name: str, reason: str, kind: str = "error") -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(line, field_name, reason, kind))
+        else:
+            self.more_problems += 1
+
+    def report_lines(self) -> list[str]:
+        ordered = sorted(self.problems, key=lambda p: (p.line, p.field))
+        lines = [f"line {p.line}: {p.field}: {p.reason}" + (" [discrepancy]" if p.kind == "discrepancy" else "")
+                 for p in ordered]
+        if self.more_problems:
+            lines.append(f"… and {self.more_problems} more problem(s)")
+        return lines
+
+    def write_report(self, stream) -> None:
+        writer = csv.writer(stream)
+        writer.writerow(["line", "field", "kind", "reason"])
+        for p in sorted(self.problems, key=lambda p: (p.line, p.field)):
+            writer.writerow([p.line, p.field, p.kind, p.reason])
+
+
+def _fen(text: str) -> int | None:
+    match = _MONEY.match(text)
+    if not match:
+        return None
+    cents = match[2] or "0"
+    return int(match[1]) * 100 + int(cents.ljust(2, "0"))
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="row", unit_scale=True, file=sys.stderr, mininterval=0.5, disable=not enabled,
+                desc="checking rows")
+
+
+def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start:start + CHUNK]
+            cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+    return found
+
+
+def _already_posted(keys: set[tuple[str, str, str, str]], persons: set[str], first: str, last: str) -> set[tuple]:
+    """Which (person, employer, period, type) of `keys` are in contributions_contribution already."""
+    found = set()
+    person_list = sorted(persons)
+    with connection.cursor() as cursor:
+        for start in range(0, len(person_list), CHUNK):
+            chunk = person_list[start:start + CHUNK]
+            cursor.execute("SELECT person_id, employer_id, period, insurance_type FROM contributions_contribution "
+                           f"WHERE person_id IN ({', '.join(['%s'] * len(chunk))}) AND period BETWEEN %s AND %s",
+                           [*chunk, first, last])
+            for row in cursor.fetchall():
+                if tuple(row) in keys:
+                    found.add(tuple(row))
+    return found
+
+
+def decode(data: bytes, prepared: Prepared) -> str | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        prepared.add(line, "file", f"is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}): "
+                                   f"save the file as UTF-8 (GBK and other encodings are not accepted)")
+        return None
+
+
+def prepare(data: bytes, region: str, *, today: date | None = None, progress: bool = False,
+            check_posted: bool = True) -> Prepared:
+    """Check the file and compute its rows. `check_posted=False` skips the look-up of rows already posted
+    (verify uses it to rebuild a posted batch's expected rows from its file)."""
+    today = today or date.today()
+    prepared = Prepared(hashlib.sha256(data).hexdigest(), region)
+    text = decode(data, prepared)
+    if text is None:
+        return prepared
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        prepared.add(1, "file", "is empty: the first line must name the columns")
+        return prepared
+    names = [name.strip().lower() for name in header]
+    for name in COLUMNS:
+        if name not in names:
+            prepared.add(1, name, "column is missing (the columns are " + ", ".join(COLUMNS) + ")")
+    for name in names:
+        if name not in COLUMNS:
+            prepared.add(1, name or "(empty)", "is not a column of the collection file")
+    if len(set(names)) != len(names):
+        prepared.add(1, "header", "names a column twice")
+    if prepared.problems:
+        return prepared
+    index = [names.index(name) for name in COLUMNS]
+    width = len(names)
+    this_month = (today.year, today.month)
+
+    ids: dict[str, str | None] = {}  # raw → normalized (None: invalid)
+    id_reasons: dict[str, str] = {}
+    usccs: dict[str, str | None] = {}
+    uscc_reasons: dict[str, str] = {}
+    periods: dict[str, tuple[int, int] | str] = {}
+    parsed = []  # (line, id_normalized, uscc, period, year, month, type, category, wage, base, employer, individual, paid_on)
+    add = prepared.add
+    total = text.count("\n")
+    bar = _progress(total, progress and total >= 50_000)
+    tick = 0
+    for fields in reader:
+        line = reader.line_num
+        tick += 1
+        if tick == 20_000:
+            bar.update(tick)
+            tick = 0
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue  # blank line
+        if len(fields) != width:
+            add(line, "row", f"has {len(fields)} fields; the header has {width}")
+            continue
+        raw_id, raw_uscc, period, insurance_type, category, wage, base, employer_amount, individual_amount, paid_on = (
+            fields[i].strip() for i in index)
+        bad = False
+        normalized = ids.get(raw_id, "")
+        if normalized == "":
+            try:
+                normalized = parse_id_number(raw_id, today=today).normalized
+            except InvalidIdentifier as invalid:
+                normalized = None
+                id_reasons[raw_id] = invalid.message
+            ids[raw_id] = normalized
+        if normalized is None:
+            add(line, "id_number", id_reasons[raw_id])
+            bad = True
+        uscc = usccs.get(raw_uscc, "")
+        if raw_uscc and uscc == "":
+            problems = check_uscc(raw_uscc)
+            uscc = None if problems else "".join(raw_uscc.split()).upper()
+            if problems:
+                uscc_reasons[raw_uscc] = problems[0].message
+            usccs[raw_uscc] = uscc
+        if uscc is None:
+            add(line, "uscc", uscc_reasons[raw_uscc])
+            bad = True
+        ym = periods.get(period)
+        if ym is None:
+            match = _PERIOD.match(period)
+            if not match or not 1 <= int(match[2]) <= 12:
+                ym = f"{period!r} is not a contribution month YYYY-MM"
+            elif (int(match[1]), int(match[2])) > this_month:
+                ym = f"{period} is in the future (this month is {today.year:04d}-{today.month:02d})"
+            elif int(match[1]) < 1990:
+                ym = f"{period} is before 1990, earlier than any contribution record"
+            else:
+                ym = (int(match[1]), int(match[2]))
+            periods[period] = ym
+        if isinstance(ym, str):
+            add(line, "period", ym)
+            bad = True
+        if insurance_type not in INSURANCE_TYPES:
+            add(line, "insurance_type", f"{insurance_type!r} is not an insurance type code ({', '.join(INSURANCE_TYPES)})")
+            bad = True
+        if category not in CATEGORIES:
+            add(line, "category", f"{category!r} is not a category code ({', '.join(CATEGORIES)})")
+            bad = True
+        elif category == "employee" and not raw_uscc:
+            add(line, "uscc", "is required for an employee (empty only for flexible workers)")
+            bad = True
+        elif category == "flexible" and raw_uscc:
+            add(line, "uscc", "must be empty for a flexible worker, who contributes without an employer")
+            bad = True
+        amounts = []
+        for name, value in (("wage", wage), ("base", base), ("employer_amount", employer_amount),
+                            ("individual_amount", individual_amount)):
+            fen = _fen(value)
+            if fen is None:
+                add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
+                bad = True
+            amounts.append(fen)
+        if paid_on:
+            if not _DATE.match(paid_on):
+                add(line, "paid_on", f"{paid_on!r} is not a date YYYY-MM-DD")
+                bad = True
+            else:
+                try:
+                    paid = date.fromisoformat(paid_on)
+                except ValueError:
+                    add(line, "paid_on", f"{paid_on} is not a real date")
+                    bad = True
+                else:
+                    if paid > today:
+                        add(line, "paid_on", f"{paid_on} is in the future")
+                        bad = True
+        if not bad:
+            parsed.append((line, normalized, uscc or "", period, ym, insurance_type, category, *amounts, paid_on))
+    bar.update(tick)
+    bar.close()
+    if not parsed and not prepared.problems:
+        prepared.add(2, "file", "has no rows")
+    _resolve_and_compute(prepared, parsed, region, check_posted)
+    return prepared
+
+
+def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, check_posted: bool) -> None:
+    add = prepared.add
+    # Who and which employer: one blind index per distinct ID number, looked up in chunks.
+    indexes = {number: blind_index("id_number", number) for number in {row[1] for row in parsed}}
+    by_index = _lookup("registry_person", "id_number_index", sorted(set(indexes.values())))
+    persons = {number: by_index.get(index) for number, index in indexes.items()}
+    employers = _lookup("registry_employer", "uscc", sorted({row[2] for row in parsed if row[2]}))
+    # Which parameter set each month needs, and whether it is loaded.
+    needed: dict[tuple[int, int], object] = {}
+    for ym in {row[4] for row in parsed}:
+        try:
+            needed[ym] = params_for_month(region, *ym)
+        except ParameterError as error:
+            needed[ym] = f"no rule parameters for {region} {ym[0]:04d}-{ym[1]:02d}: {error}"
+    versions = {p.version for p in needed.values() if not isinstance(p, str)}
+    loaded = loaded_versions(versions)
+    first_line: dict[str, int] = {}
+    calculators: dict[tuple[str, str, str], Calculator | str] = {}
+    seen: dict[tuple, int] = {}
+    good = []
+    for row in parsed:
+        line, number, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
+        person = persons[number]
+        bad = False
+        if person is None:
+            add(line, "id_number", "no insured person is registered with this ID number")
+            bad = True
+        employer = employers.get(uscc, "") if uscc else ""
+        if uscc and not employer:
+            add(line, "uscc", f"no employer is registered with the code {uscc}")
+            bad = True
+        key = (number, uscc, period, insurance_type)
+        if key in seen:
+            add(line, "row", f"duplicates line {seen[key]} (same person, employer, period and insurance type)")
+            bad = True
+        else:
+            seen[key] = line
+        params = needed[ym]
+        if isinstance(params, str):
+            add(line, "period", params)
+            continue
+        if params.version not in loaded:
+            if params.version not in first_line:
+                first_line[params.version] = line
+                add(line, "period", f"needs rule parameters {params.version}, which are not loaded: a maintainer must load "
+                                    f"them first (transaction load_rule_parameters), then import again")
+            continue
+        calc_key = (params.version, insurance_type, category)
+        calculator = calculators.get(calc_key)
+        if calculator is None:
+            try:
+                calculator = Calculator(loaded_param_set(params.version), insurance_type, category)
+            except ParameterError as error:
+                calculator = f"no rates for {insurance_type} ({category}) in {params.version}: {error.reason}"
+            calculators[calc_key] = calculator
+        if isinstance(calculator, str):
+            add(line, "insurance_type", calculator)
+            continue
+        computed = calculator.amounts(wage)
+        if base < calculator.floor_fen or base > calculator.ceiling_fen:
+            add(line, "base", f"{_yuan(base)} is outside the limits {_yuan(calculator.floor_fen)}–"
+                              f"{_yuan(calculator.ceiling_fen)} of {period} ({params.version})")
+            bad = True
+        elif base != computed.base_fen:
+            add(line, "base", f"is {_yuan(base)}; the engine computes {_yuan(computed.base_fen)} from the wage "
+                              f"{_yuan(wage)} ({params.version})", "discrepancy")
+            bad = True
+        if employer_fen != computed.employer_fen:
+            add(line, "employer_amount", f"is {_yuan(employer_fen)}; the engine computes {_yuan(computed.employer_fen)} "
+                                         f"on the base {_yuan(computed.base_fen)} ({params.version})", "discrepancy")
+            bad = True
+        if individual_fen != computed.individual_fen:
+            add(line, "individual_amount", f"is {_yuan(individual_fen)}; the engine computes "
+                                           f"{_yuan(computed.individual_fen)} on the base {_yuan(computed.base_fen)} "
+                                           f"({params.version})", "discrepancy")
+            bad = True
+        if not bad:
+            arrears = 0 if paid_on else computed.employer_fen + computed.individual_fen
+            good.append((line, person, employer, period, insurance_type, category, wage, computed.base_fen,
+                         computed.employer_fen, computed.individual_fen, computed.account_credit_fen, paid_on, arrears,
+                         params.version))
+    if prepared.problems or not good:
+        return
+    first, last = min(row[3] for row in good), max(row[3] for row in good)
+    prepared.periods = (first, last)
+    prepared.rows = [(number, *row[1:]) for number, row in enumerate(good, start=1)]
+    prepared.lines = [row[0] for row in good]
+    if check_posted:
+        posted = posted_problems(prepared)
+        if posted:
+            prepared.problems.extend(posted)
+            prepared.rows, prepared.lines = [], []
+            return
+    prepared.rule_versions = sorted({row[-1] for row in good})
+    _, prepared.rows_root = row_form.rows_root(prepared.rows)
+
+
+
+def posted_problems(prepared: Prepared) -> list[Problem]:
+    """Rows of a checked file that are already posted (by another batch) for the same person, employer,
+    period and insurance type. Set-based: one query per chunk of persons, on the (person_id, period) index."""
+    if not prepared.rows:
+        return []
+    keys = {(row[1], row[2], row[3], row[4]) for row in prepared.rows}
+    posted = _already_posted(keys, {row[1] for row in prepared.rows}, *prepared.periods)
+    return [Problem(line, "row", f"is already posted for this person, employer, period {row[3]} and {row[4]}")
+            for line, row in zip(prepared.lines, prepared.rows) if (row[1], row[2], row[3], row[4]) in posted]

@@ -1,0 +1,67 @@
+"""The canonical form of a contribution row: the bytes a batch's Merkle root commits to.
+
+A row's canonical bytes are the canonical JSON (ledger/canonical.py: UTF-8, keys sorted, no spaces,
+money in integer fen) of this object, with the row's values as stored in contributions_contribution:
+
+    {"account_credit_fen": int, "arrears_fen": int, "base_fen": int, "category": str,
+     "employer": str (registry_employer.uid, "" for flexible workers), "employer_fen": int,
+     "individual_fen": int, "insurance_type": str, "paid_on": str ("YYYY-MM-DD" or ""),
+     "period": "YYYY-MM", "person": str (registry_person.uid), "row": int (row_number, from 1),
+     "rule_version": str, "wage_fen": int}
+
+The leaf hash is RFC 6962's SHA-256(0x00 ‖ bytes); the batch's `rows_root` is the RFC 6962 root over
+the leaves in row_number order (ledger/merkle.py). No ID number or name is in it: rows name people by
+their registry uid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sirecords.ledger import merkle
+from sirecords.ledger.canonical import canonical_json
+
+# Columns of contributions_contribution that a row holds, in the order rows are passed around.
+COLUMNS = ("row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage_fen", "base_fen",
+           "employer_fen", "individual_fen", "account_credit_fen", "paid_on", "arrears_fen", "rule_version")
+
+_FAST = ('{"account_credit_fen":%d,"arrears_fen":%d,"base_fen":%d,"category":"%s","employer":"%s","employer_fen":%d,'
+         '"individual_fen":%d,"insurance_type":"%s","paid_on":"%s","period":"%s","person":"%s","row":%d,'
+         '"rule_version":"%s","wage_fen":%d}')
+_QUOTES = _FAST.count('"')
+
+
+def row_object(row: tuple) -> dict:
+    (number, person, employer, period, insurance_type, category, wage, base, employer_fen, individual_fen, account,
+     paid_on, arrears, version) = row
+    return {"account_credit_fen": account, "arrears_fen": arrears, "base_fen": base, "category": category,
+            "employer": employer, "employer_fen": employer_fen, "individual_fen": individual_fen,
+            "insurance_type": insurance_type, "paid_on": paid_on, "period": period, "person": person, "row": number,
+            "rule_version": version, "wage_fen": wage}
+
+
+def row_bytes(row: tuple) -> bytes:
+    """Canonical bytes of a row given as a tuple in COLUMNS order."""
+    (number, person, employer, period, insurance_type, category, wage, base, employer_fen, individual_fen, account,
+     paid_on, arrears, version) = row
+    try:
+        text = _FAST % (account, arrears, base, category, employer, employer_fen, individual_fen, insurance_type, paid_on,
+                        period, person, number, version, wage)
+    except TypeError:
+        text = None
+    # The fast form is the canonical JSON whenever no value needs escaping (imported values never do);
+    # anything else (a tampered value, a bool, a float) takes the general encoder.
+    if (text is None or "\\" in text or text.count('"') != _QUOTES or not all(type(v) is int for v in
+                                                                                (number, wage, base, employer_fen, individual_fen,
+                                                                                 account, arrears))):
+        return canonical_json(row_object(row)).encode("utf-8")
+    return text.encode("utf-8")
+
+
+def rows_root(rows: Iterable[tuple]) -> tuple[int, str]:
+    """(count, hex root) over rows in order."""
+    frontier = merkle.CompactRange()
+    append, leaf = frontier.append, merkle.leaf_hash
+    for row in rows:
+        append(leaf(row_bytes(row)))
+    return frontier.size, frontier.root().hex()
