@@ -9,7 +9,7 @@ import os
 import sys
 
 PROJECT_COMMANDS = {
-    "init": "create or migrate the database, create keys if absent, load rule data",
+    "init": "create or migrate the database, create keys if absent (rule parameters load as reviewed transactions)",
     "demo": "load the deterministic demo data (--load-only: no server)",
     "serve": "development server on 127.0.0.1:8000 (production: gunicorn, see docs/operations.md)",
     "checkpoint": "sign the current ledger head and copy it to the witness folder",
