@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
@@ -40,9 +41,11 @@ def exists(sha256: str) -> bool:
 
 
 def load(sha256: str) -> bytes:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        raise FileMissing(f"no collection file is recorded ({sha256!r} is not a SHA-256)")
     try:
         data = unseal_bytes(_path(sha256).read_bytes(), f"collection:{sha256}")
-    except (FileNotFoundError, SealBroken) as problem:
+    except (OSError, SealBroken) as problem:
         raise FileMissing(f"collection file {sha256[:12]}… cannot be read: {problem}") from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise FileMissing(f"collection file {sha256[:12]}… does not match its hash")

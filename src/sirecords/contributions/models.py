@@ -36,9 +36,10 @@ class Contribution(models.Model):
     """One month of one insurance type for one person (and employer), as computed and posted."""
 
     id = models.BigAutoField(primary_key=True)
-    batch = models.ForeignKey(ContributionBatch, on_delete=models.PROTECT, related_name="rows")
+    # No separate index: the unique (batch, row_number) constraint serves look-ups by batch.
+    batch = models.ForeignKey(ContributionBatch, on_delete=models.PROTECT, related_name="rows", db_index=False)
     row_number = models.IntegerField(help_text="Position in the batch, from 1: the Merkle leaf order.")
-    person_id = models.CharField(max_length=32, db_index=True, help_text="registry_person.uid")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid (indexed with period below)")
     employer_id = models.CharField(max_length=32, blank=True, help_text="registry_employer.uid; empty for flexible workers.")
     period = models.CharField(max_length=7, help_text="Contribution month YYYY-MM.")
     insurance_type = models.CharField(max_length=16, choices=InsuranceType.choices)
