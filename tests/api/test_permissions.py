@@ -43,6 +43,8 @@ CALLS = {
     "api:txn_withdraw": _txn("api:txn_withdraw", data={"reason": "matrix"}, content_type="application/json"),
     "api:person_lookup": lambda c: c.post(reverse("api:person_lookup") + "?purpose=matrix", {"id_number": id_number(999)},
                                           content_type="application/json"),
+    "api:person_record": lambda c: c.post(reverse("api:person_record") + "?purpose=matrix", {"id_number": id_number(999)},
+                                          content_type="application/json"),
     "api:employer_lookup": lambda c: c.get(reverse("api:employer_lookup", args=[make_uscc("9", "1", REGION, "MA5G0000")])),
 }
 GUARDED = sorted(name for name, rule in RULES.items() if rule != ANONYMOUS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from . import errors, lookups, transactions
+from . import errors, lookups, record, transactions
 from .auth import guard
 from .operations import NAMESPACE
 
@@ -26,3 +26,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", transactions.router)
 api.add_router("", lookups.router)
+api.add_router("", record.router)

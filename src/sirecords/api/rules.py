@@ -34,6 +34,7 @@ RULES: dict = {
     "api:txn_withdraw": CREATORS,
     "api:person_lookup": LOOKUP,
     "api:employer_lookup": LOOKUP,
+    "api:person_record": LOOKUP,
 }
 
 # The scope a token needs for each guarded endpoint.
@@ -49,4 +50,5 @@ SCOPES: dict[str, str] = {
     "api:txn_withdraw": WRITE_TRANSACTIONS,
     "api:person_lookup": READ_PERSONS,
     "api:employer_lookup": READ_EMPLOYERS,
+    "api:person_record": READ_PERSONS,
 }

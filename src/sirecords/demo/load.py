@@ -14,7 +14,7 @@ from sirecords.registry.models import Person
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
 
-from . import accounts
+from . import accounts, contributions
 from .documents import scan
 from .generate import DemoData, generate
 
@@ -83,8 +83,9 @@ def load(data: DemoData | None = None) -> dict[str, int]:
         if job.end is not None:
             _posted(clerks[job.person_index % 2], "end_employment", {"employment": employment, "end": job.end.isoformat()},
                     "employment")
+    paid = contributions.load(data, len(persons), _approve)
     waiting = _leave_waiting(data)
-    return {"persons": len(persons), "employers": len(employers), "employments": len(jobs), "waiting": waiting}
+    return {"persons": len(persons), "employers": len(employers), "employments": len(jobs), "waiting": waiting, **paid}
 
 
 def _leave_waiting(data: DemoData) -> int:

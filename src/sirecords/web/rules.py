@@ -4,6 +4,7 @@ from sirecords.access import ANONYMOUS, STAFF
 
 from .rules_admin import RULES as ADMIN_RULES
 from .rules_desk import RULES as DESK_RULES
+from .rules_record import RULES as RECORD_RULES
 
 CORE_RULES = {
     "healthz": ANONYMOUS,
@@ -16,4 +17,4 @@ CORE_RULES = {
     "password_change": STAFF,
 }
 
-RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES}
+RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES, **RECORD_RULES}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("password/", auth.password_change_view, name="password_change"),
     path("", include("sirecords.web.urls_desk")),  # clerks and reviewers
     path("", include("sirecords.web.urls_admin")),  # maintainers, sysadmins, supervisors
+    path("", include("sirecords.web.urls_record")),  # the person's record
 ]

@@ -1,0 +1,95 @@
+"""The demo's contributions and individual accounts, through the same reviewed transactions as real work:
+
+1. the rule parameter sets of the years covered, loaded by the maintainer and approved by the reviewers;
+2. one collection file (the collection agency's monthly file format) for the employed demo persons,
+   month by month over their employment periods within FIRST_YEAR..LAST_YEAR, pension insurance, with
+   plausible wages growing year on year; imported as `sirecords import contributions` does (the clerk
+   opens, the reviewers approve);
+3. the annual crediting of every year, opened by the maintainer and approved by the reviewers.
+
+Only the first CONTRIBUTING persons pay contributions, to keep `make demo` quick.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sirecords.accounts import runs
+from sirecords.contributions.sample import collection_csv
+from sirecords.contributions.services import import_file
+from sirecords.rules.params import load_params
+from sirecords.rules.transactions import loaded_versions, open_parameter_load, params_for_month
+
+from . import accounts
+from .generate import DemoData
+
+FIRST_YEAR, LAST_YEAR = 2012, 2025
+CONTRIBUTING = 200  # persons with contributions (the first ones registered): all of them
+SEED = 20120101
+REASON = "演示数据 / demo data"
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def load_parameters(approve) -> int:
+    """Load every parameter set the demo's months and crediting years need; returns how many were loaded."""
+    maintainer = accounts.actor("maint.wu")
+    needed = {}
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        for params in [params_for_month(accounts.REGION, year, month) for month in range(1, 13)] + [
+                load_params(accounts.REGION, year)]:
+            needed.setdefault(params.version, (year, params))
+    missing = set(needed) - loaded_versions(needed)
+    for version in sorted(missing, key=lambda v: (needed[v][0], v)):
+        year, params = needed[version]
+        approve(open_parameter_load(maintainer, accounts.REGION, year, "年度社保参数 / yearly rule parameters",
+                                    params=params))
+    return len(missing)
+
+
+def collection_rows(data: DemoData, person_count: int) -> list[tuple[str, str, str, str, int, str]]:
+    """(id_number, uscc, period, insurance_type, wage in fen, paid_on) for the employed months of the
+    first `person_count` persons within FIRST_YEAR..LAST_YEAR."""
+    rng = random.Random(SEED)
+    first, last = _month_index(date(FIRST_YEAR, 1, 1)), _month_index(date(LAST_YEAR, 12, 1))
+    wage_2012 = [rng.randint(4_500, 18_000) * 100 for _ in range(person_count)]  # fen
+    rows = []
+    for job in sorted(data.employments, key=lambda j: (j.person_index, j.start)):
+        if job.person_index >= person_count:
+            continue
+        start = max(first, _month_index(job.start))
+        end = min(last, _month_index(job.end) if job.end else last)
+        person, employer = data.persons[job.person_index], data.employers[job.employer_index]
+        for index in range(start, end + 1):
+            year, month = divmod(index, 12)
+            wage = int(wage_2012[job.person_index] * (1.06 ** (year - FIRST_YEAR))) // 100 * 100
+            paid_year, paid_month = divmod(index + 1, 12)
+            rows.append((person.id_number, employer.uscc, f"{year:04d}-{month + 1:02d}", "pension", wage,
+                         f"{paid_year:04d}-{paid_month + 1:02d}-15"))
+    return rows
+
+
+def load(data: DemoData, person_count: int, approve) -> dict[str, int]:
+    """Parameters, one collection file, and the crediting of every year; `approve(txn)` plays the reviewers."""
+    loaded = load_parameters(approve)
+    rows = collection_rows(data, min(person_count, CONTRIBUTING))
+    if rows:
+        outcome = import_file(accounts.actor("clerk.li"), collection_csv(rows, accounts.REGION), reason=REASON,
+                              file_name=f"demo-collection-{FIRST_YEAR}-{LAST_YEAR}.csv", region=accounts.REGION,
+                              channel="import")
+        if not outcome.ok:
+            raise RuntimeError("demo collection file refused: " + (outcome.refused or
+                               "; ".join(outcome.prepared.report_lines()[:20])))
+        approve(outcome.txn)
+    credited = 0
+    maintainer = accounts.actor("maint.wu")
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        prepared = runs.prepare(maintainer, year, region=accounts.REGION, reason=f"{year} 年度个人账户记账 / annual crediting",
+                                channel="web")
+        if prepared.txn is not None:
+            approve(prepared.txn)
+            credited += 1
+    return {"parameter_sets": loaded, "contribution_rows": len(rows), "credited_years": credited}

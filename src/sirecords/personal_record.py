@@ -1,0 +1,139 @@
+"""A person's record as shown on the staff pages and returned by the API (第二条; issue 4 §6): the
+timeline of registrations, employment and changes from the ledger; the monthly contributions; the
+account statement per year (the latest crediting run's row is current); the contribution years with
+their trace; and, when the benefits app is installed, the pension with its trace.
+
+Every figure is read from what the system computed and recorded; nothing is recomputed here. Money is
+integer fen in the database and a yuan string with two decimals here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.apps import apps
+
+from sirecords.accounts.models import AccountYear
+from sirecords.accounts.years import contribution_years
+from sirecords.contributions.models import Contribution
+from sirecords.ledger.models import Entry
+from sirecords.registry.models import Person
+
+TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended")
+
+
+def yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def header(person: Person) -> dict[str, Any]:
+    return {"uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
+            "birth_date": person.birth_date.isoformat(), "region": person.region,
+            "registered_on": person.registered_on.isoformat()}
+
+
+def timeline(person: Person) -> list[dict[str, Any]]:
+    """Registrations, employment periods and changes or corrections, from the ledger, in order."""
+    employers = dict(person.employments.select_related("employer").values_list("uid", "employer__name"))
+    events = []
+    for entry in Entry.objects.filter(subject=f"person:{person.uid}").order_by("seq"):
+        if entry.kind not in TIMELINE_KINDS and not entry.kind.startswith(("person.", "employment.")):
+            continue
+        try:
+            payload = json.loads(entry.payload)
+        except ValueError:
+            payload = {}
+        detail = ""
+        if entry.kind.startswith("employment."):
+            detail = employers.get(payload.get("employment", ""), "")
+        elif entry.kind == "person.changed":
+            detail = ", ".join(sorted((payload.get("changes") or {}).keys()))
+        events.append({"seq": entry.seq, "kind": entry.kind, "date": entry.effective or entry.recorded_at[:10],
+                       "recorded_at": entry.recorded_at, "detail": detail, "txn": entry.txn, "reason": entry.reason})
+    return events
+
+
+def contribution_years_of(person: Person) -> list[int]:
+    return sorted({int(period[:4]) for period in
+                   Contribution.objects.filter(person_id=person.uid).values_list("period", flat=True).distinct()})
+
+
+def contributions(person: Person, year: int | None = None) -> list[dict[str, Any]]:
+    rows = Contribution.objects.filter(person_id=person.uid)
+    if year is not None:
+        rows = rows.filter(period__startswith=f"{year:04d}-")
+    employers = dict(person.employments.values_list("employer_id", "employer__name"))
+    return [{"period": c.period, "insurance_type": c.insurance_type, "employer": employers.get(c.employer_id, c.employer_id or ""),
+             "base": yuan(c.base_fen), "employer_amount": yuan(c.employer_fen), "individual_amount": yuan(c.individual_fen),
+             "account_credit": yuan(c.account_credit_fen), "paid_on": c.paid_on}
+            for c in rows.order_by("period", "insurance_type", "employer_id")]
+
+
+def current_account_years(person_uid: str) -> list[AccountYear]:
+    """The current row per year: the latest crediting run's (highest run_seq)."""
+    current: dict[int, AccountYear] = {}
+    for row in AccountYear.objects.filter(person_id=person_uid).order_by("year", "run_seq"):
+        current[row.year] = row
+    return [current[year] for year in sorted(current)]
+
+
+def statement(person: Person) -> list[dict[str, Any]]:
+    return [{"year": row.year, "opening": yuan(row.opening_fen), "credits": yuan(row.credits_fen),
+             "interest_on_prior": yuan(row.interest_on_prior_fen), "interest_on_credits": yuan(row.interest_on_credits_fen),
+             "closing": yuan(row.closing_fen), "months": row.months, "rate": row.rate, "rate_status": row.rate_status,
+             "method": row.method, "rule_version": row.rule_version}
+            for row in current_account_years(person.uid)]
+
+
+def years(person: Person) -> dict[str, Any]:
+    result = contribution_years(person.uid)
+    value = result.value
+    whole, months = divmod(value.contribution_months, 12)
+    return {"actual_months": value.actual_months, "deemed_months": value.deemed_months,
+            "total_months": value.contribution_months, "years": whole, "months": months,
+            "trace": result.trace.as_dict(), "trace_lines": result.trace.lines()}
+
+
+def _trace_lines(trace: Any) -> list[str]:
+    """Readable lines of a stored trace: a Trace.as_dict(), a Result.as_dict(), or a dict of them."""
+    if not isinstance(trace, dict):
+        return []
+    if "steps" in trace and "rule" in trace:
+        lines = [f"{trace['rule']}  (rule version 规则版本: {trace.get('version') or '-'})"]
+        for step in trace.get("steps") or []:
+            lines += [f"  {step.get('zh', '')} / {step.get('en', '')}", f"      {step.get('formula', '')}"]
+        return lines
+    if "trace" in trace and isinstance(trace["trace"], dict):
+        return _trace_lines(trace["trace"])
+    lines = []
+    for value in trace.values():
+        lines += _trace_lines(value)
+    return lines
+
+
+def pension(person: Person) -> dict[str, Any] | None:
+    """The person's latest pension award with its trace ("why is my pension this amount"), read from the
+    benefits app's award projection when that app is installed; None when it is not or there is none."""
+    if not apps.is_installed("sirecords.benefits"):
+        return None
+    award = apps.get_model("benefits", "Award").objects.filter(person_id=person.uid).order_by("-start_month", "-last_seq").first()
+    if award is None:
+        return None
+    try:
+        trace = json.loads(award.trace)
+    except ValueError:
+        trace = {}
+    return {"status": award.status, "start_month": award.start_month, "end_month": award.end_month,
+            "basic": yuan(award.basic_fen), "account": yuan(award.account_fen), "transitional": yuan(award.transitional_fen),
+            "total": yuan(award.total_fen), "rule_version": award.rule_version, "trace": trace,
+            "trace_lines": _trace_lines(trace)}
+
+
+def full_record(person: Person) -> dict[str, Any]:
+    return {"person": header(person), "timeline": timeline(person), "contributions": contributions(person),
+            "account_years": statement(person), "contribution_years": years(person), "pension": pension(person)}

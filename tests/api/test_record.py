@@ -1,0 +1,80 @@
+"""POST /api/persons/record: the person's record as JSON (ID number in the body, a purpose required,
+every read access-logged); the figures are the recorded ones (account-year rows, contribution_years())."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from sirecords.accounts import runs
+from sirecords.accounts.years import contribution_years
+from sirecords.audit.models import AccessEvent
+from sirecords.contributions.sample import post_sample_batch
+from sirecords.personal_record import current_account_years, yuan
+from sirecords.registry.identifiers import make_id_number
+from sirecords.registry.models import Person
+from sirecords.workflow.services import review
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
+JSON = "application/json"
+
+
+@pytest.fixture
+def credited(staff):
+    post_sample_batch(staff, year=2024)
+    crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
+            "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
+    txn = runs.prepare(staff("rec.maint", "maintainer"), 2024, region="440300", reason="annual crediting (test)").txn
+    for stage in txn.stage_list:
+        txn = review(crew[stage], txn, "approve", "ok")
+    return Person.objects.get()
+
+
+def record(client, number=NUMBER, purpose="counter query by the insured person"):
+    url = reverse("api:person_record") + (f"?purpose={purpose}" if purpose is not None else "")
+    return client.post(url, {"id_number": number}, content_type=JSON)
+
+
+def test_the_record_answers_the_recorded_figures_and_is_logged(credited, staff_client):
+    response = record(staff_client("query.chen", "query_officer"))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["person"]["uid"] == credited.uid and body["person"]["id_number"] == credited.masked_id_number
+    assert NUMBER not in response.content.decode()
+    assert [event["kind"] for event in body["timeline"]][0] == "person.registered"
+    assert [row["period"] for row in body["contributions"]] == ["2024-01", "2024-02"]
+    assert body["contributions"][0]["base"] == "8000.00"
+    [row] = current_account_years(credited.uid)
+    assert body["account_years"] == [{
+        "year": 2024, "opening": yuan(row.opening_fen), "credits": yuan(row.credits_fen),
+        "interest_on_prior": yuan(row.interest_on_prior_fen), "interest_on_credits": yuan(row.interest_on_credits_fen),
+        "closing": yuan(row.closing_fen), "months": row.months, "rate": row.rate, "rate_status": row.rate_status,
+        "method": row.method, "rule_version": row.rule_version}]
+    result = contribution_years(credited.uid)
+    years = body["contribution_years"]
+    assert (years["actual_months"], years["deemed_months"], years["total_months"]) == (
+        result.value.actual_months, result.value.deemed_months, result.value.contribution_months)
+    assert years["trace"] == result.trace.as_dict()
+    assert body["pension"] is None or isinstance(body["pension"], dict)
+    event = AccessEvent.objects.get(actor="query.chen")
+    assert (event.subject, event.what, event.channel, event.purpose) == (
+        f"person:{credited.uid}", "person.record", "api", "counter query by the insured person")
+
+
+@pytest.mark.parametrize("purpose", [None, "", "   "])
+def test_the_record_needs_a_purpose(credited, staff_client, purpose):
+    response = record(staff_client("query.chen", "query_officer"), purpose=purpose)
+    assert response.status_code == 422 and "purpose" in response.json()["errors"]
+    assert not AccessEvent.objects.filter(actor="query.chen").exists()
+
+
+def test_unknown_and_invalid_numbers(credited, staff_client):
+    client = staff_client("query.chen", "query_officer")
+    assert record(client, make_id_number("440305", date(1990, 1, 1), 999)).status_code == 404
+    assert record(client, "440300199005170000").status_code == 422
+
+
+def test_an_account_clerk_without_the_role_is_refused(credited, staff_client):
+    assert record(staff_client("sys.t", "sysadmin")).status_code == 403
