@@ -25,7 +25,8 @@ class Command(BaseCommand):
             counts = load()
             self.stdout.write(self.style.SUCCESS(
                 f"demo data posted through reviewed transactions: {counts['persons']} persons, {counts['employers']} employers, "
-                f"{counts['employments']} employment periods; {counts['waiting']} transactions left waiting in the queues"))
+                f"{counts['employments']} employment periods, {counts.get('contribution_rows', 0)} contribution rows, "
+                f"{counts.get('credited_years', 0)} credited years; {counts['waiting']} transactions left waiting in the queues"))
         self._print_logins()
         if not options["load_only"]:
             self.stdout.write("serving http://127.0.0.1:8000/ (health: http://127.0.0.1:8000/healthz)")
