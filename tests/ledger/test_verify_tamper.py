@@ -192,6 +192,12 @@ def full_ledger(ledger, staff):
     from sirecords.contributions.sample import post_sample_batch
 
     post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
+    from django.apps import apps
+
+    if apps.is_installed("sirecords.benefits"):
+        from sirecords.benefits.sample import post_sample_award
+
+        post_sample_award(staff)  # a retiree's pension award: a row in benefits_award
     return ledger
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "sirecords.rules",
     "sirecords.contributions",
     "sirecords.accounts",
+    "sirecords.benefits",
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class BenefitsConfig(AppConfig):
+    name = "sirecords.benefits"
+    label = "benefits"
+    verbose_name = "Benefits"
+
+    def ready(self) -> None:
+        from . import checks, projections, transactions  # noqa: F401  (register with the ledger and verify)

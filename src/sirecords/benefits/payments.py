@@ -1,0 +1,69 @@
+"""Monthly pension payments: the rows of one month's run and the Merkle root the ledger entry commits to.
+
+The rows are written set-based while the `pay_pensions` transaction posts (never one ORM save per row,
+never outside the posting); one `benefit.payments_made` entry commits to their count, total and RFC 6962
+root; `sirecords verify` (checks.py) recomputes it and names a changed, added or missing row.
+A month is paid once: preparing it again does nothing, and a second transaction for it is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+from sirecords.ledger.canonical import canonical_bytes
+from sirecords.ledger.merkle import CompactRange, leaf_hash
+
+from .models import Payment
+
+ENTRY_KIND = "benefit.payments_made"
+COLUMNS = ("month", "row_number", "person_id", "award_id", "amount_fen")  # a leaf's values (run: checked apart)
+
+Plan = list[tuple[str, str, int]]  # (person_id, award_id, amount_fen) in row order
+
+
+def row_leaf(row: Sequence) -> bytes:
+    """Leaf hash of a payment row's canonical bytes (values in COLUMNS order)."""
+    return leaf_hash(canonical_bytes(list(row)))
+
+
+def already_paid(month: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM ledger_entry WHERE kind = %s AND subject = %s LIMIT 1", [ENTRY_KIND, f"payments:{month}"])
+        return cursor.fetchone() is not None
+
+
+def plan(month: str) -> Plan:
+    """Every award payable for `month`: active and started, or ended after it (a death recorded late)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT person_id, uid, total_fen FROM benefits_award WHERE start_month <= %s AND "
+                       "(status = 'active' OR (status = 'ended' AND end_month > %s)) ORDER BY uid", [month, month])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def summary(month: str, rows: Plan) -> dict:
+    tree = CompactRange()
+    for number, (person, award, amount) in enumerate(rows, start=1):
+        tree.append(row_leaf((month, number, person, award, amount)))
+    return {"row_count": len(rows), "total_fen": sum(amount for _, _, amount in rows), "rows_root": tree.root().hex()}
+
+
+def write(month: str, rows: Plan, run: str) -> None:
+    Payment.objects.bulk_create([Payment(month=month, row_number=number, person_id=person, award_id=award,
+                                         amount_fen=amount, run=run)
+                                 for number, (person, award, amount) in enumerate(rows, start=1)], batch_size=5000)
+
+
+def prepare(actor, month: str, *, region: str, reason: str, channel: str = "cli"):
+    """Open and submit the month's run for review; None when the month is paid already or nothing is payable."""
+    from sirecords.workflow import services
+
+    if already_paid(month):
+        return None
+    rows = plan(month)
+    if not rows:
+        return None
+    txn = services.open_transaction(actor, "pay_pensions", {"month": month, **summary(month, rows)}, region=region,
+                                    reason=reason, channel=channel)
+    return services.submit(actor, txn)

@@ -1,0 +1,45 @@
+"""Projectors keeping benefits_award current from the benefit.* entries."""
+
+from __future__ import annotations
+
+import json
+
+from sirecords.ledger.append import PostedEntry
+from sirecords.ledger.projection import Store, projects
+
+from .models import AwardStatus
+
+TABLE = "benefits_award"
+
+
+@projects("benefit.pension_awarded")
+def pension_awarded(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put(TABLE, p["award"], {
+        "uid": p["award"], "person_id": p["person"], "region": p["region"], "category": p["category"],
+        "start_month": p["start_month"], "end_month": "", "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
+        "transitional_fen": p["transitional_fen"], "total_fen": p["total_fen"], "status": AwardStatus.ACTIVE.value,
+        "rule_version": p["rule_version"], "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
+        "last_seq": entry.seq})
+
+
+def _change(entry: PostedEntry, store: Store, status: str, **columns) -> None:
+    row = store.get(TABLE, entry.payload["award"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: award {entry.payload['award']} is not in {TABLE}")
+    store.put(TABLE, row["uid"], {**row, "status": status, "last_seq": entry.seq, **columns})
+
+
+@projects("benefit.suspended")
+def suspended(entry: PostedEntry, store: Store) -> None:
+    _change(entry, store, AwardStatus.SUSPENDED.value)
+
+
+@projects("benefit.resumed")
+def resumed(entry: PostedEntry, store: Store) -> None:
+    _change(entry, store, AwardStatus.ACTIVE.value)
+
+
+@projects("benefit.ended")
+def ended(entry: PostedEntry, store: Store) -> None:
+    _change(entry, store, AwardStatus.ENDED.value, end_month=entry.payload["end_month"])

@@ -1,0 +1,60 @@
+"""A retiree for tests (and the demo if wanted): fifteen years of contributions posted through the reviewed
+collection import, then a retirement approved through the four review stages. Returns the award's uid."""
+
+from __future__ import annotations
+
+from datetime import date
+
+REGION = "440300"
+
+
+def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, last: str = "2024-05",
+                      birth: date = date(1964, 6, 15)) -> str:
+    """`make_staff(username, *roles)` returns an Actor (the tests' `staff` fixture). The person is a man born
+    in June 1964 (statutory retirement 2024-06); his paid months end in `last`."""
+    from sirecords.contributions.sample import collection_csv
+    from sirecords.contributions.services import import_file
+    from sirecords.demo.documents import scan
+    from sirecords.registry.identifiers import make_id_number, make_uscc
+    from sirecords.registry.models import Person
+    from sirecords.rules.models import RuleParameterSet
+    from sirecords.rules.periods import Month
+    from sirecords.rules.transactions import open_parameter_load, params_for_month
+    from sirecords.workflow.services import attach, open_transaction, review, submit
+
+    from .models import Award
+
+    crew = {stage: make_staff(f"award.{stage}", role) for stage, role in
+            (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
+    clerk, maintainer = make_staff("award.clerk", "clerk"), make_staff("award.maintainer", "maintainer")
+
+    def approve(txn):
+        for stage in txn.stage_list:
+            txn = review(crew[stage], txn, "approve", "ok")
+        return txn
+
+    def with_document(kind, payload, document):
+        txn = open_transaction(clerk, kind, payload, region=region, reason="sample", channel="counter")
+        attach(clerk, txn, document, scan(kind), "scan.pdf")
+        return approve(submit(clerk, txn))
+
+    end = Month.parse(last)
+    periods = [end - k for k in range(months)][::-1]
+    for month in periods:
+        params = params_for_month(region, month.year, month.month)
+        if not RuleParameterSet.objects.filter(pk=params.version).exists():
+            approve(open_parameter_load(maintainer, region, month.year, "sample parameters", params=params))
+    number = make_id_number("440305", birth, 511)
+    uscc = make_uscc("9", "1", region, "MA5T0511")
+    with_document("register_person", {"id_number": number, "name": "样例退休", "region": "440305"}, "id_card")
+    with_document("register_employer", {"uscc": uscc, "name": "样例退休公司", "region": "440305"}, "business_licence")
+    rows = [(number, uscc, str(m), "pension", 900000, f"{m}-15") for m in periods]
+    outcome = import_file(clerk, collection_csv(rows, region), reason="sample", file_name="retiree.csv", region=region)
+    if not outcome.ok:
+        raise ValueError("; ".join(outcome.prepared.report_lines()) or outcome.refused)
+    approve(outcome.txn)
+    person = Person.objects.get(birth_date=birth, region="440305", sex="M").uid
+    retirement = Month(birth.year + 60, birth.month)
+    with_document("approve_retirement", {"person": person, "category": "male", "retirement_month": str(retirement),
+                                         "flexible": False}, "id_card")
+    return Award.objects.get(person_id=person).uid

@@ -1,0 +1,126 @@
+"""Benefit transactions: approve_retirement, suspend_benefit, resume_benefit, record_death, pay_pensions.
+
+Each is reviewed through the workflow (stages.toml) and posts ledger entries; `projections.py` keeps
+benefits_award current. The pension's figures are the rules engine's, computed again at posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sirecords.ledger.append import NewEntry
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.rules.money import InvalidInput, from_fen
+from sirecords.rules.periods import Month
+
+from . import payments
+from .compute import compute_award
+from .models import Award, AwardStatus
+
+APPROVED, AWARDED = "benefit.eligibility_approved", "benefit.pension_awarded"
+SUSPENDED, RESUMED, ENDED = "benefit.suspended", "benefit.resumed", "benefit.ended"
+PAID = "benefit.payments_made"
+
+
+def _row(field: str, label: str, value) -> dict[str, Any]:
+    return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+
+def _describe_retirement(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row("person", "人员 person", payload.get("person")), _row("category", "类别 category", payload.get("category")),
+            _row("retirement_month", "退休月份 retirement month", payload.get("retirement_month")),
+            _row("flexible", "弹性退休 flexible", payload.get("flexible"))]
+
+
+@transaction_type("approve_retirement", "退休审批及基本养老金核定 retirement approval and pension award",
+                  creators=("clerk",), documents=("id_card",), describe=_describe_retirement)
+def approve_retirement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    award = compute_award(payload)
+    person = award["person"]
+    if Award.objects.filter(person_id=person).exclude(status=AwardStatus.ENDED).exists():
+        raise InvalidTransaction({"person": "already has a pension award"})
+    subject = f"award:{ctx.txn}"
+    eligibility = {key: award[key] for key in ("person", "region", "category", "start_month", "flexible", "age",
+                                               "contribution_months", "minimum_months", "rule_version")}
+    return [NewEntry(APPROVED, f"person:{person}", eligibility, effective=f"{award['start_month']}-01"),
+            NewEntry(AWARDED, subject, {"award": ctx.txn, **award}, effective=f"{award['start_month']}-01")]
+
+
+def _award_of(payload: dict[str, Any], *statuses: str) -> Award:
+    person = payload.get("person") or ""
+    award = Award.objects.filter(person_id=person, status__in=statuses).order_by("-last_seq").first()
+    if award is None:
+        raise InvalidTransaction({"person": f"has no {' or '.join(statuses)} pension award"})
+    return award
+
+
+def _reason(payload: dict[str, Any]) -> str:
+    reason = payload.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidTransaction({"reason": "is required"})
+    return reason.strip()
+
+
+def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row(name, name, payload.get(name)) for name in ("person", "reason", "date") if name in payload]
+
+
+@transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), describe=_describe_change)
+def suspend_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    reason = _reason(payload)
+    award = _award_of(payload, AwardStatus.ACTIVE)
+    return [NewEntry(SUSPENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
+
+
+@transaction_type("resume_benefit", "恢复发放养老金 resume a pension", creators=("clerk",), describe=_describe_change)
+def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    reason = _reason(payload)
+    award = _award_of(payload, AwardStatus.SUSPENDED)
+    return [NewEntry(RESUMED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
+
+
+@transaction_type("record_death", "死亡登记，终止养老金 record a death: the pension ends", creators=("clerk",),
+                  describe=_describe_change)
+def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    try:
+        died = dt.date.fromisoformat(payload.get("date") if isinstance(payload.get("date"), str) else "")
+    except ValueError:
+        raise InvalidTransaction({"date": "must be a date written YYYY-MM-DD"}) from None
+    if died > dt.date.today():
+        raise InvalidTransaction({"date": "is in the future"})
+    award = _award_of(payload, AwardStatus.ACTIVE, AwardStatus.SUSPENDED)
+    end = Month(died.year, died.month) + 1
+    return [NewEntry(ENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "died_on": died.isoformat(),
+                                                    "end_month": str(end), "reason": payload.get("reason") or "death"},
+                     effective=died.isoformat())]
+
+
+def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    total = payload.get("total_fen")
+    return [_row("month", "发放月份 month", payload.get("month")), _row("row_count", "笔数 payments", payload.get("row_count")),
+            _row("total", "金额合计 total", f"{from_fen(total):f}" if isinstance(total, int) else ""),
+            _row("rows_root", "Merkle root", payload.get("rows_root"))]
+
+
+@transaction_type("pay_pensions", "按月发放养老金 monthly pension payments", creators=("maintainer",),
+                  describe=_describe_payments)
+def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    try:
+        month = Month.parse(payload.get("month") if isinstance(payload.get("month"), str) else "")
+    except InvalidInput:
+        raise InvalidTransaction({"month": "must be a month written YYYY-MM"}) from None
+    if payments.already_paid(str(month)):
+        raise InvalidTransaction({"month": f"the pensions of {month} are already paid"})
+    plan = payments.plan(str(month))
+    if not plan:
+        raise InvalidTransaction({"month": f"no active pension award to pay for {month}"})
+    summary = payments.summary(str(month), plan)
+    for name in ("row_count", "rows_root", "total_fen"):
+        if name in payload and payload[name] != summary[name]:
+            raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {summary[name]}); "
+                                                 "withdraw this transaction and prepare it again"})
+    payments.write(str(month), plan, ctx.txn)
+    return [NewEntry(PAID, f"payments:{month}", {"month": str(month), "run": ctx.txn, **summary},
+                     effective=f"{month}-01")]
