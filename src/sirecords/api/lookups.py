@@ -25,18 +25,25 @@ PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
 router = Router(tags=["look-ups"])
 
 
-@endpoint(router, "POST", "/persons/lookup", "person_lookup", response={200: PersonOut, **PROBLEMS},
-          summary="An insured person by resident ID number, with employment periods (access-logged)")
-def person_lookup(request, body: PersonLookupIn,
-                  purpose: str = Query(..., description="Why you look this person up; recorded in the access log")):
+def person_for(body: PersonLookupIn, purpose: str, reading: str):
+    """The person named by the body's ID number, once the caller has said why (第二十一条).
+    422 for a missing purpose or an invalid number, 404 for a number nobody is registered with."""
     if not purpose.strip():
-        raise InvalidTransaction({"purpose": "is required: say why you look up this person (第二十一条)"})
+        raise InvalidTransaction({"purpose": f"is required: say why you {reading} (第二十一条)"})
     try:
         person = find_person_by_id_number(body.id_number)
     except InvalidIdentifier as invalid:
         raise InvalidTransaction({"id_number": invalid.message}) from None
     if person is None:
         raise Http404("no insured person is registered with this ID number")
+    return person
+
+
+@endpoint(router, "POST", "/persons/lookup", "person_lookup", response={200: PersonOut, **PROBLEMS},
+          summary="An insured person by resident ID number, with employment periods (access-logged)")
+def person_lookup(request, body: PersonLookupIn,
+                  purpose: str = Query(..., description="Why you look this person up; recorded in the access log")):
+    person = person_for(body, purpose, "look up this person")
     answer = {
         "uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
         "birth_date": person.birth_date, "region": person.region, "registered_on": person.registered_on,

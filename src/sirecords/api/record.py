@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from ninja import Query, Router
 
 from sirecords import personal_record
 from sirecords.audit.log import record_access
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.registry.identifiers import InvalidIdentifier
-from sirecords.registry.transactions import find_person_by_id_number
 
+from .lookups import person_for
 from .operations import endpoint
 from .schemas import PersonLookupIn, Problem
 
@@ -31,14 +28,7 @@ router = Router(tags=["look-ups"])
           summary="A person's record: timeline, contributions, account statement, contribution years (access-logged)")
 def person_record(request, body: PersonLookupIn,
                   purpose: str = Query(..., description="Why you read this person's record; recorded in the access log")):
-    if not purpose.strip():
-        raise InvalidTransaction({"purpose": "is required: say why you read this person's record (第二十一条)"})
-    try:
-        person = find_person_by_id_number(body.id_number)
-    except InvalidIdentifier as invalid:
-        raise InvalidTransaction({"id_number": invalid.message}) from None
-    if person is None:
-        raise Http404("no insured person is registered with this ID number")
+    person = person_for(body, purpose, "read this person's record")
     answer = personal_record.full_record(person)
     answer["contribution_years"].pop("trace_lines", None)
     if answer["pension"]:
