@@ -26,18 +26,15 @@ Use a throwaway database: the ledger is append-only and the rows stay.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchsetup import setup_django  # bench/ is on sys.path when run as a script
+
 GOAL_ACCOUNTS_PER_S = 200_000  # on PostgreSQL
 
 
@@ -51,30 +48,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.accounts < 1:
         parser.error("--accounts must be at least 1")
     return args
-
-
-def setup_django() -> tuple[Path, bool]:
-    temporary = False
-    if not os.environ.get("SIRECORDS_HOME"):
-        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix="sirecords-bench-")
-        temporary = True
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
-    src = str(ROOT / "src")
-    if src not in sys.path:
-        sys.path.insert(0, src)
-    import django
-    from django.apps import apps
-    from django.core.management import call_command
-
-    django.setup()
-    if not apps.is_installed("sirecords.accounts"):
-        raise SystemExit("sirecords.accounts is not in INSTALLED_APPS (settings module "
-                         f"{os.environ['DJANGO_SETTINGS_MODULE']})")
-    out = io.StringIO()
-    call_command("init", stdout=out)
-    from sirecords.home import home
-
-    return home(), temporary
 
 
 def make_staff(tag: str):

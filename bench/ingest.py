@@ -29,38 +29,21 @@ are not met: see the issue note.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchsetup import setup_django  # bench/ is on sys.path when run as a script
+
 REGION = "440300"
 TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
 FIRST_YEAR = 2000
 GOAL_ROWS_PER_S, GOAL_RATIO = 100_000, 0.3
-
-
-def setup_django() -> bool:
-    temporary = False
-    if not os.environ.get("SIRECORDS_HOME"):
-        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix="sirecords-ingest-")
-        temporary = True
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("init", stdout=io.StringIO())
-    return temporary
 
 
 def staff(tag: str):
@@ -160,7 +143,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
-    temporary = setup_django()
+    _home, temporary = setup_django("sirecords-ingest-")
     try:
         return run(args)
     finally:

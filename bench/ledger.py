@@ -34,15 +34,14 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchsetup import setup_django  # bench/ is on sys.path when run as a script
+
 KIND = "bench.contribution"
 HASH_CHUNK = 50_000  # preimages held in memory at once during the bare-hashing phase
 
@@ -70,30 +69,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.batch < 1:
         parser.error("--batch must be at least 1")
     return args
-
-
-def setup_django() -> tuple[Path, bool]:
-    """Point SIRECORDS_HOME somewhere safe, set up Django, run `init`. Returns (home, temporary?)."""
-    temporary = False
-    if not os.environ.get("SIRECORDS_HOME"):
-        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix="sirecords-bench-")
-        temporary = True
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
-    src = str(ROOT / "src")
-    if src not in sys.path:
-        sys.path.insert(0, src)
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    out = io.StringIO()
-    call_command("init", stdout=out)
-    for line in out.getvalue().splitlines():
-        print(f"init: {line}")
-    from sirecords.home import home
-
-    return home(), temporary
 
 
 # --- synthetic data --------------------------------------------------------------------------
@@ -248,7 +223,7 @@ def rate(count: int, seconds: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    home, temporary = setup_django()
+    home, temporary = setup_django(show_init=True)
     try:
         return bench(args, home)
     finally:

@@ -1,0 +1,36 @@
+"""What every benchmark does first: a safe SIRECORDS_HOME, Django set up, `sirecords init` run."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(prefix: str = "sirecords-bench-", *, show_init: bool = False) -> tuple[Path, bool]:
+    """Point SIRECORDS_HOME at a new temporary folder unless one is set (a bench never writes into a
+    developer's ./var), set up Django and run `init`. Returns (home, whether the folder is temporary)."""
+    temporary = False
+    if not os.environ.get("SIRECORDS_HOME"):
+        os.environ["SIRECORDS_HOME"] = tempfile.mkdtemp(prefix=prefix)
+        temporary = True
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings.demo")
+    src = str(ROOT / "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    out = io.StringIO()
+    call_command("init", stdout=out)
+    if show_init:
+        for line in out.getvalue().splitlines():
+            print(f"init: {line}")
+    from sirecords.home import home
+
+    return home(), temporary
