@@ -32,10 +32,16 @@ def code_for(username: str) -> str:
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
+def expect_focus(page, element_id: str) -> None:
+    """The field has the keyboard focus. Autofocus lands a moment after the load event under a busy CPU,
+    so wait for it (up to the page's timeout) rather than read it once."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=element_id)
+
+
 def sign_in(page, username: str, screenshot: str = "") -> None:
     """Through the real login form: password step, then the authenticator code."""
     page.goto("/login/")
-    assert page.evaluate("document.activeElement.id") == "id_username"
+    expect_focus(page, "id_username")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(accounts.DEMO_PASSWORD)
@@ -74,7 +80,7 @@ def test_register_a_person_through_four_reviewers_then_find_them(desk):
 
     clerk.locator("nav a[href='/desk/new/']").click()
     clerk.locator("a[href='/desk/new/register_person/']").click()
-    assert clerk.evaluate("document.activeElement.id") == "id_id_number", "the first field has the focus"
+    expect_focus(clerk, "id_id_number")  # the first field has the focus
     for value in (ID, NAME, "13912345678", "广东省深圳市福田区深南大道1号", "440304"):
         clerk.keyboard.type(value)
         clerk.keyboard.press("Tab")  # the region field is prefilled: tabbing in selects it, typing replaces it
@@ -110,7 +116,7 @@ def test_register_a_person_through_four_reviewers_then_find_them(desk):
     assert clerk.locator("ol.stages li.stage-done").count() == 4
 
     clerk.locator("nav a[href='/desk/persons/']").click()
-    assert clerk.evaluate("document.activeElement.id") == "id_id_number"
+    expect_focus(clerk, "id_id_number")
     clerk.keyboard.type(ID)
     clerk.keyboard.press("Enter")
     result = clerk.locator("#person-result")
