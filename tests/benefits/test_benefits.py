@@ -11,6 +11,7 @@ from django.db import connection
 from sirecords.benefits.models import Award, Payment
 from sirecords.ledger.posting import InvalidTransaction
 from sirecords.ledger.verify import verify
+from sirecords.rules.crediting import credit_account_year
 from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import load_params
 from sirecords.rules.pension import average_wage_index, pension_for
@@ -33,13 +34,22 @@ def test_a_person_with_enough_months_is_awarded_the_engines_figures(person_with_
     entries_by_month = [(from_fen(900_000), load_params("440300", int(p[:4])).reference_average_wage, 1)
                         for p in [f"{2007 + (k + 9) // 12:04d}-{(k + 9) % 12 + 1:02d}" for k in range(200)]]
     index = average_wage_index(entries_by_month).value
-    expected = pension_for(params, wage_index=index, contribution_months=200, balance=Decimal("120000.00"), age="60").value
+    # The account at retirement: the 2023 closing, then 2024-01…05 credited as a part year (5 months × r / 12).
+    part_year = credit_account_year(params, Decimal("120000.00"), [from_fen(900_000 // 12)] * 5, months=5).value
+    assert part_year.year_end > Decimal("120000.00") + 5 * from_fen(900_000 // 12)
+    expected = pension_for(params, wage_index=index, contribution_months=200, balance=part_year.year_end, age="60").value
     award = Award.objects.get(person_id=person)
     assert (award.basic_fen, award.account_fen, award.transitional_fen, award.total_fen) == (
         to_fen(expected.basic_part), to_fen(expected.account_part), to_fen(expected.transitional_part), to_fen(expected.total))
     assert award.total_fen == award.basic_fen + award.account_fen + award.transitional_fen > 0
     assert award.status == "active" and award.start_month == "2024-06" and award.rule_version == params.version
     payload = entries[1].payload
+    assert payload["account_year"] == {
+        "year": 2024, "months": 5, "opening_fen": 12_000_000, "credits_fen": 5 * (900_000 // 12),
+        "interest_on_prior_fen": to_fen(part_year.interest_on_prior), "interest_on_credits_fen": to_fen(part_year.interest_on_credits),
+        "closing_fen": to_fen(part_year.year_end), "rate": str(params.crediting_rate), "rate_status": params.crediting_rate_status,
+        "rule_version": params.version}
+    assert payload["balance_fen"] == to_fen(part_year.year_end)
     assert all(isinstance(payload[k], int) for k in ("basic_fen", "account_fen", "transitional_fen", "total_fen"))
     assert json.loads(award.trace)["pension"]["value"]  # the engine's trace, kept for "why is my pension this amount"
     assert benefit_findings(("benefits", "projection", "chain")) == []

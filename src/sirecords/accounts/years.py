@@ -20,15 +20,14 @@ def actual_months(person_uid: str) -> list[str]:
         return [period for (period,) in cursor.fetchall()]
 
 
-def deemed_months_for(person_uid: str) -> int | list[tuple[str, str]]:
-    """HOOK: the person's recognised deemed service (视同缴费年限), as a number of months or as periods.
+def deemed_months_for(person_uid: str) -> list[tuple[str, str]]:
+    """The person's recognised deemed service (视同缴费年限) as periods; a deemed month that is also an actual
+    month counts once (the engine merges them)."""
+    from sirecords.benefits.deemed import deemed_periods  # benefits builds on accounts, not the reverse
 
-    No deemed-service record exists yet (it will be its own reviewed transaction, with the archive
-    documents that prove the service); until then every person has 0 deemed months.
-    """
-    return 0
+    return deemed_periods(person_uid)
 
 
 def contribution_years(person_uid: str) -> Result[ContributionMonths]:
     months = actual_months(person_uid)
-    return contribution_months([(month, month) for month in months], deemed_months=deemed_months_for(person_uid))
+    return contribution_months([(month, month) for month in months], deemed_months=deemed_months_for(person_uid) or 0)

@@ -14,7 +14,7 @@ from django.db import connection
 from sirecords.ledger.merkle import CompactRange
 from sirecords.ledger.verify import Report, register_check
 
-from .payments import COLUMNS, ENTRY_KIND, row_leaf
+from .payments import COLUMNS, ENTRY_KIND, amounts_due, row_leaf
 
 CHECK = "benefits"
 TABLE = "benefits_payment"
@@ -68,9 +68,7 @@ def payment_rows_match_their_entries(report: Report) -> None:
 
 def _name_changed(report: Report, seq: int, month: str, rows) -> None:
     """A root mismatch: name the rows whose amount or award no longer agree with the awards projection."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT uid, person_id, total_fen FROM benefits_award")
-        awards = {uid: (person, total) for uid, person, total in cursor.fetchall()}
+    awards = amounts_due(month)
     for pk, row_month, number, person, award, amount, _run in rows:
         known = awards.get(award)
         if row_month != month or known is None or known != (person, amount):

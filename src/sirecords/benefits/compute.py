@@ -11,6 +11,7 @@ from django.db import connection
 from sirecords.accounts.years import contribution_years
 from sirecords.ledger.posting import InvalidTransaction
 from sirecords.registry.models import Person
+from sirecords.rules.crediting import credit_account_year
 from sirecords.rules.money import InvalidInput, from_fen, to_fen
 from sirecords.rules.params import RETIREMENT_CATEGORIES, ParameterError, load_params
 from sirecords.rules.pension import average_wage_index, pension_for
@@ -34,13 +35,55 @@ def monthly_bases(person_uid: str) -> list[tuple[str, int]]:
         return list(cursor.fetchall())
 
 
-def account_balance_fen(person_uid: str) -> int:
-    """Closing balance of the person's latest credited account year (the latest run's row), 0 without one."""
+def latest_account_year(person_uid: str) -> tuple[int, int] | None:
+    """(year, closing fen) of the person's latest credited account year (the latest run's row), None without one."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT closing_fen FROM accounts_account_year WHERE person_id = %s "
+        cursor.execute("SELECT year, closing_fen FROM accounts_account_year WHERE person_id = %s "
                        "ORDER BY year DESC, run_seq DESC LIMIT 1", [person_uid])
         found = cursor.fetchone()
-    return found[0] if found else 0
+    return (found[0], found[1]) if found else None
+
+
+def monthly_credits_fen(person_uid: str, year: int, months: int) -> list[int]:
+    """The account credits of months 1…`months` of `year` (paid pension rows, summed over employers)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT period, SUM(account_credit_fen) FROM contributions_contribution WHERE person_id = %s "
+                       "AND insurance_type = 'pension' AND paid_on <> '' AND period >= %s AND period <= %s GROUP BY period",
+                       [person_uid, f"{year:04d}-01", f"{year:04d}-12"])
+        by_month = {int(period[5:7]): int(total) for period, total in cursor.fetchall()}
+    return [by_month.get(month, 0) for month in range(1, months + 1)]
+
+
+def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[int, dict[str, Any] | None, Any]:
+    """The balance the account part is computed from: the closing of the year before the retirement year,
+    plus the retirement year's months before the pension starts, credited as a part year (months × r / 12,
+    RULES-REFERENCE "Part years"). Returns (balance fen, the part year's figures or None, its trace or None)."""
+    latest = latest_account_year(person_uid)
+    year, months = start.year, start.month - 1
+    if latest is not None and latest[0] >= year:
+        raise InvalidTransaction({"retirement_month": f"the account year {latest[0]} is already credited as a whole year; "
+                                  f"a retirement in {start} needs its year credited as a part year at the approval"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(period) FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
+                       "AND paid_on <> '' AND period > %s AND period < %s",
+                       [person_uid, f"{latest[0] if latest else 0:04d}-12", f"{year:04d}-01"])
+        uncredited = cursor.fetchone()[0]
+    if uncredited or (latest is not None and latest[0] < year - 1):
+        first = uncredited[:4] if uncredited else latest[0] + 1
+        raise InvalidTransaction({"retirement_month": f"the account is not credited up to {year - 1} (first year missing: "
+                                  f"{first}); run sirecords credit for the missing years first"})
+    opening = latest[1] if latest else 0
+    if months == 0:
+        return opening, None, None
+    params = load_params(region, year)
+    credits = monthly_credits_fen(person_uid, year, months)
+    credited = credit_account_year(params, from_fen(opening), [from_fen(c) for c in credits], months=months)
+    c = credited.value
+    figures = {"year": year, "months": months, "opening_fen": opening, "credits_fen": sum(credits),
+               "interest_on_prior_fen": to_fen(c.interest_on_prior), "interest_on_credits_fen": to_fen(c.interest_on_credits),
+               "closing_fen": to_fen(c.year_end), "rate": str(params.crediting_rate),
+               "rate_status": params.crediting_rate_status, "rule_version": params.version}
+    return figures["closing_fen"], figures, credited
 
 
 def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
@@ -103,7 +146,7 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
             entries.append((from_fen(base_fen), averages[year], 1))
         deemed = years.value.deemed_months
         index = average_wage_index(entries, deemed_months=deemed, version=params.version)
-        balance_fen = account_balance_fen(person.uid)
+        balance_fen, part_year, part_trace = account_at_retirement(person.uid, month, region)
         age = Age.from_months(month - birth)
         pension = pension_for(params, wage_index=index.value, contribution_months=held, balance=from_fen(balance_fen),
                               age=age, deemed_months=deemed)
@@ -112,10 +155,10 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
     p = pension.value
     trace = {"statutory_retirement": statutory.as_dict(), "contribution_years": years.as_dict(),
              "eligibility": eligibility.as_dict(), "wage_index": index.as_dict(), "pension": pension.as_dict(),
-             "balance_fen": balance_fen}
+             "balance_fen": balance_fen, **({"account_part_year": part_trace.as_dict()} if part_trace else {})}
     return {"person": person.uid, "region": region, "category": category, "start_month": str(month),
             "flexible": flexible, "age": str(age), "contribution_months": held,
             "minimum_months": eligibility.value.minimum_contribution_months, "wage_index": str(index.value),
-            "balance_fen": balance_fen, "basic_fen": to_fen(p.basic_part), "account_fen": to_fen(p.account_part),
+            "balance_fen": balance_fen, "account_year": part_year, "basic_fen": to_fen(p.basic_part), "account_fen": to_fen(p.account_part),
             "transitional_fen": to_fen(p.transitional_part), "total_fen": to_fen(p.total), "divisor": str(p.months_divisor),
             "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(trace), ensure_ascii=False))}

@@ -25,7 +25,9 @@ class Award(models.Model):
     basic_fen = models.BigIntegerField()
     account_fen = models.BigIntegerField()
     transitional_fen = models.BigIntegerField()
-    total_fen = models.BigIntegerField()
+    total_fen = models.BigIntegerField(help_text="The monthly pension now: as awarded, then after each adjustment.")
+    awarded_fen = models.BigIntegerField(default=0, help_text="The monthly pension as awarded, before any adjustment.")
+    contribution_months = models.IntegerField(default=0, help_text="Contribution months (actual + deemed) at the award.")
     status = models.CharField(max_length=10, choices=AwardStatus.choices)
     rule_version = models.CharField(max_length=120)
     trace = models.TextField(help_text="The engine's trace (JSON): why the pension is this amount.")
@@ -51,3 +53,43 @@ class Payment(models.Model):
         db_table = "benefits_payment"
         constraints = [models.UniqueConstraint(fields=["month", "row_number"], name="benefits_payment_row_once"),
                        models.UniqueConstraint(fields=["month", "award_id"], name="benefits_payment_once")]
+
+
+@projected_table
+class DeemedService(models.Model):
+    """A recognised period of service before the region's individual-contribution system began (视同缴费年限),
+    as approved with the archive that proves it; it counts as contribution months (deemed)."""
+
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The recognising transaction's uid.")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    region = models.CharField(max_length=6, help_text="Pooling region whose system start bounds it.")
+    start = models.CharField(max_length=7, help_text="First month, YYYY-MM.")
+    end = models.CharField(max_length=7, help_text="Last month, YYYY-MM (before the system began).")
+    months = models.IntegerField()
+    work_unit = models.CharField(max_length=200, help_text="Where the person served (as in the archive).")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_deemed_service"
+        indexes = [models.Index(fields=["person_id"], name="benefits_deemed_person")]
+
+
+@projected_table
+class Adjustment(models.Model):
+    """One yearly adjustment of one award (养老金调整): the monthly pension before and after, by the engine."""
+
+    key = models.CharField(primary_key=True, max_length=48, help_text="<award>:<year>")
+    award_id = models.CharField(max_length=32)
+    person_id = models.CharField(max_length=32)
+    year = models.IntegerField()
+    from_month = models.CharField(max_length=7, help_text="First month paid at the new amount.")
+    before_fen = models.BigIntegerField()
+    increase_fen = models.BigIntegerField()
+    after_fen = models.BigIntegerField()
+    rule_version = models.CharField(max_length=120)
+    trace = models.TextField()
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_adjustment"
+        indexes = [models.Index(fields=["award_id"], name="benefits_adjustment_award")]

@@ -34,12 +34,26 @@ def already_paid(month: str) -> bool:
         return cursor.fetchone() is not None
 
 
+# The monthly amount in force for a month: the latest adjustment effective by then, else the award as made.
+_AMOUNT_DUE = ("COALESCE((SELECT j.after_fen FROM benefits_adjustment j WHERE j.award_id = a.uid AND j.from_month <= %s "
+               "ORDER BY j.from_month DESC LIMIT 1), a.awarded_fen)")
+
+
 def plan(month: str) -> Plan:
-    """Every award payable for `month`: active and started, or ended after it (a death recorded late)."""
+    """Every award payable for `month` (active and started, or ended after it: a death recorded late), at the
+    amount in force that month."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT person_id, uid, total_fen FROM benefits_award WHERE start_month <= %s AND "
-                       "(status = 'active' OR (status = 'ended' AND end_month > %s)) ORDER BY uid", [month, month])
+        cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE} FROM benefits_award a WHERE a.start_month <= %s AND "
+                       "(a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) ORDER BY a.uid",
+                       [month, month, month])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def amounts_due(month: str) -> dict[str, tuple[str, int]]:
+    """award uid → (person, amount in force in `month`) for every award, whatever its status."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT a.uid, a.person_id, {_AMOUNT_DUE} FROM benefits_award a", [month])
+        return {uid: (person, amount) for uid, person, amount in cursor.fetchall()}
 
 
 def summary(month: str, rows: Plan) -> dict:

@@ -18,7 +18,8 @@ def pension_awarded(entry: PostedEntry, store: Store) -> None:
     store.put(TABLE, p["award"], {
         "uid": p["award"], "person_id": p["person"], "region": p["region"], "category": p["category"],
         "start_month": p["start_month"], "end_month": "", "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
-        "transitional_fen": p["transitional_fen"], "total_fen": p["total_fen"], "status": AwardStatus.ACTIVE.value,
+        "transitional_fen": p["transitional_fen"], "total_fen": p["total_fen"], "awarded_fen": p["total_fen"],
+        "contribution_months": p["contribution_months"], "status": AwardStatus.ACTIVE.value,
         "rule_version": p["rule_version"], "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
         "last_seq": entry.seq})
 
@@ -43,3 +44,26 @@ def resumed(entry: PostedEntry, store: Store) -> None:
 @projects("benefit.ended")
 def ended(entry: PostedEntry, store: Store) -> None:
     _change(entry, store, AwardStatus.ENDED.value, end_month=entry.payload["end_month"])
+
+
+@projects("benefit.deemed_service_recognised")
+def deemed_service_recognised(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put("benefits_deemed_service", p["service"], {
+        "uid": p["service"], "person_id": p["person"], "region": p["region"], "start": p["start"], "end": p["end"],
+        "months": p["months"], "work_unit": p["work_unit"], "last_seq": entry.seq})
+
+
+@projects("benefit.pension_adjusted")
+def pension_adjusted(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    key = f"{p['award']}:{p['year']}"
+    store.put("benefits_adjustment", key, {
+        "key": key, "award_id": p["award"], "person_id": p["person"], "year": p["year"], "from_month": p["from_month"],
+        "before_fen": p["before_fen"], "increase_fen": p["increase_fen"], "after_fen": p["after_fen"],
+        "rule_version": p["rule_version"], "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
+        "last_seq": entry.seq})
+    row = store.get(TABLE, p["award"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
+    store.put(TABLE, row["uid"], {**row, "total_fen": p["after_fen"], "last_seq": entry.seq})

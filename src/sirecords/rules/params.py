@@ -9,9 +9,14 @@ Layout (``data/`` beside this module, or any folder / mapping of texts the calle
 Resolving the parameter set of region R for year Y (and month M, default December):
 
 * *Standing* sections (``contribution``, ``rates``, ``rounding``, ``months_divisor``,
-  ``minimum_contribution``, ``retirement``, ``transitional``) carry forward: every national file in
-  force by Y-M is applied in date order, then every file of R in date order, each value replacing
-  the one before. A region's value holds until the region's own files change it.
+  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``) carry forward:
+  every national file in force by Y-M is applied in date order, then every file of R in date order, each
+  value replacing the one before. A region's value holds until the region's own files change it.
+  ``[deemed]``: ``service_before`` (the month the region's individual-contribution system began; service
+  before it may be recognised as deemed contribution months) and ``minimum_age`` (default 16).
+  ``[subsidies.<scheme>]``: ``title``, ``share`` of the covered contribution, ``types`` and ``parties``
+  covered, ``base`` (``floor``: the contribution at the base floor, ``actual``: as paid; the lesser of the
+  two is subsidised under ``floor``) and ``max_months`` per person.
 * The ``[year]`` section (``crediting_rate`` and its status, ``reference_average_wage``,
   ``pension_base``, the yearly adjustment) belongs to its year only: it is read from
   ``national/Y.toml`` and then ``R/Y.toml`` and never carried into another year. Month files
@@ -61,6 +66,7 @@ __all__ = [
     "ParameterError",
     "Rates",
     "RetirementCategory",
+    "SubsidyScheme",
     "available_periods",
     "clear_cache",
     "latest_year",
@@ -78,6 +84,7 @@ PARTIES = ("employer", "individual", "account")
 RETIREMENT_CATEGORIES = ("male", "female55", "female50")
 ROUNDING_KINDS = ("contribution", "interest", "pension")
 RATE_STATUSES = ("official", "provisional")
+SUBSIDY_BASES = ("floor", "actual")  # a subsidy covers the contribution at the base floor, or as actually paid
 
 _FILE_NAME = re.compile(r"(?P<scope>national|[0-9]{6})/(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2}))?\.toml\Z")
 _REGION = re.compile(r"[0-9]{6}\Z")
@@ -211,6 +218,7 @@ _FLAT_SECTIONS = {
     "rounding": {kind: _choice(ROUNDING_MODES) for kind in ROUNDING_KINDS},
     "minimum_contribution": {"schedule": _schedule},
     "transitional": {"coefficient": _ratio(Decimal(0), Decimal("0.1"))},
+    "deemed": {"service_before": _month_text, "minimum_age": _integer(14, 30)},
     "year": {
         "crediting_rate": _rate,
         "crediting_rate_status": _choice(RATE_STATUSES),
@@ -225,8 +233,26 @@ _RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months":
                     "flexible_later_months": _integer(0, 120)}
 _RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
                              "max_delay_months": _integer(0, 120)}
-_STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional")
+_STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
+             "deemed", "subsidies")
 SECTIONS = ("meta", *_STANDING, "year")
+
+
+def _list_of(options):
+    def check(value):
+        if not isinstance(value, list) or not value or any(item not in options for item in value):
+            raise ValueError(f"must be a non-empty array of {', '.join(options)}, got {value!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a value twice: {value!r}")
+        return list(value)
+
+    return check
+
+
+_SCHEME_NAME = re.compile(r"[a-z][a-z_]{2,40}\Z")
+_SUBSIDY_KEYS = {"title": _text, "share": _ratio(Decimal(0), Decimal(1), low_inclusive=False),
+                 "types": _list_of(INSURANCE_TYPES), "parties": _list_of(("employer", "individual")),
+                 "base": _choice(SUBSIDY_BASES), "max_months": _integer(1, 600)}
 
 
 def _table(value, key: str) -> dict:
@@ -272,6 +298,14 @@ def _check_section(name: str, table: dict) -> dict:
                 out[age] = _divisor(value)
             except ValueError as error:
                 raise ParameterError(None, f"months_divisor.{age}", str(error)) from None
+        return out
+    if name == "subsidies":
+        out = {}
+        for scheme, keys in table.items():
+            prefix = f"subsidies.{scheme}"
+            if not _SCHEME_NAME.match(scheme):
+                raise ParameterError(None, prefix, "a scheme is named in lower case letters and _ (e.g. employment_difficulty)")
+            out[scheme] = _check_keys(_table(keys, prefix), prefix, _SUBSIDY_KEYS)
         return out
     if name == "retirement":
         out = {}
@@ -410,6 +444,19 @@ class RetirementCategory:
     original_age: int
     months_per_delay_month: int
     max_delay_months: int
+
+
+@dataclass(frozen=True)
+class SubsidyScheme:
+    """A region's social insurance subsidy (社会保险补贴): which contributions it covers and how much of them."""
+
+    scheme: str
+    title: str
+    share: Decimal
+    types: tuple[str, ...]
+    parties: tuple[str, ...]
+    base: str  # "floor" or "actual"
+    max_months: int
 
 
 _MISSING = object()
@@ -577,6 +624,27 @@ class ParamSet:
     def transitional_coefficient(self) -> Decimal | None:
         """None when the region has no transitional part."""
         return self.get("transitional.coefficient", None)
+
+    @property
+    def deemed_service_before(self) -> Month:
+        """The month the region's individual-contribution system began: service before it may be deemed."""
+        return Month.parse(self.get("deemed.service_before"))
+
+    @property
+    def deemed_minimum_age(self) -> int:
+        return self.get("deemed.minimum_age", 16)
+
+    @property
+    def subsidy_schemes(self) -> tuple[str, ...]:
+        return tuple(sorted(self.values.get("subsidies", {})))
+
+    def subsidy_scheme(self, scheme: str) -> SubsidyScheme:
+        if scheme not in self.values.get("subsidies", {}):
+            known = ", ".join(self.subsidy_schemes) or "none"
+            raise ParameterError(None, f"subsidies.{scheme}", f"no such subsidy scheme in {self.region}; known: {known}")
+        prefix = f"subsidies.{scheme}"
+        return SubsidyScheme(scheme, self.get(f"{prefix}.title"), self.get(f"{prefix}.share"), tuple(self.get(f"{prefix}.types")),
+                             tuple(self.get(f"{prefix}.parties")), self.get(f"{prefix}.base"), self.get(f"{prefix}.max_months"))
 
     @property
     def adjustment(self) -> tuple[Decimal, Decimal, Decimal]:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sirecords.contributions",
     "sirecords.accounts",
     "sirecords.benefits",
+    "sirecords.subsidies",
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.audit",

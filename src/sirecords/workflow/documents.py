@@ -24,6 +24,8 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "change_application": ("信息变更申请表", "Change application form"),
     "evidence": ("更正或补充的依据材料", "Evidence for the correction or supplement"),
     "agreement": ("保密协议", "Confidentiality agreement"),
+    "subsidy_decision": ("社会保险补贴审核认定材料", "Subsidy eligibility decision"),
+    "personnel_archive": ("人事档案（工作经历证明）", "Personnel archive (proof of past service)"),
 }
 
 

@@ -1,0 +1,100 @@
+"""adjust_pensions: the region's yearly pension adjustment (养老金调整), one computed entry per award
+(RULES-REFERENCE: "each adjustment is a computed entry").
+
+Year Y's adjustment (``[year] adjustment_percent / adjustment_fixed / adjustment_per_year`` of the region's
+parameter set for Y) applies to the awards that started before Y-01 and have not ended, from Y-01 on:
+new monthly pension = current + current × percent + fixed + per_year × whole contribution years
+(`rules.pension.adjust_for`). An award is adjusted once per year. The adjustment must be posted before
+any month of Y is paid: paying back the difference for months already paid is not built, so such a
+run is refused with the month that was paid.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sirecords.ledger.append import NewEntry
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.rules.money import from_fen, to_fen
+from sirecords.rules.params import ParameterError, load_params
+from sirecords.rules.pension import adjust_for
+from sirecords.rules.trace import jsonable
+
+from .models import Adjustment, Award, AwardStatus, Payment
+
+ADJUSTED = "benefit.pension_adjusted"
+
+
+def _year(payload: dict[str, Any]) -> int:
+    year = payload.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2200:
+        raise InvalidTransaction({"year": "must be a year, e.g. 2026"})
+    return year
+
+
+def plan_adjustments(region: str, year: int) -> list[dict[str, Any]]:
+    """Every award of the region to adjust for `year`, with the engine's figures and trace."""
+    try:
+        params = load_params(region, year)
+        params.adjustment  # noqa: B018 - raises when no adjustment is published for the year
+    except ParameterError as error:
+        raise InvalidTransaction({"year": f"no pension adjustment for {region} {year}: {error.reason}"}) from None
+    paid = Payment.objects.filter(month__gte=f"{year}-01", month__lte=f"{year}-12").order_by("month").first()
+    if paid is not None:
+        raise InvalidTransaction({"year": f"the pensions of {paid.month} are already paid; the {year} adjustment must be "
+                                          f"posted before the year's first payment run (back pay is not supported)"})
+    done = set(Adjustment.objects.filter(year=year).values_list("award_id", flat=True))
+    awards = (Award.objects.filter(region=region, start_month__lt=f"{year}-01")
+              .exclude(status=AwardStatus.ENDED).exclude(uid__in=done).order_by("uid"))
+    plan = []
+    for award in awards:
+        result = adjust_for(params, from_fen(award.total_fen), contribution_months=award.contribution_months)
+        value = result.value
+        plan.append({"award": award.uid, "person": award.person_id, "year": year, "from_month": f"{year}-01",
+                     "before_fen": award.total_fen, "increase_fen": to_fen(value.increase), "after_fen": to_fen(value.after),
+                     "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(result.trace.as_dict())))})
+    return plan
+
+
+def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    def row(field, label, value):
+        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+    increase = payload.get("increase_fen")
+    return [row("region", "统筹地区 region", payload.get("region")), row("year", "调整年度 year", payload.get("year")),
+            row("award_count", "调整人数 awards", payload.get("award_count")),
+            row("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else "")]
+
+
+def summary(plan: list[dict[str, Any]]) -> dict[str, int]:
+    return {"award_count": len(plan), "increase_fen": sum(item["increase_fen"] for item in plan)}
+
+
+@transaction_type("adjust_pensions", "基本养老金年度调整 yearly pension adjustment", creators=("maintainer",),
+                  describe=_describe)
+def adjust_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    year, region = _year(payload), payload.get("region") or ""
+    plan = plan_adjustments(region, year)
+    if not plan:
+        raise InvalidTransaction({"year": f"no pension award of {region} to adjust for {year}"})
+    figures = summary(plan)
+    for name, value in figures.items():
+        if name in payload and payload[name] != value:
+            raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {value}); "
+                                                 "withdraw this transaction and prepare it again"})
+    return [NewEntry(ADJUSTED, f"award:{item['award']}", {**item, "run": ctx.txn}, effective=f"{year}-01-01")
+            for item in plan]
+
+
+def prepare(actor, region: str, year: int, *, reason: str, channel: str = "cli"):
+    """Open and submit the year's adjustment for review; None when there is nothing to adjust."""
+    from sirecords.workflow import services
+
+    plan = plan_adjustments(region, year)
+    if not plan:
+        return None
+    txn = services.open_transaction(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
+                                    region=region, reason=reason, channel=channel)
+    return services.submit(actor, txn)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class SubsidiesConfig(AppConfig):
+    name = "sirecords.subsidies"
+    label = "subsidies"
+    verbose_name = "Subsidies"
+
+    def ready(self) -> None:
+        from . import projections, transactions  # noqa: F401  (register with the ledger)

@@ -1,0 +1,108 @@
+"""Computing a subsidy grant from the record with the rules engine (read-only; the transaction posts it).
+
+A grant covers one person, one scheme of the person's pooling region and a run of months. Every month and
+insurance type the scheme covers must have a paid contribution (the subsidy is a share of it), must not be
+subsidised already, and the person's months under the scheme stay within its `max_months`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from sirecords.benefits.compute import pooling_region
+from sirecords.ledger.posting import InvalidTransaction
+from sirecords.registry.models import Person
+from sirecords.rules.money import InvalidInput, from_fen, to_fen
+from sirecords.rules.params import ParameterError, load_params
+from sirecords.rules.periods import Month
+from sirecords.rules.subsidies import subsidy_for_month
+from sirecords.rules.transactions import loaded_param_set
+
+MAX_GRANT_MONTHS = 120
+
+
+def _month(payload: dict[str, Any], name: str, errors: dict[str, str]) -> Month | None:
+    try:
+        return Month.parse(payload.get(name) if isinstance(payload.get(name), str) else "")
+    except InvalidInput:
+        errors[name] = "must be a month written YYYY-MM"
+        return None
+
+
+def paid_months(person_uid: str, start: Month, end: Month) -> dict[tuple[str, str], tuple[int, int, str, str]]:
+    """(period, insurance type) → (employer fen, individual fen, rule version, category) of the paid rows, summed
+    over employers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT period, insurance_type, SUM(employer_fen), SUM(individual_fen), MIN(rule_version), MIN(category) "
+                       "FROM contributions_contribution WHERE person_id = %s AND period >= %s AND period <= %s "
+                       "AND paid_on <> '' GROUP BY period, insurance_type", [person_uid, str(start), str(end)])
+        return {(period, kind): (int(employer), int(individual), version, category)
+                for period, kind, employer, individual, version, category in cursor.fetchall()}
+
+
+def subsidised(person_uid: str) -> dict[tuple[str, str], str]:
+    """(period, insurance type) → scheme of the person's months already subsidised."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT period, insurance_type, scheme FROM subsidies_subsidy WHERE person_id = %s", [person_uid])
+        return {(period, kind): scheme for period, kind, scheme in cursor.fetchall()}
+
+
+def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
+    """The grant's rows and total, or InvalidTransaction naming every month that cannot be subsidised and why."""
+    errors: dict[str, str] = {}
+    person = Person.objects.filter(uid=payload.get("person") or "").first()
+    if person is None:
+        errors["person"] = "no registered person with this uid"
+    start, end = _month(payload, "start", errors), _month(payload, "end", errors)
+    if start and end and end < start:
+        errors["end"] = f"{end} is before the start {start}"
+    if start and end and end - start + 1 > MAX_GRANT_MONTHS:
+        errors["end"] = f"a grant covers at most {MAX_GRANT_MONTHS} months"
+    if errors:
+        raise InvalidTransaction(errors)
+    region = pooling_region(person.region)
+    try:
+        scheme = load_params(region).subsidy_scheme(payload.get("scheme") or "")
+    except ParameterError as error:
+        raise InvalidTransaction({"scheme": error.reason}) from None
+    paid, taken = paid_months(person.uid, start, end), subsidised(person.uid)
+    months = [start + k for k in range(end - start + 1)]
+    rows, problems = [], []
+    for month in months:
+        for kind in scheme.types:
+            key = (str(month), kind)
+            if key in taken:
+                problems.append(f"{month} {kind}: already subsidised ({taken[key]})")
+            elif key not in paid:
+                problems.append(f"{month} {kind}: no paid contribution to subsidise")
+            else:
+                employer, individual, version, category = paid[key]
+                params = loaded_param_set(version)
+                if params is None:
+                    problems.append(f"{month} {kind}: the contribution's parameter set {version} is not loaded")
+                    continue
+                result = subsidy_for_month(params, scheme, insurance_type=kind, employer_paid=from_fen(employer),
+                                           individual_paid=from_fen(individual), category=category)
+                rows.append({"period": str(month), "insurance_type": kind, "employer_paid_fen": employer,
+                             "individual_paid_fen": individual, "category": category, "amount_fen": to_fen(result.value),
+                             "rule_version": version})
+    already = {period for (period, _), name in taken.items() if name == scheme.scheme}
+    total_months = len(already | {str(m) for m in months})
+    if total_months > scheme.max_months:
+        problems.append(f"the scheme allows at most {scheme.max_months} months per person; this grant would make "
+                        f"{total_months} ({len(already)} already granted)")
+    if problems:
+        shown = "; ".join(problems[:12]) + (f"; and {len(problems) - 12} more" if len(problems) > 12 else "")
+        raise InvalidTransaction({"months": shown})
+    return {"person": person.uid, "region": region, "scheme": scheme.scheme, "title": scheme.title, "start": str(start),
+            "end": str(end), "rows": rows, "row_count": len(rows), "total_fen": sum(r["amount_fen"] for r in rows)}
+
+
+def explain(row) -> Any:
+    """The engine's trace of one granted row (a Subsidy), recomputed from what the ledger holds."""
+    params = loaded_param_set(row.rule_version)
+    scheme = load_params(row.region).subsidy_scheme(row.scheme)
+    return subsidy_for_month(params, scheme, insurance_type=row.insurance_type, employer_paid=from_fen(row.employer_paid_fen),
+                             individual_paid=from_fen(row.individual_paid_fen), category=row.category).trace

@@ -1,0 +1,40 @@
+"""grant_subsidy: a social insurance subsidy (社会保险补贴) for a run of months, reviewed, its amounts computed by
+the rules engine from the paid contributions (第二条(二), 第六条)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sirecords.ledger.append import NewEntry
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.rules.money import from_fen
+
+from .compute import compute_grant
+
+GRANTED = "subsidy.granted"
+
+
+def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    def row(field, label, value):
+        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+    try:
+        grant = compute_grant(payload)
+        figures = f"{grant['row_count']} 笔 rows, 合计 total {from_fen(grant['total_fen']):f}"
+    except InvalidTransaction as error:
+        figures = str(error)
+    return [row("person", "人员 person", payload.get("person")), row("scheme", "补贴项目 scheme", payload.get("scheme")),
+            row("months", "补贴期间 months", f"{payload.get('start')} – {payload.get('end')}"),
+            row("amounts", "补贴金额 amounts", figures)]
+
+
+@transaction_type("grant_subsidy", "社会保险补贴核定 social insurance subsidy", creators=("clerk",),
+                  documents=("subsidy_decision",), describe=_describe)
+def grant_subsidy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    grant = compute_grant(payload)
+    for name in ("row_count", "total_fen"):
+        if name in payload and payload[name] != grant[name]:
+            raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {grant[name]}); "
+                                                 "withdraw this transaction and prepare it again"})
+    return [NewEntry(GRANTED, f"person:{grant['person']}", {"grant": ctx.txn, **grant}, effective=f"{grant['start']}-01")]
