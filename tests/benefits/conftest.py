@@ -27,8 +27,11 @@ def post_fresh(db):
     """post_fresh(type, payload) posts with a new transaction uid each time; returns the posted entries."""
 
     def _post(kind: str, payload: dict):
-        return post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="benefit test", channel="counter")))
+        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="benefit test", channel="counter")))
+        _post.posted.extend(entries)
+        return entries
 
+    _post.posted = []
     return _post
 
 

@@ -155,6 +155,14 @@ def test_region_year_value_overrides_national_year_value(files):
         ('[year]\nreference_average_wage = "-100"\n', "year.reference_average_wage", "> 0"),
         ('[year]\npension_base = "100.001"\n', "year.pension_base", "two decimal places"),
         ("[meta]\ndemo = \"yes\"\n", "meta.demo", "true or false"),
+        ('[deemed]\nservice_before = "1992"\n', "deemed.service_before", "month"),
+        ('[deemed]\nminimum_age = 10\n', "deemed.minimum_age", "between 14 and 30"),
+        ('[subsidies.Bad-Name]\nshare = "1"\n', "subsidies.Bad-Name", "lower case"),
+        ('[subsidies.hard_to_employ]\nshare = "0"\n', "subsidies.hard_to_employ.share", "> 0"),
+        ('[subsidies.hard_to_employ]\ntypes = ["pension", "dental"]\n', "subsidies.hard_to_employ.types", "array of pension"),
+        ('[subsidies.hard_to_employ]\nparties = ["employer", "employer"]\n', "subsidies.hard_to_employ.parties", "twice"),
+        ('[subsidies.hard_to_employ]\nbase = "ceiling"\n', "subsidies.hard_to_employ.base", "floor, actual"),
+        ('[subsidies.hard_to_employ]\ncap = 3\n', "subsidies.hard_to_employ.cap", "unknown key"),
     ],
 )
 def test_invalid_values_name_file_and_key(files, addition, key, reason):

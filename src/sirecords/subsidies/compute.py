@@ -1,8 +1,10 @@
 """Computing a subsidy grant from the record with the rules engine (read-only; the transaction posts it).
 
-A grant covers one person, one scheme of the person's pooling region and a run of months. Every month and
-insurance type the scheme covers must have a paid contribution (the subsidy is a share of it), must not be
-subsidised already, and the person's months under the scheme stay within its `max_months`.
+A grant covers one person, one scheme of the person's pooling region and a run of months. Every month must
+have a paid contribution of at least one insurance type the scheme covers (the subsidy is a share of it);
+a covered type the person did not pay that month is not subsidised and is listed in ``not_insured`` for
+the reviewers. A month and type is subsidised once, and the person's months under the scheme stay within
+its ``max_months``.
 """
 
 from __future__ import annotations
@@ -69,25 +71,27 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
         raise InvalidTransaction({"scheme": error.reason}) from None
     paid, taken = paid_months(person.uid, start, end), subsidised(person.uid)
     months = [start + k for k in range(end - start + 1)]
-    rows, problems = [], []
+    rows, problems, skipped = [], [], []
     for month in months:
-        for kind in scheme.types:
+        covered = [kind for kind in scheme.types if (str(month), kind) in paid]
+        if not covered:
+            problems.append(f"{month}: no paid contribution of a covered type ({', '.join(scheme.types)}) to subsidise")
+        skipped += [f"{month} {kind}" for kind in scheme.types if kind not in covered]
+        for kind in covered:
             key = (str(month), kind)
             if key in taken:
                 problems.append(f"{month} {kind}: already subsidised ({taken[key]})")
-            elif key not in paid:
-                problems.append(f"{month} {kind}: no paid contribution to subsidise")
-            else:
-                employer, individual, version, category = paid[key]
-                params = loaded_param_set(version)
-                if params is None:
-                    problems.append(f"{month} {kind}: the contribution's parameter set {version} is not loaded")
-                    continue
-                result = subsidy_for_month(params, scheme, insurance_type=kind, employer_paid=from_fen(employer),
-                                           individual_paid=from_fen(individual), category=category)
-                rows.append({"period": str(month), "insurance_type": kind, "employer_paid_fen": employer,
-                             "individual_paid_fen": individual, "category": category, "amount_fen": to_fen(result.value),
-                             "rule_version": version})
+                continue
+            employer, individual, version, category = paid[key]
+            params = loaded_param_set(version)
+            if params is None:
+                problems.append(f"{month} {kind}: the contribution's parameter set {version} is not loaded")
+                continue
+            result = subsidy_for_month(params, scheme, insurance_type=kind, employer_paid=from_fen(employer),
+                                       individual_paid=from_fen(individual), category=category)
+            rows.append({"period": str(month), "insurance_type": kind, "employer_paid_fen": employer,
+                         "individual_paid_fen": individual, "category": category, "amount_fen": to_fen(result.value),
+                         "rule_version": version})
     already = {period for (period, _), name in taken.items() if name == scheme.scheme}
     total_months = len(already | {str(m) for m in months})
     if total_months > scheme.max_months:
@@ -97,7 +101,7 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
         shown = "; ".join(problems[:12]) + (f"; and {len(problems) - 12} more" if len(problems) > 12 else "")
         raise InvalidTransaction({"months": shown})
     return {"person": person.uid, "region": region, "scheme": scheme.scheme, "title": scheme.title, "start": str(start),
-            "end": str(end), "rows": rows, "row_count": len(rows), "total_fen": sum(r["amount_fen"] for r in rows)}
+            "end": str(end), "not_insured": skipped, "rows": rows, "row_count": len(rows), "total_fen": sum(r["amount_fen"] for r in rows)}
 
 
 def explain(row) -> Any:

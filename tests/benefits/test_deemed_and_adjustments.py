@@ -1,0 +1,130 @@
+"""Deemed service (视同缴费年限), the part-year account at retirement, yearly adjustments, and the pensions command."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from sirecords.accounts.years import contribution_years
+from sirecords.benefits.models import Adjustment, Award, DeemedService, Payment
+from sirecords.ledger.posting import InvalidTransaction
+from sirecords.rules.money import from_fen, to_fen
+from sirecords.rules.params import load_params
+from sirecords.rules.pension import adjust_for
+
+from .test_benefits import RETIRE, benefit_findings
+
+ARCHIVE = {"work_unit": "深圳市国营电子厂"}
+
+
+def test_deemed_service_counts_towards_the_minimum_years(person_with_months, post_fresh):
+    person = person_with_months(120)
+    with pytest.raises(InvalidTransaction, match="120 contribution months held, 180 needed"):
+        post_fresh("approve_retirement", {"person": person, **RETIRE})
+    [entry] = post_fresh("recognise_deemed_service", {"person": person, "start": "1986-07", "end": "1992-07", **ARCHIVE})[:1]
+    assert entry.kind == "benefit.deemed_service_recognised" and entry.payload["months"] == 73
+    years = contribution_years(person).value
+    assert (years.actual_months, years.deemed_months, years.contribution_months) == (120, 73, 193)
+    post_fresh("approve_retirement", {"person": person, **RETIRE})
+    award = Award.objects.get(person_id=person)
+    assert award.contribution_months == 193
+    trace = json.loads(award.trace)
+    assert trace["pension"]["trace"]["inputs"]["deemed_months"] == 73  # the transitional part sees the deemed months
+    assert award.transitional_fen > 0  # the demo region has a transitional coefficient
+    assert benefit_findings(("benefits", "projection", "chain")) == []
+
+
+@pytest.mark.parametrize(("period", "message"), [
+    (("1992-01", "1992-08"), "1992-08 is not before 1992-08, when 440300's individual-contribution system began"),
+    (("1979-01", "1985-12"), r"1979-01 is before the person reached 16 \(1980-06\)"),
+    (("1990-05", "1990-01"), "before the start"),
+])
+def test_deemed_periods_outside_the_rules_are_refused(person_with_months, post_fresh, period, message):
+    person = person_with_months(120)
+    with pytest.raises(InvalidTransaction, match=message):
+        post_fresh("recognise_deemed_service", {"person": person, "start": period[0], "end": period[1], **ARCHIVE})
+    assert not DeemedService.objects.exists()
+
+
+def test_overlapping_deemed_periods_and_recognition_after_the_award_are_refused(person_with_months, post_fresh):
+    person = person_with_months(200)
+    post_fresh("recognise_deemed_service", {"person": person, "start": "1988-01", "end": "1989-12", **ARCHIVE})
+    with pytest.raises(InvalidTransaction, match="overlaps the recognised period 1988-01–1989-12"):
+        post_fresh("recognise_deemed_service", {"person": person, "start": "1989-06", "end": "1990-06", **ARCHIVE})
+    with pytest.raises(InvalidTransaction, match="work_unit: is required"):
+        post_fresh("recognise_deemed_service", {"person": person, "start": "1990-01", "end": "1990-06"})
+    post_fresh("approve_retirement", {"person": person, **RETIRE})
+    with pytest.raises(InvalidTransaction, match="already has a pension award"):
+        post_fresh("recognise_deemed_service", {"person": person, "start": "1990-01", "end": "1990-06", **ARCHIVE})
+
+
+def test_a_retirement_in_january_uses_the_prior_closing_and_a_later_year_must_be_credited_first(person_with_months,
+                                                                                               post_fresh):
+    # Born 1964-01: statutory retirement 2024-01, no part year; the balance is the 2023 closing.
+    person = person_with_months(200, birth=date(1964, 1, 10), last="2023-12", balance_fen=6_000_000)
+    post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2024-01", "flexible": False})
+    [entry] = [e for e in post_fresh.posted if e.kind == "benefit.pension_awarded"]
+    assert entry.payload["balance_fen"] == 6_000_000 and entry.payload["account_year"] is None
+    # A man born 1965-06 retires 2025-08 (the reform delays him 2 months); his 2024 contributions are not credited yet.
+    late = person_with_months(200, birth=date(1965, 6, 10), last="2025-07", balance_fen=6_000_000)
+    with pytest.raises(InvalidTransaction, match=r"not credited up to 2024 \(first year missing: 2024\)"):
+        post_fresh("approve_retirement", {"person": late, "category": "male", "retirement_month": "2025-08",
+                                          "flexible": False})
+
+
+def test_the_yearly_adjustment_raises_pensions_from_january_and_payments_follow(person_with_months, post_fresh):
+    one, two = person_with_months(200), person_with_months(190)
+    for person in (one, two):
+        post_fresh("approve_retirement", {"person": person, **RETIRE})
+    before = dict(Award.objects.values_list("uid", "total_fen"))
+    post_fresh("pay_pensions", {"month": "2024-12"})
+    entries = post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
+    assert sorted(e.kind for e in entries if e.kind != "transaction.posted") == ["benefit.pension_adjusted"] * 2
+    params = load_params("440300", 2025)
+    for award in Award.objects.all():
+        expected = adjust_for(params, from_fen(before[award.uid]), contribution_months=award.contribution_months).value
+        assert award.total_fen == to_fen(expected.after) > before[award.uid]
+        assert award.awarded_fen == before[award.uid]
+        adjustment = Adjustment.objects.get(award_id=award.uid, year=2025)
+        assert (adjustment.before_fen, adjustment.after_fen, adjustment.from_month) == (before[award.uid], award.total_fen,
+                                                                                        "2025-01")
+    assert expected.increase == (from_fen(before[award.uid]) * Decimal("0.02")).quantize(Decimal("0.01"))
+    with pytest.raises(InvalidTransaction, match="no pension award of 440300 to adjust for 2025"):
+        post_fresh("adjust_pensions", {"region": "440300", "year": 2025})  # once per year
+    post_fresh("pay_pensions", {"month": "2025-01"})
+    paid_december = dict(Payment.objects.filter(month="2024-12").values_list("award_id", "amount_fen"))
+    paid_january = dict(Payment.objects.filter(month="2025-01").values_list("award_id", "amount_fen"))
+    assert paid_december == before and paid_january == dict(Award.objects.values_list("uid", "total_fen"))
+    assert benefit_findings(("benefits", "projection", "chain")) == []
+
+
+def test_an_adjustment_after_the_year_is_being_paid_is_refused(person_with_months, post_fresh):
+    post_fresh("approve_retirement", {"person": person_with_months(200), **RETIRE})
+    post_fresh("pay_pensions", {"month": "2025-01"})
+    with pytest.raises(InvalidTransaction, match="the pensions of 2025-01 are already paid; the 2025 adjustment must be posted"):
+        post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
+    with pytest.raises(InvalidTransaction, match="no pension adjustment for 440300 2000"):
+        post_fresh("adjust_pensions", {"region": "440300", "year": 2000})
+
+
+def test_the_pensions_command_opens_reviewed_runs(person_with_months, post_fresh, staff, capsys):
+    from sirecords.workflow.models import BusinessTransaction
+
+    post_fresh("approve_retirement", {"person": person_with_months(200), **RETIRE})
+    staff("m.cli", "maintainer")
+    call_command("pensions", "adjust", "--year", "2025", "--actor", "m.cli", "--reason", "2025 调整", "--json")
+    adjusted = json.loads(capsys.readouterr().out)
+    assert adjusted["award_count"] == 1 and adjusted["awaiting"] == "review1"
+    call_command("pensions", "pay", "--month", "2024-07", "--actor", "m.cli", "--reason", "7月发放")
+    out = capsys.readouterr().out
+    assert "1 payments" in out and "awaiting review1" in out
+    kinds = set(BusinessTransaction.objects.values_list("type", flat=True))
+    assert {"adjust_pensions", "pay_pensions"} <= kinds
+    assert not Payment.objects.exists()  # opened and submitted only: the reviewers post it
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("pensions", "pay", "--month", "2024-13", "--actor", "m.cli", "--reason", "x")
+    assert exit_info.value.code == 1 and "month must be between 1 and 12" in capsys.readouterr().err
