@@ -20,7 +20,8 @@ from sirecords.contributions.models import Contribution
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
 
-TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended")
+TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
+                  "benefit.deemed_service_recognised", "benefit.eligibility_approved", "subsidy.granted")
 
 
 def yuan(fen: int | None) -> str:
@@ -42,7 +43,7 @@ def timeline(person: Person) -> list[dict[str, Any]]:
     employers = dict(person.employments.select_related("employer").values_list("uid", "employer__name"))
     events = []
     for entry in Entry.objects.filter(subject=f"person:{person.uid}").order_by("seq"):
-        if entry.kind not in TIMELINE_KINDS and not entry.kind.startswith(("person.", "employment.")):
+        if entry.kind not in TIMELINE_KINDS and not entry.kind.startswith(("person.", "employment.", "benefit.", "subsidy.")):
             continue
         try:
             payload = json.loads(entry.payload)
@@ -53,6 +54,12 @@ def timeline(person: Person) -> list[dict[str, Any]]:
             detail = employers.get(payload.get("employment", ""), "")
         elif entry.kind == "person.changed":
             detail = ", ".join(sorted((payload.get("changes") or {}).keys()))
+        elif entry.kind == "benefit.deemed_service_recognised":
+            detail = f"{payload.get('start')} – {payload.get('end')} {payload.get('work_unit', '')}"
+        elif entry.kind == "benefit.eligibility_approved":
+            detail = f"{payload.get('start_month')} · {payload.get('contribution_months')} / {payload.get('minimum_months')}"
+        elif entry.kind == "subsidy.granted":
+            detail = f"{payload.get('scheme')} {payload.get('start')} – {payload.get('end')} · {yuan(payload.get('total_fen'))}"
         events.append({"seq": entry.seq, "kind": entry.kind, "date": entry.effective or entry.recorded_at[:10],
                        "recorded_at": entry.recorded_at, "detail": detail, "txn": entry.txn, "reason": entry.reason})
     return events
@@ -116,9 +123,39 @@ def _trace_lines(trace: Any) -> list[str]:
     return lines
 
 
+def deemed_service(person: Person) -> list[dict[str, Any]]:
+    """Recognised service before the region's individual-contribution system (视同缴费年限)."""
+    if not apps.is_installed("sirecords.benefits"):
+        return []
+    rows = apps.get_model("benefits", "DeemedService").objects.filter(person_id=person.uid).order_by("start")
+    return [{"start": r.start, "end": r.end, "months": r.months, "work_unit": r.work_unit} for r in rows]
+
+
+def subsidies(person: Person) -> list[dict[str, Any]]:
+    """Subsidies received (第二条(二)), per month and insurance type."""
+    if not apps.is_installed("sirecords.subsidies"):
+        return []
+    rows = apps.get_model("subsidies", "Subsidy").objects.filter(person_id=person.uid).order_by("period", "insurance_type")
+    return [{"period": r.period, "insurance_type": r.insurance_type, "scheme": r.scheme, "amount": yuan(r.amount_fen),
+             "employer_paid": yuan(r.employer_paid_fen), "individual_paid": yuan(r.individual_paid_fen)} for r in rows]
+
+
+def _account_at_retirement(award_uid: str) -> dict[str, Any] | None:
+    """The part year credited at the retirement approval, from the award's ledger entry."""
+    entry = Entry.objects.filter(subject=f"award:{award_uid}", kind="benefit.pension_awarded").first()
+    figures = json.loads(entry.payload).get("account_year") if entry else None
+    if not figures:
+        return None
+    return {"year": figures["year"], "months": figures["months"], "opening": yuan(figures["opening_fen"]),
+            "credits": yuan(figures["credits_fen"]), "interest_on_prior": yuan(figures["interest_on_prior_fen"]),
+            "interest_on_credits": yuan(figures["interest_on_credits_fen"]), "closing": yuan(figures["closing_fen"]),
+            "rate": figures["rate"], "rate_status": figures["rate_status"]}
+
+
 def pension(person: Person) -> dict[str, Any] | None:
-    """The person's latest pension award with its trace ("why is my pension this amount"), read from the
-    benefits app's award projection when that app is installed; None when it is not or there is none."""
+    """The person's latest pension award with its trace ("why is my pension this amount"), its yearly adjustments and
+    the payments made, read from the benefits app's projections when that app is installed; None when it is not or
+    there is none."""
     if not apps.is_installed("sirecords.benefits"):
         return None
     award = apps.get_model("benefits", "Award").objects.filter(person_id=person.uid).order_by("-start_month", "-last_seq").first()
@@ -128,12 +165,20 @@ def pension(person: Person) -> dict[str, Any] | None:
         trace = json.loads(award.trace)
     except ValueError:
         trace = {}
+    adjustments = apps.get_model("benefits", "Adjustment").objects.filter(award_id=award.uid).order_by("year")
+    payments = apps.get_model("benefits", "Payment").objects.filter(award_id=award.uid).order_by("-month")
     return {"status": award.status, "start_month": award.start_month, "end_month": award.end_month,
             "basic": yuan(award.basic_fen), "account": yuan(award.account_fen), "transitional": yuan(award.transitional_fen),
-            "total": yuan(award.total_fen), "rule_version": award.rule_version, "trace": trace,
-            "trace_lines": _trace_lines(trace)}
+            "awarded": yuan(award.awarded_fen), "total": yuan(award.total_fen), "rule_version": award.rule_version,
+            "contribution_months": award.contribution_months, "account_at_retirement": _account_at_retirement(award.uid),
+            "adjustments": [{"year": a.year, "from_month": a.from_month, "before": yuan(a.before_fen),
+                             "increase": yuan(a.increase_fen), "after": yuan(a.after_fen)} for a in adjustments],
+            "payments": [{"month": pay.month, "amount": yuan(pay.amount_fen)} for pay in payments[:12]],
+            "payments_made": payments.count(), "paid_total": yuan(sum(payments.values_list("amount_fen", flat=True))),
+            "trace": trace, "trace_lines": _trace_lines(trace)}
 
 
 def full_record(person: Person) -> dict[str, Any]:
     return {"person": header(person), "timeline": timeline(person), "contributions": contributions(person),
-            "account_years": statement(person), "contribution_years": years(person), "pension": pension(person)}
+            "account_years": statement(person), "contribution_years": years(person), "deemed_service": deemed_service(person),
+            "subsidies": subsidies(person), "pension": pension(person)}

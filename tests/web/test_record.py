@@ -2,6 +2,7 @@
 account statement (the current account-year rows), contribution years (as contribution_years() gives
 them), every view access-logged; who reaches the pages (web/rules_record.py × every role); Chinese."""
 
+import json
 from datetime import date
 
 import pytest
@@ -14,6 +15,7 @@ from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
 from sirecords.audit.models import AccessEvent
 from sirecords.contributions.sample import post_sample_batch
+from sirecords.ledger.models import Entry
 from sirecords.personal_record import current_account_years, yuan
 from sirecords.registry.identifiers import make_id_number
 from sirecords.registry.models import Person
@@ -124,3 +126,7 @@ def test_the_pension_with_its_trace(staff, signed_in):
     section = page.split('id="pension"')[1].split("</section>")[0]
     assert f">{yuan(award.total_fen)}<" in section and f">{yuan(award.basic_fen)}<" in section
     assert "Why the pension is this amount" in section and "rule version" in section
+    # The retirement year 2024 (January–May) credited as a part year at the approval, shown with the balance it gave.
+    part = json.loads(Entry.objects.get(subject=f"award:{award.uid}", kind="benefit.pension_awarded").payload)["account_year"]
+    assert (part["year"], part["months"]) == (2024, 5)
+    assert "Account in the retirement year (part year)" in section and f">{yuan(part['closing_fen'])}<" in section

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from sirecords.accounts.years import contribution_years
@@ -22,9 +23,10 @@ from sirecords.rules.trace import jsonable
 SEX_OF_CATEGORY = {"male": "M", "female55": "F", "female50": "F"}
 
 
-def pooling_region(person_region: str) -> str:
-    """市级统筹: the city's code (the district's first four digits, then 00)."""
-    return person_region[:4] + "00"
+def pooling_region() -> str:
+    """The pooling region (统筹地区) whose records this instance keeps: its parameters govern the person's
+    benefits wherever the person's household is registered (one agency runs one instance)."""
+    return settings.SIRECORDS_REGION
 
 
 def monthly_bases(person_uid: str) -> list[tuple[str, int]]:
@@ -112,7 +114,7 @@ def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
 def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
     """The award's figures and traces, or InvalidTransaction saying why the person is not eligible."""
     person, category, month, flexible = _check_payload(payload)
-    region = pooling_region(person.region)
+    region = pooling_region()
     try:
         params = load_params(region, month.year)
         birth = Month(person.birth_date.year, person.birth_date.month)

@@ -59,7 +59,7 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
         raise InvalidTransaction(errors)
     if end < start:
         raise InvalidTransaction({"end": f"{end} is before the start {start}"})
-    region = pooling_region(person.region)
+    region = pooling_region()
     try:
         params = load_params(region)
         system_start, minimum_age = params.deemed_service_before, params.deemed_minimum_age

@@ -1,5 +1,7 @@
-"""A retiree for tests (and the demo if wanted): fifteen years of contributions posted through the reviewed
-collection import, then a retirement approved through the four review stages. Returns the award's uid."""
+"""A retiree for tests: fifteen years of contributions posted through the reviewed collection import, each
+full year before the retirement year credited by a reviewed crediting run, then a retirement approved
+through the four review stages (the retirement year's months credited as a part year). Returns the
+award's uid."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, la
                       birth: date = date(1964, 6, 15)) -> str:
     """`make_staff(username, *roles)` returns an Actor (the tests' `staff` fixture). The person is a man born
     in June 1964 (statutory retirement 2024-06); his paid months end in `last`."""
+    from sirecords.accounts import runs
     from sirecords.contributions.sample import collection_csv
     from sirecords.contributions.services import import_file
     from sirecords.demo.documents import scan
@@ -53,6 +56,10 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, la
     if not outcome.ok:
         raise ValueError("; ".join(outcome.prepared.report_lines()) or outcome.refused)
     approve(outcome.txn)
+    for year in range(periods[0].year, periods[-1].year + (1 if periods[-1].month == 12 else 0)):
+        prepared = runs.prepare(maintainer, year, region=region, reason="sample crediting")
+        if prepared.txn is not None:
+            approve(prepared.txn)
     person = Person.objects.get(birth_date=birth, region="440305", sex="M").uid
     retirement = Month(birth.year + 60, birth.month)
     with_document("approve_retirement", {"person": person, "category": "male", "retirement_month": str(retirement),

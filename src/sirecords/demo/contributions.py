@@ -72,10 +72,12 @@ def collection_rows(data: DemoData, person_count: int) -> list[tuple[str, str, s
     return rows
 
 
-def load(data: DemoData, person_count: int, approve) -> dict[str, int]:
-    """Parameters, one collection file, and the crediting of every year; `approve(txn)` plays the reviewers."""
+def load(data: DemoData, person_count: int, approve, *, extra_rows=(), before_crediting=lambda year: None) -> dict[str, int]:
+    """Parameters, one collection file, and the crediting of every year; `approve(txn)` plays the reviewers.
+    `extra_rows` join the collection file; `before_crediting(year)` runs before each year is credited (the
+    retirements of that year are approved then, as at a real agency)."""
     loaded = load_parameters(approve)
-    rows = collection_rows(data, min(person_count, CONTRIBUTING))
+    rows = collection_rows(data, min(person_count, CONTRIBUTING)) + list(extra_rows)
     if rows:
         outcome = import_file(accounts.actor("clerk.li"), collection_csv(rows, accounts.REGION), reason=REASON,
                               file_name=f"demo-collection-{FIRST_YEAR}-{LAST_YEAR}.csv", region=accounts.REGION,
@@ -87,6 +89,7 @@ def load(data: DemoData, person_count: int, approve) -> dict[str, int]:
     credited = 0
     maintainer = accounts.actor("maint.wu")
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        before_crediting(year)
         prepared = runs.prepare(maintainer, year, region=accounts.REGION, reason=f"{year} 年度个人账户记账 / annual crediting",
                                 channel="web")
         if prepared.txn is not None:

@@ -5,16 +5,17 @@ A few transactions are left waiting at each stage, so every queue has work in it
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sirecords.ledger.models import Entry
 from sirecords.ledger.posting import transaction_type_named
 from sirecords.registry.models import Person
+from sirecords.rules.periods import Month
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
 
-from . import accounts, contributions
+from . import accounts, contributions, retirees
 from .documents import scan
 from .generate import DemoData, generate
 
@@ -83,9 +84,34 @@ def load(data: DemoData | None = None) -> dict[str, int]:
         if job.end is not None:
             _posted(clerks[job.person_index % 2], "end_employment", {"employment": employment, "end": job.end.isoformat()},
                     "employment")
-    paid = contributions.load(data, len(persons), _approve)
+    retiree_uids = [_posted("clerk.li", "register_person", payload, "person") for payload in retirees.registrations()]
+    for uid, retiree in zip(retiree_uids, retirees.RETIREES, strict=True):
+        employment = _posted("clerk.li", "start_employment", {"person": uid, "employer": employers[0], "start": "2012-01-01"},
+                             "employment")
+        _posted("clerk.li", "end_employment", {"employment": employment, "end": _month_end(retirees.last_paid_month(retiree))},
+                "employment")
+    deemed = retirees.recognise_deemed_service(retiree_uids, _open_and_approve)
+    retired = []
+    paid = contributions.load(
+        data, len(persons), _approve,
+        extra_rows=retirees.collection_rows(data.employers[0].uscc, contributions.FIRST_YEAR, contributions.LAST_YEAR),
+        before_crediting=lambda year: retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve)))
+    retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
+    pensions = retirees.pay_and_adjust(Month(date.today().year, date.today().month), _approve)
+    subsidised = retirees.grant_subsidies(persons, _open_and_approve)
     waiting = _leave_waiting(data)
-    return {"persons": len(persons), "employers": len(employers), "employments": len(jobs), "waiting": waiting, **paid}
+    return {"persons": len(persons) + len(retiree_uids), "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
+            "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
+            "subsidies": subsidised}
+
+
+def _open_and_approve(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
+    return _approve(_open(clerk, kind, payload))
+
+
+def _month_end(month: Month) -> str:
+    after = month + 1
+    return (date(after.year, after.month, 1) - timedelta(days=1)).isoformat()
 
 
 def _leave_waiting(data: DemoData) -> int:

@@ -64,7 +64,7 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
         errors["end"] = f"a grant covers at most {MAX_GRANT_MONTHS} months"
     if errors:
         raise InvalidTransaction(errors)
-    region = pooling_region(person.region)
+    region = pooling_region()
     try:
         scheme = load_params(region).subsidy_scheme(payload.get("scheme") or "")
     except ParameterError as error:

@@ -75,6 +75,8 @@ def person_view(request, uid: str):
         "contributions": _labelled(personal_record.contributions(person, year)) if years else [],
         "statement": personal_record.statement(person),
         "contribution_years": personal_record.years(person),
+        "deemed_service": personal_record.deemed_service(person),
+        "subsidies": _labelled(personal_record.subsidies(person)),
         "pension": personal_record.pension(person),
     }
     log_access(request.actor, f"person:{person.uid}",

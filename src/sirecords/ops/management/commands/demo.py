@@ -26,7 +26,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"demo data posted through reviewed transactions: {counts['persons']} persons, {counts['employers']} employers, "
                 f"{counts['employments']} employment periods, {counts.get('contribution_rows', 0)} contribution rows, "
-                f"{counts.get('credited_years', 0)} credited years; {counts['waiting']} transactions left waiting in the queues"))
+                f"{counts.get('credited_years', 0)} credited years, {counts.get('retirements', 0)} retirements, "
+                f"{counts.get('payment_runs', 0)} monthly payment runs, {counts.get('adjustment_runs', 0)} yearly adjustments, "
+                f"{counts.get('subsidies', 0)} subsidy grants; {counts['waiting']} transactions left waiting in the queues"))
         self._print_logins()
         if not options["load_only"]:
             self.stdout.write("serving http://127.0.0.1:8000/ (health: http://127.0.0.1:8000/healthz)")
