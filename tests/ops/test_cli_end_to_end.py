@@ -6,10 +6,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
+from sirecords.demo import retirees
 from sirecords.demo.generate import generate
+
+TODAY = date.today()
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,37 @@ def test_database_file_holds_no_personal_data_in_plain_text(home):
     raw = (path / "sirecords.sqlite3").read_bytes()
     data = generate()
     leaks = [value for p in data.persons for value in (p.id_number, p.name, p.phone) if value.encode() in raw]
+    leaks += [value for r in retirees.registrations() for value in (r["id_number"], r["name"], r["phone"]) if value.encode() in raw]
     assert leaks == []
+
+
+def test_the_demo_record_has_long_histories_statements_with_interest_retirees_and_subsidies(home):
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        long_histories = db.execute("SELECT COUNT(*) FROM (SELECT person_id FROM contributions_contribution WHERE "
+                                    "insurance_type = 'pension' AND paid_on <> '' GROUP BY person_id "
+                                    "HAVING COUNT(DISTINCT period) >= 120)").fetchone()[0]
+        with_interest = db.execute("SELECT COUNT(DISTINCT person_id) FROM accounts_account_year WHERE "
+                                   "interest_on_prior_fen > 0 AND interest_on_credits_fen > 0").fetchone()[0]
+        awards = db.execute("SELECT uid, start_month, basic_fen, account_fen, transitional_fen, awarded_fen, total_fen, "
+                            "contribution_months, status FROM benefits_award ORDER BY start_month").fetchall()
+        paid = dict(db.execute("SELECT award_id, COUNT(*) FROM benefits_payment GROUP BY award_id").fetchall())
+        adjusted = db.execute("SELECT COUNT(*) FROM benefits_adjustment").fetchone()[0]
+        deemed = db.execute("SELECT COUNT(*) FROM benefits_deemed_service").fetchone()[0]
+        subsidised = db.execute("SELECT COUNT(DISTINCT person_id), SUM(amount_fen) FROM subsidies_subsidy").fetchone()
+        after_retirement = db.execute("SELECT COUNT(*) FROM accounts_account_year y JOIN benefits_award a ON "
+                                      "a.person_id = y.person_id WHERE y.year >= CAST(substr(a.start_month, 1, 4) AS "
+                                      "INTEGER)").fetchone()[0]
+    assert long_histories >= 20 and with_interest >= 100
+    assert [a[1] for a in awards] == [r.retirement for r in retirees.RETIREES]
+    for uid, start, basic, account, transitional, awarded, total, months, status in awards:
+        assert basic > 0 and account > 0 and transitional > 0 and awarded == basic + account + transitional
+        assert total >= awarded and months >= 180 and status == "active"
+        first, now = [int(x) for x in start.split("-")], [TODAY.year, TODAY.month]
+        assert paid[uid] == (now[0] - first[0]) * 12 + now[1] - first[1] + 1  # every month from the first to this one
+    assert adjusted == 1 + 2 + 3 and deemed == 4  # 2024: one retiree, 2025: two, 2026: three
+    assert subsidised[0] == retirees.SUBSIDISED and subsidised[1] > 0
+    assert after_retirement == 0  # the retirement year is credited as a part year at the award, not by the annual run
 
 
 @pytest.mark.parametrize("table, column, value", [
