@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from sirecords.contributions.models import Contribution, ContributionBatch
+from sirecords.contributions.summary import add_pension_credits, pension_credits
 
 REGION = "440300"
 _batches = itertools.count(1)
@@ -26,6 +27,9 @@ def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
                      insurance_type=insurance_type, wage_fen=credit * 12, base_fen=credit * 12, employer_fen=credit * 2,
                      individual_fen=credit, account_credit_fen=credit, paid_on=paid_on, rule_version="test")
         for n, (person, employer, period, credit) in enumerate(rows, start=1))
+    # …and adds them to the per person-year credit summary as a batch's posting does.
+    add_pension_credits(pension_credits((n, person, employer, period, insurance_type, "employee", 0, 0, 0, 0, credit,
+                                         paid_on, 0, "test") for n, (person, employer, period, credit) in enumerate(rows, 1)))
     return batch
 
 

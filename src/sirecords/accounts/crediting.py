@@ -33,8 +33,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from sirecords.contributions.rows import root_of_leaves
 from sirecords.ledger.canonical import canonical_json
-from sirecords.ledger.merkle import CompactRange
 from sirecords.rules.crediting import credit_year_values
 from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import ParamSet, load_params
@@ -118,12 +118,9 @@ def _fetch(sql: str, params: Iterable) -> list[tuple]:
         return cursor.fetchall()
 
 
-CREDITS_SQL = """
-SELECT person_id, SUM(account_credit_fen), SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
-FROM contributions_contribution
-WHERE insurance_type = 'pension' AND paid_on <> '' AND period >= %s AND period <= %s
-GROUP BY person_id
-"""
+# The per person-year summary the contribution batches keep (contributions/summary.py; verify checks it
+# against the rows): one row an account instead of twelve.
+CREDITS_SQL = "SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE year = %s"
 
 MONTHLY_SQL = """
 SELECT person_id, period, SUM(account_credit_fen)
@@ -138,9 +135,8 @@ CURRENT_SQL = "SELECT person_id, {columns} FROM accounts_account_year WHERE year
 
 
 def year_credits(year: int) -> dict[str, tuple[int, int]]:
-    """person → (credits, credit-months Σ credit × (13 − month)) in fen, by one aggregate query."""
-    return {person: (int(total), int(weighted))
-            for person, total, weighted in _fetch(CREDITS_SQL, (f"{year:04d}-01", f"{year:04d}-12"))}
+    """person → (credits, credit-months Σ credit × (13 − month)) in fen, from the per person-year summary."""
+    return {person: (total, weighted) for person, total, weighted in _fetch(CREDITS_SQL, (year,))}
 
 
 def monthly_credits(year: int, persons: list[str]) -> dict[str, list[int]]:
@@ -171,11 +167,14 @@ _memo: dict[tuple, Plan] = {}
 
 
 def _data_state() -> tuple:
-    """What a plan was computed from: every contribution and account-year row is added together with a
-    ledger entry (the head moves), and rows are only ever added (the highest ids move)."""
+    """What a plan is computed from, cheaply: contribution rows (and their summary) change only when a
+    contribution batch posts, account-year rows only when a crediting run posts, and rows are only ever
+    added. So the latest batch and run entries and the highest row ids identify the inputs; any posting
+    of either kind (or a row added behind the ledger's back) changes them."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT size FROM ledger_head WHERE id = 1), (SELECT last_hash FROM ledger_head WHERE id = 1), "
-                       "(SELECT MAX(id) FROM contributions_contribution), (SELECT MAX(id) FROM accounts_account_year)")
+        cursor.execute("SELECT (SELECT MAX(entry_seq) FROM contributions_batch), (SELECT COUNT(*) FROM contributions_batch), "
+                       "(SELECT MAX(id) FROM contributions_contribution), (SELECT MAX(id) FROM contributions_pension_credit), "
+                       "(SELECT MAX(entry_seq) FROM accounts_crediting_run), (SELECT MAX(id) FROM accounts_account_year)")
         return tuple(cursor.fetchone())
 
 
@@ -187,8 +186,10 @@ def plan_year(region: str, year: int) -> Plan:
     """Compute every account of `year` and keep the ones to post (new or different).
 
     Within one process a plan is reused while the data it was computed from is unchanged (same
-    parameter version, ledger head and highest row ids): `sirecords credit` plans once for its
-    summary and for the submit's validation. The posting, usually in another process, plans again.
+    parameter version, latest contribution batch and crediting run, highest row ids; `_data_state`):
+    `sirecords credit` plans once for its summary, the submit's validation and, when the approvals
+    come through the same process, the posting. A posting in another process (the web pages) plans
+    again and compares the figures and root with the reviewed ones.
     """
     params = load_params(region, year)
     key = (region, year, params.version, _data_state())
@@ -213,41 +214,55 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     plan.accounts = len(persons)
 
     template, plain = _leaf_template(plan)
+    leaf_text = "\x00" + template  # the leaf hashes 0x00 ‖ canonical bytes; NUL encodes to the 0x00 byte
+    all_plain = plain("".join(persons)) is not None  # a concatenation of plain ids is plain iff each is
     constant = (12, plan.rate, plan.rate_status, plan.method)
     rows, leaves = plan.rows, plan.leaves
+    add_row, add_leaf = rows.append, leaves.append
     interest = kernel.interest
     sha256 = hashlib.sha256
     no_credits = (0, 0)
-    total_credits = total_interest = total_closing = 0
+    prior_get, credits_get, current_get = prior.get, credits.get, current.get
+    # The kernel's rounding inlined for the common case (half-up, non-negative amounts): kernel.interest
+    # gives the same (tests/accounts/test_compute.py), and is used for every other case.
+    fast = rounding == "half_up"
+    monthly = method == "monthly"
+    prior_num2, prior_den, prior_den2 = 2 * kernel.prior_num, kernel.prior_den, 2 * kernel.prior_den
+    credits_num2, credits_den, credits_den2 = 2 * kernel.credits_num, kernel.credits_den, 2 * kernel.credits_den
+    new = replaced = 0
     for person in persons:
-        opening = prior.get(person, 0)
-        year_total, weighted = credits.get(person, no_credits)
-        on_prior, on_credits = interest(opening, year_total, weighted)
-        closing = opening + on_prior + year_total + on_credits
-        figures = (opening, year_total, on_prior, on_credits, closing, *constant)
-        now = current.get(person)
-        if now is not None and now == figures:
-            plan.unchanged += 1
-            continue
-        if now is None:
-            plan.new += 1
+        opening = prior_get(person, 0)
+        year_total, weighted = credits_get(person, no_credits)
+        base = weighted if monthly else year_total
+        if fast and opening >= 0 and base >= 0:
+            on_prior = (opening * prior_num2 + prior_den) // prior_den2
+            on_credits = (base * credits_num2 + credits_den) // credits_den2
         else:
-            plan.replaced += 1
-        rows.append((person, opening, year_total, on_prior, on_credits, closing))
-        if plain(person):
-            data = (template % (closing, year_total, on_credits, on_prior, opening, person)).encode()
+            on_prior, on_credits = interest(opening, year_total, weighted)
+        closing = opening + on_prior + year_total + on_credits
+        if current:
+            now = current_get(person)
+            if now is None:
+                new += 1
+            elif now == (opening, year_total, on_prior, on_credits, closing, *constant):
+                plan.unchanged += 1
+                continue
+            else:
+                replaced += 1
+        else:
+            new += 1
+        add_row((person, opening, year_total, on_prior, on_credits, closing))
+        if all_plain or plain(person):
+            add_leaf(sha256((leaf_text % (closing, year_total, on_credits, on_prior, opening, person)).encode()).digest())
         else:
             plan.plain_ids = False
             data = canonical_row(dict(zip(CANONICAL_FIELDS, (person, year, opening, year_total, on_prior, on_credits,
                                                              closing, *constant, plan.rule_version))))
-        leaves.append(sha256(b"\x00" + data).digest())
-        total_credits += year_total
-        total_interest += on_prior + on_credits
-        total_closing += closing
-    tree = CompactRange()
-    tree.extend(leaves)
-    plan.root = tree.root().hex()
-    plan.totals = {"credits_fen": total_credits, "interest_fen": total_interest, "closing_fen": total_closing}
+            add_leaf(sha256(b"\x00" + data).digest())
+    plan.new, plan.replaced = new, replaced
+    plan.root = root_of_leaves(leaves).hex()
+    plan.totals = {"credits_fen": sum(row[2] for row in rows), "interest_fen": sum(row[3] + row[4] for row in rows),
+                   "closing_fen": sum(row[5] for row in rows)}
     check_against_engine(plan)
     plan.later_years = later_years(year, {row[0] for row in rows}) if rows else 0
     return plan
@@ -315,16 +330,19 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
                 for record in records():
                     copy.write_row(record)
         elif connection.vendor == "postgresql":
-            # Every value is an int, a hex id or a fixed text without tabs, newlines or backslashes.
+            # Every value is an int, a plain id or a fixed text without tabs, newlines or backslashes:
+            # one %-template a row (the run's constants are written into it once).
+            head = f"{run_uid}\t{run_seq}\t".replace("%", "%%")
+            middle = f"\t{plan.year}\t".replace("%", "%%")
+            tail_text = ("\t" + "\t".join(map(str, tail)) + "\t").replace("%", "%%")
+            line = head + "%d\t%s" + middle + "%d\t%d\t%d\t%d\t%d" + tail_text + "%s"
             with cursor.copy(f"COPY accounts_account_year ({columns}) FROM STDIN") as copy:
-                lines: list[str] = []
-                for record in records():
-                    lines.append("\t".join(map(str, record)))
-                    if len(lines) >= 50_000:
-                        copy.write("\n".join(lines) + "\n")
-                        lines.clear()
-                if lines:
-                    copy.write("\n".join(lines) + "\n")
+                rows, leaves = plan.rows, plan.leaves
+                for start in range(0, len(rows), 50_000):
+                    chunk = [line % (number, person, opening, credits, on_prior, on_credits, closing, leaf.hex())
+                             for number, (person, opening, credits, on_prior, on_credits, closing), leaf
+                             in zip(range(start + 1, start + 50_001), rows[start:start + 50_000], leaves[start:start + 50_000])]
+                    copy.write("\n".join(chunk) + "\n")
         else:
             sql = f"INSERT INTO accounts_account_year ({columns}) VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})"
             batch: list[tuple] = []

@@ -36,7 +36,8 @@ class AccountYear(models.Model):
     """One person's account for one year, as credited by one run."""
 
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(CreditingRun, on_delete=models.PROTECT, related_name="rows", db_constraint=False)
+    # No separate index: the unique (run, row_number) constraint serves look-ups by run.
+    run = models.ForeignKey(CreditingRun, on_delete=models.PROTECT, related_name="rows", db_constraint=False, db_index=False)
     run_seq = models.BigIntegerField(help_text="The run's ledger entry seq: the latest run's row is current.")
     row_number = models.IntegerField(help_text="Position in the run, from 1: the Merkle leaf order (by person).")
     person_id = models.CharField(max_length=32, help_text="registry_person.uid")

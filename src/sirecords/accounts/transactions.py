@@ -1,26 +1,32 @@
 """The `credit_accounts` business transaction: one reviewed crediting run of a year.
 
 The maintainer opens it with the plan's figures (`runs.prepare`); reviewers approve exactly those:
-at posting, `build` recomputes the plan under the ledger's write lock and refuses when the rate, the
-parameter version, the row count or the root differ from what was reviewed (new contributions were
-posted meanwhile, or a parameter file changed): the maintainer withdraws it and runs again.
+at posting, `build` takes the plan under the ledger's write lock — the one this process already
+computed when its inputs are provably unchanged (crediting._data_state), else computed again — and
+refuses when the rate, the parameter version, the row count or the root differ from what was reviewed
+(new contributions were posted meanwhile, or a parameter file changed): the maintainer withdraws it and
+runs again. `build` writes nothing (the submit's validation runs it too, and rolls back); the entry's
+projector writes the run and its rows, once, in the posting's database transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sirecords.ledger.append import NewEntry, read_head
+from sirecords.ledger.append import NewEntry, PostedEntry, read_head
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.projection import LiveStore, Store, projects
 from sirecords.ledger.validation import Errors
 from sirecords.rules.money import InvalidInput, from_fen
 from sirecords.rules.params import ParameterError
 
-from .crediting import EngineMismatch, forget_plans, plan_year, write_plan
+from .crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
 
 TYPE = "credit_accounts"
 ENTRY_KIND = "account.year_credited"
+_pending: dict[str, Plan] = {}  # run uid → plan, from build() to the projector in the same posting
+
 REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "row_count", "rows_root")
 
 
@@ -70,8 +76,22 @@ def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
                                   + "); withdraw this transaction and run `sirecords credit` again"})
     if not plan.row_count:
         raise InvalidTransaction({"year": f"nothing to credit: every account of {year} is up to date"})
+    _pending.clear()
+    _pending[ctx.txn] = plan
     run_seq = read_head()[0] + 1  # post() holds the head lock: the entry below is appended next
-    write_plan(plan, ctx.txn, run_seq)
-    forget_plans()
     return [NewEntry(ENTRY_KIND, f"accounts:{region}:{year}", {"run": ctx.txn, "run_seq": run_seq, **now},
                      effective=f"{year:04d}-12-31")]
+
+
+@projects(ENTRY_KIND)
+def year_credited(entry: PostedEntry, store: Store) -> None:
+    """Write the run and its rows (COPY / executemany) in the posting transaction. Verify's replay does
+    nothing here: checks.py compares the rows with the entry's root on its own."""
+    if not isinstance(store, LiveStore):
+        return
+    p = entry.payload
+    plan = _pending.pop(p["run"], None)
+    if plan is None or plan.root != p["rows_root"] or plan.row_count != p["row_count"] or p["run_seq"] != entry.seq:
+        raise RuntimeError(f"crediting run {p['run']}: its planned rows are not at hand")
+    write_plan(plan, p["run"], entry.seq)
+    forget_plans()

@@ -59,6 +59,17 @@ class Calculator:
     def base(self, wage_fen: int) -> int:
         return self.floor_fen if wage_fen < self.floor_fen else self.ceiling_fen if wage_fen > self.ceiling_fen else wage_fen
 
+    def figures(self, wage_fen: int) -> tuple[int, int, int, int]:
+        """(base, employer, individual, account credit) in fen: `amounts` as a plain tuple, for bulk use."""
+        base = self.floor_fen if wage_fen < self.floor_fen else self.ceiling_fen if wage_fen > self.ceiling_fen else wage_fen
+        (en, ed), (inn, ind), (an, ad) = self._employer, self._individual, self._account
+        employer = (2 * base * en + ed) // (2 * ed)
+        individual = (2 * base * inn + ind) // (2 * ind)
+        account = (2 * base * an + ad) // (2 * ad)
+        if self.mode == "jiao_up":
+            employer, individual, account = (fen + (10 - fen % 10 if fen % 10 else 0) for fen in (employer, individual, account))
+        return base, employer, individual, account
+
     def amounts(self, wage_fen: int) -> Amounts:
         base = self.base(wage_fen)
         return Amounts(base, self._round(base, self._employer), self._round(base, self._individual),

@@ -5,7 +5,8 @@ For every batch, its rows are streamed in row_number order; the RFC 6962 root ov
 (the batch row itself is compared with the ledger by the projection check). Each row's base and amounts
 are recomputed with the parameter set its rule_version names (loaded through the ledger), and row numbers
 must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
-to name each changed, added or missing row; without the file the batch is named.
+to name each changed, added or missing row; without the file the batch is named. Then the per person-year
+pension credit summary (summary.py) is recomputed from the rows and each person-year that differs is named.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sirecords.ledger.verify import Report, register_check
 from sirecords.rules.params import ParameterError
 from sirecords.rules.transactions import loaded_param_set
 
-from . import collection, filestore
+from . import collection, filestore, summary
 from . import rows as row_form
 from .calc import Calculator
 from .models import Contribution, ContributionBatch
@@ -120,3 +121,13 @@ def contribution_rows(report: Report) -> None:
                .values_list("batch_id", "row_number")[:20])
     for batch_id, number in orphans:
         report.add(CHECK, f"contribution batch {batch_id} row {number}", "row belongs to no posted batch")
+
+
+@register_check
+def pension_credit_summary(report: Report) -> None:
+    count, named = summary.differences()
+    for text in named:
+        report.add(CHECK, f"{summary.TABLE} {text.split(':')[0]}", "summary differs from the contribution rows: "
+                   + text.split(": ", 1)[1])
+    if count > len(named):
+        report.add(CHECK, summary.TABLE, f"… and {count - len(named)} more person-year(s) differ from the rows")

@@ -36,6 +36,7 @@ _MONEY = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?\Z")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 CHUNK = 500  # identifiers per look-up query
+LOOKUP_CHUNK = 5000  # persons per query for rows already posted
 MAX_PROBLEMS = 10_000  # beyond this the report says how many more there were
 
 
@@ -117,20 +118,54 @@ def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _already_posted(keys: set[tuple[str, str, str, str]], persons: set[str], first: str, last: str) -> set[tuple]:
-    """Which (person, employer, period, type) of `keys` are in contributions_contribution already."""
-    found = set()
-    person_list = sorted(persons)
+def _already_posted(persons: list[str], first: str, last: str) -> list[tuple[str, str, str, str]]:
+    """The (person, employer, period, type) rows of these persons between the two periods that are in
+    contributions_contribution already (one query per chunk of persons, on the (person_id, period) index)."""
+    found = []
     with connection.cursor() as cursor:
-        for start in range(0, len(person_list), CHUNK):
-            chunk = person_list[start:start + CHUNK]
+        for start in range(0, len(persons), LOOKUP_CHUNK):
+            chunk = persons[start:start + LOOKUP_CHUNK]
             cursor.execute("SELECT person_id, employer_id, period, insurance_type FROM contributions_contribution "
                            f"WHERE person_id IN ({', '.join(['%s'] * len(chunk))}) AND period BETWEEN %s AND %s",
                            [*chunk, first, last])
-            for row in cursor.fetchall():
-                if tuple(row) in keys:
-                    found.add(tuple(row))
+            found.extend(tuple(row) for row in cursor.fetchall())
     return found
+
+
+def _check_combo(period: str, insurance_type: str, category: str, has_uscc: bool,
+                 today: date) -> tuple[int, int] | list[tuple[str, str]]:
+    """(year, month) of a row's period, or the problems of its period, insurance type and category."""
+    problems = []
+    match = _PERIOD.match(period)
+    ym: tuple[int, int] | None = None
+    if not match or not 1 <= int(match[2]) <= 12:
+        problems.append(("period", f"{period!r} is not a contribution month YYYY-MM"))
+    elif (int(match[1]), int(match[2])) > (today.year, today.month):
+        problems.append(("period", f"{period} is in the future (this month is {today.year:04d}-{today.month:02d})"))
+    elif int(match[1]) < 1990:
+        problems.append(("period", f"{period} is before 1990, earlier than any contribution record"))
+    else:
+        ym = (int(match[1]), int(match[2]))
+    if insurance_type not in INSURANCE_TYPES:
+        problems.append(("insurance_type", f"{insurance_type!r} is not an insurance type code ({', '.join(INSURANCE_TYPES)})"))
+    if category not in CATEGORIES:
+        problems.append(("category", f"{category!r} is not a category code ({', '.join(CATEGORIES)})"))
+    elif category == "employee" and not has_uscc:
+        problems.append(("uscc", "is required for an employee (empty only for flexible workers)"))
+    elif category == "flexible" and has_uscc:
+        problems.append(("uscc", "must be empty for a flexible worker, who contributes without an employer"))
+    return problems if problems else ym
+
+
+def _check_paid_on(paid_on: str, today: date) -> str:
+    """"" when paid_on is a real date not in the future, else the reason."""
+    if not _DATE.match(paid_on):
+        return f"{paid_on!r} is not a date YYYY-MM-DD"
+    try:
+        paid = date.fromisoformat(paid_on)
+    except ValueError:
+        return f"{paid_on} is not a real date"
+    return f"{paid_on} is in the future" if paid > today else ""
 
 
 def decode(data: bytes, prepared: Prepared) -> str | None:
@@ -172,31 +207,38 @@ def prepare(data: bytes, region: str, *, today: date | None = None, progress: bo
         return prepared
     index = [names.index(name) for name in COLUMNS]
     width = len(names)
-    this_month = (today.year, today.month)
 
     ids: dict[str, str | None] = {}  # raw → normalized (None: invalid)
     id_reasons: dict[str, str] = {}
     usccs: dict[str, str | None] = {}
     uscc_reasons: dict[str, str] = {}
-    periods: dict[str, tuple[int, int] | str] = {}
-    parsed = []  # (line, id_normalized, uscc, period, year, month, type, category, wage, base, employer, individual, paid_on)
+    # (period, insurance_type, category, uscc given) → (year, month) or the problems of those fields:
+    # a file has few distinct combinations, so each is checked once.
+    combos: dict[tuple[str, str, str, bool], tuple[int, int] | list[tuple[str, str]]] = {}
+    paid_dates: dict[str, str] = {}  # paid_on → "" (fine) or the reason it is not
+    parsed = []  # (line, id_normalized, uscc, period, (year, month), type, category, wage, base, employer, individual, paid_on)
     add = prepared.add
     total = text.count("\n")
     bar = _progress(total, progress and total >= 50_000)
     tick = 0
+    i_id, i_uscc, i_period, i_type, i_category, i_wage, i_base, i_employer, i_individual, i_paid = index
+    money = _MONEY.match
+    append = parsed.append
     for fields in reader:
-        line = reader.line_num
         tick += 1
-        if tick == 20_000:
+        if tick == 50_000:
             bar.update(tick)
             tick = 0
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # blank line
         if len(fields) != width:
-            add(line, "row", f"has {len(fields)} fields; the header has {width}")
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank line
+            add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
             continue
-        raw_id, raw_uscc, period, insurance_type, category, wage, base, employer_amount, individual_amount, paid_on = (
-            fields[i].strip() for i in index)
+        line = reader.line_num
+        raw_id, raw_uscc, period = fields[i_id].strip(), fields[i_uscc].strip(), fields[i_period].strip()
+        insurance_type, category = fields[i_type].strip(), fields[i_category].strip()
+        wage, base, employer_amount = fields[i_wage].strip(), fields[i_base].strip(), fields[i_employer].strip()
+        individual_amount, paid_on = fields[i_individual].strip(), fields[i_paid].strip()
         bad = False
         normalized = ids.get(raw_id, "")
         if normalized == "":
@@ -209,67 +251,53 @@ def prepare(data: bytes, region: str, *, today: date | None = None, progress: bo
         if normalized is None:
             add(line, "id_number", id_reasons[raw_id])
             bad = True
-        uscc = usccs.get(raw_uscc, "")
-        if raw_uscc and uscc == "":
-            problems = check_uscc(raw_uscc)
-            uscc = None if problems else "".join(raw_uscc.split()).upper()
-            if problems:
-                uscc_reasons[raw_uscc] = problems[0].message
-            usccs[raw_uscc] = uscc
-        if uscc is None:
-            add(line, "uscc", uscc_reasons[raw_uscc])
-            bad = True
-        ym = periods.get(period)
+        if raw_uscc:
+            uscc = usccs.get(raw_uscc, "")
+            if uscc == "":
+                problems = check_uscc(raw_uscc)
+                uscc = None if problems else "".join(raw_uscc.split()).upper()
+                if problems:
+                    uscc_reasons[raw_uscc] = problems[0].message
+                usccs[raw_uscc] = uscc
+            if uscc is None:
+                add(line, "uscc", uscc_reasons[raw_uscc])
+                bad = True
+        else:
+            uscc = ""
+        combo = (period, insurance_type, category, bool(raw_uscc))
+        ym = combos.get(combo)
         if ym is None:
-            match = _PERIOD.match(period)
-            if not match or not 1 <= int(match[2]) <= 12:
-                ym = f"{period!r} is not a contribution month YYYY-MM"
-            elif (int(match[1]), int(match[2])) > this_month:
-                ym = f"{period} is in the future (this month is {today.year:04d}-{today.month:02d})"
-            elif int(match[1]) < 1990:
-                ym = f"{period} is before 1990, earlier than any contribution record"
-            else:
-                ym = (int(match[1]), int(match[2]))
-            periods[period] = ym
-        if isinstance(ym, str):
-            add(line, "period", ym)
+            ym = combos[combo] = _check_combo(period, insurance_type, category, bool(raw_uscc), today)
+        if type(ym) is list:
+            for name, reason in ym:
+                add(line, name, reason)
             bad = True
-        if insurance_type not in INSURANCE_TYPES:
-            add(line, "insurance_type", f"{insurance_type!r} is not an insurance type code ({', '.join(INSURANCE_TYPES)})")
+        # Amounts: the common case (digits, at most two decimals) inline; anything else is reported.
+        m = money(wage)
+        wage_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+        m = money(base)
+        base_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+        m = money(employer_amount)
+        employer_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+        m = money(individual_amount)
+        individual_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+        if wage_fen is None or base_fen is None or employer_fen is None or individual_fen is None:
+            for name, value, fen in (("wage", wage, wage_fen), ("base", base, base_fen),
+                                     ("employer_amount", employer_amount, employer_fen),
+                                     ("individual_amount", individual_amount, individual_fen)):
+                if fen is None:
+                    add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
             bad = True
-        if category not in CATEGORIES:
-            add(line, "category", f"{category!r} is not a category code ({', '.join(CATEGORIES)})")
-            bad = True
-        elif category == "employee" and not raw_uscc:
-            add(line, "uscc", "is required for an employee (empty only for flexible workers)")
-            bad = True
-        elif category == "flexible" and raw_uscc:
-            add(line, "uscc", "must be empty for a flexible worker, who contributes without an employer")
-            bad = True
-        amounts = []
-        for name, value in (("wage", wage), ("base", base), ("employer_amount", employer_amount),
-                            ("individual_amount", individual_amount)):
-            fen = _fen(value)
-            if fen is None:
-                add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
-                bad = True
-            amounts.append(fen)
         if paid_on:
-            if not _DATE.match(paid_on):
-                add(line, "paid_on", f"{paid_on!r} is not a date YYYY-MM-DD")
+            reason = paid_dates.get(paid_on)
+            if reason is None:
+                reason = paid_dates[paid_on] = _check_paid_on(paid_on, today)
+            if reason:
+                add(line, "paid_on", reason)
                 bad = True
-            else:
-                try:
-                    paid = date.fromisoformat(paid_on)
-                except ValueError:
-                    add(line, "paid_on", f"{paid_on} is not a real date")
-                    bad = True
-                else:
-                    if paid > today:
-                        add(line, "paid_on", f"{paid_on} is in the future")
-                        bad = True
         if not bad:
-            parsed.append((line, normalized, uscc or "", period, ym, insurance_type, category, *amounts, paid_on))
+            append((line, normalized, uscc, period, ym, insurance_type, category, wage_fen, base_fen, employer_fen,
+                    individual_fen, paid_on))
     bar.update(tick)
     bar.close()
     if not parsed and not prepared.problems:
@@ -295,93 +323,108 @@ def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, c
     versions = {p.version for p in needed.values() if not isinstance(p, str)}
     loaded = loaded_versions(versions)
     first_line: dict[str, int] = {}
-    calculators: dict[tuple[str, str, str], Calculator | str] = {}
+    # (year, month, insurance type, category) → (version, Calculator) or the problem (field, reason).
+    calculators: dict[tuple, tuple] = {}
     seen: dict[tuple, int] = {}
-    good = []
+    rows: list[tuple] = []
+    lines: list[int] = []
+    add_row, add_line = rows.append, lines.append
+    persons_get, employers_get, seen_get = persons.__getitem__, employers.get, seen.get
+    number = 0
     for row in parsed:
-        line, number, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
-        person = persons[number]
+        line, person_number, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
+        person = persons_get(person_number)
         bad = False
         if person is None:
             add(line, "id_number", "no insured person is registered with this ID number")
             bad = True
-        employer = employers.get(uscc, "") if uscc else ""
-        if uscc and not employer:
-            add(line, "uscc", f"no employer is registered with the code {uscc}")
-            bad = True
-        key = (number, uscc, period, insurance_type)
-        if key in seen:
-            add(line, "row", f"duplicates line {seen[key]} (same person, employer, period and insurance type)")
+        if uscc:
+            employer = employers_get(uscc, "")
+            if not employer:
+                add(line, "uscc", f"no employer is registered with the code {uscc}")
+                bad = True
+        else:
+            employer = ""
+        key = (person_number, uscc, period, insurance_type)
+        earlier = seen_get(key)
+        if earlier is not None:
+            add(line, "row", f"duplicates line {earlier} (same person, employer, period and insurance type)")
             bad = True
         else:
             seen[key] = line
-        params = needed[ym]
-        if isinstance(params, str):
-            add(line, "period", params)
+        calc_key = (ym, insurance_type, category)
+        found = calculators.get(calc_key)
+        if found is None:
+            found = calculators[calc_key] = _calculator_for(needed[ym], loaded, insurance_type, category)
+        version, calculator = found
+        if calculator is None:  # version holds (field, reason)
+            name, reason = version
+            if name == "unloaded":
+                if reason not in first_line:
+                    first_line[reason] = line
+                    add(line, "period", f"needs rule parameters {reason}, which are not loaded: a maintainer must load "
+                                        f"them first (transaction load_rule_parameters), then import again")
+            else:
+                add(line, name, reason)
             continue
-        if params.version not in loaded:
-            if params.version not in first_line:
-                first_line[params.version] = line
-                add(line, "period", f"needs rule parameters {params.version}, which are not loaded: a maintainer must load "
-                                    f"them first (transaction load_rule_parameters), then import again")
+        computed_base, computed_employer, computed_individual, account = calculator.figures(wage)
+        if base != computed_base or employer_fen != computed_employer or individual_fen != computed_individual:
+            if base < calculator.floor_fen or base > calculator.ceiling_fen:
+                add(line, "base", f"{_yuan(base)} is outside the limits {_yuan(calculator.floor_fen)}–"
+                                  f"{_yuan(calculator.ceiling_fen)} of {period} ({version})")
+            elif base != computed_base:
+                add(line, "base", f"is {_yuan(base)}; the engine computes {_yuan(computed_base)} from the wage "
+                                  f"{_yuan(wage)} ({version})", "discrepancy")
+            if employer_fen != computed_employer:
+                add(line, "employer_amount", f"is {_yuan(employer_fen)}; the engine computes {_yuan(computed_employer)} "
+                                             f"on the base {_yuan(computed_base)} ({version})", "discrepancy")
+            if individual_fen != computed_individual:
+                add(line, "individual_amount", f"is {_yuan(individual_fen)}; the engine computes "
+                                               f"{_yuan(computed_individual)} on the base {_yuan(computed_base)} "
+                                               f"({version})", "discrepancy")
             continue
-        calc_key = (params.version, insurance_type, category)
-        calculator = calculators.get(calc_key)
-        if calculator is None:
-            try:
-                calculator = Calculator(loaded_param_set(params.version), insurance_type, category)
-            except ParameterError as error:
-                calculator = f"no rates for {insurance_type} ({category}) in {params.version}: {error.reason}"
-            calculators[calc_key] = calculator
-        if isinstance(calculator, str):
-            add(line, "insurance_type", calculator)
-            continue
-        computed = calculator.amounts(wage)
-        if base < calculator.floor_fen or base > calculator.ceiling_fen:
-            add(line, "base", f"{_yuan(base)} is outside the limits {_yuan(calculator.floor_fen)}–"
-                              f"{_yuan(calculator.ceiling_fen)} of {period} ({params.version})")
-            bad = True
-        elif base != computed.base_fen:
-            add(line, "base", f"is {_yuan(base)}; the engine computes {_yuan(computed.base_fen)} from the wage "
-                              f"{_yuan(wage)} ({params.version})", "discrepancy")
-            bad = True
-        if employer_fen != computed.employer_fen:
-            add(line, "employer_amount", f"is {_yuan(employer_fen)}; the engine computes {_yuan(computed.employer_fen)} "
-                                         f"on the base {_yuan(computed.base_fen)} ({params.version})", "discrepancy")
-            bad = True
-        if individual_fen != computed.individual_fen:
-            add(line, "individual_amount", f"is {_yuan(individual_fen)}; the engine computes "
-                                           f"{_yuan(computed.individual_fen)} on the base {_yuan(computed.base_fen)} "
-                                           f"({params.version})", "discrepancy")
-            bad = True
         if not bad:
-            arrears = 0 if paid_on else computed.employer_fen + computed.individual_fen
-            good.append((line, person, employer, period, insurance_type, category, wage, computed.base_fen,
-                         computed.employer_fen, computed.individual_fen, computed.account_credit_fen, paid_on, arrears,
-                         params.version))
-    if prepared.problems or not good:
+            number += 1
+            add_row((number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
+                     computed_individual, account, paid_on, 0 if paid_on else computed_employer + computed_individual,
+                     version))
+            add_line(line)
+    if prepared.problems or not rows:
         return
-    first, last = min(row[3] for row in good), max(row[3] for row in good)
-    prepared.periods = (first, last)
-    prepared.rows = [(number, *row[1:]) for number, row in enumerate(good, start=1)]
-    prepared.lines = [row[0] for row in good]
+    prepared.periods = (min(row[3] for row in rows), max(row[3] for row in rows))
+    prepared.rows, prepared.lines = rows, lines
     if check_posted:
         posted = posted_problems(prepared)
         if posted:
             prepared.problems.extend(posted)
             prepared.rows, prepared.lines = [], []
             return
-    prepared.rule_versions = sorted({row[-1] for row in good})
-    _, prepared.rows_root = row_form.rows_root(prepared.rows)
+    prepared.rule_versions = sorted({found[0] for found in calculators.values() if found[1] is not None})
+    prepared.rows_root = row_form.rows_root_fast(rows)
 
+
+def _calculator_for(params, loaded: set, insurance_type: str, category: str) -> tuple:
+    """(version, Calculator), or (problem, None) where problem is (field, reason) or ("unloaded", version)."""
+    if isinstance(params, str):
+        return ("period", params), None
+    if params.version not in loaded:
+        return ("unloaded", params.version), None
+    try:
+        return params.version, Calculator(loaded_param_set(params.version), insurance_type, category)
+    except ParameterError as error:
+        return ("insurance_type", f"no rates for {insurance_type} ({category}) in {params.version}: {error.reason}"), None
 
 
 def posted_problems(prepared: Prepared) -> list[Problem]:
     """Rows of a checked file that are already posted (by another batch) for the same person, employer,
-    period and insurance type. Set-based: one query per chunk of persons, on the (person_id, period) index."""
+    period and insurance type. Set-based: the rows posted for the file's persons within its periods are
+    read (usually none), and only then are the file's rows compared with them."""
     if not prepared.rows:
         return []
-    keys = {(row[1], row[2], row[3], row[4]) for row in prepared.rows}
-    posted = _already_posted(keys, {row[1] for row in prepared.rows}, *prepared.periods)
+    rows = prepared.rows
+    persons = sorted({row[1] for row in rows})
+    posted = set(_already_posted(persons, *prepared.periods))
+    if not posted:
+        return []
     return [Problem(line, "row", f"is already posted for this person, employer, period {row[3]} and {row[4]}")
-            for line, row in zip(prepared.lines, prepared.rows) if (row[1], row[2], row[3], row[4]) in posted]
+            for line, row in zip(prepared.lines, rows) if (row[1], row[2], row[3], row[4]) in posted]

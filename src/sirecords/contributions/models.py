@@ -57,3 +57,20 @@ class Contribution(models.Model):
         db_table = "contributions_contribution"
         constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once")]
         indexes = [models.Index(fields=["person_id", "period"], name="contribution_person_period")]
+
+
+class PensionCredit(models.Model):
+    """Per person and year: the paid pension rows' account credits, summed, and their credit-months
+    Σ credit × (13 − month). Kept with the rows (the batch's posting adds to it in the same database
+    transaction) so the annual crediting reads one row per account instead of twelve; `verify` checks
+    it against the rows (checks.py)."""
+
+    id = models.BigAutoField(primary_key=True)
+    person_id = models.CharField(max_length=32)
+    year = models.IntegerField()
+    credits_fen = models.BigIntegerField()
+    credit_months_fen = models.BigIntegerField()
+
+    class Meta:
+        db_table = "contributions_pension_credit"
+        constraints = [models.UniqueConstraint(fields=["year", "person_id"], name="pension_credit_once")]

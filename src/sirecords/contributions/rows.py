@@ -16,6 +16,8 @@ their registry uid.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
 
 from sirecords.ledger import merkle
@@ -65,3 +67,51 @@ def rows_root(rows: Iterable[tuple]) -> tuple[int, str]:
     for row in rows:
         append(leaf(row_bytes(row)))
     return frontier.size, frontier.root().hex()
+
+
+_PLAIN = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")  # text that canonical JSON writes as is, and COPY text as is
+_TEXT = (1, 2, 3, 4, 5, 11, 13)  # positions of the text columns in COLUMNS order
+
+
+def plain_texts(rows: list[tuple]) -> bool:
+    """Whether every text value of the rows is plain (no quote, backslash, control character, tab or
+    newline) and every number an int: then the %-templates give the canonical bytes and COPY lines."""
+    texts = set()
+    for position in _TEXT:
+        texts.update(row[position] for row in rows)
+    if not all(type(text) is str for text in texts) or _PLAIN.match("".join(texts)) is None:
+        return False
+    return all(type(row[position]) is int for row in rows for position in (0, 6, 7, 8, 9, 10, 12))
+
+
+def leaves(rows: list[tuple]) -> list[bytes]:
+    """The leaf hash of each row (SHA-256 of 0x00 ‖ its canonical bytes), in order."""
+    sha256 = hashlib.sha256
+    if plain_texts(rows):
+        template = "\x00" + _FAST  # NUL encodes to the 0x00 byte
+        return [sha256((template % (account, arrears, base, category, employer, employer_fen, individual_fen,
+                                    insurance_type, paid_on, period, person, number, version, wage)).encode()).digest()
+                for (number, person, employer, period, insurance_type, category, wage, base, employer_fen, individual_fen,
+                     account, paid_on, arrears, version) in rows]
+    return [merkle.leaf_hash(row_bytes(row)) for row in rows]
+
+
+def rows_root_fast(rows: list[tuple]) -> str:
+    """Hex RFC 6962 root over rows held in memory: the same as rows_root(rows)[1]."""
+    return root_of_leaves(leaves(rows)).hex()
+
+
+def root_of_leaves(leaves: list[bytes]) -> bytes:
+    """The RFC 6962 root of a list of leaf hashes, level by level (an odd last node moves up unchanged,
+    which gives RFC 6962's split at the largest power of two). Same result as ledger.merkle.CompactRange,
+    about twice as fast for a list held in memory (tests/contributions/test_calc.py compares them)."""
+    if not leaves:
+        return merkle.EMPTY_ROOT
+    sha256 = hashlib.sha256
+    level = leaves
+    while len(level) > 1:
+        paired = [sha256(b"\x01" + left + right).digest() for left, right in zip(level[0::2], level[1::2])]
+        if len(level) & 1:
+            paired.append(level[-1])
+        level = paired
+    return level[0]

@@ -6,7 +6,7 @@ reviewers approve exactly those rows. `build()` checks the file again with the e
 against the state at that moment — persons, employers, loaded parameter sets, rows already posted — and
 returns ONE entry, `contribution.batch_posted`, committing to the rows' Merkle root. Its projector writes
 the batch row and inserts the rows set-based (COPY on PostgreSQL, executemany on SQLite) in the same
-database transaction.
+database transaction, and adds the paid pension rows to the per person-year credit summary (summary.py).
 
 The checked rows of a file are kept in this process (`_checked`, one file) so that the submit check and
 the posting right after the clerk's own check in the same process do not read the file again; the
@@ -28,7 +28,7 @@ from sirecords.ledger.posting import InvalidTransaction, transaction_type
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
 from sirecords.ledger.validation import Errors, region, unknown_fields
 
-from . import collection, filestore
+from . import collection, filestore, summary
 from . import rows as row_form
 from .models import Contribution, ContributionBatch
 
@@ -128,6 +128,10 @@ def batch_posted(entry: PostedEntry, store: Store) -> None:
         if prepared is None or prepared.rows_root != p["rows_root"]:
             raise RuntimeError(f"batch {p['batch']}: its checked rows are not at hand")
         insert_rows(p["batch"], prepared.rows)
+        summary.add_pension_credits(summary.pension_credits(prepared.rows))
+
+
+_COPY_LINE = "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"  # rows.COLUMNS, all plain values
 
 
 def insert_rows(batch: str, rows: list[tuple]) -> None:
@@ -136,16 +140,14 @@ def insert_rows(batch: str, rows: list[tuple]) -> None:
     table = Contribution._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            prefix = batch + "\t"
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                buffer = []
-                for row in rows:
-                    buffer.append(prefix + "\t".join(map(str, row)))
-                    if len(buffer) >= 20_000:
-                        copy.write("\n".join(buffer) + "\n")
-                        buffer.clear()
-                if buffer:
-                    copy.write("\n".join(buffer) + "\n")
+                if row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
+                    line = batch.replace("%", "%%") + "\t" + _COPY_LINE
+                    for start in range(0, len(rows), 50_000):
+                        copy.write("\n".join([line % row for row in rows[start:start + 50_000]]) + "\n")
+                else:
+                    for row in rows:
+                        copy.write_row((batch, *row))
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
         for start in range(0, len(rows), 20_000):

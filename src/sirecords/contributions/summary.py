@@ -1,0 +1,84 @@
+"""The per person-year pension credit summary (`contributions_pension_credit`, models.PensionCredit).
+
+A paid pension row (``insurance_type = 'pension'`` and ``paid_on`` set) adds its ``account_credit_fen``
+to its person's year, and ``account_credit_fen × (13 − month)`` to the year's credit-months (the
+monthly interest method's Σ credit_n × (13 − n)). Rows are only ever added, in batches, so the summary
+is only ever added to: `add_pension_credits` runs in the batch's posting transaction. `verify`
+(checks.py) recomputes it from the rows with one aggregate query and names each person-year that
+differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+TABLE = "contributions_pension_credit"
+
+# The same aggregate over the rows, for verify (and the migration that creates the table).
+AGGREGATE_SQL = """
+SELECT person_id, CAST(SUBSTR(period, 1, 4) AS INTEGER), SUM(account_credit_fen),
+       SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
+FROM contributions_contribution
+WHERE insurance_type = 'pension' AND paid_on <> ''
+GROUP BY person_id, SUBSTR(period, 1, 4)
+"""
+
+
+def pension_credits(rows: Iterable[tuple]) -> dict[tuple[str, int], list[int]]:
+    """(person, year) → [credits, credit-months] of rows given in rows.COLUMNS order."""
+    out: dict[tuple[str, int], list[int]] = {}
+    for row in rows:
+        if row[4] == "pension" and row[11]:
+            period, credit = row[3], row[10]
+            key = (row[1], int(period[:4]))
+            found = out.get(key)
+            if found is None:
+                out[key] = [credit, credit * (13 - int(period[5:7]))]
+            else:
+                found[0] += credit
+                found[1] += credit * (13 - int(period[5:7]))
+    return out
+
+
+def add_pension_credits(credits: dict[tuple[str, int], list[int]]) -> None:
+    """Add to the summary, set-based: COPY into a temporary table and one upsert on PostgreSQL,
+    executemany upserts on SQLite."""
+    if not credits:
+        return
+    upsert = (f"INSERT INTO {TABLE} (person_id, year, credits_fen, credit_months_fen) {{source}} "
+              f"ON CONFLICT (year, person_id) DO UPDATE SET credits_fen = {TABLE}.credits_fen + excluded.credits_fen, "
+              f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS pension_credit_add (person_id text, year integer, "
+                           "credits_fen bigint, credit_months_fen bigint) ON COMMIT DROP")
+            cursor.execute("TRUNCATE pension_credit_add")
+            with cursor.copy("COPY pension_credit_add FROM STDIN") as copy:
+                lines = [f"{person}\t{year}\t{total}\t{weighted}" for (person, year), (total, weighted) in credits.items()]
+                for start in range(0, len(lines), 50_000):
+                    copy.write("\n".join(lines[start:start + 50_000]) + "\n")
+            cursor.execute(upsert.format(source="SELECT person_id, year, credits_fen, credit_months_fen "
+                                                "FROM pension_credit_add WHERE true"))
+            return
+        sql = upsert.format(source="VALUES (%s, %s, %s, %s)")
+        cursor.executemany(sql, [(person, year, total, weighted) for (person, year), (total, weighted) in credits.items()])
+
+
+def differences(limit: int = 20) -> tuple[int, list[str]]:
+    """Person-years whose summary differs from the rows' aggregate: (count, descriptions of the first `limit`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(AGGREGATE_SQL)
+        expected = {(person, year): (int(total), int(weighted)) for person, year, total, weighted in cursor.fetchall()}
+        cursor.execute(f"SELECT person_id, year, credits_fen, credit_months_fen FROM {TABLE}")
+        stored = {(person, year): (total, weighted) for person, year, total, weighted in cursor.fetchall()}
+    found = []
+    for key in sorted(expected.keys() | stored.keys()):
+        want, have = expected.get(key, (0, 0)), stored.get(key)
+        if have is None and want == (0, 0):
+            continue
+        if have != want:
+            found.append(f"person {key[0]} year {key[1]}: summary {have or 'missing'}, rows give {want} "
+                         "(credits, credit-months in fen)")
+    return len(found), found[:limit]
