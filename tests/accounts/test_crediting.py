@@ -247,3 +247,24 @@ def test_verify_finds_a_row_changed_with_its_leaf_hash(two_years, run_year):
            [forged["closing_fen"], crediting.row_leaf(forged).hex(), row.id])
     found = [f"{f.where}: {f.message}" for f in verify().findings]
     assert any("Merkle root" in f for f in found)
+
+
+def test_posting_in_another_process_plans_again_and_posts_the_reviewed_root(two_years, crew):
+    from sirecords.accounts.runs import approve, prepare
+    from sirecords.ledger.models import Entry
+
+    prepared = prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")
+    assert not AccountYear.objects.exists()  # the submit's validation wrote nothing
+    crediting.forget_plans()  # as in the web process where the approver acts: no plan at hand
+    calls = []
+    original = crediting._plan
+    try:
+        crediting._plan = lambda *args: calls.append(args) or original(*args)
+        approve(prepared.txn, crew["reviewers"])
+    finally:
+        crediting._plan = original
+    assert len(calls) == 1  # planned again at posting
+    entry = Entry.objects.get(kind=ENTRY_KIND)
+    payload = json.loads(entry.payload)
+    assert payload["rows_root"] == prepared.plan.root and payload["run_seq"] == entry.seq
+    assert AccountYear.objects.filter(run_seq=entry.seq).count() == prepared.plan.row_count == 2

@@ -40,6 +40,8 @@ def test_calculator_equals_the_engine(wage_fen, kind, jiao):
     assert (got.base_fen, got.employer_fen, got.individual_fen, got.account_credit_fen) == (
         to_fen(expected.contribution_base), to_fen(expected.employer_amount), to_fen(expected.individual_amount),
         to_fen(expected.account_credit))
+    assert Calculator(params, insurance_type, category).figures(wage_fen) == (
+        got.base_fen, got.employer_fen, got.individual_fen, got.account_credit_fen)
 
 
 def test_fast_row_bytes_are_canonical_json():
@@ -47,3 +49,22 @@ def test_fast_row_bytes_are_canonical_json():
     assert row_bytes(row) == canonical_bytes(row_object(row))
     odd = (7, 'a"b', "", "2024-01", "pension", "flexible", 1, 2, 3, 4, 5, "", 6, "v")
     assert row_bytes(odd) == canonical_bytes(row_object(odd))
+
+
+def test_level_wise_root_and_fast_leaves_equal_the_ledger_merkle_tree():
+    import hashlib
+
+    from sirecords.contributions.rows import leaves, root_of_leaves, rows_root, rows_root_fast
+    from sirecords.ledger.merkle import CompactRange
+
+    for n in (*range(0, 40), 63, 64, 65, 100, 257):
+        hashes = [hashlib.sha256(str(i).encode()).digest() for i in range(n)]
+        tree = CompactRange()
+        tree.extend(hashes)
+        assert root_of_leaves(hashes) == tree.root(), n
+    rows = [(i, "a" * 32, "" if i % 3 else "b" * 32, "2024-01", "pension", "employee", 300000 + i, 382725, 10, 76545, 30618,
+             "" if i % 2 else "2024-01-15", 7, "440300/2024@" + "f" * 64) for i in range(1, 30)]
+    assert rows_root_fast(rows) == rows_root(rows)[1]
+    odd = [*rows[:5], (6, 'a"b', "", "2024-01", "pension", "flexible", 1, 2, 3, 4, 5, "", 6, "v\\x")]
+    assert rows_root_fast(odd) == rows_root(odd)[1]
+    assert leaves(odd)[:5] == leaves(rows[:5])

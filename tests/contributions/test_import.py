@@ -229,3 +229,22 @@ def test_verify_finds_a_changed_batch_root(posted_batch):
         cursor.execute("UPDATE contributions_batch SET rows_root = %s", ["0" * 64])
     assert any(f.check == "projection" and "rows_root" in f.message for f in verify().findings)
     assert any("differs from the ledger entry's" in m for _, m in findings())
+
+
+def test_posting_keeps_the_pension_credit_summary_and_verify_checks_it(posted_batch):
+    from sirecords.contributions.models import PensionCredit
+
+    expected: dict = {}
+    for person, period, credit in (Contribution.objects.filter(insurance_type="pension").exclude(paid_on="")
+                                   .values_list("person_id", "period", "account_credit_fen")):
+        total, weighted = expected.get((person, int(period[:4])), (0, 0))
+        expected[(person, int(period[:4]))] = (total + credit, weighted + credit * (13 - int(period[5:])))
+    stored = {(p.person_id, p.year): (p.credits_fen, p.credit_months_fen) for p in PensionCredit.objects.all()}
+    assert stored == expected and expected  # the flexible worker in arrears has no paid pension row: not in it
+    assert findings() == []
+    person, year = sorted(stored)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contributions_pension_credit SET credits_fen = credits_fen + 1 WHERE person_id = %s", [person])
+    found = findings()
+    assert any(w == f"contributions_pension_credit person {person} year {year}" and "differs from the contribution rows" in m
+               for w, m in found), found
