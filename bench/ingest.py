@@ -140,6 +140,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="seed of the synthetic data (default: from the clock)")
     parser.add_argument("--verify", action="store_true", help="run `sirecords verify` afterwards (untimed)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME")
+    parser.add_argument("--profile", metavar="FILE", help="run the timed import under cProfile, write FILE (pstats) and "
+                                                          "print the top functions to stderr (slower: do not compare rates)")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -201,6 +203,12 @@ def run(args) -> int:
     count = data.count(b"\n") - 1
     print(f"file: {count} rows, {len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - t:.1f} s")
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     outcome = services.import_file(crew["clerk"], path.read_bytes(), reason="benchmark", file_name=path.name, region=REGION,
                                    progress=True)
@@ -210,6 +218,12 @@ def run(args) -> int:
     checked = time.perf_counter()
     txn = services.review_all(outcome.txn, crew["review1"], crew["review2"])
     seconds = time.perf_counter() - start
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(args.profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     assert txn.state == "posted", txn.state
     print(f"import: check + open + submit {checked - start:.2f} s, review + post {seconds - (checked - start):.2f} s, "
           f"total {seconds:.2f} s")

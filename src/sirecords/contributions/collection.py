@@ -325,6 +325,7 @@ def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, c
     first_line: dict[str, int] = {}
     # (year, month, insurance type, category) → (version, Calculator) or the problem (field, reason).
     calculators: dict[tuple, tuple] = {}
+    by_version: dict[tuple[str, str, str], tuple] = {}  # one Calculator per parameter set, type and category
     seen: dict[tuple, int] = {}
     rows: list[tuple] = []
     lines: list[int] = []
@@ -355,7 +356,7 @@ def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, c
         calc_key = (ym, insurance_type, category)
         found = calculators.get(calc_key)
         if found is None:
-            found = calculators[calc_key] = _calculator_for(needed[ym], loaded, insurance_type, category)
+            found = calculators[calc_key] = _calculator_for(needed[ym], loaded, insurance_type, category, by_version)
         version, calculator = found
         if calculator is None:  # version holds (field, reason)
             name, reason = version
@@ -403,16 +404,20 @@ def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, c
     prepared.rows_root = row_form.rows_root_fast(rows)
 
 
-def _calculator_for(params, loaded: set, insurance_type: str, category: str) -> tuple:
+def _calculator_for(params, loaded: set, insurance_type: str, category: str, cache: dict) -> tuple:
     """(version, Calculator), or (problem, None) where problem is (field, reason) or ("unloaded", version)."""
     if isinstance(params, str):
         return ("period", params), None
     if params.version not in loaded:
         return ("unloaded", params.version), None
-    try:
-        return params.version, Calculator(loaded_param_set(params.version), insurance_type, category)
-    except ParameterError as error:
-        return ("insurance_type", f"no rates for {insurance_type} ({category}) in {params.version}: {error.reason}"), None
+    key = (params.version, insurance_type, category)
+    if key not in cache:
+        try:
+            cache[key] = params.version, Calculator(loaded_param_set(params.version), insurance_type, category)
+        except ParameterError as error:
+            cache[key] = ("insurance_type", f"no rates for {insurance_type} ({category}) in {params.version}: "
+                                            f"{error.reason}"), None
+    return cache[key]
 
 
 def posted_problems(prepared: Prepared) -> list[Problem]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from operator import itemgetter
 from collections.abc import Iterable
 
 from sirecords.ledger import merkle
@@ -76,12 +77,15 @@ _TEXT = (1, 2, 3, 4, 5, 11, 13)  # positions of the text columns in COLUMNS orde
 def plain_texts(rows: list[tuple]) -> bool:
     """Whether every text value of the rows is plain (no quote, backslash, control character, tab or
     newline) and every number an int: then the %-templates give the canonical bytes and COPY lines."""
-    texts = set()
+    texts: set = set()
     for position in _TEXT:
-        texts.update(row[position] for row in rows)
+        texts.update(map(itemgetter(position), rows))
     if not all(type(text) is str for text in texts) or _PLAIN.match("".join(texts)) is None:
         return False
-    return all(type(row[position]) is int for row in rows for position in (0, 6, 7, 8, 9, 10, 12))
+    numbers: set = set()
+    for position in (0, 6, 7, 8, 9, 10, 12):
+        numbers.update(map(type, map(itemgetter(position), rows)))
+    return numbers <= {int}
 
 
 def leaves(rows: list[tuple]) -> list[bytes]:
