@@ -38,6 +38,20 @@ def ctx():
 
 
 @pytest.fixture
+def post_fresh(db):
+    """post_fresh(type, payload) posts with a new transaction uid each time and returns the posted entries;
+    post_fresh.posted holds every entry posted so far in the test."""
+
+    def _post(kind: str, payload: dict):
+        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test", channel="counter")))
+        _post.posted.extend(entries)
+        return entries
+
+    _post.posted = []
+    return _post
+
+
+@pytest.fixture
 def post_txn(ctx):
     """post(type, payload) with the test context; returns the posted entries."""
 

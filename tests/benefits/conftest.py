@@ -11,8 +11,6 @@ from django.apps import apps
 
 from sirecords.accounts.models import AccountYear, CreditingRun
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import Transaction, post
 from sirecords.registry.identifiers import make_id_number
 from sirecords.rules.periods import Month
 
@@ -20,19 +18,6 @@ _numbers = itertools.count(1)
 
 # Until "sirecords.benefits" is in INSTALLED_APPS (run with a settings module that adds it), there is nothing to test.
 collect_ignore = [] if apps.is_installed("sirecords.benefits") else ["test_benefits.py"]
-
-
-@pytest.fixture
-def post_fresh(db):
-    """post_fresh(type, payload) posts with a new transaction uid each time; returns the posted entries."""
-
-    def _post(kind: str, payload: dict):
-        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="benefit test", channel="counter")))
-        _post.posted.extend(entries)
-        return entries
-
-    _post.posted = []
-    return _post
 
 
 @pytest.fixture

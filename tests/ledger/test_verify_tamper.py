@@ -176,7 +176,7 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
 
 
 @pytest.fixture
-def full_ledger(ledger, staff):
+def full_ledger(ledger, staff, post_fresh):
     """The registry ledger plus staff: roles, an agreement, a service token, and a read in the access log."""
     from sirecords.audit.log import record_access
     from sirecords.users import accounts
@@ -197,7 +197,13 @@ def full_ledger(ledger, staff):
     if apps.is_installed("sirecords.benefits"):
         from sirecords.benefits.sample import post_sample_award
 
-        post_sample_award(staff)  # a retiree's pension award: a row in benefits_award
+        award = post_sample_award(staff)  # a retiree's pension award and deemed service: rows in benefits_*
+        post_fresh("adjust_pensions", {"region": "440300", "year": 2025})  # benefits_adjustment
+        post_fresh("pay_pensions", {"month": "2025-01"})
+        person = apps.get_model("benefits", "Award").objects.get(uid=award).person_id
+        if apps.is_installed("sirecords.subsidies"):
+            post_fresh("grant_subsidy", {"person": person, "scheme": "employment_difficulty", "start": "2023-01",
+                                         "end": "2023-01"})  # one row in subsidies_subsidy
     return ledger
 
 

@@ -10,8 +10,6 @@ import pytest
 
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import Transaction, post
 from sirecords.registry.identifiers import make_id_number
 from sirecords.rules.models import RuleParameterSet
 from sirecords.rules.periods import Month
@@ -19,17 +17,6 @@ from sirecords.rules.transactions import parameter_payload, params_for_month
 
 REGION = "440300"
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def post_fresh(db):
-    def _post(kind: str, payload: dict):
-        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="subsidy test", channel="counter")))
-        _post.posted.extend(entries)
-        return entries
-
-    _post.posted = []
-    return _post
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from typing import Any
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.validation import Errors, a_month
 from sirecords.registry.models import Person
-from sirecords.rules.money import InvalidInput
 from sirecords.rules.params import ParameterError, load_params
 from sirecords.rules.periods import Month
 
@@ -36,27 +36,18 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
                                 ("work_unit", "工作单位 work unit"))]
 
 
-def _month(payload: dict[str, Any], name: str, errors: dict[str, str]) -> Month | None:
-    try:
-        return Month.parse(payload.get(name) if isinstance(payload.get(name), str) else "")
-    except InvalidInput:
-        errors[name] = "must be a month written YYYY-MM"
-        return None
-
-
 @transaction_type("recognise_deemed_service", "视同缴费年限认定 recognise deemed contribution service", creators=("clerk",),
                   documents=("personnel_archive",), describe=_describe)
 def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    errors: dict[str, str] = {}
+    errors = Errors()
     person = Person.objects.filter(uid=payload.get("person") or "").first()
     if person is None:
         errors["person"] = "no registered person with this uid"
-    start, end = _month(payload, "start", errors), _month(payload, "end", errors)
+    start, end = a_month(payload, "start", errors), a_month(payload, "end", errors)
     work_unit = payload.get("work_unit")
     if not isinstance(work_unit, str) or not work_unit.strip():
         errors["work_unit"] = "is required: the work unit named in the archive"
-    if errors:
-        raise InvalidTransaction(errors)
+    errors.raise_if_any()
     if end < start:
         raise InvalidTransaction({"end": f"{end} is before the start {start}"})
     region = pooling_region()

@@ -1,7 +1,7 @@
 """A retiree for tests: fifteen years of contributions posted through the reviewed collection import, each
 full year before the retirement year credited by a reviewed crediting run, then a retirement approved
-through the four review stages (the retirement year's months credited as a part year). Returns the
-award's uid."""
+through the four review stages (the retirement year's months credited as a part year), with deemed
+service recognised before it unless `deemed` is None. Returns the award's uid."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ REGION = "440300"
 
 
 def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, last: str = "2024-05",
-                      birth: date = date(1964, 6, 15)) -> str:
+                      birth: date = date(1964, 6, 15), deemed: tuple[str, str] | None = ("1988-01", "1990-12")) -> str:
     """`make_staff(username, *roles)` returns an Actor (the tests' `staff` fixture). The person is a man born
     in June 1964 (statutory retirement 2024-06); his paid months end in `last`."""
     from sirecords.accounts import runs
@@ -61,6 +61,9 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, la
         if prepared.txn is not None:
             approve(prepared.txn)
     person = Person.objects.get(birth_date=birth, region="440305", sex="M").uid
+    if deemed:
+        with_document("recognise_deemed_service", {"person": person, "start": deemed[0], "end": deemed[1],
+                                                   "work_unit": "样例国营工厂"}, "personnel_archive")
     retirement = Month(birth.year + 60, birth.month)
     with_document("approve_retirement", {"person": person, "category": "male", "retirement_month": str(retirement),
                                          "flexible": False}, "id_card")

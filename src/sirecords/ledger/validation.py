@@ -8,6 +8,9 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from sirecords.rules.money import InvalidInput
+from sirecords.rules.periods import Month
+
 from .posting import InvalidTransaction
 
 REGION = re.compile(r"^[1-9]\d{5}$")
@@ -53,6 +56,16 @@ def a_date(payload: dict, name: str, errors: Errors, *, required: bool = True, f
     if parsed > date.today() and not future_ok:
         errors[name] = _("{date} is in the future").format(date=parsed.isoformat())
     return parsed
+
+
+def a_month(payload: dict, name: str, errors: Errors) -> Month | None:
+    """A required calendar month written YYYY-MM."""
+    value = payload.get(name)
+    try:
+        return Month.parse(value if isinstance(value, str) else "")
+    except InvalidInput:
+        errors[name] = _("must be a month written YYYY-MM")
+        return None
 
 
 def region(payload: dict, name: str, errors: Errors, *, required: bool = True) -> str:

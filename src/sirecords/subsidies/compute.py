@@ -15,22 +15,15 @@ from django.db import connection
 
 from sirecords.benefits.compute import pooling_region
 from sirecords.ledger.posting import InvalidTransaction
+from sirecords.ledger.validation import Errors, a_month
 from sirecords.registry.models import Person
-from sirecords.rules.money import InvalidInput, from_fen, to_fen
+from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import ParameterError, load_params
 from sirecords.rules.periods import Month
 from sirecords.rules.subsidies import subsidy_for_month
 from sirecords.rules.transactions import loaded_param_set
 
 MAX_GRANT_MONTHS = 120
-
-
-def _month(payload: dict[str, Any], name: str, errors: dict[str, str]) -> Month | None:
-    try:
-        return Month.parse(payload.get(name) if isinstance(payload.get(name), str) else "")
-    except InvalidInput:
-        errors[name] = "must be a month written YYYY-MM"
-        return None
 
 
 def paid_months(person_uid: str, start: Month, end: Month) -> dict[tuple[str, str], tuple[int, int, str, str]]:
@@ -53,17 +46,16 @@ def subsidised(person_uid: str) -> dict[tuple[str, str], str]:
 
 def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
     """The grant's rows and total, or InvalidTransaction naming every month that cannot be subsidised and why."""
-    errors: dict[str, str] = {}
+    errors = Errors()
     person = Person.objects.filter(uid=payload.get("person") or "").first()
     if person is None:
         errors["person"] = "no registered person with this uid"
-    start, end = _month(payload, "start", errors), _month(payload, "end", errors)
+    start, end = a_month(payload, "start", errors), a_month(payload, "end", errors)
     if start and end and end < start:
         errors["end"] = f"{end} is before the start {start}"
     if start and end and end - start + 1 > MAX_GRANT_MONTHS:
         errors["end"] = f"a grant covers at most {MAX_GRANT_MONTHS} months"
-    if errors:
-        raise InvalidTransaction(errors)
+    errors.raise_if_any()
     region = pooling_region()
     try:
         scheme = load_params(region).subsidy_scheme(payload.get("scheme") or "")
