@@ -78,3 +78,31 @@ def test_unknown_and_invalid_numbers(credited, staff_client):
 
 def test_an_account_clerk_without_the_role_is_refused(credited, staff_client):
     assert record(staff_client("sys.t", "sysadmin")).status_code == 403
+
+
+def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_payments_and_subsidies(staff, staff_client,
+                                                                                                   post_fresh):
+    from sirecords.benefits.models import Award
+    from sirecords.benefits.sample import post_sample_award
+
+    award = Award.objects.get(uid=post_sample_award(staff))
+    post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
+    post_fresh("pay_pensions", {"month": "2025-01"})
+    post_fresh("grant_subsidy", {"person": award.person_id, "scheme": "employment_difficulty", "start": "2023-01",
+                                 "end": "2023-03"})
+    person = Person.objects.get(uid=award.person_id)
+    response = record(staff_client("query.chen", "query_officer"), number=person.id_number)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["deemed_service"] == [{"start": "1988-01", "end": "1990-12", "months": 36, "work_unit": "样例国营工厂"}]
+    assert body["contribution_years"]["deemed_months"] == 36 and body["contribution_years"]["total_months"] == 180 + 36
+    pension, award = body["pension"], Award.objects.get(uid=award.uid)
+    assert pension["awarded"] == yuan(award.awarded_fen) and pension["total"] == yuan(award.total_fen) != pension["awarded"]
+    assert pension["account_at_retirement"]["year"] == 2024 and pension["account_at_retirement"]["months"] == 5
+    [adjustment] = pension["adjustments"]
+    assert (adjustment["year"], adjustment["before"], adjustment["after"]) == (2025, pension["awarded"], pension["total"])
+    assert pension["payments"] == [{"month": "2025-01", "amount": pension["total"]}] and pension["payments_made"] == 1
+    assert [(s["period"], s["insurance_type"]) for s in body["subsidies"]] == [
+        ("2023-01", "pension"), ("2023-02", "pension"), ("2023-03", "pension")]
+    kinds = [event["kind"] for event in body["timeline"]]
+    assert {"benefit.deemed_service_recognised", "benefit.eligibility_approved", "subsidy.granted"} <= set(kinds)
