@@ -1,4 +1,5 @@
-"""Forms of the front-desk pages: one per registry transaction type, and the person search, the
+"""Forms of the front-desk pages: one per registry transaction type (the benefit and subsidy types are in
+forms_benefits.py), and the person search, the
 document upload, the review decision and the withdrawal.
 
 People and employers are chosen by what the clerk has in hand (the resident ID number, the unified
@@ -371,6 +372,10 @@ class EndEmploymentForm(TransactionForm):
 FORMS: dict[str, type[TransactionForm]] = {form.type_name: form for form in (
     RegisterPersonForm, ChangePersonDetailsForm, RegisterEmployerForm, ChangeEmployerDetailsForm,
     StartEmploymentForm, EndEmploymentForm)}
+
+from .forms_benefits import BENEFIT_FORMS  # noqa: E402  (they build on TransactionForm above)
+
+FORMS.update({form.type_name: form for form in BENEFIT_FORMS})
 
 
 # --- the other desk forms ------------------------------------------------------------------------
