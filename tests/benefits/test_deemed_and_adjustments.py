@@ -128,3 +128,14 @@ def test_the_pensions_command_opens_reviewed_runs(person_with_months, post_fresh
     with pytest.raises(SystemExit) as exit_info:
         call_command("pensions", "pay", "--month", "2024-13", "--actor", "m.cli", "--reason", "x")
     assert exit_info.value.code == 1 and "month must be between 1 and 12" in capsys.readouterr().err
+
+
+def test_the_annual_run_leaves_out_the_retirement_year_and_later_years(staff):
+    from sirecords.accounts.crediting import plan_year
+    from sirecords.benefits.sample import post_sample_award
+
+    person = Award.objects.get(uid=post_sample_award(staff)).person_id  # retired 2024-06, credited up to 2023
+    assert plan_year("440300", 2023).accounts == 1  # still an account in 2023 (credited already: nothing to post)
+    for year in (2024, 2025):
+        plan = plan_year("440300", year)
+        assert person not in {row[0] for row in plan.rows} and plan.accounts == 0

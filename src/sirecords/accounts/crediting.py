@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import connection
 
 from sirecords.contributions.rows import root_of_leaves
@@ -175,7 +176,27 @@ def _data_state() -> tuple:
         cursor.execute("SELECT (SELECT MAX(entry_seq) FROM contributions_batch), (SELECT COUNT(*) FROM contributions_batch), "
                        "(SELECT MAX(id) FROM contributions_contribution), (SELECT MAX(id) FROM contributions_pension_credit), "
                        "(SELECT MAX(entry_seq) FROM accounts_crediting_run), (SELECT MAX(id) FROM accounts_account_year)")
+        state = tuple(cursor.fetchone())
+    return (*state, _awards_state())
+
+
+def _awards_state():
+    if not apps.is_installed("sirecords.benefits"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), MAX(last_seq) FROM benefits_award")
         return tuple(cursor.fetchone())
+
+
+def retired_by(year: int) -> set[str]:
+    """Persons whose pension started in `year` or before: their retirement year is credited as a part year
+    when the award is approved (benefits.compute.account_at_retirement), and the account is then paid out,
+    so the annual run credits neither that year nor any later one."""
+    if not apps.is_installed("sirecords.benefits"):
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT person_id FROM benefits_award WHERE start_month <= %s", [f"{year:04d}-12"])
+        return {person for (person,) in cursor.fetchall()}
 
 
 def forget_plans() -> None:
@@ -210,7 +231,7 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     credits = year_credits(year)
     prior = {person: figures[0] for person, figures in current_rows(year - 1, ("closing_fen",)).items()}
     current = current_rows(year)
-    persons = sorted(credits.keys() | prior.keys())
+    persons = sorted((credits.keys() | prior.keys()) - retired_by(year))
     plan.accounts = len(persons)
 
     template, plain = _leaf_template(plan)
