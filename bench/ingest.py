@@ -20,10 +20,12 @@ Without SIRECORDS_HOME a temporary one is used (SQLite in it unless DATABASE_URL
 use a throwaway database. The last line of output is one JSON object:
     {"rows": N, "import_rows_per_s": …, "copy_rows_per_s": …, "ratio": …, …}
 
-Measured (2 cores, PostgreSQL on the same machine, 2026-11-27): N = 1,000,000 → import 28,719 rows/s
-(check + open + submit 22.3 s, review + post with COPY 12.6 s), plain COPY 1,067,759 rows/s, ratio 0.027;
-verify afterwards ok in 8.8 s. SQLite, N = 20,000 → 48,740 rows/s. The goals (≥ 100,000 rows/s, ratio ≥ 0.3)
-are not met: see the issue note.
+Measured (2 cores shared with other test runs, PostgreSQL on the same machine, 2026-11-27): N = 1,000,000 →
+before 17,523 rows/s the same hour (28,719 on a quieter day), after 23,810 rows/s (check + open + submit
+19.0 s, of which the first pass over the CSV 8.5 s; review + post with COPY 23.0 s), plain COPY 495,525
+rows/s, ratio 0.048; with --verify, verify ok. The goals (≥ 100,000 rows/s, ratio ≥ 0.3) are not met:
+the COPY into the indexed contributions table and its commit dominate (bench/README.md). --profile FILE
+shows where the time goes.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from operator import itemgetter
 from collections.abc import Iterable
+from operator import itemgetter
 
 from sirecords.ledger import merkle
 from sirecords.ledger.canonical import canonical_json
