@@ -65,15 +65,22 @@ def create_staff() -> None:
     execute(admin, "record_agreement", {"username": "ext.sun", "organisation": EXTERNAL_FIRM, "signed_on": "2026-01-05",
                                         "expires_on": "2027-12-31"}, region=REGION, reason="外协维护保密协议 / agreement on file",
             channel="web")
+    _actors.clear()
     for user in get_user_model().objects.filter(username__in=STAFF):
         TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, key=demo_key(user.username), confirmed=True)
 
 
+_actors: dict[str, Actor] = {}
+
+
 def actor(username: str) -> Actor:
-    found = actor_for(username)
-    if found is None:
-        raise LookupError(username)
-    return found
+    """The demo staff member as an Actor. Cached for the load: the demo's roles do not change once created."""
+    if username not in _actors:
+        found = actor_for(username)
+        if found is None:
+            raise LookupError(username)
+        _actors[username] = found
+    return _actors[username]
 
 
 def today() -> date:
