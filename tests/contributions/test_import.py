@@ -248,3 +248,23 @@ def test_posting_keeps_the_pension_credit_summary_and_verify_checks_it(posted_ba
     found = findings()
     assert any(w == f"contributions_pension_credit person {person} year {year}" and "differs from the contribution rows" in m
                for w, m in found), found
+
+
+def test_the_reviewers_see_the_batchs_totals_and_a_changed_summary_is_refused(registry, load_params, reviewers, clerk):
+    from sirecords.contributions.transactions import _describe, import_contributions
+    from sirecords.ledger.context import WriteContext
+    from sirecords.ledger.posting import InvalidTransaction
+    from sirecords.workflow.services import payload_of
+
+    load_params(2024)
+    outcome = services.import_file(clerk, collection_csv(clean_rows(registry), REGION), reason="2024Q1", region=REGION)
+    summary = payload_of(outcome.txn)["summary"]
+    assert summary["persons"] == 3 and summary["employers"] == 1 and summary["periods"] == ["2024-01", "2024-03"]
+    assert summary["by_type"]["pension"]["rows"] == 9 and summary["by_type"]["medical"]["rows"] == 6
+    assert summary["by_type"]["pension"]["in_arrears"] == 3  # the flexible worker's unpaid months
+    assert summary["by_type"]["pension"]["employer_fen"] == sum(row[8] for row in outcome.prepared.rows if row[4] == "pension")
+    shown = {row["field"]: row["after"] for row in _describe(payload_of(outcome.txn))}
+    assert shown["persons"] == "3" and shown["periods"] == "2024-01 – 2024-03" and "9 笔 rows" in shown["pension"]
+    changed = {**payload_of(outcome.txn), "summary": {**summary, "persons": 4}}
+    with pytest.raises(InvalidTransaction, match="totals differ"):
+        import_contributions(changed, WriteContext(actor="x", reason="x", channel="cli"))

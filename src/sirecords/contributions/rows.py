@@ -119,3 +119,31 @@ def root_of_leaves(leaves: list[bytes]) -> bytes:
             paired.append(level[-1])
         level = paired
     return level[0]
+
+
+def summary_of(rows: Iterable[tuple]) -> dict:
+    """What the reviewers of a batch see before approving it: how many persons and employers, which months,
+    and per insurance type the rows and the amounts (integer fen), with the rows still in arrears."""
+    persons, employers, by_type = set(), set(), {}
+    first = last = ""
+    for row in rows:
+        (_number, person, employer, period, insurance_type, _category, _wage, _base, employer_fen, individual_fen, account,
+         paid_on, _arrears, _version) = row
+        persons.add(person)
+        employers.add(employer)
+        if not first or period < first:
+            first = period
+        if period > last:
+            last = period
+        totals = by_type.get(insurance_type)
+        if totals is None:
+            totals = by_type[insurance_type] = [0, 0, 0, 0, 0]
+        totals[0] += 1
+        totals[1] += employer_fen
+        totals[2] += individual_fen
+        totals[3] += account
+        totals[4] += not paid_on
+    employers.discard("")
+    return {"persons": len(persons), "employers": len(employers), "periods": [first, last],
+            "by_type": {kind: dict(zip(("rows", "employer_fen", "individual_fen", "account_credit_fen", "in_arrears"), totals))
+                        for kind, totals in sorted(by_type.items())}}

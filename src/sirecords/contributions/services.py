@@ -11,7 +11,7 @@ from sirecords.workflow.actors import Actor
 from sirecords.workflow.models import OPEN_STATES, BusinessTransaction
 from sirecords.workflow.services import open_transaction, payload_of, review, submit
 
-from . import collection, filestore
+from . import collection, filestore, rows
 from .models import ContributionBatch
 from .transactions import TYPE, remember
 
@@ -50,7 +50,8 @@ def import_file(actor: Actor, data: bytes, *, reason: str, file_name: str = "", 
     remember(prepared)
     filestore.store(data)
     payload = {"file_sha256": prepared.sha256, "file_name": file_name[:200], "region": region,
-               "row_count": prepared.row_count, "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions}
+               "row_count": prepared.row_count, "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
+               "summary": rows.summary_of(prepared.rows)}
     txn = open_transaction(actor, TYPE, payload, region=region, reason=reason, channel=channel)
     outcome.txn = submit(actor, txn)
     return outcome

@@ -69,9 +69,24 @@ def checked_file(sha256: str, region_code: str) -> collection.Prepared:
     return prepared
 
 
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"field": name, "before": "", "after": str(payload.get(name, ""))}
-            for name in ("file_name", "file_sha256", "region", "row_count", "rows_root", "rule_versions")]
+    shown = [{"field": name, "before": "", "after": str(payload.get(name, ""))}
+             for name in ("file_name", "file_sha256", "region", "row_count", "rows_root", "rule_versions")]
+    summary = payload.get("summary")
+    if isinstance(summary, dict):
+        periods = summary.get("periods") or ["", ""]
+        shown += [{"field": "persons", "label": "人数 persons", "before": "", "after": str(summary.get("persons"))},
+                  {"field": "employers", "label": "单位数 employers", "before": "", "after": str(summary.get("employers"))},
+                  {"field": "periods", "label": "费款所属期 months", "before": "", "after": f"{periods[0]} – {periods[-1]}"}]
+        for kind, t in (summary.get("by_type") or {}).items():
+            shown.append({"field": kind, "label": kind, "before": "", "after": (
+                f"{t['rows']} 笔 rows; 单位 employer {_yuan(t['employer_fen'])}, 个人 individual {_yuan(t['individual_fen'])}, "
+                f"记账 account {_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
+    return shown
 
 
 def refusal(prepared: collection.Prepared) -> InvalidTransaction:
@@ -84,7 +99,7 @@ def refusal(prepared: collection.Prepared) -> InvalidTransaction:
 @transaction_type(TYPE, "缴费数据导入", creators=("clerk",), describe=_describe)
 def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    unknown_fields(payload, {"file_sha256", "file_name", "region", "row_count", "rows_root", "rule_versions"}, errors)
+    unknown_fields(payload, {"file_sha256", "file_name", "region", "row_count", "rows_root", "rule_versions", "summary"}, errors)
     region_code = region(payload, "region", errors)
     sha256 = payload.get("file_sha256")
     if not isinstance(sha256, str) or len(sha256) != 64:
@@ -106,6 +121,9 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
         errors["rows_root"] = _("the file now gives {count} rows with root {root}…, not the {given} rows the transaction "
                                 "was opened with: open a new one").format(count=prepared.row_count, root=prepared.rows_root[:16],
                                                                            given=payload.get("row_count"))
+        errors.raise_if_any()
+    if "summary" in payload and payload["summary"] != row_form.summary_of(prepared.rows):
+        errors["summary"] = _("the file's totals differ from the ones the reviewers were shown: open a new transaction")
         errors.raise_if_any()
     uid = ctx.txn
     _pending.clear()
