@@ -17,29 +17,17 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, la
     from sirecords.accounts import runs
     from sirecords.contributions.sample import collection_csv
     from sirecords.contributions.services import import_file
-    from sirecords.demo.documents import scan
     from sirecords.registry.identifiers import make_id_number, make_uscc
     from sirecords.registry.models import Person
     from sirecords.rules.models import RuleParameterSet
     from sirecords.rules.periods import Month
     from sirecords.rules.transactions import open_parameter_load, params_for_month
-    from sirecords.workflow.services import attach, open_transaction, review, submit
+    from sirecords.workflow.crew import crew
 
     from .models import Award
 
-    crew = {stage: make_staff(f"award.{stage}", role) for stage, role in
-            (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
-    clerk, maintainer = make_staff("award.clerk", "clerk"), make_staff("award.maintainer", "maintainer")
-
-    def approve(txn):
-        for stage in txn.stage_list:
-            txn = review(crew[stage], txn, "approve", "ok")
-        return txn
-
-    def with_document(kind, payload, document):
-        txn = open_transaction(clerk, kind, payload, region=region, reason="sample", channel="counter")
-        attach(clerk, txn, document, scan(kind), "scan.pdf")
-        return approve(submit(clerk, txn))
+    team = crew(make_staff, "award", region)
+    clerk, maintainer, approve, with_document = team.clerk, team.maintainer, team.approve, team.open_approved
 
     end = Month.parse(last)
     periods = [end - k for k in range(months)][::-1]

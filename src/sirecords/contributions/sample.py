@@ -42,28 +42,16 @@ def post_sample_batch(make_staff, region: str = "440300", year: int = 2024):
     (the tests' `staff` fixture). Returns the posted import transaction."""
     from datetime import date
 
-    from sirecords.demo.documents import scan
     from sirecords.registry.identifiers import make_id_number, make_uscc
     from sirecords.rules.transactions import open_parameter_load
-    from sirecords.workflow.services import attach, open_transaction, review, submit
+    from sirecords.workflow.crew import crew
 
     from .services import import_file
 
-    crew = {stage: make_staff(f"sample.{stage}", role) for stage, role in
-            (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
-    clerk, maintainer = make_staff("sample.clerk", "clerk"), make_staff("sample.maintainer", "maintainer")
+    team = crew(make_staff, "sample", region)
+    clerk, approve, register = team.clerk, team.approve, team.open_approved
 
-    def approve(txn):
-        for stage in txn.stage_list:
-            txn = review(crew[stage], txn, "approve", "ok")
-        return txn
-
-    def register(kind, payload, document):
-        txn = open_transaction(clerk, kind, payload, region=region, reason="sample", channel="counter")
-        attach(clerk, txn, document, scan(kind), "scan.pdf")
-        return approve(submit(clerk, txn))
-
-    approve(open_parameter_load(maintainer, region, year, "sample parameters"))
+    approve(open_parameter_load(team.maintainer, region, year, "sample parameters"))
     number = make_id_number("440305", date(1984, 4, 4), 404)
     uscc = make_uscc("9", "1", region, "MA5T0404")
     register("register_person", {"id_number": number, "name": "样例", "region": "440305"}, "id_card")

@@ -8,13 +8,11 @@ and opens nothing. Exit status 0 on success (also when nothing changed), 1 when 
 
 from __future__ import annotations
 
-import json
-import sys
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from sirecords.ledger.posting import InvalidTransaction
+from sirecords.ops.command import RunCommand, as_json
 from sirecords.rules.money import InvalidInput, from_fen
 from sirecords.rules.params import ParameterError
 from sirecords.workflow.actors import actor_for
@@ -28,7 +26,8 @@ def _yuan(fen: int) -> str:
     return f"{from_fen(fen):f}"
 
 
-class Command(BaseCommand):
+class Command(RunCommand):
+    name = "credit"
     help = "Credit every individual account for a year (annual crediting), as one reviewed transaction."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,16 +41,16 @@ class Command(BaseCommand):
         region = region or settings.SIRECORDS_REGION
         who = actor_for(actor)
         if who is None:
-            self._fail(f"no staff account {actor!r}", json)
+            self.fail(f"no staff account {actor!r}", json)
         try:
             prepared = prepare(who, year, region=region, reason=reason, channel="cli")
         except (Refused, InvalidTransaction, ParameterError, InvalidInput, EngineMismatch) as error:
-            self._fail(str(error), json)
+            self.fail(str(error), json)
         plan, txn = prepared.plan, prepared.txn
         data = {**plan.summary(), "transaction": txn.uid if txn else None,
                 "awaiting": txn.due_stage if txn else None, "later_years": plan.later_years}
         if json:
-            self.stdout.write(_json(data))
+            self.stdout.write(as_json(data))
             return
         self.stdout.write(f"{year} 年个人账户记账 crediting of {year}, region {region}: rate {plan.rate} ({plan.rate_status}), "
                           f"method {plan.method}, rounding {plan.rounding}")
@@ -67,13 +66,3 @@ class Command(BaseCommand):
             self.stdout.write(f"note: {plan.later_years} of these accounts have later years credited on the old figures; "
                               f"after this run posts, run `sirecords credit --year {year + 1}` (and each later year) "
                               "to post their differences")
-
-    def _fail(self, message: str, as_json: bool) -> None:
-        if as_json:
-            self.stdout.write(_json({"error": message}))
-        sys.stderr.write(f"sirecords credit: {message}\n")
-        sys.exit(1)
-
-
-def _json(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -13,13 +13,11 @@ stderr (and in ``error`` with ``--json``).
 
 from __future__ import annotations
 
-import json
-import sys
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from sirecords.ledger.posting import InvalidTransaction
+from sirecords.ops.command import RunCommand, as_json
 from sirecords.rules.money import InvalidInput, from_fen
 from sirecords.rules.params import ParameterError
 from sirecords.rules.periods import Month
@@ -33,7 +31,8 @@ def _yuan(fen: int) -> str:
     return f"{from_fen(fen):f}"
 
 
-class Command(BaseCommand):
+class Command(RunCommand):
+    name = "pensions"
     help = "Monthly pension payment runs and yearly pension adjustments, each as a reviewed transaction."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,16 +51,14 @@ class Command(BaseCommand):
         region = region or settings.SIRECORDS_REGION
         who = actor_for(actor)
         if who is None:
-            self._fail(f"no staff account {actor!r}", json)
+            self.fail(f"no staff account {actor!r}", json)
         try:
             data = self._pay(who, options["month"], region, reason) if action == "pay" else \
                 self._adjust(who, options["year"], region, reason)
         except (Refused, InvalidTransaction, ParameterError, InvalidInput) as error:
-            self._fail(str(error), json)
-        if json:
-            self.stdout.write(_json(data))
-        else:
-            self.stdout.write(data.pop("message"))
+            self.fail(str(error), json)
+        message = data.pop("message")
+        self.stdout.write(as_json(data) if json else message)
 
     def _pay(self, who, month: str, region: str, reason: str) -> dict:
         month = str(Month.parse(month))
@@ -86,14 +83,3 @@ class Command(BaseCommand):
                 "message": f"{year} 养老金调整 adjustment: {figures['award_count']} awards, monthly increase "
                            f"{_yuan(figures['increase_fen'])}\ntransaction {txn.uid} submitted; awaiting {txn.due_stage} — "
                            "the reviewers approve it in the pages"}
-
-    def _fail(self, message: str, as_json: bool) -> None:
-        if as_json:
-            self.stdout.write(_json({"error": message}))
-        sys.stderr.write(f"sirecords pensions: {message}\n")
-        sys.exit(1)
-
-
-def _json(data: dict) -> str:
-    data.pop("message", None)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
