@@ -172,9 +172,12 @@ def pension(person: Person) -> dict[str, Any] | None:
             "awarded": yuan(award.awarded_fen), "total": yuan(award.total_fen), "rule_version": award.rule_version,
             "contribution_months": award.contribution_months, "account_at_retirement": _account_at_retirement(award.uid),
             "adjustments": [{"year": a.year, "from_month": a.from_month, "before": yuan(a.before_fen),
-                             "increase": yuan(a.increase_fen), "after": yuan(a.after_fen)} for a in adjustments],
-            "payments": [{"month": pay.month, "amount": yuan(pay.amount_fen)} for pay in payments[:12]],
-            "payments_made": payments.count(), "paid_total": yuan(sum(payments.values_list("amount_fen", flat=True))),
+                             "increase": yuan(a.increase_fen), "after": yuan(a.after_fen), "back_pay": yuan(a.back_pay_fen)}
+                            for a in adjustments],
+            "payments": [{"month": pay.month, "amount": yuan(pay.amount_fen), "back_pay": yuan(pay.back_pay_fen)}
+                         for pay in payments[:12]],
+            "payments_made": payments.count(),
+            "paid_total": yuan(sum(amount + back for amount, back in payments.values_list("amount_fen", "back_pay_fen"))),
             "trace": trace, "trace_lines": _trace_lines(trace)}
 
 

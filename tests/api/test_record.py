@@ -101,7 +101,8 @@ def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_paymen
     assert pension["account_at_retirement"]["year"] == 2024 and pension["account_at_retirement"]["months"] == 5
     [adjustment] = pension["adjustments"]
     assert (adjustment["year"], adjustment["before"], adjustment["after"]) == (2025, pension["awarded"], pension["total"])
-    assert pension["payments"] == [{"month": "2025-01", "amount": pension["total"]}] and pension["payments_made"] == 1
+    assert pension["payments"] == [{"month": "2025-01", "amount": pension["total"], "back_pay": "0.00"}]
+    assert pension["payments_made"] == 1
     assert [(s["period"], s["insurance_type"]) for s in body["subsidies"]] == [
         ("2023-01", "pension"), ("2023-02", "pension"), ("2023-03", "pension")]
     kinds = [event["kind"] for event in body["timeline"]]

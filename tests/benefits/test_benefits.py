@@ -135,8 +135,8 @@ def test_verify_finds_a_tampered_payment_row(person_with_months, post_fresh, cha
         elif change == "delete":
             cursor.execute("DELETE FROM benefits_payment WHERE id = %s", [row.pk])
         else:
-            cursor.execute("INSERT INTO benefits_payment (month, row_number, person_id, award_id, amount_fen, run) "
-                           "VALUES ('2024-08', 1, %s, %s, 100, 'x')", [row.person_id, row.award_id])
+            cursor.execute("INSERT INTO benefits_payment (month, row_number, person_id, award_id, amount_fen, back_pay_fen, run) "
+                           "VALUES ('2024-08', 1, %s, %s, 100, 0, 'x')", [row.person_id, row.award_id])
     found = benefit_findings()
     assert found
     assert any({"amount": f"pk={row.pk}", "delete": f"row {row.row_number}", "add": "2024-08"}[change] in f for f in found), found

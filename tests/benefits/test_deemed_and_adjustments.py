@@ -102,10 +102,28 @@ def test_the_yearly_adjustment_raises_pensions_from_january_and_payments_follow(
     assert benefit_findings(("benefits", "projection", "chain")) == []
 
 
-def test_an_adjustment_after_the_year_is_being_paid_is_refused(person_with_months, post_fresh):
+def test_an_adjustment_published_mid_year_is_paid_back_for_the_months_already_paid(person_with_months, post_fresh):
     post_fresh("approve_retirement", {"person": person_with_months(200), **RETIRE})
-    post_fresh("pay_pensions", {"month": "2025-01"})
-    with pytest.raises(InvalidTransaction, match="the pensions of 2025-01 are already paid; the 2025 adjustment must be posted"):
+    award = Award.objects.get()
+    old = award.total_fen
+    for month in ("2025-01", "2025-02", "2025-03"):
+        post_fresh("pay_pensions", {"month": month})
+    post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
+    award.refresh_from_db()
+    adjustment = Adjustment.objects.get()
+    assert adjustment.back_pay_fen == 3 * (award.total_fen - old) > 0  # three months paid at the old amount
+    post_fresh("pay_pensions", {"month": "2025-04"})
+    april = Payment.objects.get(month="2025-04")
+    assert (april.amount_fen, april.back_pay_fen) == (award.total_fen, 3 * (award.total_fen - old))
+    post_fresh("pay_pensions", {"month": "2025-05"})
+    assert Payment.objects.get(month="2025-05").back_pay_fen == 0  # paid back once
+    assert benefit_findings(("benefits", "projection", "chain")) == []
+
+
+def test_adjustments_go_year_by_year(person_with_months, post_fresh):
+    post_fresh("approve_retirement", {"person": person_with_months(200), **RETIRE})
+    post_fresh("pay_pensions", {"month": "2026-01"})
+    with pytest.raises(InvalidTransaction, match="the pensions of 2026-01, after 2025, are already paid"):
         post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
     with pytest.raises(InvalidTransaction, match="no pension adjustment for 440300 2000"):
         post_fresh("adjust_pensions", {"region": "440300", "year": 2000})

@@ -87,6 +87,12 @@ def test_the_demo_record_has_long_histories_statements_with_interest_retirees_an
         first, now = [int(x) for x in start.split("-")], [TODAY.year, TODAY.month]
         assert paid[uid] == (now[0] - first[0]) * 12 + now[1] - first[1] + 1  # every month from the first to this one
     assert adjusted == 1 + 2 + 3 and deemed == 4  # 2024: one retiree, 2025: two, 2026: three
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        back_pay = db.execute("SELECT month, COUNT(*), SUM(back_pay_fen) FROM benefits_payment WHERE back_pay_fen > 0 "
+                              "GROUP BY month ORDER BY month").fetchall()
+        owed = db.execute("SELECT SUM(back_pay_fen) FROM benefits_adjustment").fetchone()[0]
+    assert [(month, count) for month, count, _ in back_pay] == [("2024-07", 1), ("2025-07", 2), ("2026-07", 3)]
+    assert sum(total for *_, total in back_pay) == owed > 0  # adjustments published in July: January–June paid back once
     assert subsidised[0] == retirees.SUBSIDISED and subsidised[1] > 0
     assert after_retirement == 0  # the retirement year is credited as a part year at the award, not by the annual run
 

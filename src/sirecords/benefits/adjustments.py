@@ -4,9 +4,10 @@
 Year Y's adjustment (``[year] adjustment_percent / adjustment_fixed / adjustment_per_year`` of the region's
 parameter set for Y) applies to the awards that started before Y-01 and have not ended, from Y-01 on:
 new monthly pension = current + current × percent + fixed + per_year × whole contribution years
-(`rules.pension.adjust_for`). An award is adjusted once per year. The adjustment must be posted before
-any month of Y is paid: paying back the difference for months already paid is not built, so such a
-run is refused with the month that was paid.
+(`rules.pension.adjust_for`). An award is adjusted once per year. Adjustments are often published in
+the middle of the year: for the months of Y already paid at the old amount, the entry records the back
+pay owed (Σ (new amount − amount paid) over those months), and the next payment run pays it
+(`payments.plan`).
 """
 
 from __future__ import annotations
@@ -41,19 +42,22 @@ def plan_adjustments(region: str, year: int) -> list[dict[str, Any]]:
         params.adjustment  # noqa: B018 - raises when no adjustment is published for the year
     except ParameterError as error:
         raise InvalidTransaction({"year": f"no pension adjustment for {region} {year}: {error.reason}"}) from None
-    paid = Payment.objects.filter(month__gte=f"{year}-01", month__lte=f"{year}-12").order_by("month").first()
-    if paid is not None:
-        raise InvalidTransaction({"year": f"the pensions of {paid.month} are already paid; the {year} adjustment must be "
-                                          f"posted before the year's first payment run (back pay is not supported)"})
+    late = Payment.objects.filter(month__gt=f"{year}-12").order_by("month").first()
+    if late is not None:
+        raise InvalidTransaction({"year": f"the pensions of {late.month}, after {year}, are already paid: adjustments are "
+                                          f"posted year by year, and {year}'s can no longer come before them"})
     done = set(Adjustment.objects.filter(year=year).values_list("award_id", flat=True))
     awards = (Award.objects.filter(region=region, start_month__lt=f"{year}-01")
               .exclude(status=AwardStatus.ENDED).exclude(uid__in=done).order_by("uid"))
     plan = []
     for award in awards:
         result = adjust_for(params, from_fen(award.total_fen), contribution_months=award.contribution_months)
-        value = result.value
+        value, after = result.value, to_fen(result.value.after)
+        paid = (Payment.objects.filter(award_id=award.uid, month__gte=f"{year}-01", month__lte=f"{year}-12")
+                .values_list("amount_fen", flat=True))
         plan.append({"award": award.uid, "person": award.person_id, "year": year, "from_month": f"{year}-01",
-                     "before_fen": award.total_fen, "increase_fen": to_fen(value.increase), "after_fen": to_fen(value.after),
+                     "before_fen": award.total_fen, "increase_fen": to_fen(value.increase), "after_fen": after,
+                     "back_pay_fen": sum(max(after - amount, 0) for amount in paid), "months_paid_before": len(paid),
                      "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(result.trace.as_dict())))})
     return plan
 
@@ -65,11 +69,14 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     increase = payload.get("increase_fen")
     return [row("region", "统筹地区 region", payload.get("region")), row("year", "调整年度 year", payload.get("year")),
             row("award_count", "调整人数 awards", payload.get("award_count")),
-            row("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else "")]
+            row("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else ""),
+            row("back_pay", "补发合计 back pay", f"{from_fen(payload['back_pay_fen']):f}"
+                if isinstance(payload.get("back_pay_fen"), int) else "")]
 
 
 def summary(plan: list[dict[str, Any]]) -> dict[str, int]:
-    return {"award_count": len(plan), "increase_fen": sum(item["increase_fen"] for item in plan)}
+    return {"award_count": len(plan), "increase_fen": sum(item["increase_fen"] for item in plan),
+            "back_pay_fen": sum(item["back_pay_fen"] for item in plan)}
 
 
 @transaction_type("adjust_pensions", "基本养老金年度调整 yearly pension adjustment", creators=("maintainer",),

@@ -69,7 +69,7 @@ def payment_rows_match_their_entries(report: Report) -> None:
 def _name_changed(report: Report, seq: int, month: str, rows) -> None:
     """A root mismatch: name the rows whose amount or award no longer agree with the awards projection."""
     awards = amounts_due(month)
-    for pk, row_month, number, person, award, amount, _run in rows:
+    for pk, row_month, number, person, award, amount, _back_pay, _run in rows:
         known = awards.get(award)
         if row_month != month or known is None or known != (person, amount):
             report.add(CHECK, f"{TABLE} pk={pk} (month {month} row {number}, person {person})",

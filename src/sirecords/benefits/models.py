@@ -46,7 +46,8 @@ class Payment(models.Model):
     row_number = models.IntegerField()
     person_id = models.CharField(max_length=32)
     award_id = models.CharField(max_length=32)
-    amount_fen = models.BigIntegerField()
+    amount_fen = models.BigIntegerField(help_text="The month's pension: the amount in force that month.")
+    back_pay_fen = models.BigIntegerField(default=0, help_text="Back pay of an adjustment for months paid before it.")
     run = models.CharField(max_length=32, help_text="The pay_pensions transaction's uid.")
 
     class Meta:
@@ -86,6 +87,7 @@ class Adjustment(models.Model):
     before_fen = models.BigIntegerField()
     increase_fen = models.BigIntegerField()
     after_fen = models.BigIntegerField()
+    back_pay_fen = models.BigIntegerField(default=0, help_text="Owed for the months of the year paid before it was posted.")
     rule_version = models.CharField(max_length=120)
     trace = models.TextField()
     last_seq = models.BigIntegerField()

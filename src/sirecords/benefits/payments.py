@@ -4,6 +4,10 @@ The rows are written set-based while the `pay_pensions` transaction posts (never
 never outside the posting); one `benefit.payments_made` entry commits to their count, total and RFC 6962
 root; `sirecords verify` (checks.py) recomputes it and names a changed, added or missing row.
 A month is paid once: preparing it again does nothing, and a second transaction for it is refused.
+
+A row pays the month's amount in force (`amount_fen`) and any back pay still owed (`back_pay_fen`): an
+adjustment posted after months of its year were paid owes the difference for those months
+(`Adjustment.back_pay_fen`); the next run that pays the award pays what is owed and not yet paid.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from sirecords.ledger.merkle import CompactRange, leaf_hash
 from .models import Payment
 
 ENTRY_KIND = "benefit.payments_made"
-COLUMNS = ("month", "row_number", "person_id", "award_id", "amount_fen")  # a leaf's values (run: checked apart)
+COLUMNS = ("month", "row_number", "person_id", "award_id", "amount_fen", "back_pay_fen")  # a leaf's values (run: apart)
 
-Plan = list[tuple[str, str, int]]  # (person_id, award_id, amount_fen) in row order
+Plan = list[tuple[str, str, int, int]]  # (person_id, award_id, amount_fen, back_pay_fen) in row order
 
 
 def row_leaf(row: Sequence) -> bytes:
@@ -39,13 +43,18 @@ _AMOUNT_DUE = ("COALESCE((SELECT j.after_fen FROM benefits_adjustment j WHERE j.
                "ORDER BY j.from_month DESC LIMIT 1), a.awarded_fen)")
 
 
+# Back pay owed and not yet paid: what the award's adjustments owe, less what earlier runs paid of it.
+_BACK_PAY = ("(SELECT COALESCE(SUM(j.back_pay_fen), 0) FROM benefits_adjustment j WHERE j.award_id = a.uid) - "
+             "(SELECT COALESCE(SUM(p.back_pay_fen), 0) FROM benefits_payment p WHERE p.award_id = a.uid)")
+
+
 def plan(month: str) -> Plan:
     """Every award payable for `month` (active and started, or ended after it: a death recorded late), at the
-    amount in force that month."""
+    amount in force that month, with the back pay still owed."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE} FROM benefits_award a WHERE a.start_month <= %s AND "
-                       "(a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) ORDER BY a.uid",
-                       [month, month, month])
+        cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE}, {_BACK_PAY} FROM benefits_award a "
+                       "WHERE a.start_month <= %s AND (a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) "
+                       "ORDER BY a.uid", [month, month, month])
         return [tuple(row) for row in cursor.fetchall()]
 
 
@@ -58,15 +67,16 @@ def amounts_due(month: str) -> dict[str, tuple[str, int]]:
 
 def summary(month: str, rows: Plan) -> dict:
     tree = CompactRange()
-    for number, (person, award, amount) in enumerate(rows, start=1):
-        tree.append(row_leaf((month, number, person, award, amount)))
-    return {"row_count": len(rows), "total_fen": sum(amount for _, _, amount in rows), "rows_root": tree.root().hex()}
+    for number, (person, award, amount, back_pay) in enumerate(rows, start=1):
+        tree.append(row_leaf((month, number, person, award, amount, back_pay)))
+    return {"row_count": len(rows), "total_fen": sum(amount + back_pay for _, _, amount, back_pay in rows),
+            "back_pay_fen": sum(back_pay for *_, back_pay in rows), "rows_root": tree.root().hex()}
 
 
 def write(month: str, rows: Plan, run: str) -> None:
     Payment.objects.bulk_create([Payment(month=month, row_number=number, person_id=person, award_id=award,
-                                         amount_fen=amount, run=run)
-                                 for number, (person, award, amount) in enumerate(rows, start=1)], batch_size=5000)
+                                         amount_fen=amount, back_pay_fen=back_pay, run=run)
+                                 for number, (person, award, amount, back_pay) in enumerate(rows, start=1)], batch_size=5000)
 
 
 def prepare(actor, month: str, *, region: str, reason: str, channel: str = "cli"):

@@ -61,7 +61,8 @@ def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     store.put("benefits_adjustment", key, {
         "key": key, "award_id": p["award"], "person_id": p["person"], "year": p["year"], "from_month": p["from_month"],
         "before_fen": p["before_fen"], "increase_fen": p["increase_fen"], "after_fen": p["after_fen"],
-        "rule_version": p["rule_version"], "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
+        "back_pay_fen": p["back_pay_fen"], "rule_version": p["rule_version"],
+        "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
         "last_seq": entry.seq})
     row = store.get(TABLE, p["award"])
     if row is None:

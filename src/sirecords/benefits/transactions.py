@@ -101,6 +101,8 @@ def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     total = payload.get("total_fen")
     return [_row("month", "发放月份 month", payload.get("month")), _row("row_count", "笔数 payments", payload.get("row_count")),
             _row("total", "金额合计 total", f"{from_fen(total):f}" if isinstance(total, int) else ""),
+            _row("back_pay", "其中补发 of which back pay", f"{from_fen(payload['back_pay_fen']):f}"
+                 if isinstance(payload.get("back_pay_fen"), int) else ""),
             _row("rows_root", "Merkle root", payload.get("rows_root"))]
 
 

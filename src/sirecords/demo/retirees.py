@@ -6,8 +6,8 @@ before Shenzhen's individual-contribution system began (1992-08 in the demo para
 from the archive as deemed months, their contributions are in the demo's collection file, and their
 retirement is approved in the year it happens, before that year is credited, so the award's account
 balance is the prior closing plus the part year (`benefits.compute.account_at_retirement`). Then every
-month from the first retirement to the current month is paid, with the region's yearly adjustment posted
-before each January's payments. Two other insured people receive an employment subsidy for a year.
+month from the first retirement to the current month is paid, with the region's yearly adjustment posted in
+July and January to June paid back in July's run. Two other insured people receive an employment subsidy for a year.
 """
 
 from __future__ import annotations
@@ -90,13 +90,17 @@ def approve_retirements(year: int, uids: list[str], open_and_approve) -> int:
     return len(due)
 
 
+ADJUSTMENT_MONTH = 7  # the region publishes each year's adjustment in July; January to June are paid back
+
+
 def pay_and_adjust(until: Month, approve) -> dict[str, int]:
-    """Every month from the first award to `until`, with each year's adjustment posted before its January."""
+    """Every month from the first award to `until`; each year's adjustment is posted before July's run, which
+    pays the difference for January to June back."""
     maintainer = accounts.actor("maint.wu")
     first = Month.parse(min(Award.objects.values_list("start_month", flat=True)))
     month, paid, adjusted = first, 0, 0
     while month <= until:
-        if month.month == 1 or month == first:
+        if month.month == ADJUSTMENT_MONTH:
             txn = adjustments.prepare(maintainer, accounts.REGION, month.year, reason=f"{month.year} 年基本养老金调整 / adjustment")
             if txn is not None:
                 approve(txn)
