@@ -21,7 +21,8 @@ from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
 
 TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
-                  "benefit.deemed_service_recognised", "benefit.eligibility_approved", "subsidy.granted")
+                  "benefit.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
+                  "subsidy.granted")
 
 
 def yuan(fen: int | None) -> str:
@@ -140,6 +141,17 @@ def subsidies(person: Person) -> list[dict[str, Any]]:
              "employer_paid": yuan(r.employer_paid_fen), "individual_paid": yuan(r.individual_paid_fen)} for r in rows]
 
 
+def account_closure(person: Person) -> dict[str, Any] | None:
+    """The account closed before retirement (death): the part year and the balance payable to the heirs."""
+    if not apps.is_installed("sirecords.benefits"):
+        return None
+    closure = apps.get_model("benefits", "AccountClosure").objects.filter(person_id=person.uid).first()
+    if closure is None:
+        return None
+    return {"reason": closure.reason, "date": closure.on_date, "year": closure.year, "months": closure.months,
+            "balance": yuan(closure.balance_fen)}
+
+
 def _account_at_retirement(award_uid: str) -> dict[str, Any] | None:
     """The part year credited at the retirement approval, from the award's ledger entry."""
     entry = Entry.objects.filter(subject=f"award:{award_uid}", kind="benefit.pension_awarded").first()
@@ -184,4 +196,4 @@ def pension(person: Person) -> dict[str, Any] | None:
 def full_record(person: Person) -> dict[str, Any]:
     return {"person": header(person), "timeline": timeline(person), "contributions": contributions(person),
             "account_years": statement(person), "contribution_years": years(person), "deemed_service": deemed_service(person),
-            "subsidies": subsidies(person), "pension": pension(person)}
+            "subsidies": subsidies(person), "pension": pension(person), "account_closure": account_closure(person)}

@@ -157,3 +157,36 @@ def test_the_annual_run_leaves_out_the_retirement_year_and_later_years(staff):
     for year in (2024, 2025):
         plan = plan_year("440300", year)
         assert person not in {row[0] for row in plan.rows} and plan.accounts == 0
+
+
+def test_a_death_before_retirement_closes_the_account_with_the_part_year(person_with_months, post_fresh):
+    from sirecords.accounts.crediting import plan_year
+    from sirecords.benefits.models import AccountClosure
+    from sirecords.rules.crediting import credit_account_year
+
+    person = person_with_months(120, last="2024-05", balance_fen=5_000_000)  # 2023 closing 50,000.00
+    [entry] = [e for e in post_fresh("record_death", {"person": person, "date": "2024-03-20"}) if e.kind != "transaction.posted"]
+    assert entry.kind == "benefit.account_closed"
+    expected = credit_account_year(load_params("440300", 2024), Decimal("50000.00"), [from_fen(900_000 // 12)] * 3,
+                                   months=3).value
+    closure = AccountClosure.objects.get(person_id=person)
+    assert (closure.year, closure.months, closure.balance_fen) == (2024, 3, to_fen(expected.year_end))
+    assert entry.payload["account_year"]["credits_fen"] == 3 * (900_000 // 12)  # January to March, the month of death
+    assert person not in {row[0] for row in plan_year("440300", 2024).rows}  # the annual run leaves the closed account
+    from sirecords.personal_record import account_closure
+    from sirecords.registry.models import Person
+
+    assert account_closure(Person.objects.get(uid=person)) == {"reason": "death", "date": "2024-03-20", "year": 2024,
+                                                               "months": 3, "balance": f"{expected.year_end:.2f}"}
+    with pytest.raises(InvalidTransaction, match="already recorded"):
+        post_fresh("record_death", {"person": person, "date": "2024-03-20"})
+    assert benefit_findings(("benefits", "projection", "chain")) == []
+
+
+def test_a_death_without_award_or_account_is_refused(post_fresh):
+    from sirecords.registry.identifiers import make_id_number
+
+    person = post_fresh("register_person", {"id_number": make_id_number("440305", date(1990, 1, 1), 77), "name": "某人",
+                                            "region": "440305"})[0].payload["person"]
+    with pytest.raises(InvalidTransaction, match="no pension award and no individual account"):
+        post_fresh("record_death", {"person": person, "date": "2024-03-20"})

@@ -204,6 +204,10 @@ def full_ledger(ledger, staff, post_fresh):
         if apps.is_installed("sirecords.subsidies"):
             post_fresh("grant_subsidy", {"person": person, "scheme": "employment_difficulty", "start": "2023-01",
                                          "end": "2023-01"})  # one row in subsidies_subsidy
+        from sirecords.registry.models import Person
+
+        insured = Person.objects.get(birth_date="1984-04-04").uid  # post_sample_batch's person, not retired
+        post_fresh("record_death", {"person": insured, "date": "2024-03-05"})  # benefits_account_closure
     return ledger
 
 

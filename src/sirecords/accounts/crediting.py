@@ -184,18 +184,21 @@ def _awards_state():
     if not apps.is_installed("sirecords.benefits"):
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*), MAX(last_seq) FROM benefits_award")
+        cursor.execute("SELECT (SELECT COUNT(*) FROM benefits_award), (SELECT MAX(last_seq) FROM benefits_award), "
+                       "(SELECT COUNT(*) FROM benefits_account_closure)")
         return tuple(cursor.fetchone())
 
 
 def retired_by(year: int) -> set[str]:
-    """Persons whose pension started in `year` or before: their retirement year is credited as a part year
-    when the award is approved (benefits.compute.account_at_retirement), and the account is then paid out,
-    so the annual run credits neither that year nor any later one."""
+    """Persons whose pension started in `year` or before, or whose account was closed (death before
+    retirement) in `year` or before: that year is credited as a part year when the award is approved or the
+    death recorded (benefits.compute.account_part_year), so the annual run credits neither that year nor
+    any later one."""
     if not apps.is_installed("sirecords.benefits"):
         return set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT person_id FROM benefits_award WHERE start_month <= %s", [f"{year:04d}-12"])
+        cursor.execute("SELECT person_id FROM benefits_award WHERE start_month <= %s UNION "
+                       "SELECT person_id FROM benefits_account_closure WHERE year <= %s", [f"{year:04d}-12", year])
         return {person for (person,) in cursor.fetchall()}
 
 

@@ -56,15 +56,15 @@ def monthly_credits_fen(person_uid: str, year: int, months: int) -> list[int]:
     return [by_month.get(month, 0) for month in range(1, months + 1)]
 
 
-def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[int, dict[str, Any] | None, Any]:
-    """The balance the account part is computed from: the closing of the year before the retirement year,
-    plus the retirement year's months before the pension starts, credited as a part year (months × r / 12,
-    RULES-REFERENCE "Part years"). Returns (balance fen, the part year's figures or None, its trace or None)."""
+def account_part_year(person_uid: str, year: int, months: int, region: str, *, field: str,
+                      event: str) -> tuple[int, dict[str, Any] | None, Any]:
+    """The account balance after the first `months` months of `year`: the closing of `year` − 1 plus those
+    months credited as a part year (months × r / 12, RULES-REFERENCE "Part years"). `field` and `event`
+    word a refusal. Returns (balance fen, the part year's figures or None when months is 0, its trace or None)."""
     latest = latest_account_year(person_uid)
-    year, months = start.year, start.month - 1
     if latest is not None and latest[0] >= year:
-        raise InvalidTransaction({"retirement_month": f"the account year {latest[0]} is already credited as a whole year; "
-                                  f"a retirement in {start} needs its year credited as a part year at the approval"})
+        raise InvalidTransaction({field: f"the account year {latest[0]} is already credited as a whole year; "
+                                         f"{event} needs {year} credited as a part year"})
     with connection.cursor() as cursor:
         cursor.execute("SELECT MIN(period) FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
                        "AND paid_on <> '' AND period > %s AND period < %s",
@@ -72,8 +72,8 @@ def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[i
         uncredited = cursor.fetchone()[0]
     if uncredited or (latest is not None and latest[0] < year - 1):
         first = uncredited[:4] if uncredited else latest[0] + 1
-        raise InvalidTransaction({"retirement_month": f"the account is not credited up to {year - 1} (first year missing: "
-                                  f"{first}); run sirecords credit for the missing years first"})
+        raise InvalidTransaction({field: f"the account is not credited up to {year - 1} (first year missing: "
+                                         f"{first}); run sirecords credit for the missing years first"})
     opening = latest[1] if latest else 0
     if months == 0:
         return opening, None, None
@@ -86,6 +86,13 @@ def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[i
                "closing_fen": to_fen(c.year_end), "rate": str(params.crediting_rate),
                "rate_status": params.crediting_rate_status, "rule_version": params.version}
     return figures["closing_fen"], figures, credited
+
+
+def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[int, dict[str, Any] | None, Any]:
+    """The balance the account part is computed from: the retirement year's months before the pension starts
+    credited as a part year on the prior closing (a retirement in January: the prior closing)."""
+    return account_part_year(person_uid, start.year, start.month - 1, region, field="retirement_month",
+                             event=f"a retirement in {start}")
 
 
 def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:

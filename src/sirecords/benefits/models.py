@@ -95,3 +95,21 @@ class Adjustment(models.Model):
     class Meta:
         db_table = "benefits_adjustment"
         indexes = [models.Index(fields=["award_id"], name="benefits_adjustment_award")]
+
+
+@projected_table
+class AccountClosure(models.Model):
+    """An individual account closed before retirement (here: the insured person's death): the months of the
+    closing year credited as a part year, and the balance that is paid to the heirs (个人账户余额继承)."""
+
+    person_id = models.CharField(primary_key=True, max_length=32, help_text="registry_person.uid")
+    reason = models.CharField(max_length=16, help_text="death")
+    on_date = models.CharField(max_length=10, help_text="Date of the event, YYYY-MM-DD.")
+    year = models.IntegerField(help_text="The year credited as a part year (and the last year of the account).")
+    months = models.IntegerField()
+    balance_fen = models.BigIntegerField(help_text="The account balance at the closing (inheritable).")
+    txn = models.CharField(max_length=32)
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_account_closure"

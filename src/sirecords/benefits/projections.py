@@ -68,3 +68,11 @@ def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     if row is None:
         raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
     store.put(TABLE, row["uid"], {**row, "total_fen": p["after_fen"], "last_seq": entry.seq})
+
+
+@projects("benefit.account_closed")
+def account_closed(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put("benefits_account_closure", p["person"], {
+        "person_id": p["person"], "reason": p["reason"], "on_date": p["died_on"], "year": p["year"], "months": p["months"],
+        "balance_fen": p["balance_fen"], "txn": entry.txn, "last_seq": entry.seq})

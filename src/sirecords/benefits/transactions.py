@@ -12,15 +12,18 @@ from typing import Any
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.registry.models import Person
 from sirecords.rules.money import InvalidInput, from_fen
+from sirecords.rules.params import ParameterError
 from sirecords.rules.periods import Month
 
 from . import payments
-from .compute import compute_award
-from .models import Award, AwardStatus
+from .compute import account_part_year, compute_award, latest_account_year, monthly_bases, pooling_region
+from .models import AccountClosure, Award, AwardStatus
 
 APPROVED, AWARDED = "benefit.eligibility_approved", "benefit.pension_awarded"
 SUSPENDED, RESUMED, ENDED = "benefit.suspended", "benefit.resumed", "benefit.ended"
+CLOSED = "benefit.account_closed"
 PAID = "benefit.payments_made"
 
 
@@ -81,20 +84,45 @@ def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
     return [NewEntry(RESUMED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("record_death", "死亡登记，终止养老金 record a death: the pension ends", creators=("clerk",),
+@transaction_type("record_death", "死亡登记 record a death: the pension ends, or the account closes", creators=("clerk",),
                   describe=_describe_change)
 def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    """A retiree's death ends the pension (paid up to the month of death). An insured person's death before
+    retirement closes the individual account: the year of death is credited as a part year up to the month
+    of death, and the balance is recorded as payable to the heirs."""
     try:
         died = dt.date.fromisoformat(payload.get("date") if isinstance(payload.get("date"), str) else "")
     except ValueError:
         raise InvalidTransaction({"date": "must be a date written YYYY-MM-DD"}) from None
     if died > dt.date.today():
         raise InvalidTransaction({"date": "is in the future"})
+    person = payload.get("person") or ""
+    if not Award.objects.filter(person_id=person).exists():
+        return [_close_account(person, died, payload)]
     award = _award_of(payload, AwardStatus.ACTIVE, AwardStatus.SUSPENDED)
     end = Month(died.year, died.month) + 1
     return [NewEntry(ENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "died_on": died.isoformat(),
                                                     "end_month": str(end), "reason": payload.get("reason") or "death"},
                      effective=died.isoformat())]
+
+
+def _close_account(person: str, died: dt.date, payload: dict[str, Any]) -> NewEntry:
+    if not Person.objects.filter(uid=person).exists():
+        raise InvalidTransaction({"person": "no registered person with this uid"})
+    if AccountClosure.objects.filter(person_id=person).exists():
+        raise InvalidTransaction({"person": "the death is already recorded: the account is closed"})
+    if latest_account_year(person) is None and not monthly_bases(person):
+        raise InvalidTransaction({"person": "has no pension award and no individual account: nothing to end or close"})
+    region = pooling_region()
+    try:
+        balance, figures, trace = account_part_year(person, died.year, died.month, region, field="date",
+                                                    event=f"a death on {died.isoformat()}")
+    except (ParameterError, InvalidInput) as error:
+        raise InvalidTransaction({"rules": str(error)}) from None
+    return NewEntry(CLOSED, f"person:{person}", {
+        "person": person, "reason": "death", "died_on": died.isoformat(), "region": region, "year": died.year,
+        "months": died.month, "account_year": figures, "balance_fen": balance,
+        "trace": trace.as_dict() if trace else None}, effective=died.isoformat())
 
 
 def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -78,6 +78,7 @@ def person_view(request, uid: str):
         "deemed_service": personal_record.deemed_service(person),
         "subsidies": _labelled(personal_record.subsidies(person)),
         "pension": personal_record.pension(person),
+        "account_closure": personal_record.account_closure(person),
     }
     log_access(request.actor, f"person:{person.uid}",
                f"record: timeline, contributions {year or '-'}, account statement, contribution years", PURPOSE)
