@@ -18,7 +18,8 @@ from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
 from sirecords.contributions.models import Contribution
 from sirecords.ledger.models import Entry
-from sirecords.registry.models import Person
+from sirecords.registry.models import Employer, Person
+from sirecords.rules.params import ParameterError, load_params
 
 TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
                   "benefit.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
@@ -75,11 +76,14 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
     rows = Contribution.objects.filter(person_id=person.uid)
     if year is not None:
         rows = rows.filter(period__startswith=f"{year:04d}-")
-    employers = dict(person.employments.values_list("employer_id", "employer__name"))
+    rows = list(rows.order_by("period", "insurance_type", "employer_id"))
+    # By name: the employers the person was employed by, and any other employer a collection file named.
+    ids = {c.employer_id for c in rows if c.employer_id}
+    employers = dict(Employer.objects.filter(uid__in=ids).values_list("uid", "name"))
     return [{"period": c.period, "insurance_type": c.insurance_type, "employer": employers.get(c.employer_id, c.employer_id or ""),
              "base": yuan(c.base_fen), "employer_amount": yuan(c.employer_fen), "individual_amount": yuan(c.individual_fen),
              "account_credit": yuan(c.account_credit_fen), "paid_on": c.paid_on}
-            for c in rows.order_by("period", "insurance_type", "employer_id")]
+            for c in rows]
 
 
 def current_account_years(person_uid: str) -> list[AccountYear]:
@@ -137,7 +141,15 @@ def subsidies(person: Person) -> list[dict[str, Any]]:
     if not apps.is_installed("sirecords.subsidies"):
         return []
     rows = apps.get_model("subsidies", "Subsidy").objects.filter(person_id=person.uid).order_by("period", "insurance_type")
-    return [{"period": r.period, "insurance_type": r.insurance_type, "scheme": r.scheme, "amount": yuan(r.amount_fen),
+    titles: dict[tuple[str, str], str] = {}
+    for r in rows:
+        if (r.region, r.scheme) not in titles:
+            try:
+                titles[r.region, r.scheme] = load_params(r.region).subsidy_scheme(r.scheme).title
+            except ParameterError:  # the scheme is no longer in the region's files: its code
+                titles[r.region, r.scheme] = r.scheme
+    return [{"period": r.period, "insurance_type": r.insurance_type, "scheme": r.scheme,
+             "scheme_title": titles[r.region, r.scheme], "amount": yuan(r.amount_fen),
              "employer_paid": yuan(r.employer_paid_fen), "individual_paid": yuan(r.individual_paid_fen)} for r in rows]
 
 

@@ -1,0 +1,49 @@
+"""A retiree's record in a real browser: the clerk finds the person by ID number and reads the pension —
+the parts, the retirement part year, the yearly adjustment with its back pay, the payments — and the
+subsidies and deemed service, in Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sirecords.benefits.models import Award
+from sirecords.benefits.sample import post_sample_award
+from sirecords.demo import accounts
+from sirecords.personal_record import yuan
+from sirecords.registry.models import Person
+
+from .conftest import shot
+from .test_desk_browser import sign_in
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_a_clerk_reads_a_retirees_record_with_why_the_pension_is_this_amount(desk, staff, post_fresh):
+    accounts.create_staff()
+    award = Award.objects.get(uid=post_sample_award(staff))  # retired 2024-06, deemed service 1988–1990
+    for month in ("2025-01", "2025-02"):
+        post_fresh("pay_pensions", {"month": month})
+    post_fresh("adjust_pensions", {"region": "440300", "year": 2025})  # published late: two months paid back
+    post_fresh("pay_pensions", {"month": "2025-03"})
+    post_fresh("grant_subsidy", {"person": award.person_id, "scheme": "employment_difficulty", "start": "2023-01",
+                                 "end": "2023-02"})
+    award.refresh_from_db()
+    person = Person.objects.get(uid=award.person_id)
+
+    clerk = desk("clerk.li")
+    sign_in(clerk, "clerk.li")
+    clerk.goto("/record/")
+    clerk.locator("#id_id_number").fill(person.id_number)
+    clerk.locator("#record-search button[type=submit]").click()
+    clerk.wait_for_url(re.compile(rf"/record/p/{person.uid}/"))
+    pension = clerk.locator("#pension")
+    text = pension.inner_text()
+    assert yuan(award.total_fen) in text and yuan(award.awarded_fen) in text
+    assert "养老金计算说明" in text and "基础养老金" in text  # the trace, in Chinese
+    assert "退休当年个人账户" in text and "年度调整" in text and "补发" in text
+    assert yuan(2 * (award.total_fen - award.awarded_fen)) in text  # March's run paid January and February back
+    assert "视同缴费年限" in clerk.locator("#contribution-years").inner_text()
+    assert clerk.locator("#subsidies tbody tr").count() == 2
+    shot(clerk, "20-record-retiree")
