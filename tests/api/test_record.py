@@ -94,8 +94,8 @@ def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_paymen
     response = record(staff_client("query.chen", "query_officer"), number=person.id_number)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["deemed_service"] == [{"start": "1988-01", "end": "1990-12", "months": 36, "work_unit": "样例国营工厂"}]
-    assert body["contribution_years"]["deemed_months"] == 36 and body["contribution_years"]["total_months"] == 180 + 36
+    assert body["deemed_service"] == [{"start": "1982-01", "end": "1992-07", "months": 127, "work_unit": "样例国营工厂"}]
+    assert body["contribution_years"]["deemed_months"] == 127 and body["contribution_years"]["total_months"] == 60 + 127
     pension, award = body["pension"], Award.objects.get(uid=award.uid)
     assert pension["awarded"] == yuan(award.awarded_fen) and pension["total"] == yuan(award.total_fen) != pension["awarded"]
     assert pension["account_at_retirement"]["year"] == 2024 and pension["account_at_retirement"]["months"] == 5

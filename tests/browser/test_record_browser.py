@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser]
 
 def test_a_clerk_reads_a_retirees_record_with_why_the_pension_is_this_amount(desk, staff, post_fresh):
     accounts.create_staff()
-    award = Award.objects.get(uid=post_sample_award(staff))  # retired 2024-06, deemed service 1988–1990
+    award = Award.objects.get(uid=post_sample_award(staff))  # retired 2024-06, deemed service 1982–1992
     for month in ("2025-01", "2025-02"):
         post_fresh("pay_pensions", {"month": month})
     post_fresh("adjust_pensions", {"region": "440300", "year": 2025})  # published late: two months paid back

@@ -1,7 +1,8 @@
-"""A retiree for tests: fifteen years of contributions posted through the reviewed collection import, each
+"""A retiree for tests: 127 months of deemed service (1982-01 to 1992-07) and five years of contributions
+(2019-06 to 2024-05, kept short so the set-up is quick) posted through the reviewed collection import, each
 full year before the retirement year credited by a reviewed crediting run, then a retirement approved
-through the four review stages (the retirement year's months credited as a part year), with deemed
-service recognised before it unless `deemed` is None. Returns the award's uid."""
+through the four review stages (the retirement year's months credited as a part year). The deemed service
+is recognised before it unless `deemed` is None (then give `months` ≥ 180). Returns the award's uid."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import date
 REGION = "440300"
 
 
-def post_sample_award(make_staff, region: str = REGION, *, months: int = 180, last: str = "2024-05",
-                      birth: date = date(1964, 6, 15), deemed: tuple[str, str] | None = ("1988-01", "1990-12")) -> str:
+def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, last: str = "2024-05",
+                      birth: date = date(1964, 6, 15), deemed: tuple[str, str] | None = ("1982-01", "1992-07")) -> str:
     """`make_staff(username, *roles)` returns an Actor (the tests' `staff` fixture). The person is a man born
     in June 1964 (statutory retirement 2024-06); his paid months end in `last`."""
     from sirecords.accounts import runs
