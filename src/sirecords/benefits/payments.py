@@ -55,7 +55,8 @@ def plan(month: str) -> Plan:
         cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE}, {_BACK_PAY} FROM benefits_award a "
                        "WHERE a.start_month <= %s AND (a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) "
                        "ORDER BY a.uid", [month, month, month])
-        return [tuple(row) for row in cursor.fetchall()]
+        # int(): PostgreSQL returns the SUMs as numeric; the rows hold integer fen.
+        return [(person, award, int(amount), int(back_pay)) for person, award, amount, back_pay in cursor.fetchall()]
 
 
 def amounts_due(month: str) -> dict[str, tuple[str, int]]:
