@@ -64,11 +64,26 @@ def make_staff(tag: str):
     accounts.create_account(operator("bench"), admin, "bench admin", region="440300", reason="credit benchmark",
                             channel="cli", roles=("sysadmin",), password=password)
     names = {}
-    for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("appr", "approver")):
+    for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("rev2", "reviewer2"), ("rev3", "reviewer3"),
+                       ("appr", "approver")):
         accounts.create_account(actor_for(admin), f"{name}.{tag}", name, region="440300", reason="credit benchmark",
                                 channel="cli", roles=(role,), password=password)
         names[role] = actor_for(f"{name}.{tag}")
     return names
+
+
+def load_year_parameters(staff, region: str, year: int) -> None:
+    """The year's parameter set, loaded through its reviewed transaction (the run uses only sets the ledger holds)."""
+    from sirecords.rules.params import load_params
+    from sirecords.rules.transactions import loaded_param_set, open_parameter_load
+    from sirecords.workflow.services import review
+
+    if loaded_param_set(load_params(region, year).version) is not None:
+        return
+    txn = open_parameter_load(staff["maintainer"], region, year, "credit benchmark")
+    reviewers = {"review1": "reviewer1", "review2": "reviewer2", "review3": "reviewer3", "approval": "approver"}
+    for stage in txn.stage_list:
+        txn = review(staff[reviewers[stage]], txn, "approve", "ok")
 
 
 COLUMNS = ("batch_id", "row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage_fen",
@@ -143,6 +158,7 @@ def main(argv=None) -> int:
 
         tag = uuid.uuid4().hex[:8]
         staff = make_staff(tag)
+        load_year_parameters(staff, args.region, args.year)
         started = time.perf_counter()
         rows = insert_contributions(args.accounts, args.year, args.seed, tag)
         setup_s = time.perf_counter() - started

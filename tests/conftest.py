@@ -52,6 +52,22 @@ def post_fresh(db):
 
 
 @pytest.fixture
+def params_loaded(post_fresh):
+    """params_loaded(years, region="440300"): the region's whole-year parameter sets of `years` loaded through
+    posted load_rule_parameters transactions (the computations use only sets the ledger holds)."""
+    from sirecords.rules.params import load_params
+    from sirecords.rules.transactions import loaded_param_set, parameter_payload
+
+    def load(years, region="440300"):
+        for year in years:
+            params = load_params(region, year)
+            if loaded_param_set(params.version) is None:
+                post_fresh("load_rule_parameters", parameter_payload(params))
+
+    return load
+
+
+@pytest.fixture
 def post_txn(ctx):
     """post(type, payload) with the test context; returns the posted entries."""
 

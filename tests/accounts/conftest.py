@@ -33,6 +33,12 @@ def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
     return batch
 
 
+@pytest.fixture(autouse=True)
+def _parameters(params_loaded):
+    """The whole-year parameter sets the runs use, loaded through reviewed transactions as in real work."""
+    params_loaded(range(2020, 2027))
+
+
 @pytest.fixture
 def add_contributions(db):
     """add_contributions([(person, employer, "YYYY-MM", account_credit_fen), …]) inserts a test batch."""

@@ -129,6 +129,13 @@ def official_rate(monkeypatch, year, rate):
     files[name] = text[:start] + f'crediting_rate = "{rate}"\ncrediting_rate_status = "official"' + text[end:]
     real = rule_params.load_params
     monkeypatch.setattr(crediting, "load_params", lambda region, year: real(region, year, files=files))
+    # The maintainer loads the corrected set through a reviewed transaction, as in real work.
+    from sirecords.ledger.context import WriteContext
+    from sirecords.ledger.posting import Transaction, post
+    from sirecords.rules.transactions import parameter_payload
+
+    post(Transaction("load_rule_parameters", parameter_payload(real("440300", year, files=files)),
+                     WriteContext(actor="maint.t", reason="official rate published", channel="cli")))
 
 
 def test_official_rate_posts_the_differences_only(two_years, run_year, monkeypatch):

@@ -20,6 +20,12 @@ _numbers = itertools.count(1)
 collect_ignore = [] if apps.is_installed("sirecords.benefits") else ["test_benefits.py"]
 
 
+@pytest.fixture(autouse=True)
+def _parameters(params_loaded):
+    """The region's parameter sets of the years the tests' months and awards fall in, loaded as in real work."""
+    params_loaded(range(2000, 2027))
+
+
 @pytest.fixture
 def person_with_months(post_fresh):
     """person_with_months(months, birth=date(1964, 6, 15), sex="M", base_fen=900000, balance_fen=12_000_000) -> uid.

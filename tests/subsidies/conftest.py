@@ -19,6 +19,11 @@ REGION = "440300"
 _numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _latest_parameters(params_loaded):
+    params_loaded([2026])  # the schemes are read from the latest set
+
+
 @pytest.fixture
 def insured(post_fresh):
     """insured(first, last, wage_fen=300000, types=("pension", "medical", "unemployment"), paid=True) -> person uid,

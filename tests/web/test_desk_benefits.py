@@ -16,6 +16,19 @@ pytestmark = pytest.mark.django_db
 ID = make_id_number("440305", date(1965, 3, 3), 301)  # a man of 60 in 2025
 
 
+@pytest.fixture(autouse=True)
+def _latest_parameters(params_loaded):
+    params_loaded([2026])  # retirement ages, deemed-service and subsidy rules: the latest set, loaded
+
+
+def test_without_the_parameter_set_in_the_ledger_nothing_is_computed(clerk, person):
+    from sirecords.rules.models import RuleParameterSet
+
+    RuleParameterSet.objects.all()._raw_delete(RuleParameterSet.objects.db)  # as if never loaded (test only)
+    page = page_text(clerk.post("/desk/new/recognise_deemed_service/", form(start="1990-01", end="1992-07", work_unit="厂")))
+    assert "is not loaded: a maintainer loads it first" in page and not mine()
+
+
 @pytest.fixture
 def clerk(make_staff):
     return signer(make_staff)("clerk.bene", "clerk")

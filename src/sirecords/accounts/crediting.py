@@ -39,6 +39,7 @@ from sirecords.ledger.canonical import canonical_json
 from sirecords.rules.crediting import credit_year_values
 from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import ParamSet, load_params
+from sirecords.rules.transactions import require_loaded
 
 from .compute import kernel_for
 
@@ -215,7 +216,7 @@ def plan_year(region: str, year: int) -> Plan:
     come through the same process, the posting. A posting in another process (the web pages) plans
     again and compares the figures and root with the reviewed ones.
     """
-    params = load_params(region, year)
+    params = require_loaded(load_params(region, year))
     key = (region, year, params.version, _data_state())
     if key in _memo:
         return _memo[key]

@@ -19,9 +19,10 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
 from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import ParameterError, load_params
+from sirecords.rules.params import ParameterError
 from sirecords.rules.pension import adjust_for
 from sirecords.rules.trace import jsonable
+from sirecords.rules.transactions import params_in_ledger
 
 from .models import Adjustment, Award, AwardStatus, Payment
 
@@ -38,7 +39,7 @@ def _year(payload: dict[str, Any]) -> int:
 def plan_adjustments(region: str, year: int) -> list[dict[str, Any]]:
     """Every award of the region to adjust for `year`, with the engine's figures and trace."""
     try:
-        params = load_params(region, year)
+        params = params_in_ledger(region, year)
         params.adjustment  # noqa: B018 - raises when no adjustment is published for the year
     except ParameterError as error:
         raise InvalidTransaction({"year": f"no pension adjustment for {region} {year}: {error.reason}"}) from None

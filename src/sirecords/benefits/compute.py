@@ -14,11 +14,12 @@ from sirecords.ledger.posting import InvalidTransaction
 from sirecords.registry.models import Person
 from sirecords.rules.crediting import credit_account_year
 from sirecords.rules.money import InvalidInput, from_fen, to_fen
-from sirecords.rules.params import RETIREMENT_CATEGORIES, ParameterError, load_params
+from sirecords.rules.params import RETIREMENT_CATEGORIES, ParameterError
 from sirecords.rules.pension import average_wage_index, pension_for
 from sirecords.rules.periods import Age, Month
 from sirecords.rules.retirement import pension_eligibility, statutory_retirement
 from sirecords.rules.trace import jsonable
+from sirecords.rules.transactions import params_in_ledger
 
 SEX_OF_CATEGORY = {"male": "M", "female55": "F", "female50": "F"}
 
@@ -77,7 +78,7 @@ def account_part_year(person_uid: str, year: int, months: int, region: str, *, f
     opening = latest[1] if latest else 0
     if months == 0:
         return opening, None, None
-    params = load_params(region, year)
+    params = params_in_ledger(region, year)
     credits = monthly_credits_fen(person_uid, year, months)
     credited = credit_account_year(params, from_fen(opening), [from_fen(c) for c in credits], months=months)
     c = credited.value
@@ -123,10 +124,9 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
     person, category, month, flexible = _check_payload(payload)
     region = pooling_region()
     try:
-        params = load_params(region, month.year)
         birth = Month(person.birth_date.year, person.birth_date.month)
         # The retirement ages (and the 2025 reform's delays) are in the latest set; they apply to every birth month.
-        statutory = statutory_retirement(birth, category, load_params(region))
+        statutory = statutory_retirement(birth, category, params_in_ledger(region))
         plan = statutory.value
         if flexible:
             if not plan.flexible_earliest_month <= month <= plan.flexible_latest_month:
@@ -137,6 +137,7 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
             raise InvalidTransaction({"retirement_month": f"{month} is not the statutory retirement month "
                                       f"{plan.retirement_month} (age {plan.statutory_age}); apply as flexible "
                                       f"retirement for another month"})
+        params = params_in_ledger(region, month.year)
         years = contribution_years(person.uid)
         held = years.value.contribution_months
         eligibility = pension_eligibility(held, month.year, params)
@@ -151,7 +152,7 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
         for period, base_fen in bases:
             year = int(period[:4])
             if year not in averages:
-                averages[year] = load_params(region, year).reference_average_wage
+                averages[year] = params_in_ledger(region, year).reference_average_wage
             entries.append((from_fen(base_fen), averages[year], 1))
         deemed = years.value.deemed_months
         index = average_wage_index(entries, deemed_months=deemed, version=params.version)

@@ -16,8 +16,9 @@ from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
 from sirecords.ledger.validation import Errors, a_month
 from sirecords.registry.models import Person
-from sirecords.rules.params import ParameterError, load_params
+from sirecords.rules.params import ParameterError
 from sirecords.rules.periods import Month
+from sirecords.rules.transactions import params_in_ledger
 
 from .compute import pooling_region
 from .models import Award, DeemedService
@@ -52,10 +53,10 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
         raise InvalidTransaction({"end": f"{end} is before the start {start}"})
     region = pooling_region()
     try:
-        params = load_params(region)
+        params = params_in_ledger(region)
         system_start, minimum_age = params.deemed_service_before, params.deemed_minimum_age
     except ParameterError as error:
-        raise InvalidTransaction({"region": f"{region} has no deemed-service rule: {error.reason}"}) from None
+        raise InvalidTransaction({"rules": f"{region}'s deemed-service rule: {error.reason}"}) from None
     if end >= system_start:
         raise InvalidTransaction({"end": f"{end} is not before {system_start}, when {region}'s individual-contribution "
                                          "system began: later months are actual contributions, not deemed"})

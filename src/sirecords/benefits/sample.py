@@ -21,6 +21,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
     from sirecords.registry.identifiers import make_id_number, make_uscc
     from sirecords.registry.models import Person
     from sirecords.rules.models import RuleParameterSet
+    from sirecords.rules.params import load_params
     from sirecords.rules.periods import Month
     from sirecords.rules.transactions import open_parameter_load, params_for_month
     from sirecords.workflow.crew import crew
@@ -32,10 +33,13 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
 
     end = Month.parse(last)
     periods = [end - k for k in range(months)][::-1]
-    for month in periods:
-        params = params_for_month(region, month.year, month.month)
+    # The sets of the contribution months, of the credited and retirement years, and the latest (retirement ages,
+    # deemed-service and subsidy rules).
+    needed = [params_for_month(region, month.year, month.month) for month in periods]
+    needed += [load_params(region, year) for year in range(periods[0].year, periods[-1].year + 2)] + [load_params(region)]
+    for params in needed:
         if not RuleParameterSet.objects.filter(pk=params.version).exists():
-            approve(open_parameter_load(maintainer, region, month.year, "sample parameters", params=params))
+            approve(open_parameter_load(maintainer, region, params.year, "sample parameters", params=params))
     number = make_id_number("440305", birth, 511)
     uscc = make_uscc("9", "1", region, "MA5T0511")
     with_document("register_person", {"id_number": number, "name": "样例退休", "region": "440305"}, "id_card")

@@ -42,6 +42,10 @@ def load_parameters(approve) -> int:
         for params in [params_for_month(accounts.REGION, year, month) for month in range(1, 13)] + [
                 load_params(accounts.REGION, year)]:
             needed.setdefault(params.version, (year, params))
+    # The current year's set: this year's retirements and part years, and the latest rules (retirement ages,
+    # deemed service, subsidy schemes).
+    latest = load_params(accounts.REGION)
+    needed.setdefault(latest.version, (latest.year, latest))
     missing = set(needed) - loaded_versions(needed)
     for version in sorted(missing, key=lambda v: (needed[v][0], v)):
         year, params = needed[version]
@@ -76,7 +80,7 @@ def load(data: DemoData, person_count: int, approve, *, extra_rows=(), before_cr
     """Parameters, one collection file, and the crediting of every year; `approve(txn)` plays the reviewers.
     `extra_rows` join the collection file; `before_crediting(year)` runs before each year is credited (the
     retirements of that year are approved then, as at a real agency)."""
-    loaded = load_parameters(approve)
+    loaded = load_parameters(approve)  # nothing when the caller loaded them already
     rows = collection_rows(data, min(person_count, CONTRIBUTING)) + list(extra_rows)
     if rows:
         outcome = import_file(accounts.actor("clerk.li"), collection_csv(rows, accounts.REGION), reason=REASON,

@@ -90,6 +90,7 @@ def load(data: DemoData | None = None) -> dict[str, int]:
                              "employment")
         _posted("clerk.li", "end_employment", {"employment": employment, "end": _month_end(retirees.last_paid_month(retiree))},
                 "employment")
+    contributions.load_parameters(_approve)  # first: every computation below uses only sets the ledger holds
     deemed = retirees.recognise_deemed_service(retiree_uids, _open_and_approve)
     retired = []
     paid = contributions.load(

@@ -97,6 +97,21 @@ def loaded_param_set(version: str) -> ParamSet | None:
     return None if text is None else _rebuilt(version, text)
 
 
+def params_in_ledger(region: str, year: int | None = None) -> ParamSet:
+    """The parameter set of `region` (for `year`, default the latest) from the files, provided the same set
+    (same version) has been loaded through a reviewed `load_rule_parameters` transaction: a computation
+    uses only values the ledger holds. Otherwise ParameterError names the set and how to load it."""
+    return require_loaded(load_params(region, year))
+
+
+def require_loaded(params: ParamSet) -> ParamSet:
+    """`params`, provided a reviewed load_rule_parameters transaction put the same set in the ledger."""
+    if loaded_param_set(params.version) is None:
+        raise ParameterError(None, None, f"parameter set {params.version} ({params.region}/{params.period}) is not loaded: "
+                                         "a maintainer loads it first (load_rule_parameters, reviewed)")
+    return params
+
+
 def loaded_versions(versions) -> set[str]:
     from .models import RuleParameterSet
 

@@ -21,7 +21,7 @@ from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import ParameterError, load_params
 from sirecords.rules.periods import Month
 from sirecords.rules.subsidies import subsidy_for_month
-from sirecords.rules.transactions import loaded_param_set
+from sirecords.rules.transactions import loaded_param_set, params_in_ledger
 
 MAX_GRANT_MONTHS = 120
 
@@ -58,7 +58,7 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
     errors.raise_if_any()
     region = pooling_region()
     try:
-        scheme = load_params(region).subsidy_scheme(payload.get("scheme") or "")
+        scheme = params_in_ledger(region).subsidy_scheme(payload.get("scheme") or "")
     except ParameterError as error:
         raise InvalidTransaction({"scheme": error.reason}) from None
     paid, taken = paid_months(person.uid, start, end), subsidised(person.uid)
