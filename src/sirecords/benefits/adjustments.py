@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db.models import Count
+
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
@@ -50,17 +52,28 @@ def plan_adjustments(region: str, year: int) -> list[dict[str, Any]]:
     done = set(Adjustment.objects.filter(year=year).values_list("award_id", flat=True))
     awards = (Award.objects.filter(region=region, start_month__lt=f"{year}-01")
               .exclude(status=AwardStatus.ENDED).exclude(uid__in=done).order_by("uid"))
+    paid_in_year = _paid_in_year(year)
     plan = []
     for award in awards:
         result = adjust_for(params, from_fen(award.total_fen), contribution_months=award.contribution_months)
         value, after = result.value, to_fen(result.value.after)
-        paid = (Payment.objects.filter(award_id=award.uid, month__gte=f"{year}-01", month__lte=f"{year}-12")
-                .values_list("amount_fen", flat=True))
+        paid = paid_in_year.get(award.uid, ())
         plan.append({"award": award.uid, "person": award.person_id, "year": year, "from_month": f"{year}-01",
                      "before_fen": award.total_fen, "increase_fen": to_fen(value.increase), "after_fen": after,
-                     "back_pay_fen": sum(max(after - amount, 0) for amount in paid), "months_paid_before": len(paid),
+                     "back_pay_fen": sum(max(after - amount, 0) * months for amount, months in paid),
+                     "months_paid_before": sum(months for _, months in paid),
                      "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(result.trace.as_dict())))})
     return plan
+
+
+def _paid_in_year(year: int) -> dict[str, list[tuple[int, int]]]:
+    """award → [(monthly amount paid, how many months of `year` at it)], in one query for every award."""
+    paid: dict[str, list[tuple[int, int]]] = {}
+    rows = (Payment.objects.filter(month__gte=f"{year}-01", month__lte=f"{year}-12").values_list("award_id", "amount_fen")
+            .annotate(months=Count("id")).order_by())
+    for award, amount, months in rows:
+        paid.setdefault(award, []).append((amount, months))
+    return paid
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
     paid, taken = paid_months(person.uid, start, end), subsidised(person.uid)
     months = [start + k for k in range(end - start + 1)]
     rows, problems, skipped = [], [], []
+    sets: dict[str, Any] = {}  # rule version → its loaded set (one look-up per version, not per row)
     for month in months:
         covered = [kind for kind in scheme.types if (str(month), kind) in paid]
         if not covered:
@@ -75,7 +76,9 @@ def compute_grant(payload: dict[str, Any]) -> dict[str, Any]:
                 problems.append(f"{month} {kind}: already subsidised ({taken[key]})")
                 continue
             employer, individual, version, category = paid[key]
-            params = loaded_param_set(version)
+            if version not in sets:
+                sets[version] = loaded_param_set(version)
+            params = sets[version]
             if params is None:
                 problems.append(f"{month} {kind}: the contribution's parameter set {version} is not loaded")
                 continue
