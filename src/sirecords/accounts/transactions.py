@@ -15,7 +15,7 @@ from typing import Any
 
 from sirecords.ledger.append import NewEntry, PostedEntry, read_head
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
 from sirecords.ledger.projection import LiveStore, Store, projects
 from sirecords.ledger.validation import Errors
 from sirecords.rules.money import InvalidInput, from_fen
@@ -33,23 +33,21 @@ REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "
 def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     totals = payload.get("totals") or {}
 
-    def row(field: str, label: str, value) -> dict[str, Any]:
-        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
 
     def yuan(fen) -> str:
         return f"{from_fen(int(fen)):f}" if isinstance(fen, int) else ""
 
-    return [row("year", "记账年度 year", payload.get("year")), row("region", "统筹区 region", payload.get("region")),
-            row("rate", "记账利率 rate", f"{payload.get('rate')} ({payload.get('rate_status')})"),
-            row("method", "计息方法 method", payload.get("method")),
-            row("rule_version", "规则版本 rule version", payload.get("rule_version")),
-            row("accounts", "账户数 accounts computed", payload.get("accounts")),
-            row("row_count", "记账行数 rows to post (new + changed)", f"{payload.get('row_count')} "
+    return [added("year", "记账年度 year", payload.get("year")), added("region", "统筹区 region", payload.get("region")),
+            added("rate", "记账利率 rate", f"{payload.get('rate')} ({payload.get('rate_status')})"),
+            added("method", "计息方法 method", payload.get("method")),
+            added("rule_version", "规则版本 rule version", payload.get("rule_version")),
+            added("accounts", "账户数 accounts computed", payload.get("accounts")),
+            added("row_count", "记账行数 rows to post (new + changed)", f"{payload.get('row_count')} "
                 f"({payload.get('new')} new, {payload.get('replaced')} changed, {payload.get('unchanged')} unchanged)"),
-            row("credits", "当年记账额合计 credits", yuan(totals.get("credits_fen"))),
-            row("interest", "利息合计 interest", yuan(totals.get("interest_fen"))),
-            row("closing", "年末储存额合计 closing", yuan(totals.get("closing_fen"))),
-            row("rows_root", "Merkle root", payload.get("rows_root"))]
+            added("credits", "当年记账额合计 credits", yuan(totals.get("credits_fen"))),
+            added("interest", "利息合计 interest", yuan(totals.get("interest_fen"))),
+            added("closing", "年末储存额合计 closing", yuan(totals.get("closing_fen"))),
+            added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
 @transaction_type(TYPE, "个人账户年度记账 annual crediting of individual accounts", creators=("maintainer",),

@@ -19,7 +19,7 @@ from django.db.models import Count
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
 from sirecords.rules.money import from_fen, to_fen
 from sirecords.rules.params import ParameterError
 from sirecords.rules.pension import adjust_for
@@ -77,14 +77,12 @@ def _paid_in_year(year: int) -> dict[str, list[tuple[int, int]]]:
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    def row(field, label, value):
-        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
 
     increase = payload.get("increase_fen")
-    return [row("region", "统筹地区 region", payload.get("region")), row("year", "调整年度 year", payload.get("year")),
-            row("award_count", "调整人数 awards", payload.get("award_count")),
-            row("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else ""),
-            row("back_pay", "补发合计 back pay", f"{from_fen(payload['back_pay_fen']):f}"
+    return [added("region", "统筹地区 region", payload.get("region")), added("year", "调整年度 year", payload.get("year")),
+            added("award_count", "调整人数 awards", payload.get("award_count")),
+            added("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else ""),
+            added("back_pay", "补发合计 back pay", f"{from_fen(payload['back_pay_fen']):f}"
                 if isinstance(payload.get("back_pay_fen"), int) else "")]
 
 

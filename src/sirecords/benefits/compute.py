@@ -11,6 +11,7 @@ from django.db import connection
 
 from sirecords.accounts.years import contribution_years
 from sirecords.ledger.posting import InvalidTransaction
+from sirecords.ledger.validation import Errors, a_month
 from sirecords.registry.models import Person
 from sirecords.rules.crediting import credit_account_year
 from sirecords.rules.money import InvalidInput, from_fen, to_fen
@@ -97,7 +98,7 @@ def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[i
 
 
 def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
-    errors: dict[str, str] = {}
+    errors = Errors()
     person = Person.objects.filter(uid=payload.get("person") or "").first()
     if person is None:
         errors["person"] = "no registered person with this uid"
@@ -106,16 +107,11 @@ def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
         errors["category"] = f"must be one of {', '.join(RETIREMENT_CATEGORIES)}"
     elif person is not None and person.sex != SEX_OF_CATEGORY[category]:
         errors["category"] = f"{category} does not fit the person's registered sex ({person.sex})"
-    month = None
-    try:
-        month = Month.parse(payload.get("retirement_month") if isinstance(payload.get("retirement_month"), str) else "")
-    except InvalidInput:
-        errors["retirement_month"] = "must be a month written YYYY-MM"
+    month = a_month(payload, "retirement_month", errors)
     flexible = payload.get("flexible", False)
     if not isinstance(flexible, bool):
         errors["flexible"] = "must be true or false"
-    if errors:
-        raise InvalidTransaction(errors)
+    errors.raise_if_any()
     return person, category, month, flexible
 
 

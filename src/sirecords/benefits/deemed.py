@@ -13,7 +13,7 @@ from typing import Any
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
 from sirecords.ledger.validation import Errors, a_month
 from sirecords.registry.models import Person
 from sirecords.rules.params import ParameterError
@@ -32,7 +32,7 @@ def deemed_periods(person_uid: str) -> list[tuple[str, str]]:
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"field": name, "label": label, "before": "", "after": str(payload.get(name) or "")}
+    return [added(name, label, payload.get(name) or "")
             for name, label in (("person", "人员 person"), ("start", "起始月份 from"), ("end", "截止月份 to"),
                                 ("work_unit", "工作单位 work unit"))]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
+from sirecords.ledger.validation import Errors, a_date, a_month
 from sirecords.registry.models import Person
 from sirecords.rules.money import InvalidInput, from_fen
 from sirecords.rules.params import ParameterError
@@ -27,14 +28,10 @@ CLOSED = "benefit.account_closed"
 PAID = "benefit.payments_made"
 
 
-def _row(field: str, label: str, value) -> dict[str, Any]:
-    return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
-
-
 def _describe_retirement(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [_row("person", "人员 person", payload.get("person")), _row("category", "类别 category", payload.get("category")),
-            _row("retirement_month", "退休月份 retirement month", payload.get("retirement_month")),
-            _row("flexible", "弹性退休 flexible", payload.get("flexible"))]
+    return [added("person", "人员 person", payload.get("person")), added("category", "类别 category", payload.get("category")),
+            added("retirement_month", "退休月份 retirement month", payload.get("retirement_month")),
+            added("flexible", "弹性退休 flexible", payload.get("flexible"))]
 
 
 @transaction_type("approve_retirement", "退休审批及基本养老金核定 retirement approval and pension award",
@@ -67,7 +64,7 @@ def _reason(payload: dict[str, Any]) -> str:
 
 
 def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [_row(name, name, payload.get(name)) for name in ("person", "reason", "date") if name in payload]
+    return [added(name, name, payload.get(name)) for name in ("person", "reason", "date") if name in payload]
 
 
 @transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), describe=_describe_change)
@@ -90,12 +87,9 @@ def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A retiree's death ends the pension (paid up to the month of death). An insured person's death before
     retirement closes the individual account: the year of death is credited as a part year up to the month
     of death, and the balance is recorded as payable to the heirs."""
-    try:
-        died = dt.date.fromisoformat(payload.get("date") if isinstance(payload.get("date"), str) else "")
-    except ValueError:
-        raise InvalidTransaction({"date": "must be a date written YYYY-MM-DD"}) from None
-    if died > dt.date.today():
-        raise InvalidTransaction({"date": "is in the future"})
+    errors = Errors()
+    died = a_date(payload, "date", errors)
+    errors.raise_if_any()
     person = payload.get("person") or ""
     if not Award.objects.filter(person_id=person).exists():
         return [_close_account(person, died, payload)]
@@ -127,20 +121,19 @@ def _close_account(person: str, died: dt.date, payload: dict[str, Any]) -> NewEn
 
 def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     total = payload.get("total_fen")
-    return [_row("month", "发放月份 month", payload.get("month")), _row("row_count", "笔数 payments", payload.get("row_count")),
-            _row("total", "金额合计 total", f"{from_fen(total):f}" if isinstance(total, int) else ""),
-            _row("back_pay", "其中补发 of which back pay", f"{from_fen(payload['back_pay_fen']):f}"
+    return [added("month", "发放月份 month", payload.get("month")), added("row_count", "笔数 payments", payload.get("row_count")),
+            added("total", "金额合计 total", f"{from_fen(total):f}" if isinstance(total, int) else ""),
+            added("back_pay", "其中补发 of which back pay", f"{from_fen(payload['back_pay_fen']):f}"
                  if isinstance(payload.get("back_pay_fen"), int) else ""),
-            _row("rows_root", "Merkle root", payload.get("rows_root"))]
+            added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
 @transaction_type("pay_pensions", "按月发放养老金 monthly pension payments", creators=("maintainer",),
                   describe=_describe_payments)
 def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    try:
-        month = Month.parse(payload.get("month") if isinstance(payload.get("month"), str) else "")
-    except InvalidInput:
-        raise InvalidTransaction({"month": "must be a month written YYYY-MM"}) from None
+    errors = Errors()
+    month = a_month(payload, "month", errors)
+    errors.raise_if_any()
     if payments.already_paid(str(month)):
         raise InvalidTransaction({"month": f"the pensions of {month} are already paid"})
     plan = payments.plan(str(month))

@@ -27,6 +27,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.ledger.posting import InvalidTransaction, transaction_type
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
 from sirecords.ledger.validation import Errors, region, unknown_fields
+from sirecords.rules.money import from_fen
 
 from . import collection, filestore, summary
 from . import rows as row_form
@@ -70,7 +71,7 @@ def checked_file(sha256: str, region_code: str) -> collection.Prepared:
 
 
 def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
+    return f"{from_fen(fen):f}"
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:

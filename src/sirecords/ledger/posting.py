@@ -38,6 +38,11 @@ class TransactionType:
     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
 
 
+def added(field: str, label: str, value) -> dict[str, Any]:
+    """A describe() row for a value the transaction records (nothing before it)."""
+    return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+
 _types: dict[str, TransactionType] = {}
 
 

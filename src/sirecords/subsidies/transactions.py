@@ -7,7 +7,7 @@ from typing import Any
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
+from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
 from sirecords.rules.money import from_fen
 
 from .compute import compute_grant
@@ -16,17 +16,15 @@ GRANTED = "subsidy.granted"
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    def row(field, label, value):
-        return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
 
     try:
         grant = compute_grant(payload)
         figures = f"{grant['row_count']} 笔 rows, 合计 total {from_fen(grant['total_fen']):f}"
     except InvalidTransaction as error:
         figures = str(error)
-    return [row("person", "人员 person", payload.get("person")), row("scheme", "补贴项目 scheme", payload.get("scheme")),
-            row("months", "补贴期间 months", f"{payload.get('start')} – {payload.get('end')}"),
-            row("amounts", "补贴金额 amounts", figures)]
+    return [added("person", "人员 person", payload.get("person")), added("scheme", "补贴项目 scheme", payload.get("scheme")),
+            added("months", "补贴期间 months", f"{payload.get('start')} – {payload.get('end')}"),
+            added("amounts", "补贴金额 amounts", figures)]
 
 
 @transaction_type("grant_subsidy", "社会保险补贴核定 social insurance subsidy", creators=("clerk",),
