@@ -31,6 +31,6 @@ def setup_django(prefix: str = "sirecords-bench-", *, show_init: bool = False) -
     if show_init:
         for line in out.getvalue().splitlines():
             print(f"init: {line}")
-    from sirecords.home import home
+    from sirecords.core.home import home
 
     return home(), temporary

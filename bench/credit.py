@@ -56,8 +56,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_staff(tag: str):
-    from sirecords.users import accounts
-    from sirecords.workflow.actors import actor_for, operator
+    from sirecords.users import services as accounts
+    from sirecords.users.actors import actor_for, operator
 
     password = "Bench-" + uuid.uuid4().hex
     admin = f"admin.{tag}"
@@ -74,8 +74,8 @@ def make_staff(tag: str):
 
 def load_year_parameters(staff, region: str, year: int) -> None:
     """The year's parameter set, loaded through its reviewed transaction (the run uses only sets the ledger holds)."""
-    from sirecords.rules.params import load_params
-    from sirecords.rules.transactions import loaded_param_set, open_parameter_load
+    from sirecords.engine.params import load_params
+    from sirecords.parameters.transactions import loaded_param_set, open_parameter_load
     from sirecords.workflow.services import review
 
     if loaded_param_set(load_params(region, year).version) is not None:

@@ -49,8 +49,8 @@ GOAL_ROWS_PER_S, GOAL_RATIO = 100_000, 0.3
 
 
 def staff(tag: str):
-    from sirecords.users import accounts
-    from sirecords.workflow.actors import actor_for, operator
+    from sirecords.users import services as accounts
+    from sirecords.users.actors import actor_for, operator
 
     admin_name = f"bench.admin.{tag}"
     accounts.create_account(operator("bench"), admin_name, "bench admin", region=REGION, reason="benchmark", channel="cli",
@@ -86,7 +86,7 @@ def register(crew, kind: str, payload: dict, document: str):
 def make_registry(crew, persons: int, employers: int, rng: random.Random):
     from tqdm import tqdm
 
-    from sirecords.registry.identifiers import make_id_number, make_uscc
+    from sirecords.core.identifiers import make_id_number, make_uscc
 
     usccs = []
     for i in range(employers):
@@ -107,7 +107,7 @@ def make_registry(crew, persons: int, employers: int, rng: random.Random):
 
 
 def load_parameters(crew, months: list[tuple[int, int]]):
-    from sirecords.rules.transactions import loaded_versions, open_parameter_load, params_for_month
+    from sirecords.parameters.transactions import loaded_versions, open_parameter_load, params_for_month
 
     needed = {}
     for year, month in months:
@@ -159,9 +159,9 @@ def run(args) -> int:
     from django.db import connection
 
     from sirecords.contributions import services
-    from sirecords.contributions.sample import collection_csv
-    from sirecords.rules.params import ParameterError
-    from sirecords.rules.transactions import params_for_month
+    from sirecords.demo.sample_contributions import collection_csv
+    from sirecords.engine.params import ParameterError
+    from sirecords.parameters.transactions import params_for_month
 
     seed = args.seed if args.seed is not None else time.time_ns() % 1_000_000_007
     rng = random.Random(seed)

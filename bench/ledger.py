@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 def bench(args: argparse.Namespace, home: Path) -> int:
     from django.db import connection
 
-    from sirecords.home import witness_dir
+    from sirecords.core.home import witness_dir
     from sirecords.ledger.append import read_head
     from sirecords.ledger.verify import verify
 

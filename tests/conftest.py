@@ -9,9 +9,9 @@ import pytest
 from sirecords.crypto.keys import create_keys, forget_loaded_keys
 from sirecords.demo.documents import scan
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import Transaction, post
-from sirecords.users import accounts
-from sirecords.workflow.actors import actor_for, operator
+from sirecords.transactions.posting import Transaction, post
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for, operator
 
 REGION = "440300"
 PASSWORD = "Correct-Horse-2026"
@@ -55,8 +55,8 @@ def post_fresh(db):
 def params_loaded(post_fresh):
     """params_loaded(years, region="440300"): the region's whole-year parameter sets of `years` loaded through
     posted load_rule_parameters transactions (the computations use only sets the ledger holds)."""
-    from sirecords.rules.params import load_params
-    from sirecords.rules.transactions import loaded_param_set, parameter_payload
+    from sirecords.engine.params import load_params
+    from sirecords.parameters.transactions import loaded_param_set, parameter_payload
 
     def load(years, region="440300"):
         for year in years:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from sirecords.accounts.compute import kernel_for
 from sirecords.accounts.crediting import CANONICAL_FIELDS, Plan, _leaf_template, canonical_row
-from sirecords.rules.crediting import credit_year_values
-from sirecords.rules.money import from_fen, to_fen
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.crediting import credit_year_values
 
 RATES = [Decimal(r) for r in ("0.0831", "0.0712", "0.0829", "0.0761", "0.0604", "0.0669", "0.0612", "0.0397", "0.0262",
                               "0.03", "0.05", "0.0001")]

@@ -13,12 +13,12 @@ from django.db import connection
 from sirecords.accounts import crediting
 from sirecords.accounts.models import AccountYear, CreditingRun
 from sirecords.accounts.transactions import ENTRY_KIND
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine import params as rule_params
+from sirecords.engine.crediting import credit_year_values
 from sirecords.ledger.append import read_head
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import verify as verify_all
-from sirecords.rules import params as rule_params
-from sirecords.rules.crediting import credit_year_values
-from sirecords.rules.money import from_fen, to_fen
 from sirecords.workflow.models import State
 from sirecords.workflow.services import Refused
 
@@ -131,8 +131,8 @@ def official_rate(monkeypatch, year, rate):
     monkeypatch.setattr(crediting, "load_params", lambda region, year: real(region, year, files=files))
     # The maintainer loads the corrected set through a reviewed transaction, as in real work.
     from sirecords.ledger.context import WriteContext
-    from sirecords.ledger.posting import Transaction, post
-    from sirecords.rules.transactions import parameter_payload
+    from sirecords.parameters.transactions import parameter_payload
+    from sirecords.transactions.posting import Transaction, post
 
     post(Transaction("load_rule_parameters", parameter_payload(real("440300", year, files=files)),
                      WriteContext(actor="maint.t", reason="official rate published", channel="cli")))
@@ -190,7 +190,7 @@ def test_the_run_is_a_reviewed_transaction(two_years, crew, staff):
 
 def test_figures_changed_after_review_are_refused(two_years, crew, add_contributions):
     from sirecords.accounts.runs import approve, prepare
-    from sirecords.ledger.posting import InvalidTransaction
+    from sirecords.transactions.posting import InvalidTransaction
 
     prepared = prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")
     add_contributions([(B, "e9", "2024-12", 1000)])

@@ -5,11 +5,11 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from sirecords.core.identifiers import make_id_number
 from sirecords.demo.documents import scan
-from sirecords.registry.identifiers import make_id_number
-from sirecords.users import accounts
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for, operator
 from sirecords.users.transactions import SCOPES
-from sirecords.workflow.actors import actor_for, operator
 
 from ..conftest import test_admin
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from sirecords.api import auth
+from sirecords.users.actors import actor_for
 from sirecords.users.models import ApiToken
-from sirecords.workflow.actors import actor_for
 from sirecords.workflow.services import execute
 
 from .conftest import REGION

@@ -4,8 +4,8 @@ bad input refused field by field with nothing half-written."""
 import pytest
 from django.urls import reverse
 
-from sirecords.audit.models import AccessEvent
 from sirecords.ledger.verify import verify
+from sirecords.records.models import AccessEvent
 from sirecords.registry.models import Person
 from sirecords.workflow.models import Action, BusinessTransaction
 

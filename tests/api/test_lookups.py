@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from sirecords.audit.models import AccessEvent
+from sirecords.records.models import AccessEvent
 
 from .conftest import REGION, id_number, person_payload
 

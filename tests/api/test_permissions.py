@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from sirecords.access import ANONYMOUS, permits
 from sirecords.api.rules import RULES, SCOPES
-from sirecords.registry.identifiers import make_uscc
+from sirecords.core.identifiers import make_uscc
 from sirecords.users.roles import ADMIN_ROLES, ROLES
 from sirecords.users.transactions import SCOPES as TOKEN_SCOPES
 

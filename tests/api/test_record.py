@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
-from sirecords.audit.models import AccessEvent
-from sirecords.contributions.sample import post_sample_batch
-from sirecords.personal_record import current_account_years, yuan
-from sirecords.registry.identifiers import make_id_number
+from sirecords.core.identifiers import make_id_number
+from sirecords.demo.sample_contributions import post_sample_batch
+from sirecords.records.models import AccessEvent
+from sirecords.records.personal import current_account_years, yuan
 from sirecords.registry.models import Person
 from sirecords.workflow.services import review
 
@@ -83,7 +83,7 @@ def test_an_account_clerk_without_the_role_is_refused(credited, staff_client):
 def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_payments_and_subsidies(staff, staff_client,
                                                                                                    post_fresh):
     from sirecords.benefits.models import Award
-    from sirecords.benefits.sample import post_sample_award
+    from sirecords.demo.sample_benefits import post_sample_award
 
     award = Award.objects.get(uid=post_sample_award(staff))
     post_fresh("adjust_pensions", {"region": "440300", "year": 2025})

@@ -2,8 +2,8 @@
 
 import pytest
 
+from sirecords.transactions.actors import ANY_REGION, Actor
 from sirecords.workflow import services
-from sirecords.workflow.actors import ANY_REGION, Actor
 from sirecords.workflow.models import BusinessTransaction
 from sirecords.workflow.visibility import can_see, queue, visible_transactions
 

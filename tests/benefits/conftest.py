@@ -11,8 +11,8 @@ from django.apps import apps
 
 from sirecords.accounts.models import AccountYear, CreditingRun
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.registry.identifiers import make_id_number
-from sirecords.rules.periods import Month
+from sirecords.core.identifiers import make_id_number
+from sirecords.core.periods import Month
 
 _numbers = itertools.count(1)
 

@@ -9,12 +9,12 @@ import pytest
 from django.db import connection
 
 from sirecords.benefits.models import Award, Payment
-from sirecords.ledger.posting import InvalidTransaction
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.crediting import credit_account_year
+from sirecords.engine.params import load_params
+from sirecords.engine.pension import average_wage_index, pension_for
 from sirecords.ledger.verify import verify
-from sirecords.rules.crediting import credit_account_year
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import load_params
-from sirecords.rules.pension import average_wage_index, pension_for
+from sirecords.transactions.posting import InvalidTransaction
 
 RETIRE = {"category": "male", "retirement_month": "2024-06", "flexible": False}
 

@@ -11,10 +11,10 @@ from django.core.management import call_command
 
 from sirecords.accounts.years import contribution_years
 from sirecords.benefits.models import Adjustment, Award, DeemedService, Payment
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import load_params
-from sirecords.rules.pension import adjust_for
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.params import load_params
+from sirecords.engine.pension import adjust_for
+from sirecords.transactions.posting import InvalidTransaction
 
 from .test_benefits import RETIRE, benefit_findings
 
@@ -150,7 +150,7 @@ def test_the_pensions_command_opens_reviewed_runs(person_with_months, post_fresh
 
 def test_the_annual_run_leaves_out_the_retirement_year_and_later_years(staff):
     from sirecords.accounts.crediting import plan_year
-    from sirecords.benefits.sample import post_sample_award
+    from sirecords.demo.sample_benefits import post_sample_award
 
     person = Award.objects.get(uid=post_sample_award(staff)).person_id  # retired 2024-06, credited up to 2023
     assert plan_year("440300", 2023).accounts == 1  # still an account in 2023 (credited already: nothing to post)
@@ -162,7 +162,7 @@ def test_the_annual_run_leaves_out_the_retirement_year_and_later_years(staff):
 def test_a_death_before_retirement_closes_the_account_with_the_part_year(person_with_months, post_fresh):
     from sirecords.accounts.crediting import plan_year
     from sirecords.benefits.models import AccountClosure
-    from sirecords.rules.crediting import credit_account_year
+    from sirecords.engine.crediting import credit_account_year
 
     person = person_with_months(120, last="2024-05", balance_fen=5_000_000)  # 2023 closing 50,000.00
     [entry] = [e for e in post_fresh("record_death", {"person": person, "date": "2024-03-20"}) if e.kind != "transaction.posted"]
@@ -173,7 +173,7 @@ def test_a_death_before_retirement_closes_the_account_with_the_part_year(person_
     assert (closure.year, closure.months, closure.balance_fen) == (2024, 3, to_fen(expected.year_end))
     assert entry.payload["account_year"]["credits_fen"] == 3 * (900_000 // 12)  # January to March, the month of death
     assert person not in {row[0] for row in plan_year("440300", 2024).rows}  # the annual run leaves the closed account
-    from sirecords.personal_record import account_closure
+    from sirecords.records.personal import account_closure
     from sirecords.registry.models import Person
 
     assert account_closure(Person.objects.get(uid=person)) == {"reason": "death", "date": "2024-03-20", "year": 2024,
@@ -184,7 +184,7 @@ def test_a_death_before_retirement_closes_the_account_with_the_part_year(person_
 
 
 def test_a_death_without_award_or_account_is_refused(post_fresh):
-    from sirecords.registry.identifiers import make_id_number
+    from sirecords.core.identifiers import make_id_number
 
     person = post_fresh("register_person", {"id_number": make_id_number("440305", date(1990, 1, 1), 77), "name": "某人",
                                             "region": "440305"})[0].payload["person"]

@@ -12,9 +12,9 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sirecords.core.identifiers import make_id_number
 from sirecords.demo import accounts
 from sirecords.demo.documents import scan
-from sirecords.registry.identifiers import make_id_number
 from sirecords.registry.models import Person
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction

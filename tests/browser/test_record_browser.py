@@ -9,9 +9,9 @@ import re
 import pytest
 
 from sirecords.benefits.models import Award
-from sirecords.benefits.sample import post_sample_award
 from sirecords.demo import accounts
-from sirecords.personal_record import yuan
+from sirecords.demo.sample_benefits import post_sample_award
+from sirecords.records.personal import yuan
 from sirecords.registry.models import Person
 
 from .conftest import shot

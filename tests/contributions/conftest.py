@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from sirecords.registry.identifiers import make_id_number, make_uscc
-from sirecords.rules.transactions import open_parameter_load, params_for_month
+from sirecords.core.identifiers import make_id_number, make_uscc
+from sirecords.parameters.transactions import open_parameter_load, params_for_month
 from sirecords.workflow.services import review
 
 REGION = "440300"

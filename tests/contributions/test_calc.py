@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.rows import row_bytes, row_object
-from sirecords.ledger.canonical import canonical_bytes
-from sirecords.rules.contributions import contribution
-from sirecords.rules.money import to_fen
-from sirecords.rules.params import ParamSet, load_params
+from sirecords.core.canonical import canonical_bytes
+from sirecords.core.money import to_fen
+from sirecords.engine.contributions import contribution
+from sirecords.engine.params import ParamSet, load_params
 
 SETS = [load_params("440300", 2024), load_params("440300", 2019, 3), load_params("440300", 2005)]
 KINDS = [(p, t, c) for p in SETS for c in ("employee", "flexible") for t in ("pension", "medical", "unemployment")

@@ -12,13 +12,13 @@ from django.db import connection
 
 from sirecords.contributions import services
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.contributions.sample import collection_csv
+from sirecords.core.identifiers import make_id_number
+from sirecords.core.money import to_fen
+from sirecords.demo.sample_contributions import collection_csv
+from sirecords.engine.contributions import contribution
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import verify
-from sirecords.registry.identifiers import make_id_number
-from sirecords.rules.contributions import contribution
-from sirecords.rules.money import to_fen
-from sirecords.rules.transactions import loaded_param_set
+from sirecords.parameters.transactions import loaded_param_set
 from sirecords.workflow.models import BusinessTransaction, State
 
 from .conftest import OTHER_USCC, REGION
@@ -253,7 +253,7 @@ def test_posting_keeps_the_pension_credit_summary_and_verify_checks_it(posted_ba
 def test_the_reviewers_see_the_batchs_totals_and_a_changed_summary_is_refused(registry, load_params, reviewers, clerk):
     from sirecords.contributions.transactions import _describe, import_contributions
     from sirecords.ledger.context import WriteContext
-    from sirecords.ledger.posting import InvalidTransaction
+    from sirecords.transactions.posting import InvalidTransaction
     from sirecords.workflow.services import payload_of
 
     load_params(2024)

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
+from sirecords.engine.params import load_params as from_files
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import InvalidTransaction
 from sirecords.ledger.verify import verify
-from sirecords.rules.models import RuleParameterSet
-from sirecords.rules.params import load_params as from_files
-from sirecords.rules.transactions import loaded_param_set, open_parameter_load, parameter_payload, params_for_month
+from sirecords.parameters.models import RuleParameterSet
+from sirecords.parameters.transactions import loaded_param_set, open_parameter_load, parameter_payload, params_for_month
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused, open_transaction, submit
 
 from .conftest import REGION

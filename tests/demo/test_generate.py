@@ -1,8 +1,8 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
+from sirecords.core.identifiers import parse_id_number, parse_uscc
 from sirecords.demo.generate import generate
-from sirecords.registry.identifiers import parse_id_number, parse_uscc
 
 TODAY = date(2026, 11, 1)
 DATA = generate()

@@ -9,11 +9,11 @@ import json
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from sirecords.core.identifiers import make_id_number
 from sirecords.crypto.keys import active_keys
 from sirecords.ledger import note, triggers
 from sirecords.ledger.checkpoints import create_checkpoint, origin, witness_file
 from sirecords.ledger.verify import verify
-from sirecords.registry.identifiers import make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +178,8 @@ def test_checkpoint_refuses_to_sign_a_broken_chain(ledger, ctx, post_txn):
 @pytest.fixture
 def full_ledger(ledger, staff, post_fresh):
     """The registry ledger plus staff: roles, an agreement, a service token, and a read in the access log."""
-    from sirecords.audit.log import record_access
-    from sirecords.users import accounts
+    from sirecords.records.access_log import record_access
+    from sirecords.users import services as accounts
     from sirecords.workflow.services import execute
 
     staff("ext.t", "maintainer", organisation="外协公司")
@@ -189,13 +189,13 @@ def full_ledger(ledger, staff, post_fresh):
                             kind="service")
     accounts.issue_token(staff.admin, "svc.t", "t", "persons:read", days=30, reason="t", channel="cli")
     record_access("ext.t", "person:x", "person.detail", "web", "test")
-    from sirecords.contributions.sample import post_sample_batch
+    from sirecords.demo.sample_contributions import post_sample_batch
 
     post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
     from django.apps import apps
 
     if apps.is_installed("sirecords.benefits"):
-        from sirecords.benefits.sample import post_sample_award
+        from sirecords.demo.sample_benefits import post_sample_award
 
         award = post_sample_award(staff)  # a retiree's pension award and deemed service: rows in benefits_*
         post_fresh("adjust_pensions", {"region": "440300", "year": 2025})  # benefits_adjustment
@@ -213,9 +213,9 @@ def full_ledger(ledger, staff, post_fresh):
 
 # Every column of every ledger, projection and access-log table: one changed value makes verify fail and name the row.
 def _columns():
-    from sirecords.audit.models import AccessEvent, AccessHead
     from sirecords.ledger.models import Checkpoint, Entry, Head
     from sirecords.ledger.projection import projected_tables
+    from sirecords.records.models import AccessEvent, AccessHead
 
     models = (Entry, Head, Checkpoint, *projected_tables().values(), AccessEvent, AccessHead)
     return [(model, field.column) for model in models for field in model._meta.concrete_fields]

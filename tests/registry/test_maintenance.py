@@ -7,16 +7,16 @@ from datetime import date
 
 import pytest
 
+from sirecords.core.identifiers import make_id_number, mask_id_number
 from sirecords.demo.documents import scan
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import InvalidTransaction
 from sirecords.ledger.verify import verify
-from sirecords.registry.identifiers import make_id_number, mask_id_number
 from sirecords.registry.maintenance_log import maintenance_log, write_csv
 from sirecords.registry.models import Employment, Person
-from sirecords.users import accounts
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for, operator
 from sirecords.workflow import services
-from sirecords.workflow.actors import actor_for, operator
 
 pytestmark = pytest.mark.django_db
 ID = make_id_number("440305", date(1975, 2, 3), 311)

@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from django.db import connection
 
+from sirecords.core.identifiers import id_check_char, make_id_number
 from sirecords.ledger.append import read_head
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.registry.identifiers import id_check_char, make_id_number
 from sirecords.registry.models import Employer, Employment, Person
 from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.transactions.posting import InvalidTransaction
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ import pytest
 
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.registry.identifiers import make_id_number
-from sirecords.rules.models import RuleParameterSet
-from sirecords.rules.periods import Month
-from sirecords.rules.transactions import parameter_payload, params_for_month
+from sirecords.core.identifiers import make_id_number
+from sirecords.core.periods import Month
+from sirecords.parameters.models import RuleParameterSet
+from sirecords.parameters.transactions import parameter_payload, params_for_month
 
 REGION = "440300"
 _numbers = itertools.count(1)

@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 
 from sirecords.contributions.calc import Calculator
-from sirecords.ledger.posting import InvalidTransaction
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.params import load_params
+from sirecords.engine.subsidies import subsidy_for_month
 from sirecords.ledger.verify import verify
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import load_params
-from sirecords.rules.subsidies import subsidy_for_month
-from sirecords.rules.transactions import params_for_month
+from sirecords.parameters.transactions import params_for_month
 from sirecords.subsidies.compute import explain
 from sirecords.subsidies.models import Subsidy
+from sirecords.transactions.posting import InvalidTransaction
 
 from .conftest import REGION
 

@@ -9,13 +9,13 @@ import pytest
 from django.db import connection
 
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import InvalidTransaction
 from sirecords.ledger.verify import verify
-from sirecords.users import accounts
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for
 from sirecords.users.models import RoleGrant
 from sirecords.users.roles import ADMIN_ROLES, BUSINESS_ROLES, QUERY_ROLES, conflict
 from sirecords.workflow import services
-from sirecords.workflow.actors import actor_for
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_users_command_line(tmp_path):
     env["SIRECORDS_HOME"] = str(tmp_path)
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "sirecords.cli.main", *args], env=env, capture_output=True, text=True, timeout=120)
 
     assert run("init").returncode == 0
     added = run("users", "add", "root.admin", "--role", "sysadmin", "--reason", "first sysadmin")

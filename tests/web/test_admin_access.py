@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 
 from sirecords.access import permits
-from sirecords.users import accounts
+from sirecords.users import services as accounts
+from sirecords.users.actors import operator
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_admin import RULES
-from sirecords.workflow.actors import operator
 
 from .test_admin_helpers import REGION, register_employer, register_person, start_employment
 

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sirecords.registry.identifiers import make_id_number
-from sirecords.users.roles import STAGE_ROLE
+from sirecords.core.identifiers import make_id_number
+from sirecords.users.actors import actor_for
 from sirecords.workflow import services
-from sirecords.workflow.actors import actor_for
+from sirecords.workflow.stages import STAGE_ROLE
 
 REGION = "440300"
 ID = make_id_number("440305", date(1985, 6, 15), 123)

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sirecords.access import permits
-from sirecords.audit.models import AccessEvent
 from sirecords.ledger.models import Entry
+from sirecords.records.models import AccessEvent
 from sirecords.registry.maintenance_log import CSV_HEADER
 from sirecords.registry.models import Employer, Employment, Person
 from sirecords.web.rules import RULES

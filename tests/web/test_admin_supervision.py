@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 
-from sirecords.audit.log import record_access
-from sirecords.home import home
+from sirecords.core.home import home
+from sirecords.records.access_log import record_access
 
 from .test_admin_helpers import ID, OTHER_ID, field_error, login_as, register_person
 

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from sirecords.ledger.models import Entry
-from sirecords.users import accounts
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for, operator
 from sirecords.users.models import ApiToken, ConfidentialityAgreement, RoleGrant, StaffAccount
-from sirecords.workflow.actors import actor_for, operator
 
 from .test_admin_helpers import REGION, field_error, form_errors
 

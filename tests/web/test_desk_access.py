@@ -11,11 +11,11 @@ from django.test import Client
 from django.urls import reverse
 
 from sirecords.access import permits
-from sirecords.registry.identifiers import make_id_number
+from sirecords.core.identifiers import make_id_number
+from sirecords.users.actors import actor_for
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_desk import RULES
 from sirecords.workflow import services
-from sirecords.workflow.actors import actor_for
 
 from .test_desk_support import attach, open_person, pdf, signer, staff_in_region
 

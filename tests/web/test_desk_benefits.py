@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sirecords.registry.identifiers import make_id_number
+from sirecords.core.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
 from sirecords.workflow.services import payload_of
 
@@ -22,7 +22,7 @@ def _latest_parameters(params_loaded):
 
 
 def test_without_the_parameter_set_in_the_ledger_nothing_is_computed(clerk, person):
-    from sirecords.rules.models import RuleParameterSet
+    from sirecords.parameters.models import RuleParameterSet
 
     RuleParameterSet.objects.all()._raw_delete(RuleParameterSet.objects.db)  # as if never loaded (test only)
     page = page_text(clerk.post("/desk/new/recognise_deemed_service/", form(start="1990-01", end="1992-07", work_unit="厂")))

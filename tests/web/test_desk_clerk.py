@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from django.test import override_settings
 
-from sirecords.audit.models import AccessEvent
-from sirecords.home import attachments_dir
-from sirecords.registry.identifiers import make_id_number, make_uscc
+from sirecords.core.home import attachments_dir
+from sirecords.core.identifiers import make_id_number, make_uscc
+from sirecords.records.models import AccessEvent
 from sirecords.registry.models import Person
 from sirecords.workflow.models import Action, Attachment, BusinessTransaction
 from sirecords.workflow.services import payload_of

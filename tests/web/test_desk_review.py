@@ -4,7 +4,7 @@ one stage only, stages strictly in order, only the reviewers of the transaction'
 
 import pytest
 
-from sirecords.audit.models import AccessEvent
+from sirecords.records.models import AccessEvent
 from sirecords.registry.models import Person
 from sirecords.workflow.models import Action, BusinessTransaction
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sirecords.core.identifiers import make_id_number
 from sirecords.demo.documents import scan
-from sirecords.registry.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
 
 from .conftest import REGION
@@ -114,8 +114,8 @@ def staff_in_region(username: str, role: str, region: str) -> Client:
     """A signed-in client for a new user holding `role` in another pooling region."""
     from django.contrib.auth import get_user_model
 
-    from sirecords.users import accounts
-    from sirecords.workflow.actors import operator
+    from sirecords.users import services as accounts
+    from sirecords.users.actors import operator
 
     from .conftest import PASSWORD
 

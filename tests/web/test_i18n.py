@@ -16,8 +16,8 @@ from django.test import override_settings
 from django.utils import translation
 
 import sirecords
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.registry.identifiers import make_id_number
+from sirecords.core.identifiers import make_id_number
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.roles import conflict
 from sirecords.workflow import services
 

@@ -13,11 +13,11 @@ from django.urls import reverse
 from sirecords.access import permits
 from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
-from sirecords.audit.models import AccessEvent
-from sirecords.contributions.sample import post_sample_batch
+from sirecords.core.identifiers import make_id_number
+from sirecords.demo.sample_contributions import post_sample_batch
 from sirecords.ledger.models import Entry
-from sirecords.personal_record import current_account_years, yuan
-from sirecords.registry.identifiers import make_id_number
+from sirecords.records.models import AccessEvent
+from sirecords.records.personal import current_account_years, yuan
 from sirecords.registry.models import Person
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_record import RULES
@@ -119,7 +119,7 @@ def test_no_pension_section_without_an_award(credited, signed_in):
 @pytest.mark.skipif(not apps.is_installed("sirecords.benefits"), reason="the benefits app is not installed")
 def test_the_pension_with_its_trace(staff, signed_in):
     from sirecords.benefits.models import Award
-    from sirecords.benefits.sample import post_sample_award
+    from sirecords.demo.sample_benefits import post_sample_award
 
     award = Award.objects.get(uid=post_sample_award(staff))
     page = signed_in("rec.clerk5", "clerk").get(reverse("record_person", args=[award.person_id])).content.decode()

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
+from sirecords.core.identifiers import make_id_number
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import InvalidTransaction
 from sirecords.ledger.verify import verify
-from sirecords.registry.identifiers import make_id_number
 from sirecords.registry.models import Person
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow import services
 from sirecords.workflow.models import Action, State
 

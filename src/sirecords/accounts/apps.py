@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Individual accounts"
 
     def ready(self) -> None:
-        from . import checks, transactions  # noqa: F401  (register with the ledger and verify)
+        from sirecords.accounts import checks, deemed, transactions  # noqa: F401  (register with the ledger and verify)

@@ -17,11 +17,10 @@ import json
 
 from django.db import connection
 
+from sirecords.accounts.crediting import CANONICAL_FIELDS, row_leaf
+from sirecords.accounts.transactions import ENTRY_KIND
 from sirecords.ledger.merkle import CompactRange
 from sirecords.ledger.verify import Report, register_check
-
-from .crediting import CANONICAL_FIELDS, row_leaf
-from .transactions import ENTRY_KIND
 
 TABLE = "accounts_account_year"
 RUN_TABLE = "accounts_crediting_run"

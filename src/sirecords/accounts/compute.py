@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sirecords.rules.money import ROUNDING_MODES, InvalidInput
+from sirecords.core.money import ROUNDING_MODES, InvalidInput
 
 __all__ = ["Kernel", "kernel_for"]
 

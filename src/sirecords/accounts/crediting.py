@@ -34,14 +34,13 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection
 
+from sirecords.accounts.compute import kernel_for
 from sirecords.contributions.rows import root_of_leaves
-from sirecords.ledger.canonical import canonical_json
-from sirecords.rules.crediting import credit_year_values
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import ParamSet, load_params
-from sirecords.rules.transactions import require_loaded
-
-from .compute import kernel_for
+from sirecords.core.canonical import canonical_json
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.crediting import credit_year_values
+from sirecords.engine.params import ParamSet, load_params
+from sirecords.parameters.transactions import require_loaded
 
 __all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sirecords.accounts.crediting import Plan, plan_year
+from sirecords.accounts.transactions import TYPE
+from sirecords.transactions.actors import Actor
 from sirecords.workflow import services
-from sirecords.workflow.actors import Actor
 from sirecords.workflow.models import BusinessTransaction
-
-from .crediting import Plan, plan_year
-from .transactions import TYPE
 
 
 @dataclass

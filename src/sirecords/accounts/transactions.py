@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sirecords.accounts.crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
+from sirecords.core.money import InvalidInput, from_fen
+from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry, PostedEntry, read_head
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
 from sirecords.ledger.projection import LiveStore, Store, projects
-from sirecords.ledger.validation import Errors
-from sirecords.rules.money import InvalidInput, from_fen
-from sirecords.rules.params import ParameterError
-
-from .crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
+from sirecords.transactions.validation import Errors
 
 TYPE = "credit_accounts"
 ENTRY_KIND = "account.year_credited"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from sirecords.rules.trace import Result
-from sirecords.rules.years import ContributionMonths, contribution_months
+from sirecords.engine.trace import Result
+from sirecords.engine.years import ContributionMonths, contribution_months
 
 __all__ = ["actual_months", "contribution_years", "deemed_months_for"]
 
@@ -23,7 +23,7 @@ def actual_months(person_uid: str) -> list[str]:
 def deemed_months_for(person_uid: str) -> list[tuple[str, str]]:
     """The person's recognised deemed service (视同缴费年限) as periods; a deemed month that is also an actual
     month counts once (the engine merges them)."""
-    from sirecords.benefits.deemed import deemed_periods  # benefits builds on accounts, not the reverse
+    from sirecords.accounts.deemed import deemed_periods  # benefits builds on accounts, not the reverse
 
     return deemed_periods(person_uid)
 

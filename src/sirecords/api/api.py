@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from . import errors, lookups, record, transactions
-from .auth import guard
-from .operations import NAMESPACE
+from sirecords.api import errors, lookups, record, transactions
+from sirecords.api.auth import guard
+from sirecords.api.operations import NAMESPACE
 
 api = NinjaAPI(
     title="sirecords API",

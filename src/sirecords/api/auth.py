@@ -21,12 +21,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from sirecords.access import permits
-from sirecords.users.accounts import token_digest
+from sirecords.api.rules import RULES, SCOPES
+from sirecords.transactions.actors import Actor
+from sirecords.users.actors import actor_for
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES
-from sirecords.workflow.actors import Actor, actor_for
-
-from .rules import RULES, SCOPES
+from sirecords.users.services import token_digest
 
 security_log = logging.getLogger("sirecords.security")
 

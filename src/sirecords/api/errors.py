@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestInvalid
 
-from sirecords.ledger.posting import InvalidTransaction
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
 
 MESSAGES = {

@@ -10,14 +10,13 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import Query, Router
 
-from sirecords.audit.log import record_access
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.registry.identifiers import InvalidIdentifier, check_uscc
+from sirecords.api.operations import endpoint
+from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc
+from sirecords.records.access_log import record_access
 from sirecords.registry.models import Employer
 from sirecords.registry.transactions import find_person_by_id_number
-
-from .operations import endpoint
-from .schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
+from sirecords.transactions.posting import InvalidTransaction
 
 CHANNEL = "api"
 PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from ninja import Router
 
-from .auth import guard
-from .rules import RULES, SCOPES
+from sirecords.api.auth import guard
+from sirecords.api.rules import RULES, SCOPES
 
 NAMESPACE = "api"
 

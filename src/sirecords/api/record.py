@@ -11,12 +11,11 @@ from typing import Any
 
 from ninja import Query, Router
 
-from sirecords import personal_record
-from sirecords.audit.log import record_access
-
-from .lookups import person_for
-from .operations import endpoint
-from .schemas import PersonLookupIn, Problem
+from sirecords.api.lookups import person_for
+from sirecords.api.operations import endpoint
+from sirecords.api.schemas import PersonLookupIn, Problem
+from sirecords.records import personal as personal_record
+from sirecords.records.access_log import record_access
 
 CHANNEL = "api"
 PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}

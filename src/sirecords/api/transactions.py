@@ -9,15 +9,8 @@ from django.http import Http404
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.errors import AuthorizationError
 
-from sirecords.audit.log import record_access
-from sirecords.ledger.posting import InvalidTransaction, transaction_type_named, transaction_types
-from sirecords.ledger.validation import Errors, region
-from sirecords.workflow import documents, services
-from sirecords.workflow.models import BusinessTransaction, State
-from sirecords.workflow.visibility import person_subject, queue, visible_transactions
-
-from .operations import endpoint
-from .schemas import (
+from sirecords.api.operations import endpoint
+from sirecords.api.schemas import (
     AttachmentOut,
     PayloadIn,
     Problem,
@@ -27,6 +20,12 @@ from .schemas import (
     TransactionIn,
     WithdrawIn,
 )
+from sirecords.records.access_log import record_access
+from sirecords.transactions.posting import InvalidTransaction, transaction_type_named, transaction_types
+from sirecords.transactions.validation import Errors, region
+from sirecords.workflow import documents, services
+from sirecords.workflow.models import BusinessTransaction, State
+from sirecords.workflow.visibility import person_subject, queue, visible_transactions
 
 CHANNEL = "api"
 Stage = Literal["review1", "review2", "review3", "approval"]  # users/roles.py STAGES

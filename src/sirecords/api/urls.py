@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from .api import api
+from sirecords.api.api import api
 
 urlpatterns = [path("", api.urls)]

@@ -17,16 +17,15 @@ from typing import Any
 
 from django.db.models import Count
 
+from sirecords.benefits.models import Adjustment, Award, AwardStatus, Payment
+from sirecords.core.money import from_fen, to_fen
+from sirecords.engine.params import ParameterError
+from sirecords.engine.pension import adjust_for
+from sirecords.engine.trace import jsonable
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import ParameterError
-from sirecords.rules.pension import adjust_for
-from sirecords.rules.trace import jsonable
-from sirecords.rules.transactions import params_in_ledger
-
-from .models import Adjustment, Award, AwardStatus, Payment
+from sirecords.parameters.transactions import params_in_ledger
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 
 ADJUSTED = "benefit.pension_adjusted"
 

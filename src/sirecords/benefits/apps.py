@@ -7,4 +7,4 @@ class BenefitsConfig(AppConfig):
     verbose_name = "Benefits"
 
     def ready(self) -> None:
-        from . import adjustments, checks, deemed, projections, transactions  # noqa: F401  (register with the ledger and verify)
+        from sirecords.benefits import adjustments, checks, projections, transactions  # noqa: F401  (register with the ledger and verify)

@@ -11,10 +11,9 @@ import json
 
 from django.db import connection
 
+from sirecords.benefits.payments import COLUMNS, ENTRY_KIND, amounts_due, row_leaf
 from sirecords.ledger.merkle import CompactRange
 from sirecords.ledger.verify import Report, register_check
-
-from .payments import COLUMNS, ENTRY_KIND, amounts_due, row_leaf
 
 CHECK = "benefits"
 TABLE = "benefits_payment"

@@ -10,17 +10,17 @@ from django.conf import settings
 from django.db import connection
 
 from sirecords.accounts.years import contribution_years
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.ledger.validation import Errors, a_month
+from sirecords.core.money import InvalidInput, from_fen, to_fen
+from sirecords.core.periods import Age, Month
+from sirecords.engine.crediting import credit_account_year
+from sirecords.engine.params import RETIREMENT_CATEGORIES, ParameterError
+from sirecords.engine.pension import average_wage_index, pension_for
+from sirecords.engine.retirement import pension_eligibility, statutory_retirement
+from sirecords.engine.trace import jsonable
+from sirecords.parameters.transactions import params_in_ledger
 from sirecords.registry.models import Person
-from sirecords.rules.crediting import credit_account_year
-from sirecords.rules.money import InvalidInput, from_fen, to_fen
-from sirecords.rules.params import RETIREMENT_CATEGORIES, ParameterError
-from sirecords.rules.pension import average_wage_index, pension_for
-from sirecords.rules.periods import Age, Month
-from sirecords.rules.retirement import pension_eligibility, statutory_retirement
-from sirecords.rules.trace import jsonable
-from sirecords.rules.transactions import params_in_ledger
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transactions.validation import Errors, a_month
 
 SEX_OF_CATEGORY = {"male": "M", "female55": "F", "female50": "F"}
 

@@ -16,10 +16,9 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from sirecords.ledger.canonical import canonical_bytes
+from sirecords.benefits.models import Payment
+from sirecords.core.canonical import canonical_bytes
 from sirecords.ledger.merkle import CompactRange, leaf_hash
-
-from .models import Payment
 
 ENTRY_KIND = "benefit.payments_made"
 COLUMNS = ("month", "row_number", "person_id", "award_id", "amount_fen", "back_pay_fen")  # a leaf's values (run: apart)

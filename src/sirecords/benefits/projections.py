@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from sirecords.benefits.models import AwardStatus
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
-
-from .models import AwardStatus
 
 TABLE = "benefits_award"
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sirecords.benefits import payments
+from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases, pooling_region
+from sirecords.benefits.models import AccountClosure, Award, AwardStatus
+from sirecords.core.money import InvalidInput, from_fen
+from sirecords.core.periods import Month
+from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
-from sirecords.ledger.validation import Errors, a_date, a_month
 from sirecords.registry.models import Person
-from sirecords.rules.money import InvalidInput, from_fen
-from sirecords.rules.params import ParameterError
-from sirecords.rules.periods import Month
-
-from . import payments
-from .compute import account_part_year, compute_award, latest_account_year, monthly_bases, pooling_region
-from .models import AccountClosure, Award, AwardStatus
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
+from sirecords.transactions.validation import Errors, a_date, a_month
 
 APPROVED, AWARDED = "benefit.eligibility_approved", "benefit.pension_awarded"
 SUSPENDED, RESUMED, ENDED = "benefit.suspended", "benefit.resumed", "benefit.ended"

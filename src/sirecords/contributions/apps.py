@@ -9,4 +9,4 @@ class ContributionsConfig(AppConfig):
     verbose_name = "Contributions"
 
     def ready(self) -> None:
-        from . import checks, transactions  # noqa: F401  (register the import type, its projector and verify check)
+        from sirecords.contributions import checks, transactions  # noqa: F401  (register the import type, its projector and verify check)

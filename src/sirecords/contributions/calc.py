@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sirecords.rules.contributions import base_limits
-from sirecords.rules.money import to_fen
-from sirecords.rules.params import ParamSet
+from sirecords.core.money import to_fen
+from sirecords.engine.contributions import base_limits
+from sirecords.engine.params import ParamSet
 
 
 def _fraction(rate: Decimal) -> tuple[int, int]:

@@ -15,15 +15,14 @@ import json
 
 from django.db import connection
 
+from sirecords.contributions import collection, filestore, summary
+from sirecords.contributions import rows as row_form
+from sirecords.contributions.calc import Calculator
+from sirecords.contributions.models import Contribution, ContributionBatch
+from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.ledger.verify import Report, register_check
-from sirecords.rules.params import ParameterError
-from sirecords.rules.transactions import loaded_param_set
-
-from . import collection, filestore, summary
-from . import rows as row_form
-from .calc import Calculator
-from .models import Contribution, ContributionBatch
+from sirecords.parameters.transactions import loaded_param_set
 
 CHECK = "contributions"
 

@@ -22,13 +22,12 @@ from datetime import date
 
 from django.db import connection
 
+from sirecords.contributions import rows as row_form
+from sirecords.contributions.calc import Calculator
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.crypto.sealing import blind_index
-from sirecords.registry.identifiers import InvalidIdentifier, check_uscc, parse_id_number
-from sirecords.rules.params import CATEGORIES, INSURANCE_TYPES, ParameterError
-from sirecords.rules.transactions import loaded_param_set, loaded_versions, params_for_month
-
-from . import rows as row_form
-from .calc import Calculator
+from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
+from sirecords.parameters.transactions import loaded_param_set, loaded_versions, params_for_month
 
 COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
            "individual_amount", "paid_on")

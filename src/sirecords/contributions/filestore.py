@@ -13,8 +13,8 @@ import os
 import re
 from pathlib import Path
 
+from sirecords.core.home import home
 from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
-from sirecords.home import home
 
 
 class FileMissing(LookupError):

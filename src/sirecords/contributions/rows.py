@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable
 from operator import itemgetter
 
+from sirecords.core.canonical import canonical_json
 from sirecords.ledger import merkle
-from sirecords.ledger.canonical import canonical_json
 
 # Columns of contributions_contribution that a row holds, in the order rows are passed around.
 COLUMNS = ("row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage_fen", "base_fen",

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from sirecords.workflow.actors import Actor
+from sirecords.contributions import collection, filestore, rows
+from sirecords.contributions.models import ContributionBatch
+from sirecords.contributions.transactions import TYPE, remember
+from sirecords.transactions.actors import Actor
 from sirecords.workflow.models import OPEN_STATES, BusinessTransaction
 from sirecords.workflow.services import open_transaction, payload_of, review, submit
-
-from . import collection, filestore, rows
-from .models import ContributionBatch
-from .transactions import TYPE, remember
 
 
 @dataclass

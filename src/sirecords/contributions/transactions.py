@@ -22,16 +22,15 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from sirecords.contributions import collection, filestore, summary
+from sirecords.contributions import rows as row_form
+from sirecords.contributions.models import Contribution, ContributionBatch
+from sirecords.core.money import from_fen
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
-from sirecords.ledger.validation import Errors, region, unknown_fields
-from sirecords.rules.money import from_fen
-
-from . import collection, filestore, summary
-from . import rows as row_form
-from .models import Contribution, ContributionBatch
+from sirecords.transactions.posting import InvalidTransaction, transaction_type
+from sirecords.transactions.validation import Errors, region, unknown_fields
 
 TYPE = "import_contributions"
 KIND = "contribution.batch_posted"

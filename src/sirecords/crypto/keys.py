@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sirecords.home import keys_dir
+from sirecords.core.home import keys_dir
 
 DATA_KEY = "data.key"
 INDEX_KEY = "index.key"

@@ -15,7 +15,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .keys import active_keys
+from sirecords.crypto.keys import active_keys
 
 PREFIX = "v1:"
 

@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sirecords.users import accounts
-from sirecords.workflow.actors import Actor, actor_for, operator
+from sirecords.transactions.actors import Actor
+from sirecords.users import services as accounts
+from sirecords.users.actors import actor_for, operator
 from sirecords.workflow.services import execute
 
 DEMO_PASSWORD = "Demo-2026-sirecords"

@@ -16,13 +16,12 @@ import random
 from datetime import date
 
 from sirecords.accounts import runs
-from sirecords.contributions.sample import collection_csv
 from sirecords.contributions.services import import_file
-from sirecords.rules.params import load_params
-from sirecords.rules.transactions import loaded_versions, open_parameter_load, params_for_month
-
-from . import accounts
-from .generate import DemoData
+from sirecords.demo import accounts
+from sirecords.demo.generate import DemoData
+from sirecords.demo.sample_contributions import collection_csv
+from sirecords.engine.params import load_params
+from sirecords.parameters.transactions import loaded_versions, open_parameter_load, params_for_month
 
 FIRST_YEAR, LAST_YEAR = 2012, 2025
 CONTRIBUTING = 200  # persons with contributions (the first ones registered): all of them

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from sirecords.registry.identifiers import USCC_ALPHABET, make_id_number, make_uscc
+from sirecords.core.identifiers import USCC_ALPHABET, make_id_number, make_uscc
 
 __all__ = ["DemoPerson", "DemoEmployer", "DemoEmployment", "DemoData", "generate"]
 

@@ -8,16 +8,15 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+from sirecords.core.periods import Month
+from sirecords.demo import accounts, contributions, retirees
+from sirecords.demo.documents import scan
+from sirecords.demo.generate import DemoData, generate
 from sirecords.ledger.models import Entry
-from sirecords.ledger.posting import transaction_type_named
 from sirecords.registry.models import Person
-from sirecords.rules.periods import Month
+from sirecords.transactions.posting import transaction_type_named
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
-
-from . import accounts, contributions, retirees
-from .documents import scan
-from .generate import DemoData, generate
 
 REASON = "演示数据 / demo data"
 REGION = accounts.REGION

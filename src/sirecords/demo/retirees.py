@@ -17,10 +17,9 @@ from datetime import date
 
 from sirecords.benefits import adjustments, payments
 from sirecords.benefits.models import Award
-from sirecords.registry.identifiers import make_id_number
-from sirecords.rules.periods import Month
-
-from . import accounts
+from sirecords.core.identifiers import make_id_number
+from sirecords.core.periods import Month
+from sirecords.demo import accounts
 
 
 @dataclass(frozen=True)

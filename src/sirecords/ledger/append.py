@@ -16,10 +16,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from . import merkle
-from .canonical import canonical_json
-from .context import MissingContext, WriteContext
-from .entry_hash import entry_digest
+from sirecords.core.canonical import canonical_json
+from sirecords.ledger import merkle
+from sirecords.ledger.context import MissingContext, WriteContext
+from sirecords.ledger.entry_hash import entry_digest
 
 COLUMNS = ("seq", "kind", "subject", "txn", "actor", "reason", "channel", "recorded_at", "effective", "payload", "prev_hash", "hash")
 

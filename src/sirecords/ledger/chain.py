@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import merkle
-from .entry_hash import GENESIS_PREV_HASH, entry_digest
+from sirecords.ledger import merkle
+from sirecords.ledger.entry_hash import GENESIS_PREV_HASH, entry_digest
 
 
 @dataclass

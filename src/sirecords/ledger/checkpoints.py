@@ -15,16 +15,15 @@ from cryptography.exceptions import InvalidSignature
 from django.conf import settings
 from django.db import transaction
 
+from sirecords.core.canonical import canonical_bytes
+from sirecords.core.home import witness_dir
 from sirecords.crypto.keys import active_keys
-from sirecords.home import witness_dir
-
-from . import merkle, note
-from .append import lock_head
-from .canonical import canonical_bytes
-from .chain import ChainCheck
-from .context import WriteContext
-from .models import Checkpoint
-from .reading import entry_hash_at, entry_rows
+from sirecords.ledger import merkle, note
+from sirecords.ledger.append import lock_head
+from sirecords.ledger.chain import ChainCheck
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.models import Checkpoint
+from sirecords.ledger.reading import entry_hash_at, entry_rows
 
 
 class LedgerBroken(RuntimeError):

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from django.db import models
 from django.db.models.signals import pre_delete, pre_save
 
-from .append import PostedEntry
+from sirecords.ledger.append import PostedEntry
 
 Row = dict[str, Any]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 
-from . import merkle
+from sirecords.ledger import merkle
 
 PAGE = 50_000
 

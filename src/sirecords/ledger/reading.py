@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 
-from .append import COLUMNS
+from sirecords.ledger.append import COLUMNS
 
 PAGE = 20_000
 

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from . import merkle, note, triggers
-from .append import HeadMissing, PostedEntry, read_head, utc_timestamp
-from .chain import ChainCheck
-from .checkpoints import row_signature_valid, verifier_key
-from .models import Checkpoint
-from .projection import ScratchStore, apply, has_projector, projected_tables, row_from_model_values
-from .reading import entry_rows
+from sirecords.ledger import merkle, note, triggers
+from sirecords.ledger.append import HeadMissing, PostedEntry, read_head, utc_timestamp
+from sirecords.ledger.chain import ChainCheck
+from sirecords.ledger.checkpoints import row_signature_valid, verifier_key
+from sirecords.ledger.models import Checkpoint
+from sirecords.ledger.projection import ScratchStore, apply, has_projector, projected_tables, row_from_model_values
+from sirecords.ledger.reading import entry_rows
 
 SEALED_SUFFIXES = ("_sealed", "_index")
 

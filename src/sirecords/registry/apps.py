@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
-        from . import maintenance, projectors, transactions  # noqa: F401  (register with the ledger)
+        from sirecords.registry import maintenance, projectors, transactions  # noqa: F401  (register with the ledger)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .identifiers import InvalidIdentifier, parse_id_number
-from .labels import label
-from .models import Employer, Employment, Person
+from sirecords.core.identifiers import InvalidIdentifier, parse_id_number
+from sirecords.registry.labels import label
+from sirecords.registry.models import Employer, Employment, Person
 
 
 def change(field: str, before: Any, after: Any) -> dict[str, Any]:

@@ -13,17 +13,16 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import transaction_type
 from sirecords.ledger.projection import Store, projects, row_from_model_values
-from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fields
-
-from . import describe
-from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
-from .models import Employer, EmployerStatus, Employment, Person
-from .transactions import identifier_message
+from sirecords.registry import describe
+from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
+from sirecords.registry.transactions import identifier_message
+from sirecords.transactions.posting import transaction_type
+from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
 
 TARGETS = {"person": Person, "employer": Employer, "employment": Employment}
 TABLES = {"person": "registry_person", "employer": "registry_employer", "employment": "registry_employment"}

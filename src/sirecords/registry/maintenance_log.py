@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from sirecords.core.identifiers import mask_id_number
 from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.ledger.models import Entry
-from sirecords.users.roles import STAGE_TITLES
-
-from .identifiers import mask_id_number
-from .labels import label
+from sirecords.registry.labels import label
+from sirecords.workflow.stages import STAGE_TITLES
 
 KINDS = {"correction.applied": "修正", "supplement.applied": "补充"}
 

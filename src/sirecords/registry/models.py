@@ -7,10 +7,9 @@ found through keyed blind indexes; the sealed text is the same as in the ledger 
 
 from django.db import models
 
+from sirecords.core.identifiers import mask_id_number
 from sirecords.crypto.sealing import unseal
 from sirecords.ledger.projection import projected_table
-
-from .identifiers import mask_id_number
 
 
 class Sex(models.TextChoices):

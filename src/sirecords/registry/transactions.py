@@ -14,15 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import transaction_type
-from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fields
-
-from . import describe
-from .identifiers import InvalidIdentifier, check_uscc, parse_id_number
-from .models import Employer, EmployerStatus, Employment, Person
+from sirecords.registry import describe
+from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
+from sirecords.transactions.posting import transaction_type
+from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Check-digit failures of a legacy code may be overridden with a reason; format failures never.

@@ -4,4 +4,4 @@ DEBUG is off, cookies are secure, hosts must be listed, and security headers are
 Demo and test settings live beside this module and start from it.
 """
 
-from .base import *  # noqa: F401,F403
+from sirecords.settings.base import *  # noqa: F401,F403

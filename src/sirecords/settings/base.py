@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from sirecords.home import home
+from sirecords.core.home import home
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "sirecords.ops",  # before staticfiles: its runserver (keys required) takes precedence
+    "sirecords.cli",  # before staticfiles: its runserver (keys required) takes precedence
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI's own assets for /api/docs (the CSP forbids a CDN)
     "django_otp",
@@ -66,14 +66,14 @@ INSTALLED_APPS = [
     "axes",
     "sirecords.ledger",
     "sirecords.registry",
-    "sirecords.rules",
+    "sirecords.parameters",
     "sirecords.contributions",
     "sirecords.accounts",
     "sirecords.benefits",
     "sirecords.subsidies",
     "sirecords.users",
     "sirecords.workflow",
-    "sirecords.audit",
+    "sirecords.records",
     "sirecords.web",
 ]
 

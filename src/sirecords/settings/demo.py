@@ -1,6 +1,6 @@
 """Demo settings: the production settings, relaxed only for plain HTTP on localhost."""
 
-from .base import *  # noqa: F401,F403
+from sirecords.settings.base import *  # noqa: F401,F403
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECURE_SSL_REDIRECT = False

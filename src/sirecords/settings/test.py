@@ -1,6 +1,6 @@
 """Test settings: production settings with plain HTTP and fast password hashing."""
 
-from .base import *  # noqa: F401,F403
+from sirecords.settings.base import *  # noqa: F401,F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECURE_SSL_REDIRECT = False

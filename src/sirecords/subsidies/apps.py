@@ -7,4 +7,4 @@ class SubsidiesConfig(AppConfig):
     verbose_name = "Subsidies"
 
     def ready(self) -> None:
-        from . import projections, transactions  # noqa: F401  (register with the ledger)
+        from sirecords.subsidies import projections, transactions  # noqa: F401  (register with the ledger)

@@ -14,14 +14,14 @@ from typing import Any
 from django.db import connection
 
 from sirecords.benefits.compute import pooling_region
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.ledger.validation import Errors, a_month
+from sirecords.core.money import from_fen, to_fen
+from sirecords.core.periods import Month
+from sirecords.engine.params import ParameterError, load_params
+from sirecords.engine.subsidies import subsidy_for_month
+from sirecords.parameters.transactions import loaded_param_set, params_in_ledger
 from sirecords.registry.models import Person
-from sirecords.rules.money import from_fen, to_fen
-from sirecords.rules.params import ParameterError, load_params
-from sirecords.rules.periods import Month
-from sirecords.rules.subsidies import subsidy_for_month
-from sirecords.rules.transactions import loaded_param_set, params_in_ledger
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transactions.validation import Errors, a_month
 
 MAX_GRANT_MONTHS = 120
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sirecords.core.money import from_fen
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, added, transaction_type
-from sirecords.rules.money import from_fen
-
-from .compute import compute_grant
+from sirecords.subsidies.compute import compute_grant
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 
 GRANTED = "subsidy.granted"
 

@@ -7,4 +7,4 @@ class UsersConfig(AppConfig):
     verbose_name = "Users and roles"
 
     def ready(self) -> None:
-        from . import checks, projectors, transactions  # noqa: F401  (register with the ledger)
+        from sirecords.users import checks, projectors, transactions  # noqa: F401  (register with the ledger)

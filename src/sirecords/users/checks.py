@@ -2,9 +2,8 @@
 Grants are refused at the door; this finds a combination that got into the data some other way."""
 
 from sirecords.ledger.verify import Report, register_check
-
-from .models import RoleGrant
-from .roles import ADMIN_ROLES
+from sirecords.users.models import RoleGrant
+from sirecords.users.roles import ADMIN_ROLES
 
 
 @register_check

@@ -19,12 +19,6 @@ ROLES: dict[str, tuple[str, str]] = {
     "dba": ("数据库管理员", "Database administrator"),
 }
 
-# Review stages in order (第七条: 初审, 审核, 复核, 审批) and the role that acts on each.
-STAGES: tuple[str, ...] = ("review1", "review2", "review3", "approval")
-STAGE_ROLE = {"review1": "reviewer1", "review2": "reviewer2", "review3": "reviewer3", "approval": "approver"}
-STAGE_TITLES = {"review1": ("初审", "First review"), "review2": ("审核", "Review"),
-                "review3": ("复核", "Re-review"), "approval": ("审批", "Approval")}
-
 ADMIN_ROLES = frozenset({"sysadmin", "dba"})
 BUSINESS_ROLES = frozenset({"clerk", "reviewer1", "reviewer2", "reviewer3", "approver", "maintainer"})
 QUERY_ROLES = frozenset({"query_officer"})

@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import transaction_type
-from sirecords.ledger.validation import Errors, a_date, region, text, unknown_fields
-
-from .models import AccountKind, ApiToken, RoleGrant, StaffAccount
-from .roles import ROLES, conflict
+from sirecords.transactions.posting import transaction_type
+from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
+from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
+from sirecords.users.roles import ROLES, conflict
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,149}$")
 ADMINISTRATORS = ("sysadmin",)  # 第二十六条: the information agency manages users

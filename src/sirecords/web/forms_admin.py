@@ -10,15 +10,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.crypto.sealing import blind_index
-from sirecords.registry.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.maintenance import CORRECTABLE, SUPPLEMENTABLE
 from sirecords.registry.models import Employer, EmployerStatus, Person
+from sirecords.transactions.actors import ANY_REGION
 from sirecords.users.models import AccountKind, RoleGrant
 from sirecords.users.roles import ROLES
 from sirecords.users.transactions import SCOPES
-from sirecords.workflow.actors import ANY_REGION
 
 # Fields a correction may empty (the others need a value: a name or an ID number is never blank).
 CLEARABLE = {"person": ("phone", "address"), "employer": ("address",), "employment": ("end",)}

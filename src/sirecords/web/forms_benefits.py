@@ -9,9 +9,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sirecords.rules.params import ParameterError, load_params
-
-from .forms_desk import CODE, DATE, TransactionForm, _person_id, person_by_id_number
+from sirecords.engine.params import ParameterError, load_params
+from sirecords.web.forms_desk import CODE, DATE, TransactionForm, _person_id, person_by_id_number
 
 MONTH = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
 CATEGORIES = [("male", _("Man (original age 60)")), ("female55", _("Woman in a cadre-type post (original age 55)")),

@@ -17,12 +17,12 @@ from django import forms
 from django.db import transaction as db_transaction
 from django.utils.translation import get_language, gettext, gettext_lazy
 
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.posting import InvalidTransaction, transaction_type_named
-from sirecords.registry.identifiers import InvalidIdentifier, check_uscc, parse_id_number
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.transactions.posting import InvalidTransaction, transaction_type_named
 from sirecords.workflow import documents
 
 _ = gettext_lazy
@@ -373,7 +373,7 @@ FORMS: dict[str, type[TransactionForm]] = {form.type_name: form for form in (
     RegisterPersonForm, ChangePersonDetailsForm, RegisterEmployerForm, ChangeEmployerDetailsForm,
     StartEmploymentForm, EndEmploymentForm)}
 
-from .forms_benefits import BENEFIT_FORMS  # noqa: E402  (they build on TransactionForm above)
+from sirecords.web.forms_benefits import BENEFIT_FORMS  # noqa: E402  (they build on TransactionForm above)
 
 FORMS.update({form.type_name: form for form in BENEFIT_FORMS})
 

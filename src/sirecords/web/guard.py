@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sirecords.access import ANONYMOUS, permits
+from sirecords.users.actors import actor_for
 from sirecords.users.roles import ROLES
-from sirecords.workflow.actors import actor_for
-
-from .rules import RULES
+from sirecords.web.rules import RULES
 
 security_log = logging.getLogger("sirecords.security")
 

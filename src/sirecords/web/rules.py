@@ -1,10 +1,9 @@
 """Access rules of the staff pages, by URL name (see sirecords/access.py)."""
 
 from sirecords.access import ANONYMOUS, STAFF
-
-from .rules_admin import RULES as ADMIN_RULES
-from .rules_desk import RULES as DESK_RULES
-from .rules_record import RULES as RECORD_RULES
+from sirecords.web.rules_admin import RULES as ADMIN_RULES
+from sirecords.web.rules_desk import RULES as DESK_RULES
+from sirecords.web.rules_record import RULES as RECORD_RULES
 
 CORE_RULES = {
     "healthz": ANONYMOUS,

@@ -4,7 +4,7 @@ These admit roles; the pages then check the region and the transaction itself (w
 and the workflow services for who may act on which stage)."""
 
 from sirecords.access import roles
-from sirecords.users.roles import STAGE_ROLE
+from sirecords.workflow.stages import STAGE_ROLE
 
 CLERK = roles("clerk")
 # Maintainers follow their own corrections and supplements on the same transaction pages (第十一条).

@@ -4,7 +4,7 @@ The same staff as the API look-ups (api/rules.py LOOKUP): clerks, maintainers, t
 query officers and supervisors, in any region."""
 
 from sirecords.access import roles
-from sirecords.users.roles import STAGE_ROLE
+from sirecords.workflow.stages import STAGE_ROLE
 
 SEES_RECORDS = roles("clerk", "maintainer", *STAGE_ROLE.values(), "query_officer", "supervisor")
 

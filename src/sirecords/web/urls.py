@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import auth, home
+from sirecords.web.views import auth, home
 
 urlpatterns = [
     path("", home.home_view, name="home"),

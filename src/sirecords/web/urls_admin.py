@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from .views import admin_maintenance as maintenance
-from .views import admin_supervision as supervision
-from .views import admin_users as users
+from sirecords.web.views import admin_maintenance as maintenance
+from sirecords.web.views import admin_supervision as supervision
+from sirecords.web.views import admin_users as users
 
 urlpatterns: list = [
     # Dedicated data maintainers (第十一条, 第十二条)

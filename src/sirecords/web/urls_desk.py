@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import desk_clerk, desk_review, desk_transaction
+from sirecords.web.views import desk_clerk, desk_review, desk_transaction
 
 urlpatterns: list = [
     path("desk/persons/", desk_clerk.person_search_view, name="desk_person_search"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import record
+from sirecords.web.views import record
 
 urlpatterns: list = [
     path("record/", record.search_view, name="record_search"),

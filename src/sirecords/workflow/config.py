@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-from sirecords.users.roles import STAGES
+from sirecords.workflow.stages import STAGES
 
 
 class StageConfigError(ValueError):

@@ -10,8 +10,8 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from sirecords.core.home import attachments_dir
 from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
-from sirecords.home import attachments_dir
 
 ACCEPTED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 

@@ -18,17 +18,16 @@ from typing import Any
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
+from sirecords.core.canonical import canonical_json
 from sirecords.crypto.sealing import seal, unseal
-from sirecords.ledger.canonical import canonical_json
 from sirecords.ledger.context import CHANNELS, WriteContext
-from sirecords.ledger.posting import InvalidTransaction, Transaction, post, transaction_type_named
-from sirecords.users.roles import STAGE_ROLE, STAGE_TITLES
-
-from . import documents
-from .actors import Actor
-from .config import stages_for
-from .models import OPEN_STATES, Action, Attachment, BusinessTransaction, State
-from .summary import summarize
+from sirecords.transactions.actors import Actor
+from sirecords.transactions.posting import InvalidTransaction, Transaction, post, transaction_type_named
+from sirecords.workflow import documents
+from sirecords.workflow.config import stages_for
+from sirecords.workflow.models import OPEN_STATES, Action, Attachment, BusinessTransaction, State
+from sirecords.workflow.stages import STAGE_ROLE, STAGE_TITLES
+from sirecords.workflow.summary import summarize
 
 security_log = logging.getLogger("sirecords.security")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sirecords.ledger.posting import transaction_types
-from sirecords.registry.identifiers import mask_id_number
+from sirecords.core.identifiers import mask_id_number
+from sirecords.transactions.posting import transaction_types
 
 
 def mask_name(name: str) -> str:

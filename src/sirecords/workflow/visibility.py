@@ -11,13 +11,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from sirecords.registry.identifiers import InvalidIdentifier
+from sirecords.core.identifiers import InvalidIdentifier
 from sirecords.registry.models import Employment
 from sirecords.registry.transactions import find_person_by_id_number
-from sirecords.users.roles import STAGE_ROLE
-
-from .actors import ANY_REGION, Actor
-from .models import Action, BusinessTransaction, State
+from sirecords.transactions.actors import ANY_REGION, Actor
+from sirecords.workflow.models import Action, BusinessTransaction, State
+from sirecords.workflow.stages import STAGE_ROLE
 
 # Besides its creator, these roles see the transactions of the regions where they hold them.
 SEEING_ROLES = frozenset(STAGE_ROLE.values()) | {"supervisor"}

@@ -10,10 +10,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
 from sirecords.access import permits
-from sirecords.users.roles import ROLES, STAGE_TITLES
-from sirecords.workflow.actors import ANY_REGION, Actor
-
-from ..rules import RULES
+from sirecords.transactions.actors import ANY_REGION, Actor
+from sirecords.users.roles import ROLES
+from sirecords.web.rules import RULES
+from sirecords.workflow.stages import STAGE_TITLES
 
 CHANNEL = "web"
 

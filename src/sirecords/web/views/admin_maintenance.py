@@ -13,17 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sirecords.audit.log import record_access
 from sirecords.crypto.sealing import SealBroken
-from sirecords.ledger.posting import InvalidTransaction, transaction_type_named
+from sirecords.records.access_log import record_access
 from sirecords.registry.labels import label
 from sirecords.registry.models import Employer, Employment, Person
+from sirecords.transactions.posting import InvalidTransaction, transaction_type_named
+from sirecords.web.forms_admin import AddEmploymentForm, EmploymentCorrectionForm, FindRecordForm, MaintenanceForm
+from sirecords.web.guard import page
+from sirecords.web.views.admin_common import CHANNEL, focus, posted, put_errors, regions_of, stage_label, txn_url
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
-
-from ..forms_admin import AddEmploymentForm, EmploymentCorrectionForm, FindRecordForm, MaintenanceForm
-from ..guard import page
-from .admin_common import CHANNEL, focus, posted, put_errors, regions_of, stage_label, txn_url
 
 TYPES = ("correction", "supplement")
 PURPOSE = "maintenance"

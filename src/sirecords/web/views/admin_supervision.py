@@ -18,15 +18,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sirecords.audit.log import record_access
-from sirecords.audit.models import AccessEvent
-from sirecords.home import home
+from sirecords.core.home import home
 from sirecords.ledger.models import Entry
+from sirecords.records.access_log import record_access
+from sirecords.records.models import AccessEvent
 from sirecords.registry.maintenance_log import KINDS, maintenance_log, write_csv
-
-from ..forms_admin import LogFilterForm
-from ..guard import page
-from .admin_common import CHANNEL, focus, query_string, txn_url
+from sirecords.web.forms_admin import LogFilterForm
+from sirecords.web.guard import page
+from sirecords.web.views.admin_common import CHANNEL, focus, query_string, txn_url
 
 PER_PAGE = 50
 PURPOSE = "supervision"

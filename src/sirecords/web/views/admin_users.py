@@ -14,14 +14,13 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.users import accounts
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users import services as accounts
 from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
+from sirecords.web.forms_admin import AccountForm, AgreementForm, GrantForm, ReasonForm, RevokeForm, TokenForm, known_regions
+from sirecords.web.guard import page
+from sirecords.web.views.admin_common import CHANNEL, focus, posted, put_errors, role_label
 from sirecords.workflow import documents, services
-
-from ..forms_admin import AccountForm, AgreementForm, GrantForm, ReasonForm, RevokeForm, TokenForm, known_regions
-from ..guard import page
-from .admin_common import CHANNEL, focus, posted, put_errors, role_label
 
 
 def _grants_shown(grants) -> list[dict]:

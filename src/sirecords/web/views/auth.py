@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ..guard import page
+from sirecords.web.guard import page
 
 PENDING = "sirecords_pending_login"
 PENDING_SECONDS = 300

@@ -13,19 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sirecords.ledger.posting import InvalidTransaction, transaction_types
 from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.transactions.posting import InvalidTransaction, transaction_types
+from sirecords.web.forms_desk import FORMS, PersonSearchForm, WithdrawForm
+from sirecords.web.guard import page
+from sirecords.web.views.desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
+from sirecords.web.views.desk_transaction import attach_form_for, not_visible, show_transaction
+from sirecords.web.views.desk_visibility import log_access
 from sirecords.workflow import services
 from sirecords.workflow.config import StageConfigError, stages_for
 from sirecords.workflow.models import Action, BusinessTransaction, State
 from sirecords.workflow.services import Refused
 from sirecords.workflow.visibility import can_see, person_subject
-
-from ..forms_desk import FORMS, PersonSearchForm, WithdrawForm
-from ..guard import page
-from .desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
-from .desk_transaction import attach_form_for, not_visible, show_transaction
-from .desk_visibility import log_access
 
 CHANNEL = "counter"
 PAGE_SIZE = 50

@@ -7,12 +7,12 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext_lazy
 
-from sirecords.ledger.posting import transaction_types
 from sirecords.registry.labels import FIELD_LABELS
-from sirecords.users.roles import STAGE_TITLES
-from sirecords.workflow.actors import ANY_REGION, Actor
+from sirecords.transactions.actors import ANY_REGION, Actor
+from sirecords.transactions.posting import transaction_types
 from sirecords.workflow.documents import DOCUMENT_KINDS
 from sirecords.workflow.models import Action, BusinessTransaction, State
+from sirecords.workflow.stages import STAGE_TITLES
 
 _ = gettext_lazy
 

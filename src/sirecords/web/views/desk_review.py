@@ -12,17 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sirecords.ledger.posting import InvalidTransaction
-from sirecords.users.roles import STAGE_ROLE, STAGES
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.web.forms_desk import ReviewForm
+from sirecords.web.guard import page
+from sirecords.web.views.desk_common import stage_name, transaction_named, type_title
+from sirecords.web.views.desk_transaction import not_visible, show_transaction
 from sirecords.workflow import services
 from sirecords.workflow.models import Action, State
 from sirecords.workflow.services import Refused
+from sirecords.workflow.stages import STAGE_ROLE, STAGES
 from sirecords.workflow.visibility import can_see, due_at
-
-from ..forms_desk import ReviewForm
-from ..guard import page
-from .desk_common import stage_name, transaction_named, type_title
-from .desk_transaction import not_visible, show_transaction
 
 QUEUE_LIMIT = 200
 

@@ -12,17 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sirecords.ledger.posting import transaction_types
-from sirecords.users.roles import STAGE_ROLE
-from sirecords.workflow import documents
-from sirecords.workflow.config import StageConfigError, stages_for
-from sirecords.workflow.models import Action, Attachment, BusinessTransaction, State
-from sirecords.workflow.services import payload_of
-from sirecords.workflow.visibility import can_see, person_subject
-
-from ..forms_desk import FORMS, AttachForm, ReviewForm, WithdrawForm
-from ..guard import page, refuse
-from .desk_common import (
+from sirecords.transactions.posting import transaction_types
+from sirecords.web.forms_desk import FORMS, AttachForm, ReviewForm, WithdrawForm
+from sirecords.web.guard import page, refuse
+from sirecords.web.views.desk_common import (
     ACTION_NAMES,
     STATE_NAMES,
     document_name,
@@ -31,7 +24,13 @@ from .desk_common import (
     transaction_named,
     type_title,
 )
-from .desk_visibility import log_access
+from sirecords.web.views.desk_visibility import log_access
+from sirecords.workflow import documents
+from sirecords.workflow.config import StageConfigError, stages_for
+from sirecords.workflow.models import Action, Attachment, BusinessTransaction, State
+from sirecords.workflow.services import payload_of
+from sirecords.workflow.stages import STAGE_ROLE
+from sirecords.workflow.visibility import can_see, person_subject
 
 security_log = logging.getLogger("sirecords.security")
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}

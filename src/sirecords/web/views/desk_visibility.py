@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sirecords.audit.log import record_access
-from sirecords.workflow.actors import Actor
+from sirecords.records.access_log import record_access
+from sirecords.transactions.actors import Actor
 
 
 def log_access(actor: Actor, subject: str | None, what: str, purpose: str) -> None:

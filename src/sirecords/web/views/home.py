@@ -3,9 +3,8 @@
 from django.shortcuts import render
 
 from sirecords.users.roles import ROLES
+from sirecords.web.guard import page
 from sirecords.workflow.models import BusinessTransaction, State
-
-from ..guard import page
 
 
 @page("home")

@@ -11,14 +11,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sirecords import personal_record
-from sirecords.registry.identifiers import InvalidIdentifier
+from sirecords.core.identifiers import InvalidIdentifier
+from sirecords.records import personal as personal_record
 from sirecords.registry.models import Person
 from sirecords.registry.transactions import find_person_by_id_number
-
-from ..forms_desk import PersonSearchForm
-from ..guard import page
-from .desk_visibility import log_access
+from sirecords.web.forms_desk import PersonSearchForm
+from sirecords.web.guard import page
+from sirecords.web.views.desk_visibility import log_access
 
 PURPOSE = "record view"
 INSURANCE_LABELS = {"pension": gettext_lazy("Pension insurance"), "medical": gettext_lazy("Medical insurance"),

@@ -1,0 +1,74 @@
+"""``sirecords import contributions FILE --actor USERNAME --reason TEXT [--region R] [--report FILE]``
+
+Checks every row of the collection agency's monthly file (docs/collection-file.md). With any problem,
+nothing is opened or posted: the report (line, field, reason) is printed and, with --report, written as
+CSV; exit status 1. A clean file becomes one `import_contributions` transaction opened and submitted by
+the clerk; the reviewers act on it in the web pages, and only then are the rows posted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users.actors import actor_for
+from sirecords.workflow.services import Refused
+from sirecords.workflow.stages import STAGE_TITLES
+
+
+class Command(BaseCommand):
+    help = "import a collection file: sirecords import contributions FILE --actor CLERK --reason TEXT"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
+        contributions = sub.add_parser("contributions", help="the collection agency's monthly contribution file (CSV)",
+                                       called_from_command_line=getattr(parser, "called_from_command_line", None))
+        contributions.add_argument("file", help="the CSV file (UTF-8, with or without BOM)")
+        contributions.add_argument("--actor", required=True, help="the clerk (经办员) who opens the transaction")
+        contributions.add_argument("--reason", required=True, help="why the file is imported (第十二条)")
+        contributions.add_argument("--region", default=settings.SIRECORDS_REGION,
+                                   help="the pooling region whose parameters apply (default %(default)s)")
+        contributions.add_argument("--report", metavar="FILE", help="write the problems as CSV to FILE")
+        contributions.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    def handle(self, *args, **options) -> None:
+        from sirecords.contributions.services import import_file
+
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error.strerror}") from None
+        actor = actor_for(options["actor"])
+        if actor is None:
+            raise CommandError(f"no staff account {options['actor']!r}")
+        try:
+            outcome = import_file(actor, data, reason=options["reason"], file_name=path.name, region=options["region"],
+                                  progress=not options["no_progress"])
+        except (Refused, InvalidTransaction) as refused:
+            raise CommandError(str(refused)) from None
+        prepared = outcome.prepared
+        if options["report"] and prepared.problems:
+            with open(options["report"], "w", encoding="utf-8", newline="") as stream:
+                prepared.write_report(stream)
+        if outcome.refused:
+            self.stderr.write(f"refused: {outcome.refused}")
+            sys.exit(1)
+        if not prepared.ok:
+            self.stdout.write(f"{path.name}: {len(prepared.problems) + prepared.more_problems} problem(s); nothing was "
+                              f"imported (SHA-256 {prepared.sha256})")
+            for line in prepared.report_lines():
+                self.stdout.write(line)
+            if options["report"]:
+                self.stdout.write(f"report written to {options['report']}")
+            sys.exit(1)
+        txn = outcome.txn
+        stages = ", ".join(f"{STAGE_TITLES[s][0]} {s}" for s in txn.stage_list)
+        self.stdout.write(f"{path.name}: {prepared.row_count} rows checked, no problems (SHA-256 {prepared.sha256})")
+        self.stdout.write(f"rows root {prepared.rows_root}; rule versions {' '.join(prepared.rule_versions)}")
+        self.stdout.write(f"transaction {txn.uid} submitted; it awaits review ({stages}): the reviewers act on it "
+                          f"in the web pages, and the rows are posted when the last stage approves")

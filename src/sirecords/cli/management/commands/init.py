@@ -1,0 +1,20 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from sirecords.core.home import home, keys_dir
+from sirecords.crypto.keys import create_keys, forget_loaded_keys
+
+
+class Command(BaseCommand):
+    help = "Create or migrate the database and create the keys if absent (never overwrites a key)."
+    requires_system_checks = []  # the keys check would refuse: creating them is this command's job
+
+    def handle(self, *args, **options):
+        created = create_keys()
+        forget_loaded_keys()
+        for name in created:
+            self.stdout.write(f"created key {keys_dir() / name} (mode 0600)")
+        if not created:
+            self.stdout.write(f"keys present in {keys_dir()}")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(self.style.SUCCESS(f"database ready; SIRECORDS_HOME is {home()}"))

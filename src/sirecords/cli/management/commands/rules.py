@@ -1,0 +1,318 @@
+"""``sirecords rules …``: the rules engine on the command line, with the same code as the system.
+
+Subcommands: check-id, check-uscc, retirement, base, interest, pension (see docs/cli.md). Each prints a
+readable summary, Chinese first with English beside it, or with ``--json`` one JSON object whose amounts
+are decimal strings in yuan with two places. Exit status 0 on success; 1 for an invalid identifier or
+invalid input (also for a usage error), with the message on stderr (and, with ``--json``, in ``error``).
+
+Each subcommand's work is a plain function (``check_id``, ``check_uscc``, ``retirement``, ``base``,
+``interest``, ``pension``) returning an `Outcome`; the Command only parses and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sirecords.core import identifiers
+from sirecords.core.money import ROUNDING_MODES, InvalidInput, format_yuan, parse_amount, parse_decimal, parse_rate
+from sirecords.core.periods import Age, Month
+from sirecords.engine import contributions, crediting
+from sirecords.engine import pension as pension_rules
+from sirecords.engine import retirement as retirement_rules
+from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, NATIONAL, RETIREMENT_CATEGORIES, ParameterError, load_params
+
+KEYS = {
+    "check-id": ("valid", "normalized", "birth_date", "sex", "error"),
+    "check-uscc": ("valid", "error"),
+    "retirement": ("delay_months", "statutory_age", "retirement_month", "minimum_contribution_months"),
+    "base": ("base", "employer", "individual"),
+    "interest": ("interest_on_prior", "interest_on_credits", "year_end"),
+    "pension": ("basic", "account", "total", "divisor"),
+}
+SEX = {"M": "男 male", "F": "女 female"}
+CATEGORY_NAMES = {"male": "男职工 men (60)", "female55": "女干部 women, cadre-type posts (55)",
+                  "female50": "女工人 women, worker-type posts (50)"}
+
+
+@dataclass
+class Outcome:
+    """What a subcommand found: the JSON object, the readable lines, and whether it succeeded."""
+
+    data: dict
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+    error: str | None = None
+
+
+class Invalid(Exception):
+    """Invalid input for a subcommand: exit 1 with this message."""
+
+
+def _failure(action: str, message: str) -> Outcome:
+    data = dict.fromkeys(KEYS[action])
+    if action in ("check-id", "check-uscc"):
+        data["valid"] = False
+    data["error"] = message
+    return Outcome(data, [f"错误 Error: {message}"], ok=False, error=message)
+
+
+def _params(region: str | None, year: int | None, month: int | None = None):
+    if region is None and year is None and month is None:
+        return load_params(NATIONAL)
+    return load_params(region or NATIONAL, year, month)
+
+
+# --- the subcommands as functions ------------------------------------------------------------------------
+
+
+def check_id(number: str) -> Outcome:
+    try:
+        parsed = identifiers.parse_id_number(number)
+    except identifiers.InvalidIdentifier as error:
+        return _failure("check-id", error.message)
+    lines = [f"公民身份号码有效 / ID number valid: {parsed.normalized}",
+             f"  出生日期 birth date: {parsed.birth_date.isoformat()}",
+             f"  性别 sex: {SEX[parsed.sex]}",
+             f"  地址码 address code: {parsed.address_code}"]
+    if parsed.upgraded_from_15:
+        lines.append("  由15位号码升位 upgraded from a 15-digit number")
+    return Outcome({"valid": True, "normalized": parsed.normalized, "birth_date": parsed.birth_date.isoformat(),
+                    "sex": parsed.sex, "error": None}, lines)
+
+
+def check_uscc(code: str) -> Outcome:
+    problems = identifiers.check_uscc(code)
+    if problems:
+        return _failure("check-uscc", " ".join(problem.message for problem in problems))
+    normalized = "".join(code.split()).upper()
+    return Outcome({"valid": True, "error": None}, [f"统一社会信用代码有效 / unified social credit code valid: {normalized}"])
+
+
+def retirement(birth: str, category: str) -> Outcome:
+    if category not in RETIREMENT_CATEGORIES:
+        raise Invalid(f"--category must be one of {', '.join(RETIREMENT_CATEGORIES)}, got {category!r}")
+    params = load_params(NATIONAL)
+    result = retirement_rules.statutory_retirement(Month.parse(birth), category, params)
+    r = result.value
+    minimum = r.minimum_contribution_months
+    lines = [f"法定退休年龄 / statutory retirement ({CATEGORY_NAMES[category]}, 出生 born {r.birth_month})",
+             f"  原退休年龄 original age: {r.original_age.zh} / {r.original_age}, 达到于 reached in {r.original_month}",
+             f"  延迟 delay: {r.delay_months} 个月 months (n = {r.months_after_base})",
+             f"  法定退休年龄 statutory age: {r.statutory_age.zh} / {r.statutory_age}",
+             f"  退休月份 retirement month: {r.retirement_month}",
+             f"  最低缴费年限 minimum contribution: {minimum} 个月 months ({minimum // 12}y{minimum % 12}m)",
+             f"  弹性退休 flexible retirement: {r.flexible_earliest_month} … {r.flexible_latest_month}",
+             f"  规则版本 rule version: {params.short_version}…"]
+    return Outcome({"delay_months": r.delay_months, "statutory_age": str(r.statutory_age),
+                    "retirement_month": str(r.retirement_month), "minimum_contribution_months": minimum}, lines)
+
+
+def base(wage: str, average: str | None = None, region: str | None = None, year: int | None = None, month: int | None = None,
+         insurance_type: str = "pension", category: str = "employee") -> Outcome:
+    params = _params(region, year, month)
+    if average is None and region is None and year is None:
+        raise Invalid("--average is required unless --region/--year give the reference average wage")
+    result = contributions.contribution(params, parse_amount(wage, "--wage"), insurance_type=insurance_type, category=category,
+                                        reference_average_wage=None if average is None else parse_amount(average, "--average"))
+    c = result.value
+    note = {"floor": "（低于下限，按下限 below the floor）", "ceiling": "（高于上限，按上限 above the ceiling）"}.get(c.clamped, "")
+    rates = params.rates(insurance_type, category)
+    lines = [f"缴费基数 / contribution base ({insurance_type}, {category}): {format_yuan(c.contribution_base)}{note}",
+             f"  下限 floor {format_yuan(c.floor)} / 上限 ceiling {format_yuan(c.ceiling)}",
+             f"  单位缴费 employer ({rates.employer}): {format_yuan(c.employer_amount)}",
+             f"  个人缴费 individual ({rates.individual}): {format_yuan(c.individual_amount)}",
+             f"  记入个人账户 account credit ({rates.account}): {format_yuan(c.account_credit)}",
+             f"  规则版本 rule version: {params.short_version}…" + ("（演示数据 demo data）" if params.demo else "")]
+    return Outcome({"base": format_yuan(c.contribution_base), "employer": format_yuan(c.employer_amount),
+                    "individual": format_yuan(c.individual_amount)}, lines)
+
+
+def _credits(text: str) -> list[Decimal]:
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise Invalid(f"--credits must be amounts separated by commas (c1,c2,…,c12), got {text!r}")
+    return [parse_amount(item, f"credit {n}") for n, item in enumerate(items, start=1)]
+
+
+def interest(prior: str, rate: str, credits: str, method: str = "monthly", months: int = 12,
+             rounding: str = "half_up") -> Outcome:
+    credit_list = _credits(credits)
+    result = crediting.credit_year(parse_amount(prior, "--prior"), credit_list, parse_rate(rate, "--rate"), method=method,
+                                   months=months, rounding=rounding)
+    c = result.value
+    method_name = {"monthly": "月积数法 monthly accumulation", "annual": "年度计算法 annual (1.083)"}[method]
+    lines = [f"个人账户记账 / account crediting ({method_name}, 记账利率 rate {c.rate}, {months} 个月 months, {rounding})",
+             f"  上年末储存额 prior balance: {format_yuan(c.prior.quantize(Decimal('0.01')))}",
+             f"  上年末储存额利息 interest on prior: {format_yuan(c.interest_on_prior)}",
+             f"  当年记账额 credits: {format_yuan(c.credits.quantize(Decimal('0.01')))}",
+             f"  当年记账额利息 interest on credits: {format_yuan(c.interest_on_credits)}",
+             f"  年末储存额 year-end balance: {format_yuan(c.year_end)}"]
+    return Outcome({"interest_on_prior": format_yuan(c.interest_on_prior), "interest_on_credits": format_yuan(c.interest_on_credits),
+                    "year_end": format_yuan(c.year_end.quantize(Decimal("0.01")))}, lines)
+
+
+def _months_arg(text: str, what: str) -> int:
+    value = parse_decimal(text, what)
+    if value != value.to_integral_value() or value < 0:
+        raise Invalid(f"{what} must be a whole number of months ≥ 0, got {text!r}")
+    return int(value)
+
+
+def pension(base: str | None, index: str, months: str, balance: str, age: str, deemed_months: str = "0",
+            transitional_coefficient: str | None = None, region: str | None = None, year: int | None = None,
+            rounding: str | None = None) -> Outcome:
+    params = _params(region, year)
+    if base is None and region is None and year is None:
+        raise Invalid("--base is required unless --region/--year give the pension calculation base")
+    coefficient = transitional_coefficient if transitional_coefficient is not None else (
+        params.transitional_coefficient if region not in (None, NATIONAL) else None)
+    result = pension_rules.basic_pension(
+        pension_base=params.pension_base if base is None else parse_amount(base, "--base"),
+        wage_index=parse_decimal(index, "--index"),
+        contribution_months=_months_arg(months, "--months"),
+        balance=parse_amount(balance, "--balance"),
+        age=Age.parse(age),
+        divisor_table=params.months_divisor_table,
+        rounding=rounding or params.rounding("pension"),
+        transitional_coefficient=None if coefficient is None else parse_rate(coefficient, "--transitional-coefficient"),
+        deemed_months=_months_arg(deemed_months, "--deemed-months"),
+        version=params.version,
+    )
+    p = result.value
+    n = _months_arg(months, "--months")
+    lines = [f"基本养老金 / basic pension (年龄 age {Age.parse(age)}, 缴费 {n // 12}y{n % 12}m)",
+             f"  基础养老金 basic part: {format_yuan(p.basic_part)}",
+             f"  个人账户养老金 account part: {format_yuan(p.account_part)} (计发月数 months divisor {p.months_divisor})"]
+    if coefficient is not None:
+        lines.append(f"  过渡性养老金 transitional part: {format_yuan(p.transitional_part)}")
+    lines += [f"  合计 total: {format_yuan(p.total)}", f"  规则版本 rule version: {params.short_version}…"]
+    return Outcome({"basic": format_yuan(p.basic_part), "account": format_yuan(p.account_part), "total": format_yuan(p.total),
+                    "divisor": f"{p.months_divisor:f}"}, lines)
+
+
+# --- the command -------------------------------------------------------------------------------------------
+
+
+class RulesParser(CommandParser):
+    """A usage error exits 1 (argparse's default is 2), with the message on stderr and, with --json, in JSON."""
+
+    command: Command | None = None
+
+    def error(self, message):
+        if not self.called_from_command_line:
+            raise CommandError(f"Error: {message}")
+        command = self.command
+        out = command.stdout if command else sys.stdout
+        err = command.stderr if command else sys.stderr
+        argv = command.argv if command else sys.argv
+        if "--json" in argv:
+            action = next((arg for arg in argv[2:] if arg in KEYS), None)
+            data = _failure(action, message).data if action else {"error": message}
+            out.write(json.dumps(data, ensure_ascii=False))
+        self.print_usage(err)
+        err.write(f"{self.prog}: 错误 error: {message}")
+        sys.exit(1)
+
+
+class Command(BaseCommand):
+    help = ("规则计算器 The rules engine on the command line: check-id, check-uscc, retirement, base, interest, pension. "
+            "Exit 0 on success, 1 for invalid identifiers or input.")
+    requires_system_checks = []  # pure computation: no database, no keys
+    missing_args_message = "give a subcommand: check-id, check-uscc, retirement, base, interest or pension"
+    argv: list[str] = []
+
+    def run_from_argv(self, argv):
+        self.argv = list(argv)
+        super().run_from_argv(argv)
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self._subparsers = []
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = RulesParser
+        for each in (parser, *self._subparsers):
+            each.command = self
+        return parser
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", parser_class=RulesParser, required=True, metavar="SUBCOMMAND")
+
+        def add(name, help_text):
+            each = sub.add_parser(name, help=help_text, description=help_text)
+            each.add_argument("--json", action="store_true", help="print one JSON object")
+            self._subparsers.append(each)
+            return each
+
+        each = add("check-id", "检查公民身份号码 check a resident ID number (GB 11643)")
+        each.add_argument("id_number", metavar="ID")
+        each = add("check-uscc", "检查统一社会信用代码 check a unified social credit code (GB 32100)")
+        each.add_argument("code", metavar="CODE")
+        each = add("retirement", "法定退休年龄 statutory retirement age and month (2025 reform)")
+        each.add_argument("--birth", required=True, metavar="YYYY-MM", help="birth month")
+        each.add_argument("--category", required=True, metavar="|".join(RETIREMENT_CATEGORIES),
+                          help="male (60), female55 (cadre-type posts), female50 (worker-type posts)")
+        each = add("base", "缴费基数与缴费额 contribution base and amounts (pension insurance)")
+        each.add_argument("--wage", required=True, metavar="W", help="prior-year monthly average wage, yuan")
+        each.add_argument("--average", metavar="A", help="reference average wage, yuan (default: the region/year's)")
+        each.add_argument("--region", metavar="R", help="6-digit region code (default: national rates)")
+        each.add_argument("--year", type=int, metavar="Y", help="parameter year (default: the latest)")
+        each.add_argument("--month", type=int, metavar="M", help="month of the year (default: the year's last rates)")
+        each.add_argument("--insurance-type", default="pension", metavar="|".join(INSURANCE_TYPES))
+        each.add_argument("--category", default="employee", metavar="|".join(CATEGORIES), dest="worker_category")
+        each = add("interest", "个人账户记账利息 individual account crediting for one year")
+        each.add_argument("--prior", required=True, metavar="P", help="balance at the end of the prior year, yuan")
+        each.add_argument("--rate", required=True, metavar="R", help="crediting rate: 0.0262 or 2.62%%")
+        each.add_argument("--credits", required=True, metavar="c1,…,c12", help="the monthly credits, comma-separated")
+        each.add_argument("--method", default="monthly", metavar="monthly|annual")
+        each.add_argument("--months", type=int, default=12, metavar="M", help="part year: months credited (monthly method)")
+        each.add_argument("--rounding", default="half_up", metavar="|".join(ROUNDING_MODES))
+        each = add("pension", "基本养老金 monthly basic pension at retirement")
+        each.add_argument("--base", metavar="C", help="pension calculation base (计发基数), yuan")
+        each.add_argument("--index", required=True, metavar="I", help="average contribution wage index")
+        each.add_argument("--months", required=True, metavar="N", help="contribution months, deemed included")
+        each.add_argument("--balance", required=True, metavar="B", help="individual account balance, yuan")
+        each.add_argument("--age", required=True, metavar="A", help="age at retirement: 60 or 60y1m")
+        each.add_argument("--deemed-months", default="0", metavar="D", help="deemed months (for a transitional part)")
+        each.add_argument("--transitional-coefficient", metavar="K", help="transitional coefficient (default: the region's)")
+        each.add_argument("--region", metavar="R")
+        each.add_argument("--year", type=int, metavar="Y")
+        each.add_argument("--rounding", metavar="|".join(ROUNDING_MODES), help="default: the parameters' pension rounding")
+
+    def _run(self, action: str, o: dict) -> Outcome:
+        if action == "check-id":
+            return check_id(o["id_number"])
+        if action == "check-uscc":
+            return check_uscc(o["code"])
+        if action == "retirement":
+            return retirement(o["birth"], o["category"])
+        if action == "base":
+            return base(o["wage"], o["average"], o["region"], o["year"], o["month"], o["insurance_type"], o["worker_category"])
+        if action == "interest":
+            if o["method"] not in crediting.METHODS:
+                raise Invalid(f"--method must be monthly or annual, got {o['method']!r}")
+            if o["rounding"] not in ROUNDING_MODES:
+                raise Invalid(f"--rounding must be one of {', '.join(ROUNDING_MODES)}, got {o['rounding']!r}")
+            return interest(o["prior"], o["rate"], o["credits"], o["method"], o["months"], o["rounding"])
+        if o["rounding"] is not None and o["rounding"] not in ROUNDING_MODES:
+            raise Invalid(f"--rounding must be one of {', '.join(ROUNDING_MODES)}, got {o['rounding']!r}")
+        return pension(o["base"], o["index"], o["months"], o["balance"], o["age"], o["deemed_months"],
+                       o["transitional_coefficient"], o["region"], o["year"], o["rounding"])
+
+    def handle(self, *args, **options):
+        action = options["action"]
+        try:
+            outcome = self._run(action, options)
+        except (Invalid, InvalidInput, ParameterError) as error:
+            outcome = _failure(action, str(error))
+        if options["json"]:
+            self.stdout.write(json.dumps(outcome.data, ensure_ascii=False))
+        elif outcome.ok:
+            for line in outcome.lines:
+                self.stdout.write(line)
+        if not outcome.ok:
+            self.stderr.write(f"错误 Error: {outcome.error}")
+            raise SystemExit(1)

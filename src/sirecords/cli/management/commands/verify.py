@@ -1,0 +1,29 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from sirecords.core.home import home, witness_dir
+from sirecords.ledger.verify import summary_lines, verify
+
+
+class Command(BaseCommand):
+    help = "Check the hash chain, the checkpoints, the witness copies and the projections. Exit 0 only when all hold."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--witness", help="witness folder (default: SIRECORDS_HOME/witness)")
+
+    def handle(self, *args, **options):
+        witness = Path(options["witness"]) if options["witness"] else witness_dir()
+        report = verify(witness)
+        result = report.as_dict()
+        # The supervisors' integrity page shows the last result (第二十五条, 第二十八条(三)(四)).
+        (home() / "verify-last.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+        else:
+            for line in summary_lines(report):
+                self.stdout.write(line)
+        if not report.ok:
+            raise SystemExit(1)

@@ -1,0 +1,719 @@
+"""Versioned rule parameters: TOML files per region and year, region over national.
+
+Layout (``data/`` beside this module, or any folder / mapping of texts the caller gives)::
+
+    national/2006.toml      national defaults in force from January 2006
+    national/2019-05.toml   a change in force from May 2019 (a month file)
+    440300/2024.toml        the region's own values for 2024
+
+Resolving the parameter set of region R for year Y (and month M, default December):
+
+* *Standing* sections (``contribution``, ``rates``, ``rounding``, ``months_divisor``,
+  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``) carry forward:
+  every national file in force by Y-M is applied in date order, then every file of R in date order, each
+  value replacing the one before. A region's value holds until the region's own files change it.
+  ``[deemed]``: ``service_before`` (the month the region's individual-contribution system began; service
+  before it may be recognised as deemed contribution months) and ``minimum_age`` (default 16).
+  ``[subsidies.<scheme>]``: ``title``, ``share`` of the covered contribution, ``types`` and ``parties``
+  covered, ``base`` (``floor``: the contribution at the base floor, ``actual``: as paid; the lesser of the
+  two is subsidised under ``floor``) and ``max_months`` per person.
+* The ``[year]`` section (``crediting_rate`` and its status, ``reference_average_wage``,
+  ``pension_base``, the yearly adjustment) belongs to its year only: it is read from
+  ``national/Y.toml`` and then ``R/Y.toml`` and never carried into another year. Month files
+  may not hold it.
+* ``[meta]`` (``title``, ``source``, ``notes``, ``demo``) describes a file. A parameter set that
+  used any file marked ``demo = true`` is flagged ``demo``.
+
+Every value is checked when a file is read; a problem names the file, the key and the reason
+(`ParameterError`). A value the computation needs but no file gives is reported the same way,
+naming the files that could have given it.
+
+The canonical form (`ParamSet.canonical`) is a dict of plain JSON values (decimals as strings);
+`ParamSet.version` is ``"<region>/<period>@<SHA-256 of its canonical JSON>"``, so a ledger entry
+can record exactly which values a computation used, and `ParamSet.from_canonical` rebuilds the
+same set (same version) from what the ledger holds.
+
+TOML numbers with a fraction are read as `Decimal` (never float); quoted decimal strings are
+accepted too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from sirecords.core.canonical import canonical_json
+from sirecords.core.money import FEN, ROUNDING_MODES, InvalidInput, as_decimal
+from sirecords.core.periods import Month
+from sirecords.engine.trace import jsonable
+
+__all__ = [
+    "CATEGORIES",
+    "DATA_DIR",
+    "INSURANCE_TYPES",
+    "PARTIES",
+    "RETIREMENT_CATEGORIES",
+    "ParamSet",
+    "ParameterError",
+    "Rates",
+    "RetirementCategory",
+    "SubsidyScheme",
+    "available_periods",
+    "clear_cache",
+    "latest_year",
+    "load_params",
+    "parse_parameter_file",
+    "read_data_dir",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+NATIONAL = "national"
+
+INSURANCE_TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
+CATEGORIES = ("employee", "flexible")  # employees (employer + individual) and flexible workers (individual only)
+PARTIES = ("employer", "individual", "account")
+RETIREMENT_CATEGORIES = ("male", "female55", "female50")
+ROUNDING_KINDS = ("contribution", "interest", "pension")
+RATE_STATUSES = ("official", "provisional")
+SUBSIDY_BASES = ("floor", "actual")  # a subsidy covers the contribution at the base floor, or as actually paid
+
+_FILE_NAME = re.compile(r"(?P<scope>national|[0-9]{6})/(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2}))?\.toml\Z")
+_REGION = re.compile(r"[0-9]{6}\Z")
+
+
+class ParameterError(ValueError):
+    """A parameter file or value is missing or invalid: which file, which key, why."""
+
+    def __init__(self, file: str | None, key: str | None, reason: str):
+        self.file = file
+        self.key = key
+        self.reason = reason
+        where = ": ".join(part for part in (file, key) if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+# --- value checkers ----------------------------------------------------------------------------------
+# Each takes the raw TOML value and returns the typed value, or raises ValueError with the reason.
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"must be a decimal number, got {type(value).__name__} {value!r}")
+    if not isinstance(value, (Decimal, int, str)):
+        raise ValueError(f"must be a decimal number, got {type(value).__name__}")
+    try:
+        return as_decimal(value)
+    except InvalidInput as error:
+        raise ValueError(str(error)) from None
+
+
+def _ratio(low: Decimal, high: Decimal, *, low_inclusive: bool = True):
+    def check(value):
+        number = _decimal(value)
+        if number < low or (number == low and not low_inclusive) or number > high:
+            bound = "≥" if low_inclusive else ">"
+            raise ValueError(f"must be {bound} {low} and ≤ {high}, got {number}")
+        return number
+
+    return check
+
+
+_rate = _ratio(Decimal(0), Decimal("0.99"))  # a fraction: 0.16 is 16 %
+_floor_ratio = _ratio(Decimal(0), Decimal(1), low_inclusive=False)
+_ceiling_ratio = _ratio(Decimal(1), Decimal(10))
+
+
+def _amount(*, positive: bool):
+    def check(value):
+        number = _decimal(value)
+        if number < 0 or (positive and number == 0):
+            raise ValueError(f"must be {'> 0' if positive else '≥ 0'} yuan, got {number}")
+        if number != number.quantize(FEN):
+            raise ValueError(f"must be in yuan with at most two decimal places, got {number}")
+        return number
+
+    return check
+
+
+def _divisor(value):
+    number = _decimal(value)
+    if number <= 0:
+        raise ValueError(f"must be > 0 months, got {number}")
+    return number
+
+
+def _integer(low: int, high: int):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, got {type(value).__name__} {value!r}")
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return check
+
+
+def _choice(options):
+    def check(value):
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _month_text(value):
+    if not isinstance(value, str):
+        raise ValueError(f"must be a month written \"YYYY-MM\", got {value!r}")
+    try:
+        return str(Month.parse(value))
+    except InvalidInput as error:
+        raise ValueError(str(error)) from None
+
+
+def _text(value):
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {type(value).__name__}")
+    return value
+
+
+def _flag(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _schedule(value):
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty array of { from_year = YYYY, months = N }")
+    entries = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"from_year", "months"}:
+            raise ValueError(f"entry {index} must be {{ from_year = YYYY, months = N }}, got {item!r}")
+        try:
+            entries.append({"from_year": _integer(1950, 2200)(item["from_year"]), "months": _integer(1, 600)(item["months"])})
+        except ValueError as error:
+            raise ValueError(f"entry {index}: {error}") from None
+    for before, after in zip(entries, entries[1:]):
+        if after["from_year"] <= before["from_year"]:
+            raise ValueError(f"from_year must increase: {after['from_year']} follows {before['from_year']}")
+        if after["months"] < before["months"]:
+            raise ValueError(f"months must not decrease: {after['months']} (from {after['from_year']}) "
+                             f"follows {before['months']}")
+    return entries
+
+
+_FLAT_SECTIONS = {
+    "meta": {"title": _text, "source": _text, "notes": _text, "demo": _flag},
+    "contribution": {"floor_ratio": _floor_ratio, "ceiling_ratio": _ceiling_ratio},
+    "rounding": {kind: _choice(ROUNDING_MODES) for kind in ROUNDING_KINDS},
+    "minimum_contribution": {"schedule": _schedule},
+    "transitional": {"coefficient": _ratio(Decimal(0), Decimal("0.1"))},
+    "deemed": {"service_before": _month_text, "minimum_age": _integer(14, 30)},
+    "year": {
+        "crediting_rate": _rate,
+        "crediting_rate_status": _choice(RATE_STATUSES),
+        "reference_average_wage": _amount(positive=True),
+        "pension_base": _amount(positive=True),
+        "adjustment_percent": _ratio(Decimal(0), Decimal("0.5")),
+        "adjustment_fixed": _amount(positive=False),
+        "adjustment_per_year": _amount(positive=False),
+    },
+}
+_RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months": _integer(0, 120),
+                    "flexible_later_months": _integer(0, 120)}
+_RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
+                             "max_delay_months": _integer(0, 120)}
+_STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
+             "deemed", "subsidies")
+SECTIONS = ("meta", *_STANDING, "year")
+
+
+def _list_of(options):
+    def check(value):
+        if not isinstance(value, list) or not value or any(item not in options for item in value):
+            raise ValueError(f"must be a non-empty array of {', '.join(options)}, got {value!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a value twice: {value!r}")
+        return list(value)
+
+    return check
+
+
+_SCHEME_NAME = re.compile(r"[a-z][a-z_]{2,40}\Z")
+_SUBSIDY_KEYS = {"title": _text, "share": _ratio(Decimal(0), Decimal(1), low_inclusive=False),
+                 "types": _list_of(INSURANCE_TYPES), "parties": _list_of(("employer", "individual")),
+                 "base": _choice(SUBSIDY_BASES), "max_months": _integer(1, 600)}
+
+
+def _table(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise ParameterError(None, key, f"must be a table ([{key}]), got {type(value).__name__}")
+    return value
+
+
+def _check_keys(table: dict, prefix: str, checkers: Mapping[str, Any]) -> dict:
+    out = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key not in checkers:
+            raise ParameterError(None, dotted, f"unknown key; known keys of [{prefix}]: {', '.join(checkers)}")
+        try:
+            out[key] = checkers[key](value)
+        except ValueError as error:
+            raise ParameterError(None, dotted, str(error)) from None
+    return out
+
+
+def _check_section(name: str, table: dict) -> dict:
+    if name in _FLAT_SECTIONS:
+        return _check_keys(table, name, _FLAT_SECTIONS[name])
+    if name == "rates":
+        out = {}
+        for category, by_type in table.items():
+            if category not in CATEGORIES:
+                raise ParameterError(None, f"rates.{category}", f"unknown category; known: {', '.join(CATEGORIES)}")
+            out[category] = {}
+            for insurance_type, parties in _table(by_type, f"rates.{category}").items():
+                prefix = f"rates.{category}.{insurance_type}"
+                if insurance_type not in INSURANCE_TYPES:
+                    raise ParameterError(None, prefix, f"unknown insurance type; known: {', '.join(INSURANCE_TYPES)}")
+                out[category][insurance_type] = _check_keys(_table(parties, prefix), prefix, dict.fromkeys(PARTIES, _rate))
+        return out
+    if name == "months_divisor":
+        out = {}
+        for age, value in table.items():
+            if not re.fullmatch(r"[0-9]{2}", age) or not 30 <= int(age) <= 80:
+                raise ParameterError(None, f"months_divisor.{age}", "ages are whole years written as text, \"30\" to \"80\"")
+            try:
+                out[age] = _divisor(value)
+            except ValueError as error:
+                raise ParameterError(None, f"months_divisor.{age}", str(error)) from None
+        return out
+    if name == "subsidies":
+        out = {}
+        for scheme, keys in table.items():
+            prefix = f"subsidies.{scheme}"
+            if not _SCHEME_NAME.match(scheme):
+                raise ParameterError(None, prefix, "a scheme is named in lower case letters and _ (e.g. employment_difficulty)")
+            out[scheme] = _check_keys(_table(keys, prefix), prefix, _SUBSIDY_KEYS)
+        return out
+    if name == "retirement":
+        out = {}
+        for key, value in table.items():
+            if key in RETIREMENT_CATEGORIES:
+                out[key] = _check_keys(_table(value, f"retirement.{key}"), f"retirement.{key}", _RETIREMENT_CATEGORY_KEYS)
+            elif key in _RETIREMENT_KEYS:
+                out.update(_check_keys({key: value}, "retirement", _RETIREMENT_KEYS))
+            else:
+                known = ", ".join([*_RETIREMENT_KEYS, *RETIREMENT_CATEGORIES])
+                raise ParameterError(None, f"retirement.{key}", f"unknown key; known keys of [retirement]: {known}")
+        return out
+    raise ParameterError(None, name, f"unknown section; known sections: {', '.join(SECTIONS)}")
+
+
+def parse_parameter_file(name: str, text: str) -> dict:
+    """Read and check one file (``national/2024.toml``); returns its sections with typed values."""
+    match = _FILE_NAME.match(name)
+    if not match:
+        raise ParameterError(name, None, "a parameter file is named national/YYYY.toml, RRRRRR/YYYY.toml "
+                                         "(RRRRRR a 6-digit region code) or …/YYYY-MM.toml")
+    month = match["month"]
+    if month is not None and not 1 <= int(month) <= 12:
+        raise ParameterError(name, None, f"month {month} in the file name is not 01–12")
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise ParameterError(name, None, f"not valid TOML: {error}") from None
+    sections = {}
+    try:
+        for section, table in data.items():
+            if section not in SECTIONS:
+                raise ParameterError(None, section, f"unknown section; known sections: {', '.join(SECTIONS)}")
+            sections[section] = _check_section(section, _table(table, section))
+        year = sections.get("year", {})
+        if year and month is not None:
+            raise ParameterError(None, "year", "a month file may not hold [year] values; put them in YYYY.toml")
+        if ("crediting_rate" in year) != ("crediting_rate_status" in year):
+            raise ParameterError(None, "year.crediting_rate_status",
+                                 "crediting_rate and crediting_rate_status (official or provisional) go together")
+        _check_standing_consistency(sections, name)
+    except ParameterError as error:
+        raise ParameterError(name, error.key, error.reason) from None
+    return sections
+
+
+def _check_standing_consistency(values: Mapping, file: str | None) -> None:
+    contribution = values.get("contribution", {})
+    floor, ceiling = contribution.get("floor_ratio"), contribution.get("ceiling_ratio")
+    if floor is not None and ceiling is not None and floor >= ceiling:
+        raise ParameterError(file, "contribution.floor_ratio", f"floor ratio {floor} must be below the ceiling ratio {ceiling}")
+
+
+# --- the file store ------------------------------------------------------------------------------------
+
+
+def read_data_dir(data_dir: Path | str = DATA_DIR) -> dict[str, str]:
+    """Every parameter file under `data_dir` as {relative name: text}."""
+    root = Path(data_dir)
+    files = {}
+    for path in sorted(root.glob("*/*.toml")):
+        files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+    return files
+
+
+def _periods(files: Mapping[str, str], scope: str) -> list[tuple[int, int | None, str]]:
+    found = []
+    for name in files:
+        match = _FILE_NAME.match(name)
+        if match and match["scope"] == scope:
+            found.append((int(match["year"]), int(match["month"]) if match["month"] else None, name))
+    return sorted(found, key=lambda item: (item[0], item[1] or 1, item[1] is not None))
+
+
+def available_periods(region: str = NATIONAL, *, files: Mapping[str, str] | None = None) -> list[str]:
+    """The periods ("2024", "2019-05") for which `region` has a file."""
+    files = _default_files() if files is None else files
+    return [name.split("/", 1)[1][:-5] for _, _, name in _periods(files, region)]
+
+
+def latest_year(region: str = NATIONAL, *, files: Mapping[str, str] | None = None) -> int:
+    """The last year with a file for `region` or national: the default year of the calculator."""
+    files = _default_files() if files is None else files
+    years = [year for scope in {NATIONAL, region} for year, _, _ in _periods(files, scope)]
+    if not years:
+        raise ParameterError(None, None, f"no parameter files for {region}")
+    return max(years)
+
+
+@lru_cache(maxsize=1)
+def _default_files() -> Mapping[str, str]:
+    return MappingProxyType(read_data_dir(DATA_DIR))
+
+
+def clear_cache() -> None:
+    _default_files.cache_clear()
+    _load_default.cache_clear()
+
+
+# --- the parameter set ---------------------------------------------------------------------------------
+
+
+def _freeze(value):
+    if isinstance(value, dict):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(item) for item in value)
+    return value
+
+
+def _merge(target: dict, source: Mapping, origins: dict, file: str, prefix: str = "") -> None:
+    for key, value in source.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _merge(target.setdefault(key, {}), value, origins, file, dotted + ".")
+        else:
+            target[key] = value
+            origins[dotted] = file
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rates of one insurance type for one category: employer and individual shares of the base, and the
+    share of the base credited to the individual account."""
+
+    insurance_type: str
+    category: str
+    employer: Decimal
+    individual: Decimal
+    account: Decimal
+
+
+@dataclass(frozen=True)
+class RetirementCategory:
+    category: str
+    original_age: int
+    months_per_delay_month: int
+    max_delay_months: int
+
+
+@dataclass(frozen=True)
+class SubsidyScheme:
+    """A region's social insurance subsidy (社会保险补贴): which contributions it covers and how much of them."""
+
+    scheme: str
+    title: str
+    share: Decimal
+    types: tuple[str, ...]
+    parties: tuple[str, ...]
+    base: str  # "floor" or "actual"
+    max_months: int
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, eq=False)
+class ParamSet:
+    """The parameters in force for one region and period, merged from the files named in `sources`."""
+
+    region: str
+    year: int
+    month: int | None
+    values: Mapping[str, Any]
+    sources: tuple[str, ...] = ()
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    demo: bool = False
+    version: str = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", _freeze(_thaw(self.values)))
+        object.__setattr__(self, "origins", MappingProxyType(dict(self.origins)))
+        digest = hashlib.sha256(canonical_json(self.canonical).encode("utf-8")).hexdigest()
+        object.__setattr__(self, "version", f"{self.region}/{self.period}@{digest}")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ParamSet) and other.version == self.version
+
+    def __hash__(self) -> int:
+        return hash(self.version)
+
+    @property
+    def period(self) -> str:
+        return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def canonical(self) -> dict:
+        """Plain JSON values (decimals as strings): what the version hashes and the ledger records."""
+        return {"region": self.region, "period": self.period, "demo": self.demo, "values": jsonable(_thaw(self.values))}
+
+    @property
+    def short_version(self) -> str:
+        return self.version[: self.version.index("@") + 13]
+
+    @classmethod
+    def from_canonical(cls, data: Mapping, *, version: str | None = None) -> ParamSet:
+        """Rebuild a set from its canonical form, re-checking every value; `version` must match if given."""
+        try:
+            region, period, demo, values = data["region"], data["period"], data["demo"], data["values"]
+        except (KeyError, TypeError):
+            raise ParameterError("canonical", None, "needs region, period, demo and values") from None
+        match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}))?", str(period))
+        if not match:
+            raise ParameterError("canonical", "period", f"must be YYYY or YYYY-MM, got {period!r}")
+        checked = {}
+        try:
+            for section, table in dict(values).items():
+                if section == "meta":
+                    raise ParameterError(None, "meta", "[meta] describes files; it is not a value")
+                checked[section] = _check_section(section, _table(_thaw(table), section))
+            _check_standing_consistency(checked, None)
+        except ParameterError as error:
+            raise ParameterError("canonical", error.key, error.reason) from None
+        rebuilt = cls(region, int(match[1]), int(match[2]) if match[2] else None, checked, demo=bool(demo))
+        if rebuilt.canonical != jsonable(dict(data)):
+            raise ParameterError("canonical", None, "values are not in canonical form (e.g. a number where text is expected)")
+        if version is not None and rebuilt.version != version:
+            raise ParameterError("canonical", None, f"version mismatch: computed {rebuilt.version}, expected {version}")
+        return rebuilt
+
+    # --- looking values up -----------------------------------------------------------------------------
+
+    def _where(self, key: str) -> str:
+        section = key.split(".", 1)[0]
+        if section == "year":
+            names = [f"{NATIONAL}/{self.year}.toml"] + ([f"{self.region}/{self.year}.toml"] if self.region != NATIONAL else [])
+        else:
+            names = [f"{NATIONAL}/YYYY.toml"] + ([f"{self.region}/YYYY.toml"] if self.region != NATIONAL else [])
+        return " or ".join(names)
+
+    def get(self, key: str, default=_MISSING):
+        node: Any = self.values
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                if default is _MISSING:
+                    raise ParameterError(
+                        None, key, f"no value for {self.region} {self.period}; give it in {self._where(key)}"
+                    )
+                return default
+            node = node[part]
+        return node
+
+    def origin(self, key: str) -> str | None:
+        """The file that gave a value (None for a set rebuilt from its canonical form)."""
+        return self.origins.get(key)
+
+    @property
+    def floor_ratio(self) -> Decimal:
+        return self.get("contribution.floor_ratio")
+
+    @property
+    def ceiling_ratio(self) -> Decimal:
+        return self.get("contribution.ceiling_ratio")
+
+    @property
+    def reference_average_wage(self) -> Decimal:
+        return self.get("year.reference_average_wage")
+
+    @property
+    def pension_base(self) -> Decimal:
+        return self.get("year.pension_base")
+
+    @property
+    def crediting_rate(self) -> Decimal:
+        return self.get("year.crediting_rate")
+
+    @property
+    def crediting_rate_status(self) -> str:
+        return self.get("year.crediting_rate_status")
+
+    def rounding(self, kind: str) -> str:
+        if kind not in ROUNDING_KINDS:
+            raise ParameterError(None, f"rounding.{kind}", f"unknown kind; known: {', '.join(ROUNDING_KINDS)}")
+        return self.get(f"rounding.{kind}", "half_up")
+
+    def rates(self, insurance_type: str = "pension", category: str = "employee") -> Rates:
+        if category not in CATEGORIES:
+            raise ParameterError(None, f"rates.{category}", f"unknown category; known: {', '.join(CATEGORIES)}")
+        if insurance_type not in INSURANCE_TYPES:
+            raise ParameterError(None, f"rates.{category}.{insurance_type}",
+                                 f"unknown insurance type; known: {', '.join(INSURANCE_TYPES)}")
+        prefix = f"rates.{category}.{insurance_type}"
+        self.get(prefix)  # a clear error when the whole table is missing
+        return Rates(insurance_type, category, self.get(f"{prefix}.employer", Decimal(0)),
+                     self.get(f"{prefix}.individual", Decimal(0)), self.get(f"{prefix}.account", Decimal(0)))
+
+    @property
+    def months_divisor_table(self) -> dict[int, Decimal]:
+        return {int(age): value for age, value in self.get("months_divisor").items()}
+
+    @property
+    def minimum_contribution_schedule(self) -> tuple[tuple[int, int], ...]:
+        return tuple((entry["from_year"], entry["months"]) for entry in self.get("minimum_contribution.schedule"))
+
+    @property
+    def reform_base_month(self) -> Month:
+        return Month.parse(self.get("retirement.reform_base_month"))
+
+    def retirement_category(self, category: str) -> RetirementCategory:
+        if category not in RETIREMENT_CATEGORIES:
+            raise ParameterError(None, f"retirement.{category}",
+                                 f"unknown category; known: {', '.join(RETIREMENT_CATEGORIES)}")
+        prefix = f"retirement.{category}"
+        return RetirementCategory(category, self.get(f"{prefix}.original_age"), self.get(f"{prefix}.months_per_delay_month"),
+                                  self.get(f"{prefix}.max_delay_months"))
+
+    @property
+    def flexible_earlier_months(self) -> int:
+        return self.get("retirement.flexible_earlier_months")
+
+    @property
+    def flexible_later_months(self) -> int:
+        return self.get("retirement.flexible_later_months")
+
+    @property
+    def transitional_coefficient(self) -> Decimal | None:
+        """None when the region has no transitional part."""
+        return self.get("transitional.coefficient", None)
+
+    @property
+    def deemed_service_before(self) -> Month:
+        """The month the region's individual-contribution system began: service before it may be deemed."""
+        return Month.parse(self.get("deemed.service_before"))
+
+    @property
+    def deemed_minimum_age(self) -> int:
+        return self.get("deemed.minimum_age", 16)
+
+    @property
+    def subsidy_schemes(self) -> tuple[str, ...]:
+        return tuple(sorted(self.values.get("subsidies", {})))
+
+    def subsidy_scheme(self, scheme: str) -> SubsidyScheme:
+        if scheme not in self.values.get("subsidies", {}):
+            known = ", ".join(self.subsidy_schemes) or "none"
+            raise ParameterError(None, f"subsidies.{scheme}", f"no such subsidy scheme in {self.region}; known: {known}")
+        prefix = f"subsidies.{scheme}"
+        return SubsidyScheme(scheme, self.get(f"{prefix}.title"), self.get(f"{prefix}.share"), tuple(self.get(f"{prefix}.types")),
+                             tuple(self.get(f"{prefix}.parties")), self.get(f"{prefix}.base"), self.get(f"{prefix}.max_months"))
+
+    @property
+    def adjustment(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(percent, fixed amount, amount per contribution year) of the year's pension adjustment."""
+        if not any(self.get(f"year.{key}", None) is not None for key in ("adjustment_percent", "adjustment_fixed",
+                                                                              "adjustment_per_year")):
+            self.get("year.adjustment_percent")  # raises: no adjustment published for the year
+        return (self.get("year.adjustment_percent", Decimal(0)), self.get("year.adjustment_fixed", Decimal(0)),
+                self.get("year.adjustment_per_year", Decimal(0)))
+
+
+def _thaw(value):
+    if isinstance(value, Mapping):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(item) for item in value]
+    return value
+
+
+def load_params(region: str = NATIONAL, year: int | None = None, month: int | None = None, *,
+                files: Mapping[str, str] | None = None, data_dir: Path | str | None = None) -> ParamSet:
+    """The parameter set of `region` ("national" or a 6-digit code) for `year` (and `month`).
+
+    Without `month` the set is the one in force at the end of the year (every file of the year applied).
+    Without `year`, the latest year that has a file. `files` ({"national/2024.toml": text, …}) or
+    `data_dir` replace the package's own data (e.g. texts loaded from the database).
+    """
+    if region != NATIONAL and not (isinstance(region, str) and _REGION.match(region)):
+        raise ParameterError(None, None, f"region must be \"national\" or a 6-digit region code (GB/T 2260), got {region!r}")
+    if month is not None and (isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12):
+        raise ParameterError(None, None, f"month must be 1–12, got {month!r}")
+    if files is None and data_dir is None:
+        return _load_default(region, year if year is not None else latest_year(region), month)
+    texts = read_data_dir(data_dir) if files is None else files
+    return _resolve(texts, region, year if year is not None else latest_year(region, files=texts), month)
+
+
+@lru_cache(maxsize=512)
+def _load_default(region: str, year: int, month: int | None) -> ParamSet:
+    return _resolve(_default_files(), region, year, month)
+
+
+def _resolve(files: Mapping[str, str], region: str, year: int, month: int | None) -> ParamSet:
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise ParameterError(None, None, f"year must be a whole year such as 2024, got {year!r}")
+    until = (year, month or 12)
+    national = [item for item in _periods(files, NATIONAL) if (item[0], item[1] or 1) <= until]
+    if not national:
+        raise ParameterError(None, None, f"no national parameter file in force by {year}-{until[1]:02d} "
+                                         f"(national/YYYY.toml with YYYY ≤ {year})")
+    regional = []
+    if region != NATIONAL:
+        all_regional = _periods(files, region)
+        if not all_regional:
+            raise ParameterError(None, None, f"unknown region {region}: no folder {region}/ with parameter files")
+        regional = [item for item in all_regional if (item[0], item[1] or 1) <= until]
+    values: dict = {}
+    origins: dict = {}
+    sources = []
+    demo = False
+    for file_year, file_month, name in national + regional:
+        parsed = parse_parameter_file(name, files[name])
+        standing = {section: table for section, table in parsed.items() if section in _STANDING}
+        _merge(values, standing, origins, name)
+        if file_year == year and file_month is None and "year" in parsed:
+            _merge(values, {"year": parsed["year"]}, origins, name)
+        sources.append(name)
+        demo = demo or parsed.get("meta", {}).get("demo", False)
+    try:
+        _check_standing_consistency(values, None)
+    except ParameterError as error:
+        raise ParameterError(origins.get(error.key), error.key, error.reason) from None
+    return ParamSet(region, year, month, values, tuple(sources), origins, demo)

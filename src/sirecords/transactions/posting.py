@@ -1,0 +1,100 @@
+"""post(transaction): the one service function that turns a business transaction into ledger entries
+and updates the projections, atomically.
+
+A transaction type declares how its payload is validated and which entries it posts. Issue #3 puts
+the review chain (初审, 审核, 复核, 审批) in front of post(); nothing else calls append().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction as db_transaction
+
+from sirecords.ledger.append import NewEntry, PostedEntry, append, lock_head
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.projection import LiveStore, apply
+
+
+class InvalidTransaction(ValueError):
+    """Bad input: says which field and why; nothing was written."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class TransactionType:
+    """What a type of business transaction is. The ledger uses `build`; the workflow uses the rest."""
+
+    name: str
+    title: str  # shown to staff, Chinese first
+    build: Callable[[dict[str, Any], WriteContext], list[NewEntry]]  # validates, raises InvalidTransaction
+    creators: tuple[str, ...] = ("clerk",)  # roles that may open one
+    documents: tuple[str, ...] = ()  # kinds of original document it requires (第六条, 第十三条)
+    describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
+
+
+def added(field: str, label: str, value) -> dict[str, Any]:
+    """A describe() row for a value the transaction records (nothing before it)."""
+    return {"field": field, "label": label, "before": "", "after": "" if value is None else str(value)}
+
+
+_types: dict[str, TransactionType] = {}
+
+
+def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",), documents: tuple[str, ...] = (),
+                     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None):
+    """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
+
+    def register(build):
+        if name in _types:
+            raise ValueError(f"transaction type {name} is already registered")
+        _types[name] = TransactionType(name, title, build, creators, documents, describe)
+        return build
+
+    return register
+
+
+def transaction_types() -> dict[str, TransactionType]:
+    return dict(_types)
+
+
+def transaction_type_named(name: str) -> TransactionType:
+    try:
+        return _types[name]
+    except KeyError:
+        raise InvalidTransaction({"type": f"unknown transaction type {name!r}"}) from None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    type: str
+    payload: dict[str, Any]
+    context: WriteContext
+    documents: tuple[str, ...] = field(default=())  # SHA-256 of the attached original documents
+    review: tuple[dict[str, str], ...] = field(default=())  # each stage: stage, actor, decision, opinion, at
+
+
+def post(txn: Transaction) -> list[PostedEntry]:
+    """Validate, append the entries and project them, all in one database transaction.
+
+    The last entry, `transaction.posted`, records the type, the documents' hashes and the review
+    trail, so who collected, who reviewed and on what evidence is as tamper-evident as the facts.
+    """
+    kind = transaction_type_named(txn.type)
+    with db_transaction.atomic():
+        lock_head()  # validate against the state no other writer can change before we append
+        entries = kind.build(txn.payload, txn.context)
+        if not entries:
+            raise InvalidTransaction({"payload": "the transaction changes nothing"})
+        summary = {"type": txn.type, "documents": list(txn.documents), "review": [dict(step) for step in txn.review]}
+        entries.append(NewEntry("transaction.posted", f"txn:{txn.context.txn}", summary))
+        posted = append(txn.context, entries)
+        store = LiveStore()
+        for entry in posted:
+            apply(entry, store)
+    return posted

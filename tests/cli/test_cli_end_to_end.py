@@ -1,0 +1,124 @@
+"""The acceptance path on a fresh SIRECORDS_HOME, through the real `sirecords` command (SQLite):
+init, demo load, checkpoint, verify; then a value changed with sqlite3 is found and named."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from sirecords.demo import retirees
+from sirecords.demo.generate import generate
+
+TODAY = date.today()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e-home")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["SIRECORDS_HOME"] = str(home)
+
+    def run(*args, check=True):
+        result = subprocess.run([sys.executable, "-m", "sirecords.cli.main", *args], env=env, capture_output=True, text=True, timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    for step in (["init"], ["demo", "--load-only"], ["checkpoint", "--actor", "ops.test", "--reason", "e2e"]):
+        run(*step)
+    return home, run
+
+
+def test_help_lists_the_project_commands(home):
+    _, run = home
+    out = run("--help").stdout
+    for command in ("init", "demo", "serve", "checkpoint", "verify"):
+        assert f"  {command} " in out
+
+
+def test_keys_are_private(home):
+    path, _ = home
+    for key in (path / "keys").iterdir():
+        assert key.stat().st_mode & 0o777 == 0o600, key
+
+
+def test_fresh_demo_verifies(home):
+    _, run = home
+    result = run("verify", "--json")
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["entries"] > 900 and report["checkpoints"] == 1 and report["witness_copies"] == 1
+
+
+def test_database_file_holds_no_personal_data_in_plain_text(home):
+    path, _ = home
+    raw = (path / "sirecords.sqlite3").read_bytes()
+    data = generate()
+    leaks = [value for p in data.persons for value in (p.id_number, p.name, p.phone) if value.encode() in raw]
+    leaks += [value for r in retirees.registrations() for value in (r["id_number"], r["name"], r["phone"]) if value.encode() in raw]
+    assert leaks == []
+
+
+def test_the_demo_record_has_long_histories_statements_with_interest_retirees_and_subsidies(home):
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        long_histories = db.execute("SELECT COUNT(*) FROM (SELECT person_id FROM contributions_contribution WHERE "
+                                    "insurance_type = 'pension' AND paid_on <> '' GROUP BY person_id "
+                                    "HAVING COUNT(DISTINCT period) >= 120)").fetchone()[0]
+        with_interest = db.execute("SELECT COUNT(DISTINCT person_id) FROM accounts_account_year WHERE "
+                                   "interest_on_prior_fen > 0 AND interest_on_credits_fen > 0").fetchone()[0]
+        awards = db.execute("SELECT uid, start_month, basic_fen, account_fen, transitional_fen, awarded_fen, total_fen, "
+                            "contribution_months, status FROM benefits_award ORDER BY start_month").fetchall()
+        paid = dict(db.execute("SELECT award_id, COUNT(*) FROM benefits_payment GROUP BY award_id").fetchall())
+        adjusted = db.execute("SELECT COUNT(*) FROM benefits_adjustment").fetchone()[0]
+        deemed = db.execute("SELECT COUNT(*) FROM benefits_deemed_service").fetchone()[0]
+        subsidised = db.execute("SELECT COUNT(DISTINCT person_id), SUM(amount_fen) FROM subsidies_subsidy").fetchone()
+        after_retirement = db.execute("SELECT COUNT(*) FROM accounts_account_year y JOIN benefits_award a ON "
+                                      "a.person_id = y.person_id WHERE y.year >= CAST(substr(a.start_month, 1, 4) AS "
+                                      "INTEGER)").fetchone()[0]
+    assert long_histories >= 20 and with_interest >= 100
+    assert [a[1] for a in awards] == [r.retirement for r in retirees.RETIREES]
+    for uid, start, basic, account, transitional, awarded, total, months, status in awards:
+        assert basic > 0 and account > 0 and transitional > 0 and awarded == basic + account + transitional
+        assert total >= awarded and months >= 180 and status == "active"
+        first, now = [int(x) for x in start.split("-")], [TODAY.year, TODAY.month]
+        assert paid[uid] == (now[0] - first[0]) * 12 + now[1] - first[1] + 1  # every month from the first to this one
+    assert adjusted == 1 + 2 + 3 and deemed == 4  # 2024: one retiree, 2025: two, 2026: three
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        back_pay = db.execute("SELECT month, COUNT(*), SUM(back_pay_fen) FROM benefits_payment WHERE back_pay_fen > 0 "
+                              "GROUP BY month ORDER BY month").fetchall()
+        owed = db.execute("SELECT SUM(back_pay_fen) FROM benefits_adjustment").fetchone()[0]
+    assert [(month, count) for month, count, _ in back_pay] == [("2024-07", 1), ("2025-07", 2), ("2026-07", 3)]
+    assert sum(total for *_, total in back_pay) == owed > 0  # adjustments published in July: January–June paid back once
+    assert subsidised[0] == retirees.SUBSIDISED and subsidised[1] > 0
+    assert after_retirement == 0  # the retirement year is credited as a part year at the award, not by the annual run
+
+
+@pytest.mark.parametrize("table, column, value", [
+    ("ledger_entry", "payload", "'{}'"),
+    ("ledger_entry", "effective", "'1999-01-01'"),
+    ("registry_person", "region", "'999999'"),  # no demo region
+    ("registry_employment", "start", "'1999-12-31'"),  # demo starts are first-of-month
+    ("registry_employer", "status", "'closed'"),
+    ("ledger_checkpoint", "actor", "'mallory'"),
+])
+def test_a_value_changed_with_sqlite3_is_found_and_named(home, table, column, value):
+    path, run = home
+    db = path / "sirecords.sqlite3"
+    backup = db.read_bytes()
+    try:
+        with sqlite3.connect(db) as conn:
+            for trigger, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                conn.execute(f"DROP TRIGGER {trigger}")
+            key_column = "size" if table == "ledger_checkpoint" else ("seq" if table == "ledger_entry" else "uid")
+            key, = conn.execute(f"SELECT {key_column} FROM {table} ORDER BY {key_column} LIMIT 1 OFFSET 0").fetchone()
+            conn.execute(f"UPDATE {table} SET {column} = {value} WHERE {key_column} = ?", (key,))
+        result = run("verify", check=False)
+        assert result.returncode == 1, result.stdout
+        named = f"entry #{key}" if table == "ledger_entry" else f"{table} {'size=' if key_column == 'size' else 'pk='}{key}"
+        assert named in result.stdout, result.stdout
+    finally:
+        db.write_bytes(backup)

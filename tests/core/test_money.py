@@ -1,0 +1,104 @@
+"""Amount parsing and the two rounding modes (half-up to the fen; 见分进角)."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from sirecords.core.money import (
+    InvalidInput,
+    format_yuan,
+    from_fen,
+    parse_amount,
+    parse_decimal,
+    parse_rate,
+    round_money,
+    show,
+    to_fen,
+)
+
+
+@pytest.mark.parametrize(
+    ("exact", "expected"),
+    [
+        ("0.005", "0.01"),  # exactly half a fen rounds up (half-even would give 0.00)
+        ("0.015", "0.02"),
+        ("2.675", "2.68"),  # as a float 2.675 is 2.67499…; as a Decimal it is exact
+        ("100.004999", "100.00"),
+        ("-0.005", "-0.01"),  # half-up is away from zero
+        ("12.34", "12.34"),
+    ],
+)
+def test_half_up_to_the_fen(exact, expected):
+    assert round_money(D(exact), "half_up") == D(expected)
+    assert str(round_money(D(exact))) == expected  # two places always
+
+
+@pytest.mark.parametrize(
+    ("exact", "expected"),
+    [
+        ("12.341", "12.40"),  # → 12.34 (fen 4) → next jiao 12.40
+        ("12.301", "12.30"),  # → 12.30: no fen left, stays
+        ("12.304", "12.30"),
+        ("12.305", "12.40"),  # → 12.31 (half-up) → 12.40
+        ("12.30", "12.30"),
+        ("12.99", "13.00"),
+        ("0.001", "0.00"),
+        ("0.005", "0.10"),
+    ],
+)
+def test_jiao_up(exact, expected):
+    assert str(round_money(D(exact), "jiao_up")) == expected
+
+
+def test_unknown_rounding_mode():
+    with pytest.raises(InvalidInput, match="unknown rounding mode"):
+        round_money(D("1"), "banker")
+
+
+@pytest.mark.parametrize("text", ["abc", "1e3", "NaN", "Infinity", "１２", "1,000", "", " ", "1.2.3"])
+def test_parse_decimal_refuses(text):
+    with pytest.raises(InvalidInput):
+        parse_decimal(text)
+
+
+def test_floats_are_refused():
+    with pytest.raises(InvalidInput, match="float"):
+        parse_amount(0.1)
+    with pytest.raises(InvalidInput):
+        parse_rate(0.08)
+
+
+def test_amounts():
+    assert parse_amount("1234.50") == D("1234.50")
+    assert parse_amount(12) == D(12)
+    assert parse_amount("1.500") == D("1.500")  # trailing zeros are not fractions of a fen
+    with pytest.raises(InvalidInput, match="negative"):
+        parse_amount("-1")
+    with pytest.raises(InvalidInput, match="two decimal places"):
+        parse_amount("1.005")
+    assert parse_amount("-1", allow_negative=True) == D(-1)
+
+
+def test_rates_as_fraction_or_percentage():
+    assert parse_rate("0.0262") == D("0.0262")
+    assert parse_rate("2.62%") == D("0.0262")
+    with pytest.raises(InvalidInput, match="percentage"):
+        parse_rate("2.62")  # a percentage without its sign is refused, not read as 262 %
+    with pytest.raises(InvalidInput, match="negative"):
+        parse_rate("-0.01")
+
+
+def test_fen_conversion_and_format():
+    assert to_fen(D("1234.56")) == 123456
+    assert from_fen(123456) == D("1234.56")
+    assert format_yuan(D("3")) == "3.00"
+    assert format_yuan(D("19998.2")) == "19998.20"
+    with pytest.raises(InvalidInput):
+        to_fen(D("0.001"))
+    with pytest.raises(InvalidInput):
+        format_yuan(D("0.001"))
+
+
+def test_show_cuts_long_fractions():
+    assert show(D("2750.000")) == "2750"
+    assert show(D(150000) / D("138.4")) == "1083.815028…"
