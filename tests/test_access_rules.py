@@ -2,7 +2,14 @@
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from sirecords.access import all_rules
+from sirecords.api.rules import RULES as API_RULES
+from sirecords.web.rules import RULES as WEB_RULES
+
+
+def all_rules() -> dict:
+    overlap = set(WEB_RULES) & set(API_RULES)
+    assert not overlap, f"URL names with two rules: {sorted(overlap)}"
+    return {**WEB_RULES, **API_RULES}
 
 
 def url_names(resolver=None, namespace=""):

@@ -9,9 +9,9 @@ matrix tests the gate, not the use cases (test_lifecycle.py does those).
 import pytest
 from django.urls import reverse
 
-from sirecords.access import ANONYMOUS, permits
 from sirecords.api.rules import RULES, SCOPES
 from sirecords.core.identifiers import make_uscc
+from sirecords.users.access import ANONYMOUS, permits
 from sirecords.users.roles import ADMIN_ROLES, ROLES
 from sirecords.users.transactions import SCOPES as TOKEN_SCOPES
 

@@ -23,7 +23,7 @@ def home(tmp_path_factory):
     env["SIRECORDS_HOME"] = str(home)
 
     def run(*args, check=True):
-        result = subprocess.run([sys.executable, "-m", "sirecords.cli.main", *args], env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True, timeout=300)
         if check and result.returncode != 0:
             raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result

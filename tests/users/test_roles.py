@@ -99,7 +99,7 @@ def test_users_command_line(tmp_path):
     env["SIRECORDS_HOME"] = str(tmp_path)
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "sirecords.cli.main", *args], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True, timeout=120)
 
     assert run("init").returncode == 0
     added = run("users", "add", "root.admin", "--role", "sysadmin", "--reason", "first sysadmin")

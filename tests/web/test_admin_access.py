@@ -4,8 +4,8 @@ against every role and an anonymous visitor, the expectation derived from the ru
 import pytest
 from django.urls import reverse
 
-from sirecords.access import permits
 from sirecords.users import services as accounts
+from sirecords.users.access import permits
 from sirecords.users.actors import operator
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES

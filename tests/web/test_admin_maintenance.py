@@ -9,11 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sirecords.access import permits
 from sirecords.ledger.models import Entry
 from sirecords.records.models import AccessEvent
 from sirecords.registry.maintenance_log import CSV_HEADER
 from sirecords.registry.models import Employer, Employment, Person
+from sirecords.users.access import permits
 from sirecords.web.rules import RULES
 from sirecords.web.views.admin_common import TRANSACTION_PAGES
 from sirecords.workflow.models import BusinessTransaction, State

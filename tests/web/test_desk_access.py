@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sirecords.access import permits
 from sirecords.core.identifiers import make_id_number
+from sirecords.users.access import permits
 from sirecords.users.actors import actor_for
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_desk import RULES

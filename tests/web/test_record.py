@@ -10,7 +10,6 @@ from django.apps import apps
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from sirecords.access import permits
 from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
 from sirecords.core.identifiers import make_id_number
@@ -19,6 +18,7 @@ from sirecords.ledger.models import Entry
 from sirecords.records.models import AccessEvent
 from sirecords.records.personal import current_account_years, yuan
 from sirecords.registry.models import Person
+from sirecords.users.access import permits
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_record import RULES
 from sirecords.workflow.services import review

@@ -31,9 +31,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import connection
 
+from sirecords.accounts import closures
 from sirecords.accounts.compute import kernel_for
 from sirecords.contributions.rows import root_of_leaves
 from sirecords.core.canonical import canonical_json
@@ -177,16 +177,7 @@ def _data_state() -> tuple:
                        "(SELECT MAX(id) FROM contributions_contribution), (SELECT MAX(id) FROM contributions_pension_credit), "
                        "(SELECT MAX(entry_seq) FROM accounts_crediting_run), (SELECT MAX(id) FROM accounts_account_year)")
         state = tuple(cursor.fetchone())
-    return (*state, _awards_state())
-
-
-def _awards_state():
-    if not apps.is_installed("sirecords.benefits"):
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT COUNT(*) FROM benefits_award), (SELECT MAX(last_seq) FROM benefits_award), "
-                       "(SELECT COUNT(*) FROM benefits_account_closure)")
-        return tuple(cursor.fetchone())
+    return (*state, closures.state())
 
 
 def retired_by(year: int) -> set[str]:
@@ -194,12 +185,7 @@ def retired_by(year: int) -> set[str]:
     retirement) in `year` or before: that year is credited as a part year when the award is approved or the
     death recorded (benefits.compute.account_part_year), so the annual run credits neither that year nor
     any later one."""
-    if not apps.is_installed("sirecords.benefits"):
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT person_id FROM benefits_award WHERE start_month <= %s UNION "
-                       "SELECT person_id FROM benefits_account_closure WHERE year <= %s", [f"{year:04d}-12", year])
-        return {person for (person,) in cursor.fetchall()}
+    return closures.closed_by(year)
 
 
 def forget_plans() -> None:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sirecords.benefits.compute import pooling_region
-from sirecords.benefits.models import Award, DeemedService
+from sirecords.accounts.closures import recognition_refused
+from sirecords.accounts.models import DeemedService
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
-from sirecords.ledger.append import NewEntry
+from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.parameters.transactions import params_in_ledger
+from sirecords.ledger.projection import Store, projects
+from sirecords.parameters.transactions import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_month
 
-RECOGNISED = "benefit.deemed_service_recognised"
+RECOGNISED = "account.deemed_service_recognised"
 
 
 def deemed_periods(person_uid: str) -> list[tuple[str, str]]:
@@ -65,11 +66,19 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
     for known_start, known_end in deemed_periods(person.uid):
         if not (end < Month.parse(known_start) or start > Month.parse(known_end)):
             raise InvalidTransaction({"start": f"{start}–{end} overlaps the recognised period {known_start}–{known_end}"})
-    if Award.objects.filter(person_id=person.uid).exists():
-        raise InvalidTransaction({"person": "already has a pension award: deemed service must be recognised before "
-                                            "the retirement approval"})
+    refusal = recognition_refused(person.uid)
+    if refusal:
+        raise InvalidTransaction({"person": refusal})
     months = end - start + 1
     return [NewEntry(RECOGNISED, f"person:{person.uid}", {
         "service": ctx.txn, "person": person.uid, "region": region, "start": str(start), "end": str(end), "months": months,
         "work_unit": work_unit.strip(), "service_before": str(system_start), "rule_version": params.version},
         effective=f"{start}-01")]
+
+
+@projects("account.deemed_service_recognised")
+def deemed_service_recognised(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put("accounts_deemed_service", p["service"], {
+        "uid": p["service"], "person_id": p["person"], "region": p["region"], "start": p["start"], "end": p["end"],
+        "months": p["months"], "work_unit": p["work_unit"], "last_seq": entry.seq})

@@ -12,6 +12,8 @@ run (highest ``run_seq``) is the account's current figure for that year. Money i
 
 from django.db import models
 
+from sirecords.ledger.projection import projected_table
+
 
 class CreditingRun(models.Model):
     """One posted crediting run: what the ledger entry commits to."""
@@ -59,3 +61,22 @@ class AccountYear(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "row_number"], name="account_year_row_once")]
         indexes = [models.Index(fields=["year", "person_id", "run_seq"], name="account_year_current"),
                    models.Index(fields=["person_id", "year"], name="account_year_person")]
+
+
+@projected_table
+class DeemedService(models.Model):
+    """A recognised period of service before the region's individual-contribution system began (视同缴费年限),
+    as approved with the archive that proves it; it counts as contribution months (deemed)."""
+
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The recognising transaction's uid.")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    region = models.CharField(max_length=6, help_text="Pooling region whose system start bounds it.")
+    start = models.CharField(max_length=7, help_text="First month, YYYY-MM.")
+    end = models.CharField(max_length=7, help_text="Last month, YYYY-MM (before the system began).")
+    months = models.IntegerField()
+    work_unit = models.CharField(max_length=200, help_text="Where the person served (as in the archive).")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "accounts_deemed_service"
+        indexes = [models.Index(fields=["person_id"], name="accounts_deemed_person")]

@@ -20,9 +20,9 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from sirecords.access import permits
 from sirecords.api.rules import RULES, SCOPES
 from sirecords.transactions.actors import Actor
+from sirecords.users.access import permits
 from sirecords.users.actors import actor_for
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES

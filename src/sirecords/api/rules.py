@@ -1,4 +1,4 @@
-"""Access rules of the API endpoints, by URL name (see sirecords/access.py), and the token scope
+"""Access rules of the API endpoints, by URL name (see sirecords/users/access.py), and the token scope
 each endpoint needs. A service token acts only where both its account's roles and its scopes allow.
 
 Transactions: clerks (and maintainers, who open corrections and supplements, 第十一条) create, amend,
@@ -7,7 +7,7 @@ region, and which stage is due are checked again by workflow/services.py; which 
 read is workflow/visibility.py. Look-ups are for the staff who handle or supervise records.
 """
 
-from sirecords.access import ANONYMOUS, roles
+from sirecords.users.access import ANONYMOUS, roles
 
 CREATORS = roles("clerk", "maintainer")
 REVIEWERS = roles("reviewer1", "reviewer2", "reviewer3", "approver")

@@ -7,4 +7,12 @@ class BenefitsConfig(AppConfig):
     verbose_name = "Benefits"
 
     def ready(self) -> None:
-        from sirecords.benefits import adjustments, checks, projections, transactions  # noqa: F401  (register with the ledger and verify)
+        from sirecords.benefits import (  # noqa: F401  (register with the ledger and verify)
+            adjustments,
+            checks,
+            closures,
+            projections,
+            transactions,
+        )
+
+        closures.register_with_accounts()

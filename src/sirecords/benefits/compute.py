@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
 from sirecords.accounts.years import contribution_years
@@ -17,18 +16,12 @@ from sirecords.engine.params import RETIREMENT_CATEGORIES, ParameterError
 from sirecords.engine.pension import average_wage_index, pension_for
 from sirecords.engine.retirement import pension_eligibility, statutory_retirement
 from sirecords.engine.trace import jsonable
-from sirecords.parameters.transactions import params_in_ledger
+from sirecords.parameters.transactions import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.transactions.validation import Errors, a_month
 
 SEX_OF_CATEGORY = {"male": "M", "female55": "F", "female50": "F"}
-
-
-def pooling_region() -> str:
-    """The pooling region (统筹地区) whose records this instance keeps: its parameters govern the person's
-    benefits wherever the person's household is registered (one agency runs one instance)."""
-    return settings.SIRECORDS_REGION
 
 
 def monthly_bases(person_uid: str) -> list[tuple[str, int]]:

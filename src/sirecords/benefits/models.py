@@ -57,25 +57,6 @@ class Payment(models.Model):
 
 
 @projected_table
-class DeemedService(models.Model):
-    """A recognised period of service before the region's individual-contribution system began (视同缴费年限),
-    as approved with the archive that proves it; it counts as contribution months (deemed)."""
-
-    uid = models.CharField(primary_key=True, max_length=32, help_text="The recognising transaction's uid.")
-    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
-    region = models.CharField(max_length=6, help_text="Pooling region whose system start bounds it.")
-    start = models.CharField(max_length=7, help_text="First month, YYYY-MM.")
-    end = models.CharField(max_length=7, help_text="Last month, YYYY-MM (before the system began).")
-    months = models.IntegerField()
-    work_unit = models.CharField(max_length=200, help_text="Where the person served (as in the archive).")
-    last_seq = models.BigIntegerField()
-
-    class Meta:
-        db_table = "benefits_deemed_service"
-        indexes = [models.Index(fields=["person_id"], name="benefits_deemed_person")]
-
-
-@projected_table
 class Adjustment(models.Model):
     """One yearly adjustment of one award (养老金调整): the monthly pension before and after, by the engine."""
 

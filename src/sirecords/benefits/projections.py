@@ -45,14 +45,6 @@ def ended(entry: PostedEntry, store: Store) -> None:
     _change(entry, store, AwardStatus.ENDED.value, end_month=entry.payload["end_month"])
 
 
-@projects("benefit.deemed_service_recognised")
-def deemed_service_recognised(entry: PostedEntry, store: Store) -> None:
-    p = entry.payload
-    store.put("benefits_deemed_service", p["service"], {
-        "uid": p["service"], "person_id": p["person"], "region": p["region"], "start": p["start"], "end": p["end"],
-        "months": p["months"], "work_unit": p["work_unit"], "last_seq": entry.seq})
-
-
 @projects("benefit.pension_adjusted")
 def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload

@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 from sirecords.benefits import payments
-from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases, pooling_region
+from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases
 from sirecords.benefits.models import AccountClosure, Award, AwardStatus
 from sirecords.core.money import InvalidInput, from_fen
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
+from sirecords.parameters.transactions import pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_date, a_month

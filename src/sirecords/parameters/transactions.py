@@ -153,3 +153,9 @@ def open_parameter_load(actor, region: str, year: int, reason: str, *, month: in
     workflow_region = params.region if params.region.isdigit() else settings.SIRECORDS_REGION
     txn = open_transaction(actor, TYPE, parameter_payload(params), region=workflow_region, reason=reason, channel=channel)
     return submit(actor, txn)
+
+
+def pooling_region() -> str:
+    """The pooling region (统筹地区) whose records this instance keeps: its parameters govern the person's
+    benefits wherever the person's household is registered (one agency runs one instance)."""
+    return settings.SIRECORDS_REGION

@@ -12,7 +12,7 @@ from sirecords.ledger.append import utc_timestamp
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 from sirecords.records.models import AccessEvent, AccessHead
 
-VERSION = "sirecords/access/v1"
+VERSION = "sirecords/users/access/v1"
 FIELDS = ("seq", "at", "actor", "subject", "what", "channel", "purpose", "prev_hash")
 _dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

@@ -132,7 +132,7 @@ def deemed_service(person: Person) -> list[dict[str, Any]]:
     """Recognised service before the region's individual-contribution system (视同缴费年限)."""
     if not apps.is_installed("sirecords.benefits"):
         return []
-    rows = apps.get_model("benefits", "DeemedService").objects.filter(person_id=person.uid).order_by("start")
+    rows = apps.get_model("accounts", "DeemedService").objects.filter(person_id=person.uid).order_by("start")
     return [{"start": r.start, "end": r.end, "months": r.months, "work_unit": r.work_unit} for r in rows]
 
 

@@ -18,7 +18,7 @@ from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import Store, projects, row_from_model_values
-from sirecords.registry import describe
+from sirecords.registry import describe, subjects
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.registry.transactions import identifier_message
 from sirecords.transactions.posting import transaction_type
@@ -121,13 +121,13 @@ def _build(payload: dict[str, Any], allowed: dict[str, tuple[str, ...]], kind: s
 
 
 @transaction_type("correction", "个人权益记录修正", creators=("maintainer",), documents=("evidence",),
-                  describe=lambda p: describe_maintenance(p))
+                  describe=lambda p: describe_maintenance(p), subject=subjects.person_subject)
 def correction(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return _build(payload, CORRECTABLE, "correction.applied", empty_only=False)
 
 
 @transaction_type("supplement", "个人权益记录补充", creators=("maintainer",), documents=("evidence",),
-                  describe=lambda p: describe_maintenance(p))
+                  describe=lambda p: describe_maintenance(p), subject=subjects.person_subject)
 def supplement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     if payload.get("target") == "employment":
         return _supplement_employment(payload)

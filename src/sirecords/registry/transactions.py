@@ -18,7 +18,7 @@ from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_n
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.registry import describe
+from sirecords.registry import describe, subjects
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
@@ -107,7 +107,8 @@ def find_person_by_id_number(raw: str) -> Person | None:
     return Person.objects.filter(id_number_index=blind_index("id_number", normalized)).first()
 
 
-@transaction_type("register_person", "参保人员登记", documents=("id_card",), describe=describe.register_person)
+@transaction_type("register_person", "参保人员登记", documents=("id_card",), describe=describe.register_person, summary=subjects.summary,
+                  subject=subjects.person_subject)
 def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"id_number", "name", "phone", "address", "region", "sex", "birth_date", "registered_on"}, errors)
@@ -139,7 +140,8 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
 
 
 @transaction_type("change_person_details", "个人信息变更", documents=("change_application",),
-                  describe=describe.change_person_details)
+                  describe=describe.change_person_details, summary=subjects.summary,
+                  subject=subjects.person_subject)
 def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"person", "name", "phone", "address", "region"}, errors)
@@ -161,7 +163,9 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
     return [NewEntry("person.changed", f"person:{person.uid}", {"person": person.uid, "changes": changes})]
 
 
-@transaction_type("register_employer", "用人单位登记", documents=("business_licence",), describe=describe.register_employer)
+@transaction_type("register_employer", "用人单位登记", documents=("business_licence",), describe=describe.register_employer,
+                  summary=subjects.summary,
+                  subject=subjects.employer_only)
 def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
@@ -195,7 +199,8 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
 
 
 @transaction_type("change_employer_details", "用人单位信息变更", documents=("change_application",),
-                  describe=describe.change_employer_details)
+                  describe=describe.change_employer_details, summary=subjects.summary,
+                  subject=subjects.employer_only)
 def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"employer", "name", "address", "region", "status"}, errors)
@@ -218,7 +223,8 @@ def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[
 
 
 @transaction_type("start_employment", "参保人员增员（开始就业）", documents=("labour_contract",),
-                  describe=describe.start_employment)
+                  describe=describe.start_employment, summary=subjects.summary,
+                  subject=subjects.person_subject)
 def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"person", "employer", "start"}, errors)
@@ -241,7 +247,8 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
 
 
 @transaction_type("end_employment", "参保人员减员（结束就业）", documents=("termination_proof",),
-                  describe=describe.end_employment)
+                  describe=describe.end_employment, summary=subjects.summary,
+                  subject=subjects.person_subject)
 def end_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"employment", "end"}, errors)

@@ -36,6 +36,11 @@ class TransactionType:
     creators: tuple[str, ...] = ("clerk",)  # roles that may open one
     documents: tuple[str, ...] = ()  # kinds of original document it requires (第六条, 第十三条)
     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
+    # The masked words after the title in queues and lists (never a full ID number or name).
+    summary: Callable[[dict[str, Any]], list[str]] | None = None
+    # Whose record a page about this payload shows: "person:<uid>", NO_PERSON when it names nobody, None when
+    # the person is not (yet) known; `posted` says whether the transaction's entries are in the ledger.
+    subject: Callable[[dict[str, Any], bool], str | None] | None = None
 
 
 def added(field: str, label: str, value) -> dict[str, Any]:
@@ -45,15 +50,24 @@ def added(field: str, label: str, value) -> dict[str, Any]:
 
 _types: dict[str, TransactionType] = {}
 
+NO_PERSON = ""  # a subject hook's answer for a payload that names no person (employers only)
+
+
+def person_in_payload(payload: dict[str, Any], posted: bool) -> str | None:
+    """The default subject: the person a payload names by uid."""
+    return f"person:{payload['person']}" if payload.get("person") else None
+
 
 def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",), documents: tuple[str, ...] = (),
-                     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None):
+                     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+                     summary: Callable[[dict[str, Any]], list[str]] | None = None,
+                     subject: Callable[[dict[str, Any], bool], str | None] | None = None):
     """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
 
     def register(build):
         if name in _types:
             raise ValueError(f"transaction type {name} is already registered")
-        _types[name] = TransactionType(name, title, build, creators, documents, describe)
+        _types[name] = TransactionType(name, title, build, creators, documents, describe, summary, subject or person_in_payload)
         return build
 
     return register

@@ -45,7 +45,12 @@ def held_roles(username: str) -> set[str]:
     return set(RoleGrant.objects.filter(account_id=username, revoked_on__isnull=True).values_list("role", flat=True))
 
 
-@transaction_type("create_user", "新增用户", creators=ADMINISTRATORS)
+def account_summary(payload: dict[str, Any]) -> list[str]:
+    """The account and role a user-administration transaction is about."""
+    return [str(payload[key]) for key in ("username", "role") if payload.get(key)]
+
+
+@transaction_type("create_user", "新增用户", creators=ADMINISTRATORS, summary=account_summary)
 def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "display_name", "organisation", "kind"}, errors)
@@ -64,7 +69,7 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.account_created", f"user:{username}", body, _today())]
 
 
-@transaction_type("deactivate_user", "停用用户", creators=ADMINISTRATORS)
+@transaction_type("deactivate_user", "停用用户", creators=ADMINISTRATORS, summary=account_summary)
 def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username"}, errors)
@@ -77,7 +82,7 @@ def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     return entries + [NewEntry("users.account_deactivated", f"user:{account.username}", {"username": account.username}, _today())]
 
 
-@transaction_type("grant_role", "授予角色", creators=ADMINISTRATORS)
+@transaction_type("grant_role", "授予角色", creators=ADMINISTRATORS, summary=account_summary)
 def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region"}, errors)
@@ -100,7 +105,7 @@ def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.role_granted", f"user:{account.username}", body, _today())]
 
 
-@transaction_type("revoke_role", "撤销角色", creators=ADMINISTRATORS)
+@transaction_type("revoke_role", "撤销角色", creators=ADMINISTRATORS, summary=account_summary)
 def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region"}, errors)
@@ -124,7 +129,7 @@ def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
             for grant in grants]
 
 
-@transaction_type("record_agreement", "登记保密协议", creators=ADMINISTRATORS)
+@transaction_type("record_agreement", "登记保密协议", creators=ADMINISTRATORS, summary=account_summary)
 def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "organisation", "signed_on", "expires_on", "document_sha256"}, errors)
@@ -143,7 +148,7 @@ def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     return [NewEntry("users.agreement_recorded", f"user:{account.username}", body, signed_on.isoformat())]
 
 
-@transaction_type("issue_token", "签发接口令牌", creators=ADMINISTRATORS)
+@transaction_type("issue_token", "签发接口令牌", creators=ADMINISTRATORS, summary=account_summary)
 def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """The token itself is made by the caller (users/tokens.py) and shown once; only its hash is kept."""
     errors = Errors()
@@ -174,7 +179,7 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry("users.token_issued", f"user:{account.username}", body, _today())]
 
 
-@transaction_type("revoke_token", "吊销接口令牌", creators=ADMINISTRATORS)
+@transaction_type("revoke_token", "吊销接口令牌", creators=ADMINISTRATORS, summary=account_summary)
 def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"token"}, errors)

@@ -369,15 +369,6 @@ class EndEmploymentForm(TransactionForm):
         return initial
 
 
-FORMS: dict[str, type[TransactionForm]] = {form.type_name: form for form in (
-    RegisterPersonForm, ChangePersonDetailsForm, RegisterEmployerForm, ChangeEmployerDetailsForm,
-    StartEmploymentForm, EndEmploymentForm)}
-
-from sirecords.web.forms_benefits import BENEFIT_FORMS  # noqa: E402  (they build on TransactionForm above)
-
-FORMS.update({form.type_name: form for form in BENEFIT_FORMS})
-
-
 # --- the other desk forms ------------------------------------------------------------------------
 
 

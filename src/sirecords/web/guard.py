@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sirecords.access import ANONYMOUS, permits
+from sirecords.users.access import ANONYMOUS, permits
 from sirecords.users.actors import actor_for
 from sirecords.users.roles import ROLES
 from sirecords.web.rules import RULES

@@ -1,6 +1,6 @@
-"""Access rules of the staff pages, by URL name (see sirecords/access.py)."""
+"""Access rules of the staff pages, by URL name (see sirecords/users/access.py)."""
 
-from sirecords.access import ANONYMOUS, STAFF
+from sirecords.users.access import ANONYMOUS, STAFF
 from sirecords.web.rules_admin import RULES as ADMIN_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES

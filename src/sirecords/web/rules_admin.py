@@ -1,6 +1,6 @@
-"""Access rules of the pages in web/urls_admin.py, by URL name (see sirecords/access.py)."""
+"""Access rules of the pages in web/urls_admin.py, by URL name (see sirecords/users/access.py)."""
 
-from sirecords.access import roles
+from sirecords.users.access import roles
 
 MAINTAINER = roles("maintainer")  # 第十一条: an external one also needs an unexpired agreement (the guard checks)
 SYSADMIN = roles("sysadmin")  # 第二十六条: the information agency administers users

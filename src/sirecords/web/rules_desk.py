@@ -1,9 +1,9 @@
-"""Access rules of the pages in web/urls_desk.py, by URL name (see sirecords/access.py).
+"""Access rules of the pages in web/urls_desk.py, by URL name (see sirecords/users/access.py).
 
 These admit roles; the pages then check the region and the transaction itself (workflow/visibility.py,
 and the workflow services for who may act on which stage)."""
 
-from sirecords.access import roles
+from sirecords.users.access import roles
 from sirecords.workflow.stages import STAGE_ROLE
 
 CLERK = roles("clerk")

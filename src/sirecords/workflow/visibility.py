@@ -11,19 +11,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from sirecords.core.identifiers import InvalidIdentifier
-from sirecords.registry.models import Employment
-from sirecords.registry.transactions import find_person_by_id_number
 from sirecords.transactions.actors import ANY_REGION, Actor
+from sirecords.transactions.posting import NO_PERSON, person_in_payload, transaction_types
 from sirecords.workflow.models import Action, BusinessTransaction, State
 from sirecords.workflow.stages import STAGE_ROLE
 
 # Besides its creator, these roles see the transactions of the regions where they hold them.
 SEEING_ROLES = frozenset(STAGE_ROLE.values()) | {"supervisor"}
-
-# Types whose payload names no person: showing them shows nobody's personal data.
-EMPLOYER_ONLY = frozenset({"register_employer", "change_employer_details"})
-
 
 def can_see(actor: Actor, txn: BusinessTransaction) -> bool:
     """The creator, and anyone holding a review-stage role or the supervisor role in its region."""
@@ -36,25 +30,14 @@ def can_see(actor: Actor, txn: BusinessTransaction) -> bool:
 
 def person_subject(type_name: str, payload: dict[str, Any], txn: BusinessTransaction | None = None) -> str | None:
     """Whose record a page about this payload shows: "person:<uid>", "txn:<uid>" for a person not yet
-    registered, or None when it names no person (employers only)."""
-    if type_name in EMPLOYER_ONLY or payload.get("target") == "employer":
+    registered, or None when it names no person (employers only). The type's subject hook decides."""
+    kind = transaction_types().get(type_name)
+    posted = txn is not None and txn.state == State.POSTED
+    subject = (kind.subject if kind and kind.subject else person_in_payload)(payload, posted)
+    if subject == NO_PERSON:
         return None
-    if payload.get("person"):
-        return f"person:{payload['person']}"
-    if payload.get("target") == "person" and payload.get("uid"):
-        return f"person:{payload['uid']}"
-    employment = payload.get("employment") or (payload.get("uid") if payload.get("target") == "employment" else None)
-    if employment:
-        person = Employment.objects.filter(pk=employment).values_list("person_id", flat=True).first()
-        if person:
-            return f"person:{person}"
-    if payload.get("id_number") and txn is not None and txn.state == State.POSTED:
-        try:
-            person = find_person_by_id_number(str(payload["id_number"]))
-        except InvalidIdentifier:
-            person = None
-        if person:
-            return f"person:{person.uid}"
+    if subject:
+        return subject
     return f"txn:{txn.uid}" if txn is not None else None
 
 

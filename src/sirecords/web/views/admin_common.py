@@ -9,8 +9,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
-from sirecords.access import permits
 from sirecords.transactions.actors import ANY_REGION, Actor
+from sirecords.users.access import permits
 from sirecords.users.roles import ROLES
 from sirecords.web.rules import RULES
 from sirecords.workflow.stages import STAGE_TITLES

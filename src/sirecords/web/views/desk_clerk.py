@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from sirecords.registry.transactions import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_types
-from sirecords.web.forms_desk import FORMS, PersonSearchForm, WithdrawForm
+from sirecords.web.forms_desk import PersonSearchForm, WithdrawForm
+from sirecords.web.forms_transactions import FORMS
 from sirecords.web.guard import page
 from sirecords.web.views.desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
 from sirecords.web.views.desk_transaction import attach_form_for, not_visible, show_transaction

@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from sirecords.transactions.posting import transaction_types
-from sirecords.web.forms_desk import FORMS, AttachForm, ReviewForm, WithdrawForm
+from sirecords.web.forms_desk import AttachForm, ReviewForm, WithdrawForm
+from sirecords.web.forms_transactions import FORMS
 from sirecords.web.guard import page, refuse
 from sirecords.web.views.desk_common import (
     ACTION_NAMES,

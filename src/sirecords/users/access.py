@@ -1,4 +1,4 @@
-"""Who may reach which page or API endpoint: one table per surface (web/rules.py, api/rules.py),
+"""Who may reach which page or API endpoint: the vocabulary of the rule tables (web/rules*.py, api/rules.py),
 keyed by URL name. Every URL must have a rule; tests/test_access_rules.py fails when one has none.
 
 A rule is ANONYMOUS (anyone), STAFF (any signed-in, second-factor-verified account), or a set of
@@ -15,16 +15,6 @@ Rule = str | frozenset[str]
 
 def roles(*names: str) -> frozenset[str]:
     return frozenset(names)
-
-
-def all_rules() -> dict[str, Rule]:
-    from sirecords.api.rules import RULES as API_RULES
-    from sirecords.web.rules import RULES as WEB_RULES
-
-    overlap = set(WEB_RULES) & set(API_RULES)
-    if overlap:
-        raise ValueError(f"URL names with two rules: {sorted(overlap)}")
-    return {**WEB_RULES, **API_RULES}
 
 
 def permits(rule: Rule, held_roles: set[str] | None) -> bool:

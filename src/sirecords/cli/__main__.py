@@ -1,0 +1,3 @@
+from sirecords.cli.main import main
+
+main()
