@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from sirecords.accounts.years import contribution_years
-from sirecords.benefits.models import Adjustment, Award, DeemedService, Payment
+from sirecords.accounts.models import DeemedService
+from sirecords.benefits.models import Adjustment, Award, Payment
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.params import load_params
 from sirecords.engine.pension import adjust_for
@@ -26,7 +27,7 @@ def test_deemed_service_counts_towards_the_minimum_years(person_with_months, pos
     with pytest.raises(InvalidTransaction, match="120 contribution months held, 180 needed"):
         post_fresh("approve_retirement", {"person": person, **RETIRE})
     [entry] = post_fresh("recognise_deemed_service", {"person": person, "start": "1986-07", "end": "1992-07", **ARCHIVE})[:1]
-    assert entry.kind == "benefit.deemed_service_recognised" and entry.payload["months"] == 73
+    assert entry.kind == "account.deemed_service_recognised" and entry.payload["months"] == 73
     years = contribution_years(person).value
     assert (years.actual_months, years.deemed_months, years.contribution_months) == (120, 73, 193)
     post_fresh("approve_retirement", {"person": person, **RETIRE})

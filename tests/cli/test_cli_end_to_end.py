@@ -74,7 +74,7 @@ def test_the_demo_record_has_long_histories_statements_with_interest_retirees_an
                             "contribution_months, status FROM benefits_award ORDER BY start_month").fetchall()
         paid = dict(db.execute("SELECT award_id, COUNT(*) FROM benefits_payment GROUP BY award_id").fetchall())
         adjusted = db.execute("SELECT COUNT(*) FROM benefits_adjustment").fetchone()[0]
-        deemed = db.execute("SELECT COUNT(*) FROM benefits_deemed_service").fetchone()[0]
+        deemed = db.execute("SELECT COUNT(*) FROM accounts_deemed_service").fetchone()[0]
         subsidised = db.execute("SELECT COUNT(DISTINCT person_id), SUM(amount_fen) FROM subsidies_subsidy").fetchone()
         after_retirement = db.execute("SELECT COUNT(*) FROM accounts_account_year y JOIN benefits_award a ON "
                                       "a.person_id = y.person_id WHERE y.year >= CAST(substr(a.start_month, 1, 4) AS "

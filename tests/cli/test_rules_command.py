@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sirecords.cli.main.management.commands.rules import KEYS, Command
+from sirecords.cli.management.commands.rules import KEYS, Command
 from sirecords.core.identifiers import make_id_number
 
 VALID_ID = "11010519491231002X"
@@ -191,7 +191,7 @@ def test_usage_errors_raise_command_error_when_called_from_code():
 # --- through a real process: the exit status, stdout and stderr -------------------------------------------------------
 
 _RUNNER = ("import sys, django; django.setup(); "
-           "from sirecords.cli.main.management.commands.rules import Command; "
+           "from sirecords.cli.management.commands.rules import Command; "
            "Command().run_from_argv(['sirecords', 'rules', *sys.argv[1:]])")
 
 
@@ -225,7 +225,7 @@ def test_rules_command_through_sirecords_when_installed():
         pytest.skip("sirecords.engine is not in INSTALLED_APPS yet")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
-    result = subprocess.run([sys.executable, "-m", "sirecords.cli.main.main", "rules", "interest", "--prior", "10000", "--rate", "0.0262",
+    result = subprocess.run([sys.executable, "-m", "sirecords.cli", "rules", "interest", "--prior", "10000", "--rate", "0.0262",
                              "--credits", CREDITS, "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["year_end"] == "19998.24"

@@ -49,7 +49,7 @@ def test_only_post_appends_to_the_ledger():
     callers.get("ledger/append.py", set()).discard("append")  # append() and append_bulk() call _append()
     callers.get("ledger/append.py", set()).discard("append_bulk")
     callers = {module: functions for module, functions in callers.items() if functions}
-    assert callers == {"ledger/posting.py": {"post"}}
+    assert callers == {"transactions/posting.py": {"post"}}
 
 
 def test_only_the_workflow_posts_after_review():

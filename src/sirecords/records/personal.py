@@ -22,7 +22,7 @@ from sirecords.ledger.models import Entry
 from sirecords.registry.models import Employer, Person
 
 TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
-                  "benefit.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
+                  "account.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
                   "subsidy.granted")
 
 
@@ -56,7 +56,7 @@ def timeline(person: Person) -> list[dict[str, Any]]:
             detail = employers.get(payload.get("employment", ""), "")
         elif entry.kind == "person.changed":
             detail = ", ".join(sorted((payload.get("changes") or {}).keys()))
-        elif entry.kind == "benefit.deemed_service_recognised":
+        elif entry.kind == "account.deemed_service_recognised":
             detail = f"{payload.get('start')} – {payload.get('end')} {payload.get('work_unit', '')}"
         elif entry.kind == "benefit.eligibility_approved":
             detail = f"{payload.get('start_month')} · {payload.get('contribution_months')} / {payload.get('minimum_months')}"

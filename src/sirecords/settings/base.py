@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "sirecords.cli.main",  # before staticfiles: its runserver (keys required) takes precedence
+    "sirecords.cli",  # before staticfiles: its runserver (keys required) takes precedence
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI's own assets for /api/docs (the CSP forbids a CDN)
     "django_otp",

@@ -13,7 +13,7 @@ from django.core.management.base import CommandParser
 
 from sirecords.accounts.crediting import EngineMismatch
 from sirecords.accounts.runs import prepare
-from sirecords.cli.main.command import RunCommand, as_json
+from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, from_fen
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 
 from sirecords.benefits import adjustments, payments
-from sirecords.cli.main.command import RunCommand, as_json
+from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, from_fen
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
