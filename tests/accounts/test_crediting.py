@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from sirecords.accounts import crediting
+from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
 from sirecords.accounts.models import AccountYear, CreditingRun
-from sirecords.accounts.transactions import ENTRY_KIND
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine import params as rule_params
 from sirecords.engine.crediting import credit_year_values
@@ -94,7 +94,7 @@ def test_figures_are_the_engines_and_the_opening_carries_over(two_years, run_yea
     row = AccountYear.objects.get(person_id=A, year=2025)
     assert (row.rate, row.rate_status, row.method, row.months) == (str(p25.crediting_rate), "provisional", "monthly", 12)
     assert row.rule_version == p25.version
-    entry = Entry.objects.get(kind=ENTRY_KIND, txn=second.txn.uid)
+    entry = Entry.objects.get(kind=ACCOUNT_YEARS_CREDITED, txn=second.txn.uid)
     payload = json.loads(entry.payload)
     assert payload["row_count"] == 3 and payload["rows_root"] == second.plan.root
     run = CreditingRun.objects.get(pk=second.txn.uid)
@@ -212,7 +212,7 @@ def test_command_opens_and_submits_and_says_when_nothing_changed(two_years, crew
 
 
 def entry_seq(run):
-    return Entry.objects.get(kind=ENTRY_KIND, txn=run).seq
+    return Entry.objects.get(kind=ACCOUNT_YEARS_CREDITED, txn=run).seq
 
 
 def tamper(sql, params):
@@ -271,7 +271,7 @@ def test_posting_in_another_process_plans_again_and_posts_the_reviewed_root(two_
     finally:
         crediting._plan = original
     assert len(calls) == 1  # planned again at posting
-    entry = Entry.objects.get(kind=ENTRY_KIND)
+    entry = Entry.objects.get(kind=ACCOUNT_YEARS_CREDITED)
     payload = json.loads(entry.payload)
     assert payload["rows_root"] == prepared.plan.root and payload["run_seq"] == entry.seq
     assert AccountYear.objects.filter(run_seq=entry.seq).count() == prepared.plan.row_count == 2

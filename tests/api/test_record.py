@@ -106,4 +106,4 @@ def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_paymen
     assert [(s["period"], s["insurance_type"]) for s in body["subsidies"]] == [
         ("2023-01", "pension"), ("2023-02", "pension"), ("2023-03", "pension")]
     kinds = [event["kind"] for event in body["timeline"]]
-    assert {"account.deemed_service_recognised", "benefit.eligibility_approved", "subsidy.granted"} <= set(kinds)
+    assert {"deemed_service.recognised", "eligibility.approved", "subsidy.granted"} <= set(kinds)

@@ -29,7 +29,7 @@ def benefit_findings(checks=("benefits",)):
 def test_a_person_with_enough_months_is_awarded_the_engines_figures(person_with_months, post_fresh):
     person = person_with_months(200)
     entries = post_fresh("approve_retirement", {"person": person, **RETIRE})
-    assert [e.kind for e in entries[:2]] == ["benefit.eligibility_approved", "benefit.pension_awarded"]
+    assert [e.kind for e in entries[:2]] == ["eligibility.approved", "pension.awarded"]
     params = load_params("440300", 2024)
     entries_by_month = [(from_fen(900_000), load_params("440300", int(p[:4])).reference_average_wage, 1)
                         for p in [f"{2007 + (k + 9) // 12:04d}-{(k + 9) % 12 + 1:02d}" for k in range(200)]]

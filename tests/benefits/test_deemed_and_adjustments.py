@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from sirecords.accounts.years import contribution_years
 from sirecords.accounts.models import DeemedService
+from sirecords.accounts.years import contribution_years
 from sirecords.benefits.models import Adjustment, Award, Payment
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.params import load_params
@@ -27,7 +27,7 @@ def test_deemed_service_counts_towards_the_minimum_years(person_with_months, pos
     with pytest.raises(InvalidTransaction, match="120 contribution months held, 180 needed"):
         post_fresh("approve_retirement", {"person": person, **RETIRE})
     [entry] = post_fresh("recognise_deemed_service", {"person": person, "start": "1986-07", "end": "1992-07", **ARCHIVE})[:1]
-    assert entry.kind == "account.deemed_service_recognised" and entry.payload["months"] == 73
+    assert entry.kind == "deemed_service.recognised" and entry.payload["months"] == 73
     years = contribution_years(person).value
     assert (years.actual_months, years.deemed_months, years.contribution_months) == (120, 73, 193)
     post_fresh("approve_retirement", {"person": person, **RETIRE})
@@ -68,7 +68,7 @@ def test_a_retirement_in_january_uses_the_prior_closing_and_a_later_year_must_be
     # Born 1964-01: statutory retirement 2024-01, no part year; the balance is the 2023 closing.
     person = person_with_months(200, birth=date(1964, 1, 10), last="2023-12", balance_fen=6_000_000)
     post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2024-01", "flexible": False})
-    [entry] = [e for e in post_fresh.posted if e.kind == "benefit.pension_awarded"]
+    [entry] = [e for e in post_fresh.posted if e.kind == "pension.awarded"]
     assert entry.payload["balance_fen"] == 6_000_000 and entry.payload["account_year"] is None
     # A man born 1965-06 retires 2025-08 (the reform delays him 2 months); his 2024 contributions are not credited yet.
     late = person_with_months(200, birth=date(1965, 6, 10), last="2025-07", balance_fen=6_000_000)
@@ -84,7 +84,7 @@ def test_the_yearly_adjustment_raises_pensions_from_january_and_payments_follow(
     before = dict(Award.objects.values_list("uid", "total_fen"))
     post_fresh("pay_pensions", {"month": "2024-12"})
     entries = post_fresh("adjust_pensions", {"region": "440300", "year": 2025})
-    assert sorted(e.kind for e in entries if e.kind != "transaction.posted") == ["benefit.pension_adjusted"] * 2
+    assert sorted(e.kind for e in entries if e.kind != "transaction.posted") == ["pension.adjusted"] * 2
     params = load_params("440300", 2025)
     for award in Award.objects.all():
         expected = adjust_for(params, from_fen(before[award.uid]), contribution_months=award.contribution_months).value
@@ -167,7 +167,7 @@ def test_a_death_before_retirement_closes_the_account_with_the_part_year(person_
 
     person = person_with_months(120, last="2024-05", balance_fen=5_000_000)  # 2023 closing 50,000.00
     [entry] = [e for e in post_fresh("record_death", {"person": person, "date": "2024-03-20"}) if e.kind != "transaction.posted"]
-    assert entry.kind == "benefit.account_closed"
+    assert entry.kind == "account.closed"
     expected = credit_account_year(load_params("440300", 2024), Decimal("50000.00"), [from_fen(900_000 // 12)] * 3,
                                    months=3).value
     closure = AccountClosure.objects.get(person_id=person)

@@ -59,7 +59,7 @@ def test_clean_file_posts_one_reviewed_batch_with_the_engines_amounts(registry, 
     assert Entry.objects.count() == before + 2, "one batch entry and the transaction.posted entry, not one per row"
     batch = ContributionBatch.objects.get()
     entry = Entry.objects.get(seq=batch.entry_seq)
-    assert entry.kind == "contribution.batch_posted" and batch.row_count == 15 == Contribution.objects.count()
+    assert entry.kind == "contribution_batch.posted" and batch.row_count == 15 == Contribution.objects.count()
     assert f'"rows_root":"{batch.rows_root}"' in entry.payload and batch.txn == txn.uid
     for row in Contribution.objects.all():
         params = loaded_param_set(row.rule_version)

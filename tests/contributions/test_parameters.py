@@ -27,7 +27,7 @@ def test_a_loaded_set_is_in_the_ledger_and_its_projection(load_params):
     row = RuleParameterSet.objects.get()
     assert (row.version, row.region, row.period) == (params.version, REGION, "2024")
     entry = Entry.objects.get(seq=row.last_seq)
-    assert entry.kind == "rules.parameters_loaded" and entry.subject == f"rules:{REGION}/2024"
+    assert entry.kind == "parameter_set.loaded" and entry.subject == f"rules:{REGION}/2024"
     assert loaded_param_set(params.version) == params and json.loads(row.canonical) == params.canonical
     assert verify().ok
 

@@ -41,8 +41,8 @@ def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staf
     staff("clerk.g", "clerk")
     accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web")
     accounts.revoke(staff.admin, "clerk.g", "clerk", region=None, reason="离岗", channel="web")
-    granted = Entry.objects.filter(kind="users.role_granted", subject="user:clerk.g").order_by("seq").last()
-    revoked = Entry.objects.get(kind="users.role_revoked", subject="user:clerk.g")
+    granted = Entry.objects.filter(kind="role.granted", subject="user:clerk.g").order_by("seq").last()
+    revoked = Entry.objects.get(kind="role.revoked", subject="user:clerk.g")
     assert (granted.actor, granted.reason, json.loads(granted.payload)["role"]) == ("admin.t", "岗位调整", "reviewer1")
     assert (revoked.actor, revoked.reason) == ("admin.t", "离岗")
     assert actor_for("clerk.g").roles == {"reviewer1"}

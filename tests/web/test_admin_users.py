@@ -52,7 +52,7 @@ def test_creating_a_staff_account_shows_the_initial_password_once(signed_in):
     assert user.check_password(password)
     assert StaffAccount.objects.get(pk="clerk.new").display_name == "新经办"
     assert list(RoleGrant.objects.filter(account_id="clerk.new").values_list("role", "region")) == [("clerk", REGION)]
-    assert Entry.objects.filter(kind="users.account_created", subject="user:clerk.new", actor="admin.a",
+    assert Entry.objects.filter(kind="staff_account.created", subject="user:clerk.new", actor="admin.a",
                                 reason="新入职经办员").exists()
     assert password not in client.get("/sysadmin/accounts/clerk.new/").content.decode()
 
@@ -109,7 +109,7 @@ def test_grant_and_revoke_a_role(signed_in, make_staff):
     assert revoked.status_code == 302
     assert actor_for("clerk.a").roles == {"clerk"}
     assert RoleGrant.objects.get(pk=grant.uid).revoked_on == date.today()
-    assert Entry.objects.filter(kind="users.role_revoked", reason="不再兼任", actor="admin.a").exists()
+    assert Entry.objects.filter(kind="role.revoked", reason="不再兼任", actor="admin.a").exists()
 
 
 def test_an_administrator_cannot_change_their_own_roles(signed_in):

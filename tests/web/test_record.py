@@ -127,6 +127,6 @@ def test_the_pension_with_its_trace(staff, signed_in):
     assert f">{yuan(award.total_fen)}<" in section and f">{yuan(award.basic_fen)}<" in section
     assert "Why the pension is this amount" in section and "rule version" in section
     # The retirement year 2024 (January–May) credited as a part year at the approval, shown with the balance it gave.
-    part = json.loads(Entry.objects.get(subject=f"award:{award.uid}", kind="benefit.pension_awarded").payload)["account_year"]
+    part = json.loads(Entry.objects.get(subject=f"award:{award.uid}", kind="pension.awarded").payload)["account_year"]
     assert (part["year"], part["months"]) == (2024, 5)
     assert "Account in the retirement year (part year)" in section and f">{yuan(part['closing_fen'])}<" in section

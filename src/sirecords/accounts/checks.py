@@ -1,6 +1,6 @@
 """A `verify` check: every crediting run's rows against the root its ledger entry commits to.
 
-For each ``account.year_credited`` entry it re-reads the run's rows in row order, recomputes each
+For each ``account_years.credited`` entry it re-reads the run's rows in row order, recomputes each
 row's canonical bytes and leaf hash, and the RFC 6962 root over them. It names:
 
 * a changed row (its bytes no longer give its stored leaf hash, or its figures do not add up:
@@ -18,7 +18,7 @@ import json
 from django.db import connection
 
 from sirecords.accounts.crediting import CANONICAL_FIELDS, row_leaf
-from sirecords.accounts.transactions import ENTRY_KIND
+from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
 from sirecords.ledger.merkle import CompactRange
 from sirecords.ledger.verify import Report, register_check
 
@@ -39,7 +39,7 @@ def _rows(run: str):
 @register_check
 def account_years_match_their_runs(report: Report) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, payload FROM ledger_entry WHERE kind = %s ORDER BY seq", [ENTRY_KIND])
+        cursor.execute("SELECT seq, payload FROM ledger_entry WHERE kind = %s ORDER BY seq", [ACCOUNT_YEARS_CREDITED])
         entries = [(seq, json.loads(payload)) for seq, payload in cursor.fetchall()]
         cursor.execute(f"SELECT uid, {', '.join(RUN_FIELDS)}, entry_seq FROM {RUN_TABLE}")
         runs = {uid: dict(zip((*RUN_FIELDS, "entry_seq"), rest)) for uid, *rest in cursor.fetchall()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sirecords.accounts.closures import recognition_refused
+from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.accounts.models import DeemedService
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
@@ -22,8 +23,6 @@ from sirecords.parameters.transactions import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_month
-
-RECOGNISED = "account.deemed_service_recognised"
 
 
 def deemed_periods(person_uid: str) -> list[tuple[str, str]]:
@@ -70,13 +69,13 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
     if refusal:
         raise InvalidTransaction({"person": refusal})
     months = end - start + 1
-    return [NewEntry(RECOGNISED, f"person:{person.uid}", {
+    return [NewEntry(DEEMED_SERVICE_RECOGNISED, f"person:{person.uid}", {
         "service": ctx.txn, "person": person.uid, "region": region, "start": str(start), "end": str(end), "months": months,
         "work_unit": work_unit.strip(), "service_before": str(system_start), "rule_version": params.version},
         effective=f"{start}-01")]
 
 
-@projects("account.deemed_service_recognised")
+@projects(DEEMED_SERVICE_RECOGNISED)
 def deemed_service_recognised(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put("accounts_deemed_service", p["service"], {

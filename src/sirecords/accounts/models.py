@@ -1,7 +1,7 @@
 """Individual account years (个人账户, 第二条(四)): one row per person and year per crediting run.
 
 Rows are written set-based by the annual crediting run (`sirecords credit`), never one ORM save per
-row. One ledger entry per run (``account.year_credited``) commits to the row count and the RFC 6962
+row. One ledger entry per run (``account_years.credited``) commits to the row count and the RFC 6962
 Merkle root of the run's rows as stored; `sirecords verify` recomputes it and names any changed,
 added or missing row (see `checks.py`).
 
@@ -27,7 +27,7 @@ class CreditingRun(models.Model):
     method = models.CharField(max_length=8, help_text="monthly (月积数法) or annual (1.083)")
     row_count = models.IntegerField()
     rows_root = models.CharField(max_length=64, help_text="RFC 6962 root over the rows' canonical bytes, in row order.")
-    entry_seq = models.BigIntegerField(help_text="The ledger entry (account.year_credited) that commits to it.")
+    entry_seq = models.BigIntegerField(help_text="The ledger entry (account_years.credited) that commits to it.")
 
     class Meta:
         db_table = "accounts_crediting_run"

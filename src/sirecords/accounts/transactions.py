@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sirecords.accounts.crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
+from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
 from sirecords.core.money import InvalidInput, from_fen
 from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry, PostedEntry, read_head
@@ -23,7 +24,6 @@ from sirecords.transactions.posting import InvalidTransaction, added, transactio
 from sirecords.transactions.validation import Errors
 
 TYPE = "credit_accounts"
-ENTRY_KIND = "account.year_credited"
 _pending: dict[str, Plan] = {}  # run uid → plan, from build() to the projector in the same posting
 
 REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "row_count", "rows_root")
@@ -76,11 +76,11 @@ def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     _pending.clear()
     _pending[ctx.txn] = plan
     run_seq = read_head()[0] + 1  # post() holds the head lock: the entry below is appended next
-    return [NewEntry(ENTRY_KIND, f"accounts:{region}:{year}", {"run": ctx.txn, "run_seq": run_seq, **now},
+    return [NewEntry(ACCOUNT_YEARS_CREDITED, f"accounts:{region}:{year}", {"run": ctx.txn, "run_seq": run_seq, **now},
                      effective=f"{year:04d}-12-31")]
 
 
-@projects(ENTRY_KIND)
+@projects(ACCOUNT_YEARS_CREDITED)
 def year_credited(entry: PostedEntry, store: Store) -> None:
     """Write the run and its rows (COPY / executemany) in the posting transaction. Verify's replay does
     nothing here: checks.py compares the rows with the entry's root on its own."""

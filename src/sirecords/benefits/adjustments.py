@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from sirecords.benefits.kinds import PENSION_ADJUSTED
 from sirecords.benefits.models import Adjustment, Award, AwardStatus, Payment
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.params import ParameterError
@@ -26,8 +27,6 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.parameters.transactions import params_in_ledger
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
-
-ADJUSTED = "benefit.pension_adjusted"
 
 
 def _year(payload: dict[str, Any]) -> int:
@@ -102,7 +101,7 @@ def adjust_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
         if name in payload and payload[name] != value:
             raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {value}); "
                                                  "withdraw this transaction and prepare it again"})
-    return [NewEntry(ADJUSTED, f"award:{item['award']}", {**item, "run": ctx.txn}, effective=f"{year}-01-01")
+    return [NewEntry(PENSION_ADJUSTED, f"award:{item['award']}", {**item, "run": ctx.txn}, effective=f"{year}-01-01")
             for item in plan]
 
 

@@ -1,6 +1,6 @@
 """A `verify` check: each month's pension payment rows against the root its ledger entry commits to.
 
-For each ``benefit.payments_made`` entry the month's rows are re-read in row order, their leaf hashes and
+For each ``pension_payments.made`` entry the month's rows are re-read in row order, their leaf hashes and
 RFC 6962 root recomputed; a changed row (its amount no longer the award's, or the root differs), a missing
 row (a gap, or fewer rows), an added row (past the count, or of a month no entry paid) is named.
 """
@@ -11,7 +11,8 @@ import json
 
 from django.db import connection
 
-from sirecords.benefits.payments import COLUMNS, ENTRY_KIND, amounts_due, row_leaf
+from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE
+from sirecords.benefits.payments import COLUMNS, amounts_due, row_leaf
 from sirecords.ledger.merkle import CompactRange
 from sirecords.ledger.verify import Report, register_check
 
@@ -22,7 +23,7 @@ TABLE = "benefits_payment"
 @register_check
 def payment_rows_match_their_entries(report: Report) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, payload FROM ledger_entry WHERE kind = %s ORDER BY seq", [ENTRY_KIND])
+        cursor.execute("SELECT seq, payload FROM ledger_entry WHERE kind = %s ORDER BY seq", [PENSION_PAYMENTS_MADE])
         entries = [(seq, json.loads(payload)) for seq, payload in cursor.fetchall()]
     paid = set()
     for seq, payload in entries:

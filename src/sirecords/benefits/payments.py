@@ -1,7 +1,7 @@
 """Monthly pension payments: the rows of one month's run and the Merkle root the ledger entry commits to.
 
 The rows are written set-based while the `pay_pensions` transaction posts (never one ORM save per row,
-never outside the posting); one `benefit.payments_made` entry commits to their count, total and RFC 6962
+never outside the posting); one `pension_payments.made` entry commits to their count, total and RFC 6962
 root; `sirecords verify` (checks.py) recomputes it and names a changed, added or missing row.
 A month is paid once: preparing it again does nothing, and a second transaction for it is refused.
 
@@ -16,11 +16,11 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE
 from sirecords.benefits.models import Payment
 from sirecords.core.canonical import canonical_bytes
 from sirecords.ledger.merkle import CompactRange, leaf_hash
 
-ENTRY_KIND = "benefit.payments_made"
 COLUMNS = ("month", "row_number", "person_id", "award_id", "amount_fen", "back_pay_fen")  # a leaf's values (run: apart)
 
 Plan = list[tuple[str, str, int, int]]  # (person_id, award_id, amount_fen, back_pay_fen) in row order
@@ -33,7 +33,7 @@ def row_leaf(row: Sequence) -> bytes:
 
 def already_paid(month: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM ledger_entry WHERE kind = %s AND subject = %s LIMIT 1", [ENTRY_KIND, f"payments:{month}"])
+        cursor.execute("SELECT 1 FROM ledger_entry WHERE kind = %s AND subject = %s LIMIT 1", [PENSION_PAYMENTS_MADE, f"payments:{month}"])
         return cursor.fetchone() is not None
 
 

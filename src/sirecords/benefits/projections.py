@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sirecords.benefits.kinds import ACCOUNT_CLOSED, PENSION_ADJUSTED, PENSION_AWARDED, PENSION_ENDED, PENSION_RESUMED, PENSION_SUSPENDED
 from sirecords.benefits.models import AwardStatus
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
@@ -11,7 +12,7 @@ from sirecords.ledger.projection import Store, projects
 TABLE = "benefits_award"
 
 
-@projects("benefit.pension_awarded")
+@projects(PENSION_AWARDED)
 def pension_awarded(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(TABLE, p["award"], {
@@ -30,22 +31,22 @@ def _change(entry: PostedEntry, store: Store, status: str, **columns) -> None:
     store.put(TABLE, row["uid"], {**row, "status": status, "last_seq": entry.seq, **columns})
 
 
-@projects("benefit.suspended")
+@projects(PENSION_SUSPENDED)
 def suspended(entry: PostedEntry, store: Store) -> None:
     _change(entry, store, AwardStatus.SUSPENDED.value)
 
 
-@projects("benefit.resumed")
+@projects(PENSION_RESUMED)
 def resumed(entry: PostedEntry, store: Store) -> None:
     _change(entry, store, AwardStatus.ACTIVE.value)
 
 
-@projects("benefit.ended")
+@projects(PENSION_ENDED)
 def ended(entry: PostedEntry, store: Store) -> None:
     _change(entry, store, AwardStatus.ENDED.value, end_month=entry.payload["end_month"])
 
 
-@projects("benefit.pension_adjusted")
+@projects(PENSION_ADJUSTED)
 def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     key = f"{p['award']}:{p['year']}"
@@ -61,7 +62,7 @@ def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     store.put(TABLE, row["uid"], {**row, "total_fen": p["after_fen"], "last_seq": entry.seq})
 
 
-@projects("benefit.account_closed")
+@projects(ACCOUNT_CLOSED)
 def account_closed(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put("benefits_account_closure", p["person"], {

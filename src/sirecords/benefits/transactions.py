@@ -11,6 +11,15 @@ from typing import Any
 
 from sirecords.benefits import payments
 from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases
+from sirecords.benefits.kinds import (
+    ACCOUNT_CLOSED,
+    ELIGIBILITY_APPROVED,
+    PENSION_AWARDED,
+    PENSION_ENDED,
+    PENSION_PAYMENTS_MADE,
+    PENSION_RESUMED,
+    PENSION_SUSPENDED,
+)
 from sirecords.benefits.models import AccountClosure, Award, AwardStatus
 from sirecords.core.money import InvalidInput, from_fen
 from sirecords.core.periods import Month
@@ -22,10 +31,8 @@ from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_date, a_month
 
-APPROVED, AWARDED = "benefit.eligibility_approved", "benefit.pension_awarded"
-SUSPENDED, RESUMED, ENDED = "benefit.suspended", "benefit.resumed", "benefit.ended"
-CLOSED = "benefit.account_closed"
-PAID = "benefit.payments_made"
+APPROVED, AWARDED = ELIGIBILITY_APPROVED, PENSION_AWARDED
+SUSPENDED, RESUMED, ENDED = PENSION_SUSPENDED, PENSION_RESUMED, PENSION_ENDED
 
 
 def _describe_retirement(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -113,7 +120,7 @@ def _close_account(person: str, died: dt.date, payload: dict[str, Any]) -> NewEn
                                                     event=f"a death on {died.isoformat()}")
     except (ParameterError, InvalidInput) as error:
         raise InvalidTransaction({"rules": str(error)}) from None
-    return NewEntry(CLOSED, f"person:{person}", {
+    return NewEntry(ACCOUNT_CLOSED, f"person:{person}", {
         "person": person, "reason": "death", "died_on": died.isoformat(), "region": region, "year": died.year,
         "months": died.month, "account_year": figures, "balance_fen": balance,
         "trace": trace.as_dict() if trace else None}, effective=died.isoformat())
@@ -145,5 +152,5 @@ def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
             raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {summary[name]}); "
                                                  "withdraw this transaction and prepare it again"})
     payments.write(str(month), plan, ctx.txn)
-    return [NewEntry(PAID, f"payments:{month}", {"month": str(month), "run": ctx.txn, **summary},
+    return [NewEntry(PENSION_PAYMENTS_MADE, f"payments:{month}", {"month": str(month), "run": ctx.txn, **summary},
                      effective=f"{month}-01")]

@@ -1,7 +1,7 @@
 """`sirecords verify` for contribution rows: each batch's rows against the root its ledger entry commits to.
 
 For every batch, its rows are streamed in row_number order; the RFC 6962 root over their canonical bytes
-(rows.py) must equal the batch's rows_root and the rows_root in the `contribution.batch_posted` entry
+(rows.py) must equal the batch's rows_root and the rows_root in the `contribution_batch.posted` entry
 (the batch row itself is compared with the ledger by the projection check). Each row's base and amounts
 are recomputed with the parameter set its rule_version names (loaded through the ledger), and row numbers
 must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
@@ -18,6 +18,7 @@ from django.db import connection
 from sirecords.contributions import collection, filestore, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
+from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
 from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
@@ -31,7 +32,7 @@ def _entry_payload(seq: int) -> dict | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT kind, payload FROM ledger_entry WHERE seq = %s", [seq])
         found = cursor.fetchone()
-    if found is None or found[0] != "contribution.batch_posted":
+    if found is None or found[0] != CONTRIBUTION_BATCH_POSTED:
         return None
     return json.loads(found[1])
 
@@ -75,7 +76,7 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
     where = f"contribution batch {batch.uid}"
     entry = _entry_payload(batch.entry_seq)
     if entry is None:
-        report.add(CHECK, where, f"entry #{batch.entry_seq} is not its contribution.batch_posted entry")
+        report.add(CHECK, where, f"entry #{batch.entry_seq} is not its contribution_batch.posted entry")
     elif entry.get("rows_root") != batch.rows_root or entry.get("row_count") != batch.row_count:
         report.add(CHECK, where, "rows_root or row_count differs from the ledger entry's")
     frontier = merkle.CompactRange()

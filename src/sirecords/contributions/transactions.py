@@ -4,7 +4,7 @@ The pending transaction's payload is small: the file's SHA-256 (the file itself 
 filestore.py), the pooling region, and the row count and rows root the clerk's check found, so the
 reviewers approve exactly those rows. `build()` checks the file again with the engine (collection.py)
 against the state at that moment — persons, employers, loaded parameter sets, rows already posted — and
-returns ONE entry, `contribution.batch_posted`, committing to the rows' Merkle root. Its projector writes
+returns ONE entry, `contribution_batch.posted`, committing to the rows' Merkle root. Its projector writes
 the batch row and inserts the rows set-based (COPY on PostgreSQL, executemany on SQLite) in the same
 database transaction, and adds the paid pension rows to the per person-year credit summary (summary.py).
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from sirecords.contributions import collection, filestore, summary
 from sirecords.contributions import rows as row_form
+from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
 from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.core.money import from_fen
 from sirecords.ledger.append import NewEntry, PostedEntry
@@ -33,7 +34,6 @@ from sirecords.transactions.posting import InvalidTransaction, transaction_type
 from sirecords.transactions.validation import Errors, region, unknown_fields
 
 TYPE = "import_contributions"
-KIND = "contribution.batch_posted"
 BATCH_TABLE = "contributions_batch"
 SOURCE = "collection_file"
 REPORT_LIMIT = 20  # problems named in a refusal; the command's report has them all
@@ -131,10 +131,10 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
     body = {"batch": uid, "source": SOURCE, "file_sha256": sha256, "region": region_code, "row_count": prepared.row_count,
             "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
             "periods": list(prepared.periods)}
-    return [NewEntry(KIND, f"batch:{uid}", body)]
+    return [NewEntry(CONTRIBUTION_BATCH_POSTED, f"batch:{uid}", body)]
 
 
-@projects(KIND)
+@projects(CONTRIBUTION_BATCH_POSTED)
 def batch_posted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     row = {"uid": p["batch"], "source": p["source"], "file_sha256": p["file_sha256"], "row_count": p["row_count"],

@@ -14,6 +14,7 @@ from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
+from sirecords.transactions.kinds import TRANSACTION_POSTED
 from sirecords.transactions.posting import transaction_type_named
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
@@ -51,7 +52,7 @@ def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:
 def _created_uid(txn: BusinessTransaction, key: str) -> str:
 
 
-    entry = Entry.objects.filter(txn=txn.uid).exclude(kind="transaction.posted").order_by("seq").first()
+    entry = Entry.objects.filter(txn=txn.uid).exclude(kind=TRANSACTION_POSTED).order_by("seq").first()
     return json.loads(entry.payload)[key]
 
 

@@ -16,7 +16,7 @@ class RuleParameterSet(models.Model):
     region = models.CharField(max_length=16)
     period = models.CharField(max_length=7, help_text="YYYY, or YYYY-MM for a set in force from a month")
     canonical = models.TextField(help_text="The set's canonical JSON (ParamSet.canonical), as posted.")
-    last_seq = models.BigIntegerField(help_text="The ledger entry (rules.parameters_loaded) that loaded it.")
+    last_seq = models.BigIntegerField(help_text="The ledger entry (parameter_set.loaded) that loaded it.")
 
     class Meta:
         db_table = "rules_parameter_set"

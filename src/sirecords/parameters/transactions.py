@@ -1,7 +1,7 @@
 """Loading a rule parameter set is a reviewed transaction (issue #4 §1; 第六条 fourth paragraph, 第七条).
 
 A maintainer opens `load_rule_parameters` with a set's canonical form (`ParamSet.canonical`) and its
-version; the reviewers check it stage by stage; posting writes one `rules.parameters_loaded` entry
+version; the reviewers check it stage by stage; posting writes one `parameter_set.loaded` entry
 (subject ``rules:<region>/<period>``) whose projection is the `rules_parameter_set` table. So every
 parameter value any computation used is in the ledger, and computations that record a rule version
 (e.g. imported contributions) can be recomputed from the ledger alone.
@@ -27,11 +27,11 @@ from sirecords.engine.params import ParameterError, ParamSet, load_params
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import Store, projects
+from sirecords.parameters.kinds import PARAMETER_SET_LOADED
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import Errors, unknown_fields
 
 TYPE = "load_rule_parameters"
-KIND = "rules.parameters_loaded"
 TABLE = "rules_parameter_set"
 
 
@@ -69,10 +69,10 @@ def load_rule_parameters(payload: dict[str, Any], ctx: WriteContext) -> list[New
         errors["version"] = _("parameter set {version} is already loaded").format(version=rebuilt.version)
     errors.raise_if_any()
     body = {"version": rebuilt.version, "region": rebuilt.region, "period": rebuilt.period, "canonical": rebuilt.canonical}
-    return [NewEntry(KIND, f"rules:{rebuilt.region}/{rebuilt.period}", body)]
+    return [NewEntry(PARAMETER_SET_LOADED, f"rules:{rebuilt.region}/{rebuilt.period}", body)]
 
 
-@projects(KIND)
+@projects(PARAMETER_SET_LOADED)
 def parameters_loaded(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     row = {"version": p["version"], "region": p["region"], "period": p["period"],

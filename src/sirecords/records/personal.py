@@ -14,16 +14,20 @@ from typing import Any
 
 from django.apps import apps
 
+from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
+from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED, PENSION_AWARDED
 from sirecords.contributions.models import Contribution
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.ledger.models import Entry
+from sirecords.registry.kinds import EMPLOYMENT_ENDED, EMPLOYMENT_STARTED, PERSON_CHANGED, PERSON_REGISTERED
 from sirecords.registry.models import Employer, Person
+from sirecords.subsidies.kinds import SUBSIDY_GRANTED
 
-TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
-                  "account.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
-                  "subsidy.granted")
+TIMELINE_KINDS = (PERSON_REGISTERED, PERSON_CHANGED, EMPLOYMENT_STARTED, EMPLOYMENT_ENDED,
+                  DEEMED_SERVICE_RECOGNISED, ELIGIBILITY_APPROVED, ACCOUNT_CLOSED,
+                  SUBSIDY_GRANTED)
 
 
 def yuan(fen: int | None) -> str:
@@ -45,22 +49,22 @@ def timeline(person: Person) -> list[dict[str, Any]]:
     employers = dict(person.employments.select_related("employer").values_list("uid", "employer__name"))
     events = []
     for entry in Entry.objects.filter(subject=f"person:{person.uid}").order_by("seq"):
-        if entry.kind not in TIMELINE_KINDS and not entry.kind.startswith(("person.", "employment.", "benefit.", "subsidy.")):
+        if entry.kind not in TIMELINE_KINDS:
             continue
         try:
             payload = json.loads(entry.payload)
         except ValueError:
             payload = {}
         detail = ""
-        if entry.kind.startswith("employment."):
+        if entry.kind in (EMPLOYMENT_STARTED, EMPLOYMENT_ENDED):
             detail = employers.get(payload.get("employment", ""), "")
-        elif entry.kind == "person.changed":
+        elif entry.kind == PERSON_CHANGED:
             detail = ", ".join(sorted((payload.get("changes") or {}).keys()))
-        elif entry.kind == "account.deemed_service_recognised":
+        elif entry.kind == DEEMED_SERVICE_RECOGNISED:
             detail = f"{payload.get('start')} – {payload.get('end')} {payload.get('work_unit', '')}"
-        elif entry.kind == "benefit.eligibility_approved":
+        elif entry.kind == ELIGIBILITY_APPROVED:
             detail = f"{payload.get('start_month')} · {payload.get('contribution_months')} / {payload.get('minimum_months')}"
-        elif entry.kind == "subsidy.granted":
+        elif entry.kind == SUBSIDY_GRANTED:
             detail = f"{payload.get('scheme')} {payload.get('start')} – {payload.get('end')} · {yuan(payload.get('total_fen'))}"
         events.append({"seq": entry.seq, "kind": entry.kind, "date": entry.effective or entry.recorded_at[:10],
                        "recorded_at": entry.recorded_at, "detail": detail, "txn": entry.txn, "reason": entry.reason})
@@ -166,7 +170,7 @@ def account_closure(person: Person) -> dict[str, Any] | None:
 
 def _account_at_retirement(award_uid: str) -> dict[str, Any] | None:
     """The part year credited at the retirement approval, from the award's ledger entry."""
-    entry = Entry.objects.filter(subject=f"award:{award_uid}", kind="benefit.pension_awarded").first()
+    entry = Entry.objects.filter(subject=f"award:{award_uid}", kind=PENSION_AWARDED).first()
     figures = json.loads(entry.payload).get("account_year") if entry else None
     if not figures:
         return None

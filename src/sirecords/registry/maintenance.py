@@ -19,6 +19,7 @@ from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import Store, projects, row_from_model_values
 from sirecords.registry import describe, subjects
+from sirecords.registry.kinds import CORRECTION_APPLIED, SUPPLEMENT_APPLIED
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.registry.transactions import identifier_message
 from sirecords.transactions.posting import transaction_type
@@ -123,7 +124,7 @@ def _build(payload: dict[str, Any], allowed: dict[str, tuple[str, ...]], kind: s
 @transaction_type("correction", "个人权益记录修正", creators=("maintainer",), documents=("evidence",),
                   describe=lambda p: describe_maintenance(p), subject=subjects.person_subject)
 def correction(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    return _build(payload, CORRECTABLE, "correction.applied", empty_only=False)
+    return _build(payload, CORRECTABLE, CORRECTION_APPLIED, empty_only=False)
 
 
 @transaction_type("supplement", "个人权益记录补充", creators=("maintainer",), documents=("evidence",),
@@ -131,7 +132,7 @@ def correction(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
 def supplement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     if payload.get("target") == "employment":
         return _supplement_employment(payload)
-    return _build(payload, SUPPLEMENTABLE, "supplement.applied", empty_only=True)
+    return _build(payload, SUPPLEMENTABLE, SUPPLEMENT_APPLIED, empty_only=True)
 
 
 def _supplement_employment(payload: dict[str, Any]) -> list[NewEntry]:
@@ -157,10 +158,10 @@ def _supplement_employment(payload: dict[str, Any]) -> list[NewEntry]:
     uid = uuid.uuid4().hex
     after = {"person_id": person.uid, "employer_id": employer.uid, "start": start.isoformat(), "end": end.isoformat()}
     body = {"target": "employment", "uid": uid, "before": {}, "after": after, "method": method}
-    return [NewEntry("supplement.applied", f"person:{person.uid}", body, start.isoformat())]
+    return [NewEntry(SUPPLEMENT_APPLIED, f"person:{person.uid}", body, start.isoformat())]
 
 
-@projects("correction.applied", "supplement.applied")
+@projects(CORRECTION_APPLIED, SUPPLEMENT_APPLIED)
 def maintenance_applied(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     table = TABLES[p["target"]]

@@ -12,10 +12,12 @@ from typing import IO
 from sirecords.core.identifiers import mask_id_number
 from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.ledger.models import Entry
+from sirecords.registry.kinds import CORRECTION_APPLIED, SUPPLEMENT_APPLIED
 from sirecords.registry.labels import label
+from sirecords.transactions.kinds import TRANSACTION_POSTED
 from sirecords.workflow.stages import STAGE_TITLES
 
-KINDS = {"correction.applied": "修正", "supplement.applied": "补充"}
+KINDS = {CORRECTION_APPLIED: "修正", SUPPLEMENT_APPLIED: "补充"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def _changes(target: str, uid: str, before: dict, after: dict) -> list[Change]:
 
 
 def _reviewers(txn: str) -> list[str]:
-    summary = Entry.objects.filter(txn=txn, kind="transaction.posted").values_list("payload", flat=True).first()
+    summary = Entry.objects.filter(txn=txn, kind=TRANSACTION_POSTED).values_list("payload", flat=True).first()
     if not summary:
         return []
     return [f"{STAGE_TITLES.get(step['stage'], (step['stage'],))[0]} {step['actor']}" for step in json.loads(summary)["review"]]

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
+from sirecords.registry.kinds import (
+    EMPLOYER_CHANGED,
+    EMPLOYER_REGISTERED,
+    EMPLOYMENT_ENDED,
+    EMPLOYMENT_STARTED,
+    PERSON_CHANGED,
+    PERSON_REGISTERED,
+)
 
 PERSON, EMPLOYER, EMPLOYMENT = "registry_person", "registry_employer", "registry_employment"
 
@@ -31,31 +39,31 @@ def _changed(store: Store, table: str, pk: str, entry: PostedEntry, allowed: tup
     store.put(table, pk, row)
 
 
-@projects("person.registered")
+@projects(PERSON_REGISTERED)
 def person_registered(entry: PostedEntry, store: Store) -> None:
     uid = entry.payload["person"]
     row = {"uid": uid, **{name: entry.payload[name] for name in PERSON_FIELDS}, "last_seq": entry.seq}
     store.put(PERSON, uid, row)
 
 
-@projects("person.changed")
+@projects(PERSON_CHANGED)
 def person_changed(entry: PostedEntry, store: Store) -> None:
     _changed(store, PERSON, entry.payload["person"], entry, PERSON_CHANGEABLE)
 
 
-@projects("employer.registered")
+@projects(EMPLOYER_REGISTERED)
 def employer_registered(entry: PostedEntry, store: Store) -> None:
     uid = entry.payload["employer"]
     row = {"uid": uid, **{name: entry.payload[name] for name in EMPLOYER_FIELDS}, "last_seq": entry.seq}
     store.put(EMPLOYER, uid, row)
 
 
-@projects("employer.changed")
+@projects(EMPLOYER_CHANGED)
 def employer_changed(entry: PostedEntry, store: Store) -> None:
     _changed(store, EMPLOYER, entry.payload["employer"], entry, EMPLOYER_CHANGEABLE)
 
 
-@projects("employment.started")
+@projects(EMPLOYMENT_STARTED)
 def employment_started(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     _existing(store, PERSON, p["person"], entry)
@@ -65,7 +73,7 @@ def employment_started(entry: PostedEntry, store: Store) -> None:
     store.put(EMPLOYMENT, p["employment"], row)
 
 
-@projects("employment.ended")
+@projects(EMPLOYMENT_ENDED)
 def employment_ended(entry: PostedEntry, store: Store) -> None:
     row = _existing(store, EMPLOYMENT, entry.payload["employment"], entry)
     row.update(end=entry.payload["end"], last_seq=entry.seq)

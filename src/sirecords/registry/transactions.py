@@ -19,6 +19,14 @@ from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.registry import describe, subjects
+from sirecords.registry.kinds import (
+    EMPLOYER_CHANGED,
+    EMPLOYER_REGISTERED,
+    EMPLOYMENT_ENDED,
+    EMPLOYMENT_STARTED,
+    PERSON_CHANGED,
+    PERSON_REGISTERED,
+)
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
@@ -136,7 +144,7 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     sealed = _sealed_person_fields(uid, id_number=identity.normalized, name=name, phone=phone, address=address)
     body = {"person": uid, **sealed, "sex": identity.sex, "birth_date": identity.birth_date.isoformat(),
             "region": region_code, "registered_on": registered_on.isoformat()}
-    return [NewEntry("person.registered", f"person:{uid}", body, registered_on.isoformat())]
+    return [NewEntry(PERSON_REGISTERED, f"person:{uid}", body, registered_on.isoformat())]
 
 
 @transaction_type("change_person_details", "个人信息变更", documents=("change_application",),
@@ -160,7 +168,7 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
     changes = _sealed_person_fields(person.uid, **fields)
     if new_region is not None:
         changes["region"] = new_region
-    return [NewEntry("person.changed", f"person:{person.uid}", {"person": person.uid, "changes": changes})]
+    return [NewEntry(PERSON_CHANGED, f"person:{person.uid}", {"person": person.uid, "changes": changes})]
 
 
 @transaction_type("register_employer", "用人单位登记", documents=("business_licence",), describe=describe.register_employer,
@@ -195,7 +203,7 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
     uid = uuid.uuid4().hex
     body = {"employer": uid, "uscc": raw, "uscc_override": override, "name": name, "address": address,
             "region": region_code, "status": EmployerStatus.ACTIVE.value, "registered_on": registered_on.isoformat()}
-    return [NewEntry("employer.registered", f"employer:{uid}", body, registered_on.isoformat())]
+    return [NewEntry(EMPLOYER_REGISTERED, f"employer:{uid}", body, registered_on.isoformat())]
 
 
 @transaction_type("change_employer_details", "用人单位信息变更", documents=("change_application",),
@@ -219,7 +227,7 @@ def change_employer_details(payload: dict[str, Any], ctx: WriteContext) -> list[
     if not changes:
         errors["payload"] = _("names no field to change")
     errors.raise_if_any()
-    return [NewEntry("employer.changed", f"employer:{employer.uid}", {"employer": employer.uid, "changes": changes})]
+    return [NewEntry(EMPLOYER_CHANGED, f"employer:{employer.uid}", {"employer": employer.uid, "changes": changes})]
 
 
 @transaction_type("start_employment", "参保人员增员（开始就业）", documents=("labour_contract",),
@@ -243,7 +251,7 @@ def start_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     body = {"employment": uid, "person": person.uid, "employer": employer.uid, "start": start.isoformat()}
-    return [NewEntry("employment.started", f"person:{person.uid}", body, start.isoformat())]
+    return [NewEntry(EMPLOYMENT_STARTED, f"person:{person.uid}", body, start.isoformat())]
 
 
 @transaction_type("end_employment", "参保人员减员（结束就业）", documents=("termination_proof",),
@@ -263,4 +271,4 @@ def end_employment(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
             errors["end"] = _("is before the start, {date}").format(date=employment.start.isoformat())
     errors.raise_if_any()
     body = {"employment": employment.uid, "end": end.isoformat()}
-    return [NewEntry("employment.ended", f"person:{employment.person_id}", body, end.isoformat())]
+    return [NewEntry(EMPLOYMENT_ENDED, f"person:{employment.person_id}", body, end.isoformat())]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
+from sirecords.subsidies.kinds import SUBSIDY_GRANTED
 
 TABLE = "subsidies_subsidy"
 
 
-@projects("subsidy.granted")
+@projects(SUBSIDY_GRANTED)
 def subsidy_granted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     for row in p["rows"]:

@@ -9,9 +9,8 @@ from sirecords.core.money import from_fen
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.subsidies.compute import compute_grant
+from sirecords.subsidies.kinds import SUBSIDY_GRANTED
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
-
-GRANTED = "subsidy.granted"
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -34,4 +33,4 @@ def grant_subsidy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
         if name in payload and payload[name] != grant[name]:
             raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {grant[name]}); "
                                                  "withdraw this transaction and prepare it again"})
-    return [NewEntry(GRANTED, f"person:{grant['person']}", {"grant": ctx.txn, **grant}, effective=f"{grant['start']}-01")]
+    return [NewEntry(SUBSIDY_GRANTED, f"person:{grant['person']}", {"grant": ctx.txn, **grant}, effective=f"{grant['start']}-01")]

@@ -16,6 +16,7 @@ from django.db import transaction as db_transaction
 from sirecords.ledger.append import NewEntry, PostedEntry, append, lock_head
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import LiveStore, apply
+from sirecords.transactions.kinds import TRANSACTION_POSTED
 
 
 class InvalidTransaction(ValueError):
@@ -106,7 +107,7 @@ def post(txn: Transaction) -> list[PostedEntry]:
         if not entries:
             raise InvalidTransaction({"payload": "the transaction changes nothing"})
         summary = {"type": txn.type, "documents": list(txn.documents), "review": [dict(step) for step in txn.review]}
-        entries.append(NewEntry("transaction.posted", f"txn:{txn.context.txn}", summary))
+        entries.append(NewEntry(TRANSACTION_POSTED, f"txn:{txn.context.txn}", summary))
         posted = append(txn.context, entries)
         store = LiveStore()
         for entry in posted:

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
+from sirecords.users.kinds import (
+    AGREEMENT_RECORDED,
+    ROLE_GRANTED,
+    ROLE_REVOKED,
+    STAFF_ACCOUNT_CREATED,
+    STAFF_ACCOUNT_DEACTIVATED,
+    TOKEN_ISSUED,
+    TOKEN_REVOKED,
+)
 
 ACCOUNT, GRANT, AGREEMENT, TOKEN = "users_account", "users_role_grant", "users_agreement", "users_api_token"
 
@@ -16,7 +25,7 @@ def _update(store: Store, table: str, pk: str, entry: PostedEntry, **changes) ->
     store.put(table, pk, row)
 
 
-@projects("users.account_created")
+@projects(STAFF_ACCOUNT_CREATED)
 def account_created(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(ACCOUNT, p["username"], {"username": p["username"], "display_name": p["display_name"],
@@ -24,24 +33,24 @@ def account_created(entry: PostedEntry, store: Store) -> None:
                                        "created_on": entry.effective, "last_seq": entry.seq})
 
 
-@projects("users.account_deactivated")
+@projects(STAFF_ACCOUNT_DEACTIVATED)
 def account_deactivated(entry: PostedEntry, store: Store) -> None:
     _update(store, ACCOUNT, entry.payload["username"], entry, active=False)
 
 
-@projects("users.role_granted")
+@projects(ROLE_GRANTED)
 def role_granted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(GRANT, p["grant"], {"uid": p["grant"], "account_id": p["username"], "role": p["role"], "region": p["region"],
                                   "granted_on": entry.effective, "revoked_on": None, "last_seq": entry.seq})
 
 
-@projects("users.role_revoked")
+@projects(ROLE_REVOKED)
 def role_revoked(entry: PostedEntry, store: Store) -> None:
     _update(store, GRANT, entry.payload["grant"], entry, revoked_on=entry.effective)
 
 
-@projects("users.agreement_recorded")
+@projects(AGREEMENT_RECORDED)
 def agreement_recorded(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(AGREEMENT, p["agreement"], {"uid": p["agreement"], "account_id": p["username"], "organisation": p["organisation"],
@@ -49,7 +58,7 @@ def agreement_recorded(entry: PostedEntry, store: Store) -> None:
                                           "document_sha256": p["document_sha256"], "last_seq": entry.seq})
 
 
-@projects("users.token_issued")
+@projects(TOKEN_ISSUED)
 def token_issued(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(TOKEN, p["token"], {"uid": p["token"], "account_id": p["username"], "label": p["label"], "scopes": p["scopes"],
@@ -57,6 +66,6 @@ def token_issued(entry: PostedEntry, store: Store) -> None:
                                   "last_seq": entry.seq})
 
 
-@projects("users.token_revoked")
+@projects(TOKEN_REVOKED)
 def token_revoked(entry: PostedEntry, store: Store) -> None:
     _update(store, TOKEN, entry.payload["token"], entry, revoked_on=entry.effective)

@@ -16,6 +16,15 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
+from sirecords.users.kinds import (
+    AGREEMENT_RECORDED,
+    ROLE_GRANTED,
+    ROLE_REVOKED,
+    STAFF_ACCOUNT_CREATED,
+    STAFF_ACCOUNT_DEACTIVATED,
+    TOKEN_ISSUED,
+    TOKEN_REVOKED,
+)
 from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
 from sirecords.users.roles import ROLES, conflict
 
@@ -66,7 +75,7 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
         errors["kind"] = _("must be one of {values}").format(values=", ".join(AccountKind.values))
     errors.raise_if_any()
     body = {"username": username, "display_name": display_name, "organisation": organisation, "kind": kind}
-    return [NewEntry("users.account_created", f"user:{username}", body, _today())]
+    return [NewEntry(STAFF_ACCOUNT_CREATED, f"user:{username}", body, _today())]
 
 
 @transaction_type("deactivate_user", "停用用户", creators=ADMINISTRATORS, summary=account_summary)
@@ -77,9 +86,9 @@ def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     if account and account.username == ctx.actor:
         errors["username"] = _("you cannot deactivate your own account")
     errors.raise_if_any()
-    entries = [NewEntry("users.role_revoked", f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
+    entries = [NewEntry(ROLE_REVOKED, f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
                for grant in RoleGrant.objects.filter(account=account, revoked_on__isnull=True).values_list("uid", flat=True)]
-    return entries + [NewEntry("users.account_deactivated", f"user:{account.username}", {"username": account.username}, _today())]
+    return entries + [NewEntry(STAFF_ACCOUNT_DEACTIVATED, f"user:{account.username}", {"username": account.username}, _today())]
 
 
 @transaction_type("grant_role", "授予角色", creators=ADMINISTRATORS, summary=account_summary)
@@ -102,7 +111,7 @@ def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
         errors["role"] = _("unknown role {role}").format(role=repr(role))
     errors.raise_if_any()
     body = {"grant": uuid.uuid4().hex, "username": account.username, "role": role, "region": region_code}
-    return [NewEntry("users.role_granted", f"user:{account.username}", body, _today())]
+    return [NewEntry(ROLE_GRANTED, f"user:{account.username}", body, _today())]
 
 
 @transaction_type("revoke_role", "撤销角色", creators=ADMINISTRATORS, summary=account_summary)
@@ -125,7 +134,7 @@ def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
                               else _("{username} does not hold {role}")).format(
                 username=account.username, role=role, region=region_code)
     errors.raise_if_any()
-    return [NewEntry("users.role_revoked", f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
+    return [NewEntry(ROLE_REVOKED, f"user:{account.username}", {"grant": grant, "username": account.username}, _today())
             for grant in grants]
 
 
@@ -145,7 +154,7 @@ def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     errors.raise_if_any()
     body = {"agreement": uuid.uuid4().hex, "username": account.username, "organisation": organisation,
             "signed_on": signed_on.isoformat(), "expires_on": expires_on.isoformat(), "document_sha256": document}
-    return [NewEntry("users.agreement_recorded", f"user:{account.username}", body, signed_on.isoformat())]
+    return [NewEntry(AGREEMENT_RECORDED, f"user:{account.username}", body, signed_on.isoformat())]
 
 
 @transaction_type("issue_token", "签发接口令牌", creators=ADMINISTRATORS, summary=account_summary)
@@ -176,7 +185,7 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors.raise_if_any()
     body = {"token": uuid.uuid4().hex, "username": account.username, "label": label, "scopes": " ".join(scopes),
             "token_sha256": digest, "expires_at": expires_at.isoformat()}
-    return [NewEntry("users.token_issued", f"user:{account.username}", body, _today())]
+    return [NewEntry(TOKEN_ISSUED, f"user:{account.username}", body, _today())]
 
 
 @transaction_type("revoke_token", "吊销接口令牌", creators=ADMINISTRATORS, summary=account_summary)
@@ -189,4 +198,4 @@ def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     elif token.revoked_on is not None:
         errors["token"] = _("already revoked on {date}").format(date=token.revoked_on.isoformat())
     errors.raise_if_any()
-    return [NewEntry("users.token_revoked", f"user:{token.account_id}", {"token": token.uid}, _today())]
+    return [NewEntry(TOKEN_REVOKED, f"user:{token.account_id}", {"token": token.uid}, _today())]

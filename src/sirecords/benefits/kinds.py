@@ -1,0 +1,10 @@
+"""The ledger entry kinds the benefits app writes: one grammar, noun.past_participle (tests/test_kinds.py)."""
+
+ELIGIBILITY_APPROVED = "eligibility.approved"  # retirement was approved (第二条(三))
+PENSION_AWARDED = "pension.awarded"  # a pension was awarded, computed by the engine
+PENSION_SUSPENDED = "pension.suspended"  # a pension was suspended
+PENSION_RESUMED = "pension.resumed"  # a pension was resumed
+PENSION_ENDED = "pension.ended"  # a pension ended (death)
+PENSION_ADJUSTED = "pension.adjusted"  # a pension was adjusted for a year
+PENSION_PAYMENTS_MADE = "pension_payments.made"  # a month's pension payments were made, committed by their Merkle root
+ACCOUNT_CLOSED = "account.closed"  # an individual account was closed at death before retirement

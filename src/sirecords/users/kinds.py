@@ -1,0 +1,9 @@
+"""The ledger entry kinds the users app writes: one grammar, noun.past_participle (tests/test_kinds.py)."""
+
+STAFF_ACCOUNT_CREATED = "staff_account.created"  # a staff or service account was created
+STAFF_ACCOUNT_DEACTIVATED = "staff_account.deactivated"  # a staff account was deactivated
+ROLE_GRANTED = "role.granted"  # a role was granted in a region
+ROLE_REVOKED = "role.revoked"  # a role grant was revoked
+AGREEMENT_RECORDED = "agreement.recorded"  # a confidentiality agreement was recorded (第十一条)
+TOKEN_ISSUED = "token.issued"  # an API token was issued (only its SHA-256 is kept)
+TOKEN_REVOKED = "token.revoked"  # an API token was revoked
