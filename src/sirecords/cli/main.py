@@ -1,6 +1,8 @@
 """The `sirecords` console command: the project's management commands, with Django's settings.
 
-`sirecords --help` lists the project's own commands; `sirecords help --all` lists Django's too.
+`sirecords --help` lists the commands of the `sirecords.cli` app, read from Django's own command registry
+with each command's help text, so a new command is listed without editing this file; `sirecords help
+--all` lists Django's too.
 """
 
 from __future__ import annotations
@@ -8,23 +10,23 @@ from __future__ import annotations
 import os
 import sys
 
-PROJECT_COMMANDS = {
-    "init": "create or migrate the database, create keys if absent (rule parameters load as reviewed transactions)",
-    "demo": "load the deterministic demo data (--load-only: no server)",
-    "serve": "development server on 127.0.0.1:8000 (production: gunicorn, see docs/operations.md)",
-    "checkpoint": "sign the current ledger head and copy it to the witness folder",
-    "verify": "check the hash chain, checkpoints, witness copies and projections",
-    "users": "manage staff accounts and roles: add, grant, revoke, list",
-    "import": "import contributions FILE: the collection agency's monthly file, checked row by row (docs/collection-file.md)",
-    "credit": "credit every individual account for a year, as one reviewed transaction (docs/crediting.md)",
-    "rules": "the rules calculator: check-id, check-uscc, retirement, base, interest, pension (docs/cli.md)",
-}
+# Django's runserver is replaced by one that needs the keys; `serve` is the documented way to start it.
+HIDDEN = frozenset({"runserver"})
+
+
+def project_commands() -> dict[str, str]:
+    """name → first sentence of its help, for every command the sirecords.cli app provides."""
+    from django.core.management import get_commands, load_command_class
+
+    names = sorted(name for name, app in get_commands().items() if app == "sirecords.cli" and name not in HIDDEN)
+    return {name: str(load_command_class("sirecords.cli", name).help).split(". ")[0].rstrip(".") for name in names}
 
 
 def _usage() -> str:
-    width = max(map(len, PROJECT_COMMANDS))
+    commands = project_commands()
+    width = max(map(len, commands))
     lines = ["usage: sirecords COMMAND [options]", "", "Commands:"]
-    lines += [f"  {name.ljust(width)}  {text}" for name, text in PROJECT_COMMANDS.items()]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in commands.items()]
     lines += ["", "`sirecords COMMAND --help` explains one command; `sirecords help --all` lists every command,",
               "Django's own included. Environment: SIRECORDS_HOME (default ./var), DATABASE_URL (PostgreSQL),",
               "DJANGO_SETTINGS_MODULE (default sirecords.settings)."]
@@ -33,12 +35,15 @@ def _usage() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings")
     if len(argv) < 2 or argv[1] in ("-h", "--help") or argv[1:] == ["help"]:
+        import django
+
+        django.setup()
         print(_usage())
         return
     if argv[1:] == ["help", "--all"]:
         argv = argv[:1] + ["help"]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sirecords.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sirecords", *argv[1:]])

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('method', models.CharField(help_text='monthly (月积数法) or annual (1.083)', max_length=8)),
                 ('row_count', models.IntegerField()),
                 ('rows_root', models.CharField(help_text="RFC 6962 root over the rows' canonical bytes, in row order.", max_length=64)),
-                ('entry_seq', models.BigIntegerField(help_text='The ledger entry (account.year_credited) that commits to it.')),
+                ('entry_seq', models.BigIntegerField(help_text='The ledger entry (account_years.credited) that commits to it.')),
             ],
             options={
                 'db_table': 'accounts_crediting_run',

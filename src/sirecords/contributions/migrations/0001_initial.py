@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('row_count', models.IntegerField()),
                 ('rows_root', models.CharField(help_text="RFC 6962 root over the rows' canonical bytes, in row order.", max_length=64)),
                 ('rule_versions', models.TextField(help_text='Space-separated parameter-set versions the amounts were computed with.')),
-                ('entry_seq', models.BigIntegerField(help_text='The ledger entry (contribution.batch_posted) that commits to it.')),
+                ('entry_seq', models.BigIntegerField(help_text='The ledger entry (contribution_batch.posted) that commits to it.')),
                 ('txn', models.CharField(max_length=32)),
             ],
             options={

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('region', models.CharField(max_length=16)),
                 ('period', models.CharField(help_text='YYYY, or YYYY-MM for a set in force from a month', max_length=7)),
                 ('canonical', models.TextField(help_text="The set's canonical JSON (ParamSet.canonical), as posted.")),
-                ('last_seq', models.BigIntegerField(help_text='The ledger entry (rules.parameters_loaded) that loaded it.')),
+                ('last_seq', models.BigIntegerField(help_text='The ledger entry (parameter_set.loaded) that loaded it.')),
             ],
             options={
                 'db_table': 'rules_parameter_set',

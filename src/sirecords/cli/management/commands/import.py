@@ -21,7 +21,8 @@ from sirecords.workflow.stages import STAGE_TITLES
 
 
 class Command(BaseCommand):
-    help = "import a collection file: sirecords import contributions FILE --actor CLERK --reason TEXT"
+    help = ("Import a collection file, checked row by row, as one reviewed batch: "
+            "sirecords import contributions FILE --actor CLERK --reason TEXT")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
