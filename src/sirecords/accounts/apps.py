@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Individual accounts"
 
     def ready(self) -> None:
-        from sirecords.accounts import checks, deemed, transactions  # noqa: F401  (register with the ledger and verify)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.accounts import deemed, integrity, transactions  # noqa: F401

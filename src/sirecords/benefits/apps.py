@@ -7,12 +7,7 @@ class BenefitsConfig(AppConfig):
     verbose_name = "Benefits"
 
     def ready(self) -> None:
-        from sirecords.benefits import (  # noqa: F401  (register with the ledger and verify)
-            adjustments,
-            checks,
-            closures,
-            projections,
-            transactions,
-        )
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.benefits import adjustments, closures, integrity, projectors, transactions  # noqa: F401
 
         closures.register_with_accounts()

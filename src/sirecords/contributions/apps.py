@@ -9,4 +9,5 @@ class ContributionsConfig(AppConfig):
     verbose_name = "Contributions"
 
     def ready(self) -> None:
-        from sirecords.contributions import checks, transactions  # noqa: F401  (register the import type, its projector and verify check)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.contributions import integrity, transactions  # noqa: F401

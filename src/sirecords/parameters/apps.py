@@ -7,4 +7,5 @@ class ParametersConfig(AppConfig):
     verbose_name = "Rule parameter sets"
 
     def ready(self) -> None:
-        from sirecords.parameters import transactions  # noqa: F401  (register load_rule_parameters and its projector with the ledger)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.parameters import transactions  # noqa: F401

@@ -7,4 +7,5 @@ class RecordsConfig(AppConfig):
     verbose_name = "Personal records and the access log"
 
     def ready(self) -> None:
-        from sirecords.records import checks  # noqa: F401  (the access-log chain check for `verify`)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.records import integrity  # noqa: F401

@@ -7,4 +7,5 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
-        from sirecords.registry import maintenance, projectors, transactions  # noqa: F401  (register with the ledger)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.registry import maintenance, projectors, transactions  # noqa: F401

@@ -7,4 +7,5 @@ class SubsidiesConfig(AppConfig):
     verbose_name = "Subsidies"
 
     def ready(self) -> None:
-        from sirecords.subsidies import projections, transactions  # noqa: F401  (register with the ledger)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.subsidies import projectors, transactions  # noqa: F401

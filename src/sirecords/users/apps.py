@@ -7,4 +7,5 @@ class UsersConfig(AppConfig):
     verbose_name = "Users and roles"
 
     def ready(self) -> None:
-        from sirecords.users import checks, projectors, transactions  # noqa: F401  (register with the ledger)
+        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
+        from sirecords.users import integrity, projectors, transactions  # noqa: F401
