@@ -152,8 +152,8 @@ def main(argv=None) -> int:
         from django.db import connection
 
         from sirecords.accounts import crediting, runs
-        from sirecords.accounts.checks import account_years_match_their_runs
-        from sirecords.contributions.checks import pension_credit_summary
+        from sirecords.accounts.integrity import account_years_match_their_runs
+        from sirecords.contributions.integrity import pension_credit_summary
         from sirecords.ledger.verify import Report
 
         tag = uuid.uuid4().hex[:8]

@@ -1,0 +1,1 @@
+"""The `sirecords` command and every management command of the project."""

@@ -1,4 +1,4 @@
-"""Validation and construction of Chinese identifiers used in the registry.
+"""Validation and construction of Chinese identifiers (the registry's, the import's, the forms').
 
 * Resident ID numbers (GB 11643-1999, check character by ISO 7064 MOD 11-2).
 * Unified social credit codes (GB 32100-2015), which embed a GB 11714

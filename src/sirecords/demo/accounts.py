@@ -1,6 +1,6 @@
 """Demo staff: one account per role (and a reviewer with two stage roles, to show that one person acts
 on one stage only). Every demo account has a TOTP device with a key derived from its name, so
-`sirecords demo totp NAME` can print the current code. Real accounts enrol their own device."""
+`sirecords demo --totp NAME` can print the current code. Real accounts enrol their own device."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Rule parameter sets as loaded through the ledger (第六条 fourth paragraph: rules set in advance).
 
 Every parameter set a computation ever used is posted by a reviewed `load_rule_parameters` transaction
-(rules/transactions.py); this table is its projection, rebuilt and compared by `sirecords verify`.
+(parameters/transactions.py); this table is its projection, rebuilt and compared by `sirecords verify`.
 Importing this module loads Django, so the pure engine modules never import it.
 """
 

@@ -1,4 +1,4 @@
-"""Loading a rule parameter set is a reviewed transaction (issue #4 §1; 第六条 fourth paragraph, 第七条).
+"""Loading a rule parameter set is a reviewed transaction (第六条 fourth paragraph, 第七条).
 
 A maintainer opens `load_rule_parameters` with a set's canonical form (`ParamSet.canonical`) and its
 version; the reviewers check it stage by stage; posting writes one `parameter_set.loaded` entry

@@ -1,7 +1,7 @@
 """post(transaction): the one service function that turns a business transaction into ledger entries
 and updates the projections, atomically.
 
-A transaction type declares how its payload is validated and which entries it posts. Issue #3 puts
+A transaction type declares how its payload is validated and which entries it posts. The workflow puts
 the review chain (初审, 审核, 复核, 审批) in front of post(); nothing else calls append().
 """
 
