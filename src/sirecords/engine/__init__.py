@@ -1,9 +1,10 @@
 """The rules engine (第六条 fourth paragraph): contribution amounts, individual account balances,
 contribution years and benefit standards are computed from the raw data by rules set in advance.
 
-Pure Python and `Decimal` only (never float), no Django: `make lint` holds it to that (import contracts), and
-the parameter sets as loaded through the ledger live in `sirecords.parameters`. Every computation returns a `Result(value, trace)`: the trace holds the inputs,
-the parameter-set version and each step with its formula in Chinese and English.
+Pure Python and `Decimal` only (never float), no Django: `make lint` holds it to that (import contracts);
+the parameter sets as loaded through the ledger live in `sirecords.parameters`. Every computation returns a
+`Result(value, trace)`: the trace holds the inputs, the parameter-set version and each step with its formula
+in Chinese and English.
 
 Modules (money and periods — amounts, rounding, Month, Age — are values in `sirecords.core`):
   params        versioned parameter sets (TOML under data/, region over national)
