@@ -10,7 +10,7 @@ from sirecords.core.identifiers import id_check_char, make_id_number
 from sirecords.ledger.append import read_head
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Employer, Employment, Person
-from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Proble
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc
 from sirecords.records.access_log import record_access
 from sirecords.registry.models import Employer
-from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
 
 CHANNEL = "api"

@@ -35,7 +35,7 @@ def person_subject(payload: dict[str, Any], posted: bool) -> str | None:
     """The person a registry payload is about: by uid, through an employment period, or — once posted — by the
     ID number it registered."""
     from sirecords.registry.models import Employment
-    from sirecords.registry.transactions import find_person_by_id_number
+    from sirecords.registry.queries import find_person_by_id_number
 
     if payload.get("target") == "employer":
         return NO_PERSON

@@ -110,11 +110,6 @@ def _sealed_person_fields(uid: str, **fields: str) -> dict[str, str]:
     return sealed
 
 
-def find_person_by_id_number(raw: str) -> Person | None:
-    normalized = parse_id_number(raw).normalized
-    return Person.objects.filter(id_number_index=blind_index("id_number", normalized)).first()
-
-
 @transaction_type("register_person", "参保人员登记", documents=("id_card",), describe=describe.register_person, summary=subjects.summary,
                   subject=subjects.person_subject)
 def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:

@@ -21,7 +21,7 @@ from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_n
 from sirecords.ledger.context import WriteContext
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
-from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_type_named
 from sirecords.workflow import documents
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_types
 from sirecords.web.forms_desk import PersonSearchForm, WithdrawForm
 from sirecords.web.forms_transactions import FORMS

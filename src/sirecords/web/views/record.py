@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from sirecords.core.identifiers import InvalidIdentifier
 from sirecords.records import personal as personal_record
 from sirecords.registry.models import Person
-from sirecords.registry.transactions import find_person_by_id_number
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.web.forms_desk import PersonSearchForm
 from sirecords.web.guard import page
 from sirecords.web.views.desk_visibility import log_access
