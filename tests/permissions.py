@@ -134,7 +134,8 @@ class Callers:
 @contextlib.contextmanager
 def module_transaction(django_db_blocker):
     """One transaction around a whole module, rolled back at its end (as Django's TestCase.setUpTestData does
-    for a class). The `db` fixture of each test opens a savepoint inside it."""
+    for a class). The `db` fixture of each test opens a savepoint inside it, so a test's writes go with it.
+    Not for modules with `transactional_db` or `live_server` tests: their flush would empty the shared set-up."""
     from django.db import transaction
 
     with django_db_blocker.unblock():
