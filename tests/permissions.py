@@ -2,8 +2,8 @@
 
 A test module gives the rule table it checks (URL name → rule, see sirecords/access.py) and, for each URL
 name, a `Case`: how to request it (URL arguments, query, body, methods). The matrix then asks every URL
-as an anonymous visitor and as a signed-in holder of each role (for the API also with service tokens:
-one per role with every scope, and one holding the rule's roles with and without the endpoint's scope)
+as an anonymous visitor and as a signed-in holder of each role (for a guarded API endpoint also with
+service tokens: one per role with every scope, and one holding the rule's roles with and without the endpoint's scope)
 and expects what the rule itself says: admitted, refused (403 naming the roles), sent to the login page
 (pages) or 401 with a Bearer challenge (API), 403 naming the missing scope (tokens). So a new URL that
 has a rule is covered without a new test, and a URL with a rule but no `Case` fails loudly (and so does
@@ -91,6 +91,7 @@ class Callers:
         self.sessions: dict[str, str] = {}  # who -> session key
         self.tokens: dict[str, str] = {}  # who -> bearer token
         self.objects: Any = None
+        self._clients: dict[str, Client] = {}
 
     def add_staff(self, who: str, username: str, *roles: str, region: str = REGION, organisation: str = ""):
         """A staff account holding `roles` (with a confirmed second-factor device), signed in as `who`."""
@@ -122,11 +123,14 @@ class Callers:
         return self.tokens[who]
 
     def client(self, who: str) -> Client:
-        """A new client for `who` (pages asked for in English), so no cookie outlives one request."""
-        if who in self.tokens:
-            return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {self.tokens[who]}")
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        if who != ANON:
+        """The client of `who` (pages asked for in English), its cookies reset to the session alone, so nothing
+        a former request left (messages, CSRF) carries over. One client each: a new one loads the middleware."""
+        client = self._clients.get(who)
+        if client is None:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {self.tokens[who]}"} if who in self.tokens else {}
+            client = self._clients[who] = Client(HTTP_ACCEPT_LANGUAGE="en", **headers)
+        client.cookies.clear()
+        if who in self.sessions:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[who]
         return client
 
@@ -270,8 +274,9 @@ class PageMatrix(Matrix):
 
 class ApiMatrix(Matrix):
     """API endpoints (api/rules.py, the gate in api/auth.py), asked by anonymous callers, staff sessions of
-    every role, a service token of every role holding every scope, and for each guarded endpoint a token
-    of an account with the rule's roles holding only the endpoint's scope, and one holding all the others.
+    every role, and for each guarded endpoint a service token of every role holding every scope, a token
+    of an account with the rule's roles holding only the endpoint's scope, and one holding all the others
+    (an endpoint open to anyone is asked with one token).
 
     Outcomes: 'unauthenticated' (401 with a reason and a Bearer challenge), 'refused' (403: the role is
     missing), 'no scope' (403 naming the endpoint's scope), otherwise the status code."""
@@ -296,8 +301,10 @@ class ApiMatrix(Matrix):
             f"token of [{roles}] with all but {self.scopes[name]}"
 
     def callers_for(self, name: str) -> list[str]:
+        if self.rules.get(name, ANONYMOUS) == ANONYMOUS:  # open to anyone: one token shows a token is no hindrance
+            return [*super().callers_for(name), self.token(self.roles[0])]
         who = [*super().callers_for(name), *(self.token(role) for role in self.roles)]
-        if self.rules.get(name, ANONYMOUS) != ANONYMOUS and name in self.scopes:
+        if name in self.scopes:
             who += [self.scoped(name, True), self.scoped(name, False)]
         return who
 
