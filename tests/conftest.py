@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -34,21 +35,33 @@ def sirecords_home(tmp_path_factory):
 
 @pytest.fixture
 def ctx():
+    return test_context()
+
+
+def post_entries(kind: str, payload: dict, ctx: WriteContext | None = None):
+    """The one posting helper: post `kind` with a new transaction uid (test context unless `ctx`); the posted entries.
+    Plain function, so module- and session-scoped fixtures can post too."""
+    return post(Transaction(kind, payload, ctx or test_context()))
+
+
+def test_context() -> WriteContext:
     return WriteContext(actor="clerk.test", reason="test registration", channel="counter")
+
+
+test_context.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def post_txn():
+    """post_txn(type, payload) posts with the test context and a new transaction uid; returns the posted entries.
+    (No `db` here: tests over real commits ask for ledger_transactional_db first, and it must be set up first.)"""
+    return post_entries
 
 
 @pytest.fixture
 def post_fresh(db):
-    """post_fresh(type, payload) posts with a new transaction uid each time and returns the posted entries;
-    post_fresh.posted holds every entry posted so far in the test."""
-
-    def _post(kind: str, payload: dict):
-        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test", channel="counter")))
-        _post.posted.extend(entries)
-        return entries
-
-    _post.posted = []
-    return _post
+    """The same helper, with the test database."""
+    return post_entries
 
 
 @pytest.fixture
@@ -67,14 +80,23 @@ def params_loaded(post_fresh):
     return load
 
 
-@pytest.fixture
-def post_txn(ctx):
-    """post(type, payload) with the test context; returns the posted entries."""
+@contextlib.contextmanager
+def outer_transaction(django_db_blocker):
+    """For module- and class-scoped fixtures that build data once: a transaction left open while the tests run, each
+    test in a savepoint of its own (pytest-django's `db` nests its atomic block in this one) that is rolled back after
+    it, so the tests stay independent; the whole is rolled back at the end, so nothing is ever committed. Build the
+    data inside `with django_db_blocker.unblock():`. Not for tests over real commits (transactional_db, live server)."""
+    from django.db import transaction
 
-    def _post(kind: str, payload: dict):
-        return post(Transaction(kind, payload, ctx))
-
-    return _post
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -105,11 +127,12 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
     triggers.drop(connection)
 
 
-@pytest.fixture
-def staff(db):
-    """staff(username, *roles, region=REGION, organisation="") -> Actor; staff.admin is a sysadmin Actor."""
-    cli = operator("test")
-    accounts.create_account(cli, "admin.t", "Admin", region=REGION, reason="t", channel="cli", roles=("sysadmin",), password="x" * 16)
+def staff_factory():
+    """staff_factory() -> make(username, *roles, region=REGION, organisation="") -> Actor; make.admin is a sysadmin
+    Actor. Plain function (needs database access), so module- and session-scoped fixtures can make staff too."""
+    if actor_for("admin.t") is None:
+        accounts.create_account(operator("test"), "admin.t", "Admin", region=REGION, reason="t", channel="cli",
+                                roles=("sysadmin",), password="x" * 16)
     admin = actor_for("admin.t")
 
     def make(username, *roles, region=REGION, organisation=""):
@@ -119,6 +142,12 @@ def staff(db):
 
     make.admin = admin
     return make
+
+
+@pytest.fixture
+def staff(db):
+    """staff(username, *roles, region=REGION, organisation="") -> Actor; staff.admin is a sysadmin Actor."""
+    return staff_factory()
 
 
 @pytest.fixture
