@@ -60,24 +60,47 @@ def post_txn():
 
 @pytest.fixture
 def post_fresh(db):
-    """The same helper, with the test database."""
-    return post_entries
+    """post_entries, with the test database; post_fresh.posted holds every entry posted so far in the test."""
+
+    def _post(kind: str, payload: dict):
+        entries = post_entries(kind, payload)
+        _post.posted.extend(entries)
+        return entries
+
+    _post.posted = []
+    return _post
 
 
-@pytest.fixture
-def params_loaded(post_fresh):
-    """params_loaded(years, region="440300"): the region's whole-year parameter sets of `years` loaded through
-    posted load_rule_parameters transactions (the computations use only sets the ledger holds)."""
+def load_param_sets(years, region: str = REGION) -> None:
+    """The region's whole-year parameter sets of `years`, loaded through posted load_rule_parameters transactions
+    (the computations use only sets the ledger holds); sets already loaded are left alone."""
     from sirecords.rules.params import load_params
     from sirecords.rules.transactions import loaded_param_set, parameter_payload
 
-    def load(years, region="440300"):
-        for year in years:
-            params = load_params(region, year)
-            if loaded_param_set(params.version) is None:
-                post_fresh("load_rule_parameters", parameter_payload(params))
+    for year in years:
+        params = load_params(region, year)
+        if loaded_param_set(params.version) is None:
+            post_entries("load_rule_parameters", parameter_payload(params))
 
-    return load
+
+@pytest.fixture
+def params_loaded(db):
+    """params_loaded(years, region="440300"): load_param_sets for one test."""
+    return load_param_sets
+
+
+def module_params(years):
+    """An autouse module-scoped fixture for a conftest or test module: `years`' parameter sets loaded once for the
+    module, in an outer_transaction (each test then runs in a rolled-back savepoint with the sets in place)."""
+
+    @pytest.fixture(autouse=True, scope="module")
+    def _module_params(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                load_param_sets(years)
+            yield
+
+    return _module_params
 
 
 @contextlib.contextmanager
