@@ -18,6 +18,19 @@ REGION = "440300"
 PASSWORD = "Correct-Horse-2026"
 
 
+# The longest test files run first: under xdist (--dist loadfile) each goes to a worker at the start, while the
+# other worker takes the many short files, instead of starting last and leaving one worker idle at the end.
+SLOW_FIRST = ("tests/ops/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a file and among the others is kept
+
+
 @pytest.fixture(autouse=True, scope="session")
 def sirecords_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("sirecords-home")
