@@ -163,17 +163,21 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
     triggers.drop(connection)
 
 
+def create_staff_account(admin, username, *roles, region=REGION, organisation=""):
+    """The one way the fixtures make a staff account: created by `admin` with `roles` in `region`, password PASSWORD."""
+    accounts.create_account(admin, username, username, region=region, reason="test", channel="cli", roles=roles,
+                            organisation=organisation, password=PASSWORD)
+
+
 def staff_factory():
     """staff_factory() -> make(username, *roles, region=REGION, organisation="") -> Actor; make.admin is a sysadmin
     Actor. Plain function (needs database access), so module- and session-scoped fixtures can make staff too."""
     if actor_for("admin.t") is None:
-        accounts.create_account(operator("test"), "admin.t", "Admin", region=REGION, reason="t", channel="cli",
-                                roles=("sysadmin",), password="x" * 16)
+        create_staff_account(operator("test"), "admin.t", "sysadmin")
     admin = actor_for("admin.t")
 
     def make(username, *roles, region=REGION, organisation=""):
-        accounts.create_account(admin, username, username, region=region, reason="t", channel="cli", roles=roles,
-                                organisation=organisation, password="x" * 16)
+        create_staff_account(admin, username, *roles, region=region, organisation=organisation)
         return actor_for(username)
 
     make.admin = admin
@@ -191,11 +195,28 @@ def pdf():
     return scan("test document")
 
 
+@pytest.fixture
+def credited(staff):
+    """One person (post_sample_batch's) with two paid months of 2024 and the year 2024 credited, posted through
+    the reviews; the Person. (tests/web/test_record.py and tests/api/test_record.py.)"""
+    from sirecords.accounts import runs
+    from sirecords.contributions.sample import post_sample_batch
+    from sirecords.registry.models import Person
+    from sirecords.workflow.services import review
+
+    post_sample_batch(staff, year=2024)
+    crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
+            "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
+    txn = runs.prepare(staff("rec.maint", "maintainer"), 2024, region=REGION, reason="annual crediting (test)").txn
+    for stage in txn.stage_list:
+        txn = review(crew[stage], txn, "approve", "ok")
+    return Person.objects.get()
+
+
 def test_admin():
     """The sysadmin that test fixtures create accounts with."""
     if actor_for("admin.test") is None:
-        accounts.create_account(operator("test-operator"), "admin.test", "Admin", region=REGION, reason="test",
-                                channel="cli", roles=("sysadmin",), password=PASSWORD)
+        create_staff_account(operator("test-operator"), "admin.test", "sysadmin")
     return actor_for("admin.test")
 
 
@@ -210,8 +231,7 @@ def make_staff(db):
 
     def make(username, *roles, organisation=""):
         admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
-        accounts.create_account(admin, username, username, region=REGION, reason="test", channel="cli", roles=roles,
-                                organisation=organisation, password=PASSWORD)
+        create_staff_account(admin, username, *roles, organisation=organisation)
         user = get_user_model().objects.get(username=username)
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
         return user

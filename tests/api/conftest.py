@@ -1,20 +1,17 @@
-"""API test set-up: staff sessions (verified second factor), service accounts with tokens, documents."""
+"""API test set-up: service accounts with tokens (staff sessions and documents: tests/conftest.py)."""
 
 from datetime import date
 
 import pytest
 from django.test import Client
 
-from sirecords.demo.documents import scan
 from sirecords.registry.identifiers import make_id_number
 from sirecords.users import accounts
 from sirecords.users.transactions import SCOPES
 from sirecords.workflow.actors import actor_for, operator
 
-from ..conftest import test_admin
+from ..conftest import REGION, test_admin
 
-REGION = "440300"
-PASSWORD = "Correct-Horse-2026"
 ALL_SCOPES = " ".join(sorted(SCOPES))
 
 
@@ -45,11 +42,6 @@ def token_client():
         return Client(**bearer(token))
 
     return make
-
-
-@pytest.fixture
-def pdf():
-    return scan("Resident ID card (test)")
 
 
 def id_number(seq: int = 7, birth: date = date(1990, 5, 17)) -> str:
