@@ -21,8 +21,11 @@ demo: install
 	@echo "Health: http://127.0.0.1:8000/healthz"
 	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords serve
 
+# Two workers (the CI machine has two cores); each test file stays on one worker, so module-scoped fixtures
+# (the tamper cases' full ledger, the end-to-end demo) are built once. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests bench

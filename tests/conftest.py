@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -15,6 +16,19 @@ from sirecords.users.actors import actor_for, operator
 
 REGION = "440300"
 PASSWORD = "Correct-Horse-2026"
+
+
+# The longest test files run first: under xdist (--dist loadfile) each goes to a worker at the start, while the
+# other worker takes the many short files, instead of starting last and leaving one worker idle at the end.
+SLOW_FIRST = ("tests/ops/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a file and among the others is kept
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,16 +48,35 @@ def sirecords_home(tmp_path_factory):
 
 @pytest.fixture
 def ctx():
+    return test_context()
+
+
+def post_entries(kind: str, payload: dict, ctx: WriteContext | None = None):
+    """The one posting helper: post `kind` with a new transaction uid (test context unless `ctx`); the posted entries.
+    Plain function, so module- and session-scoped fixtures can post too."""
+    return post(Transaction(kind, payload, ctx or test_context()))
+
+
+def test_context() -> WriteContext:
     return WriteContext(actor="clerk.test", reason="test registration", channel="counter")
+
+
+test_context.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def post_txn():
+    """post_txn(type, payload) posts with the test context and a new transaction uid; returns the posted entries.
+    (No `db` here: tests over real commits ask for ledger_transactional_db first, and it must be set up first.)"""
+    return post_entries
 
 
 @pytest.fixture
 def post_fresh(db):
-    """post_fresh(type, payload) posts with a new transaction uid each time and returns the posted entries;
-    post_fresh.posted holds every entry posted so far in the test."""
+    """post_entries, with the test database; post_fresh.posted holds every entry posted so far in the test."""
 
     def _post(kind: str, payload: dict):
-        entries = post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test", channel="counter")))
+        entries = post_entries(kind, payload)
         _post.posted.extend(entries)
         return entries
 
@@ -51,30 +84,55 @@ def post_fresh(db):
     return _post
 
 
-@pytest.fixture
-def params_loaded(post_fresh):
-    """params_loaded(years, region="440300"): the region's whole-year parameter sets of `years` loaded through
-    posted load_rule_parameters transactions (the computations use only sets the ledger holds)."""
+def load_param_sets(years, region: str = REGION) -> None:
+    """The region's whole-year parameter sets of `years`, loaded through posted load_rule_parameters transactions
+    (the computations use only sets the ledger holds); sets already loaded are left alone."""
     from sirecords.engine.params import load_params
     from sirecords.parameters.transactions import loaded_param_set, parameter_payload
 
-    def load(years, region="440300"):
-        for year in years:
-            params = load_params(region, year)
-            if loaded_param_set(params.version) is None:
-                post_fresh("load_rule_parameters", parameter_payload(params))
-
-    return load
+    for year in years:
+        params = load_params(region, year)
+        if loaded_param_set(params.version) is None:
+            post_entries("load_rule_parameters", parameter_payload(params))
 
 
 @pytest.fixture
-def post_txn(ctx):
-    """post(type, payload) with the test context; returns the posted entries."""
+def params_loaded(db):
+    """params_loaded(years, region="440300"): load_param_sets for one test."""
+    return load_param_sets
 
-    def _post(kind: str, payload: dict):
-        return post(Transaction(kind, payload, ctx))
 
-    return _post
+def module_params(years):
+    """An autouse module-scoped fixture for a conftest or test module: `years`' parameter sets loaded once for the
+    module, in an outer_transaction (each test then runs in a rolled-back savepoint with the sets in place)."""
+
+    @pytest.fixture(autouse=True, scope="module")
+    def _module_params(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                load_param_sets(years)
+            yield
+
+    return _module_params
+
+
+@contextlib.contextmanager
+def outer_transaction(django_db_blocker):
+    """For module- and class-scoped fixtures that build data once: a transaction left open while the tests run, each
+    test in a savepoint of its own (pytest-django's `db` nests its atomic block in this one) that is rolled back after
+    it, so the tests stay independent; the whole is rolled back at the end, so nothing is ever committed. Build the
+    data inside `with django_db_blocker.unblock():`. Not for tests over real commits (transactional_db, live server)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -105,16 +163,21 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
     triggers.drop(connection)
 
 
-@pytest.fixture
-def staff(db):
-    """staff(username, *roles, region=REGION, organisation="") -> Actor; staff.admin is a sysadmin Actor."""
-    cli = operator("test")
-    accounts.create_account(cli, "admin.t", "Admin", region=REGION, reason="t", channel="cli", roles=("sysadmin",), password="x" * 16)
+def create_staff_account(admin, username, *roles, region=REGION, organisation=""):
+    """The one way the fixtures make a staff account: created by `admin` with `roles` in `region`, password PASSWORD."""
+    accounts.create_account(admin, username, username, region=region, reason="test", channel="cli", roles=roles,
+                            organisation=organisation, password=PASSWORD)
+
+
+def staff_factory():
+    """staff_factory() -> make(username, *roles, region=REGION, organisation="") -> Actor; make.admin is a sysadmin
+    Actor. Plain function (needs database access), so module- and session-scoped fixtures can make staff too."""
+    if actor_for("admin.t") is None:
+        create_staff_account(operator("test"), "admin.t", "sysadmin")
     admin = actor_for("admin.t")
 
     def make(username, *roles, region=REGION, organisation=""):
-        accounts.create_account(admin, username, username, region=region, reason="t", channel="cli", roles=roles,
-                                organisation=organisation, password="x" * 16)
+        create_staff_account(admin, username, *roles, region=region, organisation=organisation)
         return actor_for(username)
 
     make.admin = admin
@@ -122,15 +185,38 @@ def staff(db):
 
 
 @pytest.fixture
+def staff(db):
+    """staff(username, *roles, region=REGION, organisation="") -> Actor; staff.admin is a sysadmin Actor."""
+    return staff_factory()
+
+
+@pytest.fixture
 def pdf():
     return scan("test document")
+
+
+@pytest.fixture
+def credited(staff):
+    """One person (post_sample_batch's) with two paid months of 2024 and the year 2024 credited, posted through
+    the reviews; the Person. (tests/web/test_record.py and tests/api/test_record.py.)"""
+    from sirecords.accounts import runs
+    from sirecords.demo.sample_contributions import post_sample_batch
+    from sirecords.registry.models import Person
+    from sirecords.workflow.services import review
+
+    post_sample_batch(staff, year=2024)
+    crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
+            "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
+    txn = runs.prepare(staff("rec.maint", "maintainer"), 2024, region=REGION, reason="annual crediting (test)").txn
+    for stage in txn.stage_list:
+        txn = review(crew[stage], txn, "approve", "ok")
+    return Person.objects.get()
 
 
 def test_admin():
     """The sysadmin that test fixtures create accounts with."""
     if actor_for("admin.test") is None:
-        accounts.create_account(operator("test-operator"), "admin.test", "Admin", region=REGION, reason="test",
-                                channel="cli", roles=("sysadmin",), password=PASSWORD)
+        create_staff_account(operator("test-operator"), "admin.test", "sysadmin")
     return actor_for("admin.test")
 
 
@@ -145,8 +231,7 @@ def make_staff(db):
 
     def make(username, *roles, organisation=""):
         admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
-        accounts.create_account(admin, username, username, region=REGION, reason="test", channel="cli", roles=roles,
-                                organisation=organisation, password=PASSWORD)
+        create_staff_account(admin, username, *roles, organisation=organisation)
         user = get_user_model().objects.get(username=username)
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
         return user

@@ -10,6 +10,8 @@ import pytest
 from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.contributions.summary import add_pension_credits, pension_credits
 
+from ..conftest import module_params
+
 REGION = "440300"
 _batches = itertools.count(1)
 
@@ -33,10 +35,9 @@ def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
     return batch
 
 
-@pytest.fixture(autouse=True)
-def _parameters(params_loaded):
-    """The whole-year parameter sets the runs use, loaded through reviewed transactions as in real work."""
-    params_loaded(range(2020, 2027))
+# The whole-year parameter sets the runs use, loaded through reviewed transactions as in real work.
+# Loaded once per test module (each test runs in a savepoint rolled back after it), not once per test.
+_parameters = module_params(range(2020, 2027))
 
 
 @pytest.fixture

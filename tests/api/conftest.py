@@ -1,4 +1,4 @@
-"""API test set-up: staff sessions (verified second factor), service accounts with tokens, documents."""
+"""API test set-up: service accounts with tokens (staff sessions and documents: tests/conftest.py)."""
 
 from datetime import date
 
@@ -6,15 +6,12 @@ import pytest
 from django.test import Client
 
 from sirecords.core.identifiers import make_id_number
-from sirecords.demo.documents import scan
 from sirecords.users import services as accounts
 from sirecords.users.actors import actor_for, operator
 from sirecords.users.transactions import SCOPES
 
-from ..conftest import test_admin
+from ..conftest import REGION, test_admin
 
-REGION = "440300"
-PASSWORD = "Correct-Horse-2026"
 ALL_SCOPES = " ".join(sorted(SCOPES))
 
 
@@ -45,11 +42,6 @@ def token_client():
         return Client(**bearer(token))
 
     return make
-
-
-@pytest.fixture
-def pdf():
-    return scan("Resident ID card (test)")
 
 
 def id_number(seq: int = 7, birth: date = date(1990, 5, 17)) -> str:

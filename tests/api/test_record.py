@@ -6,30 +6,16 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
 from sirecords.core.identifiers import make_id_number
-from sirecords.demo.sample_contributions import post_sample_batch
 from sirecords.records.models import AccessEvent
 from sirecords.records.personal import current_account_years, yuan
 from sirecords.registry.models import Person
-from sirecords.workflow.services import review
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
 JSON = "application/json"
-
-
-@pytest.fixture
-def credited(staff):
-    post_sample_batch(staff, year=2024)
-    crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
-            "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
-    txn = runs.prepare(staff("rec.maint", "maintainer"), 2024, region="440300", reason="annual crediting (test)").txn
-    for stage in txn.stage_list:
-        txn = review(crew[stage], txn, "approve", "ok")
-    return Person.objects.get()
 
 
 def record(client, number=NUMBER, purpose="counter query by the insured person"):

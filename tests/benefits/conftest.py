@@ -14,16 +14,17 @@ from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.core.identifiers import make_id_number
 from sirecords.core.periods import Month
 
+from ..conftest import module_params
+
 _numbers = itertools.count(1)
 
 # Until "sirecords.benefits" is in INSTALLED_APPS (run with a settings module that adds it), there is nothing to test.
 collect_ignore = [] if apps.is_installed("sirecords.benefits") else ["test_benefits.py"]
 
 
-@pytest.fixture(autouse=True)
-def _parameters(params_loaded):
-    """The region's parameter sets of the years the tests' months and awards fall in, loaded as in real work."""
-    params_loaded(range(2000, 2027))
+# The region's parameter sets of the years the tests' months and awards fall in, loaded as in real work.
+# Loaded once per test module (each test runs in a savepoint rolled back after it), not once per test.
+_parameters = module_params(range(2000, 2027))
 
 
 @pytest.fixture

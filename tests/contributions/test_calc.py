@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from sirecords.contributions.rows import row_bytes, row_object
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.money import to_fen
 from sirecords.engine.contributions import contribution
-from sirecords.engine.params import ParamSet, load_params
+from sirecords.engine.params import ParameterError, ParamSet, load_params
 
 SETS = [load_params("440300", 2024), load_params("440300", 2019, 3), load_params("440300", 2005)]
 KINDS = [(p, t, c) for p in SETS for c in ("employee", "flexible") for t in ("pension", "medical", "unemployment")
@@ -29,10 +30,6 @@ def jiao_up(params: ParamSet) -> ParamSet:
 @given(st.integers(min_value=0, max_value=10_000_000), st.sampled_from(KINDS), st.booleans())
 def test_calculator_equals_the_engine(wage_fen, kind, jiao):
     params, insurance_type, category = kind
-    try:
-        params.rates(insurance_type, category)
-    except Exception:
-        return
     if jiao:
         params = jiao_up(params)
     expected = contribution(params, Decimal(wage_fen) / 100, insurance_type=insurance_type, category=category).value
@@ -42,6 +39,20 @@ def test_calculator_equals_the_engine(wage_fen, kind, jiao):
         to_fen(expected.account_credit))
     assert Calculator(params, insurance_type, category).figures(wage_fen) == (
         got.base_fen, got.employer_fen, got.individual_fen, got.account_credit_fen)
+
+
+def test_every_kind_compared_has_rates_and_the_others_are_refused_alike():
+    """KINDS are the pairs the sets give rates for (every one: none is skipped above); flexible workers pay
+    pension only, so for their medical and unemployment both the calculator and the engine refuse, naming the rate."""
+    for params, insurance_type, category in KINDS:
+        assert params.rates(insurance_type, category).insurance_type == insurance_type
+    for params in SETS:
+        for insurance_type in ("medical", "unemployment"):
+            match = f"rates.flexible.{insurance_type}: no value"
+            with pytest.raises(ParameterError, match=match):
+                Calculator(params, insurance_type, "flexible")
+            with pytest.raises(ParameterError, match=match):
+                contribution(params, Decimal(3000), insurance_type=insurance_type, category="flexible")
 
 
 def test_fast_row_bytes_are_canonical_json():

@@ -15,13 +15,15 @@ from sirecords.core.periods import Month
 from sirecords.parameters.models import RuleParameterSet
 from sirecords.parameters.transactions import parameter_payload, params_for_month
 
+from ..conftest import module_params
+
 REGION = "440300"
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _latest_parameters(params_loaded):
-    params_loaded([2026])  # the schemes are read from the latest set
+# The schemes are read from the latest set.
+# Loaded once per test module (each test runs in a savepoint rolled back after it), not once per test.
+_parameters = module_params([2026])
 
 
 @pytest.fixture

@@ -10,37 +10,20 @@ from django.apps import apps
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from sirecords.accounts import runs
 from sirecords.accounts.years import contribution_years
 from sirecords.core.identifiers import make_id_number
-from sirecords.demo.sample_contributions import post_sample_batch
 from sirecords.ledger.models import Entry
 from sirecords.records.models import AccessEvent
 from sirecords.records.personal import current_account_years, yuan
-from sirecords.registry.models import Person
 from sirecords.users.access import permits
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_record import RULES
-from sirecords.workflow.services import review
 
 from ..conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
-
-
-@pytest.fixture
-def credited(staff):
-    """One person with two paid months of 2024 and the year 2024 credited (posted through the reviews)."""
-    post_sample_batch(staff, year=2024)
-    crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
-            "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
-    prepared = runs.prepare(staff("rec.maint", "maintainer"), 2024, region="440300", reason="annual crediting (test)")
-    txn = prepared.txn
-    for stage in txn.stage_list:
-        txn = review(crew[stage], txn, "approve", "ok")
-    return Person.objects.get(uid__in=Person.objects.values("uid"))
 
 
 def test_search_redirects_to_the_record_without_the_number_in_the_url(credited, signed_in):

@@ -1,0 +1,169 @@
+"""Every column of every ledger, projection and access-log table: one changed value makes verify fail and name the row.
+
+The full ledger is built once for the module, inside a transaction that stays open (tests/conftest.py
+outer_transaction); each case changes one value in a savepoint of its own that is rolled back after it
+(pytest-django's `db`), triggers and all, so the cases stay independent.
+"""
+
+import json
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from sirecords.ledger import triggers
+
+from ..conftest import outer_transaction, post_entries, staff_factory, test_context
+from .test_verify_tamper import build_ledger, findings, run_sql
+
+
+@pytest.fixture(scope="module")
+def full_ledger(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The registry ledger plus staff: roles, an agreement, a service token, and a read in the access log; a
+    contribution batch, a retiree's award, adjustments, payments, a subsidy and a death. Built once."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            ledger = build_ledger(post_entries, test_context(), tmp_path_factory.mktemp("tamper") / "witness")
+            _add_the_rest(staff_factory())
+        yield ledger
+
+
+def _add_the_rest(staff):
+    from django.apps import apps
+
+    from sirecords.demo.sample_contributions import post_sample_batch
+    from sirecords.records.access_log import record_access
+    from sirecords.users import services as accounts
+    from sirecords.workflow.services import execute
+
+    staff("ext.t", "maintainer", organisation="外协公司")
+    execute(staff.admin, "record_agreement", {"username": "ext.t", "organisation": "外协公司", "signed_on": "2026-01-01",
+                                              "expires_on": "2027-01-01"}, region="440300", reason="t", channel="cli")
+    accounts.create_account(staff.admin, "svc.t", "svc", region="440300", reason="t", channel="cli", roles=("clerk",),
+                            kind="service")
+    accounts.issue_token(staff.admin, "svc.t", "t", "persons:read", days=30, reason="t", channel="cli")
+    record_access("ext.t", "person:x", "person.detail", "web", "test")
+    post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
+    if apps.is_installed("sirecords.benefits"):
+        from sirecords.demo.sample_benefits import post_sample_award
+
+        award = post_sample_award(staff)  # a retiree's pension award and deemed service: rows in benefits_*
+        post_entries("adjust_pensions", {"region": "440300", "year": 2025})  # benefits_adjustment
+        post_entries("pay_pensions", {"month": "2025-01"})
+        person = apps.get_model("benefits", "Award").objects.get(uid=award).person_id
+        if apps.is_installed("sirecords.subsidies"):
+            post_entries("grant_subsidy", {"person": person, "scheme": "employment_difficulty", "start": "2023-01",
+                                           "end": "2023-01"})  # one row in subsidies_subsidy
+        from sirecords.registry.models import Person
+
+        insured = Person.objects.get(birth_date="1984-04-04").uid  # post_sample_batch's person, not retired
+        post_entries("record_death", {"person": insured, "date": "2024-03-05"})  # benefits_account_closure
+
+
+@pytest.fixture
+def tampered(full_ledger, db):
+    """The full ledger, in this case's own savepoint (rolled back after it by `db`)."""
+    yield full_ledger
+    if connection.vendor == "sqlite":
+        # The pragma lasts until the outermost transaction ends, which is the module's: switch it back.
+        run_sql("PRAGMA defer_foreign_keys = OFF")
+
+
+def _columns():
+    from sirecords.ledger.models import Checkpoint, Entry, Head
+    from sirecords.ledger.projection import projected_tables
+    from sirecords.records.models import AccessEvent, AccessHead
+
+    models = (Entry, Head, Checkpoint, *projected_tables().values(), AccessEvent, AccessHead)
+    return [(model, field.column) for model in models for field in model._meta.concrete_fields]
+
+
+def test_every_projected_table_is_covered():
+    from sirecords.ledger.projection import projected_tables
+
+    assert {"registry_person", "registry_employer", "registry_employment", "users_account", "users_role_grant",
+            "users_agreement", "users_api_token"} <= set(projected_tables())
+
+
+def test_the_full_ledger_verifies_before_any_change(tampered):
+    report, found = findings(tampered["witness"])
+    assert found == [] and report.ok
+
+
+@pytest.mark.parametrize("model, column", _columns(), ids=lambda v: getattr(v, "__name__", v))
+def test_any_single_changed_value_is_found(tampered, model, column):
+    ledger = tampered
+    table = model._meta.db_table
+    field = next(f for f in model._meta.concrete_fields if f.column == column)
+    pk = model._meta.pk.column
+    changes_key = column == pk
+    quoted = connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk}, {quoted} FROM {table} ORDER BY {pk} DESC LIMIT 1")
+        key, value = cursor.fetchone()
+    changed = _different(value)
+    if table in triggers.APPEND_ONLY_TABLES:
+        triggers.drop(connection, (table,))  # only this table's: verify reports each dropped trigger
+    if table.startswith("registry_") and column in ("uid", "person_id", "employer_id"):
+        run_sql("PRAGMA defer_foreign_keys = ON" if connection.vendor == "sqlite" else "SET CONSTRAINTS ALL DEFERRED")
+    try:
+        with transaction.atomic():
+            run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[changed, key])
+    except IntegrityError:
+        assert table == "ledger_head" and column == "id"  # the single-row check constraint of the head refuses it
+        return
+    report, found = findings(ledger["witness"])
+    assert not report.ok, f"changing {table}.{column} went unnoticed"
+    assert all(f.where.startswith(f"{table}: ") for f in report.findings if f.check == "triggers"), found
+    places = {f.where for f in report.findings if f.check != "triggers"}
+    new_key = changed if changes_key else key
+    if changes_key:
+        if table in _projected():
+            # The row under its new key was made behind the ledger's back; the one the ledger made is gone.
+            assert f"[projection] {table} pk={new_key}: row is not produced by any ledger entry (added behind the ledger's back)" in found
+            assert f"[projection] {table} pk={key}: row produced by the ledger is missing (deleted behind its back)" in found
+        else:
+            assert places & {_place(table, key), _place(table, new_key)}, found
+    else:
+        assert _place(table, key) in places, found
+        if table in _projected():
+            named = {f"column {field.column} is", f"column {field.attname} is"}
+            assert any(f.where == _place(table, key) and f.message.startswith(tuple(named)) for f in report.findings), found
+    # Put the value back so the database's own end-of-test constraint check passes (the savepoint is rolled back after).
+    run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[value, new_key])
+
+
+def test_the_full_ledger_verifies_after_every_change_was_rolled_back(tampered):
+    """The cases above each ran in a savepoint: none of their changes (or dropped triggers) outlived it."""
+    report, found = findings(tampered["witness"])
+    assert found == [] and report.ok
+
+
+def _projected():
+    from sirecords.ledger.projection import projected_tables
+
+    return set(projected_tables())
+
+
+def _place(table, key):
+    """How verify names a row of `table` (Finding.where)."""
+    return {"ledger_entry": f"entry #{key}", "ledger_checkpoint": f"ledger_checkpoint size={key}",
+            "ledger_head": f"ledger_head id={key}", "audit_access_event": f"audit_access_event seq={key}",
+            "audit_access_head": f"audit_access_head id={key}"}.get(table, f"{table} pk={key}")
+
+
+def _different(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if value is None:
+        return "2024-01-31"
+    if hasattr(value, "isoformat"):
+        return value.replace(day=1 if value.day != 1 else 2)
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return ("f" if value[0] != "f" else "e") + value[1:]
+    if isinstance(value, str) and value.startswith("["):
+        return json.dumps(json.loads(value)[:-1]) if json.loads(value) else '["00"]'
+    if not value:
+        return "x"
+    return value[:-1] + ("1" if value[-1] != "1" else "2")  # same length: fits the column
