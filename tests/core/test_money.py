@@ -6,6 +6,7 @@ import pytest
 
 from sirecords.core.money import (
     InvalidInput,
+    fen_to_yuan,
     format_yuan,
     from_fen,
     parse_amount,
@@ -14,6 +15,7 @@ from sirecords.core.money import (
     round_money,
     show,
     to_fen,
+    yuan_or_blank,
 )
 
 
@@ -97,6 +99,26 @@ def test_fen_conversion_and_format():
         to_fen(D("0.001"))
     with pytest.raises(InvalidInput):
         format_yuan(D("0.001"))
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [(-1, "-0.01"), (-100, "-1.00"), (-101, "-1.01"), (0, "0.00"), (1, "0.01"), (99, "0.99"), (100, "1.00"),
+     (12345, "123.45"), (-12345, "-123.45"), (10**30 + 7, "10000000000000000000000000000.07")],
+)
+def test_fen_to_yuan(fen, text):
+    assert fen_to_yuan(fen) == text
+    if abs(fen) < 10**20:  # within the default Decimal context: the same as formatting from_fen
+        assert fen_to_yuan(fen) == f"{from_fen(fen):f}"
+
+
+def test_fen_to_yuan_none_and_refusals():
+    assert fen_to_yuan(None) == ""
+    for wrong in (True, 1.5, "100", D("1.00")):
+        with pytest.raises(InvalidInput):
+            fen_to_yuan(wrong)
+    assert yuan_or_blank(-1) == "-0.01"
+    assert yuan_or_blank(None) == yuan_or_blank("12") == yuan_or_blank(True) == ""
 
 
 def test_show_cuts_long_fractions():

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from sirecords.contributions import collection, filestore, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.core.money import from_fen
+from sirecords.core.money import fen_to_yuan
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
@@ -69,10 +69,6 @@ def checked_file(sha256: str, region_code: str) -> collection.Prepared:
     return prepared
 
 
-def _yuan(fen: int) -> str:
-    return f"{from_fen(fen):f}"
-
-
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     shown = [{"field": name, "before": "", "after": str(payload.get(name, ""))}
              for name in ("file_name", "file_sha256", "region", "row_count", "rows_root", "rule_versions")]
@@ -84,8 +80,8 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
                   {"field": "periods", "label": "费款所属期 months", "before": "", "after": f"{periods[0]} – {periods[-1]}"}]
         for kind, t in (summary.get("by_type") or {}).items():
             shown.append({"field": kind, "label": kind, "before": "", "after": (
-                f"{t['rows']} 笔 rows; 单位 employer {_yuan(t['employer_fen'])}, 个人 individual {_yuan(t['individual_fen'])}, "
-                f"记账 account {_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
+                f"{t['rows']} 笔 rows; 单位 employer {fen_to_yuan(t['employer_fen'])}, 个人 individual {fen_to_yuan(t['individual_fen'])}, "
+                f"记账 account {fen_to_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
     return shown
 
 

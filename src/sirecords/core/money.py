@@ -22,6 +22,7 @@ __all__ = [
     "ZERO",
     "InvalidInput",
     "as_decimal",
+    "fen_to_yuan",
     "format_yuan",
     "parse_amount",
     "parse_decimal",
@@ -29,6 +30,7 @@ __all__ = [
     "round_money",
     "to_fen",
     "from_fen",
+    "yuan_or_blank",
     "exact",
     "show",
 ]
@@ -129,6 +131,25 @@ def from_fen(fen: int) -> Decimal:
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise InvalidInput(f"fen must be an int, got {type(fen).__name__}")
     return (Decimal(fen) / 100).quantize(FEN)
+
+
+def fen_to_yuan(fen: int | None) -> str:
+    """Integer fen as yuan text, two places, no grouping: 12345 → "123.45", -1 → "-0.01"; None → "".
+
+    The one fen → yuan formatter: exact for any size (no Decimal context), the sign in front of the whole
+    amount (floor division of a negative would give -1 fen → "-1.99").
+    """
+    if fen is None:
+        return ""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise InvalidInput(f"fen must be an int, got {type(fen).__name__}")
+    yuan, part = divmod(-fen if fen < 0 else fen, 100)
+    return f"{'-' if fen < 0 else ''}{yuan}.{part:02d}"
+
+
+def yuan_or_blank(value: object) -> str:
+    """`fen_to_yuan` of a payload value that should be integer fen; "" when it is not an int (a draft may lack it)."""
+    return fen_to_yuan(value) if isinstance(value, int) and not isinstance(value, bool) else ""
 
 
 def format_yuan(amount: Decimal) -> str:

@@ -17,6 +17,7 @@ from django.apps import apps
 from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
 from sirecords.contributions.models import Contribution
+from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Employer, Person
@@ -24,14 +25,6 @@ from sirecords.registry.models import Employer, Person
 TIMELINE_KINDS = ("person.registered", "person.changed", "employment.started", "employment.ended",
                   "account.deemed_service_recognised", "benefit.eligibility_approved", "benefit.account_closed",
                   "subsidy.granted")
-
-
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
 def header(person: Person) -> dict[str, Any]:
