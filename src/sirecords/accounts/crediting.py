@@ -233,8 +233,9 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     sha256 = hashlib.sha256
     no_credits = (0, 0)
     prior_get, credits_get, current_get = prior.get, credits.get, current.get
-    # The kernel's rounding inlined for the common case (half-up, non-negative amounts): kernel.interest
-    # gives the same (tests/accounts/test_compute.py), and is used for every other case.
+    # core.money.half_up_fen inlined for the common case (half-up, non-negative amounts), this loop being
+    # the benchmarked one: kernel.interest gives the same (tests/accounts/test_compute.py), and is used
+    # for every other case.
     fast = rounding == "half_up"
     monthly = method == "monthly"
     prior_num2, prior_den, prior_den2 = 2 * kernel.prior_num, kernel.prior_den, 2 * kernel.prior_den
