@@ -35,11 +35,11 @@ from django.db import connection
 
 from sirecords.accounts import closures
 from sirecords.accounts.compute import kernel_for
-from sirecords.contributions.rows import root_of_leaves
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import credit_year_values
 from sirecords.engine.params import ParamSet, load_params
+from sirecords.ledger import merkle
 from sirecords.parameters.transactions import require_loaded
 
 __all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
@@ -271,7 +271,7 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
                                                              closing, *constant, plan.rule_version))))
             add_leaf(sha256(b"\x00" + data).digest())
     plan.new, plan.replaced = new, replaced
-    plan.root = root_of_leaves(leaves).hex()
+    plan.root = merkle.root_of_list(leaves).hex()
     plan.totals = {"credits_fen": sum(row[2] for row in rows), "interest_fen": sum(row[3] + row[4] for row in rows),
                    "closing_fen": sum(row[5] for row in rows)}
     check_against_engine(plan)
