@@ -95,6 +95,7 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
     from django.db import connection, transaction
 
     from sirecords.contributions.summary import add_pension_credits
+    from sirecords.ledger import bulk
 
     rng = random.Random(seed)
     batch = uuid.uuid4().hex
@@ -120,27 +121,19 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
                     yield (batch, number, pid, employer, period, "pension", "employee", base, base, base * 16 // 100,
                            individual, individual, f"{period}-15", 0, "bench")
 
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY contributions_contribution ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with bulk.writer(cursor, "contributions_contribution", COLUMNS, batch_size=50_000) as out:
+            if out.copy_text:  # every value is an int or a plain text
                 buffer = []
                 for record in records():
                     buffer.append("\t".join(map(str, record)))
                     if len(buffer) >= 50_000:
-                        copy.write("\n".join(buffer) + "\n")
+                        out.write_lines(buffer)
                         buffer.clear()
-                if buffer:
-                    copy.write("\n".join(buffer) + "\n")
+                out.write_lines(buffer)
+            else:
+                out.write_rows(records())
+        if connection.vendor == "postgresql":
             cursor.execute("ANALYZE contributions_contribution")
-        else:
-            sql = f"INSERT INTO contributions_contribution ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-            chunk = []
-            for record in records():
-                chunk.append(record)
-                if len(chunk) >= 50_000:
-                    cursor.executemany(sql, chunk)
-                    chunk.clear()
-            if chunk:
-                cursor.executemany(sql, chunk)
         add_pension_credits(summary)
     return rows
 

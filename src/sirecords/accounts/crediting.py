@@ -39,7 +39,7 @@ from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import credit_year_values
 from sirecords.engine.params import ParamSet, load_params
-from sirecords.ledger import merkle
+from sirecords.ledger import bulk, merkle
 from sirecords.parameters.transactions import require_loaded
 
 __all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
@@ -334,33 +334,20 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
                 yield (run_uid, run_seq, number, person, *constant, opening, credits, on_prior, on_credits, closing, *tail,
                        leaf.hex())
 
-        columns = ", ".join(ROW_COLUMNS)
         text_safe = plan.plain_ids and not any(ch in plan.rule_version for ch in "\t\n\r\\")
-        if connection.vendor == "postgresql" and not text_safe:
-            with cursor.copy(f"COPY accounts_account_year ({columns}) FROM STDIN") as copy:
-                for record in records():
-                    copy.write_row(record)
-        elif connection.vendor == "postgresql":
-            # Every value is an int, a plain id or a fixed text without tabs, newlines or backslashes:
-            # one %-template a row (the run's constants are written into it once).
-            head = f"{run_uid}\t{run_seq}\t".replace("%", "%%")
-            middle = f"\t{plan.year}\t".replace("%", "%%")
-            tail_text = ("\t" + "\t".join(map(str, tail)) + "\t").replace("%", "%%")
-            line = head + "%d\t%s" + middle + "%d\t%d\t%d\t%d\t%d" + tail_text + "%s"
-            with cursor.copy(f"COPY accounts_account_year ({columns}) FROM STDIN") as copy:
+        with bulk.writer(cursor, "accounts_account_year", ROW_COLUMNS) as out:
+            if out.copy_text and text_safe:
+                # Every value is an int, a plain id or a fixed text without tabs, newlines or backslashes:
+                # one %-template a row (the run's constants are written into it once).
+                head = f"{run_uid}\t{run_seq}\t".replace("%", "%%")
+                middle = f"\t{plan.year}\t".replace("%", "%%")
+                tail_text = ("\t" + "\t".join(map(str, tail)) + "\t").replace("%", "%%")
+                line = head + "%d\t%s" + middle + "%d\t%d\t%d\t%d\t%d" + tail_text + "%s"
                 rows, leaves = plan.rows, plan.leaves
                 for start in range(0, len(rows), 50_000):
-                    chunk = [line % (number, person, opening, credits, on_prior, on_credits, closing, leaf.hex())
-                             for number, (person, opening, credits, on_prior, on_credits, closing), leaf
-                             in zip(range(start + 1, start + 50_001), rows[start:start + 50_000], leaves[start:start + 50_000])]
-                    copy.write("\n".join(chunk) + "\n")
-        else:
-            sql = f"INSERT INTO accounts_account_year ({columns}) VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})"
-            batch: list[tuple] = []
-            for record in records():
-                batch.append(record)
-                if len(batch) >= 20_000:
-                    cursor.executemany(sql, batch)
-                    batch.clear()
-            if batch:
-                cursor.executemany(sql, batch)
+                    out.write_lines([line % (number, person, opening, credits, on_prior, on_credits, closing, leaf.hex())
+                                     for number, (person, opening, credits, on_prior, on_credits, closing), leaf
+                                     in zip(range(start + 1, start + 50_001), rows[start:start + 50_000],
+                                            leaves[start:start + 50_000])])
+            else:
+                out.write_rows(records())

@@ -26,6 +26,7 @@ from sirecords.contributions import collection, filestore, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.core.money import fen_to_yuan
+from sirecords.ledger import bulk
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
@@ -149,20 +150,12 @@ _COPY_LINE = "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"  # rows.CO
 
 
 def insert_rows(batch: str, rows: list[tuple]) -> None:
-    """Set-based insert: one COPY on PostgreSQL, executemany batches on SQLite."""
+    """Set-based insert: one COPY on PostgreSQL, executemany batches on SQLite (ledger.bulk)."""
     columns = ("batch_id", *row_form.COLUMNS)
-    table = Contribution._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                if row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
-                    line = batch.replace("%", "%%") + "\t" + _COPY_LINE
-                    for start in range(0, len(rows), 50_000):
-                        copy.write("\n".join([line % row for row in rows[start:start + 50_000]]) + "\n")
-                else:
-                    for row in rows:
-                        copy.write_row((batch, *row))
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for start in range(0, len(rows), 20_000):
-            cursor.executemany(sql, [(batch, *row) for row in rows[start:start + 20_000]])
+    with connection.cursor() as cursor, bulk.writer(cursor, Contribution._meta.db_table, columns) as out:
+        if out.copy_text and row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
+            line = batch.replace("%", "%%") + "\t" + _COPY_LINE
+            for start in range(0, len(rows), 50_000):
+                out.write_lines([line % row for row in rows[start:start + 50_000]])
+        else:
+            out.write_rows((batch, *row) for row in rows)
