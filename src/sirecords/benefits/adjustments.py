@@ -112,6 +112,5 @@ def prepare(actor, region: str, year: int, *, reason: str, channel: str = "cli")
     plan = plan_adjustments(region, year)
     if not plan:
         return None
-    txn = services.open_transaction(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
-                                    region=region, reason=reason, channel=channel)
-    return services.submit(actor, txn)
+    return services.execute(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
+                            region=region, reason=reason, channel=channel)

@@ -254,7 +254,8 @@ def _post(txn: BusinessTransaction, actor: Actor) -> None:
 
 
 def execute(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str, channel: str) -> BusinessTransaction:
-    """Open and submit at once: for types that need no documents (user administration, for one)."""
+    """Open and submit at once, all or nothing: for types that need no documents (user administration, the
+    parameter loads, collection imports, crediting runs, pension payments and adjustments)."""
     with db_transaction.atomic():
         txn = open_transaction(actor, type_name, payload, region=region, reason=reason, channel=channel)
         return submit(actor, txn)
