@@ -157,13 +157,21 @@ def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filen
     return attachment
 
 
+def check_draft(type_name: str, payload: dict[str, Any], ctx: WriteContext) -> None:
+    """The type's own checks on a draft's payload, reading only (rolled back): raises InvalidTransaction.
+
+    The one validation of a draft: at submit, and at the desk before the clerk opens one (web/forms_desk.py).
+    """
+    kind = transaction_type_named(type_name)
+    with db_transaction.atomic():
+        kind.build(payload, ctx)
+        db_transaction.set_rollback(True)
+
+
 def _validate(txn: BusinessTransaction) -> None:
     """Run the type's own checks now, so the clerk hears of bad input before any reviewer does."""
-    kind = transaction_type_named(txn.type)
-    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
-    with db_transaction.atomic():
-        kind.build(payload_of(txn), ctx)  # reads only; raises InvalidTransaction
-        db_transaction.set_rollback(True)
+    check_draft(txn.type, payload_of(txn),
+                WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid))
 
 
 @refusals_logged
