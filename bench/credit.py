@@ -74,16 +74,15 @@ def make_staff(tag: str):
 
 def load_year_parameters(staff, region: str, year: int) -> None:
     """The year's parameter set, loaded through its reviewed transaction (the run uses only sets the ledger holds)."""
+    from sirecords.demo.crew import approve_stages
     from sirecords.engine.params import load_params
     from sirecords.parameters.transactions import loaded_param_set, open_parameter_load
-    from sirecords.workflow.services import review
+    from sirecords.workflow.stages import STAGE_ROLE
 
     if loaded_param_set(load_params(region, year).version) is not None:
         return
     txn = open_parameter_load(staff["maintainer"], region, year, "credit benchmark")
-    reviewers = {"review1": "reviewer1", "review2": "reviewer2", "review3": "reviewer3", "approval": "approver"}
-    for stage in txn.stage_list:
-        txn = review(staff[reviewers[stage]], txn, "approve", "ok")
+    approve_stages(txn, lambda stage: staff[STAGE_ROLE[stage]], "ok")
 
 
 COLUMNS = ("batch_id", "row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage_fen",
@@ -95,6 +94,7 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
     from django.db import connection, transaction
 
     from sirecords.contributions.summary import add_pension_credits
+    from sirecords.ledger import bulk
 
     rng = random.Random(seed)
     batch = uuid.uuid4().hex
@@ -120,27 +120,19 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
                     yield (batch, number, pid, employer, period, "pension", "employee", base, base, base * 16 // 100,
                            individual, individual, f"{period}-15", 0, "bench")
 
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY contributions_contribution ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with bulk.writer(cursor, "contributions_contribution", COLUMNS, batch_size=50_000) as out:
+            if out.copy_text:  # every value is an int or a plain text
                 buffer = []
                 for record in records():
                     buffer.append("\t".join(map(str, record)))
                     if len(buffer) >= 50_000:
-                        copy.write("\n".join(buffer) + "\n")
+                        out.write_lines(buffer)
                         buffer.clear()
-                if buffer:
-                    copy.write("\n".join(buffer) + "\n")
+                out.write_lines(buffer)
+            else:
+                out.write_rows(records())
+        if connection.vendor == "postgresql":
             cursor.execute("ANALYZE contributions_contribution")
-        else:
-            sql = f"INSERT INTO contributions_contribution ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-            chunk = []
-            for record in records():
-                chunk.append(record)
-                if len(chunk) >= 50_000:
-                    cursor.executemany(sql, chunk)
-                    chunk.clear()
-            if chunk:
-                cursor.executemany(sql, chunk)
         add_pension_credits(summary)
     return rows
 

@@ -31,3 +31,11 @@ def test_no_rule_names_a_url_that_does_not_exist():
     names = set(url_names())
     stale = sorted(name for name in all_rules() if name not in names)
     assert stale == [], f"rules for URLs that no longer exist: {stale}"
+
+
+def test_the_desk_and_the_api_admit_the_review_roles_of_the_stage_configuration():
+    from sirecords.api import rules as api_rules
+    from sirecords.web import rules_desk
+    from sirecords.workflow.stages import STAGE_ROLE, STAGES
+
+    assert api_rules.REVIEWERS == rules_desk.REVIEWERS == frozenset(STAGE_ROLE[stage] for stage in STAGES)

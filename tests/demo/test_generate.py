@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
+import pytest
+
 from sirecords.core.identifiers import parse_id_number, parse_uscc
 from sirecords.demo.generate import generate
 
@@ -87,3 +89,22 @@ def test_start_never_before_18th_birthday():
 def test_about_eighty_percent_currently_employed():
     employed = {e.person_index for e in DATA.employments if e.end is None}
     assert 0.7 <= len(employed) / len(DATA.persons) <= 0.9
+
+
+@pytest.mark.django_db
+def test_approve_stages_approves_each_stage_by_its_own_reviewer(staff, pdf):
+    from sirecords.core.identifiers import make_id_number
+    from sirecords.demo.crew import STAGE_ROLES, approve_stages
+    from sirecords.workflow import services
+    from sirecords.workflow.models import State
+
+    clerk = staff("crew.clerk", "clerk")
+    reviewers = {stage: staff(f"crew.{stage}", role) for stage, role in STAGE_ROLES}
+    payload = {"id_number": make_id_number("440305", date(1990, 5, 17), 311), "name": "钱七", "region": "440305"}
+    txn = services.open_transaction(clerk, "register_person", payload, region="440300", reason="r", channel="counter")
+    services.attach(clerk, txn, "id_card", pdf, "id.pdf")
+    txn = services.submit(clerk, txn)
+    txn = approve_stages(txn, reviewers, until=2)  # a mapping; stop before the third stage
+    assert (txn.state, txn.due_stage) == (State.SUBMITTED, txn.stage_list[2])
+    txn = approve_stages(txn, lambda stage: reviewers[stage])  # a function; goes on from the stage due
+    assert txn.state == State.POSTED

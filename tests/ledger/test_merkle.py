@@ -22,6 +22,7 @@ from sirecords.ledger.merkle import (
     leaf_hash,
     node_hash,
     root_of,
+    root_of_list,
     subtree_root,
     verify_consistency,
     verify_inclusion,
@@ -255,6 +256,18 @@ def test_empty_tree():
     assert root_of([]) == (0, EMPTY_ROOT)
     assert CompactRange().root() == EMPTY_ROOT
     assert subtree_root(_ranger([]), 0, 0) == EMPTY_ROOT
+
+
+def test_level_wise_root_of_a_list():
+    assert root_of_list([]) == EMPTY_ROOT
+    one = leaf_hash(b"only")
+    assert root_of_list([one]) == one == root_of([one])[1]
+    for n in (*range(0, 40), 63, 64, 65, 100, 257):
+        hashes = [hashlib.sha256(str(i).encode()).digest() for i in range(n)]
+        tree = CompactRange()
+        tree.extend(hashes)
+        assert root_of_list(hashes) == tree.root() == root_of(iter(hashes))[1], n
+    assert root_of_list(REFERENCE_HASHES) == REFERENCE_ROOT_8
 
 
 def test_compact_range_restore_and_copy():

@@ -158,3 +158,15 @@ def test_drafts_are_sealed_at_rest(team, pdf):
     txn = opened(team, pdf)
     assert ID not in txn.payload_sealed and "赵六" not in txn.payload_sealed
     assert ID not in txn.summary and ID[:6] in txn.summary
+
+
+def test_check_draft_runs_the_types_checks_and_writes_nothing():
+    from sirecords.ledger.context import WriteContext
+
+    ctx = WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter")
+    payload = {"id_number": ID, "name": "赵六", "phone": "13700000000", "region": "440305"}
+    services.check_draft("register_person", payload, ctx)  # passes: returns, raises nothing
+    assert not Person.objects.exists() and not Entry.objects.exists()
+    with pytest.raises(InvalidTransaction) as invalid:
+        services.check_draft("register_person", {**payload, "id_number": "not an id"}, ctx)
+    assert "id_number" in invalid.value.errors

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sirecords.core.money import ROUNDING_MODES, InvalidInput
+from sirecords.core.money import ROUNDING_MODES, InvalidInput, round_fen
 
 __all__ = ["Kernel", "kernel_for"]
 
@@ -40,17 +40,8 @@ class Kernel:
 
     def interest(self, opening_fen: int, credits_fen: int, credit_months_fen: int) -> tuple[int, int]:
         base = credit_months_fen if self.method == "monthly" else credits_fen
-        return (_round(opening_fen * self.prior_num, self.prior_den, self.rounding),
-                _round(base * self.credits_num, self.credits_den, self.rounding))
-
-
-def _round(numerator: int, denominator: int, mode: str) -> int:
-    """numerator / denominator fen, rounded half-up away from zero (and up to the jiao for jiao_up)."""
-    negative = numerator < 0
-    fen = (2 * abs(numerator) + denominator) // (2 * denominator)
-    if mode == "jiao_up" and fen % 10:
-        fen += 10 - fen % 10
-    return -fen if negative else fen
+        return (round_fen(opening_fen * self.prior_num, self.prior_den, self.rounding),
+                round_fen(base * self.credits_num, self.credits_den, self.rounding))
 
 
 def kernel_for(rate: Decimal, *, method: str = "monthly", months: int = 12, rounding: str = "half_up") -> Kernel:

@@ -35,11 +35,11 @@ from django.db import connection
 
 from sirecords.accounts import closures
 from sirecords.accounts.compute import kernel_for
-from sirecords.contributions.rows import root_of_leaves
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import credit_year_values
 from sirecords.engine.params import ParamSet, load_params
+from sirecords.ledger import bulk, merkle
 from sirecords.parameters.transactions import require_loaded
 
 __all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
@@ -233,8 +233,9 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     sha256 = hashlib.sha256
     no_credits = (0, 0)
     prior_get, credits_get, current_get = prior.get, credits.get, current.get
-    # The kernel's rounding inlined for the common case (half-up, non-negative amounts): kernel.interest
-    # gives the same (tests/accounts/test_compute.py), and is used for every other case.
+    # core.money.half_up_fen inlined for the common case (half-up, non-negative amounts), this loop being
+    # the benchmarked one: kernel.interest gives the same (tests/accounts/test_compute.py), and is used
+    # for every other case.
     fast = rounding == "half_up"
     monthly = method == "monthly"
     prior_num2, prior_den, prior_den2 = 2 * kernel.prior_num, kernel.prior_den, 2 * kernel.prior_den
@@ -270,7 +271,7 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
                                                              closing, *constant, plan.rule_version))))
             add_leaf(sha256(b"\x00" + data).digest())
     plan.new, plan.replaced = new, replaced
-    plan.root = root_of_leaves(leaves).hex()
+    plan.root = merkle.root_of_list(leaves).hex()
     plan.totals = {"credits_fen": sum(row[2] for row in rows), "interest_fen": sum(row[3] + row[4] for row in rows),
                    "closing_fen": sum(row[5] for row in rows)}
     check_against_engine(plan)
@@ -333,33 +334,20 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
                 yield (run_uid, run_seq, number, person, *constant, opening, credits, on_prior, on_credits, closing, *tail,
                        leaf.hex())
 
-        columns = ", ".join(ROW_COLUMNS)
         text_safe = plan.plain_ids and not any(ch in plan.rule_version for ch in "\t\n\r\\")
-        if connection.vendor == "postgresql" and not text_safe:
-            with cursor.copy(f"COPY accounts_account_year ({columns}) FROM STDIN") as copy:
-                for record in records():
-                    copy.write_row(record)
-        elif connection.vendor == "postgresql":
-            # Every value is an int, a plain id or a fixed text without tabs, newlines or backslashes:
-            # one %-template a row (the run's constants are written into it once).
-            head = f"{run_uid}\t{run_seq}\t".replace("%", "%%")
-            middle = f"\t{plan.year}\t".replace("%", "%%")
-            tail_text = ("\t" + "\t".join(map(str, tail)) + "\t").replace("%", "%%")
-            line = head + "%d\t%s" + middle + "%d\t%d\t%d\t%d\t%d" + tail_text + "%s"
-            with cursor.copy(f"COPY accounts_account_year ({columns}) FROM STDIN") as copy:
+        with bulk.writer(cursor, "accounts_account_year", ROW_COLUMNS) as out:
+            if out.copy_text and text_safe:
+                # Every value is an int, a plain id or a fixed text without tabs, newlines or backslashes:
+                # one %-template a row (the run's constants are written into it once).
+                head = f"{run_uid}\t{run_seq}\t".replace("%", "%%")
+                middle = f"\t{plan.year}\t".replace("%", "%%")
+                tail_text = ("\t" + "\t".join(map(str, tail)) + "\t").replace("%", "%%")
+                line = head + "%d\t%s" + middle + "%d\t%d\t%d\t%d\t%d" + tail_text + "%s"
                 rows, leaves = plan.rows, plan.leaves
                 for start in range(0, len(rows), 50_000):
-                    chunk = [line % (number, person, opening, credits, on_prior, on_credits, closing, leaf.hex())
-                             for number, (person, opening, credits, on_prior, on_credits, closing), leaf
-                             in zip(range(start + 1, start + 50_001), rows[start:start + 50_000], leaves[start:start + 50_000])]
-                    copy.write("\n".join(chunk) + "\n")
-        else:
-            sql = f"INSERT INTO accounts_account_year ({columns}) VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})"
-            batch: list[tuple] = []
-            for record in records():
-                batch.append(record)
-                if len(batch) >= 20_000:
-                    cursor.executemany(sql, batch)
-                    batch.clear()
-            if batch:
-                cursor.executemany(sql, batch)
+                    out.write_lines([line % (number, person, opening, credits, on_prior, on_credits, closing, leaf.hex())
+                                     for number, (person, opening, credits, on_prior, on_credits, closing), leaf
+                                     in zip(range(start + 1, start + 50_001), rows[start:start + 50_000],
+                                            leaves[start:start + 50_000])])
+            else:
+                out.write_rows(records())

@@ -25,8 +25,7 @@ def prepare(actor: Actor, year: int, *, region: str, reason: str, channel: str =
     plan = plan_year(region, year)
     if not plan.row_count:
         return Prepared(plan, None)
-    txn = services.open_transaction(actor, TYPE, plan.summary(), region=region, reason=reason, channel=channel)
-    return Prepared(plan, services.submit(actor, txn))
+    return Prepared(plan, services.execute(actor, TYPE, plan.summary(), region=region, reason=reason, channel=channel))
 
 
 def approve(txn: BusinessTransaction, reviewers: Sequence[Actor], opinion: str = "figures checked") -> BusinessTransaction:

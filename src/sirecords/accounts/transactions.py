@@ -15,7 +15,7 @@ from typing import Any
 
 from sirecords.accounts.crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
 from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
-from sirecords.core.money import InvalidInput, from_fen
+from sirecords.core.money import InvalidInput, yuan_or_blank
 from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry, PostedEntry, read_head
 from sirecords.ledger.context import WriteContext
@@ -33,9 +33,6 @@ def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     totals = payload.get("totals") or {}
 
 
-    def yuan(fen) -> str:
-        return f"{from_fen(int(fen)):f}" if isinstance(fen, int) else ""
-
     return [added("year", "记账年度 year", payload.get("year")), added("region", "统筹区 region", payload.get("region")),
             added("rate", "记账利率 rate", f"{payload.get('rate')} ({payload.get('rate_status')})"),
             added("method", "计息方法 method", payload.get("method")),
@@ -43,9 +40,9 @@ def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("accounts", "账户数 accounts computed", payload.get("accounts")),
             added("row_count", "记账行数 rows to post (new + changed)", f"{payload.get('row_count')} "
                 f"({payload.get('new')} new, {payload.get('replaced')} changed, {payload.get('unchanged')} unchanged)"),
-            added("credits", "当年记账额合计 credits", yuan(totals.get("credits_fen"))),
-            added("interest", "利息合计 interest", yuan(totals.get("interest_fen"))),
-            added("closing", "年末储存额合计 closing", yuan(totals.get("closing_fen"))),
+            added("credits", "当年记账额合计 credits", yuan_or_blank(totals.get("credits_fen"))),
+            added("interest", "利息合计 interest", yuan_or_blank(totals.get("interest_fen"))),
+            added("closing", "年末储存额合计 closing", yuan_or_blank(totals.get("closing_fen"))),
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 

@@ -8,9 +8,10 @@ read is workflow/visibility.py. Look-ups are for the staff who handle or supervi
 """
 
 from sirecords.users.access import ANONYMOUS, roles
+from sirecords.workflow.stages import REVIEW_ROLES
 
 CREATORS = roles("clerk", "maintainer")
-REVIEWERS = roles("reviewer1", "reviewer2", "reviewer3", "approver")
+REVIEWERS = roles(*REVIEW_ROLES)  # the stage configuration's (workflow/stages.py), as the desk's
 READERS = CREATORS | REVIEWERS | roles("supervisor")
 LOOKUP = CREATORS | REVIEWERS | roles("query_officer", "supervisor")
 

@@ -19,7 +19,7 @@ from django.db.models import Count
 
 from sirecords.benefits.kinds import PENSION_ADJUSTED
 from sirecords.benefits.models import Adjustment, Award, AwardStatus, Payment
-from sirecords.core.money import from_fen, to_fen
+from sirecords.core.money import from_fen, to_fen, yuan_or_blank
 from sirecords.engine.params import ParameterError
 from sirecords.engine.pension import adjust_for
 from sirecords.engine.trace import jsonable
@@ -79,9 +79,8 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     increase = payload.get("increase_fen")
     return [added("region", "统筹地区 region", payload.get("region")), added("year", "调整年度 year", payload.get("year")),
             added("award_count", "调整人数 awards", payload.get("award_count")),
-            added("increase", "月增加额合计 monthly increase", f"{from_fen(increase):f}" if isinstance(increase, int) else ""),
-            added("back_pay", "补发合计 back pay", f"{from_fen(payload['back_pay_fen']):f}"
-                if isinstance(payload.get("back_pay_fen"), int) else "")]
+            added("increase", "月增加额合计 monthly increase", yuan_or_blank(increase)),
+            added("back_pay", "补发合计 back pay", yuan_or_blank(payload.get("back_pay_fen")))]
 
 
 def summary(plan: list[dict[str, Any]]) -> dict[str, int]:
@@ -112,6 +111,5 @@ def prepare(actor, region: str, year: int, *, reason: str, channel: str = "cli")
     plan = plan_adjustments(region, year)
     if not plan:
         return None
-    txn = services.open_transaction(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
-                                    region=region, reason=reason, channel=channel)
-    return services.submit(actor, txn)
+    return services.execute(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
+                            region=region, reason=reason, channel=channel)

@@ -88,6 +88,5 @@ def prepare(actor, month: str, *, region: str, reason: str, channel: str = "cli"
     rows = plan(month)
     if not rows:
         return None
-    txn = services.open_transaction(actor, "pay_pensions", {"month": month, **summary(month, rows)}, region=region,
-                                    reason=reason, channel=channel)
-    return services.submit(actor, txn)
+    return services.execute(actor, "pay_pensions", {"month": month, **summary(month, rows)}, region=region,
+                            reason=reason, channel=channel)

@@ -21,7 +21,7 @@ from sirecords.benefits.kinds import (
     PENSION_SUSPENDED,
 )
 from sirecords.benefits.models import AccountClosure, Award, AwardStatus
-from sirecords.core.money import InvalidInput, from_fen
+from sirecords.core.money import InvalidInput, yuan_or_blank
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry
@@ -129,9 +129,8 @@ def _close_account(person: str, died: dt.date, payload: dict[str, Any]) -> NewEn
 def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     total = payload.get("total_fen")
     return [added("month", "发放月份 month", payload.get("month")), added("row_count", "笔数 payments", payload.get("row_count")),
-            added("total", "金额合计 total", f"{from_fen(total):f}" if isinstance(total, int) else ""),
-            added("back_pay", "其中补发 of which back pay", f"{from_fen(payload['back_pay_fen']):f}"
-                 if isinstance(payload.get("back_pay_fen"), int) else ""),
+            added("total", "金额合计 total", yuan_or_blank(total)),
+            added("back_pay", "其中补发 of which back pay", yuan_or_blank(payload.get("back_pay_fen"))),
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 

@@ -3,7 +3,7 @@
 `rules.contributions.contribution()` computes one row with a full trace; an import of a million rows
 needs the same figures without a million traces. `Calculator` takes the floor and ceiling from the
 engine's own `base_limits()` and the rates from the `ParamSet`, then computes each row in integer fen
-with the same rounding (half_up to the fen, or jiao_up 见分进角). tests/contributions/test_calc.py
+with the same rounding (half_up to the fen, or jiao_up 见分进角: core.money's integer kernels). tests/contributions/test_calc.py
 checks that it equals `contribution()` for every insurance type, category and rounding mode.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sirecords.core.money import to_fen
+from sirecords.core.money import half_up_fen, round_fen, to_fen
 from sirecords.engine.contributions import base_limits
 from sirecords.engine.params import ParamSet
 
@@ -49,13 +49,6 @@ class Calculator:
         self._individual = _fraction(rates.individual)
         self._account = _fraction(rates.account)
 
-    def _round(self, base_fen: int, rate: tuple[int, int]) -> int:
-        numerator, denominator = rate
-        fen = (2 * base_fen * numerator + denominator) // (2 * denominator)  # ROUND_HALF_UP, non-negative
-        if self.mode == "jiao_up" and fen % 10:
-            fen += 10 - fen % 10
-        return fen
-
     def base(self, wage_fen: int) -> int:
         return self.floor_fen if wage_fen < self.floor_fen else self.ceiling_fen if wage_fen > self.ceiling_fen else wage_fen
 
@@ -63,14 +56,10 @@ class Calculator:
         """(base, employer, individual, account credit) in fen: `amounts` as a plain tuple, for bulk use."""
         base = self.floor_fen if wage_fen < self.floor_fen else self.ceiling_fen if wage_fen > self.ceiling_fen else wage_fen
         (en, ed), (inn, ind), (an, ad) = self._employer, self._individual, self._account
-        employer = (2 * base * en + ed) // (2 * ed)
-        individual = (2 * base * inn + ind) // (2 * ind)
-        account = (2 * base * an + ad) // (2 * ad)
-        if self.mode == "jiao_up":
-            employer, individual, account = (fen + (10 - fen % 10 if fen % 10 else 0) for fen in (employer, individual, account))
-        return base, employer, individual, account
+        if self.mode == "half_up":
+            return base, half_up_fen(base * en, ed), half_up_fen(base * inn, ind), half_up_fen(base * an, ad)
+        mode = self.mode
+        return base, round_fen(base * en, ed, mode), round_fen(base * inn, ind, mode), round_fen(base * an, ad, mode)
 
     def amounts(self, wage_fen: int) -> Amounts:
-        base = self.base(wage_fen)
-        return Amounts(base, self._round(base, self._employer), self._round(base, self._individual),
-                       self._round(base, self._account))
+        return Amounts(*self.figures(wage_fen))

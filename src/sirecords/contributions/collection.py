@@ -25,6 +25,7 @@ from django.db import connection
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.core.money import fen_to_yuan
 from sirecords.crypto.sealing import blind_index
 from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
 from sirecords.parameters.transactions import loaded_param_set, loaded_versions, params_for_month
@@ -94,10 +95,6 @@ def _fen(text: str) -> int | None:
         return None
     cents = match[2] or "0"
     return int(match[1]) * 100 + int(cents.ljust(2, "0"))
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _progress(total: int, enabled: bool):
@@ -370,17 +367,17 @@ def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, c
         computed_base, computed_employer, computed_individual, account = calculator.figures(wage)
         if base != computed_base or employer_fen != computed_employer or individual_fen != computed_individual:
             if base < calculator.floor_fen or base > calculator.ceiling_fen:
-                add(line, "base", f"{_yuan(base)} is outside the limits {_yuan(calculator.floor_fen)}–"
-                                  f"{_yuan(calculator.ceiling_fen)} of {period} ({version})")
+                add(line, "base", f"{fen_to_yuan(base)} is outside the limits {fen_to_yuan(calculator.floor_fen)}–"
+                                  f"{fen_to_yuan(calculator.ceiling_fen)} of {period} ({version})")
             elif base != computed_base:
-                add(line, "base", f"is {_yuan(base)}; the engine computes {_yuan(computed_base)} from the wage "
-                                  f"{_yuan(wage)} ({version})", "discrepancy")
+                add(line, "base", f"is {fen_to_yuan(base)}; the engine computes {fen_to_yuan(computed_base)} from the wage "
+                                  f"{fen_to_yuan(wage)} ({version})", "discrepancy")
             if employer_fen != computed_employer:
-                add(line, "employer_amount", f"is {_yuan(employer_fen)}; the engine computes {_yuan(computed_employer)} "
-                                             f"on the base {_yuan(computed_base)} ({version})", "discrepancy")
+                add(line, "employer_amount", f"is {fen_to_yuan(employer_fen)}; the engine computes {fen_to_yuan(computed_employer)} "
+                                             f"on the base {fen_to_yuan(computed_base)} ({version})", "discrepancy")
             if individual_fen != computed_individual:
-                add(line, "individual_amount", f"is {_yuan(individual_fen)}; the engine computes "
-                                               f"{_yuan(computed_individual)} on the base {_yuan(computed_base)} "
+                add(line, "individual_amount", f"is {fen_to_yuan(individual_fen)}; the engine computes "
+                                               f"{fen_to_yuan(computed_individual)} on the base {fen_to_yuan(computed_base)} "
                                                f"({version})", "discrepancy")
             continue
         if not bad:

@@ -62,12 +62,10 @@ def row_bytes(row: tuple) -> bytes:
 
 
 def rows_root(rows: Iterable[tuple]) -> tuple[int, str]:
-    """(count, hex root) over rows in order."""
-    frontier = merkle.CompactRange()
-    append, leaf = frontier.append, merkle.leaf_hash
-    for row in rows:
-        append(leaf(row_bytes(row)))
-    return frontier.size, frontier.root().hex()
+    """(count, hex root) over rows in order, streaming."""
+    leaf = merkle.leaf_hash
+    count, root = merkle.root_of(leaf(row_bytes(row)) for row in rows)
+    return count, root.hex()
 
 
 _PLAIN = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")  # text that canonical JSON writes as is, and COPY text as is
@@ -102,23 +100,7 @@ def leaves(rows: list[tuple]) -> list[bytes]:
 
 def rows_root_fast(rows: list[tuple]) -> str:
     """Hex RFC 6962 root over rows held in memory: the same as rows_root(rows)[1]."""
-    return root_of_leaves(leaves(rows)).hex()
-
-
-def root_of_leaves(leaves: list[bytes]) -> bytes:
-    """The RFC 6962 root of a list of leaf hashes, level by level (an odd last node moves up unchanged,
-    which gives RFC 6962's split at the largest power of two). Same result as ledger.merkle.CompactRange,
-    about twice as fast for a list held in memory (tests/contributions/test_calc.py compares them)."""
-    if not leaves:
-        return merkle.EMPTY_ROOT
-    sha256 = hashlib.sha256
-    level = leaves
-    while len(level) > 1:
-        paired = [sha256(b"\x01" + left + right).digest() for left, right in zip(level[0::2], level[1::2])]
-        if len(level) & 1:
-            paired.append(level[-1])
-        level = paired
-    return level[0]
+    return merkle.root_of_list(leaves(rows)).hex()
 
 
 def summary_of(rows: Iterable[tuple]) -> dict:

@@ -12,7 +12,7 @@ from sirecords.contributions.models import ContributionBatch
 from sirecords.contributions.transactions import TYPE, remember
 from sirecords.transactions.actors import Actor
 from sirecords.workflow.models import OPEN_STATES, BusinessTransaction
-from sirecords.workflow.services import open_transaction, payload_of, review, submit
+from sirecords.workflow.services import execute, payload_of, review
 
 
 @dataclass
@@ -51,8 +51,7 @@ def import_file(actor: Actor, data: bytes, *, reason: str, file_name: str = "", 
     payload = {"file_sha256": prepared.sha256, "file_name": file_name[:200], "region": region,
                "row_count": prepared.row_count, "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
                "summary": rows.summary_of(prepared.rows)}
-    txn = open_transaction(actor, TYPE, payload, region=region, reason=reason, channel=channel)
-    outcome.txn = submit(actor, txn)
+    outcome.txn = execute(actor, TYPE, payload, region=region, reason=reason, channel=channel)
     return outcome
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from sirecords.ledger import bulk
+
 TABLE = "contributions_pension_credit"
 
 # The same aggregate over the rows, for verify (and the migration that creates the table).
@@ -43,27 +45,27 @@ def pension_credits(rows: Iterable[tuple]) -> dict[tuple[str, int], list[int]]:
 
 
 def add_pension_credits(credits: dict[tuple[str, int], list[int]]) -> None:
-    """Add to the summary, set-based: COPY into a temporary table and one upsert on PostgreSQL,
-    executemany upserts on SQLite."""
+    """Add to the summary, set-based: the additions go into a temporary table (ledger.bulk: COPY on
+    PostgreSQL, executemany on SQLite), then one upsert adds them to the summary."""
     if not credits:
         return
-    upsert = (f"INSERT INTO {TABLE} (person_id, year, credits_fen, credit_months_fen) {{source}} "
-              f"ON CONFLICT (year, person_id) DO UPDATE SET credits_fen = {TABLE}.credits_fen + excluded.credits_fen, "
-              f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
+    columns = ("person_id", "year", "credits_fen", "credit_months_fen")
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS pension_credit_add (person_id text, year integer, "
-                           "credits_fen bigint, credit_months_fen bigint) ON COMMIT DROP")
-            cursor.execute("TRUNCATE pension_credit_add")
-            with cursor.copy("COPY pension_credit_add FROM STDIN") as copy:
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS pension_credit_add (person_id text, year integer, "
+                       "credits_fen bigint, credit_months_fen bigint)" + (" ON COMMIT DROP" if postgresql else ""))
+        cursor.execute("TRUNCATE pension_credit_add" if postgresql else "DELETE FROM pension_credit_add")
+        with bulk.writer(cursor, "pension_credit_add", columns) as out:
+            if out.copy_text:
                 lines = [f"{person}\t{year}\t{total}\t{weighted}" for (person, year), (total, weighted) in credits.items()]
                 for start in range(0, len(lines), 50_000):
-                    copy.write("\n".join(lines[start:start + 50_000]) + "\n")
-            cursor.execute(upsert.format(source="SELECT person_id, year, credits_fen, credit_months_fen "
-                                                "FROM pension_credit_add WHERE true"))
-            return
-        sql = upsert.format(source="VALUES (%s, %s, %s, %s)")
-        cursor.executemany(sql, [(person, year, total, weighted) for (person, year), (total, weighted) in credits.items()])
+                    out.write_lines(lines[start:start + 50_000])
+            else:
+                out.write_rows((person, year, total, weighted) for (person, year), (total, weighted) in credits.items())
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM pension_credit_add "
+                       f"WHERE true ON CONFLICT (year, person_id) DO UPDATE SET "
+                       f"credits_fen = {TABLE}.credits_fen + excluded.credits_fen, "
+                       f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
 
 
 def differences(limit: int = 20) -> tuple[int, list[str]]:

@@ -26,7 +26,8 @@ from sirecords.contributions import collection, filestore, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
 from sirecords.contributions.models import Contribution, ContributionBatch
-from sirecords.core.money import from_fen
+from sirecords.core.money import fen_to_yuan
+from sirecords.ledger import bulk
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
@@ -69,10 +70,6 @@ def checked_file(sha256: str, region_code: str) -> collection.Prepared:
     return prepared
 
 
-def _yuan(fen: int) -> str:
-    return f"{from_fen(fen):f}"
-
-
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     shown = [{"field": name, "before": "", "after": str(payload.get(name, ""))}
              for name in ("file_name", "file_sha256", "region", "row_count", "rows_root", "rule_versions")]
@@ -84,8 +81,8 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
                   {"field": "periods", "label": "费款所属期 months", "before": "", "after": f"{periods[0]} – {periods[-1]}"}]
         for kind, t in (summary.get("by_type") or {}).items():
             shown.append({"field": kind, "label": kind, "before": "", "after": (
-                f"{t['rows']} 笔 rows; 单位 employer {_yuan(t['employer_fen'])}, 个人 individual {_yuan(t['individual_fen'])}, "
-                f"记账 account {_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
+                f"{t['rows']} 笔 rows; 单位 employer {fen_to_yuan(t['employer_fen'])}, 个人 individual {fen_to_yuan(t['individual_fen'])}, "
+                f"记账 account {fen_to_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
     return shown
 
 
@@ -153,20 +150,12 @@ _COPY_LINE = "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"  # rows.CO
 
 
 def insert_rows(batch: str, rows: list[tuple]) -> None:
-    """Set-based insert: one COPY on PostgreSQL, executemany batches on SQLite."""
+    """Set-based insert: one COPY on PostgreSQL, executemany batches on SQLite (ledger.bulk)."""
     columns = ("batch_id", *row_form.COLUMNS)
-    table = Contribution._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                if row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
-                    line = batch.replace("%", "%%") + "\t" + _COPY_LINE
-                    for start in range(0, len(rows), 50_000):
-                        copy.write("\n".join([line % row for row in rows[start:start + 50_000]]) + "\n")
-                else:
-                    for row in rows:
-                        copy.write_row((batch, *row))
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for start in range(0, len(rows), 20_000):
-            cursor.executemany(sql, [(batch, *row) for row in rows[start:start + 20_000]])
+    with connection.cursor() as cursor, bulk.writer(cursor, Contribution._meta.db_table, columns) as out:
+        if out.copy_text and row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
+            line = batch.replace("%", "%%") + "\t" + _COPY_LINE
+            for start in range(0, len(rows), 50_000):
+                out.write_lines([line % row for row in rows[start:start + 50_000]])
+        else:
+            out.write_rows((batch, *row) for row in rows)

@@ -22,13 +22,18 @@ __all__ = [
     "ZERO",
     "InvalidInput",
     "as_decimal",
+    "fen_to_yuan",
     "format_yuan",
+    "half_up",
+    "half_up_fen",
+    "round_fen",
     "parse_amount",
     "parse_decimal",
     "parse_rate",
     "round_money",
     "to_fen",
     "from_fen",
+    "yuan_or_blank",
     "exact",
     "show",
 ]
@@ -36,6 +41,7 @@ __all__ = [
 ZERO = Decimal(0)
 FEN = Decimal("0.01")
 JIAO = Decimal("0.1")
+_QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(13))  # 1, 0.1, 0.01, … for half_up
 ROUNDING_MODES = ("half_up", "jiao_up")
 
 # ASCII digits only: Decimal() also accepts full-width and other Unicode digits, and "NaN"/"Infinity".
@@ -106,11 +112,39 @@ def parse_rate(value, what: str = "rate", *, maximum: Decimal = Decimal(1)) -> D
     return rate
 
 
+def half_up(value: Decimal, places: int = 2) -> Decimal:
+    """`value` to `places` decimals, a half rounded away from zero (ROUND_HALF_UP): the one half-up rounding."""
+    return value.quantize(_QUANTUM[places] if 0 <= places < len(_QUANTUM) else Decimal(1).scaleb(-places),
+                          rounding=ROUND_HALF_UP)
+
+
+def half_up_fen(numerator: int, denominator: int) -> int:
+    """numerator / denominator (integers, denominator > 0) rounded half-up away from zero: the integer
+    form of `half_up(Decimal(numerator) / denominator, 0)`, exact and without a Decimal, for bulk rows."""
+    if numerator < 0:
+        return -((denominator - 2 * numerator) // (2 * denominator))
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def round_fen(numerator: int, denominator: int, mode: str = "half_up") -> int:
+    """numerator / denominator fen rounded by `mode`: the integer form of `round_money` (jiao_up: any fen
+    left raises the amount, away from zero, to the next jiao)."""
+    fen = half_up_fen(numerator, denominator)
+    if mode == "half_up":
+        return fen
+    if mode != "jiao_up":
+        raise InvalidInput(f"unknown rounding mode {mode!r}; known: {', '.join(ROUNDING_MODES)}")
+    magnitude = -fen if fen < 0 else fen
+    if magnitude % 10:
+        magnitude += 10 - magnitude % 10
+    return -magnitude if fen < 0 else magnitude
+
+
 def round_money(value: Decimal, mode: str = "half_up") -> Decimal:
     """Round an exact amount to the fen by `mode` (see the module docstring); two places always."""
     if mode not in ROUNDING_MODES:
         raise InvalidInput(f"unknown rounding mode {mode!r}; known: {', '.join(ROUNDING_MODES)}")
-    to_fen = value.quantize(FEN, rounding=ROUND_HALF_UP)
+    to_fen = half_up(value, 2)
     if mode == "half_up":
         return to_fen
     return to_fen.quantize(JIAO, rounding=ROUND_UP).quantize(FEN)
@@ -131,6 +165,25 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(FEN)
 
 
+def fen_to_yuan(fen: int | None) -> str:
+    """Integer fen as yuan text, two places, no grouping: 12345 → "123.45", -1 → "-0.01"; None → "".
+
+    The one fen → yuan formatter: exact for any size (no Decimal context), the sign in front of the whole
+    amount (floor division of a negative would give -1 fen → "-1.99").
+    """
+    if fen is None:
+        return ""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise InvalidInput(f"fen must be an int, got {type(fen).__name__}")
+    yuan, part = divmod(-fen if fen < 0 else fen, 100)
+    return f"{'-' if fen < 0 else ''}{yuan}.{part:02d}"
+
+
+def yuan_or_blank(value: object) -> str:
+    """`fen_to_yuan` of a payload value that should be integer fen; "" when it is not an int (a draft may lack it)."""
+    return fen_to_yuan(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
 def format_yuan(amount: Decimal) -> str:
     """Two decimal places, no grouping: "1234.50". The amount must already be rounded to the fen."""
     amount = as_decimal(amount, "amount")
@@ -141,7 +194,7 @@ def format_yuan(amount: Decimal) -> str:
 
 def show(value: Decimal, places: int = 6) -> str:
     """An exact intermediate value for a trace: in full when short, else cut to `places` decimals with "…"."""
-    if value == value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+    if value == half_up(value, places):
         text = f"{value.normalize():f}" if value else "0"
         return text
     cut = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sirecords.core.periods import Month
 from sirecords.demo import accounts, contributions, retirees
+from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
 from sirecords.ledger.models import Entry
@@ -37,11 +38,8 @@ def _open(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction
 
 def _approve(txn: BusinessTransaction, until: int | None = None) -> BusinessTransaction:
     """Approve stage by stage, each by its own reviewer; stop before stage index `until`."""
-    for index, stage in enumerate(txn.stage_list):
-        if until is not None and index >= until:
-            break
-        txn = services.review(accounts.actor(accounts.REVIEWERS[stage]), txn, "approve", "材料齐全，信息一致 / documents complete")
-    return txn
+    return approve_stages(txn, lambda stage: accounts.actor(accounts.REVIEWERS[stage]),
+                          "材料齐全，信息一致 / documents complete", until=until)
 
 
 def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:

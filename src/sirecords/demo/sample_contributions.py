@@ -7,11 +7,8 @@ from collections.abc import Iterable
 
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.collection import COLUMNS
+from sirecords.core.money import fen_to_yuan
 from sirecords.parameters.transactions import params_for_month
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def collection_csv(rows: Iterable[tuple[str, str, str, str, int, str]], region: str, *, bom: bool = False) -> bytes:
@@ -29,8 +26,8 @@ def collection_csv(rows: Iterable[tuple[str, str, str, str, int, str]], region: 
             calculator = calculators[key] = Calculator(params_for_month(region, int(period[:4]), int(period[5:])),
                                                        insurance_type, category)
         a = calculator.amounts(wage)
-        write(f"{id_number},{uscc},{period},{insurance_type},{category},{_yuan(wage)},{_yuan(a.base_fen)},"
-              f"{_yuan(a.employer_fen)},{_yuan(a.individual_fen)},{paid_on}\n")
+        write(f"{id_number},{uscc},{period},{insurance_type},{category},{fen_to_yuan(wage)},{fen_to_yuan(a.base_fen)},"
+              f"{fen_to_yuan(a.employer_fen)},{fen_to_yuan(a.individual_fen)},{paid_on}\n")
     data = out.getvalue().encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from sirecords.core.money import InvalidInput, as_decimal, exact, parse_amount, parse_rate, round_money, show
+from sirecords.core.money import InvalidInput, as_decimal, exact, half_up, parse_amount, parse_rate, round_money, show
 from sirecords.core.periods import Age
 from sirecords.engine.params import ParamSet
 from sirecords.engine.trace import Result, TraceBuilder
@@ -73,7 +73,7 @@ def months_divisor(age, table: Mapping[int, Decimal], *, version: str | None = N
     high = table[age.years + 1]
     with exact():
         interpolated = low + (high - low) * age.months / 12
-    value = interpolated.quantize(TENTH, rounding=ROUND_HALF_UP)
+    value = half_up(interpolated, 1)
     t.step("divisor", f"计发月数按{age.years}岁与{age.years + 1}岁线性插值，保留一位小数",
            f"months divisor interpolated between {age.years} and {age.years + 1}, one decimal",
            f"{low} + ({high} − {low}) × {age.months} / 12 = {show(interpolated)} → {value}", value)
@@ -192,7 +192,7 @@ def average_wage_index(entries: Iterable, *, deemed_months: int = 0, deemed_inde
     with exact():
         weighted = sum((base / average * months for base, average, months in rows), Decimal(0)) + deemed_index * deemed
         exact_value = weighted / total_months
-    value = exact_value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    value = half_up(exact_value, places)
     t.step("wage_index", "平均缴费工资指数 = Σ(各月缴费基数 ÷ 当年社平工资) ÷ 总月数（视同月按指数计）",
            "average wage index = Σ(month's base ÷ that year's average wage) ÷ months (deemed months at their index)",
            f"{weighted:.6f} ÷ {total_months} = {exact_value:.8f} → {value}", value)

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from sirecords.core.canonical import canonical_json
-from sirecords.ledger import merkle
+from sirecords.ledger import bulk, merkle
 from sirecords.ledger.context import MissingContext, WriteContext
 from sirecords.ledger.entry_hash import entry_digest
 
@@ -71,24 +71,9 @@ def lock_head() -> tuple[int, str, merkle.CompactRange]:
 @contextmanager
 def _row_writer(batch_size: int):
     """A function that writes one entry row. PostgreSQL streams one COPY for the whole append, so the
-    server inserts while Python hashes the next rows; SQLite takes executemany batches."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY ledger_entry ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                yield copy.write_row
-            return
-        sql = f"INSERT INTO ledger_entry ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-        rows: list[tuple] = []
-
-        def write(row: tuple) -> None:
-            rows.append(row)
-            if len(rows) >= batch_size:
-                cursor.executemany(sql, rows)
-                rows.clear()
-
-        yield write
-        if rows:
-            cursor.executemany(sql, rows)
+    server inserts while Python hashes the next rows; SQLite takes executemany batches (ledger.bulk)."""
+    with connection.cursor() as cursor, bulk.writer(cursor, "ledger_entry", COLUMNS, batch_size=batch_size) as out:
+        yield out.write_row
 
 
 def _append(ctx: WriteContext, entries: Iterable[NewEntry], batch_size: int, keep: list[PostedEntry] | None) -> int:

@@ -1,45 +1,79 @@
-"""Checking the hash chain of entries as they stream past, and feeding the Merkle frontier."""
+"""Hash chains: the links of records fed in seq order (`HashChain`), and the ledger's own check of its
+entries as they stream past, feeding the Merkle frontier (`ChainCheck`).
+
+A hash chain is a run of records numbered 1, 2, … in which each names the stored hash of the one before
+(the first names GENESIS_PREV_HASH) and stores the hash of its own contents. The ledger's entries and the
+access log's records (records/access_log.py) are both checked through `HashChain.link`; each says what a
+break means in its own words.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sirecords.ledger import merkle
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH, entry_digest
 
 
+class Break(NamedTuple):
+    """What is wrong with one record of a chain (at least one of the three)."""
+
+    seq: int
+    expected_seq: int  # the seq the record should have had: seq != expected_seq is a gap or a step back
+    previous_hash: str  # the stored hash of the record before it, which its prev_hash should name
+    contents_match: bool  # its contents hash to its stored hash
+    linked: bool  # its prev_hash names previous_hash
+
+
 @dataclass
-class ChainCheck:
-    """Feed rows in seq order; problems go to `report(seq, message)`.
+class HashChain:
+    """Feed the records of a chain in seq order to `link`; it says what breaks, and goes on from each
+    record as stored (so one changed record is reported once, not at every record after it)."""
+
+    expected_seq: int = 1
+    prev_hash: str = GENESIS_PREV_HASH
+    count: int = 0
+
+    def link(self, seq: int, prev_hash: str, stored: str, recomputed: str) -> Break | None:
+        """None when the record follows, links and hashes as it should; else what is wrong with it."""
+        expected, previous = self.expected_seq, self.prev_hash
+        self.expected_seq, self.prev_hash = seq + 1, stored
+        self.count += 1
+        if seq == expected and recomputed == stored and prev_hash == previous:
+            return None
+        return Break(seq, expected, previous, recomputed == stored, prev_hash == previous)
+
+
+@dataclass(kw_only=True)
+class ChainCheck(HashChain):
+    """Feed ledger entry rows in seq order; problems go to `report(seq, message)`.
 
     The Merkle frontier is built from each entry's *recomputed* hash, so a changed entry also
     changes every root computed after it and disagrees with the checkpoints signed before.
     """
 
     report: Callable[[int, str], None]
-    expected_seq: int = 1
-    prev_hash: str = GENESIS_PREV_HASH
     frontier: merkle.CompactRange = field(default_factory=merkle.CompactRange)
 
     def feed(self, row: tuple) -> str:
         seq, kind, subject, txn, actor, reason, channel, recorded_at, effective, payload, prev_hash, stored = row
-        if seq != self.expected_seq:
-            if seq > self.expected_seq:
-                missing = f"#{self.expected_seq}" if seq == self.expected_seq + 1 else f"#{self.expected_seq}–#{seq - 1}"
-                self.report(self.expected_seq, f"entries {missing} are missing (next stored entry is #{seq})")
-            else:
-                self.report(seq, f"entry #{seq} is out of order (expected #{self.expected_seq})")
-            self.expected_seq = seq
         digest = entry_digest(seq, kind, subject, txn, actor, reason, channel, recorded_at, effective, prev_hash, payload)
         recomputed = digest.hex()
-        if recomputed != stored:
-            self.report(seq, f"entry #{seq} ({kind}): its contents do not match its stored hash "
-                             f"(stored {stored[:16]}…, contents hash to {recomputed[:16]}…)")
-        if prev_hash != self.prev_hash:
-            self.report(seq, f"entry #{seq}: prev_hash {prev_hash[:16]}… does not link to the previous entry's hash "
-                             f"{self.prev_hash[:16]}…")
+        broken = self.link(seq, prev_hash, stored, recomputed)
+        if broken is not None:
+            expected = broken.expected_seq
+            if seq > expected:
+                missing = f"#{expected}" if seq == expected + 1 else f"#{expected}–#{seq - 1}"
+                self.report(expected, f"entries {missing} are missing (next stored entry is #{seq})")
+            elif seq < expected:
+                self.report(seq, f"entry #{seq} is out of order (expected #{expected})")
+            if not broken.contents_match:
+                self.report(seq, f"entry #{seq} ({kind}): its contents do not match its stored hash "
+                                 f"(stored {stored[:16]}…, contents hash to {recomputed[:16]}…)")
+            if not broken.linked:
+                self.report(seq, f"entry #{seq}: prev_hash {prev_hash[:16]}… does not link to the previous entry's hash "
+                                 f"{broken.previous_hash[:16]}…")
         self.frontier.append(merkle.leaf_hash(digest))
-        self.prev_hash = stored
-        self.expected_seq += 1
         return recomputed

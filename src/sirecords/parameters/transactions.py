@@ -147,12 +147,11 @@ def open_parameter_load(actor, region: str, year: int, reason: str, *, month: in
     """Open and submit a `load_rule_parameters` transaction for the set of `region` and `year` (and `month`)
     read from the parameter files (or `params`). Returns the submitted BusinessTransaction; the review
     stages then act on it as on any other transaction."""
-    from sirecords.workflow.services import open_transaction, submit
+    from sirecords.workflow.services import execute
 
     params = params or load_params(region, year, month)
     workflow_region = params.region if params.region.isdigit() else settings.SIRECORDS_REGION
-    txn = open_transaction(actor, TYPE, parameter_payload(params), region=workflow_region, reason=reason, channel=channel)
-    return submit(actor, txn)
+    return execute(actor, TYPE, parameter_payload(params), region=workflow_region, reason=reason, channel=channel)
 
 
 def pooling_region() -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.db import connection, transaction
 
 from sirecords.ledger.append import utc_timestamp
+from sirecords.ledger.chain import HashChain
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 from sirecords.records.models import AccessEvent, AccessHead
 
@@ -38,7 +39,7 @@ def record_access(actor: str, subject: str, what: str, channel: str, purpose: st
 
 def check_chain(report: Callable[[str, str], None]) -> int:
     """Stream the log in seq order; report(where, message) for each break. Returns the count."""
-    expected, prev, count = 1, GENESIS_PREV_HASH, 0
+    chain = HashChain()
     last = 0
     while True:
         page = list(AccessEvent.objects.filter(seq__gt=last).order_by("seq").values_list(*FIELDS, "hash")[:20_000])
@@ -46,15 +47,18 @@ def check_chain(report: Callable[[str, str], None]) -> int:
             break
         for row in page:
             seq, stored = row[0], row[-1]
+            broken = chain.link(seq, row[-2], stored, event_hash(*row[:-1]))
+            if broken is None:
+                continue
             where = f"audit_access_event seq={seq}"
-            if seq != expected:
-                report(where, f"access records #{expected}–#{seq - 1} are missing")
-            if row[-2] != prev:
+            if seq != broken.expected_seq:
+                report(where, f"access records #{broken.expected_seq}–#{seq - 1} are missing")
+            if not broken.linked:
                 report(where, "prev_hash does not link to the previous record")
-            if event_hash(*row[:-1]) != stored:
+            if not broken.contents_match:
                 report(where, "its contents do not match its stored hash")
-            prev, expected, count = stored, seq + 1, count + 1
         last = page[-1][0]
+    count, prev, expected = chain.count, chain.prev_hash, chain.expected_seq
     head = AccessHead.objects.filter(id=1).values_list("size", "last_hash").first()
     if count and head != (count, prev) and head != (expected - 1, prev):
         report("audit_access_head id=1", f"head {head} disagrees with the log ({expected - 1} records)")

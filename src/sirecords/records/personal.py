@@ -19,6 +19,7 @@ from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
 from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED, PENSION_AWARDED
 from sirecords.contributions.models import Contribution
+from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.ledger.models import Entry
 from sirecords.registry.kinds import EMPLOYMENT_ENDED, EMPLOYMENT_STARTED, PERSON_CHANGED, PERSON_REGISTERED
@@ -28,14 +29,6 @@ from sirecords.subsidies.kinds import SUBSIDY_GRANTED
 TIMELINE_KINDS = (PERSON_REGISTERED, PERSON_CHANGED, EMPLOYMENT_STARTED, EMPLOYMENT_ENDED,
                   DEEMED_SERVICE_RECOGNISED, ELIGIBILITY_APPROVED, ACCOUNT_CLOSED,
                   SUBSIDY_GRANTED)
-
-
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
 def header(person: Person) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sirecords.core.money import from_fen
+from sirecords.core.money import fen_to_yuan
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.subsidies.compute import compute_grant
@@ -17,7 +17,7 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
     try:
         grant = compute_grant(payload)
-        figures = f"{grant['row_count']} 笔 rows, 合计 total {from_fen(grant['total_fen']):f}"
+        figures = f"{grant['row_count']} 笔 rows, 合计 total {fen_to_yuan(grant['total_fen'])}"
     except InvalidTransaction as error:
         figures = str(error)
     return [added("person", "人员 person", payload.get("person")), added("scheme", "补贴项目 scheme", payload.get("scheme")),

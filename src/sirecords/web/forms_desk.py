@@ -14,7 +14,6 @@ from pathlib import PurePath
 from typing import Any, ClassVar
 
 from django import forms
-from django.db import transaction as db_transaction
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
@@ -22,8 +21,9 @@ from sirecords.ledger.context import WriteContext
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.registry.queries import find_person_by_id_number
-from sirecords.transactions.posting import InvalidTransaction, transaction_type_named
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow import documents
+from sirecords.workflow.services import check_draft
 
 _ = gettext_lazy
 NAMED_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -131,11 +131,8 @@ def employer_by_uscc(raw: str) -> Employer:
 
 def dry_run(type_name: str, payload: dict[str, Any]) -> dict[str, str]:
     """The type's own checks on `payload`, reading only (rolled back): field → message, empty when it passes."""
-    kind = transaction_type_named(type_name)
     try:
-        with db_transaction.atomic():
-            kind.build(payload, WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter"))
-            db_transaction.set_rollback(True)
+        check_draft(type_name, payload, WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter"))
     except InvalidTransaction as invalid:
         return invalid.errors
     return {}

@@ -4,14 +4,14 @@ These admit roles; the pages then check the region and the transaction itself (w
 and the workflow services for who may act on which stage)."""
 
 from sirecords.users.access import roles
-from sirecords.workflow.stages import STAGE_ROLE
+from sirecords.workflow.stages import REVIEW_ROLES
 
 CLERK = roles("clerk")
 # Maintainers follow their own corrections and supplements on the same transaction pages (第十一条).
 OPENERS = roles("clerk", "maintainer")
-REVIEWERS = roles(*STAGE_ROLE.values())
+REVIEWERS = roles(*REVIEW_ROLES)
 # The clerk who opened it, the reviewers and the supervisors of its region (workflow/visibility.can_see).
-SEES_TRANSACTIONS = roles("clerk", "maintainer", *STAGE_ROLE.values(), "supervisor")
+SEES_TRANSACTIONS = roles("clerk", "maintainer", *REVIEW_ROLES, "supervisor")
 
 RULES: dict = {
     "desk_person_search": CLERK,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
-
 import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sirecords.core.home import attachments_dir
-from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
+from sirecords.crypto.store import NotReadable, SealedStore, WrongContent
 
 ACCEPTED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
@@ -53,29 +49,16 @@ def check(data: bytes) -> str:
     return mime
 
 
-def _path(sha256: str) -> Path:
-    return attachments_dir() / sha256[:2] / sha256
-
-
-def store(data: bytes) -> str:
-    """Keep the bytes (sealed) and return their SHA-256. Storing the same file twice keeps one copy."""
-    digest = hashlib.sha256(data).hexdigest()
-    path = _path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(seal_bytes(data, f"attachment:{digest}"))
-        os.replace(temporary, path)  # never a half-written file under the final name
-    return digest
+_store = SealedStore(attachments_dir, "attachment")
+store = _store.store  # keep the bytes (sealed), return their SHA-256; the same file twice keeps one copy
 
 
 def load(sha256: str) -> bytes:
     """The stored bytes, checked against their hash."""
     try:
-        data = unseal_bytes(_path(sha256).read_bytes(), f"attachment:{sha256}")
-    except (FileNotFoundError, SealBroken) as problem:
+        return _store.load(sha256)
+    except NotReadable as unreadable:
         raise DocumentRefused(_("stored document {digest}… cannot be read: {problem}").format(
-            digest=sha256[:12], problem=problem)) from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise DocumentRefused(_("stored document {digest}… does not match its hash").format(digest=sha256[:12]))
-    return data
+            digest=sha256[:12], problem=unreadable.problem)) from None
+    except WrongContent:
+        raise DocumentRefused(_("stored document {digest}… does not match its hash").format(digest=sha256[:12])) from None

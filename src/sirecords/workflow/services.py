@@ -157,13 +157,21 @@ def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filen
     return attachment
 
 
+def check_draft(type_name: str, payload: dict[str, Any], ctx: WriteContext) -> None:
+    """The type's own checks on a draft's payload, reading only (rolled back): raises InvalidTransaction.
+
+    The one validation of a draft: at submit, and at the desk before the clerk opens one (web/forms_desk.py).
+    """
+    kind = transaction_type_named(type_name)
+    with db_transaction.atomic():
+        kind.build(payload, ctx)
+        db_transaction.set_rollback(True)
+
+
 def _validate(txn: BusinessTransaction) -> None:
     """Run the type's own checks now, so the clerk hears of bad input before any reviewer does."""
-    kind = transaction_type_named(txn.type)
-    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
-    with db_transaction.atomic():
-        kind.build(payload_of(txn), ctx)  # reads only; raises InvalidTransaction
-        db_transaction.set_rollback(True)
+    check_draft(txn.type, payload_of(txn),
+                WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid))
 
 
 @refusals_logged
@@ -254,7 +262,8 @@ def _post(txn: BusinessTransaction, actor: Actor) -> None:
 
 
 def execute(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str, channel: str) -> BusinessTransaction:
-    """Open and submit at once: for types that need no documents (user administration, for one)."""
+    """Open and submit at once, all or nothing: for types that need no documents (user administration, the
+    parameter loads, collection imports, crediting runs, pension payments and adjustments)."""
     with db_transaction.atomic():
         txn = open_transaction(actor, type_name, payload, region=region, reason=reason, channel=channel)
         return submit(actor, txn)

@@ -14,15 +14,11 @@ from django.core.management.base import CommandParser
 from sirecords.accounts.crediting import EngineMismatch
 from sirecords.accounts.runs import prepare
 from sirecords.cli.command import RunCommand, as_json
-from sirecords.core.money import InvalidInput, from_fen
+from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
-
-
-def _yuan(fen: int) -> str:
-    return f"{from_fen(fen):f}"
 
 
 class Command(RunCommand):
@@ -58,8 +54,8 @@ class Command(RunCommand):
             self.stdout.write("nothing to credit: every account is up to date; no transaction opened, nothing posted")
             return
         totals = plan.totals
-        self.stdout.write(f"rows to post: {plan.row_count} (credits {_yuan(totals['credits_fen'])}, interest "
-                          f"{_yuan(totals['interest_fen'])}, closing {_yuan(totals['closing_fen'])}), root {plan.root}")
+        self.stdout.write(f"rows to post: {plan.row_count} (credits {fen_to_yuan(totals['credits_fen'])}, interest "
+                          f"{fen_to_yuan(totals['interest_fen'])}, closing {fen_to_yuan(totals['closing_fen'])}), root {plan.root}")
         self.stdout.write(f"transaction {txn.uid} submitted; awaiting {txn.due_stage} — the reviewers approve it in the pages")
         if plan.later_years:
             self.stdout.write(f"note: {plan.later_years} of these accounts have later years credited on the old figures; "

@@ -18,16 +18,12 @@ from django.core.management.base import CommandParser
 
 from sirecords.benefits import adjustments, payments
 from sirecords.cli.command import RunCommand, as_json
-from sirecords.core.money import InvalidInput, from_fen
+from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
-
-
-def _yuan(fen: int) -> str:
-    return f"{from_fen(fen):f}"
 
 
 class Command(RunCommand):
@@ -68,7 +64,7 @@ class Command(RunCommand):
             return {"month": month, "transaction": None, "message": f"no pension award is payable for {month}; nothing opened"}
         figures = payments.summary(month, payments.plan(month))
         return {"month": month, "transaction": txn.uid, "awaiting": txn.due_stage, **figures,
-                "message": f"{month} 养老金发放 payment run: {figures['row_count']} payments, total {_yuan(figures['total_fen'])}, "
+                "message": f"{month} 养老金发放 payment run: {figures['row_count']} payments, total {fen_to_yuan(figures['total_fen'])}, "
                            f"root {figures['rows_root']}\ntransaction {txn.uid} submitted; awaiting {txn.due_stage} — "
                            "the reviewers approve it in the pages"}
 
@@ -80,5 +76,5 @@ class Command(RunCommand):
         figures = adjustments.summary(adjustments.plan_adjustments(region, year))
         return {"year": year, "transaction": txn.uid, "awaiting": txn.due_stage, **figures,
                 "message": f"{year} 养老金调整 adjustment: {figures['award_count']} awards, monthly increase "
-                           f"{_yuan(figures['increase_fen'])}\ntransaction {txn.uid} submitted; awaiting {txn.due_stage} — "
+                           f"{fen_to_yuan(figures['increase_fen'])}\ntransaction {txn.uid} submitted; awaiting {txn.due_stage} — "
                            "the reviewers approve it in the pages"}

@@ -1,0 +1,67 @@
+"""A content-addressed file store, sealed: bytes kept AES-GCM-sealed under their SHA-256.
+
+One store for every kind of file kept this way (the original documents, workflow/documents.py; the
+collection files, contributions/filestore.py). A file lives at <folder>/<first two hex>/<sha256>,
+sealed with the associated data "<purpose>:<sha256>", so a file cannot be passed off as another or as
+another kind; it is written under a temporary name and renamed, so never half-written under its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
+
+__all__ = ["NotReadable", "SealedStore", "StoreError", "WrongContent"]
+
+
+class StoreError(LookupError):
+    """A stored file cannot be given back; the caller says so in its own words."""
+
+
+class NotReadable(StoreError):
+    """Missing, unreadable or its seal broken; `problem` says which."""
+
+    def __init__(self, sha256: str, problem: Exception) -> None:
+        super().__init__(f"{sha256[:12]}… cannot be read: {problem}")
+        self.problem = problem
+
+
+class WrongContent(StoreError):
+    """The file unseals, but to bytes with another hash."""
+
+
+class SealedStore:
+    def __init__(self, folder: Callable[[], Path], purpose: str) -> None:
+        self._folder = folder  # called each time: the home may be set after import (tests, the CLI)
+        self.purpose = purpose
+
+    def path(self, sha256: str) -> Path:
+        return self._folder() / sha256[:2] / sha256
+
+    def store(self, data: bytes) -> str:
+        """Keep the bytes (sealed) and return their SHA-256. Storing the same file twice keeps one copy."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(seal_bytes(data, f"{self.purpose}:{digest}"))
+            os.replace(temporary, path)  # never a half-written file under the final name
+        return digest
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def load(self, sha256: str) -> bytes:
+        """The stored bytes, checked against their hash: NotReadable or WrongContent otherwise."""
+        try:
+            data = unseal_bytes(self.path(sha256).read_bytes(), f"{self.purpose}:{sha256}")
+        except (OSError, SealBroken) as problem:
+            raise NotReadable(sha256, problem) from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise WrongContent(f"{sha256[:12]}… does not match its hash")
+        return data
