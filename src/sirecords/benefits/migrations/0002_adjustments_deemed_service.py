@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('last_seq', models.BigIntegerField()),
             ],
             options={
-                'db_table': 'accounts_deemed_service',
+                'db_table': 'benefits_deemed_service',
                 'indexes': [models.Index(fields=['person_id'], name='benefits_deemed_person')],
             },
         ),
