@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-from django.apps import apps
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -99,7 +98,6 @@ def test_no_pension_section_without_an_award(credited, signed_in):
     assert 'id="pension"' not in page
 
 
-@pytest.mark.skipif(not apps.is_installed("sirecords.benefits"), reason="the benefits app is not installed")
 def test_the_pension_with_its_trace(staff, signed_in):
     from sirecords.benefits.models import Award
     from sirecords.demo.sample_benefits import post_sample_award
