@@ -76,7 +76,8 @@ def load_year_parameters(staff, region: str, year: int) -> None:
     """The year's parameter set, loaded through its reviewed transaction (the run uses only sets the ledger holds)."""
     from sirecords.demo.crew import approve_stages
     from sirecords.engine.params import load_params
-    from sirecords.parameters.transactions import loaded_param_set, open_parameter_load
+    from sirecords.parameters.queries import loaded_param_set
+    from sirecords.parameters.services import open_parameter_load
     from sirecords.workflow.stages import STAGE_ROLE
 
     if loaded_param_set(load_params(region, year).version) is not None:
@@ -143,7 +144,8 @@ def main(argv=None) -> int:
     try:
         from django.db import connection
 
-        from sirecords.accounts import crediting, runs
+        from sirecords.accounts import crediting
+        from sirecords.accounts import services as crediting_runs
         from sirecords.accounts.integrity import account_years_match_their_runs
         from sirecords.contributions.integrity import pension_credit_summary
         from sirecords.ledger.verify import Report
@@ -168,17 +170,17 @@ def main(argv=None) -> int:
             return result
 
         crediting.plan_year = timed_plan
-        runs.plan_year = timed_plan
+        crediting_runs.plan_year = timed_plan
         import sirecords.accounts.transactions as txns
 
         txns.plan_year = timed_plan
-        prepared = runs.prepare(staff["maintainer"], args.year, region=args.region, reason="credit benchmark")
+        prepared = crediting_runs.prepare(staff["maintainer"], args.year, region=args.region, reason="credit benchmark")
         t1 = time.perf_counter()
         if prepared.txn is None:
             raise SystemExit("nothing to credit (the year is already credited in this database)")
         if args.replan:
             crediting.forget_plans()  # as when the reviewers approve in the pages: the posting plans again there
-        txn = runs.approve(prepared.txn, [staff["reviewer1"], staff["approver"]])
+        txn = crediting_runs.approve(prepared.txn, [staff["reviewer1"], staff["approver"]])
         t2 = time.perf_counter()
         total = t2 - t0
         phases = {"plan_s": round(timings[0], 3), "open_submit_s": round(t1 - t0 - timings[0], 3),

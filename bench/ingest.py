@@ -105,7 +105,8 @@ def make_registry(crew, persons: int, employers: int, rng: random.Random):
 
 
 def load_parameters(crew, months: list[tuple[int, int]]):
-    from sirecords.parameters.transactions import loaded_versions, open_parameter_load, params_for_month
+    from sirecords.parameters.queries import loaded_versions, params_for_month
+    from sirecords.parameters.services import open_parameter_load
 
     needed = {}
     for year, month in months:
@@ -159,7 +160,7 @@ def run(args) -> int:
     from sirecords.contributions import services
     from sirecords.demo.sample_contributions import collection_csv
     from sirecords.engine.params import ParameterError
-    from sirecords.parameters.transactions import params_for_month
+    from sirecords.parameters.queries import params_for_month
 
     seed = args.seed if args.seed is not None else time.time_ns() % 1_000_000_007
     rng = random.Random(seed)

@@ -88,7 +88,8 @@ def load_param_sets(years, region: str = REGION) -> None:
     """The region's whole-year parameter sets of `years`, loaded through posted load_rule_parameters transactions
     (the computations use only sets the ledger holds); sets already loaded are left alone."""
     from sirecords.engine.params import load_params
-    from sirecords.parameters.transactions import loaded_param_set, parameter_payload
+    from sirecords.parameters.queries import loaded_param_set
+    from sirecords.parameters.transactions import parameter_payload
 
     for year in years:
         params = load_params(region, year)
@@ -199,7 +200,7 @@ def pdf():
 def credited(staff):
     """One person (post_sample_batch's) with two paid months of 2024 and the year 2024 credited, posted through
     the reviews; the Person. (tests/web/test_record.py and tests/api/test_record.py.)"""
-    from sirecords.accounts import runs
+    from sirecords.accounts import services as crediting_runs
     from sirecords.demo.sample_contributions import post_sample_batch
     from sirecords.registry.models import Person
     from sirecords.workflow.services import review
@@ -207,7 +208,7 @@ def credited(staff):
     post_sample_batch(staff, year=2024)
     crew = {"review1": staff("rec.r1", "reviewer1"), "review2": staff("rec.r2", "reviewer2"),
             "review3": staff("rec.r3", "reviewer3"), "approval": staff("rec.ap", "approver")}
-    txn = runs.prepare(staff("rec.maint", "maintainer"), 2024, region=REGION, reason="annual crediting (test)").txn
+    txn = crediting_runs.prepare(staff("rec.maint", "maintainer"), 2024, region=REGION, reason="annual crediting (test)").txn
     for stage in txn.stage_list:
         txn = review(crew[stage], txn, "approve", "ok")
     return Person.objects.get()

@@ -55,7 +55,7 @@ def crew(staff):
 @pytest.fixture
 def run_year(crew):
     """run_year(year) -> Prepared: prepare as the maintainer, then approve (posts)."""
-    from sirecords.accounts.runs import approve, prepare
+    from sirecords.accounts.services import approve, prepare
 
     def run(year, region=REGION):
         prepared = prepare(crew["maintainer"], year, region=region, reason="annual crediting (test)")

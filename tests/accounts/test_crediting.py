@@ -175,7 +175,7 @@ def test_a_changed_year_reports_later_years_to_rerun(two_years, run_year, add_co
 
 
 def test_the_run_is_a_reviewed_transaction(two_years, crew, staff):
-    from sirecords.accounts.runs import approve, prepare
+    from sirecords.accounts.services import approve, prepare
 
     clerk = staff("clerk.t", "clerk")
     with pytest.raises(Refused, match="maintainer"):
@@ -189,7 +189,7 @@ def test_the_run_is_a_reviewed_transaction(two_years, crew, staff):
 
 
 def test_figures_changed_after_review_are_refused(two_years, crew, add_contributions):
-    from sirecords.accounts.runs import approve, prepare
+    from sirecords.accounts.services import approve, prepare
     from sirecords.transactions.posting import InvalidTransaction
 
     prepared = prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")
@@ -203,7 +203,7 @@ def test_command_opens_and_submits_and_says_when_nothing_changed(two_years, crew
     call_command("credit", "--year", "2024", "--actor", "maint.t", "--reason", "annual crediting", "--region", "440300")
     out = capsys.readouterr().out
     assert "rows to post: 2" in out and "awaiting review1" in out
-    from sirecords.accounts.runs import approve
+    from sirecords.accounts.services import approve
     from sirecords.workflow.models import BusinessTransaction
 
     approve(BusinessTransaction.objects.get(type="credit_accounts"), crew["reviewers"])
@@ -257,7 +257,7 @@ def test_verify_finds_a_row_changed_with_its_leaf_hash(two_years, run_year):
 
 
 def test_posting_in_another_process_plans_again_and_posts_the_reviewed_root(two_years, crew):
-    from sirecords.accounts.runs import approve, prepare
+    from sirecords.accounts.services import approve, prepare
     from sirecords.ledger.models import Entry
 
     prepared = prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")

@@ -110,7 +110,7 @@ def test_payments_are_made_once_per_month(person_with_months, post_fresh):
 
 
 def test_pay_pensions_through_the_workflow_is_idempotent(person_with_months, post_fresh, staff):
-    from sirecords.benefits.payments import prepare
+    from sirecords.benefits.services import prepare_payments as prepare
     from sirecords.workflow.services import review
 
     post_fresh("approve_retirement", {"person": person_with_months(200), **RETIRE})

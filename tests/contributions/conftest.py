@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from sirecords.core.identifiers import make_id_number, make_uscc
-from sirecords.parameters.transactions import open_parameter_load, params_for_month
+from sirecords.parameters.queries import params_for_month
+from sirecords.parameters.services import open_parameter_load
 from sirecords.workflow.services import review
 
 REGION = "440300"

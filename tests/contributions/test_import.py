@@ -18,7 +18,7 @@ from sirecords.demo.sample_contributions import collection_csv
 from sirecords.engine.contributions import contribution
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import verify
-from sirecords.parameters.transactions import loaded_param_set
+from sirecords.parameters.queries import loaded_param_set
 from sirecords.workflow.models import BusinessTransaction, State
 
 from .conftest import OTHER_USCC, REGION

@@ -11,7 +11,9 @@ from sirecords.engine.params import load_params as from_files
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import verify
 from sirecords.parameters.models import RuleParameterSet
-from sirecords.parameters.transactions import loaded_param_set, open_parameter_load, parameter_payload, params_for_month
+from sirecords.parameters.queries import loaded_param_set, params_for_month
+from sirecords.parameters.services import open_parameter_load
+from sirecords.parameters.transactions import parameter_payload
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused, open_transaction, submit
 

@@ -13,7 +13,8 @@ from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.core.identifiers import make_id_number
 from sirecords.core.periods import Month
 from sirecords.parameters.models import RuleParameterSet
-from sirecords.parameters.transactions import parameter_payload, params_for_month
+from sirecords.parameters.queries import params_for_month
+from sirecords.parameters.transactions import parameter_payload
 
 from ..conftest import module_params
 

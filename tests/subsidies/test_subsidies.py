@@ -11,7 +11,7 @@ from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.params import load_params
 from sirecords.engine.subsidies import subsidy_for_month
 from sirecords.ledger.verify import verify
-from sirecords.parameters.transactions import params_for_month
+from sirecords.parameters.queries import params_for_month
 from sirecords.subsidies.compute import explain
 from sirecords.subsidies.models import Subsidy
 from sirecords.transactions.posting import InvalidTransaction

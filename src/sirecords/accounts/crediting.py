@@ -40,7 +40,7 @@ from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import credit_year_values
 from sirecords.engine.params import ParamSet, load_params
 from sirecords.ledger import bulk, merkle
-from sirecords.parameters.transactions import require_loaded
+from sirecords.parameters.queries import require_loaded
 
 __all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
 

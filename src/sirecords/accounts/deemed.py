@@ -19,7 +19,7 @@ from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import Store, projects
-from sirecords.parameters.transactions import params_in_ledger, pooling_region
+from sirecords.parameters.queries import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_month

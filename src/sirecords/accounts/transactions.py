@@ -1,6 +1,6 @@
 """The `credit_accounts` business transaction: one reviewed crediting run of a year.
 
-The maintainer opens it with the plan's figures (`runs.prepare`); reviewers approve exactly those:
+The maintainer opens it with the plan's figures (`crediting_runs.prepare`); reviewers approve exactly those:
 at posting, `build` takes the plan under the ledger's write lock — the one this process already
 computed when its inputs are provably unchanged (crediting._data_state), else computed again — and
 refuses when the rate, the parameter version, the row count or the root differ from what was reviewed

@@ -25,7 +25,7 @@ from sirecords.engine.pension import adjust_for
 from sirecords.engine.trace import jsonable
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.parameters.transactions import params_in_ledger
+from sirecords.parameters.queries import params_in_ledger
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 
 
@@ -102,14 +102,3 @@ def adjust_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
                                                  "withdraw this transaction and prepare it again"})
     return [NewEntry(PENSION_ADJUSTED, f"award:{item['award']}", {**item, "run": ctx.txn}, effective=f"{year}-01-01")
             for item in plan]
-
-
-def prepare(actor, region: str, year: int, *, reason: str, channel: str = "cli"):
-    """Open and submit the year's adjustment for review; None when there is nothing to adjust."""
-    from sirecords.workflow import services
-
-    plan = plan_adjustments(region, year)
-    if not plan:
-        return None
-    return services.execute(actor, "adjust_pensions", {"region": region, "year": year, **summary(plan)},
-                            region=region, reason=reason, channel=channel)

@@ -16,7 +16,7 @@ from sirecords.engine.params import RETIREMENT_CATEGORIES, ParameterError
 from sirecords.engine.pension import average_wage_index, pension_for
 from sirecords.engine.retirement import pension_eligibility, statutory_retirement
 from sirecords.engine.trace import jsonable
-from sirecords.parameters.transactions import params_in_ledger, pooling_region
+from sirecords.parameters.queries import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.transactions.validation import Errors, a_month

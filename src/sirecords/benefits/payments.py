@@ -77,16 +77,3 @@ def write(month: str, rows: Plan, run: str) -> None:
     Payment.objects.bulk_create([Payment(month=month, row_number=number, person_id=person, award_id=award,
                                          amount_fen=amount, back_pay_fen=back_pay, run=run)
                                  for number, (person, award, amount, back_pay) in enumerate(rows, start=1)], batch_size=5000)
-
-
-def prepare(actor, month: str, *, region: str, reason: str, channel: str = "cli"):
-    """Open and submit the month's run for review; None when the month is paid already or nothing is payable."""
-    from sirecords.workflow import services
-
-    if already_paid(month):
-        return None
-    rows = plan(month)
-    if not rows:
-        return None
-    return services.execute(actor, "pay_pensions", {"month": month, **summary(month, rows)}, region=region,
-                            reason=reason, channel=channel)

@@ -26,7 +26,7 @@ from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.parameters.transactions import pooling_region
+from sirecords.parameters.queries import pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_date, a_month

@@ -28,7 +28,7 @@ from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_n
 from sirecords.core.money import fen_to_yuan
 from sirecords.crypto.sealing import blind_index
 from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
-from sirecords.parameters.transactions import loaded_param_set, loaded_versions, params_for_month
+from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
 
 COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
            "individual_amount", "paid_on")

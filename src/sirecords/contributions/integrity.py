@@ -23,7 +23,7 @@ from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.ledger.verify import Report, register_check
-from sirecords.parameters.transactions import loaded_param_set
+from sirecords.parameters.queries import loaded_param_set
 
 CHECK = "contributions"
 

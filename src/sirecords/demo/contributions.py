@@ -15,13 +15,14 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sirecords.accounts import runs
+from sirecords.accounts import services as crediting_runs
 from sirecords.contributions.services import import_file
 from sirecords.demo import accounts
 from sirecords.demo.generate import DemoData
 from sirecords.demo.sample_contributions import collection_csv
 from sirecords.engine.params import load_params
-from sirecords.parameters.transactions import loaded_versions, open_parameter_load, params_for_month
+from sirecords.parameters.queries import loaded_versions, params_for_month
+from sirecords.parameters.services import open_parameter_load
 
 FIRST_YEAR, LAST_YEAR = 2012, 2025
 CONTRIBUTING = 200  # persons with contributions (the first ones registered): all of them
@@ -93,7 +94,7 @@ def load(data: DemoData, person_count: int, approve, *, extra_rows=(), before_cr
     maintainer = accounts.actor("maint.wu")
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         before_crediting(year)
-        prepared = runs.prepare(maintainer, year, region=accounts.REGION, reason=f"{year} 年度个人账户记账 / annual crediting",
+        prepared = crediting_runs.prepare(maintainer, year, region=accounts.REGION, reason=f"{year} 年度个人账户记账 / annual crediting",
                                 channel="web")
         if prepared.txn is not None:
             approve(prepared.txn)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sirecords.benefits import adjustments, payments
+from sirecords.benefits import services
 from sirecords.benefits.models import Award
 from sirecords.core.identifiers import make_id_number
 from sirecords.core.periods import Month
@@ -100,11 +100,12 @@ def pay_and_adjust(until: Month, approve) -> dict[str, int]:
     month, paid, adjusted = first, 0, 0
     while month <= until:
         if month.month == ADJUSTMENT_MONTH:
-            txn = adjustments.prepare(maintainer, accounts.REGION, month.year, reason=f"{month.year} 年基本养老金调整 / adjustment")
+            txn = services.prepare_adjustments(maintainer, accounts.REGION, month.year,
+                                               reason=f"{month.year} 年基本养老金调整 / adjustment")
             if txn is not None:
                 approve(txn)
                 adjusted += 1
-        txn = payments.prepare(maintainer, str(month), region=accounts.REGION, reason=f"{month} 养老金发放 / payments")
+        txn = services.prepare_payments(maintainer, str(month), region=accounts.REGION, reason=f"{month} 养老金发放 / payments")
         if txn is not None:
             approve(txn)
             paid += 1

@@ -15,7 +15,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
                       birth: date = date(1964, 6, 15), deemed: tuple[str, str] | None = ("1982-01", "1992-07")) -> str:
     """`make_staff(username, *roles)` returns an Actor (the tests' `staff` fixture). The person is a man born
     in June 1964 (statutory retirement 2024-06); his paid months end in `last`."""
-    from sirecords.accounts import runs
+    from sirecords.accounts import services as crediting_runs
     from sirecords.benefits.models import Award
     from sirecords.contributions.services import import_file
     from sirecords.core.identifiers import make_id_number, make_uscc
@@ -24,7 +24,8 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
     from sirecords.demo.sample_contributions import collection_csv
     from sirecords.engine.params import load_params
     from sirecords.parameters.models import RuleParameterSet
-    from sirecords.parameters.transactions import open_parameter_load, params_for_month
+    from sirecords.parameters.queries import params_for_month
+    from sirecords.parameters.services import open_parameter_load
     from sirecords.registry.models import Person
 
     team = crew(make_staff, "award", region)
@@ -49,7 +50,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
         raise ValueError("; ".join(outcome.prepared.report_lines()) or outcome.refused)
     approve(outcome.txn)
     for year in range(periods[0].year, periods[-1].year + (1 if periods[-1].month == 12 else 0)):
-        prepared = runs.prepare(maintainer, year, region=region, reason="sample crediting")
+        prepared = crediting_runs.prepare(maintainer, year, region=region, reason="sample crediting")
         if prepared.txn is not None:
             approve(prepared.txn)
     person = Person.objects.get(birth_date=birth, region="440305", sex="M").uid

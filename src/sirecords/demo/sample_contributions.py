@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.collection import COLUMNS
 from sirecords.core.money import fen_to_yuan
-from sirecords.parameters.transactions import params_for_month
+from sirecords.parameters.queries import params_for_month
 
 
 def collection_csv(rows: Iterable[tuple[str, str, str, str, int, str]], region: str, *, bom: bool = False) -> bytes:
@@ -41,7 +41,7 @@ def post_sample_batch(make_staff, region: str = "440300", year: int = 2024):
     from sirecords.contributions.services import import_file
     from sirecords.core.identifiers import make_id_number, make_uscc
     from sirecords.demo.crew import crew
-    from sirecords.parameters.transactions import open_parameter_load
+    from sirecords.parameters.services import open_parameter_load
 
     team = crew(make_staff, "sample", region)
     clerk, approve, register = team.clerk, team.approve, team.open_approved

@@ -17,7 +17,7 @@ from sirecords.core.money import from_fen, to_fen
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.engine.subsidies import subsidy_for_month
-from sirecords.parameters.transactions import loaded_param_set, params_in_ledger, pooling_region
+from sirecords.parameters.queries import loaded_param_set, params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.transactions.validation import Errors, a_month

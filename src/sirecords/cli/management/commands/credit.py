@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 
 from sirecords.accounts.crediting import EngineMismatch
-from sirecords.accounts.runs import prepare
+from sirecords.accounts.services import prepare
 from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.engine.params import ParameterError

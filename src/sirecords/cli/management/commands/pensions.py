@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from sirecords.benefits import adjustments, payments
+from sirecords.benefits import adjustments, payments, services
 from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
@@ -59,7 +59,7 @@ class Command(RunCommand):
         month = str(Month.parse(month))
         if payments.already_paid(month):
             return {"month": month, "transaction": None, "message": f"the pensions of {month} are already paid; nothing opened"}
-        txn = payments.prepare(who, month, region=region, reason=reason)
+        txn = services.prepare_payments(who, month, region=region, reason=reason)
         if txn is None:
             return {"month": month, "transaction": None, "message": f"no pension award is payable for {month}; nothing opened"}
         figures = payments.summary(month, payments.plan(month))
@@ -69,7 +69,7 @@ class Command(RunCommand):
                            "the reviewers approve it in the pages"}
 
     def _adjust(self, who, year: int, region: str, reason: str) -> dict:
-        txn = adjustments.prepare(who, region, year, reason=reason)
+        txn = services.prepare_adjustments(who, region, year, reason=reason)
         if txn is None:
             return {"year": year, "transaction": None, "message": f"no pension award of {region} to adjust for {year}; "
                                                                   "nothing opened"}

@@ -1,6 +1,6 @@
-"""Running the annual crediting as a business transaction: the maintainer prepares, opens and submits;
-the reviewers approve in the pages (separation of duties, 第七条). `approve` is for tests, the
-benchmark and the demo, which play the reviewers with the actors they are given."""
+"""The accounts use cases that open workflow transactions: the annual crediting run, which the maintainer
+prepares, opens and submits; the reviewers approve in the pages (separation of duties, 第七条). `approve` is
+for tests, the benchmark and the demo, which play the reviewers with the actors they are given."""
 
 from __future__ import annotations
 
