@@ -8,7 +8,6 @@ and opens nothing. Exit status 0 on success (also when nothing changed), 1 when 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import CommandParser
 
 from sirecords.accounts.crediting import EngineMismatch
@@ -17,7 +16,6 @@ from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
 
 
@@ -27,16 +25,10 @@ class Command(RunCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="the year to credit, e.g. 2025")
-        parser.add_argument("--actor", required=True, help="the maintainer who opens and submits the run")
-        parser.add_argument("--reason", required=True, help="why the run is made (recorded in the ledger)")
-        parser.add_argument("--region", default=None, help="pooling region (default: SIRECORDS_REGION)")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        self.add_run_arguments(parser)
 
     def handle(self, *args, year: int, actor: str, reason: str, region: str | None, json: bool, **options) -> None:
-        region = region or settings.SIRECORDS_REGION
-        who = actor_for(actor)
-        if who is None:
-            self.fail(f"no staff account {actor!r}", json)
+        who, region = self.run_context(actor, region, json)
         try:
             prepared = prepare(who, year, region=region, reason=reason, channel="cli")
         except (Refused, InvalidTransaction, ParameterError, InvalidInput, EngineMismatch) as error:

@@ -13,7 +13,6 @@ stderr (and in ``error`` with ``--json``).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import CommandParser
 
 from sirecords.benefits import adjustments, payments, services
@@ -22,7 +21,6 @@ from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
 
 
@@ -37,16 +35,10 @@ class Command(RunCommand):
         adjust = actions.add_parser("adjust", help="open the year's pension adjustment for review")
         adjust.add_argument("--year", type=int, required=True, help="the adjustment year, e.g. 2026")
         for sub in (pay, adjust):
-            sub.add_argument("--actor", required=True, help="the maintainer who opens and submits it")
-            sub.add_argument("--reason", required=True, help="why (recorded in the ledger)")
-            sub.add_argument("--region", default=None, help="pooling region (default: SIRECORDS_REGION)")
-            sub.add_argument("--json", action="store_true", help="print one JSON object")
+            self.add_run_arguments(sub)
 
     def handle(self, *args, action: str, actor: str, reason: str, region: str | None, json: bool, **options) -> None:
-        region = region or settings.SIRECORDS_REGION
-        who = actor_for(actor)
-        if who is None:
-            self.fail(f"no staff account {actor!r}", json)
+        who, region = self.run_context(actor, region, json)
         try:
             data = self._pay(who, options["month"], region, reason) if action == "pay" else \
                 self._adjust(who, options["year"], region, reason)
