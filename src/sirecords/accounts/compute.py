@@ -1,6 +1,6 @@
 """The crediting arithmetic in integer fen, for bulk runs.
 
-`rules.crediting.credit_year_values` is the authority (Decimal, the region's rounding). It costs
+`engine.crediting.credit_year_values` is the authority (Decimal, the region's rounding). It costs
 about 17 µs an account, too slow for a province's annual run, so the run uses this integer form of
 the same formulas, which needs only each account's opening balance, the sum of its credits and the
 credit-months Σ credit_n × (months + 1 − n) (summed by the database):
@@ -9,7 +9,7 @@ credit-months Σ credit_n × (months + 1 − n) (summed by the database):
 * annual:  on_prior = opening × r,               on_credits = credits × r × 1.083 / 2
 
 With r = num / den exactly, each is an exact fraction of a fen, rounded once by the same mode as
-`rules.money.round_money` (half-up away from zero to the fen; ``jiao_up`` then raises any fen to the
+`core.money.round_money` (half-up away from zero to the fen; ``jiao_up`` then raises any fen to the
 next jiao). tests/accounts/test_compute.py checks it against the engine on the rounding edges and
 on random accounts, and every run checks a sample of its accounts against the engine too
 (`crediting.check_against_engine`).

@@ -53,7 +53,7 @@ CANONICAL_FIELDS = ("person_id", "year", "opening_fen", "credits_fen", "interest
 FIGURES = ("opening_fen", "credits_fen", "interest_on_prior_fen", "interest_on_credits_fen", "closing_fen", "months",
            "rate", "rate_status", "method")
 ROW_COLUMNS = ("run_id", "run_seq", "row_number", *CANONICAL_FIELDS, "row_hash")
-ENGINE_SAMPLE = 64  # accounts per run checked against rules.crediting.credit_year_values
+ENGINE_SAMPLE = 64  # accounts per run checked against engine.crediting.credit_year_values
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_.:-]*\Z")
 
 
@@ -297,7 +297,7 @@ class EngineMismatch(RuntimeError):
 
 
 def check_against_engine(plan: Plan, sample: int = ENGINE_SAMPLE) -> int:
-    """Recompute a spread sample of the planned rows with rules.crediting.credit_year_values (the
+    """Recompute a spread sample of the planned rows with engine.crediting.credit_year_values (the
     authority) from the monthly credits; raise EngineMismatch on any difference. Returns the count checked."""
     if not plan.rows:
         return 0

@@ -1,6 +1,6 @@
 """Contribution years (缴费年限) of a person, from the record: actual months from the pension
 contribution rows (distinct paid months, across employers and regions — a month paid twice counts
-once) plus deemed months (视同缴费年限), by `rules.years.contribution_months`."""
+once) plus deemed months (视同缴费年限), by `engine.years.contribution_months`."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 Year Y's adjustment (``[year] adjustment_percent / adjustment_fixed / adjustment_per_year`` of the region's
 parameter set for Y) applies to the awards that started before Y-01 and have not ended, from Y-01 on:
 new monthly pension = current + current × percent + fixed + per_year × whole contribution years
-(`rules.pension.adjust_for`). An award is adjusted once per year. Adjustments are often published in
+(`engine.pension.adjust_for`). An award is adjusted once per year. Adjustments are often published in
 the middle of the year: for the months of Y already paid at the old amount, the entry records the back
 pay owed (Σ (new amount − amount paid) over those months), and the next payment run pays it
 (`payments.plan`).

@@ -1,6 +1,6 @@
 """The rules engine's contribution computation, compiled once per parameter set for bulk use.
 
-`rules.contributions.contribution()` computes one row with a full trace; an import of a million rows
+`engine.contributions.contribution()` computes one row with a full trace; an import of a million rows
 needs the same figures without a million traces. `Calculator` takes the floor and ceiling from the
 engine's own `base_limits()` and the rates from the `ParamSet`, then computes each row in integer fen
 with the same rounding (half_up to the fen, or jiao_up 见分进角: core.money's integer kernels). tests/contributions/test_calc.py
