@@ -27,7 +27,6 @@ tests still see only the module's set-up, never each other's writes.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +40,7 @@ from django.urls import reverse
 from sirecords.users.access import ANONYMOUS, STAFF, Rule, permits
 from sirecords.users.roles import ROLES
 
-from .conftest import PASSWORD, REGION, sign_in, test_admin
+from .conftest import PASSWORD, REGION, outer_transaction, sign_in, test_admin
 
 ANON = "anonymous"
 
@@ -135,24 +134,6 @@ class Callers:
         return client
 
 
-@contextlib.contextmanager
-def module_transaction(django_db_blocker):
-    """One transaction around a whole module, rolled back at its end (as Django's TestCase.setUpTestData does
-    for a class). The `db` fixture of each test opens a savepoint inside it, so a test's writes go with it.
-    Not for modules with `transactional_db` or `live_server` tests: their flush would empty the shared set-up."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-    try:
-        yield
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 def role_names(rule: Rule) -> tuple[str, ...]:
     """The roles of a role-set rule; for STAFF (any staff) one role suffices."""
     if rule == STAFF:
@@ -212,7 +193,7 @@ class Matrix:
 
         @pytest.fixture(scope="module")
         def callers(django_db_setup, django_db_blocker, sirecords_home):
-            with module_transaction(django_db_blocker):
+            with outer_transaction(django_db_blocker):
                 with django_db_blocker.unblock():
                     made = Callers()
                     matrix.make_callers(made)
