@@ -56,17 +56,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_staff(tag: str):
-    from sirecords.users import services as accounts
+    from sirecords.users import services as staff_accounts
     from sirecords.users.actors import actor_for, operator
 
     password = "Bench-" + uuid.uuid4().hex
     admin = f"admin.{tag}"
-    accounts.create_account(operator("bench"), admin, "bench admin", region="440300", reason="credit benchmark",
+    staff_accounts.create_account(operator("bench"), admin, "bench admin", region="440300", reason="credit benchmark",
                             channel="cli", roles=("sysadmin",), password=password)
     names = {}
     for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("rev2", "reviewer2"), ("rev3", "reviewer3"),
                        ("appr", "approver")):
-        accounts.create_account(actor_for(admin), f"{name}.{tag}", name, region="440300", reason="credit benchmark",
+        staff_accounts.create_account(actor_for(admin), f"{name}.{tag}", name, region="440300", reason="credit benchmark",
                                 channel="cli", roles=(role,), password=password)
         names[role] = actor_for(f"{name}.{tag}")
     return names

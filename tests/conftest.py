@@ -11,7 +11,7 @@ from sirecords.crypto.keys import create_keys, forget_loaded_keys
 from sirecords.demo.documents import scan
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import Transaction, post
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for, operator
 
 REGION = "440300"
@@ -166,7 +166,7 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
 
 def create_staff_account(admin, username, *roles, region=REGION, organisation=""):
     """The one way the fixtures make a staff account: created by `admin` with `roles` in `region`, password PASSWORD."""
-    accounts.create_account(admin, username, username, region=region, reason="test", channel="cli", roles=roles,
+    staff_accounts.create_account(admin, username, username, region=region, reason="test", channel="cli", roles=roles,
                             organisation=organisation, password=PASSWORD)
 
 

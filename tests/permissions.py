@@ -97,11 +97,11 @@ class Callers:
         from django.contrib.auth import get_user_model
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from sirecords.users import services as accounts
+        from sirecords.users import services as staff_accounts
         from sirecords.users.actors import operator
 
         admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
-        accounts.create_account(admin, username, username, region=region, reason="matrix", channel="cli", roles=roles,
+        staff_accounts.create_account(admin, username, username, region=region, reason="matrix", channel="cli", roles=roles,
                                 organisation=organisation, password=PASSWORD)
         user = get_user_model().objects.get(username=username)
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
@@ -111,13 +111,13 @@ class Callers:
 
     def add_token(self, who: str, username: str, roles: Iterable[str], scopes: str) -> str:
         """A service account `username` holding `roles` (made once) and a token with `scopes`, used as `who`."""
-        from sirecords.users import services as accounts
+        from sirecords.users import services as staff_accounts
         from sirecords.users.actors import actor_for, operator
 
         if actor_for(username) is None:
-            accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="matrix", channel="cli",
+            staff_accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="matrix", channel="cli",
                                     roles=tuple(roles), kind="service")
-        self.tokens[who] = accounts.issue_token(test_admin(), username, "matrix", scopes, days=30, region=REGION,
+        self.tokens[who] = staff_accounts.issue_token(test_admin(), username, "matrix", scopes, days=30, region=REGION,
                                                 reason="matrix", channel="cli")
         return self.tokens[who]
 

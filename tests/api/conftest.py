@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from sirecords.core.identifiers import make_id_number
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for, operator
 from sirecords.users.transactions import SCOPES
 
@@ -22,9 +22,9 @@ def service_token(db):
     def issue(username, roles=("clerk",), scopes=ALL_SCOPES, days=30):
         admin = test_admin()
         if actor_for(username) is None:
-            accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="t", channel="cli",
+            staff_accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="t", channel="cli",
                                     roles=tuple(roles), kind="service")
-        return accounts.issue_token(admin, username, "test token", scopes, days=days, region=REGION, reason="t",
+        return staff_accounts.issue_token(admin, username, "test token", scopes, days=days, region=REGION, reason="t",
                                     channel="cli")
 
     return issue

@@ -11,7 +11,7 @@ from django.db import connection
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import verify
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for
 from sirecords.users.models import RoleGrant
 from sirecords.users.roles import ADMIN_ROLES, BUSINESS_ROLES, QUERY_ROLES, conflict
@@ -32,15 +32,15 @@ def test_a_refused_grant_changes_nothing_and_says_why(staff):
     staff("ops.a", "sysadmin")
     before = Entry.objects.count()
     with pytest.raises(InvalidTransaction, match="never hold business, query or supervisory roles"):
-        accounts.grant(staff.admin, "ops.a", "clerk", region="440300", reason="t", channel="web")
+        staff_accounts.grant(staff.admin, "ops.a", "clerk", region="440300", reason="t", channel="web")
     assert Entry.objects.count() == before
     assert set(RoleGrant.objects.filter(account_id="ops.a").values_list("role", flat=True)) == {"sysadmin"}
 
 
 def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staff):
     staff("clerk.g", "clerk")
-    accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web")
-    accounts.revoke(staff.admin, "clerk.g", "clerk", region=None, reason="离岗", channel="web")
+    staff_accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web")
+    staff_accounts.revoke(staff.admin, "clerk.g", "clerk", region=None, reason="离岗", channel="web")
     granted = Entry.objects.filter(kind="role.granted", subject="user:clerk.g").order_by("seq").last()
     revoked = Entry.objects.get(kind="role.revoked", subject="user:clerk.g")
     assert (granted.actor, granted.reason, json.loads(granted.payload)["role"]) == ("admin.t", "岗位调整", "reviewer1")
@@ -51,7 +51,7 @@ def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staf
 def test_only_sysadmins_administer_users(staff):
     clerk = staff("clerk.h", "clerk")
     with pytest.raises(services.Refused, match="needs the role sysadmin"):
-        accounts.grant(clerk, "clerk.h", "approver", region="440300", reason="t", channel="web")
+        staff_accounts.grant(clerk, "clerk.h", "approver", region="440300", reason="t", channel="web")
 
 
 def test_verify_reports_an_admin_with_a_business_role_that_got_in_behind_the_rules(staff):
@@ -80,15 +80,15 @@ def test_external_maintainer_needs_an_unexpired_agreement(staff):
 
 
 def test_tokens_are_kept_as_hashes_only(staff):
-    accounts.create_account(staff.admin, "svc.terminal", "自助终端", region="440300", reason="t", channel="web",
+    staff_accounts.create_account(staff.admin, "svc.terminal", "自助终端", region="440300", reason="t", channel="web",
                             roles=("clerk",), kind="service")
-    token = accounts.issue_token(staff.admin, "svc.terminal", "一号终端", "persons:read", days=30, reason="t", channel="web")
+    token = staff_accounts.issue_token(staff.admin, "svc.terminal", "一号终端", "persons:read", days=30, reason="t", channel="web")
     with connection.cursor() as cursor:
         for table in ("ledger_entry", "users_api_token"):
             cursor.execute(f"SELECT * FROM {table}")
             assert token not in repr(cursor.fetchall())
     with pytest.raises(InvalidTransaction, match="only for service accounts"):
-        accounts.issue_token(staff.admin, "admin.t", "x", "persons:read", days=30, reason="t", channel="web")
+        staff_accounts.issue_token(staff.admin, "admin.t", "x", "persons:read", days=30, reason="t", channel="web")
 
 
 def test_users_command_line(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import Transaction, post
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import operator
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES
@@ -27,8 +27,8 @@ def objects(callers) -> dict:
     employer = register_employer(post_txn)
     period = start_employment(post_txn, person, employer)
     admin = operator("matrix")
-    accounts.create_account(admin, "svc.matrix", "接口账号", region=REGION, reason="matrix", channel="cli", kind="service")
-    accounts.issue_token(admin, "svc.matrix", "matrix", "persons:read", days=30, reason="matrix", channel="cli")
+    staff_accounts.create_account(admin, "svc.matrix", "接口账号", region=REGION, reason="matrix", channel="cli", kind="service")
+    staff_accounts.issue_token(admin, "svc.matrix", "matrix", "persons:read", days=30, reason="matrix", channel="cli")
     token = ApiToken.objects.get(account_id="svc.matrix").uid
     return {"person": person, "employer": employer, "period": period, "token": token}
 

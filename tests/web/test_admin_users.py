@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from sirecords.ledger.models import Entry
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for, operator
 from sirecords.users.models import ApiToken, ConfidentialityAgreement, RoleGrant, StaffAccount
 
@@ -26,7 +26,7 @@ def new_account(**changes):
 
 
 def service_account(username="svc.payroll"):
-    accounts.create_account(operator("test"), username, "工资导入", region=REGION, reason="接口对接", channel="cli",
+    staff_accounts.create_account(operator("test"), username, "工资导入", region=REGION, reason="接口对接", channel="cli",
                             kind="service")
 
 

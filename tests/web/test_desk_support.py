@@ -114,12 +114,12 @@ def staff_in_region(username: str, role: str, region: str) -> Client:
     """A signed-in client for a new user holding `role` in another pooling region."""
     from django.contrib.auth import get_user_model
 
-    from sirecords.users import services as accounts
+    from sirecords.users import services as staff_accounts
     from sirecords.users.actors import operator
 
     from .conftest import PASSWORD
 
-    accounts.create_account(operator("test"), username, username, region=region, reason="test", channel="cli",
+    staff_accounts.create_account(operator("test"), username, username, region=region, reason="test", channel="cli",
                             roles=(role,), password=PASSWORD)
     TOTPDevice.objects.create(user=get_user_model().objects.get(username=username), name="test", confirmed=True)
     return client_for(username)

@@ -12,7 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.transactions.actors import Actor
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for, operator
 from sirecords.workflow.services import execute
 
@@ -55,13 +55,13 @@ def current_code(username: str) -> str:
 def create_staff() -> None:
     sysadmin_cli = operator("demo-loader")
     reason = "演示账号 / demo account"
-    accounts.create_account(sysadmin_cli, "admin.wang", STAFF["admin.wang"][0], region=REGION, reason=reason,
+    staff_accounts.create_account(sysadmin_cli, "admin.wang", STAFF["admin.wang"][0], region=REGION, reason=reason,
                             channel="cli", roles=("sysadmin",), password=DEMO_PASSWORD)
     admin = actor_for("admin.wang")
     for username, (display, roles, organisation) in STAFF.items():
         if username == "admin.wang":
             continue
-        accounts.create_account(admin, username, display, region=REGION, reason=reason, channel="web", roles=roles,
+        staff_accounts.create_account(admin, username, display, region=REGION, reason=reason, channel="web", roles=roles,
                                 organisation=organisation, password=DEMO_PASSWORD)
     execute(admin, "record_agreement", {"username": "ext.sun", "organisation": EXTERNAL_FIRM, "signed_on": "2026-01-05",
                                         "expires_on": "2027-12-31"}, region=REGION, reason="外协维护保密协议 / agreement on file",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
 from sirecords.web.forms_admin import AccountForm, AgreementForm, GrantForm, ReasonForm, RevokeForm, TokenForm, known_regions
 from sirecords.web.guard import page
@@ -57,7 +57,7 @@ def account_new_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            initial = accounts.create_account(request.actor, data["username"], data["display_name"], region=data["region"],
+            initial = staff_accounts.create_account(request.actor, data["username"], data["display_name"], region=data["region"],
                                               reason=data["reason"], channel=CHANNEL, roles=tuple(data["roles"]),
                                               organisation=data["organisation"], kind=data["kind"])
         except InvalidTransaction as invalid:
@@ -121,7 +121,7 @@ def grant_view(request, username: str):
     form = GrantForm(*posted(request), regions=known_regions())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: accounts.grant(request.actor, account.username, data["role"], region=data["region"],
+        if _run(form, lambda: staff_accounts.grant(request.actor, account.username, data["role"], region=data["region"],
                                              reason=data["reason"], channel=CHANNEL), _not_a_field("username")):
             return _done(request, account, _("Granted %(role)s in %(region)s to %(user)s.") % {
                 "role": role_label(data["role"]), "region": data["region"], "user": account.username})
@@ -139,7 +139,7 @@ def revoke_view(request, username: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         grant = next(g for g in held if g.uid == data["grant"])
-        if _run(form, lambda: accounts.revoke(request.actor, account.username, grant.role, region=grant.region,
+        if _run(form, lambda: staff_accounts.revoke(request.actor, account.username, grant.role, region=grant.region,
                                               reason=data["reason"], channel=CHANNEL),
                 lambda key: "grant" if key in ("role", "region") else None):
             return _done(request, account, _("Revoked %(role)s in %(region)s from %(user)s.") % {
@@ -168,7 +168,7 @@ def agreement_view(request, username: str):
                    "signed_on": data["signed_on"].isoformat(), "expires_on": data["expires_on"].isoformat(),
                    **({"document_sha256": digest} if digest else {})}
         if not form.errors and _run(form, lambda: services.execute(
-                request.actor, "record_agreement", payload, region=accounts.admin_region(request.actor),
+                request.actor, "record_agreement", payload, region=staff_accounts.admin_region(request.actor),
                 reason=data["reason"], channel=CHANNEL), lambda key: {"document_sha256": "document", "username": None}.get(key, key)):
             return _done(request, account, _("Recorded the confidentiality agreement of %(user)s, valid until %(until)s.") % {
                 "user": account.username, "until": data["expires_on"].isoformat()})
@@ -185,7 +185,7 @@ def deactivate_view(request, username: str):
     form = ReasonForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, lambda: services.execute(request.actor, "deactivate_user", {"username": account.username},
-                                               region=accounts.admin_region(request.actor),
+                                               region=staff_accounts.admin_region(request.actor),
                                                reason=form.cleaned_data["reason"], channel=CHANNEL),
                 _not_a_field("username")):
             return _done(request, account, _("Deactivated %(user)s; all of its roles are revoked.") % {"user": account.username})
@@ -204,11 +204,11 @@ def token_new_view(request, username: str):
         issued = {}
 
         def issue():
-            issued["token"] = accounts.issue_token(request.actor, account.username, data["label"], " ".join(data["scopes"]),
+            issued["token"] = staff_accounts.issue_token(request.actor, account.username, data["label"], " ".join(data["scopes"]),
                                                    days=data["days"], reason=data["reason"], channel=CHANNEL)
 
         if _run(form, issue, lambda key: {"expires_at": "days", "username": None, "token_sha256": None}.get(key, key)):
-            stored = ApiToken.objects.get(token_sha256=accounts.token_digest(issued["token"]))
+            stored = ApiToken.objects.get(token_sha256=staff_accounts.token_digest(issued["token"]))
             return _secret_page(request, "web/admin/token_issued.html", {"account": account, "token": issued["token"],
                                                                          "stored": stored})
     intro = _("A token lets a program act as this service account through the API. It is shown once; only its "
@@ -231,7 +231,7 @@ def token_revoke_view(request, uid: str):
     form = ReasonForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         if _run(form, lambda: services.execute(request.actor, "revoke_token", {"token": token.uid},
-                                               region=accounts.admin_region(request.actor),
+                                               region=staff_accounts.admin_region(request.actor),
                                                reason=form.cleaned_data["reason"], channel=CHANNEL),
                 _not_a_field("token")):
             messages.success(request, _("Revoked the token “%(label)s” of %(user)s.") % {"label": token.label,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users import services as accounts
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import operator
 from sirecords.users.models import RoleGrant, StaffAccount
 from sirecords.users.roles import ROLES
@@ -43,16 +43,16 @@ class Command(BaseCommand):
         region = options.get("region") or settings.SIRECORDS_REGION
         try:
             if options["action"] == "add":
-                password = accounts.create_account(
+                password = staff_accounts.create_account(
                     actor, options["name"], options["display_name"] or options["name"], region=region,
                     reason=options["reason"], channel="cli", roles=(options["role"],), organisation=options["organisation"])
                 self.stdout.write(f"created {options['name']} with {options['role']} in {region}")
                 self.stdout.write(f"initial password: {password}  (set up the authenticator app at first login)")
             elif options["action"] == "grant":
-                accounts.grant(actor, options["name"], options["role"], region=region, reason=options["reason"], channel="cli")
+                staff_accounts.grant(actor, options["name"], options["role"], region=region, reason=options["reason"], channel="cli")
                 self.stdout.write(f"granted {options['role']} in {region} to {options['name']}")
             elif options["action"] == "revoke":
-                accounts.revoke(actor, options["name"], options["role"], region=options.get("region"),
+                staff_accounts.revoke(actor, options["name"], options["role"], region=options.get("region"),
                                 reason=options["reason"], channel="cli")
                 self.stdout.write(f"revoked {options['role']} from {options['name']}")
             else:
