@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from sirecords.accounts.years import contribution_years
 from sirecords.core.identifiers import make_id_number
+from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.records.models import AccessEvent
-from sirecords.records.personal import current_account_years, yuan
+from sirecords.records.personal import current_account_years
 from sirecords.registry.models import Person
 
 pytestmark = pytest.mark.django_db

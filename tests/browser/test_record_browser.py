@@ -9,9 +9,9 @@ import re
 import pytest
 
 from sirecords.benefits.models import Award
+from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.demo import accounts
 from sirecords.demo.sample_benefits import post_sample_award
-from sirecords.records.personal import yuan
 from sirecords.registry.models import Person
 
 from .conftest import shot

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from sirecords.accounts.years import contribution_years
 from sirecords.core.identifiers import make_id_number
+from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.ledger.models import Entry
 from sirecords.records.models import AccessEvent
-from sirecords.records.personal import current_account_years, yuan
+from sirecords.records.personal import current_account_years
 from sirecords.users.access import permits
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_record import RULES
