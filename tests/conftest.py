@@ -20,7 +20,7 @@ PASSWORD = "Correct-Horse-2026"
 
 # The longest test files run first: under xdist (--dist loadfile) each goes to a worker at the start, while the
 # other worker takes the many short files, instead of starting last and leaving one worker idle at the end.
-SLOW_FIRST = ("tests/ops/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py")
+SLOW_FIRST = ("tests/cli/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py")
 
 
 def pytest_collection_modifyitems(config, items):
