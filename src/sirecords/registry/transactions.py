@@ -110,6 +110,11 @@ def _sealed_person_fields(uid: str, **fields: str) -> dict[str, str]:
     return sealed
 
 
+def birth_columns(uid: str, birth: date) -> dict[str, str]:
+    """The birth date as stored: sealed in full, bound to the person; in clear only its year-month (docs/privacy.md)."""
+    return {"birth_date_sealed": seal(birth.isoformat(), f"person:{uid}:birth_date"), "birth_month": f"{birth:%Y-%m}"}
+
+
 @transaction_type("register_person", "参保人员登记", documents=("id_card",), describe=describe.register_person, summary=subjects.summary,
                   subject=subjects.person_subject)
 def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
@@ -142,7 +147,7 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     sealed = _sealed_person_fields(uid, id_number=identity.normalized, name=name, phone=phone, address=address)
-    body = {"person": uid, **sealed, "sex": identity.sex, "birth_date": identity.birth_date.isoformat(),
+    body = {"person": uid, **sealed, **birth_columns(uid, identity.birth_date), "sex": identity.sex,
             "region": region_code, "pooling_region": ctx.region, "registered_on": registered_on.isoformat()}
     return [NewEntry(PERSON_REGISTERED, f"person:{uid}", body, registered_on.isoformat())]
 
