@@ -44,9 +44,9 @@ class LogRecord:
     txn: str = ""
 
 
-# Never shown in the log: blind indexes, and the full birth date, which beside the masked ID number would narrow it
-# to a few hundred numbers (docs/privacy.md); the log shows the birth year-month instead.
-HIDDEN = ("id_number_index", "name_index", "birth_date_sealed")
+# Never shown in the log: the full birth date, which beside the masked ID number would narrow it to a few hundred
+# numbers (docs/privacy.md); the log shows the birth year-month instead. Blind indexes (*_index) are not shown either.
+NOT_SHOWN = ("birth_date_sealed",)
 
 
 def _masked_id(opened: str, index: str | None) -> str:
@@ -72,7 +72,7 @@ def _shown(target: str, uid: str, column: str, value, row: dict) -> tuple[str, s
 def _changes(target: str, uid: str, before: dict, after: dict) -> list[Change]:
     changes = []
     for column in after:
-        if column in HIDDEN:
+        if column.endswith("_index") or column in NOT_SHOWN:
             continue
         name, new = _shown(target, uid, column, after[column], after)
         _, old = _shown(target, uid, column, before.get(column), before)
