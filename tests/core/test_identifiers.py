@@ -122,19 +122,20 @@ def test_all_check_char_substitutions_detected():
             _raises("id_number.checksum", parse_id_number, VALID_ID[:-1] + replacement, today=TODAY)
 
 
-def test_mask_keeps_only_ends():
-    assert mask_id_number(VALID_ID) == "110105********002X"
-    assert mask_id_number("110105491231002") == "110105*****1002"
+def test_mask_keeps_only_the_address_code():
+    assert mask_id_number(VALID_ID) == "110105************"
+    assert mask_id_number("110105491231002") == "110105*********"
+    assert mask_id_number("1101 0519 4912 3100 2x") == "110105************"
     assert mask_id_number("1234567") == "*******"
     assert mask_id_number("") == ""
 
 
 @given(st.text(alphabet="0123456789X", min_size=0, max_size=25))
-def test_mask_never_reveals_middle(value):
+def test_mask_never_reveals_birth_date_sequence_or_check_character(value):
     masked = mask_id_number(value)
     assert len(masked) == len(value)
     if len(value) >= 15:
-        assert set(masked[6:-4]) == {"*"}
+        assert masked[:6] == value[:6] and set(masked[6:]) == {"*"}
     else:
         assert set(masked) <= {"*"}
 

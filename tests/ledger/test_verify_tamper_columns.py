@@ -55,7 +55,7 @@ def _add_the_rest(staff):
                                            "end": "2023-01"})  # one row in subsidies_subsidy
         from sirecords.registry.models import Person
 
-        insured = Person.objects.get(birth_date="1984-04-04").uid  # post_sample_batch's person, not retired
+        insured = Person.objects.get(birth_month="1984-04").uid  # post_sample_batch's person, not retired
         post_entries("record_death", {"person": insured, "date": "2024-03-05"})  # benefits_account_closure
 
 

@@ -76,7 +76,8 @@ def test_no_module_writes_a_projection_through_the_orm():
 def test_a_direct_save_or_delete_of_a_projection_is_refused(post_txn):
     with pytest.raises(DirectWriteRefused, match="registry_person is a projection"):
         Person(uid="x" * 32, id_number_sealed="", id_number_index="0" * 64, name_sealed="", name_index="0" * 64,
-               sex="M", birth_date=date(1980, 1, 1), region="440300", registered_on=date(2020, 1, 1), last_seq=1).save()
+               sex="M", birth_date_sealed="", birth_month="1980-01", region="440300", pooling_region="440300",
+               registered_on=date(2020, 1, 1), last_seq=1).save()
     employer = post_txn("register_employer", {"uscc": "91350100M000100Y43", "name": "测试", "region": "440305"})[0]
     from sirecords.registry.models import Employer
 

@@ -1,6 +1,7 @@
 """Registry transactions: what they accept, what they refuse (field by field), and that a refusal
 writes nothing."""
 
+import json
 from datetime import date
 
 import pytest
@@ -36,13 +37,14 @@ def refused(post_txn, kind, payload):
 def test_register_person_derives_birth_date_and_sex_and_seals_personal_data(post_txn):
     entry = post_txn("register_person", person_payload())[0]
     person = Person.objects.get()
-    assert (person.birth_date, person.sex, person.region) == (date(1985, 6, 15), "M", "440305")
+    assert (person.birth_date, person.birth_month, person.sex, person.region) == (date(1985, 6, 15), "1985-06", "M", "440305")
     assert (person.id_number, person.name, person.phone) == (ID, "张伟", "13812345678")
-    assert person.masked_id_number == ID[:6] + "********" + ID[-4:]
+    assert person.masked_id_number == ID[:6] + "************"
     assert entry.kind == "person.registered" and entry.subject == f"person:{person.uid}"
     stored = Entry.objects.get(seq=entry.seq).payload
-    for secret in (ID, "张伟", "13812345678", "科技园路"):
+    for secret in (ID, "张伟", "13812345678", "科技园路", "1985-06-15"):
         assert secret not in stored
+    assert json.loads(stored)["birth_month"] == "1985-06"
     assert find_person_by_id_number(ID.lower()) == person
 
 
@@ -52,8 +54,20 @@ def test_nothing_personal_is_stored_in_plain_text(post_txn):
         for table in ("ledger_entry", "registry_person"):
             cursor.execute(f"SELECT * FROM {table}")
             dump = repr(cursor.fetchall())
-            for secret in (ID, "张伟", "13812345678", "科技园路"):
+            for secret in (ID, "张伟", "13812345678", "科技园路", "1985-06-15", "19850615", "date(1985, 6, 15)"):
                 assert secret not in dump, f"{table} holds personal data in plain text"
+
+
+def test_a_sealed_birth_date_moved_to_another_person_does_not_open(post_txn):
+    from sirecords.crypto.sealing import SealBroken
+
+    first = post_txn("register_person", person_payload())[0].payload["person"]
+    other = make_id_number("440305", date(1990, 1, 1), 124)
+    second = post_txn("register_person", person_payload(id_number=other, name="李四"))[0].payload["person"]
+    moved = Person.objects.get(pk=second)
+    moved.birth_date_sealed = Person.objects.get(pk=first).birth_date_sealed
+    with pytest.raises(SealBroken):
+        moved.birth_date  # noqa: B018 (the property opens the sealed value)
 
 
 

@@ -59,7 +59,7 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
     if end >= system_start:
         raise InvalidTransaction({"end": f"{end} is not before {system_start}, when {region}'s individual-contribution "
                                          "system began: later months are actual contributions, not deemed"})
-    earliest = Month(person.birth_date.year + minimum_age, person.birth_date.month)
+    earliest = person.birth_year_month + 12 * minimum_age
     if start < earliest:
         raise InvalidTransaction({"start": f"{start} is before the person reached {minimum_age} ({earliest})"})
     for known_start, known_end in deemed_periods(person.uid):

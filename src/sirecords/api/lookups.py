@@ -45,7 +45,8 @@ def person_lookup(request, body: PersonLookupIn,
     person = person_for(body, purpose, "look up this person")
     answer = {
         "uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
-        "birth_date": person.birth_date, "region": person.region, "registered_on": person.registered_on,
+        "birth_date": person.birth_date, "region": person.region, "pooling_region": person.pooling_region,
+        "registered_on": person.registered_on,
         "employments": [{"employer_uscc": job.employer.uscc, "employer_name": job.employer.name, "start": job.start,
                          "end": job.end} for job in person.employments.select_related("employer").order_by("start", "uid")],
     }

@@ -116,8 +116,9 @@ class PersonOut(Schema):
     id_number: str = Field(description="Masked")
     name: str
     sex: str
-    birth_date: date
-    region: str
+    birth_date: date = Field(description="Full birth date: sealed at rest, opened for this answer")
+    region: str = Field(description="Household region (户籍), a 6-digit GB/T 2260 code")
+    pooling_region: str = Field(description="Pooling region (参保地): the agency that insures the person")
     registered_on: date
     employments: list[EmploymentOut]
 

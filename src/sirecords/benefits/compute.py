@@ -113,7 +113,7 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
     person, category, month, flexible = _check_payload(payload)
     region = pooling_region()
     try:
-        birth = Month(person.birth_date.year, person.birth_date.month)
+        birth = person.birth_year_month
         # The retirement ages (and the 2025 reform's delays) are in the latest set; they apply to every birth month.
         statutory = statutory_retirement(birth, category, params_in_ledger(region))
         plan = statutory.value

@@ -86,16 +86,21 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK_CHARS[total % 11]
 
 
-def mask_id_number(value: str) -> str:
-    """Hide the birth date and sequence: keep the first 6 and last 4 characters.
+MASK_KEEP = 6  # characters kept by mask_id_number: the address code only
 
-    Values too short to keep a meaningful hidden middle are masked entirely so a
-    mistyped fragment never leaks.
+
+def mask_id_number(value: str) -> str:
+    """Show the address code (the first 6 characters) and hide the rest: birth date, sequence, check character.
+
+    The birth year-month and the sex stay in clear for set-based computations, so a mask may show nothing
+    more: with them, the hidden day (28–31) and sequence (500 of a given parity) leave at least 14,000
+    candidates; the check character or the sequence beside them would leave a handful (docs/privacy.md).
+    Values too short to be an ID number are masked entirely so a mistyped fragment never leaks.
     """
     compact = "".join(value.split())
     if len(compact) < 15:
         return "*" * len(compact)
-    return compact[:6] + "*" * (len(compact) - 10) + compact[-4:]
+    return compact[:MASK_KEEP] + "*" * (len(compact) - MASK_KEEP)
 
 
 def _check_id_charset(number: str) -> None:

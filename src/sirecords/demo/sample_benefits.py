@@ -26,7 +26,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
     from sirecords.parameters.models import RuleParameterSet
     from sirecords.parameters.queries import params_for_month
     from sirecords.parameters.services import open_parameter_load
-    from sirecords.registry.models import Person
+    from sirecords.registry.queries import find_person_by_id_number
 
     team = crew(make_staff, "award", region)
     clerk, maintainer, approve, with_document = team.clerk, team.maintainer, team.approve, team.open_approved
@@ -53,7 +53,7 @@ def post_sample_award(make_staff, region: str = REGION, *, months: int = 60, las
         prepared = crediting_runs.prepare(maintainer, year, region=region, reason="sample crediting")
         if prepared.txn is not None:
             approve(prepared.txn)
-    person = Person.objects.get(birth_date=birth, region="440305", sex="M").uid
+    person = find_person_by_id_number(number).uid
     if deemed:
         with_document("recognise_deemed_service", {"person": person, "start": deemed[0], "end": deemed[1],
                                                    "work_unit": "样例国营工厂"}, "personnel_archive")

@@ -10,6 +10,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "region": ("所属地区", "Region"),
     "sex": ("性别", "Sex"),
     "birth_date": ("出生日期", "Birth date"),
+    "birth_month": ("出生年月", "Birth year-month"),
+    "pooling_region": ("参保地", "Pooling region"),
     "registered_on": ("登记日期", "Registered on"),
     "uscc": ("统一社会信用代码", "Unified social credit code"),
     "uscc_override": ("校验例外理由", "Checksum override reason"),

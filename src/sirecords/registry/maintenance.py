@@ -21,7 +21,7 @@ from sirecords.ledger.projection import Store, projects, row_from_model_values
 from sirecords.registry import describe, subjects
 from sirecords.registry.kinds import CORRECTION_APPLIED, SUPPLEMENT_APPLIED
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
-from sirecords.registry.transactions import identifier_message
+from sirecords.registry.transactions import birth_columns, identifier_message
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
 
@@ -50,7 +50,7 @@ def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> d
                 errors["changes.id_number"] = _("this ID number is registered to another person")
             return {"id_number_sealed": seal(identity.normalized, f"person:{uid}:id_number"),
                     "id_number_index": blind_index("id_number", identity.normalized),
-                    "sex": identity.sex, "birth_date": identity.birth_date.isoformat()}
+                    "sex": identity.sex, **birth_columns(uid, identity.birth_date)}
         if field in SEALED:
             cols = {f"{field}_sealed": seal(value, f"person:{uid}:{field}") if value else ""}
             if field == "name":

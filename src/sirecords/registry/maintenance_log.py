@@ -44,11 +44,20 @@ class LogRecord:
     txn: str = ""
 
 
-def _shown(target: str, uid: str, column: str, value) -> tuple[str, str]:
+# Never shown in the log: the full birth date, which beside the masked ID number would narrow it to a few hundred
+# numbers (docs/privacy.md); the log shows the birth year-month instead. Blind indexes (*_index) are not shown either.
+NOT_SHOWN = ("birth_date_sealed",)
+
+
+def _masked_id(opened: str, index: str | None) -> str:
+    """The masked ID number and a short tag of its keyed blind index, so a corrected number whose mask is unchanged
+    still shows that it changed; the tag is a prefix of a column stored in the database, so it tells nothing new."""
+    return f"{mask_id_number(opened)} #{index[:4]}" if index else mask_id_number(opened)
+
+
+def _shown(target: str, uid: str, column: str, value, row: dict) -> tuple[str, str]:
     """(field, value as a supervisor may see it): sealed values opened, ID numbers masked."""
     if value is None:
-        return column, ""
-    if column.endswith("_index"):
         return column, ""
     if column.endswith("_sealed"):
         name = column[: -len("_sealed")]
@@ -56,17 +65,17 @@ def _shown(target: str, uid: str, column: str, value) -> tuple[str, str]:
             opened = unseal(value, f"{target}:{uid}:{name}") if value else ""
         except SealBroken:
             opened = "(cannot be opened)"
-        return name, mask_id_number(opened) if name == "id_number" and opened else opened
+        return name, _masked_id(opened, row.get("id_number_index")) if name == "id_number" and opened else opened
     return column, str(value)
 
 
 def _changes(target: str, uid: str, before: dict, after: dict) -> list[Change]:
     changes = []
     for column in after:
-        if column.endswith("_index"):
+        if column.endswith("_index") or column in NOT_SHOWN:
             continue
-        name, new = _shown(target, uid, column, after[column])
-        _, old = _shown(target, uid, column, before.get(column))
+        name, new = _shown(target, uid, column, after[column], after)
+        _, old = _shown(target, uid, column, before.get(column), before)
         changes.append(Change(name, label(name), old, new))
     return changes
 

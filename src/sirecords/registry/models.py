@@ -1,13 +1,17 @@
 """Registry projections. Rows are written only by the projectors (projectors.py) when a transaction
 posts; `sirecords verify` rebuilds them from the ledger and compares.
 
-Personal data (ID number, name, phone, address) is stored sealed (AES-GCM, crypto/sealing.py) and
-found through keyed blind indexes; the sealed text is the same as in the ledger entry.
+Personal data (ID number, name, birth date, phone, address) is stored sealed (AES-GCM, crypto/sealing.py) and
+found through keyed blind indexes; the sealed text is the same as in the ledger entry. Of the birth date only the
+year-month stays in clear, for set-based computations (retirement ages); docs/privacy.md says why.
 """
+
+from datetime import date
 
 from django.db import models
 
 from sirecords.core.identifiers import mask_id_number
+from sirecords.core.periods import Month
 from sirecords.crypto.sealing import unseal
 from sirecords.ledger.projection import projected_table
 
@@ -27,13 +31,20 @@ class Person(models.Model):
     phone_sealed = models.TextField(blank=True)
     address_sealed = models.TextField(blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    birth_date = models.DateField()
-    region = models.CharField(max_length=6, help_text="Household region, GB/T 2260 code.")
+    birth_date_sealed = models.TextField(help_text="The full birth date, sealed: with the address code, the sex and a "
+                                         "mask it would narrow the ID number to a few hundred numbers.")
+    birth_month = models.CharField(max_length=7, help_text="Birth year-month YYYY-MM, in clear for set-based "
+                                   "computations (retirement ages).")
+    region = models.CharField(max_length=6, help_text="Household region (户籍), GB/T 2260 code.")
+    pooling_region = models.CharField(max_length=6, help_text="Pooling region (参保地): the agency that insures the "
+                                      "person, GB/T 2260 code; the region of the registering transaction.")
     registered_on = models.DateField()
     last_seq = models.BigIntegerField(help_text="Ledger entry that last changed this row.")
 
     class Meta:
         db_table = "registry_person"
+        indexes = [models.Index(fields=["pooling_region"], name="person_pooling_region")]
+        constraints = [models.CheckConstraint(condition=~models.Q(pooling_region=""), name="person_has_pooling_region")]
 
     def _open(self, field: str) -> str:
         sealed = getattr(self, f"{field}_sealed")
@@ -46,6 +57,15 @@ class Person(models.Model):
     @property
     def name(self) -> str:
         return self._open("name")
+
+    @property
+    def birth_date(self) -> date:
+        """The full birth date, unsealed: for one person's computation or for a reader with the right to it."""
+        return date.fromisoformat(self._open("birth_date"))
+
+    @property
+    def birth_year_month(self) -> Month:
+        return Month.parse(self.birth_month)
 
     @property
     def phone(self) -> str:
