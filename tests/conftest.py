@@ -58,7 +58,7 @@ def post_entries(kind: str, payload: dict, ctx: WriteContext | None = None):
 
 
 def test_context() -> WriteContext:
-    return WriteContext(actor="clerk.test", reason="test registration", channel="counter")
+    return WriteContext(actor="clerk.test", reason="test registration", channel="counter", region=REGION)
 
 
 test_context.__test__ = False  # a helper, not a test

@@ -21,7 +21,8 @@ def objects(callers) -> dict:
     """Real objects for every URL keyword: a person, an employer, a period, a service account and its token."""
 
     def post_txn(kind: str, payload: dict):
-        return post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test registration", channel="counter")))
+        return post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test registration", channel="counter",
+                                                       region=REGION)))
 
     person = register_person(post_txn)
     employer = register_employer(post_txn)

@@ -30,7 +30,7 @@ def staff(make_staff):
 
 def own_correction(username: str):
     """A correction the maintainer `username` opened, with its evidence attached."""
-    ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter")
+    ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="440300")
     person = post(Transaction("register_person", {"id_number": make_id_number("440305", date(1981, 1, 1), 5),
                                                   "name": "矩阵", "region": "440305"}, ctx))[0].payload["person"]
     maintainer = actor_for(username)

@@ -18,7 +18,8 @@ RULES = {**RECORD_RULES, **{name: CORE_RULES[name] for name in ("home", "passwor
 
 def objects(callers) -> dict:
     person = register_person(lambda kind, payload: post(Transaction(
-        kind, payload, WriteContext(actor="clerk.test", reason="test registration", channel="counter"))))
+        kind, payload, WriteContext(actor="clerk.test", reason="test registration", channel="counter",
+                                    region="440300"))))
     return {"person": person}
 
 

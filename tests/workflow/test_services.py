@@ -163,7 +163,7 @@ def test_drafts_are_sealed_at_rest(team, pdf):
 def test_check_draft_runs_the_types_checks_and_writes_nothing():
     from sirecords.ledger.context import WriteContext
 
-    ctx = WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter")
+    ctx = WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter", region="440300")
     payload = {"id_number": ID, "name": "赵六", "phone": "13700000000", "region": "440305"}
     services.check_draft("register_person", payload, ctx)  # passes: returns, raises nothing
     assert not Person.objects.exists() and not Entry.objects.exists()

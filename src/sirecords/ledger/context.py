@@ -1,4 +1,5 @@
-"""Who writes, why, and through which entry point. Every append needs all three."""
+"""Who writes, why, and through which entry point. Every append needs all three; a business transaction also says
+for which pooling region it is made."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ class WriteContext:
     reason: str
     channel: str
     txn: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The pooling region (6-digit GB/T 2260 code) whose agency makes the write: the business transaction's region.
+    # Empty for writes that belong to no region (checkpoints); a type that needs it says so (register_person).
+    region: str = ""
 
     def __post_init__(self) -> None:
         if not (self.actor or "").strip():

@@ -28,12 +28,16 @@ class Person(models.Model):
     address_sealed = models.TextField(blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices)
     birth_date = models.DateField()
-    region = models.CharField(max_length=6, help_text="Household region, GB/T 2260 code.")
+    region = models.CharField(max_length=6, help_text="Household region (户籍), GB/T 2260 code.")
+    pooling_region = models.CharField(max_length=6, help_text="Pooling region (参保地): the agency that insures the "
+                                      "person, GB/T 2260 code; the region of the registering transaction.")
     registered_on = models.DateField()
     last_seq = models.BigIntegerField(help_text="Ledger entry that last changed this row.")
 
     class Meta:
         db_table = "registry_person"
+        indexes = [models.Index(fields=["pooling_region"], name="person_pooling_region")]
+        constraints = [models.CheckConstraint(condition=~models.Q(pooling_region=""), name="person_has_pooling_region")]
 
     def _open(self, field: str) -> str:
         sealed = getattr(self, f"{field}_sealed")

@@ -16,7 +16,7 @@ from sirecords.registry.kinds import (
 PERSON, EMPLOYER, EMPLOYMENT = "registry_person", "registry_employer", "registry_employment"
 
 PERSON_FIELDS = ("id_number_sealed", "id_number_index", "name_sealed", "name_index", "phone_sealed",
-                 "address_sealed", "sex", "birth_date", "region", "registered_on")
+                 "address_sealed", "sex", "birth_date", "region", "pooling_region", "registered_on")
 PERSON_CHANGEABLE = ("name_sealed", "name_index", "phone_sealed", "address_sealed", "region")
 EMPLOYER_FIELDS = ("uscc", "uscc_override", "name", "address", "region", "status", "registered_on")
 EMPLOYER_CHANGEABLE = ("name", "address", "region", "status")

@@ -29,7 +29,7 @@ from sirecords.registry.kinds import (
 )
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.transactions.posting import transaction_type
-from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
+from sirecords.transactions.validation import REGION, Errors, a_date, region, text, unknown_fields
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Check-digit failures of a legacy code may be overridden with a reason; format failures never.
@@ -125,6 +125,11 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     address = text(payload, "address", errors, required=False, max_length=200)
     region_code = region(payload, "region", errors)
     registered_on = a_date(payload, "registered_on", errors, required=False) or date.today()
+    # The pooling region (参保地) is the agency that insures the person: the region the transaction is made in, never a
+    # payload field (a clerk may register people only where they hold the role).
+    if not REGION.match(ctx.region):
+        errors["pooling_region"] = _("{value} is not a 6-digit GB/T 2260 region code: the transaction must name the "
+                                     "pooling region that insures the person").format(value=repr(ctx.region))
     if identity:
         if payload.get("sex") and payload["sex"] != identity.sex:
             errors["sex"] = _("does not match the ID number, which gives {value}").format(value=identity.sex)
@@ -138,7 +143,7 @@ def register_person(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     uid = uuid.uuid4().hex
     sealed = _sealed_person_fields(uid, id_number=identity.normalized, name=name, phone=phone, address=address)
     body = {"person": uid, **sealed, "sex": identity.sex, "birth_date": identity.birth_date.isoformat(),
-            "region": region_code, "registered_on": registered_on.isoformat()}
+            "region": region_code, "pooling_region": ctx.region, "registered_on": registered_on.isoformat()}
     return [NewEntry(PERSON_REGISTERED, f"person:{uid}", body, registered_on.isoformat())]
 
 

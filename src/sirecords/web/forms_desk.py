@@ -129,10 +129,12 @@ def employer_by_uscc(raw: str) -> Employer:
     return employer
 
 
-def dry_run(type_name: str, payload: dict[str, Any]) -> dict[str, str]:
-    """The type's own checks on `payload`, reading only (rolled back): field → message, empty when it passes."""
+def dry_run(type_name: str, payload: dict[str, Any], region: str) -> dict[str, str]:
+    """The type's own checks on `payload` for a transaction of pooling region `region`, reading only (rolled back):
+    field → message, empty when it passes."""
     try:
-        check_draft(type_name, payload, WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter"))
+        check_draft(type_name, payload, WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter",
+                                                     region=region))
     except InvalidTransaction as invalid:
         return invalid.errors
     return {}
@@ -148,8 +150,9 @@ class TransactionForm(DeskForm):
     # prefill the payload's region with the transaction's pooling region when opening
     region_default: ClassVar[bool] = False
 
-    def __init__(self, *args, regions: list[str] | None = None, **kwargs):
+    def __init__(self, *args, regions: list[str] | None = None, region: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.txn_region = region  # amending: the pooling region the transaction was opened in
         if regions is not None:  # opening, not amending: which pooling region, and why (第十二条)
             self.fields["txn_region"] = forms.ChoiceField(
                 label=_("Pooling region of the transaction"), choices=[(r, r) for r in regions], initial=regions[0],
@@ -164,7 +167,8 @@ class TransactionForm(DeskForm):
         cleaned = super().clean()
         self.resolve(cleaned)
         if not self._errors:
-            self.add_problems(dry_run(self.type_name, self.payload()), self.lookups)
+            region = cleaned.get("txn_region") or self.txn_region
+            self.add_problems(dry_run(self.type_name, self.payload(), region), self.lookups)
         return cleaned
 
     def resolve(self, cleaned: dict[str, Any]) -> None:

@@ -186,7 +186,7 @@ def check_draft(type_name: str, payload: dict[str, Any], ctx: WriteContext) -> N
 def _validate(txn: BusinessTransaction) -> None:
     """Run the type's own checks now, so the clerk hears of bad input before any reviewer does."""
     check_draft(txn.type, payload_of(txn),
-                WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid))
+                WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid, region=txn.region))
 
 
 @refusals_logged
@@ -273,7 +273,7 @@ def _post(txn: BusinessTransaction, actor: Actor) -> None:
     trail = tuple({"stage": a.stage, "actor": a.actor, "decision": "approve", "opinion": a.opinion,
                    "at": a.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
     docs = tuple(txn.attachments.order_by("id").values_list("sha256", flat=True))
-    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid)
+    ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid, region=txn.region)
     posted = post(Transaction(txn.type, payload_of(txn), ctx, documents=docs, review=trail))
     txn.state, txn.posted_seq = State.POSTED, posted[0].seq
     _record(txn, actor, Action.Kind.POST, opinion=f"entries #{posted[0].seq}–#{posted[-1].seq}")

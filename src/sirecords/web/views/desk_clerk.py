@@ -142,7 +142,7 @@ def amend_view(request, uid):
     if form_class is None:
         raise Http404("this type is not amended on these pages")
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, region=txn.region)
         if form.is_valid():
             try:
                 services.amend(request.actor, txn, form.payload())
