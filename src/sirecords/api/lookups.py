@@ -20,7 +20,7 @@ from sirecords.api.operations import endpoint
 from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc
 from sirecords.records import reads
-from sirecords.records.purposes import Purpose, check_purpose
+from sirecords.records.purposes import Purpose, check_purpose, listing
 from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
@@ -30,8 +30,8 @@ PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem
 
 
 def purpose_query():
-    return Query("", description="Why you read this person's data: a purpose code of the configured list (an empty or "
-                                 "unknown code is answered 422 with the list); recorded in the access log")
+    return Query(..., description="Why you read this person's data, recorded in the access log: one of the codes "
+                                  f"{listing()} (an unknown code is answered 422 with the list)")
 
 
 def reference_query():
