@@ -100,7 +100,7 @@ def check_rate(request, key: str) -> tuple[str, str, str] | None:
     exceeded, else None. `key` names the caller: "user:<name>" or "token:<uid>"."""
     limits = read_limits()
     probes = _usage(request, "sirecords.reads.probes", key, limits["probes"], increment=False)
-    if probes and probes["should_limit"]:
+    if probes and probes["count"] >= probes["limit"]:  # that many misses already: no further look-up in the window
         return "probes", limits["probes"], _(
             "Too many look-ups of ID numbers nobody is registered with ({rate}): look-ups are paused for you and the "
             "supervisors are told. Try again in {minutes} minutes.").format(
