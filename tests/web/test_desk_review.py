@@ -5,8 +5,8 @@ one stage only, stages strictly in order, only the reviewers of the transaction'
 import pytest
 
 from sirecords.records.models import AccessEvent
-from sirecords.registry.subjects import id_number_subject
 from sirecords.registry.models import Person
+from sirecords.registry.subjects import id_number_subject
 from sirecords.workflow.models import Action, BusinessTransaction
 
 from .test_desk_support import (

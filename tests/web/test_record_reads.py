@@ -15,12 +15,14 @@ from sirecords.core.identifiers import make_id_number
 from sirecords.records.models import AccessEvent, ReadAlert
 from sirecords.registry.subjects import id_number_subject
 
-from ..records.conftest import OTHER_REGION, client_in, person_payload  # noqa: F401 (client_in: a fixture)
+from ..records import conftest as readers
+from ..records.conftest import OTHER_REGION, person_payload
 from .test_desk_support import ID, open_person, submit
 from .test_desk_support import attach as attach_document
 from .test_desk_support import pdf as scan
 
 pytestmark = pytest.mark.django_db
+client_in = readers.client_in  # the fixture tests/records shares: a client signed in with roles in one region
 
 PURPOSE = {"purpose": "counter", "purpose_detail": "本人查询缴费记录"}
 LIMITS = {"user": {"hour": 1, "day": 300}, "token": {"hour": 120, "day": 600}, "lookups": "100/m", "probes": "100/h"}
