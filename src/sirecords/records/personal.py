@@ -33,7 +33,7 @@ TIMELINE_KINDS = (PERSON_REGISTERED, PERSON_CHANGED, EMPLOYMENT_STARTED, EMPLOYM
 
 def header(person: Person) -> dict[str, Any]:
     return {"uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
-            "birth_date": person.birth_date.isoformat(), "region": person.region,
+            "birth_date": person.birth_date.isoformat(), "region": person.region, "pooling_region": person.pooling_region,
             "registered_on": person.registered_on.isoformat()}
 
 
