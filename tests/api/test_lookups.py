@@ -1,5 +1,7 @@
 """Look-ups of a person (only with a purpose, always access-logged: 第二十一条) and of an employer."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -19,8 +21,11 @@ def person(db, post_txn):
     return uid
 
 
-def lookup(client, number, purpose="counter query by the insured person"):
-    url = reverse("api:person_lookup") + (f"?purpose={purpose}" if purpose is not None else "")
+PURPOSE = {"purpose": "counter", "purpose_detail": "counter query by the insured person"}
+
+
+def lookup(client, number, purpose=PURPOSE):
+    url = reverse("api:person_lookup") + (f"?{urlencode(purpose)}" if purpose is not None else "")
     return client.post(url, {"id_number": number}, content_type=JSON)
 
 
@@ -36,32 +41,38 @@ def test_a_person_look_up_answers_masked_and_is_logged(person, staff_client):
                                      "end": None}]
     event = AccessEvent.objects.get()
     assert (event.actor, event.subject, event.what, event.channel, event.purpose) == (
-        "query.chen", f"person:{person}", "person.detail", "api", "counter query by the insured person")
+        "query.chen", f"person:{person}", "person.detail", "api", "counter: counter query by the insured person")
 
 
 def test_a_token_look_up_is_logged_under_the_service_account(person, service_token, token_client):
     client = token_client(service_token("svc.terminal", roles=("query_officer",), scopes="persons:read"))
-    assert lookup(client, id_number(), purpose="self-service terminal").status_code == 200
+    assert lookup(client, id_number(), purpose={"purpose": "counter", "purpose_detail": "self-service terminal"}).status_code == 200
     assert AccessEvent.objects.get().actor == "svc.terminal"
 
 
-@pytest.mark.parametrize("purpose", [None, "", "   "])
-def test_a_person_look_up_needs_a_purpose(person, staff_client, purpose):
+@pytest.mark.parametrize(("purpose", "field"), [
+    (None, "purpose"), ({"purpose": ""}, "purpose"), ({"purpose": "   "}, "purpose"),
+    ({"purpose": "counter"}, "purpose_detail"), ({"purpose": "counter", "purpose_detail": "."}, "purpose_detail"),
+    ({"purpose": "case", "purpose_detail": "court enquiry"}, "purpose_reference")])
+def test_a_person_look_up_needs_a_purpose(person, staff_client, purpose, field):
     response = lookup(staff_client("query.chen", "query_officer"), id_number(), purpose=purpose)
     assert response.status_code == 422
-    assert "purpose" in response.json()["errors"]
+    assert field in response.json()["errors"]
     assert not AccessEvent.objects.exists()
 
 
-def test_an_invalid_id_number_is_422_naming_the_field(staff_client, db):
+def test_an_invalid_id_number_is_422_naming_the_field_and_logged_as_a_probe(staff_client, db):
     response = lookup(staff_client("query.chen", "query_officer"), "440300199005170000")
     assert response.status_code == 422
     assert "check" in response.json()["errors"]["id_number"]
+    event = AccessEvent.objects.get()
+    assert event.subject.startswith("idx:") and event.what == "look-up: invalid ID number"
 
 
-def test_an_unknown_person_is_404_and_nothing_is_logged(staff_client, db):
+def test_an_unknown_person_is_404_and_logged_as_a_probe(staff_client, db):
     assert lookup(staff_client("query.chen", "query_officer"), id_number(seq=11)).status_code == 404
-    assert not AccessEvent.objects.exists()
+    event = AccessEvent.objects.get()
+    assert event.subject.startswith("idx:") and event.what == "look-up: nobody registered with this ID number"
 
 
 def test_employer_look_up(person, staff_client):

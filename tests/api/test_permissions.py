@@ -40,9 +40,9 @@ CASES = {
     "api:txn_submit": _txn(),
     "api:txn_review": _txn(**json({"decision": "approve"})),
     "api:txn_withdraw": _txn(**json({"reason": "matrix"})),
-    "api:person_lookup": Case(methods=("post",), query="purpose=matrix", admitted=NOT_FOUND,
+    "api:person_lookup": Case(methods=("post",), query="purpose=counter&purpose_detail=matrix+check", admitted=NOT_FOUND,
                               **json({"id_number": id_number(999)})),
-    "api:person_record": Case(methods=("post",), query="purpose=matrix", admitted=NOT_FOUND,
+    "api:person_record": Case(methods=("post",), query="purpose=counter&purpose_detail=matrix+check", admitted=NOT_FOUND,
                               **json({"id_number": id_number(999)})),
     "api:employer_lookup": Case(args=(make_uscc("9", "1", REGION, "MA5G0000"),), admitted=NOT_FOUND),
 }

@@ -2,6 +2,7 @@
 every read access-logged); the figures are the recorded ones (account-year rows, contribution_years())."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -19,8 +20,11 @@ NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_samp
 JSON = "application/json"
 
 
-def record(client, number=NUMBER, purpose="counter query by the insured person"):
-    url = reverse("api:person_record") + (f"?purpose={purpose}" if purpose is not None else "")
+PURPOSE = {"purpose": "counter", "purpose_detail": "counter query by the insured person"}
+
+
+def record(client, number=NUMBER, purpose=PURPOSE):
+    url = reverse("api:person_record") + (f"?{urlencode(purpose)}" if purpose is not None else "")
     return client.post(url, {"id_number": number}, content_type=JSON)
 
 
@@ -47,13 +51,14 @@ def test_the_record_answers_the_recorded_figures_and_is_logged(credited, staff_c
     assert body["pension"] is None or isinstance(body["pension"], dict)
     event = AccessEvent.objects.get(actor="query.chen")
     assert (event.subject, event.what, event.channel, event.purpose) == (
-        f"person:{credited.uid}", "person.record", "api", "counter query by the insured person")
+        f"person:{credited.uid}", "person.record", "api", "counter: counter query by the insured person")
 
 
-@pytest.mark.parametrize("purpose", [None, "", "   "])
-def test_the_record_needs_a_purpose(credited, staff_client, purpose):
+@pytest.mark.parametrize(("purpose", "field"), [(None, "purpose"), ({"purpose": ""}, "purpose"),
+                                               ({"purpose": "counter", "purpose_detail": "..."}, "purpose_detail")])
+def test_the_record_needs_a_purpose(credited, staff_client, purpose, field):
     response = record(staff_client("query.chen", "query_officer"), purpose=purpose)
-    assert response.status_code == 422 and "purpose" in response.json()["errors"]
+    assert response.status_code == 422 and field in response.json()["errors"]
     assert not AccessEvent.objects.filter(actor="query.chen").exists()
 
 

@@ -36,6 +36,8 @@ def test_a_clerk_reads_a_retirees_record_with_why_the_pension_is_this_amount(des
     sign_in(clerk, "clerk.li")
     clerk.goto("/record/")
     clerk.locator("#id_id_number").fill(person.id_number)
+    clerk.locator("#id_purpose").select_option("counter")
+    clerk.locator("#id_purpose_detail").fill("本人查询养老金")
     clerk.locator("#record-search button[type=submit]").click()
     clerk.wait_for_url(re.compile(rf"/record/p/{person.uid}/"))
     pension = clerk.locator("#pension")
@@ -47,3 +49,37 @@ def test_a_clerk_reads_a_retirees_record_with_why_the_pension_is_this_amount(des
     assert "视同缴费年限" in clerk.locator("#contribution-years").inner_text()
     assert clerk.locator("#subsidies tbody tr").count() == 2
     shot(clerk, "20-record-retiree")
+
+
+def test_the_record_page_asks_for_the_purpose_first_and_remembers_it(desk, staff, post_fresh):
+    """Opened by its address (no search), the record page shows nothing of the person until a purpose is stated;
+    a poor one is refused next to its field; then the record shows, with the purpose, and another year's page does
+    not ask again. Each view is in the access log with the purpose."""
+    from sirecords.demo.sample_contributions import post_sample_batch
+    from sirecords.records.models import AccessEvent
+
+    accounts.create_staff()
+    post_sample_batch(staff, year=2024)
+    person = Person.objects.get()
+    clerk = desk("clerk.li")
+    sign_in(clerk, "clerk.li")
+    clerk.goto(f"/record/p/{person.uid}/")
+    form = clerk.locator("#record-purpose")
+    assert form.is_visible() and person.name not in clerk.content()
+    shot(clerk, "21-record-purpose-step")
+    clerk.locator("#id_purpose").select_option("case")
+    clerk.locator("#id_purpose_detail").fill(".")
+    form.locator("button[type=submit]").click()
+    assert clerk.locator("#id_purpose_reference_error").is_visible() and clerk.locator("#id_purpose_detail_error").is_visible()
+    shot(clerk, "22-record-purpose-refused")
+    assert not AccessEvent.objects.filter(subject=f"person:{person.uid}").exists()
+    clerk.locator("#id_purpose_reference").fill("（2026）粤0305民初123号")
+    clerk.locator("#id_purpose_detail").fill("法院调取缴费记录")
+    clerk.locator("#record-purpose button[type=submit]").click()
+    clerk.wait_for_selector("#record-header")
+    assert "法院调取缴费记录" in clerk.locator("#read-purpose").inner_text()
+    shot(clerk, "23-record-with-purpose")
+    clerk.goto(f"/record/p/{person.uid}/?year=2024")
+    clerk.wait_for_selector("#record-header")
+    purposes = list(AccessEvent.objects.filter(subject=f"person:{person.uid}").values_list("purpose", flat=True))
+    assert purposes == ["case [(2026)粤0305民初123号]: 法院调取缴费记录"] * 2

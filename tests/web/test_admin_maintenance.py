@@ -104,7 +104,7 @@ def test_correction_through_the_pages_reaches_the_record_and_the_maintenance_log
         assert shown in page, shown
     assert "13900000000" not in page  # the other person's correction is filtered out
     assert list(AccessEvent.objects.filter(actor="super.a").values_list("subject", "what", "purpose")) == [
-        (f"person:{uid}", "maintenance_log", "supervision")]
+        (f"person:{uid}", "maintenance_log", "supervision [maintenance-log]: review of the maintenance log (第十二条)")]
 
     everything = client.get("/supervision/maintenance-log/").content.decode()
     assert "13900000000" in everything and "张玮" in everything

@@ -6,6 +6,7 @@ import pytest
 
 from sirecords.records.models import AccessEvent
 from sirecords.registry.models import Person
+from sirecords.registry.subjects import id_number_subject
 from sirecords.workflow.models import Action, BusinessTransaction
 
 from .test_desk_support import (
@@ -106,7 +107,8 @@ def test_the_review_page_shows_what_changes_the_documents_and_the_trail_and_logs
     assert "Opened" in text and "Submitted" in text and "clerk.wang" in text
     assert 'id="review-form"' in text and 'id="approve"' in text and 'id="reject"' in text
     event = AccessEvent.objects.get(seq=before + 1)
-    assert (event.actor, event.subject, event.channel, event.purpose) == ("rev1.zhang", f"person:{person}", "web", "review")
+    assert (event.actor, event.subject, event.channel, event.purpose) == (
+        "rev1.zhang", f"person:{person}", "web", f"transaction [{txn.uid}]: review of the stage due")
 
 
 def test_an_unchanged_value_is_not_highlighted(clerk, reviewers, post_txn):
@@ -136,7 +138,8 @@ def test_documents_are_served_as_stored_attachments_only_to_those_who_may_see_th
         assert response["Content-Disposition"].startswith("attachment;") and "id_card-" in response["Content-Disposition"]
         assert "no-store" in response["Cache-Control"] and response["X-Content-Type-Options"] == "nosniff"
     assert AccessEvent.objects.count() == before + 4
-    assert set(AccessEvent.objects.filter(seq__gt=before).values_list("subject", flat=True)) == {f"txn:{txn.uid}"}
+    # The person is not registered yet: named by the keyed index of the ID number the registration registers.
+    assert set(AccessEvent.objects.filter(seq__gt=before).values_list("subject", flat=True)) == {id_number_subject(ID)}
     assert staff("clerk.other", "clerk").get(url).status_code == 403
     assert staff_in_region("rev1.bj", "reviewer1", "110100").get(url).status_code == 403
     other = open_person(clerk, id_number=another_id(2), name="王五")

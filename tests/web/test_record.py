@@ -24,18 +24,26 @@ from ..conftest import sign_in
 pytestmark = pytest.mark.django_db
 
 NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
+PURPOSE = {"purpose": "counter", "purpose_detail": "核对缴费记录"}
+
+
+def stated(client, uid):
+    """`client` after stating the purpose on the record page of `uid` (the session remembers it)."""
+    response = client.post(reverse("record_person", args=[uid]), PURPOSE)
+    assert response.status_code == 302, response.content
+    return client
 
 
 def test_search_redirects_to_the_record_without_the_number_in_the_url(credited, signed_in):
     client = signed_in("rec.clerk", "clerk")
-    response = client.post(reverse("record_search"), {"id_number": NUMBER})
+    response = client.post(reverse("record_search"), {"id_number": NUMBER, **PURPOSE})
     assert response.status_code == 302
     assert response["Location"] == reverse("record_person", args=[credited.uid])
     assert NUMBER not in response["Location"]
 
 
 def test_the_record_shows_the_computed_figures_and_is_access_logged(credited, signed_in):
-    client = signed_in("rec.query", "query_officer")
+    client = stated(signed_in("rec.query", "query_officer"), credited.uid)
     before = AccessEvent.objects.filter(subject=f"person:{credited.uid}").count()
     page = client.get(reverse("record_person", args=[credited.uid])).content.decode()
     assert credited.masked_id_number in page and NUMBER not in page and credited.name in page
@@ -57,11 +65,11 @@ def test_the_record_shows_the_computed_figures_and_is_access_logged(credited, si
     assert years.actual_months == 2
     after = AccessEvent.objects.filter(subject=f"person:{credited.uid}", actor="rec.query")
     assert after.count() == 1 and before + 1 == AccessEvent.objects.filter(subject=f"person:{credited.uid}").count()
-    assert after.get().channel == "web"
+    assert after.get().channel == "web" and after.get().purpose == "counter: 核对缴费记录"
 
 
 def test_contributions_page_by_year(credited, signed_in):
-    client = signed_in("rec.sup", "supervisor")
+    client = stated(signed_in("rec.sup", "supervisor"), credited.uid)
     url = reverse("record_person", args=[credited.uid])
     assert "2024-01" in client.get(url + "?year=2024").content.decode()
     assert client.get(url + "?year=notayear").status_code == 200
@@ -70,13 +78,13 @@ def test_contributions_page_by_year(credited, signed_in):
 def test_unknown_person_and_bad_number(signed_in):
     client = signed_in("rec.clerk2", "clerk")
     assert client.get(reverse("record_person", args=["0" * 32])).status_code == 404
-    response = client.post(reverse("record_search"), {"id_number": make_id_number("440305", date(1990, 1, 1), 999)})
+    response = client.post(reverse("record_search"), {"id_number": make_id_number("440305", date(1990, 1, 1), 999), **PURPOSE})
     assert response.status_code == 200 and "No insured person" in response.content.decode()
 
 
 @override_settings(LANGUAGE_CODE="zh-hans")
 def test_the_record_is_chinese(credited, signed_in):
-    page = signed_in("rec.clerk3", "clerk").get(reverse("record_person", args=[credited.uid])).content.decode()
+    page = stated(signed_in("rec.clerk3", "clerk"), credited.uid).get(reverse("record_person", args=[credited.uid])).content.decode()
     assert "<h1>个人权益记录</h1>" in page
     assert "个人账户对账单" in page and "缴费年限" in page and "年末储存额" in page and "基本养老保险" in page
     assert "Individual account statement" not in page
@@ -95,7 +103,7 @@ def test_who_reaches_the_record_pages(name, credited, make_staff):
 
 
 def test_no_pension_section_without_an_award(credited, signed_in):
-    page = signed_in("rec.clerk4", "clerk").get(reverse("record_person", args=[credited.uid])).content.decode()
+    page = stated(signed_in("rec.clerk4", "clerk"), credited.uid).get(reverse("record_person", args=[credited.uid])).content.decode()
     assert 'id="pension"' not in page
 
 
@@ -104,7 +112,8 @@ def test_the_pension_with_its_trace(staff, signed_in):
     from sirecords.demo.sample_benefits import post_sample_award
 
     award = Award.objects.get(uid=post_sample_award(staff))
-    page = signed_in("rec.clerk5", "clerk").get(reverse("record_person", args=[award.person_id])).content.decode()
+    page = stated(signed_in("rec.clerk5", "clerk"), award.person_id).get(reverse("record_person", args=[award.person_id]))
+    page = page.content.decode()
     section = page.split('id="pension"')[1].split("</section>")[0]
     assert f">{yuan(award.total_fen)}<" in section and f">{yuan(award.basic_fen)}<" in section
     assert "Why the pension is this amount" in section and "rule version" in section

@@ -1,57 +1,90 @@
 """Looking up an insured person or an employer.
 
-A person's data is read only for a stated purpose, and each read is recorded in the access log
-(第二十一条): who, whose record, through the API, why. The ID number travels in the request body, so
-that it never lands in a URL, a proxy's access log or a browser history.
+A person's data is read only for a stated purpose, and each read is recorded in the access log (第二十一条): who,
+whose record, through the API, why. The purpose is a code of the configured list (`purpose`; a 422 lists them),
+with a reference where the code needs one (`purpose_reference`) and a free-text `purpose_detail`. The ID number
+travels in the request body, so that it never lands in a URL, a proxy's access log or a browser history.
+
+records/reads.py admits each read: the person's pooling region must be one where the caller holds a reading role
+(403 naming it), the caller's read limits must not be exceeded (429: distinct persons per hour and day, look-ups
+and probes per period, 第二十二条); a look-up of a number nobody is registered with is logged under its keyed index.
 """
 
 from __future__ import annotations
 
 from django.http import Http404
 from ninja import Query, Router
+from ninja.errors import HttpError
 
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc
-from sirecords.records.access_log import record_access
-from sirecords.registry.models import Employer
+from sirecords.records import reads
+from sirecords.records.purposes import Purpose, check_purpose, listing
+from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
 
 CHANNEL = "api"
-PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+
+
+def purpose_query():
+    return Query(..., description="Why you read this person's data, recorded in the access log: one of the codes "
+                                  f"{listing()} (an unknown code is answered 422 with the list)")
+
+
+def reference_query():
+    return Query("", description="The case, application, transaction or task number, for the codes that need one")
+
+
+def detail_query():
+    return Query("", description="In a few words what you need the record for (at least 4 letters or digits, or two "
+                                 "Chinese characters)")
+
 
 router = Router(tags=["look-ups"])
 
 
-def person_for(body: PersonLookupIn, purpose: str, reading: str):
-    """The person named by the body's ID number, once the caller has said why (第二十一条).
-    422 for a missing purpose or an invalid number, 404 for a number nobody is registered with."""
-    if not purpose.strip():
-        raise InvalidTransaction({"purpose": f"is required: say why you {reading} (第二十一条)"})
+def reader_of(request) -> reads.Reader:
+    caller = request.auth
+    return reads.Reader(caller.actor, CHANNEL, caller.token if caller.via == "token" else "")
+
+
+def person_for(request, body: PersonLookupIn, code: str, reference: str, detail: str, what: str) -> tuple[Person, Purpose]:
+    """The person named by the body's ID number, once the caller has said why (第二十一条) and may read them; the
+    read is then in the access log. 422 for a missing or poor purpose or an invalid number, 404 for a number nobody
+    is registered with (both logged as probes), 403 for another region, 429 beyond a read limit."""
+    purpose = check_purpose(code, detail, reference)
+    reader = reader_of(request)
     try:
-        person = find_person_by_id_number(body.id_number)
-    except InvalidIdentifier as invalid:
-        raise InvalidTransaction({"id_number": invalid.message}) from None
-    if person is None:
-        raise Http404("no insured person is registered with this ID number")
-    return person
+        reads.admit_lookup(reader, request, body.id_number, purpose)
+        try:
+            person = find_person_by_id_number(body.id_number)
+        except InvalidIdentifier as invalid:
+            reads.probe(reader, request, body.id_number, purpose, invalid=True)
+            raise InvalidTransaction({"id_number": invalid.message}) from None
+        if person is None:
+            reads.probe(reader, request, body.id_number, purpose, invalid=False)
+            raise Http404("no insured person is registered with this ID number")
+        reads.read(reader, f"person:{person.uid}", what, purpose)
+    except reads.ReadRefused as refused:
+        raise HttpError(refused.status, refused.message) from None
+    return person, purpose
 
 
 @endpoint(router, "POST", "/persons/lookup", "person_lookup", response={200: PersonOut, **PROBLEMS},
-          summary="An insured person by resident ID number, with employment periods (access-logged)")
-def person_lookup(request, body: PersonLookupIn,
-                  purpose: str = Query(..., description="Why you look this person up; recorded in the access log")):
-    person = person_for(body, purpose, "look up this person")
-    answer = {
+          summary="An insured person by resident ID number, with employment periods (for a stated purpose, access-logged)")
+def person_lookup(request, body: PersonLookupIn, purpose: str = purpose_query(), purpose_reference: str = reference_query(),
+                  purpose_detail: str = detail_query()):
+    person, _purpose = person_for(request, body, purpose, purpose_reference, purpose_detail, "person.detail")
+    return {
         "uid": person.uid, "id_number": person.masked_id_number, "name": person.name, "sex": person.sex,
         "birth_date": person.birth_date, "region": person.region, "pooling_region": person.pooling_region,
         "registered_on": person.registered_on,
         "employments": [{"employer_uscc": job.employer.uscc, "employer_name": job.employer.name, "start": job.start,
                          "end": job.end} for job in person.employments.select_related("employer").order_by("start", "uid")],
     }
-    record_access(request.auth.actor.username, f"person:{person.uid}", "person.detail", CHANNEL, purpose.strip())
-    return answer
 
 
 @endpoint(router, "GET", "/employers/{uscc}", "employer_lookup", response={200: EmployerOut, **PROBLEMS},

@@ -18,6 +18,8 @@ class AccessEvent(models.Model):
 
     class Meta:
         db_table = "audit_access_event"
+        # The read limits count the distinct persons one actor read in the last hour and day (records/limits.py).
+        indexes = [models.Index(fields=["actor", "at"], name="audit_access_actor_at")]
 
 
 class AccessHead(models.Model):
@@ -27,3 +29,21 @@ class AccessHead(models.Model):
 
     class Meta:
         db_table = "audit_access_head"
+
+
+class ReadAlert(models.Model):
+    """A read limit reached (第二十二条): who, which limit, in which window; supervisors see these on their pages.
+    One row per actor, limit and window (the first refusal in it), however many refusals follow."""
+
+    at = models.DateTimeField(help_text="When the limit was first reached in this window (UTC).")
+    actor = models.CharField(max_length=150)
+    limit = models.CharField(max_length=16, help_text="hour, day (distinct persons), lookups or probes (request rate).")
+    allowed = models.CharField(max_length=40, help_text="The limit in force, e.g. 60 persons/hour or 20/h.")
+    window = models.CharField(max_length=20, help_text="The window the alert stands for: the hour or day (UTC).")
+    channel = models.CharField(max_length=16)
+    via = models.CharField(max_length=40, help_text="A staff session or token:<uid>.")
+
+    class Meta:
+        db_table = "audit_read_alert"
+        constraints = [models.UniqueConstraint(fields=["actor", "limit", "window"], name="read_alert_once_per_window")]
+        indexes = [models.Index(fields=["-at"], name="read_alert_recent")]

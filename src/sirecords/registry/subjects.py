@@ -3,9 +3,11 @@ masked words that summarise it in queues (the workflow knows no payload shape)."
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from sirecords.core.identifiers import InvalidIdentifier, mask_id_number
+from sirecords.core.identifiers import InvalidIdentifier, mask_id_number, parse_id_number
+from sirecords.crypto.sealing import blind_index
 from sirecords.transactions.posting import NO_PERSON
 
 
@@ -27,13 +29,25 @@ def summary(payload: dict[str, Any]) -> list[str]:
     return parts
 
 
+def id_number_subject(raw: str) -> str:
+    """The subject naming an ID number without showing it: "idx:" and its keyed blind index — the same value as
+    registry_person.id_number_index once someone is registered with it. For an access-log record of a person not
+    (yet) registered: a pending registration, or a look-up of a number nobody is registered with (a probe). A number
+    failing its check is indexed as typed (NFKC, no spaces, upper case)."""
+    try:
+        value = parse_id_number(raw).normalized
+    except InvalidIdentifier:
+        value = "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
+    return "idx:" + blind_index("id_number", value)
+
+
 def employer_only(payload: dict[str, Any], posted: bool) -> str | None:
     return NO_PERSON
 
 
 def person_subject(payload: dict[str, Any], posted: bool) -> str | None:
-    """The person a registry payload is about: by uid, through an employment period, or — once posted — by the
-    ID number it registered."""
+    """The person a registry payload is about: by uid, through an employment period, or by the ID number it
+    registers: once posted, the person registered with it; before, the number's keyed index (id_number_subject)."""
     from sirecords.registry.models import Employment
     from sirecords.registry.queries import find_person_by_id_number
 
@@ -55,4 +69,6 @@ def person_subject(payload: dict[str, Any], posted: bool) -> str | None:
             found = None
         if found:
             return f"person:{found.uid}"
+    if payload.get("id_number") and not posted:
+        return id_number_subject(str(payload["id_number"]))
     return None

@@ -1,5 +1,6 @@
 """Settings shared by every deployment, read from the environment."""
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json(name: str, default):
+    """A setting given as JSON in the environment, else `default`."""
+    value = os.environ.get(name)
+    return json.loads(value) if value else default
 
 
 def secret_key() -> str:
@@ -178,6 +185,48 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
+
+# Reading a person's record (第二十一条, 第二十二条; docs/reads.md). A read needs a purpose from this list: a code
+# with its Chinese and English label, and whether it needs a reference (which case, application or transaction);
+# the free-text detail is always required. SIRECORDS_READ_PURPOSES in the environment (JSON, same shape) replaces it.
+SIRECORDS_READ_PURPOSES = env_json("SIRECORDS_READ_PURPOSES", {
+    "counter": {"zh": "窗口查询（本人到场）", "en": "counter enquiry by the insured person", "reference": False},
+    "transaction": {"zh": "经办业务", "en": "handling a business transaction", "reference": True},
+    "phone": {"zh": "电话咨询（已核验身份）", "en": "phone enquiry, identity verified", "reference": False},
+    "case": {"zh": "行政或司法机关依法查询（第十八条）", "en": "query by an administrative or judicial body (第十八条)",
+             "reference": True},
+    "application": {"zh": "单位书面申请查询（第十九条）", "en": "written application by another unit (第十九条)",
+                    "reference": True},
+    "dispute": {"zh": "权益记录异议处理", "en": "handling a dispute about the record", "reference": True},
+    "supervision": {"zh": "监督检查（第三条）", "en": "supervision (第三条)", "reference": True},
+})
+# How long the web record page remembers a stated purpose for one person (minutes), so that paging through the
+# years does not ask again; a new visit after that asks anew.
+SIRECORDS_READ_PURPOSE_MINUTES = int(os.environ.get("SIRECORDS_READ_PURPOSE_MINUTES", 15))
+# Read limits (第二十二条: no bulk reads). Distinct persons read per rolling hour and day, counted in the access
+# log: "user" for a staff member (pages or API session), "token" for a service account's tokens together. Beyond
+# them a read is refused (429 on the API) and supervisors see an alert. A busy counter serves a person every few
+# minutes (15-20 an hour); the defaults leave three times that. "lookups" caps look-ups by ID number per caller,
+# found or not; "probes" caps look-ups of numbers nobody is registered with (blind guessing), per caller; both
+# are django-ratelimit rates ("count/period", period s, m, h or d). Override any key with SIRECORDS_READ_LIMITS
+# in the environment (JSON).
+SIRECORDS_READ_LIMITS = {
+    "user": {"hour": 60, "day": 300},
+    "token": {"hour": 120, "day": 600},
+    "lookups": "30/m",
+    "probes": "20/h",
+    **env_json("SIRECORDS_READ_LIMITS", {}),
+}
+# The request-rate counters (django-ratelimit) live in a cache shared by every worker: the database cache by
+# default (its table is made by the records migrations); SIRECORDS_RATE_CACHE_URL names a Redis server instead
+# (atomic increments; needs the redis package). Not the per-process memory cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reads": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["SIRECORDS_RATE_CACHE_URL"]}
+              if os.environ.get("SIRECORDS_RATE_CACHE_URL") else
+              {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sirecords_rate_cache"}),
+}
+RATELIMIT_USE_CACHE = "reads"
 
 # Ledger identity: the origin line of signed checkpoints names this log.
 SIRECORDS_LEDGER_ORIGIN = os.environ.get("SIRECORDS_LEDGER_ORIGIN", "sirecords.example/ledger")

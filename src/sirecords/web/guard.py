@@ -1,5 +1,6 @@
 """The one gate in front of every staff page: signed in, second factor verified, account usable,
-and a role the page's rule (web/rules.py) admits. Refusals are explained and logged."""
+and a role the page's rule (web/rules.py) admits. Refusals are explained and logged; so are the refusals of a
+person's record that records/reads.py makes inside the page (another region: 403; a read limit: 429)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sirecords.records.limits import ReadRefused
 from sirecords.users.access import ANONYMOUS, permits
 from sirecords.users.actors import actor_for
 from sirecords.users.roles import ROLES
@@ -44,7 +46,10 @@ def page(rule_name: str):
                 needed = "、".join(ROLES[r][0] for r in sorted(rule)) if isinstance(rule, frozenset) else rule
                 return refuse(request, _("This page needs one of these roles: %(roles)s.") % {"roles": needed})
             request.actor = actor
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except ReadRefused as refused:  # a read of a person outside the reader's regions or limits (records/reads.py)
+                return refuse(request, refused.message, status=refused.status)
 
         guarded.access_rule = rule_name
         return guarded

@@ -26,8 +26,10 @@ from sirecords.transactions.posting import InvalidTransaction, Transaction, post
 from sirecords.workflow import documents
 from sirecords.workflow.config import stages_for
 from sirecords.workflow.models import OPEN_STATES, Action, Attachment, BusinessTransaction, State
+from sirecords.workflow.regions import home_region
 from sirecords.workflow.stages import STAGE_ROLE, STAGE_TITLES
 from sirecords.workflow.summary import summarize
+from sirecords.workflow.visibility import person_subject
 
 security_log = logging.getLogger("sirecords.security")
 
@@ -97,6 +99,16 @@ def _own_open(actor: Actor, txn: BusinessTransaction, doing: str) -> None:
             state=txn.get_state_display(), doing=doing), txn)
 
 
+def _outside_home_region(type_name: str, payload: dict[str, Any], region: str) -> str | None:
+    """Why a transaction in `region` may not be about the person its payload names (the type's subject hook says
+    who): that person belongs to another pooling region. None when it names nobody or the regions agree."""
+    home = home_region(person_subject(type_name, payload))
+    if home is None or home == region:
+        return None
+    return _("this person belongs to pooling region {home}: a transaction about them is made in {home}, "
+             "not in {region}").format(home=home, region=region)
+
+
 @refusals_logged
 def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str,
                      channel: str) -> BusinessTransaction:
@@ -108,6 +120,9 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
             title=kind.title, region=region, roles=_(" or ").join(kind.creators)))
     if not (reason or "").strip():
         raise InvalidTransaction({"reason": _("is required: why is this transaction made (第十二条)")})
+    outside = _outside_home_region(type_name, payload, region)
+    if outside:
+        raise _refuse(actor, outside)
     if channel not in CHANNELS:
         raise InvalidTransaction({"channel": _("unknown channel {channel}").format(channel=repr(channel))})
     stages_for(type_name, region)  # fails early when the type is not configured for the region
@@ -224,6 +239,9 @@ def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) 
         if not actor.has(STAGE_ROLE[stage], txn.region):
             raise _refuse(actor, _("the stage due is {stage}, which needs the role {role} in region {region}").format(
                 stage=title, role=STAGE_ROLE[stage], region=txn.region), txn, stage)
+        outside = _outside_home_region(txn.type, payload_of(txn), txn.region)
+        if outside:
+            raise _refuse(actor, outside, txn, stage)
         if decision == "reject":
             txn.state, txn.next_stage = State.RETURNED, 0
             _record(txn, actor, Action.Kind.REJECT, stage=stage, opinion=opinion)

@@ -21,14 +21,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sirecords.core.home import home
 from sirecords.ledger.models import Entry
 from sirecords.records.access_log import record_access
+from sirecords.records.limits import UNCOUNTED, recent_alerts
 from sirecords.records.models import AccessEvent
+from sirecords.records.purposes import implied
 from sirecords.registry.maintenance_log import KINDS, maintenance_log, write_csv
 from sirecords.web.forms_admin import LogFilterForm
 from sirecords.web.guard import page
 from sirecords.web.views.admin_common import CHANNEL, focus, query_string, txn_url
 
 PER_PAGE = 50
-PURPOSE = "supervision"
+MAINTENANCE_LOG, MAINTENANCE_CSV = UNCOUNTED  # what these listings record: not counted against the read limits
 FILTERS = ("subject", "actor", "since", "until")
 
 
@@ -62,7 +64,7 @@ def _day_after(day: str) -> str:
 
 
 def _listing_context(form, filters: dict, listing) -> dict:
-    return {"form": focus(form), "filters": filters, "listing": listing,
+    return {"form": focus(form), "filters": filters, "listing": listing, "read_alerts": recent_alerts(),
             "prev_query": query_string(filters, page=listing.previous_page_number()) if listing.has_previous() else "",
             "next_query": query_string(filters, page=listing.next_page_number()) if listing.has_next() else "",
             "clear_subject": query_string(filters, subject=None) if filters.get("subject") else None}
@@ -112,8 +114,9 @@ def _records(filters: dict):
 def _log_people(request, subjects, what: str) -> None:
     """The maintenance log shows personal data (names, phones, addresses before and after): one access record
     per person shown."""
+    purpose = str(implied("supervision", "review of the maintenance log (第十二条)", "maintenance-log"))
     for subject in sorted({s for s in subjects if s.startswith("person:")}):
-        record_access(request.actor.username, subject, what, CHANNEL, PURPOSE)
+        record_access(request.actor.username, subject, what, CHANNEL, purpose)
 
 
 @page("supervise_maintenance_log")
@@ -129,7 +132,7 @@ def maintenance_log_view(request):
         times = sorted(at for _seq, at in listing)
         # Decode only the records of this page: the log between the page's first and last time, then by seq.
         records = [r for r in maintenance_log(since=times[0], until=times[-1], actor=filters.get("actor", "")) if r.seq in seqs]
-    _log_people(request, (r.subject for r in records), "maintenance_log")
+    _log_people(request, (r.subject for r in records), MAINTENANCE_LOG)
     context = _listing_context(form, filters, listing)
     context.update(records=[{"record": r, "url": txn_url(r.txn, request.actor)} for r in records],
                    csv_query=query_string(filters))
@@ -152,7 +155,7 @@ def maintenance_csv_view(request):
     response["Content-Disposition"] = f'attachment; filename="maintenance-log-{stamp}.csv"'
     response.write("\ufeff")  # byte order mark: Excel then reads the file as UTF-8 and shows the Chinese
     write_csv(noted(_records(filters)), response)
-    _log_people(request, subjects, "maintenance_log.csv")
+    _log_people(request, subjects, MAINTENANCE_CSV)
     return response
 
 
@@ -160,7 +163,7 @@ def maintenance_csv_view(request):
 @require_GET
 def integrity_view(request):
     path = home() / "verify-last.json"
-    context: dict = {"path": path, "result": None, "problem": None}
+    context: dict = {"path": path, "result": None, "problem": None, "read_alerts": recent_alerts()}
     if path.exists():
         try:
             result = json.loads(path.read_text(encoding="utf-8"))

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sirecords.records import reads
+from sirecords.records.purposes import implied
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_types
 from sirecords.web.forms_desk import PersonSearchForm, WithdrawForm
@@ -39,11 +41,15 @@ def person_search_view(request):
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
     person = None
     if request.method == "POST" and form.is_valid():
-        person = find_person_by_id_number(form.cleaned_data["id_number"])
+        number, purpose = form.cleaned_data["id_number"], implied("counter", "counter look-up by the clerk")
+        reader = reads.Reader(request.actor, "web")
+        reads.admit_lookup(reader, request, number, purpose)  # the look-up and probe rates (records/limits.py)
+        person = find_person_by_id_number(number)
         if person is None:
+            reads.probe(reader, request, number, purpose, invalid=False)  # logged under the number's keyed index
             form.add_error("id_number", _("No insured person is registered with this ID number."))
         else:
-            log_access(request.actor, f"person:{person.uid}", "identity, region and employment periods", "counter lookup")
+            log_access(request.actor, f"person:{person.uid}", "identity, region and employment periods", purpose)
             form = PersonSearchForm()  # ready for the next applicant; the number typed is not shown again
     jobs = list(person.employments.select_related("employer").order_by("start")) if person else []
     return render(request, "web/desk/person_search.html", {"form": form, "person": person, "jobs": jobs})

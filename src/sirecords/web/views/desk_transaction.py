@@ -25,7 +25,7 @@ from sirecords.web.views.desk_common import (
     transaction_named,
     type_title,
 )
-from sirecords.web.views.desk_visibility import log_access
+from sirecords.web.views.desk_visibility import log_access, transaction_purpose
 from sirecords.workflow import documents
 from sirecords.workflow.config import StageConfigError, stages_for
 from sirecords.workflow.models import Action, Attachment, BusinessTransaction, State
@@ -101,8 +101,8 @@ def show_transaction(request, txn: BusinessTransaction, *, attach_form=None, rev
         if acted:
             caution = _("You acted on it at %(stages)s: another reviewer must act on this stage.") % {
                 "stages": "、".join(stage_name(s) for s in acted)}
-    purpose = "transaction follow-up" if is_creator else "review" if (may_review or due) else "supervision"
-    log_access(actor, person_subject(txn.type, payload, txn), f"transaction {txn.type} {txn.uid}", purpose)
+    log_access(actor, person_subject(txn.type, payload, txn), f"transaction {txn.type} {txn.uid}",
+               transaction_purpose(actor, txn, may_review))
 
     attachments = list(txn.attachments.order_by("id"))
     have = {a.kind for a in attachments}

@@ -1,0 +1,126 @@
+"""Every read of a person's data by staff goes through here (第二十一条, 第二十二条, 第二十三条):
+
+1. the region: staff read only the persons of the pooling regions where they hold a reading role;
+2. the limits: distinct persons per hour and day (records/limits.py);
+3. the access log: who, whose record, what, through which channel, for which stated purpose (records/purposes.py).
+
+A refusal is explained to the caller (ReadRefused: 403 for the region, 429 for a limit), written to the access log
+(`what` starting "refused:") and to the security log. A look-up of an ID number nobody is registered with, or of
+an invalid one, is written too, under the number's keyed index (never the number): probes leave a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from sirecords.records.access_log import record_access
+from sirecords.records.limits import REFUSED, ReadRefused, check_distinct, check_rate, count_probe, raise_alert
+from sirecords.records.purposes import Purpose
+from sirecords.registry.models import Person
+from sirecords.registry.subjects import id_number_subject
+from sirecords.transactions.actors import Actor
+from sirecords.workflow.stages import STAGE_ROLE
+
+__all__ = ["READING_ROLES", "ReadRefused", "Reader", "home_region_of", "id_number_subject", "person_of", "read", "reading_regions"]
+
+security_log = logging.getLogger("sirecords.security")
+
+# The roles that read persons' records, each in the regions where it is held (web/rules_record.py admits them).
+READING_ROLES = ("clerk", "maintainer", *STAGE_ROLE.values(), "query_officer", "supervisor")
+
+
+class Reader:
+    """Who reads, and how: the actor, the channel, and the token when a service token reads (its limits apply)."""
+
+    def __init__(self, actor: Actor, channel: str, token: str = "") -> None:
+        self.actor, self.channel, self.token = actor, channel, token
+
+    @property
+    def via(self) -> str:
+        return f"token:{self.token}" if self.token else "session"
+
+    @property
+    def rate_key(self) -> str:
+        return f"token:{self.token}" if self.token else f"user:{self.actor.username}"
+
+
+def reading_regions(actor: Actor) -> list[str]:
+    return sorted({region for role in READING_ROLES for region in actor.regions_for(role)})
+
+
+def may_read_in(actor: Actor, region: str) -> bool:
+    return any(actor.has(role, region) for role in READING_ROLES)
+
+
+def person_of(subject: str | None) -> Person | None:
+    """The registered person a subject names: "person:<uid>", or "idx:<index>" once that number is registered."""
+    if not subject:
+        return None
+    if subject.startswith("person:"):
+        return Person.objects.filter(uid=subject.removeprefix("person:")).first()
+    if subject.startswith("idx:"):
+        return Person.objects.filter(id_number_index=subject.removeprefix("idx:")).first()
+    return None
+
+
+def home_region_of(subject: str) -> str | None:
+    """The workflow's look-up (workflow/regions.py): the pooling region of the person a subject names."""
+    person = person_of(subject)
+    return person.pooling_region if person else None
+
+
+def _refuse(reader: Reader, subject: str, why: str, purpose: Purpose | str, message: str, status: int) -> ReadRefused:
+    record_access(reader.actor.username, subject, f"{REFUSED} {why}", reader.channel, str(purpose))
+    security_log.warning("read refused %s %s (%s): %s", reader.actor.username, subject, reader.via, why)
+    return ReadRefused(message, status)
+
+
+def check_region(reader: Reader, person: Person, purpose: Purpose | str) -> None:
+    region = person.pooling_region
+    if may_read_in(reader.actor, region):
+        return
+    held = "、".join(reading_regions(reader.actor)) or _("no region")
+    raise _refuse(reader, f"person:{person.uid}", f"region {region}", purpose, _(
+        "This person belongs to pooling region {region}; you may read the records of region {held} only.").format(
+        region=region, held=held), 403)
+
+
+def check_limits(reader: Reader, subject: str, purpose: Purpose | str) -> None:
+    over = check_distinct(reader.actor.username, subject, token=bool(reader.token))
+    if over:
+        limit, allowed, message = over
+        raise_alert(reader.actor.username, limit, allowed, channel=reader.channel, via=reader.via)
+        raise _refuse(reader, subject, f"read limit {allowed}", purpose, message, 429)
+
+
+def read(reader: Reader, subject: str | None, what: str, purpose: Purpose | str) -> None:
+    """Admit and log one read of whatever `subject` names ("person:<uid>", "idx:<index>" for a person not yet
+    registered; None or "txn:<uid>" for none known): the region of a registered person, the limits, then the
+    access log. Raises ReadRefused (already logged)."""
+    if not subject:
+        return
+    person = person_of(subject)
+    if person is not None:
+        subject = f"person:{person.uid}"
+        check_region(reader, person, purpose)
+    check_limits(reader, subject, purpose)
+    record_access(reader.actor.username, subject, what, reader.channel, str(purpose))
+
+
+def admit_lookup(reader: Reader, request, raw_number: str, purpose: Purpose | str) -> None:
+    """Before a look-up by ID number: the caller's look-up and probe rates. Raises ReadRefused (429, logged)."""
+    over = check_rate(request, reader.rate_key)
+    if over:
+        limit, allowed, message = over
+        raise_alert(reader.actor.username, limit, allowed, channel=reader.channel, via=reader.via)
+        raise _refuse(reader, id_number_subject(raw_number), f"look-up rate {allowed}", purpose, message, 429)
+
+
+def probe(reader: Reader, request, raw_number: str, purpose: Purpose | str, *, invalid: bool) -> None:
+    """A look-up found nobody (`invalid`: the number fails its check): logged under the number's keyed index, and
+    counted towards the probe limit."""
+    count_probe(request, reader.rate_key)
+    what = "look-up: invalid ID number" if invalid else "look-up: nobody registered with this ID number"
+    record_access(reader.actor.username, id_number_subject(raw_number), what, reader.channel, str(purpose))
