@@ -95,7 +95,7 @@ def test_every_demo_scan_is_a_valid_document():
 def test_the_pdf_html_exe_polyglot_of_the_finding_is_refused():
     polyglot = b"%PDF-1.4\n" + HTML + b"\n" + PE
     assert refusal(polyglot, "id-card.pdf") == (
-        "“id-card.pdf”: it is a PDF that also contains HTML or script (at byte 9); a file that is also something else "
+        "file “id-card.pdf”: it is a PDF that also contains HTML or script (at byte 9); a file that is also something else "
         "is not accepted")
 
 
@@ -157,7 +157,7 @@ def _open_action(writer, action: dict):
 ], ids=["javascript-open-action", "launch", "submit-form", "remote-go-to", "embedded-file"])
 def test_a_pdf_that_acts_on_its_own_is_refused(change, what):
     message = refusal(rewritten(scan("contract"), change), "contract.pdf")
-    assert message.startswith("“contract.pdf”: the PDF contains ") and what in message
+    assert message.startswith("file “contract.pdf”: the PDF contains ") and what in message
 
 
 @pytest.mark.parametrize("catalog, more", [
@@ -201,7 +201,7 @@ def test_an_action_in_a_compressed_object_stream_is_found():
 
 def test_an_encrypted_pdf_is_refused():
     locked = rewritten(scan("secret"), lambda w: w.encrypt("user-password", algorithm="AES-128"))
-    assert refusal(locked) == "“scan.pdf”: the PDF is encrypted; attach an unencrypted scan"
+    assert refusal(locked) == "file “scan.pdf”: the PDF is encrypted; attach an unencrypted scan"
 
 
 # --- broken files, bombs and limits -------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_an_encrypted_pdf_is_refused():
     (b"PK\x03\x04\x14\x00" + b"\x00" * 40, "a.pdf", "its content is a ZIP archive or Office document"),
     (b"  \n" + HTML, "a.pdf", "its content is HTML or XML"),
     ("身份证号 440305198506151233".encode(), "a.pdf", "its content is not a recognised document format"),
-    (b"", "a.pdf", "“a.pdf”: the file is empty"),
+    (b"", "a.pdf", "file “a.pdf”: the file is empty"),
 ], ids=["pdf-without-xref", "pdf-cut-short", "jpeg-cut-short", "png-cut-short", "png-without-header", "gif", "tiff",
         "exe", "elf", "zip", "html", "text", "empty"])
 def test_what_does_not_parse_is_refused_with_the_reason(data, name, message):
@@ -240,7 +240,7 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded():
     bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 1, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00" * 12_501 * 4)) + chunk(b"IEND", b""))
     assert len(bomb) < 200
-    assert refusal(bomb, "bomb.png") == ("“bomb.png”: the image is 100000×100000 pixels; at most 50,000,000 pixels are "
+    assert refusal(bomb, "bomb.png") == ("file “bomb.png”: the image is 100000×100000 pixels; at most 50,000,000 pixels are "
                                           "accepted")
 
 
@@ -263,17 +263,17 @@ def test_pillow_s_own_bomb_guard_is_a_refusal_too(settings, monkeypatch):
 def test_an_oversize_file_is_refused_by_its_size(settings):
     settings.SIRECORDS_MAX_ATTACHMENT_BYTES = 1000
     big = scan("x") + b" " * 1000
-    assert refusal(big, "big.pdf") == f"“big.pdf”: the file is {len(big):,} bytes; at most 1,000 are accepted"
+    assert refusal(big, "big.pdf") == f"file “big.pdf”: the file is {len(big):,} bytes; at most 1,000 are accepted"
 
 
 # --- the name -----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("data, name, message", [
-    (image("PNG"), "id-card.pdf", "“id-card.pdf”: its content is PNG, not PDF. A renamed file is not accepted"),
+    (image("PNG"), "id-card.pdf", "file “id-card.pdf”: its content is PNG, not PDF. A renamed file is not accepted"),
     (scan("x"), "id-card.jpg", "its content is PDF, not JPEG"),
     (image("JPEG"), "photo.png", "its content is JPEG, not PNG"),
-    (scan("x"), "invoice.html", "“invoice.html”: its name ends in .html; a scan is named .pdf, .jpg, .jpeg or .png"),
+    (scan("x"), "invoice.html", "file “invoice.html”: its name ends in .html; a scan is named .pdf, .jpg, .jpeg or .png"),
     (scan("x"), "scan.pdf.exe", "its name ends in .exe"),
 ], ids=["png-named-pdf", "pdf-named-jpg", "jpeg-named-png", "html-name", "double-suffix"])
 def test_a_name_that_says_another_format_is_refused(data, name, message):
@@ -289,5 +289,5 @@ def test_received_refuses_an_oversize_upload_without_reading_it(settings):
         def read(self):
             raise AssertionError("an oversize upload must not be read")
 
-    with pytest.raises(DocumentRefused, match="“big.pdf”: the file is 101 bytes; at most 100 are accepted"):
+    with pytest.raises(DocumentRefused, match="file “big.pdf”: the file is 101 bytes; at most 100 are accepted"):
         documents.received(Upload())

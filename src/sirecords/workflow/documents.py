@@ -70,7 +70,7 @@ def check(data: bytes, name: str) -> str:
 
 def named(name: str | None, problem: str) -> str:
     """The refusal, naming the file when it has a name."""
-    return _("“{name}”: {problem}").format(name=name, problem=problem) if name else problem
+    return _("file “{name}”: {problem}").format(name=name, problem=problem) if name else problem
 
 
 def too_big(size: int) -> str:
