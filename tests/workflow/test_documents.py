@@ -291,3 +291,12 @@ def test_received_refuses_an_oversize_upload_without_reading_it(settings):
 
     with pytest.raises(DocumentRefused, match="file “big.pdf”: the file is 101 bytes; at most 100 are accepted"):
         documents.received(Upload())
+
+
+def test_a_pdf_of_too_many_objects_is_refused_before_they_are_read(monkeypatch):
+    """Reading objects costs time (pypdf reads a few thousand a second): their number is bounded first."""
+    from sirecords.workflow import scans
+
+    monkeypatch.setattr(scans, "MAX_PDF_OBJECTS", 5)
+    padded = pdf_document([b"<< /Type /Catalog /Pages 2 0 R >>", *PAGE_OBJECTS, b"<< >>", b"<< >>"])
+    assert refusal(padded) == "file “scan.pdf”: the PDF has 6 objects; at most 5 are accepted"

@@ -24,7 +24,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_PDF_OBJECTS = 100_000  # a scan has a handful per page; walking more would only cost time
+MAX_PDF_OBJECTS = 10_000  # a scan has a handful per page; pypdf reads some 3,000 a second, so this bounds the time
 PDF_WHITESPACE = b"\x00\t\n\x0c\r "
 
 
