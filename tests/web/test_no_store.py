@@ -78,6 +78,7 @@ def test_a_page_with_personal_data_says_no_store_over_a_view_s_own_cache_headers
 
 def test_static_files_and_the_health_check_stay_cacheable():
     static = Client().get("/static/web/site.css")
+    static.close()  # a streamed file: close it, or it is left open
     assert static.status_code == 200
     assert "no-store" not in static.get("Cache-Control", "") and not static.has_header("Pragma")
     health = Client().get(reverse("healthz"))
