@@ -5,12 +5,15 @@ memory; what arrives is parsed, so a polyglot is refused next to the file field,
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from sirecords.core.home import attachments_dir
 from sirecords.demo.documents import scan
-from sirecords.workflow.models import Attachment
+from sirecords.users.models import ConfidentialityAgreement
+from sirecords.workflow.models import Attachment, BusinessTransaction
 
+from .test_admin_helpers import field_error, login_as, register_person
 from .test_desk_support import attach, error_next_to, open_person, page_text, signer
 from .upload_support import StreamedMultipart, post_streamed
 
@@ -107,3 +110,25 @@ def test_an_anonymous_oversize_post_is_refused_before_sign_in_is_even_checked():
     body = StreamedMultipart(50 * MB)
     response = Client().generic("POST", "/login/", **body.environ())
     assert response.status_code == 413 and body.position == 0
+
+
+@override_settings(SIRECORDS_MAX_ATTACHMENT_BYTES=1000)
+def test_the_maintenance_evidence_and_the_agreement_scan_are_refused_by_size_too(signed_in, post_txn, make_staff):
+    """The other pages that take a document read it through documents.received: an oversize one is refused by its
+    size (the handler kept none of it) with the same message, and nothing is opened or recorded."""
+    uid = register_person(post_txn)
+    big = scan("x" * 2000)
+    maintainer = signed_in("maint.a", "maintainer")
+    page = maintainer.post(f"/maintenance/person/{uid}/", {
+        "kind": "correction", "field": "name", "new_value": "张玮", "reason": "本人申请", "method": "核对户口簿原件",
+        "region": "440300", "evidence": SimpleUploadedFile("hukou.pdf", big, content_type="application/pdf")})
+    assert f"file “hukou.pdf”: the file is {len(big):,} bytes; at most 1,000 are accepted" in field_error(page, "evidence")
+    assert not BusinessTransaction.objects.filter(type="correction").exists()
+
+    make_staff("ext.a", "maintainer", organisation="深圳某某外包有限公司")
+    admin = login_as(Client(), make_staff("admin.a", "sysadmin").username)
+    page = admin.post("/sysadmin/accounts/ext.a/agreement/", {
+        "organisation": "深圳某某外包有限公司", "signed_on": "2026-01-05", "expires_on": "2027-01-05", "reason": "保密协议",
+        "document": SimpleUploadedFile("协议.pdf", big, content_type="application/pdf")})
+    assert "at most 1,000 are accepted" in field_error(page, "document")
+    assert not ConfidentialityAgreement.objects.exists()
