@@ -5,7 +5,8 @@ name, a `Case`: how to request it (URL arguments, query, body, methods). The mat
 as an anonymous visitor and as a signed-in holder of each role (for a guarded API endpoint also with
 service tokens: one per role with every scope, and one holding the rule's roles with and without the endpoint's scope)
 and expects what the rule itself says: admitted, refused (403 naming the roles), sent to the login page
-(pages) or 401 with a Bearer challenge (API), 403 naming the missing scope (tokens). So a new URL that
+(pages) or 401 with a Bearer challenge (API), 403 naming the missing scope (tokens); and that every answer
+carries Cache-Control: no-store and Pragma: no-cache (nothing personal kept by a browser or proxy). So a new URL that
 has a rule is covered without a new test, and a URL with a rule but no `Case` fails loudly (and so does
 a `Case` for a URL without a rule).
 
@@ -134,6 +135,12 @@ class Callers:
         return client
 
 
+def kept_by_no_cache(response) -> bool:
+    """The answer tells browsers and proxies to keep nothing: Cache-Control: no-store and Pragma: no-cache."""
+    directives = {d.strip().split("=")[0].lower() for d in response.get("Cache-Control", "").split(",")}
+    return "no-store" in directives and response.get("Pragma") == "no-cache"
+
+
 def role_names(rule: Rule) -> tuple[str, ...]:
     """The roles of a role-set rule; for STAFF (any staff) one role suffices."""
     if rule == STAFF:
@@ -223,6 +230,9 @@ class Matrix:
                 asked += 1
                 if (got not in want) if want is not None else not self.admitted(got):
                     wrong.append(f"{method.upper()} {url} as {who}: expected {self.describe(want)}, got {got}")
+                if not kept_by_no_cache(response):  # every answer, admitted or refused (web/nostore.py)
+                    wrong.append(f"{method.upper()} {url} as {who}: may be cached (Cache-Control: "
+                                 f"{response.get('Cache-Control')!r}, Pragma: {response.get('Pragma')!r})")
         assert asked, f"{name}: no request made"
         assert wrong == [], f"{name} (rule {self.rules[name]!r}):\n" + "\n".join(wrong)
 

@@ -12,6 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.core.identifiers import make_id_number
+from sirecords.demo.documents import scan
 from sirecords.users.actors import actor_for
 from sirecords.workflow import services
 from sirecords.workflow.stages import STAGE_ROLE
@@ -38,7 +39,7 @@ def start_employment(post_txn, person: str, employer: str, start="2010-03-01") -
 
 
 def evidence(name="evidence.pdf", text="scan") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, f"%PDF-1.4\n% {text}\n%%EOF\n".encode(), content_type="application/pdf")
+    return SimpleUploadedFile(name, scan(text), content_type="application/pdf")
 
 
 def login_as(client, username: str):

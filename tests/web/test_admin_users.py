@@ -130,7 +130,9 @@ def test_record_an_agreement_with_its_scan(signed_in, make_staff):
     assert "after the signing date" in field_error(backwards, "expires_on")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    scan = b"%PDF-1.4\n% agreement\n%%EOF\n"
+    from sirecords.demo.documents import scan as pdf
+
+    scan = pdf("confidentiality agreement")
     recorded = client.post("/sysadmin/accounts/ext.a/agreement/", {
         **data, "expires_on": (today + timedelta(days=365)).isoformat(),
         "document": SimpleUploadedFile("协议.pdf", scan, content_type="application/pdf")})

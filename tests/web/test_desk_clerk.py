@@ -170,7 +170,7 @@ def test_an_oversize_file_is_refused_and_not_stored(clerk):
 @pytest.mark.parametrize("data, name, message", [
     (png(), "id-card.pdf", "its content is PNG, not PDF"),
     (pdf(), "id-card.jpg", "its content is PDF, not JPEG"),
-    (exe(), "id-card.pdf", "only PDF, JPEG or PNG scans are accepted; its content is application/x-msdownload"),
+    (exe(), "id-card.pdf", "file “id-card.pdf”: only PDF, JPEG or PNG scans are accepted; its content is a Windows program"),
     ("身份证号 440305198506151233".encode(), "id-card.pdf", "not a recognised document format"),
     (b"", "id-card.pdf", "The submitted file is empty"),
 ], ids=["png-as-pdf", "pdf-as-jpg", "exe-as-pdf", "text-as-pdf", "empty"])

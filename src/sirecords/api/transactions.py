@@ -128,9 +128,12 @@ def amend(request, uid: str, body: PayloadIn):
           summary="Attach a scan of an original document (PDF, JPEG or PNG; multipart)")
 def attach(request, uid: str, kind: Form[str], file: File[UploadedFile]):
     txn = visible(request, uid)
-    if file.size > documents.max_bytes():
-        raise InvalidTransaction({"file": f"the file is {file.size:,} bytes; at most {documents.max_bytes():,} are accepted"})
-    attachment = services.attach(request.auth.actor, txn, kind, file.read(), file.name or "document")
+    try:
+        data = documents.received(file)  # an oversize file is refused by its size, unread (web/uploads.py)
+    except documents.DocumentRefused as refused:
+        raise InvalidTransaction({"file": str(refused)}) from None
+    # services.attach checks the bytes and the file's name as the desk does (workflow/documents.check)
+    attachment = services.attach(request.auth.actor, txn, kind, data, file.name or "")
     return Status(201, {"kind": attachment.kind, "sha256": attachment.sha256, "content_type": attachment.content_type,
                         "size": attachment.size, "uploaded_by": attachment.uploaded_by, "uploaded_at": attachment.uploaded_at})
 

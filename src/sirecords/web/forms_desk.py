@@ -10,7 +10,6 @@ problem the reviewer would meet is shown now, next to the field at fault, and no
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any, ClassVar
 
 from django import forms
@@ -26,7 +25,6 @@ from sirecords.workflow import documents
 from sirecords.workflow.services import check_draft
 
 _ = gettext_lazy
-NAMED_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CODE = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
 
@@ -390,24 +388,13 @@ class AttachForm(DeskForm):
         self.fields["kind"].choices = kinds
 
     def clean_file(self):
-        """The service decides by content; here the size is checked before reading, and a file whose name
-        claims one document format while its content is another (a disguised file) is refused."""
+        """The file's bytes, an oversize one refused by its size unread; what they are is checked by
+        services.attach (workflow/documents.check: parsed, and matching the file's name)."""
         upload = self.cleaned_data["file"]
-        if upload.size > documents.max_bytes():
-            raise forms.ValidationError(gettext("The file is %(size)s bytes; at most %(max)s are accepted.")
-                                        % {"size": f"{upload.size:,}", "max": f"{documents.max_bytes():,}"}, code="too_big")
-        self.content = upload.read()
         try:
-            found = documents.check(self.content)
+            self.content = documents.received(upload)
         except documents.DocumentRefused as refused:
-            raise forms.ValidationError(str(refused), code="refused") from None
-        claimed = NAMED_TYPES.get(PurePath(upload.name or "").suffix.lower())
-        if claimed and claimed != found:
-            raise forms.ValidationError(
-                gettext("The file is named %(name)s, but its content is %(found)s, not %(claimed)s. A renamed file is "
-                        "not accepted: scan the original document again.")
-                % {"name": upload.name, "found": documents.ACCEPTED_TYPES[found], "claimed": documents.ACCEPTED_TYPES[claimed]},
-                code="disguised")
+            raise forms.ValidationError(str(refused), code="too_big") from None
         return upload
 
 

@@ -1,15 +1,25 @@
-"""Original documents (第六条, 第十三条): scans checked by their content, stored sealed by SHA-256."""
+"""Original documents (第六条, 第十三条): scans checked by parsing their content (workflow/scans.py) and their
+name, stored sealed by SHA-256.
+
+`check` is the one check of every uploaded document, whichever way it comes (the desk, the API, the maintenance
+pages and the agreement scan; services.attach calls it for every attachment); `received` reads an upload,
+refusing an oversize one by its size before reading it (the upload handler, web/uploads.py, keeps nothing of a
+file past the limit and hands on its size alone).
+"""
 
 from __future__ import annotations
 
-import filetype
+from pathlib import PurePath
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sirecords.core.home import attachments_dir
 from sirecords.crypto.store import NotReadable, SealedStore, WrongContent
+from sirecords.workflow import scans
 
-ACCEPTED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+ACCEPTED_TYPES = {scans.PDF: "PDF", scans.JPEG: "JPEG", scans.PNG: "PNG"}
+NAMED_TYPES = {".pdf": scans.PDF, ".jpg": scans.JPEG, ".jpeg": scans.JPEG, ".png": scans.PNG}
 
 # kind → (中文, English)
 DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
@@ -33,20 +43,58 @@ def max_bytes() -> int:
     return getattr(settings, "SIRECORDS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 
 
-def check(data: bytes) -> str:
-    """The content type the bytes really are; refuses empty, oversize and disguised files."""
-    if not data:
-        raise DocumentRefused(_("the file is empty"))
-    if len(data) > max_bytes():
-        raise DocumentRefused(_("the file is {size} bytes; at most {limit} are accepted").format(
-            size=f"{len(data):,}", limit=f"{max_bytes():,}"))
-    guessed = filetype.guess(data[:8192])
-    mime = guessed.mime if guessed else None
-    if mime not in ACCEPTED_TYPES:
-        found = _("its content is {mime}").format(mime=mime) if mime else _("its content is not a recognised document format")
-        raise DocumentRefused(_("only PDF, JPEG or PNG scans are accepted; {found}, whatever its file name says").format(
-            found=found))
-    return mime
+def max_pages() -> int:
+    return getattr(settings, "SIRECORDS_MAX_DOCUMENT_PAGES", 500)
+
+
+def max_pixels() -> int:
+    return getattr(settings, "SIRECORDS_MAX_IMAGE_PIXELS", 50_000_000)
+
+
+def check(data: bytes, name: str) -> str:
+    """The content type the bytes really are (a key of ACCEPTED_TYPES), or DocumentRefused naming the file and why:
+    empty, oversize, not exactly one of PDF, JPEG or PNG when parsed, also something else, active content, too many
+    pages or pixels, or a name that says another format."""
+    name = (name or "").strip()
+    try:
+        if not data:
+            raise scans.NotAScan(_("the file is empty"))
+        if len(data) > max_bytes():
+            raise scans.NotAScan(too_big(len(data)))
+        found = scans.identify(data, max_pages=max_pages(), max_pixels=max_pixels())
+        _check_name(name, found)
+    except scans.NotAScan as refused:
+        raise DocumentRefused(named(name, str(refused))) from None
+    return found
+
+
+def named(name: str | None, problem: str) -> str:
+    """The refusal, naming the file when it has a name."""
+    return _("file “{name}”: {problem}").format(name=name, problem=problem) if name else problem
+
+
+def too_big(size: int) -> str:
+    return _("the file is {size} bytes; at most {limit} are accepted").format(size=f"{size:,}", limit=f"{max_bytes():,}")
+
+
+def _check_name(name: str, found: str) -> None:
+    """A file named as one format must be that format; a name that says another kind of file is refused."""
+    suffix = PurePath(name).suffix.lower() if name else ""
+    if not suffix:
+        return
+    claimed = NAMED_TYPES.get(suffix)
+    if claimed is None:
+        raise scans.NotAScan(_("its name ends in {suffix}; a scan is named .pdf, .jpg, .jpeg or .png").format(suffix=suffix))
+    if claimed != found:
+        raise scans.NotAScan(_("its content is {found}, not {claimed}. A renamed file is not accepted: scan the original "
+                               "document again.").format(found=ACCEPTED_TYPES[found], claimed=ACCEPTED_TYPES[claimed]))
+
+
+def received(upload) -> bytes:
+    """The bytes of an uploaded file (Django's or ninja's), refusing an oversize one by its size, unread."""
+    if upload.size is not None and upload.size > max_bytes():
+        raise DocumentRefused(named(upload.name, too_big(upload.size)))
+    return upload.read()
 
 
 _store = SealedStore(attachments_dir, "attachment")

@@ -157,7 +157,7 @@ def attach(actor: Actor, txn: BusinessTransaction, kind: str, data: bytes, filen
         raise InvalidTransaction({"kind": _("“{title}” takes {documents}, not {kind}").format(
             title=type_.title, documents=", ".join(type_.documents), kind=kind)})
     try:
-        content_type = documents.check(data)
+        content_type = documents.check(data, filename)
     except documents.DocumentRefused as refused:
         raise InvalidTransaction({"file": str(refused)}) from None
     digest = documents.store(data)

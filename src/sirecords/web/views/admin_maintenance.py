@@ -21,7 +21,7 @@ from sirecords.transactions.posting import InvalidTransaction, transaction_type_
 from sirecords.web.forms_admin import AddEmploymentForm, EmploymentCorrectionForm, FindRecordForm, MaintenanceForm
 from sirecords.web.guard import page
 from sirecords.web.views.admin_common import CHANNEL, focus, posted, put_errors, regions_of, stage_label, txn_url
-from sirecords.workflow import services
+from sirecords.workflow import documents, services
 from sirecords.workflow.models import BusinessTransaction
 
 TYPES = ("correction", "supplement")
@@ -58,8 +58,10 @@ def _open_and_submit(request, form, type_name: str, payload: dict, to_field=_cha
         with db_transaction.atomic():
             txn = services.open_transaction(actor, type_name, payload, region=data["region"], reason=data["reason"],
                                             channel=CHANNEL)
-            services.attach(actor, txn, "evidence", upload.read(), upload.name)
+            services.attach(actor, txn, "evidence", documents.received(upload), upload.name)
             services.submit(actor, txn)
+    except documents.DocumentRefused as refused:
+        form.add_error("evidence", str(refused))
     except InvalidTransaction as invalid:
         put_errors(form, invalid.errors, to_field)
     except services.Refused as refused:

@@ -157,9 +157,9 @@ def agreement_view(request, username: str):
         data = form.cleaned_data
         digest = ""
         if data["document"]:
-            content = data["document"].read()
             try:
-                documents.check(content)
+                content = documents.received(data["document"])
+                documents.check(content, data["document"].name)
             except documents.DocumentRefused as refused:
                 form.add_error("document", str(refused))
             else:
