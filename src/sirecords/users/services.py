@@ -138,7 +138,7 @@ def issue_token(actor: Actor, username: str, label: str, scopes: str, *, days: i
     """Make an API token and submit its issue for a business-side approver; it works once approved."""
     token = "sir_" + secrets.token_urlsafe(32)
     expires = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
-    txn = execute(actor, "issue_token", {"username": username, "label": label, "scopes": scopes,
+    txn = execute(actor, "issue_token", {"username": username, "label": label, "scopes": " ".join(sorted(set(scopes.split()))),
                                          "expires_at": expires.isoformat(), "token_sha256": token_digest(token),
                                          **request_fields(request_ref, request_document)},
                   region=region or admin_region(actor), reason=reason, channel=channel)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users import services as staff_accounts
@@ -111,12 +112,13 @@ class Command(BaseCommand):
         role, name = options["role"], options["name"]
         request = self._request(options, role)
         first = options["first_approver"]
-        created = staff_accounts.create_account(
-            actor, name, options["display_name"] or name, region=region, reason=options["reason"], channel="cli",
-            roles=() if first else (role,), organisation=options["organisation"], **request)
-        if first:
-            staff_accounts.grant_first_approver(actor, name, region=region, reason=options["reason"], channel="cli",
-                                                **request)
+        with transaction.atomic():  # the account and its first-approver grant, or neither
+            created = staff_accounts.create_account(
+                actor, name, options["display_name"] or name, region=region, reason=options["reason"], channel="cli",
+                roles=() if first else (role,), organisation=options["organisation"], **request)
+            if first:
+                staff_accounts.grant_first_approver(actor, name, region=region, reason=options["reason"], channel="cli",
+                                                    **request)
         self.stdout.write(f"created {name}")
         self._report(name, role, region, created.awaiting[0] if created.awaiting else None, first)
         self.stdout.write(f"initial password: {created.password}  (set up the authenticator app at first login)")
