@@ -11,7 +11,7 @@ from sirecords.web.rules_admin import RULES
 
 from ..conftest import create_staff_account, issue_approved_token, test_admin
 from ..permissions import Case, PageMatrix
-from .test_admin_helpers import REGION, register_employer, register_person, start_employment
+from .test_admin_helpers import register_employer, register_person, start_employment
 
 pytestmark = pytest.mark.django_db
 

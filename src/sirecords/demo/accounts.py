@@ -70,29 +70,32 @@ def open_approved(admin: Actor, approver: Actor, username: str, display_name: st
     return created
 
 
-def sysadmin(username: str, *, reason: str, password: str | None = None, os_user: str = "demo-loader") -> Actor:
+def sysadmin(username: str, *, reason: str, password: str | None = None, os_user: str = "demo-loader",
+             display_name: str = "") -> Actor:
     """The system administrator `username`, made if need be: by the shell's operator on a fresh installation (the
     first), else by an active system administrator, as on a real one."""
     found = actor_for(username)
     if found is None:
         other = (RoleGrant.objects.filter(role="sysadmin", revoked_on__isnull=True, account__active=True)
                  .values_list("account_id", flat=True).first())
-        staff_accounts.create_account(actor_for(other) if other else operator(os_user), username, username, region=REGION,
-                                      reason=reason, channel="cli", roles=("sysadmin",), password=password)
+        staff_accounts.create_account(actor_for(other) if other else operator(os_user), username, display_name or username,
+                                      region=REGION, reason=reason, channel="cli", roles=("sysadmin",), password=password)
         found = actor_for(username)
     return found
 
 
-def approver(admin: Actor, username: str, *, region: str = REGION, reason: str, request_ref: str) -> Actor:
+def approver(admin: Actor, username: str, *, region: str = REGION, reason: str, request_ref: str, display_name: str = "",
+             password: str | None = None, first_reason: str = "") -> Actor:
     """An active approver named `username` in `region` (the admin's): made if need be, by the first-approver bootstrap
-    on a fresh install, else approved by an approver already there."""
+    on a fresh install (with `first_reason`), else approved by an approver already there."""
     found = actor_for(username)
     if found is not None and found.has(APPROVER, region):
         return found
     if found is None:
-        staff_accounts.create_account(admin, username, username, region=region, reason=reason, channel="cli")
+        staff_accounts.create_account(admin, username, display_name or username, region=region, reason=reason,
+                                      channel="cli", password=password, request_ref=request_ref)
     if not RoleGrant.objects.filter(role=APPROVER).exists():
-        staff_accounts.grant_first_approver(admin, username, region=region, reason=reason, channel="cli",
+        staff_accounts.grant_first_approver(admin, username, region=region, reason=first_reason or reason, channel="cli",
                                             request_ref=request_ref)
     else:
         other = (RoleGrant.objects.filter(role=APPROVER, region=region, revoked_on__isnull=True, account__active=True)
@@ -107,14 +110,9 @@ def approver(admin: Actor, username: str, *, region: str = REGION, reason: str, 
 
 def create_staff() -> None:
     reason = "演示账号 / demo account"
-    staff_accounts.create_account(operator("demo-loader"), "admin.wang", STAFF["admin.wang"][0], region=REGION, reason=reason,
-                                  channel="cli", roles=("sysadmin",), password=DEMO_PASSWORD)
-    admin = actor_for("admin.wang")
-    staff_accounts.create_account(admin, FIRST_APPROVER, STAFF[FIRST_APPROVER][0], region=REGION, reason=reason,
-                                  channel="cli", password=DEMO_PASSWORD, request_ref=REQUEST)
-    staff_accounts.grant_first_approver(admin, FIRST_APPROVER, region=REGION, channel="cli", request_ref=REQUEST,
-                                        reason="首位审批员（安装时） / the installation's first approver")
-    first = actor_for(FIRST_APPROVER)
+    admin = sysadmin("admin.wang", display_name=STAFF["admin.wang"][0], reason=reason, password=DEMO_PASSWORD)
+    first = approver(admin, FIRST_APPROVER, display_name=STAFF[FIRST_APPROVER][0], password=DEMO_PASSWORD, reason=reason,
+                     request_ref=REQUEST, first_reason="首位审批员（安装时） / the installation's first approver")
     for username, (display, roles, organisation) in STAFF.items():
         if username in ("admin.wang", FIRST_APPROVER):
             continue

@@ -7,8 +7,9 @@ personal data and an API token are granted only at the agency's request and wait
 Every credential set in Django's auth tables (a password, an authenticator, its removal) is recorded in the
 same database transaction as a ledger entry holding its keyed digest (users/credentials.py), so sign-in
 (users/backends.py) and `verify` (users/integrity.py) tell a credential the ledger recorded from one put there
-behind its back. These records are facts about an account, not business transactions: they are posted
-directly (transactions.posting.post, type record_credential), never reviewed, and no desk can open one.
+behind its back. They are `record_credential` transactions with no review stage, through the workflow like
+every write: opened by the system administrator who sets an initial password or resets an authenticator, or
+by the account's holder for their own (`holder`: an Actor whose only grant lets it record its own credential).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sirecords.ledger.context import WriteContext
 from sirecords.transactions.actors import ANY_REGION, Actor
-from sirecords.transactions.posting import InvalidTransaction, Transaction, post
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.credentials import device_digest, password_digest
 from sirecords.users.models import AccountKind, SealedTOTPDevice, StaffAccount
 from sirecords.users.roles import conflict, needs_approval
+from sirecords.users.transactions import CREDENTIAL_HOLDER
 from sirecords.workflow import documents
 from sirecords.workflow.models import BusinessTransaction, State
 from sirecords.workflow.services import Refused, execute
@@ -85,7 +86,7 @@ def create_account(actor: Actor, username: str, display_name: str, *, region: st
             initial = password or secrets.token_urlsafe(12)
             user.set_password(initial)
         user.save()
-        record_password(user, actor=actor.username, reason=reason, channel=channel)
+        record_password(user, actor=actor, reason=reason, channel=channel)
         opened = [_grant(actor, username, role, region=region, reason=reason, channel=channel, request=request)
                   for role in roles]
     return NewAccount(initial, tuple(txn for txn in opened if txn.state != State.POSTED))
@@ -152,18 +153,27 @@ def token_digest(token: str) -> str:
 # --- Credentials ---------------------------------------------------------------------------------------------
 
 
-def _record(event: str, username: str, *, actor: str, reason: str, channel: str, **fields) -> None:
-    post(Transaction("record_credential", {"username": username, "event": event, **fields},
-                     WriteContext(actor=actor, reason=reason, channel=channel)))
+def holder(username: str) -> Actor:
+    """The account's holder recording their own credential (a password they chose, the authenticator they enrolled,
+    a hash Django upgraded as they signed in): whatever roles they hold, or none yet."""
+    return Actor(username=username, grants=frozenset({(CREDENTIAL_HOLDER, settings.SIRECORDS_REGION)}), display_name=username)
 
 
-def record_password(user, *, actor: str, reason: str, channel: str) -> None:
+def _record(event: str, username: str, *, actor: Actor | str, reason: str, channel: str, **fields) -> None:
+    """`actor`: the administrator acting, or the username of the holder acting on their own credential."""
+    who = holder(actor) if isinstance(actor, str) else actor
+    region = settings.SIRECORDS_REGION if isinstance(actor, str) else admin_region(actor)
+    execute(who, "record_credential", {"username": username, "event": event, **fields}, region=region, reason=reason,
+            channel=channel)
+
+
+def record_password(user, *, actor: Actor | str, reason: str, channel: str) -> None:
     """Record the password hash `user` now holds (as its keyed digest). Call it in the transaction that saves it."""
     _record("password", user.get_username(), digest=password_digest(user.get_username(), user.password),
             actor=actor, reason=reason, channel=channel)
 
 
-def set_password(user, raw_password: str, *, actor: str, reason: str, channel: str) -> None:
+def set_password(user, raw_password: str, *, actor: Actor | str, reason: str, channel: str) -> None:
     """Set and save the password, and record it: both, or neither."""
     with transaction.atomic():
         user.set_password(raw_password)
@@ -213,5 +223,5 @@ def reset_second_factor(actor: Actor, username: str, *, reason: str, channel: st
         raise InvalidTransaction({"username": _("no staff account {username}").format(username=repr(username))})
     with transaction.atomic():
         removed, _kinds = SealedTOTPDevice.objects.filter(user__username=username).delete()
-        _record("second_factor_removed", username, actor=actor.username, reason=reason.strip(), channel=channel)
+        _record("second_factor_removed", username, actor=actor, reason=reason.strip(), channel=channel)
     return removed

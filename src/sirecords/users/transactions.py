@@ -14,8 +14,8 @@ personal data alone:
 - the shell's operator (users.actors.operator) may only create a system administrator when no active one
   exists (a fresh install, or one that lost all of them); every other act names a sysadmin account.
 
-Credentials (`record_credential`) are recorded by users/services.py as they change, outside the review chain:
-only their keyed digests (users/credentials.py).
+Credentials (`record_credential`, no review stage) are recorded by users/services.py as they change: only their
+keyed digests (users/credentials.py), by the administrator acting or by the account's holder on their own.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,149}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ADMINISTRATORS = ("sysadmin",)  # 第二十六条: the information agency manages users
 SCOPES = frozenset({"transactions:read", "transactions:write", "persons:read", "employers:read"})
+# Not a role (users/roles.py): what users.services.holder grants, so that an account's holder records their own
+# credential (record_credential), whatever roles they hold, if any. No page or rule knows it.
+CREDENTIAL_HOLDER = "credential_holder"
 # What record_credential records: the kind of entry for each event.
 CREDENTIAL_EVENTS = {"password": PASSWORD_CHANGED, "second_factor": SECOND_FACTOR_ENROLLED,
                      "second_factor_removed": SECOND_FACTOR_REMOVED}
@@ -352,14 +355,17 @@ def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [NewEntry(TOKEN_REVOKED, f"user:{token.account_id}", {"token": token.uid}, _today())]
 
 
-@transaction_type("record_credential", "登记凭据变更", creators=(), summary=account_summary, subject=no_person)
+@transaction_type("record_credential", "登记凭据变更", creators=(*ADMINISTRATORS, CREDENTIAL_HOLDER), summary=account_summary,
+                  subject=no_person)
 def record_credential(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A credential set in the auth tables, as its keyed digest (users/credentials.py): a password, an enrolled
-    authenticator, or the removal of one. Recorded by users/services.py as it happens (no creator opens it at
-    the desk: creators is empty, so the workflow refuses to)."""
+    authenticator, or the removal of one. Recorded by users/services.py as it happens; a holder records only their
+    own (an administrator sets initial passwords and removes authenticators)."""
     errors = Errors()
     unknown_fields(payload, {"username", "event", "digest", "device"}, errors)
     event = payload.get("event")
+    if event == "second_factor" and ctx.actor != payload.get("username"):
+        errors["username"] = _("an authenticator is enrolled by its holder only")
     if event not in CREDENTIAL_EVENTS:
         errors["event"] = _("must be one of {values}").format(values=", ".join(CREDENTIAL_EVENTS))
     account = _account(payload, errors, active=event != "second_factor_removed")
