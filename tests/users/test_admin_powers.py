@@ -174,6 +174,10 @@ def test_the_shell_alone_creates_only_the_first_sysadmin(db):
     with pytest.raises(InvalidTransaction):
         staff_accounts.create_account(shell, "query.s", "q", region=REGION, reason="r", channel="cli",
                                       roles=("query_officer",), request_ref=REQUEST)
+    for act in (lambda: staff_accounts.revoke(shell, "root.admin", "sysadmin", region=None, reason="r", channel="cli"),
+                lambda: staff_accounts.deactivate(shell, "root.admin", reason="r", channel="cli")):
+        with pytest.raises(InvalidTransaction, match="only create the first system administrator"):
+            act()
     assert Entry.objects.count() == before
 
 

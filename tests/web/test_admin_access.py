@@ -11,7 +11,7 @@ from sirecords.web.rules_admin import RULES
 
 from ..conftest import create_staff_account, issue_approved_token, test_admin
 from ..permissions import Case, PageMatrix
-from .test_admin_helpers import register_employer, register_person, start_employment
+from .test_admin_helpers import REGION, register_employer, register_person, start_employment
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,12 @@ def objects(callers) -> dict:
     create_staff_account(admin, "svc.matrix", kind="service", reason="matrix")
     issue_approved_token(admin, "svc.matrix", "persons:read", label="matrix")
     create_staff_account(admin, "staff.matrix", reason="matrix")
+    from sirecords.users import services as staff_accounts
+
+    awaiting = staff_accounts.grant(admin, "staff.matrix", "clerk", region=REGION, reason="matrix", channel="cli",
+                                    request_ref="MATRIX")
     token = ApiToken.objects.get(account_id="svc.matrix").uid
-    return {"person": person, "employer": employer, "period": period, "token": token}
+    return {"person": person, "employer": employer, "period": period, "token": token, "request": awaiting.uid}
 
 
 def uid(kind: str):
@@ -63,6 +67,7 @@ CASES = {
     "sysadmin_deactivate": page(FORM, kwargs=ACCOUNT),
     "sysadmin_token_new": page(FORM, kwargs=ACCOUNT),
     "sysadmin_reset_authenticator": page(FORM, kwargs={"username": "staff.matrix"}),
+    "sysadmin_withdraw_request": page(FORM, kwargs=uid("request")),
     "sysadmin_tokens": page(READ_ONLY),
     "sysadmin_token_revoke": page(FORM, kwargs=uid("token")),
     "supervise_access_log": page(SEARCH),

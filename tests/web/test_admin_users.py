@@ -255,3 +255,33 @@ def test_the_first_approver_bootstrap_is_shown_on_the_accounts_pages(signed_in):
                                         request_ref="人社经办〔2026〕1号")
     for url in ("/sysadmin/accounts/", "/sysadmin/accounts/appr.one/"):
         assert "without an approval" in client.get(url).content.decode(), url
+
+
+def test_the_approver_sees_the_request_at_the_desk_and_approves_it(signed_in, make_staff, staff_client):
+    make_staff("clerk.a", "clerk")
+    admin = signed_in("admin.a", "sysadmin")
+    granted = admin.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询",
+                                                               "request_ref": "人社经办〔2026〕6号"}, follow=True)
+    uid = awaiting_uid(granted)
+    approver = staff_client("appr.desk", "approver")
+    assert uid in approver.get("/desk/queue/").content.decode()
+    page = approver.get(f"/desk/t/{uid}/").content.decode()
+    for shown in ("clerk.a", "query_officer", "440300", "人社经办〔2026〕6号"):
+        assert shown in page, shown
+    assert approver.post(f"/desk/t/{uid}/review/", {"decision": "approve", "opinion": "同意"}).status_code == 302
+    assert actor_for("clerk.a").roles == {"clerk", "query_officer"}
+    assert "Awaiting a business-side approver" not in admin.get("/sysadmin/accounts/clerk.a/").content.decode()
+
+
+def test_the_sysadmin_withdraws_a_request_that_waits(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    granted = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "supervisor", "region": REGION, "reason": "监督",
+                                                                "request_ref": "人社经办〔2026〕8号"}, follow=True)
+    uid = awaiting_uid(granted)
+    listing = client.get("/sysadmin/accounts/").content.decode()
+    assert f"/sysadmin/requests/{uid}/withdraw/" in listing and "人社经办〔2026〕8号" in listing
+    done = client.post(f"/sysadmin/requests/{uid}/withdraw/", {"reason": "申请撤回"})
+    assert done.status_code == 302 and BusinessTransaction.objects.get(pk=uid).state == "withdrawn"
+    assert uid not in client.get("/sysadmin/accounts/").content.decode()
+    assert client.get(f"/sysadmin/requests/{uid}/withdraw/").status_code == 404

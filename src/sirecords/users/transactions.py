@@ -95,8 +95,10 @@ def no_person(payload: dict[str, Any], posted: bool) -> str:
     return NO_PERSON
 
 
-def _operator_only_for_the_first_sysadmin(ctx: WriteContext, errors: Errors) -> None:
-    if ctx.actor.startswith(OPERATOR_PREFIX) and active_sysadmins():
+def _not_the_shell(ctx: WriteContext, errors: Errors, *, unless_first_sysadmin: bool = False) -> None:
+    """Every act names a sysadmin account as its actor, but creating the first system administrator (while none is
+    active), which the shell's operator does."""
+    if ctx.actor.startswith(OPERATOR_PREFIX) and not (unless_first_sysadmin and not active_sysadmins()):
         errors["actor"] = _("the shell alone may only create the first system administrator; name an existing "
                             "sysadmin account as the actor (--actor)")
 
@@ -153,7 +155,7 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A new account holds no role: it reaches nothing until a grant is posted."""
     errors = Errors()
     unknown_fields(payload, {"username", "display_name", "organisation", "kind", "request_ref"}, errors)
-    _operator_only_for_the_first_sysadmin(ctx, errors)
+    _not_the_shell(ctx, errors, unless_first_sysadmin=True)
     username = text(payload, "username", errors, required=True, max_length=150)
     if username and not USERNAME.match(username):
         errors["username"] = _("must be 3–150 lower-case letters, digits, '.', '_' or '-', starting with a letter")
@@ -175,6 +177,7 @@ def create_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
 def deactivate_user(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username"}, errors)
+    _not_the_shell(ctx, errors)
     account = _account(payload, errors)
     if account and account.username == ctx.actor:
         errors["username"] = _("you cannot deactivate your own account")
@@ -215,6 +218,7 @@ def grant_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A role that reaches personal data, at the agency's request; posted when a business-side approver approves."""
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region", "request_ref", "request_document_sha256"}, errors)
+    _not_the_shell(ctx, errors)
     role = text(payload, "role", errors, required=True, max_length=32)
     account, region_code = _grant_checks(payload, ctx, errors, role)
     if role in ADMIN_ROLES and "role" not in errors:
@@ -233,7 +237,7 @@ def grant_admin_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
     """sysadmin or dba: the information agency's own staff, who never reach personal data (第二十六条)."""
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region", "request_ref", "request_document_sha256"}, errors)
-    _operator_only_for_the_first_sysadmin(ctx, errors)
+    _not_the_shell(ctx, errors, unless_first_sysadmin=True)
     role = text(payload, "role", errors, required=True, max_length=32)
     account, region_code = _grant_checks(payload, ctx, errors, role)
     if role and role in ROLES and needs_approval(role) and "role" not in errors:
@@ -268,6 +272,7 @@ def grant_first_approver(payload: dict[str, Any], ctx: WriteContext) -> list[New
 def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "role", "region"}, errors)
+    _not_the_shell(ctx, errors)
     account = _account(payload, errors, active=False)
     role = text(payload, "role", errors, required=True, max_length=32)
     region_code = region(payload, "region", errors, required=False)
@@ -292,6 +297,7 @@ def revoke_role(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
 def record_agreement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "organisation", "signed_on", "expires_on", "document_sha256"}, errors)
+    _not_the_shell(ctx, errors)
     account = _account(payload, errors)
     organisation = text(payload, "organisation", errors, required=True, max_length=200)
     signed_on = a_date(payload, "signed_on", errors)
@@ -315,6 +321,7 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"username", "label", "scopes", "expires_at", "token_sha256", "request_ref",
                              "request_document_sha256"}, errors)
+    _not_the_shell(ctx, errors)
     account = _account(payload, errors)
     if account and account.kind != AccountKind.SERVICE:
         errors["username"] = _("tokens are only for service accounts")
@@ -346,6 +353,7 @@ def issue_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
 def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"token"}, errors)
+    _not_the_shell(ctx, errors)
     token = ApiToken.objects.filter(pk=payload.get("token") or "").first()
     if token is None:
         errors["token"] = _("no such token")

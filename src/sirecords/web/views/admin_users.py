@@ -281,6 +281,21 @@ def token_new_view(request, username: str):
     return _action_page(request, account, form, title=_("Issue an API token"), button=_("Issue"), intro=intro)
 
 
+@page("sysadmin_withdraw_request")
+@require_http_methods(["GET", "POST"])
+def withdraw_request_view(request, uid: str):
+    """Withdraw a grant or a token issue that waits for (or was returned by) the approver: the sysadmin who opened it
+    cannot reach the desk, so it is withdrawn here."""
+    txn = get_object_or_404(BusinessTransaction, pk=uid, type__in=AWAITING_TYPES, state__in=OPEN_STATES)
+    account = get_object_or_404(StaffAccount, pk=services.payload_of(txn).get("username", ""))
+    form = ReasonForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _run(form, lambda: services.withdraw(request.actor, txn, form.cleaned_data["reason"])):
+            return _done(request, account, _("The transaction is withdrawn."))
+    return _action_page(request, account, form, title=_("Withdraw the transaction"), button=_("Withdraw"), danger=True,
+                        intro=_awaiting(txn)["what"])
+
+
 @page("sysadmin_tokens")
 @require_GET
 def tokens_view(request):
