@@ -76,6 +76,22 @@ def test_first_sign_in_enrols_an_authenticator_sealed_and_recorded(client):
     assert StaffAccount.objects.get(pk="clerk.b").second_factor_digest in enrolled.payload
 
 
+def test_an_enrolment_never_offers_a_planted_device_with_a_clear_seed(client):
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    create_staff_account(test_admin(), "clerk.q", "clerk")
+    planted = "3132333435363738393031323334353637383930"
+    TOTPDevice.objects.create(user=get_user_model().objects.get(username="clerk.q"), name="authenticator", key=planted,
+                              confirmed=False)  # django-otp's own model: the seed in clear, as a database writer would
+    assert password_step(client, "clerk.q")["Location"].startswith("/login/enrol/")
+    page = client.get("/login/enrol/")
+    assert page.status_code == 200 and base64.b32encode(bytes.fromhex(planted)).decode() not in page.content.decode()
+    offered = SealedTOTPDevice.objects.filter(user__username="clerk.q").order_by("-pk").first()
+    assert is_sealed(offered.key) and offered.key != planted
+
+
 def test_an_account_with_a_recorded_authenticator_is_never_offered_a_new_one(client, make_staff):
     """Someone who deletes the device row (to enrol their own with a stolen password) gets no enrolment page."""
     user = make_staff("clerk.e", "clerk")

@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sirecords.crypto.sealing import SealBroken
 from sirecords.transactions.actors import ANY_REGION, Actor
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.credentials import device_digest, password_digest
@@ -182,9 +183,15 @@ def set_password(user, raw_password: str, *, actor: Actor | str, reason: str, ch
 
 
 def start_enrolment(user) -> SealedTOTPDevice:
-    """The authenticator being enrolled at first sign-in (not yet confirmed, so not yet usable): its seed sealed."""
-    device = SealedTOTPDevice.objects.filter(user=user, name=AUTHENTICATOR, confirmed=False).first()
-    return device or SealedTOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
+    """The authenticator being enrolled at first sign-in (not yet confirmed, so not yet usable): its seed sealed.
+    One whose seed does not open (not sealed by us for this account) is never offered: a new one is made."""
+    for device in SealedTOTPDevice.objects.filter(user=user, name=AUTHENTICATOR, confirmed=False).order_by("pk"):
+        try:
+            device.bin_key  # noqa: B018 (opens the seed, or raises)
+        except SealBroken:
+            continue
+        return device
+    return SealedTOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
 
 
 def confirm_enrolment(device: SealedTOTPDevice, *, actor: str, reason: str, channel: str) -> None:

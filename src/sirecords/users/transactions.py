@@ -47,6 +47,7 @@ from sirecords.users.kinds import (
 )
 from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
 from sirecords.users.roles import ADMIN_ROLES, APPROVER, ROLES, conflict, needs_approval
+from sirecords.workflow.models import Action
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,149}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -117,8 +118,6 @@ def _request(payload: dict, errors: Errors, *, required: bool) -> dict[str, str]
 
 def _approvers(ctx: WriteContext) -> set[str]:
     """Who approved the transaction now being posted (none while it is checked as a draft)."""
-    from sirecords.workflow.models import Action
-
     return set(Action.objects.filter(txn_id=ctx.txn, kind=Action.Kind.APPROVE).values_list("actor", flat=True))
 
 
