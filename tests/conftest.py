@@ -271,7 +271,7 @@ def make_signed_in_staff(username, *roles, region=REGION, organisation=""):
     from django.contrib.auth import get_user_model
 
     create_staff_account(test_admin(), username, *roles, region=region, organisation=organisation)
-    staff_accounts.enrol_authenticator(username, name="test", actor=username, reason="test", channel="cli")
+    staff_accounts.enrol_authenticator(username, name="test", actor=test_admin(), reason="test", channel="cli")
     return get_user_model().objects.get(username=username)
 
 

@@ -183,3 +183,17 @@ def test_a_password_hash_upgraded_at_sign_in_is_recorded(clerk):
     assert upgraded.reason == "password hash upgraded at sign-in" and upgraded.actor == "clerk.k"
     assert findings() == []
     assert StaffAccount.objects.get(pk="clerk.k").password_digest == password_digest("clerk.k", clerk.password)
+
+
+def test_a_sysadmin_replaces_no_enrolled_authenticator_without_a_recorded_reset(clerk):
+    from sirecords.transactions.posting import InvalidTransaction
+
+    with pytest.raises(InvalidTransaction, match="has an enrolled authenticator"):
+        staff_accounts.enrol_authenticator("clerk.k", key="22" * 20, name="handed", actor=test_admin(), reason="t",
+                                           channel="cli")
+    assert sign_in("clerk.k", PASSWORD, SEED) == (302, True)
+    staff_accounts.reset_second_factor(test_admin(), "clerk.k", reason="手机遗失", channel="web")
+    staff_accounts.enrol_authenticator("clerk.k", key="22" * 20, name="handed", actor=test_admin(), reason="硬件令牌",
+                                       channel="cli")
+    assert findings() == []
+    assert sign_in("clerk.k", PASSWORD, "22" * 20) == (302, True)

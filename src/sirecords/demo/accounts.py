@@ -123,7 +123,7 @@ def create_staff() -> None:
             channel="web")
     _actors.clear()
     for username in STAFF:
-        staff_accounts.enrol_authenticator(username, key=demo_key(username), name=DEMO_DEVICE, actor=username,
+        staff_accounts.enrol_authenticator(username, key=demo_key(username), name=DEMO_DEVICE, actor=admin,
                                            reason="演示认证器 / demo authenticator", channel="cli")
 
 

@@ -194,7 +194,7 @@ def start_enrolment(user) -> SealedTOTPDevice:
     return SealedTOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
 
 
-def confirm_enrolment(device: SealedTOTPDevice, *, actor: str, reason: str, channel: str) -> None:
+def confirm_enrolment(device: SealedTOTPDevice, *, actor: Actor | str, reason: str, channel: str) -> None:
     """The holder proved the device with a code: it becomes the account's authenticator, recorded in the ledger."""
     with transaction.atomic():
         device.confirmed = True
@@ -204,10 +204,11 @@ def confirm_enrolment(device: SealedTOTPDevice, *, actor: str, reason: str, chan
                 actor=actor, reason=reason, channel=channel)
 
 
-def enrol_authenticator(username: str, *, key: str | None = None, name: str = AUTHENTICATOR, actor: str, reason: str,
-                        channel: str) -> SealedTOTPDevice:
-    """A confirmed authenticator with the given hex seed (or a random one), recorded: for the demo's accounts,
-    whose codes `sirecords demo --totp` prints, and for the tests' signed-in staff."""
+def enrol_authenticator(username: str, *, key: str | None = None, name: str = AUTHENTICATOR, actor: Actor | str,
+                        reason: str, channel: str) -> SealedTOTPDevice:
+    """A confirmed authenticator with the given hex seed (or a random one), recorded, set up by its holder or handed
+    over by a system administrator: the demo's accounts, whose codes `sirecords demo --totp` prints, and the tests'
+    signed-in staff."""
     user = get_user_model().objects.get(username=username)
     with transaction.atomic():
         device = SealedTOTPDevice(user=user, name=name, confirmed=False, **({"key": key} if key else {}))

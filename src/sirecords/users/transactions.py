@@ -366,13 +366,17 @@ def revoke_token(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
                   subject=no_person)
 def record_credential(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A credential set in the auth tables, as its keyed digest (users/credentials.py): a password, an enrolled
-    authenticator, or the removal of one. Recorded by users/services.py as it happens; a holder records only their
-    own (an administrator sets initial passwords and removes authenticators)."""
+    authenticator, or the removal of one. Recorded by users/services.py as it happens, by the holder on their own,
+    or by a system administrator: an initial password, a reset, or an authenticator handed to an account that has
+    none (the demo's; a hardware token). Replacing an enrolled authenticator takes a recorded reset first."""
     errors = Errors()
     unknown_fields(payload, {"username", "event", "digest", "device"}, errors)
     event = payload.get("event")
     if event == "second_factor" and ctx.actor != payload.get("username"):
-        errors["username"] = _("an authenticator is enrolled by its holder only")
+        holder = StaffAccount.objects.filter(pk=payload.get("username") or "").first()
+        if holder is not None and holder.second_factor_digest:
+            errors["username"] = _("{username} has an enrolled authenticator: only its holder replaces it, or a "
+                                   "system administrator after a reset").format(username=holder.username)
     if event not in CREDENTIAL_EVENTS:
         errors["event"] = _("must be one of {values}").format(values=", ".join(CREDENTIAL_EVENTS))
     account = _account(payload, errors, active=event != "second_factor_removed")
