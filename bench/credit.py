@@ -56,18 +56,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_staff(tag: str):
-    from sirecords.users import services as staff_accounts
-    from sirecords.users.actors import actor_for, operator
+    from sirecords.demo.accounts import approver, open_approved, sysadmin
+    from sirecords.users.actors import actor_for
 
     password = "Bench-" + uuid.uuid4().hex
-    admin = f"admin.{tag}"
-    staff_accounts.create_account(operator("bench"), admin, "bench admin", region="440300", reason="credit benchmark",
-                            channel="cli", roles=("sysadmin",), password=password)
+    admin = sysadmin(f"admin.{tag}", reason="credit benchmark", password=password, os_user="bench")
+    first = approver(admin, f"approver.{tag}", region="440300", reason="credit benchmark", request_ref="BENCH")
     names = {}
     for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("rev2", "reviewer2"), ("rev3", "reviewer3"),
                        ("appr", "approver")):
-        staff_accounts.create_account(actor_for(admin), f"{name}.{tag}", name, region="440300", reason="credit benchmark",
-                                channel="cli", roles=(role,), password=password)
+        open_approved(admin, first, f"{name}.{tag}", name, roles=(role,), region="440300", reason="credit benchmark",
+                      request_ref="BENCH", channel="cli", password=password)
         names[role] = actor_for(f"{name}.{tag}")
     return names
 

@@ -49,19 +49,17 @@ GOAL_ROWS_PER_S, GOAL_RATIO = 100_000, 0.3
 
 
 def staff(tag: str):
-    from sirecords.users import services as staff_accounts
-    from sirecords.users.actors import actor_for, operator
+    from sirecords.demo.accounts import approver, open_approved, sysadmin
+    from sirecords.users.actors import actor_for
 
-    admin_name = f"bench.admin.{tag}"
-    staff_accounts.create_account(operator("bench"), admin_name, "bench admin", region=REGION, reason="benchmark", channel="cli",
-                            roles=("sysadmin",), password="Bench-Password-2026")
-    admin = actor_for(admin_name)
+    admin = sysadmin(f"bench.admin.{tag}", reason="benchmark", password="Bench-Password-2026", os_user="bench")
+    first = approver(admin, f"bench.approver.{tag}", region=REGION, reason="benchmark", request_ref="BENCH")
     crew = {}
     for name, role in (("clerk", "clerk"), ("maintainer", "maintainer"), ("review1", "reviewer1"), ("review2", "reviewer2"),
                        ("review3", "reviewer3"), ("approval", "approver")):
         username = f"bench.{name}.{tag}"
-        staff_accounts.create_account(admin, username, username, region=REGION, reason="benchmark", channel="cli", roles=(role,),
-                                password="Bench-Password-2026")
+        open_approved(admin, first, username, username, roles=(role,), region=REGION, reason="benchmark",
+                      request_ref="BENCH", channel="cli", password="Bench-Password-2026")
         crew[name] = actor_for(username)
     return crew
 

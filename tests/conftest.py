@@ -12,10 +12,12 @@ from sirecords.demo.documents import scan
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import Transaction, post
 from sirecords.users import services as staff_accounts
-from sirecords.users.actors import actor_for, operator
+from sirecords.users.actors import actor_for
+from sirecords.users.roles import needs_approval
 
 REGION = "440300"
 PASSWORD = "Correct-Horse-2026"
+REQUEST = "TEST-REQ-1"  # the agency's request reference the fixtures' grants carry out
 
 
 # The longest test files run first: under xdist (--dist loadfile) each goes to a worker at the start, while the
@@ -164,18 +166,51 @@ def ledger_transactional_db(_append_only_restored, transactional_db):
     triggers.drop(connection)
 
 
-def create_staff_account(admin, username, *roles, region=REGION, organisation=""):
-    """The one way the fixtures make a staff account: created by `admin` with `roles` in `region`, password PASSWORD."""
-    staff_accounts.create_account(admin, username, username, region=region, reason="test", channel="cli", roles=roles,
-                            organisation=organisation, password=PASSWORD)
+def create_staff_account(admin, username, *roles, region=REGION, organisation="", kind="staff", reason="test"):
+    """The one way the fixtures make an account: created by `admin` with `roles` in `region`, password PASSWORD; the
+    roles that reach personal data requested with REQUEST and approved by the tests' approver (test_approver)."""
+    from sirecords.demo.accounts import open_approved
+
+    approver = test_approver(admin) if any(needs_approval(role) for role in roles) else None
+    return open_approved(admin, approver, username, username, roles=roles, region=region, reason=reason, channel="cli",
+                         request_ref=REQUEST if approver else "", organisation=organisation, kind=kind,
+                         password=None if kind == "service" else PASSWORD)
+
+
+def fixture_sysadmin(username: str):
+    """The sysadmin `username` (an Actor): made by the shell's operator on a fresh database (the first), else by an
+    active sysadmin, as on a real installation (demo.accounts.sysadmin)."""
+    from sirecords.demo.accounts import sysadmin
+
+    return sysadmin(username, reason="test", password=PASSWORD, os_user="test")
+
+
+def test_approver(admin):
+    """The tests' business-side approver (approve.test) in `admin`'s region, who approves the fixtures' grants:
+    the first approver of the test database (the bootstrap), or approved by the one already there."""
+    from sirecords.demo.accounts import approver
+
+    return approver(admin, "approve.test", region=staff_accounts.admin_region(admin), reason="test", request_ref=REQUEST)
+
+
+test_approver.__test__ = False  # a helper, not a test
+
+
+def issue_approved_token(admin, username: str, scopes: str, *, label: str = "test token", days: int = 30,
+                         region: str | None = None) -> str:
+    """An API token for the service account `username`, requested with REQUEST and approved by the tests' approver."""
+    from sirecords.workflow.services import review
+
+    issued = staff_accounts.issue_token(admin, username, label, scopes, days=days, region=region, reason="test",
+                                        channel="cli", request_ref=REQUEST)
+    review(test_approver(admin), issued.txn, "approve", "ok")
+    return issued.token
 
 
 def staff_factory():
     """staff_factory() -> make(username, *roles, region=REGION, organisation="") -> Actor; make.admin is a sysadmin
     Actor. Plain function (needs database access), so module- and session-scoped fixtures can make staff too."""
-    if actor_for("admin.t") is None:
-        create_staff_account(operator("test"), "admin.t", "sysadmin")
-    admin = actor_for("admin.t")
+    admin = fixture_sysadmin("admin.t")
 
     def make(username, *roles, region=REGION, organisation=""):
         create_staff_account(admin, username, *roles, region=region, organisation=organisation)
@@ -216,9 +251,7 @@ def credited(staff):
 
 def test_admin():
     """The sysadmin that test fixtures create accounts with."""
-    if actor_for("admin.test") is None:
-        create_staff_account(operator("test-operator"), "admin.test", "sysadmin")
-    return actor_for("admin.test")
+    return fixture_sysadmin("admin.test")
 
 
 test_admin.__test__ = False  # a helper, not a test
@@ -227,27 +260,31 @@ test_admin.__test__ = False  # a helper, not a test
 @pytest.fixture
 def make_staff(db):
     """make_staff(username, *roles, organisation="") -> the Django user (with a confirmed TOTP device)."""
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     def make(username, *roles, organisation=""):
-        admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
-        create_staff_account(admin, username, *roles, organisation=organisation)
-        user = get_user_model().objects.get(username=username)
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return user
+        return make_signed_in_staff(username, *roles, organisation=organisation)
 
     return make
+
+
+def make_signed_in_staff(username, *roles, region=REGION, organisation=""):
+    """A staff account as make_staff makes it (created by test_admin, authenticator enrolled and recorded): the user."""
+    from django.contrib.auth import get_user_model
+
+    create_staff_account(test_admin(), username, *roles, region=region, organisation=organisation)
+    staff_accounts.enrol_authenticator(username, name="test", actor=test_admin(), reason="test", channel="cli")
+    return get_user_model().objects.get(username=username)
 
 
 def sign_in(client, user):
     """Sign `client` in as `user` with a verified second factor, as the login pages would."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    from sirecords.users.backends import BACKEND
+    from sirecords.users.models import SealedTOTPDevice
+
+    client.force_login(user, backend=BACKEND)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session[DEVICE_ID_SESSION_KEY] = SealedTOTPDevice.objects.get(user=user, confirmed=True).persistent_id
     session.save()
     return client
 

@@ -41,7 +41,7 @@ from django.urls import reverse
 from sirecords.users.access import ANONYMOUS, STAFF, Rule, permits
 from sirecords.users.roles import ROLES
 
-from .conftest import PASSWORD, REGION, outer_transaction, sign_in, test_admin
+from .conftest import REGION, create_staff_account, issue_approved_token, make_signed_in_staff, outer_transaction, sign_in, test_admin
 
 ANON = "anonymous"
 
@@ -95,31 +95,18 @@ class Callers:
 
     def add_staff(self, who: str, username: str, *roles: str, region: str = REGION, organisation: str = ""):
         """A staff account holding `roles` (with a confirmed second-factor device), signed in as `who`."""
-        from django.contrib.auth import get_user_model
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from sirecords.users import services as staff_accounts
-        from sirecords.users.actors import operator
-
-        admin = operator("test-operator") if not roles or "sysadmin" in roles else test_admin()
-        staff_accounts.create_account(admin, username, username, region=region, reason="matrix", channel="cli", roles=roles,
-                                organisation=organisation, password=PASSWORD)
-        user = get_user_model().objects.get(username=username)
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        user = make_signed_in_staff(username, *roles, region=region, organisation=organisation)
         client = sign_in(Client(), user)
         self.sessions[who] = client.cookies[settings.SESSION_COOKIE_NAME].value
         return user
 
     def add_token(self, who: str, username: str, roles: Iterable[str], scopes: str) -> str:
         """A service account `username` holding `roles` (made once) and a token with `scopes`, used as `who`."""
-        from sirecords.users import services as staff_accounts
-        from sirecords.users.actors import actor_for, operator
+        from sirecords.users.actors import actor_for
 
         if actor_for(username) is None:
-            staff_accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="matrix", channel="cli",
-                                    roles=tuple(roles), kind="service")
-        self.tokens[who] = staff_accounts.issue_token(test_admin(), username, "matrix", scopes, days=30, region=REGION,
-                                                reason="matrix", channel="cli")
+            create_staff_account(test_admin(), username, *roles, kind="service")
+        self.tokens[who] = issue_approved_token(test_admin(), username, scopes, label="matrix", region=REGION)
         return self.tokens[who]
 
     def client(self, who: str) -> Client:

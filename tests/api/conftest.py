@@ -6,11 +6,10 @@ import pytest
 from django.test import Client
 
 from sirecords.core.identifiers import make_id_number
-from sirecords.users import services as staff_accounts
-from sirecords.users.actors import actor_for, operator
+from sirecords.users.actors import actor_for
 from sirecords.users.transactions import SCOPES
 
-from ..conftest import REGION, test_admin
+from ..conftest import REGION, create_staff_account, issue_approved_token, test_admin
 
 ALL_SCOPES = " ".join(sorted(SCOPES))
 
@@ -22,10 +21,8 @@ def service_token(db):
     def issue(username, roles=("clerk",), scopes=ALL_SCOPES, days=30):
         admin = test_admin()
         if actor_for(username) is None:
-            staff_accounts.create_account(operator("t"), username, "Terminal", region=REGION, reason="t", channel="cli",
-                                    roles=tuple(roles), kind="service")
-        return staff_accounts.issue_token(admin, username, "test token", scopes, days=days, region=REGION, reason="t",
-                                    channel="cli")
+            create_staff_account(admin, username, *roles, kind="service")
+        return issue_approved_token(admin, username, scopes, days=days, region=REGION)
 
     return issue
 

@@ -10,8 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from sirecords.api import auth
+from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for
-from sirecords.users.models import ApiToken
+from sirecords.users.backends import BACKEND
+from sirecords.users.models import ApiToken, SealedTOTPDevice
 from sirecords.workflow.services import execute
 
 from .conftest import REGION
@@ -47,8 +49,7 @@ def test_a_revoked_token_is_401(service_token, token_client):
 
 def test_the_token_of_a_deactivated_account_is_401(service_token, token_client):
     client = token_client(service_token("svc.terminal"))
-    execute(actor_for("admin.test"), "deactivate_user", {"username": "svc.terminal"}, region=REGION, reason="retired",
-            channel="cli")
+    staff_accounts.deactivate(actor_for("admin.test"), "svc.terminal", reason="retired", channel="cli")
     assert client.get(reverse(MINE)).status_code == 401
 
 
@@ -64,7 +65,7 @@ def test_the_token_is_neither_stored_nor_logged(service_token, token_client, cap
 
 def test_a_session_without_the_second_factor_is_401(make_staff, client):
     user = make_staff("clerk.li", "clerk")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=BACKEND)
     response = client.get(reverse(MINE))
     assert response.status_code == 401 and "second factor" in response.json()["detail"]
 
@@ -72,13 +73,11 @@ def test_a_session_without_the_second_factor_is_401(make_staff, client):
 def test_a_session_needs_the_csrf_token_for_writes(staff_client):
     staff_client("clerk.li", "clerk")
     client = Client(enforce_csrf_checks=True)
-    client.force_login(get_user_model().objects.get(username="clerk.li"),
-                       backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(get_user_model().objects.get(username="clerk.li"), backend=BACKEND)
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user__username="clerk.li").persistent_id
+    session[DEVICE_ID_SESSION_KEY] = SealedTOTPDevice.objects.get(user__username="clerk.li").persistent_id
     session.save()
     body = {"type": "register_person", "region": REGION, "reason": "walk-in", "payload": {"name": "张三"}}
     refused = client.post(reverse("api:txn_create"), body, content_type="application/json")

@@ -10,12 +10,12 @@ from datetime import date
 
 import pytest
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.demo import accounts
 from sirecords.demo.documents import scan
 from sirecords.registry.models import Person
+from sirecords.users.models import SealedTOTPDevice
 from sirecords.workflow import services
 from sirecords.workflow.models import BusinessTransaction
 
@@ -28,7 +28,7 @@ NAME = "陈晓明"
 
 
 def code_for(username: str) -> str:
-    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    device = SealedTOTPDevice.objects.get(user__username=username, confirmed=True)
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 

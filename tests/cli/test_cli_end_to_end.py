@@ -84,6 +84,19 @@ def test_database_file_holds_no_personal_data_in_plain_text(home):
     assert leaks == []
 
 
+def test_database_file_holds_no_totp_seed_in_clear(home):
+    """The demo accounts' authenticator seeds (derived from their names, so known here) are sealed in the file."""
+    import base64
+
+    from sirecords.demo.accounts import STAFF, demo_key
+
+    path, _ = home
+    raw = (path / "sirecords.sqlite3").read_bytes()
+    seeds = [bytes.fromhex(demo_key(username)) for username in STAFF]
+    forms = [form for seed in seeds for form in (seed, seed.hex().encode(), base64.b32encode(seed))]
+    assert len(forms) == 3 * len(STAFF) and [form for form in forms if form in raw] == []
+
+
 def test_the_demo_record_has_long_histories_statements_with_interest_retirees_and_subsidies(home):
     path, _ = home
     with sqlite3.connect(path / "sirecords.sqlite3") as db:

@@ -32,15 +32,15 @@ def _add_the_rest(staff):
 
     from sirecords.demo.sample_contributions import post_sample_batch
     from sirecords.records.access_log import record_access
-    from sirecords.users import services as staff_accounts
     from sirecords.workflow.services import execute
+
+    from ..conftest import create_staff_account, issue_approved_token
 
     staff("ext.t", "maintainer", organisation="外协公司")
     execute(staff.admin, "record_agreement", {"username": "ext.t", "organisation": "外协公司", "signed_on": "2026-01-01",
                                               "expires_on": "2027-01-01"}, region="440300", reason="t", channel="cli")
-    staff_accounts.create_account(staff.admin, "svc.t", "svc", region="440300", reason="t", channel="cli", roles=("clerk",),
-                            kind="service")
-    staff_accounts.issue_token(staff.admin, "svc.t", "t", "persons:read", days=30, reason="t", channel="cli")
+    create_staff_account(staff.admin, "svc.t", "clerk", kind="service")
+    issue_approved_token(staff.admin, "svc.t", "persons:read")
     record_access("ext.t", "person:x", "person.detail", "web", "test")
     post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
     if apps.is_installed("sirecords.benefits"):

@@ -14,9 +14,10 @@ from sirecords.ledger.verify import verify
 from sirecords.registry.maintenance_log import maintenance_log, write_csv
 from sirecords.registry.models import Employment, Person
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.users import services as staff_accounts
-from sirecords.users.actors import actor_for, operator
+from sirecords.users.actors import actor_for
 from sirecords.workflow import services
+
+from ..conftest import create_staff_account, fixture_sysadmin
 
 pytestmark = pytest.mark.django_db
 ID = make_id_number("440305", date(1975, 2, 3), 311)
@@ -25,12 +26,10 @@ NEW_ID = make_id_number("440305", date(1975, 2, 4), 311)
 
 @pytest.fixture
 def desk(post_txn):
-    cli = operator("t")
-    staff_accounts.create_account(cli, "admin.m", "A", region="440300", reason="t", channel="cli", roles=("sysadmin",))
-    admin = actor_for("admin.m")
+    admin = fixture_sysadmin("admin.m")
     for name, role in [("maint.a", "maintainer"), ("rev.1", "reviewer1"), ("rev.2", "reviewer2"), ("rev.3", "reviewer3"),
                        ("appr.1", "approver")]:
-        staff_accounts.create_account(admin, name, name, region="440300", reason="t", channel="cli", roles=(role,))
+        create_staff_account(admin, name, role)
     person = post_txn("register_person", {"id_number": ID, "name": "钱七", "region": "440305"})[0].payload["person"]
     employer = post_txn("register_employer", {"uscc": "91350100M000100Y43", "name": "某公司", "region": "440305"})[0]
     return {"person": person, "employer": employer.payload["employer"]}

@@ -17,6 +17,8 @@ from sirecords.users.models import RoleGrant
 from sirecords.users.roles import ADMIN_ROLES, BUSINESS_ROLES, QUERY_ROLES, conflict
 from sirecords.workflow import services
 
+from ..conftest import create_staff_account, issue_approved_token, test_approver
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,11 +41,14 @@ def test_a_refused_grant_changes_nothing_and_says_why(staff):
 
 def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staff):
     staff("clerk.g", "clerk")
-    staff_accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web")
+    txn = staff_accounts.grant(staff.admin, "clerk.g", "reviewer1", region="440300", reason="岗位调整", channel="web",
+                               request_ref="人社经办〔2026〕7号")
+    services.review(test_approver(staff.admin), txn, "approve", "同意")
     staff_accounts.revoke(staff.admin, "clerk.g", "clerk", region=None, reason="离岗", channel="web")
     granted = Entry.objects.filter(kind="role.granted", subject="user:clerk.g").order_by("seq").last()
     revoked = Entry.objects.get(kind="role.revoked", subject="user:clerk.g")
     assert (granted.actor, granted.reason, json.loads(granted.payload)["role"]) == ("admin.t", "岗位调整", "reviewer1")
+    assert json.loads(granted.payload)["request_ref"] == "人社经办〔2026〕7号"
     assert (revoked.actor, revoked.reason) == ("admin.t", "离岗")
     assert actor_for("clerk.g").roles == {"reviewer1"}
 
@@ -51,7 +56,7 @@ def test_every_grant_and_revocation_is_a_ledger_entry_with_actor_and_reason(staf
 def test_only_sysadmins_administer_users(staff):
     clerk = staff("clerk.h", "clerk")
     with pytest.raises(services.Refused, match="needs the role sysadmin"):
-        staff_accounts.grant(clerk, "clerk.h", "approver", region="440300", reason="t", channel="web")
+        staff_accounts.grant(clerk, "clerk.h", "approver", region="440300", reason="t", channel="web", request_ref="R")
 
 
 def test_verify_reports_an_admin_with_a_business_role_that_got_in_behind_the_rules(staff):
@@ -80,19 +85,21 @@ def test_external_maintainer_needs_an_unexpired_agreement(staff):
 
 
 def test_tokens_are_kept_as_hashes_only(staff):
-    staff_accounts.create_account(staff.admin, "svc.terminal", "自助终端", region="440300", reason="t", channel="web",
-                            roles=("clerk",), kind="service")
-    token = staff_accounts.issue_token(staff.admin, "svc.terminal", "一号终端", "persons:read", days=30, reason="t", channel="web")
+    create_staff_account(staff.admin, "svc.terminal", "clerk", kind="service")
+    token = issue_approved_token(staff.admin, "svc.terminal", "persons:read", label="一号终端")
     with connection.cursor() as cursor:
-        for table in ("ledger_entry", "users_api_token"):
+        for table in ("ledger_entry", "users_api_token", "workflow_transaction"):
             cursor.execute(f"SELECT * FROM {table}")
             assert token not in repr(cursor.fetchall())
     with pytest.raises(InvalidTransaction, match="only for service accounts"):
-        staff_accounts.issue_token(staff.admin, "admin.t", "x", "persons:read", days=30, reason="t", channel="web")
+        staff_accounts.issue_token(staff.admin, "admin.t", "x", "persons:read", days=30, reason="t", channel="web",
+                                   request_ref="R")
 
 
 def test_users_command_line(tmp_path):
-    """`sirecords users` creates the first sysadmin; a refused combination exits 1 and says why."""
+    """`sirecords users` on a fresh installation: the shell alone creates the first sysadmin, and nothing that reaches
+    personal data (no password printed); the first approver is the recorded bootstrap; a business role is created only
+    with the acting sysadmin and the agency's request, and awaits the approver; a refused combination exits 1."""
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
@@ -104,7 +111,16 @@ def test_users_command_line(tmp_path):
     assert run("init").returncode == 0
     added = run("users", "add", "root.admin", "--role", "sysadmin", "--reason", "first sysadmin")
     assert added.returncode == 0 and "initial password:" in added.stdout
-    refused = run("users", "grant", "root.admin", "clerk", "--reason", "try")
+    alone = run("users", "add", "query.q", "--role", "query_officer", "--reason", "walk-in counter")
+    assert alone.returncode == 1 and "--actor" in alone.stderr and "password" not in alone.stdout
+    first = run("users", "add", "appr.first", "--role", "approver", "--first-approver", "--actor", "root.admin",
+                "--request-ref", "人社经办〔2026〕1号", "--reason", "the installation's first approver")
+    assert first.returncode == 0 and "first approver" in first.stdout, first.stderr
+    query = run("users", "add", "query.q", "--role", "query_officer", "--actor", "root.admin", "--request-ref",
+                "人社经办〔2026〕2号", "--reason", "new counter staff")
+    assert query.returncode == 0 and "awaits a business-side approver" in query.stdout and "initial password:" in query.stdout
+    refused = run("users", "grant", "root.admin", "clerk", "--actor", "root.admin", "--request-ref", "R", "--reason", "try")
     assert refused.returncode == 1 and "第二十六条" in refused.stderr
-    listed = run("users", "list")
-    assert "root.admin: sysadmin@440300" in listed.stdout
+    listed = run("users", "list").stdout
+    assert "root.admin: sysadmin@440300" in listed and "appr.first: approver@440300 [first approver, bootstrap]" in listed
+    assert "query.q: (no roles)" in listed and "awaiting approval: query.q: query_officer@440300" in listed

@@ -5,12 +5,11 @@ import pytest
 
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import Transaction, post
-from sirecords.users import services as staff_accounts
-from sirecords.users.actors import operator
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_admin import RULES
 
+from ..conftest import create_staff_account, issue_approved_token, test_admin
 from ..permissions import Case, PageMatrix
 from .test_admin_helpers import REGION, register_employer, register_person, start_employment
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def objects(callers) -> dict:
-    """Real objects for every URL keyword: a person, an employer, a period, a service account and its token."""
+    """Real objects for every URL keyword: a person, an employer, a period, a staff and a service account, a token."""
 
     def post_txn(kind: str, payload: dict):
         return post(Transaction(kind, payload, WriteContext(actor="clerk.test", reason="test registration", channel="counter",
@@ -27,11 +26,16 @@ def objects(callers) -> dict:
     person = register_person(post_txn)
     employer = register_employer(post_txn)
     period = start_employment(post_txn, person, employer)
-    admin = operator("matrix")
-    staff_accounts.create_account(admin, "svc.matrix", "接口账号", region=REGION, reason="matrix", channel="cli", kind="service")
-    staff_accounts.issue_token(admin, "svc.matrix", "matrix", "persons:read", days=30, reason="matrix", channel="cli")
+    admin = test_admin()
+    create_staff_account(admin, "svc.matrix", kind="service", reason="matrix")
+    issue_approved_token(admin, "svc.matrix", "persons:read", label="matrix")
+    create_staff_account(admin, "staff.matrix", reason="matrix")
+    from sirecords.users import services as staff_accounts
+
+    awaiting = staff_accounts.grant(admin, "staff.matrix", "clerk", region=REGION, reason="matrix", channel="cli",
+                                    request_ref="MATRIX")
     token = ApiToken.objects.get(account_id="svc.matrix").uid
-    return {"person": person, "employer": employer, "period": period, "token": token}
+    return {"person": person, "employer": employer, "period": period, "token": token, "request": awaiting.uid}
 
 
 def uid(kind: str):
@@ -63,6 +67,8 @@ CASES = {
     "sysadmin_agreement": page(FORM, kwargs=ACCOUNT),
     "sysadmin_deactivate": page(FORM, kwargs=ACCOUNT),
     "sysadmin_token_new": page(FORM, kwargs=ACCOUNT),
+    "sysadmin_reset_authenticator": page(FORM, kwargs={"username": "staff.matrix"}),
+    "sysadmin_withdraw_request": page(FORM, kwargs=uid("request")),
     "sysadmin_tokens": page(READ_ONLY),
     "sysadmin_token_revoke": page(FORM, kwargs=uid("token")),
     "supervise_access_log": page(SEARCH),

@@ -9,11 +9,12 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.demo.documents import scan
 from sirecords.users.actors import actor_for
+from sirecords.users.backends import BACKEND
+from sirecords.users.models import SealedTOTPDevice
 from sirecords.workflow import services
 from sirecords.workflow.stages import STAGE_ROLE
 
@@ -45,9 +46,9 @@ def evidence(name="evidence.pdf", text="scan") -> SimpleUploadedFile:
 def login_as(client, username: str):
     """Sign an existing account in (password and second factor already passed)."""
     user = get_user_model().objects.get(username=username)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=BACKEND)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session[DEVICE_ID_SESSION_KEY] = SealedTOTPDevice.objects.get(user=user, confirmed=True).persistent_id
     session.save()
     return client
 

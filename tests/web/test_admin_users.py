@@ -9,10 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from sirecords.ledger.models import Entry
-from sirecords.users import services as staff_accounts
-from sirecords.users.actors import actor_for, operator
-from sirecords.users.models import ApiToken, ConfidentialityAgreement, RoleGrant, StaffAccount
+from sirecords.users.actors import actor_for
+from sirecords.users.models import ApiToken, ConfidentialityAgreement, RoleGrant, SealedTOTPDevice, StaffAccount
+from sirecords.workflow import services
+from sirecords.workflow.models import BusinessTransaction
 
+from ..conftest import create_staff_account, test_admin, test_approver
 from .test_admin_helpers import REGION, field_error, form_errors
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +22,22 @@ pytestmark = pytest.mark.django_db
 
 def new_account(**changes):
     data = {"username": "clerk.new", "display_name": "新经办", "kind": "staff", "organisation": "", "roles": ["clerk"],
-            "region": REGION, "reason": "新入职经办员"}
+            "region": REGION, "reason": "新入职经办员", "request_ref": "人社经办〔2026〕3号"}
     data.update(changes)
     return data
 
 
 def service_account(username="svc.payroll"):
-    staff_accounts.create_account(operator("test"), username, "工资导入", region=REGION, reason="接口对接", channel="cli",
-                            kind="service")
+    create_staff_account(test_admin(), username, kind="service", reason="接口对接")
+
+
+def approve(uid: str) -> None:
+    """The business-side approver approves what the sysadmin carried out (the desk's review, as a service call)."""
+    services.review(test_approver(test_admin()), BusinessTransaction.objects.get(pk=uid), "approve", "按申请办理")
+
+
+def awaiting_uid(page) -> str:
+    return re.search(r"transaction ([0-9a-f]{32})", page if isinstance(page, str) else page.content.decode()).group(1)
 
 
 def test_the_list_shows_roles_regions_organisation_agreement_and_state(signed_in, make_staff):
@@ -47,17 +57,30 @@ def test_creating_a_staff_account_shows_the_initial_password_once(signed_in):
     created = client.post("/sysadmin/new-account/", new_account())
     assert created.status_code == 200
     assert "no-store" in created["Cache-Control"]
-    password = re.search(r'id="initial-password">([^<]+)<', created.content.decode()).group(1)
+    page = created.content.decode()
+    password = re.search(r'id="initial-password">([^<]+)<', page).group(1)
     user = get_user_model().objects.get(username="clerk.new")
     assert user.check_password(password)
     assert StaffAccount.objects.get(pk="clerk.new").display_name == "新经办"
-    assert list(RoleGrant.objects.filter(account_id="clerk.new").values_list("role", "region")) == [("clerk", REGION)]
+    assert "Awaiting a business-side approver" in page and "人社经办〔2026〕3号" in page
+    assert not RoleGrant.objects.filter(account_id="clerk.new").exists()  # not before the approver approves
+    uid = re.search(r"<code>([0-9a-f]{32})</code>", page).group(1)
+    approve(uid)
+    assert list(RoleGrant.objects.filter(account_id="clerk.new").values_list("role", "region", "request_ref")) == [
+        ("clerk", REGION, "人社经办〔2026〕3号")]
     assert Entry.objects.filter(kind="staff_account.created", subject="user:clerk.new", actor="admin.a",
                                 reason="新入职经办员").exists()
     assert password not in client.get("/sysadmin/accounts/clerk.new/").content.decode()
 
     again = client.post("/sysadmin/new-account/", new_account())
     assert again.status_code == 400 and "already exists" in field_error(again, "username")
+
+
+def test_a_role_that_reaches_personal_data_needs_the_agencys_request(signed_in):
+    client = signed_in("admin.a", "sysadmin")
+    page = client.post("/sysadmin/new-account/", new_account(request_ref=""))
+    assert page.status_code == 400 and "agency's written request" in field_error(page, "request_ref")
+    assert not StaffAccount.objects.filter(pk="clerk.new").exists()
 
 
 def test_creating_a_service_account_gives_no_password(signed_in):
@@ -94,12 +117,16 @@ def test_granting_clerk_to_a_sysadmin_is_refused_and_changes_nothing(signed_in, 
 def test_grant_and_revoke_a_role(signed_in, make_staff):
     make_staff("clerk.a", "clerk")
     client = signed_in("admin.a", "sysadmin")
-    missing = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": ""})
+    data = {"role": "query_officer", "region": REGION, "reason": "兼任查询", "request_ref": "人社经办〔2026〕4号"}
+    missing = client.post("/sysadmin/accounts/clerk.a/grant/", {**data, "reason": ""})
     assert missing.status_code == 400 and field_error(missing, "reason")
-    granted = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询"})
-    assert granted.status_code == 302 and granted["Location"] == "/sysadmin/accounts/clerk.a/"
+    granted = client.post("/sysadmin/accounts/clerk.a/grant/", data, follow=True)
+    assert granted.redirect_chain[-1][0] == "/sysadmin/accounts/clerk.a/"
+    assert "awaits the approval of a business-side approver" in granted.content.decode()
+    assert actor_for("clerk.a").roles == {"clerk"}  # not yet
+    approve(awaiting_uid(granted))
     assert actor_for("clerk.a").roles == {"clerk", "query_officer"}
-    twice = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询"})
+    twice = client.post("/sysadmin/accounts/clerk.a/grant/", data)
     assert "already holds" in field_error(twice, "role")
 
     grant = RoleGrant.objects.get(account_id="clerk.a", role="query_officer")
@@ -164,13 +191,20 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(signed_in, make_staff):
     assert re.search(r'<input[^>]*name="label"[^>]*autofocus', form)
     none = client.post("/sysadmin/accounts/svc.payroll/tokens/new/", {"label": "工资导入", "days": 30, "reason": "对接"})
     assert none.status_code == 400 and field_error(none, "scopes")
+    no_request = client.post("/sysadmin/accounts/svc.payroll/tokens/new/", {
+        "label": "工资导入", "scopes": ["persons:read"], "days": 30, "reason": "对接"})
+    assert no_request.status_code == 400 and field_error(no_request, "request_ref")
     issued = client.post("/sysadmin/accounts/svc.payroll/tokens/new/", {
-        "label": "工资导入", "scopes": ["transactions:write", "persons:read"], "days": 30, "reason": "工资系统对接"})
+        "label": "工资导入", "scopes": ["transactions:write", "persons:read"], "days": 30, "reason": "工资系统对接",
+        "request_ref": "人社经办〔2026〕5号"})
     assert issued.status_code == 200 and "no-store" in issued["Cache-Control"]
     page = issued.content.decode()
     token = re.search(r'id="token">([^<]+)<', page).group(1)
     assert token.startswith("sir_") and "persons:read transactions:write" in page
+    assert "works once a business-side approver approves" in page and not ApiToken.objects.exists()
+    approve(awaiting_uid(page))
     stored = ApiToken.objects.get(account_id="svc.payroll")
+    assert stored.request_ref == "人社经办〔2026〕5号"
     assert stored.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
     assert stored.scopes == "persons:read transactions:write"
     assert stored.expires_at.date() == date.today() + timedelta(days=30)
@@ -197,3 +231,59 @@ def test_tokens_are_for_service_accounts_only(signed_in, make_staff):
     too_long = client.post("/sysadmin/accounts/clerk.a/tokens/new/", {"label": "x", "scopes": ["persons:read"], "days": 400,
                                                                       "reason": "试试"})
     assert field_error(too_long, "days")
+
+
+def test_reset_an_authenticator(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    assert "Reset the authenticator" in client.get("/sysadmin/accounts/clerk.a/").content.decode()
+    own = client.post("/sysadmin/accounts/admin.a/reset-authenticator/", {"reason": "自己"})
+    assert own.status_code == 400 and "your own authenticator" in form_errors(own)
+    done = client.post("/sysadmin/accounts/clerk.a/reset-authenticator/", {"reason": "手机遗失"})
+    assert done.status_code == 302
+    assert not SealedTOTPDevice.objects.filter(user__username="clerk.a").exists()
+    assert StaffAccount.objects.get(pk="clerk.a").second_factor_digest == ""
+    removed = Entry.objects.get(kind="second_factor.removed", subject="user:clerk.a")
+    assert (removed.actor, removed.reason) == ("admin.a", "手机遗失")
+    assert "not enrolled" in client.get("/sysadmin/accounts/clerk.a/").content.decode()
+
+
+def test_the_first_approver_bootstrap_is_shown_on_the_accounts_pages(signed_in):
+    client = signed_in("admin.a", "sysadmin")  # no approver on this database yet
+    create_staff_account(test_admin(), "appr.one")
+    from sirecords.users import services as staff_accounts
+
+    staff_accounts.grant_first_approver(actor_for("admin.a"), "appr.one", region=REGION, reason="首位审批员", channel="cli",
+                                        request_ref="人社经办〔2026〕1号")
+    for url in ("/sysadmin/accounts/", "/sysadmin/accounts/appr.one/"):
+        assert "without an approval" in client.get(url).content.decode(), url
+
+
+def test_the_approver_sees_the_request_at_the_desk_and_approves_it(signed_in, make_staff, staff_client):
+    make_staff("clerk.a", "clerk")
+    admin = signed_in("admin.a", "sysadmin")
+    granted = admin.post("/sysadmin/accounts/clerk.a/grant/", {"role": "query_officer", "region": REGION, "reason": "兼任查询",
+                                                               "request_ref": "人社经办〔2026〕6号"}, follow=True)
+    uid = awaiting_uid(granted)
+    approver = staff_client("appr.desk", "approver")
+    assert uid in approver.get("/desk/queue/").content.decode()
+    page = approver.get(f"/desk/t/{uid}/").content.decode()
+    for shown in ("clerk.a", "query_officer", "440300", "人社经办〔2026〕6号"):
+        assert shown in page, shown
+    assert approver.post(f"/desk/t/{uid}/review/", {"decision": "approve", "opinion": "同意"}).status_code == 302
+    assert actor_for("clerk.a").roles == {"clerk", "query_officer"}
+    assert "Awaiting a business-side approver" not in admin.get("/sysadmin/accounts/clerk.a/").content.decode()
+
+
+def test_the_sysadmin_withdraws_a_request_that_waits(signed_in, make_staff):
+    make_staff("clerk.a", "clerk")
+    client = signed_in("admin.a", "sysadmin")
+    granted = client.post("/sysadmin/accounts/clerk.a/grant/", {"role": "supervisor", "region": REGION, "reason": "监督",
+                                                                "request_ref": "人社经办〔2026〕8号"}, follow=True)
+    uid = awaiting_uid(granted)
+    listing = client.get("/sysadmin/accounts/").content.decode()
+    assert f"/sysadmin/requests/{uid}/withdraw/" in listing and "人社经办〔2026〕8号" in listing
+    done = client.post(f"/sysadmin/requests/{uid}/withdraw/", {"reason": "申请撤回"})
+    assert done.status_code == 302 and BusinessTransaction.objects.get(pk=uid).state == "withdrawn"
+    assert uid not in client.get("/sysadmin/accounts/").content.decode()
+    assert client.get(f"/sysadmin/requests/{uid}/withdraw/").status_code == 404

@@ -9,10 +9,11 @@ from datetime import date
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.demo.documents import scan
+from sirecords.users.backends import BACKEND
+from sirecords.users.models import SealedTOTPDevice
 from sirecords.workflow.models import BusinessTransaction
 
 from .conftest import REGION
@@ -71,9 +72,9 @@ def client_for(username: str, user=None) -> Client:
 
     user = user or get_user_model().objects.get(username=username)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=BACKEND)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=user).first().persistent_id
+    session[DEVICE_ID_SESSION_KEY] = SealedTOTPDevice.objects.filter(user=user, confirmed=True).first().persistent_id
     session.save()
     return client
 
@@ -112,17 +113,9 @@ def submitted_person(client, **changes) -> BusinessTransaction:
 
 def staff_in_region(username: str, role: str, region: str) -> Client:
     """A signed-in client for a new user holding `role` in another pooling region."""
-    from django.contrib.auth import get_user_model
+    from ..conftest import make_signed_in_staff
 
-    from sirecords.users import services as staff_accounts
-    from sirecords.users.actors import operator
-
-    from .conftest import PASSWORD
-
-    staff_accounts.create_account(operator("test"), username, username, region=region, reason="test", channel="cli",
-                            roles=(role,), password=PASSWORD)
-    TOTPDevice.objects.create(user=get_user_model().objects.get(username=username), name="test", confirmed=True)
-    return client_for(username)
+    return client_for(username, make_signed_in_staff(username, role, region=region))
 
 
 def field_block(page, name: str) -> str:

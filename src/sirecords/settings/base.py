@@ -136,7 +136,8 @@ WHITENOISE_USE_FINDERS = True
 
 # Authentication (第二十六条): argon2 hashes, a strong password policy, TOTP for every staff account,
 # lockout after repeated failures, idle sessions expire.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The staff backend is Django's ModelBackend for accounts whose credentials the ledger recorded (users/backends.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "sirecords.users.backends.StaffBackend"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -152,7 +153,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", 0.5))
 # An account is locked whatever address the guesses come from. Not by address: the counters of an
 # office share one address, and one clerk's typos must not lock out the whole hall (hence axes.W006).
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # at login(), which only the second factor's success reaches (web/views/auth.py)
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last request: an idle timeout

@@ -19,6 +19,11 @@ def actor_for(username: str) -> Actor | None:
                  external=account.external, agreement_until=agreement)
 
 
+OPERATOR_PREFIX = "os:"  # the ledger's actor for the operating-system user at the shell
+
+
 def operator(os_user: str) -> Actor:
-    """The information agency's operator at the command line (creates the first sysadmin)."""
-    return Actor(username=f"os:{os_user}", grants=frozenset({("sysadmin", ANY_REGION)}), display_name=os_user, operator=True)
+    """The information agency's operator at the command line. It creates the first sysadmin of a fresh install
+    (or the next one when none is active) and nothing else: users/transactions.py refuses the rest."""
+    return Actor(username=f"{OPERATOR_PREFIX}{os_user}", grants=frozenset({("sysadmin", ANY_REGION)}), display_name=os_user,
+                 operator=True)

@@ -1,9 +1,29 @@
-"""A `verify` check: no account holds an administrator role together with any other (第二十八条(二)).
-Grants are refused at the door; this finds a combination that got into the data some other way."""
+"""`verify` checks of the users app.
 
+- No account holds an administrator role together with any other (第二十八条(二)). Grants are refused at the
+  door; this finds a combination that got into the data some other way.
+- Every role that reaches personal data, and every API token, in force was approved by a business-side
+  approver other than the administrator who carried it out (第二十六条), or is the recorded first-approver
+  bootstrap: read from the review trail the ledger's `transaction.posted` entry keeps.
+- The credential tables hold what the ledger recorded (users/credentials.py): each auth_user belongs to a staff
+  account, its active flag is the account's, its password hash has the digest the ledger last recorded; each
+  confirmed TOTP device is the one the ledger recorded, its seed sealed. (users_api_token is a projection:
+  its token_sha256 is compared with the ledger by the projection check.)
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.contrib.auth import get_user_model
+
+from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import Report, register_check
-from sirecords.users.models import RoleGrant
-from sirecords.users.roles import ADMIN_ROLES
+from sirecords.transactions.kinds import TRANSACTION_POSTED
+from sirecords.users.credentials import device_digest, is_sealed, password_digest
+from sirecords.users.models import ApiToken, RoleGrant, SealedTOTPDevice, StaffAccount
+from sirecords.users.roles import ADMIN_ROLES, APPROVED_ROLES
 
 
 @register_check
@@ -16,3 +36,73 @@ def administrators_hold_no_other_role(report: Report) -> None:
             report.add("roles", f"users_account pk={username}",
                        f"holds {', '.join(sorted(roles & ADMIN_ROLES))} together with {', '.join(sorted(roles - ADMIN_ROLES))} "
                        f"(第二十六条, 第二十八条(二))")
+
+
+def _approved(seq: int) -> str | None:
+    """Why the entry #seq was not approved by someone other than its actor, or None when it was."""
+    entry = Entry.objects.filter(seq=seq).values("txn", "actor").first()
+    if entry is None:
+        return f"its entry #{seq} is missing"
+    posted = Entry.objects.filter(txn=entry["txn"], kind=TRANSACTION_POSTED).values_list("payload", flat=True).first()
+    try:
+        review = json.loads(posted or "{}").get("review") or []
+    except ValueError:
+        return f"the review trail of entry #{seq} is unreadable"
+    if any(step.get("decision") == "approve" and step.get("actor") not in ("", entry["actor"]) for step in review):
+        return None
+    return f"entry #{seq} was posted by {entry['actor']} without a business-side approval (第二十六条)"
+
+
+@register_check
+def powers_were_approved(report: Report) -> None:
+    grants = RoleGrant.objects.filter(revoked_on__isnull=True, role__in=APPROVED_ROLES, bootstrap=False)
+    for uid, username, role, seq in grants.order_by("uid").values_list("uid", "account_id", "role", "last_seq"):
+        why = _approved(seq)
+        if why:
+            report.add("roles", f"users_role_grant pk={uid}", f"{role} of {username}: {why}")
+    for uid, username, seq in ApiToken.objects.filter(revoked_on__isnull=True).order_by("uid").values_list(
+            "uid", "account_id", "last_seq"):
+        why = _approved(seq)
+        if why:
+            report.add("roles", f"users_api_token pk={uid}", f"token of {username}: {why}")
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+@register_check
+def credentials_match_the_ledger(report: Report) -> None:
+    accounts = {a.username: a for a in StaffAccount.objects.all()}
+    users = {}
+    for user in get_user_model().objects.order_by("username").iterator():
+        users[user.pk] = user.get_username()
+        where = f"auth_user username={user.get_username()}"
+        account = accounts.get(user.get_username())
+        if account is None:
+            report.add("credentials", where, "has no staff account in the ledger (added behind its back)")
+            continue
+        if user.is_active != account.active:
+            report.add("credentials", where, f"is_active is {user.is_active}; the ledger gives {account.active}")
+        if not _same(password_digest(user.get_username(), user.password), account.password_digest):
+            report.add("credentials", where, "password hash was replaced: it is not the one the ledger recorded "
+                                             "(its digest differs)")
+    for username in sorted(set(accounts) - set(users.values())):
+        report.add("credentials", f"users_account pk={username}", "has no auth_user row (deleted behind the ledger's back)")
+    confirmed: set[str] = set()
+    for device in SealedTOTPDevice.objects.order_by("pk").iterator():
+        username = users.get(device.user_id, "")
+        where = f"otp_totp_totpdevice pk={device.pk} ({username or f'user id {device.user_id}'})"
+        if not is_sealed(device.key):
+            report.add("credentials", where, "TOTP seed is stored in clear (not sealed)")
+        if not device.confirmed:
+            continue  # an enrolment in progress verifies nothing until confirmed (and then recorded)
+        confirmed.add(username)
+        account = accounts.get(username)
+        if account is None or not _same(device_digest(username, device), account.second_factor_digest):
+            report.add("credentials", where, "TOTP seed or settings were replaced, or the device was added: it is not "
+                                             "the authenticator the ledger recorded (its digest differs)")
+    for username, account in sorted(accounts.items()):
+        if account.second_factor_digest and username not in confirmed:
+            report.add("credentials", f"users_account pk={username}",
+                       "the authenticator the ledger recorded is missing (deleted or replaced behind its back)")

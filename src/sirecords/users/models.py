@@ -1,13 +1,19 @@
 """Staff accounts, role grants, confidentiality agreements and API tokens: projections of ledger
 entries (users.*), so every grant and revocation says who changed what for whom, and why.
 
-Credentials (password hash, TOTP devices, last login) live in Django's auth tables: they are not
-part of the record and change on every login.
+Credentials live in Django's auth tables (the password hash in auth_user, the TOTP devices of django-otp),
+but each one set is a ledger entry holding a keyed digest of it (users/credentials.py), projected here as
+`password_digest` and `second_factor_digest`: sign-in uses only credentials that match them, and `verify`
+names any that do not. TOTP seeds are sealed at rest (SealedTOTPDevice below).
 """
 
+from binascii import unhexlify
+
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sirecords.ledger.projection import projected_table
+from sirecords.users.credentials import is_sealed, open_seed, seal_seed
 
 
 class AccountKind(models.TextChoices):
@@ -23,6 +29,10 @@ class StaffAccount(models.Model):
     kind = models.CharField(max_length=16, choices=AccountKind.choices, default=AccountKind.STAFF)
     active = models.BooleanField(default=True)
     created_on = models.DateField()
+    password_digest = models.CharField(max_length=64, blank=True, default="",
+                                       help_text="Keyed digest of the password hash the ledger last recorded.")
+    second_factor_digest = models.CharField(max_length=64, blank=True, default="",
+                                            help_text="Keyed digest of the enrolled authenticator; empty when none.")
     last_seq = models.BigIntegerField()
 
     class Meta:
@@ -44,6 +54,10 @@ class RoleGrant(models.Model):
     region = models.CharField(max_length=6)
     granted_on = models.DateField()
     revoked_on = models.DateField(null=True, blank=True)
+    request_ref = models.CharField(max_length=100, blank=True, default="",
+                                   help_text="The agency's request this grant carries out (第二十六条).")
+    bootstrap = models.BooleanField(default=False, help_text="The first approver of a fresh install, granted "
+                                                             "without an approval because there was nobody to give one.")
     last_seq = models.BigIntegerField()
 
     class Meta:
@@ -76,7 +90,30 @@ class ApiToken(models.Model):
     token_sha256 = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     revoked_on = models.DateField(null=True, blank=True)
+    request_ref = models.CharField(max_length=100, blank=True, default="",
+                                   help_text="The agency's request this token carries out (第二十六条).")
     last_seq = models.BigIntegerField()
 
     class Meta:
         db_table = "users_api_token"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP device (a proxy: same table, same verification) whose `key` column holds the seed
+    sealed with the data key and bound to the account (users/credentials.py), never the seed itself.
+
+    A device saved with a plain hex key (django-otp's default) is sealed on its first save; a key that is
+    not sealed, or sealed for another account, does not open, so such a device verifies no code."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "sealed TOTP device"
+
+    @property
+    def bin_key(self) -> bytes:
+        return open_seed(self.key, self.user.get_username())
+
+    def save(self, *args, **kwargs) -> None:
+        if not is_sealed(self.key):
+            self.key = seal_seed(unhexlify(self.key.encode()), self.user.get_username())
+        super().save(*args, **kwargs)

@@ -6,8 +6,11 @@ from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
 from sirecords.users.kinds import (
     AGREEMENT_RECORDED,
+    PASSWORD_CHANGED,
     ROLE_GRANTED,
     ROLE_REVOKED,
+    SECOND_FACTOR_ENROLLED,
+    SECOND_FACTOR_REMOVED,
     STAFF_ACCOUNT_CREATED,
     STAFF_ACCOUNT_DEACTIVATED,
     TOKEN_ISSUED,
@@ -30,7 +33,8 @@ def account_created(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(ACCOUNT, p["username"], {"username": p["username"], "display_name": p["display_name"],
                                        "organisation": p["organisation"], "kind": p["kind"], "active": True,
-                                       "created_on": entry.effective, "last_seq": entry.seq})
+                                       "created_on": entry.effective, "password_digest": "", "second_factor_digest": "",
+                                       "last_seq": entry.seq})
 
 
 @projects(STAFF_ACCOUNT_DEACTIVATED)
@@ -42,7 +46,9 @@ def account_deactivated(entry: PostedEntry, store: Store) -> None:
 def role_granted(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(GRANT, p["grant"], {"uid": p["grant"], "account_id": p["username"], "role": p["role"], "region": p["region"],
-                                  "granted_on": entry.effective, "revoked_on": None, "last_seq": entry.seq})
+                                  "granted_on": entry.effective, "revoked_on": None,
+                                  "request_ref": p.get("request_ref", ""), "bootstrap": p.get("bootstrap", False),
+                                  "last_seq": entry.seq})
 
 
 @projects(ROLE_REVOKED)
@@ -63,9 +69,24 @@ def token_issued(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(TOKEN, p["token"], {"uid": p["token"], "account_id": p["username"], "label": p["label"], "scopes": p["scopes"],
                                   "token_sha256": p["token_sha256"], "expires_at": p["expires_at"], "revoked_on": None,
-                                  "last_seq": entry.seq})
+                                  "request_ref": p.get("request_ref", ""), "last_seq": entry.seq})
 
 
 @projects(TOKEN_REVOKED)
 def token_revoked(entry: PostedEntry, store: Store) -> None:
     _update(store, TOKEN, entry.payload["token"], entry, revoked_on=entry.effective)
+
+
+@projects(PASSWORD_CHANGED)
+def password_changed(entry: PostedEntry, store: Store) -> None:
+    _update(store, ACCOUNT, entry.payload["username"], entry, password_digest=entry.payload["digest"])
+
+
+@projects(SECOND_FACTOR_ENROLLED)
+def second_factor_enrolled(entry: PostedEntry, store: Store) -> None:
+    _update(store, ACCOUNT, entry.payload["username"], entry, second_factor_digest=entry.payload["digest"])
+
+
+@projects(SECOND_FACTOR_REMOVED)
+def second_factor_removed(entry: PostedEntry, store: Store) -> None:
+    _update(store, ACCOUNT, entry.payload["username"], entry, second_factor_digest="")

@@ -24,6 +24,17 @@ BUSINESS_ROLES = frozenset({"clerk", "reviewer1", "reviewer2", "reviewer3", "app
 QUERY_ROLES = frozenset({"query_officer"})
 # Supervisors oversee the administrators' and the agency's work; they hold neither kind of role.
 OVERSIGHT_ROLES = frozenset({"supervisor"})
+# Every role but the administrators' reaches personal data: the information agency grants one only at the
+# agency's request and with the approval of a business-side approver (第二十六条 按经办机构要求), never alone.
+APPROVED_ROLES = BUSINESS_ROLES | QUERY_ROLES | OVERSIGHT_ROLES
+# The business-side role that approves such grants (the 审批 stage of grant_role and issue_token in stages.toml);
+# the first one of a fresh install is granted once, as an explicit bootstrap (users/transactions.py).
+APPROVER = "approver"
+
+
+def needs_approval(role: str) -> bool:
+    """Whether granting `role` waits for a business-side approver (every role but sysadmin and dba)."""
+    return role in APPROVED_ROLES
 
 
 def conflict(held: set[str], new_role: str) -> str | None:

@@ -187,7 +187,30 @@ class AddEmploymentForm(forms.Form):
 # --- System administrators -----------------------------------------------------------------------
 
 
-class AccountForm(forms.Form):
+def request_ref_field() -> forms.CharField:
+    return forms.CharField(label=_("Agency's request"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                           help_text=_("The reference of the agency's written request, e.g. 人社经办〔2026〕12号. Required for "
+                                       "every role but sysadmin and dba, and for every API token: a business-side "
+                                       "approver approves the request before it takes effect (第二十六条)."))
+
+
+def request_document_field() -> forms.FileField:
+    return forms.FileField(label=_("Scan of the request"), required=False,
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+                           help_text=_("Optional: PDF, JPEG or PNG. It is archived and its SHA-256 recorded with the grant."))
+
+
+class RequestFields(forms.Form):
+    """The agency's request a grant or a token carries out: its reference and, where there is one, its scan."""
+
+    def request(self) -> dict:
+        document = self.cleaned_data.get("request_document")
+        return {"request_ref": self.cleaned_data.get("request_ref", ""),
+                "request_document": document.read() if document else None}
+
+
+class AccountForm(RequestFields):
     username = forms.CharField(label=_("Username"), max_length=150,
                                help_text=_("Lower-case letters, digits, '.', '_' or '-', starting with a letter."),
                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
@@ -201,6 +224,8 @@ class AccountForm(forms.Form):
     roles = forms.MultipleChoiceField(label=_("Roles"), required=False, widget=forms.CheckboxSelectMultiple,
                                       help_text=_("System and database administrators hold no other role (第二十六条)."))
     region = forms.ChoiceField(label=_("Region of the roles"))
+    request_ref = request_ref_field()
+    request_document = request_document_field()
     reason = reason_field()
 
     def __init__(self, *args, regions: list[str], **kwargs):
@@ -209,9 +234,11 @@ class AccountForm(forms.Form):
         self.fields["region"].choices = region_choices(regions)
 
 
-class GrantForm(forms.Form):
+class GrantForm(RequestFields):
     role = forms.ChoiceField(label=_("Role"))
     region = forms.ChoiceField(label=_("Region"))
+    request_ref = request_ref_field()
+    request_document = request_document_field()
     reason = reason_field()
 
     def __init__(self, *args, regions: list[str], **kwargs):
@@ -240,16 +267,18 @@ class AgreementForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """Deactivating an account, revoking a token: only the reason is asked."""
+    """Deactivating an account, revoking a token, resetting an authenticator: only the reason is asked."""
 
     reason = reason_field()
 
 
-class TokenForm(forms.Form):
+class TokenForm(RequestFields):
     label = forms.CharField(label=_("Label"), max_length=100, help_text=_("What uses the token, e.g. the payroll import."))
     scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple,
                                        choices=[(s, s) for s in sorted(SCOPES)])
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
+    request_ref = request_ref_field()
+    request_document = request_document_field()
     reason = reason_field()
 
 

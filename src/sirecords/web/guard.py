@@ -8,6 +8,7 @@ import functools
 import logging
 from urllib.parse import urlencode
 
+from django.contrib.auth import SESSION_KEY
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,6 +36,10 @@ def page(rule_name: str):
         def guarded(request, *args, **kwargs):
             if rule == ANONYMOUS:
                 return view(request, *args, **kwargs)
+            if not request.user.is_authenticated and SESSION_KEY in request.session:
+                # The session's account may no longer sign in (deactivated, or its credential is not the ledger's:
+                # users/backends.py): the session ends here rather than lingering.
+                request.session.flush()
             if not request.user.is_authenticated or not request.user.is_verified():
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
             actor = actor_for(request.user.username)

@@ -20,6 +20,8 @@ RULES: dict = {
     "sysadmin_agreement": SYSADMIN,
     "sysadmin_deactivate": SYSADMIN,
     "sysadmin_token_new": SYSADMIN,
+    "sysadmin_reset_authenticator": SYSADMIN,
+    "sysadmin_withdraw_request": SYSADMIN,
     "sysadmin_tokens": SYSADMIN,
     "sysadmin_token_revoke": SYSADMIN,
     "supervise_access_log": SUPERVISOR,

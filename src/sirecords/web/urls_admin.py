@@ -22,7 +22,10 @@ urlpatterns: list = [
     path("sysadmin/accounts/<str:username>/agreement/", users.agreement_view, name="sysadmin_agreement"),
     path("sysadmin/accounts/<str:username>/deactivate/", users.deactivate_view, name="sysadmin_deactivate"),
     path("sysadmin/accounts/<str:username>/tokens/new/", users.token_new_view, name="sysadmin_token_new"),
+    path("sysadmin/accounts/<str:username>/reset-authenticator/", users.reset_authenticator_view,
+         name="sysadmin_reset_authenticator"),
     path("sysadmin/tokens/", users.tokens_view, name="sysadmin_tokens"),
+    path("sysadmin/requests/<str:uid>/withdraw/", users.withdraw_request_view, name="sysadmin_withdraw_request"),
     path("sysadmin/tokens/<str:uid>/revoke/", users.token_revoke_view, name="sysadmin_token_revoke"),
     # The supervising department (第三条), read-only
     path("supervision/access-log/", supervision.access_log_view, name="supervise_access_log"),

@@ -1,6 +1,9 @@
 """The system administrators' pages (第二十六条): accounts, roles, confidentiality agreements
-(第十一条) and service-account tokens. Each change is a ledger-posted transaction with its reason;
-the transaction types refuse what the regulation forbids, and the pages show why."""
+(第十一条), service-account tokens and authenticators. Each change is a transaction with its reason; the
+transaction types refuse what the regulation forbids, and the pages show why.
+
+A role that reaches personal data and an API token are carried out at the agency's request and take effect
+only when a business-side approver approves them at the desk: the pages say so, and list what waits."""
 
 from __future__ import annotations
 
@@ -16,16 +19,37 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users import services as staff_accounts
-from sirecords.users.models import AccountKind, ApiToken, RoleGrant, StaffAccount
+from sirecords.users.models import AccountKind, ApiToken, RoleGrant, SealedTOTPDevice, StaffAccount
 from sirecords.web.forms_admin import AccountForm, AgreementForm, GrantForm, ReasonForm, RevokeForm, TokenForm, known_regions
 from sirecords.web.guard import page
 from sirecords.web.views.admin_common import CHANNEL, focus, posted, put_errors, role_label
 from sirecords.workflow import documents, services
+from sirecords.workflow.models import OPEN_STATES, BusinessTransaction, State
+
+AWAITING_TYPES = ("grant_role", "issue_token")  # what waits for a business-side approver (workflow/stages.toml)
+REQUEST_FIELDS = {"request_document_sha256": "request_document", "request_document": "request_document"}
 
 
 def _grants_shown(grants) -> list[dict]:
     return [{"role": g.role, "label": role_label(g.role), "region": g.region, "granted_on": g.granted_on,
-             "revoked_on": g.revoked_on} for g in grants]
+             "revoked_on": g.revoked_on, "request_ref": g.request_ref, "bootstrap": g.bootstrap} for g in grants]
+
+
+def _awaiting(txn: BusinessTransaction) -> dict:
+    payload = services.payload_of(txn)
+    if "role" in payload:
+        what = f"{role_label(payload['role'])} ({payload['role']}) · {payload['region']}"
+    else:
+        what = f"{_('API token')} “{payload.get('label', '')}” ({payload.get('scopes', '')})"
+    return {"uid": txn.uid, "what": what, "username": payload.get("username", ""),
+            "request_ref": payload.get("request_ref", ""), "state": txn.get_state_display(), "opened": txn.created_at}
+
+
+def awaiting_approval(username: str | None = None) -> list[dict]:
+    """The grants and tokens opened at the agency's request that no approver has approved yet (of one account)."""
+    found = BusinessTransaction.objects.filter(type__in=AWAITING_TYPES, state__in=OPEN_STATES).order_by("created_at")
+    rows = [_awaiting(txn) for txn in found]
+    return [row for row in rows if username is None or row["username"] == username]
 
 
 def _secret_page(request, template: str, context: dict):
@@ -47,26 +71,28 @@ def accounts_view(request):
     rows = [{"account": a, "grants": _grants_shown(a.active_grants),
              "agreement_until": a.agreement_until,
              "agreement_expired": a.agreement_until is not None and a.agreement_until < today} for a in listing]
-    return render(request, "web/admin/accounts.html", {"rows": rows, "listing": listing})
+    return render(request, "web/admin/accounts.html", {"rows": rows, "listing": listing, "awaiting": awaiting_approval()})
 
 
 @page("sysadmin_account_new")
 @require_http_methods(["GET", "POST"])
 def account_new_view(request):
-    form = AccountForm(*posted(request), regions=known_regions())
+    form = AccountForm(*posted(request, files=True), regions=known_regions())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            initial = staff_accounts.create_account(request.actor, data["username"], data["display_name"], region=data["region"],
-                                              reason=data["reason"], channel=CHANNEL, roles=tuple(data["roles"]),
-                                              organisation=data["organisation"], kind=data["kind"])
+            created = staff_accounts.create_account(request.actor, data["username"], data["display_name"],
+                                                    region=data["region"], reason=data["reason"], channel=CHANNEL,
+                                                    roles=tuple(data["roles"]), organisation=data["organisation"],
+                                                    kind=data["kind"], **form.request())
         except InvalidTransaction as invalid:
-            put_errors(form, invalid.errors, lambda key: "roles" if key == "role" else key)
+            put_errors(form, invalid.errors, lambda key: "roles" if key == "role" else REQUEST_FIELDS.get(key, key))
         except services.Refused as refused:
             form.add_error(None, refused.message)
         else:
             account = StaffAccount.objects.get(pk=data["username"])
-            return _secret_page(request, "web/admin/account_created.html", {"account": account, "password": initial})
+            return _secret_page(request, "web/admin/account_created.html", {
+                "account": account, "password": created.password, "awaiting": [_awaiting(t) for t in created.awaiting]})
     return render(request, "web/admin/account_new.html", {"form": focus(form)}, status=400 if form.errors else 200)
 
 
@@ -80,6 +106,9 @@ def account_view(request, username: str):
         "grants": _grants_shown(grants),
         "agreements": account.agreements.order_by("-expires_on"),
         "tokens": account.tokens.order_by("-expires_at") if account.kind == AccountKind.SERVICE else None,
+        "authenticator": SealedTOTPDevice.objects.filter(user__username=account.username, confirmed=True).exists()
+        if account.kind == AccountKind.STAFF else None,
+        "awaiting": awaiting_approval(account.username),
         "now": datetime.now(UTC),
         "today": date.today(),
     })
@@ -93,6 +122,13 @@ def _action_page(request, account: StaffAccount, form, *, title: str, intro: str
 
 def _done(request, account: StaffAccount, message: str):
     messages.success(request, message)
+    return redirect("sysadmin_account", username=account.username)
+
+
+def _awaits(request, account: StaffAccount, txn: BusinessTransaction, what: str):
+    messages.info(request, _("%(what)s for %(user)s awaits the approval of a business-side approver (transaction "
+                             "%(uid)s); it takes effect when approved.") % {"what": what, "user": account.username,
+                                                                          "uid": txn.uid})
     return redirect("sysadmin_account", username=account.username)
 
 
@@ -118,16 +154,26 @@ def _not_a_field(*names: str):
 @require_http_methods(["GET", "POST"])
 def grant_view(request, username: str):
     account = get_object_or_404(StaffAccount, pk=username)
-    form = GrantForm(*posted(request), regions=known_regions())
+    form = GrantForm(*posted(request, files=True), regions=known_regions())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: staff_accounts.grant(request.actor, account.username, data["role"], region=data["region"],
-                                             reason=data["reason"], channel=CHANNEL), _not_a_field("username")):
+        opened = {}
+
+        def grant():
+            opened["txn"] = staff_accounts.grant(request.actor, account.username, data["role"], region=data["region"],
+                                                 reason=data["reason"], channel=CHANNEL, **form.request())
+
+        if _run(form, grant, lambda key: None if key == "username" else REQUEST_FIELDS.get(key, key)):
+            if opened["txn"].state != State.POSTED:
+                return _awaits(request, account, opened["txn"], _("The role %(role)s in %(region)s") % {
+                    "role": role_label(data["role"]), "region": data["region"]})
             return _done(request, account, _("Granted %(role)s in %(region)s to %(user)s.") % {
                 "role": role_label(data["role"]), "region": data["region"], "user": account.username})
     return _action_page(request, account, form, title=_("Grant a role"), button=_("Grant"),
                         intro=_("System and database administrators never hold a business, query or supervisory role, "
-                                "and nobody else may hold theirs (第二十六条)."))
+                                "and nobody else may hold theirs (第二十六条). Every other role reaches personal data: "
+                                "it is granted at the agency's request and takes effect when a business-side approver "
+                                "approves it."))
 
 
 @page("sysadmin_revoke")
@@ -184,36 +230,70 @@ def deactivate_view(request, username: str):
     account = get_object_or_404(StaffAccount, pk=username)
     form = ReasonForm(*posted(request))
     if request.method == "POST" and form.is_valid():
-        if _run(form, lambda: services.execute(request.actor, "deactivate_user", {"username": account.username},
-                                               region=staff_accounts.admin_region(request.actor),
-                                               reason=form.cleaned_data["reason"], channel=CHANNEL),
-                _not_a_field("username")):
+        if _run(form, lambda: staff_accounts.deactivate(request.actor, account.username, reason=form.cleaned_data["reason"],
+                                                        channel=CHANNEL), _not_a_field("username")):
             return _done(request, account, _("Deactivated %(user)s; all of its roles are revoked.") % {"user": account.username})
     return _action_page(request, account, form, title=_("Deactivate the account"), button=_("Deactivate"), danger=True,
                         intro=_("The account can no longer sign in or act, and all of its roles are revoked. "
                                 "Its history stays in the ledger."))
 
 
+@page("sysadmin_reset_authenticator")
+@require_http_methods(["GET", "POST"])
+def reset_authenticator_view(request, username: str):
+    account = get_object_or_404(StaffAccount, pk=username, kind=AccountKind.STAFF)
+    form = ReasonForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _run(form, lambda: staff_accounts.reset_second_factor(request.actor, account.username, channel=CHANNEL,
+                                                                 reason=form.cleaned_data["reason"]),
+                _not_a_field("username")):
+            return _done(request, account, _("Reset the authenticator of %(user)s: they enrol a new one at their next "
+                                             "sign-in.") % {"user": account.username})
+    return _action_page(request, account, form, title=_("Reset the authenticator"), button=_("Reset"), danger=True,
+                        intro=_("For a lost or replaced phone: the account's authenticator is removed, and its holder "
+                                "enrols a new one at the next sign-in, with their own password."))
+
+
 @page("sysadmin_token_new")
 @require_http_methods(["GET", "POST"])
 def token_new_view(request, username: str):
     account = get_object_or_404(StaffAccount, pk=username)
-    form = TokenForm(*posted(request))
+    form = TokenForm(*posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         issued = {}
 
         def issue():
-            issued["token"] = staff_accounts.issue_token(request.actor, account.username, data["label"], " ".join(data["scopes"]),
-                                                   days=data["days"], reason=data["reason"], channel=CHANNEL)
+            issued["token"] = staff_accounts.issue_token(request.actor, account.username, data["label"],
+                                                         " ".join(data["scopes"]), days=data["days"], reason=data["reason"],
+                                                         channel=CHANNEL, **form.request())
 
-        if _run(form, issue, lambda key: {"expires_at": "days", "username": None, "token_sha256": None}.get(key, key)):
-            stored = ApiToken.objects.get(token_sha256=staff_accounts.token_digest(issued["token"]))
-            return _secret_page(request, "web/admin/token_issued.html", {"account": account, "token": issued["token"],
-                                                                         "stored": stored})
+        fields = {"expires_at": "days", "username": None, "token_sha256": None, **REQUEST_FIELDS}
+        if _run(form, issue, lambda key: fields.get(key, key)):
+            token = issued["token"]
+            payload = services.payload_of(token.txn)
+            return _secret_page(request, "web/admin/token_issued.html", {
+                "account": account, "token": token.token, "txn": token.txn, "posted": token.txn.state == State.POSTED,
+                "label": payload["label"], "scopes": payload["scopes"],
+                "expires_at": datetime.fromisoformat(payload["expires_at"])})
     intro = _("A token lets a program act as this service account through the API. It is shown once; only its "
-              "SHA-256 is kept.")
+              "SHA-256 is kept. It is issued at the agency's request and works once a business-side approver approves it.")
     return _action_page(request, account, form, title=_("Issue an API token"), button=_("Issue"), intro=intro)
+
+
+@page("sysadmin_withdraw_request")
+@require_http_methods(["GET", "POST"])
+def withdraw_request_view(request, uid: str):
+    """Withdraw a grant or a token issue that waits for (or was returned by) the approver: the sysadmin who opened it
+    cannot reach the desk, so it is withdrawn here."""
+    txn = get_object_or_404(BusinessTransaction, pk=uid, type__in=AWAITING_TYPES, state__in=OPEN_STATES)
+    account = get_object_or_404(StaffAccount, pk=services.payload_of(txn).get("username", ""))
+    form = ReasonForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _run(form, lambda: services.withdraw(request.actor, txn, form.cleaned_data["reason"])):
+            return _done(request, account, _("The transaction is withdrawn."))
+    return _action_page(request, account, form, title=_("Withdraw the transaction"), button=_("Withdraw"), danger=True,
+                        intro=_awaiting(txn)["what"])
 
 
 @page("sysadmin_tokens")

@@ -1,6 +1,13 @@
 """Signing in: password (django-axes counts failures and locks the account), then the TOTP code of
 an enrolled authenticator, or enrolment of one on the first sign-in. Only then is the session
-logged in and verified."""
+logged in and verified, and only then are the failures cleared (django-axes, at login()).
+
+Every step asks again whether the account may sign in (users/backends.py: active in the ledger and in
+auth_user, its password hash the one the ledger recorded) and whether it is locked out, so neither a
+deactivation nor a lockout that happens while a sign-in is in progress can be outrun. A wrong code counts
+as a failure like a wrong password. Only the authenticator the ledger recorded verifies a code; an account
+the ledger says has one is never offered a new enrolment (a system administrator resets it).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,12 @@ import time
 from urllib.parse import urlencode
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sirecords.users import services as staff_accounts
+from sirecords.users.backends import BACKEND, authenticators, sign_in_account
 from sirecords.web.guard import page
 
 PENDING = "sirecords_pending_login"
@@ -42,16 +52,48 @@ class TokenForm(forms.Form):
                                                            "inputmode": "numeric"}))
 
 
+class OwnPasswordForm(PasswordChangeForm):
+    """Django's form, but the old password is checked without re-hashing it behind the ledger's back (a rehash is
+    a password change: users/backends.py records the one at sign-in; here the new password is recorded anyway)."""
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not check_password(old_password, self.user.password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
     return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else "/"
 
 
-def _pending_user(request):
+def _pending(request):
+    """(user, staff account) of the sign-in in progress, or None: none, expired, or the account may no longer sign in."""
     pending = request.session.get(PENDING)
     if not pending or time.time() - pending["at"] > PENDING_SECONDS:
         return None
-    return get_user_model().objects.filter(pk=pending["user"], is_active=True).first()
+    user = get_user_model().objects.filter(pk=pending["user"]).first()
+    account = sign_in_account(user) if user is not None else None
+    if account is None:
+        request.session.pop(PENDING, None)
+        return None
+    return user, account
+
+
+def _locked(request, user) -> bool:
+    return getattr(request, "axes_locked_out", False) or AxesProxyHandler.is_locked(request, {"username": user.get_username()})
+
+
+def _locked_out(request):
+    """The lockout ends the sign-in in progress: after the cool-off, it starts again with the password."""
+    request.session.pop(PENDING, None)
+    return render(request, "web/locked_out.html", status=403)
+
+
+def _start_again(request):
+    messages.error(request, _("Please sign in with your password first."))
+    return redirect("login")
 
 
 @page("login")
@@ -67,7 +109,7 @@ def login_view(request):
         else:
             request.session.cycle_key()
             request.session[PENDING] = {"user": user.pk, "at": time.time()}
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            has_device = bool(sign_in_account(user).second_factor_digest)
             step = "login_otp" if has_device else "otp_enrol"
             return redirect(f"{reverse(step)}?{urlencode({'next': _next(request)})}")
     return render(request, "web/login.html", {"form": form, "next": _next(request)})
@@ -75,7 +117,7 @@ def login_view(request):
 
 def _finish(request, user, device):
     request.session.pop(PENDING, None)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=BACKEND)  # django-axes clears the account's failures here, and only here
     otp_login(request, device)
     return redirect(_next(request))
 
@@ -88,18 +130,28 @@ def _code_failed(request, user) -> None:
 @page("login_otp")
 @require_http_methods(["GET", "POST"])
 def login_otp_view(request):
-    user = _pending_user(request)
-    if user is None:
-        messages.error(request, _("Please sign in with your password first."))
-        return redirect("login")
+    pending = _pending(request)
+    if pending is None:
+        return _start_again(request)
+    user, account = pending
+    if _locked(request, user):
+        return _locked_out(request)
+    if not account.second_factor_digest:
+        return redirect(f"{reverse('otp_enrol')}?{urlencode({'next': _next(request)})}")
+    devices = authenticators(user, account)
+    if not devices:
+        request.session.pop(PENDING, None)
+        return render(request, "web/refused.html", {"message": _(
+            "Your authenticator does not match the one on record, so it cannot be used to sign in. Ask a system "
+            "administrator to reset it; you will then enrol it again.")}, status=403)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        for device in devices:
             if device.verify_token(form.cleaned_data["token"]):
                 return _finish(request, user, device)
         _code_failed(request, user)
-        if getattr(request, "axes_locked_out", False):
-            return render(request, "web/locked_out.html", status=403)
+        if _locked(request, user):
+            return _locked_out(request)
         form.add_error("token", _("That code is wrong or has expired."))
     return render(request, "web/login_otp.html", {"form": form, "next": _next(request)})
 
@@ -107,20 +159,24 @@ def login_otp_view(request):
 @page("otp_enrol")
 @require_http_methods(["GET", "POST"])
 def otp_enrol_view(request):
-    user = _pending_user(request)
-    if user is None:
-        messages.error(request, _("Please sign in with your password first."))
-        return redirect("login")
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return redirect("login_otp")
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="authenticator", confirmed=False)
+    pending = _pending(request)
+    if pending is None:
+        return _start_again(request)
+    user, account = pending
+    if _locked(request, user):
+        return _locked_out(request)
+    if account.second_factor_digest:
+        return redirect(f"{reverse('login_otp')}?{urlencode({'next': _next(request)})}")
+    device = staff_accounts.start_enrolment(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save()
+            staff_accounts.confirm_enrolment(device, actor=user.get_username(), channel="web",
+                                             reason="authenticator enrolled at first sign-in")
             return _finish(request, user, device)
         _code_failed(request, user)
+        if _locked(request, user):
+            return _locked_out(request)
         form.add_error("token", _("That code is wrong or has expired."))
     secret = base64.b32encode(device.bin_key).decode("ascii")
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
@@ -138,10 +194,11 @@ def logout_view(request):
 @page("password_change")
 @require_http_methods(["GET", "POST"])
 def password_change_view(request):
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = OwnPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        update_session_auth_hash(request, form.user)
+        staff_accounts.set_password(request.user, form.cleaned_data["new_password1"], actor=request.user.get_username(),
+                                    reason="password changed by its holder", channel="web")
+        update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
         return redirect("home")
     return render(request, "web/password_change.html", {"form": form})
