@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from sirecords.demo.documents import scan as sample_scan
 from sirecords.ledger.models import Entry
 from sirecords.users.actors import actor_for
 from sirecords.users.models import RoleGrant, StaffAccount
@@ -82,7 +83,7 @@ def test_with_the_actor_and_the_request_the_role_waits_for_the_approver():
 def test_the_first_approver_flag_is_the_bootstrap_once(tmp_path):
     test_admin()
     scan = tmp_path / "request.pdf"
-    scan.write_bytes(b"%PDF-1.4\n% the agency's request\n%%EOF\n")
+    scan.write_bytes(sample_scan("the agency's request"))
     printed = users("add", "appr.first", "--role", "approver", "--first-approver", "--actor", "admin.test", "--request-ref",
                     "人社经办〔2026〕1号", "--request-document", str(scan), "--reason", "首位审批员")
     assert "first approver of this installation" in printed

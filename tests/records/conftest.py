@@ -8,11 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sirecords.users import services as staff_accounts
-from sirecords.users.actors import actor_for, operator
+from sirecords.users.actors import actor_for
 
 from ..api.conftest import ALL_SCOPES, bearer, id_number, person_payload
-from ..conftest import REGION, create_staff_account, sign_in, test_admin
+from ..conftest import REGION, create_staff_account, issue_approved_token, make_signed_in_staff, sign_in, test_admin
 
 OTHER_REGION = "110100"  # Beijing: the officer and clerk granted only here must not read or act on 440300's persons
 PURPOSE = {"purpose": "counter", "purpose_detail": "counter query by the insured person"}
@@ -29,15 +28,9 @@ def person(db, post_txn):
 def client_in(db):
     """client_in(username, *roles, region=REGION) -> a client signed in (second factor verified) as a new staff member
     holding `roles` in `region` only."""
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     def make(username, *roles, region=REGION):
-        staff_accounts_admin = test_admin()
-        create_staff_account(staff_accounts_admin, username, *roles, region=region)
-        user = get_user_model().objects.get(username=username)
-        TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
+        return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), make_signed_in_staff(username, *roles, region=region))
 
     return make
 
@@ -48,12 +41,10 @@ def token_in(db):
     in `region`."""
 
     def make(username, roles=("query_officer",), region=REGION):
+        admin = test_admin()
         if actor_for(username) is None:
-            staff_accounts.create_account(operator("t"), username, "Terminal", region=region, reason="t", channel="cli",
-                                          roles=tuple(roles), kind="service")
-        token = staff_accounts.issue_token(test_admin(), username, "test token", ALL_SCOPES, days=30, region=REGION,
-                                           reason="t", channel="cli")
-        return Client(HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
+            create_staff_account(admin, username, *roles, region=region, kind="service")
+        return Client(HTTP_ACCEPT_LANGUAGE="en", **bearer(issue_approved_token(admin, username, ALL_SCOPES, region=REGION)))
 
     return make
 

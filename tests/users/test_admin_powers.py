@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from sirecords.core.identifiers import make_id_number
+from sirecords.demo.documents import scan
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction, Transaction, post
@@ -37,7 +38,7 @@ def read_record(token: str):
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    url = reverse("api:person_lookup") + "?purpose=counter query by the insured person"
+    url = reverse("api:person_lookup") + "?purpose=counter&purpose_detail=counter query by the insured person"
     return client.post(url, {"id_number": ID}, content_type="application/json")
 
 
@@ -88,7 +89,7 @@ def test_every_role_but_the_administrators_waits_for_the_approver_and_records_th
     admin_grant = staff_accounts.grant(staff.admin, "plain.b", "dba", region=REGION, reason="r", channel="web")
     assert admin_grant.state == State.POSTED  # the information agency's own roles reach no personal data
     pending = staff_accounts.grant(staff.admin, "plain.a", "clerk", region=REGION, reason="r", channel="web",
-                                   request_ref="人社经办〔2026〕11号", request_document=b"%PDF-1.4\n% request\n%%EOF\n")
+                                   request_ref="人社经办〔2026〕11号", request_document=scan("the agency's request"))
     services.review(test_approver(staff.admin), pending, "approve", "同意")
     entry = Entry.objects.filter(kind="role.granted", subject="user:plain.a").order_by("seq").last()
     payload = json.loads(entry.payload)

@@ -45,12 +45,12 @@ def admin_region(actor: Actor) -> str:
     return regions[0] if regions else settings.SIRECORDS_REGION
 
 
-def request_fields(request_ref: str = "", request_document: bytes | None = None) -> dict[str, str]:
+def request_fields(request_ref: str = "", request_document: bytes | None = None, request_document_name: str = "") -> dict[str, str]:
     """The payload fields naming the agency's request: its reference, and the stored document's SHA-256."""
     fields = {"request_ref": request_ref} if request_ref else {}
     if request_document:
         try:
-            documents.check(request_document)
+            documents.check(request_document, request_document_name)
         except documents.DocumentRefused as refused:
             raise InvalidTransaction({"request_document": str(refused)}) from None
         fields["request_document_sha256"] = documents.store(request_document)
