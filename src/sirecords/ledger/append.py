@@ -7,7 +7,7 @@ COPY on PostgreSQL and executemany on SQLite, never one ORM save per row.
 The head is signed with the instance's key at every append (size, last hash, Merkle root and the size of
 the latest checkpoint), and an append refuses to extend a head whose signature does not verify: someone
 who can write the database but lacks the key cannot add or rewrite entries after the last checkpoint and
-have the next posting or checkpoint sign them. After the commit a checkpoint is made (checkpoints.after_commit).
+have the next posting or checkpoint sign them. Each append ends with a signed checkpoint (checkpoints.after_append).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _append(ctx: WriteContext, entries: Iterable[NewEntry], batch_size: int, kee
             write_head(head)
             from sirecords.ledger import checkpoints  # checkpoints reads the head through this module
 
-            checkpoints.after_commit(ctx, checkpoints.Appended(*start, size, last_hash, list(frontier.hashes)))
+            checkpoints.after_append(ctx, checkpoints.Appended(*start, size, last_hash, list(frontier.hashes)))
     return count
 
 

@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
@@ -54,6 +54,15 @@ class Anchor(NamedTuple):
 def hashed_value(value: Any) -> Any:
     """A column's value as hashed: date-times as UTC stamps, everything else as stored."""
     return utc_timestamp(value) if isinstance(value, datetime) else value
+
+
+def _aware(value: Any) -> Any:
+    """A date-time column as read by raw SQL: SQLite gives the text Django stored (UTC), PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def record_hash(version: str, seq: int, values: Sequence[Any], prev_hash: str) -> str:
@@ -105,40 +114,55 @@ class ChainedLog:
             seq = size + 1
             digest = record_hash(self.version, seq, [values[f] for f in self.fields], last_hash)
             row = self.model.objects.create(**{self.seq: seq}, prev_hash=last_hash, hash=digest, **values)
-            LogHead.objects.filter(name=self.name).update(size=seq, last_hash=digest,
-                                                          signature=head_signature(self.name, seq, digest))
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE ledger_log_head SET size = %s, last_hash = %s, signature = %s WHERE name = %s",
+                               [seq, digest, head_signature(self.name, seq, digest), self.name])
         return row
 
     def _lock_head(self) -> tuple[int, str, str]:
-        # The head row is made with the first record (INSERT … ON CONFLICT DO NOTHING: two first writers do not clash).
-        LogHead.objects.bulk_create([LogHead(name=self.name, size=0, last_hash=GENESIS_PREV_HASH)], ignore_conflicts=True)
-        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT size, last_hash, signature FROM ledger_log_head WHERE name = %s" + lock, [self.name])
-            size, last_hash, signature = cursor.fetchone()
-        if size == 0 and self.model.objects.exists():
-            raise LogHeadForged(f"the head of {self.name} says it is empty, but it holds records: "
-                                "nothing is appended to it — run `sirecords verify`")
-        return size, last_hash, signature
+        head = self.read_head(lock=True)
+        if head is None:
+            # The head row is made with the first record (INSERT … ON CONFLICT DO NOTHING: two first writers do not
+            # clash); a log with records but no head is refused.
+            if self.model.objects.exists():
+                raise LogHeadForged(f"the head of {self.name} is missing, but the log holds records: "
+                                    "nothing is appended to it — run `sirecords verify`")
+            LogHead.objects.bulk_create([LogHead(name=self.name, size=0, last_hash=GENESIS_PREV_HASH)],
+                                        ignore_conflicts=True)
+            head = self.read_head(lock=True)
+        return head
 
     # --- reading and checking ---
 
-    def read_head(self) -> tuple[int, str, str] | None:
-        """(size, last hash, signature), or None when the log has no head row."""
-        return LogHead.objects.filter(name=self.name).values_list("size", "last_hash", "signature").first()
+    def read_head(self, *, lock: bool = False) -> tuple[int, str, str] | None:
+        """(size, last hash, signature), or None when the log has no head row; `lock` holds it to the transaction's end."""
+        lock_sql = " FOR UPDATE" if lock and connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT size, last_hash, signature FROM ledger_log_head WHERE name = %s" + lock_sql, [self.name])
+            return cursor.fetchone()
 
     def rows(self, after: int = 0, up_to: int | None = None) -> Iterator[tuple]:
-        """(seq, *fields, prev_hash, hash) with after < seq <= up_to, in seq order, a page at a time."""
-        columns = (self.seq, *self.fields, "prev_hash", "hash")
-        while True:
-            query = self.model.objects.filter(**{f"{self.seq}__gt": after})
-            if up_to is not None:
-                query = query.filter(**{f"{self.seq}__lte": up_to})
-            page = list(query.order_by(self.seq).values_list(*columns)[:PAGE])
-            yield from page
-            if len(page) < PAGE:
-                return
-            after = page[-1][0]
+        """(seq, *fields, prev_hash, hash) with after < seq <= up_to, in seq order, a page at a time (raw SQL: verify
+        streams whole logs; date-times are read back as aware UTC datetimes on both engines)."""
+        meta, quote = self.model._meta, connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in (self.seq, *self.fields, "prev_hash", "hash"))
+        seq = quote(meta.get_field(self.seq).column)
+        bound = "" if up_to is None else f" AND {seq} <= %s"
+        sql = f"SELECT {columns} FROM {quote(self.name)} WHERE {seq} > %s{bound} ORDER BY {seq} LIMIT {PAGE}"
+        timestamps = [i for i, name in enumerate(self.fields, 1) if isinstance(meta.get_field(name), models.DateTimeField)]
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(sql, [after] if up_to is None else [after, up_to])
+                page = cursor.fetchall()
+                for row in page:
+                    if timestamps:
+                        row = list(row)
+                        for i in timestamps:
+                            row[i] = _aware(row[i])
+                    yield tuple(row)
+                if len(page) < PAGE:
+                    return
+                after = page[-1][0]
 
     def check(self, report: Callable[[str, str], None], *, after: int = 0, prev_hash: str = GENESIS_PREV_HASH,
               up_to: int | None = None, anchors: Iterable[Anchor] = ()) -> tuple[int, str]:

@@ -1,8 +1,9 @@
 """Signed checkpoints: `sirecords checkpoint` signs (origin, size, root) of the current head, with one
 extension line per chained log anchoring its head (size, last hash), and copies the note to the witness folder
-(in production, a folder the supervising department controls). A checkpoint is also made after every
-posting that commits (`after_commit`; setting SIRECORDS_AUTO_CHECKPOINT_SECONDS), so that removing the
-latest entries by rolling the head back to an older signed state is caught by the witness copies.
+(in production, a folder the supervising department controls). A checkpoint is also made with every
+posting, in its transaction (`after_append`; setting SIRECORDS_AUTO_CHECKPOINT_SECONDS), and copied when it
+commits, so that removing the latest entries by rolling the head back to an older signed state is caught by
+the witness copies.
 
 A checkpoint never signs what it has not checked: the head's signature and the previous checkpoint's
 signatures; the entries since the previous checkpoint (re-read, their chain checked and the Merkle frontier
@@ -138,7 +139,7 @@ def _check_logs(previous: dict[str, tuple[int, str]]) -> dict[str, tuple[int, st
             problems.append(f"{log.head_where}: its signature does not verify")
         elif size < start_size:
             problems.append(f"{log.head_where}: says {size} {log.noun}; the previous checkpoint anchored {start_size}")
-        else:
+        elif (size, last_hash) != (start_size, start_hash):  # grown since: check the records added
             found = log.check(lambda where, message: problems.append(f"{where}: {message}"),
                               after=start_size, prev_hash=start_hash, up_to=size)
             if found != (size, last_hash):
@@ -185,7 +186,13 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None, *, appende
     An unchanged ledger reuses the last checkpoint; if a log has grown since it, a note of the same size and root
     with the logs' new anchors goes to the witness folder only (`checkpoint-<size>-<digest>.txt`): the database
     keeps one checkpoint per ledger size."""
-    witness = witness or witness_dir()
+    signed, text = _sign(ctx, witness or witness_dir(), appended)
+    _write_once(signed.witness_copy, text)
+    return signed
+
+
+def _sign(ctx: WriteContext, witness: Path, appended: Appended | None) -> tuple[Signed, str]:
+    """The database part of a checkpoint: (what was signed, the note text for the witness copy)."""
     with transaction.atomic():
         try:
             head = lock_head_state()
@@ -197,52 +204,58 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None, *, appende
         extensions = tuple(chained_log.anchor_line(name, *anchors[name]) for name in sorted(anchors))
         if previous is not None and previous.size == head.size:
             if anchors == anchored:
-                checkpoint, created, text, target = previous, False, previous.note, witness_file(witness, previous.size)
-            else:
-                text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
-                                            origin(), active_keys().signing_key)
-                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-                checkpoint, created, target = previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"
-        else:
-            root = _root(head, previous, appended)
-            text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(),
-                                        active_keys().signing_key)
-            columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
-                           note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
-            signature = signatures.sign_bytes(row_bytes(**columns))
-            columns["note"] = columns.pop("note_text")
-            checkpoint, created = Checkpoint.objects.create(**columns, signature=signature), True
-            target = witness_file(witness, head.size)
-            head.checkpoint_size = head.size
-            write_head(head)
-    _write_once(target, text)
-    return Signed(checkpoint, created, target)
+                return Signed(previous, False, witness_file(witness, previous.size)), previous.note
+            text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
+                                        origin(), active_keys().signing_key)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
+        root = _root(head, previous, appended)
+        text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(),
+                                    active_keys().signing_key)
+        columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
+                       note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
+        signature = signatures.sign_bytes(row_bytes(**columns))
+        columns["note"] = columns.pop("note_text")
+        checkpoint = Checkpoint.objects.create(**columns, signature=signature)
+        head.checkpoint_size = head.size
+        write_head(head)
+    return Signed(checkpoint, True, witness_file(witness, head.size)), text
 
 
-# --- a checkpoint after every posting ---
+# --- a checkpoint with every posting ---
 
 
 def auto_checkpoint_seconds() -> float | None:
-    """None: no checkpoint after postings; 0: after every one; N: after a posting when the last is N seconds old."""
+    """None: no checkpoint with postings; 0: with every one; N: with a posting when the last is N seconds old."""
     return getattr(settings, "SIRECORDS_AUTO_CHECKPOINT_SECONDS", 0.0)
 
 
-def after_commit(ctx: WriteContext, appended: Appended) -> None:
-    """Called by the appender inside its transaction: checkpoint once the entries are committed."""
+def after_append(ctx: WriteContext, appended: Appended) -> Signed | None:
+    """Called by the appender at the end of its transaction, holding the head lock: sign a checkpoint of what it
+    appended in the same transaction (no commit of its own), and copy the note to the witness folder once the
+    transaction commits. A checkpoint that cannot be made (a log that does not check) leaves the posting alone
+    and is logged; `verify` then finds the witness folder behind the database."""
     seconds = auto_checkpoint_seconds()
-    if seconds is not None:
-        transaction.on_commit(lambda: checkpoint_after_posting(ctx, appended, seconds), robust=True)
-
-
-def checkpoint_after_posting(ctx: WriteContext, appended: Appended, seconds: float = 0.0) -> Signed | None:
+    if seconds is None:
+        return None
     if seconds > 0:
         last = Checkpoint.objects.order_by("-size").values_list("created_at", flat=True).first()
         if last is not None and (datetime.now(UTC) - last).total_seconds() < seconds:
             return None
-    auto = WriteContext(actor=ctx.actor, reason=f"checkpoint after posting {ctx.txn}", channel="system-job")
+    auto = WriteContext(actor=ctx.actor, reason=f"checkpoint with posting {ctx.txn}", channel="system-job")
+    witness = witness_dir()
     try:
-        return create_checkpoint(auto, appended=appended)
-    except (LedgerBroken, OSError) as error:
-        # The posting stands (it is committed); the missing checkpoint shows in `verify` (witness folder stale).
-        security_log.error("no checkpoint after posting %s: %s", ctx.txn, error)
+        signed, text = _sign(auto, witness, appended)  # a savepoint: a refusal undoes only the checkpoint
+    except LedgerBroken as error:
+        security_log.error("no checkpoint with posting %s: %s", ctx.txn, error)
         return None
+    transaction.on_commit(lambda: _copy_to_witness(ctx, signed.witness_copy, text), robust=True)
+    return signed
+
+
+def _copy_to_witness(ctx: WriteContext, target: Path, text: str) -> None:
+    try:
+        _write_once(target, text)
+    except OSError as error:
+        # The posting and its checkpoint stand (committed); `verify` reports the witness folder as behind.
+        security_log.error("checkpoint with posting %s not copied to the witness folder: %s", ctx.txn, error)

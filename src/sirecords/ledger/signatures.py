@@ -11,6 +11,7 @@ with the checkpoints copied outside the database (docs/ledger.md).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -28,15 +29,38 @@ def statement(kind: str, **fields: Any) -> bytes:
     return canonical_bytes({"kind": kind, "origin": origin(), **fields})
 
 
+# Statements this process signed or already found valid, so the head it signed a moment ago is not checked again at
+# the next append: a check's answer depends only on the key, the message and the signature, all part of the entry.
+_known_valid: OrderedDict[tuple[bytes, bytes, str], None] = OrderedDict()
+_KNOWN_MAX = 256
+
+
+def _remember(entry: tuple[bytes, bytes, str]) -> None:
+    _known_valid[entry] = None
+    _known_valid.move_to_end(entry)
+    while len(_known_valid) > _KNOWN_MAX:
+        _known_valid.popitem(last=False)
+
+
+def _public() -> bytes:
+    return active_keys().public_key.public_bytes_raw()
+
+
 def sign_bytes(message: bytes) -> str:
-    return active_keys().signing_key.sign(message).hex()
+    signature = active_keys().signing_key.sign(message).hex()
+    _remember((_public(), message, signature))
+    return signature
 
 
 def valid_bytes(message: bytes, signature: str) -> bool:
+    entry = (_public(), message, signature or "")
+    if entry in _known_valid:
+        return True
     try:
         active_keys().public_key.verify(bytes.fromhex(signature or ""), message)
     except (InvalidSignature, ValueError):
         return False
+    _remember(entry)
     return True
 
 
