@@ -18,6 +18,7 @@ the entry seq, the table and primary key, or the file.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import tempfile
@@ -83,7 +84,7 @@ class WitnessCopy:
     name: str
     size: int
     root: bytes
-    text: str  # the whole note, to tell a copy of a stored checkpoint from another note of the same size
+    digest: bytes  # SHA-256 of the whole note, to tell a copy of a stored checkpoint from another note of its size
     anchors: dict[str, tuple[int, str]]
     stored: bool = False  # a stored checkpoint of its size exists
     same_as_stored: bool = False  # it is the stored checkpoint's note, byte for byte
@@ -102,8 +103,12 @@ def _witness_copies(directory: Path | None, report: Report) -> dict[int, list[Wi
         except (note.NoteError, UnicodeDecodeError, OSError) as error:
             report.add("witness", path.name, f"witness copy does not verify: {error}")
             continue
-        found.setdefault(cp.size, []).append(WitnessCopy(path.name, cp.size, cp.root, text, log_anchors(cp)))
+        found.setdefault(cp.size, []).append(WitnessCopy(path.name, cp.size, cp.root, _digest(text), log_anchors(cp)))
     return found
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def _stored_checkpoints(page: int = 1000) -> Iterator[Checkpoint]:
@@ -171,7 +176,7 @@ class _Checkpoints:
                                                      "were changed")
         for copy in self.witnessed.get(size, ()):
             copy.stored = cp is not None
-            copy.same_as_stored = cp is not None and copy.text == cp.note
+            copy.same_as_stored = cp is not None and copy.digest == _digest(cp.note)
             if copy.root != root:
                 self.report.add("witness", copy.name, f"witnessed root at size {size} differs from the ledger's: "
                                                       "the ledger was rewritten")
@@ -187,7 +192,7 @@ class _Checkpoints:
             self.report.add("checkpoint", f"ledger_checkpoint size={cp.size}",
                             f"covers {cp.size} entries but the ledger has only {entries}: entries were removed")
             for copy in self.witnessed.get(cp.size, ()):
-                copy.stored, copy.same_as_stored = True, copy.text == cp.note
+                copy.stored, copy.same_as_stored = True, copy.digest == _digest(cp.note)
         for size, copies in sorted(self.witnessed.items()):
             for copy in copies:
                 if size > entries:
