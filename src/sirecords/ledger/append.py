@@ -179,11 +179,11 @@ def _append(ctx: WriteContext, entries: Iterable[NewEntry], batch_size: int, kee
                     keep.append(PostedEntry(*fields[:-1], new.payload, last_hash, digest_hex))
                 last_hash = digest_hex
         if count:
-            head.size, head.last_hash, head.frontier = size, last_hash, frontier
-            write_head(head)
             from sirecords.ledger import checkpoints  # checkpoints reads the head through this module
 
-            checkpoints.after_append(ctx, checkpoints.Appended(*start, size, last_hash, list(frontier.hashes)))
+            head.size, head.last_hash, head.frontier = size, last_hash, frontier
+            checkpoints.after_append(ctx, checkpoints.Appended(*start, size, last_hash, list(frontier.hashes)), head)
+            write_head(head)  # signed once, naming the checkpoint just made (if one was)
     return count
 
 

@@ -238,6 +238,13 @@ def registered() -> list[ChainedLog]:
     return [_logs[name] for name in sorted(_logs)]
 
 
+def read_heads() -> dict[str, tuple[int, str, str]]:
+    """Every log's head in one query: {name: (size, last hash, signature)}."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, size, last_hash, signature FROM ledger_log_head")
+        return {name: (size, last_hash, signature) for name, size, last_hash, signature in cursor.fetchall()}
+
+
 # --- anchors in a checkpoint's signed note: one extension line per log ---
 
 ANCHOR_PREFIX = "sirecords-log"

@@ -127,11 +127,12 @@ def _check_logs(previous: dict[str, tuple[int, str]]) -> dict[str, tuple[int, st
     """Each log's head (signature, and the records since the previous anchor): {log name: (size, last hash)}."""
     anchors: dict[str, tuple[int, str]] = {}
     problems: list[str] = []
+    heads = chained_log.read_heads()
     for log in chained_log.registered():
         start_size, start_hash = previous.get(log.name, (0, GENESIS_PREV_HASH))
-        head = log.read_head()
+        head = heads.get(log.name)
         if head is None:
-            if start_size or log.model.objects.exists():
+            if start_size:  # (a log with records and no head row is not anchored; verify names it)
                 problems.append(f"{log.head_where}: the head row is missing")
             continue
         size, last_hash, signature = head
@@ -186,39 +187,41 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None, *, appende
     An unchanged ledger reuses the last checkpoint; if a log has grown since it, a note of the same size and root
     with the logs' new anchors goes to the witness folder only (`checkpoint-<size>-<digest>.txt`): the database
     keeps one checkpoint per ledger size."""
-    signed, text = _sign(ctx, witness or witness_dir(), appended)
-    _write_once(signed.witness_copy, text)
-    return signed
-
-
-def _sign(ctx: WriteContext, witness: Path, appended: Appended | None) -> tuple[Signed, str]:
-    """The database part of a checkpoint: (what was signed, the note text for the witness copy)."""
     with transaction.atomic():
         try:
             head = lock_head_state()
         except HeadForged as forged:
             raise LedgerBroken(f"refusing to sign: {forged}") from None
-        previous = Checkpoint.objects.order_by("-size").first()
-        anchored = _check_previous(previous, head)
-        anchors = _check_logs(anchored)
-        extensions = tuple(chained_log.anchor_line(name, *anchors[name]) for name in sorted(anchors))
-        if previous is not None and previous.size == head.size:
-            if anchors == anchored:
-                return Signed(previous, False, witness_file(witness, previous.size)), previous.note
-            text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
-                                        origin(), active_keys().signing_key)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-            return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
-        root = _root(head, previous, appended)
-        text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(),
-                                    active_keys().signing_key)
-        columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
-                       note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
-        signature = signatures.sign_bytes(row_bytes(**columns))
-        columns["note"] = columns.pop("note_text")
-        checkpoint = Checkpoint.objects.create(**columns, signature=signature)
-        head.checkpoint_size = head.size
-        write_head(head)
+        signed, text = _sign(ctx, witness or witness_dir(), head, appended)
+        if signed.created:
+            write_head(head)  # now naming the new checkpoint
+    _write_once(signed.witness_copy, text)
+    return signed
+
+
+def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended | None) -> tuple[Signed, str]:
+    """The database part of a checkpoint of `head` (locked by the caller, whose signature holds): (what was signed,
+    the note text for the witness copy). A new checkpoint sets head.checkpoint_size; the caller writes the head.
+    Every check comes before the first write: a LedgerBroken leaves the database as it was."""
+    previous = Checkpoint.objects.order_by("-size").first()
+    anchored = _check_previous(previous, head)
+    anchors = _check_logs(anchored)
+    extensions = tuple(chained_log.anchor_line(name, *anchors[name]) for name in sorted(anchors))
+    if previous is not None and previous.size == head.size:
+        if anchors == anchored:
+            return Signed(previous, False, witness_file(witness, previous.size)), previous.note
+        text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
+                                    origin(), active_keys().signing_key)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
+    root = _root(head, previous, appended)
+    text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(), active_keys().signing_key)
+    columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
+                   note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
+    signature = signatures.sign_bytes(row_bytes(**columns))
+    columns["note"] = columns.pop("note_text")
+    checkpoint = Checkpoint.objects.create(**columns, signature=signature)
+    head.checkpoint_size = head.size
     return Signed(checkpoint, True, witness_file(witness, head.size)), text
 
 
@@ -230,11 +233,12 @@ def auto_checkpoint_seconds() -> float | None:
     return getattr(settings, "SIRECORDS_AUTO_CHECKPOINT_SECONDS", 0.0)
 
 
-def after_append(ctx: WriteContext, appended: Appended) -> Signed | None:
-    """Called by the appender at the end of its transaction, holding the head lock: sign a checkpoint of what it
-    appended in the same transaction (no commit of its own), and copy the note to the witness folder once the
-    transaction commits. A checkpoint that cannot be made (a log that does not check) leaves the posting alone
-    and is logged; `verify` then finds the witness folder behind the database."""
+def after_append(ctx: WriteContext, appended: Appended, head: HeadState) -> Signed | None:
+    """Called by the appender at the end of its transaction, holding the head lock, before it writes `head` (its
+    new state): sign a checkpoint of what it appended in the same transaction (no commit of its own; `head` then
+    names it), and copy the note to the witness folder once the transaction commits. A checkpoint that cannot be
+    made (a log that does not check) leaves the posting alone and is logged; `verify` then finds the witness
+    folder behind the database."""
     seconds = auto_checkpoint_seconds()
     if seconds is None:
         return None
@@ -243,9 +247,8 @@ def after_append(ctx: WriteContext, appended: Appended) -> Signed | None:
         if last is not None and (datetime.now(UTC) - last).total_seconds() < seconds:
             return None
     auto = WriteContext(actor=ctx.actor, reason=f"checkpoint with posting {ctx.txn}", channel="system-job")
-    witness = witness_dir()
     try:
-        signed, text = _sign(auto, witness, appended)  # a savepoint: a refusal undoes only the checkpoint
+        signed, text = _sign(auto, witness_dir(), head, appended)
     except LedgerBroken as error:
         security_log.error("no checkpoint with posting %s: %s", ctx.txn, error)
         return None
