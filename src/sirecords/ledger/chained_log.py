@@ -106,7 +106,8 @@ class ChainedLog:
         missing = set(self.fields) - set(values)
         if missing:
             raise ValueError(f"a {self.name} record needs {', '.join(sorted(missing))}")
-        with transaction.atomic():
+        # No savepoint inside the caller's transaction: a failure here fails the caller's work with it.
+        with transaction.atomic(savepoint=False):
             size, last_hash, signature = self._lock_head()
             if not head_signature_holds(self.name, size, last_hash, signature):
                 raise LogHeadForged(f"the head of {self.name} (size {size}) does not carry a valid signature of this "

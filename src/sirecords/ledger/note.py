@@ -44,6 +44,7 @@ MAX_SIGNATURES = 100
 
 _SIZE_RE = re.compile(r"0|[1-9][0-9]*")
 _KEY_ID_RE = re.compile(r"[0-9a-fA-F]{8}")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # ASCII control characters other than newline
 
 
 class NoteError(ValueError):
@@ -61,9 +62,9 @@ def _check_text(text: str, what: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
         raise NoteError(f"{what} is not valid UTF-8 (lone surrogate at {e.start})") from None
-    for i, ch in enumerate(text):
-        if ch < " " and ch != "\n":
-            raise NoteError(f"{what} contains control character {ch!r} at offset {i}")
+    control = _CONTROL.search(text)
+    if control:
+        raise NoteError(f"{what} contains control character {control.group()!r} at offset {control.start()}")
 
 
 def _is_valid_name(name: str) -> bool:
