@@ -81,29 +81,35 @@ def register_check(check: Callable[[Report], None]) -> Callable[[Report], None]:
 
 @dataclass
 class WitnessCopy:
-    name: str
+    path: Path
     size: int
     root: bytes
     digest: bytes  # SHA-256 of the whole note, to tell a copy of a stored checkpoint from another note of its size
     anchors: dict[str, tuple[int, str]]
     stored: bool = False  # a stored checkpoint of its size exists
     same_as_stored: bool = False  # it is the stored checkpoint's note, byte for byte
+    valid: bool | None = None  # its signature verifies (None: not settled yet)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
 
 def _witness_copies(directory: Path | None, report: Report) -> dict[int, list[WitnessCopy]]:
+    """The copies in the folder, read (not yet checked: a copy byte for byte equal to a stored note whose row
+    signature holds needs no signature check of its own; the others are checked as they are met)."""
     found: dict[int, list[WitnessCopy]] = {}
     if directory is None or not directory.is_dir():
         return found
-    vkey = verifier_key()
     for path in sorted(directory.glob("checkpoint-*.txt")):
         report.witness_copies += 1
         try:
             text = path.read_text(encoding="utf-8")
-            cp = note.open_checkpoint(text, vkey)
+            cp = note.parse_checkpoint_body(note.note_text(text))
         except (note.NoteError, UnicodeDecodeError, OSError) as error:
             report.add("witness", path.name, f"witness copy does not verify: {error}")
             continue
-        found.setdefault(cp.size, []).append(WitnessCopy(path.name, cp.size, cp.root, _digest(text), log_anchors(cp)))
+        found.setdefault(cp.size, []).append(WitnessCopy(path, cp.size, cp.root, _digest(text), log_anchors(cp)))
     return found
 
 
@@ -123,20 +129,24 @@ def _stored_checkpoints(page: int = 1000) -> Iterator[Checkpoint]:
 
 
 def _open_stored(cp: Checkpoint, report: Report) -> note.Checkpoint | None:
-    """Its signed note, when the note and row signatures verify and the columns agree with the note."""
+    """Its note, when its row signature verifies (which covers the note as it was signed and stored) and the columns
+    agree with the note; otherwise None, with what is wrong."""
     where = f"ledger_checkpoint size={cp.size}"
+    row_holds = row_signature_valid(cp)
     try:
-        signed = note.open_checkpoint(cp.note, verifier_key())
+        if row_holds:
+            signed = note.parse_checkpoint_body(note.note_text(cp.note))
+        else:
+            report.add("checkpoint", where, "row signature does not verify: a column (actor, time, frontier…) was changed")
+            signed = note.open_checkpoint(cp.note, verifier_key())
     except note.NoteError as error:
         report.add("checkpoint", where, f"signature does not verify: {error}")
-        signed = None
-    if signed is not None and (signed.size != cp.size or signed.root.hex() != cp.root):
+        return None
+    if signed.size != cp.size or signed.root.hex() != cp.root:
         report.add("checkpoint", where, f"stored columns (size {cp.size}, root {cp.root[:16]}…) differ from "
                                         f"the signed note (size {signed.size}, root {signed.root.hex()[:16]}…)")
-    if not row_signature_valid(cp):
-        report.add("checkpoint", where, "row signature does not verify: a column (actor, time, frontier…) was changed")
         return None
-    return signed
+    return signed if row_holds else None
 
 
 @dataclass
@@ -155,19 +165,35 @@ class _Checkpoints:
     def wanted(self, size: int) -> bool:
         return (self.next is not None and self.next.size == size) or size in self.witnessed
 
+    def _stored(self, cp: Checkpoint) -> note.Checkpoint | None:
+        self.report.checkpoints += 1
+        self.latest = cp.size
+        signed = _open_stored(cp, self.report)
+        if signed is None:
+            self.broken.add(cp.size)
+        for copy in self.witnessed.get(cp.size, ()):
+            copy.stored = True
+            if signed is not None and copy.digest == _digest(cp.note):
+                copy.same_as_stored = copy.valid = True  # the row signature covers these very bytes
+        return signed
+
+    def _settle(self, copy: WitnessCopy) -> bool:
+        if copy.valid is None:
+            try:
+                note.open_checkpoint(copy.path.read_text(encoding="utf-8"), verifier_key())
+                copy.valid = True
+            except (note.NoteError, UnicodeDecodeError, OSError) as error:
+                self.report.add("witness", copy.name, f"witness copy does not verify: {error}")
+                copy.valid = False
+        return copy.valid
+
     def at(self, size: int, frontier: merkle.CompactRange) -> None:
         """The ledger has `size` entries so far, with this frontier: check what was signed at this size."""
         root = frontier.root()
-        cp = None
         if self.next is not None and self.next.size == size:
             cp, self.next = self.next, next(self.pending, None)
-        if cp is not None:
-            self.report.checkpoints += 1
-            self.latest = size
+            signed = self._stored(cp)
             where = f"ledger_checkpoint size={size}"
-            signed = _open_stored(cp, self.report)
-            if signed is None:
-                self.broken.add(size)
             if cp.frontier != json.dumps([h.hex() for h in frontier.hashes]):
                 self.report.add("checkpoint", where, "stored Merkle frontier differs from the ledger's at this size")
             if signed is not None and signed.root != root:
@@ -175,9 +201,7 @@ class _Checkpoints:
                                                      f"root at size {size}, {root.hex()[:16]}…: entries up to #{size} "
                                                      "were changed")
         for copy in self.witnessed.get(size, ()):
-            copy.stored = cp is not None
-            copy.same_as_stored = cp is not None and copy.digest == _digest(cp.note)
-            if copy.root != root:
+            if self._settle(copy) and copy.root != root:
                 self.report.add("witness", copy.name, f"witnessed root at size {size} differs from the ledger's: "
                                                       "the ledger was rewritten")
 
@@ -185,16 +209,13 @@ class _Checkpoints:
         """Checkpoints and copies beyond the ledger's end: entries were removed."""
         while self.next is not None:
             cp, self.next = self.next, next(self.pending, None)
-            self.report.checkpoints += 1
-            self.latest = cp.size
-            if _open_stored(cp, self.report) is None:
-                self.broken.add(cp.size)
+            self._stored(cp)
             self.report.add("checkpoint", f"ledger_checkpoint size={cp.size}",
                             f"covers {cp.size} entries but the ledger has only {entries}: entries were removed")
-            for copy in self.witnessed.get(cp.size, ()):
-                copy.stored, copy.same_as_stored = True, copy.digest == _digest(cp.note)
         for size, copies in sorted(self.witnessed.items()):
             for copy in copies:
+                if not self._settle(copy):
+                    continue
                 if size > entries:
                     self.report.add("witness", copy.name, f"witnessed size {size} exceeds the ledger's {entries} "
                                                           "entries: entries were removed")
@@ -294,7 +315,7 @@ def _check_logs(report: Report, witnessed: dict[int, list[WitnessCopy]], broken:
     for log in chained_log.registered():
         copies = sorted(chained_log.Anchor(*copy.anchors[log.name], f"witness copy {copy.name}")
                         for copies in witnessed.values() for copy in copies
-                        if log.name in copy.anchors and not copy.same_as_stored)
+                        if log.name in copy.anchors and copy.valid and not copy.same_as_stored)
         anchors = heapq.merge(_stored_anchors(log.name, broken), copies, key=lambda anchor: anchor.size)
         add = lambda where, message: report.add("log", where, message)  # noqa: E731
         last_seq, last_hash = log.check(add, anchors=anchors)
