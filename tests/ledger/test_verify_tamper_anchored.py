@@ -237,6 +237,44 @@ def test_the_next_checkpoint_and_posting_refuse_a_forged_head(tampered):
     assert Checkpoint.objects.count() == 2
 
 
+def test_the_checkpoint_command_refuses_a_forged_head_and_says_why(tampered):
+    from django.core.management import CommandError, call_command
+
+    post_entries("register_employer", {"uscc": make_uscc("9", "1", "440300", "MA5T0507"), "name": "后来公司",
+                                       "region": "440305"})
+    _rewrite_entries_after(tampered["second"])
+    with pytest.raises(CommandError, match="does not carry a valid signature of this instance"):
+        call_command("checkpoint", "--actor", "ops.test", "--reason", "test", "--witness", str(tampered["witness"]))
+
+
+def test_a_checkpoint_is_not_made_on_top_of_a_changed_one(tampered):
+    post_entries("register_employer", {"uscc": make_uscc("9", "1", "440300", "MA5T0506"), "name": "后来公司",
+                                       "region": "440305"})
+    triggers.drop(connection, ("ledger_checkpoint",))
+    run_sql("UPDATE ledger_checkpoint SET actor = 'mallory' WHERE size = %s", params=[tampered["second"]])
+    with pytest.raises(LedgerBroken, match=f"the latest checkpoint row \\(size {tampered['second']}\\) was changed"):
+        create_checkpoint(test_context(), tampered["witness"])
+
+
+def test_a_head_put_back_to_an_older_signed_state_is_named_by_the_checkpoints(tampered):
+    second = tampered["second"]
+    triggers.drop(connection, ("ledger_entry", "ledger_checkpoint"))
+    head = Checkpoint.objects.get(size=tampered["first"])  # the head as it was signed at the first checkpoint:
+    old = (head.size, Entry.objects.get(seq=head.size).hash, head.frontier, head.size)
+    from sirecords.ledger.append import HeadState, sign_head  # Ed25519 is deterministic: the very signature it had
+
+    frontier = merkle.CompactRange(old[0], [bytes.fromhex(h) for h in json.loads(old[2])])
+    signature = sign_head(HeadState(old[0], old[1], frontier, old[3]))
+    run_sql("DELETE FROM ledger_entry WHERE seq > %s", params=[old[0]])
+    run_sql("UPDATE ledger_head SET size = %s, last_hash = %s, frontier = %s, checkpoint_size = %s, signature = %s",
+            params=[*old, signature])
+    found = not_triggers(verify(None))
+    assert (f"[checkpoint] ledger_checkpoint size={second}: is newer than the latest checkpoint the signed head names "
+            f"(size {tampered['first']}): the head was put back to an older signed state") in found
+    assert (f"[checkpoint] ledger_checkpoint size={second}: covers {second} entries but the ledger has only "
+            f"{tampered['first']}: entries were removed") in found
+
+
 # --- finding 7: the witness folder and the checkpoint rows ---
 
 

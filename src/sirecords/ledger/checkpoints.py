@@ -111,12 +111,14 @@ def _check_previous(previous: Checkpoint | None, head: HeadState) -> dict[str, t
             raise LedgerBroken(f"refusing to sign: the signed head names a checkpoint at size {head.checkpoint_size}, "
                                "but none is stored (checkpoint rows were deleted) — run `sirecords verify`")
         return {}
-    try:
-        signed = note.open_checkpoint(previous.note, verifier_key())
-    except note.NoteError as error:
-        raise LedgerBroken(f"refusing to sign: the latest checkpoint (size {previous.size}) does not verify: {error}") from None
-    if not row_signature_valid(previous) or signed.size != previous.size or signed.root.hex() != previous.root:
+    if not row_signature_valid(previous):  # it covers the note as signed and stored: no need to check that again
         raise LedgerBroken(f"refusing to sign: the latest checkpoint row (size {previous.size}) was changed")
+    try:
+        signed = note.parse_checkpoint_body(note.note_text(previous.note))
+    except note.NoteError as error:
+        raise LedgerBroken(f"refusing to sign: the latest checkpoint (size {previous.size}) does not parse: {error}") from None
+    if signed.size != previous.size or signed.root.hex() != previous.root:
+        raise LedgerBroken(f"refusing to sign: the latest checkpoint row (size {previous.size}) disagrees with its note")
     if previous.size != head.checkpoint_size:
         raise LedgerBroken(f"refusing to sign: the latest stored checkpoint is at size {previous.size}, but the signed "
                            f"head names size {head.checkpoint_size} (checkpoint rows were deleted or added)")
@@ -181,7 +183,7 @@ def _root(head: HeadState, previous: Checkpoint | None, appended: Appended | Non
     return check.frontier.root()
 
 
-def create_checkpoint(ctx: WriteContext, witness: Path | None = None, *, appended: Appended | None = None) -> Signed:
+def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> Signed:
     """Sign the current head and the logs' heads; copy the note to the witness folder.
 
     An unchanged ledger reuses the last checkpoint; if a log has grown since it, a note of the same size and root
@@ -192,7 +194,7 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None, *, appende
             head = lock_head_state()
         except HeadForged as forged:
             raise LedgerBroken(f"refusing to sign: {forged}") from None
-        signed, text = _sign(ctx, witness or witness_dir(), head, appended)
+        signed, text = _sign(ctx, witness or witness_dir(), head, None)
         if signed.created:
             write_head(head)  # now naming the new checkpoint
     _write_once(signed.witness_copy, text)

@@ -274,8 +274,8 @@ def _check_head(report: Report, last_hash: str, frontier: list[str], latest_chec
                    "the signed head names it as the latest checkpoint, but it is not stored: checkpoint rows were deleted")
     elif head.checkpoint_size < latest_checkpoint:
         report.add("checkpoint", f"ledger_checkpoint size={latest_checkpoint}",
-                   f"is newer than the latest checkpoint the signed head names (size {head.checkpoint_size}): "
-                   "it was not made by `sirecords checkpoint`")
+                   f"is newer than the latest checkpoint the signed head names (size {head.checkpoint_size}): the head "
+                   "was put back to an older signed state")
     return head
 
 
