@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Ledger benchmark: bulk append, full `verify`, and bare SHA-256 over the same preimages.
+"""Ledger benchmark: bulk append, small postings with and without their checkpoint, full `verify`, and bare
+SHA-256 over the same preimages.
 
     .venv/bin/python bench/ledger.py --entries 100000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sirecords_bench \\
@@ -9,7 +10,11 @@ Phases, each timed on its own:
 
 1. append: N deterministic synthetic entries (kind "bench.contribution"), one `append_bulk` call
    (one transaction) per batch of --batch entries. Building each batch of NewEntry objects is done
-   before the clock starts for that batch and reported separately. -> append_per_s
+   before the clock starts for that batch and reported separately. Each batch's commit is followed by its
+   checkpoint (SIRECORDS_AUTO_CHECKPOINT_SECONDS, default 0), timed with it. -> append_per_s
+1b. postings: --postings P appends of 3 entries each (the size of a small business posting), first with no
+   checkpoint after them, then each followed by its checkpoint (signed note, stored row, witness copy, the logs'
+   heads anchored), as every committed posting is. -> posting_ms, checkpoint_ms (the difference per posting)
 2. verify: the full `verify()` that `sirecords verify` runs (chain, checkpoints, witness copies,
    head, projections). verify_per_s = report.entries / seconds. Exit 1 if the report is not ok.
 3. bare hashing: the canonical preimage bytes of every ledger entry are rebuilt from the database
@@ -56,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--entries", type=int, required=True, metavar="N", help="entries to append")
     parser.add_argument("--batch", type=int, default=50_000, metavar="B",
                         help="entries per append_bulk call, i.e. per transaction (default 50000)")
+    parser.add_argument("--postings", type=int, default=300, metavar="P",
+                        help="small postings timed without and with their checkpoint (default %(default)s)")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the synthetic data (default %(default)s)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary SIRECORDS_HOME (only when SIRECORDS_HOME was unset)")
@@ -166,6 +173,26 @@ def run_append(count: int, batch_size: int, seed: int, profiler=None) -> tuple[i
     return appended, appending.seconds, building.seconds
 
 
+def run_postings(count: int) -> tuple[float, float]:
+    """`count` postings of 3 entries without, then `count` with a checkpoint after each commit: seconds of each run."""
+    from django.test.utils import override_settings
+
+    from sirecords.ledger.append import NewEntry, append_bulk
+    from sirecords.ledger.context import WriteContext
+
+    def post(n: int) -> None:
+        ctx = WriteContext(actor="bench", reason="ledger benchmark: a small posting", channel="cli")
+        append_bulk(ctx, [NewEntry("bench.posting", f"thing:{n}", {"n": n, "part": part}) for part in range(3)])
+
+    seconds = []
+    for auto in (None, 0):
+        with override_settings(SIRECORDS_AUTO_CHECKPOINT_SECONDS=auto), Phase() as timed:
+            for n in range(count):
+                post(n)
+        seconds.append(timed.seconds)
+    return seconds[0], seconds[1]
+
+
 def run_bare_hashing(sanity_check: bool = True) -> tuple[int, float, float, int]:
     """SHA-256 of every entry's canonical preimage, a chunk at a time.
 
@@ -262,6 +289,15 @@ def bench(args: argparse.Namespace, home: Path) -> int:
           f"(batches of {args.batch:,}, one append_bulk call each; building the NewEntry objects took "
           f"{build_s:.2f} s more, not counted)")
 
+    # 1b. small postings, without and with their checkpoint
+    bare_s, checkpointed_s = run_postings(args.postings) if args.postings else (0.0, 0.0)
+    posting_ms = bare_s / max(args.postings, 1) * 1000
+    checkpoint_ms = (checkpointed_s - bare_s) / max(args.postings, 1) * 1000
+    if args.postings:
+        print(f"postings: {args.postings:,} of 3 entries: {posting_ms:.2f} ms each without a checkpoint, "
+              f"{checkpointed_s / args.postings * 1000:.2f} ms with one after each: the checkpoint costs "
+              f"{checkpoint_ms:.2f} ms per posting")
+
     # 2. verify
     verifying = Phase(profilers.get("verify"))
     with verifying:
@@ -269,8 +305,8 @@ def bench(args: argparse.Namespace, home: Path) -> int:
     verify_per_s = rate(report.entries, verifying.seconds)
     print(f"verify: {report.entries:,} entries in {verifying.seconds:.2f} s = {verify_per_s:,.0f} entries/s "
           f"(ok={report.ok}, checkpoints {report.checkpoints}, projection rows {report.projection_rows})")
-    if report.entries != before + appended:
-        print(f"warning: verify saw {report.entries:,} entries, expected {before + appended:,} "
+    if report.entries != before + appended + 6 * args.postings:
+        print(f"warning: verify saw {report.entries:,} entries, expected {before + appended + 6 * args.postings:,} "
               f"(another writer?)", file=sys.stderr)
 
     if args.profile:
@@ -306,6 +342,8 @@ def bench(args: argparse.Namespace, home: Path) -> int:
     result = {
         "entries": appended,
         "append_per_s": round(append_per_s),
+        "posting_ms": round(posting_ms, 2),
+        "checkpoint_ms": round(checkpoint_ms, 2),
         "verify_per_s": round(verify_per_s),
         "verify_vs_bare_hashing": sig(ratio),
         "bare_hash_per_s": round(bare_per_s),

@@ -72,7 +72,9 @@ def test_fresh_demo_verifies(home):
     _, run = home
     result = run("verify", "--json")
     report = json.loads(result.stdout)
-    assert report["ok"] and report["entries"] > 900 and report["checkpoints"] == 1 and report["witness_copies"] == 1
+    # A checkpoint after every posting (SIRECORDS_AUTO_CHECKPOINT_SECONDS), each copied to the witness folder.
+    assert report["ok"] and report["entries"] > 900 and report["checkpoints"] > 100
+    assert report["witness_copies"] >= report["checkpoints"] and report["log_records"]["workflow_action"] > 0
 
 
 def test_database_file_holds_no_personal_data_in_plain_text(home):

@@ -242,10 +242,18 @@ def test_non_canonical_root_base64_rejected():
         parse_checkpoint_body(f"{LOG}\n1\n{bad}\n")
 
 
-def test_extension_lines_accepted_and_ignored():
+def test_extension_lines_are_kept_and_signed():
     body = CP.body() + "ext one\next two\n"
-    assert parse_checkpoint_body(body) == CP
-    assert open_checkpoint(sign_note(body, LOG, LOG_KEY), LOG_VKEY) == CP
+    with_lines = Checkpoint(CP.origin, CP.size, CP.root, ("ext one", "ext two"))
+    assert parse_checkpoint_body(body) == with_lines and with_lines.body() == body
+    assert open_checkpoint(sign_note(body, LOG, LOG_KEY), LOG_VKEY) == with_lines
+    assert open_checkpoint(sign_checkpoint(with_lines, LOG, LOG_KEY), LOG_VKEY) == with_lines
+
+
+@pytest.mark.parametrize("line", ["", "two\nlines", "bell\a"])
+def test_bad_extension_lines_are_refused(line):
+    with pytest.raises(NoteError):
+        Checkpoint(CP.origin, CP.size, CP.root, (line,))
 
 
 @pytest.mark.parametrize(

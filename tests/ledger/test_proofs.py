@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_every_entry_is_provably_in_the_signed_tree_and_the_tree_only_grew(ctx, tmp_path):
     first = append(ctx, [NewEntry("test.noted", f"t:{i}", {"i": i}) for i in range(11)])
-    small, _ = create_checkpoint(ctx, tmp_path)
+    small = create_checkpoint(ctx, tmp_path).checkpoint
     later = append(ctx, [NewEntry("test.noted", f"t:{i}", {"i": i}) for i in range(11, 29)])
-    large, _ = create_checkpoint(ctx, tmp_path)
+    large = create_checkpoint(ctx, tmp_path).checkpoint
     assert (small.size, large.size) == (11, 29) and Checkpoint.objects.count() == 2
     for entry in first + later:
         proof = inclusion_proof(entry.seq, large.size)

@@ -1,4 +1,4 @@
-"""Every column of every ledger, projection and access-log table: one changed value makes verify fail and name the row.
+"""Every column of every ledger, projection and chained-log table: one changed value makes verify fail and name the row.
 
 The full ledger is built once for the module, inside a transaction that stays open (tests/conftest.py
 outer_transaction); each case changes one value in a savepoint of its own that is rolled back after it
@@ -69,11 +69,12 @@ def tampered(full_ledger, db):
 
 
 def _columns():
-    from sirecords.ledger.models import Checkpoint, Entry, Head
+    from sirecords.ledger.models import Checkpoint, Entry, Head, LogHead
     from sirecords.ledger.projection import projected_tables
-    from sirecords.records.models import AccessEvent, AccessHead
+    from sirecords.records.models import AccessEvent
+    from sirecords.workflow.models import Action
 
-    models = (Entry, Head, Checkpoint, *projected_tables().values(), AccessEvent, AccessHead)
+    models = (Entry, Head, Checkpoint, *projected_tables().values(), AccessEvent, Action, LogHead)
     return [(model, field.column) for model in models for field in model._meta.concrete_fields]
 
 
@@ -148,7 +149,8 @@ def _place(table, key):
     """How verify names a row of `table` (Finding.where)."""
     return {"ledger_entry": f"entry #{key}", "ledger_checkpoint": f"ledger_checkpoint size={key}",
             "ledger_head": f"ledger_head id={key}", "audit_access_event": f"audit_access_event seq={key}",
-            "audit_access_head": f"audit_access_head id={key}"}.get(table, f"{table} pk={key}")
+            "workflow_action": f"workflow_action id={key}", "ledger_log_head": f"ledger_log_head name={key}",
+            }.get(table, f"{table} pk={key}")
 
 
 def _different(value):

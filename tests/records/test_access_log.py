@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def access_findings():
-    return [f"{f.where}: {f.message}" for f in verify(None).findings if f.check == "access-log"]
+    return [f"{f.where}: {f.message}" for f in verify(None).findings if f.check == "log"]
 
 
 def test_reads_are_chained_and_verify():

@@ -21,6 +21,7 @@ class FileMissing(LookupError):
 _store = SealedStore(lambda: home() / "collection", "collection")
 store = _store.store
 exists = _store.exists
+problem, where = _store.problem, _store.where  # for `verify`: streamed, constant memory
 
 
 def load(sha256: str) -> bytes:

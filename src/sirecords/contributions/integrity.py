@@ -12,6 +12,7 @@ pension credit summary (summary.py) is recomputed from the rows and each person-
 from __future__ import annotations
 
 import json
+import re
 
 from django.db import connection
 
@@ -54,6 +55,7 @@ def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[i
         data = filestore.load(batch.file_sha256)
     except filestore.FileMissing as missing:
         report.add(CHECK, where, f"cannot name the rows: {missing}")
+        _check_file(report, where, batch)  # names the file (read again only when it could not be used)
         return
     region = _entry_payload(batch.entry_seq) or {}
     expected = collection.prepare(data, region.get("region", ""), check_posted=False)
@@ -109,7 +111,21 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
         report.add(CHECK, where, f"its {count} rows give root {root[:16]}…; the batch commits to {batch.row_count} rows "
                                  f"with root {batch.rows_root[:16]}…")
         if keep:
-            _locate(report, where, batch, stored)
+            _locate(report, where, batch, stored)  # reads the file, and names it when it is missing or changed
+            return
+    _check_file(report, where, batch)
+
+
+def _check_file(report: Report, where: str, batch: ContributionBatch) -> None:
+    """The batch's collection file is kept and holds the bytes the batch names (read once, in chunks)."""
+    if not batch.file_sha256:
+        return
+    if not re.fullmatch(r"[0-9a-f]{64}", batch.file_sha256):
+        report.add(CHECK, where, f"names the collection file {batch.file_sha256!r}, which is not a SHA-256")
+        return
+    problem = filestore.problem(batch.file_sha256)
+    if problem is not None:
+        report.add("files", filestore.where(batch.file_sha256), f"the collection file of {where} {problem}")
 
 
 @register_check

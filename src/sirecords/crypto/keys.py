@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -38,9 +38,9 @@ class KeySet:
     index_key: bytes
     signing_key: Ed25519PrivateKey
 
-    @property
+    @cached_property
     def public_key(self) -> Ed25519PublicKey:
-        return self.signing_key.public_key()
+        return self.signing_key.public_key()  # derived once: every signature check asks for it
 
 
 def _write_secret(path: Path, content: bytes) -> None:

@@ -11,8 +11,11 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sirecords.crypto.keys import active_keys
@@ -37,6 +40,36 @@ def unseal_bytes(sealed: bytes, context: str, *, key: bytes | None = None) -> by
         return AESGCM(key).decrypt(sealed[:12], sealed[12:], context.encode("utf-8"))
     except (ValueError, InvalidTag):
         raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
+
+
+NONCE, TAG = 12, 16
+
+
+def unseal_file_chunks(path: Path, context: str, *, chunk: int = 1 << 20, key: bytes | None = None) -> Iterator[bytes]:
+    """The plaintext of a file sealed by seal_bytes, a chunk at a time, in constant memory. The tag is checked at
+    the end: until the iteration ends without SealBroken the chunks are unauthenticated (fit for hashing only)."""
+    key = key or active_keys().data_key
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < NONCE + TAG:
+            raise SealBroken(f"sealed file for {context} is truncated ({size} bytes)")
+        nonce = handle.read(NONCE)
+        handle.seek(size - TAG)
+        tag = handle.read(TAG)
+        handle.seek(NONCE)
+        decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(context.encode("utf-8"))
+        remaining = size - NONCE - TAG
+        while remaining:
+            data = handle.read(min(chunk, remaining))
+            if not data:
+                raise SealBroken(f"sealed file for {context} shrank while it was read")
+            remaining -= len(data)
+            yield decryptor.update(data)
+        try:
+            decryptor.finalize()
+        except InvalidTag:
+            raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
 
 
 def seal(plaintext: str, context: str, *, key: bytes | None = None) -> str:

@@ -13,7 +13,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes
+from sirecords.core.home import home
+from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes, unseal_file_chunks
 
 __all__ = ["NotReadable", "SealedStore", "StoreError", "WrongContent"]
 
@@ -28,6 +29,10 @@ class NotReadable(StoreError):
     def __init__(self, sha256: str, problem: Exception) -> None:
         super().__init__(f"{sha256[:12]}… cannot be read: {problem}")
         self.problem = problem
+
+    @property
+    def missing(self) -> bool:
+        return isinstance(self.problem, FileNotFoundError)
 
 
 class WrongContent(StoreError):
@@ -55,6 +60,36 @@ class SealedStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+    def where(self, sha256: str) -> str:
+        """The file's path as `verify` names it: under SIRECORDS_HOME when it is there."""
+        path = self.path(sha256)
+        try:
+            return str(path.relative_to(home()))
+        except ValueError:
+            return str(path)
+
+    def check(self, sha256: str) -> None:
+        """The file is there, opens, and holds bytes with this hash: read in chunks, in constant memory whatever
+        its size. NotReadable (see .missing) or WrongContent otherwise."""
+        digest = hashlib.sha256()
+        try:
+            for chunk in unseal_file_chunks(self.path(sha256), f"{self.purpose}:{sha256}"):
+                digest.update(chunk)
+        except (OSError, SealBroken) as problem:
+            raise NotReadable(sha256, problem) from None
+        if digest.hexdigest() != sha256:
+            raise WrongContent(f"{sha256[:12]}… does not match its hash")
+
+    def problem(self, sha256: str) -> str | None:
+        """What is wrong with the stored file, in words for a `verify` finding; None when it checks."""
+        try:
+            self.check(sha256)
+        except NotReadable as unreadable:
+            return "is missing" if unreadable.missing else f"cannot be read or does not open: {unreadable.problem}"
+        except WrongContent:
+            return "does not match its SHA-256 (its content was replaced)"
+        return None
 
     def load(self, sha256: str) -> bytes:
         """The stored bytes, checked against their hash: NotReadable or WrongContent otherwise."""

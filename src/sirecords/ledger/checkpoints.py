@@ -1,37 +1,50 @@
-"""Signed checkpoints: `sirecords checkpoint` signs (origin, size, root) of the current head and
-copies the note to the witness folder (in production, a folder the supervising department controls).
+"""Signed checkpoints: `sirecords checkpoint` signs (origin, size, root) of the current head, with one
+extension line per chained log anchoring its head (size, last hash), and copies the note to the witness folder
+(in production, a folder the supervising department controls). A checkpoint is also made with every
+posting, in its transaction (`after_append`; setting SIRECORDS_AUTO_CHECKPOINT_SECONDS), and copied when it
+commits, so that removing the latest entries by rolling the head back to an older signed state is caught by
+the witness copies.
 
-Each checkpoint extends the previous one: the entries since it are re-read, their chain checked and
-the Merkle frontier extended, so a checkpoint never signs a head it has not checked.
+A checkpoint never signs what it has not checked: the head's signature and the previous checkpoint's
+signatures; the entries since the previous checkpoint (re-read, their chain checked and the Merkle frontier
+extended — or, right after an append, the frontier the appender computed itself from the entries it wrote);
+each log's head signature and its records since the previous checkpoint's anchor.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from cryptography.exceptions import InvalidSignature
 from django.conf import settings
 from django.db import transaction
 
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.home import witness_dir
 from sirecords.crypto.keys import active_keys
-from sirecords.ledger import merkle, note
-from sirecords.ledger.append import lock_head
+from sirecords.ledger import chained_log, merkle, note, signatures
+from sirecords.ledger.append import HeadForged, HeadState, lock_head_state, write_head
 from sirecords.ledger.chain import ChainCheck
 from sirecords.ledger.context import WriteContext
+from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 from sirecords.ledger.models import Checkpoint
 from sirecords.ledger.reading import entry_hash_at, entry_rows
 
+security_log = logging.getLogger("sirecords.security")
+
 
 class LedgerBroken(RuntimeError):
-    """The entries since the last checkpoint do not check out: nothing is signed."""
+    """The head, the entries or a log since the last checkpoint do not check out: nothing is signed."""
 
 
 def origin() -> str:
-    return settings.SIRECORDS_LEDGER_ORIGIN
+    return signatures.origin()
 
 
 def verifier_key() -> str:
@@ -46,16 +59,16 @@ def row_bytes(size: int, root: str, frontier: str, note_text: str, created_at: d
 
 
 def row_signature_valid(cp: Checkpoint) -> bool:
-    try:
-        active_keys().public_key.verify(bytes.fromhex(cp.signature),
-                                        row_bytes(cp.size, cp.root, cp.frontier, cp.note, cp.created_at, cp.actor))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    return signatures.valid_bytes(row_bytes(cp.size, cp.root, cp.frontier, cp.note, cp.created_at, cp.actor), cp.signature)
 
 
 def witness_file(directory: Path, size: int) -> Path:
     return directory / f"checkpoint-{size:012d}.txt"
+
+
+def log_anchors(checkpoint: note.Checkpoint) -> dict[str, tuple[int, str]]:
+    """{log name: (size, last hash)} that a checkpoint anchors."""
+    return chained_log.parse_anchor_lines(checkpoint.extensions)
 
 
 def _frontier(cp: Checkpoint | None) -> merkle.CompactRange:
@@ -64,39 +77,190 @@ def _frontier(cp: Checkpoint | None) -> merkle.CompactRange:
     return merkle.CompactRange(cp.size, [bytes.fromhex(h) for h in json.loads(cp.frontier)])
 
 
-def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> tuple[Checkpoint, bool]:
-    """Sign the current head; return (checkpoint, created). An unchanged head reuses the last one."""
-    witness = witness or witness_dir()
+@dataclass(frozen=True)
+class Appended:
+    """What one append changed, as the appender computed it: the head before and after."""
+
+    start_size: int
+    start_hashes: list[bytes]
+    size: int
+    last_hash: str
+    hashes: list[bytes]
+
+
+class Signed(NamedTuple):
+    checkpoint: Checkpoint  # the latest checkpoint: the one just made, or the previous one when the head is unchanged
+    created: bool
+    witness_copy: Path  # the copy of the note just signed (or of the latest one)
+
+
+def _write_once(target: Path, text: str) -> None:
+    """Write a witness copy under its final name in one step; never change a copy that is there."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def _check_previous(previous: Checkpoint | None, head: HeadState) -> dict[str, tuple[int, str]]:
+    """The latest stored checkpoint is the one the signed head names, and its signatures hold; its log anchors."""
+    if previous is None:
+        if head.checkpoint_size:
+            raise LedgerBroken(f"refusing to sign: the signed head names a checkpoint at size {head.checkpoint_size}, "
+                               "but none is stored (checkpoint rows were deleted) — run `sirecords verify`")
+        return {}
+    if not row_signature_valid(previous):  # it covers the note as signed and stored: no need to check that again
+        raise LedgerBroken(f"refusing to sign: the latest checkpoint row (size {previous.size}) was changed")
+    try:
+        signed = note.parse_checkpoint_body(note.note_text(previous.note))
+    except note.NoteError as error:
+        raise LedgerBroken(f"refusing to sign: the latest checkpoint (size {previous.size}) does not parse: {error}") from None
+    if signed.size != previous.size or signed.root.hex() != previous.root:
+        raise LedgerBroken(f"refusing to sign: the latest checkpoint row (size {previous.size}) disagrees with its note")
+    if previous.size != head.checkpoint_size:
+        raise LedgerBroken(f"refusing to sign: the latest stored checkpoint is at size {previous.size}, but the signed "
+                           f"head names size {head.checkpoint_size} (checkpoint rows were deleted or added)")
+    return log_anchors(signed)
+
+
+def _check_logs(previous: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """Each log's head (signature, and the records since the previous anchor): {log name: (size, last hash)}."""
+    anchors: dict[str, tuple[int, str]] = {}
+    problems: list[str] = []
+    heads = chained_log.read_heads()
+    for log in chained_log.registered():
+        start_size, start_hash = previous.get(log.name, (0, GENESIS_PREV_HASH))
+        head = heads.get(log.name)
+        if head is None:
+            if start_size:  # (a log with records and no head row is not anchored; verify names it)
+                problems.append(f"{log.head_where}: the head row is missing")
+            continue
+        size, last_hash, signature = head
+        if not chained_log.head_signature_holds(log.name, size, last_hash, signature):
+            problems.append(f"{log.head_where}: its signature does not verify")
+        elif size < start_size:
+            problems.append(f"{log.head_where}: says {size} {log.noun}; the previous checkpoint anchored {start_size}")
+        elif (size, last_hash) != (start_size, start_hash):  # grown since: check the records added
+            found = log.check(lambda where, message: problems.append(f"{where}: {message}"),
+                              after=start_size, prev_hash=start_hash, up_to=size)
+            if found != (size, last_hash):
+                problems.append(f"{log.head_where}: says {size} {log.noun} ending in {last_hash[:16]}…; "
+                                f"the log holds {found[0]} ending in {found[1][:16]}…")
+        if size:
+            anchors[log.name] = (size, last_hash)
+    if problems:
+        raise LedgerBroken("refusing to sign: " + "; ".join(problems[:5]) + " — run `sirecords verify`")
+    return anchors
+
+
+def _root(head: HeadState, previous: Checkpoint | None, appended: Appended | None) -> bytes:
+    """The Merkle root at the head's size, from entries checked since the previous checkpoint."""
+    start_size = previous.size if previous is not None else 0
+    start = _frontier(previous)
+    if (appended is not None and appended.start_size == start_size and appended.start_hashes == start.hashes
+            and (appended.size, appended.last_hash, appended.hashes) == (head.size, head.last_hash, head.frontier.hashes)):
+        # Right after an append that began at the previous checkpoint: the appender extended that (signed)
+        # frontier with the hashes of the entries it wrote itself, so there is nothing to re-read.
+        return merkle.CompactRange(appended.size, appended.hashes).root()
+    problems: list[str] = []
+    check = ChainCheck(report=lambda seq, message: problems.append(message))
+    check.frontier = start
+    if previous is not None:
+        check.expected_seq = previous.size + 1
+        check.prev_hash = entry_hash_at(previous.size) or ""
+    for row in entry_rows(after=start_size, up_to=head.size):
+        check.feed(row)
+    if check.frontier.size != head.size:
+        problems.append(f"the head says {head.size} entries but {check.frontier.size} were found")
+    if check.frontier.hashes != head.frontier.hashes:
+        problems.append("the head's Merkle frontier does not match the entries")
+    if head.size and check.prev_hash != head.last_hash:
+        problems.append("the head's last hash is not the last entry's")
+    if problems:
+        raise LedgerBroken("refusing to sign: " + "; ".join(problems[:5]) + " — run `sirecords verify`")
+    return check.frontier.root()
+
+
+def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> Signed:
+    """Sign the current head and the logs' heads; copy the note to the witness folder.
+
+    An unchanged ledger reuses the last checkpoint; if a log has grown since it, a note of the same size and root
+    with the logs' new anchors goes to the witness folder only (`checkpoint-<size>-<digest>.txt`): the database
+    keeps one checkpoint per ledger size."""
     with transaction.atomic():
-        size, last_hash, head_frontier = lock_head()
-        previous = Checkpoint.objects.order_by("-size").first()
-        if previous is not None and previous.size == size:
-            checkpoint, created = previous, False
-        else:
-            problems: list[str] = []
-            check = ChainCheck(report=lambda seq, message: problems.append(message))
-            check.frontier = _frontier(previous)
-            if previous is not None:
-                check.expected_seq = previous.size + 1
-                check.prev_hash = entry_hash_at(previous.size) or ""
-            for row in entry_rows(after=check.frontier.size, up_to=size):
-                check.feed(row)
-            if check.frontier.size != size:
-                problems.append(f"the head says {size} entries but {check.frontier.size} were found")
-            if check.frontier.hashes != head_frontier.hashes:
-                problems.append("the head's Merkle frontier does not match the entries")
-            if problems:
-                raise LedgerBroken("refusing to sign: " + "; ".join(problems[:5]) + " — run `sirecords verify`")
-            root = check.frontier.root()
-            signed = note.sign_checkpoint(note.Checkpoint(origin(), size, root), origin(), active_keys().signing_key)
-            columns = dict(size=size, root=root.hex(), frontier=json.dumps([h.hex() for h in check.frontier.hashes]),
-                           note_text=signed, created_at=datetime.now(UTC), actor=ctx.actor)
-            signature = active_keys().signing_key.sign(row_bytes(**columns)).hex()
-            columns["note"] = columns.pop("note_text")
-            checkpoint = Checkpoint.objects.create(**columns, signature=signature)
-            created = True
-    witness.mkdir(parents=True, exist_ok=True)
-    target = witness_file(witness, checkpoint.size)
-    if not target.exists():
-        target.write_text(checkpoint.note, encoding="utf-8")
-    return checkpoint, created
+        try:
+            head = lock_head_state()
+        except HeadForged as forged:
+            raise LedgerBroken(f"refusing to sign: {forged}") from None
+        signed, text = _sign(ctx, witness or witness_dir(), head, None)
+        if signed.created:
+            write_head(head)  # now naming the new checkpoint
+    _write_once(signed.witness_copy, text)
+    return signed
+
+
+def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended | None) -> tuple[Signed, str]:
+    """The database part of a checkpoint of `head` (locked by the caller, whose signature holds): (what was signed,
+    the note text for the witness copy). A new checkpoint sets head.checkpoint_size; the caller writes the head.
+    Every check comes before the first write: a LedgerBroken leaves the database as it was."""
+    previous = Checkpoint.objects.order_by("-size").first()
+    anchored = _check_previous(previous, head)
+    anchors = _check_logs(anchored)
+    extensions = tuple(chained_log.anchor_line(name, *anchors[name]) for name in sorted(anchors))
+    if previous is not None and previous.size == head.size:
+        if anchors == anchored:
+            return Signed(previous, False, witness_file(witness, previous.size)), previous.note
+        text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
+                                    origin(), active_keys().signing_key)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
+    root = _root(head, previous, appended)
+    text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(), active_keys().signing_key)
+    columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
+                   note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
+    signature = signatures.sign_bytes(row_bytes(**columns))
+    columns["note"] = columns.pop("note_text")
+    checkpoint = Checkpoint.objects.create(**columns, signature=signature)
+    head.checkpoint_size = head.size
+    return Signed(checkpoint, True, witness_file(witness, head.size)), text
+
+
+# --- a checkpoint with every posting ---
+
+
+def auto_checkpoint_seconds() -> float | None:
+    """None: no checkpoint with postings; 0: with every one; N: with a posting when the last is N seconds old."""
+    return getattr(settings, "SIRECORDS_AUTO_CHECKPOINT_SECONDS", 0.0)
+
+
+def after_append(ctx: WriteContext, appended: Appended, head: HeadState) -> Signed | None:
+    """Called by the appender at the end of its transaction, holding the head lock, before it writes `head` (its
+    new state): sign a checkpoint of what it appended in the same transaction (no commit of its own; `head` then
+    names it), and copy the note to the witness folder once the transaction commits. A checkpoint that cannot be
+    made (a log that does not check) leaves the posting alone and is logged; `verify` then finds the witness
+    folder behind the database."""
+    seconds = auto_checkpoint_seconds()
+    if seconds is None:
+        return None
+    if seconds > 0:
+        last = Checkpoint.objects.order_by("-size").values_list("created_at", flat=True).first()
+        if last is not None and (datetime.now(UTC) - last).total_seconds() < seconds:
+            return None
+    auto = WriteContext(actor=ctx.actor, reason=f"checkpoint with posting {ctx.txn}", channel="system-job")
+    try:
+        signed, text = _sign(auto, witness_dir(), head, appended)
+    except LedgerBroken as error:
+        security_log.error("no checkpoint with posting %s: %s", ctx.txn, error)
+        return None
+    transaction.on_commit(lambda: _copy_to_witness(ctx, signed.witness_copy, text), robust=True)
+    return signed
+
+
+def _copy_to_witness(ctx: WriteContext, target: Path, text: str) -> None:
+    try:
+        _write_once(target, text)
+    except OSError as error:
+        # The posting and its checkpoint stand (committed); `verify` reports the witness folder as behind.
+        security_log.error("checkpoint with posting %s not copied to the witness folder: %s", ctx.txn, error)

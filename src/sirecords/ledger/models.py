@@ -36,12 +36,16 @@ class Entry(models.Model):
 
 
 class Head(models.Model):
-    """The single row every writer locks: size, last hash and the Merkle frontier after it."""
+    """The single row every writer locks: size, last hash and the Merkle frontier after it, the size of the
+    latest checkpoint, and the instance's signature over all of them, made at every append (append.py)."""
 
     id = models.SmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
     frontier = models.TextField(default="[]", help_text="JSON list of hex subtree roots (CompactRange).")
+    checkpoint_size = models.BigIntegerField(default=0, help_text="Size of the latest signed checkpoint (0: none yet).")
+    signature = models.CharField(max_length=128, blank=True, default="",
+                                 help_text="Ed25519 over size, last hash, root and checkpoint size (append.head_statement).")
 
     class Meta:
         db_table = "ledger_head"
@@ -61,3 +65,16 @@ class Checkpoint(models.Model):
 
     class Meta:
         db_table = "ledger_checkpoint"
+
+
+class LogHead(models.Model):
+    """The head of one chained log (chained_log.py): its size and last hash, signed at every append."""
+
+    name = models.CharField(max_length=64, primary_key=True, help_text="The log's table, e.g. audit_access_event.")
+    size = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128, blank=True, default="",
+                                 help_text="Ed25519 over the log's name, size and last hash (chained_log.head_statement).")
+
+    class Meta:
+        db_table = "ledger_log_head"

@@ -30,6 +30,7 @@ __all__ = [
     "verifier_key",
     "sign_note",
     "open_note",
+    "note_text",
     "sign_checkpoint",
     "open_checkpoint",
 ]
@@ -43,6 +44,7 @@ MAX_SIGNATURES = 100
 
 _SIZE_RE = re.compile(r"0|[1-9][0-9]*")
 _KEY_ID_RE = re.compile(r"[0-9a-fA-F]{8}")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # ASCII control characters other than newline
 
 
 class NoteError(ValueError):
@@ -60,9 +62,9 @@ def _check_text(text: str, what: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
         raise NoteError(f"{what} is not valid UTF-8 (lone surrogate at {e.start})") from None
-    for i, ch in enumerate(text):
-        if ch < " " and ch != "\n":
-            raise NoteError(f"{what} contains control character {ch!r} at offset {i}")
+    control = _CONTROL.search(text)
+    if control:
+        raise NoteError(f"{what} contains control character {control.group()!r} at offset {control.start()}")
 
 
 def _is_valid_name(name: str) -> bool:
@@ -103,6 +105,9 @@ class Checkpoint:
     origin: str
     size: int
     root: bytes
+    # Extension lines (the 4th line on): opaque to the format, each non-empty. This project writes one per
+    # anchored log (checkpoints.anchor_line); signed with the rest, so witness copies carry them.
+    extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.origin, str) or not self.origin:
@@ -114,14 +119,19 @@ class Checkpoint:
             raise NoteError(f"checkpoint size must be a non-negative int, got {self.size!r}")
         if not isinstance(self.root, bytes) or len(self.root) != ROOT_SIZE:
             raise NoteError(f"checkpoint root must be {ROOT_SIZE} bytes")
+        if not isinstance(self.extensions, tuple):
+            raise NoteError("checkpoint extension lines must be a tuple of strings")
+        for line in self.extensions:
+            if not isinstance(line, str) or not line or "\n" in line:
+                raise NoteError(f"checkpoint extension line {line!r} must be a non-empty single line")
+            _check_text(line, "checkpoint extension line")
 
     def body(self) -> str:
-        return f"{self.origin}\n{self.size}\n{_b64encode(self.root)}\n"
+        return "".join(f"{line}\n" for line in (self.origin, str(self.size), _b64encode(self.root), *self.extensions))
 
 
 def parse_checkpoint_body(text: str) -> Checkpoint:
-    """Parse checkpoint note text strictly; extension lines (4th line on) are allowed by
-    the spec and ignored here, since this project neither produces nor uses them."""
+    """Parse checkpoint note text strictly; extension lines (4th line on) are kept as given."""
     _check_text(text, "checkpoint")
     if not text.endswith("\n"):
         raise NoteError("checkpoint does not end with a newline")
@@ -137,7 +147,7 @@ def parse_checkpoint_body(text: str) -> Checkpoint:
     root = _b64decode(root_s, "checkpoint root hash")
     if len(root) != ROOT_SIZE:
         raise NoteError(f"checkpoint root hash has length {len(root)}, want {ROOT_SIZE}")
-    return Checkpoint(origin=origin, size=int(size_s), root=root)
+    return Checkpoint(origin=origin, size=int(size_s), root=root, extensions=tuple(lines[3:]))
 
 
 # --- keys ---
@@ -235,6 +245,15 @@ def open_note(note: str, verifier_key: str) -> str:
     if not verified:
         raise NoteError(f"note has no signature from key {name!r}")
     return text
+
+
+def note_text(note: str) -> str:
+    """The text of a note (up to its last blank line), signatures NOT checked: for a note whose signature was
+    checked before (open_note) and is read again."""
+    split = note.rfind("\n\n")
+    if split < 0:
+        raise NoteError("malformed note: no blank line before the signatures")
+    return note[: split + 1]
 
 
 def sign_checkpoint(cp: Checkpoint, name: str, private_key: Ed25519PrivateKey) -> str:

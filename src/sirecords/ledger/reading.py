@@ -34,3 +34,20 @@ def entry_hash_at(seq: int) -> str | None:
         cursor.execute("SELECT hash FROM ledger_entry WHERE seq = %s", [seq])
         found = cursor.fetchone()
     return found[0] if found else None
+
+
+def entries_of_kind(kind: str, columns: tuple[str, ...] = ("seq", "subject", "payload"), page: int = 1000) -> Iterator[tuple]:
+    """(columns) of every entry of `kind`, in seq order, a page at a time (index ledger_entry_kind)."""
+    unknown = set(columns) - set(COLUMNS)
+    if unknown or "seq" != columns[0]:
+        raise ValueError(f"columns must start with seq and be among {COLUMNS}")
+    sql = f"SELECT {', '.join(columns)} FROM ledger_entry WHERE kind = %s AND seq > %s ORDER BY seq LIMIT {page}"
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [kind, last])
+            rows = cursor.fetchall()
+            yield from rows
+            if len(rows) < page:
+                return
+            last = rows[-1][0]

@@ -10,9 +10,8 @@ class RecordsConfig(AppConfig):
     label = "records"
     verbose_name = "Personal records and the access log"
 
+    # The access log registers itself with the ledger in models.py (ACCESS_LOG): `verify` checks it there.
     def ready(self) -> None:
-        # Register the transaction types and projectors with the ledger and the integrity checks with verify.
-        from sirecords.records import integrity  # noqa: F401
         from sirecords.records.reads import home_region_of
         from sirecords.workflow.regions import register_home_region
 

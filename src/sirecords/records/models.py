@@ -1,10 +1,12 @@
 from django.db import models
 
-from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
+from sirecords.ledger.chained_log import ChainedLog, register
 
 
 class AccessEvent(models.Model):
-    """One read of one person's data: who, whose record, what, through which channel, for what purpose."""
+    """One read of one person's data: who, whose record, what, through which channel, for what purpose.
+
+    A chained log with a signed head (ACCESS_LOG below; ledger/chained_log.py), anchored in every checkpoint."""
 
     seq = models.BigIntegerField(primary_key=True)
     at = models.CharField(max_length=27, help_text="UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ.")
@@ -22,13 +24,9 @@ class AccessEvent(models.Model):
         indexes = [models.Index(fields=["actor", "at"], name="audit_access_actor_at")]
 
 
-class AccessHead(models.Model):
-    id = models.SmallIntegerField(primary_key=True, default=1)
-    size = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_PREV_HASH)
-
-    class Meta:
-        db_table = "audit_access_head"
+# The hashed array is ["sirecords/users/access/v1", seq, at, actor, subject, what, channel, purpose, prev_hash].
+ACCESS_LOG = register(ChainedLog(AccessEvent, "sirecords/users/access/v1",
+                                 ("at", "actor", "subject", "what", "channel", "purpose"), seq="seq", noun="access records"))
 
 
 class ReadAlert(models.Model):

@@ -246,6 +246,10 @@ RATELIMIT_USE_CACHE = "reads"
 # Ledger identity: the origin line of signed checkpoints names this log.
 SIRECORDS_LEDGER_ORIGIN = os.environ.get("SIRECORDS_LEDGER_ORIGIN", "sirecords.example/ledger")
 SIRECORDS_REGION = os.environ.get("SIRECORDS_REGION", "440300")
+# A signed checkpoint with every posting (0), with a posting when the last checkpoint is at least N seconds old (N),
+# or only when `sirecords checkpoint` runs ("off"): docs/ledger.md.
+_auto_checkpoint = os.environ.get("SIRECORDS_AUTO_CHECKPOINT_SECONDS", "0")
+SIRECORDS_AUTO_CHECKPOINT_SECONDS = None if _auto_checkpoint == "off" else float(_auto_checkpoint)
 
 LOGGING = {
     "version": 1,

@@ -99,6 +99,7 @@ def received(upload) -> bytes:
 
 _store = SealedStore(attachments_dir, "attachment")
 store = _store.store  # keep the bytes (sealed), return their SHA-256; the same file twice keeps one copy
+problem, where = _store.problem, _store.where  # for `verify` (workflow/integrity.py): streamed, constant memory
 
 
 def load(sha256: str) -> bytes:

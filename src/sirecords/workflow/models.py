@@ -1,11 +1,14 @@
 """Business transactions in progress. These are working tables, not the record: the record is what
 posting writes to the ledger, with the review trail and the documents' hashes. The action log here is
-append-only (triggers) so rejections and withdrawals are kept too.
+append-only (triggers) so rejections and withdrawals are kept too, and a chained log with a signed head
+(ACTION_LOG, ledger/chained_log.py), anchored in every checkpoint and checked by `verify`.
 
 The draft payload holds personal data (ID number, name…) and is sealed at rest like the projections.
 """
 
 from django.db import models
+
+from sirecords.ledger.chained_log import ChainedLog, register
 
 
 class State(models.TextChoices):
@@ -55,8 +58,10 @@ class BusinessTransaction(models.Model):
 
 
 class Action(models.Model):
-    """Who did what to a transaction, when, with which opinion. Append-only."""
+    """Who did what to a transaction, when, with which opinion. Append-only; written only by ACTION_LOG.append,
+    which gives each action the next id (its place in the chain)."""
 
+    id = models.BigIntegerField(primary_key=True, help_text="Place in the action log, from 1, without gaps.")
     class Kind(models.TextChoices):
         CREATE = "create", "创建"
         AMEND = "amend", "修改"
@@ -74,10 +79,17 @@ class Action(models.Model):
     stage = models.CharField(max_length=16, blank=True)
     opinion = models.TextField(blank=True)
     at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         db_table = "workflow_action"
         ordering = ["id"]
+
+
+# The hashed array is ["sirecords/workflow/action/v1", id, txn, actor, kind, stage, opinion, at (UTC stamp), prev_hash].
+ACTION_LOG = register(ChainedLog(Action, "sirecords/workflow/action/v1",
+                                 ("txn_id", "actor", "kind", "stage", "opinion", "at"), seq="id", noun="actions"))
 
 
 class Attachment(models.Model):

@@ -8,11 +8,12 @@ from sirecords.ledger.verify import summary_lines, verify
 
 
 class Command(BaseCommand):
-    help = "Check the hash chain, the checkpoints, the witness copies and the projections. Exit 0 only when all hold."
+    help = ("Check the hash chain, the signed head, the checkpoints, the witness folder, the access and action logs, the "
+            "projections and every stored file. Exit 0 only when all hold.")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--witness", help="witness folder (default: SIRECORDS_HOME/witness)")
+        parser.add_argument("--witness", help="witness folder (default: SIRECORDS_WITNESS_DIR, else SIRECORDS_HOME/witness)")
 
     def handle(self, *args, **options):
         witness = Path(options["witness"]) if options["witness"] else witness_dir()

@@ -17,7 +17,7 @@ def drop_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0002_append_only'),
+        ('records', '0003_head_in_ledger_log_head'),
     ]
 
     operations = [
