@@ -15,7 +15,7 @@ import json
 
 from django.db import connection
 
-from sirecords.contributions import collection, filestore, summary
+from sirecords.contributions import collection, filestore, staging, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
@@ -50,17 +50,16 @@ def _calculator(cache: dict, version: str, insurance_type: str, category: str):
 
 def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[int, tuple]) -> None:
     """Name the rows that differ from the batch's file, checked again."""
+    region = _entry_payload(batch.entry_seq) or {}
     try:
-        data = filestore.load(batch.file_sha256)
+        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False)
     except filestore.FileMissing as missing:
         report.add(CHECK, where, f"cannot name the rows: {missing}")
         return
-    region = _entry_payload(batch.entry_seq) or {}
-    expected = collection.prepare(data, region.get("region", ""), check_posted=False)
     if not expected.ok:
         report.add(CHECK, where, "cannot name the rows: the collection file no longer checks clean")
         return
-    rows = {row[0]: row for row in expected.rows}
+    rows = {row[0]: row for row in staging.rows()}
     for number in sorted(set(rows) | set(stored)):
         if number not in stored:
             report.add(CHECK, f"{where} row {number}", "row is missing (deleted behind the ledger's back)")

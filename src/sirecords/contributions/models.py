@@ -14,6 +14,18 @@ class InsuranceType(models.TextChoices):
     MATERNITY = "maternity", "生育保险"
 
 
+class RowKind(models.TextChoices):
+    """What a contribution row records. One row of each kind per person, employer, month and insurance type (the
+    database refuses a second: contribution_month_once). Arrears payments, refunds and corrections will be other kinds."""
+
+    ASSESSMENT = "assessment", "核定缴费 assessment"
+
+
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only (Python's re and PostgreSQL's ~: code points)
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+AMOUNTS = ("wage_fen", "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "arrears_fen")
+
+
 class ContributionBatch(models.Model):
     """One posted batch: its rows, their Merkle root, and the ledger entry that commits to them."""
 
@@ -30,6 +42,21 @@ class ContributionBatch(models.Model):
         db_table = "contributions_batch"
         constraints = [models.UniqueConstraint(fields=["file_sha256"], condition=~models.Q(file_sha256=""),
                                                name="contribution_file_once")]
+
+
+class FileClaim(models.Model):
+    """A collection file claimed by its SHA-256 (the primary key: the database refuses a second claim) in the database
+    transaction that opens its import, before the transaction is opened; so two imports of one file, however
+    concurrent, cannot both open one (services.import_file). Not business data: it only names the transaction that
+    took the file; a claim whose transaction ended without posting can be taken over by a new import."""
+
+    sha256 = models.CharField(primary_key=True, max_length=64)
+    txn = models.CharField(max_length=32)
+    claimed_by = models.CharField(max_length=150)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "contributions_file_claim"
 
 
 class Contribution(models.Model):
@@ -52,11 +79,24 @@ class Contribution(models.Model):
     paid_on = models.CharField(max_length=10, blank=True, help_text="Date paid, YYYY-MM-DD; empty while in arrears.")
     arrears_fen = models.BigIntegerField(default=0)
     rule_version = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=RowKind.choices, default=RowKind.ASSESSMENT,
+                            db_default=RowKind.ASSESSMENT, help_text="What the row records (RowKind).")
 
     class Meta:
         db_table = "contributions_contribution"
-        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once")]
-        indexes = [models.Index(fields=["person_id", "period"], name="contribution_person_period")]
+        # The database states the invariants (DESIGN.md "Data conventions"): one row of a kind per person, employer,
+        # month and insurance type (its index, led by person_id and period, also serves the look-ups by person and
+        # period); the period YYYY-MM in ASCII digits with a month 01-12; no negative amount; paid_on empty or a date.
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
+            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
+                                    name="contribution_month_once"),
+            models.CheckConstraint(condition=models.Q(period__regex=PERIOD_PATTERN), name="contribution_period_yyyy_mm"),
+            models.CheckConstraint(condition=models.Q(paid_on="") | models.Q(paid_on__regex=DATE_PATTERN),
+                                   name="contribution_paid_on_date"),
+            models.CheckConstraint(condition=models.Q(**{f"{name}__gte": 0 for name in AMOUNTS}),
+                                   name="contribution_amounts_not_negative"),
+        ]
 
 
 class PensionCredit(models.Model):

@@ -1,0 +1,132 @@
+"""The rows of the collection file being checked, staged in a temporary table of this database session.
+
+`collection.prepare` reads the file in pieces and writes each checked row here (COPY on PostgreSQL, executemany
+on SQLite), so memory stays bounded whatever the file's size; what needs the whole file is then asked of the
+database, set-based: rows that repeat a person, employer, month and insurance type; rows already posted; the
+reviewers' totals. The posting inserts the rows from here into contributions_contribution with one
+INSERT … SELECT. A one-row table names what is staged (file SHA-256, region, rows root), so a later step in the
+same session uses the rows only when they are the file's; a temporary table lives as long as the session (or
+the transaction that made it, if that is rolled back), never in another process.
+
+Columns: the file's line, the person's key (the blind index of the ID number: no ID number is written here), the
+code as written, the row number (0 for a row with a problem, kept only to find repeats), then the row as stored
+(rows.COLUMNS without row_number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import connection
+
+from sirecords.contributions import rows as row_form
+from sirecords.contributions.models import RowKind
+from sirecords.ledger import bulk
+
+TABLE = "import_rows"
+KEY_TABLE = "import_staged"
+ROW_COLUMNS = row_form.COLUMNS  # row_number first
+COLUMNS = ("line", "id_key", "uscc", *ROW_COLUMNS)
+_TYPES = {"line": "bigint", "row_number": "bigint", "wage_fen": "bigint", "base_fen": "bigint", "employer_fen": "bigint",
+          "individual_fen": "bigint", "account_credit_fen": "bigint", "arrears_fen": "bigint"}
+# One COPY text line per staged row (PostgreSQL): every value is plain (checked by the caller, rows.plain_texts).
+COPY_LINE = "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"
+
+
+def reset(cursor) -> None:
+    """Empty staging tables in this session (made when missing)."""
+    columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in COLUMNS)
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} ({columns})")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {KEY_TABLE} (sha256 text, region text, rows_root text)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {TABLE}, {KEY_TABLE}")
+    else:
+        cursor.execute(f"DELETE FROM {TABLE}")
+        cursor.execute(f"DELETE FROM {KEY_TABLE}")
+
+
+def writer(cursor):
+    return bulk.writer(cursor, TABLE, COLUMNS)
+
+
+def finish(cursor, sha256: str, region: str, rows_root: str) -> None:
+    """Name what is staged; on PostgreSQL also gather the table's statistics, so the look-ups below plan well."""
+    cursor.execute(f"INSERT INTO {KEY_TABLE} (sha256, region, rows_root) VALUES (%s, %s, %s)", [sha256, region, rows_root])
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+def staged() -> tuple[str, str, str] | None:
+    """(sha256, region, rows root) of what this session has staged, or None (nothing, or rolled back since)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT to_regclass('pg_temp.{KEY_TABLE}') IS NOT NULL")
+        else:
+            cursor.execute("SELECT COUNT(*) FROM sqlite_temp_master WHERE type = 'table' AND name = %s", [KEY_TABLE])
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"SELECT sha256, region, rows_root FROM {KEY_TABLE}")
+        found = cursor.fetchall()
+    return tuple(found[0]) if len(found) == 1 else None
+
+
+def repeats(limit: int) -> list[tuple[int, int]]:
+    """(line, first line) of each row repeating an earlier one's person, code, month and insurance type."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.line, d.first FROM {TABLE} s JOIN (SELECT id_key, uscc, period, insurance_type, MIN(line) "
+                       f"AS first FROM {TABLE} GROUP BY id_key, uscc, period, insurance_type HAVING COUNT(*) > 1) d "
+                       "ON s.id_key = d.id_key AND s.uscc = d.uscc AND s.period = d.period AND s.insurance_type = d.insurance_type "
+                       "WHERE s.line > d.first ORDER BY s.line LIMIT %s", [limit])
+        return cursor.fetchall()
+
+
+def already_posted(limit: int) -> list[tuple[int, str, str]]:
+    """(line, period, insurance type) of each staged row that contributions_contribution already holds (the same
+    person, employer, month, insurance type and kind: what contribution_month_once makes unique)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.line, s.period, s.insurance_type FROM {TABLE} s JOIN contributions_contribution c "
+                       "ON c.person_id = s.person_id AND c.period = s.period AND c.insurance_type = s.insurance_type "
+                       "AND c.employer_id = s.employer_id AND c.kind = %s WHERE s.row_number > 0 ORDER BY s.line LIMIT %s",
+                       [RowKind.ASSESSMENT.value, limit])
+        return cursor.fetchall()
+
+
+def summary() -> dict:
+    """The reviewers' totals of the staged rows: rows.summary_of's form, computed by the database."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT person_id), COUNT(DISTINCT NULLIF(employer_id, '')), MIN(period), MAX(period) "
+                       f"FROM {TABLE} WHERE row_number > 0")
+        persons, employers, first, last = cursor.fetchone()
+        cursor.execute("SELECT insurance_type, COUNT(*), SUM(employer_fen), SUM(individual_fen), SUM(account_credit_fen), "
+                       f"SUM(CASE WHEN paid_on = '' THEN 1 ELSE 0 END) FROM {TABLE} WHERE row_number > 0 "
+                       "GROUP BY insurance_type ORDER BY insurance_type")
+        by_type = {kind: dict(zip(("rows", "employer_fen", "individual_fen", "account_credit_fen", "in_arrears"),
+                                  (int(value) for value in totals)))
+                   for kind, *totals in cursor.fetchall()}
+    return {"persons": persons, "employers": employers, "periods": [first or "", last or ""], "by_type": by_type}
+
+
+def rows() -> Iterator[tuple]:
+    """The staged rows in row order, as rows.COLUMNS tuples (a server-side cursor on PostgreSQL)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM {TABLE} WHERE row_number > 0 ORDER BY row_number")
+        while chunk := cursor.fetchmany(20_000):
+            yield from (tuple(row) for row in chunk)
+
+
+def insert_into_contributions(batch: str) -> int:
+    """The staged rows into contributions_contribution as the rows of `batch`, in one INSERT … SELECT."""
+    names = ", ".join(ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, {names}) SELECT %s, %s, {names} "
+                       f"FROM {TABLE} WHERE row_number > 0", [batch, RowKind.ASSESSMENT.value])
+        return cursor.rowcount
+
+
+PENSION_CREDITS = f"""
+SELECT person_id, CAST(SUBSTR(period, 1, 4) AS INTEGER), SUM(account_credit_fen),
+       SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
+FROM {TABLE}
+WHERE row_number > 0 AND insurance_type = 'pension' AND paid_on <> ''
+GROUP BY person_id, SUBSTR(period, 1, 4)
+"""
