@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 
 from sirecords.contributions import filestore, staging
 from sirecords.contributions import rows as row_form
@@ -242,8 +242,9 @@ def prepare(source, region: str, *, today: date | None = None, progress: bool = 
             prepared.add(2, "file", "has no rows")
         if prepared.problems:
             return prepared
-        prepared.summary = staging.summary()
-        prepared.periods = tuple(prepared.summary["periods"])
+        persons, employers = staging.distinct_persons_and_employers()
+        prepared.summary = {"persons": persons, "employers": employers, "periods": list(prepared.periods),
+                            "by_type": prepared.summary}
         if check_posted:
             posted = posted_problems(prepared)
             if posted:
@@ -410,6 +411,7 @@ class _Stager:
         self.blocks = merkle.CompactRange()  # roots of the full blocks of LEAF_BLOCK leaves (perfect subtrees)
         self.versions: set[str] = set()
         self.first = self.last = ""
+        self.by_type: dict[str, list[int]] = {}  # the reviewers' totals per insurance type (rows.summary_of's)
 
     def _resolve(self, block: list[tuple]) -> None:
         persons, employers = self.persons, self.employers
@@ -447,6 +449,7 @@ class _Stager:
                                                                 self.first_line)
         staged, good = [], []
         stage, keep = staged.append, good.append
+        by_type = self.by_type
         number = self.number
         for row in block:
             line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
@@ -483,15 +486,24 @@ class _Stager:
                     _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen,
                                    computed_base, computed_employer, computed_individual)
                     bad = True
+            dup_key = hash((person_key, uscc, period, insurance_type))
             if bad:  # staged all the same with row number 0, so that a later line repeating it is named
-                stage((line, person_key, uscc, 0, person or "", employer, period, insurance_type, category, 0, 0, 0, 0, 0,
-                       "", 0, ""))
+                stage((line, dup_key, person_key, uscc, 0, person or "", employer, period, insurance_type, category, 0, 0, 0,
+                       0, 0, "", 0, ""))
                 continue
             number += 1
             row = (number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
                    computed_individual, account, paid_on, 0 if paid_on else computed_employer + computed_individual, version)
             keep(row)
-            stage((line, person_key, uscc, *row))
+            stage((line, dup_key, person_key, uscc, *row))
+            totals = by_type.get(insurance_type)
+            if totals is None:
+                totals = by_type[insurance_type] = [0, 0, 0, 0, 0]
+            totals[0] += 1
+            totals[1] += computed_employer
+            totals[2] += computed_individual
+            totals[3] += account
+            totals[4] += not paid_on
         self.number = number
         self._write(staged)
         if prepared.problems:
@@ -507,8 +519,9 @@ class _Stager:
                 del self.leaves[:LEAF_BLOCK]
 
     def _write(self, staged: list[tuple]) -> None:
-        """One COPY (PostgreSQL) or executemany batches (SQLite) per block: the look-ups need the connection between."""
-        with staging.writer(self.cursor) as out:
+        """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
+        row on SQLite, and never holding a lock across the blocks): the look-ups need the connection between."""
+        with transaction.atomic(), staging.writer(self.cursor) as out:
             if out.copy_text and _plain(staged):
                 line = staging.COPY_LINE
                 out.write_lines([line % row for row in staged])
@@ -532,6 +545,8 @@ class _Stager:
         prepared.rows_root = root.hex()
         prepared.rule_versions = sorted(self.versions)
         prepared.periods = (self.first, self.last)
+        prepared.summary = {kind: dict(zip(("rows", "employer_fen", "individual_fen", "account_credit_fen", "in_arrears"),
+                                           totals)) for kind, totals in sorted(self.by_type.items())}
 
 
 _PLAIN_TEXT = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")
@@ -539,7 +554,7 @@ _PLAIN_TEXT = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")
 
 def _plain(staged: list[tuple]) -> bool:
     """Whether every text value of the staged rows can go into a COPY text line as it is."""
-    texts = {value for row in staged for value in (row[1], row[2], row[4], row[5], row[6], row[7], row[8], row[14], row[16])}
+    texts = {value for row in staged for value in (row[2], row[3], row[5], row[6], row[7], row[8], row[9], row[15], row[17])}
     return all(type(text) is str for text in texts) and _PLAIN_TEXT.match("".join(texts)) is not None
 
 

@@ -4,6 +4,7 @@ the counter): one ledger entry per batch commits to the Merkle root of its rows 
 entry per row. Money is integer fen."""
 
 from django.db import models
+from django.db.models import Lookup, Q
 
 
 class InsuranceType(models.TextChoices):
@@ -21,9 +22,36 @@ class RowKind(models.TextChoices):
     ASSESSMENT = "assessment", "核定缴费 assessment"
 
 
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits only (Python's re and PostgreSQL's ~: code points)
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 AMOUNTS = ("wage_fen", "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "arrears_fen")
+# A text column written in a fixed ASCII format: PostgreSQL's regular expression (~) and SQLite's GLOB, both of which
+# compare code points ([0-9] is never a full-width or Arabic-Indic digit, whatever the collation). A regular
+# expression on SQLite would call back into Python for every row; GLOB and ~ run in the database.
+FORMATS = {
+    "YYYY-MM": (r"^[0-9]{4}-(0[1-9]|1[0-2])$", ("[0-9][0-9][0-9][0-9]-0[1-9]", "[0-9][0-9][0-9][0-9]-1[0-2]")),
+    "YYYY-MM-DD": (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]",)),
+}
+
+
+@models.CharField.register_lookup
+class WrittenAs(Lookup):
+    """``Q(period__written_as="YYYY-MM")``: the column is written in that format of FORMATS (for check constraints)."""
+
+    lookup_name = "written_as"
+    prepare_rhs = False
+
+    def _patterns(self) -> tuple[str, tuple[str, ...]]:
+        if self.rhs not in FORMATS:
+            raise ValueError(f"unknown format {self.rhs!r}; known: {', '.join(FORMATS)}")
+        return FORMATS[self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} ~ %s", [*params, self._patterns()[0]]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        globs = self._patterns()[1]
+        return "(" + " OR ".join(f"{lhs} GLOB %s" for _ in globs) + ")", [value for glob in globs for value in (*params, glob)]
 
 
 class ContributionBatch(models.Model):
@@ -91,9 +119,8 @@ class Contribution(models.Model):
             models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
             models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
                                     name="contribution_month_once"),
-            models.CheckConstraint(condition=models.Q(period__regex=PERIOD_PATTERN), name="contribution_period_yyyy_mm"),
-            models.CheckConstraint(condition=models.Q(paid_on="") | models.Q(paid_on__regex=DATE_PATTERN),
-                                   name="contribution_paid_on_date"),
+            models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="contribution_period_yyyy_mm"),
+            models.CheckConstraint(condition=Q(paid_on="") | Q(paid_on__written_as="YYYY-MM-DD"), name="contribution_paid_on_date"),
             models.CheckConstraint(condition=models.Q(**{f"{name}__gte": 0 for name in AMOUNTS}),
                                    name="contribution_amounts_not_negative"),
         ]

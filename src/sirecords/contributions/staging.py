@@ -8,9 +8,9 @@ INSERT … SELECT. A one-row table names what is staged (file SHA-256, region, r
 same session uses the rows only when they are the file's; a temporary table lives as long as the session (or
 the transaction that made it, if that is rolled back), never in another process.
 
-Columns: the file's line, the person's key (the blind index of the ID number: no ID number is written here), the
-code as written, the row number (0 for a row with a problem, kept only to find repeats), then the row as stored
-(rows.COLUMNS without row_number).
+Columns: the file's line, a 64-bit key of (person, code, month, insurance type) to find repeats cheaply, the
+person's key (the blind index of the ID number: no ID number is written here), the code as written, the row
+number (0 for a row with a problem, kept only to find repeats), then the row as stored (rows.COLUMNS).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from sirecords.ledger import bulk
 TABLE = "import_rows"
 KEY_TABLE = "import_staged"
 ROW_COLUMNS = row_form.COLUMNS  # row_number first
-COLUMNS = ("line", "id_key", "uscc", *ROW_COLUMNS)
-_TYPES = {"line": "bigint", "row_number": "bigint", "wage_fen": "bigint", "base_fen": "bigint", "employer_fen": "bigint",
-          "individual_fen": "bigint", "account_credit_fen": "bigint", "arrears_fen": "bigint"}
+COLUMNS = ("line", "dup_key", "id_key", "uscc", *ROW_COLUMNS)
+_TYPES = {"line": "bigint", "dup_key": "bigint", "row_number": "bigint", "wage_fen": "bigint", "base_fen": "bigint",
+          "employer_fen": "bigint", "individual_fen": "bigint", "account_credit_fen": "bigint", "arrears_fen": "bigint"}
 # One COPY text line per staged row (PostgreSQL): every value is plain (checked by the caller, rows.plain_texts).
-COPY_LINE = "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"
+COPY_LINE = "%d\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"
 
 
 def reset(cursor) -> None:
@@ -71,12 +71,18 @@ def staged() -> tuple[str, str, str] | None:
 
 
 def repeats(limit: int) -> list[tuple[int, int]]:
-    """(line, first line) of each row repeating an earlier one's person, code, month and insurance type."""
+    """(line, first line) of each row repeating an earlier one's person, code, month and insurance type. First by the
+    rows' 64-bit key (a hash of those four, grouped as integers: cheap), then exactly, among the candidates only."""
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1 LIMIT 1")
+        if cursor.fetchone() is None:
+            return []
+        candidates = f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1"
         cursor.execute(f"SELECT s.line, d.first FROM {TABLE} s JOIN (SELECT id_key, uscc, period, insurance_type, MIN(line) "
-                       f"AS first FROM {TABLE} GROUP BY id_key, uscc, period, insurance_type HAVING COUNT(*) > 1) d "
-                       "ON s.id_key = d.id_key AND s.uscc = d.uscc AND s.period = d.period AND s.insurance_type = d.insurance_type "
-                       "WHERE s.line > d.first ORDER BY s.line LIMIT %s", [limit])
+                       f"AS first FROM {TABLE} WHERE dup_key IN ({candidates}) GROUP BY id_key, uscc, period, insurance_type "
+                       "HAVING COUNT(*) > 1) d ON s.id_key = d.id_key AND s.uscc = d.uscc AND s.period = d.period "
+                       f"AND s.insurance_type = d.insurance_type WHERE s.dup_key IN ({candidates}) AND s.line > d.first "
+                       "ORDER BY s.line LIMIT %s", [limit])
         return cursor.fetchall()
 
 
@@ -91,19 +97,13 @@ def already_posted(limit: int) -> list[tuple[int, str, str]]:
         return cursor.fetchall()
 
 
-def summary() -> dict:
-    """The reviewers' totals of the staged rows: rows.summary_of's form, computed by the database."""
+def distinct_persons_and_employers() -> tuple[int, int]:
+    """How many persons and employers the staged rows name (for the reviewers' totals; the rest is counted as staged)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(DISTINCT person_id), COUNT(DISTINCT NULLIF(employer_id, '')), MIN(period), MAX(period) "
-                       f"FROM {TABLE} WHERE row_number > 0")
-        persons, employers, first, last = cursor.fetchone()
-        cursor.execute("SELECT insurance_type, COUNT(*), SUM(employer_fen), SUM(individual_fen), SUM(account_credit_fen), "
-                       f"SUM(CASE WHEN paid_on = '' THEN 1 ELSE 0 END) FROM {TABLE} WHERE row_number > 0 "
-                       "GROUP BY insurance_type ORDER BY insurance_type")
-        by_type = {kind: dict(zip(("rows", "employer_fen", "individual_fen", "account_credit_fen", "in_arrears"),
-                                  (int(value) for value in totals)))
-                   for kind, *totals in cursor.fetchall()}
-    return {"persons": persons, "employers": employers, "periods": [first or "", last or ""], "by_type": by_type}
+        cursor.execute(f"SELECT COUNT(DISTINCT person_id), COUNT(DISTINCT NULLIF(employer_id, '')) FROM {TABLE} "
+                       "WHERE row_number > 0")
+        persons, employers = cursor.fetchone()
+    return persons, employers
 
 
 def rows() -> Iterator[tuple]:

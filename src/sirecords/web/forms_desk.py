@@ -45,7 +45,8 @@ def is_formatted(field: forms.Field) -> bool:
     with NFKC, so full-width digits are read as ASCII; any other text field is free text (NFC, no control characters)."""
     attrs = field.widget.attrs
     return (isinstance(field, (forms.DateField, forms.RegexField, forms.ChoiceField))
-            or attrs.get("autocapitalize") == "characters" or attrs.get("inputmode") == "numeric" or attrs.get("type") == "tel")
+            or getattr(field.widget, "input_type", "") in ("tel", "date", "month", "number")
+            or attrs.get("autocapitalize") == "characters" or attrs.get("inputmode") == "numeric")
 
 
 def no_control_characters(value: str) -> None:
