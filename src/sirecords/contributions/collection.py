@@ -257,11 +257,12 @@ def prepare(source, region: str, *, today: date | None = None, progress: bool = 
 def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: str, today: date, progress: bool,
            stager: _Stager) -> None:
     reader = csv.reader(lines)
-    header = next(reader, None)
+    header = next(reader, None)  # the first piece is read: its over-long lines are reported already
     if header is None:
         if not prepared.problems:
             prepared.add(1, "file", "is empty: the first line must name the columns")
         return
+    known = len(prepared.problems)
     names = [canonical(name).lower() for name in header]
     for name in COLUMNS:
         if name not in names:
@@ -271,7 +272,7 @@ def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: st
             prepared.add(1, name or "(empty)", "is not a column of the collection file")
     if len(set(names)) != len(names):
         prepared.add(1, "header", "names a column twice")
-    if prepared.problems:
+    if len(prepared.problems) > known:
         return
     index = [names.index(name) for name in COLUMNS]
     width = len(names)
