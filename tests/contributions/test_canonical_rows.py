@@ -136,6 +136,16 @@ def test_rows_of_other_kinds_may_share_the_month(posted):
                                        insurance_type=posted.insurance_type).count() == 2
 
 
+def test_verify_names_a_row_whose_kind_was_changed_behind_the_ledger(posted):
+    from sirecords.ledger.verify import verify
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contributions_contribution SET kind = 'refund' WHERE row_number = 2")
+    found = [(f.where, f.message) for f in verify().findings if f.check == "contributions"]
+    assert any(where.endswith(" row 2") and message == "row was changed: kind differ from the ledger's"
+               for where, message in found), found
+
+
 # --- finding 13: NUL, over-long fields and lines are per-line problems --------------------------
 
 

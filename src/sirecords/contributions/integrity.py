@@ -65,8 +65,9 @@ def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[i
             report.add(CHECK, f"{where} row {number}", "row is missing (deleted behind the ledger's back)")
         elif number not in rows:
             report.add(CHECK, f"{where} row {number}", "row is not in the batch's file (added behind the ledger's back)")
-        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(stored[number]):
-            changed = [column for column, a, b in zip(row_form.COLUMNS, rows[number], stored[number]) if a != b]
+        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(*stored[number]):
+            changed = [column for column, a, b in zip((*row_form.COLUMNS, "kind"), (*rows[number], row_form.ASSESSMENT),
+                                                      (*stored[number][0], stored[number][1])) if a != b]
             report.add(CHECK, f"{where} row {number}", f"row was changed: {', '.join(changed) or 'its canonical bytes'} "
                                                         "differ from the ledger's")
 
@@ -85,11 +86,12 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
     expected_number = 1
     numbering_ok = True
     rows = (Contribution.objects.filter(batch_id=batch.uid).order_by("row_number", "id")
-            .values_list(*row_form.COLUMNS).iterator(chunk_size=20_000))
-    for row in rows:
-        append(leaf(row_form.row_bytes(row)))
+            .values_list(*row_form.COLUMNS, "kind").iterator(chunk_size=20_000))
+    for *values, kind in rows:
+        row = tuple(values)
+        append(leaf(row_form.row_bytes(row, kind)))
         if keep:
-            stored[row[0]] = row
+            stored[row[0]] = (row, kind)
         if row[0] != expected_number:
             numbering_ok = False
         expected_number += 1
