@@ -210,10 +210,11 @@ def test_a_file_read_in_small_pieces_gives_the_same_rows_and_root(registry, load
     whole = collection.prepare(data, REGION)
     expected = list(staging.rows())
     assert whole.ok and whole.row_count == 15 and rows_root(expected) == (15, whole.rows_root)
-    # Blocks of 4 rows and Merkle blocks of 4 leaves: every seam crossed; pieces of 7 bytes split lines and characters.
+    # Blocks of 4 rows and Merkle blocks of 4 leaves: every seam crossed; pieces of 1 and 7 bytes split the BOM, lines
+    # and characters.
     monkeypatch.setattr(collection, "BLOCK", 4)
     monkeypatch.setattr(collection, "LEAF_BLOCK", 4)
-    pieces = iter([data[i:i + 7] for i in range(0, len(data), 7)])
+    pieces = iter([data[:1], data[1:2], *[data[i:i + 7] for i in range(2, len(data), 7)]])  # the BOM split too
     streamed = collection.prepare(pieces, REGION)
     assert streamed.ok and (streamed.sha256, streamed.rows_root, streamed.summary) == (whole.sha256, whole.rows_root,
                                                                                        whole.summary)

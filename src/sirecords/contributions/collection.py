@@ -163,23 +163,22 @@ class _Source:
 
     def lines(self) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder("utf-8")()
-        pending, skipping, consumed, first = "", False, 0, True
+        pending, skipping, consumed, first = "", False, 0, True  # consumed: bytes decoded so far
         add, hasher = self.prepared.add, self.hasher
         for piece in self.pieces:
             hasher.update(piece)
             if self.failed:
                 continue
-            if first:
-                first = False
-                if piece.startswith(b"\xef\xbb\xbf"):
-                    piece = piece[3:]
-                    consumed = 3
             try:
                 text = decoder.decode(piece)
             except UnicodeDecodeError as error:
                 self._not_utf8(error, pending, consumed - (len(error.object) - len(piece)))
                 continue
             consumed += len(piece)
+            if first and text:  # a BOM is allowed (decoded, so one split across pieces is found too)
+                first = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]
             text = pending + text if pending else text
             parts = text.split("\n")
             pending = parts.pop()
