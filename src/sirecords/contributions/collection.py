@@ -553,9 +553,11 @@ _PLAIN_TEXT = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")
 
 
 def _plain(staged: list[tuple]) -> bool:
-    """Whether every text value of the staged rows can go into a COPY text line as it is."""
-    texts = {value for row in staged for value in (row[2], row[3], row[5], row[6], row[7], row[8], row[9], row[15], row[17])}
-    return all(type(text) is str for text in texts) and _PLAIN_TEXT.match("".join(texts)) is not None
+    """Whether every text value of the staged rows can go into a COPY text line as it is. Only rows whose fields passed
+    their checks are staged: the key is hex, the code GB 32100 characters, period, types and payment date ASCII of their
+    formats, the uids hex; the rule versions come from the parameter sets and are checked here."""
+    versions = {row[17] for row in staged}
+    return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
 
 
 def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,
