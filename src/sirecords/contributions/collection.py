@@ -412,6 +412,8 @@ class _Stager:
         self.versions: set[str] = set()
         self.first = self.last = ""
         self.by_type: dict[str, list[int]] = {}  # the reviewers' totals per insurance type (rows.summary_of's)
+        self.plain_versions = False  # whether the last block's rule versions are plain text (_plain)
+        self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
 
     def _resolve(self, block: list[tuple]) -> None:
         persons, employers = self.persons, self.employers
@@ -449,7 +451,7 @@ class _Stager:
                                                                 self.first_line)
         staged, good = [], []
         stage, keep = staged.append, good.append
-        by_type = self.by_type
+        by_type, version_numbers = self.by_type, self.version_numbers
         number = self.number
         for row in block:
             line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
@@ -486,16 +488,21 @@ class _Stager:
                     _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen,
                                    computed_base, computed_employer, computed_individual)
                     bad = True
-            dup_key = hash((person_key, uscc, period, insurance_type))
+            key = person or person_key  # the registry uid; the blind index for an unknown person
+            dup_key = hash((key, uscc, period, insurance_type))
             if bad:  # staged all the same with row number 0, so that a later line repeating it is named
-                stage((line, dup_key, person_key, uscc, 0, person or "", employer, period, insurance_type, category, 0, 0, 0,
-                       0, 0, "", 0, ""))
+                stage((line, dup_key, key, uscc, 0, "", employer, period, insurance_type, category, 0, 0, 0, 0, 0, "", 0, 0))
                 continue
             number += 1
-            row = (number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
-                   computed_individual, account, paid_on, 0 if paid_on else computed_employer + computed_individual, version)
-            keep(row)
-            stage((line, dup_key, person_key, uscc, *row))
+            arrears = 0 if paid_on else computed_employer + computed_individual
+            keep((number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
+                  computed_individual, account, paid_on, arrears, version))
+            version_no = version_numbers.get(version)
+            if version_no is None:
+                version_no = version_numbers[version] = len(version_numbers) + 1
+                staging.add_version(self.cursor, version_no, version)
+            stage((line, dup_key, key, uscc, number, person, employer, period, insurance_type, category, wage, computed_base,
+                   computed_employer, computed_individual, account, paid_on, arrears, version_no))
             totals = by_type.get(insurance_type)
             if totals is None:
                 totals = by_type[insurance_type] = [0, 0, 0, 0, 0]
@@ -513,7 +520,8 @@ class _Stager:
             first, last = min(row[3] for row in good), max(row[3] for row in good)
             self.first = min(self.first, first) if self.first else first
             self.last = max(self.last, last)
-            self.leaves.extend(row_form.leaves(good))
+            # Plain by construction (every text passed its format, the uids are hex) when the rule versions are plain.
+            self.leaves.extend(row_form.leaves(good, plain=self.plain_versions))
             while len(self.leaves) >= LEAF_BLOCK:
                 self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
                 del self.leaves[:LEAF_BLOCK]
@@ -521,8 +529,9 @@ class _Stager:
     def _write(self, staged: list[tuple]) -> None:
         """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
         row on SQLite, and never holding a lock across the blocks): the look-ups need the connection between."""
+        self.plain_versions = _plain(self.version_numbers)
         with transaction.atomic(), staging.writer(self.cursor) as out:
-            if out.copy_text and _plain(staged):
+            if out.copy_text:
                 line = staging.COPY_LINE
                 out.write_lines([line % row for row in staged])
             else:
@@ -552,11 +561,11 @@ class _Stager:
 _PLAIN_TEXT = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")
 
 
-def _plain(staged: list[tuple]) -> bool:
-    """Whether every text value of the staged rows can go into a COPY text line as it is. Only rows whose fields passed
-    their checks are staged: the key is hex, the code GB 32100 characters, period, types and payment date ASCII of their
-    formats, the uids hex; the rule versions come from the parameter sets and are checked here."""
-    versions = {row[17] for row in staged}
+def _plain(versions: Iterable[str]) -> bool:
+    """Whether the rule versions are plain text (the leaves' fixed template then gives the canonical bytes). Every
+    other value of a staged row passed its format (hex key, GB 32100 code, ASCII period, types and date, hex uids),
+    and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
+    versions = list(versions)
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
 
 
