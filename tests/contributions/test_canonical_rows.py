@@ -251,3 +251,25 @@ def test_a_file_claimed_by_an_open_import_is_refused_and_a_withdrawn_ones_claim_
     withdraw(clerk, first.txn, "wrong month")
     taken = services.import_file(clerk, data, reason="r", region=REGION)
     assert taken.ok and FileClaim.objects.get().txn == taken.txn.uid != first.txn.uid
+
+
+# --- the command line: months, years, regions and reasons are canonical too ------------------------
+
+
+def test_command_line_numbers_regions_and_reasons_accept_ascii_digits_only(registry, load_params, clerk, tmp_path, capsys):
+    from django.core.management.base import CommandError
+
+    load_params(2024)
+    source = tmp_path / "q1.csv"
+    source.write_bytes(one_month(registry).encode())
+    with pytest.raises(CommandError, match="region"):
+        call_command("import", "contributions", str(source), "--actor", "clerk.c", "--reason", "r", "--region", "٤٤٠٣٠٠",
+                     "--no-progress")
+    with pytest.raises(CommandError, match="reason"):
+        call_command("import", "contributions", str(source), "--actor", "clerk.c", "--reason", "2024\x00", "--no-progress")
+    assert not BusinessTransaction.objects.filter(type="import_contributions").exists()
+    with pytest.raises(CommandError, match="--year"):
+        call_command("credit", "--year", "٢٠٢٤", "--actor", "clerk.c", "--reason", "r")
+    call_command("import", "contributions", str(source), "--actor", "clerk.c", "--reason", "r", "--region", "４４０３００",
+                 "--no-progress")
+    assert BusinessTransaction.objects.get(type="import_contributions").region == REGION
