@@ -209,7 +209,7 @@ def run(args) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     start = time.perf_counter()
-    outcome = services.import_file(crew["clerk"], path.read_bytes(), reason="benchmark", file_name=path.name, region=REGION,
+    outcome = services.import_file(crew["clerk"], path, reason="benchmark", file_name=path.name, region=REGION,
                                    progress=True)
     if not outcome.ok:
         print("\n".join(outcome.prepared.report_lines()[:20]) or outcome.refused, file=sys.stderr)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from sirecords.contributions import services
+from sirecords.contributions import services, staging
 from sirecords.contributions.models import Contribution, ContributionBatch
 from sirecords.core.identifiers import make_id_number
 from sirecords.core.money import to_fen
@@ -216,7 +216,7 @@ def test_verify_finds_missing_and_added_rows(posted_batch):
         cursor.execute("DELETE FROM contributions_contribution WHERE row_number = 7")
         cursor.execute("INSERT INTO contributions_contribution (batch_id, row_number, person_id, employer_id, period, "
                        "insurance_type, category, wage_fen, base_fen, employer_fen, individual_fen, account_credit_fen, "
-                       "paid_on, arrears_fen, rule_version) SELECT batch_id, 99, person_id, employer_id, period, insurance_type, "
+                       "paid_on, arrears_fen, rule_version) SELECT batch_id, 99, person_id, employer_id, '2023-11', insurance_type, "
                        "category, wage_fen, base_fen, employer_fen, individual_fen, account_credit_fen, paid_on, arrears_fen, "
                        "rule_version FROM contributions_contribution WHERE row_number = 1")
     found = dict(findings())
@@ -262,7 +262,7 @@ def test_the_reviewers_see_the_batchs_totals_and_a_changed_summary_is_refused(re
     assert summary["persons"] == 3 and summary["employers"] == 1 and summary["periods"] == ["2024-01", "2024-03"]
     assert summary["by_type"]["pension"]["rows"] == 9 and summary["by_type"]["medical"]["rows"] == 6
     assert summary["by_type"]["pension"]["in_arrears"] == 3  # the flexible worker's unpaid months
-    assert summary["by_type"]["pension"]["employer_fen"] == sum(row[8] for row in outcome.prepared.rows if row[4] == "pension")
+    assert summary["by_type"]["pension"]["employer_fen"] == sum(row[8] for row in staging.rows() if row[4] == "pension")
     shown = {row["field"]: row["after"] for row in _describe(payload_of(outcome.txn))}
     assert shown["persons"] == "3" and shown["periods"] == "2024-01 – 2024-03" and "9 笔 rows" in shown["pension"]
     changed = {**payload_of(outcome.txn), "summary": {**summary, "persons": 4}}

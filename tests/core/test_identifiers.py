@@ -70,12 +70,20 @@ def test_bad_length(raw):
         ("X10105194912310021", 1),
         ("1101051949123100X2", 17),
         ("11010519491231002Y", 18),
-        ("１10105194912310021", 1),  # full-width digit
+        ("١10105194912310021", 1),  # an Arabic-Indic digit: NFKC leaves it, and only ASCII digits are accepted
+        ("11010519491231\x00021", 15),  # NUL
     ],
 )
 def test_bad_charset_names_position(raw, position):
     error = _raises("id_number.charset", parse_id_number, raw, today=TODAY)
     assert f"character {position} " in error.message
+
+
+def test_full_width_id_number_and_code_are_read_as_ascii():
+    """The one canonicalisation rule (core/text.py): NFKC first, so full-width digits and letters are the ASCII ones,
+    and the value comes back as stored, ASCII."""
+    assert parse_id_number("１１０１０５　１９４９１２３１　００２ｘ", today=TODAY).normalized == VALID_ID
+    assert parse_uscc("９１３５０１００Ｍ０００１００Ｙ４３") == VALID_USCCS[0]
 
 
 def test_fifteen_digit_number_is_upgraded():

@@ -22,7 +22,7 @@ from sirecords.ledger.projection import Store, projects
 from sirecords.parameters.queries import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
-from sirecords.transactions.validation import Errors, a_month
+from sirecords.transactions.validation import Errors, a_month, text
 
 
 def deemed_periods(person_uid: str) -> list[tuple[str, str]]:
@@ -44,9 +44,7 @@ def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list
     if person is None:
         errors["person"] = "no registered person with this uid"
     start, end = a_month(payload, "start", errors), a_month(payload, "end", errors)
-    work_unit = payload.get("work_unit")
-    if not isinstance(work_unit, str) or not work_unit.strip():
-        errors["work_unit"] = "is required: the work unit named in the archive"
+    work_unit = text(payload, "work_unit", errors, required=True, max_length=200)
     errors.raise_if_any()
     if end < start:
         raise InvalidTransaction({"end": f"{end} is before the start {start}"})

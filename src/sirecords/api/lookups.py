@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code
 from sirecords.records import reads
 from sirecords.records.purposes import Purpose, check_purpose, listing
 from sirecords.registry.models import Employer, Person
@@ -90,10 +90,12 @@ def person_lookup(request, body: PersonLookupIn, purpose: str = purpose_query(),
 @endpoint(router, "GET", "/employers/{uscc}", "employer_lookup", response={200: EmployerOut, **PROBLEMS},
           summary="An employer by unified social credit code")
 def employer_lookup(request, uscc: str):
-    code = "".join(uscc.split()).upper()
+    code = normalize_code(uscc)
+    problems = check_uscc(code)
+    if problems and problems[0].code in ("uscc.length", "uscc.charset"):  # malformed (a NUL too): never looked up
+        raise InvalidTransaction({"uscc": problems[0].message})
     employer = Employer.objects.filter(uscc=code).first()
     if employer is None:
-        problems = check_uscc(code)
         if problems:
             raise InvalidTransaction({"uscc": problems[0].message})
         raise Http404("no employer is registered with this unified social credit code")

@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from sirecords.core.text import NotCanonical, canonical, free_text
+from sirecords.transactions.validation import message
+
+MAX_TEXT = 2000  # characters of a reason or an opinion, as workflow.services takes them
 
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+# Input is made canonical before it is checked (core/text.py): free text with NFC and no control characters; codes and
+# identifiers with NFKC (full-width digits read as ASCII). A refusal is a 422 naming the field.
+
+
+def _free_text(value: str) -> str:
+    try:
+        return free_text(value, max_length=MAX_TEXT, multiline=True)
+    except NotCanonical as problem:
+        raise PydanticCustomError("text_invalid", message(problem)) from None
+
+
+def _formatted(value: str) -> str:
+    try:
+        return free_text(canonical(value), max_length=200)
+    except NotCanonical as problem:
+        raise PydanticCustomError("text_invalid", message(problem)) from None
+
+
+FreeText = Annotated[str, AfterValidator(_free_text)]
+Formatted = Annotated[str, AfterValidator(_formatted)]
+
+
 # --- requests ---------------------------------------------------------------------------------------
 
 
 class TransactionIn(Strict):
-    type: str = Field(description="Transaction type, e.g. register_person")
-    region: str = Field(description="Pooling region, a 6-digit GB/T 2260 code")
-    reason: str = Field(description="Why the transaction is made (第十二条)")
+    type: Formatted = Field(description="Transaction type, e.g. register_person")
+    region: Formatted = Field(description="Pooling region, a 6-digit GB/T 2260 code")
+    reason: FreeText = Field(description="Why the transaction is made (第十二条)")
     payload: dict[str, Any] = Field(description="The type's fields, e.g. id_number, name, phone for register_person")
 
 
@@ -29,15 +57,15 @@ class PayloadIn(Strict):
 
 class ReviewIn(Strict):
     decision: Literal["approve", "reject"]
-    opinion: str = Field("", description="Required when rejecting: what must change")
+    opinion: FreeText = Field("", description="Required when rejecting: what must change")
 
 
 class WithdrawIn(Strict):
-    reason: str
+    reason: FreeText
 
 
 class PersonLookupIn(Strict):
-    id_number: str = Field(description="Resident ID number (GB 11643); sent in the body to keep it out of URLs and logs")
+    id_number: Formatted = Field(description="Resident ID number (GB 11643); sent in the body to keep it out of URLs and logs")
 
 
 # --- answers ----------------------------------------------------------------------------------------

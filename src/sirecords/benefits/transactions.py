@@ -29,7 +29,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.parameters.queries import pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
-from sirecords.transactions.validation import Errors, a_date, a_month
+from sirecords.transactions.validation import Errors, a_date, a_month, text
 
 APPROVED, AWARDED = ELIGIBILITY_APPROVED, PENSION_AWARDED
 SUSPENDED, RESUMED, ENDED = PENSION_SUSPENDED, PENSION_RESUMED, PENSION_ENDED
@@ -64,10 +64,10 @@ def _award_of(payload: dict[str, Any], *statuses: str) -> Award:
 
 
 def _reason(payload: dict[str, Any]) -> str:
-    reason = payload.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidTransaction({"reason": "is required"})
-    return reason.strip()
+    errors = Errors()
+    reason = text(payload, "reason", errors, required=True, max_length=500, multiline=True)
+    errors.raise_if_any()
+    return reason
 
 
 def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:

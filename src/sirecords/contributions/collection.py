@@ -1,9 +1,12 @@
 """Reading and checking the collection agency's monthly contribution file (第五条, 第六条).
 
-`prepare(data, region)` reads the CSV (docs/collection-file.md), checks every row and collects every
-problem with its line number, field and reason; when there is none it returns the rows as they will be
-stored, computed by the rules engine (calc.Calculator) with the loaded parameter sets, and their Merkle
-root (rows.py). Nothing is written here.
+`prepare(source, region)` reads the CSV (docs/collection-file.md) in pieces, checks every row and collects every
+problem with its line number, field and reason; when there is none the rows as they will be stored, computed by
+the rules engine (calc.Calculator) with the loaded parameter sets, are staged in this database session
+(staging.py), with their Merkle root (rows.py) and the reviewers' totals. Nothing of the record is written here.
+Memory is bounded whatever the file's size: a block of rows at a time, caches of bounded size, the Merkle root
+folded block by block; what needs every row at once (repeated rows, rows already posted, totals) is asked of
+the database. Every field is made canonical first (core/text.py: NFKC, trimmed), then checked in ASCII.
 
 Problems are of two kinds: ``error`` (the row cannot be read or refers to nothing known) and
 ``discrepancy`` (the paid amounts or base differ from what the engine computes). Either refuses the
@@ -12,32 +15,41 @@ whole file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 
+from sirecords.contributions import filestore, staging
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.core.csvsafe import writer as csv_writer
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
 from sirecords.core.money import fen_to_yuan
+from sirecords.core.text import canonical
 from sirecords.crypto.sealing import blind_index
 from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
+from sirecords.ledger import merkle
 from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
 
 COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
            "individual_amount", "paid_on")
-_MONEY = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))?\Z")
-_PERIOD = re.compile(r"(\d{4})-(\d{2})\Z")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# ASCII digits only ([0-9], never \d, which also matches full-width and Arabic-Indic digits): fields are canonical first.
+_MONEY = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?\Z")
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 CHUNK = 500  # identifiers per look-up query
-LOOKUP_CHUNK = 5000  # persons per query for rows already posted
 MAX_PROBLEMS = 10_000  # beyond this the report says how many more there were
+MAX_LINE = 4096  # characters in one line: a row has about 110; a longer line is a problem, never held whole
+BLOCK = 50_000  # rows resolved, computed and staged at a time
+LEAF_BLOCK = 1 << 16  # leaves hashed into one perfect subtree at a time
+CACHE = 200_000  # entries each look-up cache keeps before it starts again
 
 
 @dataclass(frozen=True)
@@ -54,19 +66,15 @@ class Prepared:
     region: str
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
-    rows: list[tuple] = field(default_factory=list)  # in rows.COLUMNS order, row_number from 1
+    row_count: int = 0  # the rows are staged in this session (staging.py), in rows.COLUMNS order, numbered from 1
     rows_root: str = ""
-    lines: list[int] = field(default_factory=list)  # the file's line of each row
     rule_versions: list[str] = field(default_factory=list)
     periods: tuple[str, str] = ("", "")
+    summary: dict | None = None  # the reviewers' totals (rows.summary_of's form)
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
 
     def add(self, line: int, field_name: str, reason: str, kind: str = "error") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -83,25 +91,17 @@ class Prepared:
         return lines
 
     def write_report(self, stream) -> None:
-        writer = csv.writer(stream)
+        """The problems as CSV; a value starting like a formula is neutralised (core/csvsafe.py)."""
+        writer = csv_writer(stream)
         writer.writerow(["line", "field", "kind", "reason"])
         for p in sorted(self.problems, key=lambda p: (p.line, p.field)):
             writer.writerow([p.line, p.field, p.kind, p.reason])
 
 
-def _fen(text: str) -> int | None:
-    match = _MONEY.match(text)
-    if not match:
-        return None
-    cents = match[2] or "0"
-    return int(match[1]) * 100 + int(cents.ljust(2, "0"))
-
-
-def _progress(total: int, enabled: bool):
+def _progress(enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="row", unit_scale=True, file=sys.stderr, mininterval=0.5, disable=not enabled,
-                desc="checking rows")
+    return tqdm(unit="row", unit_scale=True, file=sys.stderr, mininterval=0.5, disable=not enabled, desc="checking rows")
 
 
 def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
@@ -111,20 +111,6 @@ def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
             chunk = keys[start:start + CHUNK]
             cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found.update(cursor.fetchall())
-    return found
-
-
-def _already_posted(persons: list[str], first: str, last: str) -> list[tuple[str, str, str, str]]:
-    """The (person, employer, period, type) rows of these persons between the two periods that are in
-    contributions_contribution already (one query per chunk of persons, on the (person_id, period) index)."""
-    found = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(persons), LOOKUP_CHUNK):
-            chunk = persons[start:start + LOOKUP_CHUNK]
-            cursor.execute("SELECT person_id, employer_id, period, insurance_type FROM contributions_contribution "
-                           f"WHERE person_id IN ({', '.join(['%s'] * len(chunk))}) AND period BETWEEN %s AND %s",
-                           [*chunk, first, last])
-            found.extend(tuple(row) for row in cursor.fetchall())
     return found
 
 
@@ -164,33 +150,119 @@ def _check_paid_on(paid_on: str, today: date) -> str:
     return f"{paid_on} is in the future" if paid > today else ""
 
 
-def decode(data: bytes, prepared: Prepared) -> str | None:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        prepared.add(line, "file", f"is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}): "
-                                   f"save the file as UTF-8 (GBK and other encodings are not accepted)")
-        return None
+class _Source:
+    """The file's lines, read in pieces: hashed as read, decoded as UTF-8 (a BOM allowed), split into lines of at most
+    MAX_LINE characters (a longer line is reported and read as blank), never the whole file in memory."""
+
+    def __init__(self, pieces: Iterable[bytes], prepared: Prepared) -> None:
+        self.pieces, self.prepared = pieces, prepared
+        self.hasher = hashlib.sha256()
+        self.ascii = True  # whether the lines given out last are all ASCII (then NFKC changes nothing)
+        self.failed = False  # not UTF-8: no more lines are given out
+        self.line = 0  # lines given out, counted a piece at a time (the reader's line_num names a row's line)
+
+    def lines(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        pending, skipping, consumed, first = "", False, 0, True  # consumed: bytes decoded so far
+        add, hasher = self.prepared.add, self.hasher
+        for piece in self.pieces:
+            hasher.update(piece)
+            if self.failed:
+                continue
+            try:
+                text = decoder.decode(piece)
+            except UnicodeDecodeError as error:
+                self._not_utf8(error, pending, consumed - (len(error.object) - len(piece)))
+                continue
+            consumed += len(piece)
+            if first and text:  # a BOM is allowed (decoded, so one split across pieces is found too)
+                first = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]
+            text = pending + text if pending else text
+            parts = text.split("\n")
+            pending = parts.pop()
+            if skipping:  # inside an over-long line, already reported
+                if parts:
+                    parts[0], skipping = "", False  # its end: a blank line for the reader, so the numbering holds
+                else:
+                    pending = ""
+            if not skipping and len(pending) > MAX_LINE:
+                skipping, pending = True, ""
+                add(self.line + len(parts) + 1, "row", f"is longer than {MAX_LINE} characters: not a row of a collection file")
+            if parts and max(map(len, parts)) > MAX_LINE:
+                for index, part in enumerate(parts):
+                    if len(part) > MAX_LINE:
+                        add(self.line + index + 1, "row", f"is {len(part)} characters long; a line of a collection file "
+                                                          f"has at most {MAX_LINE}")
+                        parts[index] = ""
+            self.ascii = text.isascii()
+            self.line += len(parts)
+            yield from parts
+        if self.failed:
+            return
+        try:
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            self._not_utf8(error, pending, consumed - len(error.object))
+            return
+        pending += text
+        if pending and not skipping:
+            self.ascii = pending.isascii()
+            self.line += 1
+            yield pending
+
+    def _not_utf8(self, error: UnicodeDecodeError, pending: str, offset: int) -> None:
+        self.failed = True
+        line = self.line + pending.count("\n") + error.object[:error.start].count(b"\n") + 1
+        self.prepared.add(line, "file", f"is not UTF-8 (byte 0x{error.object[error.start]:02x} at offset {offset + error.start}): "
+                                        f"save the file as UTF-8 (GBK and other encodings are not accepted)")
 
 
-def prepare(data: bytes, region: str, *, today: date | None = None, progress: bool = False,
+def prepare(source, region: str, *, today: date | None = None, progress: bool = False,
             check_posted: bool = True) -> Prepared:
-    """Check the file and compute its rows. `check_posted=False` skips the look-up of rows already posted
-    (verify uses it to rebuild a posted batch's expected rows from its file)."""
+    """Check the file (bytes, a path, an open binary file, or an iterable of byte pieces) and compute its rows, staged
+    in this session (staging.py). `check_posted=False` skips the look-up of rows already posted (verify uses it to
+    rebuild a posted batch's expected rows from its file)."""
     today = today or date.today()
-    prepared = Prepared(hashlib.sha256(data).hexdigest(), region)
-    text = decode(data, prepared)
-    if text is None:
-        return prepared
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    prepared = Prepared("", region)
+    pieces = source if isinstance(source, Iterator) else filestore.pieces(source)
+    source_lines = _Source(pieces, prepared)
+    with connection.cursor() as cursor:
+        staging.reset(cursor)
+        lines = source_lines.lines()
+        _check(lines, source_lines, prepared, region, today, progress, _Stager(prepared, region, cursor))
+        for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
+            pass
+        prepared.sha256 = source_lines.hasher.hexdigest()
+        for line, first in staging.repeats(MAX_PROBLEMS):
+            prepared.add(line, "row", f"duplicates line {first} (same person, employer, period and insurance type)")
+        if not prepared.row_count and not prepared.problems:
+            prepared.add(2, "file", "has no rows")
+        if prepared.problems:
+            return prepared
+        persons, employers = staging.distinct_persons_and_employers()
+        prepared.summary = {"persons": persons, "employers": employers, "periods": list(prepared.periods),
+                            "by_type": prepared.summary}
+        if check_posted:
+            posted = posted_problems(prepared)
+            if posted:
+                prepared.problems.extend(posted)
+                return prepared
+        staging.finish(cursor, prepared.sha256, region, prepared.rows_root)
+    return prepared
+
+
+def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: str, today: date, progress: bool,
+           stager: _Stager) -> None:
+    reader = csv.reader(lines)
+    header = next(reader, None)  # the first piece is read: its over-long lines are reported already
     if header is None:
-        prepared.add(1, "file", "is empty: the first line must name the columns")
-        return prepared
-    names = [name.strip().lower() for name in header]
+        if not prepared.problems:
+            prepared.add(1, "file", "is empty: the first line must name the columns")
+        return
+    known = len(prepared.problems)
+    names = [canonical(name).lower() for name in header]
     for name in COLUMNS:
         if name not in names:
             prepared.add(1, name, "column is missing (the columns are " + ", ".join(COLUMNS) + ")")
@@ -199,12 +271,12 @@ def prepare(data: bytes, region: str, *, today: date | None = None, progress: bo
             prepared.add(1, name or "(empty)", "is not a column of the collection file")
     if len(set(names)) != len(names):
         prepared.add(1, "header", "names a column twice")
-    if prepared.problems:
-        return prepared
+    if len(prepared.problems) > known:
+        return
     index = [names.index(name) for name in COLUMNS]
     width = len(names)
 
-    ids: dict[str, str | None] = {}  # raw → normalized (None: invalid)
+    ids: dict[str, tuple[str, str] | None] = {}  # raw → (normalized, blind index), None: invalid
     id_reasons: dict[str, str] = {}
     usccs: dict[str, str | None] = {}
     uscc_reasons: dict[str, str] = {}
@@ -212,192 +284,306 @@ def prepare(data: bytes, region: str, *, today: date | None = None, progress: bo
     # a file has few distinct combinations, so each is checked once.
     combos: dict[tuple[str, str, str, bool], tuple[int, int] | list[tuple[str, str]]] = {}
     paid_dates: dict[str, str] = {}  # paid_on → "" (fine) or the reason it is not
-    parsed = []  # (line, id_normalized, uscc, period, (year, month), type, category, wage, base, employer, individual, paid_on)
+    block = []  # (line, id_index, uscc, period, (year, month), type, category, wage, base, employer, individual, paid_on)
     add = prepared.add
-    total = text.count("\n")
-    bar = _progress(total, progress and total >= 50_000)
+    bar = _progress(progress)
     tick = 0
     i_id, i_uscc, i_period, i_type, i_category, i_wage, i_base, i_employer, i_individual, i_paid = index
     money = _MONEY.match
-    append = parsed.append
-    for fields in reader:
-        tick += 1
-        if tick == 50_000:
-            bar.update(tick)
-            tick = 0
-        if len(fields) != width:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank line
-            add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
-            continue
-        line = reader.line_num
-        raw_id, raw_uscc, period = fields[i_id].strip(), fields[i_uscc].strip(), fields[i_period].strip()
-        insurance_type, category = fields[i_type].strip(), fields[i_category].strip()
-        wage, base, employer_amount = fields[i_wage].strip(), fields[i_base].strip(), fields[i_employer].strip()
-        individual_amount, paid_on = fields[i_individual].strip(), fields[i_paid].strip()
-        bad = False
-        normalized = ids.get(raw_id, "")
-        if normalized == "":
-            try:
-                normalized = parse_id_number(raw_id, today=today).normalized
-            except InvalidIdentifier as invalid:
-                normalized = None
-                id_reasons[raw_id] = invalid.message
-            ids[raw_id] = normalized
-        if normalized is None:
-            add(line, "id_number", id_reasons[raw_id])
-            bad = True
-        if raw_uscc:
-            uscc = usccs.get(raw_uscc, "")
-            if uscc == "":
-                problems = check_uscc(raw_uscc)
-                uscc = None if problems else "".join(raw_uscc.split()).upper()
-                if problems:
-                    uscc_reasons[raw_uscc] = problems[0].message
-                usccs[raw_uscc] = uscc
-            if uscc is None:
-                add(line, "uscc", uscc_reasons[raw_uscc])
-                bad = True
-        else:
-            uscc = ""
-        combo = (period, insurance_type, category, bool(raw_uscc))
-        ym = combos.get(combo)
-        if ym is None:
-            ym = combos[combo] = _check_combo(period, insurance_type, category, bool(raw_uscc), today)
-        if type(ym) is list:
-            for name, reason in ym:
-                add(line, name, reason)
-            bad = True
-        # Amounts: the common case (digits, at most two decimals) inline; anything else is reported.
-        m = money(wage)
-        wage_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-        m = money(base)
-        base_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-        m = money(employer_amount)
-        employer_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-        m = money(individual_amount)
-        individual_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-        if wage_fen is None or base_fen is None or employer_fen is None or individual_fen is None:
-            for name, value, fen in (("wage", wage, wage_fen), ("base", base, base_fen),
-                                     ("employer_amount", employer_amount, employer_fen),
-                                     ("individual_amount", individual_amount, individual_fen)):
-                if fen is None:
-                    add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
-            bad = True
-        if paid_on:
-            reason = paid_dates.get(paid_on)
-            if reason is None:
-                reason = paid_dates[paid_on] = _check_paid_on(paid_on, today)
-            if reason:
-                add(line, "paid_on", reason)
-                bad = True
-        if not bad:
-            append((line, normalized, uscc, period, ym, insurance_type, category, wage_fen, base_fen, employer_fen,
-                    individual_fen, paid_on))
+    append = block.append
+    while True:
+        try:
+            for fields in reader:
+                tick += 1
+                if tick == 50_000:
+                    bar.update(tick)
+                    tick = 0
+                if len(fields) != width:
+                    if not fields or (len(fields) == 1 and not fields[0].strip()):
+                        continue  # blank line
+                    add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
+                    continue
+                line = reader.line_num
+                if not source.ascii:  # the one rule (core/text.py): NFKC, then the ASCII checks below
+                    fields = [canonical(value) for value in fields]
+                raw_id, raw_uscc, period = fields[i_id].strip(), fields[i_uscc].strip(), fields[i_period].strip()
+                insurance_type, category = fields[i_type].strip(), fields[i_category].strip()
+                wage, base, employer_amount = fields[i_wage].strip(), fields[i_base].strip(), fields[i_employer].strip()
+                individual_amount, paid_on = fields[i_individual].strip(), fields[i_paid].strip()
+                bad = False
+                person_key = ids.get(raw_id, "")
+                if person_key == "":
+                    if len(ids) >= CACHE:
+                        ids.clear()
+                        id_reasons.clear()
+                    try:
+                        number = parse_id_number(raw_id, today=today).normalized
+                        person_key = (number, blind_index("id_number", number))
+                    except InvalidIdentifier as invalid:
+                        person_key = None
+                        id_reasons[raw_id] = invalid.message
+                    ids[raw_id] = person_key
+                if person_key is None:
+                    add(line, "id_number", id_reasons[raw_id])
+                    bad = True
+                if raw_uscc:
+                    uscc = usccs.get(raw_uscc, "")
+                    if uscc == "":
+                        if len(usccs) >= CACHE:
+                            usccs.clear()
+                            uscc_reasons.clear()
+                        problems = check_uscc(raw_uscc)
+                        uscc = None if problems else normalize_code(raw_uscc)
+                        if problems:
+                            uscc_reasons[raw_uscc] = problems[0].message
+                        usccs[raw_uscc] = uscc
+                    if uscc is None:
+                        add(line, "uscc", uscc_reasons[raw_uscc])
+                        bad = True
+                else:
+                    uscc = ""
+                combo = (period, insurance_type, category, bool(raw_uscc))
+                ym = combos.get(combo)
+                if ym is None:
+                    if len(combos) >= CACHE:
+                        combos.clear()
+                    ym = combos[combo] = _check_combo(period, insurance_type, category, bool(raw_uscc), today)
+                if type(ym) is list:
+                    for name, reason in ym:
+                        add(line, name, reason)
+                    bad = True
+                # Amounts: the common case (ASCII digits, at most two decimals) inline; anything else is reported.
+                m = money(wage)
+                wage_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+                m = money(base)
+                base_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+                m = money(employer_amount)
+                employer_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+                m = money(individual_amount)
+                individual_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
+                if wage_fen is None or base_fen is None or employer_fen is None or individual_fen is None:
+                    for name, value, fen in (("wage", wage, wage_fen), ("base", base, base_fen),
+                                             ("employer_amount", employer_amount, employer_fen),
+                                             ("individual_amount", individual_amount, individual_fen)):
+                        if fen is None:
+                            add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
+                    bad = True
+                if paid_on:
+                    reason = paid_dates.get(paid_on)
+                    if reason is None:
+                        if len(paid_dates) >= CACHE:
+                            paid_dates.clear()
+                        reason = paid_dates[paid_on] = _check_paid_on(paid_on, today)
+                    if reason:
+                        add(line, "paid_on", reason)
+                        bad = True
+                if not bad:
+                    append((line, person_key[1], uscc, period, ym, insurance_type, category, wage_fen, base_fen, employer_fen,
+                            individual_fen, paid_on))
+                    if len(block) >= BLOCK:
+                        stager.stage(block)
+                        block.clear()
+            break
+        except csv.Error as error:  # a field over the csv module's limit, …: reported, and the reading goes on
+            add(reader.line_num, "row", f"cannot be read as CSV: {error}")
+    stager.stage(block)
+    stager.close()
     bar.update(tick)
     bar.close()
-    if not parsed and not prepared.problems:
-        prepared.add(2, "file", "has no rows")
-    _resolve_and_compute(prepared, parsed, region, check_posted)
-    return prepared
 
 
-def _resolve_and_compute(prepared: Prepared, parsed: list[tuple], region: str, check_posted: bool) -> None:
-    add = prepared.add
-    # Who and which employer: one blind index per distinct ID number, looked up in chunks.
-    indexes = {number: blind_index("id_number", number) for number in {row[1] for row in parsed}}
-    by_index = _lookup("registry_person", "id_number_index", sorted(set(indexes.values())))
-    persons = {number: by_index.get(index) for number, index in indexes.items()}
-    employers = _lookup("registry_employer", "uscc", sorted({row[2] for row in parsed if row[2]}))
-    # Which parameter set each month needs, and whether it is loaded.
-    needed: dict[tuple[int, int], object] = {}
-    for ym in {row[4] for row in parsed}:
-        try:
-            needed[ym] = params_for_month(region, *ym)
-        except ParameterError as error:
-            needed[ym] = f"no rule parameters for {region} {ym[0]:04d}-{ym[1]:02d}: {error}"
-    versions = {p.version for p in needed.values() if not isinstance(p, str)}
-    loaded = loaded_versions(versions)
-    first_line: dict[str, int] = {}
-    # (year, month, insurance type, category) → (version, Calculator) or the problem (field, reason).
-    calculators: dict[tuple, tuple] = {}
-    by_version: dict[tuple[str, str, str], tuple] = {}  # one Calculator per parameter set, type and category
-    seen: dict[tuple, int] = {}
-    rows: list[tuple] = []
-    lines: list[int] = []
-    add_row, add_line = rows.append, lines.append
-    persons_get, employers_get, seen_get = persons.__getitem__, employers.get, seen.get
-    number = 0
-    for row in parsed:
-        line, person_number, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
-        person = persons_get(person_number)
-        bad = False
-        if person is None:
-            add(line, "id_number", "no insured person is registered with this ID number")
-            bad = True
-        if uscc:
-            employer = employers_get(uscc, "")
-            if not employer:
-                add(line, "uscc", f"no employer is registered with the code {uscc}")
-                bad = True
-        else:
-            employer = ""
-        key = (person_number, uscc, period, insurance_type)
-        earlier = seen_get(key)
-        if earlier is not None:
-            add(line, "row", f"duplicates line {earlier} (same person, employer, period and insurance type)")
-            bad = True
-        else:
-            seen[key] = line
-        calc_key = (ym, insurance_type, category)
-        found = calculators.get(calc_key)
-        if found is None:
-            found = calculators[calc_key] = _calculator_for(needed[ym], loaded, insurance_type, category, by_version)
-        version, calculator = found
-        if calculator is None:  # version holds (field, reason)
-            name, reason = version
-            if name == "unloaded":
-                if reason not in first_line:
-                    first_line[reason] = line
-                    add(line, "period", f"needs rule parameters {reason}, which are not loaded: a maintainer must load "
-                                        f"them first (transaction load_rule_parameters), then import again")
-            else:
-                add(line, name, reason)
-            continue
-        computed_base, computed_employer, computed_individual, account = calculator.figures(wage)
-        if base != computed_base or employer_fen != computed_employer or individual_fen != computed_individual:
-            if base < calculator.floor_fen or base > calculator.ceiling_fen:
-                add(line, "base", f"{fen_to_yuan(base)} is outside the limits {fen_to_yuan(calculator.floor_fen)}–"
-                                  f"{fen_to_yuan(calculator.ceiling_fen)} of {period} ({version})")
-            elif base != computed_base:
-                add(line, "base", f"is {fen_to_yuan(base)}; the engine computes {fen_to_yuan(computed_base)} from the wage "
-                                  f"{fen_to_yuan(wage)} ({version})", "discrepancy")
-            if employer_fen != computed_employer:
-                add(line, "employer_amount", f"is {fen_to_yuan(employer_fen)}; the engine computes {fen_to_yuan(computed_employer)} "
-                                             f"on the base {fen_to_yuan(computed_base)} ({version})", "discrepancy")
-            if individual_fen != computed_individual:
-                add(line, "individual_amount", f"is {fen_to_yuan(individual_fen)}; the engine computes "
-                                               f"{fen_to_yuan(computed_individual)} on the base {fen_to_yuan(computed_base)} "
-                                               f"({version})", "discrepancy")
-            continue
-        if not bad:
-            number += 1
-            add_row((number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
-                     computed_individual, account, paid_on, 0 if paid_on else computed_employer + computed_individual,
-                     version))
-            add_line(line)
-    if prepared.problems or not rows:
-        return
-    prepared.periods = (min(row[3] for row in rows), max(row[3] for row in rows))
-    prepared.rows, prepared.lines = rows, lines
-    if check_posted:
-        posted = posted_problems(prepared)
-        if posted:
-            prepared.problems.extend(posted)
-            prepared.rows, prepared.lines = [], []
+class _Stager:
+    """Resolves a block of checked rows (persons, employers, parameter sets), computes them with the engine, extends
+    the rows' Merkle root and stages them (staging.py). Memory: one block, and caches of bounded size."""
+
+    def __init__(self, prepared: Prepared, region: str, cursor) -> None:
+        self.prepared, self.region, self.cursor = prepared, region, cursor
+        self.persons: dict[str, str | None] = {}  # blind index → person uid (None: not registered)
+        self.employers: dict[str, str] = {}  # code → employer uid ("": not registered)
+        self.needed: dict[tuple[int, int], object] = {}  # (year, month) → ParamSet or the reason there is none
+        self.loaded: set[str] = set()
+        self.asked: set[str] = set()  # versions asked about (loaded or not)
+        self.first_line: dict[str, int] = {}  # unloaded version → the first line that needs it
+        self.calculators: dict[tuple, tuple] = {}  # (year, month, insurance type, category) → (version, Calculator)
+        self.by_version: dict[tuple[str, str, str], tuple] = {}
+        self.number = 0
+        self.leaves: list[bytes] = []
+        self.blocks = merkle.CompactRange()  # roots of the full blocks of LEAF_BLOCK leaves (perfect subtrees)
+        self.versions: set[str] = set()
+        self.first = self.last = ""
+        self.by_type: dict[str, list[int]] = {}  # the reviewers' totals per insurance type (rows.summary_of's)
+        self.plain_versions = False  # whether the last block's rule versions are plain text (_plain)
+        self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
+
+    def _resolve(self, block: list[tuple]) -> None:
+        persons, employers = self.persons, self.employers
+        if len(persons) >= CACHE:
+            persons.clear()
+        if len(employers) >= CACHE:
+            employers.clear()
+        wanted = sorted({row[1] for row in block} - persons.keys())
+        if wanted:
+            found = _lookup("registry_person", "id_number_index", wanted)
+            persons.update((key, found.get(key)) for key in wanted)
+        wanted = sorted({row[2] for row in block if row[2]} - employers.keys())
+        if wanted:
+            found = _lookup("registry_employer", "uscc", wanted)
+            employers.update((code, found.get(code, "")) for code in wanted)
+        months = {row[4] for row in block} - self.needed.keys()
+        for ym in months:
+            try:
+                self.needed[ym] = params_for_month(self.region, *ym)
+            except ParameterError as error:
+                self.needed[ym] = f"no rule parameters for {self.region} {ym[0]:04d}-{ym[1]:02d}: {error}"
+        versions = {p.version for p in self.needed.values() if not isinstance(p, str)} - self.asked
+        if versions:
+            self.loaded |= loaded_versions(versions)
+            self.asked |= versions
+
+    def stage(self, block: list[tuple]) -> None:
+        if not block:
             return
-    prepared.rule_versions = sorted({found[0] for found in calculators.values() if found[1] is not None})
-    prepared.rows_root = row_form.rows_root_fast(rows)
+        self._resolve(block)
+        prepared = self.prepared
+        add = prepared.add
+        persons_get, employers_get = self.persons.__getitem__, self.employers.get
+        calculators, needed, loaded, by_version, first_line = (self.calculators, self.needed, self.loaded, self.by_version,
+                                                                self.first_line)
+        staged, good = [], []
+        stage, keep = staged.append, good.append
+        by_type, version_numbers = self.by_type, self.version_numbers
+        number = self.number
+        for row in block:
+            line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
+            person = persons_get(person_key)
+            bad = False
+            if person is None:
+                add(line, "id_number", "no insured person is registered with this ID number")
+                bad = True
+            if uscc:
+                employer = employers_get(uscc, "")
+                if not employer:
+                    add(line, "uscc", f"no employer is registered with the code {uscc}")
+                    bad = True
+            else:
+                employer = ""
+            calc_key = (ym, insurance_type, category)
+            found = calculators.get(calc_key)
+            if found is None:
+                found = calculators[calc_key] = _calculator_for(needed[ym], loaded, insurance_type, category, by_version)
+            version, calculator = found
+            if calculator is None:  # version holds (field, reason)
+                name, reason = version
+                if name == "unloaded":
+                    if reason not in first_line:
+                        first_line[reason] = line
+                        add(line, "period", f"needs rule parameters {reason}, which are not loaded: a maintainer must load "
+                                            f"them first (transaction load_rule_parameters), then import again")
+                else:
+                    add(line, name, reason)
+                bad = True
+            else:
+                computed_base, computed_employer, computed_individual, account = calculator.figures(wage)
+                if base != computed_base or employer_fen != computed_employer or individual_fen != computed_individual:
+                    _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen,
+                                   computed_base, computed_employer, computed_individual)
+                    bad = True
+            key = person or person_key  # the registry uid; the blind index for an unknown person
+            dup_key = hash((key, uscc, period, insurance_type))
+            if bad:  # staged all the same with row number 0, so that a later line repeating it is named
+                stage((line, dup_key, key, uscc, 0, "", employer, period, insurance_type, category, 0, 0, 0, 0, 0, "", 0, 0))
+                continue
+            number += 1
+            arrears = 0 if paid_on else computed_employer + computed_individual
+            keep((number, person, employer, period, insurance_type, category, wage, computed_base, computed_employer,
+                  computed_individual, account, paid_on, arrears, version))
+            version_no = version_numbers.get(version)
+            if version_no is None:
+                version_no = version_numbers[version] = len(version_numbers) + 1
+                staging.add_version(self.cursor, version_no, version)
+            stage((line, dup_key, key, uscc, number, person, employer, period, insurance_type, category, wage, computed_base,
+                   computed_employer, computed_individual, account, paid_on, arrears, version_no))
+            totals = by_type.get(insurance_type)
+            if totals is None:
+                totals = by_type[insurance_type] = [0, 0, 0, 0, 0]
+            totals[0] += 1
+            totals[1] += computed_employer
+            totals[2] += computed_individual
+            totals[3] += account
+            totals[4] += not paid_on
+        self.number = number
+        self._write(staged)
+        if prepared.problems:
+            return  # the file is refused: no root is needed
+        if good:
+            self.versions.update(row[13] for row in good)
+            first, last = min(row[3] for row in good), max(row[3] for row in good)
+            self.first = min(self.first, first) if self.first else first
+            self.last = max(self.last, last)
+            # Plain by construction (every text passed its format, the uids are hex) when the rule versions are plain.
+            self.leaves.extend(row_form.leaves(good, plain=self.plain_versions))
+            while len(self.leaves) >= LEAF_BLOCK:
+                self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
+                del self.leaves[:LEAF_BLOCK]
+
+    def _write(self, staged: list[tuple]) -> None:
+        """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
+        row on SQLite, and never holding a lock across the blocks): the look-ups need the connection between."""
+        self.plain_versions = _plain(self.version_numbers)
+        with transaction.atomic(), staging.writer(self.cursor) as out:
+            if out.copy_text:
+                line = staging.COPY_LINE
+                out.write_lines([line % row for row in staged])
+            else:
+                out.write_rows(staged)
+
+    def close(self) -> None:
+        prepared = self.prepared
+        prepared.row_count = self.number
+        if prepared.problems or not self.number:
+            return
+        # RFC 6962 root: the full blocks are perfect subtrees; the rest's root goes on the right (merkle.CompactRange.root).
+        tail = merkle.root_of_list(self.leaves) if self.leaves else None
+        hashes = self.blocks.hashes
+        if tail is None:
+            root = self.blocks.root()
+        else:
+            root = tail
+            for left in reversed(hashes):
+                root = merkle.node_hash(left, root)
+        prepared.rows_root = root.hex()
+        prepared.rule_versions = sorted(self.versions)
+        prepared.periods = (self.first, self.last)
+        prepared.summary = {kind: dict(zip(("rows", "employer_fen", "individual_fen", "account_credit_fen", "in_arrears"),
+                                           totals)) for kind, totals in sorted(self.by_type.items())}
+
+
+_PLAIN_TEXT = re.compile(r"[0-9A-Za-z_.:@/ -]*\Z")
+
+
+def _plain(versions: Iterable[str]) -> bool:
+    """Whether the rule versions are plain text (the leaves' fixed template then gives the canonical bytes). Every
+    other value of a staged row passed its format (hex key, GB 32100 code, ASCII period, types and date, hex uids),
+    and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
+    versions = list(versions)
+    return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
+
+
+def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,
+                   computed_employer, computed_individual) -> None:
+    if base < calculator.floor_fen or base > calculator.ceiling_fen:
+        add(line, "base", f"{fen_to_yuan(base)} is outside the limits {fen_to_yuan(calculator.floor_fen)}–"
+                          f"{fen_to_yuan(calculator.ceiling_fen)} of {period} ({version})")
+    elif base != computed_base:
+        add(line, "base", f"is {fen_to_yuan(base)}; the engine computes {fen_to_yuan(computed_base)} from the wage "
+                          f"{fen_to_yuan(wage)} ({version})", "discrepancy")
+    if employer_fen != computed_employer:
+        add(line, "employer_amount", f"is {fen_to_yuan(employer_fen)}; the engine computes {fen_to_yuan(computed_employer)} "
+                                     f"on the base {fen_to_yuan(computed_base)} ({version})", "discrepancy")
+    if individual_fen != computed_individual:
+        add(line, "individual_amount", f"is {fen_to_yuan(individual_fen)}; the engine computes "
+                                       f"{fen_to_yuan(computed_individual)} on the base {fen_to_yuan(computed_base)} "
+                                       f"({version})", "discrepancy")
 
 
 def _calculator_for(params, loaded: set, insurance_type: str, category: str, cache: dict) -> tuple:
@@ -417,15 +603,9 @@ def _calculator_for(params, loaded: set, insurance_type: str, category: str, cac
 
 
 def posted_problems(prepared: Prepared) -> list[Problem]:
-    """Rows of a checked file that are already posted (by another batch) for the same person, employer,
-    period and insurance type. Set-based: the rows posted for the file's persons within its periods are
-    read (usually none), and only then are the file's rows compared with them."""
-    if not prepared.rows:
+    """Rows of a checked file that are already posted (by another batch) for the same person, employer, period,
+    insurance type and kind: asked of the database, set-based, over the rows staged in this session."""
+    if not prepared.row_count:
         return []
-    rows = prepared.rows
-    persons = sorted({row[1] for row in rows})
-    posted = set(_already_posted(persons, *prepared.periods))
-    if not posted:
-        return []
-    return [Problem(line, "row", f"is already posted for this person, employer, period {row[3]} and {row[4]}")
-            for line, row in zip(prepared.lines, rows) if (row[1], row[2], row[3], row[4]) in posted]
+    return [Problem(line, "row", f"is already posted for this person, employer, period {period} and {insurance_type}")
+            for line, period, insurance_type in staging.already_posted(MAX_PROBLEMS)]

@@ -16,7 +16,7 @@ import re
 
 from django.db import connection
 
-from sirecords.contributions import collection, filestore, summary
+from sirecords.contributions import collection, filestore, staging, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
@@ -51,25 +51,25 @@ def _calculator(cache: dict, version: str, insurance_type: str, category: str):
 
 def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[int, tuple]) -> None:
     """Name the rows that differ from the batch's file, checked again."""
+    region = _entry_payload(batch.entry_seq) or {}
     try:
-        data = filestore.load(batch.file_sha256)
+        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False)
     except filestore.FileMissing as missing:
         report.add(CHECK, where, f"cannot name the rows: {missing}")
         _check_file(report, where, batch)  # names the file (read again only when it could not be used)
         return
-    region = _entry_payload(batch.entry_seq) or {}
-    expected = collection.prepare(data, region.get("region", ""), check_posted=False)
     if not expected.ok:
         report.add(CHECK, where, "cannot name the rows: the collection file no longer checks clean")
         return
-    rows = {row[0]: row for row in expected.rows}
+    rows = {row[0]: row for row in staging.rows()}
     for number in sorted(set(rows) | set(stored)):
         if number not in stored:
             report.add(CHECK, f"{where} row {number}", "row is missing (deleted behind the ledger's back)")
         elif number not in rows:
             report.add(CHECK, f"{where} row {number}", "row is not in the batch's file (added behind the ledger's back)")
-        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(stored[number]):
-            changed = [column for column, a, b in zip(row_form.COLUMNS, rows[number], stored[number]) if a != b]
+        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(*stored[number]):
+            changed = [column for column, a, b in zip((*row_form.COLUMNS, "kind"), (*rows[number], row_form.ASSESSMENT),
+                                                      (*stored[number][0], stored[number][1])) if a != b]
             report.add(CHECK, f"{where} row {number}", f"row was changed: {', '.join(changed) or 'its canonical bytes'} "
                                                         "differ from the ledger's")
 
@@ -88,11 +88,12 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
     expected_number = 1
     numbering_ok = True
     rows = (Contribution.objects.filter(batch_id=batch.uid).order_by("row_number", "id")
-            .values_list(*row_form.COLUMNS).iterator(chunk_size=20_000))
-    for row in rows:
-        append(leaf(row_form.row_bytes(row)))
+            .values_list(*row_form.COLUMNS, "kind").iterator(chunk_size=20_000))
+    for *values, kind in rows:
+        row = tuple(values)
+        append(leaf(row_form.row_bytes(row, kind)))
         if keep:
-            stored[row[0]] = row
+            stored[row[0]] = (row, kind)
         if row[0] != expected_number:
             numbering_ok = False
         expected_number += 1

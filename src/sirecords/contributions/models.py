@@ -4,6 +4,7 @@ the counter): one ledger entry per batch commits to the Merkle root of its rows 
 entry per row. Money is integer fen."""
 
 from django.db import models
+from django.db.models import Lookup, Q
 
 
 class InsuranceType(models.TextChoices):
@@ -12,6 +13,45 @@ class InsuranceType(models.TextChoices):
     UNEMPLOYMENT = "unemployment", "失业保险"
     WORK_INJURY = "work_injury", "工伤保险"
     MATERNITY = "maternity", "生育保险"
+
+
+class RowKind(models.TextChoices):
+    """What a contribution row records. One row of each kind per person, employer, month and insurance type (the
+    database refuses a second: contribution_month_once). Arrears payments, refunds and corrections will be other kinds."""
+
+    ASSESSMENT = "assessment", "核定缴费 assessment"
+
+
+AMOUNTS = ("wage_fen", "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "arrears_fen")
+# A text column written in a fixed ASCII format: PostgreSQL's regular expression (~) and SQLite's GLOB, both of which
+# compare code points ([0-9] is never a full-width or Arabic-Indic digit, whatever the collation). A regular
+# expression on SQLite would call back into Python for every row; GLOB and ~ run in the database.
+FORMATS = {
+    "YYYY-MM": (r"^[0-9]{4}-(0[1-9]|1[0-2])$", ("[0-9][0-9][0-9][0-9]-0[1-9]", "[0-9][0-9][0-9][0-9]-1[0-2]")),
+    "YYYY-MM-DD": (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]",)),
+}
+
+
+@models.CharField.register_lookup
+class WrittenAs(Lookup):
+    """``Q(period__written_as="YYYY-MM")``: the column is written in that format of FORMATS (for check constraints)."""
+
+    lookup_name = "written_as"
+    prepare_rhs = False
+
+    def _patterns(self) -> tuple[str, tuple[str, ...]]:
+        if self.rhs not in FORMATS:
+            raise ValueError(f"unknown format {self.rhs!r}; known: {', '.join(FORMATS)}")
+        return FORMATS[self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} ~ %s", [*params, self._patterns()[0]]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        globs = self._patterns()[1]
+        return "(" + " OR ".join(f"{lhs} GLOB %s" for _ in globs) + ")", [value for glob in globs for value in (*params, glob)]
 
 
 class ContributionBatch(models.Model):
@@ -30,6 +70,21 @@ class ContributionBatch(models.Model):
         db_table = "contributions_batch"
         constraints = [models.UniqueConstraint(fields=["file_sha256"], condition=~models.Q(file_sha256=""),
                                                name="contribution_file_once")]
+
+
+class FileClaim(models.Model):
+    """A collection file claimed by its SHA-256 (the primary key: the database refuses a second claim) in the database
+    transaction that opens its import, before the transaction is opened; so two imports of one file, however
+    concurrent, cannot both open one (services.import_file). Not business data: it only names the transaction that
+    took the file; a claim whose transaction ended without posting can be taken over by a new import."""
+
+    sha256 = models.CharField(primary_key=True, max_length=64)
+    txn = models.CharField(max_length=32)
+    claimed_by = models.CharField(max_length=150)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "contributions_file_claim"
 
 
 class Contribution(models.Model):
@@ -52,11 +107,23 @@ class Contribution(models.Model):
     paid_on = models.CharField(max_length=10, blank=True, help_text="Date paid, YYYY-MM-DD; empty while in arrears.")
     arrears_fen = models.BigIntegerField(default=0)
     rule_version = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=RowKind.choices, default=RowKind.ASSESSMENT,
+                            db_default=RowKind.ASSESSMENT, help_text="What the row records (RowKind).")
 
     class Meta:
         db_table = "contributions_contribution"
-        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once")]
-        indexes = [models.Index(fields=["person_id", "period"], name="contribution_person_period")]
+        # The database states the invariants (DESIGN.md "Data conventions"): one row of a kind per person, employer,
+        # month and insurance type (its index, led by person_id and period, also serves the look-ups by person and
+        # period); the period YYYY-MM in ASCII digits with a month 01-12; no negative amount; paid_on empty or a date.
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
+            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
+                                    name="contribution_month_once"),
+            models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="contribution_period_yyyy_mm"),
+            models.CheckConstraint(condition=Q(paid_on="") | Q(paid_on__written_as="YYYY-MM-DD"), name="contribution_paid_on_date"),
+            models.CheckConstraint(condition=models.Q(**{f"{name}__gte": 0 for name in AMOUNTS}),
+                                   name="contribution_amounts_not_negative"),
+        ]
 
 
 class PensionCredit(models.Model):

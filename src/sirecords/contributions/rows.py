@@ -9,6 +9,9 @@ money in integer fen) of this object, with the row's values as stored in contrib
      "period": "YYYY-MM", "person": str (registry_person.uid), "row": int (row_number, from 1),
      "rule_version": str, "wage_fen": int}
 
+A row whose `kind` is not "assessment" (models.RowKind) adds "kind": str to the object; an assessment row does not,
+so the roots of batches posted before rows had a kind still verify.
+
 The leaf hash is RFC 6962's SHA-256(0x00 ‖ bytes); the batch's `rows_root` is the RFC 6962 root over
 the leaves in row_number order (ledger/merkle.py). No ID number or name is in it: rows name people by
 their registry uid.
@@ -43,8 +46,14 @@ def row_object(row: tuple) -> dict:
             "rule_version": version, "wage_fen": wage}
 
 
-def row_bytes(row: tuple) -> bytes:
-    """Canonical bytes of a row given as a tuple in COLUMNS order."""
+ASSESSMENT = "assessment"  # models.RowKind.ASSESSMENT: the kind a row's canonical object leaves unnamed
+
+
+def row_bytes(row: tuple, kind: str = ASSESSMENT) -> bytes:
+    """Canonical bytes of a row given as a tuple in COLUMNS order; a row of another kind than an assessment names its
+    `kind` in the object (so the roots of batches posted before rows had a kind still verify)."""
+    if kind != ASSESSMENT:
+        return canonical_json({**row_object(row), "kind": kind}).encode("utf-8")
     (number, person, employer, period, insurance_type, category, wage, base, employer_fen, individual_fen, account,
      paid_on, arrears, version) = row
     try:
@@ -86,10 +95,11 @@ def plain_texts(rows: list[tuple]) -> bool:
     return numbers <= {int}
 
 
-def leaves(rows: list[tuple]) -> list[bytes]:
-    """The leaf hash of each row (SHA-256 of 0x00 ‖ its canonical bytes), in order."""
+def leaves(rows: list[tuple], *, plain: bool = False) -> list[bytes]:
+    """The leaf hash of each row (SHA-256 of 0x00 ‖ its canonical bytes), in order. `plain=True`: the caller knows
+    every value is plain (plain_texts), e.g. rows built from checked fields; else it is checked here."""
     sha256 = hashlib.sha256
-    if plain_texts(rows):
+    if plain or plain_texts(rows):
         template = "\x00" + _FAST  # NUL encodes to the 0x00 byte
         return [sha256((template % (account, arrears, base, category, employer, employer_fen, individual_fen,
                                     insurance_type, paid_on, period, person, number, version, wage)).encode()).digest()

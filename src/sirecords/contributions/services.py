@@ -1,18 +1,24 @@
-"""Importing a collection file: check it, and when it is clean open and submit ONE `import_contributions`
-transaction for the clerk; the review stages (workflow/stages.toml) then act on it as on any other."""
+"""Importing a collection file: check it, and when it is clean claim it and open and submit ONE
+`import_contributions` transaction for the clerk; the review stages (workflow/stages.toml) then act on it as on
+any other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
 
-from sirecords.contributions import collection, filestore, rows
-from sirecords.contributions.models import ContributionBatch
+from sirecords.contributions import collection, filestore
+from sirecords.contributions.models import ContributionBatch, FileClaim
 from sirecords.contributions.transactions import TYPE, remember
+from sirecords.core.text import NotCanonical, ascii_digits
 from sirecords.transactions.actors import Actor
-from sirecords.workflow.models import OPEN_STATES, BusinessTransaction
-from sirecords.workflow.services import execute, payload_of, review
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.workflow.models import OPEN_STATES, BusinessTransaction, State
+from sirecords.workflow.services import execute, review
 
 
 @dataclass
@@ -26,32 +32,61 @@ class Outcome:
         return self.txn is not None
 
 
-def _seen_before(sha256: str) -> str:
+def _imported(sha256: str) -> str:
     batch = ContributionBatch.objects.filter(file_sha256=sha256).values_list("uid", "txn").first()
     if batch:
         return f"this file (SHA-256 {sha256}) was already imported: batch {batch[0]}, transaction {batch[1]}"
-    for txn in BusinessTransaction.objects.filter(type=TYPE, state__in=OPEN_STATES).order_by("created_at"):
-        if payload_of(txn).get("file_sha256") == sha256:
-            return (f"this file (SHA-256 {sha256}) is already being imported: transaction {txn.uid} "
-                    f"({txn.get_state_display()})")
     return ""
 
 
-def import_file(actor: Actor, data: bytes, *, reason: str, file_name: str = "", region: str | None = None,
+def _claim(sha256: str, actor: Actor) -> str:
+    """Claim the file for a new import, in the caller's database transaction: "" when claimed, else why not. The
+    claim is a row keyed by the SHA-256, so of two imports racing for one file the database lets one insert it; the
+    other waits for that transaction and then finds the claim. A claim whose transaction ended without posting
+    (withdrawn, or its draft gone) is taken over only if it is still the one read (compare and set)."""
+    now = datetime.now(UTC)
+    try:
+        with db_transaction.atomic():
+            FileClaim.objects.create(sha256=sha256, txn="", claimed_by=actor.username, claimed_at=now)
+        return ""
+    except IntegrityError:
+        pass
+    claim = FileClaim.objects.filter(sha256=sha256).values_list("txn", flat=True).first() or ""
+    state = BusinessTransaction.objects.filter(uid=claim).values_list("state", flat=True).first() if claim else None
+    if state == State.POSTED:
+        return _imported(sha256) or f"this file (SHA-256 {sha256}) was already imported: transaction {claim}"
+    if state in OPEN_STATES:
+        label = BusinessTransaction.objects.get(uid=claim).get_state_display()
+        return f"this file (SHA-256 {sha256}) is already being imported: transaction {claim} ({label})"
+    taken = FileClaim.objects.filter(sha256=sha256, txn=claim).update(txn="", claimed_by=actor.username, claimed_at=now)
+    return "" if taken else f"this file (SHA-256 {sha256}) is being imported by another process at this moment"
+
+
+def import_file(actor: Actor, source, *, reason: str, file_name: str = "", region: str | None = None,
                 progress: bool = False, channel: str = "import") -> Outcome:
-    """Check every row; with no problem, store the file sealed and open + submit the transaction."""
-    region = region or settings.SIRECORDS_REGION
-    prepared = collection.prepare(data, region, progress=progress)
+    """Check every row of the file (bytes or a path, read in pieces); with no problem, claim the file by its SHA-256,
+    store it sealed and open + submit the transaction — the claim, the transaction and its submission in one database
+    transaction, so two imports of the same file cannot both open one."""
+    try:
+        region = ascii_digits(region or settings.SIRECORDS_REGION, "region", length=6)
+    except NotCanonical as problem:
+        raise InvalidTransaction({"region": problem.message}) from None
+    prepared = collection.prepare(source, region, progress=progress)
     outcome = Outcome(prepared)
-    outcome.refused = _seen_before(prepared.sha256)
+    outcome.refused = _imported(prepared.sha256)
     if outcome.refused or not prepared.ok:
         return outcome
     remember(prepared)
-    filestore.store(data)
     payload = {"file_sha256": prepared.sha256, "file_name": file_name[:200], "region": region,
                "row_count": prepared.row_count, "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
-               "summary": rows.summary_of(prepared.rows)}
-    outcome.txn = execute(actor, TYPE, payload, region=region, reason=reason, channel=channel)
+               "summary": prepared.summary}
+    with db_transaction.atomic():
+        outcome.refused = _claim(prepared.sha256, actor)
+        if outcome.refused:
+            return outcome
+        filestore.store_file(source, prepared.sha256)
+        outcome.txn = execute(actor, TYPE, payload, region=region, reason=reason, channel=channel)
+        FileClaim.objects.filter(sha256=prepared.sha256).update(txn=outcome.txn.uid)
     return outcome
 
 
@@ -60,4 +95,3 @@ def review_all(txn: BusinessTransaction, *reviewers: Actor, opinion: str = "核�
     for reviewer in reviewers:
         txn = review(reviewer, txn, "approve", opinion)
     return txn
-

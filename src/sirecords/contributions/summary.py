@@ -68,6 +68,17 @@ def add_pension_credits(credits: dict[tuple[str, int], list[int]]) -> None:
                        f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
 
 
+def add_pension_credits_from(select: str) -> None:
+    """Add to the summary what `select` gives — (person_id, year, credits, credit-months) rows, e.g. the staged rows'
+    aggregate (staging.PENSION_CREDITS) — in one upsert on the database."""
+    columns = ("person_id", "year", "credits_fen", "credit_months_fen")
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(columns)}) SELECT * FROM ({select}) AS added WHERE true "
+                       f"ON CONFLICT (year, person_id) DO UPDATE SET "
+                       f"credits_fen = {TABLE}.credits_fen + excluded.credits_fen, "
+                       f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
+
+
 def differences(limit: int = 20) -> tuple[int, list[str]]:
     """Person-years whose summary differs from the rows' aggregate: (count, descriptions of the first `limit`)."""
     with connection.cursor() as cursor:

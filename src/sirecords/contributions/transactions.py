@@ -5,29 +5,26 @@ filestore.py), the pooling region, and the row count and rows root the clerk's c
 reviewers approve exactly those rows. `build()` checks the file again with the engine (collection.py)
 against the state at that moment — persons, employers, loaded parameter sets, rows already posted — and
 returns ONE entry, `contribution_batch.posted`, committing to the rows' Merkle root. Its projector writes
-the batch row and inserts the rows set-based (COPY on PostgreSQL, executemany on SQLite) in the same
+the batch row and inserts the rows staged by the check (staging.py) with one INSERT … SELECT in the same
 database transaction, and adds the paid pension rows to the per person-year credit summary (summary.py).
 
-The checked rows of a file are kept in this process (`_checked`, one file) so that the submit check and
-the posting right after the clerk's own check in the same process do not read the file again; the
-part of the check that depends on the database (rows already posted) is always redone. A posting in
-another process (a reviewer in the web pages) checks the file from the store.
+The check of a file is remembered in this process (`_checked`, one file) with its rows staged in this database
+session, so that the submit check and the posting right after the clerk's own check in the same process do
+not read the file again — when the session still holds those rows (staging.staged()); the part of the check
+that depends on the database (rows already posted) is always redone. A posting in another process (a
+reviewer in the web pages) checks the file again, streamed from the store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from sirecords.contributions import collection, filestore, summary
-from sirecords.contributions import rows as row_form
+from sirecords.contributions import collection, filestore, staging, summary
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
-from sirecords.contributions.models import Contribution, ContributionBatch
+from sirecords.contributions.models import ContributionBatch
 from sirecords.core.money import fen_to_yuan
-from sirecords.ledger import bulk
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.projection import LiveStore, Store, projected_table, projects
@@ -42,30 +39,29 @@ REPORT_LIMIT = 20  # problems named in a refusal; the command's report has them 
 projected_table(ContributionBatch)  # the batch row is rebuilt from its ledger entry and compared by verify
 
 
-@dataclass
-class _Checked:
-    key: tuple[str, str]
-    prepared: collection.Prepared
-
-
-_checked: _Checked | None = None
-_pending: dict[str, collection.Prepared] = {}  # batch uid → rows, from build() to the projector
+_checked: collection.Prepared | None = None
+_pending: dict[str, collection.Prepared] = {}  # batch uid → its check, from build() to the projector
 
 
 def remember(prepared: collection.Prepared) -> None:
     global _checked
-    _checked = _Checked((prepared.sha256, prepared.region), prepared) if prepared.ok else None
+    _checked = prepared if prepared.ok else None
+
+
+def _still_staged(prepared: collection.Prepared) -> bool:
+    return staging.staged() == (prepared.sha256, prepared.region, prepared.rows_root)
 
 
 def checked_file(sha256: str, region_code: str) -> collection.Prepared:
-    if _checked is not None and _checked.key == (sha256, region_code):
-        prepared = _checked.prepared
+    prepared = _checked
+    if prepared is not None and (prepared.sha256, prepared.region) == (sha256, region_code) and _still_staged(prepared):
         posted = collection.posted_problems(prepared)  # the database-dependent part, always redone
         if posted:
-            failed = collection.Prepared(prepared.sha256, prepared.region, problems=posted)
-            return failed
+            return collection.Prepared(prepared.sha256, prepared.region, problems=posted)
         return prepared
-    prepared = collection.prepare(filestore.load(sha256), region_code)
+    prepared = collection.prepare(filestore.open_pieces(sha256), region_code)
+    if prepared.ok and prepared.sha256 != sha256:  # pragma: no cover - the store checks the hash as it reads
+        raise filestore.FileMissing(f"collection file {sha256[:12]}… does not match its hash")
     remember(prepared)
     return prepared
 
@@ -119,7 +115,7 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
                                 "was opened with: open a new one").format(count=prepared.row_count, root=prepared.rows_root[:16],
                                                                            given=payload.get("row_count"))
         errors.raise_if_any()
-    if "summary" in payload and payload["summary"] != row_form.summary_of(prepared.rows):
+    if "summary" in payload and payload["summary"] != prepared.summary:
         errors["summary"] = _("the file's totals differ from the ones the reviewers were shown: open a new transaction")
         errors.raise_if_any()
     uid = ctx.txn
@@ -140,22 +136,9 @@ def batch_posted(entry: PostedEntry, store: Store) -> None:
     store.put(BATCH_TABLE, p["batch"], row)
     if isinstance(store, LiveStore):  # verify's replay checks the rows on its own (checks.py)
         prepared = _pending.pop(p["batch"], None)
-        if prepared is None or prepared.rows_root != p["rows_root"]:
+        if prepared is None or prepared.rows_root != p["rows_root"] or not _still_staged(prepared):
             raise RuntimeError(f"batch {p['batch']}: its checked rows are not at hand")
-        insert_rows(p["batch"], prepared.rows)
-        summary.add_pension_credits(summary.pension_credits(prepared.rows))
-
-
-_COPY_LINE = "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%s"  # rows.COLUMNS, all plain values
-
-
-def insert_rows(batch: str, rows: list[tuple]) -> None:
-    """Set-based insert: one COPY on PostgreSQL, executemany batches on SQLite (ledger.bulk)."""
-    columns = ("batch_id", *row_form.COLUMNS)
-    with connection.cursor() as cursor, bulk.writer(cursor, Contribution._meta.db_table, columns) as out:
-        if out.copy_text and row_form.plain_texts(rows) and row_form._PLAIN.match(batch):
-            line = batch.replace("%", "%%") + "\t" + _COPY_LINE
-            for start in range(0, len(rows), 50_000):
-                out.write_lines([line % row for row in rows[start:start + 50_000]])
-        else:
-            out.write_rows((batch, *row) for row in rows)
+        inserted = staging.insert_into_contributions(p["batch"])
+        if inserted != p["row_count"]:
+            raise RuntimeError(f"batch {p['batch']}: {inserted} rows staged, the entry commits to {p['row_count']}")
+        summary.add_pension_credits_from(staging.PENSION_CREDITS)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sirecords.core.text import code
+
 __all__ = [
     "InvalidIdentifier",
     "IdNumber",
@@ -24,6 +26,7 @@ __all__ = [
     "check_uscc",
     "make_id_number",
     "make_uscc",
+    "normalize_code",
 ]
 
 # Explicit ASCII sets: str.isdigit() also accepts full-width and other Unicode digits.
@@ -70,9 +73,9 @@ class IdNumber:
 
 
 def _compact(raw: str) -> str:
-    # Numbers are often typed in groups ("110105 19491231 002X"), possibly with
-    # full-width spaces; no whitespace is ever significant.
-    return "".join(raw.split()).upper()
+    # Numbers are often typed in groups ("110105 19491231 002X"), possibly full-width (NFKC makes them ASCII,
+    # core/text.py); no whitespace is ever significant.
+    return code(raw)
 
 
 # --- Resident ID numbers -------------------------------------------------------
@@ -259,6 +262,11 @@ def check_uscc(raw: str) -> list[InvalidIdentifier]:
             )
         )
     return problems
+
+
+def normalize_code(raw: str) -> str:
+    """An ID number or credit code as stored and looked up: canonical (core/text.py), no white space, upper-case."""
+    return _compact(raw)
 
 
 def parse_uscc(raw: str) -> str:

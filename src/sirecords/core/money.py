@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation, localcontext
 
+from sirecords.core.text import canonical
+
 __all__ = [
     "FEN",
     "JIAO",
@@ -44,7 +46,8 @@ JIAO = Decimal("0.1")
 _QUANTUM = tuple(Decimal(1).scaleb(-places) for places in range(13))  # 1, 0.1, 0.01, … for half_up
 ROUNDING_MODES = ("half_up", "jiao_up")
 
-# ASCII digits only: Decimal() also accepts full-width and other Unicode digits, and "NaN"/"Infinity".
+# ASCII digits only, after NFKC (canonical): Decimal() also accepts Arabic-Indic and other Unicode digits, and
+# "NaN"/"Infinity".
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 
 
@@ -78,7 +81,7 @@ def as_decimal(value, what: str = "value") -> Decimal:
 
 def parse_decimal(text: str, what: str = "value") -> Decimal:
     """A decimal number written with ASCII digits, optional sign and decimal point (no exponent)."""
-    stripped = text.strip()
+    stripped = canonical(text)
     if not _DECIMAL_TEXT.match(stripped):
         raise InvalidInput(f"{what} must be a decimal number such as 1234.56, got {text!r}")
     try:

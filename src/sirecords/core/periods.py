@@ -1,4 +1,5 @@
-"""Contribution months (``YYYY-MM``) and ages in years and months (``60y1m``)."""
+"""Contribution months (``YYYY-MM``) and ages in years and months (``60y1m``). Text is made canonical first
+(core/text.py: full-width ２０２４－１２ is read as 2024-12); only ASCII digits are accepted after that."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sirecords.core.money import InvalidInput
+from sirecords.core.text import canonical
 
 __all__ = ["Age", "Month", "as_month"]
 
@@ -29,7 +31,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        match = _MONTH_TEXT.match(text.strip()) if isinstance(text, str) else None
+        match = _MONTH_TEXT.match(canonical(text)) if isinstance(text, str) else None
         if not match:
             raise InvalidInput(f"a month must be written YYYY-MM (e.g. 2024-12), got {text!r}")
         return cls(int(match[1]), int(match[2]))
@@ -96,7 +98,7 @@ class Age:
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return cls(value)
-        match = _AGE_TEXT.match(value.strip().lower()) if isinstance(value, str) else None
+        match = _AGE_TEXT.match(canonical(value).lower()) if isinstance(value, str) else None
         if not match:
             raise InvalidInput(f"an age must be whole years or years and months such as 60y1m, got {value!r}")
         return cls(int(match[1]), int(match[2] or 0))

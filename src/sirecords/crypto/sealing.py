@@ -11,8 +11,9 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -43,6 +44,19 @@ def unseal_bytes(sealed: bytes, context: str, *, key: bytes | None = None) -> by
 
 
 NONCE, TAG = 12, 16
+
+
+def seal_chunks_into(handle: BinaryIO, chunks: Iterable[bytes], context: str, *, key: bytes | None = None) -> None:
+    """Write the pieces to `handle` sealed exactly as seal_bytes seals their concatenation (nonce ‖ ciphertext ‖ tag),
+    one piece in memory at a time."""
+    key = key or active_keys().data_key
+    nonce = os.urandom(NONCE)
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(context.encode("utf-8"))
+    handle.write(nonce)
+    for chunk in chunks:
+        handle.write(encryptor.update(chunk))
+    handle.write(encryptor.finalize() + encryptor.tag)
 
 
 def unseal_file_chunks(path: Path, context: str, *, chunk: int = 1 << 20, key: bytes | None = None) -> Iterator[bytes]:

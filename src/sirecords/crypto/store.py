@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sirecords.core.home import home
-from sirecords.crypto.sealing import SealBroken, seal_bytes, unseal_bytes, unseal_file_chunks
+from sirecords.crypto.sealing import SealBroken, seal_bytes, seal_chunks_into, unseal_bytes, unseal_file_chunks
 
 __all__ = ["NotReadable", "SealedStore", "StoreError", "WrongContent"]
 
@@ -58,6 +58,48 @@ class SealedStore:
             os.replace(temporary, path)  # never a half-written file under the final name
         return digest
 
+    def store_stream(self, chunks: Iterable[bytes], sha256: str) -> str:
+        """Keep a file given in pieces, in memory one piece at a time, sealed exactly as `store` seals it. Its SHA-256
+        must be known before (it is in the associated data) and is checked against the pieces: WrongContent when they
+        hash to another (a file changed since it was checked), and nothing is kept."""
+        path = self.path(sha256)
+        if path.exists():
+            for _ in chunks:  # drain a generator that holds a file open
+                pass
+            return sha256
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        digest = hashlib.sha256()
+
+        def hashed(pieces: Iterable[bytes]) -> Iterator[bytes]:
+            for piece in pieces:
+                digest.update(piece)
+                yield piece
+
+        try:
+            with open(temporary, "wb") as out:
+                seal_chunks_into(out, hashed(chunks), f"{self.purpose}:{sha256}")
+            if digest.hexdigest() != sha256:
+                raise WrongContent(f"{sha256[:12]}… does not match the file given (it changed since it was checked)")
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return sha256
+
+    def open_stream(self, sha256: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """The stored bytes in pieces of `size`, in memory one piece at a time. The seal and the hash are checked when
+        the last piece has been read: NotReadable or WrongContent is raised then, so a reader trusts nothing it read
+        until the iteration ends without an error."""
+        digest = hashlib.sha256()
+        try:
+            for piece in unseal_file_chunks(self.path(sha256), f"{self.purpose}:{sha256}", chunk=size):
+                digest.update(piece)
+                yield piece
+        except (OSError, SealBroken) as problem:
+            raise NotReadable(sha256, problem) from None
+        if digest.hexdigest() != sha256:
+            raise WrongContent(f"{sha256[:12]}… does not match its hash")
+
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
@@ -72,14 +114,8 @@ class SealedStore:
     def check(self, sha256: str) -> None:
         """The file is there, opens, and holds bytes with this hash: read in chunks, in constant memory whatever
         its size. NotReadable (see .missing) or WrongContent otherwise."""
-        digest = hashlib.sha256()
-        try:
-            for chunk in unseal_file_chunks(self.path(sha256), f"{self.purpose}:{sha256}"):
-                digest.update(chunk)
-        except (OSError, SealBroken) as problem:
-            raise NotReadable(sha256, problem) from None
-        if digest.hexdigest() != sha256:
-            raise WrongContent(f"{sha256[:12]}… does not match its hash")
+        for _piece in self.open_stream(sha256):
+            pass
 
     def problem(self, sha256: str) -> str | None:
         """What is wrong with the stored file, in words for a `verify` finding; None when it checks."""

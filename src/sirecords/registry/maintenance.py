@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry, PostedEntry
 from sirecords.ledger.context import WriteContext
@@ -21,9 +21,9 @@ from sirecords.ledger.projection import Store, projects, row_from_model_values
 from sirecords.registry import describe, subjects
 from sirecords.registry.kinds import CORRECTION_APPLIED, SUPPLEMENT_APPLIED
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
-from sirecords.registry.transactions import birth_columns, identifier_message
+from sirecords.registry.transactions import PHONE, birth_columns, identifier_message
 from sirecords.transactions.posting import transaction_type
-from sirecords.transactions.validation import Errors, a_date, region, text, unknown_fields
+from sirecords.transactions.validation import Errors, a_date, formatted, region, text, unknown_fields
 
 TARGETS = {"person": Person, "employer": Employer, "employment": Employment}
 TABLES = {"person": "registry_person", "employer": "registry_employer", "employment": "registry_employment"}
@@ -35,6 +35,28 @@ SEALED = ("id_number", "name", "phone", "address")
 # Fields a record cannot be without: a correction may change them, never empty them.
 REQUIRED = {"person": ("id_number", "name", "region"), "employer": ("uscc", "name", "region", "status"),
             "employment": ("start",)}
+
+
+# Free text a correction may set, and its limit (the same as when the record is registered).
+TEXT_LIMITS = {("person", "name"): 50, ("person", "address"): 200, ("employer", "name"): 200, ("employer", "address"): 300}
+FORMATTED_LIMITS = {"id_number": 30, "uscc": 30, "phone": 20, "region": 6, "status": 20, "start": 10, "end": 10}
+
+
+def _canonical(target: str, field: str, value: Any, errors: Errors) -> str | None:
+    """A new value made canonical (core/text.py) as registration makes it, or None with the problem in errors."""
+    found = Errors()
+    if value is None:
+        return ""
+    value = str(value)
+    if (target, field) in TEXT_LIMITS:
+        value = text({field: value}, field, found, required=False, max_length=TEXT_LIMITS[target, field])
+    else:
+        value = formatted({field: value}, field, found, required=False, max_length=FORMATTED_LIMITS.get(field, 200))
+    if field == "phone" and value and not found and not PHONE.match(value):
+        found[field] = _("is not a mobile number (11 digits from 13…19) or a landline (0XX-XXXXXXXX)")
+    for name, problem in found.items():
+        errors[f"changes.{name}"] = problem
+    return None if found else value
 
 
 def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> dict[str, Any]:
@@ -60,12 +82,12 @@ def _columns(target: str, uid: str, field: str, value: str, errors: Errors) -> d
             return {"region": region({"region": value}, "region", errors)}
     if target == "employer":
         if field == "uscc":
-            problems = check_uscc(value.strip().upper())
+            problems = check_uscc(value)
             if problems:
                 errors["changes.uscc"] = identifier_message(problems[0])
-            elif Employer.objects.filter(uscc=value.strip().upper()).exclude(pk=uid).exists():
+            elif Employer.objects.filter(uscc=normalize_code(value)).exclude(pk=uid).exists():
                 errors["changes.uscc"] = _("this code is registered to another employer")
-            return {"uscc": value.strip().upper()}
+            return {"uscc": normalize_code(value)}
         if field == "status" and value not in EmployerStatus.values:
             errors["changes.status"] = _("must be one of {values}").format(values=", ".join(EmployerStatus.values))
         if field == "region":
@@ -101,7 +123,9 @@ def _build(payload: dict[str, Any], allowed: dict[str, tuple[str, ...]], kind: s
             errors[f"changes.{field}"] = (_("cannot be supplemented here; fields: {fields}") if empty_only
                                           else _("cannot be corrected here; fields: {fields}")).format(fields=fields)
             continue
-        value = "" if value is None else str(value).strip()
+        value = _canonical(target, field, value, errors)
+        if value is None:
+            continue
         if not value and field in REQUIRED.get(target, ()):
             errors[f"changes.{field}"] = _("is required: it cannot be corrected to nothing")
             continue

@@ -3,12 +3,12 @@ and after), the reason, the method and the responsible people, read straight fro
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from sirecords.core.csvsafe import writer as csv_writer
 from sirecords.core.identifiers import mask_id_number
 from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.ledger.models import Entry
@@ -108,8 +108,9 @@ CSV_HEADER = ["序号 seq", "时间 time (UTC)", "类型 kind", "对象 record",
 
 
 def write_csv(records: Iterator[LogRecord], out: IO[str]) -> int:
-    """One row per changed field; returns the number of records written."""
-    writer = csv.writer(out)
+    """One row per changed field; returns the number of records written. A value that a spreadsheet would read as a
+    formula (=HYPERLINK(…) in a corrected address, a reason or a method) is neutralised (core/csvsafe.py)."""
+    writer = csv_writer(out)
     writer.writerow(CSV_HEADER)
     count = 0
     for record in records:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -29,9 +29,9 @@ from sirecords.registry.kinds import (
 )
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 from sirecords.transactions.posting import transaction_type
-from sirecords.transactions.validation import REGION, Errors, a_date, region, text, unknown_fields
+from sirecords.transactions.validation import REGION, Errors, a_date, formatted, region, text, unknown_fields
 
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+PHONE = re.compile(r"(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})\Z")  # ASCII digits: the value is canonical first
 # Check-digit failures of a legacy code may be overridden with a reason; format failures never.
 OVERRIDABLE_USCC = {"uscc.checksum", "uscc.org_checksum"}
 
@@ -72,7 +72,7 @@ def _birthday(birth: date, age: int) -> date:
 
 
 def _phone(payload: dict, errors: Errors) -> str:
-    value = text(payload, "phone", errors, required=False, max_length=20)
+    value = formatted(payload, "phone", errors, required=False, max_length=20)
     if value and not PHONE.match(value):
         errors["phone"] = _("is not a mobile number (11 digits from 13…19) or a landline (0XX-XXXXXXXX)")
     return value
@@ -182,7 +182,7 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
 def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
-    raw = str(payload.get("uscc") or "").strip().upper()
+    raw = normalize_code(str(payload.get("uscc") or ""))
     override = text(payload, "uscc_override", errors, required=False, max_length=500)
     problems = check_uscc(raw)
     if problems:

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.web.forms_desk import CODE, DATE, TransactionForm, _person_id, person_by_id_number
 
-MONTH = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}"})
+MONTH = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "pattern": r"[0-9]{4}-[0-9]{2}"})
 CATEGORIES = [("male", _("Man (original age 60)")), ("female55", _("Woman in a cadre-type post (original age 55)")),
               ("female50", _("Woman in a worker-type post (original age 50)"))]
 
 
 def _month_field(label):
-    return forms.RegexField(label=label, regex=r"^\d{4}-(0[1-9]|1[0-2])$", widget=MONTH,
+    return forms.RegexField(label=label, regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$", widget=MONTH,
                             error_messages={"invalid": _("Write the month as YYYY-MM.")})
 
 

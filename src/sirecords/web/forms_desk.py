@@ -10,12 +10,14 @@ problem the reviewer would meet is shown now, next to the field at fault, and no
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import get_language, gettext, gettext_lazy
 
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, parse_id_number
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
+from sirecords.core.text import canonical, first_forbidden
 from sirecords.ledger.context import WriteContext
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
@@ -36,9 +38,26 @@ def field_label(key: str) -> str:
     return pair[1] if (get_language() or "").startswith("en") else pair[0]
 
 
+def is_formatted(field: forms.Field) -> bool:
+    """A field whose value has a fixed format (a date, a month, an identifier, a code, a phone number): made canonical
+    with NFKC, so full-width digits are read as ASCII; any other text field is free text (NFC, no control characters)."""
+    attrs = field.widget.attrs
+    return (isinstance(field, (forms.DateField, forms.RegexField, forms.ChoiceField))
+            or getattr(field.widget, "input_type", "") in ("tel", "date", "month", "number")
+            or attrs.get("autocapitalize") == "characters" or attrs.get("inputmode") == "numeric")
+
+
+def no_control_characters(value: str) -> None:
+    bad = first_forbidden(value, multiline=True)
+    if bad is not None:
+        raise forms.ValidationError(gettext("contains the control character {char} at position {position}; remove it").format(
+            char=f"U+{ord(bad[1]):04X}", position=bad[0]), code="control")
+
+
 class DeskForm(forms.Form):
     """Autofocus on the first field (or, after a failed check, on the first one at fault), and each
-    error tied to its field for screen readers."""
+    error tied to its field for screen readers. What is typed is made canonical before any check (core/text.py):
+    formatted fields (`is_formatted`) with NFKC, free text with NFC and no control characters."""
 
     autofocus = True
 
@@ -46,6 +65,19 @@ class DeskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.focus(self.first_visible())
         self.describe_help()
+
+    def canonical_data(self) -> None:
+        """Replace the typed text of every field by its canonical form (core/text.py), before the fields clean it."""
+        data = self.data.copy()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField) and not is_formatted(field) and no_control_characters not in field.validators:
+                field.validators.append(no_control_characters)
+            key = self.add_prefix(name)
+            value = data.get(key)
+            if isinstance(field, forms.FileField) or not isinstance(value, str) or not value:
+                continue
+            data[key] = canonical(value) if is_formatted(field) else unicodedata.normalize("NFC", value)
+        self.data = data
 
     def describe_help(self) -> None:
         # form_fields.html gives the help text the id <auto_id>_help; point the field at it.
@@ -63,6 +95,8 @@ class DeskForm(forms.Form):
             self.fields[name].widget.attrs["autofocus"] = True
 
     def full_clean(self):
+        if self.is_bound:
+            self.canonical_data()
         super().full_clean()
         self.mark_errors()
 
@@ -117,7 +151,7 @@ def person_by_id_number(raw: str) -> Person:
 
 
 def employer_by_uscc(raw: str) -> Employer:
-    code = "".join(raw.split()).upper()
+    code = normalize_code(raw)
     employer = Employer.objects.filter(uscc=code).first()
     if employer is None:
         problems = check_uscc(code)
@@ -266,7 +300,7 @@ class RegisterEmployerForm(TransactionForm):
         help_text=_("Only for a genuine legacy code whose check character fails; leave empty otherwise."))
 
     def clean_uscc(self):
-        return "".join(self.cleaned_data["uscc"].split()).upper()
+        return normalize_code(self.cleaned_data["uscc"])
 
     def payload(self):
         return self._given("uscc", "name", "address", "region", "registered_on", "uscc_override")

@@ -23,6 +23,7 @@ from sirecords.crypto.sealing import seal, unseal
 from sirecords.ledger.context import CHANNELS, WriteContext
 from sirecords.transactions.actors import Actor
 from sirecords.transactions.posting import InvalidTransaction, Transaction, post, transaction_type_named
+from sirecords.transactions.validation import checked_text
 from sirecords.workflow import documents
 from sirecords.workflow.config import stages_for
 from sirecords.workflow.models import ACTION_LOG, OPEN_STATES, Action, Attachment, BusinessTransaction, State
@@ -30,6 +31,8 @@ from sirecords.workflow.regions import home_region
 from sirecords.workflow.stages import STAGE_ROLE, STAGE_TITLES
 from sirecords.workflow.summary import summarize
 from sirecords.workflow.visibility import person_subject
+
+MAX_TEXT = 2000  # characters of a reason or an opinion (free text, core/text.py: no control characters)
 
 security_log = logging.getLogger("sirecords.security")
 
@@ -120,6 +123,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
             title=kind.title, region=region, roles=_(" or ").join(kind.creators)))
     if not (reason or "").strip():
         raise InvalidTransaction({"reason": _("is required: why is this transaction made (第十二条)")})
+    reason = checked_text(reason, "reason", max_length=MAX_TEXT)
     outside = _outside_home_region(type_name, payload, region)
     if outside:
         raise _refuse(actor, outside)
@@ -129,7 +133,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
     with db_transaction.atomic():
         now = _now()
         txn = BusinessTransaction(uid=uuid.uuid4().hex, type=type_name, region=region, state=State.DRAFT,
-                                  reason=reason.strip(), channel=channel, created_by=actor.username,
+                                  reason=reason, channel=channel, created_by=actor.username,
                                   created_at=now, updated_at=now)
         _seal_payload(txn, payload)
         txn.save()
@@ -217,7 +221,7 @@ def _review_trail(txn: BusinessTransaction) -> list[Action]:
 def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) -> BusinessTransaction:
     if decision not in ("approve", "reject"):
         raise InvalidTransaction({"decision": _("must be approve or reject")})
-    opinion = (opinion or "").strip()
+    opinion = checked_text(opinion or "", "opinion", required=False, max_length=MAX_TEXT)
     if decision == "reject" and not opinion:
         raise InvalidTransaction({"opinion": _("is required when returning a transaction: say what must change")})
     with db_transaction.atomic():
@@ -264,8 +268,9 @@ def withdraw(actor: Actor, txn: BusinessTransaction, reason: str) -> BusinessTra
                 state=txn.get_state_display()), txn)
         if not (reason or "").strip():
             raise InvalidTransaction({"reason": _("is required when withdrawing")})
+        reason = checked_text(reason, "reason", max_length=MAX_TEXT)
         txn.state = State.WITHDRAWN
-        _record(txn, actor, Action.Kind.WITHDRAW, opinion=reason.strip())
+        _record(txn, actor, Action.Kind.WITHDRAW, opinion=reason)
     return txn
 
 

@@ -14,6 +14,7 @@ from sirecords.accounts.crediting import EngineMismatch
 from sirecords.accounts.services import prepare
 from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, fen_to_yuan
+from sirecords.core.text import whole_number
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
@@ -24,7 +25,7 @@ class Command(RunCommand):
     help = "Credit every individual account for a year (annual crediting), as one reviewed transaction."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, required=True, help="the year to credit, e.g. 2025")
+        parser.add_argument("--year", type=whole_number, required=True, help="the year to credit, e.g. 2025")
         self.add_run_arguments(parser)
 
     def handle(self, *args, year: int, actor: str, reason: str, region: str | None, json: bool, **options) -> None:

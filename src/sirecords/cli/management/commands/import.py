@@ -2,7 +2,9 @@
 
 Checks every row of the collection agency's monthly file (docs/collection-file.md). With any problem,
 nothing is opened or posted: the report (line, field, reason) is printed and, with --report, written as
-CSV; exit status 1. A clean file becomes one `import_contributions` transaction opened and submitted by
+CSV (a value starting like a spreadsheet formula neutralised); exit status 1. The file is read in pieces, so
+memory stays bounded whatever its size; a line too long, a field too long for CSV or a NUL is a problem of its
+line, never a traceback. A clean file becomes one `import_contributions` transaction opened and submitted by
 the clerk; the reviewers act on it in the web pages, and only then are the rows posted.
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sirecords.contributions.filestore import FileMissing
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
@@ -41,17 +44,20 @@ class Command(BaseCommand):
 
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            with open(path, "rb"):  # readable; the import reads it in pieces (memory bounded whatever its size)
+                pass
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
         actor = actor_for(options["actor"])
         if actor is None:
             raise CommandError(f"no staff account {options['actor']!r}")
         try:
-            outcome = import_file(actor, data, reason=options["reason"], file_name=path.name, region=options["region"],
+            outcome = import_file(actor, path, reason=options["reason"], file_name=path.name, region=options["region"],
                                   progress=not options["no_progress"])
         except (Refused, InvalidTransaction) as refused:
             raise CommandError(str(refused)) from None
+        except FileMissing as changed:
+            raise CommandError(f"{path.name} changed while it was imported: {changed}") from None
         prepared = outcome.prepared
         if options["report"] and prepared.problems:
             with open(options["report"], "w", encoding="utf-8", newline="") as stream:

@@ -19,6 +19,7 @@ from sirecords.benefits import adjustments, payments, services
 from sirecords.cli.command import RunCommand, as_json
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
+from sirecords.core.text import whole_number
 from sirecords.engine.params import ParameterError
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
@@ -33,7 +34,7 @@ class Command(RunCommand):
         pay = actions.add_parser("pay", help="open the month's payment run for review")
         pay.add_argument("--month", required=True, help="the month to pay, YYYY-MM")
         adjust = actions.add_parser("adjust", help="open the year's pension adjustment for review")
-        adjust.add_argument("--year", type=int, required=True, help="the adjustment year, e.g. 2026")
+        adjust.add_argument("--year", type=whole_number, required=True, help="the adjustment year, e.g. 2026")
         for sub in (pay, adjust):
             self.add_run_arguments(sub)
 

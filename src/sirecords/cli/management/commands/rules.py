@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sirecords.core import identifiers
 from sirecords.core.money import ROUNDING_MODES, InvalidInput, format_yuan, parse_amount, parse_decimal, parse_rate
 from sirecords.core.periods import Age, Month
+from sirecords.core.text import whole_number
 from sirecords.engine import contributions, crediting
 from sirecords.engine import pension as pension_rules
 from sirecords.engine import retirement as retirement_rules
@@ -259,8 +260,8 @@ class Command(BaseCommand):
         each.add_argument("--wage", required=True, metavar="W", help="prior-year monthly average wage, yuan")
         each.add_argument("--average", metavar="A", help="reference average wage, yuan (default: the region/year's)")
         each.add_argument("--region", metavar="R", help="6-digit region code (default: national rates)")
-        each.add_argument("--year", type=int, metavar="Y", help="parameter year (default: the latest)")
-        each.add_argument("--month", type=int, metavar="M", help="month of the year (default: the year's last rates)")
+        each.add_argument("--year", type=whole_number, metavar="Y", help="parameter year (default: the latest)")
+        each.add_argument("--month", type=whole_number, metavar="M", help="month of the year (default: the year's last rates)")
         each.add_argument("--insurance-type", default="pension", metavar="|".join(INSURANCE_TYPES))
         each.add_argument("--category", default="employee", metavar="|".join(CATEGORIES), dest="worker_category")
         each = add("interest", "个人账户记账利息 individual account crediting for one year")
@@ -268,7 +269,7 @@ class Command(BaseCommand):
         each.add_argument("--rate", required=True, metavar="R", help="crediting rate: 0.0262 or 2.62%%")
         each.add_argument("--credits", required=True, metavar="c1,…,c12", help="the monthly credits, comma-separated")
         each.add_argument("--method", default="monthly", metavar="monthly|annual")
-        each.add_argument("--months", type=int, default=12, metavar="M", help="part year: months credited (monthly method)")
+        each.add_argument("--months", type=whole_number, default=12, metavar="M", help="part year: months credited (monthly method)")
         each.add_argument("--rounding", default="half_up", metavar="|".join(ROUNDING_MODES))
         each = add("pension", "基本养老金 monthly basic pension at retirement")
         each.add_argument("--base", metavar="C", help="pension calculation base (计发基数), yuan")
@@ -279,7 +280,7 @@ class Command(BaseCommand):
         each.add_argument("--deemed-months", default="0", metavar="D", help="deemed months (for a transitional part)")
         each.add_argument("--transitional-coefficient", metavar="K", help="transitional coefficient (default: the region's)")
         each.add_argument("--region", metavar="R")
-        each.add_argument("--year", type=int, metavar="Y")
+        each.add_argument("--year", type=whole_number, metavar="Y")
         each.add_argument("--rounding", metavar="|".join(ROUNDING_MODES), help="default: the parameters' pension rounding")
 
     def _run(self, action: str, o: dict) -> Outcome:

@@ -1,0 +1,158 @@
+"""The rows of the collection file being checked, staged in a temporary table of this database session.
+
+`collection.prepare` reads the file in pieces and writes each checked row here (COPY on PostgreSQL, executemany
+on SQLite), so memory stays bounded whatever the file's size; what needs the whole file is then asked of the
+database, set-based: rows that repeat a person, employer, month and insurance type; rows already posted; the
+reviewers' totals. The posting inserts the rows from here into contributions_contribution with one
+INSERT … SELECT. A one-row table names what is staged (file SHA-256, region, rows root), so a later step in the
+same session uses the rows only when they are the file's; a temporary table lives as long as the session (or
+the transaction that made it, if that is rolled back), never in another process.
+
+Columns: the file's line, a 64-bit key of (person, code, month, insurance type) to find repeats cheaply, the
+person (the registry uid, or for an unknown person the blind index of the ID number: no ID number is written
+here), the code as written, the row number (0 for a row with a problem, kept only to find repeats), then the row
+as stored (rows.COLUMNS), its rule version as a number in a table of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import DatabaseError, connection, transaction
+
+from sirecords.contributions import rows as row_form
+from sirecords.contributions.models import RowKind
+from sirecords.ledger import bulk
+
+TABLE = "import_rows"
+KEY_TABLE = "import_staged"
+ROW_COLUMNS = row_form.COLUMNS  # row_number first, rule_version last
+# The rule version (some 80 characters) is staged as its number in VERSION_TABLE: narrower rows stage faster.
+STAGED_ROW = (*ROW_COLUMNS[:-1], "version_no")
+COLUMNS = ("line", "dup_key", "id_key", "uscc", *STAGED_ROW)
+VERSION_TABLE = "import_versions"
+_SELECTED = ", ".join((*(f"s.{name}" for name in ROW_COLUMNS[:-1]), "v.version"))
+_JOINED = f"{TABLE} s JOIN {VERSION_TABLE} v ON v.no = s.version_no"
+_TYPES = {"line": "bigint", "dup_key": "bigint", "row_number": "bigint", "version_no": "integer", "wage_fen": "bigint",
+          "base_fen": "bigint", "employer_fen": "bigint", "individual_fen": "bigint", "account_credit_fen": "bigint",
+          "arrears_fen": "bigint"}
+# One COPY text line per staged row (PostgreSQL): every value is plain (checked by the caller, rows.plain_texts).
+COPY_LINE = "%d\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d"
+
+
+TEMP_BUFFERS = "256MB"  # PostgreSQL: the session's memory for temporary tables (the server's, bounded; the rest spills)
+
+
+def reset(cursor) -> None:
+    """Empty staging tables in this session (made when missing)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SELECT to_regclass('pg_temp.{TABLE}') IS NULL")
+        if cursor.fetchone()[0]:
+            try:  # allowed only before the session's first temporary table; a session that has one keeps its setting
+                with transaction.atomic():
+                    cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+            except DatabaseError:
+                pass
+    columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in COLUMNS)
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} ({columns})")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {KEY_TABLE} (sha256 text, region text, rows_root text)")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {VERSION_TABLE} (no integer, version text)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {TABLE}, {KEY_TABLE}, {VERSION_TABLE}")
+    else:
+        for table in (TABLE, KEY_TABLE, VERSION_TABLE):
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def add_version(cursor, number: int, version: str) -> None:
+    cursor.execute(f"INSERT INTO {VERSION_TABLE} (no, version) VALUES (%s, %s)", [number, version])
+
+
+def writer(cursor):
+    return bulk.writer(cursor, TABLE, COLUMNS)
+
+
+def finish(cursor, sha256: str, region: str, rows_root: str) -> None:
+    """Name what is staged; on PostgreSQL also gather the table's statistics, so the look-ups below plan well."""
+    cursor.execute(f"INSERT INTO {KEY_TABLE} (sha256, region, rows_root) VALUES (%s, %s, %s)", [sha256, region, rows_root])
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {TABLE}")
+
+
+def staged() -> tuple[str, str, str] | None:
+    """(sha256, region, rows root) of what this session has staged, or None (nothing, or rolled back since)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT to_regclass('pg_temp.{KEY_TABLE}') IS NOT NULL")
+        else:
+            cursor.execute("SELECT COUNT(*) FROM sqlite_temp_master WHERE type = 'table' AND name = %s", [KEY_TABLE])
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"SELECT sha256, region, rows_root FROM {KEY_TABLE}")
+        found = cursor.fetchall()
+    return tuple(found[0]) if len(found) == 1 else None
+
+
+def repeats(limit: int) -> list[tuple[int, int]]:
+    """(line, first line) of each row repeating an earlier one's person, code, month and insurance type. First by the
+    rows' 64-bit key (a hash of those four, grouped as integers: cheap), then exactly, among the candidates only."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1 LIMIT 1")
+        if cursor.fetchone() is None:
+            return []
+        candidates = f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1"
+        cursor.execute(f"SELECT s.line, d.first FROM {TABLE} s JOIN (SELECT id_key, uscc, period, insurance_type, MIN(line) "
+                       f"AS first FROM {TABLE} WHERE dup_key IN ({candidates}) GROUP BY id_key, uscc, period, insurance_type "
+                       "HAVING COUNT(*) > 1) d ON s.id_key = d.id_key AND s.uscc = d.uscc AND s.period = d.period "
+                       f"AND s.insurance_type = d.insurance_type WHERE s.dup_key IN ({candidates}) AND s.line > d.first "
+                       "ORDER BY s.line LIMIT %s", [limit])
+        return cursor.fetchall()
+
+
+def already_posted(limit: int) -> list[tuple[int, str, str]]:
+    """(line, period, insurance type) of each staged row that contributions_contribution already holds (the same
+    person, employer, month, insurance type and kind: what contribution_month_once makes unique)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.line, s.period, s.insurance_type FROM {TABLE} s JOIN contributions_contribution c "
+                       "ON c.person_id = s.person_id AND c.period = s.period AND c.insurance_type = s.insurance_type "
+                       "AND c.employer_id = s.employer_id AND c.kind = %s WHERE s.row_number > 0 ORDER BY s.line LIMIT %s",
+                       [RowKind.ASSESSMENT.value, limit])
+        return cursor.fetchall()
+
+
+def distinct_persons_and_employers() -> tuple[int, int]:
+    """How many persons and employers the staged rows name (for the reviewers' totals; the rest is counted as staged)."""
+    with connection.cursor() as cursor:
+        # Grouped (a hash aggregate on PostgreSQL) rather than COUNT(DISTINCT …), which sorts every row.
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT person_id FROM {TABLE} WHERE row_number > 0 GROUP BY person_id) AS p")
+        persons = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT employer_id FROM {TABLE} WHERE row_number > 0 AND employer_id <> '' "
+                       "GROUP BY employer_id) AS e")
+        employers = cursor.fetchone()[0]
+    return persons, employers
+
+
+def rows() -> Iterator[tuple]:
+    """The staged rows in row order, as rows.COLUMNS tuples (a server-side cursor on PostgreSQL)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {_SELECTED} FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")
+        while chunk := cursor.fetchmany(20_000):
+            yield from (tuple(row) for row in chunk)
+
+
+def insert_into_contributions(batch: str) -> int:
+    """The staged rows into contributions_contribution as the rows of `batch`, in one INSERT … SELECT."""
+    names = ", ".join(ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, {names}) SELECT %s, %s, {_SELECTED} "
+                       f"FROM {_JOINED} WHERE s.row_number > 0", [batch, RowKind.ASSESSMENT.value])
+        return cursor.rowcount
+
+
+PENSION_CREDITS = f"""
+SELECT person_id, CAST(SUBSTR(period, 1, 4) AS INTEGER), SUM(account_credit_fen),
+       SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
+FROM {TABLE}
+WHERE row_number > 0 AND insurance_type = 'pension' AND paid_on <> ''
+GROUP BY person_id, SUBSTR(period, 1, 4)
+"""
