@@ -30,7 +30,7 @@ def test_full_width_region_and_fields_are_stored_as_ascii(desk):
     assert answer.status_code == 201, answer.content
     txn = BusinessTransaction.objects.get(uid=answer.json()["uid"])
     assert txn.region == REGION and txn.reason == "walk-in registration"
-    entries = transaction_type_named("register_person").build(payload_of(txn), WriteContext(actor="t", reason="t", channel="api"))
+    entries = transaction_type_named("register_person").build(payload_of(txn), WriteContext(actor="t", reason="t", channel="api", region=txn.region))
     assert entries[0].payload["region"] == "440305" and entries[0].payload["registered_on"] == "2024-01-15"
 
 
@@ -71,10 +71,10 @@ def test_review_opinion_and_withdraw_reason_refuse_nul(desk, staff_client, pdf):
 def test_person_lookup_reads_a_full_width_id_number(desk, post_txn):
     number = id_number()
     post_txn("register_person", person_payload(id_number=number))
-    answer = desk.post(reverse("api:person_lookup") + "?purpose=counter+enquiry",
+    answer = desk.post(reverse("api:person_lookup") + "?purpose=counter&purpose_detail=counter+enquiry",
                        {"id_number": number.translate(FULL_WIDTH)}, content_type=JSON)
     assert answer.status_code == 200, answer.content
-    problems = errors(desk.post(reverse("api:person_lookup") + "?purpose=counter+enquiry",
+    problems = errors(desk.post(reverse("api:person_lookup") + "?purpose=counter&purpose_detail=counter+enquiry",
                                 {"id_number": number[:-1] + "\x00"}, content_type=JSON))
     assert "id_number" in problems
     problems = errors(desk.get(reverse("api:employer_lookup", args=["9144030\x00MA5F0001X"])))
