@@ -30,7 +30,8 @@ def test_full_width_region_and_fields_are_stored_as_ascii(desk):
     assert answer.status_code == 201, answer.content
     txn = BusinessTransaction.objects.get(uid=answer.json()["uid"])
     assert txn.region == REGION and txn.reason == "walk-in registration"
-    entries = transaction_type_named("register_person").build(payload_of(txn), WriteContext(actor="t", reason="t", channel="api", region=txn.region))
+    context = WriteContext(actor="t", reason="t", channel="api", region=txn.region)
+    entries = transaction_type_named("register_person").build(payload_of(txn), context)
     assert entries[0].payload["region"] == "440305" and entries[0].payload["registered_on"] == "2024-01-15"
 
 

@@ -53,8 +53,9 @@ def test_a_reference_where_the_code_needs_one():
 
 def test_canonical_before_checked():
     assert canonical("  ＡＢＣ\u3000１２３ \t x ") == "ABC 123 x"
-    purpose = check_purpose("ＣＯＵＮＴＥＲ", "ｃｏｕｎｔｅｒ\u3000query", "")
-    assert purpose == Purpose("counter", "counter query")
+    purpose = check_purpose("ＣＯＵＮＴＥＲ", "窗口查询\u3000（本人）  query", "")
+    # The code is a formatted value (NFKC); the detail is free text (NFC: its Chinese punctuation is kept), spaces collapsed.
+    assert purpose == Purpose("counter", "窗口查询 （本人） query")
 
 
 @override_settings(SIRECORDS_READ_PURPOSES={"audit": {"zh": "审计", "en": "audit", "reference": True}})

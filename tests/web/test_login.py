@@ -57,6 +57,19 @@ def test_password_then_code_signs_in(client, make_staff):
     assert page.status_code == 200 and "clerk.a" in page.content.decode()
 
 
+def test_the_code_is_read_by_the_canonical_rule(client, make_staff):
+    """Full-width digits typed with a Chinese IME are the code; Arabic-Indic digits (which \\d matched) are not."""
+    user = make_staff("clerk.fw", "clerk")
+    password_step(client, "clerk.fw")
+    arabic = code(device_of(user)).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    refused = client.post("/login/code/", {"token": arabic, "next": "/"})
+    assert refused.status_code == 200 and not is_signed_in(client)
+    assert "Enter the 6 digits" in refused.content.decode()
+    full_width = code(device_of(user)).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.post("/login/code/", {"token": full_width, "next": "/"}).status_code == 302
+    assert is_signed_in(client)
+
+
 def test_first_sign_in_enrols_an_authenticator_sealed_and_recorded(client):
     create_staff_account(test_admin(), "clerk.b", "clerk")  # no authenticator yet
     response = password_step(client, "clerk.b")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from sirecords.core.text import is_ascii_digits
 from sirecords.engine.params import ParamSet, load_params
 from sirecords.parameters.transactions import TYPE, parameter_payload
 from sirecords.workflow.services import execute
@@ -15,5 +16,5 @@ def open_parameter_load(actor, region: str, year: int, reason: str, *, month: in
     read from the parameter files (or `params`). Returns the submitted BusinessTransaction; the review
     stages then act on it as on any other transaction."""
     params = params or load_params(region, year, month)
-    workflow_region = params.region if params.region.isdigit() else settings.SIRECORDS_REGION
+    workflow_region = params.region if is_ascii_digits(params.region) else settings.SIRECORDS_REGION
     return execute(actor, TYPE, parameter_payload(params), region=workflow_region, reason=reason, channel=channel)

@@ -1,6 +1,7 @@
 """Why a person's record is read (第二十一条): a purpose from the configured list (settings.SIRECORDS_READ_PURPOSES),
 a reference where the purpose needs one (the case, application, transaction or supervision number) and a free-text
-detail. Each part is canonicalised (NFKC, whitespace collapsed) and then checked, so that "." or a string of
+detail. Each part is made canonical by the project's one rule (core/text.py: the code and the reference as formatted
+values, NFKC; the detail as free text, NFC; white space runs collapsed) and then checked, so that "." or a string of
 punctuation is never a purpose; the access log records the canonical form.
 """
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from sirecords.core import text as canonical_text
 from sirecords.transactions.posting import InvalidTransaction
 
 MIN_DETAIL = 4  # letters or digits in the detail; a Chinese character counts twice
@@ -50,8 +52,15 @@ def listing() -> str:
 
 
 def canonical(text: str | None) -> str:
-    """NFKC-normalised (full-width letters and digits become ASCII), whitespace runs one space, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+    """A code or reference made canonical (core/text.py: NFKC, so full-width letters and digits become ASCII), white
+    space runs one space."""
+    return " ".join(canonical_text.canonical(text or "").split())
+
+
+def canonical_detail(text: str | None) -> str:
+    """The detail as free text (core/text.py: NFC, Chinese punctuation kept), white space runs one space; its control
+    characters are left for the check to name."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def _weight(text: str) -> int:
@@ -64,7 +73,7 @@ def _weight(text: str) -> int:
 
 
 def _control(text: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn") for char in text)
+    return canonical_text.first_forbidden(text) is not None
 
 
 def check_purpose(code: str | None, detail: str | None, reference: str | None = "") -> Purpose:
@@ -76,7 +85,7 @@ def check_purpose(code: str | None, detail: str | None, reference: str | None = 
     if entry is None:
         errors["purpose"] = (_("is required: say why you read this record (第二十一条); one of: {codes}") if not code else
                              _("{code} is not a purpose; one of: {codes}")).format(code=repr(code), codes=listing())
-    reference, detail = canonical(reference), canonical(detail)
+    reference, detail = canonical(reference), canonical_detail(detail)
     for name, text in (("purpose_reference", reference), ("purpose_detail", detail)):
         if _control(text):
             errors[name] = _("contains a control character")
@@ -104,4 +113,4 @@ def implied(code: str, detail: str, reference: str = "") -> Purpose:
     still one of the configured codes, so the access log speaks one vocabulary."""
     if code not in purposes():
         raise ValueError(f"{code!r} is not a configured read purpose")
-    return Purpose(code, canonical(detail), canonical(reference))
+    return Purpose(code, canonical_detail(detail), canonical(reference))

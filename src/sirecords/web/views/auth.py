@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from sirecords.core.text import canonical, is_ascii_digits
 from sirecords.users import services as staff_accounts
 from sirecords.users.backends import BACKEND, authenticators, sign_in_account
 from sirecords.web.guard import page
@@ -46,10 +47,17 @@ class PasswordForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    token = forms.RegexField(label=gettext_lazy("Authenticator code"), regex=r"^\d{6}$", max_length=6,
-                             error_messages={"invalid": gettext_lazy("Enter the 6 digits your authenticator app shows.")},
-                             widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
-                                                           "inputmode": "numeric"}))
+    token = forms.CharField(label=gettext_lazy("Authenticator code"), max_length=20,
+                            widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
+                                                          "inputmode": "numeric"}))
+
+    def clean_token(self) -> str:
+        """Six ASCII digits after the one canonical rule (core/text.py): full-width digits typed with an IME are read,
+        Arabic-Indic and other digits are not."""
+        code = "".join(canonical(self.cleaned_data["token"]).split())
+        if not (len(code) == 6 and is_ascii_digits(code)):
+            raise forms.ValidationError(gettext_lazy("Enter the 6 digits your authenticator app shows."), code="invalid")
+        return code
 
 
 class OwnPasswordForm(PasswordChangeForm):

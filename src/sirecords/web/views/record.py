@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from sirecords.core.identifiers import InvalidIdentifier
+from sirecords.core.text import whole_number
 from sirecords.records import personal as personal_record
 from sirecords.records import reads
 from sirecords.records.purposes import Purpose, label
@@ -101,7 +102,7 @@ def person_view(request, uid: str):
         return render(request, "web/record/purpose.html", {"form": PurposeForm()})
     years = personal_record.contribution_years_of(person)
     try:
-        year = int(request.GET.get("year") or (years[-1] if years else 0))
+        year = whole_number(str(request.GET.get("year") or (years[-1] if years else 0)))
     except ValueError:
         year = years[-1] if years else 0
     if years and year not in years:
