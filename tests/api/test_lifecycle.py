@@ -97,13 +97,18 @@ def test_register_a_person_from_draft_to_ledger(desk, reviewers, pdf):
 
 def test_reading_a_transaction_is_access_logged(desk):
     uid = create(desk).json()["uid"]
-    detail(desk, uid, purpose="checking the draft")
-    event = AccessEvent.objects.get()
-    assert (event.actor, event.channel, event.purpose, event.what) == ("clerk.li", "api", "checking the draft",
-                                                                        f"transaction:{uid}")
+    assert detail(desk, uid).status_code == 200  # no purpose stated: the transaction's own (the opener follows it up)
+    assert detail(desk, uid, purpose="case", purpose_reference="(2026)粤0305民初123号",
+                  purpose_detail="court asked for the draft").status_code == 200
+    problems = errors(detail(desk, uid, purpose="checking the draft"))  # free text is not a purpose: the list is
+    assert "purpose" in problems and "counter" in problems["purpose"]
+    events = list(AccessEvent.objects.order_by("seq"))
+    assert [(e.actor, e.channel, e.what) for e in events] == [("clerk.li", "api", f"transaction:{uid}")] * 2
+    assert [e.purpose for e in events] == [f"transaction [{uid}]: follow-up by the clerk who opened it",
+                                           "case [(2026)粤0305民初123号]: court asked for the draft"]
     # The person is not registered yet: named by the keyed index of the ID number registered, which is the person's
     # id_number_index once the registration posts, so the access log shows these reads under the person.
-    assert event.subject == id_number_subject(person_payload()["id_number"])
+    assert {event.subject for event in events} == {id_number_subject(person_payload()["id_number"])}
 
 
 def test_separation_of_duties(desk, staff_client, pdf):

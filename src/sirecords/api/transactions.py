@@ -7,8 +7,9 @@ from typing import Literal
 
 from django.http import Http404
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.errors import AuthorizationError
+from ninja.errors import AuthorizationError, HttpError
 
+from sirecords.api.lookups import reader_of
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import (
     AttachmentOut,
@@ -20,7 +21,8 @@ from sirecords.api.schemas import (
     TransactionIn,
     WithdrawIn,
 )
-from sirecords.records.access_log import record_access
+from sirecords.records import reads
+from sirecords.records.purposes import check_purpose
 from sirecords.transactions.posting import InvalidTransaction, transaction_type_named, transaction_types
 from sirecords.transactions.validation import Errors, region
 from sirecords.workflow import documents, services
@@ -105,16 +107,26 @@ def my_queue(request, stage: Stage | None = Query(None), limit: int = Query(50, 
     return [brief(txn) for txn in queue(request.auth.actor, stage, limit)]
 
 
-@endpoint(router, "GET", "/transactions/{uid}", "txn_detail", response={200: TransactionDetail, **PROBLEMS},
+@endpoint(router, "GET", "/transactions/{uid}", "txn_detail", response={200: TransactionDetail, **PROBLEMS, 429: Problem},
           summary="One transaction: state, due stage, documents, before/after and the action trail (access-logged)")
-def read(request, uid: str, purpose: str = Query("", description="Why you read it; defaults to handling the transaction")):
+def read(request, uid: str,
+         purpose: str = Query("", description="Why you read it, one of the read purposes' codes; by default the transaction "
+                                              "itself (the opener's follow-up, the due reviewer's review, else supervision)"),
+         purpose_reference: str = Query("", description="The case, application, transaction or task number, for the "
+                                                        "codes that need one"),
+         purpose_detail: str = Query("", description="In a few words what you need it for, with a purpose code")):
+    """Like every read of a person's data, through records/reads.py: the person's pooling region, the read limits, then
+    the access log (403 for another region, 429 beyond a limit)."""
     txn = visible(request, uid)
     payload = services.payload_of(txn)
     answer = detail(txn, payload)
     subject = person_subject(txn.type, payload, txn)  # None: it names no person (employers only)
-    if subject:
-        record_access(request.auth.actor.username, subject, f"transaction:{txn.uid}", CHANNEL,
-                      purpose.strip() or f"handling business transaction {txn.uid} ({txn.type})")
+    actor = request.auth.actor
+    stated = check_purpose(purpose, purpose_detail, purpose_reference) if purpose.strip() else reads.transaction_purpose(actor, txn)
+    try:
+        reads.read(reader_of(request), subject, f"transaction:{txn.uid}", stated)
+    except reads.ReadRefused as refused:
+        raise HttpError(refused.status, refused.message) from None
     return answer
 
 

@@ -17,13 +17,15 @@ from django.utils.translation import gettext as _
 
 from sirecords.records.access_log import record_access
 from sirecords.records.limits import REFUSED, ReadRefused, check_distinct, check_rate, count_probe, raise_alert
-from sirecords.records.purposes import Purpose
+from sirecords.records.purposes import Purpose, implied
 from sirecords.registry.models import Person
 from sirecords.registry.subjects import id_number_subject
 from sirecords.transactions.actors import Actor
+from sirecords.workflow.models import BusinessTransaction
 from sirecords.workflow.stages import STAGE_ROLE
 
-__all__ = ["READING_ROLES", "ReadRefused", "Reader", "home_region_of", "id_number_subject", "person_of", "read", "reading_regions"]
+__all__ = ["READING_ROLES", "ReadRefused", "Reader", "home_region_of", "id_number_subject", "person_of", "read", "reading_regions",
+           "transaction_purpose"]
 
 security_log = logging.getLogger("sirecords.security")
 
@@ -124,3 +126,14 @@ def probe(reader: Reader, request, raw_number: str, purpose: Purpose | str, *, i
     count_probe(request, reader.rate_key)
     what = "look-up: invalid ID number" if invalid else "look-up: nobody registered with this ID number"
     record_access(reader.actor.username, id_number_subject(raw_number), what, reader.channel, str(purpose))
+
+
+def transaction_purpose(actor: Actor, txn: BusinessTransaction) -> Purpose:
+    """Why a page or answer about a transaction shows the person it is about: the opener follows it up, the reviewer of
+    the stage due reviews it, anyone else who may see it (a supervisor) supervises. The same words on every channel."""
+    if txn.created_by == actor.username:
+        return implied("transaction", "follow-up by the clerk who opened it", txn.uid)
+    due = txn.due_stage
+    if due is not None and actor.has(STAGE_ROLE[due], txn.region):
+        return implied("transaction", "review of the stage due", txn.uid)
+    return implied("supervision", "supervision of a business transaction", txn.uid)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sirecords.records import reads
 from sirecords.transactions.posting import transaction_types
 from sirecords.web.forms_desk import AttachForm, ReviewForm, WithdrawForm
 from sirecords.web.forms_transactions import FORMS
@@ -25,7 +26,7 @@ from sirecords.web.views.desk_common import (
     transaction_named,
     type_title,
 )
-from sirecords.web.views.desk_visibility import log_access, transaction_purpose
+from sirecords.web.views.desk_visibility import log_access
 from sirecords.workflow import documents
 from sirecords.workflow.config import StageConfigError, stages_for
 from sirecords.workflow.models import Action, Attachment, BusinessTransaction, State
@@ -102,7 +103,7 @@ def show_transaction(request, txn: BusinessTransaction, *, attach_form=None, rev
             caution = _("You acted on it at %(stages)s: another reviewer must act on this stage.") % {
                 "stages": "、".join(stage_name(s) for s in acted)}
     log_access(actor, person_subject(txn.type, payload, txn), f"transaction {txn.type} {txn.uid}",
-               transaction_purpose(actor, txn, may_review))
+               reads.transaction_purpose(actor, txn))
 
     attachments = list(txn.attachments.order_by("id"))
     have = {a.kind for a in attachments}
