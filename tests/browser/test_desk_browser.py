@@ -118,6 +118,7 @@ def test_register_a_person_through_four_reviewers_then_find_them(desk):
     clerk.locator("nav a[href='/desk/persons/']").click()
     expect_focus(clerk, "id_id_number")
     clerk.keyboard.type(ID)
+    clerk.fill("#id_purpose_detail", "办理增员")  # the purpose: a counter enquiry (chosen), and the business
     clerk.keyboard.press("Enter")
     result = clerk.locator("#person-result")
     result.wait_for()

@@ -83,7 +83,7 @@ def test_the_api_refuses_a_110100_clerks_change_for_a_440300_person(registered, 
 
 def test_the_desk_refuses_a_110100_clerk_the_person_and_the_change(registered, client_in):
     clerk = client_in("clerk.bj", "clerk", region=OTHER_REGION)
-    found = clerk.post(reverse("desk_person_search"), {"id_number": ID})
+    found = clerk.post(reverse("desk_person_search"), {"id_number": ID, "purpose": "counter", "purpose_detail": "办理增员"})
     assert found.status_code == 403 and "440300" in found.content.decode() and "张三" not in found.content.decode()
     prefilled = clerk.get(reverse("desk_create", args=[CHANGE]) + f"?person={registered}")
     assert prefilled.status_code == 403 and ID not in prefilled.content.decode()

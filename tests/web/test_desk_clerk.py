@@ -71,24 +71,31 @@ def test_person_search_shows_masked_id_name_region_and_employment_and_logs_the_a
     page = clerk.get("/desk/persons/")
     assert page.status_code == 200 and "autofocus" in field_block(page, "id_number")
     before = AccessEvent.objects.count()
-    found = clerk.post("/desk/persons/", {"id_number": ID.lower()})
+    found = clerk.post("/desk/persons/", {"id_number": ID.lower(), "purpose": "counter", "purpose_detail": "办理增员"})
     text = page_text(found)
     assert found.status_code == 200
     assert Person.objects.get().masked_id_number in text and ID not in text, "the full ID number is shown"
     assert "张伟" in text and "440305" in text and "某某科技有限公司" in text and "2010-03-01" in text
     event = AccessEvent.objects.get(seq=before + 1)
     assert (event.actor, event.subject, event.channel, event.purpose) == (
-        "clerk.wang", f"person:{registered['person']}", "web", "counter: counter look-up by the clerk")
+        "clerk.wang", f"person:{registered['person']}", "web", "counter: 办理增员")
 
 
 def test_person_search_explains_a_bad_or_unknown_id_number_next_to_the_field(clerk):
-    error_next_to(clerk.post("/desk/persons/", {"id_number": "44030519850615123X"}), "id_number", "check character")
-    error_next_to(clerk.post("/desk/persons/", {"id_number": "12345"}), "id_number", "must have 18 characters")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": "44030519850615123X", "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "check character")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": "12345", "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "must have 18 characters")
     unknown = make_id_number("110105", date(1970, 1, 1), 2)
-    error_next_to(clerk.post("/desk/persons/", {"id_number": unknown}), "id_number", "No insured person is registered")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": unknown, "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "No insured person is registered")
     # Only the look-up of a valid number nobody is registered with reached the registry: a probe, logged by its index.
     assert list(AccessEvent.objects.filter(actor="clerk.wang").values_list("what", flat=True)) == [
         "look-up: nobody registered with this ID number"]
+
+
+def test_person_search_needs_the_purpose_of_the_look_up(clerk, registered):
+    """The counter's look-up is a read like any other (第二十一条): the business the applicant came for is stated."""
+    refused = clerk.post("/desk/persons/", {"id_number": ID, "purpose": "counter", "purpose_detail": "."})
+    error_next_to(refused, "purpose_detail", "at least 4 letters or digits")
+    assert "张伟" not in page_text(refused) and not AccessEvent.objects.filter(actor="clerk.wang").exists()
 
 
 # --- opening, documents, submission -----------------------------------------------------------------

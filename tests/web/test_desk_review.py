@@ -70,7 +70,7 @@ def test_the_whole_chain_through_the_pages_posts_the_person(clerk, reviewers):
     for name, _role in REVIEWERS.values():
         assert name in page
     assert 'class="action-post"' in page
-    found = page_text(clerk.post("/desk/persons/", {"id_number": ID}))
+    found = page_text(clerk.post("/desk/persons/", {"id_number": ID, "purpose": "counter", "purpose_detail": "办理增员"}))
     assert person.masked_id_number in found and "张伟" in found
 
 

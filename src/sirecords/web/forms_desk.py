@@ -405,13 +405,6 @@ class EndEmploymentForm(TransactionForm):
 # --- the other desk forms ------------------------------------------------------------------------
 
 
-class PersonSearchForm(DeskForm):
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=30, widget=forms.TextInput(attrs=CODE))
-
-    def clean_id_number(self):
-        return checked_id_number(self.cleaned_data["id_number"])
-
-
 class AttachForm(DeskForm):
     kind = forms.ChoiceField(label=_("Which document"))
     file = forms.FileField(label=_("Scan of the original (PDF, JPEG or PNG)"),

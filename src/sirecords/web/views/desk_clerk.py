@@ -14,10 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from sirecords.records import reads
-from sirecords.records.purposes import implied
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_types
-from sirecords.web.forms_desk import PersonSearchForm, WithdrawForm
+from sirecords.web.forms_desk import WithdrawForm
+from sirecords.web.forms_record import CounterSearchForm
 from sirecords.web.forms_transactions import FORMS
 from sirecords.web.guard import page
 from sirecords.web.views.desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
@@ -38,10 +38,10 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def person_search_view(request):
     # POST: the ID number stays out of URLs, browser history and server logs
-    form = PersonSearchForm(request.POST if request.method == "POST" else None)
+    form = CounterSearchForm(request.POST if request.method == "POST" else None)
     person = None
     if request.method == "POST" and form.is_valid():
-        number, purpose = form.cleaned_data["id_number"], implied("counter", "counter look-up by the clerk")
+        number, purpose = form.cleaned_data["id_number"], form.purpose
         reader = reads.Reader(request.actor, "web")
         reads.admit_lookup(reader, request, number, purpose)  # the look-up and probe rates (records/limits.py)
         person = find_person_by_id_number(number)
@@ -50,7 +50,7 @@ def person_search_view(request):
             form.add_error("id_number", _("No insured person is registered with this ID number."))
         else:
             log_access(request.actor, f"person:{person.uid}", "identity, region and employment periods", purpose)
-            form = PersonSearchForm()  # ready for the next applicant; the number typed is not shown again
+            form = CounterSearchForm()  # ready for the next applicant; the number typed is not shown again
     jobs = list(person.employments.select_related("employer").order_by("start")) if person else []
     return render(request, "web/desk/person_search.html", {"form": form, "person": person, "jobs": jobs})
 
