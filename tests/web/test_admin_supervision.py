@@ -49,8 +49,26 @@ def test_the_access_log_finds_a_read_by_the_maintainers_look_up(signed_in, make_
 
     bad = client.post("/supervision/access-log/", {"id_number": "12345", "actor": "", "since": "", "until": ""})
     assert bad.status_code == 400 and field_error(bad, "id_number")
-    unknown = client.post("/supervision/access-log/", {"id_number": "11010519491231002X", "actor": "", "since": "", "until": ""})
-    assert "No insured person" in field_error(unknown, "id_number")
+
+
+
+def test_the_access_log_finds_probes_of_a_number_and_a_persons_reads_before_registration(signed_in, post_txn):
+    """Look-ups of a number nobody is registered with (probes) and reads of a pending registration are logged under
+    the number's keyed index: the supervisor finds them by the number, and under the person once registered."""
+    from sirecords.registry.subjects import id_number_subject
+
+    record_access("clerk.x", id_number_subject(OTHER_ID), "look-up: nobody registered with this ID number", "web",
+                  "counter: 办理增员")
+    client = signed_in("super.p", "supervisor")
+    search = client.post("/supervision/access-log/", {"id_number": OTHER_ID, "actor": "", "since": "", "until": ""})
+    assert search.status_code == 302 and OTHER_ID not in search["Location"]
+    page = client.get(search["Location"]).content.decode()
+    assert "clerk.x" in page and "look-up: nobody registered" in page and OTHER_ID not in page
+
+    uid = register_person(post_txn, id_number=OTHER_ID, name="李娜")  # now registered: the probe is theirs
+    record_access("query.y", f"person:{uid}", "person.detail", "counter", "counter: 窗口查询")
+    by_person = client.get(f"/supervision/access-log/?subject=person:{uid}").content.decode()
+    assert "clerk.x" in by_person and "query.y" in by_person
 
 
 def test_access_log_dates_pages_and_order(signed_in):

@@ -35,6 +35,9 @@ from .test_desk_support import (
 pytestmark = pytest.mark.django_db
 
 
+COUNTER = {"purpose": "counter", "purpose_detail": "办理增员"}  # why the clerk looks the applicant up
+
+
 @pytest.fixture
 def staff(make_staff):
     return signer(make_staff)
@@ -71,7 +74,7 @@ def test_person_search_shows_masked_id_name_region_and_employment_and_logs_the_a
     page = clerk.get("/desk/persons/")
     assert page.status_code == 200 and "autofocus" in field_block(page, "id_number")
     before = AccessEvent.objects.count()
-    found = clerk.post("/desk/persons/", {"id_number": ID.lower(), "purpose": "counter", "purpose_detail": "办理增员"})
+    found = clerk.post("/desk/persons/", {"id_number": ID.lower(), **COUNTER})
     text = page_text(found)
     assert found.status_code == 200
     assert Person.objects.get().masked_id_number in text and ID not in text, "the full ID number is shown"
@@ -82,10 +85,10 @@ def test_person_search_shows_masked_id_name_region_and_employment_and_logs_the_a
 
 
 def test_person_search_explains_a_bad_or_unknown_id_number_next_to_the_field(clerk):
-    error_next_to(clerk.post("/desk/persons/", {"id_number": "44030519850615123X", "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "check character")
-    error_next_to(clerk.post("/desk/persons/", {"id_number": "12345", "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "must have 18 characters")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": "44030519850615123X", **COUNTER}), "id_number", "check character")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": "12345", **COUNTER}), "id_number", "must have 18 characters")
     unknown = make_id_number("110105", date(1970, 1, 1), 2)
-    error_next_to(clerk.post("/desk/persons/", {"id_number": unknown, "purpose": "counter", "purpose_detail": "办理增员"}), "id_number", "No insured person is registered")
+    error_next_to(clerk.post("/desk/persons/", {"id_number": unknown, **COUNTER}), "id_number", "No insured person is registered")
     # Only the look-up of a valid number nobody is registered with reached the registry: a probe, logged by its index.
     assert list(AccessEvent.objects.filter(actor="clerk.wang").values_list("what", flat=True)) == [
         "look-up: nobody registered with this ID number"]

@@ -25,7 +25,7 @@ from sirecords.workflow.models import BusinessTransaction
 from sirecords.workflow.stages import STAGE_ROLE
 
 __all__ = ["READING_ROLES", "ReadRefused", "Reader", "home_region_of", "id_number_subject", "person_of", "read", "reading_regions",
-           "transaction_purpose"]
+           "subjects_of", "transaction_purpose"]
 
 security_log = logging.getLogger("sirecords.security")
 
@@ -65,6 +65,13 @@ def person_of(subject: str | None) -> Person | None:
     if subject.startswith("idx:"):
         return Person.objects.filter(id_number_index=subject.removeprefix("idx:")).first()
     return None
+
+
+def subjects_of(subject: str) -> list[str]:
+    """Every subject under which the access log names whom `subject` names: a registered person's reads before their
+    registration are under the keyed index of their ID number ("idx:"), which their row keeps."""
+    person = person_of(subject)
+    return [f"person:{person.uid}", f"idx:{person.id_number_index}"] if person else [subject]
 
 
 def home_region_of(subject: str) -> str | None:

@@ -15,6 +15,7 @@ from sirecords.crypto.sealing import blind_index
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.registry.maintenance import CORRECTABLE, SUPPLEMENTABLE
 from sirecords.registry.models import Employer, EmployerStatus, Person
+from sirecords.registry.subjects import id_number_subject
 from sirecords.transactions.actors import ANY_REGION
 from sirecords.users.models import AccountKind, RoleGrant
 from sirecords.users.roles import ROLES
@@ -293,8 +294,10 @@ class LogFilterForm(forms.Form):
     until = forms.DateField(label=_("To (date, UTC, inclusive)"), required=False, widget=date_input())
 
     def clean_id_number(self):
+        """The person registered with the number, or — for a number nobody is registered with — the keyed index under
+        which the access log names its look-ups (probes), so supervisors can find who tried it."""
         raw = self.cleaned_data["id_number"]
-        self.person = None
+        self.person, self.subject = None, ""
         if not raw.strip():
             return ""
         try:
@@ -302,8 +305,7 @@ class LogFilterForm(forms.Form):
         except InvalidIdentifier as invalid:
             raise forms.ValidationError(invalid.message) from None
         self.person = Person.objects.filter(id_number_index=blind_index("id_number", identity.normalized)).first()
-        if self.person is None:
-            raise forms.ValidationError(_("No insured person is registered with this ID number."))
+        self.subject = f"person:{self.person.uid}" if self.person else id_number_subject(identity.normalized)
         return identity.normalized
 
     def clean(self):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sirecords.core.home import home
 from sirecords.ledger.models import Entry
+from sirecords.records import reads
 from sirecords.records.access_log import record_access
 from sirecords.records.limits import UNCOUNTED, recent_alerts
 from sirecords.records.models import AccessEvent
@@ -40,10 +41,13 @@ def _filters(request, url_name: str):
         form = LogFilterForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            subject = f"person:{form.person.uid}" if form.person else ""
+            subject = form.subject
             if form.person:
                 messages.info(request, _("Showing the records of the person with ID number %(masked)s (%(subject)s).") % {
                     "masked": form.person.masked_id_number, "subject": subject})
+            elif subject:
+                messages.info(request, _("Nobody is registered with this ID number: showing the look-ups of it (probes), "
+                                         "which the access log names by its keyed index."))
             params = {"subject": subject, "actor": data["actor"].strip(),
                       "since": data["since"].isoformat() if data["since"] else "",
                       "until": data["until"].isoformat() if data["until"] else ""}
@@ -78,7 +82,9 @@ def access_log_view(request):
         return done
     events = AccessEvent.objects.order_by("-seq")
     if filters.get("subject"):
-        events = events.filter(subject=filters["subject"])
+        # A person's reads include those made before they were registered (their pending registration, earlier
+        # probes of their number), which the log names by the number's keyed index.
+        events = events.filter(subject__in=reads.subjects_of(filters["subject"]))
     if filters.get("actor"):
         events = events.filter(actor=filters["actor"])
     if filters.get("since"):
