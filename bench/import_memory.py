@@ -27,11 +27,10 @@ import re
 import shutil
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from benchsetup import setup_django  # bench/ is on sys.path when run as a script
-from ingest import FIRST_YEAR, REGION, TYPES, load_parameters, make_registry, staff
+from ingest import REGION, load_parameters, make_registry, months_and_types, staff
 
 BYTES_PER_ROW = 106  # a clean row of the generated file, on average
 PIECE = 100_000  # rows written at a time
@@ -89,29 +88,6 @@ def run_child(command: list[str]) -> tuple[int, float, int, str, str]:
     seconds = time.perf_counter() - start
     return (os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss, b"".join(chunks[out_r]).decode(),
             b"".join(chunks[err_r]).decode())
-
-
-def months_and_types() -> dict[tuple[int, int], list[str]]:
-    """(year, month) → the insurance types with employee rates, for every month from FIRST_YEAR to last month."""
-    from sirecords.engine.params import ParameterError
-    from sirecords.parameters.queries import params_for_month
-
-    today = date.today()
-    kinds_of = {}
-    for year in range(FIRST_YEAR, today.year + 1):
-        for month in range(1, 13):
-            if (year, month) >= (today.year, today.month):
-                break
-            params = params_for_month(REGION, year, month)
-            kinds = []
-            for kind in TYPES:
-                try:
-                    params.rates(kind, "employee")
-                    kinds.append(kind)
-                except ParameterError:
-                    pass
-            kinds_of[(year, month)] = kinds
-    return kinds_of
 
 
 def write_file(path: Path, ids: list[str], usccs: list[str], rows_wanted: int, rng: random.Random,

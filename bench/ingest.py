@@ -133,6 +133,29 @@ def plain_copy(path: Path) -> float | None:
     return seconds
 
 
+
+def months_and_types() -> dict[tuple[int, int], list[str]]:
+    """(year, month) → the insurance types with employee rates, for every month from FIRST_YEAR to last month."""
+    from sirecords.engine.params import ParameterError
+    from sirecords.parameters.queries import params_for_month
+
+    today = date.today()
+    kinds_of = {}
+    for year in range(FIRST_YEAR, today.year + 1):
+        for month in range(1, 13):
+            if (year, month) >= (today.year, today.month):
+                break
+            params = params_for_month(REGION, year, month)
+            kinds = []
+            for kind in TYPES:
+                try:
+                    params.rates(kind, "employee")
+                    kinds.append(kind)
+                except ParameterError:
+                    pass
+            kinds_of[(year, month)] = kinds
+    return kinds_of
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, required=True, metavar="N")
@@ -157,24 +180,11 @@ def run(args) -> int:
 
     from sirecords.contributions import services
     from sirecords.demo.sample_contributions import collection_csv
-    from sirecords.engine.params import ParameterError
-    from sirecords.parameters.queries import params_for_month
 
     seed = args.seed if args.seed is not None else time.time_ns() % 1_000_000_007
     rng = random.Random(seed)
-    today = date.today()
-    months = [(y, m) for y in range(FIRST_YEAR, today.year + 1) for m in range(1, 13) if (y, m) < (today.year, today.month)]
-    types_by_month = {}
-    for year, month in months:
-        params = params_for_month(REGION, year, month)
-        kinds = []
-        for kind in TYPES:
-            try:
-                params.rates(kind, "employee")
-                kinds.append(kind)
-            except ParameterError:
-                pass
-        types_by_month[(year, month)] = kinds
+    types_by_month = months_and_types()
+    months = list(types_by_month)
     slots = sum(len(k) for k in types_by_month.values())
     persons = max(3, -(-args.rows // slots))
     t = time.perf_counter()
