@@ -126,6 +126,7 @@ def test_the_199th_distinct_person_within_the_hour_is_refused_with_429(token_in,
     over = api_read(terminal, "person_record", id_number(seq=21))  # the 199th
     assert over.status_code == 429, over.content
     assert "198" in over.json()["detail"] and "李四" not in over.content.decode()
+    assert 3500 <= int(over["Retry-After"]) <= 3601  # when the oldest read of the hour leaves it: a person is free
     assert api_read(terminal, "person_lookup", id_number()).status_code == 200  # already read this hour
     assert api_read(terminal, "person_lookup", id_number(seq=21)).status_code == 429  # refusals never count as reads
     assert reads_of("svc.terminal").filter(subject=f"person:{first}").count() == 2
@@ -142,6 +143,7 @@ def test_the_day_limit_of_a_staff_member(person, client_in):
     _already_read("query.chen", 3)
     response = api_read(officer, "person_lookup", id_number())
     assert response.status_code == 429 and "day" in response.json()["detail"]
+    assert 86000 <= int(response["Retry-After"]) <= 86401
     assert ReadAlert.objects.get().limit == "day"
 
 
@@ -164,6 +166,7 @@ def test_blind_guessing_is_slowed_and_logged(person, client_in):
                                           "lookups": "3/m", "probes": "100/h"})
 def test_the_look_up_rate_per_token(person, token_in):
     terminal = token_in("svc.fast")
-    statuses = [api_read(terminal, "person_lookup", id_number()).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    answers = [api_read(terminal, "person_lookup", id_number()) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 60  # the minute's window
     assert ReadAlert.objects.get().limit == "lookups"

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestInvalid
 
+from sirecords.records.limits import ReadRefused
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
 
@@ -53,6 +54,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RequestInvalid)
     def invalid_request(request, exc: RequestInvalid):
         return api.create_response(request, invalid(field_errors(exc.errors)), status=422)
+
+    @api.exception_handler(ReadRefused)
+    def read_refused(request, exc: ReadRefused):
+        """A read outside the caller's regions (403) or beyond a read limit (429, with Retry-After: when to try
+        again), already in the access log (records/reads.py)."""
+        response = api.create_response(request, {"detail": exc.message}, status=exc.status)
+        if exc.status == 429 and exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(Http404)
     def not_found(request, exc: Http404):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from ninja import Query, Router
-from ninja.errors import HttpError
 
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
@@ -57,19 +56,17 @@ def person_for(request, body: PersonLookupIn, code: str, reference: str, detail:
     is registered with (both logged as probes), 403 for another region, 429 beyond a read limit."""
     purpose = check_purpose(code, detail, reference)
     reader = reader_of(request)
+    # A refusal (another region, a read limit) is ReadRefused: 403 or 429 with Retry-After (api/errors.py).
+    reads.admit_lookup(reader, request, body.id_number, purpose)
     try:
-        reads.admit_lookup(reader, request, body.id_number, purpose)
-        try:
-            person = find_person_by_id_number(body.id_number)
-        except InvalidIdentifier as invalid:
-            reads.probe(reader, request, body.id_number, purpose, invalid=True)
-            raise InvalidTransaction({"id_number": invalid.message}) from None
-        if person is None:
-            reads.probe(reader, request, body.id_number, purpose, invalid=False)
-            raise Http404("no insured person is registered with this ID number")
-        reads.read(reader, f"person:{person.uid}", what, purpose)
-    except reads.ReadRefused as refused:
-        raise HttpError(refused.status, refused.message) from None
+        person = find_person_by_id_number(body.id_number)
+    except InvalidIdentifier as invalid:
+        reads.probe(reader, request, body.id_number, purpose, invalid=True)
+        raise InvalidTransaction({"id_number": invalid.message}) from None
+    if person is None:
+        reads.probe(reader, request, body.id_number, purpose, invalid=False)
+        raise Http404("no insured person is registered with this ID number")
+    reads.read(reader, f"person:{person.uid}", what, purpose)
     return person, purpose
 
 

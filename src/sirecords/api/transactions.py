@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import Http404
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.errors import AuthorizationError, HttpError
+from ninja.errors import AuthorizationError
 
 from sirecords.api.lookups import reader_of
 from sirecords.api.operations import endpoint
@@ -123,10 +123,7 @@ def read(request, uid: str,
     subject = person_subject(txn.type, payload, txn)  # None: it names no person (employers only)
     actor = request.auth.actor
     stated = check_purpose(purpose, purpose_detail, purpose_reference) if purpose.strip() else reads.transaction_purpose(actor, txn)
-    try:
-        reads.read(reader_of(request), subject, f"transaction:{txn.uid}", stated)
-    except reads.ReadRefused as refused:
-        raise HttpError(refused.status, refused.message) from None
+    reads.read(reader_of(request), subject, f"transaction:{txn.uid}", stated)  # ReadRefused: 403 or 429 (api/errors.py)
     return answer
 
 

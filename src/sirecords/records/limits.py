@@ -31,11 +31,12 @@ UNCOUNTED = ("maintenance_log", "maintenance_log.csv")
 
 
 class ReadRefused(PermissionError):
-    """This read may not happen: `message` says why; `status` 403 (region) or 429 (a limit)."""
+    """This read may not happen: `message` says why; `status` 403 (region) or 429 (a limit), with `retry_after` the
+    seconds until the limit lets a read through again (the API's Retry-After header)."""
 
-    def __init__(self, message: str, status: int = 403) -> None:
+    def __init__(self, message: str, status: int = 403, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.message, self.status = message, status
+        self.message, self.status, self.retry_after = message, status, retry_after
 
 
 def read_limits() -> dict:
@@ -71,8 +72,18 @@ def raise_alert(username: str, limit: str, allowed: str, *, channel: str, via: s
     security_log.warning("read limit %s (%s) reached by %s via %s", limit, allowed, username, via)
 
 
-def check_distinct(username: str, subject: str, *, token: bool) -> tuple[str, str, str] | None:
-    """(limit, allowed, message) when reading `subject` now would exceed a distinct-person limit, else None."""
+def _seconds_until_a_person_leaves(recent, span: timedelta, now: datetime) -> int:
+    """Seconds until the oldest counted read of the window leaves it, which frees one person."""
+    oldest = recent.order_by("at").values_list("at", flat=True).first()
+    if oldest is None:
+        return int(span.total_seconds())
+    left = datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) + span - now
+    return max(1, int(left.total_seconds()) + 1)
+
+
+def check_distinct(username: str, subject: str, *, token: bool) -> tuple[str, str, str, int] | None:
+    """(limit, allowed, message, seconds to wait) when reading `subject` now would exceed a distinct-person limit,
+    else None."""
     limits = read_limits()["token" if token else "user"]
     now = datetime.now(UTC)
     for window, span in WINDOWS.items():
@@ -87,7 +98,7 @@ def check_distinct(username: str, subject: str, *, token: bool) -> tuple[str, st
             return window, f"{allowed}/{window}", _(
                 "You have read the records of {count} different persons in the last {per}, the most allowed (第二十二条: "
                 "no bulk reads). This read is refused and the supervisors are told; records you already read in "
-                "this {per} stay open to you.").format(count=allowed, per=per)
+                "this {per} stay open to you.").format(count=allowed, per=per), _seconds_until_a_person_leaves(recent, span, now)
     return None
 
 
@@ -95,21 +106,21 @@ def _usage(request, group: str, key: str, rate: str, increment: bool) -> dict | 
     return get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment)
 
 
-def check_rate(request, key: str) -> tuple[str, str, str] | None:
-    """Count this look-up by ID number; (limit, allowed, message) when the caller's look-up rate or probe rate is
-    exceeded, else None. `key` names the caller: "user:<name>" or "token:<uid>"."""
+def check_rate(request, key: str) -> tuple[str, str, str, int] | None:
+    """Count this look-up by ID number; (limit, allowed, message, seconds to wait) when the caller's look-up rate or
+    probe rate is exceeded, else None. `key` names the caller: "user:<name>" or "token:<uid>"."""
     limits = read_limits()
     probes = _usage(request, "sirecords.reads.probes", key, limits["probes"], increment=False)
     if probes and probes["count"] >= probes["limit"]:  # that many misses already: no further look-up in the window
         return "probes", limits["probes"], _(
             "Too many look-ups of ID numbers nobody is registered with ({rate}): look-ups are paused for you and the "
             "supervisors are told. Try again in {minutes} minutes.").format(
-            rate=limits["probes"], minutes=max(1, probes["time_left"] // 60 + 1))
+            rate=limits["probes"], minutes=max(1, probes["time_left"] // 60 + 1)), max(1, probes["time_left"])
     lookups = _usage(request, "sirecords.reads.lookups", key, limits["lookups"], increment=True)
     if lookups and lookups["should_limit"]:
         return "lookups", limits["lookups"], _(
             "Too many look-ups by ID number ({rate}): wait {seconds} seconds and try again; the supervisors are "
-            "told.").format(rate=limits["lookups"], seconds=max(1, lookups["time_left"]))
+            "told.").format(rate=limits["lookups"], seconds=max(1, lookups["time_left"])), max(1, lookups["time_left"])
     return None
 
 

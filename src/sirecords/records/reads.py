@@ -80,10 +80,11 @@ def home_region_of(subject: str) -> str | None:
     return person.pooling_region if person else None
 
 
-def _refuse(reader: Reader, subject: str, why: str, purpose: Purpose | str, message: str, status: int) -> ReadRefused:
+def _refuse(reader: Reader, subject: str, why: str, purpose: Purpose | str, message: str, status: int,
+            retry_after: int | None = None) -> ReadRefused:
     record_access(reader.actor.username, subject, f"{REFUSED} {why}", reader.channel, str(purpose))
     security_log.warning("read refused %s %s (%s): %s", reader.actor.username, subject, reader.via, why)
-    return ReadRefused(message, status)
+    return ReadRefused(message, status, retry_after)
 
 
 def check_region(reader: Reader, person: Person, purpose: Purpose | str) -> None:
@@ -99,9 +100,9 @@ def check_region(reader: Reader, person: Person, purpose: Purpose | str) -> None
 def check_limits(reader: Reader, subject: str, purpose: Purpose | str) -> None:
     over = check_distinct(reader.actor.username, subject, token=bool(reader.token))
     if over:
-        limit, allowed, message = over
+        limit, allowed, message, wait = over
         raise_alert(reader.actor.username, limit, allowed, channel=reader.channel, via=reader.via)
-        raise _refuse(reader, subject, f"read limit {allowed}", purpose, message, 429)
+        raise _refuse(reader, subject, f"read limit {allowed}", purpose, message, 429, wait)
 
 
 def read(reader: Reader, subject: str | None, what: str, purpose: Purpose | str) -> None:
@@ -122,9 +123,9 @@ def admit_lookup(reader: Reader, request, raw_number: str, purpose: Purpose | st
     """Before a look-up by ID number: the caller's look-up and probe rates. Raises ReadRefused (429, logged)."""
     over = check_rate(request, reader.rate_key)
     if over:
-        limit, allowed, message = over
+        limit, allowed, message, wait = over
         raise_alert(reader.actor.username, limit, allowed, channel=reader.channel, via=reader.via)
-        raise _refuse(reader, id_number_subject(raw_number), f"look-up rate {allowed}", purpose, message, 429)
+        raise _refuse(reader, id_number_subject(raw_number), f"look-up rate {allowed}", purpose, message, 429, wait)
 
 
 def probe(reader: Reader, request, raw_number: str, purpose: Purpose | str, *, invalid: bool) -> None:
