@@ -12,6 +12,7 @@ class RecordsConfig(AppConfig):
 
     # The access log registers itself with the ledger in models.py (ACCESS_LOG): `verify` checks it there.
     def ready(self) -> None:
+        from sirecords.records import projectors, transactions  # noqa: F401  (register with the ledger)
         from sirecords.records.reads import home_region_of
         from sirecords.workflow.regions import register_home_region
 

@@ -1,6 +1,7 @@
 from django.db import models
 
 from sirecords.ledger.chained_log import ChainedLog, register
+from sirecords.ledger.projection import projected_table
 
 
 class AccessEvent(models.Model):
@@ -45,3 +46,19 @@ class ReadAlert(models.Model):
         db_table = "audit_read_alert"
         constraints = [models.UniqueConstraint(fields=["actor", "limit", "window"], name="read_alert_once_per_window")]
         indexes = [models.Index(fields=["-at"], name="read_alert_recent")]
+
+
+@projected_table
+class WithheldReads(models.Model):
+    """An order of an administrative or judicial body (第十八条): its reads of the person, those whose purpose names
+    its case reference, are kept from the person until `disclose_on` (records/disclosure.py)."""
+
+    order = models.CharField(primary_key=True, max_length=32, help_text="The withhold_read_disclosure transaction's uid.")
+    person_id = models.CharField(max_length=32, db_index=True, help_text="registry_person.uid")
+    reference = models.CharField(max_length=60, help_text="The case reference the body's reads stated.")
+    authority = models.CharField(max_length=200, help_text="The body that ordered it.")
+    disclose_on = models.CharField(max_length=10, help_text="YYYY-MM-DD: the reads appear to the person from this day.")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "records_withheld_reads"

@@ -12,7 +12,8 @@ from sirecords.web.forms_desk import (
     StartEmploymentForm,
     TransactionForm,
 )
+from sirecords.web.forms_disclosure import WithholdReadDisclosureForm
 
 FORMS: dict[str, type[TransactionForm]] = {form.type_name: form for form in (
     RegisterPersonForm, ChangePersonDetailsForm, RegisterEmployerForm, ChangeEmployerDetailsForm,
-    StartEmploymentForm, EndEmploymentForm, *BENEFIT_FORMS)}
+    StartEmploymentForm, EndEmploymentForm, *BENEFIT_FORMS, WithholdReadDisclosureForm)}
