@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sirecords.demo import retirees
+from sirecords.demo import flexible, retirees
 from sirecords.demo.generate import generate
 
 TODAY = date.today()
@@ -132,6 +132,19 @@ def test_the_demo_record_has_long_histories_statements_with_interest_retirees_an
     assert sum(total for *_, total in back_pay) == owed > 0  # adjustments published in July: January–June paid back once
     assert subsidised[0] == retirees.SUBSIDISED and subsidised[1] > 0
     assert after_retirement == 0  # the retirement year is credited as a part year at the award, not by the annual run
+
+
+def test_the_demo_has_a_flexible_worker_paying_on_her_own(home):
+    """The portal's third demo person (issue 10): contributions with no employer, credited to her account."""
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        own = db.execute("SELECT person_id, COUNT(DISTINCT period), COUNT(DISTINCT employer_id) FROM contributions_contribution "
+                         "WHERE employer_id IS NULL OR employer_id = '' GROUP BY person_id").fetchall()
+        [(person, months, _)] = own
+        employed = db.execute("SELECT COUNT(*) FROM registry_employment WHERE person_id = ?", (person,)).fetchone()[0]
+        credited = db.execute("SELECT COUNT(*) FROM accounts_account_year WHERE person_id = ?", (person,)).fetchone()[0]
+    first = flexible.FIRST_MONTH
+    assert months == (2025 - first.year) * 12 + 12 - first.month + 1 and employed == 0 and credited >= 5
 
 
 @pytest.mark.parametrize("table, column, value", [

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sirecords.core.periods import Month
-from sirecords.demo import accounts, contributions, retirees
+from sirecords.demo import accounts, contributions, flexible, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
@@ -88,18 +88,20 @@ def load(data: DemoData | None = None) -> dict[str, int]:
                              "employment")
         _posted("clerk.li", "end_employment", {"employment": employment, "end": _month_end(retirees.last_paid_month(retiree))},
                 "employment")
+    _posted("clerk.chen", "register_person", flexible.registration(), "person")  # contributes on her own: no employment
     contributions.load_parameters(_approve)  # first: every computation below uses only sets the ledger holds
     deemed = retirees.recognise_deemed_service(retiree_uids, _open_and_approve)
     retired = []
     paid = contributions.load(
         data, len(persons), _approve,
-        extra_rows=retirees.collection_rows(data.employers[0].uscc, contributions.FIRST_YEAR, contributions.LAST_YEAR),
+        extra_rows=retirees.collection_rows(data.employers[0].uscc, contributions.FIRST_YEAR, contributions.LAST_YEAR)
+        + flexible.collection_rows(contributions.LAST_YEAR),
         before_crediting=lambda year: retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve)))
     retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
     pensions = retirees.pay_and_adjust(Month(date.today().year, date.today().month), _approve)
     subsidised = retirees.grant_subsidies(persons, _open_and_approve)
     waiting = _leave_waiting(data)
-    return {"persons": len(persons) + len(retiree_uids), "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
+    return {"persons": len(persons) + len(retiree_uids) + 1, "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
             "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
             "subsidies": subsidised}
 
