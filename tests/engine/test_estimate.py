@@ -153,3 +153,12 @@ def test_more_months_start_the_pension_no_later(birth, category, months, more, g
     assert b.shortfall_at_retirement <= a.shortfall_at_retirement
     if a.pension_month is not None:
         assert b.pension_month is not None and b.pension_month <= a.pension_month
+
+
+def test_published_values_of_a_year_are_used_as_published():
+    published = dataclasses.replace(BASE, published_pension_bases={2026: D("12000.00")},
+                                    published_crediting_rates={2026: D("0.05")})
+    e = estimate_pension(published, D("0.03"), PARAMS).value
+    assert e.pension_base == D("12000.00")  # not 10000 × 1.03
+    # interest on the prior at 5 %: 100000 × 10 × 0.05 / 12 = 4166.67; on the credits 0.05 / 12 × 824 × 55 = 188.83
+    assert e.account_years[0].interest == D("4166.67") + D("188.83")

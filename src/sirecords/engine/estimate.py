@@ -12,12 +12,14 @@ parameters then published. What it does, each step in the trace:
 3. **Account**: the balance at the last closing, plus the credits already paid since (actual figures), plus the
    projected credits: the latest monthly contribution base growing by the chosen rate each calendar year after the
    base's year, times the account share (the individual rate, 8 %), each credit rounded to the fen. Every year is
-   credited by the monthly accumulation method at the last published crediting rate; the pension's year is a part
-   year of the months before the pension starts (as `benefits.compute.account_at_retirement` does).
+   credited by the monthly accumulation method at its own published rate, or for a year without one at the last
+   published crediting rate; the pension's year is a part year of the months before the pension starts (as
+   `benefits.compute.account_at_retirement` does).
 4. **Average wage index** Ī: the months paid so far at their own index (base ÷ that year's reference average
    wage), deemed months at 1.0, and every projected month at the latest index (base ÷ reference average wage of the
    base's year): the base and the average wage are assumed to grow at the same rate, so their ratio stays.
-5. **Pension base** C of the pension's year: the latest published one grown by the rate for each year after its year.
+5. **Pension base** C of the pension's year: its published value when there is one, otherwise the latest published
+   one grown by the rate for each year after its year.
 6. `pension.pension_for`: basic part + account part (计发月数 for the age then) + transitional part (if the region
    has one).
 
@@ -73,6 +75,8 @@ class EstimateFigures:
     * `pension_base`, `pension_base_year`: the latest published pension calculation base (计发基数) and its year.
     * `crediting_rate` (and its status): the last published crediting rate; `account_rate`: the share of the base
       credited to the account.
+    * `published_pension_bases`, `published_crediting_rates`: the values already published for given years; a year
+      found there uses its own value instead of a projected one (a retirement this year uses this year's base).
     """
 
     birth_month: Month
@@ -93,6 +97,8 @@ class EstimateFigures:
     crediting_rate_status: str = "official"
     uncredited_credits: Mapping[Month, Decimal] = field(default_factory=dict)
     wage_history: Sequence[tuple[Decimal, Decimal, int]] = ()
+    published_pension_bases: Mapping[int, Decimal] = field(default_factory=dict)  # year → published 计发基数
+    published_crediting_rates: Mapping[int, Decimal] = field(default_factory=dict)  # year → its published rate
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ class Estimate:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values; money as yuan strings with two decimals, rates and the index as decimal strings."""
-        money = (lambda value: None if value is None else format_yuan(value))
+        money = _yuan
         r = self.retirement
         pension = None
         if self.pension is not None:
@@ -164,6 +170,10 @@ class Estimate:
         }
 
 
+def _yuan(value: Decimal | None) -> str | None:
+    return None if value is None else format_yuan(value)
+
+
 def _whole(value, what: str, *, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise InvalidInput(f"{what} must be a whole number ≥ {low}, got {value!r}")
@@ -183,6 +193,10 @@ def _check(figures: EstimateFigures) -> None:
         raise InvalidInput("the reference average wage and the pension base must be > 0")
     parse_rate(figures.crediting_rate, "crediting rate")
     parse_rate(figures.account_rate, "account rate")
+    for year, value in figures.published_pension_bases.items():
+        parse_amount(value, f"pension base of {year}")
+    for year, value in figures.published_crediting_rates.items():
+        parse_rate(value, f"crediting rate of {year}")
     for month, credit in figures.uncredited_credits.items():
         as_month(month, "uncredited credit month")
         parse_amount(credit, f"credit of {month}")
@@ -210,10 +224,13 @@ def estimate_pension(figures: EstimateFigures, growth, params: ParamSet) -> Resu
     region's set `params` (retirement rules, minimum schedule, 计发月数, rounding, transitional coefficient)."""
     growth = check_growth(growth)
     _check(figures)
-    t = TraceBuilder("estimate.pension", params.version, {"growth": growth, **{k: v for k, v in vars(figures).items()
-                                                                               if k not in ("wage_history", "uncredited_credits")},
+    summarised = ("wage_history", "uncredited_credits", "published_pension_bases", "published_crediting_rates")
+    inputs = {key: value for key, value in vars(figures).items() if key not in summarised}
+    t = TraceBuilder("estimate.pension", params.version, {"growth": growth, **inputs,
                                                           "uncredited_months": len(figures.uncredited_credits),
-                                                          "wage_history_entries": len(figures.wage_history)})
+                                                          "wage_history_entries": len(figures.wage_history),
+                                                          "published_pension_bases": dict(figures.published_pension_bases),
+                                                          "published_crediting_rates": dict(figures.published_crediting_rates)})
     t.step("assumptions", "假设：估算不是待遇核定；按月连续缴费至退休；缴费基数与社平工资按同一增长率逐年增长；"
                           "记账利率取最近公布的利率；计发基数按同一增长率增长；参数取当前公布的参数",
            "assumptions: an estimate, not a decision; contributions every month until retirement; the contribution "
@@ -270,10 +287,16 @@ def estimate_pension(figures: EstimateFigures, growth, params: ParamSet) -> Resu
            "each projected month's index = latest base ÷ that year's average wage (both grow alike, the ratio stays)",
            f"{figures.current_base} ÷ {figures.current_average_wage} × {future} months", future)
     t.include("wage_index", index.trace)
-    base = _grown(figures.pension_base, growth, pension_month.year - figures.pension_base_year)
-    t.step("pension_base", "退休年度计发基数 = 最近公布的计发基数 × (1 + 增长率)^年数",
-           "pension base of the pension's year = latest published × (1 + growth)^years",
-           f"{figures.pension_base} × (1 + {growth})^{max(0, pension_month.year - figures.pension_base_year)} = {base}", base)
+    if pension_month.year in figures.published_pension_bases:
+        base = parse_amount(figures.published_pension_bases[pension_month.year], "published pension base")
+        t.step("pension_base", "退休年度计发基数（已公布）", "pension base of the pension's year (published)",
+               f"{pension_month.year}: {base}", base)
+    else:
+        years_on = max(0, pension_month.year - figures.pension_base_year)
+        base = _grown(figures.pension_base, growth, years_on)
+        t.step("pension_base", "退休年度计发基数 = 最近公布的计发基数 × (1 + 增长率)^年数",
+               "pension base of the pension's year = latest published × (1 + growth)^years",
+               f"{figures.pension_base} ({figures.pension_base_year}) × (1 + {growth})^{years_on} = {base}", base)
     pension = pension_for(params, wage_index=index.value, contribution_months=months_at_pension, balance=balance, age=age,
                           deemed_months=figures.deemed_months, pension_base=base)
     t.include("pension", pension.trace)
@@ -311,9 +334,11 @@ def _project_account(figures: EstimateFigures, growth: Decimal, params: ParamSet
                 projected += 1
             else:
                 credits.append(Decimal("0.00"))
-        c = credit_year_values(balance, credits, figures.crediting_rate, months=months, rounding=rounding)
-        t.step(f"account.{year}", f"{year}年个人账户（{months}个月，其中{projected}个月为假设缴费，月记账额 {credit}）",
-               f"account {year} ({months} months, {projected} assumed at {credit} a month = base {base} × {figures.account_rate})",
+        rate = figures.published_crediting_rates.get(year, figures.crediting_rate)
+        c = credit_year_values(balance, credits, rate, months=months, rounding=rounding)
+        t.step(f"account.{year}", f"{year}年个人账户（{months}个月，其中{projected}个月为假设缴费，月记账额 {credit}，记账利率 {rate}）",
+               f"account {year} ({months} months, {projected} assumed at {credit} a month = base {base} × "
+               f"{figures.account_rate}; rate {rate})",
                f"{c.prior} + {c.interest_on_prior} + {c.credits} + {c.interest_on_credits} = {c.year_end}", c.year_end)
         rows.append(AccountYearProjection(year, months, c.prior, c.credits, c.interest, c.year_end, projected))
         balance = c.year_end
