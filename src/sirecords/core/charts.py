@@ -31,7 +31,7 @@ __all__ = ["PALETTE", "Chart", "Series", "Table", "stacked_bar_svg"]
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 INK = "#222222"
 GRID = "#CCCCCC"
-FONT = "system-ui, sans-serif"
+FONT = "system-ui, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
 _ID = re.compile(r"[a-z][a-z0-9-]{0,40}\Z")
 TENTH = Decimal("0.1")
 
@@ -162,7 +162,7 @@ def stacked_bar_svg(*, chart_id: str, title: str, description: str, labels: Sequ
         else:
             out.append(f'<rect x="{_n(x)}" y="36" width="14" height="12" fill="{colour}"/>')
         out.append(f'<text x="{_n(x + 19)}" y="46">{_esc(s.name)}</text>')
-        x += 19 + 7 * len(s.name) + 8 * sum(1 for ch in s.name if ord(ch) > 0x2E7F) + 18
+        x += 19 + sum(12 if ord(ch) > 0x2E7F else 7 for ch in s.name) + 18  # wide (CJK) characters ≈ the font size
 
     # Axis and grid, the unit at the top of the axis.
     out.append('<g aria-hidden="true">')
