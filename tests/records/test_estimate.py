@@ -103,3 +103,11 @@ def test_parse_growth_refuses_naming_the_field(text, why):
     with pytest.raises(InvalidTransaction) as refused:
         parse_growth(text)
     assert list(refused.value.errors) == ["growth"] and why in refused.value.errors["growth"]
+
+
+def test_a_closed_account_has_no_estimate(person_with_months, post_fresh):  # noqa: F811
+    uid = person_with_months(120, birth=date(1975, 3, 1), last="2024-05", balance_fen=5_000_000)
+    post_fresh("record_death", {"person": uid, "date": "2024-03-20"})
+    answer = estimate_for(Person.objects.get(uid=uid), DEFAULT_GROWTH, today=date(2024, 6, 1))
+    assert answer["status"] == "closed" and answer["estimate"] is None and answer["reason"]
+
