@@ -74,3 +74,13 @@ def test_two_charts_on_one_page_have_distinct_ids():
     a, b = account_growth_svg(STATEMENT), contributions_per_year_svg(CONTRIBUTIONS)
     ids = [e.get("id") for svg in (a.svg, b.svg) for e in ET.fromstring(svg).iter() if e.get("id")]
     assert len(ids) == len(set(ids)) == 4
+
+
+def test_the_chart_as_an_image_source_and_its_alt_text():
+    import base64
+
+    with translation.override("en"):
+        chart = account_growth_svg(STATEMENT)
+    assert chart.data_uri.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(chart.data_uri.split(",", 1)[1]).decode() == chart.svg
+    assert chart.title == "Individual account, year by year" and "2023" in chart.description and "15287.76" in chart.description

@@ -17,6 +17,7 @@ computed in Decimal too and written with one decimal place. Pure: no Django.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,10 +57,19 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG document (a string, no XML declaration: ready to inline in HTML) and the same numbers as a table."""
+    """An SVG document (a string, no XML declaration: ready to inline in HTML) and the same numbers as a table;
+    `title` and `description` as in the SVG's <title> and <desc> (an <img>'s alt text)."""
 
     svg: str
     table: Table
+    title: str = ""
+    description: str = ""
+
+    @property
+    def data_uri(self) -> str:
+        """The SVG as a ``data:`` URI for ``<img src>`` (the CSP's img-src allows data:): a page that would rather not
+        inline markup shows it as an image — no script could run in it anyway — with `description` as its alt text."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
 
 
 # Characters XML 1.0 does not allow (C0 controls but tab, line feed and carriage return; surrogates; U+FFFE, U+FFFF):

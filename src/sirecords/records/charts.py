@@ -52,7 +52,7 @@ def account_growth_svg(statement_rows: Iterable[Mapping[str, Any]], *, chart_id:
     table = Table(title, (_("Year"), *names),
                   tuple((year, format_yuan(o), format_yuan(c), format_yuan(i), format_yuan(e))
                         for year, o, c, i, e in zip(years, opening, credits, interest, closing)))
-    return Chart(svg, table)
+    return Chart(svg, table, title, description)
 
 
 def contributions_per_year_svg(rows: Iterable[Mapping[str, Any]], *, chart_id: str = "contributions-per-year") -> Chart:
@@ -85,4 +85,4 @@ def contributions_per_year_svg(rows: Iterable[Mapping[str, Any]], *, chart_id: s
     table = Table(title, (_("Year"), *names, _("Total")),
                   tuple((label, format_yuan(e), format_yuan(i), format_yuan(e + i))
                         for label, e, i in zip(labels, by_employer, by_person)))
-    return Chart(svg, table)
+    return Chart(svg, table, title, description)
