@@ -109,6 +109,10 @@ def test_bad_figures_are_refused():
         estimate_pension(dataclasses.replace(BASE, category="female60"), D("0.03"), PARAMS)
     with pytest.raises(InvalidInput, match="deemed"):
         estimate_pension(dataclasses.replace(BASE, deemed_months=300), D("0.03"), PARAMS)
+    with pytest.raises(InvalidInput, match="as_of"):
+        estimate_pension(dataclasses.replace(BASE, as_of="2026-01"), D("0.03"), PARAMS)
+    with pytest.raises(InvalidInput, match="keyed by Month"):
+        estimate_pension(dataclasses.replace(BASE, uncredited_credits={"2026-01": D("1.00")}), D("0.03"), PARAMS)
     with pytest.raises(InvalidInput, match="credited year"):
         estimate_pension(dataclasses.replace(BASE, uncredited_credits={Month(2025, 1): D("1.00")}), D("0.03"), PARAMS)
 

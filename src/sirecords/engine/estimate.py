@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from sirecords.core.money import InvalidInput, as_decimal, exact, format_yuan, half_up, parse_amount, parse_rate, round_money
-from sirecords.core.periods import Age, Month, as_month
+from sirecords.core.periods import Age, Month
 from sirecords.engine.crediting import credit_year_values
 from sirecords.engine.params import RETIREMENT_CATEGORIES, ParamSet
 from sirecords.engine.pension import Pension, average_wage_index, pension_for
@@ -183,6 +183,15 @@ def _whole(value, what: str, *, low: int = 0) -> int:
 def _check(figures: EstimateFigures) -> None:
     if figures.category not in RETIREMENT_CATEGORIES:
         raise InvalidInput(f"category must be one of {', '.join(RETIREMENT_CATEGORIES)}, got {figures.category!r}")
+    for what in ("birth_month", "as_of"):
+        if not isinstance(getattr(figures, what), Month):
+            raise InvalidInput(f"{what} must be a Month, got {getattr(figures, what)!r}")
+    if figures.last_paid_month is not None and not isinstance(figures.last_paid_month, Month):
+        raise InvalidInput(f"last_paid_month must be a Month or None, got {figures.last_paid_month!r}")
+    for what in ("base_year", "pension_base_year"):
+        _whole(getattr(figures, what), what.replace("_", " "), low=1900)
+    if figures.balance_year is not None:
+        _whole(figures.balance_year, "balance year", low=1900)
     _whole(figures.contribution_months, "contribution months")
     _whole(figures.deemed_months, "deemed months")
     if figures.deemed_months > figures.contribution_months:
@@ -198,7 +207,8 @@ def _check(figures: EstimateFigures) -> None:
     for year, value in figures.published_crediting_rates.items():
         parse_rate(value, f"crediting rate of {year}")
     for month, credit in figures.uncredited_credits.items():
-        as_month(month, "uncredited credit month")
+        if not isinstance(month, Month):
+            raise InvalidInput(f"uncredited credits are keyed by Month, got {type(month).__name__} {month!r}")
         parse_amount(credit, f"credit of {month}")
         if figures.balance_year is not None and month.year <= figures.balance_year:
             raise InvalidInput(f"the credit of {month} is in a credited year (≤ {figures.balance_year})")
@@ -232,10 +242,12 @@ def estimate_pension(figures: EstimateFigures, growth, params: ParamSet) -> Resu
                                                           "published_pension_bases": dict(figures.published_pension_bases),
                                                           "published_crediting_rates": dict(figures.published_crediting_rates)})
     t.step("assumptions", "假设：估算不是待遇核定；按月连续缴费至退休；缴费基数与社平工资按同一增长率逐年增长；"
-                          "记账利率取最近公布的利率；计发基数按同一增长率增长；参数取当前公布的参数",
+                          "各年记账利率取当年已公布的利率，未公布的年度取最近公布的利率；退休年度计发基数已公布的取公布值，"
+                          "否则按同一增长率增长；参数取当前已载入的参数",
            "assumptions: an estimate, not a decision; contributions every month until retirement; the contribution "
-           "base and the average wage grow at the same yearly rate; interest at the last published crediting rate; "
-           "the pension base grows at the same rate; today's published rules",
+           "base and the average wage grow at the same yearly rate; each year's interest at its published crediting "
+           "rate, a year not yet published at the last published one; the pension base of the pension's year as "
+           "published, otherwise grown at the same rate; today's loaded rules",
            f"growth {growth}; crediting rate {figures.crediting_rate} ({figures.crediting_rate_status}); "
            f"account share {figures.account_rate}", str(growth))
 
