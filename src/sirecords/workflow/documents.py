@@ -32,6 +32,7 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "agreement": ("保密协议", "Confidentiality agreement"),
     "subsidy_decision": ("社会保险补贴审核认定材料", "Subsidy eligibility decision"),
     "personnel_archive": ("人事档案（工作经历证明）", "Personnel archive (proof of past service)"),
+    "written_authorisation": ("书面委托材料", "Written authorisation"),
 }
 
 
