@@ -337,8 +337,9 @@ def employer_contributions(employer: Employer, month: str | None = None) -> dict
     for (period, insurance_type), group in sorted(groups.items()):
         for key in totals:
             totals[key] += group[key]
-        months.append({"period": period, "insurance_type": insurance_type, "insurance_type_title": labels.get(insurance_type, insurance_type),
-                       "persons": len(group["persons"]), "base": fen_to_yuan(group["base"]),
+        months.append({"period": period, "insurance_type": insurance_type,
+                       "insurance_type_title": labels.get(insurance_type, insurance_type), "persons": len(group["persons"]),
+                       "base": fen_to_yuan(group["base"]),
                        "employer_amount": fen_to_yuan(group["employer"]), "individual_amount": fen_to_yuan(group["individual"]),
                        "arrears": fen_to_yuan(group["arrears"])})
     return {"employer": employer_header(employer), "month": month, "months": months,
