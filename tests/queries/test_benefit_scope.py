@@ -19,7 +19,7 @@ RETIRE = {"category": "male", "retirement_month": "2024-06", "flexible": False}
 
 
 @pytest.fixture
-def retiree(person_with_months, post_fresh):
+def retiree(person_with_months, post_fresh):  # noqa: F811 (the fixture imported above)
     uid = person_with_months(200)
     employer = post_fresh("register_employer", {"uscc": make_uscc("9", "1", "440300", "MA5R0001"), "name": "退休前单位",
                                                 "region": "440305"})[0].payload["employer"]

@@ -108,22 +108,29 @@ def test_counter_serves_the_scope_of_the_requester_served(two_employers):
 
 def test_apply_drops_rows_and_items_out_of_scope():
     record = {"person": {"uid": "u", "id_number": "4403**********1234", "name": "某", "birth_date": "1988-08-08"},
-              "timeline": [{"kind": "employment.started", "date": "2021-12-01", "detail": "A", "reason": "r", "txn": "t"},
-                           {"kind": "employment.started", "date": "2022-02-01", "detail": "A", "reason": "r", "txn": "t"},
+              "timeline": [{"kind": "employment.started", "date": "2021-12-01", "detail": "A", "reason": "r", "txn": "t",
+                            "employer_uid": "a-uid"},
+                           {"kind": "employment.started", "date": "2022-02-01", "detail": "A", "reason": "r", "txn": "t",
+                            "employer_uid": "a-uid"},
+                           {"kind": "employment.started", "date": "2022-03-01", "detail": "A", "reason": "r", "txn": "t",
+                            "employer_uid": "b-uid"},
                            {"kind": "eligibility.approved", "date": "2022-02-01", "detail": "e", "reason": "", "txn": "t"}],
-              "contributions": [{"period": "2021-12", "employer": "A"}, {"period": "2022-02", "employer": "A"},
-                                {"period": "2022-02", "employer": "B"}],
+              "contributions": [{"period": "2021-12", "employer": "A", "employer_uid": "a-uid"},
+                                {"period": "2022-02", "employer": "A", "employer_uid": "a-uid"},
+                                {"period": "2022-02", "employer": "A", "employer_uid": "b-uid"},
+                                {"period": "2022-03", "employer": "A", "employer_uid": ""}],
               "subsidies": [{"period": "2022-02"}, {"period": "2023-01"}],
               "account_years": [{"year": 2022}], "contribution_years": {"total_months": 3}, "deemed_service": [],
               "pension": {"start_month": "2022-01"}, "account_closure": None}
     scope = scopes.Scope("employer", "employer", frozenset({"registration", "contributions"}), (("2022-01", "2022-06"),),
                          employer_uid="a-uid", employer_name="A")
     out = scope.apply(record)
-    assert [c["period"] + c["employer"] for c in out["contributions"]] == ["2022-02A"]
+    assert [c["period"] + c["employer_uid"] for c in out["contributions"]] == ["2022-02a-uid"], \
+        "by month and by the employer's uid: another unit of the same name, or a row naming no unit, is not its own"
     assert [e["date"] for e in out["timeline"]] == ["2022-02-01"] and "reason" not in out["timeline"][0]
     assert [s["period"] for s in out["subsidies"]] == ["2022-02"]
     assert set(out) == {"person", "timeline", "contributions", "subsidies"}
-    assert record["contributions"][2]["employer"] == "B", "apply copies; the record is left as it was"
+    assert len(record["contributions"]) == 4, "apply copies; the record is left as it was"
 
 
 def test_employer_contributions_are_its_own_rows_per_month_and_type(two_employers):

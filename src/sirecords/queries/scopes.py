@@ -147,8 +147,10 @@ class Scope:
     def year_in(self, year: int) -> bool:
         return self.span_in(f"{year:04d}-01", f"{year:04d}-12")
 
-    def _own_employer(self, name: str) -> bool:
-        return not self.employer_uid or name in (self.employer_name, self.employer_uid)
+    def _own_employer(self, row: dict[str, Any]) -> bool:
+        """For an employer's scope, a row of that employer (by its uid: two units may share a name); a row that does
+        not say whose it is is not the employer's. Any row for the other kinds."""
+        return not self.employer_uid or row.get("employer_uid") == self.employer_uid
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:
         """A copy of `record` (records.personal.full_record's dict) holding only what is in scope: whole items out
@@ -159,7 +161,7 @@ class Scope:
         out["timeline"] = [self._event(e) for e in record.get("timeline", ()) if self._event_in(e)]
         if CONTRIBUTIONS in items:
             out["contributions"] = [dict(r) for r in record.get("contributions", ())
-                                    if self.month_in(r["period"]) and self._own_employer(r.get("employer", ""))]
+                                    if self.month_in(r["period"]) and self._own_employer(r)]
             out["subsidies"] = [dict(r) for r in record.get("subsidies", ()) if self.month_in(r["period"])]
         if YEARS_ACCOUNT in items:
             out["account_years"] = [dict(r) for r in record.get("account_years", ()) if self.year_in(int(r["year"]))]
@@ -177,7 +179,7 @@ class Scope:
         if item not in self.items or not self.month_in(str(event["date"])[:7]):
             return False
         if self.employer_uid and event["kind"] in (EMPLOYMENT_STARTED, EMPLOYMENT_ENDED):
-            return self._own_employer(event.get("detail", ""))
+            return self._own_employer(event)
         return True
 
     def _event(self, event: dict[str, Any]) -> dict[str, Any]:
