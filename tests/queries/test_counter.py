@@ -92,6 +92,9 @@ def test_self_query_shows_the_whole_record_and_needs_the_identity_checked(office
     txn, _entry = posted_query()
     html = officer.get(page["Location"]).content.decode()
     assert LATER_NAME in html and FIRST_NAME in html and "2022-08" in html
+    assert "Pension insurance" in html and "the insured person" in html, "the insurance type and the requester in words"
+    chinese = officer.get(page["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "基本养老保险" in chinese and "参保人员本人" in chinese and "本结果包含的内容及依据" in chinese
 
 
 def test_an_employer_that_never_employed_the_person_is_refused(officer, two_employers, post_txn):

@@ -201,7 +201,8 @@ class Scope:
     def describe(self) -> dict[str, Any]:
         """What was included and why, in plain words (Chinese unless English is chosen), for the page to say."""
         entry = load_scopes()["kinds"][self.served]
-        return {"kind": self.kind, "served": self.served, "requester": kind_title(self.kind),
+        return {"kind": self.kind, "served": self.served, "requester": kind_title(self.served),
+                "via": kind_title(self.kind) if self.kind != self.served else "",
                 "items": [{"code": code, "title": item_title(code)} for code in ITEMS if code in self.items],
                 "left_out": [{"code": code, "title": item_title(code)} for code in ITEMS if code not in self.items],
                 "all_time": self.all_time,

@@ -18,6 +18,7 @@ from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.web.forms_query import CounterQueryForm
 from sirecords.web.guard import page, refuse
+from sirecords.web.views.record import INSURANCE_LABELS
 from sirecords.workflow.services import Refused
 
 # The service's field names → the form's
@@ -71,6 +72,8 @@ def answer_view(request, uid):
         view = queries.answer(request.actor, query, what="counter query answer (page)")
     except Refused as refused:
         return refuse(request, refused.message)
+    for row in [*view.get("contributions", ()), *view.get("subsidies", ())]:  # labels for the page only, not the CSV
+        row["insurance_label"] = INSURANCE_LABELS.get(row["insurance_type"], row["insurance_type"])
     return render(request, "web/desk/query_answer.html", {"query": query, "view": view, "scope": view["scope"]})
 
 
