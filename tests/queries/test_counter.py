@@ -125,3 +125,14 @@ def test_only_the_officer_who_recorded_the_query_reads_its_answer(officer, two_e
 def test_a_clerk_may_not_record_a_counter_query(client, make_staff, two_employers):
     clerk = sign_in(client, make_staff("clerk.q", "clerk"))
     assert clerk.get(reverse("desk_query_new")).status_code == 403
+
+
+def test_the_ledger_with_counter_queries_verifies(officer, two_employers):
+    from sirecords.ledger.verify import verify
+
+    ask(officer, identity_checked="on")
+    ask(officer, requester="delegate", identity_checked="on", delegate_id_number=DELEGATE_ID,
+        authorisation=SimpleUploadedFile("auth.pdf", scan("authorisation two"), content_type="application/pdf"))
+    assert BusinessTransaction.objects.filter(type="record_query", state=State.POSTED).count() == 2
+    report = verify()
+    assert [f"{f.check} {f.where}: {f.message}" for f in report.findings] == []
