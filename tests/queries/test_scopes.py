@@ -166,3 +166,11 @@ def test_full_record_holds_the_markers_the_scopes_must_drop(two_employers):
     """The markers are real: the unfiltered record holds them, so their absence above is the scope's doing."""
     text = dumped(full_record(two_employers.person))
     assert LATER_NAME in text and FIRST_NAME in text
+
+
+def test_the_counter_querys_purpose_must_stay_configured(settings):
+    from sirecords.queries.apps import check_query_purpose
+
+    assert check_query_purpose(None) == []
+    settings.SIRECORDS_READ_PURPOSES = {k: v for k, v in settings.SIRECORDS_READ_PURPOSES.items() if k != "counter_query"}
+    assert [error.id for error in check_query_purpose(None)] == ["sirecords.E111"]
