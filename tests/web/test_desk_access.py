@@ -41,12 +41,24 @@ def own_correction(username: str):
     return txn
 
 
+def counter_query():
+    """A counter query the matrix's query officer recorded (queries/services.py), of a registered person."""
+    from sirecords.queries.services import record_query
+    from sirecords.registry.models import Person
+
+    ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="440300")
+    person = post(Transaction("register_person", {"id_number": make_id_number("440305", date(1982, 2, 2), 6),
+                                                  "name": "矩阵乙", "region": "440305"}, ctx))[0].payload["person"]
+    return record_query(actor_for("matrix.query_officer"), Person.objects.get(uid=person), "self", identity_checked=True)
+
+
 def transactions(callers) -> dict:
-    """The clerk's draft registration with its ID card scan; for the maintainer, a correction of their own."""
+    """The clerk's draft registration with its ID card scan; for the maintainer, a correction of their own; the query
+    officer's counter query."""
     creator = callers.client("clerk")
     txn = open_person(creator)
     assert attach(creator, txn, pdf()).status_code == 302
-    return {"txn": txn, "maintainer": own_correction("matrix.maintainer")}
+    return {"txn": txn, "maintainer": own_correction("matrix.maintainer"), "query": counter_query()}
 
 
 def _txn(objects, who):
@@ -77,6 +89,9 @@ CASES = {
     "desk_amend": Case(kwargs=on_txn, admitted=PAGE),
     "desk_withdraw": Case(kwargs=on_txn, admitted=REDIRECT),
     "desk_review": Case(kwargs=on_txn, admitted=REDIRECT),
+    "desk_query_new": Case(admitted=PAGE),
+    "desk_query_answer": Case(kwargs=lambda objects, who: {"uid": objects["query"].uid}, admitted=PAGE),
+    "desk_query_csv": Case(kwargs=lambda objects, who: {"uid": objects["query"].uid}, admitted=PAGE),
 }
 
 MATRIX = PageMatrix(RULES, CASES)
@@ -97,6 +112,8 @@ def test_the_rule_table_is_what_the_pages_need():
     assert RULES["desk_queue"] == RULES["desk_review"] == {"reviewer1", "reviewer2", "reviewer3", "approver"}
     assert RULES["desk_transaction"] == RULES["desk_document"] == {"clerk", "maintainer", "reviewer1", "reviewer2",
                                                                     "reviewer3", "approver", "supervisor"}
+    for name in ("desk_query_new", "desk_query_answer", "desk_query_csv"):  # counter queries (第十五条)
+        assert RULES[name] == {"query_officer"}, name
     for name, rule in RULES.items():
         assert not (rule & {"sysadmin", "dba"}), f"{name} admits an administrator (第二十六条)"
 

@@ -40,6 +40,8 @@ def header(person: Person) -> dict[str, Any]:
 def timeline(person: Person) -> list[dict[str, Any]]:
     """Registrations, employment periods and changes or corrections, from the ledger, in order."""
     employers = dict(person.employments.select_related("employer").values_list("uid", "employer__name"))
+    # Which employer an employment event is about, so a scope (queries/scopes.py) can keep one employer's by its uid.
+    employer_uids = dict(person.employments.values_list("uid", "employer_id"))
     events = []
     for entry in Entry.objects.filter(subject=f"person:{person.uid}").order_by("seq"):
         if entry.kind not in TIMELINE_KINDS:
@@ -48,9 +50,10 @@ def timeline(person: Person) -> list[dict[str, Any]]:
             payload = json.loads(entry.payload)
         except ValueError:
             payload = {}
-        detail = ""
+        detail, extra = "", {}
         if entry.kind in (EMPLOYMENT_STARTED, EMPLOYMENT_ENDED):
             detail = employers.get(payload.get("employment", ""), "")
+            extra = {"employer_uid": employer_uids.get(payload.get("employment", ""), "")}
         elif entry.kind == PERSON_CHANGED:
             detail = ", ".join(sorted((payload.get("changes") or {}).keys()))
         elif entry.kind == DEEMED_SERVICE_RECOGNISED:
@@ -60,7 +63,7 @@ def timeline(person: Person) -> list[dict[str, Any]]:
         elif entry.kind == SUBSIDY_GRANTED:
             detail = f"{payload.get('scheme')} {payload.get('start')} – {payload.get('end')} · {yuan(payload.get('total_fen'))}"
         events.append({"seq": entry.seq, "kind": entry.kind, "date": entry.effective or entry.recorded_at[:10],
-                       "recorded_at": entry.recorded_at, "detail": detail, "txn": entry.txn, "reason": entry.reason})
+                       "recorded_at": entry.recorded_at, "detail": detail, "txn": entry.txn, "reason": entry.reason, **extra})
     return events
 
 
@@ -78,6 +81,7 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
     ids = {c.employer_id for c in rows if c.employer_id}
     employers = dict(Employer.objects.filter(uid__in=ids).values_list("uid", "name"))
     return [{"period": c.period, "insurance_type": c.insurance_type, "employer": employers.get(c.employer_id, c.employer_id or ""),
+             "employer_uid": c.employer_id,
              "base": yuan(c.base_fen), "employer_amount": yuan(c.employer_fen), "individual_amount": yuan(c.individual_fen),
              "account_credit": yuan(c.account_credit_fen), "paid_on": c.paid_on}
             for c in rows]

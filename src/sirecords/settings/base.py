@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.records",
+    "sirecords.queries",
     "sirecords.web",
 ]
 
@@ -214,6 +215,8 @@ SIRECORDS_READ_PURPOSES = env_json("SIRECORDS_READ_PURPOSES", {
                     "reference": True},
     "dispute": {"zh": "权益记录异议处理", "en": "handling a dispute about the record", "reference": True},
     "supervision": {"zh": "监督检查（第三条）", "en": "supervision (第三条)", "reference": True},
+    "counter_query": {"zh": "窗口查询（本人、受委托人或用人单位，第十五条）",
+                      "en": "counter query for the person, a delegate or an employer (第十五条)", "reference": True},
 })
 # How long the web record page remembers a stated purpose for one person (minutes), so that paging through the
 # years does not ask again; a new visit after that asks anew.

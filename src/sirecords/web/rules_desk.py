@@ -11,6 +11,8 @@ CLERK = roles("clerk")
 OPENERS = roles("clerk", "maintainer")
 REVIEWERS = roles(*REVIEW_ROLES)
 # The clerk who opened it, the reviewers and the supervisors of its region (workflow/visibility.can_see).
+# Counter and delegated queries (第十五条): the query officer records the requester and hands over the answer.
+QUERY_OFFICER = roles("query_officer")
 SEES_TRANSACTIONS = roles("clerk", "maintainer", *REVIEW_ROLES, "supervisor")
 
 RULES: dict = {
@@ -26,4 +28,7 @@ RULES: dict = {
     "desk_review": REVIEWERS,
     "desk_transaction": SEES_TRANSACTIONS,
     "desk_document": SEES_TRANSACTIONS,
+    "desk_query_new": QUERY_OFFICER,
+    "desk_query_answer": QUERY_OFFICER,
+    "desk_query_csv": QUERY_OFFICER,
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sirecords.web.views import desk_clerk, desk_review, desk_transaction
+from sirecords.web.views import desk_clerk, desk_query, desk_review, desk_transaction
 
 urlpatterns: list = [
     path("desk/persons/", desk_clerk.person_search_view, name="desk_person_search"),
@@ -17,4 +17,7 @@ urlpatterns: list = [
     path("desk/t/<slug:uid>/amend/", desk_clerk.amend_view, name="desk_amend"),
     path("desk/t/<slug:uid>/withdraw/", desk_clerk.withdraw_view, name="desk_withdraw"),
     path("desk/t/<slug:uid>/review/", desk_review.review_view, name="desk_review"),
+    path("desk/query/", desk_query.new_query_view, name="desk_query_new"),
+    path("desk/query/<slug:uid>/", desk_query.answer_view, name="desk_query_answer"),
+    path("desk/query/<slug:uid>/answer.csv", desk_query.answer_csv_view, name="desk_query_csv"),
 ]

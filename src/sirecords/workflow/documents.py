@@ -33,6 +33,7 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "subsidy_decision": ("社会保险补贴审核认定材料", "Subsidy eligibility decision"),
     "personnel_archive": ("人事档案（工作经历证明）", "Personnel archive (proof of past service)"),
     "withholding_order": ("有关机关暂不告知查询情况的书面决定", "Written order to keep a body's reads from the person"),
+    "written_authorisation": ("书面委托材料", "Written authorisation"),
 }
 
 
