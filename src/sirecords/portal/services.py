@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number, parse_uscc
@@ -26,7 +27,6 @@ from sirecords.crypto.sealing import SealBroken, blind_index
 from sirecords.portal.credentials import (
     EMPLOYER,
     PERSON,
-    canonical_code,
     code_digest,
     employer_username,
     kind_of,
@@ -34,7 +34,7 @@ from sirecords.portal.credentials import (
     person_username,
 )
 from sirecords.portal.models import EmployerPortalAccount, PersonPortalAccount, PortalState
-from sirecords.portal.transactions import PORTAL_HOLDER, account_named, activation_expiry
+from sirecords.portal.transactions import PORTAL_HOLDER, account_named
 from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.actors import ANY_REGION, Actor
@@ -113,12 +113,17 @@ def issue_employer_activation_code(actor: Actor, username: str, *, channel: str,
 
 def code_valid(username: str, code: str) -> bool:
     """Whether `code` is the account's unused, unexpired activation code (it is not used up here)."""
+    return digest_valid(username, code_digest(username, code))
+
+
+def digest_valid(username: str, digest: str) -> bool:
+    """code_valid, given the code's keyed digest (what a page keeps in the session between its two steps)."""
     account = account_named(username)
     if account is None or account.state == PortalState.LOCKED or not account.activation_digest:
         return False
     if account.activation_expires_on is None or account.activation_expires_on < date.today():
         return False
-    return hmac.compare_digest(account.activation_digest, code_digest(username, code))
+    return hmac.compare_digest(account.activation_digest, digest)
 
 
 def start_activation(username: str, *, key: str | None = None) -> SealedTOTPDevice:
@@ -144,15 +149,20 @@ def activate(username: str, code: str, password: str, device: SealedTOTPDevice, 
     """Set the password (Django's validators) and confirm the authenticator, and record both with the code
     (`activate_portal_account`): all or nothing. The caller has checked that the holder proved the device with a
     code. Raises InvalidTransaction naming the field (code, password)."""
+    activate_by_digest(username, code_digest(username, code), password, device, channel=channel)
+
+
+def activate_by_digest(username: str, digest: str, password: str, device: SealedTOTPDevice, *, channel: str) -> None:
+    """activate, given the code's keyed digest."""
     user = device.user
     if user.get_username() != username:
         raise InvalidTransaction({"device": "the authenticator is not this account's"})
-    if not code_valid(username, code):
+    if not digest_valid(username, digest):
         raise InvalidTransaction({"code": "is not a valid, unused activation code"})
     try:
         validate_password(password, user)
-    except Exception as refused:  # django.core.exceptions.ValidationError: its messages name why
-        raise InvalidTransaction({"password": " ".join(getattr(refused, "messages", [str(refused)]))}) from None
+    except ValidationError as refused:
+        raise InvalidTransaction({"password": " ".join(refused.messages)}) from None
     with transaction.atomic():
         user.set_password(password)
         user.is_active = True
@@ -162,7 +172,7 @@ def activate(username: str, code: str, password: str, device: SealedTOTPDevice, 
         device.save()
         region = _region_of(username)
         execute(holder(username), "activate_portal_account",
-                {"username": username, "code_digest": code_digest(username, canonical_code(code)),
+                {"username": username, "code_digest": digest,
                  "password_digest": password_digest(username, user.password),
                  "second_factor_digest": device_digest(username, device), "device": device.pk},
                 region=region, reason="portal account activated by its holder", channel=channel)
