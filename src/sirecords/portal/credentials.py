@@ -19,7 +19,7 @@ from sirecords.crypto.sealing import blind_index
 from sirecords.users.credentials import DIGEST_SPACE
 
 PERSON, EMPLOYER = "person", "employer"
-USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")  # an employer's user name within its unit
+USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")  # an employer's user name within its unit
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_GROUPS, GROUP = 3, 4

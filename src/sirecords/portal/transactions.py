@@ -112,7 +112,7 @@ def create_employer_portal_account(payload: dict[str, Any], ctx: WriteContext) -
         errors["employer"] = _("the employer is closed")
     user_name = text(payload, "user_name", errors, required=True, max_length=40)
     if user_name and not USER_NAME.fullmatch(user_name):
-        errors["user_name"] = _("must be 3–40 lower-case letters, digits, '.', '_' or '-', starting with a letter")
+        errors["user_name"] = _("must be 2–40 lower-case letters, digits, '.', '_' or '-', starting with a letter")
     elif employer is not None and user_name and EmployerPortalAccount.objects.filter(
             employer_uid=employer.uid, user_name=user_name).exists():
         errors["user_name"] = _("the employer already has a user {user_name}").format(user_name=repr(user_name))
