@@ -152,3 +152,14 @@ def test_verify_names_a_replaced_portal_authenticator(person_device):
 
     TOTPDevice.objects.filter(pk=person_device.pk).update(digits=8)
     assert any("TOTP seed or settings were replaced" in f.message for f in verify().findings)
+
+
+def test_a_lock_voids_the_pending_code_and_a_new_code_lifts_it(person, officer, person_device):
+    username = person_username(person.uid)
+    old, _ = portal.issue_activation_code(person, actor=officer, channel="counter")
+    portal.lock_account(officer, username, reason="stolen phone reported", channel="counter")
+    assert PersonPortalAccount.objects.get(pk=username).state == PortalState.LOCKED
+    assert not portal.code_valid(username, old)
+    code, _ = portal.issue_activation_code(person, actor=officer, channel="counter")
+    portal.activate_with_code(username, code, password="Second-Quiet-Password-9", channel="web")
+    assert PersonPortalAccount.objects.get(pk=username).state == PortalState.ACTIVE

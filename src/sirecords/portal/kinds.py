@@ -5,3 +5,4 @@ PERSON_ACTIVATION_ISSUED = "person_activation.issued"  # an activation code for 
 EMPLOYER_PORTAL_ACCOUNT_CREATED = "employer_portal_account.created"  # an employer's user account, with a code
 EMPLOYER_ACTIVATION_ISSUED = "employer_activation.issued"  # a new code for an employer account (a password reset)
 PORTAL_ACCOUNT_ACTIVATED = "portal_account.activated"  # the holder set a password and enrolled TOTP with the code
+PORTAL_ACCOUNT_LOCKED = "portal_account.locked"  # the agency locked the account (a lost phone, a misuse); a new code unlocks

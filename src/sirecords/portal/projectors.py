@@ -10,6 +10,7 @@ from sirecords.portal.kinds import (
     EMPLOYER_PORTAL_ACCOUNT_CREATED,
     PERSON_ACTIVATION_ISSUED,
     PORTAL_ACCOUNT_ACTIVATED,
+    PORTAL_ACCOUNT_LOCKED,
 )
 
 PERSON_TABLE, EMPLOYER_TABLE = "portal_person_account", "portal_employer_account"
@@ -66,3 +67,9 @@ def account_activated(entry: PostedEntry, store: Store) -> None:
     _update(store, p["username"], entry, state="active", activation_digest="", activation_expires_on=None,
             password_digest=p["password_digest"], second_factor_digest=p["second_factor_digest"],
             activated_on=entry.effective)
+
+
+@projects(PORTAL_ACCOUNT_LOCKED)
+def account_locked(entry: PostedEntry, store: Store) -> None:
+    """Locked: no sign-in, and any pending code is void."""
+    _update(store, entry.payload["username"], entry, state="locked", activation_digest="", activation_expires_on=None)

@@ -33,7 +33,7 @@ from sirecords.portal.credentials import (
     new_code,
     person_username,
 )
-from sirecords.portal.models import EmployerPortalAccount, PersonPortalAccount, PortalState
+from sirecords.portal.models import EmployerPortalAccount, PersonPortalAccount
 from sirecords.portal.transactions import PORTAL_HOLDER, account_named
 from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
@@ -111,6 +111,12 @@ def issue_employer_activation_code(actor: Actor, username: str, *, channel: str,
     return code, EmployerPortalAccount.objects.get(pk=username).activation_expires_on
 
 
+def lock_account(actor: Actor, username: str, *, reason: str, channel: str, region: str | None = None) -> None:
+    """Lock the portal account at once (a query officer or clerk): no sign-in, no session, no API token works."""
+    execute(actor, "lock_portal_account", {"username": username},
+            region=region or _region_of(username), reason=reason, channel=channel)
+
+
 def code_valid(username: str, code: str) -> bool:
     """Whether `code` is the account's unused, unexpired activation code (it is not used up here)."""
     return digest_valid(username, code_digest(username, code))
@@ -119,7 +125,7 @@ def code_valid(username: str, code: str) -> bool:
 def digest_valid(username: str, digest: str) -> bool:
     """code_valid, given the code's keyed digest (what a page keeps in the session between its two steps)."""
     account = account_named(username)
-    if account is None or account.state == PortalState.LOCKED or not account.activation_digest:
+    if account is None or not account.activation_digest:  # a lock voids the code; a code issued after it lifts it
         return False
     if account.activation_expires_on is None or account.activation_expires_on < date.today():
         return False

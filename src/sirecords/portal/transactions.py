@@ -7,6 +7,9 @@
 - `create_employer_portal_account`: a clerk creates a user account of a registered employer, with its code; one
   review stage (review1), since it opens the employees' records of that unit to whoever holds the code.
 - `issue_employer_activation`: a clerk issues a new code for an employer account (its password reset); no review.
+- `lock_portal_account`: a query officer or clerk locks an account at once (a stolen phone, a misuse reported):
+  sign-in and every session and API token of it stop, and its pending code is void. Only a new code lifts it: the
+  holder's identity is checked again (at the counter) before it is issued, and the activation sets new credentials.
 - `activate_portal_account`: the holder, with a valid unused code, set a password and enrolled an authenticator;
   recorded by themselves (PORTAL_HOLDER), no review.
 
@@ -31,6 +34,7 @@ from sirecords.portal.kinds import (
     EMPLOYER_PORTAL_ACCOUNT_CREATED,
     PERSON_ACTIVATION_ISSUED,
     PORTAL_ACCOUNT_ACTIVATED,
+    PORTAL_ACCOUNT_LOCKED,
 )
 from sirecords.portal.models import EmployerPortalAccount, PersonPortalAccount, PortalState
 from sirecords.registry.models import Employer, EmployerStatus, Person
@@ -90,10 +94,6 @@ def issue_portal_activation(payload: dict[str, Any], ctx: WriteContext) -> list[
     if person is None:
         errors["person"] = _("no registered person {person}").format(person=repr(payload.get("person")))
     digest = _digest(payload, "code_digest", errors)
-    if person is not None:
-        account = PersonPortalAccount.objects.filter(person_uid=person.uid).first()
-        if account is not None and account.state == PortalState.LOCKED:
-            errors["person"] = _("the person's portal account is locked by the agency")
     errors.raise_if_any()
     body = {"username": person_username(person.uid), "person": person.uid, "code_digest": digest,
             "expires_on": activation_expiry().isoformat()}
@@ -133,8 +133,6 @@ def issue_employer_activation(payload: dict[str, Any], ctx: WriteContext) -> lis
     account = EmployerPortalAccount.objects.filter(pk=payload.get("username") or "").first()
     if account is None:
         errors["username"] = _("no employer portal account {username}").format(username=repr(payload.get("username")))
-    elif account.state == PortalState.LOCKED:
-        errors["username"] = _("the account is locked by the agency")
     digest = _digest(payload, "code_digest", errors)
     errors.raise_if_any()
     body = {"username": account.username, "code_digest": digest, "expires_on": activation_expiry().isoformat()}
@@ -153,8 +151,6 @@ def activate_portal_account(payload: dict[str, Any], ctx: WriteContext) -> list[
         errors["username"] = _("no portal account {username}").format(username=repr(username))
     elif ctx.actor != username:
         errors["username"] = _("only the account's holder activates it")
-    elif account.state == PortalState.LOCKED:
-        errors["username"] = _("the account is locked by the agency")
     elif not account.activation_digest or not hmac.compare_digest(account.activation_digest, code):
         errors["code_digest"] = _("is not the account's unused activation code")
     elif account.activation_expires_on is None or account.activation_expires_on < date.today():
@@ -167,3 +163,17 @@ def activate_portal_account(payload: dict[str, Any], ctx: WriteContext) -> list[
     body = {"username": username, "password_digest": password, "second_factor_digest": second_factor,
             "device": payload["device"]}
     return [NewEntry(PORTAL_ACCOUNT_ACTIVATED, f"portal:{username}", body, date.today().isoformat())]
+
+
+@transaction_type("lock_portal_account", "锁定网上查询账号", creators=(*OFFICERS, *CLERKS), subject=portal_subject)
+def lock_portal_account(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    errors = Errors()
+    unknown_fields(payload, {"username"}, errors)
+    username = str(payload.get("username") or "")
+    account = account_named(username)
+    if account is None:
+        errors["username"] = _("no portal account {username}").format(username=repr(username))
+    elif account.state == PortalState.LOCKED:
+        errors["username"] = _("the account is already locked")
+    errors.raise_if_any()
+    return [NewEntry(PORTAL_ACCOUNT_LOCKED, f"portal:{username}", {"username": username}, date.today().isoformat())]
