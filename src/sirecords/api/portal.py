@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from sirecords.api.portal_auth import EmployerBearer, PersonBearer, end_token, issue_token, portal_endpoint
 from sirecords.api.schemas import Problem, Strict
@@ -62,10 +62,10 @@ def _session(request, kind: str, username: str, password: str, code: str):
         user, _device = portal.sign_in(request, username, password, code)
     except portal.SignInFailed as failed:
         request.axes_locked_out = False  # answered here as JSON, not with django-axes' page
-        return (429, {"detail": LOCKED}) if failed.locked else (401, {"detail": FAILED})
+        return Status(429, {"detail": LOCKED}) if failed.locked else Status(401, {"detail": FAILED})
     portal.signed_in_without_session(request, user)
     token, expires = issue_token(kind, user.get_username())
-    return 200, {"token": token, "expires_at": expires}
+    return Status(200, {"token": token, "expires_at": expires})
 
 
 @router.post("/me/session", url_name="me_session", auth=None, operation_id="me_session_post",
