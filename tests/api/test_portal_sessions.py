@@ -134,4 +134,6 @@ def test_the_session_endpoints_are_in_the_openapi_document(db):
     paths = Client().get("/api/openapi.json").json()["paths"]
     assert {"post", "delete"} <= set(paths["/api/me/session"]) and {"post", "delete"} <= set(paths["/api/employer/session"])
     assert "get" in paths["/api/me/account"] and "get" in paths["/api/employer/account"]
-    assert "BearerAuth" in str(paths["/api/me/account"]["get"]["security"]) or paths["/api/me/account"]["get"]["security"]
+    assert paths["/api/me/account"]["get"]["security"] == [{"PersonBearer": []}]
+    assert paths["/api/employer/session"]["delete"]["security"] == [{"EmployerBearer": []}]
+    assert "security" not in paths["/api/me/session"]["post"]  # signing in needs no credential but its body

@@ -48,7 +48,7 @@ def test_the_page_is_chinese_first(person, person_device):
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")  # the deployed default is zh-hans (settings/base.py)
     person_login(client, person_device)
     html = client.get("/my/").content.decode()
-    assert 'lang="zh-Hans"' in html
+    assert 'lang="zh-Hans"' in html and "上次登录" in html and "忘记密码" in html
 
 
 def test_the_id_number_is_canonicalised(person, person_device):

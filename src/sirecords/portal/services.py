@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number, parse_uscc
 from sirecords.crypto.sealing import SealBroken, blind_index
@@ -58,7 +59,7 @@ def holder(username: str) -> Actor:
 def _person(person: Person | str) -> Person:
     found = person if isinstance(person, Person) else Person.objects.filter(pk=person).first()
     if found is None:
-        raise InvalidTransaction({"person": f"no registered person {person!r}"})
+        raise InvalidTransaction({"person": _("no registered person {person}").format(person=repr(person))})
     return found
 
 
@@ -162,9 +163,9 @@ def activate_by_digest(username: str, digest: str, password: str, device: Sealed
     """activate, given the code's keyed digest."""
     user = device.user
     if user.get_username() != username:
-        raise InvalidTransaction({"device": "the authenticator is not this account's"})
+        raise InvalidTransaction({"device": _("the authenticator is not this account's")})
     if not digest_valid(username, digest):
-        raise InvalidTransaction({"code": "is not a valid, unused activation code"})
+        raise InvalidTransaction({"code": _("is not a valid, unused activation code")})
     try:
         validate_password(password, user)
     except ValidationError as refused:
