@@ -49,7 +49,7 @@ CASES = {
     "api:me_session": Case(methods=("post",), admitted=INVALID, **json({"id_number": id_number(999)})),
     "api:employer_session": Case(methods=("post",), admitted=INVALID, **json({"uscc": "x"})),
 }
-# The portal's bearer-only endpoints: their own matrix of callers (test_portal_permissions.py).
+# The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
 PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}
 
 MATRIX = ApiMatrix({name: rule for name, rule in RULES.items() if name not in PORTAL}, CASES, SCOPES,

@@ -229,3 +229,13 @@ def test_an_employer_user_activates_and_signs_in(employer, employer_code):
     assert employer.name in html and "人事专员" in html
     assert signed.get("/my/").status_code == 302  # an employer session opens no person's page
     assert signed.post("/employer/logout/").status_code == 302 and signed.get("/employer/").status_code == 302
+
+
+def test_the_portals_signed_in_pages_are_not_kept(person, person_device):
+    from ..permissions import kept_by_no_cache
+
+    client = en()
+    login = person_login(client, person_device)
+    home = client.get("/my/")
+    assert home.status_code == 200
+    assert kept_by_no_cache(login) and kept_by_no_cache(home)

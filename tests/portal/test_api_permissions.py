@@ -14,23 +14,11 @@ from sirecords.api.portal_auth import token_digest
 from sirecords.api.rules import EMPLOYER_API, PERSON_API, RULES
 from sirecords.portal.models import PortalToken
 
+from ..api.conftest import ALL_SCOPES, bearer
+from ..conftest import create_staff_account, issue_approved_token, test_admin
 from ..conftest import sign_in as staff_sign_in
-from ..portal.conftest import (  # noqa: F401 (fixtures)
-    ID_NUMBER,
-    PORTAL_PASSWORD,
-    USCC,
-    clerk,
-    employer,
-    employer_code,
-    employer_device,
-    fresh,
-    officer,
-    person,
-    person_device,
-    reviewer,
-    totp,
-)
-from .conftest import bearer
+from ..permissions import kept_by_no_cache
+from .conftest import ID_NUMBER, PORTAL_PASSWORD, USCC, fresh, totp
 
 pytestmark = pytest.mark.django_db
 # How each endpoint is called: (method, path).
@@ -50,14 +38,9 @@ def test_every_portal_endpoint_is_in_the_matrix():
         name for name in CASES if "#" not in name}
 
 
-def person_token(client=None) -> str:
-    response = (client or Client()).post("/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD,
-                                                              "code": None}, content_type="application/json")
-    return response
-
 
 @pytest.fixture
-def tokens(person_device, employer_device, make_staff, service_token):
+def tokens(person_device, employer_device, make_staff):
     made = {}
     response = Client().post("/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD,
                                                   "code": totp(fresh(person_device))}, content_type="application/json")
@@ -68,7 +51,8 @@ def tokens(person_device, employer_device, make_staff, service_token):
                              content_type="application/json")
     assert response.status_code == 200, response.content
     made["employer token"] = response.json()["token"]
-    made["service token"] = service_token("svc.portal", roles=("query_officer",))
+    create_staff_account(test_admin(), "svc.portal", "query_officer", kind="service")
+    made["service token"] = issue_approved_token(test_admin(), "svc.portal", ALL_SCOPES)
     made["staff user"] = make_staff("officer.m", "query_officer")
     return made
 
@@ -93,6 +77,7 @@ def test_access(name, who, tokens):
     kind = KIND[name]
     response = getattr(client_of(who, kind, tokens), method)(path)
     own = "person token" if kind == PERSON_API else "employer token"
+    assert kept_by_no_cache(response), dict(response.headers)
     if who == own:
         assert response.status_code in (200, 204), (who, name, response.content)
     else:

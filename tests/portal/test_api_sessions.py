@@ -15,23 +15,8 @@ from django.test import Client
 from sirecords.api.portal_auth import token_digest
 from sirecords.portal.models import PortalToken
 
-from ..portal.conftest import (  # noqa: F401 (fixtures)
-    ID_NUMBER,
-    PORTAL_PASSWORD,
-    USCC,
-    clerk,
-    employer,
-    employer_code,
-    employer_device,
-    fresh,
-    officer,
-    person,
-    person_device,
-    reviewer,
-    totp,
-    wrong,
-)
-from .conftest import bearer, id_number
+from ..api.conftest import bearer, id_number
+from .conftest import ID_NUMBER, PORTAL_PASSWORD, USCC, fresh, totp, wrong
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
