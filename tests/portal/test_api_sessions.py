@@ -122,3 +122,10 @@ def test_the_session_endpoints_are_in_the_openapi_document(db):
     assert paths["/api/me/account"]["get"]["security"] == [{"PersonBearer": []}]
     assert paths["/api/employer/session"]["delete"]["security"] == [{"EmployerBearer": []}]
     assert "security" not in paths["/api/me/session"]["post"]  # signing in needs no credential but its body
+
+
+def test_signing_in_needs_no_csrf_token_and_reads_full_width_digits(person, person_device):
+    code = "".join(chr(ord(c) + 0xFEE0) for c in totp(fresh(person_device)))  # ０１２３４５, as an IME types
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD, "code": code}, content_type=JSON)
+    assert response.status_code == 200

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number, parse_uscc
+from sirecords.core.text import canonical
 from sirecords.crypto.sealing import SealBroken, blind_index
 from sirecords.portal.credentials import (
     EMPLOYER,
@@ -264,7 +265,7 @@ def sign_in(request, username: str, password: str, code: str):
     if user is None or kind_of(user.get_username()) is None:
         security_log.warning("portal sign-in failed for %s: wrong credentials or no such account", username)
         raise SignInFailed(locked=locked(request, username))
-    token = "".join((code or "").split())
+    token = "".join(canonical(code or "").split())  # full-width digits typed with an IME are read (core/text.py)
     for device in authenticators(user, portal_account(user)):
         if len(token) == 6 and token.isascii() and token.isdigit() and device.verify_token(token):
             return user, device

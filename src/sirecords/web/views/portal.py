@@ -170,6 +170,8 @@ def _enrol_page(request, kind: str):
                 messages.success(request, _("Your account is active. Sign in with your password and authenticator."))
                 return redirect(LOGIN[kind])
         else:
+            # A wrong code counts towards the account's lockout, as at sign-in.
+            user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
             form.add_error("code", _("That code is wrong or has expired."))
     secret = base64.b32encode(device.bin_key).decode("ascii")
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=4)
