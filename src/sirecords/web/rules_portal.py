@@ -4,7 +4,7 @@ portal/guard.py checks (PERSON_PAGE: person_page; EMPLOYER_PAGE: employer_page).
 session, and a portal session opens no staff page (web/guard.py finds no staff account for it)."""
 
 from sirecords.portal.guard import EMPLOYER_PAGE, PERSON_PAGE
-from sirecords.users.access import ANONYMOUS
+from sirecords.users.access import ANONYMOUS, roles
 
 RULES = {
     "my_home": PERSON_PAGE,
@@ -17,4 +17,6 @@ RULES = {
     "employer_logout": EMPLOYER_PAGE,
     "employer_activate": ANONYMOUS,
     "employer_activate_enrol": ANONYMOUS,
+    # Staff: the query officer issues a person's activation code at the counter, after checking the ID document.
+    "desk_portal_activation": roles("query_officer"),
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sirecords.web.views import portal
+from sirecords.web.views import portal, portal_desk
 
 urlpatterns = [
     path("my/", portal.my_home_view, name="my_home"),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("employer/logout/", portal.employer_logout_view, name="employer_logout"),
     path("employer/activate/", portal.employer_activate_view, name="employer_activate"),
     path("employer/activate/enrol/", portal.employer_activate_enrol_view, name="employer_activate_enrol"),
+    path("desk/portal/activation/", portal_desk.activation_code_view, name="desk_portal_activation"),
 ]

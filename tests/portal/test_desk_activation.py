@@ -1,0 +1,55 @@
+"""The query officer's counter page for activation codes: only a query officer reaches it; the look-up states its
+purpose and is access-logged; the identity check must be confirmed; the code it shows opens the account."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sirecords.portal import services as portal
+from sirecords.portal.credentials import person_username
+from sirecords.portal.models import PersonPortalAccount, PortalState
+from sirecords.records.models import AccessEvent
+
+from ..api.conftest import id_number
+from ..conftest import make_signed_in_staff, sign_in
+from .conftest import ID_NUMBER, KEY, PORTAL_PASSWORD
+
+pytestmark = pytest.mark.django_db
+PATH = "/desk/portal/activation/"
+FORM = {"id_number": ID_NUMBER, "purpose": "counter", "purpose_detail": "网上查询账号激活码", "identity_checked": "on"}
+
+
+def officer_client(username="officer.d", role="query_officer"):
+    return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), make_signed_in_staff(username, role))
+
+
+def test_only_a_query_officer_reaches_it(person):
+    assert Client().get(PATH).status_code == 302
+    assert officer_client("clerk.d", "clerk").get(PATH).status_code == 403
+    assert officer_client().get(PATH).status_code == 200
+
+
+def test_the_officer_issues_a_code_that_activates_the_account(person):
+    client = officer_client()
+    response = client.post(PATH, FORM)
+    assert response.status_code == 200
+    html = response.content.decode()
+    code = html.split('<p class="activation-code"><code>')[1].split("</code>")[0]
+    assert person.masked_id_number in html and ID_NUMBER not in html
+    assert PersonPortalAccount.objects.get(person_uid=person.uid).state == PortalState.PENDING
+    assert AccessEvent.objects.filter(actor="officer.d", subject=f"person:{person.uid}").exists()
+    portal.activate_with_code(person_username(person.uid), code, password=PORTAL_PASSWORD, channel="web", key=KEY)
+    assert PersonPortalAccount.objects.get(person_uid=person.uid).state == PortalState.ACTIVE
+
+
+def test_without_the_identity_check_nothing_is_issued(person):
+    response = officer_client().post(PATH, {**FORM, "identity_checked": ""})
+    assert response.status_code == 200 and 'class="activation-code"' not in response.content.decode()
+    assert not PersonPortalAccount.objects.exists()
+
+
+def test_an_unregistered_number_issues_nothing(person):
+    response = officer_client().post(PATH, {**FORM, "id_number": id_number(98)})
+    assert "No insured person is registered" in response.content.decode()
+    assert not PersonPortalAccount.objects.exists()
