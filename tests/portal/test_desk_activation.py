@@ -53,3 +53,26 @@ def test_an_unregistered_number_issues_nothing(person):
     response = officer_client().post(PATH, {**FORM, "id_number": id_number(98)})
     assert "No insured person is registered" in response.content.decode()
     assert not PersonPortalAccount.objects.exists()
+
+
+def test_a_clerk_opens_an_employer_account_that_a_reviewer_approves(employer, reviewer):
+    from sirecords.portal.credentials import employer_username
+    from sirecords.portal.models import EmployerPortalAccount
+    from sirecords.workflow.models import BusinessTransaction
+    from sirecords.workflow.services import review
+
+    from .conftest import USCC
+
+    clerk = officer_client("clerk.e", "clerk")
+    assert officer_client("officer.e").get("/desk/portal/employer/").status_code == 403
+    response = clerk.post("/desk/portal/employer/", {"uscc": USCC.lower(), "user_name": "hr",
+                                                     "display_name": "人事专员"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'class="activation-code"' in html, html
+    code = html.split('<p class="activation-code"><code>')[1].split("</code>")[0]
+    review(reviewer, BusinessTransaction.objects.get(type="create_employer_portal_account"), "approve", "ok")
+    username = employer_username(employer.uid, "hr")
+    portal.activate_with_code(username, code, password=PORTAL_PASSWORD, channel="web", key=KEY)
+    assert EmployerPortalAccount.objects.get(pk=username).state == PortalState.ACTIVE
+    again = clerk.post("/desk/portal/employer/", {"uscc": USCC, "user_name": "hr", "display_name": "x"})
+    assert "already has a user" in again.content.decode()

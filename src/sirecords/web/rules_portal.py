@@ -19,4 +19,6 @@ RULES = {
     "employer_activate_enrol": ANONYMOUS,
     # Staff: the query officer issues a person's activation code at the counter, after checking the ID document.
     "desk_portal_activation": roles("query_officer"),
+    # Staff: a clerk opens an employer's portal account (a first reviewer approves it on the desk's queue).
+    "desk_portal_employer": roles("clerk"),
 }

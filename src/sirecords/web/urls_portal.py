@@ -16,4 +16,5 @@ urlpatterns = [
     path("employer/activate/", portal.employer_activate_view, name="employer_activate"),
     path("employer/activate/enrol/", portal.employer_activate_enrol_view, name="employer_activate_enrol"),
     path("desk/portal/activation/", portal_desk.activation_code_view, name="desk_portal_activation"),
+    path("desk/portal/employer/", portal_desk.employer_account_view, name="desk_portal_employer"),
 ]
