@@ -129,3 +129,28 @@ def test_signing_in_needs_no_csrf_token_and_reads_full_width_digits(person, pers
     response = Client(enforce_csrf_checks=True).post(
         "/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD, "code": code}, content_type=JSON)
     assert response.status_code == 200
+
+
+def test_no_staff_endpoint_admits_a_portal_token_or_session(person, person_device):
+    """Every guarded staff endpoint of the API permission matrix (tests/api/test_permissions.py), asked with a
+    person's bearer token and with a person's signed-in portal session: 401 or 403, never admitted."""
+    from sirecords.api.rules import RULES
+    from sirecords.users.access import ANONYMOUS
+
+    from ..api.test_permissions import CASES, PORTAL
+    from .test_pages import person_login
+
+    token = person_session(person_device).json()["token"]
+    session = Client()
+    assert person_login(session, person_device).status_code == 302
+    asked = 0
+    for name, case in sorted(CASES.items()):
+        if RULES[name] == ANONYMOUS or name in PORTAL:
+            continue
+        url = case.url(name, None, "person")
+        for client in (Client(**bearer(token)), session):
+            for method in case.methods:
+                response = case.request(client, method, url)
+                assert response.status_code in (401, 403), (name, method, response.status_code)
+                asked += 1
+    assert asked >= 24
