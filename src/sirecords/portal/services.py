@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number, parse_uscc
 from sirecords.core.text import canonical
 from sirecords.crypto.sealing import SealBroken, blind_index
+from sirecords.portal.backends import portal_account
 from sirecords.portal.credentials import (
     EMPLOYER,
     PERSON,
@@ -256,8 +257,6 @@ def sign_in(request, username: str, password: str, code: str):
     """Check password and TOTP code of the portal account `username` in one step: (user, device), or SignInFailed.
     Every failure counts towards django-axes' lockout of the account and is logged to the security log; the caller
     logs the session in (the pages) or issues a token (the API)."""
-    from sirecords.portal.backends import portal_account
-
     if locked(request, username):
         security_log.warning("portal sign-in refused for %s: locked out", username)
         raise SignInFailed(locked=True)
