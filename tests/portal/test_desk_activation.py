@@ -76,3 +76,53 @@ def test_a_clerk_opens_an_employer_account_that_a_reviewer_approves(employer, re
     assert EmployerPortalAccount.objects.get(pk=username).state == PortalState.ACTIVE
     again = clerk.post("/desk/portal/employer/", {"uscc": USCC, "user_name": "hr", "display_name": "x"})
     assert "already has a user" in again.content.decode()
+
+
+def test_a_clerk_issues_an_employer_user_a_new_code(employer, employer_device):
+    from sirecords.portal.credentials import employer_username
+
+    from .conftest import USCC
+
+    clerk = officer_client("clerk.f", "clerk")
+    unknown = clerk.post("/desk/portal/employer/code/", {"uscc": USCC, "user_name": "nobody"})
+    assert "no portal user of this name" in unknown.content.decode()
+    response = clerk.post("/desk/portal/employer/code/", {"uscc": USCC, "user_name": "hr"})
+    html = response.content.decode()
+    code = html.split('<p class="activation-code"><code>')[1].split("</code>")[0]
+    portal.activate_with_code(employer_username(employer.uid, "hr"), code, password="Second-Quiet-Password-9",
+                              channel="web")
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username=employer_username(employer.uid, "hr")).check_password(
+        "Second-Quiet-Password-9")
+
+
+def test_an_officer_locks_a_persons_account_and_the_read_is_logged(person, person_device):
+    client = officer_client()
+    response = client.post("/desk/portal/lock/", {"id_number": ID_NUMBER, "reason": "stolen phone reported"})
+    assert response.status_code == 302
+    assert PersonPortalAccount.objects.get(person_uid=person.uid).state == PortalState.LOCKED
+    assert AccessEvent.objects.filter(actor="officer.d", subject=f"person:{person.uid}",
+                                      what="portal account locked").exists()
+    again = client.post("/desk/portal/lock/", {"id_number": ID_NUMBER, "reason": "twice"})
+    assert "already locked" in again.content.decode()
+
+
+def test_a_clerk_locks_an_employer_users_account(employer, employer_device):
+    from sirecords.portal.credentials import employer_username
+    from sirecords.portal.models import EmployerPortalAccount
+
+    from .conftest import USCC
+
+    response = officer_client("clerk.g", "clerk").post("/desk/portal/lock/", {"uscc": USCC, "user_name": "hr",
+                                                                              "reason": "misuse reported"})
+    assert response.status_code == 302
+    assert EmployerPortalAccount.objects.get(pk=employer_username(employer.uid, "hr")).state == PortalState.LOCKED
+
+
+def test_the_lock_page_needs_one_account_named(person):
+    client = officer_client()
+    assert "Give an ID number" in client.post("/desk/portal/lock/", {"reason": "x"}).content.decode()
+    assert "No portal account" in client.post("/desk/portal/lock/", {"id_number": ID_NUMBER,
+                                                                     "reason": "x"}).content.decode()
+    assert officer_client("review.h", "reviewer1").get("/desk/portal/lock/").status_code == 403

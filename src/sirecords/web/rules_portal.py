@@ -21,4 +21,7 @@ RULES = {
     "desk_portal_activation": roles("query_officer"),
     # Staff: a clerk opens an employer's portal account (a first reviewer approves it on the desk's queue).
     "desk_portal_employer": roles("clerk"),
+    "desk_portal_employer_code": roles("clerk"),  # a new code for an employer's user: its password reset
+    # Staff: lock an account at once (a stolen phone, a misuse).
+    "desk_portal_lock": roles("query_officer", "clerk"),
 }

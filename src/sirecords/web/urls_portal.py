@@ -17,4 +17,6 @@ urlpatterns = [
     path("employer/activate/enrol/", portal.employer_activate_enrol_view, name="employer_activate_enrol"),
     path("desk/portal/activation/", portal_desk.activation_code_view, name="desk_portal_activation"),
     path("desk/portal/employer/", portal_desk.employer_account_view, name="desk_portal_employer"),
+    path("desk/portal/employer/code/", portal_desk.employer_code_view, name="desk_portal_employer_code"),
+    path("desk/portal/lock/", portal_desk.lock_view, name="desk_portal_lock"),
 ]
