@@ -239,3 +239,32 @@ def test_the_portals_signed_in_pages_are_not_kept(person, person_device):
     home = client.get("/my/")
     assert home.status_code == 200
     assert kept_by_no_cache(login) and kept_by_no_cache(home)
+
+
+def test_the_staff_sign_in_refuses_a_portal_account(person, person_device):
+    client = en()
+    response = client.post("/login/", {"username": person_username(person.uid), "password": PORTAL_PASSWORD, "next": "/"})
+    assert response.status_code == 200 and "The username or password is wrong." in response.content.decode()
+    assert client.get("/login/code/").status_code == 302  # no sign-in in progress
+
+
+def test_an_idle_session_expires(person, person_device):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = en()
+    person_login(client, person_device)
+    assert client.get("/my/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))  # 30 minutes without a request
+    assert client.get("/my/").status_code == 302
+
+
+def test_a_wrong_activation_code_counts_towards_the_lockout(person, officer):
+    code, _ = portal.issue_activation_code(person, actor=officer, channel="counter")
+    client = en()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _activation(client, "AAAA-BBBB-CCCC")
+    response = _activation(client, code)
+    assert response.status_code == 429
