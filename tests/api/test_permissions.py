@@ -8,7 +8,7 @@ the gate does not look at, so an admitted caller gets 200/404/422 and a refused 
 matrix tests the gate, not the use cases (test_lifecycle.py does those).
 """
 
-from sirecords.api.rules import RULES, SCOPES
+from sirecords.api.rules import EMPLOYER_API, PERSON_API, RULES, SCOPES
 from sirecords.core.identifiers import make_uscc
 from sirecords.users.transactions import SCOPES as TOKEN_SCOPES
 
@@ -45,9 +45,15 @@ CASES = {
     "api:person_record": Case(methods=("post",), query="purpose=counter&purpose_detail=matrix+check", admitted=NOT_FOUND,
                               **json({"id_number": id_number(999)})),
     "api:employer_lookup": Case(args=(make_uscc("9", "1", REGION, "MA5G0000"),), admitted=NOT_FOUND),
+    # The portal's sign-in (POST) is open to anyone; a body without the password is refused after the gate.
+    "api:me_session": Case(methods=("post",), admitted=INVALID, **json({"id_number": id_number(999)})),
+    "api:employer_session": Case(methods=("post",), admitted=INVALID, **json({"uscc": "x"})),
 }
+# The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
+PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}
 
-MATRIX = ApiMatrix(RULES, CASES, SCOPES, token_scopes=TOKEN_SCOPES)
+MATRIX = ApiMatrix({name: rule for name, rule in RULES.items() if name not in PORTAL}, CASES, SCOPES,
+                   token_scopes=TOKEN_SCOPES)
 GUARDED = MATRIX.guarded()  # the endpoints that need a role (and a token scope); test_docs.py reads it
 callers = MATRIX.fixture()
 
@@ -59,7 +65,7 @@ def test_access(name, callers, db):
 
 def test_every_api_endpoint_is_in_the_matrix():
     api_url_names = {name for name in url_names() if name.startswith("api:")}
-    assert api_url_names == set(CASES), "add the new endpoint to CASES (and its rule and scope to api/rules.py)"
+    assert api_url_names == set(CASES) | PORTAL, "add the new endpoint to CASES (and its rule and scope to api/rules.py)"
 
 
 def test_every_guarded_endpoint_needs_a_known_scope():

@@ -57,6 +57,21 @@ def _add_the_rest(staff):
 
         insured = Person.objects.get(birth_month="1984-04").uid  # post_sample_batch's person, not retired
         post_entries("record_death", {"person": insured, "date": "2024-03-05"})  # benefits_account_closure
+    if apps.is_installed("sirecords.portal"):
+        _portal_accounts(staff)
+
+
+def _portal_accounts(staff):
+    """An activated person's account and a pending employer account: rows in portal_person_account and
+    portal_employer_account."""
+    from sirecords.portal import services as portal
+    from sirecords.registry.models import Employer, Person
+
+    person = Person.objects.order_by("uid").first()
+    portal.activate_person_account(person, password="Quiet-River-Lantern-42", actor=staff("officer.tt", "query_officer"),
+                                   channel="counter")
+    post_entries("create_employer_portal_account", {"employer": Employer.objects.order_by("uid").first().uid,
+                                                    "user_name": "hr", "display_name": "人事", "code_digest": "0" * 64})
 
 
 @pytest.fixture
@@ -110,7 +125,9 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         with transaction.atomic():
             run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[changed, key])
     except IntegrityError:
-        assert table == "ledger_head" and column == "id"  # the single-row check constraint of the head refuses it
+        # The single-row check constraint of the head refuses it; so do the portal's state constraints.
+        assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
+                                   ("portal_employer_account", "state")}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"

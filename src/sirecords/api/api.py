@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from sirecords.api import errors, lookups, record, transactions
+from sirecords.api import errors, lookups, portal, record, transactions
 from sirecords.api.auth import guard
 from sirecords.api.operations import NAMESPACE
 
@@ -27,3 +27,4 @@ errors.install(api)
 api.add_router("", transactions.router)
 api.add_router("", lookups.router)
 api.add_router("", record.router)
+api.add_router("", portal.router)  # insured persons' and employers' own sessions (issue #10)

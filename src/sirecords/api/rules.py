@@ -10,6 +10,8 @@ read is workflow/visibility.py. Look-ups are for the staff who handle or supervi
 from sirecords.users.access import ANONYMOUS, roles
 from sirecords.workflow.stages import REVIEW_ROLES
 
+PERSON_API, EMPLOYER_API = "portal_person", "portal_employer"  # a portal bearer token of that kind: api/portal_auth.py
+
 CREATORS = roles("clerk", "maintainer")
 REVIEWERS = roles(*REVIEW_ROLES)  # the stage configuration's (workflow/stages.py), as the desk's
 READERS = CREATORS | REVIEWERS | roles("supervisor")
@@ -36,6 +38,13 @@ RULES: dict = {
     "api:person_lookup": LOOKUP,
     "api:employer_lookup": LOOKUP,
     "api:person_record": LOOKUP,
+    # The portal (issue #10): signing in (POST) answers anyone (the view checks identifier, password and code); its
+    # DELETE on the same path takes the session's own bearer token (api/portal.py); the rest need a bearer token of the
+    # endpoint's kind (api/portal_auth.py). No staff session or service token is admitted.
+    "api:me_session": ANONYMOUS,
+    "api:employer_session": ANONYMOUS,
+    "api:me_account": PERSON_API,
+    "api:employer_account": EMPLOYER_API,
 }
 
 # The scope a token needs for each guarded endpoint.

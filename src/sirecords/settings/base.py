@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "sirecords.workflow",
     "sirecords.records",
     "sirecords.queries",
+    "sirecords.portal",
     "sirecords.web",
 ]
 
@@ -138,7 +139,8 @@ WHITENOISE_USE_FINDERS = True
 # Authentication (第二十六条): argon2 hashes, a strong password policy, TOTP for every staff account,
 # lockout after repeated failures, idle sessions expire.
 # The staff backend is Django's ModelBackend for accounts whose credentials the ledger recorded (users/backends.py).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "sirecords.users.backends.StaffBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "sirecords.users.backends.StaffBackend",
+                           "sirecords.portal.backends.PortalBackend"]  # insured persons and employers (issue #10)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,6 +160,9 @@ AXES_RESET_ON_SUCCESS = True  # at login(), which only the second factor's succe
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last request: an idle timeout
+# The portal (issue #10): how long an activation code may be used; how long an API session token lives.
+SIRECORDS_ACTIVATION_DAYS = int(os.environ.get("SIRECORDS_ACTIVATION_DAYS", 30))
+SIRECORDS_PORTAL_TOKEN_SECONDS = int(os.environ.get("SIRECORDS_PORTAL_TOKEN_SECONDS", 900))
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

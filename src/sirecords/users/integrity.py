@@ -67,6 +67,9 @@ def powers_were_approved(report: Report) -> None:
             report.add("roles", f"users_api_token pk={uid}", f"token of {username}: {why}")
 
 
+PORTAL_MARK = ":"  # in every portal username (portal/credentials.py), in no staff one (users/transactions.py USERNAME)
+
+
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a, b)
 
@@ -77,6 +80,8 @@ def credentials_match_the_ledger(report: Report) -> None:
     users = {}
     for user in get_user_model().objects.order_by("username").iterator():
         users[user.pk] = user.get_username()
+        if PORTAL_MARK in user.get_username():
+            continue  # a portal account's user (never a staff username): portal/integrity.py checks it
         where = f"auth_user username={user.get_username()}"
         account = accounts.get(user.get_username())
         if account is None:
@@ -92,6 +97,8 @@ def credentials_match_the_ledger(report: Report) -> None:
     confirmed: set[str] = set()
     for device in SealedTOTPDevice.objects.order_by("pk").iterator():
         username = users.get(device.user_id, "")
+        if PORTAL_MARK in username:
+            continue
         where = f"otp_totp_totpdevice pk={device.pk} ({username or f'user id {device.user_id}'})"
         if not is_sealed(device.key):
             report.add("credentials", where, "TOTP seed is stored in clear (not sealed)")

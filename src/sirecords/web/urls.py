@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("sirecords.web.urls_desk")),  # clerks and reviewers
     path("", include("sirecords.web.urls_admin")),  # maintainers, sysadmins, supervisors
     path("", include("sirecords.web.urls_record")),  # the person's record
+    path("", include("sirecords.web.urls_portal")),  # insured persons' and employers' own portal (issue #10)
 ]

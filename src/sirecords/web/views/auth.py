@@ -112,7 +112,7 @@ def login_view(request):
         user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return render(request, "web/locked_out.html", status=403)
-        if user is None:
+        if user is None or sign_in_account(user) is None:  # a portal account (portal/backends.py) is no staff sign-in
             form.add_error(None, _("The username or password is wrong."))
         else:
             request.session.cycle_key()

@@ -1,0 +1,22 @@
+"""The portal's pages: the insured person's under /my/, the employer's under /employer/ (issue #10)."""
+
+from django.urls import path
+
+from sirecords.web.views import portal, portal_desk
+
+urlpatterns = [
+    path("my/", portal.my_home_view, name="my_home"),
+    path("my/login/", portal.my_login_view, name="my_login"),
+    path("my/logout/", portal.my_logout_view, name="my_logout"),
+    path("my/activate/", portal.my_activate_view, name="my_activate"),
+    path("my/activate/enrol/", portal.my_activate_enrol_view, name="my_activate_enrol"),
+    path("employer/", portal.employer_home_view, name="employer_home"),
+    path("employer/login/", portal.employer_login_view, name="employer_login"),
+    path("employer/logout/", portal.employer_logout_view, name="employer_logout"),
+    path("employer/activate/", portal.employer_activate_view, name="employer_activate"),
+    path("employer/activate/enrol/", portal.employer_activate_enrol_view, name="employer_activate_enrol"),
+    path("desk/portal/activation/", portal_desk.activation_code_view, name="desk_portal_activation"),
+    path("desk/portal/employer/", portal_desk.employer_account_view, name="desk_portal_employer"),
+    path("desk/portal/employer/code/", portal_desk.employer_code_view, name="desk_portal_employer_code"),
+    path("desk/portal/lock/", portal_desk.lock_view, name="desk_portal_lock"),
+]

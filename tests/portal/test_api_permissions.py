@@ -1,0 +1,84 @@
+"""The permission matrix of the portal's bearer-only endpoints (api/portal_auth.py): each asked anonymously, by a
+staff session, by a staff service token, by a person's token, by an employer user's token, and by an expired
+token of the right kind. Only a live token of the endpoint's kind is admitted; everyone else gets 401 (a staff
+session is no bearer token; a service token is unknown here; the other kind's token is refused and logged)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from sirecords.api.portal_auth import token_digest
+from sirecords.api.rules import EMPLOYER_API, PERSON_API, RULES
+from sirecords.portal.models import PortalToken
+
+from ..api.conftest import ALL_SCOPES, bearer
+from ..conftest import create_staff_account, issue_approved_token, test_admin
+from ..conftest import sign_in as staff_sign_in
+from ..permissions import kept_by_no_cache
+from .conftest import ID_NUMBER, PORTAL_PASSWORD, USCC, fresh, totp
+
+pytestmark = pytest.mark.django_db
+# How each endpoint is called: (method, path).
+CASES = {
+    "api:me_account": ("get", "/api/me/account"),
+    "api:employer_account": ("get", "/api/employer/account"),
+    "api:me_session#delete": ("delete", "/api/me/session"),
+    "api:employer_session#delete": ("delete", "/api/employer/session"),
+}
+KIND = {"api:me_account": PERSON_API, "api:employer_account": EMPLOYER_API, "api:me_session#delete": PERSON_API,
+        "api:employer_session#delete": EMPLOYER_API}
+CALLERS = ("anonymous", "staff session", "service token", "person token", "employer token", "expired token")
+
+
+def test_every_portal_endpoint_is_in_the_matrix():
+    assert {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)} == {
+        name for name in CASES if "#" not in name}
+
+
+
+@pytest.fixture
+def tokens(person_device, employer_device, make_staff):
+    made = {}
+    response = Client().post("/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD,
+                                                  "code": totp(fresh(person_device))}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    made["person token"] = response.json()["token"]
+    response = Client().post("/api/employer/session", {"uscc": USCC, "username": "hr", "password": PORTAL_PASSWORD,
+                                                        "code": totp(fresh(employer_device))},
+                             content_type="application/json")
+    assert response.status_code == 200, response.content
+    made["employer token"] = response.json()["token"]
+    create_staff_account(test_admin(), "svc.portal", "query_officer", kind="service")
+    made["service token"] = issue_approved_token(test_admin(), "svc.portal", ALL_SCOPES)
+    made["staff user"] = make_staff("officer.m", "query_officer")
+    return made
+
+
+def client_of(who: str, kind: str, tokens) -> Client:
+    if who == "anonymous":
+        return Client()
+    if who == "staff session":
+        return staff_sign_in(Client(), tokens["staff user"])
+    if who == "expired token":
+        own = tokens["person token" if kind == PERSON_API else "employer token"]
+        PortalToken.objects.filter(token_sha256=token_digest(own)).update(
+            created_at=datetime.now(UTC) - timedelta(hours=2), expires_at=datetime.now(UTC) - timedelta(hours=1))
+        return Client(**bearer(own))
+    return Client(**bearer(tokens[who]))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("who", CALLERS)
+def test_access(name, who, tokens):
+    method, path = CASES[name]
+    kind = KIND[name]
+    response = getattr(client_of(who, kind, tokens), method)(path)
+    own = "person token" if kind == PERSON_API else "employer token"
+    assert kept_by_no_cache(response), dict(response.headers)
+    if who == own:
+        assert response.status_code in (200, 204), (who, name, response.content)
+    else:
+        assert response.status_code == 401, (who, name, response.status_code, response.content)
