@@ -57,6 +57,10 @@ def _add_the_rest(staff):
 
         insured = Person.objects.get(birth_month="1984-04").uid  # post_sample_batch's person, not retired
         post_entries("record_death", {"person": insured, "date": "2024-03-05"})  # benefits_account_closure
+        from datetime import date, timedelta
+
+        post_entries("withhold_read_disclosure", {"person": person, "reference": "(2026)粤0304刑初1号", "authority": "某法院",
+                                                  "disclose_on": (date.today() + timedelta(days=90)).isoformat()})
     if apps.is_installed("sirecords.portal"):
         _portal_accounts(staff)
 

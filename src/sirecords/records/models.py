@@ -53,7 +53,7 @@ class WithheldReads(models.Model):
     """An order of an administrative or judicial body (第十八条): its reads of the person, those whose purpose names
     its case reference, are kept from the person until `disclose_on` (records/disclosure.py)."""
 
-    order = models.CharField(primary_key=True, max_length=32, help_text="The withhold_read_disclosure transaction's uid.")
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The withhold_read_disclosure transaction's uid.")
     person_id = models.CharField(max_length=32, db_index=True, help_text="registry_person.uid")
     reference = models.CharField(max_length=60, help_text="The case reference the body's reads stated.")
     authority = models.CharField(max_length=200, help_text="The body that ordered it.")

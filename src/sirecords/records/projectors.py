@@ -10,6 +10,6 @@ from sirecords.records.kinds import READ_DISCLOSURE_WITHHELD
 @projects(READ_DISCLOSURE_WITHHELD)
 def read_disclosure_withheld(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
-    store.put("records_withheld_reads", p["order"], {"order": p["order"], "person_id": p["person"], "reference": p["reference"],
+    store.put("records_withheld_reads", p["order"], {"uid": p["order"], "person_id": p["person"], "reference": p["reference"],
                                                      "authority": p["authority"], "disclose_on": p["disclose_on"],
                                                      "last_seq": entry.seq})
