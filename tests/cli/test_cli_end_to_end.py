@@ -172,3 +172,35 @@ def test_a_value_changed_with_sqlite3_is_found_and_named(home, table, column, va
         assert named in result.stdout, result.stdout
     finally:
         db.write_bytes(backup)
+
+
+def test_demo_logins_as_json_name_staff_persons_and_employers(home):
+    """`sirecords demo --logins --json` (issue 10): every demo login, three insured persons and two employers among
+    them, each with its current code from `sirecords demo --totp LOGIN`."""
+    _, run = home
+    listed = json.loads(run("demo", "--logins", "--json").stdout)
+    kinds = [entry["kind"] for entry in listed]
+    assert kinds.count("person") >= 3 and kinds.count("employer") >= 2 and "staff" in kinds
+    assert all(set(entry) == {"kind", "login", "password", "uscc"} and entry["password"] for entry in listed)
+    assert all(len(entry["uscc"]) == 18 for entry in listed if entry["kind"] == "employer")
+    for entry in listed:
+        if entry["kind"] != "staff":
+            code = run("demo", "--totp", entry["login"]).stdout.strip()
+            assert len(code) == 6 and code.isdigit(), entry
+    assert run("demo", "--totp", "nobody.here", check=False).returncode != 0
+
+
+def test_demo_portal_accounts_and_reads_are_in_the_database(home):
+    """The portal accounts are active, the persons were read by others (who read my record is not empty), and a
+    court's read of the worker is kept from her by a 第十八条 order."""
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        persons = db.execute("SELECT username FROM portal_person_account WHERE state = 'active'").fetchall()
+        employers = db.execute("SELECT username FROM portal_employer_account WHERE state = 'active'").fetchall()
+        read_by_others = db.execute(
+            "SELECT COUNT(DISTINCT a.subject) FROM audit_access_event a JOIN portal_person_account p ON "
+            "a.subject = 'person:' || substr(p.username, 8) WHERE a.actor NOT LIKE 'person:%'").fetchone()[0]
+        employer_reads = db.execute("SELECT COUNT(*) FROM audit_access_event WHERE actor LIKE 'employer:%'").fetchone()[0]
+        withheld = db.execute("SELECT COUNT(*) FROM records_withheld_reads").fetchone()[0]
+    assert len(persons) >= 3 and len(employers) >= 2
+    assert read_by_others >= 3 and employer_reads >= 1 and withheld == 1

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sirecords.core.periods import Month
-from sirecords.demo import accounts, contributions, flexible, retirees
+from sirecords.demo import accounts, contributions, flexible, portal, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
@@ -100,10 +100,11 @@ def load(data: DemoData | None = None) -> dict[str, int]:
     retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
     pensions = retirees.pay_and_adjust(Month(date.today().year, date.today().month), _approve)
     subsidised = retirees.grant_subsidies(persons, _open_and_approve)
+    portal_accounts = portal.load(data, _approve, _open_and_approve)
     waiting = _leave_waiting(data)
     return {"persons": len(persons) + len(retiree_uids) + 1, "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
             "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
-            "subsidies": subsidised}
+            "subsidies": subsidised, "portal_accounts": portal_accounts}
 
 
 def _open_and_approve(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
