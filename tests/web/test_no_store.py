@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 # core pages) and tests/api/test_permissions.py.
 WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES}
 ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", *PORTAL_RULES}  # the portal's: below
-EXEMPT = {"healthz"}
-PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one  # nothing personal; a load balancer asks it every few seconds
+EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
+PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one
 
 
 def test_every_url_is_checked_for_no_store_by_a_matrix_or_here():

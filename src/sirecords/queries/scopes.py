@@ -28,8 +28,8 @@ from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED
 from sirecords.contributions.models import Contribution, InsuranceType
 from sirecords.core.money import InvalidInput, fen_to_yuan
-from sirecords.core.text import canonical
 from sirecords.core.periods import Month
+from sirecords.core.text import canonical
 from sirecords.records.personal import full_record
 from sirecords.registry.kinds import EMPLOYMENT_ENDED, EMPLOYMENT_STARTED, PERSON_CHANGED, PERSON_REGISTERED
 from sirecords.registry.models import Employer, Employment, Person

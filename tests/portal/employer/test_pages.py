@@ -176,3 +176,21 @@ def test_the_signed_in_pages_are_not_kept(unit):
     for path in ("/employer/contributions/", "/employer/contributions.csv", "/employer/employees/",
                  f"/employer/employees/{unit.former.uid}/"):
         assert kept_by_no_cache(client.get(path)), path
+
+
+def test_no_url_names_another_unit(unit):
+    """The unit comes only from the session: a URL that puts another unit's uid or USCC in the path finds no page, and
+    the employee page of the former employee stays the first unit's whatever the path or parameters add."""
+    client = employer_client(unit.first_device, FIRST_USCC)
+    for crafted in (f"/employer/{unit.later.uid}/contributions/", f"/employer/{LATER_USCC}/employees/",
+                    f"/employer/employees/{unit.former.uid}/{unit.later.uid}/",
+                    f"/employer/employees/{unit.later.uid}/"):
+        response = client.get(crafted)
+        assert response.status_code == 404, crafted
+        assert_nothing_later(unit, response.content.decode())
+    response = client.get(f"/employer/employees/{unit.former.uid}/", {"employer": unit.later.uid, "month": "2022-08",
+                                                                      "year": "2022", "uid": unit.later.uid})
+    assert response.status_code == 200
+    # The language switch's form echoes the page's own URL (its parameters): that is not data of the later unit.
+    text = response.content.decode().replace(unit.later.uid, "").replace("2022-08", "")
+    assert_nothing_later(unit, text)
