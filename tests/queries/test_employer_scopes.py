@@ -75,3 +75,9 @@ def test_the_year_filter(two_employers):
         with pytest.raises(InvalidTransaction) as refused:
             scopes.employer_contributions(two_employers.first, year=bad)
         assert "year" in refused.value.errors
+
+
+def test_a_list_without_records_builds_none(two_employers, second, monkeypatch):
+    monkeypatch.setattr(scopes, "person_view", lambda *args: pytest.fail("no record is built for a list of names"))
+    page = scopes.employees_page(two_employers.first, 1, 20, records=False)
+    assert [set(e) for e in page["employees"]] == [{"uid", "id_number", "name", "periods"}] * 2

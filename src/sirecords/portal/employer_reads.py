@@ -35,9 +35,10 @@ def years(caller: PortalCaller) -> list[dict[str, Any]]:
     return scopes.employer_years(caller.employer)
 
 
-def employees_page(caller: PortalCaller, page: int, per_page: int, channel: str) -> dict[str, Any]:
-    """One page of the unit's employees with their scoped records; one access-log entry per person on it."""
-    answer = scopes.employees_page(caller.employer, page, min(max(1, per_page), MAX_PER_PAGE))
+def employees_page(caller: PortalCaller, page: int, per_page: int, channel: str, *, records: bool = True) -> dict[str, Any]:
+    """One page of the unit's employees (with their scoped records unless `records` is False); one access-log entry
+    per person on it."""
+    answer = scopes.employees_page(caller.employer, page, min(max(1, per_page), MAX_PER_PAGE), records=records)
     _log_reads(caller, answer["employees"], "employer.employees", channel)
     return answer
 

@@ -401,34 +401,37 @@ def employee_uids(employer: Employer) -> list[str]:
     return [row["person_id"] for row in rows]
 
 
-def _employee_entry(employer: Employer, person: Person, periods: list[Employment]) -> dict[str, Any]:
-    return {"uid": person.uid, "id_number": person.masked_id_number, "name": person.name,
-            "periods": [{"start": job.start.isoformat(), "end": job.end.isoformat() if job.end else None}
-                        for job in periods],
-            "record": person_view(person, Requester("employer", employer_uid=employer.uid))}
+def _employee_entry(employer: Employer, person: Person, periods: list[Employment], *, record: bool = True) -> dict[str, Any]:
+    entry = {"uid": person.uid, "id_number": person.masked_id_number, "name": person.name,
+             "periods": [{"start": job.start.isoformat(), "end": job.end.isoformat() if job.end else None}
+                         for job in periods]}
+    if record:
+        entry["record"] = person_view(person, Requester("employer", employer_uid=employer.uid))
+    return entry
 
 
-def employees(employer: Employer, *, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+def employees(employer: Employer, *, offset: int = 0, limit: int | None = None, records: bool = True) -> list[dict[str, Any]]:
     """Each person the unit employs or ever employed: masked ID number, name, the employment periods with it, and
     their record as the employer may see it (person_view: registration and contributions within those periods).
-    `offset` / `limit` choose a slice of employee_uids' order before any record is built."""
+    `offset` / `limit` choose a slice of employee_uids' order before any record is built; `records=False` leaves
+    the records out (a list that shows only names and periods need not build them)."""
     uids = employee_uids(employer)
     chosen = uids[offset:] if limit is None else uids[offset:offset + limit]
     jobs: dict[str, list[Employment]] = {uid: [] for uid in chosen}
     for job in Employment.objects.filter(employer_id=employer.uid, person_id__in=chosen).select_related(
             "person").order_by("start", "uid"):
         jobs[job.person_id].append(job)
-    return [_employee_entry(employer, periods[0].person, periods) for periods in jobs.values() if periods]
+    return [_employee_entry(employer, periods[0].person, periods, record=records) for periods in jobs.values() if periods]
 
 
-def employees_page(employer: Employer, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+def employees_page(employer: Employer, page: int = 1, per_page: int = 20, *, records: bool = True) -> dict[str, Any]:
     """One page of employees() (page from 1; a page past the last is empty): {"total", "page", "per_page",
     "pages", "employees"}."""
     total = len(employee_uids(employer))
     page, per_page = max(1, int(page)), max(1, int(per_page))
     pages = max(1, -(-total // per_page))
     return {"total": total, "page": page, "per_page": per_page, "pages": pages,
-            "employees": employees(employer, offset=(page - 1) * per_page, limit=per_page)}
+            "employees": employees(employer, offset=(page - 1) * per_page, limit=per_page, records=records)}
 
 
 def employee(employer: Employer, person_uid: str) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def contributions_csv_view(request):
 def employees_view(request):
     """The unit's employees, a page at a time (?page=N): masked ID number, name, periods with the unit."""
     page = _whole(request.GET.get("page"), 1)
-    answer = employer_reads.employees_page(request.portal, page, employer_reads.PER_PAGE, CHANNEL)
+    answer = employer_reads.employees_page(request.portal, page, employer_reads.PER_PAGE, CHANNEL, records=False)
     return render(request, "web/portal/employer_employees.html", {
         "answer": answer, "employer_name": request.portal.employer.name,
         "previous": page - 1 if page > 1 else None, "next": page + 1 if page < answer["pages"] else None})
