@@ -27,9 +27,12 @@ CASES = {
     "api:employer_account": ("get", "/api/employer/account"),
     "api:me_session#delete": ("delete", "/api/me/session"),
     "api:employer_session#delete": ("delete", "/api/employer/session"),
+    "api:employer_contributions": ("get", "/api/employer/contributions"),
+    "api:employer_employees": ("get", "/api/employer/employees"),
 }
 KIND = {"api:me_account": PERSON_API, "api:employer_account": EMPLOYER_API, "api:me_session#delete": PERSON_API,
-        "api:employer_session#delete": EMPLOYER_API}
+        "api:employer_session#delete": EMPLOYER_API, "api:employer_contributions": EMPLOYER_API,
+        "api:employer_employees": EMPLOYER_API}
 CALLERS = ("anonymous", "staff session", "service token", "person token", "employer token", "expired token")
 
 

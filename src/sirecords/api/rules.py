@@ -45,6 +45,8 @@ RULES: dict = {
     "api:employer_session": ANONYMOUS,
     "api:me_account": PERSON_API,
     "api:employer_account": EMPLOYER_API,
+    "api:employer_contributions": EMPLOYER_API,  # the unit's own rows (api/portal_employer.py)
+    "api:employer_employees": EMPLOYER_API,  # its employees, within their time with it; access-logged
 }
 
 # The scope a token needs for each guarded endpoint.

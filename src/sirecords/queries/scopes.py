@@ -19,6 +19,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from django.db.models import Min, Sum
+from django.db.models.functions import Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -27,14 +29,15 @@ from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED
 from sirecords.contributions.models import Contribution, InsuranceType
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
+from sirecords.core.text import canonical
 from sirecords.records.personal import full_record
 from sirecords.registry.kinds import EMPLOYMENT_ENDED, EMPLOYMENT_STARTED, PERSON_CHANGED, PERSON_REGISTERED
 from sirecords.registry.models import Employer, Employment, Person
 from sirecords.subsidies.kinds import SUBSIDY_GRANTED
 from sirecords.transactions.posting import InvalidTransaction
 
-__all__ = ["ALL_TIME", "ITEMS", "KINDS", "OutOfScope", "Requester", "Scope", "employees", "employer_contributions",
-           "load_scopes", "person_view", "scope_of"]
+__all__ = ["ALL_TIME", "ITEMS", "KINDS", "OutOfScope", "Requester", "Scope", "employee", "employee_uids", "employees",
+           "employees_page", "employer_contributions", "employer_years", "load_scopes", "person_view", "scope_of"]
 
 REGISTRATION, CONTRIBUTIONS, BENEFITS, YEARS_ACCOUNT, OTHER = "registration", "contributions", "benefits", "years_account", "other"
 ITEMS = (REGISTRATION, CONTRIBUTIONS, BENEFITS, YEARS_ACCOUNT, OTHER)  # 第二条 (一)–(五), in order
@@ -315,14 +318,29 @@ def employer_header(employer: Employer) -> dict[str, str]:
     return {"uid": employer.uid, "uscc": employer.uscc, "name": employer.name}
 
 
-def employer_contributions(employer: Employer, month: str | None = None) -> dict[str, Any]:
+def checked_year(year: str | int | None) -> int | None:
+    """A year parameter made canonical (four ASCII digits; full-width read as ASCII), or InvalidTransaction naming
+    the field."""
+    if year is None or year == "":
+        return None
+    text = canonical(str(year))
+    if len(text) == 4 and text.isascii() and text.isdigit() and text != "0000":
+        return int(text)
+    raise InvalidTransaction({"year": _("must be a year written YYYY (e.g. 2024), not {value}").format(
+        value=repr(year)[:40])})
+
+
+def employer_contributions(employer: Employer, month: str | None = None, *, year: str | int | None = None) -> dict[str, Any]:
     """The unit's own contributions (第十五条第三款) per month and insurance type: base, employer part, individual part,
-    arrears (yuan strings), the persons counted; `month` ("YYYY-MM") keeps that month only. Only rows that name this
-    employer: a person's months with another employer are never summed here."""
+    arrears (yuan strings), the persons counted; `month` ("YYYY-MM") keeps that month only, `year` ("YYYY") that
+    year's months. Only rows that name this employer: a person's months with another employer are never summed here."""
     month = checked_month(month)
+    year = checked_year(year)
     rows = Contribution.objects.filter(employer_id=employer.uid)
     if month:
         rows = rows.filter(period=month)
+    if year:
+        rows = rows.filter(period__startswith=f"{year:04d}-")
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for period, insurance_type, person_id, base, employer_fen, individual_fen, arrears in rows.order_by(
             "period", "insurance_type").values_list("period", "insurance_type", "person_id", "base_fen", "employer_fen",
@@ -345,23 +363,82 @@ def employer_contributions(employer: Employer, month: str | None = None) -> dict
                        "base": fen_to_yuan(group["base"]),
                        "employer_amount": fen_to_yuan(group["employer"]), "individual_amount": fen_to_yuan(group["individual"]),
                        "arrears": fen_to_yuan(group["arrears"])})
-    return {"employer": employer_header(employer), "month": month, "months": months,
+    return {"employer": employer_header(employer), "month": month, "year": year, "months": months,
             "totals": {"base": fen_to_yuan(totals["base"]), "employer_amount": fen_to_yuan(totals["employer"]),
                        "individual_amount": fen_to_yuan(totals["individual"]), "arrears": fen_to_yuan(totals["arrears"])}}
 
 
-def employees(employer: Employer) -> list[dict[str, Any]]:
+def employer_years(employer: Employer) -> list[dict[str, Any]]:
+    """The unit's own contributions per year and insurance type (sums of employer_contributions' months, in the
+    database): the yuan strings of base, employer part, individual part, arrears, and the months with rows."""
+    labels = dict(InsuranceType.choices)
+    rows = (Contribution.objects.filter(employer_id=employer.uid).annotate(year=Substr("period", 1, 4))
+            .values("year", "insurance_type")
+            .annotate(base=Sum("base_fen"), employer_part=Sum("employer_fen"), individual=Sum("individual_fen"),
+                      arrears=Sum("arrears_fen"))
+            .order_by("year", "insurance_type"))
+    months = {(year, kind): count for year, kind, count in _months_per_year(employer)}
+    return [{"year": row["year"], "insurance_type": row["insurance_type"],
+             "insurance_type_title": labels.get(row["insurance_type"], row["insurance_type"]),
+             "months": months.get((row["year"], row["insurance_type"]), 0),
+             "base": fen_to_yuan(row["base"] or 0), "employer_amount": fen_to_yuan(row["employer_part"] or 0),
+             "individual_amount": fen_to_yuan(row["individual"] or 0), "arrears": fen_to_yuan(row["arrears"] or 0)}
+            for row in rows]
+
+
+def _months_per_year(employer: Employer) -> list[tuple[str, str, int]]:
+    seen: dict[tuple[str, str], set[str]] = {}
+    for period, kind in Contribution.objects.filter(employer_id=employer.uid).values_list("period", "insurance_type").distinct():
+        seen.setdefault((period[:4], kind), set()).add(period)
+    return [(year, kind, len(periods)) for (year, kind), periods in seen.items()]
+
+
+def employee_uids(employer: Employer) -> list[str]:
+    """The uids of the persons the unit employs or ever employed, in the order of their first employment with it.
+    Cheap (one query, no record built): the pages and the API page through it before building records."""
+    rows = (Employment.objects.filter(employer_id=employer.uid).values("person_id").annotate(first=Min("start"))
+            .order_by("first", "person_id"))
+    return [row["person_id"] for row in rows]
+
+
+def _employee_entry(employer: Employer, person: Person, periods: list[Employment], *, record: bool = True) -> dict[str, Any]:
+    entry = {"uid": person.uid, "id_number": person.masked_id_number, "name": person.name,
+             "periods": [{"start": job.start.isoformat(), "end": job.end.isoformat() if job.end else None}
+                         for job in periods]}
+    if record:
+        entry["record"] = person_view(person, Requester("employer", employer_uid=employer.uid))
+    return entry
+
+
+def employees(employer: Employer, *, offset: int = 0, limit: int | None = None, records: bool = True) -> list[dict[str, Any]]:
     """Each person the unit employs or ever employed: masked ID number, name, the employment periods with it, and
-    their record as the employer may see it (person_view: registration and contributions within those periods)."""
-    jobs: dict[str, list[Employment]] = {}
-    for job in Employment.objects.filter(employer_id=employer.uid).select_related("person").order_by("start", "uid"):
-        jobs.setdefault(job.person_id, []).append(job)
-    requester = Requester("employer", employer_uid=employer.uid)
-    result = []
-    for periods in jobs.values():
-        person = periods[0].person
-        result.append({"uid": person.uid, "id_number": person.masked_id_number, "name": person.name,
-                       "periods": [{"start": job.start.isoformat(), "end": job.end.isoformat() if job.end else None}
-                                   for job in periods],
-                       "record": person_view(person, requester)})
-    return result
+    their record as the employer may see it (person_view: registration and contributions within those periods).
+    `offset` / `limit` choose a slice of employee_uids' order before any record is built; `records=False` leaves
+    the records out (a list that shows only names and periods need not build them)."""
+    uids = employee_uids(employer)
+    chosen = uids[offset:] if limit is None else uids[offset:offset + limit]
+    jobs: dict[str, list[Employment]] = {uid: [] for uid in chosen}
+    for job in Employment.objects.filter(employer_id=employer.uid, person_id__in=chosen).select_related(
+            "person").order_by("start", "uid"):
+        jobs[job.person_id].append(job)
+    return [_employee_entry(employer, periods[0].person, periods, record=records) for periods in jobs.values() if periods]
+
+
+def employees_page(employer: Employer, page: int = 1, per_page: int = 20, *, records: bool = True) -> dict[str, Any]:
+    """One page of employees() (page from 1; a page past the last is empty): {"total", "page", "per_page",
+    "pages", "employees"}."""
+    total = len(employee_uids(employer))
+    page, per_page = max(1, int(page)), max(1, int(per_page))
+    pages = max(1, -(-total // per_page))
+    return {"total": total, "page": page, "per_page": per_page, "pages": pages,
+            "employees": employees(employer, offset=(page - 1) * per_page, limit=per_page, records=records)}
+
+
+def employee(employer: Employer, person_uid: str) -> dict[str, Any]:
+    """One employee as employees() lists them. OutOfScope when the unit never employed a person of this uid (an
+    unknown uid is answered the same way, so the answer does not say whether the uid exists)."""
+    periods = list(Employment.objects.filter(employer_id=employer.uid, person_id=str(person_uid)[:64])
+                   .select_related("person").order_by("start", "uid"))
+    if not periods:
+        raise OutOfScope(_("this employer never employed this person: it may see nothing of their record (第十五条)"))
+    return _employee_entry(employer, periods[0].person, periods)

@@ -17,6 +17,11 @@ RULES = {
     "employer_logout": EMPLOYER_PAGE,
     "employer_activate": ANONYMOUS,
     "employer_activate_enrol": ANONYMOUS,
+    # The unit's own records (portal/employer_reads.py): the unit is the session's, never a URL's or a parameter's.
+    "employer_contributions": EMPLOYER_PAGE,
+    "employer_contributions_csv": EMPLOYER_PAGE,
+    "employer_employees": EMPLOYER_PAGE,
+    "employer_employee": EMPLOYER_PAGE,
     # Staff: the query officer issues a person's activation code at the counter, after checking the ID document.
     "desk_portal_activation": roles("query_officer"),
     # Staff: a clerk opens an employer's portal account (a first reviewer approves it on the desk's queue).

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sirecords.web.views import portal, portal_desk
+from sirecords.web.views import portal, portal_desk, portal_employer
 
 urlpatterns = [
     path("my/", portal.my_home_view, name="my_home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("employer/logout/", portal.employer_logout_view, name="employer_logout"),
     path("employer/activate/", portal.employer_activate_view, name="employer_activate"),
     path("employer/activate/enrol/", portal.employer_activate_enrol_view, name="employer_activate_enrol"),
+    path("employer/contributions/", portal_employer.contributions_view, name="employer_contributions"),
+    path("employer/contributions.csv", portal_employer.contributions_csv_view, name="employer_contributions_csv"),
+    path("employer/employees/", portal_employer.employees_view, name="employer_employees"),
+    path("employer/employees/<str:person_uid>/", portal_employer.employee_view, name="employer_employee"),
     path("desk/portal/activation/", portal_desk.activation_code_view, name="desk_portal_activation"),
     path("desk/portal/employer/", portal_desk.employer_account_view, name="desk_portal_employer"),
     path("desk/portal/employer/code/", portal_desk.employer_code_view, name="desk_portal_employer_code"),
