@@ -13,9 +13,9 @@ import pytest
 from django.test import Client
 
 from sirecords.records import reads
+from sirecords.records.estimate import categories_for
 from sirecords.records.limits import REFUSED
 from sirecords.records.models import AccessEvent
-from sirecords.records.estimate import categories_for
 from sirecords.records.purposes import implied
 
 from ..api.conftest import bearer

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from sirecords.records import reads
-from sirecords.records.models import AccessEvent
 from sirecords.records.estimate import categories_for
+from sirecords.records.models import AccessEvent
 from sirecords.records.purposes import implied
 
 from .record_setup import ARREARS_MONTH, me, other, signed_in  # noqa: F401  (fixtures)
