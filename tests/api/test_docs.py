@@ -21,7 +21,8 @@ def test_openapi_json_lists_every_operation(client):
     portal = {op for op in operations if op[1].startswith(("/api/me/", "/api/employer/"))}  # issue #10's own sessions
     assert portal == {("POST", "/api/me/session"), ("DELETE", "/api/me/session"), ("GET", "/api/me/account"),
                       ("POST", "/api/employer/session"), ("DELETE", "/api/employer/session"),
-                      ("GET", "/api/employer/account")}
+                      ("GET", "/api/employer/account"),
+                      ("GET", "/api/me/record"), ("GET", "/api/me/reads"), ("GET", "/api/me/estimate")}
     assert len(operations - portal) == len(GUARDED)
     assert {"ServiceToken", "StaffSession", "PersonBearer", "EmployerBearer"} <= set(schema["components"]["securitySchemes"])
     lookup = schema["paths"]["/api/persons/lookup"]["post"]
