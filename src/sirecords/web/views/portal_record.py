@@ -74,7 +74,7 @@ def _labelled(rows: list[dict]) -> list[dict]:
 
 def _events(view: dict[str, Any]) -> list[dict]:
     """The timeline in words, newest last (the staff's reason and transaction number are not shown)."""
-    return [{"date": str(event["date"])[:10], "label": EVENT_LABELS.get(event["kind"], event["kind"]),
+    return [{"date": str(event["date"])[:10], "kind": event["kind"], "label": EVENT_LABELS.get(event["kind"], event["kind"]),
              "detail": event.get("detail", "")} for event in view.get("timeline", ())]
 
 
@@ -190,7 +190,7 @@ def my_pension_view(request):
     pension, estimate, errors = view.get("pension"), None, {}
     growth_text = request.GET.get("growth", "")
     category_text = request.GET.get("category", "")
-    eligibility = [event for event in _events(view) if event["label"] == EVENT_LABELS[ELIGIBILITY_APPROVED]]
+    eligibility = [event for event in _events(view) if event["kind"] == ELIGIBILITY_APPROVED]
     if pension is None and view.get("account_closure") is None:
         growth, category, errors = estimate_arguments(person, growth_text, category_text)
         if not errors:
