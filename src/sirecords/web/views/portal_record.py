@@ -205,7 +205,7 @@ def my_pension_view(request):
     return _page(request, "web/portal/my_pension.html", {
         "pension": pension, "closure": view.get("account_closure"), "eligibility": eligibility,
         "estimate": estimate, "errors": errors, "growth_text": growth_text or f"{DEFAULT_GROWTH * 100:.0f}%",
-        "category_text": category_text or (estimate or {}).get("category", ""),
+        "category_text": category_text,  # empty: the estimate's own default (the earlier age)
         "categories": [(code, CATEGORY_LABELS.get(code, code)) for code in categories_for(person)],
         "years": view.get("contribution_years")})
 
