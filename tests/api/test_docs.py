@@ -22,7 +22,8 @@ def test_openapi_json_lists_every_operation(client):
     assert portal == {("POST", "/api/me/session"), ("DELETE", "/api/me/session"), ("GET", "/api/me/account"),
                       ("POST", "/api/employer/session"), ("DELETE", "/api/employer/session"),
                       ("GET", "/api/employer/account"),
-                      ("GET", "/api/employer/contributions"), ("GET", "/api/employer/employees")}
+                      ("GET", "/api/employer/contributions"), ("GET", "/api/employer/employees"),
+                      ("GET", "/api/me/record"), ("GET", "/api/me/reads"), ("GET", "/api/me/estimate")}
     assert len(operations - portal) == len(GUARDED)
     assert {"ServiceToken", "StaffSession", "PersonBearer", "EmployerBearer"} <= set(schema["components"]["securitySchemes"])
     lookup = schema["paths"]["/api/persons/lookup"]["post"]

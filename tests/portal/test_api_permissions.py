@@ -29,10 +29,14 @@ CASES = {
     "api:employer_session#delete": ("delete", "/api/employer/session"),
     "api:employer_contributions": ("get", "/api/employer/contributions"),
     "api:employer_employees": ("get", "/api/employer/employees"),
+    "api:me_record": ("get", "/api/me/record"),
+    "api:me_reads": ("get", "/api/me/reads"),
+    "api:me_estimate": ("get", "/api/me/estimate?growth=0.03"),
 }
 KIND = {"api:me_account": PERSON_API, "api:employer_account": EMPLOYER_API, "api:me_session#delete": PERSON_API,
         "api:employer_session#delete": EMPLOYER_API, "api:employer_contributions": EMPLOYER_API,
-        "api:employer_employees": EMPLOYER_API}
+        "api:employer_employees": EMPLOYER_API,
+        "api:me_record": PERSON_API, "api:me_reads": PERSON_API, "api:me_estimate": PERSON_API}
 CALLERS = ("anonymous", "staff session", "service token", "person token", "employer token", "expired token")
 
 

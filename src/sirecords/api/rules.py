@@ -44,6 +44,10 @@ RULES: dict = {
     "api:me_session": ANONYMOUS,
     "api:employer_session": ANONYMOUS,
     "api:me_account": PERSON_API,
+    # The person's own record, reads and estimate (api/me.py): the token's person only.
+    "api:me_record": PERSON_API,
+    "api:me_reads": PERSON_API,
+    "api:me_estimate": PERSON_API,
     "api:employer_account": EMPLOYER_API,
     "api:employer_contributions": EMPLOYER_API,  # the unit's own rows (api/portal_employer.py)
     "api:employer_employees": EMPLOYER_API,  # its employees, within their time with it; access-logged

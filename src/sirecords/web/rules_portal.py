@@ -8,6 +8,11 @@ from sirecords.users.access import ANONYMOUS, roles
 
 RULES = {
     "my_home": PERSON_PAGE,
+    # The person's own record (issue #10 Build 2): read through queries.scopes.person_view, logged.
+    "my_contributions": PERSON_PAGE,
+    "my_account": PERSON_PAGE,
+    "my_pension": PERSON_PAGE,
+    "my_reads": PERSON_PAGE,
     "my_login": ANONYMOUS,
     "my_logout": PERSON_PAGE,
     "my_activate": ANONYMOUS,

@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from sirecords.web.views import portal, portal_desk, portal_employer
+from sirecords.web.views import portal, portal_desk, portal_employer, portal_record
 
 urlpatterns = [
-    path("my/", portal.my_home_view, name="my_home"),
+    path("my/", portal_record.my_summary_view, name="my_home"),
+    path("my/contributions/", portal_record.my_contributions_view, name="my_contributions"),
+    path("my/account/", portal_record.my_account_view, name="my_account"),
+    path("my/pension/", portal_record.my_pension_view, name="my_pension"),
+    path("my/reads/", portal_record.my_reads_view, name="my_reads"),
     path("my/login/", portal.my_login_view, name="my_login"),
     path("my/logout/", portal.my_logout_view, name="my_logout"),
     path("my/activate/", portal.my_activate_view, name="my_activate"),

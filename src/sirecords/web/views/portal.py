@@ -193,13 +193,7 @@ def _previous_login(request):
     return parse_datetime(value) if value else None
 
 
-@require_http_methods(["GET"])
-@person_page
-def my_home_view(request):
-    """The person's landing page (the integrator's record pages extend web/portal/my_home.html)."""
-    return render(request, "web/portal/my_home.html", {
-        "masked_id_number": request.portal.person.masked_id_number, "previous_login": _previous_login(request),
-        "reset_hint": reset_hint(PERSON)})
+# The person's landing page /my/ is the record's summary: web/views/portal_record.my_summary_view.
 
 
 @require_http_methods(["GET"])
