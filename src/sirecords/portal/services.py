@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number, parse_uscc
 from sirecords.core.text import canonical
-from sirecords.crypto.sealing import SealBroken, blind_index
+from sirecords.crypto.sealing import blind_index
 from sirecords.portal.backends import portal_account
 from sirecords.portal.credentials import (
     EMPLOYER,
@@ -45,6 +45,7 @@ from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.backends import authenticators
 from sirecords.users.credentials import DIGEST_SPACE, device_digest, password_digest
 from sirecords.users.models import SealedTOTPDevice
+from sirecords.users.services import start_enrolment
 from sirecords.workflow.models import BusinessTransaction
 from sirecords.workflow.services import execute, open_transaction, submit
 
@@ -143,13 +144,8 @@ def start_activation(username: str, *, key: str | None = None) -> SealedTOTPDevi
         user.set_unusable_password()
         user.save(update_fields=["password"])
     if key is None:
-        for device in SealedTOTPDevice.objects.filter(user=user, name=AUTHENTICATOR, confirmed=False).order_by("pk"):
-            try:
-                device.bin_key  # noqa: B018 (opens the seed, or raises)
-            except SealBroken:
-                continue
-            return device
-    device = SealedTOTPDevice(user=user, name=AUTHENTICATOR, confirmed=False, **({"key": key} if key else {}))
+        return start_enrolment(user, AUTHENTICATOR)  # as staff enrol: an unconfirmed device whose seed opens, or a new one
+    device = SealedTOTPDevice(user=user, name=AUTHENTICATOR, confirmed=False, key=key)
     device.save()
     return device
 

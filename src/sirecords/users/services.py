@@ -182,16 +182,16 @@ def set_password(user, raw_password: str, *, actor: Actor | str, reason: str, ch
         record_password(user, actor=actor, reason=reason, channel=channel)
 
 
-def start_enrolment(user) -> SealedTOTPDevice:
+def start_enrolment(user, name: str = AUTHENTICATOR) -> SealedTOTPDevice:
     """The authenticator being enrolled at first sign-in (not yet confirmed, so not yet usable): its seed sealed.
     One whose seed does not open (not sealed by us for this account) is never offered: a new one is made."""
-    for device in SealedTOTPDevice.objects.filter(user=user, name=AUTHENTICATOR, confirmed=False).order_by("pk"):
+    for device in SealedTOTPDevice.objects.filter(user=user, name=name, confirmed=False).order_by("pk"):
         try:
             device.bin_key  # noqa: B018 (opens the seed, or raises)
         except SealBroken:
             continue
         return device
-    return SealedTOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
+    return SealedTOTPDevice.objects.create(user=user, name=name, confirmed=False)
 
 
 def confirm_enrolment(device: SealedTOTPDevice, *, actor: Actor | str, reason: str, channel: str) -> None:
