@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "sirecords.records",
     "sirecords.queries",
     "sirecords.portal",
+    "sirecords.certificates",
     "sirecords.web",
 ]
 
