@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["MIN_CELL_FLOOR", "TOTAL", "Cell", "DisclosureError", "Protected", "Rules", "lines", "protect"]
+__all__ = ["MIN_CELL_FLOOR", "TOTAL", "Cell", "DisclosureError", "Key", "Protected", "Rules", "lines", "protect"]
 
 TOTAL = None  # a key position that sums over the whole dimension
 # Below five persons a cell is small enough to single someone out with a little outside knowledge; no setting or
