@@ -97,3 +97,11 @@ def test_cli_refuses_an_unknown_measure(db, population, capsys):
         call_command("stats", "--by", "year", "--measure", "salaries", stdout=io.StringIO())
     assert exit_.value.code == 1
     assert "measure: unknown measure 'salaries'" in capsys.readouterr().err
+
+
+def test_a_supervisor_sees_the_uses_in_the_access_log(db, population, staff_client):
+    client = token_for("stats.seen", ("query_officer",), "stats:read")
+    assert get(client, by="year", measure="persons").status_code == 200
+    supervisor = staff_client("stats.supervisor", "supervisor")
+    page = supervisor.get(reverse("supervise_access_log"), {"subject": "stats"}).content.decode()
+    assert "stats.seen" in page and "stats: persons by year" in page
