@@ -21,6 +21,7 @@ is the one the tests check — no published cell below the minimum, no suppresse
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -114,16 +115,27 @@ def protect(dimensions: int, cells: Mapping[Key, Cell], rules: Rules) -> Protect
         reason = _primary(cell, rules)
         if reason:
             suppressed[key] = reason
-    changed = True
-    while changed:  # each pass only adds suppressions, so this ends (at most once per cell)
-        changed = False
-        for (_, total), members in sorted(all_lines.items(), key=lambda item: repr(item[0])):
-            hidden = [key for key in (total, *members) if key in suppressed]
-            if len(hidden) != 1:
-                continue
-            open_members = [key for key in members if key not in suppressed]
-            pick = min(open_members, key=lambda key: _order(cells, key)) if open_members else total
-            suppressed[pick] = "complementary"
-            changed = True
+    # A work list of lines to check: a line is checked again only when one of its keys has just been suppressed, so a
+    # large table costs a pass over its lines plus a little per suppression (each key is suppressed at most once).
+    containing: dict[Key, list[tuple[int, Key]]] = {}
+    for line, members in all_lines.items():
+        for key in (line[1], *members):
+            containing.setdefault(key, []).append(line)
+    pending = deque(sorted(all_lines, key=repr))
+    queued = set(pending)
+    while pending:
+        line = pending.popleft()
+        queued.discard(line)
+        total, members = line[1], all_lines[line]
+        hidden = [key for key in (total, *members) if key in suppressed]
+        if len(hidden) != 1:
+            continue
+        open_members = [key for key in members if key not in suppressed]
+        pick = min(open_members, key=lambda key: _order(cells, key)) if open_members else total
+        suppressed[pick] = "complementary"
+        for other in containing[pick]:
+            if other not in queued:
+                pending.append(other)
+                queued.add(other)
     published = {key: cell for key, cell in cells.items() if key not in suppressed}
     return Protected(published, suppressed)
