@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from sirecords.records.models import AccessEvent
+from sirecords.stats.aggregate import lattice
+from sirecords.stats.catalogue import DIMENSIONS, MEASURES
 from sirecords.stats.services import SUBJECT, StatsRefused, compute
 
 from ..conftest import REGION
 from .conftest import BASE, OTHER
 from .helpers import assert_nothing_derivable, keyed
+
+
+def _raw(name, shown):
+    """A published dimension value back to the database's (the age band's label to its lower bound)."""
+    return int(shown.split("-")[0]) if name == "age_band" and shown is not None else shown
 
 
 def table(by, measure, **options):
@@ -98,3 +105,23 @@ def test_each_use_is_in_the_access_log(db, population):
 def test_regions_limit_the_rows(db, population):
     rows = keyed(table("region", "persons", regions=[REGION]))
     assert set(rows) == {(REGION,), (None,)} and rows[(None,)]["value"] == 24
+
+
+def _combinations(names):
+    from itertools import combinations
+
+    return [list(c) for size in range(1, len(names) + 1) for c in combinations(names, size)]
+
+
+@pytest.mark.parametrize("measure", sorted(MEASURES))
+def test_every_combination_of_dimensions_is_safe_on_real_data(db, population, measure):
+    found = MEASURES[measure]
+    names = [name for name in DIMENSIONS if name in found.dimensions]
+    for by in _combinations(names):
+        result = compute("stats.tester", by, measure, channel="cli").as_dict()
+        assert_nothing_derivable(result)
+        cells = lattice(found, by)
+        for row in result["rows"]:
+            if not row["suppressed"]:
+                key = tuple(_raw(name, row[name]) for name in by)
+                assert cells[key].persons >= 10, (measure, by, key)
