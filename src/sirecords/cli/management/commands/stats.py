@@ -11,6 +11,7 @@ user at the shell (os:<login>) without --actor. Exit status 0 on success, 1 when
 from __future__ import annotations
 
 import getpass
+import unicodedata
 
 from django.core.management.base import CommandParser
 
@@ -22,6 +23,15 @@ from sirecords.users.actors import OPERATOR_PREFIX, actor_for
 
 TOTAL_LABEL = "合计 total"
 SUPPRESSED_LABEL = "× (withheld 已抑制)"
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 class Command(RunCommand):
@@ -69,6 +79,6 @@ class Command(RunCommand):
         lines = [[TOTAL_LABEL if row[name] is None else str(row[name]) for name in table.by]
                  + [SUPPRESSED_LABEL if row["suppressed"] else str(row["value"])] for row in table.rows]
         header = [*table.by, table.measure.name]
-        widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
+        widths = [max(_width(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
         for cells in [header, *lines]:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
+            self.stdout.write("  ".join(_pad(cell, width) for cell, width in zip(cells, widths, strict=True)).rstrip())
