@@ -23,10 +23,13 @@ def table(by, measure, **options):
     return compute("stats.tester", by.split(","), measure, channel="cli", **options).as_dict()
 
 
-def test_distinct_persons_by_year(db, population):
+def test_persons_by_year_add_up_to_person_years(db, population):
     rows = keyed(table("year", "persons"))
-    # Three months each, yet each person counted once per cell; the total counts distinct persons over both years.
-    assert rows[(2023,)]["value"] == 12 and rows[(2024,)]["value"] == 30 and rows[(None,)]["value"] == 30
+    # Three months each, yet each person counted once per cell; the total over the years counts person-years, the sum
+    # of its line (else total − members = the persons in both years, which may be one).
+    assert rows[(2023,)]["value"] == 12 and rows[(2024,)]["value"] == 30 and rows[(None,)]["value"] == 42
+    # Over region and sex (one per person) the total is of distinct persons.
+    assert keyed(table("sex", "persons"))[(None,)]["value"] == 30
 
 
 def test_a_small_region_is_withheld_with_what_would_reveal_it(db, population):

@@ -5,8 +5,9 @@ A table is a lattice: every cell is keyed by one value per dimension, and `TOTAL
 values of that dimension" — so a table by region and sex holds the interior cells (r, s), the region totals (r, None),
 the sex totals (None, s) and the grand total (None, None). Every key with a `TOTAL` position is the total of a *line*:
 the keys that have a value there instead (the other positions equal). A reader knows, for each line,
-``total = Σ members`` (exactly for sums and for counts of persons who fall in one cell only; as an upper bound when a
-person may fall in several, e.g. several years — treated as exact here, which only errs on the safe side).
+``total = Σ members``; the caller must make it so (sirecords.stats counts a person once per year in a total over the
+years): a total smaller than its members' sum would give away the overlap, perhaps one person. `persons` (distinct,
+for the minimum) need not add up.
 
 1. Primary suppression: a cell (interior or total) with fewer than `min_cell` contributing persons; for sums also a
    cell dominated by one person (their part above `dominance_percent` of the cell's sum).

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-__all__ = ["AGE_BAND_YEARS", "DIMENSIONS", "MEASURES", "Measure", "UnknownName", "age_band_label", "check_request"]
+__all__ = ["AGE_BAND_YEARS", "DIMENSIONS", "MULTI_VALUED", "MEASURES", "Measure", "UnknownName", "age_band_label", "check_request"]
 
 AGE_BAND_YEARS = 5
+# Dimensions of which one person may have several values in one table (contributions in several years, of several
+# insurance types, at several ages); region and sex are one per person.
+MULTI_VALUED = frozenset({"year", "insurance_type", "age_band"})
 
 
 class UnknownName(ValueError):
