@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sirecords.engine.disclosure_control import lines
 
 
@@ -17,5 +19,8 @@ def assert_nothing_derivable(table: dict) -> None:
         assert total in rows, f"the total {total} of a published line is missing"
         hidden = [key for key in (total, *members) if rows[key]["suppressed"]]
         assert len(hidden) != 1, f"{hidden[0]} = {total} minus the rest of its line"
+        if not hidden:
+            # Every total is the sum of its line: a smaller one would give away an overlap (persons in two years).
+            assert Decimal(rows[total]["value"]) == sum(Decimal(rows[key]["value"]) for key in members), total
         for key in (total, *members):
             assert (rows[key]["value"] is None) == rows[key]["suppressed"]
