@@ -128,3 +128,8 @@ def test_every_combination_of_dimensions_is_safe_on_real_data(db, population, me
             if not row["suppressed"]:
                 key = tuple(_raw(name, row[name]) for name in by)
                 assert cells[key].persons >= 10, (measure, by, key)
+
+
+def test_by_insurance_type(db, population):
+    rows = keyed(table("insurance_type,year", "persons", year=2024))
+    assert rows[("pension", 2024)]["value"] == 30 and rows[(None, None)]["value"] == 30
