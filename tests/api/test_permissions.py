@@ -48,6 +48,8 @@ CASES = {
     # The portal's sign-in (POST) is open to anyone; a body without the password is refused after the gate.
     "api:me_session": Case(methods=("post",), admitted=INVALID, **json({"id_number": id_number(999)})),
     "api:employer_session": Case(methods=("post",), admitted=INVALID, **json({"uscc": "x"})),
+    # De-identified statistics (api/stats.py): an unknown measure is refused after the gate, nothing computed.
+    "api:stats": Case(query="by=region&measure=matrix", admitted=INVALID),
 }
 # The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
 PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}

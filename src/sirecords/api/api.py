@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from sirecords.api import errors, lookups, me, portal, portal_employer, record, transactions
+from sirecords.api import errors, lookups, me, portal, portal_employer, record, stats, transactions
 from sirecords.api.auth import guard
 from sirecords.api.operations import NAMESPACE
 
@@ -30,3 +30,4 @@ api.add_router("", record.router)
 api.add_router("", portal.router)  # insured persons' and employers' own sessions (issue #10)
 api.add_router("", portal_employer.router)  # the employer's own contributions and employees (issue #10)
 api.add_router("", me.router)  # the insured person's own record, reads and estimate (issue #10)
+api.add_router("", stats.router)  # de-identified statistics (issue #11, 第十七条)

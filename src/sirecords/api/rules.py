@@ -20,6 +20,9 @@ LOOKUP = CREATORS | REVIEWERS | roles("query_officer", "supervisor")
 # The scopes an API token may hold (users/transactions.py accepts these).
 READ_TRANSACTIONS, WRITE_TRANSACTIONS = "transactions:read", "transactions:write"
 READ_PERSONS, READ_EMPLOYERS = "persons:read", "employers:read"
+READ_STATS = "stats:read"  # de-identified statistics (第十七条, api/stats.py)
+# Who may ask for de-identified statistics, in the regions where they hold the role (api/stats.py).
+STATS_ROLES = ("query_officer", "supervisor")
 
 RULES: dict = {
     # The schema and its viewer describe the API; they hold no records.
@@ -51,6 +54,7 @@ RULES: dict = {
     "api:employer_account": EMPLOYER_API,
     "api:employer_contributions": EMPLOYER_API,  # the unit's own rows (api/portal_employer.py)
     "api:employer_employees": EMPLOYER_API,  # its employees, within their time with it; access-logged
+    "api:stats": roles(*STATS_ROLES),  # de-identified aggregates only (第十七条)
 }
 
 # The scope a token needs for each guarded endpoint.
@@ -67,4 +71,5 @@ SCOPES: dict[str, str] = {
     "api:person_lookup": READ_PERSONS,
     "api:employer_lookup": READ_EMPLOYERS,
     "api:person_record": READ_PERSONS,
+    "api:stats": READ_STATS,
 }

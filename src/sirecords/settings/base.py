@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",
+    "sirecords.stats",
     "sirecords.web",
 ]
 
@@ -266,3 +267,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# De-identified statistics (第十七条, sirecords.stats): a cell resting on fewer persons than the minimum is withheld,
+# and so is a sum where one person's part exceeds the dominance percentage. Callers may ask for a larger minimum, or a
+# smaller one down to the floor (never below 5: engine/disclosure_control.py MIN_CELL_FLOOR).
+SIRECORDS_STATS_MIN_CELL = int(os.environ.get("SIRECORDS_STATS_MIN_CELL", 10))
+SIRECORDS_STATS_MIN_CELL_FLOOR = int(os.environ.get("SIRECORDS_STATS_MIN_CELL_FLOOR", 5))
+SIRECORDS_STATS_DOMINANCE_PERCENT = int(os.environ.get("SIRECORDS_STATS_DOMINANCE_PERCENT", 85))
