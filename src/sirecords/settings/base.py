@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",
+    "sirecords.applications",
     "sirecords.web",
 ]
 
