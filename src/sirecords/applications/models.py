@@ -18,7 +18,7 @@ class Decision(models.Model):
     agreed_use = models.TextField(blank=True)
     legal_basis = models.TextField(blank=True)
     items = models.CharField(max_length=100, blank=True, help_text="The 第二条 item codes approved, space-separated.")
-    months = models.CharField(max_length=15, blank=True, help_text="YYYY-MM..YYYY-MM approved.")
+    months = models.CharField(max_length=16, blank=True, help_text="YYYY-MM..YYYY-MM approved.")
     persons = models.PositiveIntegerField(default=0)
     disclose_on = models.CharField(max_length=10, blank=True, help_text="An authority's reads are kept from the person until then.")
     reason = models.TextField(blank=True, help_text="A refusal's reason, as told to the applicant.")
