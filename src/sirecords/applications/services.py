@@ -33,6 +33,8 @@ from sirecords.workflow.services import Refused, attach, execute, open_transacti
 
 # The read purpose of each applicant kind (settings.SIRECORDS_READ_PURPOSES): 第十八条 case, 第十九条 application.
 PURPOSES = {"authority": "case", "unit": "application"}
+__all__ = ["PURPOSES", "Application", "Refused", "answer_documents", "application", "pending", "purpose_of", "recipients",
+           "refuse", "register", "requester_of"]
 
 
 @dataclass(frozen=True)
