@@ -13,9 +13,6 @@ REVIEWERS = roles(*REVIEW_ROLES)
 # The clerk who opened it, the reviewers and the supervisors of its region (workflow/visibility.can_see).
 # Counter and delegated queries (第十五条): the query officer records the requester and hands over the answer.
 QUERY_OFFICER = roles("query_officer")
-# Written applications (第十八条–第二十条): the query officer registers and answers; reviewers refuse at their stage;
-# supervisors see them; the register of recipients (第二十四条, 第二十九条) is for supervisors and query officers.
-APPLICATION_SEERS = roles("query_officer", *REVIEW_ROLES, "supervisor")
 SEES_TRANSACTIONS = roles("clerk", "maintainer", *REVIEW_ROLES, "supervisor")
 
 RULES: dict = {
@@ -34,11 +31,4 @@ RULES: dict = {
     "desk_query_new": QUERY_OFFICER,
     "desk_query_answer": QUERY_OFFICER,
     "desk_query_csv": QUERY_OFFICER,
-    "desk_applications": APPLICATION_SEERS,
-    "desk_application_new": QUERY_OFFICER,
-    "desk_application": APPLICATION_SEERS,
-    "desk_application_refuse": REVIEWERS,
-    "desk_application_answer": QUERY_OFFICER,
-    "desk_application_refusal": APPLICATION_SEERS,
-    "desk_recipients": roles("supervisor", "query_officer"),
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sirecords.web.views import desk_applications, desk_clerk, desk_query, desk_review, desk_transaction
+from sirecords.web.views import desk_clerk, desk_query, desk_review, desk_transaction
 
 urlpatterns: list = [
     path("desk/persons/", desk_clerk.person_search_view, name="desk_person_search"),
@@ -20,11 +20,4 @@ urlpatterns: list = [
     path("desk/query/", desk_query.new_query_view, name="desk_query_new"),
     path("desk/query/<slug:uid>/", desk_query.answer_view, name="desk_query_answer"),
     path("desk/query/<slug:uid>/answer.csv", desk_query.answer_csv_view, name="desk_query_csv"),
-    path("desk/applications/", desk_applications.list_view, name="desk_applications"),
-    path("desk/applications/new/", desk_applications.new_view, name="desk_application_new"),
-    path("desk/applications/<slug:uid>/", desk_applications.detail_view, name="desk_application"),
-    path("desk/applications/<slug:uid>/refuse/", desk_applications.refuse_view, name="desk_application_refuse"),
-    path("desk/applications/<slug:uid>/answer/", desk_applications.answer_view, name="desk_application_answer"),
-    path("desk/applications/<slug:uid>/refusal/", desk_applications.refusal_view, name="desk_application_refusal"),
-    path("desk/recipients/", desk_applications.recipients_view, name="desk_recipients"),
 ]
