@@ -46,7 +46,7 @@ def register(page, legal_basis: str) -> str:
     return page.url.rstrip("/").split("/")[-1]
 
 
-def test_an_application_from_registration_to_answer(desk, two_employers):
+def test_an_application_from_registration_to_answer(desk, two_employers):  # noqa: F811 (the fixture imported above)
     accounts.create_staff()
     officer = desk("query.he")
     sign_in(officer, "query.he")
@@ -81,7 +81,7 @@ def test_an_application_from_registration_to_answer(desk, two_employers):
     shot(supervisor, "application-05-recipients")
 
 
-def test_an_application_refused_with_the_reason(desk, two_employers):
+def test_an_application_refused_with_the_reason(desk, two_employers):  # noqa: F811 (the fixture imported above)
     accounts.create_staff()
     officer = desk("query.he")
     sign_in(officer, "query.he")

@@ -34,7 +34,7 @@ def applications(callers) -> dict:
     ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="440300")
     post(Transaction("register_person", {"id_number": NUMBER, "name": "矩阵丙", "region": "440305"}, ctx))
     approved = register("矩阵查询一")
-    for stage, who in (("review1", "matrix.reviewer1"), ("approval", "matrix.approver")):
+    for who in ("matrix.reviewer1", "matrix.approver"):
         approved = review(actor_for(who), approved, "approve", "ok")
     refused = services.refuse(actor_for("matrix.reviewer1"), services.application(register("矩阵查询二").uid), "无法律依据")
     return {"approved": approved.uid, "refused": refused.uid, "pending": register("矩阵查询三").uid}

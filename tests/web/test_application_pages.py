@@ -35,7 +35,7 @@ def form(**changes):
     return data
 
 
-def test_register_review_and_answer(desk, two_employers):
+def test_register_review_and_answer(desk, two_employers):  # noqa: F811 (the fixture imported above)
     page = desk["officer"].post(reverse("desk_application_new"), form())
     txn = BusinessTransaction.objects.get(type="answer_application")
     assert page.status_code == 302 and page["Location"] == reverse("desk_application", args=[txn.uid])
@@ -56,7 +56,7 @@ def test_register_review_and_answer(desk, two_employers):
     assert UNIT in recipients and "仅用于本次贷款审查" in recipients
 
 
-def test_a_refusal_with_the_reason(desk, two_employers):
+def test_a_refusal_with_the_reason(desk, two_employers):  # noqa: F811 (the fixture imported above)
     desk["officer"].post(reverse("desk_application_new"), form(legal_basis="商业合作"))
     txn = BusinessTransaction.objects.get(type="answer_application")
     assert desk["review1"].post(reverse("desk_application_refuse", args=[txn.uid]), {"reason": ""}).status_code == 400
@@ -70,7 +70,7 @@ def test_a_refusal_with_the_reason(desk, two_employers):
     assert not AccessEvent.objects.filter(subject=f"person:{two_employers.person.uid}").exclude(what__startswith="refused").exists()
 
 
-def test_bad_input_is_named_and_nothing_is_recorded(desk, two_employers):
+def test_bad_input_is_named_and_nothing_is_recorded(desk, two_employers):  # noqa: F811 (the fixture imported above)
     page = desk["officer"].post(reverse("desk_application_new"), form(items=["benefits"], persons="12345\n"))
     html = page.content.decode()
     assert page.status_code == 200 and ("line 1" in html or "第 1 行" in html)
