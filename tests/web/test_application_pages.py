@@ -4,11 +4,14 @@ with the reason on a printable notice; the register of recipients."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sirecords.applications.models import Decision
+from sirecords.core.identifiers import make_id_number
 from sirecords.demo.documents import scan
 from sirecords.records.models import AccessEvent
 from sirecords.workflow.models import BusinessTransaction, State
@@ -76,4 +79,12 @@ def test_bad_input_is_named_and_nothing_is_recorded(desk, two_employers):  # noq
     assert page.status_code == 200 and ("line 1" in html or "第 1 行" in html)
     page = desk["officer"].post(reverse("desk_application_new"), form(items=["benefits"]))
     assert page.status_code == 200 and "benefits" in page.content.decode()
+    assert not BusinessTransaction.objects.filter(type="answer_application").exists()
+
+
+def test_an_unregistered_number_is_named_and_the_probe_logged(desk, two_employers):  # noqa: F811 (the fixture imported above)
+    unknown = make_id_number("440305", date(1990, 1, 1), 123)
+    page = desk["officer"].post(reverse("desk_application_new"), form(persons=f"{PERSON_ID}\n{unknown}\n"))
+    assert page.status_code == 200 and "line 2" in page.content.decode()
+    assert AccessEvent.objects.filter(actor="web.officer", subject__startswith="idx:").exists()
     assert not BusinessTransaction.objects.filter(type="answer_application").exists()

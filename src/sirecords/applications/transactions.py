@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sirecords.applications.kinds import APPLICATION_APPROVED, APPLICATION_REFUSED
-from sirecords.core.identifiers import InvalidIdentifier, parse_id_number
+from sirecords.core.identifiers import InvalidIdentifier, mask_id_number, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -60,7 +60,8 @@ def order_key(txn: str, person: str) -> str:
 
 
 def masked(number: str) -> str:
-    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}" if len(number) > 8 else "*" * len(number)
+    """The project's one mask (core/identifiers.py: the address code only; docs/privacy.md)."""
+    return mask_id_number(number)
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +16,7 @@ from sirecords.applications import services as applications
 from sirecords.queries.scopes import item_title
 from sirecords.records import reads
 from sirecords.records.purposes import implied
+from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.actors import ANY_REGION
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.web.forms_applications import ApplicationForm, RefusalForm
@@ -52,9 +54,17 @@ def new_view(request):
         data = form.cleaned_data
         reader = reads.Reader(request.actor, "web")
         purpose = implied(applications.PURPOSES[data["applicant_kind"]], "registering a written application")
-        for number in data["persons"]:  # the look-up rates of the read gate (records/limits.py), as any look-up
+        unknown = []
+        for n, number in enumerate(data["persons"], 1):  # the read gate's look-up rates and probe log (records/reads.py)
             reads.admit_lookup(reader, request, number, purpose)
+            if find_person_by_id_number(number) is None:
+                reads.probe(reader, request, number, purpose, invalid=False)
+                unknown.append(n)
         upload = data["credentials"]
+        if unknown:
+            form.add_error("persons", _("No insured person is registered with the ID number of line {lines}.").format(
+                lines=", ".join(map(str, unknown))))
+            return render(request, "web/desk/application_new.html", {"form": form})
         try:
             txn = applications.register(
                 request.actor, region=data["region"], applicant_kind=data["applicant_kind"],
