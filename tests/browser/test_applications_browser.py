@@ -89,7 +89,11 @@ def test_an_application_refused_with_the_reason(desk, two_employers):  # noqa: F
 
     reviewer = desk("review1.zhang")
     sign_in(reviewer, "review1.zhang")
-    reviewer.goto(f"/desk/applications/{uid}/")
+    reviewer.goto("/desk/queue/")  # from the review queue, as every transaction, to the application's own page
+    reviewer.locator(f"#queue-review1 a[href='/desk/t/{uid}/']").click()
+    reviewer.wait_for_url(f"**/desk/t/{uid}/")
+    reviewer.locator("#application-page a").click()
+    reviewer.wait_for_url(f"**/desk/applications/{uid}/")
     reviewer.locator("#id_reason").fill("申请无法律依据：商业合作不是查询个人权益记录的法定事由")
     shot(reviewer, "application-06-refuse")
     reviewer.locator("#refuse-form button[type=submit]").click()
