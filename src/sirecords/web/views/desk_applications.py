@@ -162,5 +162,9 @@ def refusal_view(request, uid):
 @never_cache
 @require_http_methods(["GET"])
 def recipients_view(request):
-    return render(request, "web/desk/recipients.html",
-                  {"recipients": applications.recipients(_regions(request.actor, ("supervisor", "query_officer")))})
+    register = applications.recipients(_regions(request.actor, ("supervisor", "query_officer")))
+    for entry in register:  # the items and months in words for the page (the register keeps the codes)
+        for answered in entry["applications"]:
+            answered["item_titles"] = [item_title(code) for code in answered["items"]]
+            answered["months_text"] = answered["months"].replace("..", " – ")
+    return render(request, "web/desk/recipients.html", {"recipients": register})
