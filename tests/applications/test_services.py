@@ -12,12 +12,13 @@ import pytest
 from sirecords.applications import services
 from sirecords.applications.kinds import APPLICATION_APPROVED, APPLICATION_REFUSED
 from sirecords.applications.models import Decision
+from sirecords.core.identifiers import make_id_number
 from sirecords.ledger.models import Entry
 from sirecords.records.disclosure import reads_of
 from sirecords.records.models import AccessEvent, WithheldReads
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.models import State
-from sirecords.workflow.services import Refused, review
+from sirecords.workflow.services import Refused, execute, review
 
 from ..queries.conftest import LATER_NAME, LATER_USCC, PERSON_ID
 from .conftest import AUTHORITY, UNIT, application_fields
@@ -97,6 +98,26 @@ def test_refusal_with_the_reason(crew, two_employers):
     register = services.recipients()
     assert register[0]["organisation"] == UNIT and register[0]["applications"] == []
     assert register[0]["refused"][0]["uid"] == txn.uid
+
+
+def test_a_refusal_cannot_bypass_the_stage_due(crew, staff, two_employers):
+    """Opened directly (not through services.refuse), a refusal by a reviewer who did not reject the application at
+    its stage due is refused, naming the field; nothing is posted."""
+    txn = services.register(crew["officer"], **application_fields(PERSON_ID))
+    with pytest.raises(InvalidTransaction) as refused:
+        execute(staff("app.r2", "reviewer2"), "refuse_application", {"application": txn.uid, "reason": "越级不予提供"},
+                region="440300", reason="bypass", channel="web")
+    assert "application" in refused.value.errors
+    assert not Entry.objects.filter(kind=APPLICATION_REFUSED).exists()
+
+
+def test_only_the_approved_persons_are_answered(crew, two_employers, post_txn):
+    other = make_id_number("440305", date(1991, 1, 1), 55)
+    post_txn("register_person", {"id_number": other, "name": "王旁人", "region": "440305"})
+    txn = approve(crew, services.register(crew["officer"], **application_fields(PERSON_ID)))
+    answers = services.answer_documents(services.application(txn.uid), crew["officer"])
+    assert [view["person"]["name"] for view in answers] == ["李查询"]
+    assert "王旁人" not in json.dumps(answers, ensure_ascii=False, default=str)
 
 
 def test_an_authority_reads_are_kept_from_the_person_until_the_disclosure_date(crew, two_employers):

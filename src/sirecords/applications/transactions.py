@@ -34,7 +34,7 @@ from sirecords.records.kinds import READ_DISCLOSURE_WITHHELD
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
-from sirecords.workflow.models import BusinessTransaction
+from sirecords.workflow.models import Action, BusinessTransaction, State
 from sirecords.workflow.services import payload_of
 from sirecords.workflow.stages import REVIEW_ROLES
 
@@ -202,6 +202,10 @@ def refuse_application(payload: dict[str, Any], ctx: WriteContext) -> list[NewEn
         errors["application"] = _("this application is already decided")
     elif application.region != ctx.region:
         errors["application"] = _("the application is in region {region}").format(region=application.region)
+    elif not _rejected_by(application, ctx.actor):
+        # Only through applications.services.refuse: the refusing reviewer's own rejection at the stage due, just
+        # recorded (workflow.review checked the stage's role, the region and one stage per person).
+        errors["application"] = _("a refusal follows the refusing reviewer's own rejection at the stage due")
     errors.raise_if_any()
     fields = payload_of(application)
     body = {"application": application.uid, "region": application.region, "applicant_kind": fields.get("applicant_kind"),
@@ -210,6 +214,12 @@ def refuse_application(payload: dict[str, Any], ctx: WriteContext) -> list[NewEn
             "persons": [{"id_index": blind_index("id_number", parse_id_number(str(n)).normalized)}
                         for n in fields.get("persons", ()) if _valid(n)]}
     return [NewEntry(APPLICATION_REFUSED, f"application:{application.uid}", body)]
+
+
+def _rejected_by(application: BusinessTransaction, actor: str) -> bool:
+    last = application.actions.order_by("-id").first()
+    return (application.state == State.RETURNED and last is not None and last.kind == Action.Kind.REJECT
+            and last.actor == actor)
 
 
 def _valid(number: Any) -> bool:
