@@ -63,6 +63,21 @@ def _add_the_rest(staff):
                                                   "disclose_on": (date.today() + timedelta(days=90)).isoformat()})
     if apps.is_installed("sirecords.portal"):
         _portal_accounts(staff)
+    if apps.is_installed("sirecords.applications"):
+        _application()
+
+
+def _application():
+    """A unit's written application, approved: a row in applications_decision."""
+    from datetime import date
+
+    from sirecords.core.identifiers import make_id_number
+
+    number = make_id_number("440305", date(1979, 9, 9), 13)
+    post_entries("register_person", {"id_number": number, "name": "申请", "region": "440305"})
+    post_entries("answer_application", {"applicant_kind": "unit", "organisation": "某银行", "contact": "王 1", "purpose": "审查",
+                                        "legal_basis": "依据", "persons": [number], "items": ["contributions"],
+                                        "months": ["2024-01", "2024-12"], "agreed_use": "仅用于审查"})
 
 
 def _portal_accounts(staff):
@@ -129,9 +144,11 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         with transaction.atomic():
             run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[changed, key])
     except IntegrityError:
-        # The single-row check constraint of the head refuses it; so do the portal's state constraints.
+        # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
+        # applications' kind and decision constraints.
         assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
-                                   ("portal_employer_account", "state")}
+                                   ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
+                                   ("applications_decision", "decision")}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"

@@ -15,6 +15,7 @@ from django.urls import reverse
 from sirecords.api.rules import RULES as API_RULES
 from sirecords.web.rules import CORE_RULES
 from sirecords.web.rules_admin import RULES as ADMIN_RULES
+from sirecords.web.rules_applications import RULES as APPLICATION_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
@@ -26,8 +27,8 @@ from .upload_support import StreamedMultipart
 pytestmark = pytest.mark.django_db
 
 # What the matrices walk: tests/web/test_desk_access.py, test_admin_access.py, test_record_access.py (with two of the
-# core pages) and tests/api/test_permissions.py.
-WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES}
+# core pages), test_application_access.py and tests/api/test_permissions.py.
+WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES}
 ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", *PORTAL_RULES}  # the portal's: below
 EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
 PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one

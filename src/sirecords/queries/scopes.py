@@ -41,8 +41,10 @@ __all__ = ["ALL_TIME", "ITEMS", "KINDS", "OutOfScope", "Requester", "Scope", "em
 
 REGISTRATION, CONTRIBUTIONS, BENEFITS, YEARS_ACCOUNT, OTHER = "registration", "contributions", "benefits", "years_account", "other"
 ITEMS = (REGISTRATION, CONTRIBUTIONS, BENEFITS, YEARS_ACCOUNT, OTHER)  # 第二条 (一)–(五), in order
-KINDS = ("self", "delegate", "employer", "counter")
-WINDOWS = ("all", "authorised", "employment", "served")
+KINDS = ("self", "delegate", "employer", "counter", "authority", "unit")
+WINDOWS = ("all", "authorised", "employment", "served", "applied")
+# The kinds answered through a reviewed written application (applications/): items and months are what it names.
+APPLIED = ("authority", "unit")
 FIRST, LAST = "0001-01", "9999-12"
 ALL_TIME: tuple[tuple[str, str], ...] = ((FIRST, LAST),)
 
@@ -284,6 +286,13 @@ def scope_of(requester: Requester, person: Person, *, today: date | None = None)
         if served.months is not None:
             windows = (checked_months(served.months),)
             reasons.append(_("the written authorisation names these months"))
+    elif served.kind in APPLIED:
+        # 第十八条–第二十条: what the approved application names, within what the kind may ever see (scopes.toml).
+        if served.items is None or served.months is None:
+            raise OutOfScope(_("an answer to an application needs the items and months it names"))
+        items &= checked_items(served.items)
+        windows = (checked_months(served.months),)
+        reasons.append(_("the approved application names these items and months"))
     else:  # employer
         employer = Employer.objects.filter(uid=served.employer_uid).first() if served.employer_uid else None
         windows = employment_windows(person, employer.uid, today=today) if employer else ()

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sirecords.portal",
     "sirecords.certificates",
     "sirecords.stats",
+    "sirecords.applications",
     "sirecords.web",
 ]
 
