@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
+
 from sirecords.certificates.codes import new_verification_code
 from sirecords.certificates.seal import agency_name, verify_url
 from sirecords.contributions.models import InsuranceType
@@ -126,6 +128,12 @@ def _checked_year(value: Any) -> int:
     return int(text)
 
 
+def _view(person: Person, requester: Requester) -> dict[str, Any]:
+    """person_view in Chinese (the scope's basis and item titles): a certificate reads the same whoever asks."""
+    with translation.override("zh-hans"):
+        return person_view(person, requester)
+
+
 def _require(view: dict[str, Any], item: str, key: str, kind: str) -> None:
     if key not in view:
         raise OutOfScope(f"{TITLES[kind][0]}: 查询人无权查看所需信息 / the requester's scope leaves out {item}")
@@ -174,7 +182,7 @@ def contributions_document(person: Person, requester: Requester, start: str, end
     start, end = _checked_month(start, "from"), _checked_month(end, "to")
     if start > end:
         raise InvalidTransaction({"to": f"期间没有月份：起始月 {start} 晚于截止月 {end} / the period has no months: {start} is after {end}"})
-    view = person_view(person, requester)
+    view = _view(person, requester)
     _require(view, "第二条（二）", "contributions", "contributions")
     rows = [r for r in view["contributions"] if start <= r["period"] <= end]
     if not rows:
@@ -199,7 +207,7 @@ def contributions_document(person: Person, requester: Requester, start: str, end
 
 def pension_document(person: Person, requester: Requester, **kwargs: Any) -> CertificateDocument:
     """养老金领取证明: the award in force, the monthly amount, adjustments and the latest payments the view holds."""
-    view = person_view(person, requester)
+    view = _view(person, requester)
     _require(view, "第二条（三）", "pension", "pension")
     pension = view["pension"]
     if not pension:
@@ -240,7 +248,7 @@ def statement_document(person: Person, requester: Requester, year: Any, **kwargs
     """个人权益记录对账单 of `year`: the year's contributions by insurance type, the account year (opening, credits,
     interest, closing), the balance, the contribution years, and the account growth chart up to that year."""
     year = _checked_year(year)
-    view = person_view(person, requester)
+    view = _view(person, requester)
     _require(view, "第二条（二）", "contributions", "statement")
     _require(view, "第二条（四）", "account_years", "statement")
     prefix = f"{year:04d}-"
@@ -298,7 +306,7 @@ def growth_chart(account_rows: list[dict[str, Any]]) -> BarChart:
 
 def query_result_document(person: Person, requester: Requester, **kwargs: Any) -> CertificateDocument:
     """书面查询结果: every part of the view the requester may see, and what was left out and on which basis."""
-    view = person_view(person, requester)
+    view = _view(person, requester)
     scope = view.get("scope") or {}
     sections = [Section("查询依据 Basis of this answer", (
         ("查询人 Requester", str(scope.get("requester", "")) + (f"（{scope['via']}）" if scope.get("via") else "")),
