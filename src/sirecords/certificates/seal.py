@@ -22,9 +22,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["FONT_RESOURCE", "agency_name", "font_path", "qr_png", "seal_png", "verify_url"]
 
-FONT_RESOURCE = "fonts/NotoSansSC-Subset.otf"
+FONT_RESOURCE = "fonts/NotoSansSC-Subset.ttf"
 SEAL_RED = (210, 20, 30, 255)
-SEAL_SIZE = 600  # pixels; printed at 40 mm, about 380 dpi
+SEAL_SIZE = 400  # pixels; printed at 40 mm, about 250 dpi (larger costs every PDF more to compress)
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def verify_url(code: str) -> str:
 def qr_png(url: str) -> bytes:
     """The QR code of `url` as PNG bytes (error correction M: survives a smudge or a fold)."""
     out = io.BytesIO()
-    segno.make_qr(url, error="m").save(out, kind="png", scale=8, border=2)
+    segno.make_qr(url, error="m").save(out, kind="png", scale=4, border=2)
     return out.getvalue()
 
 
