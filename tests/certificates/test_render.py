@@ -62,17 +62,36 @@ def test_contributions_certificate_by_period(credited, tmp_path):
     assert document.facts["individual"] in text and document.facts["individual"] != "0.00"
 
 
-def test_the_qr_code_points_to_the_verification_page(credited, settings):
+@needs_poppler
+def test_the_qr_code_points_to_the_verification_page(credited, settings, tmp_path):
     import segno
 
-    from sirecords.certificates.seal import verify_url
+    from sirecords.certificates.seal import qr_matrix, verify_url
 
     settings.SIRECORDS_PUBLIC_URL = "https://records.example.cn/"
     document = build_document("statement", credited, own(credited), year=2024)
     assert document.verify_url == f"https://records.example.cn/v/{document.code}" == verify_url(document.code)
-    assert segno.make_qr(document.verify_url, error="m").designator  # encodable
-    images = [image for page in PdfReader(io.BytesIO(render(document))).pages for image in page.images]
-    assert len(images) >= 2  # the QR code and the seal
+    # The drawn modules are those of the QR code of that URL (segno decodes nothing, so compare with its encoding).
+    expected = segno.make_qr(document.verify_url, error="m", mask=4)
+    assert qr_matrix(document.verify_url) == tuple(tuple(bool(m) for m in row) for row in expected.matrix_iter(border=2))
+    text = pdf_text(render(document), tmp_path)
+    assert document.verify_url in text and document.code in text
+
+
+def test_the_agency_seal_image_when_configured(credited, settings, tmp_path):
+    from PIL import Image
+
+    from sirecords.certificates.seal import generated_seal
+
+    document = build_document("statement", credited, own(credited), year=2024)
+    assert not [i for page in PdfReader(io.BytesIO(render(document))).pages for i in page.images]  # drawn in vectors
+    seal = tmp_path / "seal.png"
+    Image.new("RGBA", (120, 120), (200, 0, 0, 255)).save(seal)
+    settings.SIRECORDS_AGENCY_SEAL = str(seal)
+    images = [i for page in PdfReader(io.BytesIO(render(document))).pages for i in page.images]
+    assert len(images) == 1 and images[0].image.size == (120, 120)
+    with Image.open(io.BytesIO(generated_seal("测试机构"))) as image:  # the generated seal as a PNG, for pages
+        assert image.size == (400, 400) and image.mode == "RGBA"
 
 
 def test_bad_input_names_the_field(credited):

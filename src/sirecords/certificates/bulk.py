@@ -97,9 +97,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            handle.write(data)  # no fsync: a file cut short by a crash lacks its %%EOF trailer, is_complete refuses it
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

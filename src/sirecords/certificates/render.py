@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
@@ -24,7 +25,7 @@ from fontTools.ttLib import TTFont
 from fpdf.enums import XPos, YPos
 
 from sirecords.certificates.documents import BarChart, CertificateDocument, Section, Table
-from sirecords.certificates.seal import font_path, qr_png, seal_png
+from sirecords.certificates.seal import SEAL_SUBTITLE, agency_seal_file, font_path, qr_matrix, seal_png
 
 __all__ = ["batch_font", "document_characters", "render"]
 
@@ -40,6 +41,7 @@ HEAD_FILL = (236, 240, 245)
 CHART_COLOURS = ((86, 180, 233), (0, 114, 178), (230, 159, 0))  # prior balance, credits, interest (the portal's)
 LINE_COLOUR = (0, 158, 115)
 CHART_HEIGHT = 45.0
+PAD = 1.2  # mm of room inside a table cell, left and right
 
 
 class _Pdf(FPDF):
@@ -49,6 +51,9 @@ class _Pdf(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 4)
         self.add_font(FONT, "", font_file)
+        # The font's glyphs are copied as they are (their bounds are already in the file): without this fontTools
+        # decodes and re-encodes every glyph's outline to recompute bounds — the most costly step of a PDF.
+        self.fonts[FONT.lower()].ttfont.recalcBBoxes = False
         self.set_font(FONT, size=10)
         self.set_text_color(*INK)
 
@@ -88,35 +93,76 @@ def _head(pdf: _Pdf, document: CertificateDocument) -> None:
     pdf.ln(2)
 
 
-def _pairs(pdf: _Pdf, pairs: tuple[tuple[str, str], ...], *, size: float = 10) -> None:
+def _pairs(pdf: _Pdf, pairs: tuple[tuple[str, str], ...], *, size: float = 9.5) -> None:
+    """Key and value rows under a thin rule each; a value too long for its column wraps (multi_cell), the rest are
+    single cells (fpdf2's table would break every cell into lines: several times slower for these short rows)."""
     pdf.set_font(FONT, size=size)
     width = pdf.w - 2 * MARGIN
-    with pdf.table(col_widths=(45, 55), first_row_as_headings=False, line_height=size * 0.55, borders_layout="HORIZONTAL_LINES",
-                   text_align=("LEFT", "LEFT"), width=width, padding=1.2) as table:
-        for key, value in pairs:
-            row = table.row()
-            row.cell(key)
-            row.cell(value or "-")
+    key_w, value_w, line = width * 0.45, width * 0.55, size * 0.5
+    pdf.set_draw_color(*RULE)
+    for key, value in pairs:
+        value = value or "-"
+        lines = max(_lines(pdf, key, key_w), _lines(pdf, value, value_w))
+        height = line * lines + 2
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.get_y()
+        for x, w, text in ((MARGIN, key_w, key), (MARGIN + key_w, value_w, value)):
+            pdf.set_xy(x + PAD, top + 1)
+            if _lines(pdf, text, w) == 1:
+                pdf.cell(w - 2 * PAD, line, text)
+            else:
+                pdf.multi_cell(w - 2 * PAD, line, text)
+        pdf.set_y(top + height)
+        pdf.line(MARGIN, pdf.get_y(), MARGIN + width, pdf.get_y())
+
+
+def _lines(pdf: _Pdf, text: str, width: float) -> int:
+    """Lines `text` takes in a column of `width` (one when it fits, the cheap and usual case)."""
+    if pdf.get_string_width(text) <= width - 2 * PAD:
+        return 1
+    return len(pdf.multi_cell(width - 2 * PAD, 1, text, dry_run=True, output="LINES"))
 
 
 def _table(pdf: _Pdf, data: Table) -> None:
-    pdf.set_font(FONT, size=8.5)
-    align = tuple("RIGHT" if (i < len(data.numeric) and data.numeric[i]) else "LEFT" for i in range(len(data.columns)))
-    with pdf.table(first_row_as_headings=True, line_height=4.6, text_align=align, headings_style=_headings(),
-                   borders_layout="SINGLE_TOP_LINE", padding=1, repeat_headings=1) as table:
-        head = table.row()
-        for column in data.columns:
-            head.cell(column)
-        for values in data.rows:
-            row = table.row()
-            for value in values:
-                row.cell(str(value))
+    """A table: the header row shaded (repeated on each new page), a rule under each row, numbers right-aligned.
+    Columns share the width in proportion to their widest text; a cell that does not fit its column wraps."""
+    size, line = 8.5, 4.2
+    pdf.set_font(FONT, size=size)
+    width = pdf.w - 2 * MARGIN
+    count = len(data.columns)
+    needs = [max([pdf.get_string_width(str(row[i])) for row in data.rows] + [pdf.get_string_width(data.columns[i]) * 0.6]) + 3
+             for i in range(count)]
+    scale = width / sum(needs)
+    widths = [need * scale for need in needs]
+    right = [i < len(data.numeric) and data.numeric[i] for i in range(count)]
 
+    def draw(values, *, head: bool) -> None:
+        lines = [_lines(pdf, str(value), w) for value, w in zip(values, widths)]
+        height = max(lines) * line + 1.6
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            if not head:
+                draw(data.columns, head=True)
+        top, x = pdf.get_y(), MARGIN
+        if head:
+            pdf.set_fill_color(*HEAD_FILL)
+            pdf.rect(MARGIN, top, width, height, style="F")
+        for value, w, n, align in zip(values, widths, lines, right):
+            pdf.set_xy(x + PAD, top + 0.8)
+            if n == 1:
+                pdf.cell(w - 2 * PAD, line, str(value), align="R" if align and not head else "L")
+            else:
+                pdf.multi_cell(w - 2 * PAD, line, str(value), align="R" if align and not head else "L")
+            x += w
+        pdf.set_y(top + height)
+        pdf.line(MARGIN, pdf.get_y(), MARGIN + width, pdf.get_y())
 
-def _headings():
-    from fpdf.fonts import FontFace
-
-    return FontFace(family=FONT, size_pt=8.5, fill_color=HEAD_FILL)
+    pdf.set_draw_color(*RULE)
+    draw(data.columns, head=True)
+    for values in data.rows:
+        draw(values, head=False)
+    pdf.ln(1)
 
 
 def _chart(pdf: _Pdf, chart: BarChart) -> None:
@@ -174,7 +220,7 @@ def _chart(pdf: _Pdf, chart: BarChart) -> None:
 
 def _section(pdf: _Pdf, section: Section) -> None:
     # Keep a section's title with the start of its body (the whole chart, which does not split).
-    needed = 30 + (CHART_HEIGHT + 20 if section.chart is not None else 0)
+    needed = 30 + (CHART_HEIGHT - 2 if section.chart is not None else 0)
     if pdf.get_y() + needed > pdf.h - MARGIN - 4:
         pdf.add_page()
     pdf.ln(2)
@@ -192,6 +238,60 @@ def _section(pdf: _Pdf, section: Section) -> None:
         _chart(pdf, section.chart)
 
 
+def _qr(pdf: _Pdf, x: float, y: float, size: float, url: str) -> None:
+    """The QR code drawn as filled squares (runs of dark modules per row): sharp at any zoom, nothing to decode."""
+    matrix = qr_matrix(url)
+    module = size / len(matrix)
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        start = None
+        for col, dark in enumerate((*row, False)):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                pdf.rect(x + start * module, y + row_index * module, (col - start) * module + 0.01, module + 0.01, style="F")
+                start = None
+
+
+def _seal(pdf: _Pdf, cx: float, cy: float, diameter: float, agency: str) -> None:
+    """The seal over the agency's name and date: the agency's own image when configured (SIRECORDS_AGENCY_SEAL),
+    else the red round seal of seal.generated_seal drawn in vectors (ring, star, the name on the upper arc,
+    证明专用章 below), slightly transparent so the text under it stays legible."""
+    if agency_seal_file():
+        pdf.image(io.BytesIO(seal_png()), x=cx - diameter / 2, y=cy - diameter / 2, w=diameter, h=diameter)
+        return
+    red = (210, 20, 30)
+    radius = diameter / 2
+    with pdf.local_context(fill_opacity=0.85, stroke_opacity=0.85):
+        pdf.set_draw_color(*red)
+        pdf.set_fill_color(*red)
+        pdf.set_text_color(*red)
+        pdf.set_line_width(diameter * 0.03)
+        pdf.circle(cx, cy, radius - diameter * 0.015)
+        star = []
+        for i in range(10):
+            r = diameter * 0.14 * (1 if i % 2 == 0 else 0.382)
+            angle = -math.pi / 2 + i * math.pi / 5
+            star.append((cx + r * math.cos(angle), cy + r * math.sin(angle)))
+        pdf.polygon(star, style="F")
+        glyph_mm = diameter * 0.105
+        pdf.set_font(FONT, size=glyph_mm / 0.3528)
+        text = agency or " "
+        span = math.radians(min(250, 22 * len(text) + 20))
+        text_radius = radius - diameter * 0.03 - glyph_mm * 0.75
+        for index, char in enumerate(text):
+            angle = -span / 2 + span * (index + 0.5) / len(text)  # 0 at the top, clockwise
+            px, py = cx + text_radius * math.sin(angle), cy - text_radius * math.cos(angle)
+            with pdf.rotation(-math.degrees(angle), px, py):
+                pdf.text(px - pdf.get_string_width(char) / 2, py + glyph_mm * 0.35, char)
+        small = diameter * 0.075
+        pdf.set_font(FONT, size=small / 0.3528)
+        pdf.text(cx - pdf.get_string_width(SEAL_SUBTITLE) / 2, cy + diameter * 0.26 + small * 0.35, SEAL_SUBTITLE)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+
+
 def _closing(pdf: _Pdf, document: CertificateDocument) -> None:
     """The QR code and the code at the left; the agency's name and the date at the right, the seal over them."""
     block = 48.0
@@ -199,20 +299,19 @@ def _closing(pdf: _Pdf, document: CertificateDocument) -> None:
         pdf.add_page()
     top = pdf.get_y() + 6
     qr = 30.0
-    pdf.image(io.BytesIO(qr_png(document.verify_url)), x=MARGIN, y=top, w=qr, h=qr)
-    pdf.set_xy(MARGIN + qr + 3, top + 2)
+    _qr(pdf, MARGIN, top, qr, document.verify_url)
     pdf.set_font(FONT, size=8.5)
-    text_w = 80.0
-    pdf.multi_cell(text_w, 4.4, f"核验 Verify:\n扫描二维码或访问 Scan or visit\n{document.verify_url}\n验证码 Code:\n{document.code}",
-                   new_x=XPos.LEFT, new_y=YPos.NEXT)
+    for index, text in enumerate(("核验 Verify:", "扫描二维码或访问 Scan or visit", document.verify_url, "验证码 Code:", document.code)):
+        pdf.set_xy(MARGIN + qr + 3, top + 2 + index * 4.4)
+        pdf.cell(80, 4.4, text)
     right = pdf.w - MARGIN
     seal = 40.0
     pdf.set_font(FONT, size=10.5)
     pdf.set_xy(right - 70, top + 14)
-    pdf.cell(70, 6, document.agency, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(70, 6, document.agency, align="R")
     pdf.set_xy(right - 70, top + 21)
     pdf.cell(70, 6, document.issued_at.strftime("%Y 年 %m 月 %d 日"), align="R")
-    pdf.image(io.BytesIO(seal_png()), x=right - 35 - seal / 2, y=top - 2, w=seal, h=seal)
+    _seal(pdf, right - 35, top + 18, seal, document.agency)
     pdf.set_xy(MARGIN, top + block)
     pdf.set_font(FONT, size=7.5)
     pdf.set_text_color(*GREY)

@@ -20,10 +20,15 @@ import segno
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["FONT_RESOURCE", "agency_name", "font_path", "qr_png", "seal_png", "verify_url"]
+__all__ = ["FONT_RESOURCE", "SEAL_SUBTITLE", "agency_name", "agency_seal_file", "font_path", "generated_seal", "qr_matrix", "qr_png",
+           "seal_png", "verify_url"]
 
 FONT_RESOURCE = "fonts/NotoSansSC-Subset.ttf"
 SEAL_RED = (210, 20, 30, 255)
+SEAL_SUBTITLE = "证明专用章"
+# A fixed mask pattern (any of the eight is a valid QR code): choosing the "best" one scores all eight, which costs
+# more than the rest of the code's drawing, for a barely better read of a short URL printed this large.
+QR_MASK = 4
 SEAL_SIZE = 400  # pixels; printed at 40 mm, about 250 dpi (larger costs every PDF more to compress)
 
 
@@ -46,13 +51,25 @@ def verify_url(code: str) -> str:
 def qr_png(url: str) -> bytes:
     """The QR code of `url` as PNG bytes (error correction M: survives a smudge or a fold)."""
     out = io.BytesIO()
-    segno.make_qr(url, error="m").save(out, kind="png", scale=4, border=2)
+    segno.make_qr(url, error="m", mask=QR_MASK).save(out, kind="png", scale=4, border=2)
     return out.getvalue()
 
 
+def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of `url` as rows of modules (True: dark), with the quiet zone of 2 modules, for drawing in vectors."""
+    qr = segno.make_qr(url, error="m", mask=QR_MASK)
+    return tuple(tuple(bool(module) for module in row) for row in qr.matrix_iter(border=2))
+
+
+def agency_seal_file() -> str:
+    """The path of the agency's own seal image (SIRECORDS_AGENCY_SEAL), or "" when the generated seal is used."""
+    return str(getattr(settings, "SIRECORDS_AGENCY_SEAL", "") or "").strip()
+
+
 def seal_png() -> bytes:
-    """The seal image as PNG bytes: the agency's own file when configured, else the one generated from its name."""
-    configured = str(getattr(settings, "SIRECORDS_AGENCY_SEAL", "") or "").strip()
+    """The seal image as PNG bytes: the agency's own file when configured, else the one generated from its name
+    (the PDF draws that one in vectors, the same design: render._seal)."""
+    configured = agency_seal_file()
     if configured:
         return _provided_seal(configured)
     return generated_seal(agency_name())
@@ -83,7 +100,7 @@ def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> Non
 
 
 @lru_cache(maxsize=8)
-def generated_seal(name: str, subtitle: str = "证明专用章") -> bytes:
+def generated_seal(name: str, subtitle: str = SEAL_SUBTITLE) -> bytes:
     """A red round seal: ring, five-pointed star, `name` along the upper arc (clockwise, each character upright to
     the centre), `subtitle` straight below the star. Transparent background, PNG bytes."""
     size = SEAL_SIZE
