@@ -78,11 +78,11 @@ def register_persons(count: int, rng: random.Random) -> list[str]:
 
 def insert_contributions(uids: list[str], year: int, rng: random.Random) -> int:
     """Twelve paid pension months per person in one batch (bench/credit.py's shortcut: not imported)."""
+    from credit import COLUMNS
     from django.db import connection, transaction
 
     from sirecords.contributions.summary import add_pension_credits
     from sirecords.ledger import bulk
-    from credit import COLUMNS
 
     batch = uuid.uuid4().hex
     summary: dict[tuple[str, int], list[int]] = {}
@@ -114,9 +114,9 @@ def main(argv=None) -> int:
     home, temporary = setup_django("sirecords-statements-")
     out_dir = Path(tempfile.mkdtemp(prefix="sirecords-statements-out-"))
     try:
+        from credit import load_year_parameters, make_staff
         from django.db import connection
 
-        from credit import load_year_parameters, make_staff
         from sirecords.accounts import services as crediting_runs
         from sirecords.certificates.bulk import write_statements
 

@@ -19,7 +19,7 @@ def own(person):
 
 
 @needs_poppler
-def test_pension_certificate(retiree, tmp_path):
+def test_pension_certificate(retiree, tmp_path):  # noqa: F811 (the fixture imported above)
     from sirecords.benefits.models import Award
     from sirecords.core.money import fen_to_yuan
 
@@ -31,7 +31,7 @@ def test_pension_certificate(retiree, tmp_path):
 
 
 @needs_poppler
-def test_query_result_for_an_employer_holds_nothing_of_benefits(retiree, tmp_path):
+def test_query_result_for_an_employer_holds_nothing_of_benefits(retiree, tmp_path):  # noqa: F811
     """The written answer to an employer: contributions of its employment only; no pension, no account figure."""
     from sirecords.benefits.models import Award
     from sirecords.core.money import fen_to_yuan
@@ -50,7 +50,7 @@ def test_query_result_for_an_employer_holds_nothing_of_benefits(retiree, tmp_pat
 
 
 
-def test_a_self_requester_gets_only_their_own(retiree):
+def test_a_self_requester_gets_only_their_own(retiree):  # noqa: F811
     person, _employer = retiree
     with pytest.raises(OutOfScope):
         build_document("pension", person, Requester("self", person_uid="someone-else"))

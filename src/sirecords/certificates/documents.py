@@ -118,7 +118,8 @@ def _checked_month(value: str, field_name: str) -> str:
     try:
         return str(Month.parse(str(value)))
     except (InvalidInput, TypeError, ValueError):
-        raise InvalidTransaction({field_name: f"须为 YYYY-MM 格式的月份 / must be a month written YYYY-MM, not {str(value)[:20]!r}"}) from None
+        raise InvalidTransaction({field_name: f"须为 YYYY-MM 格式的月份 / must be a month written YYYY-MM, "
+                                              f"not {str(value)[:20]!r}"}) from None
 
 
 def _checked_year(value: Any) -> int:
@@ -181,7 +182,8 @@ def contributions_document(person: Person, requester: Requester, start: str, end
     """参保缴费证明 for the months start..end ("YYYY-MM", inclusive)."""
     start, end = _checked_month(start, "from"), _checked_month(end, "to")
     if start > end:
-        raise InvalidTransaction({"to": f"期间没有月份：起始月 {start} 晚于截止月 {end} / the period has no months: {start} is after {end}"})
+        raise InvalidTransaction({"to": f"期间没有月份：起始月 {start} 晚于截止月 {end} / "
+                                        f"the period has no months: {start} is after {end}"})
     view = _view(person, requester)
     _require(view, "第二条（二）", "contributions", "contributions")
     rows = [r for r in view["contributions"] if start <= r["period"] <= end]

@@ -19,9 +19,9 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from fpdf import FPDF
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from sirecords.certificates.documents import BarChart, CertificateDocument, Section, Table
