@@ -44,6 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=2024, help="year of the statements (default %(default)s)")
     parser.add_argument("--seed", type=int, default=20241231)
     parser.add_argument("--chunk", type=int, default=200, help="persons per chunk (one batch font each)")
+    parser.add_argument("--workers", type=int, default=1, help="processes rendering in parallel (default %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME and the PDF folder")
     parser.add_argument("--profile", metavar="FILE", help="run the timed first pass under cProfile (slower)")
     args = parser.parse_args(argv)
@@ -138,7 +139,7 @@ def main(argv=None) -> int:
 
             profiler = cProfile.Profile()
             profiler.enable()
-        first = write_statements(args.year, out_dir, progress=True, chunk=args.chunk)
+        first = write_statements(args.year, out_dir, progress=True, chunk=args.chunk, workers=args.workers)
         if profiler is not None:
             import pstats
 
@@ -156,7 +157,7 @@ def main(argv=None) -> int:
         ok = first.written == len(uids) and not first.failed and second.written == 0 and second.skipped == len(uids)
         print(json.dumps({"persons": len(uids), "statements_per_s": round(rate, 1), "seconds": round(first.seconds, 2),
                           "resume_seconds": round(second.seconds, 2), "mean_kib": round(sum(sizes) / max(len(sizes), 1) / 1024),
-                          "signed": False, "engine": connection.vendor, "ok": ok, "goal_per_s": GOAL_PER_S}))
+                          "signed": False, "workers": args.workers, "engine": connection.vendor, "ok": ok, "goal_per_s": GOAL_PER_S}))
         return 0 if ok else 1
     finally:
         if temporary and not args.keep:

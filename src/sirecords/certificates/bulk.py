@@ -110,11 +110,13 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def write_statements(year: int, out_dir: str | Path, *, region: str | None = None, issue: IssueHook | None = None,
-                     progress: bool = True, chunk: int = CHUNK, persons: list[str] | None = None) -> BulkResult:
+                     progress: bool = True, chunk: int = CHUNK, persons: list[str] | None = None,
+                     workers: int = 1) -> BulkResult:
     """Write the annual statement of `year` of every person `statement_persons` names (or of `persons`) into
     `out_dir`, skipping complete files. `issue(document, pdf_bytes)` is called for each statement before its file is
     written. A person whose statement cannot be built (an error naming the field) is counted in `failed`, and the run
-    goes on."""
+    goes on. `workers` > 1 renders the chunks in that many forked processes (each with its own database connection;
+    not with an in-memory SQLite database, which a child cannot see)."""
     from tqdm import tqdm
 
     out = Path(out_dir)
@@ -125,31 +127,67 @@ def write_statements(year: int, out_dir: str | Path, *, region: str | None = Non
     result = BulkResult(persons=len(uids))
     started = time.perf_counter()
     bar = tqdm(total=len(uids), unit="statement", disable=not progress, desc=f"statements {year}")
-    with tempfile.TemporaryDirectory(prefix="sirecords-statements-") as scratch:
-        for uids_chunk in _chunks(uids, max(1, chunk)):
-            todo = [uid for uid in uids_chunk if not is_complete(statement_path(out, year, uid))]
-            result.skipped += len(uids_chunk) - len(todo)
-            bar.update(len(uids_chunk) - len(todo))
-            documents = []
-            for person in Person.objects.filter(uid__in=todo).order_by("uid"):
-                try:
-                    documents.append(statement_document(person, Requester("self", person_uid=person.uid), year))
-                except InvalidTransaction as error:
-                    if "year" in error.errors:
-                        result.empty += 1
-                    else:
-                        result.failed.append((person.uid, str(error)))
-                    bar.update(1)
-            if not documents:
-                continue
-            font = batch_font(documents, scratch)
-            for document in documents:
-                data = finish(render(document, font_file=font))
-                if issue is not None:
-                    issue(document, data)
-                _write_atomically(statement_path(out, year, document.person_uid), data)
-                result.written += 1
-                bar.update(1)
+    tasks = [(year, str(out), part) for part in _chunks(uids, max(1, chunk))]
+    if workers > 1 and len(tasks) > 1:
+        outcomes = _in_processes(tasks, workers, issue)
+    else:
+        outcomes = (_chunk(task, issue) for task in tasks)
+    for outcome in outcomes:
+        result.written += outcome.written
+        result.skipped += outcome.skipped
+        result.empty += outcome.empty
+        result.failed += outcome.failed
+        bar.update(outcome.written + outcome.skipped + outcome.empty + len(outcome.failed))
     bar.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _chunk(task: tuple[int, str, list[str]], issue: IssueHook | None) -> BulkResult:
+    """One chunk: the documents of the persons whose file is missing, their batch font, each PDF written."""
+    year, out_dir, uids = task
+    out = Path(out_dir)
+    todo = [uid for uid in uids if not is_complete(statement_path(out, year, uid))]
+    result = BulkResult(persons=len(uids), skipped=len(uids) - len(todo))
+    documents = []
+    for person in Person.objects.filter(uid__in=todo).order_by("uid"):
+        try:
+            documents.append(statement_document(person, Requester("self", person_uid=person.uid), year))
+        except InvalidTransaction as error:
+            if "year" in error.errors:
+                result.empty += 1
+            else:
+                result.failed.append((person.uid, str(error)))
+    if not documents:
+        return result
+    with tempfile.TemporaryDirectory(prefix="sirecords-statements-") as scratch:
+        font = batch_font(documents, scratch)
+        for document in documents:
+            data = finish(render(document, font_file=font))
+            if issue is not None:
+                issue(document, data)
+            _write_atomically(statement_path(out, year, document.person_uid), data)
+            result.written += 1
+    return result
+
+
+_ISSUE: IssueHook | None = None  # the issue hook, inherited by forked workers (a closure cannot be pickled)
+
+
+def _worker_chunk(task: tuple[int, str, list[str]]) -> BulkResult:
+    return _chunk(task, _ISSUE)
+
+
+def _in_processes(tasks: list[tuple[int, str, list[str]]], workers: int, issue: IssueHook | None) -> Iterator[BulkResult]:
+    """The chunks in forked processes, results as they finish. The parent's database connections are closed first:
+    a forked child must open its own, never share the parent's socket."""
+    import multiprocessing
+
+    from django.db import connections
+
+    global _ISSUE
+    _ISSUE = issue
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=connections.close_all) as pool:
+        yield from pool.imap_unordered(_worker_chunk, tasks)

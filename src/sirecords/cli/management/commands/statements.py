@@ -24,12 +24,16 @@ class Command(RunCommand):
         parser.add_argument("--year", type=whole_number, required=True, help="the year of the statements, e.g. 2024")
         parser.add_argument("--out", required=True, help="the folder the PDF files go to (created if missing)")
         parser.add_argument("--region", default=None, help="only the persons of this pooling region (default: all)")
+        parser.add_argument("--workers", type=whole_number, default=1,
+                            help="processes rendering in parallel (default 1; at most the machine's CPUs is useful)")
         parser.add_argument("--json", action="store_true", help="print one JSON object with the counts")
 
-    def handle(self, *args, year: int, out: str, region: str | None, json: bool, **options) -> None:
+    def handle(self, *args, year: int, out: str, region: str | None, workers: int, json: bool, **options) -> None:
         if not 1900 <= year <= 9999:
             self.fail(f"--year: must be a year written YYYY, not {year}", json)
-        result = write_statements(year, out, region=region, progress=not json)
+        if not 1 <= workers <= 64:
+            self.fail(f"--workers: must be from 1 to 64, not {workers}", json)
+        result = write_statements(year, out, region=region, progress=not json, workers=workers)
         for uid, why in result.failed:
             sys.stderr.write(f"sirecords statements: person {uid}: {why}\n")
         if json:
