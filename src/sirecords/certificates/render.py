@@ -112,7 +112,7 @@ def _pairs(pdf: _Pdf, pairs: tuple[tuple[str, str], ...], *, size: float = 9.5) 
             if _lines(pdf, text, w) == 1:
                 pdf.cell(w - 2 * PAD, line, text)
             else:
-                pdf.multi_cell(w - 2 * PAD, line, text)
+                _paragraph(pdf, text, line, width=w - 2 * PAD)
         pdf.set_y(top + height)
         pdf.line(MARGIN, pdf.get_y(), MARGIN + width, pdf.get_y())
 
@@ -121,7 +121,37 @@ def _lines(pdf: _Pdf, text: str, width: float) -> int:
     """Lines `text` takes in a column of `width` (one when it fits, the cheap and usual case)."""
     if pdf.get_string_width(text) <= width - 2 * PAD:
         return 1
-    return len(pdf.multi_cell(width - 2 * PAD, 1, text, dry_run=True, output="LINES"))
+    return len(_broken(pdf, text, width - 2 * PAD))
+
+
+# Line breaks of texts already broken, by (text, width, font size): the notes and the closing paragraph are the same
+# in every document, and breaking a paragraph into lines character by character is fpdf2's costliest step. Every
+# font cut for a batch has the shipped font's widths, so the breaks are the same. Bounded: cleared when full.
+_BREAKS: dict[tuple[str, float, float], tuple[str, ...]] = {}
+
+
+def _broken(pdf: _Pdf, text: str, width: float) -> tuple[str, ...]:
+    key = (text, round(width, 3), pdf.font_size_pt)
+    lines = _BREAKS.get(key)
+    if lines is None:
+        if len(_BREAKS) > 4096:
+            _BREAKS.clear()
+        lines = _BREAKS[key] = tuple(pdf.multi_cell(width, 1, text, dry_run=True, output="LINES"))
+    return lines
+
+
+def _paragraph(pdf: _Pdf, text: str, height: float, *, width: float | None = None, align: str = "L") -> None:
+    """`text` wrapped to `width` (the page's text width by default) from the current position, one cell per line,
+    the lines broken once per distinct text (_broken); the position ends at the left margin below it."""
+    x = pdf.get_x()
+    width = width if width is not None else pdf.w - pdf.r_margin - x
+    for line in _broken(pdf, text, width):
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            pdf.set_x(x)
+        pdf.set_x(x)
+        pdf.cell(width, height, line, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_x(pdf.l_margin)
 
 
 def _table(pdf: _Pdf, data: Table) -> None:
@@ -153,7 +183,7 @@ def _table(pdf: _Pdf, data: Table) -> None:
             if n == 1:
                 pdf.cell(w - 2 * PAD, line, str(value), align="R" if align and not head else "L")
             else:
-                pdf.multi_cell(w - 2 * PAD, line, str(value), align="R" if align and not head else "L")
+                _paragraph(pdf, str(value), line, width=w - 2 * PAD, align="R" if align and not head else "L")
             x += w
         pdf.set_y(top + height)
         pdf.line(MARGIN, pdf.get_y(), MARGIN + width, pdf.get_y())
@@ -228,7 +258,7 @@ def _section(pdf: _Pdf, section: Section) -> None:
     pdf.cell(0, 7, section.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if section.note:
         pdf.set_font(FONT, size=9)
-        pdf.multi_cell(0, 5, section.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _paragraph(pdf, section.note, 5)
         pdf.ln(1)
     if section.pairs:
         _pairs(pdf, section.pairs)
@@ -315,11 +345,10 @@ def _closing(pdf: _Pdf, document: CertificateDocument) -> None:
     pdf.set_xy(MARGIN, top + block)
     pdf.set_font(FONT, size=7.5)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(0, 3.8, "本证明附有本机构的电子签名及所依据记录的账本包含证明，可离线核验："
+    _paragraph(pdf, "本证明附有本机构的电子签名及所依据记录的账本包含证明，可离线核验："
                            "sirecords certificate verify 文件.pdf --trust 机构根证书.pem。 This document carries the agency's "
                            "electronic signature and the ledger inclusion proofs of the records it rests on; verify it offline "
-                           "with `sirecords certificate verify FILE.pdf --trust ROOT.pem`.",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                           "with `sirecords certificate verify FILE.pdf --trust ROOT.pem`.", 3.8)
     pdf.set_text_color(*INK)
 
 
