@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sirecords.certificates.codes import ALPHABET, canonical_code, new_verification_code
 from sirecords.certificates.documents import build_document
 from sirecords.certificates.render import render
-from sirecords.queries.scopes import Requester
+from sirecords.queries.scopes import OutOfScope, Requester
 from sirecords.transactions.posting import InvalidTransaction
 
 from .conftest import needs_poppler, pdf_fonts, pdf_text
@@ -92,6 +92,22 @@ def test_the_agency_seal_image_when_configured(credited, settings, tmp_path):
     assert len(images) == 1 and images[0].image.size == (120, 120)
     with Image.open(io.BytesIO(generated_seal("测试机构"))) as image:  # the generated seal as a PNG, for pages
         assert image.size == (400, 400) and image.mode == "RGBA"
+
+
+@needs_poppler
+def test_a_delegate_gets_only_the_authorised_months(credited, tmp_path):
+    """A delegate whose written authorisation names January 2024 gets January's row only, even for a certificate of
+    the whole year, and nothing of the account (the authorisation names contributions only)."""
+    delegate = Requester("delegate", delegate_index="d" * 64, items=frozenset({"contributions"}), months=("2024-01", "2024-01"))
+    document = build_document("contributions", credited, delegate, start="2024-01", end="2024-12")
+    text = pdf_text(render(document), tmp_path)
+    assert "2024-01" in text and "2024-02" not in text
+    assert document.facts["months"] == "1"
+    with pytest.raises(OutOfScope):
+        build_document("statement", credited, delegate, year=2024)
+    with pytest.raises(InvalidTransaction) as error:  # nothing of February is within the authorisation
+        build_document("contributions", credited, delegate, start="2024-02", end="2024-02")
+    assert "from" in error.value.errors
 
 
 def test_bad_input_names_the_field(credited):
