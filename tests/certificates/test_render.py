@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -76,6 +78,22 @@ def test_the_qr_code_points_to_the_verification_page(credited, settings, tmp_pat
     assert qr_matrix(document.verify_url) == tuple(tuple(bool(m) for m in row) for row in expected.matrix_iter(border=2))
     text = pdf_text(render(document), tmp_path)
     assert document.verify_url in text and document.code in text
+
+
+@pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+                    reason="zbar-tools (zbarimg) and poppler-utils (pdftoppm) are needed to read the QR code back")
+def test_the_printed_qr_code_decodes_to_the_verification_page(credited, settings, tmp_path):
+    settings.SIRECORDS_PUBLIC_URL = "https://records.example.cn"
+    document = build_document("statement", credited, own(credited), year=2024)
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(render(document))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    decoded = set()
+    for page in sorted(tmp_path.glob("page*.png")):
+        found = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(page)],
+                               capture_output=True, text=True)
+        decoded |= set(found.stdout.split())
+    assert decoded == {f"https://records.example.cn/v/{document.code}"}
 
 
 def test_the_agency_seal_image_when_configured(credited, settings, tmp_path):
