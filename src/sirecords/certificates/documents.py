@@ -32,6 +32,7 @@ from sirecords.contributions.models import InsuranceType
 from sirecords.core.money import InvalidInput, format_yuan
 from sirecords.core.periods import Month
 from sirecords.queries.scopes import BENEFITS, CONTRIBUTIONS, YEARS_ACCOUNT, OutOfScope, Requester, person_view
+from sirecords.records.charts import account_growth_svg
 from sirecords.registry.models import Person
 from sirecords.registry.subjects import mask_name
 from sirecords.transactions.posting import InvalidTransaction
@@ -298,8 +299,6 @@ def statement_document(person: Person, requester: Requester, year: Any, **kwargs
 
 def growth_chart(account_rows: list[dict[str, Any]]) -> BarChart:
     """The chart's numbers from records.charts.account_growth_svg (the portal's chart) — its table, not its SVG."""
-    from sirecords.records.charts import account_growth_svg
-
     table = account_growth_svg(account_rows).table
     rows = table.rows
     return BarChart("个人账户逐年增长 The account year by year", tuple(r[0] for r in rows), tuple(r[1] for r in rows),
