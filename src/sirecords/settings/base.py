@@ -262,6 +262,13 @@ SIRECORDS_REGION = os.environ.get("SIRECORDS_REGION", "440300")
 _auto_checkpoint = os.environ.get("SIRECORDS_AUTO_CHECKPOINT_SECONDS", "0")
 SIRECORDS_AUTO_CHECKPOINT_SECONDS = None if _auto_checkpoint == "off" else float(_auto_checkpoint)
 
+# Certificates and statements (issue 11, docs/certificates.md): the agency named on them, its seal image (a PNG or JPEG
+# the agency provides; unset: a red round seal drawn from the name), and the public address their QR code points to
+# (+ /v/<code>).
+SIRECORDS_AGENCY_NAME = os.environ.get("SIRECORDS_AGENCY_NAME", "深圳市社会保险基金管理局（演示）")
+SIRECORDS_AGENCY_SEAL = os.environ.get("SIRECORDS_AGENCY_SEAL", "")
+SIRECORDS_PUBLIC_URL = os.environ.get("SIRECORDS_PUBLIC_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
