@@ -42,7 +42,7 @@ class Verdict:
 
 
 def _signature_problems(reader, root) -> list[str]:
-    from pyhanko.sign.general import SignatureValidationError
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
@@ -50,6 +50,10 @@ def _signature_problems(reader, root) -> list[str]:
     signatures = reader.embedded_signatures
     if len(signatures) != 1:
         return [f"the file carries {len(signatures)} signatures; a certificate carries exactly one"]
+    unsigned = (_contents_problem(reader, signatures[0]) or _certificates_problem(signatures[0], root)
+                or _cms_problem(signatures[0]))
+    if unsigned:
+        return [unsigned]
     trust = asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
     context = ValidationContext(trust_roots=[trust], allow_fetching=False, revocation_mode="soft-fail")
     try:
@@ -66,6 +70,76 @@ def _signature_problems(reader, root) -> list[str]:
     if not problems and not status.bottom_line:
         problems.append(f"the signature is not valid: {status.summary()}")
     return problems
+
+
+def _der_length(data: bytes) -> int:
+    """The length of the DER value (tag, length, content) at the start of `data`."""
+    if len(data) < 2:
+        raise ValueError("too short")
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if not 0 < count <= 4 or len(data) < 2 + count:
+        raise ValueError("bad length")
+    return 2 + count + int.from_bytes(data[2:2 + count], "big")
+
+
+def _contents_problem(reader, signature) -> str:
+    """The bytes the signature does not cover (its /Contents hex string) must be exactly what a signer writes: the
+    CMS in upper-case hex, then zeros. Otherwise a byte changed in the padding, which no digest covers, would pass."""
+    try:
+        byte_range = [int(value) for value in signature.sig_object["/ByteRange"]]
+        reader.stream.seek(byte_range[1])
+        gap = reader.stream.read(byte_range[2] - byte_range[1])
+        digits = gap[1:-1]
+        if gap[:1] != b"<" or gap[-1:] != b">" or digits.strip(b"0123456789ABCDEF") or len(digits) % 2:
+            return "the signature's contents were changed (not upper-case hex)"
+        raw = bytes.fromhex(digits.decode("ascii"))
+        if raw[_der_length(raw):].strip(b"\0"):
+            return "the signature's contents were changed after the signature"
+    except (KeyError, TypeError, ValueError, IndexError):
+        return "the signature's byte range is malformed"
+    return ""
+
+
+def _certificates_problem(signature, root) -> str:
+    """Every certificate the signature carries is the root itself or one the root issued. The certificate set is
+    outside what the signature covers: a changed copy of the root in it would otherwise pass unnoticed."""
+    from cryptography import x509
+
+    root_der = root.public_bytes(serialization.Encoding.DER)
+    try:
+        for choice in signature.signed_data["certificates"] or []:
+            der = choice.chosen.dump()
+            if der == root_der:
+                continue
+            x509.load_der_x509_certificate(der).verify_directly_issued_by(root)
+    except Exception:  # noqa: BLE001 — any failure to parse or verify one means the set was changed
+        return "the signature carries a certificate the trusted root did not issue"
+    return ""
+
+
+def _cms_problem(signature) -> str:
+    """The parts of the CMS no signature covers hold exactly what sign_pdf writes (PAdES B-B, one signer), in
+    canonical DER: a byte changed there is refused like any other."""
+    from asn1crypto import cms
+
+    try:
+        data = signature.signed_data
+        info = data["signer_infos"]
+        der = bytes(signature.pkcs7_content)
+        der = der[:_der_length(der)]
+        canonical = cms.ContentInfo.load(der).dump(force=True)
+        if (der != canonical or len(info) != 1 or data["version"].native != "v1" or info[0]["version"].native != "v1"
+                or [a.dump() for a in data["digest_algorithms"]] != [info[0]["digest_algorithm"].dump()]
+                or data["encap_content_info"].native != {"content_type": "data", "content": None}
+                or data["crls"].native is not None or info[0]["unsigned_attrs"].native is not None
+                or info[0]["sid"].name != "issuer_and_serial_number"):
+            return "the signature's unsigned parts were changed"
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "the signature's unsigned parts do not parse"
+    return ""
 
 
 def _embedded(reader, name: str) -> bytes | None:
