@@ -14,8 +14,8 @@ from fpdf import FPDF
 from sirecords.certificates import services
 from sirecords.certificates.proofs import evidence_for
 from sirecords.certificates.signing import EVIDENCE_NAME, forget_signer, sign_pdf
-from sirecords.core.identifiers import make_id_number, mask_id_number
 from sirecords.core.home import keys_dir
+from sirecords.core.identifiers import make_id_number, mask_id_number
 from sirecords.crypto.keys import create_keys
 from sirecords.crypto.pki import ensure_pki, root_pem
 from sirecords.ledger.models import Entry

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from sirecords.certificates.verify import verify_pdf
 from sirecords.core.identifiers import mask_id_number
