@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
+from sirecords.certificates.kinds import CERTIFICATE_ISSUED
 from sirecords.certificates.transactions import ISSUE, REVOKE
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
@@ -51,7 +52,7 @@ def issue(actor: Actor, person: Person, kind: str, *, items: list[str] | tuple[s
                       channel=channel)
         if txn.state != State.POSTED:  # stages.toml gives issue_certificate no review stage
             raise Refused(_("issuing a certificate must need no review stage (workflow/stages.toml)"), txn)
-        entry = Entry.objects.get(txn=txn.uid, kind="certificate.issued")
+        entry = Entry.objects.get(txn=txn.uid, kind=CERTIFICATE_ISSUED)
     return code, entry
 
 
