@@ -203,3 +203,63 @@ def test_cached_proofs_equal_the_ledgers_and_verify(person, post_txn, monkeypatc
     digest = bytes.fromhex(Entry.objects.get(seq=3).hash)
     merkle.verify_inclusion(2, size, merkle.leaf_hash(digest), proofs.inclusion_proof(3, size), root)
     assert base64  # (imported for readers of the evidence format)
+
+
+def test_a_sweep_of_single_byte_changes_over_the_whole_file_is_never_valid(issued, our_root):
+    step = max(1, len(issued.pdf) // 60)  # (a sweep of every byte found none either; it takes minutes)
+    accepted = []
+    for position in range(0, len(issued.pdf), step):
+        data = bytearray(issued.pdf)
+        data[position] ^= 0x01
+        if verify_pdf(bytes(data), trust_root_pem=our_root, database=False).valid:
+            accepted.append(position)
+    assert accepted == []
+
+
+def test_evidence_signs_a_checkpoint_when_the_latest_does_not_cover_the_entries(person, post_txn, settings, our_root):
+    from sirecords.ledger.models import Checkpoint
+
+    settings.SIRECORDS_AUTO_CHECKPOINT_SECONDS = None  # no checkpoint with postings
+    latest = Entry.objects.order_by("-seq").first().seq
+    before = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first() or 0
+    post_txn("register_person", {"id_number": __import__("sirecords.core.identifiers", fromlist=["x"]).make_id_number(
+        "440305", __import__("datetime").date(1990, 2, 2), 222), "name": "新人", "region": "440305"})
+    newest = Entry.objects.order_by("-seq").first().seq
+    assert newest > latest and before < newest
+    assert Checkpoint.objects.filter(size__gte=newest).count() == 0
+    evidence = json.loads(proofs.evidence_for([newest], about={"code": "X"}))
+    assert Checkpoint.objects.filter(size__gte=newest).count() == 1
+    assert evidence["checkpoint"]["note"].split("\n")[1] == str(newest)
+    pdf = signed([newest], {"code": "X"})
+    verdict = verify_pdf(pdf, trust_root_pem=our_root, database=False)
+    assert verdict.valid and verdict.checkpoint_size == newest
+
+
+def test_issuing_with_bad_input_names_the_field_and_writes_nothing(person, staff):
+    from sirecords.certificates import services
+    from sirecords.transactions.posting import InvalidTransaction
+
+    officer = staff("cert.bad", "query_officer")
+    count = Entry.objects.count()
+    with pytest.raises(InvalidTransaction) as refused:
+        services.issue(officer, person, "contributions", items=["pension"], purpose="loan", channel="counter", seqs=[10**9])
+    assert "seqs" in refused.value.errors
+    with pytest.raises(InvalidTransaction) as refused:
+        services.issue(officer, person, "passport", items=[], purpose="", channel="counter", seqs=[1])
+    assert {"kind", "purpose"} <= set(refused.value.errors)
+    assert Entry.objects.count() == count and not Certificate.objects.exists()
+
+
+@pytest.fixture
+def fresh_witness(monkeypatch, tmp_path):
+    """A witness folder of this test's own: the session's holds copies of other tests' (rolled back) checkpoints."""
+    monkeypatch.setenv("SIRECORDS_WITNESS_DIR", str(tmp_path / "witness"))
+
+
+def test_the_ledger_verifies_with_issued_and_revoked_certificates(fresh_witness, issued, staff):
+    from sirecords.certificates import services
+    from sirecords.workflow.services import review
+
+    txn = services.revoke(staff("cert.clerk2", "query_officer"), issued.code.lower(), reason="撤销", channel="counter")
+    review(staff("cert.r2", "reviewer1"), txn, "approve", "ok")
+    call_command("verify")

@@ -190,7 +190,6 @@ def verify_pdf(data: bytes, *, trust_root_pem: bytes | None, database: bool) -> 
     """Check `data` (a signed certificate PDF) against the root `trust_root_pem` (None: this instance's root):
     signature, chain, evidence; with `database`, also that this instance has not revoked it. Never raises for a bad
     file: the Verdict lists the problems, and `valid` is True only when there is none."""
-    from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     verdict = Verdict(valid=False)
@@ -203,8 +202,8 @@ def verify_pdf(data: bytes, *, trust_root_pem: bytes | None, database: bool) -> 
         reader = PdfFileReader(BytesIO(data), strict=False)
         verdict.problems += _signature_problems(reader, root)
         raw = _embedded(reader, EVIDENCE_NAME)
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
-        verdict.problems.append(f"not a readable signed PDF: {error}")
+    except Exception as error:  # noqa: BLE001 — a damaged file can fail anywhere in the parser: it is then not valid
+        verdict.problems.append(f"not a readable signed PDF: {type(error).__name__}: {error}")
         return verdict
     if raw is None:
         verdict.problems.append(f"the file carries no evidence ({EVIDENCE_NAME})")
