@@ -53,7 +53,8 @@ def signed(seqs, about, *, keys: Path | None = None, tamper=None) -> bytes:
     evidence = evidence_for(seqs, about=about)
     if tamper is not None:
         evidence = json.dumps(tamper(json.loads(evidence))).encode()
-    return sign_pdf(page(), attachments={EVIDENCE_NAME: evidence}, keys=keys)
+    return sign_pdf(page(), attachments={EVIDENCE_NAME: evidence}, keys=keys,
+                    keywords=(f"code:{about.get('code', '')}", f"kind:{about.get('kind', '')}"))
 
 
 @pytest.fixture

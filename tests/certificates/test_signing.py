@@ -146,6 +146,7 @@ def test_pyhanko_own_validator_accepts_it_against_the_root(issued):
     assert status.bottom_line and status.trusted and status.intact and status.valid
     assert status.signing_cert.subject.native["organization_name"]
     assert "non_repudiation" in status.signing_cert.key_usage_value.native
+    assert f"code:{issued.code}" in str(reader.trailer["/Info"]["/Keywords"])  # the document information names it too
 
 
 def test_cli_verify_json_and_exit_codes(issued, tmp_path, capsys, other_agency):

@@ -46,10 +46,14 @@ def forget_signer() -> None:
     _signer.cache_clear()
 
 
-def sign_pdf(pdf: bytes, *, attachments: dict[str, bytes], reason: str = "", keys: Path | None = None) -> bytes:
+def sign_pdf(pdf: bytes, *, attachments: dict[str, bytes], reason: str = "", keywords: tuple[str, ...] = (),
+             keys: Path | None = None) -> bytes:
     """`pdf` with `attachments` ({file name: content}) embedded and a PAdES B-B signature by the agency's signing
-    certificate over the whole, chain included. `reason` goes into the signature dictionary."""
+    certificate over the whole, chain included. `reason` goes into the signature dictionary; `keywords` (e.g. the
+    code and kind) into the document information, in the signed revision too."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    if keywords:
+        writer.document_meta.keywords = list(keywords)
     now = dt.datetime.now(dt.UTC)
     for name, data in sorted(attachments.items()):
         mime = "application/json" if name.endswith(".json") else "application/octet-stream"
