@@ -264,3 +264,41 @@ def test_the_ledger_verifies_with_issued_and_revoked_certificates(fresh_witness,
     txn = services.revoke(staff("cert.clerk2", "query_officer"), issued.code.lower(), reason="撤销", channel="counter")
     review(staff("cert.r2", "reviewer1"), txn, "approve", "ok")
     call_command("verify")
+
+
+def test_sign_certificate_is_evidence_and_signature_in_one_call(issued, our_root):
+    from sirecords.certificates.signing import sign_certificate
+
+    from .conftest import page
+
+    pdf = sign_certificate(page("one call"), seqs=issued.seqs, about=issued.evidence["document"])
+    verdict = verify_pdf(pdf, trust_root_pem=our_root, database=True)
+    assert verdict.valid, verdict.problems
+    assert verdict.code == issued.code and verdict.checkpoint_size >= max(issued.seqs)
+
+
+def test_verification_codes_are_canonicalised_as_typed():
+    from sirecords.certificates.services import canonical_code, new_code
+
+    code = new_code()
+    assert canonical_code(code) == code
+    assert canonical_code(" " + code.lower().replace("-", " ") + " ") == code
+    assert canonical_code("0O1I-L000-0000-0000") == "0011-1000-0000-0000"
+    assert canonical_code("too short") == "" and canonical_code("UUUU-0000-0000-0000") == ""
+    assert len({new_code() for _ in range(200)}) == 200
+
+
+def test_cli_without_keys_or_trust_says_to_give_the_root(tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    monkeypatch.setenv("SIRECORDS_HOME", str(tmp_path / "nowhere"))
+    (tmp_path / "c.pdf").write_bytes(b"%PDF-1.7\n")
+    with pytest.raises(CommandError, match="--trust ROOT.pem"):
+        call_command("certificate", "verify", str(tmp_path / "c.pdf"), "--offline")
+
+
+def test_a_file_that_is_no_pdf_is_not_valid(our_root):
+    verdict = verify_pdf(b"not a pdf at all", trust_root_pem=our_root, database=False)
+    assert not verdict.valid and verdict.problems
+    verdict = verify_pdf(b"%PDF-1.7\n", trust_root_pem=b"not a certificate", database=False)
+    assert not verdict.valid and "trust root" in verdict.problems[0]

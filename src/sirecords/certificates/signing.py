@@ -68,3 +68,14 @@ def sign_pdf(pdf: bytes, *, attachments: dict[str, bytes], reason: str = "", key
     out = BytesIO()
     signers.sign_pdf(writer, metadata, signer=_signer(str(keys) if keys else None), output=out)
     return out.getvalue()
+
+
+def sign_certificate(pdf: bytes, *, seqs, about: dict[str, str], keys: Path | None = None) -> bytes:
+    """The one call for a rendered certificate or statement: the evidence of ledger entries `seqs` (with `about`:
+    code, kind, masked person, issued_at) embedded, the code and kind in the document information, and signed."""
+    from sirecords.certificates.proofs import evidence_for
+
+    evidence = evidence_for(seqs, about=about)
+    keywords = tuple(f"{name}:{about[name]}" for name in ("code", "kind") if about.get(name))
+    return sign_pdf(pdf, attachments={EVIDENCE_NAME: evidence}, reason=f"{about.get('kind', '')} {about.get('code', '')}".strip(),
+                    keywords=keywords, keys=keys)

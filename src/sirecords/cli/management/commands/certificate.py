@@ -67,7 +67,8 @@ class Command(BaseCommand):
             else:
                 self._verify(options)
         except KeysMissing as missing:
-            raise CommandError(str(missing)) from None
+            hint = " — to verify without this instance's keys, give --trust ROOT.pem (the agency's published root)"
+            raise CommandError(f"{missing}{hint if options['action'] == 'verify' else ''}") from None
 
     def _verify(self, options) -> None:
         try:
