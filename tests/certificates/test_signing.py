@@ -194,9 +194,10 @@ def test_cached_proofs_equal_the_ledgers_and_verify(person, post_txn, monkeypatc
     for n in range(12):
         post_txn("register_person", {"id_number": __import__("sirecords.core.identifiers", fromlist=["x"]).make_id_number(
             "440305", __import__("datetime").date(1980, 1, 1 + n), 100 + n), "name": "测试", "region": "440305"})
-    monkeypatch.setattr(proofs, "_CACHE_MIN", 2)
+    monkeypatch.setattr(proofs, "_STREAM_BELOW", 2)
     proofs._subtrees.clear()
     size = Entry.objects.count()
+    proofs._anchor_cache(size)
     for seq in range(1, size + 1):
         for tree in (seq, size):
             assert proofs.inclusion_proof(seq, tree) == ledger_proofs.inclusion_proof(seq, tree)
@@ -204,6 +205,17 @@ def test_cached_proofs_equal_the_ledgers_and_verify(person, post_txn, monkeypatc
     digest = bytes.fromhex(Entry.objects.get(seq=3).hash)
     merkle.verify_inclusion(2, size, merkle.leaf_hash(digest), proofs.inclusion_proof(3, size), root)
     assert base64  # (imported for readers of the evidence format)
+
+
+def test_cached_roots_of_another_ledger_are_never_used(person, post_txn, monkeypatch):
+    monkeypatch.setattr(proofs, "_STREAM_BELOW", 2)
+    size = Entry.objects.count()
+    proofs._anchor_cache(size)
+    proofs._subtrees[(0, 1)] = b"\x00" * 32  # as if left by a ledger whose first entry differs
+    monkeypatch.setattr(proofs, "_anchor", (size, "f" * 64))  # …anchored on a hash this ledger does not have
+    proofs._anchor_cache(size)
+    assert (0, 1) not in proofs._subtrees
+    assert proofs.inclusion_proof(2, size) == ledger_proofs.inclusion_proof(2, size)
 
 
 def test_a_sweep_of_single_byte_changes_over_the_whole_file_is_never_valid(issued, our_root):

@@ -38,12 +38,23 @@ FORMAT = "sirecords/evidence/v1"
 SYSTEM_ACTOR = "system"
 
 # Roots of complete, aligned subtrees (2^k leaves from a multiple of 2^k): they never change in an append-only
-# ledger, and every proof in a large tree needs a few big ones, so bulk statements reuse them. The key holds the
-# hash of the subtree's last entry, which (chained) fixes every entry before it: another database, or a ledger
-# rebuilt in a test, never hits a stale root.
-_CACHE_MIN = 256
-_CACHE_MAX = 4096
-_subtrees: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+# ledger, and every proof needs one per level, so bulk statements reuse them. They are valid for the ledger whose
+# entry `_anchor[0]` has hash `_anchor[1]`: that hash, chained, fixes every entry before it. Each evidence_for checks
+# the anchor against the database first (another database, or a ledger rebuilt in a test, clears the cache).
+_STREAM_BELOW = 64  # a complete subtree smaller than this is computed from its leaves in one query
+_CACHE_MAX = 100_000
+_subtrees: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+_anchor: tuple[int, str] | None = None
+
+
+def _anchor_cache(size: int) -> None:
+    """Keep the cached roots only if the ledger they came from is (a prefix of) this one; anchor at `size`."""
+    global _anchor
+    if _anchor is not None and entry_hash_at(_anchor[0]) != _anchor[1]:
+        _subtrees.clear()
+        _anchor = None
+    if _anchor is None or size > _anchor[0]:
+        _anchor = (size, entry_hash_at(size) or "")
 
 
 class NoEvidence(ValueError):
@@ -55,32 +66,31 @@ def _split(n: int) -> int:
 
 
 def _range_root(start: int, end: int) -> bytes:
-    """MTH of leaves [start, end) (RFC 6962), reusing cached roots of complete aligned subtrees."""
+    """MTH of leaves [start, end) (RFC 6962), from cached roots of complete aligned subtrees where it can."""
     size = end - start
     if size <= 0:
         return merkle.EMPTY_ROOT
-    perfect = size & (size - 1) == 0 and start % size == 0
-    if perfect and size >= _CACHE_MIN:
-        key = (start, size, entry_hash_at(end) or "")
+    if size & (size - 1) == 0 and start % size == 0:
+        key = (start, size)
         cached = _subtrees.get(key)
         if cached is not None:
             _subtrees.move_to_end(key)
             return cached
-        root = merkle.subtree_root(leaf_range, start, end) if size <= 4 * _CACHE_MIN else merkle.node_hash(
-            _range_root(start, start + size // 2), _range_root(start + size // 2, end))
+        if size < _STREAM_BELOW:
+            root = merkle.subtree_root(leaf_range, start, end)
+        else:
+            root = merkle.node_hash(_range_root(start, start + size // 2), _range_root(start + size // 2, end))
         _subtrees[key] = root
         while len(_subtrees) > _CACHE_MAX:
             _subtrees.popitem(last=False)
         return root
-    if size < _CACHE_MIN:
-        return merkle.subtree_root(leaf_range, start, end)
     mid = start + _split(size)
     return merkle.node_hash(_range_root(start, mid), _range_root(mid, end))
 
 
 def inclusion_proof(seq: int, size: int) -> list[bytes]:
     """The RFC 6962 path of entry `seq` (leaf seq-1) in the tree of `size` entries, from the leaf up: the same as
-    ledger.proofs.inclusion_proof, with cached subtree roots."""
+    ledger.proofs.inclusion_proof, with cached subtree roots (the caller anchors the cache: _anchor_cache)."""
     index = seq - 1
     if not 0 <= index < size:
         raise ValueError(f"entry {seq} is not in a tree of {size} entries")
@@ -126,6 +136,7 @@ def evidence_for(seqs: Iterable[int], *, about: Mapping[str, Any] | None = None)
     if not ordered:
         raise NoEvidence("a document must rest on at least one ledger entry")
     checkpoint = covering_checkpoint(ordered[-1])
+    _anchor_cache(checkpoint.size)
     rows = []
     for entry in _entries(ordered):
         image = preimage(entry.seq, entry.kind, entry.subject, entry.txn, entry.actor, entry.reason, entry.channel,
