@@ -314,3 +314,24 @@ def test_a_file_that_is_no_pdf_is_not_valid(our_root):
     assert not verdict.valid and verdict.problems
     verdict = verify_pdf(b"%PDF-1.7\n", trust_root_pem=b"not a certificate", database=False)
     assert not verdict.valid and "trust root" in verdict.problems[0]
+
+
+def test_a_root_issued_certificate_without_non_repudiation_cannot_sign_certificates(issued, agency_pki, tmp_path, our_root):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from sirecords.crypto import pki
+
+    root = x509.load_pem_x509_certificate(our_root)
+    root_key = serialization.load_pem_private_key((agency_pki / pki.ROOT_KEY).read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = pki._issued(root, root_key, root.subject, key.public_key(), pki._usage(digital_signature=True))
+    other = tmp_path / "keys"
+    other.mkdir()
+    for name in (pki.ROOT_CERT, pki.CHECKPOINT_CERT):
+        (other / name).write_bytes((agency_pki / name).read_bytes())
+    (other / pki.PDF_CERT).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (other / pki.PDF_KEY).write_bytes(pki._key_pem(key))
+    verdict = verify_pdf(signed(issued.seqs, issued.evidence["document"], keys=other), trust_root_pem=our_root, database=False)
+    assert not verdict.valid

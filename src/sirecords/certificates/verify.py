@@ -65,6 +65,11 @@ def _signature_problems(reader, root) -> list[str]:
         problems.append("the signature does not match the document: it was changed after signing")
     if not status.trusted:
         problems.append("the signing certificate does not chain to the trusted root")
+    # The agency's document signer has both usages (crypto/pki.py); another certificate of the root, such as the
+    # checkpoint key's, has no nonRepudiation and cannot pass for it. (pyHanko's constraint accepts either one.)
+    usage = status.signing_cert.key_usage_value if status.signing_cert is not None else None
+    if not {"digital_signature", "non_repudiation"} <= set(usage.native if usage is not None else ()):
+        problems.append("the signing certificate is not a document signing certificate (digitalSignature and nonRepudiation)")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         problems.append("the signature does not cover the whole file: something was added after signing")
     if not problems and not status.bottom_line:
