@@ -83,3 +83,14 @@ def test_production_root_without_its_key_needs_the_agency_issued_files(keys, tmp
     with pytest.raises(KeysMissing, match="cannot be made here"):
         ensure_pki(production, origin=ORIGIN)
     assert not (production / ROOT_KEY).exists()
+
+
+def test_a_trust_root_must_be_a_ca_certificate(keys):
+    from sirecords.crypto.pki import load_root
+
+    ensure_pki(keys, origin=ORIGIN)
+    assert load_root((keys / ROOT_CERT).read_bytes()).subject == load_pki(keys).root.subject
+    with pytest.raises(PkiError, match="not a CA"):
+        load_root((keys / PDF_CERT).read_bytes())
+    with pytest.raises(PkiError, match="not a PEM certificate"):
+        load_root(b"garbage")

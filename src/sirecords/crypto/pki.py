@@ -179,7 +179,10 @@ def load_root(pem: bytes) -> x509.Certificate:
         root = x509.load_pem_x509_certificate(pem)
     except ValueError as error:
         raise PkiError(f"the trust root is not a PEM certificate: {error}") from None
-    constraints = root.extensions.get_extension_for_class(x509.BasicConstraints).value
+    try:
+        constraints = root.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        raise PkiError("the trust root is not a CA certificate (no basic constraints)") from None
     if not constraints.ca:
         raise PkiError("the trust root is not a CA certificate")
     return root
