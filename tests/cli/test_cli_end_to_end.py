@@ -204,3 +204,42 @@ def test_demo_portal_accounts_and_reads_are_in_the_database(home):
         withheld = db.execute("SELECT COUNT(*) FROM records_withheld_reads").fetchone()[0]
     assert len(persons) >= 3 and len(employers) >= 2
     assert read_by_others >= 3 and employer_reads >= 1 and withheld == 1
+
+
+ISSUE_DEMO_CERTIFICATE = """
+from fpdf import FPDF
+from sirecords.certificates import services
+from sirecords.certificates.signing import sign_certificate
+from sirecords.ledger.models import Entry
+from sirecords.registry.models import Person
+from sirecords.users.actors import actor_for
+person = Person.objects.order_by("uid").first()
+seqs = list(Entry.objects.filter(subject=f"person:{person.uid}").values_list("seq", flat=True)[:30])
+code, entry = services.issue(actor_for("query.he"), person, "contributions", items=["pension"], purpose="e2e", channel="cli",
+                             seqs=seqs)
+page = FPDF()
+page.add_page()
+page.set_font("helvetica", size=12)
+page.cell(text="demo certificate")
+about = {"code": code, "kind": "contributions", "person": "440300************", "issued_at": entry.recorded_at}
+open(OUT, "wb").write(sign_certificate(bytes(page.output()), seqs=[*seqs, entry.seq], about=about))
+print(code)
+"""
+
+
+def test_a_demo_certificate_verifies_here_and_on_a_machine_with_only_the_root(home, tmp_path):
+    path, run = home
+    out = tmp_path / "certificate.pdf"
+    code = run("shell", "-c", ISSUE_DEMO_CERTIFICATE.replace("OUT", repr(str(out)))).stdout.strip().splitlines()[-1]
+    shown = json.loads(run("certificate", "verify", str(out), "--json").stdout)
+    assert shown["valid"] is True and shown["code"] == code, shown
+    (tmp_path / "root.pem").write_text(run("certificate", "root").stdout)
+    elsewhere = subprocess.run([sys.executable, "-m", "sirecords.cli", "certificate", "verify", str(out), "--trust",
+                                str(tmp_path / "root.pem")], capture_output=True, text=True, timeout=120,
+                               env={**os.environ, "SIRECORDS_HOME": str(tmp_path / "no-instance"),
+                                    "DJANGO_SETTINGS_MODULE": "sirecords.settings"})
+    assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
+    changed = bytearray(out.read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    out.write_bytes(bytes(changed))
+    assert run("certificate", "verify", str(out), check=False).returncode != 0

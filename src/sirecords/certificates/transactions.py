@@ -1,0 +1,92 @@
+"""issue_certificate and revoke_certificate (第十五条): issuing a written certificate or statement is itself a ledger
+entry — who issued it, for whom, why (the purpose), which items and which ledger entries it rests on — and so is
+withdrawing one. Issuing needs no review (the officer answers at once, as for a counter query); revoking needs one
+(workflow/stages.toml). Opened only through certificates/services.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from sirecords.certificates.kinds import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED
+from sirecords.certificates.models import Certificate
+from sirecords.ledger.append import NewEntry
+from sirecords.ledger.context import WriteContext
+from sirecords.ledger.models import Entry
+from sirecords.registry.models import Person
+from sirecords.transactions.posting import added, transaction_type
+from sirecords.transactions.validation import Errors, text, unknown_fields
+
+ISSUE = "issue_certificate"
+REVOKE = "revoke_certificate"
+KINDS = ("contributions", "pension", "statement", "query_result")
+CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}\Z")  # Crockford base32, services.new_code
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+ISSUERS = ("query_officer", "portal_holder")  # at the counter, or the insured person in the portal
+
+
+def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [added("code", "验证码 code", payload.get("code")), added("kind", "证明种类 kind", payload.get("kind")),
+            added("person", "人员 person", payload.get("person")), added("purpose", "用途 purpose", payload.get("purpose")),
+            added("items", "项目 items", ", ".join(payload.get("items") or []))]
+
+
+def _summary(payload: dict[str, Any]) -> list[str]:
+    return [str(payload.get("kind", "")), str(payload.get("code", ""))]
+
+
+def _person(payload: dict[str, Any], errors: Errors) -> Person | None:
+    person = Person.objects.filter(uid=str(payload.get("person") or "")).first()
+    if person is None:
+        errors["person"] = _("no registered person {uid}").format(uid=repr(payload.get("person")))
+    return person
+
+
+@transaction_type(ISSUE, "出具证明 issue a certificate", creators=ISSUERS, describe=_describe, summary=_summary)
+def issue_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    errors = Errors()
+    unknown_fields(payload, {"person", "kind", "items", "purpose", "code", "seqs", "issued_at"}, errors)
+    person = _person(payload, errors)
+    kind = payload.get("kind")
+    if kind not in KINDS:
+        errors["kind"] = _("must be one of {kinds}").format(kinds=", ".join(KINDS))
+    code = str(payload.get("code") or "")
+    if not CODE.match(code):
+        errors["code"] = _("is not a verification code")
+    elif Certificate.objects.filter(code=code).exists():
+        errors["code"] = _("a certificate with this code was already issued")
+    purpose = text(payload, "purpose", errors, required=True, max_length=200)
+    items = payload.get("items") or []
+    if not isinstance(items, list) or not all(isinstance(item, str) and 0 < len(item) <= 40 for item in items):
+        errors["items"] = _("must be a list of item names")
+    seqs = payload.get("seqs")
+    if not isinstance(seqs, list) or not seqs or not all(type(seq) is int and seq > 0 for seq in seqs):
+        errors["seqs"] = _("must name the ledger entries the document rests on")
+    elif Entry.objects.filter(seq__in=seqs).count() != len(set(seqs)):
+        errors["seqs"] = _("names ledger entries that do not exist")
+    issued_at = str(payload.get("issued_at") or "")
+    if not STAMP.match(issued_at):
+        errors["issued_at"] = _("must be a UTC time YYYY-MM-DDTHH:MM:SSZ")
+    errors.raise_if_any()
+    body = {"code": code, "kind": kind, "person": person.uid, "items": sorted(set(items)), "purpose": purpose,
+            "seqs": sorted(set(seqs)), "issued_at": issued_at}
+    return [NewEntry(CERTIFICATE_ISSUED, f"person:{person.uid}", body, issued_at[:10])]
+
+
+@transaction_type(REVOKE, "撤销证明 revoke a certificate", creators=("query_officer", "clerk"), describe=_describe, summary=_summary)
+def revoke_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    errors = Errors()
+    unknown_fields(payload, {"code", "person"}, errors)
+    found = Certificate.objects.filter(code=str(payload.get("code") or "")).first()
+    if found is None:
+        errors["code"] = _("no certificate with this code")
+    elif found.revoked_on:
+        errors["code"] = _("this certificate is already revoked")
+    elif found.person_id != payload.get("person"):
+        errors["person"] = _("the certificate is not about this person")
+    errors.raise_if_any()
+    today = datetime.now(UTC).date().isoformat()
+    return [NewEntry(CERTIFICATE_REVOKED, f"person:{found.person_id}", {"code": found.code, "revoked_on": today}, today)]
