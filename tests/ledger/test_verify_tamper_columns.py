@@ -65,6 +65,20 @@ def _add_the_rest(staff):
         _portal_accounts(staff)
     if apps.is_installed("sirecords.applications"):
         _application()
+    if apps.is_installed("sirecords.certificates"):
+        _certificate(staff)
+
+
+def _certificate(staff):
+    """A contributions certificate issued at the counter: a row in certificates_certificate."""
+    from sirecords.certificates import services
+    from sirecords.ledger.models import Entry
+    from sirecords.registry.models import Person
+
+    person = Person.objects.order_by("uid").first()
+    seqs = list(Entry.objects.filter(subject=f"person:{person.uid}").values_list("seq", flat=True))
+    services.issue(staff("cert.t", "query_officer"), person, "contributions", items=["pension"], purpose="办理贷款",
+                   channel="counter", seqs=seqs)
 
 
 def _application():
