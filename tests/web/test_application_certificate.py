@@ -53,8 +53,9 @@ def test_the_answer_as_a_signed_pdf_per_person(desk, two_employers, tmp_path):  
 
 def test_a_person_the_application_does_not_name_is_refused(desk, two_employers, post_txn):  # noqa: F811
     txn = approved(desk)
-    from sirecords.core.identifiers import make_id_number
     from datetime import date
+
+    from sirecords.core.identifiers import make_id_number
 
     other = post_txn("register_person", {"id_number": make_id_number("440305", date(1980, 1, 1), 7), "name": "旁人",
                                          "region": "440305"})[0].payload["person"]

@@ -37,8 +37,8 @@ from sirecords.ledger.context import CHANNELS
 from sirecords.ledger.models import Entry
 from sirecords.queries.scopes import Requester
 from sirecords.records import reads
-from sirecords.records.disclosure import person_actor, record_own_read
 from sirecords.records.access_log import record_access
+from sirecords.records.disclosure import person_actor, record_own_read
 from sirecords.records.purposes import Purpose
 from sirecords.registry.models import Person
 from sirecords.transactions.actors import ANY_REGION, Actor
