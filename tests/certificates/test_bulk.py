@@ -21,9 +21,9 @@ def test_a_second_run_writes_nothing_new(credited, tmp_path, staff):
     issued = []
     hook = statement_issuer(staff("bulk.officer", "query_officer"))
 
-    def issue(document):
-        issued.append(document)
-        return hook(document)
+    def issue(documents):
+        issued.extend(documents)
+        return hook(documents)
 
     first = write_statements(2024, tmp_path, progress=False, issue=issue)
     assert (first.persons, first.written, first.skipped, first.failed) == (1, 1, 0, [])

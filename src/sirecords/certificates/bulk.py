@@ -11,8 +11,8 @@ it: `Requester("self")`), then one font holding just their characters is cut fro
 and a small font makes that several times cheaper.
 
 Issuing and signing (certificates/issuing.py):
-- `issue(document) -> (document, seqs)`: called once per statement, before its chunk's font is cut and before it is
-  rendered — where the issue of the statement becomes a ledger entry (who, for whom, why, which items) and a line of
+- `issue(documents) -> [(document, seqs)]`: called once per chunk with its documents, before its font is cut and
+  before they are rendered — where the issue of the statement becomes a ledger entry (who, for whom, why, which items) and a line of
   the access log, so it shows in "who read my record". It returns the document with the ledger's verification code
   and issue time, and the ledger entries the PDF rests on (the issuing entry included);
 - `finish(pdf_bytes, document, seqs)`: where the PDF is signed with the evidence of `seqs`
@@ -43,7 +43,7 @@ from sirecords.transactions.posting import InvalidTransaction
 
 __all__ = ["BulkResult", "IssueHook", "finish", "is_complete", "statement_path", "statement_persons", "write_statements"]
 
-IssueHook = Callable[[CertificateDocument], tuple[CertificateDocument, list[int]]]
+IssueHook = Callable[[list[CertificateDocument]], list[tuple[CertificateDocument, list[int]]]]
 CHUNK = 200
 
 
@@ -124,8 +124,8 @@ def write_statements(year: int, out_dir: str | Path, *, region: str | None = Non
                      progress: bool = True, chunk: int = CHUNK, persons: list[str] | None = None,
                      workers: int = 1) -> BulkResult:
     """Write the annual statement of `year` of every person `statement_persons` names (or of `persons`) into
-    `out_dir`, skipping complete files. `issue(document)` is called for each statement before it is rendered, and
-    each is then signed (`finish`). A person whose statement cannot be built (an error naming the field) is counted in `failed`, and the run
+    `out_dir`, skipping complete files. `issue(documents)` is called for each chunk before it is rendered, and each
+    statement is then signed (`finish`). A person whose statement cannot be built (an error naming the field) is counted in `failed`, and the run
     goes on. `workers` > 1 renders the chunks in that many forked processes (each with its own database connection;
     not with an in-memory SQLite database, which a child cannot see)."""
     from tqdm import tqdm
@@ -172,13 +172,11 @@ def _chunk(task: tuple[int, str, list[str]], issue: IssueHook | None) -> BulkRes
     if not documents:
         return result
     # Issued first: the PDF prints the ledger's code, and the batch font must hold its characters.
-    issued = []
-    for document in documents:
-        try:
-            issued.append(issue(document) if issue is not None else (document, []))
-        except (InvalidTransaction, PermissionError) as refused:  # workflow Refused: the actor's role or region
-            result.failed.append((document.person_uid, str(getattr(refused, "message", "") or refused)))
-    if not issued:
+    try:
+        issued = issue(documents) if issue is not None else [(document, []) for document in documents]
+    except (InvalidTransaction, PermissionError) as refused:  # workflow Refused: the actor's role or region
+        why = str(getattr(refused, "message", "") or refused)
+        result.failed += [(document.person_uid, why) for document in documents]
         return result
     with tempfile.TemporaryDirectory(prefix="sirecords-statements-") as scratch:
         font = batch_font([document for document, _ in issued], scratch)

@@ -48,7 +48,8 @@ def limited(request) -> bool:
 
 
 def summary(certificate: Certificate) -> dict:
-    entry = Entry.objects.filter(kind="certificate.issued", txn=certificate.txn).first()
+    # One issue_statements transaction issues many: the person's entry of it is this certificate's.
+    entry = Entry.objects.filter(kind="certificate.issued", txn=certificate.txn, subject=f"person:{certificate.person_id}").first()
     items = json.loads(entry.payload).get("items", []) if entry else []
     person = Person.objects.filter(uid=certificate.person_id).first()
     return {"code": certificate.code, "kind": KIND_LABELS.get(certificate.kind, certificate.kind),
