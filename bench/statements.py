@@ -14,7 +14,8 @@ Timed: `write_statements(year, DIR)` — what `sirecords statements --year Y --o
 record (person_view), the document, the `issue` hook (certificates.issuing.statement_issuer: the access-log line and
 the certificate.issued ledger entry, one transaction per statement, by a query officer), the PDF (fpdf2, the chunk's
 font), `finish` (signing: the evidence with its inclusion proofs, PAdES) and the atomic write. `--unsigned` times
-rendering alone (no issue hook, nothing signed), as before signing was wired in. Then a second run over the same folder (the resume: every file is
+rendering alone (no issue hook, nothing signed), as before signing was wired in.
+Then a second run over the same folder (the resume: every file is
 already complete) is timed too. statements_per_s = statements written / seconds of the first run.
 
 The last line of output is one JSON object: {"persons": N, "statements_per_s": …, …}. Goal (issue 11): ≥ 50/s
@@ -145,6 +146,7 @@ def main(argv=None) -> int:
         issue = None
         if not args.unsigned:
             from credit import open_approved_officer
+
             from sirecords.certificates.issuing import statement_issuer
 
             issue = statement_issuer(open_approved_officer(uuid.uuid4().hex[:8]))

@@ -125,9 +125,10 @@ def write_statements(year: int, out_dir: str | Path, *, region: str | None = Non
                      workers: int = 1) -> BulkResult:
     """Write the annual statement of `year` of every person `statement_persons` names (or of `persons`) into
     `out_dir`, skipping complete files. `issue(documents)` is called for each chunk before it is rendered, and each
-    statement is then signed (`finish`). A person whose statement cannot be built (an error naming the field) is counted in `failed`, and the run
-    goes on. `workers` > 1 renders the chunks in that many forked processes (each with its own database connection;
-    not with an in-memory SQLite database, which a child cannot see)."""
+    statement is then signed (`finish`). A person whose statement cannot be built (an error naming the field) is
+    counted in `failed`, and the run goes on (a chunk whose issue is refused: every statement of it). `workers` > 1
+    renders the chunks in that many forked processes (each with its own database connection; not with an in-memory
+    SQLite database, which a child cannot see)."""
     from tqdm import tqdm
 
     out = Path(out_dir)

@@ -17,8 +17,7 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
-from sirecords.transactions.posting import NO_PERSON, added, transaction_type
-from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transactions.posting import NO_PERSON, InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
 
 ISSUE = "issue_certificate"
