@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
+from sirecords.certificates.kinds import CERTIFICATE_ISSUED
 from sirecords.certificates.models import Certificate
 from sirecords.certificates.services import canonical_code
 from sirecords.certificates.verify import verify_pdf
@@ -49,7 +50,7 @@ def limited(request) -> bool:
 
 def summary(certificate: Certificate) -> dict:
     # One issue_statements transaction issues many: the person's entry of it is this certificate's.
-    entry = Entry.objects.filter(kind="certificate.issued", txn=certificate.txn, subject=f"person:{certificate.person_id}").first()
+    entry = Entry.objects.filter(kind=CERTIFICATE_ISSUED, txn=certificate.txn, subject=f"person:{certificate.person_id}").first()
     items = json.loads(entry.payload).get("items", []) if entry else []
     person = Person.objects.filter(uid=certificate.person_id).first()
     return {"code": certificate.code, "kind": KIND_LABELS.get(certificate.kind, certificate.kind),
