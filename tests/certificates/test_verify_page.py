@@ -43,6 +43,12 @@ def test_a_valid_certificate_shows_the_masked_summary_only(issued, credited):
     assert issued.document.issued_at.date().isoformat() in html
 
 
+def test_the_qr_code_url_is_this_page(issued):
+    from urllib.parse import urlparse
+
+    assert Client().get(urlparse(issued.document.verify_url).path).status_code == 200
+
+
 def test_a_typed_code_is_canonicalised(issued):
     typed = issued.code.lower().replace("-", " ")
     assert Client().get(f"/v/{typed}").status_code == 200
