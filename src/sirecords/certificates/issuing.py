@@ -56,6 +56,10 @@ class IssuedCertificate:
     document: CertificateDocument
     entry: Entry
 
+    @property
+    def pdf_bytes(self) -> bytes:
+        return self.pdf
+
 
 def person_issuer(person: Person) -> Actor:
     """The insured person issuing their own certificate in the portal: an actor with the holder's power only."""
