@@ -117,3 +117,13 @@ def test_cli_refuses_an_actor_without_a_reading_role_in_the_region(credited, sta
     with pytest.raises(CommandError, match="--actor"):
         call_command("certificate", "issue", "--id-number", credited.id_number, "--kind", "statement", "--year", "2024",
                      "--actor", "iss.far2", "--purpose", "办理贷款", "--out", str(tmp_path / "x.pdf"))
+
+
+def test_a_clerk_may_read_but_not_issue_and_nothing_is_logged(credited, staff):
+    from sirecords.workflow.services import Refused
+
+    with pytest.raises(Refused, match="query_officer"):
+        issue_document(staff("iss.clerk", "clerk"), credited, "statement", requester=own(credited),
+                       purpose="counter: 办理贷款", channel="counter", year=2024)
+    assert not AccessEvent.objects.filter(actor="iss.clerk").exists()
+    assert not Entry.objects.filter(kind="certificate.issued").exists()

@@ -26,6 +26,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from sirecords.accounts.models import AccountYear
 from sirecords.certificates import services
 from sirecords.certificates.documents import CertificateDocument, build_document
@@ -103,6 +105,8 @@ def issue_document(caller: Actor | Person, person: Person, kind: str, *, request
     if isinstance(caller, Person):
         if caller.uid != person.uid or requester.served().kind != "self":
             raise InvalidTransaction({"person": "只能出具本人的证明 / a person may issue only their own certificates"})
+    elif not caller.has("query_officer"):  # before anything is read (another region: reads.read refuses, logged)
+        raise services.Refused(_("issuing a certificate needs the role query_officer"))
     document = build_document(kind, person, requester, start=start, end=end, year=year)
     seqs = evidence_seqs(document)
     what = what or f"certificate issued: {kind}"
