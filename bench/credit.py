@@ -71,6 +71,19 @@ def make_staff(tag: str):
     return names
 
 
+def open_approved_officer(tag: str):
+    """A query officer of region 440300 (bench/statements.py: who issues the statements), opened and approved."""
+    from sirecords.demo.accounts import approver, open_approved, sysadmin
+    from sirecords.users.actors import actor_for
+
+    password = "Bench-" + uuid.uuid4().hex
+    admin = sysadmin(f"admin.q{tag}", reason="statements benchmark", password=password, os_user="bench")
+    first = approver(admin, f"approver.q{tag}", region="440300", reason="statements benchmark", request_ref="BENCH")
+    open_approved(admin, first, f"officer.{tag}", "officer", roles=("query_officer",), region="440300",
+                  reason="statements benchmark", request_ref="BENCH", channel="cli", password=password)
+    return actor_for(f"officer.{tag}")
+
+
 def load_year_parameters(staff, region: str, year: int) -> None:
     """The year's parameter set, loaded through its reviewed transaction (the run uses only sets the ledger holds)."""
     from sirecords.demo.crew import approve_stages

@@ -56,3 +56,22 @@ def test_a_self_requester_gets_only_their_own(retiree):  # noqa: F811
         build_document("pension", person, Requester("self", person_uid="someone-else"))
 
 
+
+
+def test_a_retiree_issues_their_pension_certificate_and_an_employer_may_not(retiree, staff):  # noqa: F811
+    """Issued (certificates.issuing) by the retiree themself: signed and valid; at the counter for their employer:
+    out of scope (第十五条第三款), nothing posted."""
+    from sirecords.certificates.issuing import issue_document
+    from sirecords.certificates.verify import verify_pdf
+    from sirecords.ledger.models import Entry
+
+    person, employer = retiree
+    issued = issue_document(person, person, "pension", requester=own(person), purpose="self: 养老金领取证明",
+                            channel="portal")
+    verdict = verify_pdf(issued.pdf, trust_root_pem=None, database=True)
+    assert verdict.valid and verdict.kind == "pension", verdict.problems
+    with pytest.raises(OutOfScope):
+        issue_document(staff("pen.officer", "query_officer"), person, "pension",
+                       requester=Requester("employer", employer_uid=employer.uid), purpose="counter: employer asks",
+                       channel="counter")
+    assert Entry.objects.filter(kind="certificate.issued").count() == 1

@@ -16,6 +16,7 @@ from sirecords.users.actors import actor_for
 from sirecords.web.rules_applications import RULES
 from sirecords.workflow.services import review
 
+from ..certificates.conftest import agency_pki  # noqa: F401 (the agency PKI: the answer as a signed PDF)
 from ..permissions import Case, PageMatrix
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +33,13 @@ def register(purpose: str):
 
 def applications(callers) -> dict:
     ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="440300")
-    post(Transaction("register_person", {"id_number": NUMBER, "name": "矩阵丙", "region": "440305"}, ctx))
+    person = post(Transaction("register_person", {"id_number": NUMBER, "name": "矩阵丙", "region": "440305"}, ctx))[0]
     approved = register("矩阵查询一")
     for who in ("matrix.reviewer1", "matrix.approver"):
         approved = review(actor_for(who), approved, "approve", "ok")
     refused = services.refuse(actor_for("matrix.reviewer1"), services.application(register("矩阵查询二").uid), "无法律依据")
-    return {"approved": approved.uid, "refused": refused.uid, "pending": register("矩阵查询三").uid}
+    return {"approved": approved.uid, "refused": refused.uid, "pending": register("矩阵查询三").uid,
+            "person": person.payload["person"]}
 
 
 def on(key):
@@ -52,6 +54,9 @@ CASES = {
     # an empty reason: the admitted reviewer gets the form back (400), nothing is refused
     "desk_application_refuse": Case(kwargs=on("pending"), methods=("post",), data={}, admitted=frozenset({"400"})),
     "desk_application_answer": Case(kwargs=on("approved"), admitted=PAGE),
+    # The answer about one person as a signed PDF (a POST: each one is issued).
+    "desk_application_answer_pdf": Case(kwargs=lambda objects, who: {"uid": objects["approved"], "person_uid": objects["person"]},
+                                        methods=("post",), data={}, admitted=PAGE),
     "desk_application_refusal": Case(kwargs=on("refused"), admitted=PAGE),
     "desk_recipients": Case(admitted=PAGE),
 }

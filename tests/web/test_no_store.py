@@ -16,6 +16,7 @@ from sirecords.api.rules import RULES as API_RULES
 from sirecords.web.rules import CORE_RULES
 from sirecords.web.rules_admin import RULES as ADMIN_RULES
 from sirecords.web.rules_applications import RULES as APPLICATION_RULES
+from sirecords.web.rules_certificates import RULES as CERTIFICATE_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
@@ -28,8 +29,10 @@ pytestmark = pytest.mark.django_db
 
 # What the matrices walk: tests/web/test_desk_access.py, test_admin_access.py, test_record_access.py (with two of the
 # core pages), test_application_access.py and tests/api/test_permissions.py.
-WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES}
-ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", *PORTAL_RULES}  # the portal's: below
+WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES,
+                          *(set(CERTIFICATE_RULES) - {"my_certificates"})}  # test_certificate_access.py
+ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", *PORTAL_RULES,
+              "my_certificates"}  # the portal's: below
 EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
 PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one
 
@@ -55,7 +58,7 @@ def test_the_sign_in_steps_and_the_language_switch_are_not_kept(method, name, da
     assert kept_by_no_cache(response), dict(response.headers)
 
 
-@pytest.mark.parametrize("name", sorted(PORTAL_RULES))
+@pytest.mark.parametrize("name", sorted({*PORTAL_RULES, "my_certificates"}))
 def test_the_portals_pages_are_not_kept(name):
     """Each portal page as an anonymous visitor meets it (a form, or the redirect to the sign-in); the signed-in
     pages: tests/portal/test_pages.py::test_the_portals_signed_in_pages_are_not_kept."""

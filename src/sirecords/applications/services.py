@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sirecords.applications.kinds import APPLICATION_APPROVED
 from sirecords.applications.models import Decision
 from sirecords.applications.transactions import CREDENTIALS, REFUSAL, TYPE, entry_of, masked
+from sirecords.certificates.issuing import IssuedCertificate, issue_document
 from sirecords.queries.scopes import Requester, person_view
 from sirecords.records import reads
 from sirecords.records.purposes import Purpose, implied
@@ -151,6 +152,19 @@ def answer_documents(app: Application, actor: Actor, *, channel: str = "web", wh
         view["application"] = summary
         answers.append(view)
     return answers
+
+
+def answer_certificate(app: Application, actor: Actor, person_uid: str, *, channel: str = "web") -> IssuedCertificate:
+    """The written answer about one approved person as a signed `query_result` PDF (certificates.issuing: the read
+    logged with the application's purpose, the issue in the ledger, the PDF signed), in the approved scope. Refused
+    when the application is not approved or does not name the person."""
+    if not app.approved:
+        raise Refused(_("only an approved application is answered"), app.txn)
+    if person_uid not in [row["person"] for row in app.decision["persons"]]:
+        raise Refused(_("this application's answer does not cover this person"), app.txn)
+    person = Person.objects.get(uid=person_uid)
+    return issue_document(actor, person, "query_result", requester=requester_of(app), purpose=purpose_of(app),
+                          channel=channel, what="application answer (signed PDF)")
 
 
 def pending(region: str | None = None) -> list[Application]:

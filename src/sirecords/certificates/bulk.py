@@ -10,11 +10,16 @@ it: `Requester("self")`), then one font holding just their characters is cut fro
 (render.batch_font) and every PDF of the chunk is rendered with it — fpdf2 loads and subsets the font once per PDF,
 and a small font makes that several times cheaper.
 
-Two hooks, one call each, for what is not this module's:
-- `finish(pdf_bytes)`: where the PDF is signed (certificates/signing.py's `sign_pdf`, PAdES) — until signing is
-  wired in it returns the bytes unchanged;
-- `issue(document, pdf_bytes)`: called once per person before the file is written — where the issue of the
-  statement becomes a ledger entry (who, for whom, why, which items), so it shows in "who read my record".
+Issuing and signing (certificates/issuing.py):
+- `issue(documents) -> [(document, seqs)]`: called once per chunk with its documents, before its font is cut and
+  before they are rendered — where the issue of the statement becomes a ledger entry (who, for whom, why, which items) and a line of
+  the access log, so it shows in "who read my record". It returns the document with the ledger's verification code
+  and issue time, and the ledger entries the PDF rests on (the issuing entry included);
+- `finish(pdf_bytes, document, seqs)`: where the PDF is signed with the evidence of `seqs`
+  (signing.sign_certificate, PAdES). Without an `issue` hook a statement has no ledger entry to prove, and is
+  written unsigned (a draft: `certificate verify` refuses it).
+A run stopped between the issue of a chunk and its files leaves issued statements without a file: the resumed run
+issues them again (another certificate.issued entry, another code; the first code verifies as issued, with no file).
 """
 
 from __future__ import annotations
@@ -38,14 +43,20 @@ from sirecords.transactions.posting import InvalidTransaction
 
 __all__ = ["BulkResult", "IssueHook", "finish", "is_complete", "statement_path", "statement_persons", "write_statements"]
 
-IssueHook = Callable[[CertificateDocument, bytes], None]
+IssueHook = Callable[[list[CertificateDocument]], list[tuple[CertificateDocument, list[int]]]]
 CHUNK = 200
 
 
-def finish(pdf_bytes: bytes) -> bytes:
-    """The one call site of signing for bulk statements: signing plugs in here (sign_pdf(bytes) -> bytes). Returns
-    the bytes unchanged until it is."""
-    return pdf_bytes
+def finish(pdf_bytes: bytes, document: CertificateDocument | None = None, seqs: list[int] | None = None) -> bytes:
+    """The one call site of signing for bulk statements: the PDF signed with the evidence of ledger entries `seqs`
+    (its issue included) and the document's code, kind, masked ID number and issue time. Without `seqs` (no issue
+    hook: nothing in the ledger to prove) the bytes are returned unchanged."""
+    if document is None or not seqs:
+        return pdf_bytes
+    from sirecords.certificates.issuing import about
+    from sirecords.certificates.signing import sign_certificate
+
+    return sign_certificate(pdf_bytes, seqs=seqs, about=about(document))
 
 
 @dataclass
@@ -113,10 +124,11 @@ def write_statements(year: int, out_dir: str | Path, *, region: str | None = Non
                      progress: bool = True, chunk: int = CHUNK, persons: list[str] | None = None,
                      workers: int = 1) -> BulkResult:
     """Write the annual statement of `year` of every person `statement_persons` names (or of `persons`) into
-    `out_dir`, skipping complete files. `issue(document, pdf_bytes)` is called for each statement before its file is
-    written. A person whose statement cannot be built (an error naming the field) is counted in `failed`, and the run
-    goes on. `workers` > 1 renders the chunks in that many forked processes (each with its own database connection;
-    not with an in-memory SQLite database, which a child cannot see)."""
+    `out_dir`, skipping complete files. `issue(documents)` is called for each chunk before it is rendered, and each
+    statement is then signed (`finish`). A person whose statement cannot be built (an error naming the field) is
+    counted in `failed`, and the run goes on (a chunk whose issue is refused: every statement of it). `workers` > 1
+    renders the chunks in that many forked processes (each with its own database connection; not with an in-memory
+    SQLite database, which a child cannot see)."""
     from tqdm import tqdm
 
     out = Path(out_dir)
@@ -160,12 +172,17 @@ def _chunk(task: tuple[int, str, list[str]], issue: IssueHook | None) -> BulkRes
                 result.failed.append((person.uid, str(error)))
     if not documents:
         return result
+    # Issued first: the PDF prints the ledger's code, and the batch font must hold its characters.
+    try:
+        issued = issue(documents) if issue is not None else [(document, []) for document in documents]
+    except (InvalidTransaction, PermissionError) as refused:  # workflow Refused: the actor's role or region
+        why = str(getattr(refused, "message", "") or refused)
+        result.failed += [(document.person_uid, why) for document in documents]
+        return result
     with tempfile.TemporaryDirectory(prefix="sirecords-statements-") as scratch:
-        font = batch_font(documents, scratch)
-        for document in documents:
-            data = finish(render(document, font_file=font))
-            if issue is not None:
-                issue(document, data)
+        font = batch_font([document for document, _ in issued], scratch)
+        for document, seqs in issued:
+            data = finish(render(document, font_file=font), document, seqs)
             _write_atomically(statement_path(out, year, document.person_uid), data)
             result.written += 1
     return result

@@ -8,6 +8,7 @@ one reviewer approves (workflow/stages.toml) before it takes effect.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ from django.db import transaction as db_transaction
 from django.utils.translation import gettext as _
 
 from sirecords.certificates.kinds import CERTIFICATE_ISSUED
-from sirecords.certificates.transactions import ISSUE, REVOKE
+from sirecords.certificates.transactions import ISSUE, ISSUE_STATEMENTS, REVOKE
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
 from sirecords.transactions.actors import Actor
@@ -54,6 +55,26 @@ def issue(actor: Actor, person: Person, kind: str, *, items: list[str] | tuple[s
             raise Refused(_("issuing a certificate must need no review stage (workflow/stages.toml)"), txn)
         entry = Entry.objects.get(txn=txn.uid, kind=CERTIFICATE_ISSUED)
     return code, entry
+
+
+def issue_statements(actor: Actor, persons: list[Person], *, items: list[str] | tuple[str, ...], purpose: str, channel: str,
+                     seqs: list[list[int]], region: str) -> list[tuple[str, Entry]]:
+    """Post the issue of one annual statement per person of `persons` (all of pooling region `region`), each resting
+    on its list of `seqs`, in one `issue_statements` transaction: [(code, certificate.issued entry)] in their order.
+    The annual run's batch (bulk statements): one posting per chunk instead of one per statement."""
+    issued_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    certificates = [{"person": person.uid, "kind": "statement", "items": list(items), "purpose": purpose, "code": new_code(),
+                     "seqs": [int(seq) for seq in person_seqs], "issued_at": issued_at}
+                    for person, person_seqs in zip(persons, seqs, strict=True)]
+    with db_transaction.atomic():
+        txn = execute(actor, ISSUE_STATEMENTS, {"certificates": certificates}, region=region,
+                      reason=f"出具年度对账单 annual statements: {purpose}"[:200], channel=channel)
+        if txn.state != State.POSTED:
+            raise Refused(_("issuing a certificate must need no review stage (workflow/stages.toml)"), txn)
+        by_code = {}
+        for entry in Entry.objects.filter(txn=txn.uid, kind=CERTIFICATE_ISSUED):
+            by_code[json.loads(entry.payload)["code"]] = entry
+    return [(c["code"], by_code[c["code"]]) for c in certificates]
 
 
 def revoke(actor: Actor, code: str, *, reason: str, channel: str) -> BusinessTransaction:

@@ -17,10 +17,12 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
-from sirecords.transactions.posting import added, transaction_type
+from sirecords.transactions.posting import NO_PERSON, InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
 
 ISSUE = "issue_certificate"
+ISSUE_STATEMENTS = "issue_statements"  # the annual run: one transaction per chunk, one certificate.issued per statement
+MAX_BATCH = 1000
 REVOKE = "revoke_certificate"
 KINDS = ("contributions", "pension", "statement", "query_result")
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}\Z")  # Crockford base32, services.new_code
@@ -47,6 +49,44 @@ def _person(payload: dict[str, Any], errors: Errors) -> Person | None:
 
 @transaction_type(ISSUE, "出具证明 issue a certificate", creators=ISSUERS, describe=_describe, summary=_summary)
 def issue_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    return [_issued(payload)]
+
+
+def _batch_summary(payload: dict[str, Any]) -> list[str]:
+    return [f"{len(payload.get('certificates') or [])} statements"]
+
+
+@transaction_type(ISSUE_STATEMENTS, "批量出具对账单 issue annual statements", creators=("query_officer",),
+                  summary=_batch_summary, subject=lambda payload, posted: NO_PERSON)
+def issue_statements(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    """The annual run's chunk: each certificate as issue_certificate checks it, each a certificate.issued entry about
+    its person, all in the transaction's pooling region; the codes distinct. All or nothing."""
+    errors = Errors()
+    unknown_fields(payload, {"certificates"}, errors)
+    certificates = payload.get("certificates")
+    if not isinstance(certificates, list) or not 0 < len(certificates) <= MAX_BATCH or \
+            not all(isinstance(c, dict) for c in certificates):
+        errors["certificates"] = _("must be a list of 1 to {n} certificates").format(n=MAX_BATCH)
+    errors.raise_if_any()
+    codes = [str(c.get("code") or "") for c in certificates]
+    if len(set(codes)) != len(codes):
+        raise InvalidTransaction({"certificates": _("two certificates have the same code")})
+    entries = []
+    for number, certificate in enumerate(certificates, 1):
+        try:
+            entry = _issued(certificate)
+        except InvalidTransaction as invalid:
+            raise InvalidTransaction({f"certificates[{number}].{name}": why for name, why in invalid.errors.items()}) from None
+        person = Person.objects.get(uid=certificate["person"])
+        if ctx.region and person.pooling_region != ctx.region:
+            raise InvalidTransaction({f"certificates[{number}].person": _(
+                "belongs to pooling region {home}, not {region}").format(home=person.pooling_region, region=ctx.region)})
+        entries.append(entry)
+    return entries
+
+
+def _issued(payload: dict[str, Any]) -> NewEntry:
+    """One certificate's entry, its payload checked (every field named with why)."""
     errors = Errors()
     unknown_fields(payload, {"person", "kind", "items", "purpose", "code", "seqs", "issued_at"}, errors)
     person = _person(payload, errors)
@@ -73,7 +113,7 @@ def issue_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
     errors.raise_if_any()
     body = {"code": code, "kind": kind, "person": person.uid, "items": sorted(set(items)), "purpose": purpose,
             "seqs": sorted(set(seqs)), "issued_at": issued_at}
-    return [NewEntry(CERTIFICATE_ISSUED, f"person:{person.uid}", body, issued_at[:10])]
+    return NewEntry(CERTIFICATE_ISSUED, f"person:{person.uid}", body, issued_at[:10])
 
 
 @transaction_type(REVOKE, "撤销证明 revoke a certificate", creators=("query_officer", "clerk"), describe=_describe, summary=_summary)

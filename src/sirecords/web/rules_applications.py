@@ -17,6 +17,7 @@ RULES: dict = {
     "desk_application": SEERS,
     "desk_application_refuse": roles(*REVIEW_ROLES),
     "desk_application_answer": QUERY_OFFICER,
+    "desk_application_answer_pdf": QUERY_OFFICER,  # the answer about one person as a signed PDF (certificates.issuing)
     "desk_application_refusal": SEERS,
     "desk_recipients": roles("supervisor", "query_officer"),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -142,10 +143,30 @@ def answer_view(request, uid):
         answers = applications.answer_documents(app, request.actor, what="application answer (page)")
     except applications.Refused as refused:
         return refuse(request, refused.message)
+    for view, row in zip(answers, app.decision["persons"], strict=True):  # the same order: answer_documents'
+        view["certificate_url"] = reverse("desk_application_answer_pdf", args=[app.uid, row["person"]])
     for view in answers:
         for row in [*view.get("contributions", ()), *view.get("subsidies", ())]:
             row["insurance_label"] = INSURANCE_LABELS.get(row["insurance_type"], row["insurance_type"])
     return render(request, "web/desk/application_answer.html", {"app": app, "summary": app.summary(), "answers": answers})
+
+
+@page("desk_application_answer_pdf")
+@never_cache
+@require_http_methods(["POST"])
+def answer_pdf_view(request, uid, person_uid):
+    """The answer about one person as a signed PDF (a POST: each one is issued, a ledger entry)."""
+    from sirecords.records.limits import ReadRefused
+    from sirecords.web.views.certificates import pdf_response
+
+    app = _application(request, uid)
+    try:
+        issued = applications.answer_certificate(app, request.actor, person_uid)
+    except applications.Refused as refused:
+        return refuse(request, refused.message)
+    except ReadRefused as refused:
+        return refuse(request, refused.message, refused.status)
+    return pdf_response(issued)
 
 
 @page("desk_application_refusal")
