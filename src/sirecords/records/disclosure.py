@@ -84,14 +84,11 @@ def withholding_orders(person: Person) -> list[Order]:
             WithheldReads.objects.filter(person_id=person.uid).values_list("reference", "disclose_on")]
 
 
-def _role_at(username: str, region: str, day: str) -> str:
-    """The reading roles the staff member held in `region` on `day`, by name (the grants' history)."""
-    held = []
-    for role, granted, revoked, where in RoleGrant.objects.filter(account_id=username, role__in=READING_ROLES).values_list(
-            "role", "granted_on", "revoked_on", "region"):
-        if granted.isoformat() <= day and (revoked is None or revoked.isoformat() > day) and where == region:
-            held.append(role)
-    names = [_in_language(ROLES[role]) for role in sorted(set(held), key=list(ROLES).index) if role in ROLES]
+def _role_at(grants: list[tuple[str, date, date | None, str]], region: str, day: str) -> str:
+    """The reading roles held in `region` on `day`, by name, from the account's grant history."""
+    held = {role for role, granted, revoked, where in grants
+            if where == region and granted.isoformat() <= day and (revoked is None or revoked.isoformat() > day)}
+    names = [_in_language(ROLES[role]) for role in sorted(held, key=list(ROLES).index) if role in ROLES]
     return "、".join(names) or _("agency staff")
 
 
@@ -102,6 +99,7 @@ class _Names:
         self.person = person
         self.accounts: dict[str, StaffAccount | None] = {}
         self.employers: dict[str, str] = {}
+        self.grants: dict[str, list] = {}
 
     def organisation(self, actor: str) -> str:
         if actor.startswith(EMPLOYER_ACTOR):
@@ -121,7 +119,10 @@ class _Names:
         account = self._account(actor)
         if account is not None and account.kind == AccountKind.SERVICE:
             return _("system of {name}").format(name=account.display_name)
-        return _role_at(actor, self.person.pooling_region, day)
+        if actor not in self.grants:  # one query per reader, not per read
+            self.grants[actor] = list(RoleGrant.objects.filter(account_id=actor, role__in=READING_ROLES).values_list(
+                "role", "granted_on", "revoked_on", "region"))
+        return _role_at(self.grants[actor], self.person.pooling_region, day)
 
     def _account(self, username: str) -> StaffAccount | None:
         if username not in self.accounts:
