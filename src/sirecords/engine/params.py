@@ -9,7 +9,8 @@ Layout (``data/`` beside this module, or any folder / mapping of texts the calle
 Resolving the parameter set of region R for year Y (and month M, default December):
 
 * *Standing* sections (``contribution``, ``rates``, ``rounding``, ``months_divisor``,
-  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``) carry forward:
+  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``, ``crediting``,
+  ``late_fee``) carry forward:
   every national file in force by Y-M is applied in date order, then every file of R in date order, each
   value replacing the one before. A region's value holds until the region's own files change it.
   ``[deemed]``: ``service_before`` (the month the region's individual-contribution system began; service
@@ -17,6 +18,12 @@ Resolving the parameter set of region R for year Y (and month M, default Decembe
   ``[subsidies.<scheme>]``: ``title``, ``share`` of the covered contribution, ``types`` and ``parties``
   covered, ``base`` (``floor``: the contribution at the base floor, ``actual``: as paid; the lesser of the
   two is subsidised under ``floor``) and ``max_months`` per person.
+  ``[crediting]``: ``method`` (``monthly`` accumulation, the default, or ``annual``, the 1.083 method) and
+  ``interest_from`` (``arrival``, the default: a paid credit earns interest from the month it arrived
+  (记账月份); ``period``: from its contribution month).
+  ``[late_fee]`` (滞纳金, 社会保险法 第八十六条): ``daily_rate`` (a fraction ≤ 0.01, default 0.0005),
+  ``due_months_after`` (0: a month's contribution is due within that month, the default; 1: the next
+  month) and ``due_day`` (1–31, clipped to the due month's last day; default 31, the last day).
 * The ``[year]`` section (``crediting_rate`` and its status, ``reference_average_wage``,
   ``pension_base``, the yearly adjustment) belongs to its year only: it is read from
   ``national/Y.toml`` and then ``R/Y.toml`` and never carried into another year. Month files
@@ -57,6 +64,9 @@ from sirecords.engine.trace import jsonable
 
 __all__ = [
     "CATEGORIES",
+    "CREDITING_METHODS",
+    "INTEREST_FROM",
+    "LATE_FEE_DAILY_RATE",
     "DATA_DIR",
     "INSURANCE_TYPES",
     "PARTIES",
@@ -84,6 +94,9 @@ RETIREMENT_CATEGORIES = ("male", "female55", "female50")
 ROUNDING_KINDS = ("contribution", "interest", "pension")
 RATE_STATUSES = ("official", "provisional")
 SUBSIDY_BASES = ("floor", "actual")  # a subsidy covers the contribution at the base floor, or as actually paid
+CREDITING_METHODS = ("monthly", "annual")  # 月积数法 / 年度计算法 (劳办发〔1997〕116号)
+INTEREST_FROM = ("arrival", "period")  # a paid credit earns interest from the month it arrived, or its contribution month
+LATE_FEE_DAILY_RATE = Decimal("0.0005")  # 社会保险法 第八十六条: 万分之五 a day
 
 _FILE_NAME = re.compile(r"(?P<scope>national|[0-9]{6})/(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2}))?\.toml\Z")
 _REGION = re.compile(r"[0-9]{6}\Z")
@@ -218,6 +231,9 @@ _FLAT_SECTIONS = {
     "minimum_contribution": {"schedule": _schedule},
     "transitional": {"coefficient": _ratio(Decimal(0), Decimal("0.1"))},
     "deemed": {"service_before": _month_text, "minimum_age": _integer(14, 30)},
+    "crediting": {"method": _choice(CREDITING_METHODS), "interest_from": _choice(INTEREST_FROM)},
+    "late_fee": {"daily_rate": _ratio(Decimal(0), Decimal("0.01")), "due_months_after": _integer(0, 12),
+                 "due_day": _integer(1, 31)},
     "year": {
         "crediting_rate": _rate,
         "crediting_rate_status": _choice(RATE_STATUSES),
@@ -233,7 +249,7 @@ _RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months":
 _RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
                              "max_delay_months": _integer(0, 120)}
 _STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
-             "deemed", "subsidies")
+             "deemed", "subsidies", "crediting", "late_fee")
 SECTIONS = ("meta", *_STANDING, "year")
 
 
@@ -644,6 +660,30 @@ class ParamSet:
         prefix = f"subsidies.{scheme}"
         return SubsidyScheme(scheme, self.get(f"{prefix}.title"), self.get(f"{prefix}.share"), tuple(self.get(f"{prefix}.types")),
                              tuple(self.get(f"{prefix}.parties")), self.get(f"{prefix}.base"), self.get(f"{prefix}.max_months"))
+
+    @property
+    def crediting_method(self) -> str:
+        """``[crediting] method``: monthly accumulation (the default) or the annual (1.083) method."""
+        return self.get("crediting.method", "monthly")
+
+    @property
+    def crediting_interest_from(self) -> str:
+        """``[crediting] interest_from``: a paid credit is positioned by its arrival month (the default) or its period."""
+        return self.get("crediting.interest_from", "arrival")
+
+    @property
+    def late_fee_daily_rate(self) -> Decimal:
+        return self.get("late_fee.daily_rate", LATE_FEE_DAILY_RATE)
+
+    @property
+    def late_fee_due_day(self) -> int:
+        """Day of the due month a contribution is due by (31: the month's last day; clipped to the month)."""
+        return self.get("late_fee.due_day", 31)
+
+    @property
+    def late_fee_due_months_after(self) -> int:
+        """0: due within the contribution month; 1: within the next month; …"""
+        return self.get("late_fee.due_months_after", 0)
 
     @property
     def adjustment(self) -> tuple[Decimal, Decimal, Decimal]:
