@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sirecords.contributions import collection, filestore, staging, summary
+from sirecords.contributions import collection, counter, filestore, staging, summary
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
 from sirecords.contributions.models import ContributionBatch
 from sirecords.core.money import fen_to_yuan
@@ -134,6 +134,10 @@ def batch_posted(entry: PostedEntry, store: Store) -> None:
            "rows_root": p["rows_root"], "rule_versions": " ".join(p["rule_versions"]), "entry_seq": entry.seq,
            "txn": entry.txn}
     store.put(BATCH_TABLE, p["batch"], row)
+    if "rows" in p:  # a counter batch carries its rows (counter.py)
+        if isinstance(store, LiveStore):
+            counter.insert(p["batch"], counter.rows_of(p))
+        return
     if isinstance(store, LiveStore):  # verify's replay checks the rows on its own (checks.py)
         prepared = _pending.pop(p["batch"], None)
         if prepared is None or prepared.rows_root != p["rows_root"] or not _still_staged(prepared):
