@@ -24,6 +24,11 @@ def _not_reversed(alias: str) -> str:
             f"AND rv.row_number = {alias}.row_number)")
 
 
+def reversed_sql(alias: str = TABLE) -> str:
+    """SQL condition: the row `alias` is reversed (refunded, or replaced by a correction)."""
+    return f"(NOT {_not_reversed(alias)})"
+
+
 def counted(alias: str = TABLE) -> str:
     """SQL condition: the row `alias` (a table alias of contributions_contribution) counts."""
     return f"({alias}.paid_on <> '' AND {_not_reversed(alias)})"

@@ -31,6 +31,7 @@ from sirecords.engine.params import INSURANCE_TYPES, ParameterError
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.parameters.queries import loaded_param_set, params_for_month
+from sirecords.registry.maintenance_log import log_kind
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, a_date, a_month, text, unknown_fields
@@ -38,6 +39,8 @@ from sirecords.transactions.validation import Errors, a_date, a_month, text, unk
 MAX_MONTHS = 600  # a range of months paid at once: 50 years
 MAX_ROWS = 200  # rows named by one refund or correction
 _MONEY = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?\Z")
+log_kind(CONTRIBUTION_ROW_CORRECTED, "修正")  # the maintenance log (第十二条) shows each corrected row
+
 GROUNDS = {"duplicate": "重复缴费 duplicate payment", "wrong": "错误缴费 wrong payment"}
 
 
