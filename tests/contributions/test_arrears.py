@@ -196,3 +196,38 @@ def test_verify_names_a_changed_late_fee_and_a_deleted_reversal(imported, clerk,
     assert (where, "late fee 1 fen differs from the engine's 8260 fen for 2024-01 paid on 2024-06-15") in found, found
     assert (where, "row was changed: late_fee_fen differ from the ledger's") in found, found
     assert any("contributions_reversal" in w and row.batch_id in w for w, _m in found), found
+
+
+def later_file(registry, months, paid_on, wage=300_000):
+    return collection_csv([(registry["ids"][2], "", period, "pension", wage, paid_on) for period in months], REGION)
+
+
+def test_a_later_collection_file_pays_the_months_in_arrears_with_their_late_fees(imported, clerk, reviewers):
+    flexible = imported["persons"][2]
+    outcome = import_file(clerk, later_file(imported["registry"], MONTHS, "2024-06-15"), reason="补缴", file_name="late.csv",
+                          region=REGION)
+    assert outcome.ok, outcome.prepared.report_lines()
+    assert outcome.prepared.summary["arrears_payments"] == {"rows": 3, "late_fee_fen": 8_260 + 6_499 + 4_616}
+    txn = review_all(outcome.txn, reviewers["review1"], reviewers["review2"])
+    rows = list(Contribution.objects.filter(batch_id=txn.uid).order_by("row_number"))
+    assert [(r.kind, r.period, r.paid_on, r.late_fee_fen) for r in rows] == [
+        ("arrears_payment", "2024-01", "2024-06-15", 8_260), ("arrears_payment", "2024-02", "2024-06-15", 6_499),
+        ("arrears_payment", "2024-03", "2024-06-15", 4_616)]
+    assert rows[0].batch.source == "collection_file"
+    assert actual_months(flexible) == list(MONTHS) and arrears.in_arrears(flexible) == []
+    assert credits(flexible) == (3 * ACCOUNT_FEN, ACCOUNT_FEN * (12 + 11 + 10))
+    assert findings() == []
+    # The same months again, in another file: paid already.
+    again = import_file(clerk, later_file(imported["registry"], MONTHS[:1], "2024-07-01"), reason="r", region=REGION)
+    assert not again.ok and [(p.line, p.field, p.reason) for p in again.prepared.problems] == [
+        (2, "paid_on", "pays 2024-01 pension, which was already paid late on 2024-06-15")]
+
+
+def test_a_payment_by_file_whose_amounts_differ_from_the_assessment_is_refused(imported, clerk):
+    outcome = import_file(clerk, later_file(imported["registry"], MONTHS[:1], "2024-06-15", wage=800_000), reason="r",
+                          region=REGION)
+    assert not outcome.ok
+    [problem] = outcome.prepared.problems
+    assert problem.kind == "discrepancy" and problem.reason.startswith(
+        "pays 2024-01 pension in arrears, but its base 8000.00, employer 0.00, individual 1600.00, account 640.00 (440300/2024@")
+    assert "differ from the assessment's base 6073.80, employer 0.00, individual 1214.76, account 485.90" in problem.reason

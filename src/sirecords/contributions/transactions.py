@@ -79,6 +79,10 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             shown.append({"field": kind, "label": kind, "before": "", "after": (
                 f"{t['rows']} 笔 rows; 单位 employer {fen_to_yuan(t['employer_fen'])}, 个人 individual {fen_to_yuan(t['individual_fen'])}, "
                 f"记账 account {fen_to_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
+        paid_late = summary.get("arrears_payments")
+        if isinstance(paid_late, dict):
+            shown.append({"field": "arrears_payments", "label": "补缴 arrears paid", "before": "", "after": (
+                f"{paid_late['rows']} 笔 rows; 滞纳金 late fees {fen_to_yuan(paid_late['late_fee_fen'])}")})
     return shown
 
 
