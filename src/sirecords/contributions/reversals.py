@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from sirecords.contributions import counted, summary
 from sirecords.contributions import rows as row_form
@@ -77,3 +78,22 @@ def rows_reversed(entry: PostedEntry, store: Store) -> None:
         store.put(TABLE, ref(batch, number), {"key": ref(batch, number), "batch_id": batch, "row_number": number,
                                               "cause": p["cause"], "reason": p["reason"], "entry_seq": entry.seq,
                                               "txn": entry.txn})
+
+
+def refs_for(person: str, first: str, last: str, insurance_type: str, employer: str, *, counting_only: bool) -> list[str]:
+    """The references ("batch:row") of the person's rows of months first..last, one insurance type and employer ("" for
+    none), not reversed; `counting_only`: only the rows that count (what a refund may name). For the desk forms."""
+    rows = Contribution.objects.filter(person_id=person, period__gte=first, period__lte=last, insurance_type=insurance_type,
+                                       employer_id=employer)
+    rows = counted.counted_rows(rows) if counting_only else rows.exclude(
+        Exists(Reversal.objects.filter(batch_id=OuterRef("batch_id"), row_number=OuterRef("row_number"))))
+    return [ref(batch, number) for batch, number in rows.order_by("period", "batch__entry_seq")
+            .values_list("batch_id", "row_number")]
+
+
+def month_of(text: str) -> tuple[str, str, str] | None:
+    """(period, insurance type, employer uid) of the row a reference names, or None (the desk forms, amending)."""
+    where = parse_ref(text)
+    found = Contribution.objects.filter(batch_id=where[0], row_number=where[1]).values_list(
+        "period", "insurance_type", "employer_id").first() if where else None
+    return tuple(found) if found else None
