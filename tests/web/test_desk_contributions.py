@@ -71,3 +71,26 @@ def test_the_clerk_opens_a_refund_and_a_correction_naming_the_month(clerk, perso
     assert corrected.status_code == 302, page_text(corrected)
     text = page_text(clerk.get(corrected["Location"]))
     assert "wage_fen" in text and "3000.00" in text and "9000.00" in text
+
+
+def test_the_record_shows_the_month_paid_late_with_its_late_fee(person, staff, signed_in):
+    from django.urls import reverse
+
+    from sirecords.demo.crew import approve_stages
+    from sirecords.demo.documents import scan
+    from sirecords.workflow.services import attach, open_transaction, submit
+
+    from .test_record import stated
+
+    desk = staff("clerk.late", "clerk")
+    txn = open_transaction(desk, "pay_arrears", {"person": person, "from": "2024-01", "to": "2024-01", "paid_on": "2024-06-15"},
+                           region="440300", reason="r", channel="counter")
+    attach(desk, txn, "payment_receipt", scan("receipt"), "receipt.pdf")
+    approve_stages(submit(desk, txn), {"review1": staff("rev.late1", "reviewer1"), "review2": staff("rev.late2", "reviewer2")})
+    client = stated(signed_in("rec.late", "query_officer"), person)
+    page = client.get(reverse("record_person", args=[person])).content.decode()
+    rows = page.split('id="contributions"')[1].split("</section>")[0].split("<tr>")
+    january = [row for row in rows if "2024-01" in row]
+    assert any("2024-06-15 · paid late · late fee 82.60" in row for row in january), january
+    assert any("paid later" in row for row in january), january  # the assessment that was in arrears
+    assert any("in arrears" in row for row in rows if "2024-02" in row)
