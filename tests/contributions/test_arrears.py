@@ -232,3 +232,22 @@ def test_a_payment_by_file_whose_amounts_differ_from_the_assessment_is_refused(i
     assert problem.kind == "discrepancy" and problem.reason.startswith(
         "pays 2024-01 pension in arrears, but its base 8000.00, employer 0.00, individual 1600.00, account 640.00 (440300/2024@")
     assert "differ from the assessment's base 6073.80, employer 0.00, individual 1214.76, account 485.90" in problem.reason
+
+
+def test_a_month_paid_late_is_summed_once_for_the_employer_and_in_the_statistics(registry, load_params, reviewers, clerk):
+    from sirecords.queries.scopes import employer_contributions
+    from sirecords.registry.models import Employer
+    from sirecords.stats.aggregate import lattice
+    from sirecords.stats.catalogue import MEASURES
+
+    load_params(2024)
+    outcome = import_file(clerk, collection_csv([(registry["ids"][0], registry["uscc"], "2024-01", "pension", 650_000, "")],
+                                                REGION), reason="r", region=REGION)
+    review_all(outcome.txn, reviewers["review1"], reviewers["review2"])
+    employer = Employer.objects.get(uscc=registry["uscc"])
+    before = employer_contributions(employer, "2024-01")["totals"]
+    assert (before["employer_amount"], before["individual_amount"], before["arrears"]) == ("1040.00", "520.00", "1560.00")
+    pay(clerk, reviewers, find_person_by_id_number(registry["ids"][0]).uid, "2024-01", "2024-01", "2024-02-20")
+    after = employer_contributions(employer, "2024-01")["totals"]
+    assert (after["employer_amount"], after["individual_amount"], after["arrears"]) == ("1040.00", "520.00", "0.00")
+    assert lattice(MEASURES["contribution_total"], ["insurance_type"], year=2024)[("pension",)].value == 156_000
