@@ -197,6 +197,19 @@ def test_verify_names_a_changed_late_fee_and_a_deleted_reversal(imported, clerk,
     assert (where, "late fee 1 fen differs from the engine's 8260 fen for 2024-01 paid on 2024-06-15") in found, found
     assert (where, "row was changed: late_fee_fen differ from the ledger's") in found, found
     assert any("contributions_reversal" in w and row.batch_id in w for w, _m in found), found
+    # With its reversal gone the refunded payment counts again, beside nothing else: one row of the month counts.
+    assert not any("rows of the month count" in m for _w, m in found), found
+
+
+def test_verify_names_a_month_with_two_rows_that_count(imported, clerk, reviewers):
+    employee = imported["persons"][0]
+    old = Contribution.objects.get(person_id=employee, period="2024-02", insurance_type="pension")
+    posted(clerk, reviewers, "correct_contributions", {"person": employee, "method": "m", "rows": [
+        {"row": f"{old.batch_id}:{old.row_number}", "wage": "7000.00"}]}, "evidence")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contributions_reversal")
+    assert (f"contributions person {employee} employer {old.employer_id} 2024-02 pension",
+            "2 rows of the month count; at most one may") in findings()
 
 
 def later_file(registry, months, paid_on, wage=300_000):

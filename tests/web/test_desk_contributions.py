@@ -63,6 +63,11 @@ def test_the_clerk_opens_a_refund_and_a_correction_naming_the_month(clerk, perso
     assert done.status_code == 302, page_text(done)
     assert payload_of(mine().get())["rows"] == [f"{paid.batch_id}:{paid.row_number}"]
     assert "退费 refunded" in page_text(clerk.get(done["Location"]))
+    from sirecords.web.forms_contributions import RefundContributionsForm
+
+    assert RefundContributionsForm.initial_from(payload_of(mine().get())) == {  # amending: the form as it was filled
+        "person_id_number": ID, "ground": "duplicate", "why": "同月已由单位缴纳", "first": "2024-03", "last": "2024-03",
+        "insurance_type": "pension", "uscc": ""}
     nothing = clerk.post("/desk/new/refund_contributions/", form(first="2024-01", last="2024-01", insurance_type="pension",
                                                                  uscc="", ground="wrong", why="x"))
     error_next_to(nothing, "first", "No contribution row of these months")
