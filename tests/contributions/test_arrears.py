@@ -264,3 +264,28 @@ def test_a_month_paid_late_is_summed_once_for_the_employer_and_in_the_statistics
     after = employer_contributions(employer, "2024-01")["totals"]
     assert (after["employer_amount"], after["individual_amount"], after["arrears"]) == ("1040.00", "520.00", "0.00")
     assert lattice(MEASURES["contribution_total"], ["insurance_type"], year=2024)[("pension",)].value == 156_000
+
+
+def test_the_reviewers_and_later_readers_see_the_figures_before_and_after_posting(imported, clerk, reviewers):
+    from sirecords.transactions.posting import transaction_type_named
+
+    flexible, employee = imported["persons"][2], imported["persons"][0]
+    payment = {"person": flexible, "from": "2024-01", "to": "2024-01", "paid_on": "2024-06-15"}
+
+    def shown(kind, payload):
+        return {row["field"]: row["after"] for row in transaction_type_named(kind).describe(payload)}
+
+    before = shown("pay_arrears", payment)
+    assert before["2024-01.pension"] == "单位 employer 0.00 + 个人 individual 1214.76; 滞纳金 late fee 82.60, 136 天 days from 2024-01-31"
+    pay(clerk, reviewers, flexible, "2024-01", "2024-01", "2024-06-15")
+    assert shown("pay_arrears", payment) == before, "once posted, the page shows the rows it posted, not a refusal"
+    row = Contribution.objects.get(person_id=flexible, kind="arrears_payment")
+    refund = {"person": flexible, "rows": [f"{row.batch_id}:{row.row_number}"], "ground": "wrong", "reason": "误缴"}
+    posted(clerk, reviewers, "refund_contributions", refund, "evidence")
+    assert shown("refund_contributions", refund)["total"] == "1297.36"  # 1,214.76 + the late fee 82.60
+    old = Contribution.objects.get(person_id=employee, period="2024-02", insurance_type="pension")
+    correction = {"person": employee, "method": "m", "rows": [{"row": f"{old.batch_id}:{old.row_number}", "wage": "7000.00"}]}
+    ahead = shown("correct_contributions", correction)
+    posted(clerk, reviewers, "correct_contributions", correction, "evidence")
+    assert shown("correct_contributions", correction) == ahead
+    assert ahead[f"{old.batch_id}:{old.row_number}.individual_fen"] == "560.00"
