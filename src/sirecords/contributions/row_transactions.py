@@ -330,9 +330,9 @@ def _corrections_recorded(payload: dict[str, Any]) -> list[tuple] | None:
         return None
     uids = [item.get("row") for item in payload.get("rows") or [] if isinstance(item, dict)]
     logged = {}
-    for text in Entry.objects.filter(kind=CONTRIBUTION_ROW_CORRECTED, subject=f"person:{payload.get('person')}").values_list(
-            "payload", flat=True):
-        body = json.loads(text)
+    entries = Entry.objects.filter(kind=CONTRIBUTION_ROW_CORRECTED, subject=f"person:{payload.get('person')}")
+    for written in entries.values_list("payload", flat=True):
+        body = json.loads(written)
         logged[body["uid"]] = (body["before"], body["after"])  # the latest correction of a row is the one that reversed it
     if not all(uid in logged for uid in uids):
         return None
