@@ -70,6 +70,9 @@ def test_national_defaults_due_within_the_month():
     # 2025-01's 1000.00 paid 2025-03-15: 43 days → 21.50, traced with the set's version
     result = late_fee_for(p, "1000.00", "2025-01", date(2025, 3, 15))
     assert (result.value.days, result.value.fee, result.trace.version) == (43, D("21.50"), p.version)
+    steps = {step.name: step for step in result.trace.steps}
+    assert steps["due"].value == date(2025, 1, 31) and steps["fee.days"].value == 43
+    assert result.trace.inputs["period"] == Month(2025, 1)
 
 
 def test_region_due_date_and_rate():

@@ -72,5 +72,12 @@ def due_date(period, params: ParamSet) -> date:
 def late_fee_for(params: ParamSet, amount, period, paid) -> Result[LateFee]:
     """The late fee on contribution month `period`'s `amount` paid on `paid`: the due date, daily rate and
     contribution rounding of `params` (the set governing that month)."""
-    return late_fee(amount, due_date(period, params), paid, daily_rate=params.late_fee_daily_rate,
-                    rounding=params.rounding("contribution"), version=params.version)
+    month = as_month(period, "contribution month")
+    due = due_date(month, params)
+    fee = late_fee(amount, due, paid, daily_rate=params.late_fee_daily_rate, rounding=params.rounding("contribution"),
+                   version=params.version)
+    t = TraceBuilder("late_fee.for_period", params.version, {**fee.trace.inputs, "period": month})
+    t.step("due", "应缴日期 = 费款所属期后第 N 个月的缴费截止日", "due date = the due day of the month N months after the period",
+           f"{month} + {params.late_fee_due_months_after} 个月 months, 第 day {params.late_fee_due_day} → {due}", due)
+    t.include("fee", fee.trace)
+    return t.result(fee.value)
