@@ -35,6 +35,7 @@ from django.db import connection
 
 from sirecords.accounts import closures
 from sirecords.accounts.compute import kernel_for
+from sirecords.contributions.counted import counted
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import credit_year_values
@@ -123,10 +124,10 @@ def _fetch(sql: str, params: Iterable) -> list[tuple]:
 # against the rows): one row an account instead of twelve.
 CREDITS_SQL = "SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE year = %s"
 
-MONTHLY_SQL = """
+MONTHLY_SQL = f"""
 SELECT person_id, period, SUM(account_credit_fen)
 FROM contributions_contribution
-WHERE insurance_type = 'pension' AND paid_on <> '' AND period >= %s AND period <= %s AND person_id IN ({marks})
+WHERE insurance_type = 'pension' AND {counted()} AND period >= %s AND period <= %s AND person_id IN ({{marks}})
 GROUP BY person_id, period
 """
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection
 
 from sirecords.accounts.years import contribution_years
+from sirecords.contributions.counted import counted
 from sirecords.core.money import InvalidInput, from_fen, to_fen
 from sirecords.core.periods import Age, Month
 from sirecords.engine.crediting import credit_account_year
@@ -28,7 +29,7 @@ def monthly_bases(person_uid: str) -> list[tuple[str, int]]:
     """(period, base_fen) of the person's paid pension months; a month paid twice counts once, at its highest base."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT period, MAX(base_fen) FROM contributions_contribution WHERE person_id = %s "
-                       "AND insurance_type = 'pension' AND paid_on <> '' GROUP BY period ORDER BY period", [person_uid])
+                       f"AND insurance_type = 'pension' AND {counted()} GROUP BY period ORDER BY period", [person_uid])
         return list(cursor.fetchall())
 
 
@@ -45,7 +46,7 @@ def monthly_credits_fen(person_uid: str, year: int, months: int) -> list[int]:
     """The account credits of months 1…`months` of `year` (paid pension rows, summed over employers)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT period, SUM(account_credit_fen) FROM contributions_contribution WHERE person_id = %s "
-                       "AND insurance_type = 'pension' AND paid_on <> '' AND period >= %s AND period <= %s GROUP BY period",
+                       f"AND insurance_type = 'pension' AND {counted()} AND period >= %s AND period <= %s GROUP BY period",
                        [person_uid, f"{year:04d}-01", f"{year:04d}-12"])
         by_month = {int(period[5:7]): int(total) for period, total in cursor.fetchall()}
     return [by_month.get(month, 0) for month in range(1, months + 1)]
@@ -62,7 +63,7 @@ def account_part_year(person_uid: str, year: int, months: int, region: str, *, f
                                          f"{event} needs {year} credited as a part year"})
     with connection.cursor() as cursor:
         cursor.execute("SELECT MIN(period) FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
-                       "AND paid_on <> '' AND period > %s AND period < %s",
+                       f"AND {counted()} AND period > %s AND period < %s",
                        [person_uid, f"{latest[0] if latest else 0:04d}-12", f"{year:04d}-01"])
         uncredited = cursor.fetchone()[0]
     if uncredited or (latest is not None and latest[0] < year - 1):

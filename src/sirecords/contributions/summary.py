@@ -14,16 +14,17 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from sirecords.contributions.counted import counted
 from sirecords.ledger import bulk
 
 TABLE = "contributions_pension_credit"
 
-# The same aggregate over the rows, for verify (and the migration that creates the table).
-AGGREGATE_SQL = """
+# The same aggregate over the rows that count (counted.py), for verify.
+AGGREGATE_SQL = f"""
 SELECT person_id, CAST(SUBSTR(period, 1, 4) AS INTEGER), SUM(account_credit_fen),
        SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
 FROM contributions_contribution
-WHERE insurance_type = 'pension' AND paid_on <> ''
+WHERE insurance_type = 'pension' AND {counted()}
 GROUP BY person_id, SUBSTR(period, 1, 4)
 """
 
