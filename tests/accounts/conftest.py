@@ -67,3 +67,26 @@ def run_year(crew):
         return prepared
 
     return run
+
+
+@pytest.fixture
+def crediting_params(monkeypatch):
+    """crediting_params(year, interest_from=…, method=…): the region's parameter file of `year` with a [crediting]
+    table, loaded through a reviewed transaction as the rules maintainer would; the run reads the changed files."""
+    from sirecords.accounts import crediting
+    from sirecords.engine import params as rule_params
+    from sirecords.ledger.context import WriteContext
+    from sirecords.parameters.transactions import parameter_payload
+    from sirecords.transactions.posting import Transaction, post
+
+    files = dict(rule_params.read_data_dir())
+    real = rule_params.load_params
+    monkeypatch.setattr(crediting, "load_params", lambda region, year: real(region, year, files=files))
+
+    def set_crediting(year: int, **values: str) -> None:
+        name = f"{REGION}/{year}.toml"
+        files[name] += "\n[crediting]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+        post(Transaction("load_rule_parameters", parameter_payload(real(REGION, year, files=files)),
+                         WriteContext(actor="maint.t", reason="crediting rule of the region", channel="cli")))
+
+    return set_crediting
