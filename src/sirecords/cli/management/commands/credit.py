@@ -1,9 +1,9 @@
 """``sirecords credit --year Y --actor USERNAME --reason TEXT [--region R] [--json]``: the annual crediting.
 
 Computes every individual account of year Y (docs/crediting.md) by the region's crediting method and basis
-(``[crediting] interest_from``: a credit counts from the month it arrived, or from its contribution month) and, when any account is new or its
-figures changed, opens a `credit_accounts` transaction as USERNAME (a maintainer) and submits it; the
-reviewers approve it in the pages, and the last approval posts it. With nothing changed it says so
+(``[crediting] interest_from``: a credit counts from the month it arrived, or from its contribution month) and,
+when any account is new or its figures changed, opens a `credit_accounts` transaction as USERNAME (a maintainer)
+and submits it; the reviewers approve it in the pages, and the last approval posts it. With nothing changed it says so
 and opens nothing. Exit status 0 on success (also when nothing changed), 1 when refused or invalid.
 """
 
