@@ -119,3 +119,17 @@ def test_figures_changed_after_review_are_refused(person, desk, add_contribution
     with pytest.raises(InvalidTransaction, match="changed since the correction was prepared"):
         approve(txn, desk["reviewers"])
     assert AccountYear.objects.filter(person_id=person, year=2024).count() == 1
+
+
+@pytest.mark.parametrize(("language", "titles"), [
+    ("zh-hans", ("个人账户年度记账", "个人账户记账更正", "视同缴费年限认定")),
+    ("en", ("annual crediting of individual accounts", "correct a person's individual account years",
+            "recognise deemed contribution service"))])
+def test_the_accounts_titles_are_translated_through_the_catalogue(language, titles):
+    from django.utils import translation
+
+    from sirecords.transactions.posting import transaction_types
+
+    kinds = transaction_types()
+    with translation.override(language):
+        assert tuple(str(kinds[name].title) for name in ("credit_accounts", corrections.TYPE, "recognise_deemed_service")) == titles
