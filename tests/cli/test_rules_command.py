@@ -45,7 +45,7 @@ def run_json(*args):
 def test_check_id():
     status, data, _ = run_json("check-id", VALID_ID)
     assert status == 0
-    assert data == {"valid": True, "normalized": VALID_ID, "birth_date": "1949-12-31", "sex": "F", "error": None}
+    assert data == {"valid": True, "normalized": VALID_ID, "birth_date": "1949-12-31", "sex": "F", "warnings": [], "error": None}
     # a 15-digit legacy number is upgraded
     status, data, _ = run_json("check-id", "110105491231002")
     assert (status, data["normalized"], data["sex"]) == (0, VALID_ID, "F")
@@ -139,13 +139,13 @@ def test_interest():
 
 def test_pension():
     assert run_json("pension", "--base", "10000", "--index", "1.2", "--months", "300", "--balance", "150000", "--age", "60y1m")[1] == {
-        "basic": "2750.00", "account": "1083.82", "total": "3833.82", "divisor": "138.4"}
+        "basic": "2750.00", "account": "1083.82", "transitional": "0.00", "total": "3833.82", "divisor": "138.4"}
     assert run_json("pension", "--base", "10000", "--index", "1.0", "--months", "181", "--balance", "100000", "--age", "60")[1] == {
-        "basic": "1508.33", "account": "719.42", "total": "2227.75", "divisor": "139.0"}
+        "basic": "1508.33", "account": "719.42", "transitional": "0.00", "total": "2227.75", "divisor": "139.0"}
     # region parameters: pension base 10629.00 and the transitional part (765.29 for 60 deemed months at index 1.2)
     assert run_json("pension", "--index", "1.2", "--months", "300", "--balance", "150000", "--age", "60y1m", "--region", "440300",
                     "--year", "2025", "--deemed-months", "60")[1] == {
-        "basic": "2922.98", "account": "1083.82", "total": "4772.09", "divisor": "138.4"}
+        "basic": "2922.98", "account": "1083.82", "transitional": "765.29", "total": "4772.09", "divisor": "138.4"}
     status, out, _ = run("pension", "--base", "10000", "--index", "1.2", "--months", "300", "--balance", "150000", "--age", "60y1m")
     assert "2750.00" in out and "1083.82" in out and "138.4" in out
 

@@ -13,9 +13,14 @@ from sirecords.contributions.rows import row_bytes, row_object
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.money import to_fen
 from sirecords.engine.contributions import contribution
-from sirecords.engine.params import ParameterError, ParamSet, load_params
+from sirecords.engine.params import ParameterError, ParamSet, load_params, read_data_dir
 
-SETS = [load_params("440300", 2024), load_params("440300", 2019, 3), load_params("440300", 2005)]
+# A region with its own medical limits and a published pension ceiling: the calculator takes the type's limits too.
+_OWN_LIMITS = {**read_data_dir(), "440300/2030.toml": ('[contribution.medical]\nfloor_ratio = "0.70"\n\n[year]\n'
+                                                      'reference_average_wage = "12000.00"\nbase_ceiling = "33333.33"\n\n'
+                                                      '[year.limits.unemployment]\nbase_floor = "2500.00"\n')}
+SETS = [load_params("440300", 2024), load_params("440300", 2019, 3), load_params("440300", 2005),
+        load_params("440300", 2030, files=_OWN_LIMITS)]
 KINDS = [(p, t, c) for p in SETS for c in ("employee", "flexible") for t in ("pension", "medical", "unemployment")
          if c == "employee" or t == "pension"]
 

@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from sirecords.core.identifiers import (
     USCC_ALPHABET,
     InvalidIdentifier,
+    check_id_number,
     check_uscc,
     id_check_char,
+    id_plausibility,
     make_id_number,
     make_uscc,
     mask_id_number,
@@ -111,9 +113,31 @@ def test_february_30_rejected():
     assert "1990-02-30" in error.message
 
 
-def test_birth_before_1900_rejected():
+def test_birth_before_1900_is_valid_but_refused_for_recording():
     number = _with_valid_check("11010518991231001")
-    _raises("id_number.birth_date", parse_id_number, number, today=TODAY)
+    error = _raises("id_number.implausible_birth", parse_id_number, number, today=TODAY)
+    assert "before 1900-01-01" in error.message and "valid under GB 11643" in error.message
+    assert check_id_number(number, today=TODAY).birth_date == date(1899, 12, 31)
+    assert [w.code for w in id_plausibility(check_id_number(number, today=TODAY), today=TODAY)] == [
+        "id_number.born_before_1900", "id_number.over_120"]
+
+
+def test_the_standards_own_example_is_valid():
+    # GB 11643-1999's example: 440524 18800101 001 check 4 (born 1880, implausible but valid)
+    parsed = check_id_number("440524188001010014", today=TODAY)
+    assert (parsed.birth_date, parsed.sex, parsed.address_code) == (date(1880, 1, 1), "M", "440524")
+    warnings = id_plausibility(parsed, today=TODAY)
+    assert [w.code for w in warnings] == ["id_number.born_before_1900", "id_number.over_120"]
+    assert "146 years old" in warnings[1].message
+
+
+def test_over_120_is_a_warning_only():
+    # born 1905-06-01: 121 on 2026-11-01; 120 the day before the 121st birthday
+    number = _with_valid_check("11010519050601001")
+    parsed = parse_id_number(number, today=TODAY)  # recorded: only a birth before 1900 is refused
+    assert [w.code for w in id_plausibility(parsed, today=TODAY)] == ["id_number.over_120"]
+    assert id_plausibility(parsed, today=date(2026, 5, 31)) == []
+    assert id_plausibility(parse_id_number(_with_valid_check("11010519491231002"), today=TODAY), today=TODAY) == []
 
 
 def test_future_birth_rejected():

@@ -115,6 +115,8 @@ def test_bad_figures_are_refused():
         estimate_pension(dataclasses.replace(BASE, uncredited_credits={"2026-01": D("1.00")}), D("0.03"), PARAMS)
     with pytest.raises(InvalidInput, match="credited year"):
         estimate_pension(dataclasses.replace(BASE, uncredited_credits={Month(2025, 1): D("1.00")}), D("0.03"), PARAMS)
+    with pytest.raises(InvalidInput, match="birth month 2026-02 is after the estimate's month 2026-01"):
+        estimate_pension(dataclasses.replace(BASE, birth_month=Month(2026, 2)), D("0.03"), PARAMS)
 
 
 growths = st.decimals(min_value=GROWTH_MIN, max_value=GROWTH_MAX, places=4)

@@ -129,6 +129,8 @@ def test_yearly_adjustment():
         ({"contribution_months": -12}, "months"),
         ({"age": "sixty"}, "age"),
         ({"pension_base": "abc"}, "decimal number"),
+        ({"deemed_months": 301}, r"deemed months \(301\) are part of the contribution months \(300\)"),
+        ({"deemed_months": -1}, "deemed months"),
     ],
 )
 def test_bad_input(kwargs, message):

@@ -84,6 +84,8 @@ def test_legacy_fifteen_digit_number_is_registered_as_eighteen(post_txn):
     ({"id_number": ID[:-1] + ("0" if ID[-1] != "0" else "1")}, "id_number", "check"),
     ({"id_number": "44030519850230123X"}, "id_number", "date"),
     ({"id_number": "12345"}, "id_number", "18"),
+    # GB 11643's own example: valid by the standard, but born 1880: refused for recording, with its own message
+    ({"id_number": "440524188001010014"}, "id_number", "before 1900-01-01: valid under GB 11643, but not plausible"),
     ({"name": ""}, "name", "is required"),
     ({"name": "张" * 51}, "name", "at most 50"),
     ({"phone": "12345"}, "phone", "mobile number"),

@@ -1,10 +1,11 @@
 """The rules engine's contribution computation, compiled once per parameter set for bulk use.
 
 `engine.contributions.contribution()` computes one row with a full trace; an import of a million rows
-needs the same figures without a million traces. `Calculator` takes the floor and ceiling from the
-engine's own `base_limits()` and the rates from the `ParamSet`, then computes each row in integer fen
-with the same rounding (half_up to the fen, or jiao_up 见分进角: core.money's integer kernels). tests/contributions/test_calc.py
-checks that it equals `contribution()` for every insurance type, category and rounding mode.
+needs the same figures without a million traces. `Calculator` takes the insurance type's floor and
+ceiling from the engine's own `limits_for()` (the type's own limits where the region sets them) and the
+rates from the `ParamSet`, then computes each row in integer fen with the same rounding (half_up to the
+fen, or jiao_up 见分进角: core.money's integer kernels). tests/contributions/test_calc.py checks that it
+equals `contribution()` for every insurance type, category and rounding mode.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sirecords.core.money import half_up_fen, round_fen, to_fen
-from sirecords.engine.contributions import base_limits
+from sirecords.engine.contributions import limits_for
 from sirecords.engine.params import ParamSet
 
 
@@ -41,10 +42,9 @@ class Calculator:
         self.mode = params.rounding("contribution")
         if self.mode not in ("half_up", "jiao_up"):  # pragma: no cover - params refuses other modes
             raise ValueError(f"unknown rounding mode {self.mode}")
-        limits = base_limits(params.reference_average_wage, floor_ratio=params.floor_ratio,
-                             ceiling_ratio=params.ceiling_ratio, rounding=self.mode, version=params.version).value
-        self.floor_fen, self.ceiling_fen = to_fen(limits.floor), to_fen(limits.ceiling)
         rates = params.rates(insurance_type, category)
+        limits = limits_for(params, insurance_type).value
+        self.floor_fen, self.ceiling_fen = to_fen(limits.floor), to_fen(limits.ceiling)
         self._employer = _fraction(rates.employer)
         self._individual = _fraction(rates.individual)
         self._account = _fraction(rates.account)

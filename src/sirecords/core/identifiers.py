@@ -1,6 +1,12 @@
 """Validation and construction of Chinese identifiers (the registry's, the import's, the forms').
 
-* Resident ID numbers (GB 11643-1999, check character by ISO 7064 MOD 11-2).
+* Resident ID numbers (GB 11643-1999, check character by ISO 7064 MOD 11-2). `check_id_number` is the
+  standard: length, characters, a real birth date not after today, the check character; so the
+  standard's own example 440524188001010014 (born 1880) is valid. `id_plausibility` lists what is
+  valid but implausible for a living person (born before 1900, aged over 120): warnings, for the
+  calculator. `parse_id_number`, used wherever a number is recorded (registration, imports, forms),
+  is the standard plus one plausibility refusal: a birth date before 1900-01-01
+  (``id_number.implausible_birth``), as before.
 * Unified social credit codes (GB 32100-2015), which embed a GB 11714
   organisation code with its own check character.
 
@@ -17,6 +23,9 @@ from sirecords.core.text import code
 __all__ = [
     "InvalidIdentifier",
     "IdNumber",
+    "IdWarning",
+    "check_id_number",
+    "id_plausibility",
     "id_check_char",
     "parse_id_number",
     "mask_id_number",
@@ -34,7 +43,8 @@ _DIGITS = "0123456789"
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"  # indexed by (sum mod 11)
-_ID_EARLIEST_BIRTH = date(1900, 1, 1)
+_ID_EARLIEST_BIRTH = date(1900, 1, 1)  # earlier: valid under GB 11643, implausible for an insured person
+_ID_OLDEST_AGE = 120
 
 # GB 32100 alphabet; a character's value is its index (so I, O, S, V, Z are excluded).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -127,11 +137,6 @@ def _parse_birth_date(yyyymmdd: str, today: date) -> date:
             "id_number.birth_date",
             f"ID number birth date {year:04d}-{month:02d}-{day:02d} is not a real date.",
         ) from None
-    if birth < _ID_EARLIEST_BIRTH:
-        raise InvalidIdentifier(
-            "id_number.birth_date",
-            f"ID number birth date {birth.isoformat()} is before 1900-01-01.",
-        )
     if birth > today:
         raise InvalidIdentifier(
             "id_number.future_birth",
@@ -140,8 +145,44 @@ def _parse_birth_date(yyyymmdd: str, today: date) -> date:
     return birth
 
 
+@dataclass(frozen=True)
+class IdWarning:
+    """A valid ID number that is implausible for a living person: ``code`` for programs, ``message`` for people."""
+
+    code: str
+    message: str
+
+
+def id_plausibility(parsed: IdNumber, *, today: date | None = None) -> list[IdWarning]:
+    """What makes a valid number implausible: a birth date before 1900-01-01, an age over 120 today."""
+    today = today or date.today()
+    birth = parsed.birth_date
+    warnings = []
+    if birth < _ID_EARLIEST_BIRTH:
+        warnings.append(IdWarning("id_number.born_before_1900",
+                                  f"ID number birth date {birth.isoformat()} is before 1900-01-01."))
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    if age > _ID_OLDEST_AGE:
+        warnings.append(IdWarning("id_number.over_120",
+                                  f"The holder would be {age} years old today ({today.isoformat()}), over {_ID_OLDEST_AGE}."))
+    return warnings
+
+
 def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
-    """Validate a resident ID number, upgrading 15-digit legacy numbers to 18."""
+    """Validate a resident ID number for recording (`check_id_number`), refusing a birth date before
+    1900-01-01 as implausible; 15-digit legacy numbers are upgraded to 18."""
+    parsed = check_id_number(raw, today=today)
+    if parsed.birth_date < _ID_EARLIEST_BIRTH:
+        raise InvalidIdentifier(
+            "id_number.implausible_birth",
+            f"ID number birth date {parsed.birth_date.isoformat()} is before 1900-01-01: valid under GB 11643, "
+            "but not plausible for a person to be recorded.",
+        )
+    return parsed
+
+
+def check_id_number(raw: str, *, today: date | None = None) -> IdNumber:
+    """Validate a resident ID number by GB 11643 (no plausibility check), upgrading 15-digit numbers to 18."""
     today = today or date.today()
     number = _compact(raw)
     if len(number) not in (15, 18):

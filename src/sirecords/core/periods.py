@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sirecords.core.money import InvalidInput
 from sirecords.core.text import canonical
 
-__all__ = ["Age", "Month", "as_month"]
+__all__ = ["Age", "Month", "as_date", "as_month"]
 
 _MONTH_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})\Z")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _AGE_TEXT = re.compile(r"([0-9]{1,3})(?:y(?:([0-9]{1,2})m)?)?\Z")
 
 
@@ -117,3 +118,20 @@ class Age:
     @property
     def zh(self) -> str:
         return f"{self.years}岁{self.months}个月" if self.months else f"{self.years}岁"
+
+
+def as_date(value, what: str = "date") -> date:
+    """A calendar date from a date or "YYYY-MM-DD" text (a datetime is refused: which day would it be?)."""
+    if isinstance(value, datetime):
+        raise InvalidInput(f"{what} must be a calendar date, not a date and time: {value!r}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = canonical(value)
+        if _DATE_TEXT.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError as error:
+                raise InvalidInput(f"{what} {value!r} is not a calendar date: {error}") from None
+        raise InvalidInput(f"{what} must be a date written YYYY-MM-DD (e.g. 2025-03-15), got {value!r}")
+    raise InvalidInput(f"{what} must be a date (YYYY-MM-DD), got {type(value).__name__} {value!r}")

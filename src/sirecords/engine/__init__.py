@@ -10,7 +10,8 @@ Modules (money and periods — amounts, rounding, Month, Age — are values in `
   params        versioned parameter sets (TOML under data/, region over national)
   trace         Step, Trace, Result
   contributions contribution base, amounts per party, the monthly account credit
-  crediting     annual crediting of the individual account (记账利率), recomputation
+  crediting     annual crediting of the individual account (记账利率), by arrival month or period; recomputation
+  late_fees     late fees on contributions paid after their due date (滞纳金)
   years         contribution months (actual + deemed, overlaps counted once)
   retirement    statutory retirement age under the 2025 reform, minimum contribution years
   pension       basic pension: basic, account and transitional parts, yearly adjustments

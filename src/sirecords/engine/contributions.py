@@ -1,7 +1,11 @@
 """Contribution base and amounts (缴费基数, 缴费数额) and the monthly individual-account credit.
 
 * floor = reference average wage × floor ratio (60%), ceiling = × ceiling ratio (300%), each rounded to
-  the fen by the contribution rounding mode;
+  the fen by the contribution rounding mode; or the amounts a region publishes. For insurance type T each
+  bound is, the most specific first: ``[year.limits.T] base_floor`` (published for T), the wage ×
+  ``[contribution.T] floor_ratio`` (T's own ratio), ``[year] base_floor`` (published for every type),
+  the wage × ``[contribution] floor_ratio`` (and the same for the ceiling). The [year] values are those
+  of the contribution year containing the month (``[contribution] year_start_month``, see params);
 * contribution base = the wage clamped to [floor, ceiling];
 * amount per party = base × the party's rate, rounded to the fen; the account credit = base × the
   account rate (8% since 2006, 11% of the base before), rounded to the fen.
@@ -13,11 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sirecords.core.money import exact, parse_amount, parse_rate, round_money
-from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParamSet, Rates
+from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError, ParamSet, Rates
 from sirecords.engine.trace import Result, TraceBuilder
 
-__all__ = ["BaseLimits", "Contribution", "ContributionAmounts", "ContributionBase", "base_limits", "contribution",
-           "contribution_amounts", "contribution_base"]
+__all__ = ["BaseLimits", "Contribution", "ContributionAmounts", "ContributionBase", "base_limits", "clamp_base", "contribution",
+           "contribution_amounts", "contribution_base", "limits_for"]
 
 
 @dataclass(frozen=True)
@@ -79,12 +83,54 @@ def base_limits(reference_average_wage, *, floor_ratio, ceiling_ratio, rounding:
     return t.result(BaseLimits(floor, ceiling))
 
 
-def contribution_base(wage, reference_average_wage, *, floor_ratio, ceiling_ratio, rounding: str = "half_up",
-                      version: str | None = None) -> Result[ContributionBase]:
-    """The wage clamped to the floor and ceiling derived from the reference average wage."""
+_NAMES = {"floor": ("缴费基数下限", "base floor"), "ceiling": ("缴费基数上限", "base ceiling")}
+
+
+def limits_for(params: ParamSet, insurance_type: str = "pension", *, reference_average_wage=None) -> Result[BaseLimits]:
+    """The base floor and ceiling of `insurance_type` under `params` (see the module docstring for which value
+    wins). `reference_average_wage` replaces the set's own where a bound is derived from it."""
+    if insurance_type not in INSURANCE_TYPES:
+        raise ParameterError(None, f"contribution.{insurance_type}", f"unknown insurance type; known: {', '.join(INSURANCE_TYPES)}")
+    rounding = params.rounding("contribution")
+    inputs: dict = {"insurance_type": insurance_type, "rounding": rounding, "limits_year": params.limits_year}
+    t = TraceBuilder("contribution.limits", params.version, inputs)
+    bounds = {}
+    for bound in ("floor", "ceiling"):
+        zh, en = _NAMES[bound]
+        published_key = f"year.limits.{insurance_type}.base_{bound}"
+        published = params.get(published_key, None)
+        ratio_key = f"contribution.{insurance_type}.{bound}_ratio"
+        ratio = params.get(ratio_key, None)
+        if published is None and ratio is None:  # nothing of the type's own: the general values
+            published_key = f"year.base_{bound}"
+            published = params.get(published_key, None)
+            ratio_key = f"contribution.{bound}_ratio"
+        if published is not None:
+            inputs[f"base_{bound}"] = published
+            bounds[bound] = t.step(bound, f"{zh} = 公布的{zh} ({published_key})", f"{en} = the published {en} ({published_key})",
+                                   f"{published}", published)
+            continue
+        ratio = params.get(ratio_key)
+        if reference_average_wage is None:
+            average = params.reference_average_wage
+        else:
+            average = parse_amount(reference_average_wage, "reference average wage")
+        inputs["reference_average_wage"] = average
+        inputs[f"{bound}_ratio"] = ratio
+        with exact():
+            value = round_money(average * ratio, rounding)
+        bounds[bound] = t.step(bound, f"{zh} = 社平工资 × 比例 ({ratio_key})", f"{en} = reference average wage × ratio ({ratio_key})",
+                               f"{average} × {ratio} = {value}", value)
+    t.inputs = inputs
+    if bounds["floor"] >= bounds["ceiling"]:
+        raise ParameterError(None, f"contribution.{insurance_type}", f"the {insurance_type} base floor {bounds['floor']} is not "
+                                   f"below its ceiling {bounds['ceiling']} ({params.region} {params.period})")
+    return t.result(BaseLimits(bounds["floor"], bounds["ceiling"]))
+
+
+def clamp_base(wage, limits: Result[BaseLimits], *, version: str | None = None) -> Result[ContributionBase]:
+    """The wage clamped to `limits` (the trace of the limits included)."""
     wage = parse_amount(wage, "wage")
-    limits = base_limits(reference_average_wage, floor_ratio=floor_ratio, ceiling_ratio=ceiling_ratio, rounding=rounding,
-                         version=version)
     floor, ceiling = limits.value.floor, limits.value.ceiling
     t = TraceBuilder("contribution.base", version, {**limits.trace.inputs, "wage": wage})
     t.include("limits", limits.trace)
@@ -100,6 +146,15 @@ def contribution_base(wage, reference_average_wage, *, floor_ratio, ceiling_rati
         t.step("base", "工资在上下限之间，按工资缴费", "wage within the limits: the wage is the base",
                f"{floor} ≤ {wage} ≤ {ceiling} → {wage}", base)
     return t.result(ContributionBase(base, floor, ceiling, clamped))
+
+
+def contribution_base(wage, reference_average_wage, *, floor_ratio, ceiling_ratio, rounding: str = "half_up",
+                      version: str | None = None) -> Result[ContributionBase]:
+    """The wage clamped to the floor and ceiling derived from the reference average wage."""
+    wage = parse_amount(wage, "wage")
+    limits = base_limits(reference_average_wage, floor_ratio=floor_ratio, ceiling_ratio=ceiling_ratio, rounding=rounding,
+                         version=version)
+    return clamp_base(wage, limits, version=version)
 
 
 def contribution_amounts(base, *, employer_rate, individual_rate, account_rate=Decimal(0), rounding: str = "half_up",
@@ -129,16 +184,17 @@ def contribution(params: ParamSet, wage, *, insurance_type: str = "pension", cat
                  reference_average_wage=None) -> Result[Contribution]:
     """Base and amounts of one month for one insurance type, from a parameter set.
 
-    `reference_average_wage` defaults to the set's own (``[year] reference_average_wage``). For flexible
+    The base is clamped to the type's limits (`limits_for`). `reference_average_wage` defaults to the
+    set's own (``[year] reference_average_wage``); published limits do not depend on it. For flexible
     workers (``category="flexible"``) `wage` is the base they chose; it is clamped the same way.
     """
     if insurance_type not in INSURANCE_TYPES or category not in CATEGORIES:
         params.rates(insurance_type, category)  # raises with the known values
-    average = params.reference_average_wage if reference_average_wage is None else reference_average_wage
     rounding = params.rounding("contribution")
     rates: Rates = params.rates(insurance_type, category)
-    base = contribution_base(wage, average, floor_ratio=params.floor_ratio, ceiling_ratio=params.ceiling_ratio,
-                             rounding=rounding, version=params.version)
+    wage = parse_amount(wage, "wage")
+    base = clamp_base(wage, limits_for(params, insurance_type, reference_average_wage=reference_average_wage),
+                      version=params.version)
     amounts = contribution_amounts(base.value.contribution_base, employer_rate=rates.employer, individual_rate=rates.individual,
                                    account_rate=rates.account, rounding=rounding, version=params.version)
     t = TraceBuilder("contribution", params.version, {**base.trace.inputs, "insurance_type": insurance_type, "category": category,

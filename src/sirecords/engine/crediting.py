@@ -19,6 +19,14 @@ Simple interest within the year, compounded annually. With r the year's creditin
 
   (for m = 12 this is the full-year formula).
 
+Positioning a paid credit (记账月份): under ``interest_from = "arrival"`` (the default) a credit is credited
+in the calendar month its payment arrived, whatever month it pays for: a January contribution paid in
+December earns 1 month, and a December contribution paid the next January belongs to the next year's
+credits (credited there at month 1, earning 12 months). Under ``"period"`` it is credited in its
+contribution month. `credit_account_credits` positions the credits, defers those of later years and
+credits the year. Worked figures: 12 × 800.00 for 2024-01…2024-12, all paid 2024-12-20, at 2.62 %:
+arrival: 9600 × 1 month × 0.0262 / 12 = 20.96; period: 800 × 78 × 0.0262 / 12 = 136.24.
+
 Each interest amount is rounded by the region's interest rounding mode (half-up to the fen, or 见分进角);
 ``year_end = prior + interest_on_prior + credits + interest_on_credits``, so the figures shown always add up.
 Products are formed first and divided once, so an exact half fen is seen as such.
@@ -28,16 +36,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sirecords.core.money import InvalidInput, exact, parse_amount, parse_rate, round_money, show
-from sirecords.engine.params import ParamSet
+from sirecords.core.periods import Month, as_date, as_month
+from sirecords.engine.params import CREDITING_METHODS, INTEREST_FROM, ParamSet
 from sirecords.engine.trace import Result, TraceBuilder
 
-__all__ = ["ANNUAL_FACTOR", "METHODS", "Crediting", "Recrediting", "credit_account_year", "credit_year", "credit_year_values",
+__all__ = ["ANNUAL_FACTOR", "INTEREST_FROM", "METHODS", "AccountCredit", "AccountYear", "Crediting", "Recrediting",
+           "credit_account_credits", "credit_account_year", "credit_year", "credit_year_values", "crediting_position",
            "recredit_year"]
 
-METHODS = ("monthly", "annual")
+METHODS = CREDITING_METHODS
 ANNUAL_FACTOR = Decimal("1.083")
 
 
@@ -172,3 +183,88 @@ def credit_account_year(params: ParamSet, prior, credits: Sequence, *, method: s
     """Credit a year with the set's crediting rate (``[year] crediting_rate``) and interest rounding."""
     return credit_year(prior, credits, params.crediting_rate, method=method, months=months,
                        rounding=params.rounding("interest"), rate_status=params.crediting_rate_status, version=params.version)
+
+
+# --- crediting paid credits by arrival month (记账月份) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountCredit:
+    """One paid credit to the individual account: the contribution month it pays for, the amount credited
+    and the day the payment arrived (None only where credits are positioned by period)."""
+
+    period: Month
+    amount: Decimal
+    paid_on: date | None
+
+    def __post_init__(self):
+        object.__setattr__(self, "period", as_month(self.period, "credit period"))
+        object.__setattr__(self, "amount", parse_amount(self.amount, f"credit of {self.period}"))
+        if self.paid_on is not None:
+            object.__setattr__(self, "paid_on", as_date(self.paid_on, f"payment date of the credit of {self.period}"))
+
+    def __str__(self) -> str:
+        return f"{self.period}={self.amount}@{self.paid_on or '-'}"
+
+
+@dataclass(frozen=True)
+class AccountYear:
+    crediting: Crediting
+    credited: tuple[AccountCredit, ...]  # the credits of the year, in the order given
+    deferred: tuple[AccountCredit, ...]  # credits positioned after the year (or after a part year's last month)
+
+
+def crediting_position(period, paid_on, interest_from: str) -> tuple[int, int]:
+    """(calendar year, month 1–12) under which a paid credit is credited: the month its payment arrived
+    under "arrival", its contribution month under "period"."""
+    if interest_from not in INTEREST_FROM:
+        raise InvalidInput(f"interest_from must be one of {', '.join(INTEREST_FROM)}, got {interest_from!r}")
+    if interest_from == "period":
+        month = as_month(period, "credit period")
+        return month.year, month.month
+    if paid_on is None:
+        raise InvalidInput(f"the credit of {as_month(period, 'credit period')} has no payment date: "
+                           "crediting by arrival month needs the day the payment arrived")
+    paid_on = as_date(paid_on, "payment date")
+    return paid_on.year, paid_on.month
+
+
+def credit_account_credits(prior, credits: Sequence[AccountCredit], year: int, rate, *, interest_from: str = "arrival",
+                           method: str = "monthly", months: int = 12, rounding: str = "half_up",
+                           rate_status: str | None = None, version: str | None = None) -> Result[AccountYear]:
+    """Credit `year` (its first `months` months for a part year) with the paid `credits` positioned by
+    `interest_from`: each credit positioned in month n of the year earns (months + 1 − n) months (monthly
+    method); credits positioned after the year (or after month `months`) are deferred to the next
+    crediting; a credit positioned before `year` belongs to an earlier year and is refused."""
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise InvalidInput(f"year must be a whole year such as 2024, got {year!r}")
+    if isinstance(credits, (str, bytes)) or not isinstance(credits, Sequence):
+        raise InvalidInput("credits must be a sequence of AccountCredit")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 12:
+        raise InvalidInput(f"months must be a whole number from 1 to 12, got {months!r}")
+    monthly = [Decimal(0)] * months
+    credited, deferred, placed = [], [], []
+    for credit in credits:
+        if not isinstance(credit, AccountCredit):
+            raise InvalidInput(f"each credit must be an AccountCredit, got {type(credit).__name__} {credit!r}")
+        at_year, at_month = crediting_position(credit.period, credit.paid_on, interest_from)
+        if at_year < year:
+            raise InvalidInput(f"the credit {credit} is credited in {at_year} ({interest_from}), not {year}: "
+                               f"it belongs to the crediting of {at_year}")
+        if at_year > year or at_month > months:
+            deferred.append(credit)
+            placed.append(f"{credit} → {at_year}-{at_month:02d}: deferred")
+            continue
+        monthly[at_month - 1] += credit.amount
+        credited.append(credit)
+        placed.append(f"{credit} → {at_year}-{at_month:02d}: month {at_month}")
+    inner = credit_year(prior, monthly, rate, method=method, months=months, rounding=rounding, rate_status=rate_status,
+                        version=version)
+    t = TraceBuilder("crediting.account_credits", version,
+                     {**inner.trace.inputs, "year": year, "interest_from": interest_from,
+                      "account_credits": [str(credit) for credit in credits]})
+    basis = ("记账月份 = 缴费到账月份", "a credit is credited in the month its payment arrived") if interest_from == "arrival" \
+        else ("记账月份 = 费款所属期", "a credit is credited in its contribution month")
+    t.step("positions", basis[0], basis[1], "; ".join(placed) or "no credits", tuple(placed))
+    t.include("year", inner.trace)
+    return t.result(AccountYear(inner.value, tuple(credited), tuple(deferred)))

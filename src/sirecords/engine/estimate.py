@@ -186,6 +186,9 @@ def _check(figures: EstimateFigures) -> None:
     for what in ("birth_month", "as_of"):
         if not isinstance(getattr(figures, what), Month):
             raise InvalidInput(f"{what} must be a Month, got {getattr(figures, what)!r}")
+    if figures.birth_month > figures.as_of:
+        raise InvalidInput(f"birth month {figures.birth_month} is after the estimate's month {figures.as_of}: "
+                           "a birth month cannot be in the future")
     if figures.last_paid_month is not None and not isinstance(figures.last_paid_month, Month):
         raise InvalidInput(f"last_paid_month must be a Month or None, got {figures.last_paid_month!r}")
     for what in ("base_year", "pension_base_year"):

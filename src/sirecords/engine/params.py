@@ -9,7 +9,8 @@ Layout (``data/`` beside this module, or any folder / mapping of texts the calle
 Resolving the parameter set of region R for year Y (and month M, default December):
 
 * *Standing* sections (``contribution``, ``rates``, ``rounding``, ``months_divisor``,
-  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``) carry forward:
+  ``minimum_contribution``, ``retirement``, ``transitional``, ``deemed``, ``subsidies``, ``crediting``,
+  ``late_fee``) carry forward:
   every national file in force by Y-M is applied in date order, then every file of R in date order, each
   value replacing the one before. A region's value holds until the region's own files change it.
   ``[deemed]``: ``service_before`` (the month the region's individual-contribution system began; service
@@ -17,6 +18,12 @@ Resolving the parameter set of region R for year Y (and month M, default Decembe
   ``[subsidies.<scheme>]``: ``title``, ``share`` of the covered contribution, ``types`` and ``parties``
   covered, ``base`` (``floor``: the contribution at the base floor, ``actual``: as paid; the lesser of the
   two is subsidised under ``floor``) and ``max_months`` per person.
+  ``[crediting]``: ``method`` (``monthly`` accumulation, the default, or ``annual``, the 1.083 method) and
+  ``interest_from`` (``arrival``, the default: a paid credit earns interest from the month it arrived
+  (记账月份); ``period``: from its contribution month).
+  ``[late_fee]`` (滞纳金, 社会保险法 第八十六条): ``daily_rate`` (a fraction ≤ 0.01, default 0.0005),
+  ``due_months_after`` (0: a month's contribution is due within that month, the default; 1: the next
+  month) and ``due_day`` (1–31, clipped to the due month's last day; default 31, the last day).
 * The ``[year]`` section (``crediting_rate`` and its status, ``reference_average_wage``,
   ``pension_base``, the yearly adjustment) belongs to its year only: it is read from
   ``national/Y.toml`` and then ``R/Y.toml`` and never carried into another year. Month files
@@ -57,6 +64,10 @@ from sirecords.engine.trace import jsonable
 
 __all__ = [
     "CATEGORIES",
+    "CREDITING_METHODS",
+    "INTEREST_FROM",
+    "LIMIT_KEYS",
+    "LATE_FEE_DAILY_RATE",
     "DATA_DIR",
     "INSURANCE_TYPES",
     "PARTIES",
@@ -84,6 +95,9 @@ RETIREMENT_CATEGORIES = ("male", "female55", "female50")
 ROUNDING_KINDS = ("contribution", "interest", "pension")
 RATE_STATUSES = ("official", "provisional")
 SUBSIDY_BASES = ("floor", "actual")  # a subsidy covers the contribution at the base floor, or as actually paid
+CREDITING_METHODS = ("monthly", "annual")  # 月积数法 / 年度计算法 (劳办发〔1997〕116号)
+INTEREST_FROM = ("arrival", "period")  # a paid credit earns interest from the month it arrived, or its contribution month
+LATE_FEE_DAILY_RATE = Decimal("0.0005")  # 社会保险法 第八十六条: 万分之五 a day
 
 _FILE_NAME = re.compile(r"(?P<scope>national|[0-9]{6})/(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2}))?\.toml\Z")
 _REGION = re.compile(r"[0-9]{6}\Z")
@@ -213,27 +227,37 @@ def _schedule(value):
 
 _FLAT_SECTIONS = {
     "meta": {"title": _text, "source": _text, "notes": _text, "demo": _flag},
-    "contribution": {"floor_ratio": _floor_ratio, "ceiling_ratio": _ceiling_ratio},
+    "contribution": {"floor_ratio": _floor_ratio, "ceiling_ratio": _ceiling_ratio, "year_start_month": _integer(1, 12)},
     "rounding": {kind: _choice(ROUNDING_MODES) for kind in ROUNDING_KINDS},
     "minimum_contribution": {"schedule": _schedule},
     "transitional": {"coefficient": _ratio(Decimal(0), Decimal("0.1"))},
     "deemed": {"service_before": _month_text, "minimum_age": _integer(14, 30)},
+    "crediting": {"method": _choice(CREDITING_METHODS), "interest_from": _choice(INTEREST_FROM)},
+    "late_fee": {"daily_rate": _ratio(Decimal(0), Decimal("0.01")), "due_months_after": _integer(0, 12),
+                 "due_day": _integer(1, 31)},
     "year": {
         "crediting_rate": _rate,
         "crediting_rate_status": _choice(RATE_STATUSES),
         "reference_average_wage": _amount(positive=True),
         "pension_base": _amount(positive=True),
+        "base_floor": _amount(positive=True),
+        "base_ceiling": _amount(positive=True),
         "adjustment_percent": _ratio(Decimal(0), Decimal("0.5")),
         "adjustment_fixed": _amount(positive=False),
         "adjustment_per_year": _amount(positive=False),
     },
 }
+# Per-insurance-type base limits: [contribution.<type>] ratios (standing) and [year.limits.<type>] published amounts.
+_TYPE_RATIO_KEYS = {"floor_ratio": _floor_ratio, "ceiling_ratio": _ceiling_ratio}
+_TYPE_AMOUNT_KEYS = {"base_floor": _amount(positive=True), "base_ceiling": _amount(positive=True)}
+# The [year] values that set a month's base limits: read from the contribution year containing the month.
+LIMIT_KEYS = ("reference_average_wage", "base_floor", "base_ceiling", "limits")
 _RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months": _integer(0, 120),
                     "flexible_later_months": _integer(0, 120)}
 _RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
                              "max_delay_months": _integer(0, 120)}
 _STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
-             "deemed", "subsidies")
+             "deemed", "subsidies", "crediting", "late_fee")
 SECTIONS = ("meta", *_STANDING, "year")
 
 
@@ -273,7 +297,27 @@ def _check_keys(table: dict, prefix: str, checkers: Mapping[str, Any]) -> dict:
     return out
 
 
+def _by_type(table: dict, prefix: str, checkers: Mapping[str, Any]) -> dict:
+    out = {}
+    for insurance_type, keys in table.items():
+        if insurance_type not in INSURANCE_TYPES:
+            raise ParameterError(None, f"{prefix}.{insurance_type}",
+                                 f"unknown insurance type; known: {', '.join(INSURANCE_TYPES)}")
+        out[insurance_type] = _check_keys(_table(keys, f"{prefix}.{insurance_type}"), f"{prefix}.{insurance_type}", checkers)
+    return out
+
+
 def _check_section(name: str, table: dict) -> dict:
+    if name == "contribution":  # flat keys, and a table per insurance type with its own ratios
+        nested = {key: value for key, value in table.items() if isinstance(value, dict)}
+        flat = {key: value for key, value in table.items() if key not in nested}
+        return {**_check_keys(flat, name, _FLAT_SECTIONS[name]), **_by_type(nested, name, _TYPE_RATIO_KEYS)}
+    if name == "year":  # flat keys, and [year.limits.<type>] published amounts
+        flat = {key: value for key, value in table.items() if key != "limits"}
+        out = _check_keys(flat, name, _FLAT_SECTIONS[name])
+        if "limits" in table:
+            out["limits"] = _by_type(_table(table["limits"], "year.limits"), "year.limits", _TYPE_AMOUNT_KEYS)
+        return out
     if name in _FLAT_SECTIONS:
         return _check_keys(table, name, _FLAT_SECTIONS[name])
     if name == "rates":
@@ -352,10 +396,28 @@ def parse_parameter_file(name: str, text: str) -> dict:
 
 
 def _check_standing_consistency(values: Mapping, file: str | None) -> None:
+    """A floor below its ceiling: the ratios (each type's own, or the general ones it falls back on) and the
+    published amounts of [year] (a published amount against a ratio-derived one is checked when computed)."""
     contribution = values.get("contribution", {})
     floor, ceiling = contribution.get("floor_ratio"), contribution.get("ceiling_ratio")
     if floor is not None and ceiling is not None and floor >= ceiling:
         raise ParameterError(file, "contribution.floor_ratio", f"floor ratio {floor} must be below the ceiling ratio {ceiling}")
+    for insurance_type in INSURANCE_TYPES:
+        own = contribution.get(insurance_type, {})
+        if own:
+            type_floor, type_ceiling = own.get("floor_ratio", floor), own.get("ceiling_ratio", ceiling)
+            if type_floor is not None and type_ceiling is not None and type_floor >= type_ceiling:
+                raise ParameterError(file, f"contribution.{insurance_type}.floor_ratio",
+                                     f"floor ratio {type_floor} must be below the ceiling ratio {type_ceiling}")
+    year = values.get("year", {})
+    floor, ceiling = year.get("base_floor"), year.get("base_ceiling")
+    if floor is not None and ceiling is not None and floor >= ceiling:
+        raise ParameterError(file, "year.base_floor", f"base floor {floor} must be below the base ceiling {ceiling}")
+    for insurance_type, own in year.get("limits", {}).items():
+        type_floor, type_ceiling = own.get("base_floor", floor), own.get("base_ceiling", ceiling)
+        if type_floor is not None and type_ceiling is not None and type_floor >= type_ceiling:
+            raise ParameterError(file, f"year.limits.{insurance_type}.base_floor",
+                                 f"base floor {type_floor} must be below the base ceiling {type_ceiling}")
 
 
 # --- the file store ------------------------------------------------------------------------------------
@@ -527,10 +589,22 @@ class ParamSet:
 
     # --- looking values up -----------------------------------------------------------------------------
 
+    @property
+    def limits_year(self) -> int:
+        """The contribution year whose [year] base-limit values (LIMIT_KEYS) this set holds: `year`, or the
+        year before for a month before ``[contribution] year_start_month``."""
+        return _limits_year(self.year, self.month, self.get("contribution.year_start_month", 1))
+
+    @property
+    def year_start_month(self) -> int:
+        """``[contribution] year_start_month``: the month contribution years begin (1: calendar years; 7: July–June)."""
+        return self.get("contribution.year_start_month", 1)
+
     def _where(self, key: str) -> str:
-        section = key.split(".", 1)[0]
+        section, _, rest = key.partition(".")
         if section == "year":
-            names = [f"{NATIONAL}/{self.year}.toml"] + ([f"{self.region}/{self.year}.toml"] if self.region != NATIONAL else [])
+            year = self.limits_year if rest.split(".", 1)[0] in LIMIT_KEYS else self.year
+            names = [f"{NATIONAL}/{year}.toml"] + ([f"{self.region}/{year}.toml"] if self.region != NATIONAL else [])
         else:
             names = [f"{NATIONAL}/YYYY.toml"] + ([f"{self.region}/YYYY.toml"] if self.region != NATIONAL else [])
         return " or ".join(names)
@@ -646,6 +720,30 @@ class ParamSet:
                              tuple(self.get(f"{prefix}.parties")), self.get(f"{prefix}.base"), self.get(f"{prefix}.max_months"))
 
     @property
+    def crediting_method(self) -> str:
+        """``[crediting] method``: monthly accumulation (the default) or the annual (1.083) method."""
+        return self.get("crediting.method", "monthly")
+
+    @property
+    def crediting_interest_from(self) -> str:
+        """``[crediting] interest_from``: a paid credit is positioned by its arrival month (the default) or its period."""
+        return self.get("crediting.interest_from", "arrival")
+
+    @property
+    def late_fee_daily_rate(self) -> Decimal:
+        return self.get("late_fee.daily_rate", LATE_FEE_DAILY_RATE)
+
+    @property
+    def late_fee_due_day(self) -> int:
+        """Day of the due month a contribution is due by (31: the month's last day; clipped to the month)."""
+        return self.get("late_fee.due_day", 31)
+
+    @property
+    def late_fee_due_months_after(self) -> int:
+        """0: due within the contribution month; 1: within the next month; …"""
+        return self.get("late_fee.due_months_after", 0)
+
+    @property
     def adjustment(self) -> tuple[Decimal, Decimal, Decimal]:
         """(percent, fixed amount, amount per contribution year) of the year's pension adjustment."""
         if not any(self.get(f"year.{key}", None) is not None for key in ("adjustment_percent", "adjustment_fixed",
@@ -686,6 +784,12 @@ def _load_default(region: str, year: int, month: int | None) -> ParamSet:
     return _resolve(_default_files(), region, year, month)
 
 
+def _limits_year(year: int, month: int | None, start: int) -> int:
+    """The contribution year of month `year-month` when contribution years start in month `start` (1: the
+    calendar year); a whole year's set (month None) is the one in force in its December."""
+    return year if month is None or month >= start else year - 1
+
+
 def _resolve(files: Mapping[str, str], region: str, year: int, month: int | None) -> ParamSet:
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
         raise ParameterError(None, None, f"year must be a whole year such as 2024, got {year!r}")
@@ -702,16 +806,26 @@ def _resolve(files: Mapping[str, str], region: str, year: int, month: int | None
         regional = [item for item in all_regional if (item[0], item[1] or 1) <= until]
     values: dict = {}
     origins: dict = {}
-    sources = []
     demo = False
+    parsed_files = []
     for file_year, file_month, name in national + regional:
         parsed = parse_parameter_file(name, files[name])
         standing = {section: table for section, table in parsed.items() if section in _STANDING}
         _merge(values, standing, origins, name)
-        if file_year == year and file_month is None and "year" in parsed:
-            _merge(values, {"year": parsed["year"]}, origins, name)
-        sources.append(name)
+        parsed_files.append((file_year, file_month, name, parsed))
         demo = demo or parsed.get("meta", {}).get("demo", False)
+    # [year] values are the year's own; those that set the base limits come from the contribution year that
+    # contains the month (the year itself unless [contribution] year_start_month puts the month in the one before).
+    limits_year = _limits_year(year, month, values.get("contribution", {}).get("year_start_month", 1))
+    for file_year, file_month, name, parsed in parsed_files:
+        if file_month is not None or "year" not in parsed or file_year not in (year, limits_year):
+            continue
+        if limits_year == year:
+            keys = parsed["year"]
+        else:  # the year's own values from Y, the limit values from the contribution year
+            keys = {key: value for key, value in parsed["year"].items() if (key in LIMIT_KEYS) == (file_year == limits_year)}
+        _merge(values, {"year": keys}, origins, name)
+    sources = [name for _, _, name, _ in parsed_files]
     try:
         _check_standing_consistency(values, None)
     except ParameterError as error:

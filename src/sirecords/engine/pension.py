@@ -131,6 +131,9 @@ def basic_pension(*, pension_base, wage_index, contribution_months: int, balance
                   rounding: str = "half_up", transitional_coefficient=None, deemed_months: int = 0,
                   version: str | None = None) -> Result[Pension]:
     """Monthly basic pension at retirement: each part rounded to the fen, then added."""
+    if _months(deemed_months, "deemed months") > _months(contribution_months, "contribution months"):
+        raise InvalidInput(f"deemed months ({deemed_months}) are part of the contribution months ({contribution_months}): "
+                           "they cannot be more")
     divisor = months_divisor(age, divisor_table, version=version)
     basic = basic_part(pension_base, wage_index, contribution_months, rounding=rounding, version=version)
     account = account_part(balance, divisor.value, rounding=rounding, version=version)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sirecords.core.money import exact, parse_amount, round_money
-from sirecords.engine.contributions import contribution
+from sirecords.engine.contributions import contribution, limits_for
 from sirecords.engine.params import ParamSet, SubsidyScheme
 from sirecords.engine.trace import Result, TraceBuilder
 
@@ -38,8 +38,8 @@ def subsidy_for_month(params: ParamSet, scheme: SubsidyScheme, *, insurance_type
     t.step("paid", "补贴对象实际缴纳额", f"paid by the covered parties ({parties})", f"{covered_paid}", covered_paid)
     covered = covered_paid
     if scheme.base == "floor":
-        at_floor = contribution(params, params.reference_average_wage * params.floor_ratio, insurance_type=insurance_type,
-                                category=category)
+        floor = limits_for(params, insurance_type).value.floor  # the type's own floor where the region sets one
+        at_floor = contribution(params, floor, insurance_type=insurance_type, category=category)
         t.include("at_floor", at_floor.trace)
         floor_amount = sum((getattr(at_floor.value, f"{party}_amount") for party in scheme.parties), Decimal(0))
         covered = min(covered_paid, floor_amount)

@@ -53,6 +53,13 @@ def params_for_month(region: str, year: int, month: int) -> ParamSet:
     The set of the whole year (``R/YYYY``) when the month's values are the year's; otherwise (a month
     file changed something during the year, e.g. national/2019-05) the set of the first month of the
     run of months with the same values (``R/YYYY-MM``). So a year needs one load, or one per change.
+
+    A month's set holds the standing values in force in that month and its calendar year's ``[year]``
+    values, except the base-limit values (reference average wage, published floors and ceilings, per-type
+    limits: ``engine.params.LIMIT_KEYS``), which are those of the contribution year containing the month:
+    in a region with ``[contribution] year_start_month = 7`` the months 2024-01…2024-06 take them from
+    2023.toml, so they differ from the whole year's set and resolve to ``R/2024-01``; 2024-07…2024-12 resolve
+    to ``R/2024`` (the whole year's set is the one in force in December).
     """
     whole = load_params(region, year)
     values = canonical_json(whole.canonical["values"])

@@ -44,7 +44,9 @@ MINIMUM_WORKING_AGE = 16  # 劳动法 第十五条
 IDENTIFIER_PROBLEMS = {
     "id_number.length": gettext_noop("ID number must have 18 characters (or 15 for a legacy number)"),
     "id_number.charset": gettext_noop("ID number characters must be digits (the 18th may be X)"),
-    "id_number.birth_date": gettext_noop("ID number birth date is not a real date, or is before 1900-01-01"),
+    "id_number.birth_date": gettext_noop("ID number birth date is not a real date"),
+    "id_number.implausible_birth": gettext_noop("ID number birth date is before 1900-01-01: valid under GB 11643, but not "
+                                                "plausible for a person to be recorded"),
     "id_number.future_birth": gettext_noop("ID number birth date is after today"),
     "id_number.checksum": gettext_noop("ID number check character is wrong"),
     "uscc.length": gettext_noop("Unified social credit code must have 18 characters"),

@@ -1,12 +1,13 @@
 """``sirecords rules …``: the rules engine on the command line, with the same code as the system.
 
-Subcommands: check-id, check-uscc, retirement, base, interest, pension (see docs/cli.md). Each prints a
+Subcommands: check-id, check-uscc, retirement, base, interest, account-year, late-fee, pension (see
+docs/cli.md). Each prints a
 readable summary, Chinese first with English beside it, or with ``--json`` one JSON object whose amounts
 are decimal strings in yuan with two places. Exit status 0 on success; 1 for an invalid identifier or
 invalid input (also for a usage error), with the message on stderr (and, with ``--json``, in ``error``).
 
 Each subcommand's work is a plain function (``check_id``, ``check_uscc``, ``retirement``, ``base``,
-``interest``, ``pension``) returning an `Outcome`; the Command only parses and prints.
+``interest``, ``account_year``, ``late_fee``, ``pension``) returning an `Outcome`; the Command only parses and prints.
 """
 
 from __future__ import annotations
@@ -20,20 +21,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sirecords.core import identifiers
 from sirecords.core.money import ROUNDING_MODES, InvalidInput, format_yuan, parse_amount, parse_decimal, parse_rate
-from sirecords.core.periods import Age, Month
-from sirecords.core.text import whole_number
-from sirecords.engine import contributions, crediting
+from sirecords.core.periods import Age, Month, as_date
+from sirecords.core.text import canonical, whole_number
+from sirecords.engine import contributions, crediting, late_fees
 from sirecords.engine import pension as pension_rules
 from sirecords.engine import retirement as retirement_rules
 from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, NATIONAL, RETIREMENT_CATEGORIES, ParameterError, load_params
 
 KEYS = {
-    "check-id": ("valid", "normalized", "birth_date", "sex", "error"),
+    "check-id": ("valid", "normalized", "birth_date", "sex", "warnings", "error"),
     "check-uscc": ("valid", "error"),
     "retirement": ("delay_months", "statutory_age", "retirement_month", "minimum_contribution_months"),
     "base": ("base", "employer", "individual"),
     "interest": ("interest_on_prior", "interest_on_credits", "year_end"),
-    "pension": ("basic", "account", "total", "divisor"),
+    "account-year": ("interest_on_prior", "interest_on_credits", "credits", "year_end", "deferred", "rate", "rate_status"),
+    "late-fee": ("days", "fee", "daily_rate"),
+    "pension": ("basic", "account", "transitional", "total", "divisor"),
 }
 SEX = {"M": "男 male", "F": "女 female"}
 CATEGORY_NAMES = {"male": "男职工 men (60)", "female55": "女干部 women, cadre-type posts (55)",
@@ -72,18 +75,21 @@ def _params(region: str | None, year: int | None, month: int | None = None):
 
 
 def check_id(number: str) -> Outcome:
+    """Validity by GB 11643 (the standard's own 440524188001010014 is valid); plausibility only warns."""
     try:
-        parsed = identifiers.parse_id_number(number)
+        parsed = identifiers.check_id_number(number)
     except identifiers.InvalidIdentifier as error:
         return _failure("check-id", error.message)
+    warnings = identifiers.id_plausibility(parsed)
     lines = [f"公民身份号码有效 / ID number valid: {parsed.normalized}",
              f"  出生日期 birth date: {parsed.birth_date.isoformat()}",
              f"  性别 sex: {SEX[parsed.sex]}",
              f"  地址码 address code: {parsed.address_code}"]
     if parsed.upgraded_from_15:
         lines.append("  由15位号码升位 upgraded from a 15-digit number")
+    lines += [f"  注意（不合常理，但符合标准）warning (valid, but implausible): {warning.message}" for warning in warnings]
     return Outcome({"valid": True, "normalized": parsed.normalized, "birth_date": parsed.birth_date.isoformat(),
-                    "sex": parsed.sex, "error": None}, lines)
+                    "sex": parsed.sex, "warnings": [warning.message for warning in warnings], "error": None}, lines)
 
 
 def check_uscc(code: str) -> Outcome:
@@ -157,6 +163,65 @@ def interest(prior: str, rate: str, credits: str, method: str = "monthly", month
                     "year_end": format_yuan(c.year_end.quantize(Decimal("0.01")))}, lines)
 
 
+def _account_credit(text: str) -> crediting.AccountCredit:
+    """``PERIOD=AMOUNT@PAID_ON`` (``@PAID_ON`` may be left out when credits are positioned by period)."""
+    given = canonical(text)
+    period, equals, rest = given.partition("=")
+    amount, at, paid_on = rest.partition("@")
+    if not equals or not period or not amount or (at and not paid_on):
+        raise Invalid(f"--credit must be PERIOD=AMOUNT@PAID_ON (e.g. 2024-12=800.00@2025-01-10), got {text!r}")
+    return crediting.AccountCredit(period.strip(), parse_amount(amount.strip(), f"--credit {text}"),
+                                   paid_on.strip() or None)
+
+
+def account_year(region: str, year: int, prior: str, credits: list[str], interest_from: str | None = None,
+                 method: str | None = None) -> Outcome:
+    """One year of an individual account from its paid credits, at the region's crediting rate of `year`;
+    credits positioned after the year are listed in `deferred`, each as given."""
+    params = load_params(region, year)
+    interest_from = interest_from or params.crediting_interest_from
+    method = method or params.crediting_method
+    if interest_from not in crediting.INTEREST_FROM:
+        raise Invalid(f"--interest-from must be arrival or period, got {interest_from!r}")
+    if method not in crediting.METHODS:
+        raise Invalid(f"--method must be monthly or annual, got {method!r}")
+    parsed = [(_account_credit(text), text) for text in credits]
+    result = crediting.credit_account_credits(parse_amount(prior, "--prior"), [credit for credit, _ in parsed], year,
+                                              params.crediting_rate, interest_from=interest_from, method=method,
+                                              rounding=params.rounding("interest"), rate_status=params.crediting_rate_status,
+                                              version=params.version)
+    value, c = result.value, result.value.crediting
+    deferred = [text for credit, text in parsed if credit in value.deferred]
+    basis = {"arrival": "按到账月份记账 by arrival month", "period": "按费款所属期记账 by contribution month"}[interest_from]
+    method_name = {"monthly": "月积数法 monthly accumulation", "annual": "年度计算法 annual (1.083)"}[method]
+    lines = [f"个人账户 {year} 年记账 / account year {year} ({region}; {basis}; {method_name}; "
+             f"记账利率 rate {c.rate} {params.crediting_rate_status})",
+             f"  上年末储存额 prior balance: {format_yuan(c.prior.quantize(Decimal('0.01')))}",
+             f"  上年末储存额利息 interest on prior: {format_yuan(c.interest_on_prior)}",
+             f"  当年记账额 credits: {format_yuan(c.credits.quantize(Decimal('0.01')))} ({len(value.credited)} 笔 credits)",
+             f"  当年记账额利息 interest on credits: {format_yuan(c.interest_on_credits)}",
+             f"  年末储存额 year-end balance: {format_yuan(c.year_end)}"]
+    if deferred:
+        lines.append(f"  转入下一年记账 deferred to the next year: {', '.join(deferred)}")
+    lines.append(f"  规则版本 rule version: {params.short_version}…" + ("（演示数据 demo data）" if params.demo else ""))
+    return Outcome({"interest_on_prior": format_yuan(c.interest_on_prior), "interest_on_credits": format_yuan(c.interest_on_credits),
+                    "credits": format_yuan(c.credits.quantize(Decimal("0.01"))),
+                    "year_end": format_yuan(c.year_end.quantize(Decimal("0.01"))), "deferred": deferred,
+                    "rate": str(c.rate), "rate_status": params.crediting_rate_status}, lines)
+
+
+def late_fee(amount: str, due: str, paid: str) -> Outcome:
+    """滞纳金: days from the day after `due` through `paid`, × 0.05 % a day (社会保险法 第八十六条)."""
+    result = late_fees.late_fee(parse_amount(amount, "--amount"), as_date(due, "--due"), as_date(paid, "--paid"))
+    f = result.value
+    lines = [f"滞纳金 / late fee (社会保险法 第八十六条, 日费率 daily rate {f.daily_rate})",
+             f"  欠缴金额 amount: {format_yuan(f.amount)}",
+             f"  应缴日期 due: {f.due.isoformat()}; 缴纳日期 paid: {f.paid.isoformat()}",
+             f"  滞纳天数 days late: {f.days} (自应缴日次日起至缴纳之日 from the day after the due date through the payment date)",
+             f"  滞纳金 fee: {format_yuan(f.fee)}"]
+    return Outcome({"days": f.days, "fee": format_yuan(f.fee), "daily_rate": str(f.daily_rate)}, lines)
+
+
 def _months_arg(text: str, what: str) -> int:
     value = parse_decimal(text, what)
     if value != value.to_integral_value() or value < 0:
@@ -172,27 +237,40 @@ def pension(base: str | None, index: str, months: str, balance: str, age: str, d
         raise Invalid("--base is required unless --region/--year give the pension calculation base")
     coefficient = transitional_coefficient if transitional_coefficient is not None else (
         params.transitional_coefficient if region not in (None, NATIONAL) else None)
+    n = _months_arg(months, "--months")
+    deemed = _months_arg(deemed_months, "--deemed-months")
+    if deemed > n:
+        raise Invalid(f"--deemed-months {deemed} is more than --months {n}: deemed months are part of the contribution months")
+    # The minimum is that of the retirement year: the parameter year given (--year) or, without it, the latest.
+    eligibility = retirement_rules.pension_eligibility(n, params.year, params).value
+    if not eligibility.eligible:
+        raise Invalid(
+            f"{n} contribution months are below the minimum of {eligibility.minimum_contribution_months} for a monthly pension on "
+            f"retiring in {params.year} ({eligibility.shortfall_months} short): no monthly basic pension. Instead the person "
+            "may extend contributions (延长缴费) until the minimum is reached, transfer to the urban and rural residents' "
+            "basic pension scheme (转入城乡居民基本养老保险), or terminate the insurance relationship and receive the "
+            "individual account balance (终止基本养老保险关系，一次性领取个人账户储存额)")
     result = pension_rules.basic_pension(
         pension_base=params.pension_base if base is None else parse_amount(base, "--base"),
         wage_index=parse_decimal(index, "--index"),
-        contribution_months=_months_arg(months, "--months"),
+        contribution_months=n,
         balance=parse_amount(balance, "--balance"),
         age=Age.parse(age),
         divisor_table=params.months_divisor_table,
         rounding=rounding or params.rounding("pension"),
         transitional_coefficient=None if coefficient is None else parse_rate(coefficient, "--transitional-coefficient"),
-        deemed_months=_months_arg(deemed_months, "--deemed-months"),
+        deemed_months=deemed,
         version=params.version,
     )
     p = result.value
-    n = _months_arg(months, "--months")
     lines = [f"基本养老金 / basic pension (年龄 age {Age.parse(age)}, 缴费 {n // 12}y{n % 12}m)",
              f"  基础养老金 basic part: {format_yuan(p.basic_part)}",
              f"  个人账户养老金 account part: {format_yuan(p.account_part)} (计发月数 months divisor {p.months_divisor})"]
     if coefficient is not None:
         lines.append(f"  过渡性养老金 transitional part: {format_yuan(p.transitional_part)}")
     lines += [f"  合计 total: {format_yuan(p.total)}", f"  规则版本 rule version: {params.short_version}…"]
-    return Outcome({"basic": format_yuan(p.basic_part), "account": format_yuan(p.account_part), "total": format_yuan(p.total),
+    return Outcome({"basic": format_yuan(p.basic_part), "account": format_yuan(p.account_part),
+                    "transitional": format_yuan(p.transitional_part), "total": format_yuan(p.total),
                     "divisor": f"{p.months_divisor:f}"}, lines)
 
 
@@ -221,10 +299,11 @@ class RulesParser(CommandParser):
 
 
 class Command(BaseCommand):
-    help = ("规则计算器 The rules engine on the command line: check-id, check-uscc, retirement, base, interest, pension. "
-            "Exit 0 on success, 1 for invalid identifiers or input.")
+    help = ("规则计算器 The rules engine on the command line: check-id, check-uscc, retirement, base, interest, account-year, "
+            "late-fee, pension. Exit 0 on success, 1 for invalid identifiers or input.")
     requires_system_checks = []  # pure computation: no database, no keys
-    missing_args_message = "give a subcommand: check-id, check-uscc, retirement, base, interest or pension"
+    missing_args_message = ("give a subcommand: check-id, check-uscc, retirement, base, interest, account-year, late-fee "
+                            "or pension")
     argv: list[str] = []
 
     def run_from_argv(self, argv):
@@ -271,6 +350,18 @@ class Command(BaseCommand):
         each.add_argument("--method", default="monthly", metavar="monthly|annual")
         each.add_argument("--months", type=whole_number, default=12, metavar="M", help="part year: months credited (monthly method)")
         each.add_argument("--rounding", default="half_up", metavar="|".join(ROUNDING_MODES))
+        each = add("account-year", "个人账户年度记账 one account year from its paid credits, at the region's rate")
+        each.add_argument("--region", required=True, metavar="R", help="6-digit region code (or national)")
+        each.add_argument("--year", required=True, type=whole_number, metavar="Y", help="the year credited")
+        each.add_argument("--prior", required=True, metavar="P", help="balance at the end of the prior year, yuan")
+        each.add_argument("--credit", action="append", default=[], metavar="PERIOD=AMOUNT@PAID_ON",
+                          help="a paid credit, e.g. 2024-12=800.00@2025-01-10 (repeatable)")
+        each.add_argument("--interest-from", metavar="arrival|period", help="default: the region's [crediting] interest_from")
+        each.add_argument("--method", metavar="monthly|annual", help="default: the region's [crediting] method")
+        each = add("late-fee", "滞纳金 the late fee on a contribution paid after its due date (0.05%% a day)")
+        each.add_argument("--amount", required=True, metavar="A", help="the amount paid late, yuan")
+        each.add_argument("--due", required=True, metavar="YYYY-MM-DD", help="the due date")
+        each.add_argument("--paid", required=True, metavar="YYYY-MM-DD", help="the payment date")
         each = add("pension", "基本养老金 monthly basic pension at retirement")
         each.add_argument("--base", metavar="C", help="pension calculation base (计发基数), yuan")
         each.add_argument("--index", required=True, metavar="I", help="average contribution wage index")
@@ -298,6 +389,10 @@ class Command(BaseCommand):
             if o["rounding"] not in ROUNDING_MODES:
                 raise Invalid(f"--rounding must be one of {', '.join(ROUNDING_MODES)}, got {o['rounding']!r}")
             return interest(o["prior"], o["rate"], o["credits"], o["method"], o["months"], o["rounding"])
+        if action == "account-year":
+            return account_year(o["region"], o["year"], o["prior"], o["credit"], o["interest_from"], o["method"])
+        if action == "late-fee":
+            return late_fee(o["amount"], o["due"], o["paid"])
         if o["rounding"] is not None and o["rounding"] not in ROUNDING_MODES:
             raise Invalid(f"--rounding must be one of {', '.join(ROUNDING_MODES)}, got {o['rounding']!r}")
         return pension(o["base"], o["index"], o["months"], o["balance"], o["age"], o["deemed_months"],
