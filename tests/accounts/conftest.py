@@ -76,12 +76,14 @@ def crediting_params(monkeypatch):
     from sirecords.accounts import crediting
     from sirecords.engine import params as rule_params
     from sirecords.ledger.context import WriteContext
+    from sirecords.parameters import queries
     from sirecords.parameters.transactions import parameter_payload
     from sirecords.transactions.posting import Transaction, post
 
     files = dict(rule_params.read_data_dir())
     real = rule_params.load_params
     monkeypatch.setattr(crediting, "load_params", lambda region, year: real(region, year, files=files))
+    monkeypatch.setattr(queries, "load_params", lambda region, year=None: real(region, year, files=files))  # the part year
 
     def set_crediting(year: int, **values: str) -> None:
         name = f"{REGION}/{year}.toml"

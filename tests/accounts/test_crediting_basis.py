@@ -124,3 +124,19 @@ def test_verify_names_a_tampered_summary_row(paid_in_december):
     [found] = summary_findings()
     assert found.startswith(f"contributions_pension_credit person {P} year 2024 by arrival: ")
     assert "summary (960100, 960000), rows give (960000, 960000)" in found
+
+
+def test_the_engine_check_places_the_rows_itself_and_refuses_a_summary_that_disagrees(paid_in_december, crew):
+    """The run's sample is recomputed by the engine from the contribution rows: a summary row that says the
+    credits arrived earlier than they did (more interest) is refused, naming the account."""
+    from sirecords.accounts.crediting import EngineMismatch, forget_plans
+    from sirecords.accounts.services import prepare
+
+    with connection.cursor() as cursor:  # as if the 9,600.00 had arrived in January (credit-months × 12)
+        cursor.execute("UPDATE contributions_pension_credit SET credit_months_fen = 960000 * 12 "
+                       "WHERE person_id = %s AND basis = 'arrival' AND year = 2024", [P])
+    forget_plans()
+    with pytest.raises(EngineMismatch, match=f"account {P} year 2024: bulk arithmetic gives \\(0, 960000, 0, 25152, "
+                                             "985152\\), the rules engine \\(0, 960000, 0, 2096, 962096\\)"):
+        prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")
+    assert not AccountYear.objects.exists()

@@ -33,3 +33,12 @@ def test_by_arrival_the_part_year_holds_the_credits_paid_in_its_months(retiring)
     assert (figures["opening_fen"], figures["credits_fen"], figures["interest_on_credits_fen"]) == (retiring, 150000, 1310)
     assert figures["interest_on_prior_fen"] == on_prior and balance == retiring + on_prior + 150000 + 1310
     assert trace is not None
+
+
+def test_by_period_the_part_year_holds_the_credits_for_its_months(retiring, crediting_params):
+    crediting_params(2024, interest_from="period")
+    assert monthly_credits_fen(S, 2024, 5, "period") == [50000] * 5
+    balance, figures, _trace = account_part_year(S, 2024, 5, "440300", field="retirement_month", event="a retirement")
+    # credit-months 500.00 × (5 + 4 + 3 + 2 + 1) = 7,500.00 × 2.62% / 12 = 16.375 → 16.38
+    assert (figures["credits_fen"], figures["interest_on_credits_fen"]) == (250000, 1638)
+    assert balance == retiring + figures["interest_on_prior_fen"] + 250000 + 1638

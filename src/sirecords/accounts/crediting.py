@@ -44,7 +44,7 @@ from sirecords.accounts.compute import kernel_for
 from sirecords.contributions import summary
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
-from sirecords.engine.crediting import credit_year_values
+from sirecords.engine.crediting import AccountCredit, credit_account_credits, crediting_position
 from sirecords.engine.params import ParamSet, load_params
 from sirecords.ledger import bulk, merkle
 from sirecords.parameters.queries import require_loaded
@@ -66,21 +66,17 @@ FIGURES = ("opening_fen", "credits_fen", "interest_on_prior_fen", "interest_on_c
 ROW_COLUMNS = ("run_id", "run_seq", "row_number", *CANONICAL_FIELDS, "row_hash")
 ENGINE_SAMPLE = 64  # accounts per run checked against the rules engine
 
-
-def crediting_position(period: str, paid_on: str, interest_from: str) -> tuple[int, int]:  # TEMPORARY until i12-engine
-    text = paid_on if interest_from == "arrival" else period
-    return int(text[:4]), int(text[5:7])
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_.:-]*\Z")
 
 
 def crediting_method(params: ParamSet) -> str:
     """The region's crediting method: ``[crediting] method`` (monthly by default)."""
-    return params.get("crediting.method", "monthly")
+    return params.crediting_method
 
 
 def crediting_basis(params: ParamSet) -> str:
     """The region's crediting basis: ``[crediting] interest_from`` (arrival by default)."""
-    return params.get("crediting.interest_from", "arrival")
+    return params.crediting_interest_from
 
 
 def canonical_row(row: dict, *, legacy: bool = False) -> bytes:
@@ -390,23 +386,21 @@ class EngineMismatch(RuntimeError):
 
 
 def check_against_engine(plan: Plan, sample: int = ENGINE_SAMPLE) -> int:
-    """Recompute a spread sample of the planned rows with the rules engine from the person's contribution rows
-    (not the summary): which credits belong to the year and month (crediting_position on the plan's basis) and
-    the interest. Raises EngineMismatch on any difference. Returns the count checked."""
+    """Recompute a spread sample of the planned rows with engine.crediting.credit_account_credits from the person's
+    contribution rows (not the summary): the engine places each paid credit by crediting_position on the plan's basis
+    and computes the interest. Raises EngineMismatch on any difference. Returns the count checked."""
     if not plan.rows:
         return 0
     step = max(1, len(plan.rows) // sample)
     picked = plan.rows[::step][:sample] + [plan.rows[-1]]
     candidates = candidate_credits(plan.year, sorted({row[0] for row in picked}))
-    rate = Decimal(plan.rate)
     for person, opening, year_total, on_prior, on_credits, closing in picked:
-        monthly = [Decimal(0)] * 12
-        for period, credit, paid_on in candidates[person]:
-            year, month = crediting_position(period, paid_on, plan.interest_from)
-            if year == plan.year:
-                monthly[month - 1] += from_fen(credit)
-        value = credit_year_values(from_fen(opening), monthly, rate, method=plan.method, months=plan.months,
-                                   rounding=plan.rounding)
+        # a credit placed in an earlier year belongs to that year's crediting (the engine refuses it); later: deferred
+        credits = [AccountCredit(period, from_fen(credit), paid_on) for period, credit, paid_on in candidates[person]
+                   if crediting_position(period, paid_on, plan.interest_from)[0] >= plan.year]
+        value = credit_account_credits(from_fen(opening), credits, plan.year, Decimal(plan.rate),
+                                       interest_from=plan.interest_from, method=plan.method, months=plan.months,
+                                       rounding=plan.rounding).value.crediting
         engine = (to_fen(value.prior), to_fen(value.credits), to_fen(value.interest_on_prior),
                   to_fen(value.interest_on_credits), to_fen(value.year_end))
         if engine != (opening, year_total, on_prior, on_credits, closing):
