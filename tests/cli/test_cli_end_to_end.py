@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,18 @@ def test_the_demo_has_a_flexible_worker_paying_on_her_own(home):
         credited = db.execute("SELECT COUNT(*) FROM accounts_account_year WHERE person_id = ?", (person,)).fetchone()[0]
     first = flexible.FIRST_MONTH
     assert months == (2025 - first.year) * 12 + 12 - first.month + 1 and employed == 0 and credited >= 5
+
+
+def test_the_demo_shows_a_month_paid_late_with_its_late_fee(home):
+    """Issue 12: the flexible worker's 2025-03 came in arrears and was paid at the counter on 2025-07-20 (demo/arrears.py):
+    111 days after its due date 2025-03-31, at 0.05% a day on the amount in arrears."""
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        rows = db.execute("SELECT kind, paid_on, arrears_fen, employer_fen + individual_fen, late_fee_fen FROM "
+                          "contributions_contribution WHERE employer_id = '' AND period = '2025-03' ORDER BY kind").fetchall()
+    [(kind, paid_on, owed, amount, fee), assessment] = rows
+    assert (kind, paid_on, owed) == ("arrears_payment", "2025-07-20", 0) and assessment == ("assessment", "", amount, amount, 0)
+    assert fee == int((Decimal(amount) * Decimal("0.0005") * 111).quantize(Decimal(1), ROUND_HALF_UP)) > 0
 
 
 @pytest.mark.parametrize("table, column, value", [

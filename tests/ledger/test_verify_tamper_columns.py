@@ -43,6 +43,7 @@ def _add_the_rest(staff):
     issue_approved_token(staff.admin, "svc.t", "persons:read")
     record_access("ext.t", "person:x", "person.detail", "web", "test")
     post_sample_batch(staff)  # a rule parameter set and a contribution batch: rows in those projections too
+    _arrears_paid_and_refunded(staff)
     if apps.is_installed("sirecords.benefits"):
         from sirecords.demo.sample_benefits import post_sample_award
 
@@ -67,6 +68,18 @@ def _add_the_rest(staff):
         _application()
     if apps.is_installed("sirecords.certificates"):
         _certificate(staff)
+
+
+def _arrears_paid_and_refunded(staff):
+    """A month in arrears paid at the counter with its late fee, and a paid month refunded: a row in
+    contributions_reversal."""
+    from sirecords.contributions.models import Contribution
+    from sirecords.demo.arrears import post_sample_arrears
+
+    post_sample_arrears(staff)
+    row = Contribution.objects.get(period="2024-02")
+    post_entries("refund_contributions", {"person": row.person_id, "rows": [f"{row.batch_id}:{row.row_number}"],
+                                          "ground": "wrong", "reason": "误缴"})
 
 
 def _certificate(staff):
@@ -162,7 +175,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         # applications' kind and decision constraints.
         assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
-                                   ("applications_decision", "decision"), ("certificates_certificate", "kind")}
+                                   ("applications_decision", "decision"), ("certificates_certificate", "kind"),
+                                   ("contributions_reversal", "cause")}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"
@@ -183,6 +197,23 @@ def test_any_single_changed_value_is_found(tampered, model, column):
             assert any(f.where == _place(table, key) and f.message.startswith(tuple(named)) for f in report.findings), found
     # Put the value back so the database's own end-of-test constraint check passes (the savepoint is rolled back after).
     run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[value, new_key])
+
+
+def test_a_changed_late_fee_and_a_deleted_reversal_are_named(tampered):
+    from sirecords.contributions.models import Contribution, Reversal
+
+    paid = Contribution.objects.get(kind="arrears_payment")
+    reversal = Reversal.objects.get()
+    # 1,280.00 + 640.00 due 2024-03-31, paid 2024-07-20: 1,920.00 × 0.0005 × 111 days = 106.56.
+    assert paid.late_fee_fen == 10_656
+    run_sql("UPDATE contributions_contribution SET late_fee_fen = late_fee_fen + 1 WHERE id = %s", params=[paid.pk])
+    run_sql("DELETE FROM contributions_reversal")
+    report, found = findings(tampered["witness"])
+    where = f"contribution batch {paid.batch_id} row {paid.row_number}"
+    assert f"[contributions] {where}: row was changed: late_fee_fen differ from the ledger's" in found, found
+    assert (f"[contributions] {where}: late fee {paid.late_fee_fen + 1} fen differs from the engine's {paid.late_fee_fen} "
+            "fen for 2024-03 paid on 2024-07-20") in found, found
+    assert any(f"contributions_reversal pk={reversal.key}: row produced by the ledger is missing" in line for line in found), found
 
 
 def test_the_full_ledger_verifies_after_every_change_was_rolled_back(tampered):

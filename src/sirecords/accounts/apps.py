@@ -13,4 +13,4 @@ class AccountsConfig(AppConfig):
         from sirecords.registry import maintenance_log
 
         # A correction of account years is a correction of the record: the maintenance log (第十二条) lists it.
-        maintenance_log.KINDS.setdefault(ACCOUNT_YEAR_CORRECTED, "修正")
+        maintenance_log.log_kind(ACCOUNT_YEAR_CORRECTED, "修正")

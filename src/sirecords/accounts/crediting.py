@@ -41,7 +41,7 @@ from django.db import connection
 
 from sirecords.accounts import closures
 from sirecords.accounts.compute import kernel_for
-from sirecords.contributions import summary
+from sirecords.contributions.counted import counted
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
 from sirecords.engine.crediting import AccountCredit, credit_account_credits, crediting_position
@@ -147,7 +147,7 @@ CREDITS_SQL = "SELECT person_id, credits_fen, credit_months_fen FROM contributio
 ROWS_SQL = f"""
 SELECT person_id, period, paid_on, account_credit_fen
 FROM contributions_contribution
-WHERE {summary.COUNTED} AND person_id IN ({{marks}})
+WHERE insurance_type = 'pension' AND {counted()} AND person_id IN ({{marks}})
   AND ((period >= %s AND period <= %s) OR (paid_on >= %s AND paid_on <= %s))
 ORDER BY person_id, period, paid_on
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from sirecords.contributions.counted import counted
 from sirecords.engine.trace import Result
 from sirecords.engine.years import ContributionMonths, contribution_months
 
@@ -16,7 +17,7 @@ def actual_months(person_uid: str) -> list[str]:
     """The distinct paid pension months of a person, "YYYY-MM", in order."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT period FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
-                       "AND paid_on <> '' ORDER BY period", [person_uid])
+                       f"AND {counted()} ORDER BY period", [person_uid])
         return [period for (period,) in cursor.fetchall()]
 
 

@@ -47,7 +47,8 @@ class RecordOut(_Open):
                                                        "retirement, deemed service: seq, kind, date, detail …")
     contributions: list[dict[str, Any]] | None = Field(None, description="per month and insurance type (第二条(二)): "
                                                        "period, insurance_type, employer, base, employer_amount, "
-                                                       "individual_amount, account_credit, paid_on (empty: in arrears)")
+                                                       "individual_amount, account_credit, paid_on (empty: in arrears), kind, late_fee, "
+                                                       "counts, in_arrears, reversed")
     subsidies: list[dict[str, Any]] | None = Field(None, description="subsidies per month and insurance type")
     account_years: list[dict[str, Any]] | None = Field(None, description="the individual account statement per year "
                                                        "(第二条(四)): opening, credits, interest_on_prior, "

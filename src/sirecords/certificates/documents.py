@@ -173,7 +173,7 @@ def _by_type(rows: list[dict[str, Any]]) -> Table:
 def _monthly(rows: list[dict[str, Any]]) -> Table:
     body = tuple((r["period"], INSURANCE_TITLES.get(r["insurance_type"], r["insurance_type"]), str(r.get("employer", "")),
                   str(r.get("base", "")), str(r.get("employer_amount", "")), str(r.get("individual_amount", "")),
-                  "已缴 paid" if r.get("paid_on") else "欠缴 unpaid")
+                  "已缴 paid" if r.get("counts") else "欠缴 unpaid" if r.get("in_arrears") else "不计 not counted")
                  for r in sorted(rows, key=lambda r: (r["period"], r["insurance_type"])))
     return Table(("月份 Month", "险种 Insurance", "缴费单位 Employer", "缴费基数 Base", "单位 Employer", "个人 Individual",
                   "状态 Status"), body, (False, False, False, True, True, True, False))
@@ -190,7 +190,7 @@ def contributions_document(person: Person, requester: Requester, start: str, end
     rows = [r for r in view["contributions"] if start <= r["period"] <= end]
     if not rows:
         raise InvalidTransaction({"from": f"{start} 至 {end} 期间无缴费记录 / no contribution is recorded from {start} to {end}"})
-    paid = [r for r in rows if r.get("paid_on")]
+    paid = [r for r in rows if r.get("counts")]
     employer = sum((_money(r.get("employer_amount")) for r in paid), Decimal(0))
     individual = sum((_money(r.get("individual_amount")) for r in paid), Decimal(0))
     months = len({r["period"] for r in rows})

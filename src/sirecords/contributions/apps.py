@@ -10,4 +10,4 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the transaction types and projectors with the ledger and the integrity checks with verify.
-        from sirecords.contributions import integrity, transactions  # noqa: F401
+        from sirecords.contributions import integrity, reversals, row_transactions, transactions  # noqa: F401

@@ -26,7 +26,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from sirecords.contributions import filestore, staging
+from sirecords.contributions import arrears, filestore, staging
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.core.csvsafe import writer as csv_writer
@@ -604,8 +604,44 @@ def _calculator_for(params, loaded: set, insurance_type: str, category: str, cac
 
 def posted_problems(prepared: Prepared) -> list[Problem]:
     """Rows of a checked file that are already posted (by another batch) for the same person, employer, period,
-    insurance type and kind: asked of the database, set-based, over the rows staged in this session."""
+    insurance type and kind: asked of the database, set-based, over the rows staged in this session. A paid row for a
+    month the record holds in arrears is its payment (补缴, arrears.py), not a repeat: marked so with its late fee."""
     if not prepared.row_count:
         return []
-    return [Problem(line, "row", f"is already posted for this person, employer, period {period} and {insurance_type}")
-            for line, period, insurance_type in staging.already_posted(MAX_PROBLEMS)]
+    problems = _arrears_payments(prepared)
+    paid = staging.paid_already(MAX_PROBLEMS)
+    twice = {line for line, *_rest in paid} | {problem.line for problem in problems}
+    problems += [Problem(line, "paid_on", f"pays {period} {insurance_type}, which was already paid late on {paid_on}")
+                 for line, period, insurance_type, paid_on in paid]
+    problems += [Problem(line, "row", f"is already posted for this person, employer, period {period} and {insurance_type}")
+                 for line, period, insurance_type in staging.already_posted(MAX_PROBLEMS) if line not in twice]
+    return problems
+
+
+def _figures(values: tuple) -> str:
+    base, employer, individual, account, version = values
+    return (f"base {fen_to_yuan(base)}, employer {fen_to_yuan(employer)}, individual {fen_to_yuan(individual)}, "
+            f"account {fen_to_yuan(account)} ({version})")
+
+
+def _arrears_payments(prepared: Prepared) -> list[Problem]:
+    """Mark the staged rows that pay a month in arrears, with the engine's late fee on the amount in arrears; their
+    amounts must be the assessment's. When any is marked, the rows' root (which commits to kind and late fee) and
+    the reviewers' totals are made again."""
+    problems, fees = [], []
+    for line, number, period, insurance_type, paid_on, staged, posted in staging.arrears_matches():
+        if staged != posted:
+            problems.append(Problem(line, "row", f"pays {period} {insurance_type} in arrears, but its {_figures(staged)} "
+                                                 f"differ from the assessment's {_figures(posted)}", "discrepancy"))
+            continue
+        fees.append((number, arrears.late_fee_fen(staged[1] + staged[2], period, paid_on, staged[4])))
+    staging.mark_arrears_payments(fees)
+    summary = prepared.summary if isinstance(prepared.summary, dict) else None
+    if fees or (summary is not None and "arrears_payments" in summary):  # marked now, or when checked before
+        _count, prepared.rows_root = row_form.kinded_root(staging.kinded_rows())
+        staging.set_root(prepared.rows_root)
+        if summary is not None:
+            summary["arrears_payments"] = {"rows": len(fees), "late_fee_fen": sum(fee for _n, fee in fees)}
+    elif summary is not None:
+        summary.pop("arrears_payments", None)
+    return problems

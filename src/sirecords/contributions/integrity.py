@@ -7,6 +7,11 @@ are recomputed with the parameter set its rule_version names (loaded through the
 must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
 to name each changed, added or missing row; without the file the batch is named. Then the per person-year
 pension credit summary (summary.py) is recomputed from the rows and each person-year that differs is named.
+
+Rows of other kinds (models.RowKind) commit to their kind and late fee too (rows.py); an arrears payment's late fee is
+recomputed with the engine (arrears.py) and a changed one is named. A counter batch (counter.py) carries its rows in
+its entry: a changed row is named against them. Each reversal (contributions_reversal, compared with the ledger as a
+projected table) must name a row that exists.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import json
 import re
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
-from sirecords.contributions import collection, filestore, staging, summary
+from sirecords.contributions import arrears, collection, counter, filestore, staging, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
-from sirecords.contributions.models import Contribution, ContributionBatch
+from sirecords.contributions.models import Contribution, ContributionBatch, Reversal, RowKind
 from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.ledger.verify import Report, register_check
@@ -50,8 +56,14 @@ def _calculator(cache: dict, version: str, insurance_type: str, category: str):
 
 
 def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[int, tuple]) -> None:
-    """Name the rows that differ from the batch's file, checked again."""
+    """Name the rows that differ from the batch's file, checked again (a counter batch: from its entry's rows)."""
     region = _entry_payload(batch.entry_seq) or {}
+    if not batch.file_sha256:
+        if "rows" not in region:
+            report.add(CHECK, where, "cannot name the rows: the batch has neither a collection file nor rows in its entry")
+            return
+        _name_changed(report, where, {row[0]: (row, kind, fee) for row, kind, fee in counter.rows_of(region)}, stored)
+        return
     try:
         expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False)
     except filestore.FileMissing as missing:
@@ -61,15 +73,26 @@ def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[i
     if not expected.ok:
         report.add(CHECK, where, "cannot name the rows: the collection file no longer checks clean")
         return
-    rows = {row[0]: row for row in staging.rows()}
+    # The file gives every row as an assessment; an arrears payment's kind and late fee are compared as stored (its
+    # late fee is recomputed by the engine in check_batch).
+    rows = {}
+    for row in staging.rows():
+        kind, fee = stored.get(row[0], (None, row_form.ASSESSMENT, 0))[1:]
+        rows[row[0]] = (row, kind, fee) if kind == RowKind.ARREARS_PAYMENT else (row, row_form.ASSESSMENT, 0)
+    _name_changed(report, where, rows, stored)
+
+
+def _name_changed(report: Report, where: str, rows: dict[int, tuple], stored: dict[int, tuple]) -> None:
+    """Name each row missing, added or changed: `rows` and `stored` map row numbers to (row, kind, late fee)."""
     for number in sorted(set(rows) | set(stored)):
         if number not in stored:
             report.add(CHECK, f"{where} row {number}", "row is missing (deleted behind the ledger's back)")
         elif number not in rows:
             report.add(CHECK, f"{where} row {number}", "row is not in the batch's file (added behind the ledger's back)")
-        elif row_form.row_bytes(rows[number]) != row_form.row_bytes(*stored[number]):
-            changed = [column for column, a, b in zip((*row_form.COLUMNS, "kind"), (*rows[number], row_form.ASSESSMENT),
-                                                      (*stored[number][0], stored[number][1])) if a != b]
+        elif row_form.row_bytes(*rows[number]) != row_form.row_bytes(*stored[number]):
+            want, have = rows[number], stored[number]
+            changed = [column for column, a, b in zip((*row_form.COLUMNS, "kind", "late_fee_fen"), (*want[0], *want[1:]),
+                                                      (*have[0], *have[1:])) if a != b]
             report.add(CHECK, f"{where} row {number}", f"row was changed: {', '.join(changed) or 'its canonical bytes'} "
                                                         "differ from the ledger's")
 
@@ -88,12 +111,14 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
     expected_number = 1
     numbering_ok = True
     rows = (Contribution.objects.filter(batch_id=batch.uid).order_by("row_number", "id")
-            .values_list(*row_form.COLUMNS, "kind").iterator(chunk_size=20_000))
-    for *values, kind in rows:
+            .values_list(*row_form.COLUMNS, "kind", "late_fee_fen").iterator(chunk_size=20_000))
+    for *values, kind, fee in rows:
         row = tuple(values)
-        append(leaf(row_form.row_bytes(row, kind)))
+        append(leaf(row_form.row_bytes(row, kind, fee)))
         if keep:
-            stored[row[0]] = (row, kind)
+            stored[row[0]] = (row, kind, fee)
+        if kind == RowKind.ARREARS_PAYMENT or fee:
+            _check_late_fee(report, f"{where} row {row[0]}", row, kind, fee)
         if row[0] != expected_number:
             numbering_ok = False
         expected_number += 1
@@ -117,6 +142,20 @@ def check_batch(report: Report, batch: ContributionBatch, calculators: dict) -> 
     _check_file(report, where, batch)
 
 
+def _check_late_fee(report: Report, where: str, row: tuple, kind: str, fee: int) -> None:
+    """An arrears payment's late fee is the engine's on the month's amount paid on its date; no other row has one."""
+    if kind != RowKind.ARREARS_PAYMENT:
+        report.add(CHECK, where, f"a {kind} row has a late fee of {fee} fen; only an arrears payment has one")
+        return
+    try:
+        expected = arrears.late_fee_fen(row[8] + row[9], row[3], row[11], row[13])
+    except (arrears.NotPayable, ValueError) as problem:
+        report.add(CHECK, where, f"cannot recompute the late fee: {problem}")
+        return
+    if expected != fee:
+        report.add(CHECK, where, f"late fee {fee} fen differs from the engine's {expected} fen for {row[3]} paid on {row[11]}")
+
+
 def _check_file(report: Report, where: str, batch: ContributionBatch) -> None:
     """The batch's collection file is kept and holds the bytes the batch names (read once, in chunks)."""
     if not batch.file_sha256:
@@ -138,6 +177,16 @@ def contribution_rows(report: Report) -> None:
                .values_list("batch_id", "row_number")[:20])
     for batch_id, number in orphans:
         report.add(CHECK, f"contribution batch {batch_id} row {number}", "row belongs to no posted batch")
+
+
+@register_check
+def reversals_name_rows(report: Report) -> None:
+    """Every reversal names a contribution row that exists (a deleted or changed reversal is found by the projection
+    check, which rebuilds contributions_reversal from the ledger)."""
+    rows = Contribution.objects.filter(batch_id=OuterRef("batch_id"), row_number=OuterRef("row_number"))
+    missing = Reversal.objects.exclude(Exists(rows)).order_by("key").values_list("key", flat=True)[:20]
+    for key in missing:
+        report.add(CHECK, f"contributions_reversal {key}", "reverses a contribution row that does not exist")
 
 
 @register_check

@@ -16,13 +16,19 @@ class InsuranceType(models.TextChoices):
 
 
 class RowKind(models.TextChoices):
-    """What a contribution row records. One row of each kind per person, employer, month and insurance type (the
-    database refuses a second: contribution_month_once). Arrears payments, refunds and corrections will be other kinds."""
+    """What a contribution row records. An assessment is the month as the collection file first brings it (paid, or
+    in arrears with `paid_on` empty): one per person, employer, month and insurance type (contribution_month_once).
+    An arrears payment (补缴) is the later payment of a month in arrears, with its late fee; a correction (更正) is the
+    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once_per_batch):
+    a month may be paid again after a refund, or corrected twice, each in its own batch; that a month has at most one
+    row that counts (docs/contributions.md) is checked by the transactions that post them."""
 
     ASSESSMENT = "assessment", "核定缴费 assessment"
+    ARREARS_PAYMENT = "arrears_payment", "补缴 arrears payment"
+    CORRECTION = "correction", "更正 correction"
 
 
-AMOUNTS = ("wage_fen", "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "arrears_fen")
+AMOUNTS = ("wage_fen", "base_fen", "employer_fen", "individual_fen", "account_credit_fen", "arrears_fen", "late_fee_fen")
 # A text column written in a fixed ASCII format: PostgreSQL's regular expression (~) and SQLite's GLOB, both of which
 # compare code points ([0-9] is never a full-width or Arabic-Indic digit, whatever the collation). A regular
 # expression on SQLite would call back into Python for every row; GLOB and ~ run in the database.
@@ -109,6 +115,8 @@ class Contribution(models.Model):
     rule_version = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=RowKind.choices, default=RowKind.ASSESSMENT,
                             db_default=RowKind.ASSESSMENT, help_text="What the row records (RowKind).")
+    late_fee_fen = models.BigIntegerField(default=0, db_default=0, help_text="Late fee (滞纳金) paid with an arrears "
+                                          "payment, computed by the engine (engine/late_fees.py); 0 on other rows.")
 
     class Meta:
         db_table = "contributions_contribution"
@@ -118,12 +126,35 @@ class Contribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
             models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
-                                    name="contribution_month_once"),
+                                    condition=Q(kind="assessment"), name="contribution_month_once"),
+            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind", "batch"],
+                                    condition=~Q(kind="assessment"), name="contribution_month_once_per_batch"),
+            models.CheckConstraint(condition=Q(kind="arrears_payment") | Q(late_fee_fen=0), name="contribution_late_fee_with_payment"),
             models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="contribution_period_yyyy_mm"),
             models.CheckConstraint(condition=Q(paid_on="") | Q(paid_on__written_as="YYYY-MM-DD"), name="contribution_paid_on_date"),
             models.CheckConstraint(condition=models.Q(**{f"{name}__gte": 0 for name in AMOUNTS}),
                                    name="contribution_amounts_not_negative"),
         ]
+
+
+class Reversal(models.Model):
+    """A contribution row that no longer counts (refunded 退费, or reversed by a correction 更正). The row itself stays
+    as posted (its batch's Merkle root commits to it); the reversal is its own ledger entry
+    (`contribution_rows.reversed`), projected here and rebuilt by verify. A row is named by its batch and row
+    number, the position the Merkle root commits to. counted.py is the one definition of the rows that count."""
+
+    key = models.CharField(primary_key=True, max_length=48, help_text="batch uid:row number")
+    batch_id = models.CharField(max_length=32)
+    row_number = models.IntegerField()
+    cause = models.CharField(max_length=16, help_text="refund or correction")
+    reason = models.TextField()
+    entry_seq = models.BigIntegerField(help_text="The contribution_rows.reversed entry.")
+    txn = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "contributions_reversal"
+        constraints = [models.UniqueConstraint(fields=["batch_id", "row_number"], name="contribution_reversed_once"),
+                       models.CheckConstraint(condition=Q(cause__in=["refund", "correction"]), name="reversal_cause_known")]
 
 
 class PensionCredit(models.Model):

@@ -9,8 +9,9 @@ money in integer fen) of this object, with the row's values as stored in contrib
      "period": "YYYY-MM", "person": str (registry_person.uid), "row": int (row_number, from 1),
      "rule_version": str, "wage_fen": int}
 
-A row whose `kind` is not "assessment" (models.RowKind) adds "kind": str to the object; an assessment row does not,
-so the roots of batches posted before rows had a kind still verify.
+A row whose `kind` is not "assessment" (models.RowKind: an arrears payment, a correction) adds "kind": str and
+"late_fee_fen": int (the late fee paid with an arrears payment, 0 on a correction) to the object; an assessment row
+adds neither, so the roots of batches posted before rows had a kind still verify.
 
 The leaf hash is RFC 6962's SHA-256(0x00 ‖ bytes); the batch's `rows_root` is the RFC 6962 root over
 the leaves in row_number order (ledger/merkle.py). No ID number or name is in it: rows name people by
@@ -49,11 +50,11 @@ def row_object(row: tuple) -> dict:
 ASSESSMENT = "assessment"  # models.RowKind.ASSESSMENT: the kind a row's canonical object leaves unnamed
 
 
-def row_bytes(row: tuple, kind: str = ASSESSMENT) -> bytes:
+def row_bytes(row: tuple, kind: str = ASSESSMENT, late_fee_fen: int = 0) -> bytes:
     """Canonical bytes of a row given as a tuple in COLUMNS order; a row of another kind than an assessment names its
-    `kind` in the object (so the roots of batches posted before rows had a kind still verify)."""
+    `kind` and `late_fee_fen` in the object (so the roots of batches posted before rows had a kind still verify)."""
     if kind != ASSESSMENT:
-        return canonical_json({**row_object(row), "kind": kind}).encode("utf-8")
+        return canonical_json({**row_object(row), "kind": kind, "late_fee_fen": late_fee_fen}).encode("utf-8")
     (number, person, employer, period, insurance_type, category, wage, base, employer_fen, individual_fen, account,
      paid_on, arrears, version) = row
     try:
@@ -71,9 +72,16 @@ def row_bytes(row: tuple, kind: str = ASSESSMENT) -> bytes:
 
 
 def rows_root(rows: Iterable[tuple]) -> tuple[int, str]:
-    """(count, hex root) over rows in order, streaming."""
+    """(count, hex root) over assessment rows in order, streaming."""
     leaf = merkle.leaf_hash
     count, root = merkle.root_of(leaf(row_bytes(row)) for row in rows)
+    return count, root.hex()
+
+
+def kinded_root(rows: Iterable[tuple[tuple, str, int]]) -> tuple[int, str]:
+    """(count, hex root) over (row, kind, late fee) in order, streaming: a batch whose rows are not all assessments."""
+    leaf = merkle.leaf_hash
+    count, root = merkle.root_of(leaf(row_bytes(row, kind, fee)) for row, kind, fee in rows)
     return count, root.hex()
 
 

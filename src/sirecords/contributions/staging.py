@@ -11,7 +11,8 @@ the transaction that made it, if that is rolled back), never in another process.
 Columns: the file's line, a 64-bit key of (person, code, month, insurance type) to find repeats cheaply, the
 person (the registry uid, or for an unknown person the blind index of the ID number: no ID number is written
 here), the code as written, the row number (0 for a row with a problem, kept only to find repeats), then the row
-as stored (rows.COLUMNS), its rule version as a number in a table of its own.
+as stored (rows.COLUMNS), its rule version as a number in a table of its own; then the row's kind and late fee,
+"assessment" and 0 unless the row pays a month in arrears (mark_arrears_payments).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from collections.abc import Iterator
 
 from django.db import DatabaseError, connection, transaction
 
+from sirecords.contributions import counted, summary
 from sirecords.contributions import rows as row_form
-from sirecords.contributions import summary
 from sirecords.contributions.models import RowKind
 from sirecords.ledger import bulk
 
@@ -55,6 +56,8 @@ def reset(cursor) -> None:
             except DatabaseError:
                 pass
     columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in COLUMNS)
+    # Not written by the COPY of a block: every row starts as an assessment, mark_arrears_payments marks the others.
+    columns += f", kind text NOT NULL DEFAULT '{RowKind.ASSESSMENT.value}', late_fee_fen bigint NOT NULL DEFAULT 0"
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} ({columns})")
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {KEY_TABLE} (sha256 text, region text, rows_root text)")
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {VERSION_TABLE} (no integer, version text)")
@@ -111,14 +114,65 @@ def repeats(limit: int) -> list[tuple[int, int]]:
 
 
 def already_posted(limit: int) -> list[tuple[int, str, str]]:
-    """(line, period, insurance type) of each staged row that contributions_contribution already holds (the same
-    person, employer, month, insurance type and kind: what contribution_month_once makes unique)."""
+    """(line, period, insurance type) of each staged assessment that contributions_contribution already holds (the same
+    person, employer, month, insurance type and kind: what contribution_month_once makes unique). A staged row that
+    pays a month in arrears (marked by mark_arrears_payments) is not one."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT s.line, s.period, s.insurance_type FROM {TABLE} s JOIN contributions_contribution c "
                        "ON c.person_id = s.person_id AND c.period = s.period AND c.insurance_type = s.insurance_type "
-                       "AND c.employer_id = s.employer_id AND c.kind = %s WHERE s.row_number > 0 ORDER BY s.line LIMIT %s",
-                       [RowKind.ASSESSMENT.value, limit])
+                       "AND c.employer_id = s.employer_id AND c.kind = %s WHERE s.row_number > 0 AND s.kind = %s "
+                       "ORDER BY s.line LIMIT %s", [RowKind.ASSESSMENT.value, RowKind.ASSESSMENT.value, limit])
         return cursor.fetchall()
+
+
+_SAME_MONTH = ("c.person_id = s.person_id AND c.period = s.period AND c.insurance_type = s.insurance_type "
+               "AND c.employer_id = s.employer_id")
+
+
+def arrears_matches() -> list[tuple]:
+    """Each staged paid row whose month is in arrears in the record (counted.in_arrears), with what it must match:
+    (line, row_number, period, insurance_type, paid_on, (base, employer, individual, account credit, rule version) as
+    staged, the same as posted). Reset first: every staged row is an assessment again."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = 0", [RowKind.ASSESSMENT.value])
+        cursor.execute(f"SELECT s.line, s.row_number, s.period, s.insurance_type, s.paid_on, s.base_fen, s.employer_fen, "
+                       f"s.individual_fen, s.account_credit_fen, v.version, c.base_fen, c.employer_fen, c.individual_fen, "
+                       f"c.account_credit_fen, c.rule_version FROM {_JOINED} JOIN contributions_contribution c ON {_SAME_MONTH} "
+                       f"WHERE s.row_number > 0 AND s.paid_on <> '' AND {counted.in_arrears('c')} ORDER BY s.line")
+        return [(line, number, period, kind, paid_on, tuple(values[:5]), tuple(values[5:]))
+                for line, number, period, kind, paid_on, *values in cursor.fetchall()]
+
+
+def mark_arrears_payments(fees: list[tuple[int, int]]) -> None:
+    """Mark the staged rows numbered as arrears payments with their late fees: (row_number, late fee in fen)."""
+    if fees:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = %s WHERE row_number = %s",
+                               [(RowKind.ARREARS_PAYMENT.value, fee, number) for number, fee in fees])
+
+
+def paid_already(limit: int) -> list[tuple[int, str, str, str]]:
+    """(line, period, insurance type, paid on) of each staged paid assessment whose month was paid late already (a
+    counted arrears payment of the same person, employer, month and insurance type)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT s.line, s.period, s.insurance_type, c.paid_on FROM {TABLE} s JOIN contributions_contribution c "
+                       f"ON {_SAME_MONTH} AND c.kind = %s WHERE s.row_number > 0 AND s.kind = %s AND {counted.counted('c')} "
+                       "ORDER BY s.line LIMIT %s", [RowKind.ARREARS_PAYMENT.value, RowKind.ASSESSMENT.value, limit])
+        return cursor.fetchall()
+
+
+def kinded_rows() -> Iterator[tuple[tuple, str, int]]:
+    """The staged rows in row order as (rows.COLUMNS tuple, kind, late fee)."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT {_SELECTED}, s.kind, s.late_fee_fen FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")
+        while chunk := cursor.fetchmany(20_000):
+            yield from ((tuple(row[:-2]), row[-2], row[-1]) for row in chunk)
+
+
+def set_root(rows_root: str) -> None:
+    """The staged rows' root changed (arrears payments marked): name it, if the staging is named already."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {KEY_TABLE} SET rows_root = %s", [rows_root])
 
 
 def distinct_persons_and_employers() -> tuple[int, int]:
@@ -145,10 +199,10 @@ def insert_into_contributions(batch: str) -> int:
     """The staged rows into contributions_contribution as the rows of `batch`, in one INSERT … SELECT."""
     names = ", ".join(ROW_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, {names}) SELECT %s, %s, {_SELECTED} "
-                       f"FROM {_JOINED} WHERE s.row_number > 0", [batch, RowKind.ASSESSMENT.value])
+        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, late_fee_fen, {names}) SELECT %s, s.kind, "
+                       f"s.late_fee_fen, {_SELECTED} FROM {_JOINED} WHERE s.row_number > 0", [batch])
         return cursor.rowcount
 
 
 # What the staged rows add to the per person-year credit summary, on both crediting bases (summary.py).
-PENSION_CREDITS = summary.credits_select(TABLE, "row_number > 0")
+PENSION_CREDITS = summary.credits_select(TABLE, summary.STAGED_COUNTED)

@@ -11,9 +11,9 @@ which depends on the region's ``[crediting] interest_from``:
 So the summary is keyed by (person, basis, year) with basis ∈ BASES and BOTH bases are kept at every posting:
 a region that switches its basis needs no rebuild, and the run still reads one row per account (``WHERE basis =
 %s AND year = %s``). Each row holds the credits of the year on that basis and their credit-months
-Σ credit × (13 − month) (the monthly interest method's weights). A paid pension row (the rows that count,
-COUNTED) adds ``account_credit_fen`` to one row of each basis; rows are only ever added, in batches, so the
-summary is only ever added to, in the posting's database transaction. `verify` (integrity.py) recomputes it
+Σ credit × (13 − month) (the monthly interest method's weights). A pension row that counts (COUNTED: paid and
+not reversed, counted.py) adds ``account_credit_fen`` to one row of each basis when its batch posts, and a
+reversal (reversals.py) takes it out again, in the posting's database transaction. `verify` (integrity.py) recomputes it
 from the rows with one aggregate query and names each person-basis-year that differs.
 """
 
@@ -23,23 +23,25 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from sirecords.contributions.counted import counted
 from sirecords.ledger import bulk
 
 TABLE = "contributions_pension_credit"
 BASES = ("arrival", "period")  # engine.crediting.INTEREST_FROM
 COLUMNS = ("person_id", "basis", "year", "credits_fen", "credit_months_fen")
 
-# The rows that count toward the account: paid pension rows.
-COUNTED = "insurance_type = 'pension' AND paid_on <> ''"
+# The rows that count toward the account: pension rows that count (counted.py: paid, not reversed).
+COUNTED = f"insurance_type = 'pension' AND {counted()}"
+# Rows staged for a batch's posting are new: none is reversed yet, so those that are paid count.
+STAGED_COUNTED = "row_number > 0 AND insurance_type = 'pension' AND paid_on <> ''"
 
 # Where each basis places a row: the text column whose first 4 characters are the year and characters 6–7 the month.
 _POSITION = {"arrival": "paid_on", "period": "period"}
 
 
-def credits_select(table: str = "contributions_contribution", where: str = "") -> str:
-    """SQL giving (person_id, basis, year, credits, credit-months) of the counted rows of `table` (optionally also
-    matching `where`), both bases: what the summary holds (verify, the migration) or what a batch adds to it."""
-    condition = COUNTED + (f" AND ({where})" if where else "")
+def credits_select(table: str = "contributions_contribution", condition: str = COUNTED) -> str:
+    """SQL giving (person_id, basis, year, credits, credit-months) of the rows of `table` that match `condition` (the
+    rows that count), both bases: what the summary holds (verify) or what a batch adds to it (staging)."""
     parts = [f"SELECT person_id, '{basis}', CAST(SUBSTR({column}, 1, 4) AS INTEGER), SUM(account_credit_fen), "
              f"SUM(account_credit_fen * (13 - CAST(SUBSTR({column}, 6, 2) AS INTEGER))) "
              f"FROM {table} WHERE {condition} GROUP BY person_id, SUBSTR({column}, 1, 4)"

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sirecords.contributions import collection, filestore, staging, summary
+from sirecords.contributions import collection, counter, filestore, staging, summary
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
 from sirecords.contributions.models import ContributionBatch
 from sirecords.core.money import fen_to_yuan
@@ -79,6 +79,10 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             shown.append({"field": kind, "label": kind, "before": "", "after": (
                 f"{t['rows']} 笔 rows; 单位 employer {fen_to_yuan(t['employer_fen'])}, 个人 individual {fen_to_yuan(t['individual_fen'])}, "
                 f"记账 account {fen_to_yuan(t['account_credit_fen'])}; 欠费 in arrears {t['in_arrears']}")})
+        paid_late = summary.get("arrears_payments")
+        if isinstance(paid_late, dict):
+            shown.append({"field": "arrears_payments", "label": "补缴 arrears paid", "before": "", "after": (
+                f"{paid_late['rows']} 笔 rows; 滞纳金 late fees {fen_to_yuan(paid_late['late_fee_fen'])}")})
     return shown
 
 
@@ -134,6 +138,10 @@ def batch_posted(entry: PostedEntry, store: Store) -> None:
            "rows_root": p["rows_root"], "rule_versions": " ".join(p["rule_versions"]), "entry_seq": entry.seq,
            "txn": entry.txn}
     store.put(BATCH_TABLE, p["batch"], row)
+    if "rows" in p:  # a counter batch carries its rows (counter.py)
+        if isinstance(store, LiveStore):
+            counter.insert(p["batch"], counter.rows_of(p))
+        return
     if isinstance(store, LiveStore):  # verify's replay checks the rows on its own (checks.py)
         prepared = _pending.pop(p["batch"], None)
         if prepared is None or prepared.rows_root != p["rows_root"] or not _still_staged(prepared):

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sirecords.core.periods import Month
-from sirecords.demo import accounts, contributions, flexible, portal, retirees
+from sirecords.demo import accounts, arrears, contributions, flexible, portal, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
@@ -88,15 +88,16 @@ def load(data: DemoData | None = None) -> dict[str, int]:
                              "employment")
         _posted("clerk.li", "end_employment", {"employment": employment, "end": _month_end(retirees.last_paid_month(retiree))},
                 "employment")
-    _posted("clerk.chen", "register_person", flexible.registration(), "person")  # contributes on her own: no employment
+    worker = _posted("clerk.chen", "register_person", flexible.registration(), "person")  # contributes on her own: no employer
     contributions.load_parameters(_approve)  # first: every computation below uses only sets the ledger holds
     deemed = retirees.recognise_deemed_service(retiree_uids, _open_and_approve)
     retired = []
     paid = contributions.load(
         data, len(persons), _approve,
         extra_rows=retirees.collection_rows(data.employers[0].uscc, contributions.FIRST_YEAR, contributions.LAST_YEAR)
-        + flexible.collection_rows(contributions.LAST_YEAR),
-        before_crediting=lambda year: retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve)))
+        + arrears.left_in_arrears(flexible.collection_rows(contributions.LAST_YEAR), flexible.id_number(), contributions.LAST_YEAR),
+        before_crediting=lambda year: (_pay_late(worker, year),
+                                       retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve))))
     retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
     pensions = retirees.pay_and_adjust(Month(date.today().year, date.today().month), _approve)
     subsidised = retirees.grant_subsidies(persons, _open_and_approve)
@@ -105,6 +106,12 @@ def load(data: DemoData | None = None) -> dict[str, int]:
     return {"persons": len(persons) + len(retiree_uids) + 1, "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
             "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
             "subsidies": subsidised, "portal_accounts": portal_accounts}
+
+
+def _pay_late(worker: str, year: int) -> None:
+    """The flexible worker's month left in arrears by the collection file, paid at the counter before her year is credited."""
+    if year == contributions.LAST_YEAR:
+        arrears.pay(worker, year, _open_and_approve)
 
 
 def _open_and_approve(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:

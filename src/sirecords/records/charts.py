@@ -58,11 +58,12 @@ def account_growth_svg(statement_rows: Iterable[Mapping[str, Any]], *, chart_id:
 def contributions_per_year_svg(rows: Iterable[Mapping[str, Any]], *, chart_id: str = "contributions-per-year") -> Chart:
     """Contributions paid per year, employer and individual stacked, summed over insurance types and employers.
     `rows`: records.personal.contributions(person) — period, employer_amount, individual_amount as yuan strings and
-    paid_on; a row not paid (in arrears, paid_on empty) is not counted: the chart shows what was paid."""
+    counts; a row that does not count (in arrears, reversed: contributions/counted.py) is left out: the chart shows what
+    was paid."""
     employer: dict[int, Decimal] = {}
     individual: dict[int, Decimal] = {}
     for row in rows:
-        if not row.get("paid_on"):
+        if not row.get("counts"):
             continue
         year = int(str(row["period"])[:4])
         employer[year] = employer.get(year, Decimal(0)) + _yuan(row, "employer_amount")

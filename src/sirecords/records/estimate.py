@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from sirecords.accounts.years import actual_months, contribution_years
 from sirecords.benefits.compute import SEX_OF_CATEGORY, latest_account_year, monthly_bases
+from sirecords.contributions.counted import counted_rows
 from sirecords.contributions.models import Contribution
 from sirecords.core.money import InvalidInput, from_fen, parse_decimal
 from sirecords.core.periods import Month
@@ -118,15 +119,15 @@ class _Published:
 
 
 def _uncredited_credits(person_uid: str, balance_year: int | None) -> dict[Month, Decimal]:
-    rows = (Contribution.objects.filter(person_id=person_uid, insurance_type="pension")
-            .exclude(paid_on="").filter(period__gt=f"{balance_year or 0:04d}-12")
+    rows = (counted_rows(Contribution.objects.filter(person_id=person_uid, insurance_type="pension"))
+            .filter(period__gt=f"{balance_year or 0:04d}-12")
             .values("period").annotate(total=Sum("account_credit_fen")).order_by("period"))
     return {Month.parse(row["period"]): from_fen(int(row["total"])) for row in rows}
 
 
 def _account_category(person_uid: str) -> str:
     """employee or flexible: the category of the person's latest pension contribution (its account share)."""
-    latest = (Contribution.objects.filter(person_id=person_uid, insurance_type="pension").exclude(paid_on="")
+    latest = (counted_rows(Contribution.objects.filter(person_id=person_uid, insurance_type="pension"))
               .order_by("-period").values_list("category", flat=True).first())
     return latest or "employee"
 

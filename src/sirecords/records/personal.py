@@ -13,11 +13,14 @@ import json
 from typing import Any
 
 from django.apps import apps
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
 from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED, PENSION_AWARDED
+from sirecords.contributions import counted
 from sirecords.contributions.models import Contribution
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.engine.params import ParameterError, load_params
@@ -76,14 +79,20 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
     rows = Contribution.objects.filter(person_id=person.uid)
     if year is not None:
         rows = rows.filter(period__startswith=f"{year:04d}-")
-    rows = list(rows.order_by("period", "insurance_type", "employer_id"))
+    # Whether each row counts, is a month in arrears, or is reversed: counted.py's one definition, in the same query.
+    rows = list(rows.annotate(counts=RawSQL(counted.counted(), [], output_field=BooleanField()),
+                              arrears=RawSQL(counted.in_arrears(), [], output_field=BooleanField()),
+                              reversed=RawSQL(counted.reversed_sql(), [], output_field=BooleanField()))
+                .order_by("period", "insurance_type", "employer_id", "batch__entry_seq"))
     # By name: the employers the person was employed by, and any other employer a collection file named.
     ids = {c.employer_id for c in rows if c.employer_id}
     employers = dict(Employer.objects.filter(uid__in=ids).values_list("uid", "name"))
     return [{"period": c.period, "insurance_type": c.insurance_type, "employer": employers.get(c.employer_id, c.employer_id or ""),
              "employer_uid": c.employer_id,
              "base": yuan(c.base_fen), "employer_amount": yuan(c.employer_fen), "individual_amount": yuan(c.individual_fen),
-             "account_credit": yuan(c.account_credit_fen), "paid_on": c.paid_on}
+             "account_credit": yuan(c.account_credit_fen), "paid_on": c.paid_on, "kind": c.kind,
+             "late_fee": yuan(c.late_fee_fen), "late_fee_fen": c.late_fee_fen, "counts": bool(c.counts),
+             "in_arrears": bool(c.arrears), "reversed": bool(c.reversed)}
             for c in rows]
 
 

@@ -20,6 +20,12 @@ from sirecords.workflow.stages import STAGE_TITLES
 KINDS = {CORRECTION_APPLIED: "修正", SUPPLEMENT_APPLIED: "补充"}
 
 
+def log_kind(kind: str, label: str) -> None:
+    """An app above the registry logs its corrections here too (e.g. contribution rows: contributions/row_transactions.py):
+    entries of `kind` whose payload has target, uid, before, after and method."""
+    KINDS[kind] = label
+
+
 @dataclass(frozen=True)
 class Change:
     field: str

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection
 
+from sirecords.contributions.counted import counted
 from sirecords.core.money import from_fen, to_fen
 from sirecords.core.periods import Month
 from sirecords.engine.params import ParameterError, load_params
@@ -31,7 +32,7 @@ def paid_months(person_uid: str, start: Month, end: Month) -> dict[tuple[str, st
     with connection.cursor() as cursor:
         cursor.execute("SELECT period, insurance_type, SUM(employer_fen), SUM(individual_fen), MIN(rule_version), MIN(category) "
                        "FROM contributions_contribution WHERE person_id = %s AND period >= %s AND period <= %s "
-                       "AND paid_on <> '' GROUP BY period, insurance_type", [person_uid, str(start), str(end)])
+                       f"AND {counted()} GROUP BY period, insurance_type", [person_uid, str(start), str(end)])
         return {(period, kind): (int(employer), int(individual), version, category)
                 for period, kind, employer, individual, version, category in cursor.fetchall()}
 

@@ -35,6 +35,7 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "withholding_order": ("有关机关暂不告知查询情况的书面决定", "Written order to keep a body's reads from the person"),
     "written_authorisation": ("书面委托材料", "Written authorisation"),
     "applicant_credentials": ("申请查询单位的有效证明文件", "The applying body's or unit's valid credentials"),
+    "payment_receipt": ("缴费凭证", "Payment receipt"),
 }
 
 

@@ -68,7 +68,7 @@ def own_view(request, what: str) -> dict[str, Any]:
 def _labelled(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["insurance_label"] = INSURANCE_LABELS.get(row["insurance_type"], row["insurance_type"])
-        row["in_arrears"] = not row.get("paid_on")
+        row["in_arrears"] = bool(row.get("in_arrears"))
     return rows
 
 
@@ -108,7 +108,7 @@ def _latest_balance(view: dict[str, Any]) -> dict | None:
 def my_summary_view(request):
     """/my/: who I am in the record, my employers and periods, my totals, subsidies; links to the rest."""
     view = own_view(request, "record")
-    arrears = [row for row in view.get("contributions", ()) if not row.get("paid_on")]
+    arrears = [row for row in view.get("contributions", ()) if row.get("in_arrears")]
     return _page(request, "web/portal/my_summary.html", {
         "previous_login": previous_login(request), "reset_hint": reset_hint(PERSON),
         "person": view["person"], "employments": _employments(view), "events": _events(view),
