@@ -140,3 +140,13 @@ def test_the_engine_check_places_the_rows_itself_and_refuses_a_summary_that_disa
                                              "985152\\), the rules engine \\(0, 960000, 0, 2096, 962096\\)"):
         prepare(crew["maintainer"], 2024, region="440300", reason="annual crediting")
     assert not AccountYear.objects.exists()
+
+
+def test_verify_names_a_row_whose_basis_was_changed(paid_in_december, run_year):
+    run_year(2024)
+    assert verify().ok
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_account_year SET interest_from = 'period' WHERE person_id = %s", [P])
+    found = [f"{f.where}: {f.message}" for f in verify().findings]
+    assert any(f"person {P}, year 2024" in f and "row changed: its values no longer give the leaf hash" in f for f in found)
+    assert any(f"person {P}, year 2024" in f and "crediting basis differ" in f for f in found)
