@@ -25,9 +25,19 @@ Resolving the parameter set of region R for year Y (and month M, default Decembe
   ``due_months_after`` (0: a month's contribution is due within that month, the default; 1: the next
   month) and ``due_day`` (1–31, clipped to the due month's last day; default 31, the last day).
 * The ``[year]`` section (``crediting_rate`` and its status, ``reference_average_wage``,
-  ``pension_base``, the yearly adjustment) belongs to its year only: it is read from
+  ``pension_base``, the yearly adjustment, and the published base limits ``base_floor`` /
+  ``base_ceiling`` and ``[year.limits.<type>]``) belongs to its year only: it is read from
   ``national/Y.toml`` and then ``R/Y.toml`` and never carried into another year. Month files
   may not hold it.
+* Base limits (``engine.contributions.limits_for``): ``[contribution]`` ``floor_ratio`` / ``ceiling_ratio``
+  of the reference average wage, or a type's own ``[contribution.<type>]`` ratios; published amounts
+  ``[year] base_floor`` / ``base_ceiling`` override the general ratios, ``[year.limits.<type>]`` amounts
+  everything for that type (the most specific value wins).
+* Contribution years: ``[contribution] year_start_month`` (1–12, default 1). With 7, contribution year
+  Y runs Y-07 … (Y+1)-06, and the set of a month before July takes its base-limit values (`LIMIT_KEYS`:
+  ``reference_average_wage``, ``base_floor``, ``base_ceiling``, ``limits``) from ``Y−1.toml``; every
+  other ``[year]`` value stays the calendar year's (`ParamSet.limits_year`). A whole year's set is
+  the one in force in December.
 * ``[meta]`` (``title``, ``source``, ``notes``, ``demo``) describes a file. A parameter set that
   used any file marked ``demo = true`` is flagged ``demo``.
 
