@@ -197,6 +197,19 @@ def test_verify_names_a_changed_late_fee_and_a_deleted_reversal(imported, clerk,
     assert (where, "late fee 1 fen differs from the engine's 8260 fen for 2024-01 paid on 2024-06-15") in found, found
     assert (where, "row was changed: late_fee_fen differ from the ledger's") in found, found
     assert any("contributions_reversal" in w and row.batch_id in w for w, _m in found), found
+    # With its reversal gone the refunded payment counts again, beside nothing else: one row of the month counts.
+    assert not any("rows of the month count" in m for _w, m in found), found
+
+
+def test_verify_names_a_month_with_two_rows_that_count(imported, clerk, reviewers):
+    employee = imported["persons"][0]
+    old = Contribution.objects.get(person_id=employee, period="2024-02", insurance_type="pension")
+    posted(clerk, reviewers, "correct_contributions", {"person": employee, "method": "m", "rows": [
+        {"row": f"{old.batch_id}:{old.row_number}", "wage": "7000.00"}]}, "evidence")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contributions_reversal")
+    assert (f"contributions person {employee} employer {old.employer_id} 2024-02 pension",
+            "2 rows of the month count; at most one may") in findings()
 
 
 def later_file(registry, months, paid_on, wage=300_000):
@@ -232,3 +245,47 @@ def test_a_payment_by_file_whose_amounts_differ_from_the_assessment_is_refused(i
     assert problem.kind == "discrepancy" and problem.reason.startswith(
         "pays 2024-01 pension in arrears, but its base 8000.00, employer 0.00, individual 1600.00, account 640.00 (440300/2024@")
     assert "differ from the assessment's base 6073.80, employer 0.00, individual 1214.76, account 485.90" in problem.reason
+
+
+def test_a_month_paid_late_is_summed_once_for_the_employer_and_in_the_statistics(registry, load_params, reviewers, clerk):
+    from sirecords.queries.scopes import employer_contributions
+    from sirecords.registry.models import Employer
+    from sirecords.stats.aggregate import lattice
+    from sirecords.stats.catalogue import MEASURES
+
+    load_params(2024)
+    outcome = import_file(clerk, collection_csv([(registry["ids"][0], registry["uscc"], "2024-01", "pension", 650_000, "")],
+                                                REGION), reason="r", region=REGION)
+    review_all(outcome.txn, reviewers["review1"], reviewers["review2"])
+    employer = Employer.objects.get(uscc=registry["uscc"])
+    before = employer_contributions(employer, "2024-01")["totals"]
+    assert (before["employer_amount"], before["individual_amount"], before["arrears"]) == ("1040.00", "520.00", "1560.00")
+    pay(clerk, reviewers, find_person_by_id_number(registry["ids"][0]).uid, "2024-01", "2024-01", "2024-02-20")
+    after = employer_contributions(employer, "2024-01")["totals"]
+    assert (after["employer_amount"], after["individual_amount"], after["arrears"]) == ("1040.00", "520.00", "0.00")
+    assert lattice(MEASURES["contribution_total"], ["insurance_type"], year=2024)[("pension",)].value == 156_000
+
+
+def test_the_reviewers_and_later_readers_see_the_figures_before_and_after_posting(imported, clerk, reviewers):
+    from sirecords.transactions.posting import transaction_type_named
+
+    flexible, employee = imported["persons"][2], imported["persons"][0]
+    payment = {"person": flexible, "from": "2024-01", "to": "2024-01", "paid_on": "2024-06-15"}
+
+    def shown(kind, payload):
+        return {row["field"]: row["after"] for row in transaction_type_named(kind).describe(payload)}
+
+    before = shown("pay_arrears", payment)
+    assert before["2024-01.pension"] == "单位 employer 0.00 + 个人 individual 1214.76; 滞纳金 late fee 82.60, 136 天 days from 2024-01-31"
+    pay(clerk, reviewers, flexible, "2024-01", "2024-01", "2024-06-15")
+    assert shown("pay_arrears", payment) == before, "once posted, the page shows the rows it posted, not a refusal"
+    row = Contribution.objects.get(person_id=flexible, kind="arrears_payment")
+    refund = {"person": flexible, "rows": [f"{row.batch_id}:{row.row_number}"], "ground": "wrong", "reason": "误缴"}
+    posted(clerk, reviewers, "refund_contributions", refund, "evidence")
+    assert shown("refund_contributions", refund)["total"] == "1297.36"  # 1,214.76 + the late fee 82.60
+    old = Contribution.objects.get(person_id=employee, period="2024-02", insurance_type="pension")
+    correction = {"person": employee, "method": "m", "rows": [{"row": f"{old.batch_id}:{old.row_number}", "wage": "7000.00"}]}
+    ahead = shown("correct_contributions", correction)
+    posted(clerk, reviewers, "correct_contributions", correction, "evidence")
+    assert shown("correct_contributions", correction) == ahead
+    assert ahead[f"{old.batch_id}:{old.row_number}.individual_fen"] == "560.00"

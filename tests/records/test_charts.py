@@ -16,7 +16,8 @@ STATEMENT = [
      "closing": "7344.00"},
 ]
 CONTRIBUTIONS = [
-    {"period": period, "insurance_type": kind, "employer_amount": employer, "individual_amount": individual, "paid_on": paid}
+    {"period": period, "insurance_type": kind, "employer_amount": employer, "individual_amount": individual, "paid_on": paid,
+     "counts": bool(paid)}  # as records.personal.contributions gives them (contributions/counted.py)
     for period, kind, employer, individual, paid in [
         ("2023-01", "pension", "1200.00", "600.00", "2023-01-15"),
         ("2023-01", "medical", "500.00", "150.50", "2023-01-15"),

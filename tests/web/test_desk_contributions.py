@@ -63,6 +63,11 @@ def test_the_clerk_opens_a_refund_and_a_correction_naming_the_month(clerk, perso
     assert done.status_code == 302, page_text(done)
     assert payload_of(mine().get())["rows"] == [f"{paid.batch_id}:{paid.row_number}"]
     assert "退费 refunded" in page_text(clerk.get(done["Location"]))
+    from sirecords.web.forms_contributions import RefundContributionsForm
+
+    assert RefundContributionsForm.initial_from(payload_of(mine().get())) == {  # amending: the form as it was filled
+        "person_id_number": ID, "ground": "duplicate", "why": "同月已由单位缴纳", "first": "2024-03", "last": "2024-03",
+        "insurance_type": "pension", "uscc": ""}
     nothing = clerk.post("/desk/new/refund_contributions/", form(first="2024-01", last="2024-01", insurance_type="pension",
                                                                  uscc="", ground="wrong", why="x"))
     error_next_to(nothing, "first", "No contribution row of these months")
@@ -71,3 +76,26 @@ def test_the_clerk_opens_a_refund_and_a_correction_naming_the_month(clerk, perso
     assert corrected.status_code == 302, page_text(corrected)
     text = page_text(clerk.get(corrected["Location"]))
     assert "wage_fen" in text and "3000.00" in text and "9000.00" in text
+
+
+def test_the_record_shows_the_month_paid_late_with_its_late_fee(person, staff, signed_in):
+    from django.urls import reverse
+
+    from sirecords.demo.crew import approve_stages
+    from sirecords.demo.documents import scan
+    from sirecords.workflow.services import attach, open_transaction, submit
+
+    from .test_record import stated
+
+    desk = staff("clerk.late", "clerk")
+    txn = open_transaction(desk, "pay_arrears", {"person": person, "from": "2024-01", "to": "2024-01", "paid_on": "2024-06-15"},
+                           region="440300", reason="r", channel="counter")
+    attach(desk, txn, "payment_receipt", scan("receipt"), "receipt.pdf")
+    approve_stages(submit(desk, txn), {"review1": staff("rev.late1", "reviewer1"), "review2": staff("rev.late2", "reviewer2")})
+    client = stated(signed_in("rec.late", "query_officer"), person)
+    page = client.get(reverse("record_person", args=[person])).content.decode()
+    rows = page.split('id="contributions"')[1].split("</section>")[0].split("<tr>")
+    january = [row for row in rows if "2024-01" in row]
+    assert any("2024-06-15 · paid late · late fee 82.60" in row for row in january), january
+    assert any("paid later" in row for row in january), january  # the assessment that was in arrears
+    assert any("in arrears" in row for row in rows if "2024-02" in row)

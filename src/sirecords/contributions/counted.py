@@ -41,9 +41,21 @@ def in_arrears(alias: str = TABLE) -> str:
             f"AND pd.insurance_type = {alias}.insurance_type AND pd.employer_id = {alias}.employer_id AND {counted('pd')}))")
 
 
+def current(alias: str = TABLE) -> str:
+    """SQL condition: the row `alias` is its month's row as the month stands: it counts, or it is the month in arrears.
+    Left out: reversed rows, and an assessment in arrears whose month was paid later (its payment row counts). Sums
+    of what was assessed (an employer's months, the statistics) read these, so a month paid late is summed once."""
+    return f"({counted(alias)} OR {in_arrears(alias)})"
+
+
 def counted_rows(queryset: QuerySet) -> QuerySet:
     """The rows of a Contribution queryset that count (the same SQL as `counted`)."""
     return queryset.filter(RawSQL(counted(), [], output_field=BooleanField()))
+
+
+def current_rows(queryset: QuerySet) -> QuerySet:
+    """The rows of a Contribution queryset that are their month's row as it stands (the same SQL as `current`)."""
+    return queryset.filter(RawSQL(current(), [], output_field=BooleanField()))
 
 
 def arrears_rows(queryset: QuerySet) -> QuerySet:

@@ -22,7 +22,7 @@ import re
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from sirecords.contributions import arrears, collection, counter, filestore, staging, summary
+from sirecords.contributions import arrears, collection, counted, counter, filestore, staging, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.kinds import CONTRIBUTION_BATCH_POSTED
@@ -187,6 +187,19 @@ def reversals_name_rows(report: Report) -> None:
     missing = Reversal.objects.exclude(Exists(rows)).order_by("key").values_list("key", flat=True)[:20]
     for key in missing:
         report.add(CHECK, f"contributions_reversal {key}", "reverses a contribution row that does not exist")
+
+
+@register_check
+def one_counted_row_per_month(report: Report) -> None:
+    """At most one row of a person, employer, month and insurance type counts (counted.py): the transactions that post
+    arrears payments and corrections check it; a row added or a reversal deleted behind their back would break it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT person_id, employer_id, period, insurance_type, COUNT(*) FROM {counted.TABLE} "
+                       f"WHERE {counted.counted()} GROUP BY person_id, employer_id, period, insurance_type "
+                       "HAVING COUNT(*) > 1 ORDER BY person_id, period LIMIT 20")
+        for person, employer, period, insurance_type, count in cursor.fetchall():
+            report.add(CHECK, f"contributions person {person} employer {employer or '-'} {period} {insurance_type}",
+                       f"{count} rows of the month count; at most one may")
 
 
 @register_check

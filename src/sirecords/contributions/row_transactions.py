@@ -14,6 +14,7 @@ and late fees (`describe`), computed the same way.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -25,11 +26,12 @@ from sirecords.contributions import arrears, counter, reversals
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.kinds import CONTRIBUTION_ROW_CORRECTED
-from sirecords.contributions.models import Contribution, RowKind
+from sirecords.contributions.models import Contribution, Reversal, RowKind
 from sirecords.core.money import fen_to_yuan
 from sirecords.engine.params import INSURANCE_TYPES, ParameterError
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
+from sirecords.ledger.models import Entry
 from sirecords.parameters.queries import loaded_param_set, params_for_month
 from sirecords.registry.maintenance_log import log_kind
 from sirecords.registry.models import Person
@@ -93,6 +95,25 @@ def plan_payment(payload: dict[str, Any]) -> dict[str, Any]:
             "total_fen": sum(row[8] + row[9] for row, _k, _f in rows), "late_fee_fen": sum(fee for _r, _k, fee in rows)}
 
 
+def _problems(error: InvalidTransaction) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+
+
+def _payment_recorded(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The arrears-payment rows a posted pay_arrears recorded (its person, months, types and date), or None."""
+    rows = Contribution.objects.filter(person_id=str(payload.get("person") or ""), kind=RowKind.ARREARS_PAYMENT,
+                                       period__gte=str(payload.get("from") or ""), period__lte=str(payload.get("to") or ""),
+                                       paid_on=str(payload.get("paid_on") or ""))
+    if payload.get("insurance_types"):
+        rows = rows.filter(insurance_type__in=list(payload["insurance_types"]))
+    found = [(tuple(values[:-1]), RowKind.ARREARS_PAYMENT.value, values[-1]) for values in
+             rows.order_by("period", "insurance_type").values_list(*row_form.COLUMNS, "late_fee_fen")]
+    if not found:
+        return None
+    return {"rows": found, "total_fen": sum(row[8] + row[9] for row, _k, _f in found),
+            "late_fee_fen": sum(fee for _r, _k, fee in found)}
+
+
 def _type_label(code: str) -> str:
     from sirecords.contributions.models import InsuranceType
 
@@ -106,7 +127,9 @@ def _describe_payment(payload: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         plan = plan_payment(payload)
     except InvalidTransaction as error:
-        return [*shown, added("problem", "问题 problem", "; ".join(f"{k}: {v}" for k, v in error.errors.items()))]
+        plan = _payment_recorded(payload)  # once posted, its months are no longer in arrears: the rows it posted
+        if plan is None:
+            return [*shown, added("problem", "问题 problem", _problems(error))]
     for row, _kind, fee in plan["rows"]:
         detail = arrears.late_fee_detail(row[8] + row[9], row[3], row[11], row[13])
         days = f", {detail.days} 天 days from {detail.due}" if detail else ""
@@ -156,6 +179,18 @@ def _named_rows(payload: dict[str, Any], person: str, errors: Errors, field: str
     return found
 
 
+def _reversed_rows(payload: dict[str, Any], cause: str) -> dict[str, Any] | None:
+    """The rows a posted refund or correction named, all reversed with that cause, as its plan shows them; or None."""
+    refs = payload.get("rows") if cause == "refund" else [item.get("row") for item in payload.get("rows") or []
+                                                          if isinstance(item, dict)]
+    wheres = [reversals.parse_ref(text) for text in refs or []]
+    if not wheres or None in wheres or Reversal.objects.filter(
+            key__in=[reversals.ref(*where) for where in wheres], cause=cause).count() != len(wheres):
+        return None
+    rows = [(*where, *reversals.row_at(*where)) for where in wheres]
+    return {"rows": rows, "total_fen": sum(row[8] + row[9] + fee for _b, _n, row, _k, fee in rows)}
+
+
 def plan_refund(payload: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     unknown_fields(payload, {"person", "rows", "ground", "reason"}, errors)
@@ -181,7 +216,9 @@ def _describe_refund(payload: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         plan = plan_refund(payload)
     except InvalidTransaction as error:
-        return [*shown, added("problem", "问题 problem", "; ".join(f"{k}: {v}" for k, v in error.errors.items()))]
+        plan = _reversed_rows(payload, "refund")  # once posted, its rows are reversed: as they were refunded
+        if plan is None:
+            return [*shown, added("problem", "问题 problem", _problems(error))]
     for batch, number, row, _kind, fee in plan["rows"]:
         shown.append({"field": reversals.ref(batch, number), "label": f"{row[3]} {_type_label(row[4])}",
                       "before": f"已缴 paid {row[11]}: {fen_to_yuan(row[8] + row[9])}"
@@ -282,18 +319,42 @@ def _shown(row: tuple, fee: int) -> dict[str, Any]:
     return {**{name: values[name] for name in SHOWN}, "late_fee_fen": fee}
 
 
+def _type_of(batch: str, number: int) -> str:
+    found = reversals.row_at(batch, number)
+    return found[0][4] if found else ""
+
+
+def _corrections_recorded(payload: dict[str, Any]) -> list[tuple] | None:
+    """(batch, number, before, after) of each row a posted correction reversed, from its maintenance-log entries."""
+    if _reversed_rows(payload, "correction") is None:
+        return None
+    uids = [item.get("row") for item in payload.get("rows") or [] if isinstance(item, dict)]
+    logged = {}
+    entries = Entry.objects.filter(kind=CONTRIBUTION_ROW_CORRECTED, subject=f"person:{payload.get('person')}")
+    for written in entries.values_list("payload", flat=True):
+        body = json.loads(written)
+        logged[body["uid"]] = (body["before"], body["after"])  # the latest correction of a row is the one that reversed it
+    if not all(uid in logged for uid in uids):
+        return None
+    return [(*reversals.parse_ref(uid), *logged[uid]) for uid in uids]
+
+
 def _describe_correction(payload: dict[str, Any]) -> list[dict[str, Any]]:
     shown = [added("person", "人员 person", payload.get("person")), added("method", "处理方法 method", payload.get("method"))]
     try:
         plan = plan_correction(payload, settings.SIRECORDS_REGION)
+        changes = [(batch, number, _shown(old, fee), _shown(row, new_fee)) for batch, number, old, fee, row, new_fee
+                   in plan["changes"]]
     except InvalidTransaction as error:
-        return [*shown, added("problem", "问题 problem", "; ".join(f"{k}: {v}" for k, v in error.errors.items()))]
-    for batch, number, old, fee, row, new_fee in plan["changes"]:
-        before, after = _shown(old, fee), _shown(row, new_fee)
+        changes = _corrections_recorded(payload)  # once posted, its rows are reversed: the corrections it logged
+        if changes is None:
+            return [*shown, added("problem", "问题 problem", _problems(error))]
+    for batch, number, before, after in changes:
+        month = f"{before['period']} {_type_label(_type_of(batch, number))}"
         for name in (*SHOWN, "late_fee_fen"):
             if before[name] != after[name]:
                 money = name.endswith("_fen")
-                shown.append({"field": f"{reversals.ref(batch, number)}.{name}", "label": f"{old[3]} {_type_label(old[4])} {name}",
+                shown.append({"field": f"{reversals.ref(batch, number)}.{name}", "label": f"{month} {name}",
                               "before": fen_to_yuan(before[name]) if money else before[name],
                               "after": fen_to_yuan(after[name]) if money else after[name]})
     return shown

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED
+from sirecords.contributions.counted import current_rows
 from sirecords.contributions.models import Contribution, InsuranceType
 from sirecords.core.money import InvalidInput, fen_to_yuan
 from sirecords.core.periods import Month
@@ -345,7 +346,7 @@ def employer_contributions(employer: Employer, month: str | None = None, *, year
     year's months. Only rows that name this employer: a person's months with another employer are never summed here."""
     month = checked_month(month)
     year = checked_year(year)
-    rows = Contribution.objects.filter(employer_id=employer.uid)
+    rows = current_rows(Contribution.objects.filter(employer_id=employer.uid))  # a month paid late is summed once
     if month:
         rows = rows.filter(period=month)
     if year:
@@ -381,7 +382,7 @@ def employer_years(employer: Employer) -> list[dict[str, Any]]:
     """The unit's own contributions per year and insurance type (sums of employer_contributions' months, in the
     database): the yuan strings of base, employer part, individual part, arrears, and the months with rows."""
     labels = dict(InsuranceType.choices)
-    rows = (Contribution.objects.filter(employer_id=employer.uid).annotate(year=Substr("period", 1, 4))
+    rows = (current_rows(Contribution.objects.filter(employer_id=employer.uid)).annotate(year=Substr("period", 1, 4))
             .values("year", "insurance_type")
             .annotate(base=Sum("base_fen"), employer_part=Sum("employer_fen"), individual=Sum("individual_fen"),
                       arrears=Sum("arrears_fen"))
@@ -397,7 +398,8 @@ def employer_years(employer: Employer) -> list[dict[str, Any]]:
 
 def _months_per_year(employer: Employer) -> list[tuple[str, str, int]]:
     seen: dict[tuple[str, str], set[str]] = {}
-    for period, kind in Contribution.objects.filter(employer_id=employer.uid).values_list("period", "insurance_type").distinct():
+    rows = current_rows(Contribution.objects.filter(employer_id=employer.uid))
+    for period, kind in rows.values_list("period", "insurance_type").distinct():
         seen.setdefault((period[:4], kind), set()).add(period)
     return [(year, kind, len(periods)) for (year, kind), periods in seen.items()]
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from sirecords.contributions.counted import current
+
 __all__ = ["AGE_BAND_YEARS", "DIMENSIONS", "MULTI_VALUED", "MEASURES", "Measure", "UnknownName", "age_band_label", "check_request"]
 
 AGE_BAND_YEARS = 5
@@ -61,6 +63,7 @@ class Measure:
 
 _CONTRIBUTIONS = "contributions_contribution f JOIN registry_person p ON p.uid = f.person_id"
 _CONTRIBUTION_YEAR = "CAST(SUBSTR(f.period, 1, 4) AS INTEGER)"
+_CURRENT_ROW = current("f")  # each month once: its row that counts, or the one in arrears (contributions/counted.py)
 # The current figure of an account year is the row of its latest crediting run (accounts/models.py AccountYear).
 _ACCOUNTS = "accounts_account_year f JOIN registry_person p ON p.uid = f.person_id"
 _CURRENT_ACCOUNT = ("f.run_seq = (SELECT MAX(g.run_seq) FROM accounts_account_year g "
@@ -70,9 +73,9 @@ _PAYMENT_YEAR = "CAST(SUBSTR(f.month, 1, 4) AS INTEGER)"
 _PERSON_DIMENSIONS = frozenset({"region", "year", "sex", "age_band"})
 
 MEASURES: dict[str, Measure] = {m.name: m for m in (
-    Measure("persons", "参保缴费人数 contributors", _CONTRIBUTIONS, "", "1", _CONTRIBUTION_YEAR, money=False,
+    Measure("persons", "参保缴费人数 contributors", _CONTRIBUTIONS, _CURRENT_ROW, "1", _CONTRIBUTION_YEAR, money=False,
             distinct_persons=True, dimensions=_PERSON_DIMENSIONS | {"insurance_type"}),
-    Measure("contribution_total", "缴费总额（元） contributions assessed (yuan)", _CONTRIBUTIONS, "",
+    Measure("contribution_total", "缴费总额（元） contributions assessed (yuan)", _CONTRIBUTIONS, _CURRENT_ROW,
             "f.employer_fen + f.individual_fen", _CONTRIBUTION_YEAR, money=True, distinct_persons=False,
             dimensions=_PERSON_DIMENSIONS | {"insurance_type"}),
     Measure("account_balance_total", "个人账户年末储存额（元） account balances at year end (yuan)", _ACCOUNTS,
