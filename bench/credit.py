@@ -117,7 +117,7 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
                        "entry_seq, txn) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                        [batch, "bench", "", rows, "0" * 64, "bench", 0, "bench"])
         periods = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-        summary: dict[tuple[str, int], list[int]] = {}  # the per person-year credit summary a posting keeps
+        summary: dict[tuple[str, str, int], list[int]] = {}  # the per person-year credit summary a posting keeps
 
         def records():
             number = 0
@@ -126,7 +126,9 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
                 employer = f"e{person % 5000:031x}"
                 base = rng.randrange(400_000, 3_500_000)
                 individual = base * 8 // 100
-                summary[(pid, year)] = [12 * individual, individual * sum(13 - m for m in range(1, 13))]
+                # paid in the month itself: the same figures on both crediting bases (contributions/summary.py)
+                for basis in ("arrival", "period"):
+                    summary[(pid, basis, year)] = [12 * individual, individual * sum(13 - m for m in range(1, 13))]
                 for period in periods:
                     number += 1
                     individual = base * 8 // 100

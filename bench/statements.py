@@ -90,14 +90,16 @@ def insert_contributions(uids: list[str], year: int, rng: random.Random) -> int:
     from sirecords.ledger import bulk
 
     batch = uuid.uuid4().hex
-    summary: dict[tuple[str, int], list[int]] = {}
+    summary: dict[tuple[str, str, int], list[int]] = {}
 
     def records():
         number = 0
         for index, pid in enumerate(uids):
             base = rng.randrange(400_000, 3_500_000)
             individual = base * 8 // 100
-            summary[(pid, year)] = [12 * individual, individual * sum(13 - m for m in range(1, 13))]
+            # paid in the month itself: the same figures on both crediting bases (contributions/summary.py)
+            for basis in ("arrival", "period"):
+                summary[(pid, basis, year)] = [12 * individual, individual * sum(13 - m for m in range(1, 13))]
             for month in range(1, 13):
                 number += 1
                 period = f"{year:04d}-{month:02d}"

@@ -16,8 +16,11 @@ REGION = "440300"
 _batches = itertools.count(1)
 
 
-def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
-    """rows: (person_id, employer_id, "YYYY-MM", account_credit_fen). Returns the batch (test set-up)."""
+def _add_contributions(rows, *, insurance_type="pension", paid_on=None):
+    """rows: (person_id, employer_id, "YYYY-MM", account_credit_fen[, paid_on]). Returns the batch (test set-up).
+    A row is paid on `paid_on` ("" for a month in arrears), or on its own date, or else on time (the 15th of its
+    period: by arrival and by period it is then credited in the same month)."""
+    rows = [(*row[:4], row[4] if len(row) > 4 else (f"{row[2]}-15" if paid_on is None else paid_on)) for row in rows]
     number = next(_batches)
     # bulk_create: test rows stand in for a posted batch (the import's checks would flag them in `verify`,
     # so the account tests look at the "accounts" findings only).
@@ -27,11 +30,11 @@ def _add_contributions(rows, *, insurance_type="pension", paid_on="2025-01-15"):
     Contribution.objects.bulk_create(
         Contribution(batch=batch, row_number=n, person_id=person, employer_id=employer, period=period,
                      insurance_type=insurance_type, wage_fen=credit * 12, base_fen=credit * 12, employer_fen=credit * 2,
-                     individual_fen=credit, account_credit_fen=credit, paid_on=paid_on, rule_version="test")
-        for n, (person, employer, period, credit) in enumerate(rows, start=1))
+                     individual_fen=credit, account_credit_fen=credit, paid_on=paid, rule_version="test")
+        for n, (person, employer, period, credit, paid) in enumerate(rows, start=1))
     # …and adds them to the per person-year credit summary as a batch's posting does.
     add_pension_credits(pension_credits((n, person, employer, period, insurance_type, "employee", 0, 0, 0, 0, credit,
-                                         paid_on, 0, "test") for n, (person, employer, period, credit) in enumerate(rows, 1)))
+                                         paid, 0, "test") for n, (person, employer, period, credit, paid) in enumerate(rows, 1)))
     return batch
 
 
@@ -64,3 +67,28 @@ def run_year(crew):
         return prepared
 
     return run
+
+
+@pytest.fixture
+def crediting_params(monkeypatch):
+    """crediting_params(year, interest_from=…, method=…): the region's parameter file of `year` with a [crediting]
+    table, loaded through a reviewed transaction as the rules maintainer would; the run reads the changed files."""
+    from sirecords.accounts import crediting
+    from sirecords.engine import params as rule_params
+    from sirecords.ledger.context import WriteContext
+    from sirecords.parameters import queries
+    from sirecords.parameters.transactions import parameter_payload
+    from sirecords.transactions.posting import Transaction, post
+
+    files = dict(rule_params.read_data_dir())
+    real = rule_params.load_params
+    monkeypatch.setattr(crediting, "load_params", lambda region, year: real(region, year, files=files))
+    monkeypatch.setattr(queries, "load_params", lambda region, year=None: real(region, year, files=files))  # the part year
+
+    def set_crediting(year: int, **values: str) -> None:
+        name = f"{REGION}/{year}.toml"
+        files[name] += "\n[crediting]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+        post(Transaction("load_rule_parameters", parameter_payload(real(REGION, year, files=files)),
+                         WriteContext(actor="maint.t", reason="crediting rule of the region", channel="cli")))
+
+    return set_crediting

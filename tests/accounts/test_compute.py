@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,11 +43,13 @@ def test_rounding_edges():
                 assert got == expected, (rate, opening, rounding, method)
 
 
-def test_leaf_template_is_canonical_json():
-    plan = Plan("440300", 2025, "440300/2025@abc%", "0.0262", "provisional", "monthly", "half_up")
+@pytest.mark.parametrize("basis", ["arrival", "period"])
+def test_leaf_template_is_canonical_json(basis):
+    plan = Plan("440300", 2025, "440300/2025@abc%", "0.0262", "provisional", "monthly", "half_up", basis)
     template, plain = _leaf_template(plan)
     person = "f" * 32
     assert plain(person)
-    row = dict(zip(CANONICAL_FIELDS, (person, 2025, 100, 200, 3, 4, 307, 12, "0.0262", "provisional", "monthly",
+    row = dict(zip(CANONICAL_FIELDS, (person, 2025, 100, 200, 3, 4, 307, 12, "0.0262", "provisional", "monthly", basis,
                                       "440300/2025@abc%")))
     assert (template % (307, 200, 4, 3, 100, person)).encode() == canonical_row(row)
+    assert f'"interest_from":"{basis}"'.encode() in canonical_row(row)

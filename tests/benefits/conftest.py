@@ -52,11 +52,12 @@ def person_with_months(post_fresh):
         if balance_fen:
             [run] = CreditingRun.objects.bulk_create([CreditingRun(
                 uid=f"benefitrun{n:022d}", region="440300", year=2023, rule_version="test", rate="0.0250",
-                rate_status="official", method="monthly", row_count=1, rows_root="0" * 64, entry_seq=0)])
+                rate_status="official", method="monthly", interest_from="arrival", row_count=1, rows_root="0" * 64, entry_seq=0)])
             AccountYear.objects.bulk_create([AccountYear(
                 run=run, run_seq=0, row_number=1, person_id=uid, year=2023, opening_fen=0, credits_fen=balance_fen,
                 interest_on_prior_fen=0, interest_on_credits_fen=0, closing_fen=balance_fen, months=12, rate="0.0250",
-                rate_status="official", method="monthly", rule_version="test", row_hash="0" * 64)])
+                rate_status="official", method="monthly", interest_from="arrival", rule_version="test",
+                row_hash="0" * 64)])
         return uid
 
     return make

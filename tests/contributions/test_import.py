@@ -235,19 +235,21 @@ def test_posting_keeps_the_pension_credit_summary_and_verify_checks_it(posted_ba
     from sirecords.contributions.models import PensionCredit
 
     expected: dict = {}
-    for person, period, credit in (Contribution.objects.filter(insurance_type="pension").exclude(paid_on="")
-                                   .values_list("person_id", "period", "account_credit_fen")):
-        total, weighted = expected.get((person, int(period[:4])), (0, 0))
-        expected[(person, int(period[:4]))] = (total + credit, weighted + credit * (13 - int(period[5:])))
-    stored = {(p.person_id, p.year): (p.credits_fen, p.credit_months_fen) for p in PensionCredit.objects.all()}
+    for person, period, paid_on, credit in (Contribution.objects.filter(insurance_type="pension").exclude(paid_on="")
+                                            .values_list("person_id", "period", "paid_on", "account_credit_fen")):
+        for basis, at in (("arrival", paid_on), ("period", period)):  # both crediting bases (summary.py)
+            total, weighted = expected.get((person, basis, int(at[:4])), (0, 0))
+            expected[(person, basis, int(at[:4]))] = (total + credit, weighted + credit * (13 - int(at[5:7])))
+    stored = {(p.person_id, p.basis, p.year): (p.credits_fen, p.credit_months_fen) for p in PensionCredit.objects.all()}
     assert stored == expected and expected  # the flexible worker in arrears has no paid pension row: not in it
     assert findings() == []
-    person, year = sorted(stored)[0]
+    person, basis, year = sorted(stored)[0]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE contributions_pension_credit SET credits_fen = credits_fen + 1 WHERE person_id = %s", [person])
+        cursor.execute("UPDATE contributions_pension_credit SET credits_fen = credits_fen + 1 WHERE person_id = %s "
+                       "AND basis = %s", [person, basis])
     found = findings()
-    assert any(w == f"contributions_pension_credit person {person} year {year}" and "differs from the contribution rows" in m
-               for w, m in found), found
+    assert any(w == f"contributions_pension_credit person {person} year {year} by {basis}"
+               and "differs from the contribution rows" in m for w, m in found), found
 
 
 def test_the_reviewers_see_the_batchs_totals_and_a_changed_summary_is_refused(registry, load_params, reviewers, clerk):

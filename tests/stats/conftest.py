@@ -49,12 +49,12 @@ def _build() -> dict:
     men = uids[:12]
     runs = CreditingRun.objects.bulk_create([CreditingRun(
         uid=f"statsrun{k}", region=REGION, year=2023, rule_version="test", rate="0.0250", rate_status="official",
-        method="monthly", row_count=12, rows_root="0" * 64, entry_seq=k) for k in (1, 2)])
+        method="monthly", interest_from="arrival", row_count=12, rows_root="0" * 64, entry_seq=k) for k in (1, 2)])
     # The first run credits every man 1 000 yuan; the second replaces the first man's figure with 2 000 yuan.
     AccountYear.objects.bulk_create([AccountYear(
         run=run, run_seq=run.entry_seq, row_number=k, person_id=uid, year=2023, opening_fen=0, credits_fen=closing,
         interest_on_prior_fen=0, interest_on_credits_fen=0, closing_fen=closing, months=12, rate="0.0250",
-        rate_status="official", method="monthly", rule_version="test", row_hash="0" * 64)
+        rate_status="official", method="monthly", interest_from="arrival", rule_version="test", row_hash="0" * 64)
         for run, k, uid, closing in [(runs[0], k, uid, 100_000) for k, uid in enumerate(men, start=1)]
         + [(runs[1], 1, men[0], 200_000)]])
     Payment.objects.bulk_create([Payment(month="2024-01", row_number=k, person_id=uid, award_id=f"award{k}",

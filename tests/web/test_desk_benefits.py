@@ -49,7 +49,8 @@ def form(**fields):
 
 def test_the_new_transaction_page_lists_the_benefit_and_subsidy_types(clerk):
     text = page_text(clerk.get("/desk/new/"))
-    for title in ("视同缴费年限认定", "退休审批及基本养老金核定", "暂停发放养老金", "恢复发放养老金", "死亡登记", "社会保险补贴核定"):
+    for title in ("recognise deemed contribution service",  # translated through the catalogue (English pages here)
+                  "退休审批及基本养老金核定", "暂停发放养老金", "恢复发放养老金", "死亡登记", "社会保险补贴核定"):
         assert title in text
     assert clerk.get("/desk/new/pay_pensions/").status_code == 404  # the maintainer's run, not the clerk's
 

@@ -2,20 +2,26 @@
 
 For year Y and region R (the instance's pooling region; one agency runs one instance):
 
-* credits: the pension rows of ``contributions_contribution`` for Y-01…Y-12 that are paid
-  (``paid_on`` set; months in arrears are credited when paid), summed per person by ONE aggregate
-  query that also gives the credit-months Σ credit × (13 − month), so a person with several
-  employers in a month has the month's credits summed;
+* credits: the paid pension rows of ``contributions_contribution`` whose crediting position
+  (engine.crediting.crediting_position) falls in Y, by the region's ``[crediting] interest_from``:
+  ``arrival`` (the default) places a credit in the year and month it was paid (``paid_on``: a December
+  contribution paid in January is credited in the next year, from January), ``period`` in its contribution
+  period's. Months in arrears are credited when paid. They are read from the per person-year summary
+  (contributions/summary.py, one row an account and basis) with their credit-months Σ credit × (13 − month);
+  a person with several employers in a month has the month's credits summed;
 * opening: the person's current closing of Y − 1 (the row of the latest run), 0 if none;
 * interest: the region's method (``crediting.method`` in the parameter files, monthly accumulation
   by default) and interest rounding, at Y's crediting rate (provisional until the official rate is
   set), every interest amount rounded separately; closing = opening + its interest + credits + theirs.
 
 The run compares each account's figures with its current row for Y and keeps only the accounts that
-are new or whose figures (amounts, rate, rate status, method) differ: that is the plan, committed by
+are new or whose figures (amounts, rate, rate status, method, crediting basis) differ: that is the plan, committed by
 its row count and the RFC 6962 root of its rows' canonical bytes in person order. A second run with
 nothing changed plans no row, and no transaction is opened (nothing is posted). After the official
 rate replaces the provisional one, the plan holds the accounts whose figures change (usually all).
+
+A payment for a closed year Y: by arrival it is credited in the year it arrived (that year's run takes it);
+by period it changes Y's credits, so the next run of Y plans the account and posts the difference.
 
 Later years are not rewritten by a run of Y: a changed closing of Y changes the opening of Y + 1, so
 the run reports how many accounts have later years credited, and `sirecords credit --year Y+1`
@@ -38,37 +44,47 @@ from sirecords.accounts.compute import kernel_for
 from sirecords.contributions.counted import counted
 from sirecords.core.canonical import canonical_json
 from sirecords.core.money import from_fen, to_fen
-from sirecords.engine.crediting import credit_year_values
+from sirecords.engine.crediting import AccountCredit, credit_account_credits, crediting_position
 from sirecords.engine.params import ParamSet, load_params
 from sirecords.ledger import bulk, merkle
 from sirecords.parameters.queries import require_loaded
 
-__all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_method", "plan_year", "write_plan"]
+__all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_basis", "crediting_method", "plan_person",
+           "plan_year", "write_plan"]
 
 # The row's canonical bytes (what its Merkle leaf hashes): run-independent, so a plan's root can be
 # reviewed before the run posts and is the root the ledger entry commits to.
 CANONICAL_FIELDS = ("person_id", "year", "opening_fen", "credits_fen", "interest_on_prior_fen", "interest_on_credits_fen",
-                    "closing_fen", "months", "rate", "rate_status", "method", "rule_version")
+                    "closing_fen", "months", "rate", "rate_status", "method", "interest_from", "rule_version")
+# The canonical bytes of rows posted before the crediting basis was recorded (their entry's payload has no
+# "interest_from"; they were credited by period): verify hashes those rows without it.
+LEGACY_FIELDS = tuple(name for name in CANONICAL_FIELDS if name != "interest_from")
 # What makes an account's year different from its current row (rule_version alone does not: it
 # changes with any value of the year's parameter set).
 FIGURES = ("opening_fen", "credits_fen", "interest_on_prior_fen", "interest_on_credits_fen", "closing_fen", "months",
-           "rate", "rate_status", "method")
+           "rate", "rate_status", "method", "interest_from")
 ROW_COLUMNS = ("run_id", "run_seq", "row_number", *CANONICAL_FIELDS, "row_hash")
-ENGINE_SAMPLE = 64  # accounts per run checked against engine.crediting.credit_year_values
+ENGINE_SAMPLE = 64  # accounts per run checked against the rules engine
+
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_.:-]*\Z")
 
 
 def crediting_method(params: ParamSet) -> str:
-    """The region's crediting method: ``[crediting] method`` when the parameter files give one, else monthly."""
-    return params.get("crediting.method", "monthly")
+    """The region's crediting method: ``[crediting] method`` (monthly by default)."""
+    return params.crediting_method
 
 
-def canonical_row(row: dict) -> bytes:
-    return canonical_json({name: row[name] for name in CANONICAL_FIELDS}).encode()
+def crediting_basis(params: ParamSet) -> str:
+    """The region's crediting basis: ``[crediting] interest_from`` (arrival by default)."""
+    return params.crediting_interest_from
 
 
-def row_leaf(row: dict) -> bytes:
-    return hashlib.sha256(b"\x00" + canonical_row(row)).digest()
+def canonical_row(row: dict, *, legacy: bool = False) -> bytes:
+    return canonical_json({name: row[name] for name in (LEGACY_FIELDS if legacy else CANONICAL_FIELDS)}).encode()
+
+
+def row_leaf(row: dict, *, legacy: bool = False) -> bytes:
+    return hashlib.sha256(b"\x00" + canonical_row(row, legacy=legacy)).digest()
 
 
 @dataclass
@@ -80,6 +96,7 @@ class Plan:
     rate_status: str
     method: str
     rounding: str
+    interest_from: str = "arrival"
     months: int = 12
     accounts: int = 0  # accounts computed
     new: int = 0  # without a row for the year yet
@@ -100,13 +117,14 @@ class Plan:
     def summary(self) -> dict:
         """The reviewed figures: what the transaction payload holds and the entry repeats."""
         return {"year": self.year, "region": self.region, "rule_version": self.rule_version, "rate": self.rate,
-                "rate_status": self.rate_status, "method": self.method, "rounding": self.rounding, "months": self.months,
+                "rate_status": self.rate_status, "method": self.method, "interest_from": self.interest_from,
+                "rounding": self.rounding, "months": self.months,
                 "accounts": self.accounts, "new": self.new, "replaced": self.replaced, "unchanged": self.unchanged,
                 "row_count": self.row_count, "rows_root": self.root, "totals": dict(self.totals)}
 
     def row_dicts(self) -> Iterator[dict]:
         constant = {"year": self.year, "months": self.months, "rate": self.rate, "rate_status": self.rate_status,
-                    "method": self.method, "rule_version": self.rule_version}
+                    "method": self.method, "interest_from": self.interest_from, "rule_version": self.rule_version}
         for person, opening, credits, on_prior, on_credits, closing in self.rows:
             yield {"person_id": person, "opening_fen": opening, "credits_fen": credits, "interest_on_prior_fen": on_prior,
                    "interest_on_credits_fen": on_credits, "closing_fen": closing, **constant}
@@ -121,14 +139,17 @@ def _fetch(sql: str, params: Iterable) -> list[tuple]:
 
 
 # The per person-year summary the contribution batches keep (contributions/summary.py; verify checks it
-# against the rows): one row an account instead of twelve.
-CREDITS_SQL = "SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE year = %s"
+# against the rows): one row an account instead of twelve, on the region's crediting basis.
+CREDITS_SQL = "SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE basis = %s AND year = %s"
 
-MONTHLY_SQL = f"""
-SELECT person_id, period, SUM(account_credit_fen)
+# The counted rows that may be credited in a year on either basis (period or payment in the year), for the engine
+# check: the engine's crediting_position picks the year's.
+ROWS_SQL = f"""
+SELECT person_id, period, paid_on, account_credit_fen
 FROM contributions_contribution
-WHERE insurance_type = 'pension' AND {counted()} AND period >= %s AND period <= %s AND person_id IN ({{marks}})
-GROUP BY person_id, period
+WHERE insurance_type = 'pension' AND {counted()} AND person_id IN ({{marks}})
+  AND ((period >= %s AND period <= %s) OR (paid_on >= %s AND paid_on <= %s))
+ORDER BY person_id, period, paid_on
 """
 
 # The current row of each account for a year is the row of the latest run: rows are read in run
@@ -136,24 +157,32 @@ GROUP BY person_id, period
 CURRENT_SQL = "SELECT person_id, {columns} FROM accounts_account_year WHERE year = %s ORDER BY run_seq"
 
 
-def year_credits(year: int) -> dict[str, tuple[int, int]]:
-    """person → (credits, credit-months Σ credit × (13 − month)) in fen, from the per person-year summary."""
-    return {person: (total, weighted) for person, total, weighted in _fetch(CREDITS_SQL, (year,))}
+def year_credits(year: int, basis: str = "arrival", person: str | None = None) -> dict[str, tuple[int, int]]:
+    """person → (credits, credit-months Σ credit × (13 − month)) in fen credited in `year` on `basis`, from the
+    per person-year summary (one person's when `person` is given)."""
+    if person is None:
+        return {found: (total, weighted) for found, total, weighted in _fetch(CREDITS_SQL, (basis, year))}
+    return {found: (total, weighted)
+            for found, total, weighted in _fetch(CREDITS_SQL + " AND person_id = %s", (basis, year, person))}
 
 
-def monthly_credits(year: int, persons: list[str]) -> dict[str, list[int]]:
-    """person → the twelve monthly credits in fen (for the engine check and statements)."""
-    out = {person: [0] * 12 for person in persons}
+def candidate_credits(year: int, persons: list[str]) -> dict[str, list[tuple[str, int, str]]]:
+    """person → the counted rows (period, credit fen, paid_on) paid in `year` or for a period of `year`: every
+    row that either basis may credit in `year` (for the engine check)."""
+    out: dict[str, list[tuple[str, int, str]]] = {person: [] for person in persons}
     if persons:
-        sql = MONTHLY_SQL.format(marks=", ".join(["%s"] * len(persons)))
-        for person, period, total in _fetch(sql, (f"{year:04d}-01", f"{year:04d}-12", *persons)):
-            out[person][int(period[5:7]) - 1] += int(total)
+        sql = ROWS_SQL.format(marks=", ".join(["%s"] * len(persons)))
+        for person, period, paid_on, credit in _fetch(sql, (*persons, f"{year:04d}-01", f"{year:04d}-12",
+                                                            f"{year:04d}-01-01", f"{year:04d}-12-31")):
+            out[person].append((period, int(credit), paid_on))
     return out
 
 
-def current_rows(year: int, columns: tuple[str, ...] = FIGURES) -> dict[str, tuple]:
+def current_rows(year: int, columns: tuple[str, ...] = FIGURES, person: str | None = None) -> dict[str, tuple]:
     sql = CURRENT_SQL.format(columns=", ".join(columns))
-    return {person: tuple(rest) for person, *rest in _fetch(sql, (year,))}
+    if person is not None:
+        sql = sql.replace(" ORDER BY", " AND person_id = %s ORDER BY")
+    return {found: tuple(rest) for found, *rest in _fetch(sql, (year,) if person is None else (year, person))}
 
 
 def later_years(year: int, persons: set[str]) -> int:
@@ -213,12 +242,9 @@ def plan_year(region: str, year: int) -> Plan:
 
 
 def _plan(params: ParamSet, region: str, year: int) -> Plan:
-    rate = params.crediting_rate
-    method = crediting_method(params)
-    rounding = params.rounding("interest")
-    plan = Plan(region, year, params.version, str(rate), params.crediting_rate_status, method, rounding)
-    kernel = kernel_for(rate, method=method, months=12, rounding=rounding)
-    credits = year_credits(year)
+    plan = _empty_plan(params, region, year)
+    kernel = kernel_for(Decimal(plan.rate), method=plan.method, months=12, rounding=plan.rounding)
+    credits = year_credits(year, plan.interest_from)
     prior = {person: figures[0] for person, figures in current_rows(year - 1, ("closing_fen",)).items()}
     current = current_rows(year)
     persons = sorted((credits.keys() | prior.keys()) - retired_by(year))
@@ -227,7 +253,7 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     template, plain = _leaf_template(plan)
     leaf_text = "\x00" + template  # the leaf hashes 0x00 ‖ canonical bytes; NUL encodes to the 0x00 byte
     all_plain = plain("".join(persons)) is not None  # a concatenation of plain ids is plain iff each is
-    constant = (12, plan.rate, plan.rate_status, plan.method)
+    constant = (12, plan.rate, plan.rate_status, plan.method, plan.interest_from)
     rows, leaves = plan.rows, plan.leaves
     add_row, add_leaf = rows.append, leaves.append
     interest = kernel.interest
@@ -237,8 +263,8 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     # core.money.half_up_fen inlined for the common case (half-up, non-negative amounts), this loop being
     # the benchmarked one: kernel.interest gives the same (tests/accounts/test_compute.py), and is used
     # for every other case.
-    fast = rounding == "half_up"
-    monthly = method == "monthly"
+    fast = plan.rounding == "half_up"
+    monthly = plan.method == "monthly"
     prior_num2, prior_den, prior_den2 = 2 * kernel.prior_num, kernel.prior_den, 2 * kernel.prior_den
     credits_num2, credits_den, credits_den2 = 2 * kernel.credits_num, kernel.credits_den, 2 * kernel.credits_den
     new = replaced = 0
@@ -268,16 +294,76 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
             add_leaf(sha256((leaf_text % (closing, year_total, on_credits, on_prior, opening, person)).encode()).digest())
         else:
             plan.plain_ids = False
-            data = canonical_row(dict(zip(CANONICAL_FIELDS, (person, year, opening, year_total, on_prior, on_credits,
-                                                             closing, *constant, plan.rule_version))))
-            add_leaf(sha256(b"\x00" + data).digest())
+            add_leaf(_leaf(plan, (person, opening, year_total, on_prior, on_credits, closing)))
     plan.new, plan.replaced = new, replaced
-    plan.root = merkle.root_of_list(leaves).hex()
+    _finish(plan)
+    plan.later_years = later_years(year, {row[0] for row in rows}) if rows else 0
+    return plan
+
+
+def _empty_plan(params: ParamSet, region: str, year: int) -> Plan:
+    return Plan(region, year, params.version, str(params.crediting_rate), params.crediting_rate_status,
+                crediting_method(params), params.rounding("interest"), crediting_basis(params))
+
+
+def _leaf(plan: Plan, row: tuple[str, int, int, int, int, int]) -> bytes:
+    person, opening, year_total, on_prior, on_credits, closing = row
+    data = canonical_row(dict(zip(CANONICAL_FIELDS, (person, plan.year, opening, year_total, on_prior, on_credits, closing,
+                                                     plan.months, plan.rate, plan.rate_status, plan.method,
+                                                     plan.interest_from, plan.rule_version))))
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _finish(plan: Plan) -> None:
+    rows = plan.rows
+    plan.root = merkle.root_of_list(plan.leaves).hex()
     plan.totals = {"credits_fen": sum(row[2] for row in rows), "interest_fen": sum(row[3] + row[4] for row in rows),
                    "closing_fen": sum(row[5] for row in rows)}
     check_against_engine(plan)
-    plan.later_years = later_years(year, {row[0] for row in rows}) if rows else 0
-    return plan
+
+
+@dataclass
+class PersonYear:
+    """One year of one account recomputed from the record: its plan (one row when it differs from the current
+    row, none when it agrees), the figures now current (None if the year was never credited) and recomputed."""
+
+    plan: Plan
+    before: tuple | None  # FIGURES of the current row
+    after: tuple  # FIGURES recomputed
+
+
+def plan_person(region: str, person: str, first_year: int) -> list[PersonYear]:
+    """One account's years from `first_year` through its latest credited year, recomputed from the record as the
+    annual run would credit them, each year's opening being the recomputed closing of the year before (so a
+    changed year carries forward at once). For a reviewed correction of account years (corrections.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(year) FROM accounts_account_year WHERE person_id = %s", [person])
+        last = cursor.fetchone()[0]
+    if last is None or last < first_year:
+        return []
+    opening = current_rows(first_year - 1, ("closing_fen",), person).get(person, (0,))[0]
+    years = []
+    for year in range(first_year, last + 1):
+        params = require_loaded(load_params(region, year))
+        plan = _empty_plan(params, region, year)
+        kernel = kernel_for(Decimal(plan.rate), method=plan.method, months=12, rounding=plan.rounding)
+        total, weighted = year_credits(year, plan.interest_from, person).get(person, (0, 0))
+        on_prior, on_credits = kernel.interest(opening, total, weighted)
+        closing = opening + on_prior + total + on_credits
+        row = (person, opening, total, on_prior, on_credits, closing)
+        after = (*row[1:], plan.months, plan.rate, plan.rate_status, plan.method, plan.interest_from)
+        before = current_rows(year, FIGURES, person).get(person)
+        plan.accounts = 1
+        if before == after:
+            plan.unchanged = 1
+        else:
+            plan.rows.append(row)
+            plan.leaves.append(_leaf(plan, row))
+            plan.new, plan.replaced = (1, 0) if before is None else (0, 1)
+        _finish(plan)
+        years.append(PersonYear(plan, before, after))
+        opening = closing
+    return years
 
 
 def _leaf_template(plan: Plan):
@@ -286,7 +372,9 @@ def _leaf_template(plan: Plan):
     def text(value) -> str:
         return json.dumps(value, ensure_ascii=False).replace("%", "%%")
 
-    template = ('{"closing_fen":%d,"credits_fen":%d,"interest_on_credits_fen":%d,"interest_on_prior_fen":%d,'
+    template = ('{"closing_fen":%d,"credits_fen":%d,'
+                f'"interest_from":{text(plan.interest_from)},'
+                '"interest_on_credits_fen":%d,"interest_on_prior_fen":%d,'
                 f'"method":{text(plan.method)},"months":{plan.months},"opening_fen":%d,"person_id":"%s",'
                 f'"rate":{text(plan.rate)},"rate_status":{text(plan.rate_status)},"rule_version":{text(plan.rule_version)},'
                 f'"year":{plan.year}}}')
@@ -298,17 +386,21 @@ class EngineMismatch(RuntimeError):
 
 
 def check_against_engine(plan: Plan, sample: int = ENGINE_SAMPLE) -> int:
-    """Recompute a spread sample of the planned rows with engine.crediting.credit_year_values (the
-    authority) from the monthly credits; raise EngineMismatch on any difference. Returns the count checked."""
+    """Recompute a spread sample of the planned rows with engine.crediting.credit_account_credits from the person's
+    contribution rows (not the summary): the engine places each paid credit by crediting_position on the plan's basis
+    and computes the interest. Raises EngineMismatch on any difference. Returns the count checked."""
     if not plan.rows:
         return 0
     step = max(1, len(plan.rows) // sample)
     picked = plan.rows[::step][:sample] + [plan.rows[-1]]
-    monthly = monthly_credits(plan.year, sorted({row[0] for row in picked}))
-    rate = Decimal(plan.rate)
+    candidates = candidate_credits(plan.year, sorted({row[0] for row in picked}))
     for person, opening, year_total, on_prior, on_credits, closing in picked:
-        value = credit_year_values(from_fen(opening), [from_fen(c) for c in monthly[person]], rate, method=plan.method,
-                                   months=plan.months, rounding=plan.rounding)
+        # a credit placed in an earlier year belongs to that year's crediting (the engine refuses it); later: deferred
+        credits = [AccountCredit(period, from_fen(credit), paid_on) for period, credit, paid_on in candidates[person]
+                   if crediting_position(period, paid_on, plan.interest_from)[0] >= plan.year]
+        value = credit_account_credits(from_fen(opening), credits, plan.year, Decimal(plan.rate),
+                                       interest_from=plan.interest_from, method=plan.method, months=plan.months,
+                                       rounding=plan.rounding).value.crediting
         engine = (to_fen(value.prior), to_fen(value.credits), to_fen(value.interest_on_prior),
                   to_fen(value.interest_on_credits), to_fen(value.year_end))
         if engine != (opening, year_total, on_prior, on_credits, closing):
@@ -323,11 +415,11 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
     """Insert the run and its rows: COPY on PostgreSQL, executemany on SQLite; never one ORM save per row."""
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO accounts_crediting_run (uid, region, year, rule_version, rate, rate_status, method, "
-                       "row_count, rows_root, entry_seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                       "interest_from, row_count, rows_root, entry_seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                        [run_uid, plan.region, plan.year, plan.rule_version, plan.rate, plan.rate_status, plan.method,
-                        plan.row_count, plan.root, run_seq])
+                        plan.interest_from, plan.row_count, plan.root, run_seq])
         constant = (plan.year,)
-        tail = (plan.months, plan.rate, plan.rate_status, plan.method, plan.rule_version)
+        tail = (plan.months, plan.rate, plan.rate_status, plan.method, plan.interest_from, plan.rule_version)
 
         def records():
             for number, ((person, opening, credits, on_prior, on_credits, closing), leaf) in enumerate(

@@ -24,7 +24,8 @@ from sirecords.ledger.verify import Report, register_check
 
 TABLE = "accounts_account_year"
 RUN_TABLE = "accounts_crediting_run"
-RUN_FIELDS = ("region", "year", "rule_version", "rate", "rate_status", "method", "row_count", "rows_root")
+RUN_FIELDS = ("region", "year", "rule_version", "rate", "rate_status", "method", "interest_from", "row_count", "rows_root")
+LEGACY_BASIS = "period"  # what runs posted before the crediting basis was recorded credited by (no "interest_from")
 
 
 def _rows(run: str):
@@ -52,13 +53,15 @@ def account_years_match_their_runs(report: Report) -> None:
         if stored is None:
             report.add("accounts", where_run, f"crediting run of entry #{seq} is missing")
         else:
-            expected = {name: payload[name] for name in RUN_FIELDS} | {"entry_seq": seq}
+            expected = {name: payload.get(name, LEGACY_BASIS) if name == "interest_from" else payload[name]
+                        for name in RUN_FIELDS} | {"entry_seq": seq}
             for name, value in expected.items():
                 if stored[name] != value:
                     report.add("accounts", where_run, f"column {name} is {stored[name]!r}; entry #{seq} gives {value!r}")
         tree = CompactRange()
         expected_number = 1
         count = payload["row_count"]
+        legacy = "interest_from" not in payload  # its rows' canonical bytes leave the basis out
         for row in _rows(run):
             where = f"{TABLE} pk={row['id']} (person {row['person_id']}, year {row['year']}, run {run} row {row['row_number']})"
             number = row["row_number"]
@@ -70,7 +73,7 @@ def account_years_match_their_runs(report: Report) -> None:
                            f"row missing (deleted): entry #{seq} commits to rows 1–{count}")
                 expected_number += 1
             expected_number = number + 1
-            leaf = row_leaf(row)
+            leaf = row_leaf(row, legacy=legacy)
             tree.append(leaf)
             if leaf.hex() != row["row_hash"]:
                 report.add("accounts", where, "row changed: its values no longer give the leaf hash committed by "
@@ -78,8 +81,9 @@ def account_years_match_their_runs(report: Report) -> None:
             elif row["closing_fen"] != (row["opening_fen"] + row["interest_on_prior_fen"] + row["credits_fen"]
                                         + row["interest_on_credits_fen"]):
                 report.add("accounts", where, "row changed: closing ≠ opening + interest + credits + interest")
-            if row["year"] != payload["year"] or row["rule_version"] != payload["rule_version"]:
-                report.add("accounts", where, f"row changed: year or rule version differ from entry #{seq}")
+            if (row["year"], row["rule_version"], row["interest_from"]) != (
+                    payload["year"], payload["rule_version"], payload.get("interest_from", LEGACY_BASIS)):
+                report.add("accounts", where, f"row changed: year, rule version or crediting basis differ from entry #{seq}")
         while expected_number <= count:
             report.add("accounts", f"{TABLE} run {run} row {expected_number} (year {payload['year']})",
                        f"row missing (deleted): entry #{seq} commits to rows 1–{count}")

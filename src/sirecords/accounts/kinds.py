@@ -2,3 +2,4 @@
 
 ACCOUNT_YEARS_CREDITED = "account_years.credited"  # a crediting run's account years were posted, committed by their Merkle root
 DEEMED_SERVICE_RECOGNISED = "deemed_service.recognised"  # a period of deemed service was recognised
+ACCOUNT_YEAR_CORRECTED = "account_year.corrected"  # a person's account year was recomputed by a reviewed correction

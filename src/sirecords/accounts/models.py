@@ -6,8 +6,9 @@ Merkle root of the run's rows as stored; `sirecords verify` recomputes it and na
 added or missing row (see `checks.py`).
 
 Rows are never updated: a later run for the same year (an official rate replacing the provisional
-one, late contributions) adds rows for the accounts whose figures changed, and the row of the latest
-run (highest ``run_seq``) is the account's current figure for that year. Money is integer fen.
+one, late contributions, a changed crediting basis, a reviewed correction of a person's account years)
+adds rows for the accounts whose figures changed, and the row of the latest run (highest ``run_seq``) is
+the account's current figure for that year. Money is integer fen.
 """
 
 from django.db import models
@@ -25,6 +26,8 @@ class CreditingRun(models.Model):
     rate = models.CharField(max_length=16, help_text="Crediting rate as a decimal fraction, e.g. 0.0262.")
     rate_status = models.CharField(max_length=12, help_text="provisional or official")
     method = models.CharField(max_length=8, help_text="monthly (月积数法) or annual (1.083)")
+    interest_from = models.CharField(max_length=8, help_text="arrival (the month paid, 记账月份) or period: where a "
+                                     "credit is credited (runs before issue #12 credited by period).")
     row_count = models.IntegerField()
     rows_root = models.CharField(max_length=64, help_text="RFC 6962 root over the rows' canonical bytes, in row order.")
     entry_seq = models.BigIntegerField(help_text="The ledger entry (account_years.credited) that commits to it.")
@@ -53,12 +56,15 @@ class AccountYear(models.Model):
     rate = models.CharField(max_length=16)
     rate_status = models.CharField(max_length=12)
     method = models.CharField(max_length=8)
+    interest_from = models.CharField(max_length=8, help_text="arrival or period (crediting basis; see CreditingRun).")
     rule_version = models.CharField(max_length=120)
     row_hash = models.CharField(max_length=64, help_text="Leaf hash of the row's canonical bytes (names a changed row).")
 
     class Meta:
         db_table = "accounts_account_year"
-        constraints = [models.UniqueConstraint(fields=["run", "row_number"], name="account_year_row_once")]
+        constraints = [models.UniqueConstraint(fields=["run", "row_number"], name="account_year_row_once"),
+                       models.CheckConstraint(condition=models.Q(interest_from__in=("arrival", "period")),
+                                              name="account_year_interest_from")]
         indexes = [models.Index(fields=["year", "person_id", "run_seq"], name="account_year_current"),
                    models.Index(fields=["person_id", "year"], name="account_year_person")]
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from sirecords.accounts.crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
 from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
 from sirecords.core.money import InvalidInput, yuan_or_blank
@@ -26,7 +28,14 @@ from sirecords.transactions.validation import Errors
 TYPE = "credit_accounts"
 _pending: dict[str, Plan] = {}  # run uid → plan, from build() to the projector in the same posting
 
-REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "row_count", "rows_root")
+REVIEWED = ("year", "region", "rule_version", "rate", "rate_status", "method", "interest_from", "row_count", "rows_root")
+
+
+def hold(plans: dict[str, Plan]) -> None:
+    """The plans a posting's entries will write (run uid → plan), handed from build() to the projector. Only the
+    plans of the transaction being built are held: a build that is rolled back leaves nothing behind that counts."""
+    _pending.clear()
+    _pending.update(plans)
 
 
 def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -36,6 +45,7 @@ def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [added("year", "记账年度 year", payload.get("year")), added("region", "统筹区 region", payload.get("region")),
             added("rate", "记账利率 rate", f"{payload.get('rate')} ({payload.get('rate_status')})"),
             added("method", "计息方法 method", payload.get("method")),
+            added("interest_from", "计息起点 interest from", payload.get("interest_from")),
             added("rule_version", "规则版本 rule version", payload.get("rule_version")),
             added("accounts", "账户数 accounts computed", payload.get("accounts")),
             added("row_count", "记账行数 rows to post (new + changed)", f"{payload.get('row_count')} "
@@ -46,7 +56,7 @@ def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
-@transaction_type(TYPE, "个人账户年度记账 annual crediting of individual accounts", creators=("maintainer",),
+@transaction_type(TYPE, gettext_lazy("annual crediting of individual accounts"), creators=("maintainer",),
                   describe=describe)
 def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
@@ -70,8 +80,7 @@ def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
                                   + "); withdraw this transaction and run `sirecords credit` again"})
     if not plan.row_count:
         raise InvalidTransaction({"year": f"nothing to credit: every account of {year} is up to date"})
-    _pending.clear()
-    _pending[ctx.txn] = plan
+    hold({ctx.txn: plan})
     run_seq = read_head()[0] + 1  # post() holds the head lock: the entry below is appended next
     return [NewEntry(ACCOUNT_YEARS_CREDITED, f"accounts:{region}:{year}", {"run": ctx.txn, "run_seq": run_seq, **now},
                      effective=f"{year:04d}-12-31")]

@@ -41,7 +41,7 @@ router = Router(tags=["transactions"])
 
 def brief(txn: BusinessTransaction) -> dict:
     kind = transaction_types().get(txn.type)
-    return {"uid": txn.uid, "type": txn.type, "title": kind.title if kind else txn.type, "region": txn.region,
+    return {"uid": txn.uid, "type": txn.type, "title": str(kind.title) if kind else txn.type, "region": txn.region,
             "state": txn.state, "state_label": txn.get_state_display(), "summary": txn.summary, "due_stage": txn.due_stage,
             "created_by": txn.created_by, "created_at": txn.created_at, "updated_at": txn.updated_at}
 

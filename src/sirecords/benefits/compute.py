@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 
+from sirecords.accounts.crediting import crediting_basis
 from sirecords.accounts.years import contribution_years
 from sirecords.contributions.counted import counted
 from sirecords.core.money import InvalidInput, from_fen, to_fen
@@ -42,29 +43,40 @@ def latest_account_year(person_uid: str) -> tuple[int, int] | None:
     return (found[0], found[1]) if found else None
 
 
-def monthly_credits_fen(person_uid: str, year: int, months: int) -> list[int]:
-    """The account credits of months 1…`months` of `year` (paid pension rows, summed over employers)."""
+# Where a paid credit is credited, by the region's [crediting] interest_from (engine.crediting.crediting_position):
+# the column whose first 7 characters are its year and month.
+POSITION_COLUMN = {"arrival": "paid_on", "period": "period"}
+
+
+def monthly_credits_fen(person_uid: str, year: int, months: int, interest_from: str = "arrival") -> list[int]:
+    """The account credits credited in months 1…`months` of `year` (paid pension rows, summed over employers): by
+    arrival those paid in those months, by period those for those months."""
+    column = POSITION_COLUMN[interest_from]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT period, SUM(account_credit_fen) FROM contributions_contribution WHERE person_id = %s "
-                       f"AND insurance_type = 'pension' AND {counted()} AND period >= %s AND period <= %s GROUP BY period",
+        cursor.execute(f"SELECT SUBSTR({column}, 6, 2), SUM(account_credit_fen) FROM contributions_contribution "
+                       f"WHERE person_id = %s AND insurance_type = 'pension' AND {counted()} "
+                       f"AND SUBSTR({column}, 1, 7) >= %s AND SUBSTR({column}, 1, 7) <= %s GROUP BY SUBSTR({column}, 6, 2)",
                        [person_uid, f"{year:04d}-01", f"{year:04d}-12"])
-        by_month = {int(period[5:7]): int(total) for period, total in cursor.fetchall()}
+        by_month = {int(month): int(total) for month, total in cursor.fetchall()}
     return [by_month.get(month, 0) for month in range(1, months + 1)]
 
 
 def account_part_year(person_uid: str, year: int, months: int, region: str, *, field: str,
                       event: str) -> tuple[int, dict[str, Any] | None, Any]:
     """The account balance after the first `months` months of `year`: the closing of `year` − 1 plus those
-    months credited as a part year (months × r / 12, RULES-REFERENCE "Part years"). `field` and `event`
-    word a refusal. Returns (balance fen, the part year's figures or None when months is 0, its trace or None)."""
+    months credited as a part year (months × r / 12, RULES-REFERENCE "Part years"), on the region's crediting
+    basis (by arrival: the credits paid in those months). `field` and `event` word a refusal. Returns (balance
+    fen, the part year's figures or None when months is 0, its trace or None)."""
     latest = latest_account_year(person_uid)
     if latest is not None and latest[0] >= year:
         raise InvalidTransaction({field: f"the account year {latest[0]} is already credited as a whole year; "
                                          f"{event} needs {year} credited as a part year"})
+    params = params_in_ledger(region, year)
+    column = POSITION_COLUMN[crediting_basis(params)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(period) FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
-                       f"AND {counted()} AND period > %s AND period < %s",
-                       [person_uid, f"{latest[0] if latest else 0:04d}-12", f"{year:04d}-01"])
+        cursor.execute(f"SELECT MIN(SUBSTR({column}, 1, 7)) FROM contributions_contribution WHERE person_id = %s "
+                       f"AND insurance_type = 'pension' AND {counted()} AND SUBSTR({column}, 1, 7) > %s "
+                       f"AND SUBSTR({column}, 1, 7) < %s", [person_uid, f"{latest[0] if latest else 0:04d}-12", f"{year:04d}-01"])
         uncredited = cursor.fetchone()[0]
     if uncredited or (latest is not None and latest[0] < year - 1):
         first = uncredited[:4] if uncredited else latest[0] + 1
@@ -73,8 +85,7 @@ def account_part_year(person_uid: str, year: int, months: int, region: str, *, f
     opening = latest[1] if latest else 0
     if months == 0:
         return opening, None, None
-    params = params_in_ledger(region, year)
-    credits = monthly_credits_fen(person_uid, year, months)
+    credits = monthly_credits_fen(person_uid, year, months, crediting_basis(params))
     credited = credit_account_year(params, from_fen(opening), [from_fen(c) for c in credits], months=months)
     c = credited.value
     figures = {"year": year, "months": months, "opening_fen": opening, "credits_fen": sum(credits),

@@ -158,17 +158,20 @@ class Reversal(models.Model):
 
 
 class PensionCredit(models.Model):
-    """Per person and year: the paid pension rows' account credits, summed, and their credit-months
-    Σ credit × (13 − month). Kept with the rows (the batch's posting adds to it in the same database
-    transaction) so the annual crediting reads one row per account instead of twelve; `verify` checks
-    it against the rows (checks.py)."""
+    """Per person, crediting basis and year: the counted pension rows' account credits, summed, and their
+    credit-months Σ credit × (13 − month), the year and month being the credit's crediting position on that basis
+    (``arrival``: ``paid_on``'s; ``period``: the contribution period's). Both bases are kept, so a region may switch.
+    Kept with the rows (the batch's posting adds to it in the same database transaction) so the annual crediting
+    reads one row per account instead of twelve; `verify` checks it against the rows (summary.py)."""
 
     id = models.BigAutoField(primary_key=True)
     person_id = models.CharField(max_length=32)
+    basis = models.CharField(max_length=8, help_text="arrival or period: how the rows are placed in years and months.")
     year = models.IntegerField()
     credits_fen = models.BigIntegerField()
     credit_months_fen = models.BigIntegerField()
 
     class Meta:
         db_table = "contributions_pension_credit"
-        constraints = [models.UniqueConstraint(fields=["year", "person_id"], name="pension_credit_once")]
+        constraints = [models.UniqueConstraint(fields=["basis", "year", "person_id"], name="pension_credit_once"),
+                       models.CheckConstraint(condition=Q(basis__in=("arrival", "period")), name="pension_credit_basis")]

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from django.db import DatabaseError, connection, transaction
 
-from sirecords.contributions import counted
+from sirecords.contributions import counted, summary
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.models import RowKind
 from sirecords.ledger import bulk
@@ -204,10 +204,5 @@ def insert_into_contributions(batch: str) -> int:
         return cursor.rowcount
 
 
-PENSION_CREDITS = f"""
-SELECT person_id, CAST(SUBSTR(period, 1, 4) AS INTEGER), SUM(account_credit_fen),
-       SUM(account_credit_fen * (13 - CAST(SUBSTR(period, 6, 2) AS INTEGER)))
-FROM {TABLE}
-WHERE row_number > 0 AND insurance_type = 'pension' AND paid_on <> ''
-GROUP BY person_id, SUBSTR(period, 1, 4)
-"""
+# What the staged rows add to the per person-year credit summary, on both crediting bases (summary.py).
+PENSION_CREDITS = summary.credits_select(TABLE, summary.STAGED_COUNTED)

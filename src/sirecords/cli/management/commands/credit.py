@@ -1,8 +1,9 @@
 """``sirecords credit --year Y --actor USERNAME --reason TEXT [--region R] [--json]``: the annual crediting.
 
-Computes every individual account of year Y (docs/crediting.md) and, when any account is new or its
-figures changed, opens a `credit_accounts` transaction as USERNAME (a maintainer) and submits it; the
-reviewers approve it in the pages, and the last approval posts it. With nothing changed it says so
+Computes every individual account of year Y (docs/crediting.md) by the region's crediting method and basis
+(``[crediting] interest_from``: a credit counts from the month it arrived, or from its contribution month) and,
+when any account is new or its figures changed, opens a `credit_accounts` transaction as USERNAME (a maintainer)
+and submits it; the reviewers approve it in the pages, and the last approval posts it. With nothing changed it says so
 and opens nothing. Exit status 0 on success (also when nothing changed), 1 when refused or invalid.
 """
 
@@ -41,7 +42,7 @@ class Command(RunCommand):
             self.stdout.write(as_json(data))
             return
         self.stdout.write(f"{year} 年个人账户记账 crediting of {year}, region {region}: rate {plan.rate} ({plan.rate_status}), "
-                          f"method {plan.method}, rounding {plan.rounding}")
+                          f"method {plan.method}, interest from {plan.interest_from}, rounding {plan.rounding}")
         self.stdout.write(f"accounts computed: {plan.accounts}; new {plan.new}, changed {plan.replaced}, unchanged {plan.unchanged}")
         if txn is None:
             self.stdout.write("nothing to credit: every account is up to date; no transaction opened, nothing posted")
