@@ -128,6 +128,30 @@ def test_amending_fills_the_form_as_it_was_and_recomputes_the_figures(clerk, per
     assert amended["years"][0]["after"]["credits_fen"] == opened["years"][0]["after"]["credits_fen"] + 5000 == 1305000
 
 
+def test_a_maintainer_opens_it_at_the_desk_and_follows_it_from_the_maintenance_page(person, make_staff):
+    maintainer = signer(make_staff)("maint.desk", "maintainer")
+    home = page_text(maintainer.get("/maintenance/"))
+    assert 'href="/desk/new/correct_account_year/"' in home
+    listed = page_text(maintainer.get("/desk/new/"))
+    assert "correct a person's individual account years" in listed and "register_person" not in listed
+    assert maintainer.get("/desk/new/register_person/").status_code == 404  # not a maintainer's type
+    done = maintainer.post("/desk/new/correct_account_year/", form())
+    assert done.status_code == 302, page_text(done)
+    txn = mine("maint.desk").get()
+    assert payload_of(txn) == corrections.correction_payload(REGION, person, 2024, METHOD)
+    assert "amend-link" not in page_text(maintainer.get(done["Location"]))  # amending is the clerks' page
+    assert f"参保人员 {person} · account years from 2024" in page_text(maintainer.get("/maintenance/"))
+
+
+def test_the_chinese_form_and_new_page(clerk, person):
+    clerk.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    assert "个人账户记账更正" in page_text(clerk.get("/desk/new/"))
+    text = page_text(clerk.get("/desk/new/correct_account_year/"))
+    assert "个人账户记账更正" in text and "更正起始年度（其后已记账的年度一并重算）" in text
+    refused = page_text(clerk.post("/desk/new/correct_account_year/", form(year="2023")))
+    assert "没有 2023 年度的记账" in refused
+
+
 def _upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
