@@ -77,6 +77,27 @@ def correction_payload(region: str, person: str, year: int, method: str) -> dict
             "years": reviewed_years(recompute(region, person, year))}
 
 
+def prepare(request: dict[str, Any], region: str) -> dict[str, Any]:
+    """The payload a correction in pooling region `region` is opened or amended with, from the request (`person`,
+    `year`, `method`, optionally `region` and `years`), whichever way it comes (the desk form, the API, the service):
+    the recomputed figures added as `years`. Figures given must be those: a wrong one is refused. A request the build
+    would refuse field by field (no such person, no whole year) is left to it, unchanged."""
+    given = request.get("region", region)
+    if given != region:
+        raise InvalidTransaction({"region": _("must be the transaction's pooling region {region}, not {given}").format(
+            region=region, given=given)})
+    person, year = request.get("person"), request.get("year")
+    if (not isinstance(person, str) or isinstance(year, bool) or not isinstance(year, int)
+            or not Person.objects.filter(uid=person).exists()):
+        return {**request, "region": region}
+    now = reviewed_years(recompute(region, person, year))
+    if "years" in request and request["years"] != now:
+        raise InvalidTransaction({"years": _("are not the figures recomputed from the record for person {person} from "
+                                             "{year} on; leave them out and they are computed").format(person=person,
+                                                                                                       year=year)})
+    return {**request, "region": region, "years": now}
+
+
 def _money(field: str, value: Any) -> str:
     return yuan_or_blank(value) if field in MONEY and value is not None else ("" if value is None else str(value))
 
@@ -100,7 +121,7 @@ def run_uid(txn: str, year: int) -> str:
 
 
 @transaction_type(TYPE, gettext_lazy("correct a person's individual account years"), creators=("maintainer", "clerk"),
-                  documents=("evidence",), describe=describe)
+                  documents=("evidence",), describe=describe, prepare=prepare)
 def correct_account_year(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"person", "year", "region", "method", "years"}, errors)

@@ -37,6 +37,9 @@ class TransactionType:
     creators: tuple[str, ...] = ("clerk",)  # roles that may open one
     documents: tuple[str, ...] = ()  # kinds of original document it requires (第六条, 第十三条)
     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
+    # For a type whose reviewers approve figures the system computes (not typed): prepare(request, region) -> the
+    # payload opened or amended, the figures added (a figure given that is not the computed one: InvalidTransaction).
+    prepare: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # The masked words after the title in queues and lists (never a full ID number or name).
     summary: Callable[[dict[str, Any]], list[str]] | None = None
     # Whose record a page about this payload shows: "person:<uid>", NO_PERSON when it names nobody, None when
@@ -61,6 +64,7 @@ def person_in_payload(payload: dict[str, Any], posted: bool) -> str | None:
 
 def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",), documents: tuple[str, ...] = (),
                      describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+                     prepare: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
                      summary: Callable[[dict[str, Any]], list[str]] | None = None,
                      subject: Callable[[dict[str, Any], bool], str | None] | None = None):
     """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
@@ -68,7 +72,8 @@ def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("cle
     def register(build):
         if name in _types:
             raise ValueError(f"transaction type {name} is already registered")
-        _types[name] = TransactionType(name, title, build, creators, documents, describe, summary, subject or person_in_payload)
+        _types[name] = TransactionType(name, title, build, creators, documents, describe, prepare, summary,
+                                       subject or person_in_payload)
         return build
 
     return register

@@ -24,7 +24,7 @@ from sirecords.registry.models import Employer, EmployerStatus, Employment, Pers
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow import documents
-from sirecords.workflow.services import check_draft
+from sirecords.workflow.services import check_draft, prepared
 
 _ = gettext_lazy
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -163,10 +163,11 @@ def employer_by_uscc(raw: str) -> Employer:
 
 def dry_run(type_name: str, payload: dict[str, Any], region: str) -> dict[str, str]:
     """The type's own checks on `payload` for a transaction of pooling region `region`, reading only (rolled back):
-    field → message, empty when it passes."""
+    field → message, empty when it passes. The payload checked is the one the transaction would be opened with
+    (workflow/services.prepared: the figures a type computes for its reviewers added)."""
     try:
-        check_draft(type_name, payload, WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter",
-                                                     region=region))
+        ctx = WriteContext(actor="front-desk-check", reason="checking a draft", channel="counter", region=region)
+        check_draft(type_name, prepared(type_name, payload, region), ctx)
     except InvalidTransaction as invalid:
         return invalid.errors
     return {}

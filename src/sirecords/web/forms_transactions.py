@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sirecords.web.forms_accounts import ACCOUNT_FORMS
 from sirecords.web.forms_benefits import BENEFIT_FORMS
 from sirecords.web.forms_contributions import CONTRIBUTION_FORMS
 from sirecords.web.forms_desk import (
@@ -17,4 +18,5 @@ from sirecords.web.forms_disclosure import WithholdReadDisclosureForm
 
 FORMS: dict[str, type[TransactionForm]] = {form.type_name: form for form in (
     RegisterPersonForm, ChangePersonDetailsForm, RegisterEmployerForm, ChangeEmployerDetailsForm,
-    StartEmploymentForm, EndEmploymentForm, *BENEFIT_FORMS, WithholdReadDisclosureForm, *CONTRIBUTION_FORMS)}
+    StartEmploymentForm, EndEmploymentForm, *BENEFIT_FORMS, WithholdReadDisclosureForm, *CONTRIBUTION_FORMS,
+    *ACCOUNT_FORMS)}

@@ -112,6 +112,13 @@ def _outside_home_region(type_name: str, payload: dict[str, Any], region: str) -
              "not in {region}").format(home=home, region=region)
 
 
+def prepared(type_name: str, payload: dict[str, Any], region: str) -> dict[str, Any]:
+    """The payload as opened or amended in `region`: a type whose reviewers approve figures the system computes (its
+    `prepare` hook, e.g. correct_account_year) adds them to the request; any other type's payload is the request."""
+    kind = transaction_type_named(type_name)
+    return kind.prepare(payload, region) if kind.prepare and isinstance(payload, dict) else payload
+
+
 @refusals_logged
 def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, region: str, reason: str,
                      channel: str) -> BusinessTransaction:
@@ -130,6 +137,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
     if channel not in CHANNELS:
         raise InvalidTransaction({"channel": _("unknown channel {channel}").format(channel=repr(channel))})
     stages_for(type_name, region)  # fails early when the type is not configured for the region
+    payload = prepared(type_name, payload, region)
     with db_transaction.atomic():
         now = _now()
         txn = BusinessTransaction(uid=uuid.uuid4().hex, type=type_name, region=region, state=State.DRAFT,
@@ -145,7 +153,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
 def amend(actor: Actor, txn: BusinessTransaction, payload: dict[str, Any]) -> BusinessTransaction:
     with db_transaction.atomic():
         _own_open(actor, txn, _("amend it"))
-        _seal_payload(txn, payload)
+        _seal_payload(txn, prepared(txn.type, payload, txn.region))
         txn.state = State.DRAFT
         _record(txn, actor, Action.Kind.AMEND)
     return txn

@@ -24,7 +24,8 @@ from sirecords.web.views.admin_common import CHANNEL, focus, posted, put_errors,
 from sirecords.workflow import documents, services
 from sirecords.workflow.models import BusinessTransaction
 
-TYPES = ("correction", "supplement")
+ACCOUNT_YEARS = "correct_account_year"  # opened at the desk's form (web/forms_accounts.py), listed here too
+TYPES = ("correction", "supplement", ACCOUNT_YEARS)
 PURPOSE = "maintenance"
 
 
@@ -82,6 +83,9 @@ def _describe(txn: BusinessTransaction) -> str:
         payload = services.payload_of(txn)
     except (SealBroken, ValueError):
         return txn.summary
+    if txn.type == ACCOUNT_YEARS:
+        return _("{person} · account years from {year}").format(person=f"{label('person')} {payload.get('person', '')}",
+                                                                  year=payload.get("year", ""))
     fields = "、".join(label(name) for name in (payload.get("changes") or {}))
     return f"{label(payload.get('target', ''))} {payload.get('uid', '')} · {fields}".strip()
 

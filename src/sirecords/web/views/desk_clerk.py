@@ -65,7 +65,7 @@ def _openable(actor) -> list:
 @never_cache
 @require_http_methods(["GET"])
 def new_view(request):
-    region = (regions_for(request.actor, ("clerk",)) or [""])[0]
+    region = (regions_for(request.actor, ("clerk", "maintainer")) or [""])[0]
     types = []
     for kind in _openable(request.actor):
         try:

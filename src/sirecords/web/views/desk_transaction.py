@@ -14,9 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from sirecords.records import reads
 from sirecords.transactions.posting import transaction_types
+from sirecords.users.access import permits
 from sirecords.web.forms_desk import AttachForm, ReviewForm, WithdrawForm
 from sirecords.web.forms_transactions import FORMS
 from sirecords.web.guard import page, refuse
+from sirecords.web.rules_desk import RULES
 from sirecords.web.views.desk_common import (
     ACTION_NAMES,
     STATE_NAMES,
@@ -124,7 +126,8 @@ def show_transaction(request, txn: BusinessTransaction, *, attach_form=None, rev
         "trail": [{"a": a, "kind": ACTION_NAMES.get(a.kind, a.kind), "stage": stage_name(a.stage) if a.stage else ""}
                   for a in trail],
         "returned": returned, "returned_stage": stage_name(returned.stage) if returned else "",
-        "is_creator": is_creator, "editable": editable, "amendable": editable and txn.type in FORMS,
+        "is_creator": is_creator, "editable": editable,
+        "amendable": editable and txn.type in FORMS and permits(RULES["desk_amend"], actor.roles),  # not maintainers
         "withdrawable": is_creator and txn.state in (State.DRAFT, State.SUBMITTED, State.RETURNED),
         "may_review": may_review, "caution": caution,
         "attach_form": attach_form if editable else None,
