@@ -4,9 +4,10 @@ For every batch, its rows are streamed in row_number order; the RFC 6962 root ov
 (rows.py) must equal the batch's rows_root and the rows_root in the `contribution_batch.posted` entry
 (the batch row itself is compared with the ledger by the projection check). Each row's base and amounts
 are recomputed with the parameter set its rule_version names (loaded through the ledger), and row numbers
-must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
-to name each changed, added or missing row; without the file the batch is named. Then the per person-year
-pension credit summary (summary.py) is recomputed from the rows and each person-year that differs is named.
+must run 1..row_count. When the root differs, the batch's sealed collection file is checked again (without the
+lines its entry names as held, `import contributions --hold-invalid`) to name each changed, added or missing
+row; without the file the batch is named. Then the per person-year pension credit summary (summary.py) is
+recomputed from the rows and each person-year that differs is named.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[i
     """Name the rows that differ from the batch's file, checked again."""
     region = _entry_payload(batch.entry_seq) or {}
     try:
-        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False)
+        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False,
+                                      held_lines=region.get("held_lines"))
     except filestore.FileMissing as missing:
         report.add(CHECK, where, f"cannot name the rows: {missing}")
         _check_file(report, where, batch)  # names the file (read again only when it could not be used)
