@@ -235,6 +235,11 @@ def pdf():
 def credited(staff):
     """One person (post_sample_batch's) with two paid months of 2024 and the year 2024 credited, posted through
     the reviews; the Person. (tests/web/test_record.py and tests/api/test_record.py.)"""
+    return make_credited(staff)
+
+
+def make_credited(staff):
+    """`credited`'s set-up as a plain function of a staff maker (staff_factory()), for module-scoped fixtures."""
     from sirecords.accounts import services as crediting_runs
     from sirecords.demo.sample_contributions import post_sample_batch
     from sirecords.registry.models import Person

@@ -35,6 +35,11 @@ class Holder:
 
 @pytest.fixture
 def me(credited, officer, post_txn) -> Holder:
+    return make_me(credited, officer, post_txn)
+
+
+def make_me(credited, officer, post_txn) -> Holder:
+    """`me`'s set-up as a plain function (the credited Person, the officer, tests/conftest.py's post_entries)."""
     person = credited
     employer = Employer.objects.get(name="样例公司")
     post_txn("start_employment", {"person": person.uid, "employer": employer.uid, "start": "2023-06-01"})

@@ -39,6 +39,12 @@ class TwoEmployers:
 
 @pytest.fixture
 def two_employers(staff, post_txn) -> TwoEmployers:
+    return make_two_employers(staff, post_txn)
+
+
+def make_two_employers(staff, post_txn) -> TwoEmployers:
+    """The set-up of `two_employers`, as a plain function of a staff maker and a posting function (tests/conftest.py's
+    staff_factory() and post_entries), so that module-scoped fixtures can build it once."""
     reviewers = {stage: staff(f"q.{stage}", role) for stage, role in
                  (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
     txn = open_parameter_load(staff("q.maint", "maintainer"), REGION, 2022, "年度参数", params=params_for_month(REGION, 2022, 12))

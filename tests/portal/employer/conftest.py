@@ -48,6 +48,11 @@ def _account(clerk, reviewer, employer: Employer):
 
 @pytest.fixture
 def unit(two_employers, staff, post_txn) -> Unit:  # noqa: F811 (the fixture imported above)
+    return make_unit(two_employers, staff, post_txn)
+
+
+def make_unit(two_employers, staff, post_txn) -> Unit:  # noqa: F811 (a parameter, not the fixture)
+    """The set-up of `unit` as a plain function (for module-scoped fixtures: see tests/portal/employer/test_api.py)."""
     first, later = two_employers.first, two_employers.later
     current = post_txn("register_person", {"id_number": CURRENT_ID, "name": "王在职", "region": "440305"})[0].payload["person"]
     post_txn("start_employment", {"person": current, "employer": first.uid, "start": "2022-03-01"})
@@ -78,4 +83,4 @@ def employer_token(device, uscc: str) -> str:
 
 
 __all__ = ["FIRST_NAME", "FIRST_USCC", "LATER_NAME", "LATER_USCC", "LATER_WAGE", "Unit", "employer_client", "employer_token",
-           "two_employers", "unit"]
+           "make_unit", "two_employers", "unit"]
