@@ -19,37 +19,18 @@ from sirecords.records.models import AccessEvent
 from sirecords.records.purposes import implied
 
 from ..api.conftest import bearer
-from ..conftest import make_credited, outer_transaction, post_entries, staff_factory
-from .conftest import activate_person, register_person
-from .record_setup import Holder, api_token, make_me
+from .record_setup import api_token, me, other, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = {"record": "/api/me/record", "reads": "/api/me/reads", "estimate": "/api/me/estimate"}
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """record_setup.py's `me` and `other` with a token each, made once for the module; each test runs in a rolled-back
-    savepoint of the outer transaction, so the reads it logs are its own."""
-    with outer_transaction(django_db_blocker):
-        with django_db_blocker.unblock():
-            staff = staff_factory()
-            officer = staff("officer.t", "query_officer")
-            me = make_me(make_credited(staff), officer, post_entries)
-            person = register_person(post_entries)
-            other = Holder(person, activate_person(person, officer))
-            tokens = {"me": api_token(me), "other": api_token(other)}
-        yield me, other, tokens
-
-
-@pytest.fixture
-def me(world):
-    return world[0]
-
-
-@pytest.fixture
-def other(world):
-    return world[1]
+def tokens(world, django_db_blocker):  # noqa: F811
+    """A token each, made once (in the outer transaction of the module's `world`)."""
+    with django_db_blocker.unblock():
+        made = {"me": api_token(world[0]), "other": api_token(world[1])}
+    yield made
 
 
 def api_reads(person, what=None):
@@ -58,11 +39,11 @@ def api_reads(person, what=None):
 
 
 @pytest.fixture
-def clients(world):
-    return {holder: Client(**bearer(token)) for holder, token in world[2].items()}
+def clients(tokens):
+    return {holder: Client(**bearer(token)) for holder, token in tokens.items()}
 
 
-def test_the_record_is_the_token_holders_in_the_self_scope(me, other, clients):
+def test_the_record_is_the_token_holders_in_the_self_scope(me, other, clients):  # noqa: F811
     response = clients["me"].get("/api/me/record")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -77,7 +58,7 @@ def test_the_record_is_the_token_holders_in_the_self_scope(me, other, clients):
 
 
 @pytest.mark.parametrize("what", sorted(ENDPOINTS))
-def test_another_persons_token_reaches_only_that_persons_data(me, other, clients, what):
+def test_another_persons_token_reaches_only_that_persons_data(me, other, clients, what):  # noqa: F811
     response = clients["other"].get(ENDPOINTS[what])
     assert response.status_code == 200, response.content
     text = response.content.decode()
@@ -90,7 +71,7 @@ def test_another_persons_token_reaches_only_that_persons_data(me, other, clients
 
 @pytest.mark.parametrize("what", sorted(ENDPOINTS))
 @pytest.mark.parametrize("parameter", ["person", "id_number", "uid"])
-def test_a_parameter_naming_another_person_is_refused_and_logged(me, other, clients, what, parameter, caplog):
+def test_a_parameter_naming_another_person_is_refused_and_logged(me, other, clients, what, parameter, caplog):  # noqa: F811
     value = other.id_number if parameter == "id_number" else other.person.uid
     with caplog.at_level(logging.WARNING, logger="sirecords.security"):
         response = clients["me"].get(ENDPOINTS[what], {parameter: value})
@@ -110,7 +91,7 @@ def test_a_parameter_naming_another_person_is_refused_and_logged(me, other, clie
     assert again.status_code == 200 and "李四" not in again.content.decode()
 
 
-def test_every_own_read_lands_in_the_access_log(me, clients):
+def test_every_own_read_lands_in_the_access_log(me, clients):  # noqa: F811
     for what, path in ENDPOINTS.items():
         assert clients["me"].get(path).status_code == 200
         assert api_reads(me.person, what).count() == 1, what
@@ -118,7 +99,7 @@ def test_every_own_read_lands_in_the_access_log(me, clients):
     assert event.purpose.startswith("self:")
 
 
-def test_the_reads_list_a_staff_read_and_not_the_own_ones(me, clients, staff):
+def test_the_reads_list_a_staff_read_and_not_the_own_ones(me, clients, staff):  # noqa: F811
     officer = staff("query.api", "query_officer")
     reads.read(reads.Reader(officer, "counter"), f"person:{me.person.uid}", "person.record",
                implied("counter", "counter query by the insured person"))
@@ -131,20 +112,20 @@ def test_the_reads_list_a_staff_read_and_not_the_own_ones(me, clients, staff):
 
 
 @pytest.mark.parametrize("growth", ["lots", "3", "40%", "0,03"])
-def test_a_bad_growth_is_a_422_naming_growth(me, clients, growth):
+def test_a_bad_growth_is_a_422_naming_growth(me, clients, growth):  # noqa: F811
     response = clients["me"].get("/api/me/estimate", {"growth": growth})
     assert response.status_code == 422, response.content
     assert set(response.json()["errors"]) == {"growth"}
     assert not api_reads(me.person, "estimate").exists()
 
 
-def test_a_category_that_does_not_fit_is_a_422_naming_category(me, clients):
+def test_a_category_that_does_not_fit_is_a_422_naming_category(me, clients):  # noqa: F811
     unfit = next(code for code in ("male", "female55", "female50") if code not in categories_for(me.person))
     response = clients["me"].get("/api/me/estimate", {"category": unfit})
     assert response.status_code == 422 and set(response.json()["errors"]) == {"category"}
 
 
-def test_the_estimate_defaults_the_growth(me, clients):
+def test_the_estimate_defaults_the_growth(me, clients):  # noqa: F811
     body = clients["me"].get("/api/me/estimate").json()
     assert body["growth"] == "0.03" and body["category"] in categories_for(me.person)
     assert body["status"] in ("estimate", "unavailable")  # no parameter set is loaded for today in this set-up

@@ -15,40 +15,14 @@ from sirecords.portal.models import PortalToken
 from sirecords.records.models import AccessEvent
 
 from ...api.conftest import ALL_SCOPES, bearer
-from ...conftest import (
-    create_staff_account,
-    issue_approved_token,
-    make_signed_in_staff,
-    outer_transaction,
-    post_entries,
-    staff_factory,
-    test_admin,
-)
+from ...conftest import create_staff_account, issue_approved_token, make_signed_in_staff, post_entries, staff_factory, test_admin
 from ...conftest import sign_in as staff_sign_in
-from ...queries.conftest import make_two_employers
 from ..conftest import ID_NUMBER, PORTAL_PASSWORD, activate_person, fresh, register_person, totp
-from .conftest import FIRST_NAME, FIRST_USCC, LATER_USCC, employer_token, make_unit
+from .conftest import FIRST_NAME, FIRST_USCC, LATER_USCC, employer_token
 from .test_pages import assert_nothing_later
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = ("/api/employer/contributions", "/api/employer/employees")
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The unit (conftest.py's) and the person's portal account, made once for the module; each test runs in a
-    rolled-back savepoint of the outer transaction, so its reads, tokens and logged refusals stay its own."""
-    with outer_transaction(django_db_blocker):
-        with django_db_blocker.unblock():
-            staff = staff_factory()
-            unit = make_unit(make_two_employers(staff, post_entries), staff, post_entries)
-            person_device = activate_person(register_person(post_entries), staff("officer.t", "query_officer"))
-        yield unit, person_device
-
-
-@pytest.fixture
-def unit(world):
-    return world[0]
 
 
 def api(token: str) -> Client:
@@ -152,10 +126,12 @@ CALLERS = ("anonymous", "employer token", "other employer's token", "person toke
 
 
 @pytest.fixture(scope="module")
-def callers(world, django_db_blocker):
-    """Every caller's credentials, made once (in the module's outer transaction, after `world`)."""
+def callers(unit, django_db_blocker):
+    """Every caller's credentials, made once (in the outer transaction of the module's `unit`)."""
     with django_db_blocker.unblock():
-        yield _callers(*world)
+        person_device = activate_person(register_person(post_entries), staff_factory()("officer.t", "query_officer"))
+        made = _callers(unit, person_device)
+    yield made
 
 
 def _callers(unit, person_device) -> dict:
