@@ -238,6 +238,20 @@ def credited(staff):
     return make_credited(staff)
 
 
+def module_credited():
+    """`credited` made once per test module: in a test module, `credited = module_credited()`. Built in an
+    outer_transaction, each test in a rolled-back savepoint of it (as module_params)."""
+
+    @pytest.fixture(scope="module")
+    def credited(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                person = make_credited(staff_factory())
+            yield person
+
+    return credited
+
+
 def make_credited(staff):
     """`credited`'s set-up as a plain function of a staff maker (staff_factory()), for module-scoped fixtures."""
     from sirecords.accounts import services as crediting_runs
