@@ -20,10 +20,11 @@ from sirecords.ledger.verify import verify
 from sirecords.workflow.models import BusinessTransaction, State
 from sirecords.workflow.services import payload_of
 
-from .conftest import OTHER_USCC, REGION, USCC
+from .conftest import OTHER_USCC, REGION, USCC, module_registry
 from .test_import import clean_rows
 
 pytestmark = pytest.mark.django_db
+registry, reviewers = module_registry()  # made once for the module; each test in a rolled-back savepoint
 
 
 def ten_rows(registry) -> list[str]:
