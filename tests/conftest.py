@@ -235,6 +235,25 @@ def pdf():
 def credited(staff):
     """One person (post_sample_batch's) with two paid months of 2024 and the year 2024 credited, posted through
     the reviews; the Person. (tests/web/test_record.py and tests/api/test_record.py.)"""
+    return make_credited(staff)
+
+
+def module_credited():
+    """`credited` made once per test module: in a test module, `credited = module_credited()`. Built in an
+    outer_transaction, each test in a rolled-back savepoint of it (as module_params)."""
+
+    @pytest.fixture(scope="module")
+    def credited(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                person = make_credited(staff_factory())
+            yield person
+
+    return credited
+
+
+def make_credited(staff):
+    """`credited`'s set-up as a plain function of a staff maker (staff_factory()), for module-scoped fixtures."""
     from sirecords.accounts import services as crediting_runs
     from sirecords.demo.sample_contributions import post_sample_batch
     from sirecords.registry.models import Person

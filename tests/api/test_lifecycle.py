@@ -2,6 +2,7 @@
 bad input refused field by field with nothing half-written."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from sirecords.ledger.verify import verify
@@ -10,6 +11,7 @@ from sirecords.registry.models import Person
 from sirecords.registry.subjects import id_number_subject
 from sirecords.workflow.models import Action, BusinessTransaction
 
+from ..conftest import make_signed_in_staff, outer_transaction, sign_in
 from .conftest import REGION, person_payload
 
 JSON = "application/json"
@@ -46,16 +48,29 @@ def errors(response, status=422):
     return body.get("errors") or {}
 
 
+STAGES = [("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver")]
+
+
+@pytest.fixture(scope="module")
+def accounts(django_db_setup, django_db_blocker):
+    """The clerk's and the reviewers' accounts, made once for the module (outer_transaction); each test signs them in
+    on fresh clients and runs in a rolled-back savepoint."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = {"desk": make_signed_in_staff("clerk.li", "clerk", "reviewer1"),
+                    **{stage: make_signed_in_staff(f"rev.{stage}", role) for stage, role in STAGES}}
+        yield made
+
+
 @pytest.fixture
-def desk(staff_client):
+def desk(db, accounts):
     """The clerk's session (who also holds reviewer1 in the region: separation of duties must still hold)."""
-    return staff_client("clerk.li", "clerk", "reviewer1")
+    return sign_in(Client(), accounts["desk"])
 
 
 @pytest.fixture
-def reviewers(staff_client):
-    return {stage: staff_client(f"rev.{stage}", role) for stage, role in
-            [("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver")]}
+def reviewers(db, accounts):
+    return {stage: sign_in(Client(), accounts[stage]) for stage, _ in STAGES}
 
 
 def test_register_a_person_from_draft_to_ledger(desk, reviewers, pdf):

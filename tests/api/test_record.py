@@ -14,7 +14,10 @@ from sirecords.records.models import AccessEvent
 from sirecords.records.personal import current_account_years
 from sirecords.registry.models import Person
 
+from ..conftest import module_credited
+
 pytestmark = pytest.mark.django_db
+credited = module_credited()  # made once for the module; each test in a rolled-back savepoint
 
 NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
 JSON = "application/json"

@@ -18,7 +18,10 @@ from sirecords.records.models import AccessEvent
 from sirecords.records.reads import ReadRefused
 from sirecords.transactions.posting import InvalidTransaction
 
+from ..conftest import module_credited
+
 pytestmark = pytest.mark.django_db
+credited = module_credited()  # made once for the module; each test in a rolled-back savepoint
 
 
 def own(person):

@@ -15,7 +15,10 @@ from sirecords.certificates.models import Certificate
 from sirecords.queries.scopes import Requester
 from sirecords.workflow.services import review
 
+from ..conftest import module_credited
+
 pytestmark = pytest.mark.django_db
+credited = module_credited()  # made once for the module; each test in a rolled-back savepoint
 
 
 @pytest.fixture(autouse=True)

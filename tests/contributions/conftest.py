@@ -11,6 +11,8 @@ from sirecords.parameters.queries import params_for_month
 from sirecords.parameters.services import open_parameter_load
 from sirecords.workflow.services import review
 
+from ..conftest import outer_transaction, post_entries, staff_factory
+
 REGION = "440300"
 USCC = make_uscc("9", "1", "440300", "MA5F0001")
 OTHER_USCC = make_uscc("9", "1", "440300", "MA5F0002")  # valid, never registered
@@ -19,6 +21,10 @@ OTHER_USCC = make_uscc("9", "1", "440300", "MA5F0002")  # valid, never registere
 @pytest.fixture
 def reviewers(staff):
     """One reviewer per stage (第七条: one person acts on one stage only)."""
+    return make_reviewers(staff)
+
+
+def make_reviewers(staff):
     return {stage: staff(f"rev.{stage}", role) for stage, role in
             (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
 
@@ -41,6 +47,31 @@ def load_params(staff, reviewers):
 @pytest.fixture
 def registry(post_txn):
     """Three registered persons and one employer: {"ids": [...], "uscc": USCC}."""
+    return make_registry(post_txn)
+
+
+def module_registry():
+    """`registry` and `reviewers` made once per test module: in a test module, `registry, reviewers = module_registry()`.
+    Built in an outer_transaction (tests/conftest.py), each test in a rolled-back savepoint of it; not for tests over
+    real commits (test_claim_concurrency.py keeps the function-scoped ones)."""
+
+    @pytest.fixture(scope="module")
+    def registry(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                made = make_registry(post_entries)
+            yield made
+
+    @pytest.fixture(scope="module")
+    def reviewers(registry, django_db_blocker):  # within registry's outer transaction
+        with django_db_blocker.unblock():
+            made = make_reviewers(staff_factory())
+        yield made
+
+    return registry, reviewers
+
+
+def make_registry(post_txn):
     ids = [make_id_number("440305", date(1980 + i, 3, 1 + i), 100 + i) for i in range(3)]
     for i, number in enumerate(ids):
         post_txn("register_person", {"id_number": number, "name": f"测试{i}", "region": "440305"})

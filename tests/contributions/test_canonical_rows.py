@@ -19,10 +19,11 @@ from sirecords.demo.sample_contributions import collection_csv
 from sirecords.workflow.models import BusinessTransaction, State
 from sirecords.workflow.services import withdraw
 
-from .conftest import REGION
+from .conftest import REGION, module_registry
 from .test_import import clean_rows
 
 pytestmark = pytest.mark.django_db
+registry, reviewers = module_registry()  # made once for the module; each test in a rolled-back savepoint
 
 
 @pytest.fixture

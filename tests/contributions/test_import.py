@@ -21,9 +21,10 @@ from sirecords.ledger.verify import verify
 from sirecords.parameters.queries import loaded_param_set
 from sirecords.workflow.models import BusinessTransaction, State
 
-from .conftest import OTHER_USCC, REGION
+from .conftest import OTHER_USCC, REGION, module_registry
 
 pytestmark = pytest.mark.django_db
+registry, reviewers = module_registry()  # made once for the module; each test in a rolled-back savepoint
 
 
 def clean_rows(registry, months=("2024-01", "2024-02", "2024-03")):

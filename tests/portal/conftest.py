@@ -40,22 +40,46 @@ def fresh(device):
     return device
 
 
+def register_person(post):
+    """A person registered in 440300 (李四, ID_NUMBER), posted with `post` (tests/conftest.py's post_entries): the Person.
+    Plain functions here, so that module-scoped fixtures build the same set-up once (outer_transaction)."""
+    from sirecords.registry.models import Person
+
+    uid = post("register_person", {"id_number": ID_NUMBER, "name": "李四", "phone": "13800138001",
+                                   "region": REGION})[0].payload["person"]
+    return Person.objects.get(pk=uid)
+
+
+def register_employer(post):
+    from sirecords.registry.models import Employer
+
+    uid = post("register_employer", {"uscc": USCC, "name": "深圳某某科技有限公司", "region": "440305"})[0].payload["employer"]
+    return Employer.objects.get(pk=uid)
+
+
+def activate_person(person, officer):
+    """The person's account, activated with PORTAL_PASSWORD and the seed KEY: its device."""
+    return portal.activate_person_account(person, password=PORTAL_PASSWORD, actor=officer, channel="counter", key=KEY)
+
+
+def employer_account(employer, clerk, reviewer):
+    """An employer account (user "hr"), created by the clerk, approved and activated with PORTAL_PASSWORD and KEY: its
+    device."""
+    created = portal.create_employer_account(clerk, employer, "hr", "人事专员", channel="counter")
+    review(reviewer, created.txn, "approve", "ok")
+    return portal.activate_with_code(employer_username(employer.uid, "hr"), created.code, password=PORTAL_PASSWORD,
+                                     channel="web", key=KEY)
+
+
 @pytest.fixture
 def person(db, post_txn):
     """A person registered in 440300: the Person."""
-    from sirecords.registry.models import Person
-
-    uid = post_txn("register_person", {"id_number": ID_NUMBER, "name": "李四", "phone": "13800138001",
-                                        "region": REGION})[0].payload["person"]
-    return Person.objects.get(pk=uid)
+    return register_person(post_txn)
 
 
 @pytest.fixture
 def employer(db, post_txn):
-    from sirecords.registry.models import Employer
-
-    uid = post_txn("register_employer", {"uscc": USCC, "name": "深圳某某科技有限公司", "region": "440305"})[0].payload["employer"]
-    return Employer.objects.get(pk=uid)
+    return register_employer(post_txn)
 
 
 @pytest.fixture
@@ -76,7 +100,7 @@ def reviewer(staff):
 @pytest.fixture
 def person_device(person, officer):
     """The person's account, activated with PORTAL_PASSWORD and the seed KEY: its device."""
-    return portal.activate_person_account(person, password=PORTAL_PASSWORD, actor=officer, channel="counter", key=KEY)
+    return activate_person(person, officer)
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from sirecords.portal import services as portal
 from sirecords.registry.models import Employer, Person
 from sirecords.users.models import SealedTOTPDevice
 
-from .conftest import KEY, PORTAL_PASSWORD, fresh, totp
+from ..conftest import make_credited, outer_transaction, post_entries, staff_factory
+from .conftest import KEY, PORTAL_PASSWORD, activate_person, fresh, register_person, totp
 
 ARREARS_MONTH = "2024-03"
 
@@ -33,8 +34,28 @@ class Holder:
         return self.person.id_number
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> tuple[Holder, Holder]:
+    """(me, other), made once per test module in an outer transaction: each test runs in a savepoint of it that is
+    rolled back, so the reads it logs and the sessions it opens are its own (tests/conftest.py outer_transaction).
+    A test module takes `world` along with `me` and `other`."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            staff = staff_factory()
+            officer = staff("officer.t", "query_officer")
+            me = make_me(make_credited(staff), officer, post_entries)
+            person = register_person(post_entries)
+            other = Holder(person, activate_person(person, officer))
+        yield me, other
+
+
 @pytest.fixture
-def me(credited, officer, post_txn) -> Holder:
+def me(world) -> Holder:
+    return world[0]
+
+
+def make_me(credited, officer, post_txn) -> Holder:
+    """`me`'s set-up as a plain function (the credited Person, the officer, tests/conftest.py's post_entries)."""
     person = credited
     employer = Employer.objects.get(name="样例公司")
     post_txn("start_employment", {"person": person.uid, "employer": employer.uid, "start": "2023-06-01"})
@@ -49,8 +70,8 @@ def me(credited, officer, post_txn) -> Holder:
 
 
 @pytest.fixture
-def other(person, person_device) -> Holder:
-    return Holder(person, person_device)
+def other(world) -> Holder:
+    return world[1]
 
 
 def signed_in(holder: Holder, language: str = "en") -> Client:

@@ -15,10 +15,28 @@ from sirecords.api.rules import EMPLOYER_API, PERSON_API, RULES
 from sirecords.portal.models import PortalToken
 
 from ..api.conftest import ALL_SCOPES, bearer
-from ..conftest import create_staff_account, issue_approved_token, test_admin
+from ..conftest import (
+    create_staff_account,
+    issue_approved_token,
+    make_signed_in_staff,
+    outer_transaction,
+    post_entries,
+    staff_factory,
+    test_admin,
+)
 from ..conftest import sign_in as staff_sign_in
 from ..permissions import kept_by_no_cache
-from .conftest import ID_NUMBER, PORTAL_PASSWORD, USCC, fresh, totp
+from .conftest import (
+    ID_NUMBER,
+    PORTAL_PASSWORD,
+    USCC,
+    activate_person,
+    employer_account,
+    fresh,
+    register_employer,
+    register_person,
+    totp,
+)
 
 pytestmark = pytest.mark.django_db
 # How each endpoint is called: (method, path).
@@ -45,9 +63,21 @@ def test_every_portal_endpoint_is_in_the_matrix():
         name for name in CASES if "#" not in name}
 
 
+@pytest.fixture(scope="module")
+def tokens(django_db_setup, django_db_blocker):
+    """Every caller's credentials, made once for the module (each test runs in a rolled-back savepoint of the outer
+    transaction: an expired token or a logged refusal stays within its test)."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            staff = staff_factory()
+            person_device = activate_person(register_person(post_entries), staff("officer.t", "query_officer"))
+            employer_device = employer_account(register_employer(post_entries), staff("clerk.t", "clerk"),
+                                               staff("review.t", "reviewer1"))
+            made = _tokens(person_device, employer_device)
+        yield made
 
-@pytest.fixture
-def tokens(person_device, employer_device, make_staff):
+
+def _tokens(person_device, employer_device) -> dict:
     made = {}
     response = Client().post("/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD,
                                                   "code": totp(fresh(person_device))}, content_type="application/json")
@@ -60,7 +90,7 @@ def tokens(person_device, employer_device, make_staff):
     made["employer token"] = response.json()["token"]
     create_staff_account(test_admin(), "svc.portal", "query_officer", kind="service")
     made["service token"] = issue_approved_token(test_admin(), "svc.portal", ALL_SCOPES)
-    made["staff user"] = make_staff("officer.m", "query_officer")
+    made["staff user"] = make_signed_in_staff("officer.m", "query_officer")
     return made
 
 

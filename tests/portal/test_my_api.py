@@ -19,10 +19,18 @@ from sirecords.records.models import AccessEvent
 from sirecords.records.purposes import implied
 
 from ..api.conftest import bearer
-from .record_setup import api_token, me, other  # noqa: F401  (fixtures)
+from .record_setup import api_token, me, other, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = {"record": "/api/me/record", "reads": "/api/me/reads", "estimate": "/api/me/estimate"}
+
+
+@pytest.fixture(scope="module")
+def tokens(world, django_db_blocker):  # noqa: F811
+    """A token each, made once (in the outer transaction of the module's `world`)."""
+    with django_db_blocker.unblock():
+        made = {"me": api_token(world[0]), "other": api_token(world[1])}
+    yield made
 
 
 def api_reads(person, what=None):
@@ -31,8 +39,8 @@ def api_reads(person, what=None):
 
 
 @pytest.fixture
-def clients(me, other):  # noqa: F811
-    return {"me": Client(**bearer(api_token(me))), "other": Client(**bearer(api_token(other)))}
+def clients(tokens):
+    return {holder: Client(**bearer(token)) for holder, token in tokens.items()}
 
 
 def test_the_record_is_the_token_holders_in_the_self_scope(me, other, clients):  # noqa: F811

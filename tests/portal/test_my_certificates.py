@@ -13,7 +13,7 @@ from sirecords.ledger.models import Entry
 from sirecords.records.models import AccessEvent
 
 from ..certificates.conftest import agency_pki  # noqa: F401  (the agency PKI in the test home)
-from .record_setup import me, other, signed_in  # noqa: F401  (fixtures)
+from .record_setup import me, other, signed_in, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from sirecords.records.estimate import categories_for
 from sirecords.records.models import AccessEvent
 from sirecords.records.purposes import implied
 
-from .record_setup import ARREARS_MONTH, me, other, signed_in  # noqa: F401  (fixtures)
+from .record_setup import ARREARS_MONTH, me, other, signed_in, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 PAGES = ("/my/", "/my/contributions/", "/my/account/", "/my/pension/", "/my/reads/")

@@ -39,6 +39,27 @@ class TwoEmployers:
 
 @pytest.fixture
 def two_employers(staff, post_txn) -> TwoEmployers:
+    return make_two_employers(staff, post_txn)
+
+
+def module_two_employers():
+    """`two_employers` made once per test module: in a test module, `two_employers = module_two_employers()`. Built in
+    an outer_transaction (tests/conftest.py), each test in a rolled-back savepoint of it."""
+    from ..conftest import outer_transaction, post_entries, staff_factory
+
+    @pytest.fixture(scope="module")
+    def two_employers(django_db_setup, django_db_blocker):
+        with outer_transaction(django_db_blocker):
+            with django_db_blocker.unblock():
+                made = make_two_employers(staff_factory(), post_entries)
+            yield made
+
+    return two_employers
+
+
+def make_two_employers(staff, post_txn) -> TwoEmployers:
+    """The set-up of `two_employers`, as a plain function of a staff maker and a posting function (tests/conftest.py's
+    staff_factory() and post_entries), so that module-scoped fixtures can build it once."""
     reviewers = {stage: staff(f"q.{stage}", role) for stage, role in
                  (("review1", "reviewer1"), ("review2", "reviewer2"), ("review3", "reviewer3"), ("approval", "approver"))}
     txn = open_parameter_load(staff("q.maint", "maintainer"), REGION, 2022, "年度参数", params=params_for_month(REGION, 2022, 12))

@@ -17,9 +17,10 @@ from sirecords.records.models import AccessEvent
 from sirecords.workflow.models import BusinessTransaction, State
 
 from ..conftest import sign_in
-from .conftest import DELEGATE_ID, FIRST_NAME, LATER_NAME, LATER_USCC, PERSON_ID
+from .conftest import DELEGATE_ID, FIRST_NAME, LATER_NAME, LATER_USCC, PERSON_ID, module_two_employers
 
 pytestmark = pytest.mark.django_db
+two_employers = module_two_employers()  # made once for the module; each test in a rolled-back savepoint
 
 
 @pytest.fixture

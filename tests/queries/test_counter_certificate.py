@@ -15,9 +15,11 @@ from sirecords.records.models import AccessEvent
 
 from ..certificates.conftest import agency_pki  # noqa: F401  (the agency PKI in the test home)
 from ..conftest import sign_in
+from .conftest import module_two_employers
 from .test_counter import ask, officer, posted_query  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
+two_employers = module_two_employers()  # made once for the module; each test in a rolled-back savepoint
 
 
 def test_counter_issue_is_signed_logged_and_listed_for_the_person(officer, two_employers):  # noqa: F811

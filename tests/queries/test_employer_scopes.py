@@ -13,9 +13,10 @@ from sirecords.queries import scopes
 from sirecords.queries.scopes import OutOfScope
 from sirecords.transactions.posting import InvalidTransaction
 
-from .conftest import LATER_NAME
+from .conftest import LATER_NAME, module_two_employers
 
 pytestmark = pytest.mark.django_db
+two_employers = module_two_employers()  # made once for the module; each test in a rolled-back savepoint
 
 
 @pytest.fixture

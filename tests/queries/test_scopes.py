@@ -12,9 +12,10 @@ from sirecords.queries.scopes import OutOfScope, Requester, employees, employer_
 from sirecords.records.personal import full_record
 from sirecords.transactions.posting import InvalidTransaction
 
-from .conftest import FIRST_NAME, LATER_NAME, LATER_WAGE
+from .conftest import FIRST_NAME, LATER_NAME, LATER_WAGE, module_two_employers
 
 pytestmark = pytest.mark.django_db
+two_employers = module_two_employers()  # made once for the module; each test in a rolled-back savepoint
 ALL = set(scopes.ITEMS)
 
 

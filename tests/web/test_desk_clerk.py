@@ -14,10 +14,12 @@ from sirecords.registry.models import Person
 from sirecords.workflow.models import Action, Attachment, BusinessTransaction
 from sirecords.workflow.services import payload_of
 
+from ..conftest import make_signed_in_staff, outer_transaction
 from .test_desk_support import (
     ID,
     USCC,
     attach,
+    client_for,
     error_next_to,
     exe,
     field_block,
@@ -43,9 +45,19 @@ def staff(make_staff):
     return signer(make_staff)
 
 
+@pytest.fixture(scope="module")
+def clerk_account(django_db_setup, django_db_blocker):
+    """The clerk's account, made once for the module (outer_transaction); each test signs it in on a fresh client and
+    runs in a rolled-back savepoint."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            user = make_signed_in_staff("clerk.wang", "clerk")
+        yield user
+
+
 @pytest.fixture
-def clerk(staff):
-    return staff("clerk.wang", "clerk")
+def clerk(clerk_account):
+    return client_for("clerk.wang", clerk_account)
 
 
 @pytest.fixture

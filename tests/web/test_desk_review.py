@@ -9,11 +9,13 @@ from sirecords.registry.models import Person
 from sirecords.registry.subjects import id_number_subject
 from sirecords.workflow.models import Action, BusinessTransaction
 
+from ..conftest import make_signed_in_staff, outer_transaction
 from .test_desk_support import (
     ID,
     USCC,
     another_id,
     attach,
+    client_for,
     error_next_to,
     open_person,
     page_text,
@@ -37,14 +39,25 @@ def staff(make_staff):
     return signer(make_staff)
 
 
-@pytest.fixture
-def clerk(staff):
-    return staff("clerk.wang", "clerk")
+@pytest.fixture(scope="module")
+def accounts(django_db_setup, django_db_blocker):
+    """The clerk's and the reviewers' accounts, made once for the module (outer_transaction); each test signs them in
+    on fresh clients and runs in a rolled-back savepoint."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = {"clerk.wang": make_signed_in_staff("clerk.wang", "clerk"),
+                    **{name: make_signed_in_staff(name, role) for name, role in REVIEWERS.values()}}
+        yield made
 
 
 @pytest.fixture
-def reviewers(staff):
-    return {stage: staff(name, role) for stage, (name, role) in REVIEWERS.items()}
+def clerk(accounts):
+    return client_for("clerk.wang", accounts["clerk.wang"])
+
+
+@pytest.fixture
+def reviewers(accounts):
+    return {stage: client_for(name, accounts[name]) for stage, (name, _role) in REVIEWERS.items()}
 
 
 def state(txn):

@@ -19,9 +19,10 @@ from sirecords.users.access import permits
 from sirecords.users.roles import ROLES
 from sirecords.web.rules_record import RULES
 
-from ..conftest import sign_in
+from ..conftest import module_credited, sign_in
 
 pytestmark = pytest.mark.django_db
+credited = module_credited()  # made once for the module; each test in a rolled-back savepoint
 
 NUMBER = make_id_number("440305", date(1984, 4, 4), 404)  # the person post_sample_batch registers
 PURPOSE = {"purpose": "counter", "purpose_detail": "核对缴费记录"}

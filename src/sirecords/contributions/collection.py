@@ -10,7 +10,13 @@ the database. Every field is made canonical first (core/text.py: NFKC, trimmed),
 
 Problems are of two kinds: ``error`` (the row cannot be read or refers to nothing known) and
 ``discrepancy`` (the paid amounts or base differ from what the engine computes). Either refuses the
-whole file.
+whole file — unless `hold_invalid` is asked (`import contributions --hold-invalid`): then every row with a problem
+of its own (an error, a discrepancy, a repeat within the file — both copies —, a row already posted) is *held*
+and the other rows are staged, numbered and rooted as if the held rows were not in the file. Problems of the file
+itself (encoding, header, a line too long or not CSV) still refuse it whole, as do more than MAX_HELD held rows.
+The split is found in two passes over the file (the first finds the rows with problems, some only once every row is
+staged; the second stages the others and keeps the held rows as they were written), so the same file against the
+same database always gives the same split: the reviewers' re-check at posting reproduces it.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,6 +57,7 @@ MAX_LINE = 4096  # characters in one line: a row has about 110; a longer line is
 BLOCK = 50_000  # rows resolved, computed and staged at a time
 LEAF_BLOCK = 1 << 16  # leaves hashed into one perfect subtree at a time
 CACHE = 200_000  # entries each look-up cache keeps before it starts again
+MAX_HELD = 10_000  # --hold-invalid: rows a file may hold back; beyond, the file is refused whole (the report names each)
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,26 @@ class Prepared:
     rule_versions: list[str] = field(default_factory=list)
     periods: tuple[str, str] = ("", "")
     summary: dict | None = None  # the reviewers' totals (rows.summary_of's form)
+    hold_invalid: bool = False  # checked with --hold-invalid: rows with a problem are held, the others staged
+    held_lines: list[int] = field(default_factory=list)  # the held rows' lines in the file, in order
+    held_problems: list[Problem] = field(default_factory=list)  # why each is held (every held line has one at least)
+    held_csv: bytes = b""  # the held rows as the file wrote them, under its header (UTF-8 CSV), for resubmission
+    whole: str = ""  # --hold-invalid: why the file is refused whole all the same ("" when it is not)
+    bad_lines: set[int] | None = field(default=None, repr=False)  # while checking with held rows: lines with a problem
+    held_overflow: bool = False  # more than MAX_HELD rows have a problem
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def held_count(self) -> int:
+        return len(self.held_lines)
+
+    @property
+    def held_sha256(self) -> str:
+        """The SHA-256 of the held rows' CSV ("" when none is held): what the reviewers approve and the report holds."""
+        return hashlib.sha256(self.held_csv).hexdigest() if self.held_lines else ""
 
     def add(self, line: int, field_name: str, reason: str, kind: str = "error") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -82,8 +106,18 @@ class Prepared:
         else:
             self.more_problems += 1
 
+    def hold(self, line: int) -> None:
+        """A row with a problem of its own (collected only when checking with held rows)."""
+        bad = self.bad_lines
+        if bad is not None and line not in bad:
+            if len(bad) < MAX_HELD:
+                bad.add(line)
+            else:
+                self.held_overflow = True
+
     def report_lines(self) -> list[str]:
-        ordered = sorted(self.problems, key=lambda p: (p.line, p.field))
+        """The problems, or when none refuses the file the held rows' problems, as `line N: field: reason`."""
+        ordered = sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field))
         lines = [f"line {p.line}: {p.field}: {p.reason}" + (" [discrepancy]" if p.kind == "discrepancy" else "")
                  for p in ordered]
         if self.more_problems:
@@ -91,10 +125,11 @@ class Prepared:
         return lines
 
     def write_report(self, stream) -> None:
-        """The problems as CSV; a value starting like a formula is neutralised (core/csvsafe.py)."""
+        """The problems (or, when rows are held, the held rows' problems) as CSV; a value starting like a formula is
+        neutralised (core/csvsafe.py)."""
         writer = csv_writer(stream)
         writer.writerow(["line", "field", "kind", "reason"])
-        for p in sorted(self.problems, key=lambda p: (p.line, p.field)):
+        for p in sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field)):
             writer.writerow([p.line, p.field, p.kind, p.reason])
 
 
@@ -219,27 +254,96 @@ class _Source:
                                         f"save the file as UTF-8 (GBK and other encodings are not accepted)")
 
 
-def prepare(source, region: str, *, today: date | None = None, progress: bool = False,
-            check_posted: bool = True) -> Prepared:
-    """Check the file (bytes, a path, an open binary file, or an iterable of byte pieces) and compute its rows, staged
-    in this session (staging.py). `check_posted=False` skips the look-up of rows already posted (verify uses it to
-    rebuild a posted batch's expected rows from its file)."""
+def _opener(source) -> Callable[[], Iterator[bytes]]:
+    """A way to read the file's pieces again: bytes, a path or a seekable file; a callable giving the pieces (the
+    store's file: `lambda: filestore.open_pieces(sha256)`); an iterator of pieces only once."""
+    if callable(source):
+        return source
+    if isinstance(source, Iterator):
+        used = []
+
+        def once() -> Iterator[bytes]:
+            if used:
+                raise ValueError("checking with held rows reads the file twice: give bytes, a path or a callable")
+            used.append(True)
+            return source
+
+        return once
+    if hasattr(source, "seek"):
+        def again() -> Iterator[bytes]:
+            source.seek(0)
+            return filestore.pieces(source)
+
+        return again
+    return lambda: filestore.pieces(source)
+
+
+def prepare(source, region: str, *, today: date | None = None, progress: bool = False, check_posted: bool = True,
+            hold_invalid: bool = False, held_lines: Iterable[int] | None = None) -> Prepared:
+    """Check the file (bytes, a path, an open binary file, an iterable of byte pieces, or a callable giving them) and
+    compute its rows, staged in this session (staging.py). `check_posted=False` skips the look-up of rows already
+    posted (verify uses it to rebuild a posted batch's expected rows from its file). `hold_invalid=True` holds the
+    rows with a problem of their own instead of refusing the file (see the module's docstring); `held_lines` gives
+    the held lines as a posted batch's entry names them (verify), and only those are left out."""
     today = today or date.today()
+    if held_lines is not None:
+        skip = frozenset(held_lines)
+        return _prepare(_opener(source)(), region, today, progress, check_posted, skip=skip or None)
+    if not hold_invalid:
+        return _prepare(_opener(source)(), region, today, progress, check_posted)
+    read = _opener(source)
+    first = _prepare(read(), region, today, progress, check_posted, collect=True)
+    first.hold_invalid = True
+    held = first.bad_lines or set()
+    first.bad_lines = None
+    whole = [p for p in first.problems if p.line not in held or p.line == 1 or p.field == "file"]
+    if whole or first.held_overflow or first.more_problems:
+        first.whole = (f"more than {MAX_HELD} rows have problems" if first.held_overflow or first.more_problems else
+                       "the file itself has problems, not of one row: " + "; ".join(
+                           f"line {p.line}: {p.field}: {p.reason}" for p in whole[:3]) + (" …" if len(whole) > 3 else ""))
+        return first
+    if not held:
+        return first
+    second = _prepare(read(), region, today, progress, check_posted, skip=frozenset(held))
+    second.hold_invalid = True
+    second.held_problems = sorted(first.problems, key=lambda p: (p.line, p.field))
+    if second.sha256 != first.sha256 or second.held_lines != sorted(held):
+        second.add(1, "file", "changed while it was checked: import it again")
+    return second
+
+
+def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, check_posted: bool, *,
+             collect: bool = False, skip: frozenset[int] | None = None) -> Prepared:
+    """One pass over the file. `collect`: also gather the lines of rows with a problem of their own (and go on to find
+    the rows already posted among the others); `skip`: the lines of the rows held, kept aside as written."""
     prepared = Prepared("", region)
-    pieces = source if isinstance(source, Iterator) else filestore.pieces(source)
+    if collect:
+        prepared.bad_lines = set()
     source_lines = _Source(pieces, prepared)
     with connection.cursor() as cursor:
         staging.reset(cursor)
         lines = source_lines.lines()
-        _check(lines, source_lines, prepared, region, today, progress, _Stager(prepared, region, cursor))
+        _check(lines, source_lines, prepared, region, today, progress, _Stager(prepared, region, cursor), skip)
         for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
             pass
         prepared.sha256 = source_lines.hasher.hexdigest()
         for line, first in staging.repeats(MAX_PROBLEMS):
             prepared.add(line, "row", f"duplicates line {first} (same person, employer, period and insurance type)")
-        if not prepared.row_count and not prepared.problems:
+            if collect:  # which copy is right only the agency knows: both are held
+                prepared.add(first, "row", f"is repeated on line {line} (same person, employer, period and insurance "
+                                           "type): both are held")
+                prepared.hold(line)
+                prepared.hold(first)
+        if not prepared.row_count and not prepared.problems and not prepared.held_lines:
             prepared.add(2, "file", "has no rows")
+        if collect and check_posted and prepared.row_count:  # rows already posted among those without a problem
+            for problem in posted_problems(prepared):
+                prepared.problems.append(problem)
+                prepared.hold(problem.line)
+            check_posted = False
         if prepared.problems:
+            return prepared
+        if not prepared.row_count:  # every row held: nothing to stage
             return prepared
         persons, employers = staging.distinct_persons_and_employers()
         prepared.summary = {"persons": persons, "employers": employers, "periods": list(prepared.periods),
@@ -254,7 +358,7 @@ def prepare(source, region: str, *, today: date | None = None, progress: bool = 
 
 
 def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: str, today: date, progress: bool,
-           stager: _Stager) -> None:
+           stager: _Stager, skip: frozenset[int] | None = None) -> None:
     reader = csv.reader(lines)
     header = next(reader, None)  # the first piece is read: its over-long lines are reported already
     if header is None:
@@ -291,6 +395,8 @@ def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: st
     i_id, i_uscc, i_period, i_type, i_category, i_wage, i_base, i_employer, i_individual, i_paid = index
     money = _MONEY.match
     append = block.append
+    hold = prepared.hold
+    held_rows: list[list[str]] = []  # with `skip`: the held rows as written
     while True:
         try:
             for fields in reader:
@@ -298,10 +404,15 @@ def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: st
                 if tick == 50_000:
                     bar.update(tick)
                     tick = 0
+                if skip and reader.line_num in skip:
+                    prepared.held_lines.append(reader.line_num)
+                    held_rows.append(fields)
+                    continue
                 if len(fields) != width:
                     if not fields or (len(fields) == 1 and not fields[0].strip()):
                         continue  # blank line
                     add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
+                    hold(reader.line_num)
                     continue
                 line = reader.line_num
                 if not source.ascii:  # the one rule (core/text.py): NFKC, then the ASCII checks below
@@ -383,11 +494,15 @@ def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: st
                     if len(block) >= BLOCK:
                         stager.stage(block)
                         block.clear()
+                else:
+                    hold(line)
             break
         except csv.Error as error:  # a field over the csv module's limit, …: reported, and the reading goes on
             add(reader.line_num, "row", f"cannot be read as CSV: {error}")
     stager.stage(block)
     stager.close()
+    if skip:
+        prepared.held_csv = _held_csv(header, held_rows)
     bar.update(tick)
     bar.close()
 
@@ -453,6 +568,7 @@ class _Stager:
         stage, keep = staged.append, good.append
         by_type, version_numbers = self.by_type, self.version_numbers
         number = self.number
+        hold, collecting = prepared.hold, prepared.bad_lines is not None
         for row in block:
             line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
             person = persons_get(person_key)
@@ -479,6 +595,9 @@ class _Stager:
                         first_line[reason] = line
                         add(line, "period", f"needs rule parameters {reason}, which are not loaded: a maintainer must load "
                                             f"them first (transaction load_rule_parameters), then import again")
+                    elif collecting:  # a held row names its own reason
+                        add(line, "period", f"needs rule parameters {reason}, which are not loaded (see line "
+                                            f"{first_line[reason]})")
                 else:
                     add(line, name, reason)
                 bad = True
@@ -491,6 +610,7 @@ class _Stager:
             key = person or person_key  # the registry uid; the blind index for an unknown person
             dup_key = hash((key, uscc, period, insurance_type))
             if bad:  # staged all the same with row number 0, so that a later line repeating it is named
+                hold(line)
                 stage((line, dup_key, key, uscc, 0, "", employer, period, insurance_type, category, 0, 0, 0, 0, 0, "", 0, 0))
                 continue
             number += 1
@@ -514,7 +634,7 @@ class _Stager:
         self.number = number
         self._write(staged)
         if prepared.problems:
-            return  # the file is refused: no root is needed
+            return  # the file is refused (or rows held: it is checked again without them): no root is needed
         if good:
             self.versions.update(row[13] for row in good)
             first, last = min(row[3] for row in good), max(row[3] for row in good)
@@ -567,6 +687,16 @@ def _plain(versions: Iterable[str]) -> bool:
     and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
     versions = list(versions)
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
+
+
+def _held_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """The held rows under the file's header, each field as the file wrote it: a corrected copy imports as a new
+    file. Through core/csvsafe.py: only a value that starts like a formula changes, and no valid value does."""
+    stream = io.StringIO()
+    writer = csv_writer(stream, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return stream.getvalue().encode("utf-8")
 
 
 def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,

@@ -4,9 +4,10 @@ For every batch, its rows are streamed in row_number order; the RFC 6962 root ov
 (rows.py) must equal the batch's rows_root and the rows_root in the `contribution_batch.posted` entry
 (the batch row itself is compared with the ledger by the projection check). Each row's base and amounts
 are recomputed with the parameter set its rule_version names (loaded through the ledger), and row numbers
-must run 1..row_count. When the root differs, the batch's sealed collection file is checked again
-to name each changed, added or missing row; without the file the batch is named. Then the per person-year
-pension credit summary (summary.py) is recomputed from the rows and each person-year that differs is named.
+must run 1..row_count. When the root differs, the batch's sealed collection file is checked again (without the
+lines its entry names as held, `import contributions --hold-invalid`) to name each changed, added or missing
+row; without the file the batch is named. Then the per person-year pension credit summary (summary.py) is
+recomputed from the rows and each person-year that differs is named.
 
 Rows of other kinds (models.RowKind) commit to their kind and late fee too (rows.py); an arrears payment's late fee is
 recomputed with the engine (arrears.py) and a changed one is named. A counter batch (counter.py) carries its rows in
@@ -65,7 +66,8 @@ def _locate(report: Report, where: str, batch: ContributionBatch, stored: dict[i
         _name_changed(report, where, {row[0]: (row, kind, fee) for row, kind, fee in counter.rows_of(region)}, stored)
         return
     try:
-        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False)
+        expected = collection.prepare(filestore.open_pieces(batch.file_sha256), region.get("region", ""), check_posted=False,
+                                      held_lines=region.get("held_lines"))
     except filestore.FileMissing as missing:
         report.add(CHECK, where, f"cannot name the rows: {missing}")
         _check_file(report, where, batch)  # names the file (read again only when it could not be used)

@@ -1,6 +1,7 @@
 """Importing a collection file: check it, and when it is clean claim it and open and submit ONE
 `import_contributions` transaction for the clerk; the review stages (workflow/stages.toml) then act on it as on
-any other."""
+any other. With `hold_invalid`, the rows with a problem of their own are held (collection.py) and the others are
+opened for review; a file whose every row is held opens nothing."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.txn is not None
+
+    @property
+    def all_held(self) -> bool:
+        """Checked with held rows, and every row is held: nothing to post."""
+        return self.prepared.ok and bool(self.prepared.held_lines) and not self.prepared.row_count
 
 
 def _imported(sha256: str) -> str:
@@ -63,23 +69,30 @@ def _claim(sha256: str, actor: Actor) -> str:
 
 
 def import_file(actor: Actor, source, *, reason: str, file_name: str = "", region: str | None = None,
-                progress: bool = False, channel: str = "import") -> Outcome:
+                progress: bool = False, channel: str = "import", hold_invalid: bool = False) -> Outcome:
     """Check every row of the file (bytes or a path, read in pieces); with no problem, claim the file by its SHA-256,
     store it sealed and open + submit the transaction — the claim, the transaction and its submission in one database
-    transaction, so two imports of the same file cannot both open one."""
+    transaction, so two imports of the same file cannot both open one. `hold_invalid`: the rows with a problem of
+    their own are held (prepared.held_lines, held_problems, held_csv) and the others are opened for review."""
     try:
         region = ascii_digits(region or settings.SIRECORDS_REGION, "region", length=6)
     except NotCanonical as problem:
         raise InvalidTransaction({"region": problem.message}) from None
-    prepared = collection.prepare(source, region, progress=progress)
+    prepared = collection.prepare(source, region, progress=progress, hold_invalid=hold_invalid)
     outcome = Outcome(prepared)
     outcome.refused = _imported(prepared.sha256)
     if outcome.refused or not prepared.ok:
+        return outcome
+    if outcome.all_held:
+        outcome.refused = (f"every row of the file has a problem ({prepared.held_count} held): nothing was imported; "
+                           "correct the held rows and import them as a new file")
         return outcome
     remember(prepared)
     payload = {"file_sha256": prepared.sha256, "file_name": file_name[:200], "region": region,
                "row_count": prepared.row_count, "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
                "summary": prepared.summary}
+    if hold_invalid:
+        payload.update(hold_invalid=True, held_count=prepared.held_count, held_sha256=prepared.held_sha256)
     with db_transaction.atomic():
         outcome.refused = _claim(prepared.sha256, actor)
         if outcome.refused:

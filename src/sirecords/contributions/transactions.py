@@ -13,6 +13,12 @@ session, so that the submit check and the posting right after the clerk's own ch
 not read the file again — when the session still holds those rows (staging.staged()); the part of the check
 that depends on the database (rows already posted) is always redone. A posting in another process (a
 reviewer in the web pages) checks the file again, streamed from the store.
+
+Held rows (`import contributions --hold-invalid`): the payload also says `hold_invalid`, and how many rows were held
+with the SHA-256 of their CSV (`held_count`, `held_sha256`: the report the collection agency gets). `build()` checks
+the file again the same way — the split is deterministic for the same file and database — and refuses when the
+rows to post or the held rows differ from what the reviewers were shown. The entry then names the held lines
+(`held_lines`), so that `verify` rebuilds the batch's rows from its file without them.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ REPORT_LIMIT = 20  # problems named in a refusal; the command's report has them 
 projected_table(ContributionBatch)  # the batch row is rebuilt from its ledger entry and compared by verify
 
 
-_checked: collection.Prepared | None = None
+_checked: collection.Prepared | None = None  # with its hold_invalid: a check with held rows is another check
 _pending: dict[str, collection.Prepared] = {}  # batch uid → its check, from build() to the projector
 
 
@@ -52,14 +58,18 @@ def _still_staged(prepared: collection.Prepared) -> bool:
     return staging.staged() == (prepared.sha256, prepared.region, prepared.rows_root)
 
 
-def checked_file(sha256: str, region_code: str) -> collection.Prepared:
+def checked_file(sha256: str, region_code: str, hold_invalid: bool = False) -> collection.Prepared:
     prepared = _checked
-    if prepared is not None and (prepared.sha256, prepared.region) == (sha256, region_code) and _still_staged(prepared):
+    if (prepared is not None and (prepared.sha256, prepared.region, prepared.hold_invalid) == (sha256, region_code, hold_invalid)
+            and _still_staged(prepared)):
         posted = collection.posted_problems(prepared)  # the database-dependent part, always redone
         if posted:
             return collection.Prepared(prepared.sha256, prepared.region, problems=posted)
         return prepared
-    prepared = collection.prepare(filestore.open_pieces(sha256), region_code)
+    if hold_invalid:  # two passes over the file: read from the store each time
+        prepared = collection.prepare(lambda: filestore.open_pieces(sha256), region_code, hold_invalid=True)
+    else:
+        prepared = collection.prepare(filestore.open_pieces(sha256), region_code)
     if prepared.ok and prepared.sha256 != sha256:  # pragma: no cover - the store checks the hash as it reads
         raise filestore.FileMissing(f"collection file {sha256[:12]}… does not match its hash")
     remember(prepared)
@@ -83,6 +93,13 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(paid_late, dict):
             shown.append({"field": "arrears_payments", "label": "补缴 arrears paid", "before": "", "after": (
                 f"{paid_late['rows']} 笔 rows; 滞纳金 late fees {fen_to_yuan(paid_late['late_fee_fen'])}")})
+    # Both counts, always: without --hold-invalid a file posts whole or not at all, so it holds none.
+    shown += [{"field": "rows_to_post", "label": _("rows to post"), "before": "", "after": str(payload.get("row_count", ""))},
+              {"field": "rows_held", "label": _("rows held for the collection agency to correct"), "before": "",
+               "after": str(payload.get("held_count", 0))}]
+    if payload.get("held_count"):
+        shown.append({"field": "held_sha256", "label": _("SHA-256 of the held rows' file"), "before": "",
+                      "after": str(payload.get("held_sha256", ""))})
     return shown
 
 
@@ -96,11 +113,17 @@ def refusal(prepared: collection.Prepared) -> InvalidTransaction:
 @transaction_type(TYPE, "缴费数据导入", creators=("clerk",), describe=_describe)
 def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    unknown_fields(payload, {"file_sha256", "file_name", "region", "row_count", "rows_root", "rule_versions", "summary"}, errors)
+    unknown_fields(payload, {"file_sha256", "file_name", "region", "row_count", "rows_root", "rule_versions", "summary",
+                             "hold_invalid", "held_count", "held_sha256"}, errors)
     region_code = region(payload, "region", errors)
     sha256 = payload.get("file_sha256")
     if not isinstance(sha256, str) or len(sha256) != 64:
         errors["file_sha256"] = _("must be the file's SHA-256 (64 hex digits)")
+    hold_invalid = payload.get("hold_invalid", False)
+    if not isinstance(hold_invalid, bool):
+        errors["hold_invalid"] = _("must be true or false")
+    elif not hold_invalid and ("held_count" in payload or "held_sha256" in payload):
+        errors["held_count"] = _("rows are held only when the file is imported with held rows (hold_invalid)")
     errors.raise_if_any()
     batch = ContributionBatch.objects.filter(file_sha256=sha256).values_list("uid", "txn").first()
     if batch:
@@ -108,7 +131,7 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
             batch=batch[0], txn=batch[1])
         errors.raise_if_any()
     try:
-        prepared = checked_file(sha256, region_code)
+        prepared = checked_file(sha256, region_code, hold_invalid)
     except filestore.FileMissing as missing:
         errors["file_sha256"] = str(missing)
         errors.raise_if_any()
@@ -119,6 +142,13 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
                                 "was opened with: open a new one").format(count=prepared.row_count, root=prepared.rows_root[:16],
                                                                            given=payload.get("row_count"))
         errors.raise_if_any()
+    if hold_invalid and (payload.get("held_count") != prepared.held_count or
+                         payload.get("held_sha256") != prepared.held_sha256):
+        errors["held_sha256"] = _("the file now holds {count} rows (SHA-256 {sha}…), not the {given} rows the transaction "
+                                  "was opened with: open a new one").format(count=prepared.held_count,
+                                                                             sha=prepared.held_sha256[:16],
+                                                                             given=payload.get("held_count"))
+        errors.raise_if_any()
     if "summary" in payload and payload["summary"] != prepared.summary:
         errors["summary"] = _("the file's totals differ from the ones the reviewers were shown: open a new transaction")
         errors.raise_if_any()
@@ -128,6 +158,8 @@ def import_contributions(payload: dict[str, Any], ctx: WriteContext) -> list[New
     body = {"batch": uid, "source": SOURCE, "file_sha256": sha256, "region": region_code, "row_count": prepared.row_count,
             "rows_root": prepared.rows_root, "rule_versions": prepared.rule_versions,
             "periods": list(prepared.periods)}
+    if prepared.held_count:  # verify rebuilds the batch's rows from its file without these lines
+        body.update(held_count=prepared.held_count, held_sha256=prepared.held_sha256, held_lines=prepared.held_lines)
     return [NewEntry(CONTRIBUTION_BATCH_POSTED, f"batch:{uid}", body)]
 
 

@@ -22,7 +22,17 @@ from sirecords.portal.credentials import employer_username
 from sirecords.registry.models import Employer, Person
 from sirecords.workflow.services import review
 
-from ...queries.conftest import FIRST_NAME, FIRST_USCC, LATER_NAME, LATER_USCC, LATER_WAGE, REGION, two_employers  # noqa: F401
+from ...conftest import outer_transaction, post_entries, staff_factory
+from ...queries.conftest import (  # noqa: F401 (two_employers: a fixture, for the tests here that want their own)
+    FIRST_NAME,
+    FIRST_USCC,
+    LATER_NAME,
+    LATER_USCC,
+    LATER_WAGE,
+    REGION,
+    make_two_employers,
+    two_employers,
+)
 from ..conftest import KEY, PORTAL_PASSWORD, fresh, totp
 
 CURRENT_ID = make_id_number("440305", date(1992, 2, 2), 222)
@@ -46,8 +56,19 @@ def _account(clerk, reviewer, employer: Employer):
                                      channel="web", key=KEY)
 
 
-@pytest.fixture
-def unit(two_employers, staff, post_txn) -> Unit:  # noqa: F811 (the fixture imported above)
+@pytest.fixture(scope="module")
+def unit(django_db_setup, django_db_blocker) -> Unit:
+    """Made once per test module, in an outer transaction: each test runs in a savepoint of it that is rolled back, so
+    the reads, sessions and tokens of one test are never another's (tests/conftest.py outer_transaction)."""
+    with outer_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            staff = staff_factory()
+            made = make_unit(make_two_employers(staff, post_entries), staff, post_entries)
+        yield made
+
+
+def make_unit(two_employers, staff, post_txn) -> Unit:  # noqa: F811 (a parameter, not the fixture)
+    """The set-up of `unit` as a plain function of tests/queries' TwoEmployers, a staff maker and a posting function."""
     first, later = two_employers.first, two_employers.later
     current = post_txn("register_person", {"id_number": CURRENT_ID, "name": "王在职", "region": "440305"})[0].payload["person"]
     post_txn("start_employment", {"person": current, "employer": first.uid, "start": "2022-03-01"})
@@ -78,4 +99,4 @@ def employer_token(device, uscc: str) -> str:
 
 
 __all__ = ["FIRST_NAME", "FIRST_USCC", "LATER_NAME", "LATER_USCC", "LATER_WAGE", "Unit", "employer_client", "employer_token",
-           "two_employers", "unit"]
+           "make_unit", "two_employers", "unit"]

@@ -15,9 +15,9 @@ from sirecords.portal.models import PortalToken
 from sirecords.records.models import AccessEvent
 
 from ...api.conftest import ALL_SCOPES, bearer
-from ...conftest import create_staff_account, issue_approved_token, test_admin
+from ...conftest import create_staff_account, issue_approved_token, make_signed_in_staff, post_entries, staff_factory, test_admin
 from ...conftest import sign_in as staff_sign_in
-from ..conftest import ID_NUMBER, PORTAL_PASSWORD, fresh, totp
+from ..conftest import ID_NUMBER, PORTAL_PASSWORD, activate_person, fresh, register_person, totp
 from .conftest import FIRST_NAME, FIRST_USCC, LATER_USCC, employer_token
 from .test_pages import assert_nothing_later
 
@@ -125,8 +125,16 @@ CALLERS = ("anonymous", "employer token", "other employer's token", "person toke
            "expired token")
 
 
-@pytest.fixture
-def callers(unit, person_device, make_staff):
+@pytest.fixture(scope="module")
+def callers(unit, django_db_blocker):
+    """Every caller's credentials, made once (in the outer transaction of the module's `unit`)."""
+    with django_db_blocker.unblock():
+        person_device = activate_person(register_person(post_entries), staff_factory()("officer.t", "query_officer"))
+        made = _callers(unit, person_device)
+    yield made
+
+
+def _callers(unit, person_device) -> dict:
     made = {"employer token": employer_token(unit.first_device, FIRST_USCC),
             "other employer's token": employer_token(unit.later_device, LATER_USCC)}
     response = Client().post("/api/me/session", {"id_number": ID_NUMBER, "password": PORTAL_PASSWORD,
@@ -134,7 +142,7 @@ def callers(unit, person_device, make_staff):
     made["person token"] = response.json()["token"]
     create_staff_account(test_admin(), "svc.emp", "query_officer", kind="service")
     made["service token"] = issue_approved_token(test_admin(), "svc.emp", ALL_SCOPES)
-    made["staff user"] = make_staff("officer.e", "query_officer")
+    made["staff user"] = make_signed_in_staff("officer.e", "query_officer")
     expired = employer_token(unit.first_device, FIRST_USCC)
     PortalToken.objects.filter(token_sha256=token_digest(expired)).update(
         created_at=datetime.now(UTC) - timedelta(hours=2), expires_at=datetime.now(UTC) - timedelta(hours=1))
