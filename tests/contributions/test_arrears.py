@@ -289,3 +289,22 @@ def test_the_reviewers_and_later_readers_see_the_figures_before_and_after_postin
     posted(clerk, reviewers, "correct_contributions", correction, "evidence")
     assert shown("correct_contributions", correction) == ahead
     assert ahead[f"{old.batch_id}:{old.row_number}.individual_fen"] == "560.00"
+
+
+def test_held_mode_posts_the_valid_arrears_payments_and_holds_the_one_that_differs(imported, clerk, reviewers):
+    """--hold-invalid and arrears payments together: a later file paying January and February in arrears and paying
+    March at another base posts the two payments with their late fees and holds March for the agency to correct."""
+    flexible = imported["persons"][2]
+    lines = later_file(imported["registry"], MONTHS[:2], "2024-06-15").decode().splitlines()
+    lines += later_file(imported["registry"], MONTHS[2:], "2024-06-15", wage=800_000).decode().splitlines()[1:]
+    outcome = import_file(clerk, ("\n".join(lines) + "\n").encode(), reason="补缴", file_name="late.csv", region=REGION,
+                          hold_invalid=True)
+    assert outcome.ok and outcome.prepared.row_count == 2 and outcome.prepared.held_lines == [4]
+    [held] = outcome.prepared.held_problems
+    assert held.kind == "discrepancy" and "2024-03 pension in arrears" in held.reason
+    assert outcome.prepared.summary["arrears_payments"] == {"rows": 2, "late_fee_fen": 8_260 + 6_499}
+    txn = review_all(outcome.txn, reviewers["review1"], reviewers["review2"])
+    assert [(r.kind, r.period, r.late_fee_fen) for r in Contribution.objects.filter(batch_id=txn.uid).order_by("row_number")] == [
+        ("arrears_payment", "2024-01", 8_260), ("arrears_payment", "2024-02", 6_499)]
+    assert [row.period for row in arrears.in_arrears(flexible)] == ["2024-03"]
+    assert findings() == []
