@@ -65,9 +65,10 @@ def test_overlapping_deemed_periods_and_recognition_after_the_award_are_refused(
 
 def test_a_retirement_in_january_uses_the_prior_closing_and_a_later_year_must_be_credited_first(person_with_months,
                                                                                                post_fresh):
-    # Born 1964-01: statutory retirement 2024-01, no part year; the balance is the 2023 closing.
-    person = person_with_months(200, birth=date(1964, 1, 10), last="2023-12", balance_fen=6_000_000)
-    post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2024-01", "flexible": False})
+    # Born 1963-12: statutory retirement 2023-12, the pension from 2024-01 (次月): no part year; the balance is the
+    # 2023 closing.
+    person = person_with_months(200, birth=date(1963, 12, 10), last="2023-12", balance_fen=6_000_000)
+    post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2023-12", "flexible": False})
     [entry] = [e for e in post_fresh.posted if e.kind == "pension.awarded"]
     assert entry.payload["balance_fen"] == 6_000_000 and entry.payload["account_year"] is None
     # A man born 1965-06 retires 2025-08 (the reform delays him 2 months); his 2024 contributions are not credited yet.

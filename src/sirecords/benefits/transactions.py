@@ -49,7 +49,7 @@ def approve_retirement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEn
     if Award.objects.filter(person_id=person).exclude(status=AwardStatus.ENDED).exists():
         raise InvalidTransaction({"person": "already has a pension award"})
     subject = f"award:{ctx.txn}"
-    eligibility = {key: award[key] for key in ("person", "region", "category", "start_month", "flexible", "age",
+    eligibility = {key: award[key] for key in ("person", "region", "category", "retirement_month", "start_month", "flexible", "age",
                                                "contribution_months", "minimum_months", "rule_version")}
     return [NewEntry(APPROVED, f"person:{person}", eligibility, effective=f"{award['start_month']}-01"),
             NewEntry(AWARDED, subject, {"award": ctx.txn, **award}, effective=f"{award['start_month']}-01")]

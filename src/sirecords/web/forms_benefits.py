@@ -59,7 +59,7 @@ class ApproveRetirementForm(PersonTransactionForm):
     type_name = "approve_retirement"
     fields_to_payload = (("category", "category"), ("retirement_month", "retirement_month"), ("flexible", "flexible"))
     category = forms.ChoiceField(label=_("Retirement category"), choices=CATEGORIES)
-    retirement_month = _month_field(_("First month of the pension"))
+    retirement_month = _month_field(_("Retirement month (the pension starts the month after)"))
     flexible = forms.BooleanField(label=_("Flexible retirement (earlier or later than the statutory month)"), required=False)
 
     def payload(self):
