@@ -74,14 +74,19 @@ def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [added(name, name, payload.get(name)) for name in ("person", "reason", "date") if name in payload]
 
 
-@transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), describe=_describe_change)
+DEATH_DOCUMENTS = ("death_medical_certificate", "cremation_certificate", "household_deregistration")  # any one (第六条)
+
+
+@transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), documents=("suspension_basis",),
+                  describe=_describe_change)
 def suspend_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
     award = _award_of(payload, AwardStatus.ACTIVE)
     return [NewEntry(SUSPENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("resume_benefit", "恢复发放养老金 resume a pension", creators=("clerk",), describe=_describe_change)
+@transaction_type("resume_benefit", "恢复发放养老金 resume a pension", creators=("clerk",), documents=("resumption_basis",),
+                  describe=_describe_change)
 def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
     award = _award_of(payload, AwardStatus.SUSPENDED)
@@ -89,7 +94,7 @@ def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
 
 
 @transaction_type("record_death", "死亡登记 record a death: the pension ends, or the account closes", creators=("clerk",),
-                  describe=_describe_change)
+                  documents=(DEATH_DOCUMENTS,), describe=_describe_change)
 def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A retiree's death ends the pension (paid up to the month of death). An insured person's death before
     retirement closes the individual account: the year of death is credited as a part year up to the month

@@ -31,7 +31,7 @@ def already_loaded() -> bool:
 def _open(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
     actor = accounts.actor(clerk)
     txn = services.open_transaction(actor, kind, payload, region=REGION, reason=REASON, channel="counter")
-    for document in transaction_type_named(kind).documents:
+    for document in [group[0] for group in transaction_type_named(kind).requirements]:  # one of each group
         services.attach(actor, txn, document, scan(f"{document} for {kind} {txn.uid[:8]}"), f"{document}.pdf")
     return services.submit(actor, txn)
 
