@@ -5,6 +5,7 @@ shown before anything is opened; the clerk types no figure."""
 from datetime import date
 
 import pytest
+from django.test import override_settings
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
@@ -47,10 +48,21 @@ def form(**fields):
     return {"person_id_number": ID, "txn_region": "440300", "reason": "参保人申请 / the insured person's application", **fields}
 
 
+TITLES = {"视同缴费年限认定": "Recognise deemed contribution service", "退休审批及基本养老金核定": "Retirement approval and pension award",
+          "暂停发放养老金": "Suspend a pension", "恢复发放养老金": "Resume a pension",
+          "死亡登记": "Record a death: the pension ends, or the account closes", "社会保险补贴核定": "Social insurance subsidy"}
+
+
+@override_settings(LANGUAGE_CODE="zh-hans")
 def test_the_new_transaction_page_lists_the_benefit_and_subsidy_types(clerk):
+    # each title in the reader's language only, translated through the catalogue (never both at once)
     text = page_text(clerk.get("/desk/new/"))
-    for title in ("视同缴费年限认定", "退休审批及基本养老金核定", "暂停发放养老金", "恢复发放养老金", "死亡登记", "社会保险补贴核定"):
-        assert title in text
+    for chinese, english in TITLES.items():
+        assert chinese in text and english not in text
+    assert "重新核定基本养老金" in text and "更正基本养老金核定" in text
+    text = page_text(clerk.get("/desk/new/", HTTP_ACCEPT_LANGUAGE="en"))
+    for chinese, english in TITLES.items():
+        assert english in text and chinese not in text
     assert clerk.get("/desk/new/pay_pensions/").status_code == 404  # the maintainer's run, not the clerk's
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from sirecords.accounts.closures import recognition_refused
 from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.accounts.models import DeemedService
@@ -36,7 +38,7 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
                                 ("work_unit", "工作单位 work unit"))]
 
 
-@transaction_type("recognise_deemed_service", "视同缴费年限认定 recognise deemed contribution service", creators=("clerk",),
+@transaction_type("recognise_deemed_service", gettext_lazy("Recognise deemed contribution service"), creators=("clerk",),
                   documents=("personnel_archive",), describe=_describe)
 def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_ADJUSTED
 from sirecords.benefits.models import Adjustment, Award, AwardStatus, Payment
@@ -88,7 +89,7 @@ def summary(plan: list[dict[str, Any]]) -> dict[str, int]:
             "back_pay_fen": sum(item["back_pay_fen"] for item in plan)}
 
 
-@transaction_type("adjust_pensions", "基本养老金年度调整 yearly pension adjustment", creators=("maintainer",),
+@transaction_type("adjust_pensions", gettext_lazy("Yearly pension adjustment"), creators=("maintainer",),
                   describe=_describe)
 def adjust_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     year, region = _year(payload), payload.get("region") or ""

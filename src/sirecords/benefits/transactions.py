@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from sirecords.benefits import payments
 from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases
 from sirecords.benefits.kinds import (
@@ -41,7 +43,7 @@ def _describe_retirement(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("flexible", "弹性退休 flexible", payload.get("flexible"))]
 
 
-@transaction_type("approve_retirement", "退休审批及基本养老金核定 retirement approval and pension award",
+@transaction_type("approve_retirement", gettext_lazy("Retirement approval and pension award"),
                   creators=("clerk",), documents=("id_card",), describe=_describe_retirement)
 def approve_retirement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     award = compute_award(payload)
@@ -77,7 +79,7 @@ def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:
 DEATH_DOCUMENTS = ("death_medical_certificate", "cremation_certificate", "household_deregistration")  # any one (第六条)
 
 
-@transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), documents=("suspension_basis",),
+@transaction_type("suspend_benefit", gettext_lazy("Suspend a pension"), creators=("clerk",), documents=("suspension_basis",),
                   describe=_describe_change)
 def suspend_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
@@ -85,7 +87,7 @@ def suspend_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
     return [NewEntry(SUSPENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("resume_benefit", "恢复发放养老金 resume a pension", creators=("clerk",), documents=("resumption_basis",),
+@transaction_type("resume_benefit", gettext_lazy("Resume a pension"), creators=("clerk",), documents=("resumption_basis",),
                   describe=_describe_change)
 def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
@@ -93,7 +95,7 @@ def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
     return [NewEntry(RESUMED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("record_death", "死亡登记 record a death: the pension ends, or the account closes", creators=("clerk",),
+@transaction_type("record_death", gettext_lazy("Record a death: the pension ends, or the account closes"), creators=("clerk",),
                   documents=(DEATH_DOCUMENTS,), describe=_describe_change)
 def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A retiree's death ends the pension (paid up to the month of death). An insured person's death before
@@ -139,7 +141,7 @@ def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
-@transaction_type("pay_pensions", "按月发放养老金 monthly pension payments", creators=("maintainer",),
+@transaction_type("pay_pensions", gettext_lazy("Monthly pension payments"), creators=("maintainer",),
                   describe=_describe_payments)
 def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

@@ -32,7 +32,7 @@ class TransactionType:
     """What a type of business transaction is. The ledger uses `build`; the workflow uses the rest."""
 
     name: str
-    title: str  # shown to staff, Chinese first
+    title: str  # shown to staff: Chinese, or an English msgid (gettext_lazy) the catalogue translates
     build: Callable[[dict[str, Any], WriteContext], list[NewEntry]]  # validates, raises InvalidTransaction
     creators: tuple[str, ...] = ("clerk",)  # roles that may open one
     documents: tuple[str, ...] = ()  # kinds of original document it takes (第六条, 第十三条): every kind named

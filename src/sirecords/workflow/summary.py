@@ -12,4 +12,4 @@ def summarize(type_name: str, payload: dict[str, Any]) -> str:
     kind = transaction_types().get(type_name)
     if kind is None:
         return type_name
-    return " ".join([kind.title, *(kind.summary(payload) if kind.summary else [])])
+    return " ".join([str(kind.title), *(kind.summary(payload) if kind.summary else [])])  # a title may be lazy
