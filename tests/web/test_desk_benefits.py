@@ -5,7 +5,6 @@ shown before anything is opened; the clerk types no figure."""
 from datetime import date
 
 import pytest
-from django.test import override_settings
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
@@ -53,10 +52,9 @@ TITLES = {"视同缴费年限认定": "Recognise deemed contribution service", "
           "死亡登记": "Record a death: the pension ends, or the account closes", "社会保险补贴核定": "Social insurance subsidy"}
 
 
-@override_settings(LANGUAGE_CODE="zh-hans")
 def test_the_new_transaction_page_lists_the_benefit_and_subsidy_types(clerk):
     # each title in the reader's language only, translated through the catalogue (never both at once)
-    text = page_text(clerk.get("/desk/new/"))
+    text = page_text(clerk.get("/desk/new/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
     for chinese, english in TITLES.items():
         assert chinese in text and english not in text
     assert "重新核定基本养老金" in text and "更正基本养老金核定" in text

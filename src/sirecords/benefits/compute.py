@@ -91,6 +91,16 @@ def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[i
                              event=f"a retirement in {start}")
 
 
+def pension_base(region: str, year: int) -> tuple[Decimal, int]:
+    """The 计发基数 for a retirement in `year` and the year it is of: `year`'s when published, otherwise (the year's
+    base comes out months into the year) the prior year's, provisionally: the award is recomputed once it is
+    published (recompute_award, trigger pension_base)."""
+    params = params_in_ledger(region, year)
+    if params.get("year.pension_base", None) is not None:
+        return params.pension_base, year
+    return params_in_ledger(region, year - 1).pension_base, year - 1
+
+
 def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
     errors = Errors()
     person = Person.objects.filter(uid=payload.get("person") or "").first()
@@ -184,8 +194,9 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
         index = average_wage_index(entries, deemed_months=deemed, version=params.version)
         balance_fen, part_year, part_trace = account_at_retirement(person.uid, first, region)
         age = Age.from_months(month - birth)
+        base, base_year = pension_base(region, month.year)
         pension = pension_for(params, wage_index=index.value, contribution_months=held, balance=from_fen(balance_fen),
-                              age=age, deemed_months=deemed)
+                              age=age, deemed_months=deemed, pension_base=base)
     except (ParameterError, InvalidInput) as error:
         raise InvalidTransaction({"rules": str(error)}) from None
     p = pension.value
@@ -198,4 +209,5 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
             "minimum_months": eligibility.value.minimum_contribution_months, "wage_index": str(index.value),
             "balance_fen": balance_fen, "account_year": part_year, "basic_fen": to_fen(p.basic_part), "account_fen": to_fen(p.account_part),
             "transitional_fen": to_fen(p.transitional_part), "total_fen": to_fen(p.total), "divisor": str(p.months_divisor),
+            "pension_base": str(base), "pension_base_year": base_year, "pension_base_provisional": base_year != month.year,
             "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(trace), ensure_ascii=False))}

@@ -138,6 +138,7 @@ def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [added("month", "发放月份 month", payload.get("month")), added("row_count", "笔数 payments", payload.get("row_count")),
             added("total", "金额合计 total", yuan_or_blank(total)),
             added("back_pay", "其中补发 of which back pay", yuan_or_blank(payload.get("back_pay_fen"))),
+            added("recovered", "扣回多发 overpayments deducted", yuan_or_blank(payload.get("recovered_fen"))),
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 

@@ -20,6 +20,12 @@ from sirecords.workflow.stages import STAGE_TITLES
 KINDS = {CORRECTION_APPLIED: "修正", SUPPLEMENT_APPLIED: "补充"}
 
 
+def register_log_kind(kind: str, label: str) -> None:
+    """Another app's correction entries in the log: a payload with target, uid, before, after and method, as
+    registry's (e.g. benefits' award.corrected)."""
+    KINDS[kind] = label
+
+
 @dataclass(frozen=True)
 class Change:
     field: str
