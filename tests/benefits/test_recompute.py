@@ -14,7 +14,9 @@ from sirecords.engine import params as params_module
 from sirecords.engine.params import load_params
 from sirecords.parameters import queries
 from sirecords.parameters.transactions import parameter_payload
+from sirecords.records.personal import pension
 from sirecords.registry.maintenance_log import maintenance_log
+from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
 
 from .test_benefits import RETIRE, benefit_findings
@@ -91,6 +93,11 @@ def test_late_recognition_recomputes_with_back_pay(person_with_months, post_fres
     # the old version stays readable: the recomputation row keeps the amount before, the ledger both versions
     version = Recomputation.objects.get(award_id=award.uid)
     assert (version.before_fen, version.after_fen, version.trigger) == (old, new, "late_recognition")
+    shown = pension(Person.objects.get(uid=person))  # the retiree's record
+    assert shown["version"] == 2 and shown["versions"] == [{
+        "version": 2, "trigger": "late_recognition", "retirement_month": "2024-06", "start_month": "2024-07",
+        "from_month": "2024-10", "before": "3113.96", "after": "3694.45", "months_settled": 3, "back_pay": "1741.47",
+        "overpayment": "0.00"}]
     assert benefit_findings(("benefits", "projection", "chain")) == []
 
 

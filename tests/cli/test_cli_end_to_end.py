@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sirecords.core.periods import Month
 from sirecords.demo import flexible, retirees
 from sirecords.demo.generate import generate
 
