@@ -98,6 +98,18 @@ def test_late_recognition_recomputes_with_back_pay(person_with_months, post_fres
         "version": 2, "trigger": "late_recognition", "retirement_month": "2024-06", "start_month": "2024-07",
         "from_month": "2024-10", "before": "3113.96", "after": "3694.45", "months_settled": 3, "back_pay": "1741.47",
         "overpayment": "0.00"}]
+    # a second late recognition (1990-01 … 1990-12): version 3; the five months paid (07 … 09 settled to version 2,
+    # 10 and 11 paid at it) each differ by v3 − v2
+    post_fresh("recognise_deemed_service", {"person": person, "start": "1990-01", "end": "1990-12", **ARCHIVE})
+    [third] = [e.payload for e in post_fresh("recompute_award", {"person": person, "trigger": "late_recognition"})
+               if e.kind == "pension.recomputed"]
+    v3 = third["after_fen"]
+    assert third["version"] == 3 and third["contribution_months"] == 236 and v3 > new
+    assert [(m["month"], m["before_fen"], m["difference_fen"]) for m in third["months"]] == [
+        (month, new, v3 - new) for month in ("2024-07", "2024-08", "2024-09", "2024-10", "2024-11")]
+    assert third["back_pay_fen"] == 5 * (v3 - new)
+    award.refresh_from_db()
+    assert (award.version, award.awarded_fen, award.total_fen) == (3, v3, v3)
     assert benefit_findings(("benefits", "projection", "chain")) == []
 
 

@@ -26,7 +26,8 @@ class Award(models.Model):
     account_fen = models.BigIntegerField()
     transitional_fen = models.BigIntegerField()
     total_fen = models.BigIntegerField(help_text="The monthly pension now: as awarded, then after each adjustment.")
-    awarded_fen = models.BigIntegerField(default=0, help_text="The monthly pension as awarded, before any adjustment.")
+    awarded_fen = models.BigIntegerField(default=0, help_text="The monthly pension as awarded (the version in force), "
+                                                             "before any adjustment.")
     contribution_months = models.IntegerField(default=0, help_text="Contribution months (actual + deemed) at the award.")
     version = models.IntegerField(default=1, help_text="The award version in force: 1 as approved, +1 at each "
                                                           "recomputation or correction (benefits_recomputation).")

@@ -89,7 +89,8 @@ def pension_recomputed(entry: PostedEntry, store: Store) -> None:
         raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
     store.put(TABLE, row["uid"], {**row, "category": p["category"], "start_month": p["start_month"],
                                   "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
-                                  "transitional_fen": p["transitional_fen"], "total_fen": p["after_fen"],
+                                  "transitional_fen": p["transitional_fen"], "awarded_fen": p["total_fen"],
+                                  "total_fen": p["after_fen"],
                                   "contribution_months": p["contribution_months"], "version": p["version"],
                                   "rule_version": p["rule_version"], "trace": trace, "last_seq": entry.seq})
 

@@ -94,19 +94,30 @@ def _due(schedule: list[tuple[str, int]], month: str) -> int:
     return [amount for start, amount in schedule if start <= month][-1]
 
 
+def _settled(award: str) -> dict[str, int]:
+    """month → the amount the latest earlier version settled it to (its recomputation entry's months)."""
+    settled: dict[str, int] = {}
+    for payload in (Entry.objects.filter(kind=PENSION_RECOMPUTED, subject=f"award:{award}").order_by("seq")
+                    .values_list("payload", flat=True)):
+        settled.update({item["month"]: item["after_fen"] for item in json.loads(payload)["months"]})
+    return settled
+
+
 def settle(award: Award, old_start: str, new_start: str, schedule: list[tuple[str, int]]) -> dict[str, Any]:
-    """The months already paid (or due under the new start within the runs paid), each with the amount in force then,
-    the new version's amount and the difference; their sum as back pay or overpayment."""
+    """The months already paid (or due under the new start within the runs paid), each with the amount due then under
+    the version in force (as an earlier recomputation settled it, else the amount in force when paid), the new
+    version's amount and the difference; their sum as back pay or overpayment."""
     paid = _paid_months(award.uid)
+    settled = _settled(award.uid)
     last = _last_run()
     months = []
     if last is not None:
         month = Month.parse(min(old_start, new_start))
         while str(month) <= last:
             m = str(month)
-            before = amount_in_force(award.uid, m) if m in paid else 0
+            before = settled[m] if m in settled else amount_in_force(award.uid, m) if m in paid else 0
             # Newly due: a month the corrected start adds before the old one (never paid); otherwise due when paid.
-            owed = m >= new_start and (m in paid or m < old_start)
+            owed = m >= new_start and (m in paid or m < old_start or settled.get(m, 0) > 0)
             after = _due(schedule, m) if owed else 0
             if before or after:
                 months.append({"month": m, "before_fen": before, "after_fen": after, "difference_fen": after - before})
