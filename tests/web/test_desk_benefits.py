@@ -92,3 +92,11 @@ def test_suspension_needs_an_active_award_and_the_subsidy_form_offers_the_region
     refused = page_text(clerk.post("/desk/new/grant_subsidy/", form(scheme="employment_difficulty", start="2024-01",
                                                                       end="2024-02")))
     assert "2024-01: no paid contribution of a covered type" in refused and not mine()
+
+
+def test_the_death_form_names_the_three_documents_any_one_of_which_suffices(clerk):
+    text = page_text(clerk.get("/desk/new/record_death/"))
+    assert "Medical certificate of death or Cremation certificate or Proof of household registration cancelled" in text
+    assert "Grounds for suspending the pension" in page_text(clerk.get("/desk/new/suspend_benefit/"))
+    chinese = page_text(clerk.get("/desk/new/record_death/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "死亡医学证明或火化证明或户籍注销证明" in chinese
