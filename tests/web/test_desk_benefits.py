@@ -5,6 +5,7 @@ shown before anything is opened; the clerk types no figure."""
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
@@ -19,6 +20,13 @@ ID = make_id_number("440305", date(1965, 3, 3), 301)  # a man of 60 in 2025
 @pytest.fixture(autouse=True)
 def _latest_parameters(params_loaded):
     params_loaded([2026])  # retirement ages, deemed-service and subsidy rules: the latest set, loaded
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A page asked for in Chinese leaves Chinese active in the thread: back to the default after each test."""
+    yield
+    translation.deactivate()
 
 
 def test_without_the_parameter_set_in_the_ledger_nothing_is_computed(clerk, person):
