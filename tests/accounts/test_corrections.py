@@ -123,8 +123,8 @@ def test_figures_changed_after_review_are_refused(person, desk, add_contribution
 
 @pytest.mark.parametrize(("language", "titles"), [
     ("zh-hans", ("个人账户年度记账", "个人账户记账更正", "视同缴费年限认定")),
-    ("en", ("annual crediting of individual accounts", "correct a person's individual account years",
-            "recognise deemed contribution service"))])
+    ("en", ("Annual crediting of individual accounts", "Correct a person's individual account years",
+            "Recognise deemed contribution service"))])
 def test_the_accounts_titles_are_translated_through_the_catalogue(language, titles):
     from django.utils import translation
 

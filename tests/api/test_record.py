@@ -93,7 +93,7 @@ def test_a_retirees_record_has_deemed_service_the_pension_its_adjustments_paymen
     assert body["contribution_years"]["deemed_months"] == 127 and body["contribution_years"]["total_months"] == 60 + 127
     pension, award = body["pension"], Award.objects.get(uid=award.uid)
     assert pension["awarded"] == yuan(award.awarded_fen) and pension["total"] == yuan(award.total_fen) != pension["awarded"]
-    assert pension["account_at_retirement"]["year"] == 2024 and pension["account_at_retirement"]["months"] == 5
+    assert pension["account_at_retirement"]["year"] == 2024 and pension["account_at_retirement"]["months"] == 6
     [adjustment] = pension["adjustments"]
     assert (adjustment["year"], adjustment["before"], adjustment["after"]) == (2025, pension["awarded"], pension["total"])
     assert pension["payments"] == [{"month": "2025-01", "amount": pension["total"], "back_pay": "0.00"}]

@@ -32,10 +32,11 @@ def person_with_months(post_fresh):
     """person_with_months(months, birth=date(1964, 6, 15), sex="M", base_fen=900000, balance_fen=12_000_000) -> uid.
 
     The person has `months` paid pension months ending the month before the statutory retirement month 2024-06
-    (for a man born 1964-06), and one credited account year with the given closing balance."""
+    (for a man born 1964-06; or ending `last`), and one credited account year (`credited`, 2023) with the given
+    closing balance."""
 
     def make(months: int, *, birth: date = date(1964, 6, 15), male: bool = True, base_fen: int = 900_000,
-             balance_fen: int = 12_000_000, last: str = "2024-05") -> str:
+             balance_fen: int = 12_000_000, last: str = "2024-05", credited: int = 2023) -> str:
         n = next(_numbers)
         number = make_id_number("440305", birth, 100 + 2 * n + (1 if male else 0))
         uid = post_fresh("register_person", {"id_number": number, "name": f"退休{n}", "region": "440305"})[0].payload["person"]
@@ -51,10 +52,10 @@ def person_with_months(post_fresh):
             for k, period in enumerate(periods, start=1))
         if balance_fen:
             [run] = CreditingRun.objects.bulk_create([CreditingRun(
-                uid=f"benefitrun{n:022d}", region="440300", year=2023, rule_version="test", rate="0.0250",
+                uid=f"benefitrun{n:022d}", region="440300", year=credited, rule_version="test", rate="0.0250",
                 rate_status="official", method="monthly", interest_from="arrival", row_count=1, rows_root="0" * 64, entry_seq=0)])
             AccountYear.objects.bulk_create([AccountYear(
-                run=run, run_seq=0, row_number=1, person_id=uid, year=2023, opening_fen=0, credits_fen=balance_fen,
+                run=run, run_seq=0, row_number=1, person_id=uid, year=credited, opening_fen=0, credits_fen=balance_fen,
                 interest_on_prior_fen=0, interest_on_credits_fen=0, closing_fen=balance_fen, months=12, rate="0.0250",
                 rate_status="official", method="monthly", interest_from="arrival", rule_version="test",
                 row_hash="0" * 64)])

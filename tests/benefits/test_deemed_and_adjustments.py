@@ -51,23 +51,22 @@ def test_deemed_periods_outside_the_rules_are_refused(person_with_months, post_f
     assert not DeemedService.objects.exists()
 
 
-def test_overlapping_deemed_periods_and_recognition_after_the_award_are_refused(person_with_months, post_fresh):
+def test_overlapping_deemed_periods_are_refused(person_with_months, post_fresh):
+    # (service recognised after the award is accepted, and the award recomputed: tests/benefits/test_recompute.py)
     person = person_with_months(200)
     post_fresh("recognise_deemed_service", {"person": person, "start": "1988-01", "end": "1989-12", **ARCHIVE})
     with pytest.raises(InvalidTransaction, match="overlaps the recognised period 1988-01–1989-12"):
         post_fresh("recognise_deemed_service", {"person": person, "start": "1989-06", "end": "1990-06", **ARCHIVE})
     with pytest.raises(InvalidTransaction, match="work_unit: is required"):
         post_fresh("recognise_deemed_service", {"person": person, "start": "1990-01", "end": "1990-06"})
-    post_fresh("approve_retirement", {"person": person, **RETIRE})
-    with pytest.raises(InvalidTransaction, match="already has a pension award"):
-        post_fresh("recognise_deemed_service", {"person": person, "start": "1990-01", "end": "1990-06", **ARCHIVE})
 
 
 def test_a_retirement_in_january_uses_the_prior_closing_and_a_later_year_must_be_credited_first(person_with_months,
                                                                                                post_fresh):
-    # Born 1964-01: statutory retirement 2024-01, no part year; the balance is the 2023 closing.
-    person = person_with_months(200, birth=date(1964, 1, 10), last="2023-12", balance_fen=6_000_000)
-    post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2024-01", "flexible": False})
+    # Born 1963-12: statutory retirement 2023-12, the pension from 2024-01 (次月): no part year; the balance is the
+    # 2023 closing.
+    person = person_with_months(200, birth=date(1963, 12, 10), last="2023-12", balance_fen=6_000_000)
+    post_fresh("approve_retirement", {"person": person, "category": "male", "retirement_month": "2023-12", "flexible": False})
     [entry] = [e for e in post_fresh.posted if e.kind == "pension.awarded"]
     assert entry.payload["balance_fen"] == 6_000_000 and entry.payload["account_year"] is None
     # A man born 1965-06 retires 2025-08 (the reform delays him 2 months); his 2024 contributions are not credited yet.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sirecords.core.periods import Month
 from sirecords.demo import flexible, retirees
 from sirecords.demo.generate import generate
 
@@ -118,19 +119,29 @@ def test_the_demo_record_has_long_histories_statements_with_interest_retirees_an
                                       "a.person_id = y.person_id WHERE y.year >= CAST(substr(a.start_month, 1, 4) AS "
                                       "INTEGER)").fetchone()[0]
     assert long_histories >= 20 and with_interest >= 100
-    assert [a[1] for a in awards] == [r.retirement for r in retirees.RETIREES]
+    # the pension starts the month after the retirement month (次月)
+    assert [a[1] for a in awards] == [str(Month.parse(r.retirement) + 1) for r in retirees.RETIREES]
     for uid, start, basic, account, transitional, awarded, total, months, status in awards:
         assert basic > 0 and account > 0 and transitional > 0 and awarded == basic + account + transitional
         assert total >= awarded and months >= 180 and status == "active"
         first, now = [int(x) for x in start.split("-")], [TODAY.year, TODAY.month]
         assert paid[uid] == (now[0] - first[0]) * 12 + now[1] - first[1] + 1  # every month from the first to this one
-    assert adjusted == 1 + 2 + 3 and deemed == 4  # 2024: one retiree, 2025: two, 2026: three
+    assert adjusted == 1 + 2 + 3 and deemed == 5  # 2024: one retiree, 2025: two, 2026: three; one recognised late
     with sqlite3.connect(path / "sirecords.sqlite3") as db:
         back_pay = db.execute("SELECT month, COUNT(*), SUM(back_pay_fen) FROM benefits_payment WHERE back_pay_fen > 0 "
                               "GROUP BY month ORDER BY month").fetchall()
         owed = db.execute("SELECT SUM(back_pay_fen) FROM benefits_adjustment").fetchone()[0]
-    assert [(month, count) for month, count, _ in back_pay] == [("2024-07", 1), ("2025-07", 2), ("2026-07", 3)]
-    assert sum(total for *_, total in back_pay) == owed > 0  # adjustments published in July: January–June paid back once
+        recomputed = db.execute("SELECT award_id, trigger, before_fen, after_fen, months_settled, back_pay_fen, overpayment_fen "
+                                "FROM benefits_recomputation").fetchall()
+    # one award recomputed (demo/recomputed.py): service recognised late, 2024-10 … 2025-02 paid back in 2025-03's run
+    [(award, trigger, before, after, months, recomputed_back_pay, overpaid)] = recomputed
+    assert trigger == "late_recognition" and after > before and months == 5 and overpaid == 0
+    assert recomputed_back_pay == 5 * (after - before)
+    assert [(month, count) for month, count, _ in back_pay] == [("2024-07", 1), ("2025-03", 1), ("2025-07", 2),
+                                                                 ("2026-07", 3)]
+    assert dict((m, t) for m, _, t in back_pay)["2025-03"] == recomputed_back_pay
+    # adjustments published in July: January–June paid back once; the recomputation's back pay once
+    assert sum(total for *_, total in back_pay) == owed + recomputed_back_pay > 0
     assert subsidised[0] == retirees.SUBSIDISED and subsidised[1] > 0
     assert after_retirement == 0  # the retirement year is credited as a part year at the award, not by the annual run
 

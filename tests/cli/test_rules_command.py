@@ -83,15 +83,21 @@ def test_check_uscc():
 @pytest.mark.parametrize(
     ("birth", "category", "expected"),
     [
+        # born before the reform (n = 0): no flexible window; first pension month the month after (次月)
         ("1964-12", "male", {"delay_months": 0, "statutory_age": "60y0m", "retirement_month": "2024-12",
-                             "minimum_contribution_months": 180}),
+                             "minimum_contribution_months": 180, "first_pension_month": "2025-01",
+                             "flexible_earliest_month": "2024-12", "flexible_latest_month": "2024-12"}),
+        # n = 1: earliest max(original 2025-01, 2025-02 − 36m) = 2025-01; latest 2025-02 + 36m = 2028-02
         ("1965-01", "male", {"delay_months": 1, "statutory_age": "60y1m", "retirement_month": "2025-02",
-                             "minimum_contribution_months": 180}),
+                             "minimum_contribution_months": 180, "first_pension_month": "2025-03",
+                             "flexible_earliest_month": "2025-01", "flexible_latest_month": "2028-02"}),
         # n = 2033-10 − 2024-12 = 106 → ceil(106/4) = 27 → 62y3m; 1973-10 + 62y3m = 2036-01; minimum 2036: 222
         ("1973-10", "male", {"delay_months": 27, "statutory_age": "62y3m", "retirement_month": "2036-01",
-                             "minimum_contribution_months": 222}),
+                             "minimum_contribution_months": 222, "first_pension_month": "2036-02",
+                             "flexible_earliest_month": "2033-10", "flexible_latest_month": "2039-01"}),
         ("1984-11", "female50", {"delay_months": 60, "statutory_age": "55y0m", "retirement_month": "2039-11",
-                                 "minimum_contribution_months": 240}),
+                                 "minimum_contribution_months": 240, "first_pension_month": "2039-12",
+                                 "flexible_earliest_month": "2036-11", "flexible_latest_month": "2042-11"}),
     ],
 )
 def test_retirement(birth, category, expected):

@@ -28,21 +28,22 @@ def test_hand_computed_case():
     result = estimate_pension(BASE, D("0.03"), PARAMS)
     e = result.value
     assert str(e.retirement.retirement_month) == "2026-11" and str(e.retirement.statutory_age) == "60y5m"
-    assert (e.minimum_months, e.missing_months_now, e.months_to_retirement, e.months_at_retirement) == (180, 0, 10, 210)
-    assert e.minimum_reached_at_retirement and e.shortfall_at_retirement == 0 and str(e.pension_month) == "2026-11"
-    # 2026, a part year of 10 months: base 10000 × 1.03 = 10300.00, credit × 8 % = 824.00 a month;
-    # interest on the prior 100000 × 10 × 0.0262 / 12 = 2183.33; on the credits 0.0262 / 12 × 824 × 55 = 98.95.
+    # the pension starts the month after (次月), 2026-12: the months 2026-01 … 2026-11 count (11 of them)
+    assert (e.minimum_months, e.missing_months_now, e.months_to_retirement, e.months_at_retirement) == (180, 0, 11, 211)
+    assert e.minimum_reached_at_retirement and e.shortfall_at_retirement == 0 and str(e.pension_month) == "2026-12"
+    # 2026, a part year of 11 months: base 10000 × 1.03 = 10300.00, credit × 8 % = 824.00 a month;
+    # interest on the prior 100000 × 11 × 0.0262 / 12 = 2401.67; on the credits 0.0262 / 12 × 824 × 66 = 118.74.
     (year,) = e.account_years
     assert (year.year, year.months, year.credits, year.interest, year.closing) == (
-        2026, 10, D("8240.00"), D("2282.28"), D("110522.28"))
-    assert e.balance_at_pension == D("110522.28")
+        2026, 11, D("9064.00"), D("2520.41"), D("111584.41"))
+    assert e.balance_at_pension == D("111584.41")
     assert e.wage_index == D("1.0000") and e.pension_base == D("10300.00")
-    # basic 10300 × 2 × 210 / 2400 = 1802.50; divisor 139 − 7 × 5 / 12 = 136.1; account 110522.28 / 136.1 = 812.07
-    assert e.pension.basic_part == D("1802.50") and e.pension.months_divisor == D("136.1")
-    assert e.pension.account_part == D("812.07") and e.pension.total == D("2614.57")
+    # basic 10300 × 2 × 211 / 2400 = 1811.08; divisor 139 − 7 × 5 / 12 = 136.1; account 111584.41 / 136.1 = 819.87
+    assert e.pension.basic_part == D("1811.08") and e.pension.months_divisor == D("136.1")
+    assert e.pension.account_part == D("819.87") and e.pension.total == D("2630.95")
     d = e.as_dict()
-    assert d["pension"]["total"] == "2614.57" and d["balance_at_pension"] == "110522.28"
-    assert d["account_years"][0]["interest"] == "2282.28" and d["growth"] == "0.03"
+    assert d["pension"]["total"] == "2630.95" and d["balance_at_pension"] == "111584.41"
+    assert d["account_years"][0]["interest"] == "2520.41" and d["growth"] == "0.03"
     json.dumps(as_jsonable(result))  # plain JSON
 
 
@@ -61,9 +62,10 @@ def test_the_trace_states_assumptions_and_each_step():
 def test_shortfall_contributing_on_past_the_age():
     short = dataclasses.replace(BASE, contribution_months=160, wage_history=((D("10000.00"), D("10000.00"), 160),))
     e = estimate_pension(short, D("0.03"), PARAMS).value
-    assert e.missing_months_now == 20 and e.months_at_retirement == 170
-    assert not e.minimum_reached_at_retirement and e.shortfall_at_retirement == 10
-    assert str(e.pension_month) == "2027-09" and e.months_at_pension == 180 and str(e.age_at_pension) == "61y3m"
+    # 160 + 11 months through the retirement month 2026-11 = 171: 9 short → retire 2027-08, the pension from 2027-09
+    assert e.missing_months_now == 20 and e.months_at_retirement == 171
+    assert not e.minimum_reached_at_retirement and e.shortfall_at_retirement == 9
+    assert str(e.pension_month) == "2027-09" and e.months_at_pension == 180 and str(e.age_at_pension) == "61y2m"
     # 2026 is a whole year now (12 months, 12 assumed); 2027 a part year of 8 months at 10300 × 1.03² / … base
     assert [(y.year, y.months, y.projected_months) for y in e.account_years] == [(2026, 12, 12), (2027, 8, 8)]
     assert e.pension.basic_part == D("10609.00") * 2 * 180 / 2400  # C = 10000 × 1.03² = 10609.00
@@ -90,7 +92,7 @@ def test_paid_uncredited_months_are_used_as_paid():
                                uncredited_credits={Month(2026, m): D("500.00") for m in (1, 2, 3)})
     e = estimate_pension(paid, D("0"), PARAMS).value
     (year,) = e.account_years
-    assert year.credits == D("500.00") * 3 + D("800.00") * 7 and year.projected_months == 7
+    assert year.credits == D("500.00") * 3 + D("800.00") * 8 and year.projected_months == 8  # 2026-04 … 11 assumed
 
 
 @pytest.mark.parametrize("bad", ["-0.06", "0.16", "1", "abc", "３%", 0.03])
@@ -166,5 +168,5 @@ def test_published_values_of_a_year_are_used_as_published():
                                     published_crediting_rates={2026: D("0.05")})
     e = estimate_pension(published, D("0.03"), PARAMS).value
     assert e.pension_base == D("12000.00")  # not 10000 × 1.03
-    # interest on the prior at 5 %: 100000 × 10 × 0.05 / 12 = 4166.67; on the credits 0.05 / 12 × 824 × 55 = 188.83
-    assert e.account_years[0].interest == D("4166.67") + D("188.83")
+    # interest on the prior at 5 %: 100000 × 11 × 0.05 / 12 = 4583.33; on the credits 0.05 / 12 × 824 × 66 = 226.60
+    assert e.account_years[0].interest == D("4583.33") + D("226.60")

@@ -51,6 +51,9 @@ def _add_the_rest(staff):
         post_entries("adjust_pensions", {"region": "440300", "year": 2025})  # benefits_adjustment
         post_entries("pay_pensions", {"month": "2025-01"})
         person = apps.get_model("benefits", "Award").objects.get(uid=award).person_id
+        post_entries("recognise_deemed_service", {"person": person, "start": "1981-01", "end": "1981-12",
+                                                  "work_unit": "样例国营工厂"})  # recognised after the award
+        post_entries("recompute_award", {"person": person, "trigger": "late_recognition"})  # benefits_recomputation
         if apps.is_installed("sirecords.subsidies"):
             post_entries("grant_subsidy", {"person": person, "scheme": "employment_difficulty", "start": "2023-01",
                                            "end": "2023-01"})  # one row in subsidies_subsidy
@@ -172,8 +175,9 @@ def test_any_single_changed_value_is_found(tampered, model, column):
             run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[changed, key])
     except IntegrityError:
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
-        # applications' kind and decision constraints.
+        # applications' kind and decision constraints, and a recomputation's back pay and overpayment (never both).
         assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
+                                   ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),
                                    ("contributions_reversal", "cause")}

@@ -40,12 +40,12 @@ def test_a_retiree_sees_the_award_and_why_it_is_this_amount(person_with_months, 
     holder = holder_of(uid)
     html = signed_in(holder).get("/my/pension/").content.decode()
     assert fen_to_yuan(award.total_fen) in html and fen_to_yuan(award.basic_fen) in html
-    assert fen_to_yuan(award.account_fen) in html and "2024-06" in html and "Your retirement was approved on" in html
+    assert fen_to_yuan(award.account_fen) in html and "2024-07" in html and "Your retirement was approved on" in html
     why = html.split('id="why-h"')[1].split("</section>")[0]
     assert why.count("<li>") >= 3  # the trace's steps, each with its rule and figures
     assert 'name="growth"' not in html  # no estimate for a retiree
     summary = signed_in(holder).get("/my/").content.decode()
-    assert f"{fen_to_yuan(award.total_fen)} yuan a month since 2024-06" in summary
+    assert f"{fen_to_yuan(award.total_fen)} yuan a month since 2024-07" in summary
     body = Client(**bearer(api_token(holder))).get("/api/me/record").json()
     assert body["pension"]["total"] == fen_to_yuan(award.total_fen) and body["pension"]["trace_lines"]
     estimate = Client(**bearer(api_token(holder))).get("/api/me/estimate").json()

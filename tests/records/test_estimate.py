@@ -24,14 +24,15 @@ RETIRE = {"category": "male", "retirement_month": "2024-06", "flexible": False}
 
 
 def test_the_estimate_in_the_retirement_month_is_the_award(person_with_months, post_fresh):  # noqa: F811
-    """At growth 0 in the statutory month, every figure is a recorded or published one: the estimate is the award."""
-    uid = person_with_months(200)
+    """At growth 0 in the statutory month, every figure is a recorded or published one: the estimate is the award.
+    The retirement month 2024-06 is paid: it counts, the pension starts in 2024-07."""
+    uid = person_with_months(201, last="2024-06")
     person = Person.objects.get(uid=uid)
     answer = estimate_for(person, D("0"), today=date(2024, 6, 1))
     assert answer["status"] == "estimate" and answer["category"] == "male" and answer["categories"] == ["male"]
     estimate = answer["estimate"]
-    assert estimate["retirement_month"] == "2024-06" and estimate["pension_month"] == "2024-06"
-    assert estimate["months_at_pension"] == 200 and estimate["minimum_reached_at_retirement"] is True
+    assert estimate["retirement_month"] == "2024-06" and estimate["pension_month"] == "2024-07"  # the month after (次月)
+    assert estimate["months_at_pension"] == 201 and estimate["minimum_reached_at_retirement"] is True
     assert estimate["pension_base"] == "10123.00"  # published for 2024: used as is, not grown
     assert [y["year"] for y in estimate["account_years"]] == [2024] and estimate["account_years"][0]["projected_months"] == 0
     post_fresh("approve_retirement", {"person": uid, **RETIRE})
@@ -51,8 +52,10 @@ def test_a_younger_persons_estimate_projects_and_states_the_shortfall(person_wit
     e = answer["estimate"]
     # Born 1975-03: the original age 60 in 2035-03, n = 123, delay ⌈123 / 4⌉ = 31 → 62y7m, retirement 2037-10.
     assert e["retirement_month"] == "2037-10" and e["statutory_age"] == "62y7m" and e["minimum_months"] == 228
-    assert e["missing_months_now"] == 168 and e["months_to_retirement"] == 160 and e["months_at_retirement"] == 220
-    assert e["minimum_reached_at_retirement"] is False and e["shortfall_at_retirement"] == 8
+    # The months through the retirement month count (the pension starts the month after): 2024-06 … 2037-10 = 161.
+    assert e["missing_months_now"] == 168 and e["months_to_retirement"] == 161 and e["months_at_retirement"] == 221
+    # 7 short: contributing on, retirement in 2037-10 + 7 = 2038-05, the pension from 2038-06
+    assert e["minimum_reached_at_retirement"] is False and e["shortfall_at_retirement"] == 7
     assert e["pension_month"] == "2038-06" and e["months_at_pension"] == 228
     for money in (e["balance_at_pension"], e["pension_base"], *e["pension"].values(), *[y["closing"] for y in e["account_years"]]):
         if money != e["pension"]["months_divisor"]:

@@ -57,7 +57,7 @@ def form(**fields):
 
 
 def test_the_clerk_opens_the_correction_and_the_reviewers_see_each_years_figures(clerk, person, make_staff):
-    assert "correct a person's individual account years" in page_text(clerk.get("/desk/new/"))
+    assert "Correct a person's individual account years" in page_text(clerk.get("/desk/new/"))
     done = clerk.post("/desk/new/correct_account_year/", form())
     assert done.status_code == 302, page_text(done)
     txn = mine().get()
@@ -133,7 +133,7 @@ def test_a_maintainer_opens_it_at_the_desk_and_follows_it_from_the_maintenance_p
     home = page_text(maintainer.get("/maintenance/"))
     assert 'href="/desk/new/correct_account_year/"' in home
     listed = page_text(maintainer.get("/desk/new/"))
-    assert "correct a person's individual account years" in listed and "register_person" not in listed
+    assert "Correct a person's individual account years" in listed and "register_person" not in listed
     assert maintainer.get("/desk/new/register_person/").status_code == 404  # not a maintainer's type
     done = maintainer.post("/desk/new/correct_account_year/", form())
     assert done.status_code == 302, page_text(done)

@@ -5,6 +5,7 @@ shown before anything is opened; the clerk types no figure."""
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.workflow.models import BusinessTransaction
@@ -19,6 +20,13 @@ ID = make_id_number("440305", date(1965, 3, 3), 301)  # a man of 60 in 2025
 @pytest.fixture(autouse=True)
 def _latest_parameters(params_loaded):
     params_loaded([2026])  # retirement ages, deemed-service and subsidy rules: the latest set, loaded
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A page asked for in Chinese leaves Chinese active in the thread: back to the default after each test."""
+    yield
+    translation.deactivate()
 
 
 def test_without_the_parameter_set_in_the_ledger_nothing_is_computed(clerk, person):
@@ -47,11 +55,20 @@ def form(**fields):
     return {"person_id_number": ID, "txn_region": "440300", "reason": "参保人申请 / the insured person's application", **fields}
 
 
+TITLES = {"视同缴费年限认定": "Recognise deemed contribution service", "退休审批及基本养老金核定": "Retirement approval and pension award",
+          "暂停发放养老金": "Suspend a pension", "恢复发放养老金": "Resume a pension",
+          "死亡登记": "Record a death: the pension ends, or the account closes", "社会保险补贴核定": "Social insurance subsidy"}
+
+
 def test_the_new_transaction_page_lists_the_benefit_and_subsidy_types(clerk):
-    text = page_text(clerk.get("/desk/new/"))
-    for title in ("recognise deemed contribution service",  # translated through the catalogue (English pages here)
-                  "退休审批及基本养老金核定", "暂停发放养老金", "恢复发放养老金", "死亡登记", "社会保险补贴核定"):
-        assert title in text
+    # each title in the reader's language only, translated through the catalogue (never both at once)
+    text = page_text(clerk.get("/desk/new/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    for chinese, english in TITLES.items():
+        assert chinese in text and english not in text
+    assert "重新核定基本养老金" in text and "更正基本养老金核定" in text
+    text = page_text(clerk.get("/desk/new/", HTTP_ACCEPT_LANGUAGE="en"))
+    for chinese, english in TITLES.items():
+        assert english in text and chinese not in text
     assert clerk.get("/desk/new/pay_pensions/").status_code == 404  # the maintainer's run, not the clerk's
 
 
@@ -83,3 +100,11 @@ def test_suspension_needs_an_active_award_and_the_subsidy_form_offers_the_region
     refused = page_text(clerk.post("/desk/new/grant_subsidy/", form(scheme="employment_difficulty", start="2024-01",
                                                                       end="2024-02")))
     assert "2024-01: no paid contribution of a covered type" in refused and not mine()
+
+
+def test_the_death_form_names_the_three_documents_any_one_of_which_suffices(clerk):
+    text = page_text(clerk.get("/desk/new/record_death/"))
+    assert "Medical certificate of death or Cremation certificate or Proof of household registration cancelled" in text
+    assert "Grounds for suspending the pension" in page_text(clerk.get("/desk/new/suspend_benefit/"))
+    chinese = page_text(clerk.get("/desk/new/record_death/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "死亡医学证明或火化证明或户籍注销证明" in chinese

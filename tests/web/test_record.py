@@ -120,5 +120,5 @@ def test_the_pension_with_its_trace(staff, signed_in):
     assert "Why the pension is this amount" in section and "rule version" in section
     # The retirement year 2024 (January–May) credited as a part year at the approval, shown with the balance it gave.
     part = json.loads(Entry.objects.get(subject=f"award:{award.uid}", kind="pension.awarded").payload)["account_year"]
-    assert (part["year"], part["months"]) == (2024, 5)
+    assert (part["year"], part["months"]) == (2024, 6)  # 2024-01 … 06: the retirement month counts
     assert "Account in the retirement year (part year)" in section and f">{yuan(part['closing_fen'])}<" in section

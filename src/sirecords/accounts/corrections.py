@@ -120,7 +120,7 @@ def run_uid(txn: str, year: int) -> str:
     return hashlib.sha256(f"{txn}:{year}".encode()).hexdigest()[:32]
 
 
-@transaction_type(TYPE, gettext_lazy("correct a person's individual account years"), creators=("maintainer", "clerk"),
+@transaction_type(TYPE, gettext_lazy("Correct a person's individual account years"), creators=("maintainer", "clerk"),
                   documents=("evidence",), describe=describe, prepare=prepare)
 def correct_account_year(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

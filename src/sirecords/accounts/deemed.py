@@ -38,7 +38,7 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
                                 ("work_unit", "工作单位 work unit"))]
 
 
-@transaction_type("recognise_deemed_service", gettext_lazy("recognise deemed contribution service"), creators=("clerk",),
+@transaction_type("recognise_deemed_service", gettext_lazy("Recognise deemed contribution service"), creators=("clerk",),
                   documents=("personnel_archive",), describe=_describe)
 def recognise_deemed_service(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

@@ -56,7 +56,7 @@ def describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
-@transaction_type(TYPE, gettext_lazy("annual crediting of individual accounts"), creators=("maintainer",),
+@transaction_type(TYPE, gettext_lazy("Annual crediting of individual accounts"), creators=("maintainer",),
                   describe=describe)
 def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

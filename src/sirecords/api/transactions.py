@@ -53,9 +53,12 @@ def detail(txn: BusinessTransaction, payload: dict) -> dict:
     return {
         **brief(txn),
         "reason": txn.reason, "channel": txn.channel, "stages": txn.stage_list, "posted_seq": txn.posted_seq,
-        "required_documents": [{"kind": d, "title": documents.DOCUMENT_KINDS[d][0], "attached": d in attached}
-                               for d in kind.documents],
-        "missing_documents": [d for d in kind.documents if d not in attached],
+        # A group any one of whose kinds suffices is one entry, its kinds joined by "|" (and listed in any_of).
+        "required_documents": [{"kind": "|".join(group), "title": " / ".join(documents.DOCUMENT_KINDS[d][0] for d in group),
+                                "attached": bool(attached.intersection(group)), **({"any_of": list(group)} if len(group) > 1
+                                                                                   else {})}
+                               for group in kind.requirements],
+        "missing_documents": ["|".join(group) for group in kind.missing_documents(attached)],
         "attachments": [{"kind": a.kind, "sha256": a.sha256, "content_type": a.content_type, "size": a.size,
                          "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at} for a in attachments],
         "changes": kind.describe(payload) if kind.describe else [],

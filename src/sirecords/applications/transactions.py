@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sirecords.applications.kinds import APPLICATION_APPROVED, APPLICATION_REFUSED
 from sirecords.core.identifiers import InvalidIdentifier, mask_id_number, parse_id_number
@@ -165,7 +166,7 @@ def _withholdings(fields: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return entries
 
 
-@transaction_type(TYPE, "第三方查询申请 written application to query records (第十八条–第二十条)", creators=("query_officer",),
+@transaction_type(TYPE, gettext_lazy("Written application to query records (第十八条–第二十条)"), creators=("query_officer",),
                   documents=(CREDENTIALS,), describe=_describe, summary=_summary, subject=lambda payload, posted: None)
 def answer_application(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     if decided(ctx.txn):
@@ -188,7 +189,7 @@ def _refusal_describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("reason", "不予提供的理由 reason", payload.get("reason"))]
 
 
-@transaction_type(REFUSAL, "不予提供查询 refuse a written application (第二十条(二))", creators=REVIEW_ROLES,
+@transaction_type(REFUSAL, gettext_lazy("Refuse a written application (第二十条(二))"), creators=REVIEW_ROLES,
                   describe=_refusal_describe, summary=lambda payload: [str(payload.get("application", ""))],
                   subject=lambda payload, posted: None)
 def refuse_application(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:

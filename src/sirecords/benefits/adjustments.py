@@ -6,8 +6,8 @@ parameter set for Y) applies to the awards that started before Y-01 and have not
 new monthly pension = current + current × percent + fixed + per_year × whole contribution years
 (`engine.pension.adjust_for`). An award is adjusted once per year. Adjustments are often published in
 the middle of the year: for the months of Y already paid at the old amount, the entry records the back
-pay owed (Σ (new amount − amount paid) over those months), and the next payment run pays it
-(`payments.plan`).
+pay owed ((new amount − amount in force) × those months; a recomputation in between settled them to its
+amount), and the next payment run pays it (`payments.plan`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_ADJUSTED
 from sirecords.benefits.models import Adjustment, Award, AwardStatus, Payment
@@ -55,23 +56,21 @@ def plan_adjustments(region: str, year: int) -> list[dict[str, Any]]:
     for award in awards:
         result = adjust_for(params, from_fen(award.total_fen), contribution_months=award.contribution_months)
         value, after = result.value, to_fen(result.value.after)
-        paid = paid_in_year.get(award.uid, ())
+        # Every month of the year paid so far was due at the amount now in force (a recomputation since settled
+        # those paid at an earlier version's): each owes the increase.
+        paid = paid_in_year.get(award.uid, 0)
         plan.append({"award": award.uid, "person": award.person_id, "year": year, "from_month": f"{year}-01",
                      "before_fen": award.total_fen, "increase_fen": to_fen(value.increase), "after_fen": after,
-                     "back_pay_fen": sum(max(after - amount, 0) * months for amount, months in paid),
-                     "months_paid_before": sum(months for _, months in paid),
+                     "back_pay_fen": (after - award.total_fen) * paid, "months_paid_before": paid,
                      "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(result.trace.as_dict())))})
     return plan
 
 
-def _paid_in_year(year: int) -> dict[str, list[tuple[int, int]]]:
-    """award → [(monthly amount paid, how many months of `year` at it)], in one query for every award."""
-    paid: dict[str, list[tuple[int, int]]] = {}
-    rows = (Payment.objects.filter(month__gte=f"{year}-01", month__lte=f"{year}-12").values_list("award_id", "amount_fen")
+def _paid_in_year(year: int) -> dict[str, int]:
+    """award → how many months of `year` were paid, in one query for every award."""
+    rows = (Payment.objects.filter(month__gte=f"{year}-01", month__lte=f"{year}-12").values_list("award_id")
             .annotate(months=Count("id")).order_by())
-    for award, amount, months in rows:
-        paid.setdefault(award, []).append((amount, months))
-    return paid
+    return dict(rows)
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +87,7 @@ def summary(plan: list[dict[str, Any]]) -> dict[str, int]:
             "back_pay_fen": sum(item["back_pay_fen"] for item in plan)}
 
 
-@transaction_type("adjust_pensions", "基本养老金年度调整 yearly pension adjustment", creators=("maintainer",),
+@transaction_type("adjust_pensions", gettext_lazy("Yearly pension adjustment"), creators=("maintainer",),
                   describe=_describe)
 def adjust_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     year, region = _year(payload), payload.get("region") or ""

@@ -8,6 +8,9 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the transaction types and projectors with the ledger and the integrity checks with verify.
-        from sirecords.benefits import adjustments, closures, integrity, projectors, transactions  # noqa: F401
+        from sirecords.benefits import adjustments, closures, integrity, projectors, recompute, transactions  # noqa: F401
+        from sirecords.benefits.kinds import AWARD_CORRECTED
+        from sirecords.registry.maintenance_log import log_kind
 
         closures.register_with_accounts()
+        log_kind(AWARD_CORRECTED, "修正")

@@ -21,8 +21,8 @@ def state() -> tuple:
 
 
 def refuses_recognition(person_uid: str) -> str | None:
-    if Award.objects.filter(person_id=person_uid).exists():
-        return "already has a pension award: deemed service must be recognised before the retirement approval"
+    """Nothing refused: service recognised after the award is recognised, and the award recomputed through
+    recompute_award (trigger late_recognition)."""
     return None
 
 

@@ -9,15 +9,16 @@ from typing import Any
 from django.db import connection
 
 from sirecords.accounts.crediting import crediting_basis
-from sirecords.accounts.years import contribution_years
+from sirecords.accounts.years import actual_months, deemed_months_for
 from sirecords.contributions.counted import counted
 from sirecords.core.money import InvalidInput, from_fen, to_fen
 from sirecords.core.periods import Age, Month
 from sirecords.engine.crediting import credit_account_year
 from sirecords.engine.params import RETIREMENT_CATEGORIES, ParameterError
 from sirecords.engine.pension import average_wage_index, pension_for
-from sirecords.engine.retirement import pension_eligibility, statutory_retirement
+from sirecords.engine.retirement import Retirement, Window, pension_eligibility, retirement_window, statutory_retirement
 from sirecords.engine.trace import jsonable
+from sirecords.engine.years import contribution_months
 from sirecords.parameters.queries import params_in_ledger, pooling_region
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
@@ -96,10 +97,20 @@ def account_part_year(person_uid: str, year: int, months: int, region: str, *, f
 
 
 def account_at_retirement(person_uid: str, start: Month, region: str) -> tuple[int, dict[str, Any] | None, Any]:
-    """The balance the account part is computed from: the retirement year's months before the pension starts
-    credited as a part year on the prior closing (a retirement in January: the prior closing)."""
+    """The balance the account part is computed from: the months of the first pension month's year before it
+    credited as a part year on the prior closing (a pension starting in January: the prior closing)."""
     return account_part_year(person_uid, start.year, start.month - 1, region, field="retirement_month",
                              event=f"a retirement in {start}")
+
+
+def pension_base(region: str, year: int) -> tuple[Decimal, int]:
+    """The 计发基数 for a retirement in `year` and the year it is of: `year`'s when published, otherwise (the year's
+    base comes out months into the year) the prior year's, provisionally: the award is recomputed once it is
+    published (recompute_award, trigger pension_base)."""
+    params = params_in_ledger(region, year)
+    if params.get("year.pension_base", None) is not None:
+        return params.pension_base, year
+    return params_in_ledger(region, year - 1).pension_base, year - 1
 
 
 def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
@@ -120,34 +131,70 @@ def _check_payload(payload: dict[str, Any]) -> tuple[Person, str, Month, bool]:
     return person, category, month, flexible
 
 
+def counted_years(person_uid: str, first_pension_month: Month):
+    """Contribution years counting the paid months before the first pension month (and the deemed months)."""
+    months = [month for month in actual_months(person_uid) if month < str(first_pension_month)]
+    return contribution_months([(month, month) for month in months], deemed_months=deemed_months_for(person_uid) or 0)
+
+
+def check_retirement_month(plan: Retirement, month: Month, flexible: bool, window: Window) -> None:
+    """The retirement month asked for against the person's window (engine.retirement.retirement_window)."""
+    where = f"the statutory retirement month {plan.retirement_month} (age {plan.statutory_age})"
+    if month == plan.retirement_month or (window.extension and month == window.earliest_month):
+        return
+    if not flexible:
+        raise InvalidTransaction({"retirement_month": f"{month} is not {where}"
+                                  + (f" nor the month the minimum contribution months are reached ({window.earliest_month})"
+                                     if window.extension else "") + "; apply as flexible retirement for another month"})
+    if not plan.has_flexible_window and not window.extension:
+        raise InvalidTransaction({"retirement_month": f"{month}: born {plan.birth_month}, the original age was reached "
+                                  f"before the 2025 reform, which gives no flexible window: retire in {where}"})
+    if month < plan.flexible_earliest_month and not window.extension:
+        raise InvalidTransaction({"retirement_month": f"{month} is before the earliest elastic early retirement month "
+                                  f"{plan.flexible_earliest_month} (never below the original age, at most "
+                                  f"{plan.retirement_month - plan.flexible_earliest_month} months before {where})"})
+    if month < window.earliest_month:
+        raise InvalidTransaction({"retirement_month": f"{month}: the minimum contribution months "
+                                  f"({plan.minimum_contribution_months}) are reached for a retirement in "
+                                  f"{window.minimum_met_month} only" + (" (contributions go on until then, 延长缴费)"
+                                                                         if window.extension else "")})
+    if month > window.latest_month:
+        raise InvalidTransaction({"retirement_month": f"{month} is outside the flexible window {window.earliest_month} – "
+                                  f"{window.latest_month} ({where})"})
+
+
 def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
-    """The award's figures and traces, or InvalidTransaction saying why the person is not eligible."""
+    """The award's figures and traces, or InvalidTransaction saying why the person is not eligible.
+
+    `retirement_month` is the month the person retires in; the pension starts in the first pension month (the
+    month after by default). The months that count — contribution months, the wage index and the part year of
+    the account — are the months before the first pension month."""
     person, category, month, flexible = _check_payload(payload)
     region = pooling_region()
     try:
         birth = person.birth_year_month
         # The retirement ages (and the 2025 reform's delays) are in the latest set; they apply to every birth month.
-        statutory = statutory_retirement(birth, category, params_in_ledger(region))
+        rules = params_in_ledger(region)
+        statutory = statutory_retirement(birth, category, rules)
         plan = statutory.value
-        if flexible:
-            if not plan.flexible_earliest_month <= month <= plan.flexible_latest_month:
-                raise InvalidTransaction({"retirement_month": f"{month} is outside the flexible window "
-                                          f"{plan.flexible_earliest_month} – {plan.flexible_latest_month} "
-                                          f"(statutory {plan.retirement_month})"})
-        elif month != plan.retirement_month:
-            raise InvalidTransaction({"retirement_month": f"{month} is not the statutory retirement month "
-                                      f"{plan.retirement_month} (age {plan.statutory_age}); apply as flexible "
-                                      f"retirement for another month"})
-        params = params_in_ledger(region, month.year)
-        years = contribution_years(person.uid)
+        first = month + rules.first_pension_month_offset
+        years = counted_years(person.uid, first)
         held = years.value.contribution_months
-        eligibility = pension_eligibility(held, month.year, params)
-        if not eligibility.value.eligible:
+        window = retirement_window(plan, actual_months(person.uid), years.value.deemed_months, rules)
+        # The minimum is the one of the year the statutory age is reached, whichever month the person retires in.
+        eligibility = pension_eligibility(held, plan.retirement_month.year, rules)
+        if month == plan.retirement_month and not eligibility.value.eligible:
             need = eligibility.value.minimum_contribution_months
             raise InvalidTransaction({"contribution_months": f"not eligible for a monthly pension: {held} contribution "
-                                      f"months held, {need} needed for retirement in {month.year} "
-                                      f"(short by {need - held} months)"})
-        bases = monthly_bases(person.uid)
+                                      f"months held, {need} needed for retirement in {plan.retirement_month.year} "
+                                      f"(short by {need - held} months); contributions may go on (延长缴费) to a "
+                                      f"retirement in {window.value.minimum_met_month}"})
+        check_retirement_month(plan, month, flexible, window.value)
+        if not eligibility.value.eligible:  # the window's projection counted months not paid yet
+            raise InvalidTransaction({"contribution_months": f"{held} contribution months held by {month}, "
+                                      f"{eligibility.value.minimum_contribution_months} needed"})
+        params = params_in_ledger(region, month.year)
+        bases = [(period, base) for period, base in monthly_bases(person.uid) if period < str(first)]
         averages: dict[int, Decimal] = {}
         entries = []
         for period, base_fen in bases:
@@ -157,19 +204,22 @@ def compute_award(payload: dict[str, Any]) -> dict[str, Any]:
             entries.append((from_fen(base_fen), averages[year], 1))
         deemed = years.value.deemed_months
         index = average_wage_index(entries, deemed_months=deemed, version=params.version)
-        balance_fen, part_year, part_trace = account_at_retirement(person.uid, month, region)
+        balance_fen, part_year, part_trace = account_at_retirement(person.uid, first, region)
         age = Age.from_months(month - birth)
+        base, base_year = pension_base(region, month.year)
         pension = pension_for(params, wage_index=index.value, contribution_months=held, balance=from_fen(balance_fen),
-                              age=age, deemed_months=deemed)
+                              age=age, deemed_months=deemed, pension_base=base)
     except (ParameterError, InvalidInput) as error:
         raise InvalidTransaction({"rules": str(error)}) from None
     p = pension.value
-    trace = {"statutory_retirement": statutory.as_dict(), "contribution_years": years.as_dict(),
+    trace = {"statutory_retirement": statutory.as_dict(), "window": window.as_dict(), "contribution_years": years.as_dict(),
              "eligibility": eligibility.as_dict(), "wage_index": index.as_dict(), "pension": pension.as_dict(),
              "balance_fen": balance_fen, **({"account_part_year": part_trace.as_dict()} if part_trace else {})}
-    return {"person": person.uid, "region": region, "category": category, "start_month": str(month),
-            "flexible": flexible, "age": str(age), "contribution_months": held,
+    return {"person": person.uid, "region": region, "category": category, "retirement_month": str(month),
+            "start_month": str(first), "flexible": flexible, "extension": window.value.extension, "age": str(age),
+            "contribution_months": held,
             "minimum_months": eligibility.value.minimum_contribution_months, "wage_index": str(index.value),
             "balance_fen": balance_fen, "account_year": part_year, "basic_fen": to_fen(p.basic_part), "account_fen": to_fen(p.account_part),
             "transitional_fen": to_fen(p.transitional_part), "total_fen": to_fen(p.total), "divisor": str(p.months_divisor),
+            "pension_base": str(base), "pension_base_year": base_year, "pension_base_provisional": base_year != month.year,
             "rule_version": params.version, "trace": json.loads(json.dumps(jsonable(trace), ensure_ascii=False))}

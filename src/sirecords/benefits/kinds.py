@@ -7,4 +7,6 @@ PENSION_RESUMED = "pension.resumed"  # a pension was resumed
 PENSION_ENDED = "pension.ended"  # a pension ended (death)
 PENSION_ADJUSTED = "pension.adjusted"  # a pension was adjusted for a year
 PENSION_PAYMENTS_MADE = "pension_payments.made"  # a month's pension payments were made, committed by their Merkle root
+PENSION_RECOMPUTED = "pension.recomputed"  # an award's new version (重新核定 or a correction), with its back pay or overpayment
+AWARD_CORRECTED = "award.corrected"  # a wrong award input corrected: the reversal of the version in force (maintenance log)
 ACCOUNT_CLOSED = "account.closed"  # an individual account was closed at death before retirement

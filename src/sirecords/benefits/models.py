@@ -26,8 +26,11 @@ class Award(models.Model):
     account_fen = models.BigIntegerField()
     transitional_fen = models.BigIntegerField()
     total_fen = models.BigIntegerField(help_text="The monthly pension now: as awarded, then after each adjustment.")
-    awarded_fen = models.BigIntegerField(default=0, help_text="The monthly pension as awarded, before any adjustment.")
+    awarded_fen = models.BigIntegerField(default=0, help_text="The monthly pension as awarded (the version in force), "
+                                                             "before any adjustment.")
     contribution_months = models.IntegerField(default=0, help_text="Contribution months (actual + deemed) at the award.")
+    version = models.IntegerField(default=1, help_text="The award version in force: 1 as approved, +1 at each "
+                                                          "recomputation or correction (benefits_recomputation).")
     status = models.CharField(max_length=10, choices=AwardStatus.choices)
     rule_version = models.CharField(max_length=120)
     trace = models.TextField(help_text="The engine's trace (JSON): why the pension is this amount.")
@@ -47,13 +50,17 @@ class Payment(models.Model):
     person_id = models.CharField(max_length=32)
     award_id = models.CharField(max_length=32)
     amount_fen = models.BigIntegerField(help_text="The month's pension: the amount in force that month.")
-    back_pay_fen = models.BigIntegerField(default=0, help_text="Back pay of an adjustment for months paid before it.")
+    back_pay_fen = models.BigIntegerField(default=0, help_text="Back pay still owed for months paid before an adjustment or "
+                                                                "recomputation; negative: an overpayment deducted (never "
+                                                                "more than amount_fen: no payment is negative).")
     run = models.CharField(max_length=32, help_text="The pay_pensions transaction's uid.")
 
     class Meta:
         db_table = "benefits_payment"
         constraints = [models.UniqueConstraint(fields=["month", "row_number"], name="benefits_payment_row_once"),
-                       models.UniqueConstraint(fields=["month", "award_id"], name="benefits_payment_once")]
+                       models.UniqueConstraint(fields=["month", "award_id"], name="benefits_payment_once"),
+                       models.CheckConstraint(condition=models.Q(back_pay_fen__gte=-models.F("amount_fen")),
+                                              name="benefits_payment_never_negative")]
 
 
 @projected_table
@@ -76,6 +83,45 @@ class Adjustment(models.Model):
     class Meta:
         db_table = "benefits_adjustment"
         indexes = [models.Index(fields=["award_id"], name="benefits_adjustment_award")]
+
+
+@projected_table
+class Recomputation(models.Model):
+    """One new version of an award (重新核定, or a correction of a wrong input): the version's figures, the monthly
+    difference from the version before for each month already paid, and the back pay owed or overpayment to
+    recover (deducted from the next payment runs). The versions before stay readable here and in the ledger."""
+
+    key = models.CharField(primary_key=True, max_length=48, help_text="<award>:<version>")
+    award_id = models.CharField(max_length=32)
+    person_id = models.CharField(max_length=32)
+    version = models.IntegerField(help_text="The new version (2 for the first recomputation).")
+    trigger = models.CharField(max_length=20, help_text="official_rate, late_recognition, pension_base or correction.")
+    category = models.CharField(max_length=10)
+    retirement_month = models.CharField(max_length=7)
+    start_month = models.CharField(max_length=7, help_text="First month paid under this version.")
+    from_month = models.CharField(max_length=7, help_text="First month of the payment runs paid at the new amount.")
+    basic_fen = models.BigIntegerField()
+    account_fen = models.BigIntegerField()
+    transitional_fen = models.BigIntegerField()
+    awarded_fen = models.BigIntegerField(help_text="The version's monthly pension at retirement, before adjustments.")
+    after_fen = models.BigIntegerField(help_text="The monthly pension in force from from_month (adjustments re-applied).")
+    before_fen = models.BigIntegerField(help_text="The monthly pension in force before this version.")
+    months_settled = models.IntegerField(help_text="Months already paid (or due) whose amount changed.")
+    back_pay_fen = models.BigIntegerField(help_text="Owed to the retiree for months already paid (补发).")
+    overpayment_fen = models.BigIntegerField(help_text="Paid too much: recovered by deduction from later payments (多发).")
+    rule_version = models.CharField(max_length=120)
+    trace = models.TextField()
+    txn = models.CharField(max_length=32)
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_recomputation"
+        indexes = [models.Index(fields=["award_id"], name="benefits_recomputation_award")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(back_pay_fen__gte=0) & models.Q(overpayment_fen__gte=0)
+                                   & (models.Q(back_pay_fen=0) | models.Q(overpayment_fen=0)),
+                                   name="benefits_recomputation_one_way"),
+            models.CheckConstraint(condition=models.Q(version__gte=2), name="benefits_recomputation_version")]
 
 
 @projected_table

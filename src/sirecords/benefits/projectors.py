@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from sirecords.benefits.kinds import ACCOUNT_CLOSED, PENSION_ADJUSTED, PENSION_AWARDED, PENSION_ENDED, PENSION_RESUMED, PENSION_SUSPENDED
+from sirecords.benefits.kinds import (
+    ACCOUNT_CLOSED,
+    PENSION_ADJUSTED,
+    PENSION_AWARDED,
+    PENSION_ENDED,
+    PENSION_RECOMPUTED,
+    PENSION_RESUMED,
+    PENSION_SUSPENDED,
+)
 from sirecords.benefits.models import AwardStatus
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
@@ -19,7 +27,7 @@ def pension_awarded(entry: PostedEntry, store: Store) -> None:
         "uid": p["award"], "person_id": p["person"], "region": p["region"], "category": p["category"],
         "start_month": p["start_month"], "end_month": "", "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
         "transitional_fen": p["transitional_fen"], "total_fen": p["total_fen"], "awarded_fen": p["total_fen"],
-        "contribution_months": p["contribution_months"], "status": AwardStatus.ACTIVE.value,
+        "contribution_months": p["contribution_months"], "version": 1, "status": AwardStatus.ACTIVE.value,
         "rule_version": p["rule_version"], "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
         "last_seq": entry.seq})
 
@@ -60,6 +68,31 @@ def pension_adjusted(entry: PostedEntry, store: Store) -> None:
     if row is None:
         raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
     store.put(TABLE, row["uid"], {**row, "total_fen": p["after_fen"], "last_seq": entry.seq})
+
+
+@projects(PENSION_RECOMPUTED)
+def pension_recomputed(entry: PostedEntry, store: Store) -> None:
+    """A new award version: kept with the versions before it in benefits_recomputation; the award now holds it."""
+    p = entry.payload
+    key = f"{p['award']}:{p['version']}"
+    trace = json.dumps(p["trace"], ensure_ascii=False, sort_keys=True)
+    store.put("benefits_recomputation", key, {
+        "key": key, "award_id": p["award"], "person_id": p["person"], "version": p["version"], "trigger": p["trigger"],
+        "category": p["category"], "retirement_month": p["retirement_month"], "start_month": p["start_month"],
+        "from_month": p["from_month"], "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
+        "transitional_fen": p["transitional_fen"], "awarded_fen": p["total_fen"], "after_fen": p["after_fen"],
+        "before_fen": p["before_fen"], "months_settled": p["months_settled"], "back_pay_fen": p["back_pay_fen"],
+        "overpayment_fen": p["overpayment_fen"], "rule_version": p["rule_version"], "trace": trace, "txn": entry.txn,
+        "last_seq": entry.seq})
+    row = store.get(TABLE, p["award"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
+    store.put(TABLE, row["uid"], {**row, "category": p["category"], "start_month": p["start_month"],
+                                  "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
+                                  "transitional_fen": p["transitional_fen"], "awarded_fen": p["total_fen"],
+                                  "total_fen": p["after_fen"],
+                                  "contribution_months": p["contribution_months"], "version": p["version"],
+                                  "rule_version": p["rule_version"], "trace": trace, "last_seq": entry.seq})
 
 
 @projects(ACCOUNT_CLOSED)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from sirecords.benefits import payments
 from sirecords.benefits.compute import account_part_year, compute_award, latest_account_year, monthly_bases
 from sirecords.benefits.kinds import (
@@ -41,7 +43,7 @@ def _describe_retirement(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("flexible", "弹性退休 flexible", payload.get("flexible"))]
 
 
-@transaction_type("approve_retirement", "退休审批及基本养老金核定 retirement approval and pension award",
+@transaction_type("approve_retirement", gettext_lazy("Retirement approval and pension award"),
                   creators=("clerk",), documents=("id_card",), describe=_describe_retirement)
 def approve_retirement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     award = compute_award(payload)
@@ -49,7 +51,7 @@ def approve_retirement(payload: dict[str, Any], ctx: WriteContext) -> list[NewEn
     if Award.objects.filter(person_id=person).exclude(status=AwardStatus.ENDED).exists():
         raise InvalidTransaction({"person": "already has a pension award"})
     subject = f"award:{ctx.txn}"
-    eligibility = {key: award[key] for key in ("person", "region", "category", "start_month", "flexible", "age",
+    eligibility = {key: award[key] for key in ("person", "region", "category", "retirement_month", "start_month", "flexible", "age",
                                                "contribution_months", "minimum_months", "rule_version")}
     return [NewEntry(APPROVED, f"person:{person}", eligibility, effective=f"{award['start_month']}-01"),
             NewEntry(AWARDED, subject, {"award": ctx.txn, **award}, effective=f"{award['start_month']}-01")]
@@ -74,22 +76,27 @@ def _describe_change(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [added(name, name, payload.get(name)) for name in ("person", "reason", "date") if name in payload]
 
 
-@transaction_type("suspend_benefit", "暂停发放养老金 suspend a pension", creators=("clerk",), describe=_describe_change)
+DEATH_DOCUMENTS = ("death_medical_certificate", "cremation_certificate", "household_deregistration")  # any one (第六条)
+
+
+@transaction_type("suspend_benefit", gettext_lazy("Suspend a pension"), creators=("clerk",), documents=("suspension_basis",),
+                  describe=_describe_change)
 def suspend_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
     award = _award_of(payload, AwardStatus.ACTIVE)
     return [NewEntry(SUSPENDED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("resume_benefit", "恢复发放养老金 resume a pension", creators=("clerk",), describe=_describe_change)
+@transaction_type("resume_benefit", gettext_lazy("Resume a pension"), creators=("clerk",), documents=("resumption_basis",),
+                  describe=_describe_change)
 def resume_benefit(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload)
     award = _award_of(payload, AwardStatus.SUSPENDED)
     return [NewEntry(RESUMED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "reason": reason})]
 
 
-@transaction_type("record_death", "死亡登记 record a death: the pension ends, or the account closes", creators=("clerk",),
-                  describe=_describe_change)
+@transaction_type("record_death", gettext_lazy("Record a death: the pension ends, or the account closes"), creators=("clerk",),
+                  documents=(DEATH_DOCUMENTS,), describe=_describe_change)
 def record_death(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """A retiree's death ends the pension (paid up to the month of death). An insured person's death before
     retirement closes the individual account: the year of death is credited as a part year up to the month
@@ -131,10 +138,11 @@ def _describe_payments(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [added("month", "发放月份 month", payload.get("month")), added("row_count", "笔数 payments", payload.get("row_count")),
             added("total", "金额合计 total", yuan_or_blank(total)),
             added("back_pay", "其中补发 of which back pay", yuan_or_blank(payload.get("back_pay_fen"))),
+            added("recovered", "扣回多发 overpayments deducted", yuan_or_blank(payload.get("recovered_fen"))),
             added("rows_root", "Merkle root", payload.get("rows_root"))]
 
 
-@transaction_type("pay_pensions", "按月发放养老金 monthly pension payments", creators=("maintainer",),
+@transaction_type("pay_pensions", gettext_lazy("Monthly pension payments"), creators=("maintainer",),
                   describe=_describe_payments)
 def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()

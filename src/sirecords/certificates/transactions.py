@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sirecords.certificates.kinds import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED
 from sirecords.certificates.models import Certificate
@@ -47,7 +48,7 @@ def _person(payload: dict[str, Any], errors: Errors) -> Person | None:
     return person
 
 
-@transaction_type(ISSUE, "出具证明 issue a certificate", creators=ISSUERS, describe=_describe, summary=_summary)
+@transaction_type(ISSUE, gettext_lazy("Issue a certificate"), creators=ISSUERS, describe=_describe, summary=_summary)
 def issue_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     return [_issued(payload)]
 
@@ -56,7 +57,7 @@ def _batch_summary(payload: dict[str, Any]) -> list[str]:
     return [f"{len(payload.get('certificates') or [])} statements"]
 
 
-@transaction_type(ISSUE_STATEMENTS, "批量出具对账单 issue annual statements", creators=("query_officer",),
+@transaction_type(ISSUE_STATEMENTS, gettext_lazy("Issue annual statements"), creators=("query_officer",),
                   summary=_batch_summary, subject=lambda payload, posted: NO_PERSON)
 def issue_statements(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     """The annual run's chunk: each certificate as issue_certificate checks it, each a certificate.issued entry about
@@ -116,7 +117,7 @@ def _issued(payload: dict[str, Any]) -> NewEntry:
     return NewEntry(CERTIFICATE_ISSUED, f"person:{person.uid}", body, issued_at[:10])
 
 
-@transaction_type(REVOKE, "撤销证明 revoke a certificate", creators=("query_officer", "clerk"), describe=_describe, summary=_summary)
+@transaction_type(REVOKE, gettext_lazy("Revoke a certificate"), creators=("query_officer", "clerk"), describe=_describe, summary=_summary)
 def revoke_certificate(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
     unknown_fields(payload, {"code", "person"}, errors)

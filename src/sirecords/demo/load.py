@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sirecords.core.periods import Month
-from sirecords.demo import accounts, arrears, contributions, flexible, portal, retirees
+from sirecords.demo import accounts, arrears, contributions, flexible, portal, recomputed, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
@@ -31,7 +31,7 @@ def already_loaded() -> bool:
 def _open(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
     actor = accounts.actor(clerk)
     txn = services.open_transaction(actor, kind, payload, region=REGION, reason=REASON, channel="counter")
-    for document in transaction_type_named(kind).documents:
+    for document in [group[0] for group in transaction_type_named(kind).requirements]:  # one of each group
         services.attach(actor, txn, document, scan(f"{document} for {kind} {txn.uid[:8]}"), f"{document}.pdf")
     return services.submit(actor, txn)
 
@@ -99,12 +99,18 @@ def load(data: DemoData | None = None) -> dict[str, int]:
         before_crediting=lambda year: (_pay_late(worker, year),
                                        retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve))))
     retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
-    pensions = retirees.pay_and_adjust(Month(date.today().year, date.today().month), _approve)
+    # Paid up to the recomputation (demo/recomputed.py), then on to this month: its run pays the back pay.
+    today = Month(date.today().year, date.today().month)
+    pensions = retirees.pay_and_adjust(min(recomputed.BEFORE_RUN - 1, today), _approve)
+    awards_recomputed = recomputed.recompute(retiree_uids, _open_and_approve) if today >= recomputed.BEFORE_RUN else 0
+    later = retirees.pay_and_adjust(today, _approve, start=recomputed.BEFORE_RUN) if today >= recomputed.BEFORE_RUN else {}
+    pensions = {key: pensions[key] + later.get(key, 0) for key in pensions}
     subsidised = retirees.grant_subsidies(persons, _open_and_approve)
     portal_accounts = portal.load(data, _approve, _open_and_approve)
     waiting = _leave_waiting(data)
     return {"persons": len(persons) + len(retiree_uids) + 1, "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
             "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
+            "recomputed_awards": awards_recomputed,
             "subsidies": subsidised, "portal_accounts": portal_accounts}
 
 

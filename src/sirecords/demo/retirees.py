@@ -92,11 +92,11 @@ def approve_retirements(year: int, uids: list[str], open_and_approve) -> int:
 ADJUSTMENT_MONTH = 7  # the region publishes each year's adjustment in July; January to June are paid back
 
 
-def pay_and_adjust(until: Month, approve) -> dict[str, int]:
-    """Every month from the first award to `until`; each year's adjustment is posted before July's run, which
-    pays the difference for January to June back."""
+def pay_and_adjust(until: Month, approve, start: Month | None = None) -> dict[str, int]:
+    """Every month from `start` (default the first award's) to `until`; each year's adjustment is posted before
+    July's run, which pays the difference for January to June back."""
     maintainer = accounts.actor("maint.wu")
-    first = Month.parse(min(Award.objects.values_list("start_month", flat=True)))
+    first = start or Month.parse(min(Award.objects.values_list("start_month", flat=True)))
     month, paid, adjusted = first, 0, 0
     while month <= until:
         if month.month == ADJUSTMENT_MONTH:

@@ -262,26 +262,33 @@ def estimate_pension(figures: EstimateFigures, growth, params: ParamSet) -> Resu
     now = figures.contribution_months
     missing_now = t.step("missing_now", "尚缺最低缴费月数（截至目前）", "minimum months still missing (so far)",
                          f"max(0, {minimum} − {now}) = {max(0, minimum - now)}", max(0, minimum - now))
-    to_retirement = max(0, plan.retirement_month - start)
+    # The months that count are those before the first pension month (the month after the retirement month by
+    # default, engine.retirement): with offset 1 the retirement month itself counts.
+    offset = plan.first_pension_month - plan.retirement_month
+    to_retirement = max(0, plan.first_pension_month - start)
     at_retirement = now + to_retirement
     shortfall = max(0, minimum - at_retirement)
-    t.step("months_at_retirement", "到达法定退休年龄时的缴费月数 = 目前月数 + 自起算月至退休月前一月的月数",
-           "months at the retirement month = months so far + months from the first assumed month to the month before",
-           f"{now} + ({plan.retirement_month} − {start} = {to_retirement}) = {at_retirement}; minimum {minimum}"
+    t.step("months_at_retirement", "到达法定退休年龄时的缴费月数 = 目前月数 + 自起算月至首次领取养老金月份前一月的月数",
+           "months at the retirement month = months so far + months from the first assumed month to the month before the first "
+           "pension month",
+           f"{now} + ({plan.first_pension_month} − {start} = {to_retirement}) = {at_retirement}; minimum {minimum}"
            + (f" → short by {shortfall} months 差 {shortfall} 个月" if shortfall else " → reached 已满足"), at_retirement)
 
-    # The month the pension would start: the statutory month, or later by the months still short (contributing on
-    # past the age); a person already past the age without an award would start from the first assumed month.
-    pension_month = max(plan.retirement_month, start) + shortfall
+    # The retirement month: the statutory month, or later by the months still short (contributing on past the age,
+    # 延长缴费); a person already past the age without an award retires from the first assumed month. The pension
+    # starts `offset` months after it.
+    retirement = max(plan.retirement_month, start - offset) + shortfall
+    pension_month = retirement + offset
     months_at_pension = now + max(0, pension_month - start)
     if shortfall:
-        t.step("pension_month", "未满最低缴费年限：继续缴费至满足最低年限的月份起领取",
-               "the minimum is not met at the age: contributing on, the pension starts the month it is met",
-               f"max({plan.retirement_month}, {start}) + {shortfall}m = {pension_month}", pension_month)
+        t.step("pension_month", "未满最低缴费年限：继续缴费至满足最低年限的月份退休，次月起领取",
+               "the minimum is not met at the age: contributing on until it is met, the pension starts the month after",
+               f"max({plan.retirement_month}, {start - offset}) + {shortfall}m + {offset}m = {pension_month}", pension_month)
     else:
-        t.step("pension_month", "领取养老金的起始月份 = 法定退休月份", "the pension starts in the statutory retirement month",
-               f"{pension_month}", pension_month)
-    age = Age.from_months(pension_month - figures.birth_month)
+        t.step("pension_month", "首次领取养老金月份 = 法定退休月份 + 偏移（次月）",
+               "the pension starts in the first pension month (the month after the statutory retirement month)",
+               f"{plan.retirement_month} + {offset}m = {pension_month}", pension_month)
+    age = Age.from_months(retirement - figures.birth_month)
     oldest = max(params.months_divisor_table)
     if age.years > oldest or (age.years == oldest and age.months):
         note = (f"the minimum would be reached at age {age}, beyond the months divisor table (to {oldest}): "
@@ -302,12 +309,12 @@ def estimate_pension(figures: EstimateFigures, growth, params: ParamSet) -> Resu
            "each projected month's index = latest base ÷ that year's average wage (both grow alike, the ratio stays)",
            f"{figures.current_base} ÷ {figures.current_average_wage} × {future} months", future)
     t.include("wage_index", index.trace)
-    if pension_month.year in figures.published_pension_bases:
-        base = parse_amount(figures.published_pension_bases[pension_month.year], "published pension base")
-        t.step("pension_base", "退休年度计发基数（已公布）", "pension base of the pension's year (published)",
-               f"{pension_month.year}: {base}", base)
+    if retirement.year in figures.published_pension_bases:
+        base = parse_amount(figures.published_pension_bases[retirement.year], "published pension base")
+        t.step("pension_base", "退休年度计发基数（已公布）", "pension base of the retirement year (published)",
+               f"{retirement.year}: {base}", base)
     else:
-        years_on = max(0, pension_month.year - figures.pension_base_year)
+        years_on = max(0, retirement.year - figures.pension_base_year)
         base = _grown(figures.pension_base, growth, years_on)
         t.step("pension_base", "退休年度计发基数 = 最近公布的计发基数 × (1 + 增长率)^年数",
                "pension base of the pension's year = latest published × (1 + growth)^years",

@@ -263,7 +263,7 @@ _TYPE_AMOUNT_KEYS = {"base_floor": _amount(positive=True), "base_ceiling": _amou
 # The [year] values that set a month's base limits: read from the contribution year containing the month.
 LIMIT_KEYS = ("reference_average_wage", "base_floor", "base_ceiling", "limits")
 _RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months": _integer(0, 120),
-                    "flexible_later_months": _integer(0, 120)}
+                    "flexible_later_months": _integer(0, 120), "first_pension_month_offset": _integer(0, 12)}
 _RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
                              "max_delay_months": _integer(0, 120)}
 _STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
@@ -702,6 +702,12 @@ class ParamSet:
     @property
     def flexible_later_months(self) -> int:
         return self.get("retirement.flexible_later_months")
+
+    @property
+    def first_pension_month_offset(self) -> int:
+        """Months from the retirement month to the first pension month: 1 (the month after, 次月) unless a region
+        says otherwise (0: the retirement month itself)."""
+        return self.get("retirement.first_pension_month_offset", 1)
 
     @property
     def transitional_coefficient(self) -> Decimal | None:

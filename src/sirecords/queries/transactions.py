@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number
 from sirecords.crypto.sealing import blind_index, seal
@@ -94,7 +95,7 @@ def checked(payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@transaction_type(TYPE, "权益记录查询 record query", creators=("query_officer",), describe=_describe, summary=_summary)
+@transaction_type(TYPE, gettext_lazy("Record query"), creators=("query_officer",), describe=_describe, summary=_summary)
 def record_query(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     fields = checked(payload)
     body = {"query": ctx.txn, "requester": fields["requester"]}

@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from sirecords.accounts.kinds import DEEMED_SERVICE_RECOGNISED
 from sirecords.accounts.models import AccountYear
 from sirecords.accounts.years import contribution_years
-from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED, PENSION_AWARDED
+from sirecords.benefits.kinds import ACCOUNT_CLOSED, ELIGIBILITY_APPROVED, PENSION_AWARDED, PENSION_RECOMPUTED
 from sirecords.contributions import counted
 from sirecords.contributions.models import Contribution
 from sirecords.core.money import fen_to_yuan as yuan
@@ -175,8 +175,10 @@ def account_closure(person: Person) -> dict[str, Any] | None:
 
 
 def _account_at_retirement(award_uid: str) -> dict[str, Any] | None:
-    """The part year credited at the retirement approval, from the award's ledger entry."""
-    entry = Entry.objects.filter(subject=f"award:{award_uid}", kind=PENSION_AWARDED).first()
+    """The part year credited at the retirement approval, from the ledger entry of the award version in force
+    (a recomputation's, else the award's)."""
+    entry = (Entry.objects.filter(subject=f"award:{award_uid}", kind__in=(PENSION_AWARDED, PENSION_RECOMPUTED))
+             .order_by("-seq").first())
     figures = json.loads(entry.payload).get("account_year") if entry else None
     if not figures:
         return None
@@ -201,6 +203,7 @@ def pension(person: Person) -> dict[str, Any] | None:
         trace = {}
     adjustments = apps.get_model("benefits", "Adjustment").objects.filter(award_id=award.uid).order_by("year")
     payments = apps.get_model("benefits", "Payment").objects.filter(award_id=award.uid).order_by("-month")
+    versions = apps.get_model("benefits", "Recomputation").objects.filter(award_id=award.uid).order_by("version")
     return {"status": award.status, "start_month": award.start_month, "end_month": award.end_month,
             "basic": yuan(award.basic_fen), "account": yuan(award.account_fen), "transitional": yuan(award.transitional_fen),
             "awarded": yuan(award.awarded_fen), "total": yuan(award.total_fen), "rule_version": award.rule_version,
@@ -210,6 +213,11 @@ def pension(person: Person) -> dict[str, Any] | None:
                             for a in adjustments],
             "payments": [{"month": pay.month, "amount": yuan(pay.amount_fen), "back_pay": yuan(pay.back_pay_fen)}
                          for pay in payments[:12]],
+            "version": award.version,
+            "versions": [{"version": v.version, "trigger": v.trigger, "retirement_month": v.retirement_month,
+                          "start_month": v.start_month, "from_month": v.from_month, "before": yuan(v.before_fen),
+                          "after": yuan(v.after_fen), "months_settled": v.months_settled, "back_pay": yuan(v.back_pay_fen),
+                          "overpayment": yuan(v.overpayment_fen)} for v in versions],
             "payments_made": payments.count(),
             "paid_total": yuan(sum(amount + back for amount, back in payments.values_list("amount_fen", "back_pay_fen"))),
             "trace": trace, "trace_lines": _trace_lines(trace)}

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -54,7 +55,7 @@ def check(payload: dict[str, Any]) -> dict[str, Any]:
     return {"person": person, "reference": reference, "authority": authority, "disclose_on": disclose_on.isoformat()}
 
 
-@transaction_type("withhold_read_disclosure", "暂不告知查询记录 keep a body's reads from the person until a date (第十八条)",
+@transaction_type("withhold_read_disclosure", gettext_lazy("Keep a body's reads from the person until a date (第十八条)"),
                   creators=("clerk",), documents=("withholding_order",), describe=_describe)
 def withhold_read_disclosure(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     order = check(payload)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from sirecords.core.money import fen_to_yuan
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -25,7 +27,7 @@ def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
             added("amounts", "补贴金额 amounts", figures)]
 
 
-@transaction_type("grant_subsidy", "社会保险补贴核定 social insurance subsidy", creators=("clerk",),
+@transaction_type("grant_subsidy", gettext_lazy("Social insurance subsidy"), creators=("clerk",),
                   documents=("subsidy_decision",), describe=_describe)
 def grant_subsidy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     grant = compute_grant(payload)

@@ -7,7 +7,7 @@ the review chain (初审, 审核, 复核, 审批) in front of post(); nothing el
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +32,10 @@ class TransactionType:
     """What a type of business transaction is. The ledger uses `build`; the workflow uses the rest."""
 
     name: str
-    title: str  # shown to staff, Chinese first
+    title: str  # shown to staff: Chinese, or an English msgid (gettext_lazy) the catalogue translates
     build: Callable[[dict[str, Any], WriteContext], list[NewEntry]]  # validates, raises InvalidTransaction
     creators: tuple[str, ...] = ("clerk",)  # roles that may open one
-    documents: tuple[str, ...] = ()  # kinds of original document it requires (第六条, 第十三条)
+    documents: tuple[str, ...] = ()  # kinds of original document it takes (第六条, 第十三条): every kind named
     describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # before/after for reviewers
     # For a type whose reviewers approve figures the system computes (not typed): prepare(request, region) -> the
     # payload opened or amended, the figures added (a figure given that is not the computed one: InvalidTransaction).
@@ -45,6 +45,14 @@ class TransactionType:
     # Whose record a page about this payload shows: "person:<uid>", NO_PERSON when it names nobody, None when
     # the person is not (yet) known; `posted` says whether the transaction's entries are in the ledger.
     subject: Callable[[dict[str, Any], bool], str | None] | None = None
+    # What it requires: each group is satisfied by any one of its kinds (a death: a death certificate, a
+    # cremation certificate or a household deregistration); a kind given alone is a group of one.
+    requirements: tuple[tuple[str, ...], ...] = ()
+
+    def missing_documents(self, attached: Iterable[str]) -> list[tuple[str, ...]]:
+        """The requirement groups none of whose kinds is among the `attached` kinds."""
+        have = set(attached)
+        return [group for group in self.requirements if not have.intersection(group)]
 
 
 def added(field: str, label: str, value) -> dict[str, Any]:
@@ -62,18 +70,23 @@ def person_in_payload(payload: dict[str, Any], posted: bool) -> str | None:
     return f"person:{payload['person']}" if payload.get("person") else None
 
 
-def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",), documents: tuple[str, ...] = (),
+def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("clerk",),
+                     documents: tuple[str | tuple[str, ...], ...] = (),
                      describe: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
                      prepare: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
                      summary: Callable[[dict[str, Any]], list[str]] | None = None,
                      subject: Callable[[dict[str, Any], bool], str | None] | None = None):
-    """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`."""
+    """Decorator registering `build(payload, ctx) -> entries` as the transaction type `name`.
+
+    `documents`: the original documents required, each a kind, or a tuple of kinds any one of which suffices."""
+    groups = tuple(item if isinstance(item, tuple) else (item,) for item in documents)
+    kinds = tuple(kind for group in groups for kind in group)
 
     def register(build):
         if name in _types:
             raise ValueError(f"transaction type {name} is already registered")
-        _types[name] = TransactionType(name, title, build, creators, documents, describe, prepare, summary,
-                                       subject or person_in_payload)
+        _types[name] = TransactionType(name, title, build, creators, kinds, describe, prepare, summary,
+                                       subject or person_in_payload, groups)
         return build
 
     return register

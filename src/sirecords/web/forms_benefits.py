@@ -59,7 +59,7 @@ class ApproveRetirementForm(PersonTransactionForm):
     type_name = "approve_retirement"
     fields_to_payload = (("category", "category"), ("retirement_month", "retirement_month"), ("flexible", "flexible"))
     category = forms.ChoiceField(label=_("Retirement category"), choices=CATEGORIES)
-    retirement_month = _month_field(_("First month of the pension"))
+    retirement_month = _month_field(_("Retirement month (the pension starts the month after)"))
     flexible = forms.BooleanField(label=_("Flexible retirement (earlier or later than the statutory month)"), required=False)
 
     def payload(self):
@@ -101,5 +101,33 @@ class GrantSubsidyForm(PersonTransactionForm):
         self.fields["scheme"].choices = choices
 
 
+TRIGGERS = [("official_rate", _("The official crediting rate replaced the provisional one")),
+            ("late_recognition", _("Deemed service or contributions recognised after the award")),
+            ("pension_base", _("This year's pension calculation base (计发基数) is published"))]
+
+
+class RecomputeAwardForm(PersonTransactionForm):
+    """重新核定: the engine computes the new version and its back pay or overpayment; the clerk names why."""
+
+    type_name = "recompute_award"
+    fields_to_payload = (("trigger", "trigger"),)
+    trigger = forms.ChoiceField(label=_("Why the award is recomputed"), choices=TRIGGERS)
+
+
+class CorrectAwardForm(PersonTransactionForm):
+    """A wrong award input put right: the inputs as they should have been; the reviewers see the settlement."""
+
+    type_name = "correct_award"
+    fields_to_payload = (("category", "category"), ("retirement_month", "retirement_month"), ("flexible", "flexible"),
+                         ("why", "reason"))
+    category = forms.ChoiceField(label=_("Retirement category"), choices=CATEGORIES)
+    retirement_month = _month_field(_("Retirement month (the pension starts the month after)"))
+    flexible = forms.BooleanField(label=_("Flexible retirement (earlier or later than the statutory month)"), required=False)
+    why = forms.CharField(label=_("What was wrong, and the evidence"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def payload(self):
+        return {**super().payload(), "flexible": bool(self.cleaned_data.get("flexible"))}
+
+
 BENEFIT_FORMS = (RecogniseDeemedServiceForm, ApproveRetirementForm, SuspendBenefitForm, ResumeBenefitForm, RecordDeathForm,
-                 GrantSubsidyForm)
+                 GrantSubsidyForm, RecomputeAwardForm, CorrectAwardForm)

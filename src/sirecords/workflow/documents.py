@@ -36,6 +36,14 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "written_authorisation": ("书面委托材料", "Written authorisation"),
     "applicant_credentials": ("申请查询单位的有效证明文件", "The applying body's or unit's valid credentials"),
     "payment_receipt": ("缴费凭证", "Payment receipt"),
+    # a death (any one of the three suffices), a pension suspended and resumed (第六条)
+    "death_medical_certificate": ("死亡医学证明", "Medical certificate of death"),
+    "cremation_certificate": ("火化证明", "Cremation certificate"),
+    "household_deregistration": ("户籍注销证明", "Proof of household registration cancelled"),
+    "suspension_basis": ("暂停发放依据材料（如未完成资格认证、服刑、失联的证明）",
+                         "Grounds for suspending the pension (e.g. proof of a missed certification, imprisonment, no contact)"),
+    "resumption_basis": ("恢复发放依据材料（如资格认证完成证明）",
+                         "Grounds for resuming the pension (e.g. proof the certification is done)"),
 }
 
 

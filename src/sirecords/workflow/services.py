@@ -206,9 +206,9 @@ def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
     kind = transaction_type_named(txn.type)
     with db_transaction.atomic():
         _own_open(actor, txn, _("submit it"))
-        missing = [d for d in kind.documents if not txn.attachments.filter(kind=d).exists()]
+        missing = kind.missing_documents(txn.attachments.values_list("kind", flat=True))
         if missing:
-            names = ", ".join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in missing)
+            names = ", ".join(_(" or ").join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in group) for group in missing)
             raise InvalidTransaction({"documents": _("the original documents are missing: {names} (第六条)").format(names=names)})
         _validate(txn)
         txn.stages = " ".join(stages_for(txn.type, txn.region))

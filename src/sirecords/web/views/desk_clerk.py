@@ -20,7 +20,15 @@ from sirecords.web.forms_desk import WithdrawForm
 from sirecords.web.forms_record import CounterSearchForm
 from sirecords.web.forms_transactions import FORMS
 from sirecords.web.guard import page
-from sirecords.web.views.desk_common import STATE_NAMES, document_name, field_name, regions_for, stage_name, transaction_named
+from sirecords.web.views.desk_common import (
+    STATE_NAMES,
+    document_name,
+    field_name,
+    regions_for,
+    requirement_names,
+    stage_name,
+    transaction_named,
+)
 from sirecords.web.views.desk_transaction import attach_form_for, not_visible, show_transaction
 from sirecords.web.views.desk_visibility import log_access
 from sirecords.workflow import services
@@ -72,7 +80,7 @@ def new_view(request):
             stages = [stage_name(s) for s in stages_for(kind.name, region)]
         except StageConfigError:
             stages = []
-        types.append({"kind": kind, "documents": [document_name(d) for d in kind.documents], "stages": stages})
+        types.append({"kind": kind, "documents": requirement_names(kind), "stages": stages})
     return render(request, "web/desk/new.html", {"types": types})
 
 
@@ -107,7 +115,7 @@ def create_view(request, type_name):
             log_access(request.actor, person_subject(type_name, chosen), f"prefilled form {type_name}", "counter transaction")
         form = form_class(initial=initial, regions=regions)
     return render(request, "web/desk/form.html", {"form": form, "type_title": kind.title, "kind": kind, "regions": regions,
-                                                   "documents": [document_name(d) for d in kind.documents]})
+                                                   "documents": requirement_names(kind)})
 
 
 @page("desk_mine")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from sirecords.registry.labels import FIELD_LABELS
 from sirecords.transactions.actors import ANY_REGION, Actor
@@ -38,6 +38,11 @@ def stage_name(stage: str) -> str:
 
 def document_name(kind: str) -> str:
     return pick(DOCUMENT_KINDS[kind]) if kind in DOCUMENT_KINDS else kind
+
+
+def requirement_names(kind) -> list[str]:
+    """A transaction type's required documents by name, a group any one of which suffices as "a or b or c"."""
+    return [gettext(" or ").join(document_name(d) for d in group) for group in kind.requirements]
 
 
 def field_name(field: str, fallback: str = "") -> str:

@@ -109,7 +109,8 @@ def show_transaction(request, txn: BusinessTransaction, *, attach_form=None, rev
 
     attachments = list(txn.attachments.order_by("id"))
     have = {a.kind for a in attachments}
-    required = [{"kind": k, "name": document_name(k), "present": k in have} for k in (kind.documents if kind else ())]
+    required = [{"kind": "|".join(group), "name": _(" or ").join(document_name(k) for k in group),
+                 "present": bool(have.intersection(group))} for group in (kind.requirements if kind else ())]
     trail = list(txn.actions.order_by("id"))
     returned = next((a for a in reversed(trail) if a.kind == Action.Kind.REJECT), None) if txn.state == State.RETURNED else None
     missing = [r for r in required if not r["present"]]

@@ -31,7 +31,8 @@ from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, NATIONAL, RETIR
 KEYS = {
     "check-id": ("valid", "normalized", "birth_date", "sex", "warnings", "error"),
     "check-uscc": ("valid", "error"),
-    "retirement": ("delay_months", "statutory_age", "retirement_month", "minimum_contribution_months"),
+    "retirement": ("delay_months", "statutory_age", "retirement_month", "minimum_contribution_months", "first_pension_month",
+                   "flexible_earliest_month", "flexible_latest_month"),
     "base": ("base", "employer", "individual"),
     "interest": ("interest_on_prior", "interest_on_credits", "year_end"),
     "account-year": ("interest_on_prior", "interest_on_credits", "credits", "year_end", "deferred", "rate", "rate_status"),
@@ -113,10 +114,15 @@ def retirement(birth: str, category: str) -> Outcome:
              f"  法定退休年龄 statutory age: {r.statutory_age.zh} / {r.statutory_age}",
              f"  退休月份 retirement month: {r.retirement_month}",
              f"  最低缴费年限 minimum contribution: {minimum} 个月 months ({minimum // 12}y{minimum % 12}m)",
-             f"  弹性退休 flexible retirement: {r.flexible_earliest_month} … {r.flexible_latest_month}",
+             f"  弹性退休 flexible retirement: {r.flexible_earliest_month} … {r.flexible_latest_month}"
+             + ("" if r.has_flexible_window else " (改革前出生：无弹性窗口 born before the reform: no window)"),
+             f"  首次领取养老金月份 first pension month: {r.first_pension_month}",
              f"  规则版本 rule version: {params.short_version}…"]
     return Outcome({"delay_months": r.delay_months, "statutory_age": str(r.statutory_age),
-                    "retirement_month": str(r.retirement_month), "minimum_contribution_months": minimum}, lines)
+                    "retirement_month": str(r.retirement_month), "minimum_contribution_months": minimum,
+                    "first_pension_month": str(r.first_pension_month),
+                    "flexible_earliest_month": str(r.flexible_earliest_month),
+                    "flexible_latest_month": str(r.flexible_latest_month)}, lines)
 
 
 def base(wage: str, average: str | None = None, region: str | None = None, year: int | None = None, month: int | None = None,
