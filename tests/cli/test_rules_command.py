@@ -233,3 +233,19 @@ def test_rules_command_through_sirecords():
                              "--credits", CREDITS, "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["year_end"] == "19998.24"
+
+
+def test_retirement_refuses_a_birth_month_in_the_future():
+    this_month = date.today().replace(day=1)
+    next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 1)
+    status, data, _ = run_json("retirement", "--birth", next_month.strftime("%Y-%m"), "--category", "male")
+    assert status == 1 and data["retirement_month"] is None and "is in the future" in data["error"]
+    status, data, _ = run_json("retirement", "--birth", this_month.strftime("%Y-%m"), "--category", "male")
+    assert status == 0 and data["retirement_month"]
+
+
+def test_retirement_for_a_region_gives_its_first_pension_month():
+    status, national, _ = run_json("retirement", "--birth", "1971-03", "--category", "male")
+    status_region, region, _ = run_json("retirement", "--birth", "1971-03", "--category", "male", "--region", "440300")
+    assert (status, status_region) == (0, 0)
+    assert national["first_pension_month"] == region["first_pension_month"] == "2032-11"  # the month after 2032-10

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -101,11 +102,16 @@ def check_uscc(code: str) -> Outcome:
     return Outcome({"valid": True, "error": None}, [f"统一社会信用代码有效 / unified social credit code valid: {normalized}"])
 
 
-def retirement(birth: str, category: str) -> Outcome:
+def retirement(birth: str, category: str, region: str | None = None, today: date | None = None) -> Outcome:
     if category not in RETIREMENT_CATEGORIES:
         raise Invalid(f"--category must be one of {', '.join(RETIREMENT_CATEGORIES)}, got {category!r}")
-    params = load_params(NATIONAL)
-    result = retirement_rules.statutory_retirement(Month.parse(birth), category, params)
+    born = Month.parse(birth)
+    today = today or datetime.now(UTC).date()
+    if born > Month(today.year, today.month):
+        raise Invalid(f"--birth {born} is in the future (this month is {today.year:04d}-{today.month:02d})")
+    # The region's standing retirement values (e.g. its first pension month) apply; national when none is given.
+    params = load_params(region) if region else load_params(NATIONAL)
+    result = retirement_rules.statutory_retirement(born, category, params)
     r = result.value
     minimum = r.minimum_contribution_months
     lines = [f"法定退休年龄 / statutory retirement ({CATEGORY_NAMES[category]}, 出生 born {r.birth_month})",
@@ -341,6 +347,7 @@ class Command(BaseCommand):
         each.add_argument("--birth", required=True, metavar="YYYY-MM", help="birth month")
         each.add_argument("--category", required=True, metavar="|".join(RETIREMENT_CATEGORIES),
                           help="male (60), female55 (cadre-type posts), female50 (worker-type posts)")
+        each.add_argument("--region", metavar="R", help="pooling region whose retirement parameters apply (default: national)")
         each = add("base", "缴费基数与缴费额 contribution base and amounts (pension insurance)")
         each.add_argument("--wage", required=True, metavar="W", help="prior-year monthly average wage, yuan")
         each.add_argument("--average", metavar="A", help="reference average wage, yuan (default: the region/year's)")
@@ -386,7 +393,7 @@ class Command(BaseCommand):
         if action == "check-uscc":
             return check_uscc(o["code"])
         if action == "retirement":
-            return retirement(o["birth"], o["category"])
+            return retirement(o["birth"], o["category"], o["region"])
         if action == "base":
             return base(o["wage"], o["average"], o["region"], o["year"], o["month"], o["insurance_type"], o["worker_category"])
         if action == "interest":
