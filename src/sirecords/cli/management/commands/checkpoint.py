@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.core.home import witness_dir
-from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint
+from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint, verifier_key
 from sirecords.ledger.context import MissingContext, WriteContext
 
 
@@ -16,8 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default=getpass.getuser(), help="who runs it (default: the OS user)")
         parser.add_argument("--reason", default="scheduled checkpoint", help="why")
         parser.add_argument("--witness", help="witness folder (default: SIRECORDS_WITNESS_DIR, else SIRECORDS_HOME/witness)")
+        parser.add_argument("--verifier-key", action="store_true",
+                            help="print the public verifier key the checkpoints are signed with (signed-note format, "
+                                 "<name>+<key hash>+<base64 key>) for the witness, and sign nothing")
 
     def handle(self, *args, **options):
+        if options["verifier_key"]:
+            # Public: what the supervising department checks the witness copies with (docs/ledger.md).
+            self.stdout.write(verifier_key())
+            return
         try:
             ctx = WriteContext(actor=options["actor"], reason=options["reason"], channel="cli")
             witness = Path(options["witness"]) if options["witness"] else witness_dir()
