@@ -27,7 +27,7 @@ from typing import Any
 from sirecords.core.canonical import canonical_bytes
 from sirecords.crypto.pki import checkpoint_cert_pem
 from sirecords.ledger import merkle
-from sirecords.ledger.checkpoints import create_checkpoint
+from sirecords.ledger.checkpoints import create_checkpoint, current_note
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.entry_hash import preimage
 from sirecords.ledger.models import Checkpoint, Entry
@@ -146,5 +146,5 @@ def evidence_for(seqs: Iterable[int], *, about: Mapping[str, Any] | None = None)
         rows.append({"seq": entry.seq, "hash": entry.hash, "preimage": image.decode("utf-8"),
                      "proof": [node.hex() for node in inclusion_proof(entry.seq, checkpoint.size)]})
     return canonical_bytes({"format": FORMAT, "document": dict(about or {}),
-                            "checkpoint": {"note": checkpoint.note, "certificate": checkpoint_cert_pem().decode("ascii")},
+                            "checkpoint": {"note": current_note(checkpoint), "certificate": checkpoint_cert_pem().decode("ascii")},
                             "entries": rows})

@@ -2,7 +2,11 @@
 
 - data.key: AES-256-GCM key that seals personal data at rest;
 - index.key: HMAC-SHA-256 key for blind indexes (exact-match look-ups of sealed values);
-- signing.key: Ed25519 key that signs ledger checkpoints.
+- signing.key: Ed25519 key that signs the ledger's and the logs' heads and the checkpoint rows, and the checkpoint
+  notes until the first rotation;
+- checkpoint.key (after `sirecords checkpoint --rotate-key`): the Ed25519 key that signs the checkpoint notes, the
+  ones the witness checks; checkpoint-keys-retired.txt lists the verifier keys it replaced, each with the size of
+  the last checkpoint it signed (ledger/key_rotation.py).
 
 `sirecords init` creates them when absent and never overwrites one: losing data.key means losing
 the personal data it sealed, so back them up apart from the database (docs/operations.md).
@@ -24,6 +28,8 @@ from sirecords.core.home import keys_dir
 DATA_KEY = "data.key"
 INDEX_KEY = "index.key"
 SIGNING_KEY = "signing.key"
+CHECKPOINT_KEY = "checkpoint.key"
+RETIRED_CHECKPOINT_KEYS = "checkpoint-keys-retired.txt"
 DJANGO_SECRET = "django-secret.key"
 KEY_FILES = (DATA_KEY, INDEX_KEY, SIGNING_KEY, DJANGO_SECRET)
 
@@ -37,10 +43,18 @@ class KeySet:
     data_key: bytes
     index_key: bytes
     signing_key: Ed25519PrivateKey
+    checkpoint_key: Ed25519PrivateKey | None = None  # None: the notes are signed with signing_key (no rotation yet)
+    # (verifier key, size of the last checkpoint it signed) for each checkpoint key rotated out, oldest first
+    retired_checkpoint_keys: tuple[tuple[str, int], ...] = ()
 
     @cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.signing_key.public_key()  # derived once: every signature check asks for it
+
+    @property
+    def note_key(self) -> Ed25519PrivateKey:
+        """The key that signs checkpoint notes now."""
+        return self.checkpoint_key or self.signing_key
 
 
 def _write_secret(path: Path, content: bytes) -> None:
@@ -93,15 +107,42 @@ def _hex_key(directory: Path, name: str) -> bytes:
     return key
 
 
+def _ed25519(directory: Path, name: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(_read(directory, name), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeysMissing(f"{directory / name} is not an Ed25519 private key")
+    return key
+
+
+def note_key_file(directory: Path | None = None) -> Path:
+    """The file of the key that signs checkpoint notes now: checkpoint.key once rotated, else signing.key."""
+    directory = directory or keys_dir()
+    rotated = directory / CHECKPOINT_KEY
+    return rotated if rotated.exists() else directory / SIGNING_KEY
+
+
+def read_retired_checkpoint_keys(directory: Path) -> tuple[tuple[str, int], ...]:
+    """checkpoint-keys-retired.txt: one `<verifier key> <size of the last checkpoint it signed>` a line."""
+    path = directory / RETIRED_CHECKPOINT_KEYS
+    if not path.exists():
+        return ()
+    retired = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise KeysMissing(f"{path} line {number}: want '<verifier key> <last checkpoint size>'")
+        retired.append((parts[0], int(parts[1])))
+    return tuple(retired)
+
+
 def load_keys(directory: Path | None = None) -> KeySet:
     directory = directory or keys_dir()
-    signing = serialization.load_pem_private_key(_read(directory, SIGNING_KEY), password=None)
-    if not isinstance(signing, Ed25519PrivateKey):
-        raise KeysMissing(f"{directory / SIGNING_KEY} is not an Ed25519 private key")
     return KeySet(
         data_key=_hex_key(directory, DATA_KEY),
         index_key=_hex_key(directory, INDEX_KEY),
-        signing_key=signing,
+        signing_key=_ed25519(directory, SIGNING_KEY),
+        checkpoint_key=_ed25519(directory, CHECKPOINT_KEY) if (directory / CHECKPOINT_KEY).exists() else None,
+        retired_checkpoint_keys=read_retired_checkpoint_keys(directory),
     )
 
 

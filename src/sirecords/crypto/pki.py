@@ -6,7 +6,7 @@ Files under SIRECORDS_HOME/keys (keys 0600, as crypto/keys.py writes them):
 - pdf-signing.pem / pdf-signing.key: the certificate that signs certificates and statements as PDF (PAdES),
   issued by the root, with digitalSignature and nonRepudiation;
 - checkpoint-key.pem: a certificate, issued by the root, for the instance's Ed25519 checkpoint key (signing.key,
-  crypto/keys.py); its common name is the ledger origin (the key name of the checkpoint notes).
+  or checkpoint.key after a rotation: crypto/keys.py); its common name is the ledger origin (the key name of the checkpoint notes).
 
 So the root is the one trust anchor: whoever has the root can check a PDF's signature and, from the evidence
 embedded in it, that the checkpoint the inclusion proofs verify against was signed by this instance.
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.x509.oid import NameOID
 
 from sirecords.core.home import keys_dir
-from sirecords.crypto.keys import SIGNING_KEY, KeysMissing, _write_secret
+from sirecords.crypto.keys import KeysMissing, _write_secret, note_key_file
 
 ROOT_CERT = "agency-root.pem"
 ROOT_KEY = "agency-root.key"
@@ -142,9 +142,10 @@ def ensure_pki(directory: Path | None = None, *, origin: str) -> list[str]:
         _write_secret(directory / PDF_CERT, _pem(cert))
         created += [PDF_KEY, PDF_CERT]
     if not (directory / CHECKPOINT_CERT).exists():
-        checkpoint_key = serialization.load_pem_private_key((directory / SIGNING_KEY).read_bytes(), None)
+        key_file = note_key_file(directory)  # the key the checkpoint notes are signed with now
+        checkpoint_key = serialization.load_pem_private_key(key_file.read_bytes(), None)
         if not isinstance(checkpoint_key, Ed25519PrivateKey):
-            raise KeysMissing(f"{directory / SIGNING_KEY} is not an Ed25519 private key")
+            raise KeysMissing(f"{key_file} is not an Ed25519 private key")
         _write_secret(directory / CHECKPOINT_CERT, _pem(make_checkpoint_cert(root, root_key, checkpoint_key.public_key(), origin)))
         created.append(CHECKPOINT_CERT)
     return created

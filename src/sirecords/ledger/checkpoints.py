@@ -48,7 +48,42 @@ def origin() -> str:
 
 
 def verifier_key() -> str:
-    return note.verifier_key(origin(), active_keys().public_key)
+    """The verifier key of the key that signs checkpoint notes now (what the witness is given)."""
+    return note.verifier_key(origin(), active_keys().note_key.public_key())
+
+
+def open_signed(text: str) -> note.Checkpoint:
+    """A checkpoint note signed by the current checkpoint key, or by a retired one at a size it signed before it was
+    rotated out (key_rotation): a retired key's signature on a later size is refused (the key may have leaked)."""
+    keys = active_keys()
+    try:
+        return note.open_checkpoint(text, verifier_key())
+    except note.NoteError as error:
+        refusal = error
+    for retired, last_size in reversed(keys.retired_checkpoint_keys):
+        try:
+            signed = note.open_checkpoint(text, retired)
+        except note.NoteError:
+            continue
+        if signed.size <= last_size:
+            return signed
+        refusal = note.NoteError(f"signed by a retired checkpoint key, which signed up to size {last_size} only, "
+                                 f"for size {signed.size}")
+    raise refusal
+
+
+def current_note(cp: Checkpoint) -> str:
+    """The stored note when the current checkpoint key signed it; a note signed before a key rotation is signed
+    again, its text unchanged, with the current key (after its row signature is checked), so that it verifies with
+    the current key's certificate (the certificates' evidence)."""
+    try:
+        note.open_note(cp.note, verifier_key())
+        return cp.note
+    except note.NoteError:
+        pass
+    if not row_signature_valid(cp):
+        raise LedgerBroken(f"refusing to sign: the checkpoint row (size {cp.size}) was changed — run `sirecords verify`")
+    return note.sign_note(note.note_text(cp.note), origin(), active_keys().note_key)
 
 
 def row_bytes(size: int, root: str, frontier: str, note_text: str, created_at: datetime, actor: str) -> bytes:
@@ -213,11 +248,11 @@ def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended 
         if anchors == anchored:
             return Signed(previous, False, witness_file(witness, previous.size)), previous.note
         text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
-                                    origin(), active_keys().signing_key)
+                                    origin(), active_keys().note_key)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
     root = _root(head, previous, appended)
-    text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(), active_keys().signing_key)
+    text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(), active_keys().note_key)
     columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
                    note_text=text, created_at=datetime.now(UTC), actor=ctx.actor)
     signature = signatures.sign_bytes(row_bytes(**columns))

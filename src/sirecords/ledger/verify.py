@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from sirecords.ledger import chained_log, merkle, note, triggers
 from sirecords.ledger.append import HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
 from sirecords.ledger.chain import ChainCheck
-from sirecords.ledger.checkpoints import log_anchors, row_signature_valid, verifier_key
+from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid
 from sirecords.ledger.models import Checkpoint
 from sirecords.ledger.projection import ScratchStore, apply, has_projector, projected_tables, row_from_model_values
 from sirecords.ledger.reading import entry_rows
@@ -138,7 +138,7 @@ def _open_stored(cp: Checkpoint, report: Report) -> note.Checkpoint | None:
             signed = note.parse_checkpoint_body(note.note_text(cp.note))
         else:
             report.add("checkpoint", where, "row signature does not verify: a column (actor, time, frontier…) was changed")
-            signed = note.open_checkpoint(cp.note, verifier_key())
+            signed = open_signed(cp.note)
     except note.NoteError as error:
         report.add("checkpoint", where, f"signature does not verify: {error}")
         return None
@@ -180,7 +180,7 @@ class _Checkpoints:
     def _settle(self, copy: WitnessCopy) -> bool:
         if copy.valid is None:
             try:
-                note.open_checkpoint(copy.path.read_text(encoding="utf-8"), verifier_key())
+                open_signed(copy.path.read_text(encoding="utf-8"))
                 copy.valid = True
             except (note.NoteError, UnicodeDecodeError, OSError) as error:
                 self.report.add("witness", copy.name, f"witness copy does not verify: {error}")

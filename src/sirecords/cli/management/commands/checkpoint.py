@@ -4,8 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.core.home import witness_dir
-from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint
+from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint, verifier_key
 from sirecords.ledger.context import MissingContext, WriteContext
+from sirecords.ledger.key_rotation import rotate_checkpoint_key
 
 
 class Command(BaseCommand):
@@ -16,11 +17,25 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default=getpass.getuser(), help="who runs it (default: the OS user)")
         parser.add_argument("--reason", default="scheduled checkpoint", help="why")
         parser.add_argument("--witness", help="witness folder (default: SIRECORDS_WITNESS_DIR, else SIRECORDS_HOME/witness)")
+        parser.add_argument("--verifier-key", action="store_true",
+                            help="print the public verifier key the checkpoints are signed with (signed-note format, "
+                                 "<name>+<key hash>+<base64 key>) for the witness, and sign nothing")
+        parser.add_argument("--rotate-key", action="store_true",
+                            help="sign a last checkpoint with the current checkpoint key, then replace that key with a "
+                                 "new one (the old one keeps verifying the checkpoints it signed); prints both "
+                                 "verifier keys")
 
     def handle(self, *args, **options):
+        if options["verifier_key"]:
+            # Public: what the supervising department checks the witness copies with (docs/ledger.md).
+            self.stdout.write(verifier_key())
+            return
         try:
             ctx = WriteContext(actor=options["actor"], reason=options["reason"], channel="cli")
             witness = Path(options["witness"]) if options["witness"] else witness_dir()
+            if options["rotate_key"]:
+                self._rotate(ctx, witness)
+                return
             signed = create_checkpoint(ctx, witness)
         except (MissingContext, LedgerBroken) as error:
             raise CommandError(str(error)) from None
@@ -33,3 +48,15 @@ class Command(BaseCommand):
             state = "unchanged since the last checkpoint; the logs' new heads signed in a witness-only note"
         self.stdout.write(f"checkpoint {state}: size {checkpoint.size}, root {checkpoint.root}")
         self.stdout.write(f"witness copy: {signed.witness_copy}")
+
+    def _rotate(self, ctx: WriteContext, witness: Path) -> None:
+        rotated = rotate_checkpoint_key(ctx, witness)
+        self.stdout.write(f"checkpoint key rotated after checkpoint size {rotated.last_size}")
+        self.stdout.write(f"old verifier key (checkpoints up to size {rotated.last_size}): {rotated.old_verifier_key}")
+        self.stdout.write(f"new verifier key (checkpoints from now on): {rotated.new_verifier_key}")
+        if rotated.certified:
+            self.stdout.write("checkpoint-key.pem issued for the new key")
+        else:
+            self.stdout.write("checkpoint-key.pem set aside: have the agency's CA certify the new key before issuing "
+                              "certificates (docs/operations.md)")
+        self.stdout.write("hand the new verifier key to the supervising department; they keep the old one too")
