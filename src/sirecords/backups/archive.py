@@ -24,11 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
 from sirecords.backups import database
 from sirecords.backups.keys import backup_key_path, load_backup_key
 from sirecords.core.canonical import canonical_bytes
-from sirecords.core.home import home, witness_dir
-from sirecords.crypto.keys import forget_loaded_keys
+from sirecords.core.home import home, keys_dir, witness_dir
+from sirecords.crypto.keys import SIGNING_KEY, forget_loaded_keys
 from sirecords.crypto.sealing import SealBroken, seal_chunks_into, unseal_file_chunks
 from sirecords.ledger import signatures
 
@@ -96,8 +99,18 @@ class Backup:
         return self.body["ledger"]
 
     def signature_holds(self) -> bool:
+        """Signed by this instance's checkpoint key. Only signing.key is read (not the whole key set): a restore
+        must work when the other key files are lost, as they come back from the backup."""
         digest = hashlib.sha256(canonical_bytes(self.body)).hexdigest()
-        return signatures.valid(self.signature, STATEMENT, manifest=digest)
+        path = keys_dir() / SIGNING_KEY
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            key.public_key().verify(bytes.fromhex(self.signature), signatures.statement(STATEMENT, manifest=digest))
+        except FileNotFoundError:
+            raise BackupRefused(f"{path} is missing: copy the instance's checkpoint key back first (docs/operations.md)") from None
+        except (InvalidSignature, ValueError, TypeError, AttributeError):
+            return False
+        return True
 
 
 def create(target: Path | None = None) -> Backup:
