@@ -64,8 +64,9 @@ def site(tmp_path_factory):
         run("init")
         run("users", "add", "admin.one", "--role", "sysadmin", "--reason", "the first administrator")
         run("users", "add", "admin.two", "--role", "sysadmin", "--actor", "admin.one", "--reason", "a second administrator")
-        run("checkpoint", "--actor", "ops.test", "--reason", "before the backup")
-        before = json.loads(run("verify", "--json").stdout)
+        signed = run("checkpoint", "--actor", "ops.test", "--reason", "before the backup").stdout
+        size, root = signed.split("size ")[1].split(", root ")
+        before = {"entries": int(size), "root": root.split()[0]}
         out = run("backup", "create").stdout
         folder = Path(out.split()[1].rstrip(":"))
         yield {"home": home, "run": run, "destroy": destroy_database, "folder": folder, "before": before,
@@ -80,7 +81,7 @@ def site(tmp_path_factory):
 def test_the_manifest_records_the_ledger_and_every_file_encrypted(site):
     manifest, home = site["manifest"], site["home"]
     assert manifest["engine"] == site["engine"] and site["folder"].parent == home / "backups"
-    # The ledger as it was: the size and root the live verify found before the backup.
+    # The ledger as it was: the size and root of the checkpoint signed just before the backup.
     assert manifest["ledger"]["size"] == site["before"]["entries"] >= 3
     assert manifest["ledger"]["root"] == site["before"]["root"]
     names = {f["name"] for f in manifest["files"]}
@@ -119,28 +120,34 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(site):
 
 
 def test_a_changed_byte_is_refused_by_backup_verify_and_named(site, tmp_path):
-    run = site["run"]
+    run, name = site["run"], site["folder"].name
     assert "manifest signed" in run("backup", "verify", "--full").stdout
+    # Three copies of the backup in one target, each changed once: verify goes on past a failure and names each.
+    changed = {}
     for victim in ("db/", "home/keys/index.key"):
-        copy = tmp_path / victim.replace("/", "_")
-        shutil.copytree(site["folder"], copy / site["folder"].name)
+        copy = tmp_path / f"{name}-{victim[:4].strip('/')}"
+        shutil.copytree(site["folder"], copy)
         entry = next(f for f in site["manifest"]["files"] if f["name"].startswith(victim))
-        blob = copy / site["folder"].name / entry["blob"]
+        blob = copy / entry["blob"]
         data = bytearray(blob.read_bytes())
         data[len(data) // 2] ^= 0x01
         blob.write_bytes(bytes(data))
-        result = run("backup", "verify", "--full", "--from", str(copy), check=False)
-        assert result.returncode != 0 and entry["blob"] in result.stderr and entry["name"] in result.stderr
-        # the result is recorded, as a failure naming the backup
-        lines = [json.loads(line) for line in (copy / "journal.jsonl").read_text().splitlines()]
-        assert lines[-1]["kind"] == "verify" and lines[-1]["ok"] is False and entry["blob"] in lines[-1]["problem"]
+        changed[copy.name] = f"{blob} ({entry['name']})"
     # A changed manifest (another root) no longer carries the instance's signature.
-    copy = tmp_path / "manifest"
-    shutil.copytree(site["folder"], copy / site["folder"].name)
-    manifest = copy / site["folder"].name / "manifest.json"
+    copy = tmp_path / f"{name}-manifest"
+    shutil.copytree(site["folder"], copy)
+    manifest = copy / "manifest.json"
     manifest.write_text(manifest.read_text().replace(site["manifest"]["ledger"]["root"], "0" * 64))
-    result = run("backup", "verify", "--from", str(copy), check=False)
-    assert result.returncode != 0 and "signature does not verify" in result.stderr
+    result = run("backup", "verify", "--full", "--from", str(tmp_path), check=False)
+    assert result.returncode != 0 and result.stdout == ""
+    for where in changed.values():
+        assert f"{where}: does not open" in result.stderr
+    assert f"{manifest}: its signature does not verify" in result.stderr
+    # Each result is recorded as a failure naming the backup and the file.
+    lines = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    assert [(line["kind"], line["ok"]) for line in lines] == [("verify", False)] * 3
+    assert {line["backup"] for line in lines} == {*changed, copy.name}
+    assert all(where in " ".join(line["problem"] for line in lines) for where in changed.values())
 
 
 def test_the_drill_proves_the_root_and_is_journalled(site):
