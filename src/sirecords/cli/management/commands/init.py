@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from sirecords.backups.keys import create_backup_key
 from sirecords.core.home import home, keys_dir
 from sirecords.crypto.keys import create_keys, forget_loaded_keys
 from sirecords.crypto.pki import ensure_pki
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             self.stdout.write(f"created key {keys_dir() / name} (mode 0600)")
         if not created:
             self.stdout.write(f"keys present in {keys_dir()}")
+        backup_key = create_backup_key()  # apart from the data keys: docs/operations.md, "Backups"
+        if backup_key:
+            self.stdout.write(f"created backup key {backup_key} (mode 0600)")
         # The agency root, the PDF signing certificate and the checkpoint key's certificate (crypto/pki.py).
         for name in ensure_pki(origin=settings.SIRECORDS_LEDGER_ORIGIN):
             self.stdout.write(f"created {keys_dir() / name}")
