@@ -226,6 +226,29 @@ def verify_on(alias: str, witness: Path | None) -> Report:
         return verify(witness)
 
 
+def _copy_all(result: Result, source, target, progress) -> None:
+    ordered = copied_models()
+    with transaction.atomic(using=TARGET):
+        for model in reversed(ordered):  # what migrate wrote (content types, genesis heads) gives way to the source's
+            if _table_has_rows(target, model._meta.db_table):
+                with target.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {target.ops.quote_name(model._meta.db_table)}")
+        for model in ordered:
+            count, digest = _digest_rows(_rows(model, SOURCE))
+            copied = _copy(model, source, target)
+            if copied != count:
+                raise MigrateError(f"{model._meta.db_table}: read {count} rows, wrote {copied}")
+            result.tables.append(TableCopy(model._meta.db_table, count, digest))
+            progress(f"{model._meta.db_table}: {count} rows")
+        with target.cursor() as cursor:
+            for sql in target.ops.sequence_reset_sql(no_style(), ordered):
+                cursor.execute(sql)
+        for copy, model in zip(result.tables, ordered):
+            copy.target_digest = _digest_rows(_rows(model, TARGET))[1]
+            if not copy.same:
+                raise MigrateError(f"{copy.table}: the rows read back from the target differ from the source's")
+
+
 def migrate_store(url: str, witness: Path | None, progress=lambda message: None) -> Result:
     source_cfg, target_cfg = source_config(), target_config(url)
     if describe(source_cfg).replace("?mode=ro", "") == describe(target_cfg):
@@ -238,36 +261,23 @@ def migrate_store(url: str, witness: Path | None, progress=lambda message: None)
         except Exception as error:  # noqa: BLE001 — any driver error: say which database and why
             raise MigrateError(f"cannot connect to the target {result.target}: {error}") from None
         refuse_unless_empty(target)
-        progress(f"source {result.source}: verifying")
-        result.source_report = verify_on(SOURCE, witness)
-        if not result.source_report.ok:
-            raise MigrateError(f"the source does not verify ({len(result.source_report.findings)} finding(s)); "
-                               "run `sirecords verify` and fix it before moving the store")
-        progress(f"target {result.target}: applying the migrations")
-        # Some data migrations write through the default connection (e.g. the ledger's genesis head): during
-        # `migrate` the default is the target, never the source.
-        with _as_default(TARGET):
-            call_command("migrate", database=TARGET, interactive=False, verbosity=0)
-        ordered = copied_models()
-        with transaction.atomic(using=TARGET), transaction.atomic(using=SOURCE):
-            for model in reversed(ordered):  # what migrate wrote (content types, genesis heads) gives way to the source's
-                if _table_has_rows(target, model._meta.db_table):
-                    with target.cursor() as cursor:
-                        cursor.execute(f"DELETE FROM {target.ops.quote_name(model._meta.db_table)}")
-            for model in ordered:
-                count, digest = _digest_rows(_rows(model, SOURCE))
-                copied = _copy(model, source, target)
-                if copied != count:
-                    raise MigrateError(f"{model._meta.db_table}: read {count} rows, wrote {copied}")
-                result.tables.append(TableCopy(model._meta.db_table, count, digest))
-                progress(f"{model._meta.db_table}: {count} rows")
-            with target.cursor() as cursor:
-                for sql in target.ops.sequence_reset_sql(no_style(), ordered):
-                    cursor.execute(sql)
-            for copy, model in zip(result.tables, ordered):
-                copy.target_digest = _digest_rows(_rows(model, TARGET))[1]
-                if not copy.same:
-                    raise MigrateError(f"{copy.table}: the rows read back from the target differ from the source's")
+        # One source transaction from its verify to the last row read: what is verified is what is copied
+        # (SQLite: the transaction holds the write lock; PostgreSQL: one repeatable-read snapshot).
+        with transaction.atomic(using=SOURCE):
+            if source.vendor == "postgresql":
+                with source.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            progress(f"source {result.source}: verifying")
+            result.source_report = verify_on(SOURCE, witness)
+            if not result.source_report.ok:
+                raise MigrateError(f"the source does not verify ({len(result.source_report.findings)} finding(s)); "
+                                   "run `sirecords verify` and fix it before moving the store")
+            progress(f"target {result.target}: applying the migrations")
+            # Some data migrations write through the default connection (e.g. the ledger's genesis head): during
+            # `migrate` the default is the target, never the source.
+            with _as_default(TARGET):
+                call_command("migrate", database=TARGET, interactive=False, verbosity=0)
+            _copy_all(result, source, target, progress)
         missing = triggers.missing(target)
         if missing:
             raise MigrateError("append-only triggers missing on the target: " + ", ".join(missing))
