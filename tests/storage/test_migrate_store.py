@@ -169,6 +169,22 @@ def test_the_sequences_continue_after_the_copied_keys(store, target, migrated):
     assert json.loads(run("verify", "--json", database_url=target).stdout)["ok"]
 
 
+def test_a_postgresql_store_moves_to_another_database(store, target, migrated):
+    """Between servers: the migrated target is the configured store, copied to a second fresh database."""
+    _, run = store
+    data, source_verify, _ = migrated
+    name = f"sirecords_migrate_{uuid.uuid4().hex[:12]}"
+    second = f"{SERVER}/{name}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        moved = json.loads(run("migrate-store", "--to", second, "--json", database_url=target).stdout)
+        assert moved["ok"] and moved["target_root"] == moved["source_root"]
+        assert moved["target_entries"] == moved["source_entries"] >= source_verify["entries"]
+        assert moved["tables"]["ledger_entry"]["rows"] == moved["target_entries"]
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_the_tables_are_copied_after_the_tables_they_point_to():
     order = [m._meta.db_table for m in copied_models()]
     assert len(order) == len(set(order))
