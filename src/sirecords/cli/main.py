@@ -19,7 +19,17 @@ def project_commands() -> dict[str, str]:
     from django.core.management import get_commands, load_command_class
 
     names = sorted(name for name, app in get_commands().items() if app == "sirecords.cli" and name not in HIDDEN)
-    return {name: str(load_command_class("sirecords.cli", name).help).split(". ")[0].rstrip(".") for name in names}
+    return {command_name(name): str(load_command_class("sirecords.cli", name).help).split(". ")[0].rstrip(".")
+            for name in names}
+
+
+def command_name(django_name: str) -> str:
+    """Django's command names cannot hold a dash (they are module names): `migrate_store` is `sirecords migrate-store`."""
+    return django_name.replace("_", "-")
+
+
+def django_name(name: str) -> str:
+    return name if name.startswith("-") else name.replace("-", "_")
 
 
 def _usage() -> str:
@@ -44,6 +54,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if argv[1:] == ["help", "--all"]:
         argv = argv[:1] + ["help"]
+    argv[1] = django_name(argv[1])
+    if argv[1] == "help" and len(argv) > 2:
+        argv[2] = django_name(argv[2])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sirecords", *argv[1:]])

@@ -1,0 +1,1 @@
+"""Moving a whole store between databases (`sirecords migrate-store`): migrate.py."""
