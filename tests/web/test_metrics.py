@@ -88,3 +88,10 @@ def test_without_a_token_only_a_local_scrape_not_through_the_proxy_is_answered(c
 
 def test_metrics_answer_only_get(client):
     assert client.post("/metrics").status_code == 405
+
+
+def test_a_local_plain_http_scrape_is_not_redirected_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SIRECORDS_METRICS_TOKEN = TOKEN
+    assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    assert client.get("/healthz").status_code == 301  # every other path still goes to HTTPS

@@ -273,6 +273,8 @@ SIRECORDS_PUBLIC_URL = os.environ.get("SIRECORDS_PUBLIC_URL", "http://127.0.0.1:
 # Prometheus metrics at /metrics (docs/deployment.md): a scrape carries `Authorization: Bearer <this token>`; unset,
 # only a scrape from the server itself (loopback, not through the proxy) is answered.
 SIRECORDS_METRICS_TOKEN = os.environ.get("SIRECORDS_METRICS_TOKEN", "")
+# Prometheus scrapes gunicorn directly on 127.0.0.1:8001 (deploy/gunicorn.conf.py), in plain HTTP: not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 LOGGING = {
     "version": 1,
