@@ -5,9 +5,10 @@ import multiprocessing
 import os
 import shutil
 
-# nginx reaches the server through this socket; Prometheus on this host scrapes 127.0.0.1:8001/metrics with the
-# bearer token (nginx refuses /metrics). Nothing listens on a public address.
-bind = [os.environ.get("GUNICORN_SOCKET", "unix:/run/sirecords/gunicorn.sock"),
+# nginx reaches the server through the Unix socket; Prometheus on this host scrapes 127.0.0.1:8001/metrics with the
+# bearer token (nginx refuses /metrics). Nothing listens on a public address. Under systemd, sirecords.socket makes
+# both and hands them over (gunicorn then ignores `bind`); without it, gunicorn binds these itself.
+bind = [os.environ.get("GUNICORN_SOCKET", "unix:/run/sirecords.sock"),
         os.environ.get("GUNICORN_METRICS_BIND", "127.0.0.1:8001")]
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 worker_class = "sync"  # each request is one database transaction; nginx buffers slow clients

@@ -36,6 +36,14 @@ def test_systemd_accepts_the_units_and_timers(tmp_path):
     assert "ignoring" not in done.stderr and "Unknown" not in done.stderr, done.stderr
 
 
+def test_the_server_gets_the_sockets_nginx_and_prometheus_use():
+    socket = (DEPLOY / "systemd" / "sirecords.socket").read_text()
+    site = (DEPLOY / "nginx" / "sirecords.conf").read_text()
+    assert "ListenStream=/run/sirecords.sock" in socket and "server unix:/run/sirecords.sock " in site
+    assert "ListenStream=127.0.0.1:8001" in socket and "SocketUser=www-data" in socket
+    assert "Requires=sirecords.socket" in (DEPLOY / "systemd" / "sirecords.service").read_text()
+
+
 def test_every_timer_starts_a_job_of_its_own_name():
     timers = sorted(p.stem for p in (DEPLOY / "systemd").glob("*.timer"))
     assert timers == ["sirecords-backup", "sirecords-backup-verify", "sirecords-checkpoint", "sirecords-verify"]
@@ -103,7 +111,7 @@ def test_gunicorn_knows_every_setting_of_the_config(monkeypatch):
     for name in names:
         assert name in config.settings, f"gunicorn has no setting {name!r}"
         config.set(name, values[name])  # validates the value's type, and a hook's number of arguments
-    assert config.bind == ["unix:/run/sirecords/gunicorn.sock", "127.0.0.1:8001"]
+    assert config.bind == ["unix:/run/sirecords.sock", "127.0.0.1:8001"]
     assert {"on_starting", "child_exit", "accesslog", "forwarded_allow_ips"} <= set(names)
 
 
