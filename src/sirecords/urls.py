@@ -1,10 +1,11 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from sirecords.web.views import health
+from sirecords.web.views import health, metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("sirecords.api.urls")),
     path("", include("sirecords.web.urls")),

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 # core pages), test_application_access.py and tests/api/test_permissions.py.
 WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES,
                           *(set(CERTIFICATE_RULES) - {"my_certificates"})}  # test_certificate_access.py
-ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", *PORTAL_RULES,
+ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", "metrics", *PORTAL_RULES,
               "my_certificates"}  # the portal's: below
 EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
 PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one
@@ -50,6 +50,7 @@ def test_every_url_is_checked_for_no_store_by_a_matrix_or_here():
     ("get", "otp_enrol", None),
     ("post", "logout", {}),
     ("post", "set_language", {"language": "en", "next": "/"}),
+    ("get", "metrics", None),  # a scrape from the test client's 127.0.0.1 (or 401 when a token is configured)
 ])
 def test_the_sign_in_steps_and_the_language_switch_are_not_kept(method, name, data):
     client = Client()

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sirecords.web.metrics.RequestCountMiddleware",  # every answer counted, redirects and refusals included
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, cacheable
     "sirecords.web.nostore.NoStoreMiddleware",  # every other answer, the later middleware's too: no-store
     "csp.middleware.CSPMiddleware",
@@ -268,6 +269,12 @@ SIRECORDS_AUTO_CHECKPOINT_SECONDS = None if _auto_checkpoint == "off" else float
 SIRECORDS_AGENCY_NAME = os.environ.get("SIRECORDS_AGENCY_NAME", "深圳市社会保险基金管理局（演示）")
 SIRECORDS_AGENCY_SEAL = os.environ.get("SIRECORDS_AGENCY_SEAL", "")
 SIRECORDS_PUBLIC_URL = os.environ.get("SIRECORDS_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Prometheus metrics at /metrics (docs/deployment.md): a scrape carries `Authorization: Bearer <this token>`; unset,
+# only a scrape from the server itself (loopback, not through the proxy) is answered.
+SIRECORDS_METRICS_TOKEN = os.environ.get("SIRECORDS_METRICS_TOKEN", "")
+# Prometheus scrapes gunicorn directly on 127.0.0.1:8001 (deploy/gunicorn.conf.py), in plain HTTP: not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 LOGGING = {
     "version": 1,

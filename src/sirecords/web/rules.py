@@ -10,6 +10,7 @@ from sirecords.web.rules_record import RULES as RECORD_RULES
 
 CORE_RULES = {
     "healthz": ANONYMOUS,
+    "metrics": ANONYMOUS,  # no user account: the view requires the metrics bearer token, or a local scrape
     "set_language": ANONYMOUS,
     "login": ANONYMOUS,
     "login_otp": ANONYMOUS,  # the password step already passed; the view checks the session
