@@ -133,3 +133,16 @@ def test_the_accounts_titles_are_translated_through_the_catalogue(language, titl
     kinds = transaction_types()
     with translation.override(language):
         assert tuple(str(kinds[name].title) for name in ("credit_accounts", corrections.TYPE, "recognise_deemed_service")) == titles
+
+
+def test_a_payload_naming_another_region_is_refused_at_posting(person, desk):
+    """The prepare hook fills the region at the desk and the API; the posting itself refuses a payload that names a
+    pooling region other than the transaction's (its accounts would be recomputed under another region's rules)."""
+    from sirecords.ledger.context import WriteContext
+    from sirecords.transactions.posting import transaction_types
+
+    payload = corrections.correction_payload("440300", person, 2024, "核查")
+    build = transaction_types()[corrections.TYPE].build
+    with pytest.raises(InvalidTransaction) as refused:
+        build({**payload, "region": "110000"}, WriteContext(actor="maint", reason="r", channel="counter", region="440300"))
+    assert refused.value.errors["region"] == "must be the transaction's pooling region 440300, not 110000"

@@ -132,6 +132,9 @@ def correct_account_year(payload: dict[str, Any], ctx: WriteContext) -> list[New
         errors["year"] = _("must be a whole year such as 2025")
     if not isinstance(region, str) or not region:
         errors["region"] = _("is required (the pooling region's 6-digit code)")
+    elif ctx.region and region != ctx.region:  # the payload's region is the one whose accounts are recomputed
+        errors["region"] = _("must be the transaction's pooling region {region}, not {given}").format(
+            region=ctx.region, given=region)
     method = text(payload, "method", errors, required=True, max_length=500)
     errors.raise_if_any()
     years = recompute(region, person, year)
