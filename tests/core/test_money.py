@@ -164,3 +164,10 @@ def test_integer_kernel_equals_the_decimal_rounding():
                     expected = round_money(fen / 100, mode)
                 assert round_fen(numerator, denominator, mode) == int(expected * 100), (numerator, denominator, mode)
             assert half_up_fen(numerator, denominator) == int(half_up(fen, 0))
+
+
+def test_an_amount_too_large_is_refused_by_its_size():
+    assert parse_amount("999999999999999.99") == D("999999999999999.99")
+    for huge in ("1000000000000000", "9" * 5000, "-" + "9" * 40):
+        with pytest.raises(InvalidInput, match="too large"):
+            parse_amount(huge, "amount", allow_negative=True)

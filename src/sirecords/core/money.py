@@ -90,9 +90,16 @@ def parse_decimal(text: str, what: str = "value") -> Decimal:
         raise InvalidInput(f"{what} must be a decimal number, got {text!r}") from None
 
 
+# Far above any real amount, and its fen still fit a 64-bit column; a longer number is refused by its size before any
+# arithmetic (a 5,000-digit amount would otherwise overflow the decimal context at the first rounding).
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def parse_amount(value, what: str = "amount", *, allow_negative: bool = False) -> Decimal:
     """An amount in yuan: at most two decimal places, not negative unless allowed."""
     amount = as_decimal(value, what)
+    if abs(amount) >= MAX_AMOUNT:
+        raise InvalidInput(f"{what} is too large: amounts are below {MAX_AMOUNT:,.0f} yuan")
     if not allow_negative and amount < 0:
         raise InvalidInput(f"{what} must not be negative, got {amount}")
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(FEN):
