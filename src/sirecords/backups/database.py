@@ -130,6 +130,11 @@ def restore_sqlite(snapshot_file: Path, path: str) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         Path(path + suffix).unlink(missing_ok=True)
     Path(path).unlink(missing_ok=True)
+    _copy_sqlite(snapshot_file, path)
+
+
+def _copy_sqlite(snapshot_file: Path, path: Path | str) -> None:
+    """The snapshot written into the SQLite file `path` through the online backup API."""
     source, copy = sqlite3.connect(snapshot_file), sqlite3.connect(path)
     try:
         source.backup(copy)
@@ -159,13 +164,7 @@ def scratch(snapshot_file: Path, folder: Path) -> Iterator[str]:
     """The snapshot restored into a database of its own; yields its DATABASE_URL ("" for SQLite: the file in
     `folder`, SIRECORDS_HOME of the drill). A scratch PostgreSQL database is created and dropped."""
     if vendor() == "sqlite":
-        restore_file = folder / "sirecords.sqlite3"
-        source, copy = sqlite3.connect(snapshot_file), sqlite3.connect(restore_file)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _copy_sqlite(snapshot_file, folder / "sirecords.sqlite3")
         yield ""
         return
     import psycopg
