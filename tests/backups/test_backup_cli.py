@@ -121,7 +121,7 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(site):
 
 def test_a_changed_byte_is_refused_by_backup_verify_and_named(site, tmp_path):
     run, name = site["run"], site["folder"].name
-    assert "manifest signed" in run("backup", "verify", "--full").stdout
+    assert "manifest signed" in run("backup", "verify", "--full", "--actor", "admin.one").stdout
     # Three copies of the backup in one target, each changed once: verify goes on past a failure and names each.
     changed = {}
     for victim in ("db/", "home/keys/index.key"):
@@ -138,8 +138,9 @@ def test_a_changed_byte_is_refused_by_backup_verify_and_named(site, tmp_path):
     shutil.copytree(site["folder"], copy)
     manifest = copy / "manifest.json"
     manifest.write_text(manifest.read_text().replace(site["manifest"]["ledger"]["root"], "0" * 64))
-    result = run("backup", "verify", "--full", "--from", str(tmp_path), check=False)
-    assert result.returncode != 0 and result.stdout == ""
+    result = run("backup", "verify", "--full", "--from", str(tmp_path), "--actor", "admin.one", check=False)
+    assert result.returncode != 0 and "manifest signed" not in result.stdout
+    assert "3 results posted to the ledger" in result.stdout
     for where in changed.values():
         assert f"{where}: does not open" in result.stderr
     assert f"{manifest}: its signature does not verify" in result.stderr
@@ -150,17 +151,29 @@ def test_a_changed_byte_is_refused_by_backup_verify_and_named(site, tmp_path):
     assert all(where in " ".join(line["problem"] for line in lines) for where in changed.values())
 
 
-def test_the_drill_proves_the_root_and_is_journalled(site):
+def test_the_drill_needs_an_administrator_to_post_its_result_and_does_nothing_without_one(site):
+    run, home = site["run"], site["home"]
+    for actor in ((), ("--actor", "ops.test")):
+        refused = run("backup", "drill", "--json", *actor, check=False)
+        assert refused.returncode != 0 and "sysadmin or dba" in refused.stderr
+    assert not (home / "backups" / "journal.jsonl").exists() or '"drill"' not in (home / "backups" / "journal.jsonl").read_text()
+
+
+def test_the_drill_proves_the_root_and_is_journalled_and_posted(site):
     run, manifest, home = site["run"], site["manifest"], site["home"]
-    result = json.loads(run("backup", "drill", "--json", "--actor", "ops.test", "--reason", "monthly drill").stdout)
+    before = json.loads(run("verify", "--json").stdout)["entries"]
+    result = json.loads(run("backup", "drill", "--json", "--actor", "admin.one", "--reason", "monthly drill").stdout)
     assert set(result) == {"ok", "root_equal", "entries", "rto_s", "rpo_s"}
     assert result["ok"] is True and result["root_equal"] is True and result["entries"] == manifest["ledger"]["size"]
     assert result["rto_s"] > 0 and result["rpo_s"] > 0
     journal = home / "backups" / "journal.jsonl"
     drill = [json.loads(line) for line in journal.read_text().splitlines()][-1]
-    assert drill["kind"] == "drill" and drill["backup"] == site["folder"].name and drill["actor"] == "ops.test"
+    assert drill["kind"] == "drill" and drill["backup"] == site["folder"].name and drill["actor"] == "admin.one"
     assert drill["root"] == manifest["ledger"]["root"] and drill["root_equal"] is True and drill["reason"] == "monthly drill"
     assert run("backup", "list").stderr == ""  # the journal's chain and signatures hold
+    # Posted to the ledger: the backup.drilled entry and its transaction.posted; the live ledger still verifies.
+    after = json.loads(run("verify", "--json").stdout)
+    assert after["ok"] and after["entries"] == before + 2
     # A journal line changed afterwards is found.
     journal.write_text(journal.read_text().replace('"ok": true', '"ok": false', 1))
     assert "does not verify" in run("backup", "list").stderr

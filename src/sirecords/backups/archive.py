@@ -70,7 +70,7 @@ def _home_files(target: Path) -> Iterator[tuple[str, Path]]:
     """(name in the backup, path) of every file to keep besides the database."""
     root, witness = home(), witness_dir()
     config = database.settings_of()
-    excluded = [target, backup_key_path(), root / "verify-last.json"]
+    excluded = [target, backup_key_path(), root / "verify-last.json", root / "backup-last.json"]
     if database.vendor() == "sqlite":
         excluded.append(Path(config["NAME"]).resolve())
         excluded.append((root / "test.sqlite3").resolve())

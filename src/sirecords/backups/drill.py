@@ -1,6 +1,6 @@
 """The restore drill: the latest backup restored into a scratch database and a scratch SIRECORDS_HOME, the full
 `sirecords verify` run on them (a process of its own, so it sees nothing of the live system), the ledger root found
-there compared with the manifest's, and the result recorded in the backup journal (journal.py says why there)."""
+there compared with the manifest's, and the result recorded in the target's journal and posted to the ledger (recording.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sirecords.backups import archive, database, journal
+from sirecords.backups import archive, database, journal, recording
 from sirecords.backups.keys import load_backup_key
+from sirecords.transactions.actors import Actor
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,53 @@ def _verify_in(scratch_home: Path, database_url: str) -> dict[str, Any]:
                                     f"{result.stderr.strip()[-500:]}") from None
 
 
-def drill(target: Path | None, actor: str, reason: str) -> DrillResult:
+def drill(target: Path | None, actor: Actor, reason: str) -> DrillResult:
+    """Run the drill on the latest backup and record it (journal and ledger), failed or not: a drill that could
+    not restore is recorded as failed with the reason, then refused (BackupRefused) as before."""
     target = (target or archive.default_target()).resolve()
     started = time.monotonic()
-    backup, _ = archive.check(archive.latest(target))
+    folder = archive.latest(target)
+    try:
+        backup, report = _restore_and_verify(folder)
+    except (archive.BackupRefused, database.DatabaseError) as error:
+        rto_ms = round((time.monotonic() - started) * 1000)
+        journal.record(target, "drill", actor.username, reason, backup=folder.name, ok=False, problem=str(error)[:300])
+        recording.record(actor, reason, [{"check": "drill", "backup": folder.name, "target": str(target), "ok": False,
+                                          "checked_at": recording.now_stamp(), "root_equal": False, "entries": 0,
+                                          "manifest_root": _manifest_root(folder), "manifest_entries": 0,
+                                          "rto_ms": rto_ms, "rpo_ms": 0, "findings": 0, "problem": str(error)[:500]}])
+        raise
+    rto_s = round(time.monotonic() - started, 3)
+    newest = backup.ledger["newest_recorded_at"] or backup.body["created_at"]
+    moment = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    rpo_s = round((datetime.now(UTC) - moment).total_seconds(), 3)
+    root_equal = report.get("root") == backup.ledger["root"] and report.get("entries") == backup.ledger["size"]
+    result = DrillResult(backup.id, bool(report.get("ok")) and root_equal, root_equal, int(report.get("entries", 0)),
+                         rto_s, rpo_s, report.get("findings", []))
+    journal.record(target, "drill", actor.username, reason, backup=backup.id, ok=result.ok, root_equal=root_equal,
+                   entries=result.entries, root=report.get("root", ""), rto_ms=round(rto_s * 1000),
+                   rpo_ms=round(rpo_s * 1000), findings=len(result.findings))
+    check = {"check": "drill", "backup": backup.id, "target": str(target), "ok": result.ok,
+             "checked_at": recording.now_stamp(), "root_equal": root_equal, "entries": result.entries,
+             "manifest_root": backup.ledger["root"], "manifest_entries": backup.ledger["size"],
+             "rto_ms": round(rto_s * 1000), "rpo_ms": round(rpo_s * 1000), "findings": len(result.findings)}
+    if report.get("root"):
+        check["root"] = report["root"]
+    recording.record(actor, reason, [check])
+    return result
+
+
+def _manifest_root(folder: Path) -> str:
+    """The root a backup's manifest states, when it can be read (a failed drill names it if it can)."""
+    try:
+        return str(archive.load(folder).ledger["root"])
+    except (archive.BackupRefused, KeyError, TypeError):
+        return "0" * 64
+
+
+def _restore_and_verify(folder: Path) -> tuple[archive.Backup, dict[str, Any]]:
+    """The backup checked, restored into a scratch database and SIRECORDS_HOME, and `verify --json`'s report there."""
+    backup, _ = archive.check(folder)
     if backup.body["engine"] != database.vendor():
         raise archive.BackupRefused(f"{backup.id} is a {backup.body['engine']} backup; the drill restores into a "
                                     f"scratch {database.vendor()} database")
@@ -63,15 +107,4 @@ def drill(target: Path | None, actor: str, reason: str) -> DrillResult:
         dump = Path(scratch) / "database"
         archive.write_file(backup, archive.database_entry(backup), key, dump)
         with database.scratch(dump, scratch_home) as url:
-            report = _verify_in(scratch_home, url)
-    rto_s = round(time.monotonic() - started, 3)
-    newest = backup.ledger["newest_recorded_at"] or backup.body["created_at"]
-    moment = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    rpo_s = round((datetime.now(UTC) - moment).total_seconds(), 3)
-    root_equal = report.get("root") == backup.ledger["root"] and report.get("entries") == backup.ledger["size"]
-    result = DrillResult(backup.id, bool(report.get("ok")) and root_equal, root_equal, int(report.get("entries", 0)),
-                         rto_s, rpo_s, report.get("findings", []))
-    journal.record(target, "drill", actor, reason, backup=backup.id, ok=result.ok, root_equal=root_equal,
-                   entries=result.entries, root=report.get("root", ""), rto_ms=round(rto_s * 1000),
-                   rpo_ms=round(rpo_s * 1000), findings=len(result.findings))
-    return result
+            return backup, _verify_in(scratch_home, url)

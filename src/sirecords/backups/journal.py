@@ -1,11 +1,10 @@
 """The backup journal: every `backup verify` result and every drill, in a hash-chained file signed line by line.
 
-Why not a ledger entry: every ledger write goes through a business transaction opened by a staff account with a
-role (workflow.services), and the drill runs from cron as the operating-system user, with no account; a ledger
-entry typed by hand outside the workflow is what the project forbids. The journal is kept instead in the target
-folder (`<target>/journal.jsonl`) beside the backups it speaks of: each line carries the previous line's hash, its
-own hash and the instance's Ed25519 signature over it (ledger.signatures), so a line removed, changed or added
-without the key is found by `backup list` and `backup verify`.
+Each result is also posted to the ledger (recording.py), which supervisors read; the journal is kept in the target
+folder (`<target>/journal.jsonl`) beside the backups it speaks of, so the history of the copies can be read where the
+copies are, even when the live database is lost. Each line carries the previous line's hash, its own hash and the
+instance's Ed25519 signature over it (ledger.signatures), so a line removed, changed or added without the key is
+found by `backup list` and `backup verify`.
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sirecords.certificates",
     "sirecords.stats",
     "sirecords.applications",
+    "sirecords.operations",
     "sirecords.web",
 ]
 

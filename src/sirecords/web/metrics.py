@@ -87,6 +87,29 @@ class VerifyCollector:
                                 value=1 if ok else 0)
 
 
+class BackupCollector:
+    """The age of the newest backup (backup-last.json, written by `sirecords backup create`), and the age and outcome
+    of the last readability check and restore drill (their ledger entries, operations app)."""
+
+    def collect(self):
+        from sirecords.operations.reading import last_backup, latest_drills, latest_readability
+
+        now = timezone.now()
+        made = last_backup()
+        yield GaugeMetricFamily("sirecords_backup_age_seconds", "Seconds since the newest backup was made (NaN: none yet).",
+                                value=_age(None if made is None else made.created_at, now))
+        checked, drilled = latest_readability(1), latest_drills(1)
+        yield GaugeMetricFamily("sirecords_backup_verify_age_seconds",
+                                "Seconds since backups were last read back by `backup verify` (NaN: never).",
+                                value=_age(checked[0].at if checked else None, now))
+        yield GaugeMetricFamily("sirecords_backup_verify_ok", "1 when the last readability check found the backup whole.",
+                                value=1 if checked and checked[0].ok else 0)
+        yield GaugeMetricFamily("sirecords_backup_drill_age_seconds", "Seconds since the last restore drill (NaN: never).",
+                                value=_age(drilled[0].at if drilled else None, now))
+        yield GaugeMetricFamily("sirecords_backup_drill_ok", "1 when the last drill restored and verified the manifest's root.",
+                                value=1 if drilled and drilled[0].ok else 0)
+
+
 def exposition() -> bytes:
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -95,4 +118,5 @@ def exposition() -> bytes:
         registry.register(REQUESTS)
     registry.register(LedgerCollector())
     registry.register(VerifyCollector())
+    registry.register(BackupCollector())
     return generate_latest(registry)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sirecords.core.home import home
 from sirecords.ledger.models import Entry
+from sirecords.operations.reading import last_backup, latest_drills, latest_readability
 from sirecords.records import reads
 from sirecords.records.access_log import record_access
 from sirecords.records.limits import UNCOUNTED, recent_alerts
@@ -169,7 +170,10 @@ def maintenance_csv_view(request):
 @require_GET
 def integrity_view(request):
     path = home() / "verify-last.json"
-    context: dict = {"path": path, "result": None, "problem": None, "read_alerts": recent_alerts()}
+    context: dict = {"path": path, "result": None, "problem": None, "read_alerts": recent_alerts(),
+                     "last_backup": last_backup(),
+                     "checks_tables": [(_("Readability checks"), latest_readability(), False),
+                                       (_("Restore drills"), latest_drills(), True)]}
     if path.exists():
         try:
             result = json.loads(path.read_text(encoding="utf-8"))

@@ -1,12 +1,14 @@
-import getpass
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sirecords.backups import archive, database, journal
+from sirecords.backups import archive, database, journal, recording
 from sirecords.backups.drill import drill
 from sirecords.backups.keys import BackupKeyMissing
+from sirecords.operations.reading import remember_backup
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.workflow.services import Refused
 
 
 class Command(BaseCommand):
@@ -31,17 +33,20 @@ class Command(BaseCommand):
         run.add_argument("--from", dest="source", type=Path, help=target)
         run.add_argument("--json", action="store_true", help='print {"ok", "root_equal", "entries", "rto_s", "rpo_s"}')
         for each in (verify, run):
-            each.add_argument("--actor", default=getpass.getuser(), help="who runs it (default: the OS user)")
+            each.add_argument("--actor", default=None, help="the staff account (sysadmin or dba) that posts the result to "
+                              "the ledger (default: SIRECORDS_OPERATIONS_ACCOUNT)")
             each.add_argument("--reason", default="scheduled backup check", help="why")
 
     def handle(self, *args, **options):
         try:
             getattr(self, "_" + options["action"])(options)
-        except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError) as error:
+        except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError, InvalidTransaction,
+                Refused) as error:
             raise CommandError(str(error)) from None
 
     def _create(self, options):
         backup = archive.create(options["to"])
+        remember_backup(backup.id, backup.body["created_at"], [str(backup.folder.parent)], backup.ledger["size"])
         self.stdout.write(f"backup {backup.folder}: {len(backup.body['files'])} files, ledger size "
                           f"{backup.ledger['size']}, root {backup.ledger['root']}")
 
@@ -55,22 +60,30 @@ class Command(BaseCommand):
             self.stderr.write(problem)
 
     def _verify(self, options):
+        actor = recording.operations_actor(options["actor"])
         source = (options["source"] or archive.default_target()).resolve()
         folders = archive.backups(source)
         if not folders:
             raise archive.BackupRefused(f"no backup in {source}")
         failures = journal.check(source)
+        checks = []
         for folder in folders:
+            check = {"check": "readability", "backup": folder.name, "target": str(source), "checked_at": recording.now_stamp()}
             try:
                 backup, opened = archive.check(folder, full=options["full"])
             except archive.BackupRefused as error:
                 failures.append(str(error))
-                journal.record(source, "verify", options["actor"], options["reason"], backup=folder.name, ok=False,
+                journal.record(source, "verify", actor.username, options["reason"], backup=folder.name, ok=False,
                                problem=str(error)[:300])
+                checks.append({**check, "ok": False, "files": _file_count(folder), "files_opened": 0,
+                               "problem": str(error)[:500]})
                 continue
-            journal.record(source, "verify", options["actor"], options["reason"], backup=backup.id, ok=True,
+            journal.record(source, "verify", actor.username, options["reason"], backup=backup.id, ok=True,
                            files_opened=opened)
+            checks.append({**check, "ok": True, "files": len(backup.body["files"]), "files_opened": opened})
             self.stdout.write(f"{backup.id}: manifest signed, {opened} of {len(backup.body['files'])} files opened and hashed")
+        seq = recording.record(actor, options["reason"], checks)
+        self.stdout.write(f"{len(checks)} results posted to the ledger from entry #{seq}")
         if failures:
             raise CommandError("backup verify failed: " + "; ".join(failures))
 
@@ -85,7 +98,7 @@ class Command(BaseCommand):
         self.stdout.write("run `sirecords verify`: its root must equal the one above")
 
     def _drill(self, options):
-        result = drill(options["source"], options["actor"], options["reason"])
+        result = drill(options["source"], recording.operations_actor(options["actor"]), options["reason"])
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json()))
         else:
@@ -95,3 +108,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {finding.get('check')}: {finding.get('where')}: {finding.get('message')}")
         if not result.ok:
             raise SystemExit(1)
+
+
+def _file_count(folder: Path) -> int:
+    """How many files a backup's manifest lists, when it can be read at all (0 otherwise)."""
+    try:
+        return len(archive.load(folder).body["files"])
+    except (archive.BackupRefused, KeyError, TypeError):
+        return 0
