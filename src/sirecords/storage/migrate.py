@@ -273,10 +273,9 @@ def migrate_store(url: str, witness: Path | None, progress=lambda message: None)
                 raise MigrateError(f"the source does not verify ({len(result.source_report.findings)} finding(s)); "
                                    "run `sirecords verify` and fix it before moving the store")
             progress(f"target {result.target}: applying the migrations")
-            # Some data migrations write through the default connection (e.g. the ledger's genesis head): during
-            # `migrate` the default is the target, never the source.
-            with _as_default(TARGET):
-                call_command("migrate", database=TARGET, interactive=False, verbosity=0)
+            # Every data migration writes through the connection it is run on (schema_editor.connection.alias:
+            # tests/storage/test_migrations_on_another_database.py), so the default stays the source here.
+            call_command("migrate", database=TARGET, interactive=False, verbosity=0)
             _copy_all(result, source, target, progress)
         missing = triggers.missing(target)
         if missing:

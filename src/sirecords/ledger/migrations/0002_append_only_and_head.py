@@ -15,11 +15,11 @@ def drop_triggers(apps, schema_editor):
 
 
 def create_head(apps, schema_editor):
-    apps.get_model("ledger", "Head").objects.create(id=1, size=0, last_hash=GENESIS_PREV_HASH, frontier="[]")
+    apps.get_model("ledger", "Head").objects.using(schema_editor.connection.alias).create(id=1, size=0, last_hash=GENESIS_PREV_HASH, frontier="[]")
 
 
 def delete_head(apps, schema_editor):
-    apps.get_model("ledger", "Head").objects.filter(id=1).delete()
+    apps.get_model("ledger", "Head").objects.using(schema_editor.connection.alias).filter(id=1).delete()
 
 
 class Migration(migrations.Migration):

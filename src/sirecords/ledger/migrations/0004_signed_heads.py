@@ -12,13 +12,14 @@ def sign_existing_head(apps, schema_editor):
 
     Head = apps.get_model("ledger", "Head")
     Checkpoint = apps.get_model("ledger", "Checkpoint")
-    head = Head.objects.filter(id=1).first()
-    latest = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first() or 0
+    db = schema_editor.connection.alias
+    head = Head.objects.using(db).filter(id=1).first()
+    latest = Checkpoint.objects.using(db).order_by("-size").values_list("size", flat=True).first() or 0
     if head is None or (head.size == 0 and latest == 0):
         return  # a new ledger: its head is signed at the first append
     frontier = merkle.CompactRange(head.size, [bytes.fromhex(h) for h in json.loads(head.frontier)])
     state = HeadState(head.size, head.last_hash, frontier, latest)
-    Head.objects.filter(id=1).update(checkpoint_size=latest, signature=sign_head(state))
+    Head.objects.using(db).filter(id=1).update(checkpoint_size=latest, signature=sign_head(state))
 
 
 class Migration(migrations.Migration):

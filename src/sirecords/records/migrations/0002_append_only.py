@@ -9,7 +9,7 @@ TABLES = ("audit_access_event",)
 
 def install(apps, schema_editor):
     triggers.install(schema_editor.connection, TABLES)
-    apps.get_model("records", "AccessHead").objects.create(id=1, size=0)
+    apps.get_model("records", "AccessHead").objects.using(schema_editor.connection.alias).create(id=1, size=0)
 
 
 def drop(apps, schema_editor):

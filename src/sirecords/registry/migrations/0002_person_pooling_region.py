@@ -4,7 +4,7 @@ from django.db import migrations, models
 def refuse_persons_without_pooling_region(apps, schema_editor):
     """Persons registered before the pooling region was recorded: their ledger entries cannot say which agency
     insures them, and a region must not be invented for them."""
-    count = apps.get_model("registry", "Person").objects.count()
+    count = apps.get_model("registry", "Person").objects.using(schema_editor.connection.alias).count()
     if count:
         raise RuntimeError(f"registry_person holds {count} persons registered before the pooling region (参保地) was "
                            f"recorded in the ledger; make a new home (sirecords init) and register them again")

@@ -4,7 +4,7 @@ from django.db import migrations, models
 def refuse_persons_with_a_clear_birth_date(apps, schema_editor):
     """Persons registered when the birth date was kept in clear: their ledger entries still hold it, and the ledger
     is never rewritten, so such a database cannot be brought to the sealed form."""
-    count = apps.get_model("registry", "Person").objects.count()
+    count = apps.get_model("registry", "Person").objects.using(schema_editor.connection.alias).count()
     if count:
         raise RuntimeError(f"registry_person holds {count} persons whose ledger entries keep the birth date in clear; "
                            f"make a new home (sirecords init) and register them again")

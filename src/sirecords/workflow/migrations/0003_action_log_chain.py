@@ -18,17 +18,18 @@ def chain_existing(apps, schema_editor):
     from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 
     Action = apps.get_model("workflow", "Action")
+    actions = Action.objects.using(schema_editor.connection.alias)
     triggers.reinstall(schema_editor.connection, TABLES)  # SQLite's ALTER (the fields above) copies the table, losing them
-    if not Action.objects.exists():
+    if not actions.exists():
         return
     triggers.drop(schema_editor.connection, TABLES)
     seq, last_hash = 0, GENESIS_PREV_HASH
-    for row in list(Action.objects.order_by("id").values_list("id", *FIELDS)):
+    for row in list(actions.order_by("id").values_list("id", *FIELDS)):
         seq += 1  # never above the old id: renumbering in ascending order meets no id still in use
         digest = record_hash(VERSION, seq, row[1:], last_hash)
-        Action.objects.filter(id=row[0]).update(id=seq, prev_hash=last_hash, hash=digest)
+        actions.filter(id=row[0]).update(id=seq, prev_hash=last_hash, hash=digest)
         last_hash = digest
-    apps.get_model("ledger", "LogHead").objects.update_or_create(
+    apps.get_model("ledger", "LogHead").objects.using(schema_editor.connection.alias).update_or_create(
         name=NAME, defaults={"size": seq, "last_hash": last_hash, "signature": head_signature(NAME, seq, last_hash)})
     triggers.install(schema_editor.connection, TABLES)
 
