@@ -1,6 +1,7 @@
 """The acceptance path on a fresh SIRECORDS_HOME, through the real `sirecords` command (SQLite):
 init, demo load, checkpoint, verify; then a value changed with sqlite3 is found and named."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import uuid
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -42,8 +44,10 @@ def home(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["SIRECORDS_HOME"] = str(home)
 
-    def run(*args, check=True):
-        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True, timeout=300)
+    def run(*args, check=True, database_url=None):
+        run_env = dict(env, **({"DATABASE_URL": database_url} if database_url else {}))
+        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=run_env, capture_output=True, text=True,
+                                timeout=300)
         if check and result.returncode != 0:
             raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
@@ -77,6 +81,34 @@ def test_fresh_demo_verifies(home):
     # A checkpoint after every posting (SIRECORDS_AUTO_CHECKPOINT_SECONDS), each copied to the witness folder.
     assert report["ok"] and report["entries"] > 900 and report["checkpoints"] > 100
     assert report["witness_copies"] >= report["checkpoints"] and report["log_records"]["workflow_action"] > 0
+
+
+def test_the_demo_moves_to_a_fresh_postgresql_database_with_the_same_root(home):
+    """Issue #13's acceptance: `migrate-store` from the demo's SQLite to a fresh PostgreSQL database (created and
+    dropped here, on the machine's server) gives the same `verify --json` root; the source file is unchanged."""
+    psycopg = pytest.importorskip("psycopg")
+    server = "postgres://postgres@127.0.0.1:5432"
+    try:
+        psycopg.connect(f"{server}/postgres", connect_timeout=3, autocommit=True).close()
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 (user postgres, trust) to migrate the demo to: {error}")
+    path, run = home
+    source = path / "sirecords.sqlite3"
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    name = f"sirecords_demo_move_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        moved = json.loads(run("migrate-store", "--to", f"{server}/{name}", "--json").stdout.strip().splitlines()[-1])
+        here = json.loads(run("verify", "--json").stdout)
+        there = json.loads(run("verify", "--json", database_url=f"{server}/{name}").stdout)
+        assert there["ok"], there["findings"][:5]
+        assert there["root"] == here["root"] and there["entries"] == here["entries"] > 900
+        assert moved["ok"] and moved["source_root"] == moved["target_root"] == here["root"]
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before
 
 
 def test_database_file_holds_no_personal_data_in_plain_text(home):
