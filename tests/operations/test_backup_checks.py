@@ -3,7 +3,6 @@
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.conftest import test_admin
 
 from sirecords.core.home import home
 from sirecords.ledger.models import Entry
@@ -13,6 +12,8 @@ from sirecords.operations.services import may_record, record_backup_checks
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
+
+from ..conftest import test_admin
 
 pytestmark = pytest.mark.django_db
 
