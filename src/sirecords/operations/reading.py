@@ -27,6 +27,16 @@ class Check:
     def ok(self) -> bool:
         return self.body.get("ok") is True
 
+    @property
+    def rto_seconds(self) -> str:
+        """The drill's recovery time in seconds, to a tenth (what a person reads; the entry keeps milliseconds)."""
+        return f"{int(self.body.get('rto_ms') or 0) / 1000:.1f}"
+
+    @property
+    def rpo_minutes(self) -> int:
+        """The drill's recovery point in whole minutes: how old the newest restored data was."""
+        return int(self.body.get("rpo_ms") or 0) // 60_000
+
 
 def latest(kind: str, limit: int = 10) -> list[Check]:
     """The newest `limit` entries of `kind` (BACKUP_VERIFIED or BACKUP_DRILLED), newest first."""
