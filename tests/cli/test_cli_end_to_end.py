@@ -113,7 +113,7 @@ def test_the_demo_moves_to_a_fresh_postgresql_database_with_the_same_root(home):
 
 def test_database_file_holds_no_personal_data_in_plain_text(home):
     path, _ = home
-    raw = (path / "sirecords.sqlite3").read_bytes()
+    raw = b"".join(p.read_bytes() for p in path.glob("sirecords.sqlite3*"))  # the store and any write-ahead log
     data = generate()
     leaks = [value for p in data.persons for value in (p.id_number, p.name, p.phone) if value.encode() in raw]
     leaks += [value for r in retirees.registrations() for value in (r["id_number"], r["name"], r["phone"]) if value.encode() in raw]
@@ -127,7 +127,7 @@ def test_database_file_holds_no_totp_seed_in_clear(home):
     from sirecords.demo.accounts import STAFF, demo_key
 
     path, _ = home
-    raw = (path / "sirecords.sqlite3").read_bytes()
+    raw = b"".join(p.read_bytes() for p in path.glob("sirecords.sqlite3*"))  # the store and any write-ahead log
     seeds = [bytes.fromhex(demo_key(username)) for username in STAFF]
     forms = [form for seed in seeds for form in (seed, seed.hex().encode(), base64.b32encode(seed))]
     assert len(forms) == 3 * len(STAFF) and [form for form in forms if form in raw] == []
@@ -214,20 +214,36 @@ def test_the_demo_shows_a_month_paid_late_with_its_late_fee(home):
 def test_a_value_changed_with_sqlite3_is_found_and_named(home, table, column, value):
     path, run = home
     db = path / "sirecords.sqlite3"
-    backup = db.read_bytes()
+    saved = path / "before-tampering.sqlite3"
+    _sqlite_copy(db, saved)  # through SQLite's backup API: the store is in WAL mode, its newest pages may be in the log
     try:
-        with sqlite3.connect(db) as conn:
-            for trigger, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-                conn.execute(f"DROP TRIGGER {trigger}")
-            key_column = "size" if table == "ledger_checkpoint" else ("seq" if table == "ledger_entry" else "uid")
-            key, = conn.execute(f"SELECT {key_column} FROM {table} ORDER BY {key_column} LIMIT 1 OFFSET 0").fetchone()
-            conn.execute(f"UPDATE {table} SET {column} = {value} WHERE {key_column} = ?", (key,))
+        conn = sqlite3.connect(db)
+        try:
+            with conn:
+                for trigger, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                    conn.execute(f"DROP TRIGGER {trigger}")
+                key_column = "size" if table == "ledger_checkpoint" else ("seq" if table == "ledger_entry" else "uid")
+                key, = conn.execute(f"SELECT {key_column} FROM {table} ORDER BY {key_column} LIMIT 1 OFFSET 0").fetchone()
+                conn.execute(f"UPDATE {table} SET {column} = {value} WHERE {key_column} = ?", (key,))
+        finally:
+            conn.close()
         result = run("verify", check=False)
         assert result.returncode == 1, result.stdout
         named = f"entry #{key}" if table == "ledger_entry" else f"{table} {'size=' if key_column == 'size' else 'pk='}{key}"
         assert named in result.stdout, result.stdout
     finally:
-        db.write_bytes(backup)
+        _sqlite_copy(saved, db)
+        saved.unlink()
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """`target` made a copy of `source`, page by page through SQLite (its write-ahead log included)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
 
 
 def test_demo_logins_as_json_name_staff_persons_and_employers(home):
