@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import posixpath
 import re
@@ -209,6 +210,7 @@ class SftpTarget(Target):
         """Run `await operation(sftp)` on a fresh connection; TargetUnreachable naming the step when SSH/SFTP fails."""
         import asyncssh  # imported here: only SFTP targets need it
 
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)  # its INFO lines narrate every packet exchange
         key, known_hosts = self._credentials()
 
         async def main() -> Any:
@@ -332,6 +334,7 @@ class S3Target(Target):
     def client(self) -> Any:
         import boto3  # imported here: only S3 targets need it
 
+        logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in …" on every run
         return boto3.client("s3", endpoint_url=os.environ.get(S3_ENDPOINT) or None)
 
     def _key(self, *parts: str) -> str:
@@ -432,6 +435,10 @@ def parse(text: str) -> Target:
     if "://" not in text:
         return LocalTarget(Path(text))
     parts = urlsplit(text)
+    if parts.password is not None:
+        shown = text.replace(f":{parts.password}@", ":***@", 1)
+        raise TargetInvalid(f"backup target {shown!r}: put no password in a target (SFTP logs in with {SSH_KEY}; "
+                            "S3 takes its credentials from AWS_* variables or boto3's configuration)")
     if parts.query or parts.fragment:
         raise TargetInvalid(f"backup target {text!r}: no ?query or #fragment is allowed")
     try:
@@ -442,14 +449,11 @@ def parse(text: str) -> Target:
         if parts.netloc:
             raise TargetInvalid(f"backup target {text!r}: a file:// target names a folder of this machine (file:///path)")
         return LocalTarget(Path(parts.path))
-    if parts.password is not None:
-        raise TargetInvalid(f"backup target {text!r}: put no password in a target (SFTP logs in with {SSH_KEY}; "
-                            "S3 takes its credentials from AWS_* variables or boto3's configuration)")
     if parts.scheme == "sftp":
         if not parts.username or not parts.hostname:
             raise TargetInvalid(f"backup target {text!r}: an SFTP target is sftp://user@host[:port]/path")
         path = posixpath.normpath(parts.path) if parts.path else ""
-        if not path.startswith("/") or path == "/" or ".." in path.split("/"):
+        if not path.startswith("/") or path == "/" or ".." in parts.path.split("/"):
             raise TargetInvalid(f"backup target {text!r}: give the folder on the host as an absolute path below / (sftp://user@host/srv/backups)")
         return SftpTarget(f"sftp://{parts.username}@{parts.netloc.rpartition('@')[2]}{path}", parts.username, parts.hostname,
                           port or 22, path)
