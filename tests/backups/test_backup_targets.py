@@ -281,10 +281,16 @@ def test_create_with_prune_prunes_each_target_after_the_backup(site):
     assert [(line["kind"], line["backup"]) for line in lines] == [("prune", old[1]), ("prune", old[0])]
 
 
-def test_the_host_key_is_checked(site):
-    run, target = site["run"], site["targets"]["sftp"]
-    wrong = run("backup", "list", "--from", target, check=False, SIRECORDS_BACKUP_KNOWN_HOSTS=str(site["sftp"].wrong_known_hosts))
-    assert wrong.returncode != 0 and f"{target}: reading the journal: Host key is not trusted" in wrong.stderr
+def test_the_host_key_is_checked_and_a_failed_copy_is_named_and_prunes_nothing(site):
+    run, target, work = site["run"], site["targets"]["sftp"], site["work"]
+    on_host = sorted(os.listdir(work / "host" / "srv" / "sirecords"))
+    local = work / "one-more"
+    wrong = run("backup", "create", "--to", str(local), "--to", target, "--prune", check=False,
+                SIRECORDS_BACKUP_KNOWN_HOSTS=str(site["sftp"].wrong_known_hosts))
+    assert wrong.returncode != 0 and f"{target}: uploading backup-" in wrong.stderr
+    assert "Host key is not trusted" in wrong.stderr and "was not copied to every target (nothing pruned)" in wrong.stderr
+    assert wrong.stdout.startswith(f"backup {local}/backup-") and "retention" not in wrong.stdout
+    assert len([p for p in local.iterdir() if p.name.startswith("backup-")]) == 1  # the local copy is there
+    assert sorted(os.listdir(work / "host" / "srv" / "sirecords")) == on_host  # nothing, not even a partial copy
     unset = run("backup", "list", "--from", target, check=False, SIRECORDS_BACKUP_KNOWN_HOSTS="")
     assert unset.returncode != 0 and "set SIRECORDS_BACKUP_KNOWN_HOSTS" in unset.stderr
-    assert sorted(p.name for p in (site["work"] / "host" / "srv" / "sirecords").iterdir() if p.name.startswith(".")) == []

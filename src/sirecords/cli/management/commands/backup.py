@@ -58,10 +58,12 @@ class Command(BaseCommand):
         chosen = targets.chosen(options["to"])
         policy = retention.configured() if options["prune"] else None  # a bad policy stops before the backup
         backup, written, problems = targets.create(chosen)
-        self.stdout.write(f"backup {chosen[0].label}/{backup.id}: {len(backup.body['files'])} files, ledger size "
+        where = f"{chosen[0].label}/{backup.id}" if chosen[0] in written else backup.id
+        self.stdout.write(f"backup {where}: {len(backup.body['files'])} files, ledger size "
                           f"{backup.ledger['size']}, root {backup.ledger['root']}")
-        for target in written[1:] if written[:1] == chosen[:1] else written:
-            self.stdout.write(f"copied to {target.label}/{backup.id}")
+        for target in written:
+            if target is not chosen[0]:
+                self.stdout.write(f"copied to {target.label}/{backup.id}")
         if problems:
             raise CommandError(f"{backup.id} was not copied to every target (nothing pruned): " + "; ".join(problems))
         if policy is not None:
