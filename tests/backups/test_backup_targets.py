@@ -6,6 +6,7 @@ drills from the remote ones; a changed blob in the bucket is refused and named; 
 host key is checked. On the engine of the run: SQLite, or with DATABASE_URL a PostgreSQL database of its own."""
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -18,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
 SERVER = os.environ.get("DATABASE_URL", "")
 BUCKET = "sirecords-backups"
@@ -69,23 +72,29 @@ class SftpServer:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    import boto3
-    from moto.server import ThreadedMotoServer
+    with contextlib.ExitStack() as cleanup:  # whatever was set up is taken down, a failed or skipped setup too
+        yield from _site(cleanup, tmp_path_factory)
 
+
+def _site(cleanup, tmp_path_factory):
     shm = Path("/dev/shm")
     home = Path(tempfile.mkdtemp(prefix="sirecords-targets-", dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) \
         else tmp_path_factory.mktemp("targets-home")
+    if home.parent == shm:
+        cleanup.callback(shutil.rmtree, home, ignore_errors=True)
     work = tmp_path_factory.mktemp("targets")
     (work / "host").mkdir()
     (work / "keys").mkdir()
     (work / "tmp").mkdir()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
+    cleanup.callback(moto.stop)
     endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
     s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
                       region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
     sftp = SftpServer(work / "host", work / "keys")
+    cleanup.callback(sftp.stop)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SIRECORDS_"))
            and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
@@ -103,6 +112,7 @@ def site(tmp_path_factory):
             _psql(url, f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
         except subprocess.CalledProcessError as error:
             pytest.skip(f"no PostgreSQL server to create a database on: {error.stderr.strip()}")
+        cleanup.callback(_psql, url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
         env["DATABASE_URL"] = url
 
     def run(*args, check=True, **extra):
@@ -124,24 +134,16 @@ def site(tmp_path_factory):
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
-    try:
-        run("init")
-        run("users", "add", "admin.one", "--role", "sysadmin", "--reason", "the first administrator")
-        run("users", "add", "admin.two", "--role", "sysadmin", "--actor", "admin.one", "--reason", "a second administrator")
-        targets = {"local": str(home / "backups"), "s3": f"s3://{BUCKET}/site",
-                   "sftp": f"sftp://backup@127.0.0.1:{sftp.port}/srv/sirecords"}
-        out = run("backup", "create", "--to", targets["local"], "--to", targets["s3"], "--to", targets["sftp"]).stdout
-        folder = Path(out.split()[1].rstrip(":"))
-        yield {"home": home, "work": work, "run": run, "destroy": destroy_database, "folder": folder, "out": out,
-               "manifest": json.loads((folder / "manifest.json").read_text())["body"], "s3": s3, "keys": keys,
-               "sftp": sftp, "targets": targets}
-    finally:
-        sftp.stop()
-        moto.stop()
-        if url:
-            _psql(url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-        if home.parent == shm:
-            shutil.rmtree(home, ignore_errors=True)
+    run("init")
+    run("users", "add", "admin.one", "--role", "sysadmin", "--reason", "the first administrator")
+    run("users", "add", "admin.two", "--role", "sysadmin", "--actor", "admin.one", "--reason", "a second administrator")
+    targets = {"local": str(home / "backups"), "s3": f"s3://{BUCKET}/site",
+               "sftp": f"sftp://backup@127.0.0.1:{sftp.port}/srv/sirecords"}
+    out = run("backup", "create", "--to", targets["local"], "--to", targets["s3"], "--to", targets["sftp"]).stdout
+    folder = Path(out.split()[1].rstrip(":"))
+    yield {"home": home, "work": work, "run": run, "destroy": destroy_database, "folder": folder, "out": out,
+           "manifest": json.loads((folder / "manifest.json").read_text())["body"], "s3": s3, "keys": keys,
+           "sftp": sftp, "targets": targets}
 
 
 def _journal(text: str) -> list[dict]:
