@@ -18,7 +18,7 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,11 +66,13 @@ def _skip(path: Path, excluded: list[Path]) -> bool:
     return any(path == e or e in path.parents for e in excluded)
 
 
-def _home_files(target: Path) -> Iterator[tuple[str, Path]]:
-    """(name in the backup, path) of every file to keep besides the database."""
+def _home_files(target: Path, exclude: Iterable[Path] = ()) -> Iterator[tuple[str, Path]]:
+    """(name in the backup, path) of every file to keep besides the database. Never the backup folders: the target,
+    the default one and `exclude` (the other local targets of the same backup, targets.create)."""
     root, witness = home(), witness_dir()
     config = database.settings_of()
-    excluded = [target, backup_key_path(), root / "verify-last.json", root / "backup-last.json"]
+    excluded = [target, default_target(), *(Path(e).resolve() for e in exclude), backup_key_path(), root / "verify-last.json",
+                root / "backup-last.json"]
     if database.vendor() == "sqlite":
         excluded.append(Path(config["NAME"]).resolve())
         excluded.append((root / "test.sqlite3").resolve())
@@ -113,7 +115,7 @@ class Backup:
         return True
 
 
-def create(target: Path | None = None) -> Backup:
+def create(target: Path | None = None, *, exclude: Iterable[Path] = ()) -> Backup:
     target = (target or default_target()).resolve()
     key = load_backup_key()
     now = datetime.now(UTC)
@@ -143,7 +145,7 @@ def create(target: Path | None = None) -> Backup:
             dump = Path(scratch) / "database"
             state = database.snapshot(dump)
             keep(SQLITE_NAME if database.vendor() == "sqlite" else PG_NAME, dump)
-        for name, path in _home_files(target):
+        for name, path in _home_files(target, exclude):
             keep(name, path)
         body = {"format": FORMAT, "id": backup_id, "created_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "origin": signatures.origin(), "engine": database.vendor(),

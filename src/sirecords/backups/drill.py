@@ -49,10 +49,12 @@ def _verify_in(scratch_home: Path, database_url: str) -> dict[str, Any]:
                                     f"{result.stderr.strip()[-500:]}") from None
 
 
-def drill(target: Path | None, actor: Actor, reason: str) -> DrillResult:
-    """Run the drill on the latest backup and record it (journal and ledger), failed or not: a drill that could
-    not restore is recorded as failed with the reason, then refused (BackupRefused) as before."""
+def drill(target: Path | None, actor: Actor, reason: str, *, label: str = "") -> DrillResult:
+    """Run the drill on the latest backup in the folder `target` and record it (journal and ledger), failed or not: a
+    drill that could not restore is recorded as failed with the reason, then refused (BackupRefused). `label` names
+    the target in the ledger when the folder is a downloaded copy of a remote one (targets.py)."""
     target = (target or archive.default_target()).resolve()
+    label = label or str(target)
     started = time.monotonic()
     folder = archive.latest(target)
     try:
@@ -60,7 +62,7 @@ def drill(target: Path | None, actor: Actor, reason: str) -> DrillResult:
     except (archive.BackupRefused, database.DatabaseError) as error:
         rto_ms = round((time.monotonic() - started) * 1000)
         journal.record(target, "drill", actor.username, reason, backup=folder.name, ok=False, problem=str(error)[:300])
-        recording.record(actor, reason, [{"check": "drill", "backup": folder.name, "target": str(target), "ok": False,
+        recording.record(actor, reason, [{"check": "drill", "backup": folder.name, "target": label, "ok": False,
                                           "checked_at": recording.now_stamp(), "root_equal": False, "entries": 0,
                                           "manifest_root": _manifest_root(folder), "manifest_entries": 0,
                                           "rto_ms": rto_ms, "rpo_ms": 0, "findings": 0, "problem": str(error)[:500]}])
@@ -75,7 +77,7 @@ def drill(target: Path | None, actor: Actor, reason: str) -> DrillResult:
     journal.record(target, "drill", actor.username, reason, backup=backup.id, ok=result.ok, root_equal=root_equal,
                    entries=result.entries, root=report.get("root", ""), rto_ms=round(rto_s * 1000),
                    rpo_ms=round(rpo_s * 1000), findings=len(result.findings))
-    check = {"check": "drill", "backup": backup.id, "target": str(target), "ok": result.ok,
+    check = {"check": "drill", "backup": backup.id, "target": label, "ok": result.ok,
              "checked_at": recording.now_stamp(), "root_equal": root_equal, "entries": result.entries,
              "manifest_root": backup.ledger["root"], "manifest_entries": backup.ledger["size"],
              "rto_ms": round(rto_s * 1000), "rpo_ms": round(rpo_s * 1000), "findings": len(result.findings)}

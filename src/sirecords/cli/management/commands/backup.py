@@ -1,9 +1,10 @@
+import getpass
 import json
-from pathlib import Path
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sirecords.backups import archive, database, journal, recording
+from sirecords.backups import archive, database, journal, recording, retention, targets
 from sirecords.backups.drill import drill
 from sirecords.backups.keys import BackupKeyMissing
 from sirecords.operations.reading import remember_backup
@@ -12,93 +13,149 @@ from sirecords.workflow.services import Refused
 
 
 class Command(BaseCommand):
-    help = ("Back up the database and SIRECORDS_HOME's files, encrypted and signed, to a folder; list, verify and "
-            "restore backups; drill a restore into a scratch database.")
+    help = ("Back up the database and SIRECORDS_HOME's files, encrypted and signed, to a folder, a second host (SFTP) or "
+            "S3-compatible storage; list, verify and restore backups; drill a restore into a scratch database; prune "
+            "old backups by the retention policy.")
     requires_system_checks = []  # a restore brings lost key files back: it must run without them
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        target = "backup folder (default: SIRECORDS_BACKUP_DIR, else SIRECORDS_HOME/backups)"
-        create = sub.add_parser("create", help="make a backup")
-        create.add_argument("--to", type=Path, help=target)
+        # A TARGET: a folder path, sftp://user@host[:port]/path or s3://bucket/prefix (backups/targets.py).
+        target = ("TARGET: a folder, sftp://user@host[:port]/path or s3://bucket/prefix (default: the first of "
+                  "SIRECORDS_BACKUP_TARGETS, else SIRECORDS_BACKUP_DIR, else SIRECORDS_HOME/backups)")
+        every = ("TARGET: a folder, sftp://user@host[:port]/path or s3://bucket/prefix; may be repeated (default: every "
+                 "target of SIRECORDS_BACKUP_TARGETS, else SIRECORDS_BACKUP_DIR, else SIRECORDS_HOME/backups)")
+        create = sub.add_parser("create", help="make a backup and copy it to each target")
+        create.add_argument("--to", action="append", metavar="TARGET", help=every)
+        create.add_argument("--prune", action="store_true",
+                            help="after a successful backup, prune each target by SIRECORDS_BACKUP_RETENTION")
         listing = sub.add_parser("list", help="list the backups")
-        listing.add_argument("--from", dest="source", type=Path, help=target)
+        listing.add_argument("--from", dest="source", action="append", metavar="TARGET", help=every)
         verify = sub.add_parser("verify", help="check every backup's manifest and a sample of its content")
-        verify.add_argument("--from", dest="source", type=Path, help=target)
+        verify.add_argument("--from", dest="source", action="append", metavar="TARGET", help=every)
         verify.add_argument("--full", action="store_true", help="open every file, not a sample")
         restore = sub.add_parser("restore", help="restore the latest backup (or --backup) into the configured database")
-        restore.add_argument("--from", dest="source", type=Path, help=target)
+        restore.add_argument("--from", dest="source", metavar="TARGET", help=target)
         restore.add_argument("--backup", help="the backup's name (backup-…); default: the latest")
         restore.add_argument("--force", action="store_true", help="overwrite a database that is not empty")
         run = sub.add_parser("drill", help="restore the latest backup into a scratch database and verify it")
-        run.add_argument("--from", dest="source", type=Path, help=target)
+        run.add_argument("--from", dest="source", metavar="TARGET", help=target)
         run.add_argument("--json", action="store_true", help='print {"ok", "root_equal", "entries", "rto_s", "rpo_s"}')
+        prune = sub.add_parser("prune", help="delete the backups the retention policy (SIRECORDS_BACKUP_RETENTION) lets go")
+        prune.add_argument("--from", dest="source", action="append", metavar="TARGET", help=every)
+        prune.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
         for each in (verify, run):
             each.add_argument("--actor", default=None, help="the staff account (sysadmin or dba) that posts the result to "
                               "the ledger (default: SIRECORDS_OPERATIONS_ACCOUNT)")
             each.add_argument("--reason", default="scheduled backup check", help="why")
+        for each in (create, prune):
+            each.add_argument("--actor", default=getpass.getuser(), help="who prunes (default: the OS user)")
+            each.add_argument("--reason", default="retention policy", help="why, recorded with each deletion")
 
     def handle(self, *args, **options):
         try:
             getattr(self, "_" + options["action"])(options)
-        except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError, InvalidTransaction,
-                Refused) as error:
+        except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError, targets.TargetInvalid,
+                retention.PolicyInvalid, InvalidTransaction, Refused) as error:
             raise CommandError(str(error)) from None
 
     def _create(self, options):
-        backup = archive.create(options["to"])
-        remember_backup(backup.id, backup.body["created_at"], [str(backup.folder.parent)], backup.ledger["size"])
-        self.stdout.write(f"backup {backup.folder}: {len(backup.body['files'])} files, ledger size "
+        chosen = targets.chosen(options["to"])
+        policy = retention.configured() if options["prune"] else None  # a bad policy stops before the backup
+        backup, written, problems = targets.create(chosen)
+        where = f"{chosen[0].label}/{backup.id}" if chosen[0] in written else backup.id
+        self.stdout.write(f"backup {where}: {len(backup.body['files'])} files, ledger size "
                           f"{backup.ledger['size']}, root {backup.ledger['root']}")
+        for target in written:
+            if target is not chosen[0]:
+                self.stdout.write(f"copied to {target.label}/{backup.id}")
+        if written:
+            remember_backup(backup.id, backup.body["created_at"], [t.label for t in written], backup.ledger["size"])
+        if problems:
+            raise CommandError(f"{backup.id} was not copied to every target (nothing pruned): " + "; ".join(problems))
+        if policy is not None:
+            for target in written:
+                self._prune_one(target, policy, dry_run=False, actor=options["actor"], reason=options["reason"])
+
+    def _prune_one(self, target, policy, *, dry_run, actor, reason):
+        doomed = targets.prune(target, policy, datetime.now(UTC), dry_run=dry_run, actor=actor, reason=reason)
+        verb = "would delete" if dry_run else "deleted"
+        self.stdout.write(f"{target.label}: retention {policy}: {verb} {len(doomed)} backup(s)" + (": " if doomed else ""))
+        for name in doomed:
+            self.stdout.write(f"  {name}")
+
+    def _prune(self, options):
+        policy = retention.configured()
+        for target in targets.chosen(options["source"]):
+            self._prune_one(target, policy, dry_run=options["dry_run"], actor=options["actor"], reason=options["reason"])
 
     def _list(self, options):
-        source = options["source"] or archive.default_target()
-        for folder in archive.backups(source):
-            backup = archive.load(folder)
-            self.stdout.write(f"{backup.id}  {backup.body['engine']}  {len(backup.body['files'])} files  "
-                              f"ledger {backup.ledger['size']}  root {backup.ledger['root'][:16]}…")
-        for problem in journal.check(source.resolve()):
-            self.stderr.write(problem)
+        chosen = targets.chosen(options["source"])
+        for target in chosen:
+            if len(chosen) > 1:
+                self.stdout.write(f"{target.label}:")
+            with target.journal() as folder:
+                for name in target.names():
+                    with target.opened(name, into=folder, blobs=False) as copy:
+                        backup = archive.load(copy)
+                    self.stdout.write(f"{backup.id}  {backup.body['engine']}  {len(backup.body['files'])} files  "
+                                      f"ledger {backup.ledger['size']}  root {backup.ledger['root'][:16]}…")
+                for problem in journal.check(folder):
+                    self.stderr.write(target.shown(problem, folder))
 
     def _verify(self, options):
-        actor = recording.operations_actor(options["actor"])
-        source = (options["source"] or archive.default_target()).resolve()
-        folders = archive.backups(source)
-        if not folders:
-            raise archive.BackupRefused(f"no backup in {source}")
-        failures = journal.check(source)
-        checks = []
-        for folder in folders:
-            check = {"check": "readability", "backup": folder.name, "target": str(source), "checked_at": recording.now_stamp()}
-            try:
-                backup, opened = archive.check(folder, full=options["full"])
-            except archive.BackupRefused as error:
-                failures.append(str(error))
-                journal.record(source, "verify", actor.username, options["reason"], backup=folder.name, ok=False,
-                               problem=str(error)[:300])
-                checks.append({**check, "ok": False, "files": _file_count(folder), "files_opened": 0,
-                               "problem": str(error)[:500]})
-                continue
-            journal.record(source, "verify", actor.username, options["reason"], backup=backup.id, ok=True,
-                           files_opened=opened)
-            checks.append({**check, "ok": True, "files": len(backup.body["files"]), "files_opened": opened})
-            self.stdout.write(f"{backup.id}: manifest signed, {opened} of {len(backup.body['files'])} files opened and hashed")
-        seq = recording.record(actor, options["reason"], checks)
-        self.stdout.write(f"{len(checks)} results posted to the ledger from entry #{seq}")
+        actor = recording.operations_actor(options["actor"])  # before any work: the results are posted by an account
+        failures, checks = [], []
+        for target in targets.chosen(options["source"]):
+            failures += self._verify_one(target, options, actor.username, checks)
+        if checks:
+            seq = recording.record(actor, options["reason"], checks)
+            self.stdout.write(f"{len(checks)} results posted to the ledger from entry #{seq}")
         if failures:
             raise CommandError("backup verify failed: " + "; ".join(failures))
 
+    def _verify_one(self, target, options, actor, checks):
+        """Read back every backup of `target`, journal each result there and add it to `checks` (for the ledger)."""
+        names = target.names()
+        if not names:
+            return [f"no backup in {target.label}"]
+        with target.journal() as folder:
+            failures = [target.shown(problem, folder) for problem in journal.check(folder)]
+            for name in names:
+                check = {"check": "readability", "backup": name, "target": target.label, "checked_at": recording.now_stamp()}
+                files = 0
+                try:
+                    with target.opened(name, into=folder) as copy:
+                        files = _file_count(copy)
+                        backup, opened = archive.check(copy, full=options["full"])
+                except archive.BackupRefused as error:
+                    failures.append(str(error))
+                    journal.record(folder, "verify", actor, options["reason"], backup=name, ok=False,
+                                   problem=str(error)[:300])
+                    checks.append({**check, "ok": False, "files": files, "files_opened": 0, "problem": str(error)[:500]})
+                    continue
+                journal.record(folder, "verify", actor, options["reason"], backup=backup.id, ok=True,
+                               files_opened=opened)
+                checks.append({**check, "ok": True, "files": len(backup.body["files"]), "files_opened": opened})
+                self.stdout.write(f"{backup.id}: manifest signed, {opened} of {len(backup.body['files'])} files opened and hashed")
+        return failures
+
     def _restore(self, options):
-        source = options["source"] or archive.default_target()
-        folder = source.resolve() / options["backup"] if options["backup"] else archive.latest(source)
-        backup, tables, count = archive.restore(folder, force=options["force"])
+        source = targets.chosen([options["source"]] if options["source"] else None)[0]
+        with source.opened(options["backup"] or source.latest()) as folder:
+            backup, tables, count = archive.restore(folder, force=options["force"])
         if tables:
             self.stdout.write(f"overwrote the configured database ({len(tables)} tables)")
-        self.stdout.write(f"restored {backup.id}: the database and {count} files (existing files of the same name "
-                          f"overwritten); ledger size {backup.ledger['size']}, root {backup.ledger['root']}")
+        self.stdout.write(f"restored {backup.id} from {source.label}: the database and {count} files (existing files of "
+                          f"the same name overwritten); ledger size {backup.ledger['size']}, root {backup.ledger['root']}")
         self.stdout.write("run `sirecords verify`: its root must equal the one above")
 
     def _drill(self, options):
-        result = drill(options["source"], recording.operations_actor(options["actor"]), options["reason"])
+        actor = recording.operations_actor(options["actor"])  # before any work: the result is posted by an account
+        source = targets.chosen([options["source"]] if options["source"] else None)[0]
+        # drill() reads the latest backup of a local folder and journals there: the target's own folder, or for a
+        # remote target a temporary one holding the downloaded latest backup and the journal (written back after).
+        with source.journal() as folder, source.opened(source.latest(), into=folder):
+            result = drill(folder, actor, options["reason"], label=source.label)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json()))
         else:
@@ -110,7 +167,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
 
-def _file_count(folder: Path) -> int:
+def _file_count(folder) -> int:
     """How many files a backup's manifest lists, when it can be read at all (0 otherwise)."""
     try:
         return len(archive.load(folder).body["files"])
