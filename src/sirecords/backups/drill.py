@@ -1,5 +1,6 @@
 """The restore drill: the latest backup restored into a scratch database and a scratch SIRECORDS_HOME, the full
-`sirecords verify` run on them (a process of its own, so it sees nothing of the live system), the ledger root found
+`sirecords verify` run on them (in pgBackRest mode a scratch cluster restored from
+the pgBackRest repository, pgbackrest.scratch) (a process of its own, so it sees nothing of the live system), the ledger root found
 there compared with the manifest's, and the result recorded in the backup journal (journal.py says why there)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sirecords.backups import archive, database, journal
+from sirecords.backups import archive, database, journal, pgbackrest
 from sirecords.backups.keys import load_backup_key
 
 
@@ -60,10 +61,14 @@ def drill(target: Path | None, actor: str, reason: str) -> DrillResult:
         scratch_home = Path(scratch) / "home"
         scratch_home.mkdir()
         archive.restore_files(backup, scratch_home, scratch_home / "witness")
-        dump = Path(scratch) / "database"
-        archive.write_file(backup, archive.database_entry(backup), key, dump)
-        with database.scratch(dump, scratch_home) as url:
-            report = _verify_in(scratch_home, url)
+        if "pgbackrest" in backup.body:  # pgBackRest mode: a scratch cluster of its own, on a free loopback port
+            with pgbackrest.scratch(pgbackrest.required(), backup.body["pgbackrest"]["label"]) as url:
+                report = _verify_in(scratch_home, url)
+        else:
+            dump = Path(scratch) / "database"
+            archive.write_file(backup, archive.database_entry(backup), key, dump)
+            with database.scratch(dump, scratch_home) as url:
+                report = _verify_in(scratch_home, url)
     rto_s = round(time.monotonic() - started, 3)
     newest = backup.ledger["newest_recorded_at"] or backup.body["created_at"]
     moment = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
