@@ -87,8 +87,11 @@ class Cluster:
 
     def start(self) -> None:
         with open(self.root / "run" / "start.log", "ab") as out:  # the postmaster keeps it open: never a pipe
-            subprocess.run([*self.pg_ctl, "-w", "-t", "120", "start"], stdout=out, stderr=subprocess.STDOUT, check=True,
-                           stdin=subprocess.DEVNULL, timeout=180)
+            started = subprocess.run([*self.pg_ctl, "-w", "-t", "120", "start"], stdout=out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, timeout=180)
+        if started.returncode != 0:
+            told = [(self.root / "run" / name).read_text(errors="replace")[-1500:] for name in ("start.log", "postgres.log")]
+            raise AssertionError("the private cluster did not start:\n" + "\n".join(told))
         self.wait_ready()
 
     def stop(self, mode: str = "fast") -> None:
@@ -111,8 +114,15 @@ class Cluster:
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(Path(f"/proc/{v}").exists() and _alive(v) for v in victims):
+        while time.monotonic() < deadline and any(_alive(v) for v in victims):
             time.sleep(0.05)
+        # The dead postmaster left postmaster.pid behind, as a crash does. PostgreSQL ignores it when no process has
+        # that pid; a container's init may be slow to reap the zombie, which PostgreSQL would take for a live server.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+        if Path(f"/proc/{pid}").exists():
+            (self.data / "postmaster.pid").unlink()
         return victims
 
     def sql(self, query: str) -> str:
@@ -175,7 +185,8 @@ def make_cluster(prefix: str):
                        "max_connections = 40\nshared_buffers = 32MB\n")
         cluster.conf.write_text(f"[global]\nrepo1-path={cluster.repo}\nrepo1-cipher-type=aes-256-cbc\n"
                                 f"repo1-retention-full=4\nlock-path={root / 'run'}\nlog-path={root / 'run'}\n"
-                                f"spool-path={root / 'run'}\nlog-level-file=off\nstart-fast=y\narchive-timeout=30\n\n"
+                                f"spool-path={root / 'run'}\nlog-level-file=off\nstart-fast=y\narchive-timeout=30\n"
+                                "compress-type=zst\ncompress-level=1\n\n"
                                 f"[{STANZA}]\npg1-path={cluster.data}\npg1-port={cluster.port}\npg1-socket-path={root / 'run'}\n")
         shutil.chown(cluster.conf, "postgres", "postgres")
         os.chmod(cluster.conf, 0o600)
