@@ -2,10 +2,11 @@
 archived into an encrypted pgBackRest repository): the stanza made through the command, a full backup with the
 signed manifest, a point-in-time restore to between two postings (the first there, the second not, `verify` ok), an
 incremental backup, the drill on a scratch cluster, and a changed repository file refused by `backup verify`.
-PostgreSQL only: it runs where pgbackrest and the server binaries are installed (.ci/pgbackrest-deps), whichever
-engine the suite runs on, as the cluster is its own."""
+PostgreSQL only: it runs in the suite's PostgreSQL run (DATABASE_URL set; the machine's server is not used, the
+cluster is its own), where pgbackrest and the server binaries are installed (.ci/pgbackrest-deps)."""
 
 import json
+import os
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from .conftest import make_cluster
 
 @pytest.fixture(scope="module")
 def site():
+    if not os.environ.get("DATABASE_URL"):
+        pytest.skip("pgBackRest is for PostgreSQL: this runs in the PostgreSQL run (DATABASE_URL set), on a private cluster")
     yield from make_cluster("sirecords-pgbackrest-")
 
 
