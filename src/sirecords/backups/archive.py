@@ -276,10 +276,12 @@ def for_time(target: Path | None, at: datetime) -> Path:
     """The newest backup in the target that ended at or before `at` (the one to restore for `--at`)."""
     found = [folder for folder in backups(target) if moment(load(folder)) <= at]
     if not found:
-        everything = backups(target)
-        earliest = f"the earliest ended at {moment(load(everything[0])):%Y-%m-%dT%H:%M:%SZ}" if everything else "there is none"
+        everything = [load(folder) for folder in backups(target)]
+        earliest = f"the earliest ended at {moment(everything[0]):%Y-%m-%dT%H:%M:%SZ}" if everything else "there is none"
+        no_wal = "" if everything and "pgbackrest" in everything[0].body else \
+            "; a pg_dump or SQLite backup has no WAL to replay: it restores only to the moment it was taken"
         raise BackupRefused(f"no backup in {(target or default_target()).resolve()} ended at or before "
-                            f"{at:%Y-%m-%dT%H:%M:%S.%fZ} ({earliest}): nothing older to restore or replay from")
+                            f"{at:%Y-%m-%dT%H:%M:%S.%fZ} ({earliest}): nothing older to restore or replay from{no_wal}")
     return found[-1]
 
 
