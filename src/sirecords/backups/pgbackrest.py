@@ -307,55 +307,52 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _owner(settings: Settings) -> int | None:
-    """The uid the database's OS user has (None: ours, nothing to hand over)."""
-    if not settings.run_as:
-        return None
-    found = subprocess.run([*_tool(settings.run_as, "run as the database's OS user"), "id", "-u"], capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL)
-    if found.returncode != 0:
-        raise PgBackRestError(f"{' '.join(settings.run_as)} id -u failed: {found.stderr.strip()[:300]}")
-    return int(found.stdout.strip())
+def _as_database_user(settings: Settings, *command: str, step: str) -> subprocess.CompletedProcess:
+    """A command run as the database's OS user (the words before `pgbackrest` in SIRECORDS_PGBACKREST_COMMAND: e.g.
+    `runuser -u postgres --` when sirecords runs as root, `sudo -n -u postgres` with a sudoers rule otherwise)."""
+    words = [*settings.run_as, *command]
+    return subprocess.run(_tool(words, step), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)
 
 
 @contextmanager
 def scratch(settings: Settings, label: str) -> Iterator[str]:
     """Backup `label` restored (to its end: --type=immediate) into a scratch data directory, started on a free
     loopback port with WAL archiving off (it never writes to the repository); yields its DATABASE_URL. The
-    cluster is stopped and its folder removed afterwards. Clusters with tablespaces are not supported here."""
+    cluster is stopped and its folder removed afterwards. Clusters with tablespaces are not supported here.
+
+    The data directory is made (mktemp), filled, started and removed by the database's OS user; this process writes
+    only the authentication file, in a folder of its own that the server may traverse."""
     config = database.settings_of()
     folder = Path(tempfile.mkdtemp(prefix="sirecords-drill-pg-"))
-    data, port = folder / "data", free_port()
-    uid = _owner(settings)
-    pg_ctl = [*settings.run_as, str(_bindir() / "pg_ctl"), "-D", str(data)]
-    started = False
+    os.chmod(folder, 0o711)
+    port, data, started = free_port(), None, False
     try:
-        data.mkdir(mode=0o700)
-        if uid is not None and uid != os.getuid():
-            for path in (folder, data):
-                os.chown(path, uid, -1)
+        made = _as_database_user(settings, "mktemp", "-d", "-p", tempfile.gettempdir(), "sirecords-drill-pgdata-XXXXXXXX",
+                                 step="the drill's scratch directory")
+        if made.returncode != 0:
+            raise PgBackRestError(f"the drill's scratch data directory was not made: {made.stderr.strip()[:300]}")
+        data = Path(made.stdout.strip())  # mode 0700, the database user's
+        pg_ctl = [str(_bindir() / "pg_ctl"), "-D", str(data)]
         run(settings, "restore", f"--set={label}", "--type=immediate", "--target-action=promote",
             f"--pg1-path={data}", "--archive-mode=off", step="pgbackrest restore into the drill's scratch directory")
         password = bool(config.get("PASSWORD"))
         hba = folder / "drill-hba.conf"
         hba.write_text("# the drill's scratch cluster: loopback only, on a random port, for the drill's duration\n"
                        f"host all all 127.0.0.1/32 {'md5' if password else 'trust'}\n")
-        conf = data / "postgresql.conf"
-        if not conf.exists():  # a Debian cluster keeps it in /etc: the defaults do for a drill
-            conf.write_text("")
-        for path in (hba, conf):
-            if uid is not None and uid != os.getuid():
-                os.chown(path, uid, -1)
-        options = (f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} "
+        os.chmod(hba, 0o644)
+        # A Debian cluster keeps postgresql.conf in /etc: an empty one in its place, the defaults do for a drill.
+        _as_database_user(settings, "sh", "-c", 'test -e "$1" || : > "$1"', "sh", str(data / "postgresql.conf"),
+                          step="the drill's postgresql.conf")
+        options = (f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} "
                    f"-c hba_file={hba} -c archive_mode=off -c cluster_name=sirecords-drill")
-        log, said = folder / "postgres.log", folder / "pg_ctl.out"  # the server writes the log as its OS user
-        with open(said, "ab") as out:
-            result = subprocess.run([*pg_ctl, "-l", str(log), "-o", options, "-w", "-t", "600", "start"], stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=900)
+        log = data / "drill-postgres.log"
+        result = _as_database_user(settings, *pg_ctl, "-l", str(log), "-o", options, "-w", "-t", "600", "start",
+                                   step="the drill's scratch cluster")
         started = True
         if result.returncode != 0:
-            told = said.read_text(errors="replace") + (log.read_text(errors="replace") if log.exists() else "")
-            raise PgBackRestError(f"the drill's scratch cluster did not start: {told[-800:]}")
+            told = _as_database_user(settings, "tail", "-c", "800", str(log), step="the drill's server log").stdout
+            raise PgBackRestError(f"the drill's scratch cluster did not start: {(result.stdout + result.stderr).strip()[-300:]} "
+                                  f"{told}")
         wait_promoted(connect_params(config, host="127.0.0.1", port=port))
         user = quote(str(config.get("USER") or ""), safe="")
         secret = f":{quote(str(config['PASSWORD']), safe='')}" if password else ""
@@ -363,5 +360,7 @@ def scratch(settings: Settings, label: str) -> Iterator[str]:
         yield f"postgres://{at}127.0.0.1:{port}/{quote(str(config['NAME']), safe='')}"
     finally:
         if started:
-            subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+            _as_database_user(settings, *pg_ctl, "-m", "immediate", "stop", step="stopping the drill's scratch cluster")
+        if data is not None:
+            _as_database_user(settings, "rm", "-rf", "--", str(data), step="removing the drill's scratch directory")
         shutil.rmtree(folder, ignore_errors=True)
