@@ -341,8 +341,7 @@ def scratch(settings: Settings, label: str) -> Iterator[str]:
                        f"host all all 127.0.0.1/32 {'md5' if password else 'trust'}\n")
         os.chmod(hba, 0o644)
         # A Debian cluster keeps postgresql.conf in /etc: an empty one in its place, the defaults do for a drill.
-        _as_database_user(settings, "sh", "-c", 'test -e "$1" || : > "$1"', "sh", str(data / "postgresql.conf"),
-                          step="the drill's postgresql.conf")
+        _as_database_user(settings, "touch", str(data / "postgresql.conf"), step="the drill's postgresql.conf")
         options = (f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} "
                    f"-c hba_file={hba} -c archive_mode=off -c cluster_name=sirecords-drill")
         log = data / "drill-postgres.log"
