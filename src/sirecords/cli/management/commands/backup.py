@@ -21,7 +21,7 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="make a backup")
         create.add_argument("--to", type=Path, help=target)
         create.add_argument("--full", action="store_true", help="pgBackRest mode: a full backup even when one exists "
-                            "(default: incremental after the first full one)")
+                            "(default: incremental after the first full one); pg_dump and SQLite backups are always whole")
         listing = sub.add_parser("list", help="list the backups")
         listing.add_argument("--from", dest="source", type=Path, help=target)
         verify = sub.add_parser("verify", help="check every backup's manifest and a sample of its content")
