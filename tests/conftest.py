@@ -22,7 +22,8 @@ REQUEST = "TEST-REQ-1"  # the agency's request reference the fixtures' grants ca
 
 # The longest test files run first: under xdist (--dist loadfile) each goes to a worker at the start, while the
 # other worker takes the many short files, instead of starting last and leaving one worker idle at the end.
-SLOW_FIRST = ("tests/cli/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py")
+SLOW_FIRST = ("tests/cli/test_cli_end_to_end.py", "tests/browser/", "tests/ledger/test_verify_tamper_columns.py",
+              "tests/backups/test_crash_during_import.py", "tests/backups/test_pgbackrest.py")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -119,6 +119,22 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(site):
     assert report["ok"] and report["root"] == site["manifest"]["ledger"]["root"]
 
 
+def test_at_a_time_before_a_dump_or_sqlite_backup_is_refused_for_want_of_wal(site):
+    run, manifest = site["run"], site["manifest"]
+    refused = run("backup", "restore", "--force", "--at", "2020-01-01T00:00:00Z", check=False)
+    assert refused.returncode != 0 and "ended at or before 2020-01-01T00:00:00" in refused.stderr
+    assert "has no WAL to replay" in refused.stderr
+    named = run("backup", "restore", "--force", "--backup", site["folder"].name, "--at", "2020-01-01T00:00:00Z", check=False)
+    assert named.returncode != 0 and "has no WAL to replay" in named.stderr and "nothing was changed" in named.stderr
+    bad = run("backup", "restore", "--at", "yesterday", check=False)
+    assert bad.returncode != 0 and "not an ISO 8601 time" in bad.stderr
+    # At or after the backup: that backup is restored, as it was (its moment, not the time asked for), and said so.
+    later = run("backup", "restore", "--force", "--at", "2099-01-01T00:00:00+00:00").stdout
+    assert f"{site['folder'].name}: restored to the backup's moment ({manifest['created_at']}); no WAL" in later
+    report = json.loads(run("verify", "--json").stdout)
+    assert report["ok"] and report["root"] == manifest["ledger"]["root"]
+
+
 def test_a_changed_byte_is_refused_by_backup_verify_and_named(site, tmp_path):
     run, name = site["run"], site["folder"].name
     assert "manifest signed" in run("backup", "verify", "--full", "--actor", "admin.one").stdout

@@ -8,6 +8,9 @@
 
 Files named `db/…` are the database snapshot; `home/…` the files under SIRECORDS_HOME (keys, stored documents,
 collection files, witness copies…); `witness/…` the witness folder when it lies outside SIRECORDS_HOME.
+
+In pgBackRest mode (pgbackrest.py) the database is not in the folder: the manifest's `pgbackrest` names the
+pgBackRest backup (stanza, label, type, when it ended) in the encrypted repository, and there is no `db/` file.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
-from sirecords.backups import database
+from sirecords.backups import database, pgbackrest
 from sirecords.backups.keys import backup_key_path, load_backup_key
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.home import home, keys_dir, witness_dir
@@ -115,7 +118,10 @@ class Backup:
         return True
 
 
-def create(target: Path | None = None, *, exclude: Iterable[Path] = ()) -> Backup:
+def create(target: Path | None = None, *, exclude: Iterable[Path] = (), full: bool = False) -> Backup:
+    """A backup into `target` (never including the folders `exclude` names: the other local targets). In pgBackRest
+    mode the database part is a pgBackRest backup (`full`, or full when the repository has none, else incremental);
+    a pg_dump or SQLite snapshot is always whole."""
     target = (target or default_target()).resolve()
     key = load_backup_key()
     now = datetime.now(UTC)
@@ -140,17 +146,21 @@ def create(target: Path | None = None, *, exclude: Iterable[Path] = ()) -> Backu
             seal_chunks_into(out, hashed(), _context(backup_id, name), key=key)
         files.append({"name": name, "sha256": digest.hexdigest(), "size": size, "blob": blob})
 
+    settings, extra = pgbackrest.configured(), {}
     try:
-        with tempfile.TemporaryDirectory(prefix="sirecords-backup-") as scratch:
-            dump = Path(scratch) / "database"
-            state = database.snapshot(dump)
-            keep(SQLITE_NAME if database.vendor() == "sqlite" else PG_NAME, dump)
+        if settings is not None:  # --- pgBackRest mode: the database goes to the pgBackRest repository ---
+            state, extra["pgbackrest"] = pgbackrest.backup(settings, full=full)
+        else:
+            with tempfile.TemporaryDirectory(prefix="sirecords-backup-") as scratch:
+                dump = Path(scratch) / "database"
+                state = database.snapshot(dump)
+                keep(SQLITE_NAME if database.vendor() == "sqlite" else PG_NAME, dump)
         for name, path in _home_files(target, exclude):
             keep(name, path)
         body = {"format": FORMAT, "id": backup_id, "created_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "origin": signatures.origin(), "engine": database.vendor(),
                 "ledger": {"size": state.size, "root": state.root, "newest_recorded_at": state.newest},
-                "files": files}
+                "files": files, **extra}
         digest = hashlib.sha256(canonical_bytes(body)).hexdigest()
         manifest = {"body": body, "signature": signatures.sign(STATEMENT, manifest=digest)}
         (partial / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -208,6 +218,9 @@ def check(folder: Path, *, full: bool = False) -> tuple[Backup, int]:
             raise BackupRefused(f"{blob} ({entry['name']}): missing or of the wrong size")
     key = load_backup_key()
     database_files = [e for e in backup.body["files"] if e["name"].startswith("db/")]
+    if len(database_files) != (0 if "pgbackrest" in backup.body else 1):
+        raise BackupRefused(f"{folder / 'manifest.json'}: names {len(database_files)} database files "
+                            f"({'a pgBackRest backup has none' if 'pgbackrest' in backup.body else 'one expected'})")
     others = [e for e in backup.body["files"] if not e["name"].startswith("db/")]
     chosen = database_files + (others if full else random.sample(others, min(SAMPLE, len(others))))
     for entry in chosen:
@@ -255,12 +268,47 @@ def database_entry(backup: Backup) -> dict[str, Any]:
     return next(e for e in backup.body["files"] if e["name"].startswith("db/"))
 
 
-def restore(folder: Path, *, force: bool = False) -> tuple[Backup, list[str], int]:
-    """Restore the database and the files; (backup, tables overwritten, files written). Refuses a database that
-    has tables unless `force`, and a backup of another engine."""
+def moment(backup: Backup) -> datetime:
+    """The time the backup's database holds: when the pgBackRest backup ended (WAL replays on from there), else the
+    manifest's creation time."""
+    stamp = backup.body.get("pgbackrest", {}).get("ended_at") or backup.body["created_at"]
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def for_time(target: Path | None, at: datetime) -> Path:
+    """The newest backup in the target that ended at or before `at` (the one to restore for `--at`)."""
+    found = [folder for folder in backups(target) if moment(load(folder)) <= at]
+    if not found:
+        everything = [load(folder) for folder in backups(target)]
+        earliest = f"the earliest ended at {moment(everything[0]):%Y-%m-%dT%H:%M:%SZ}" if everything else "there is none"
+        no_wal = "" if everything and "pgbackrest" in everything[0].body else \
+            "; a pg_dump or SQLite backup has no WAL to replay: it restores only to the moment it was taken"
+        raise BackupRefused(f"no backup in {(target or default_target()).resolve()} ended at or before "
+                            f"{at:%Y-%m-%dT%H:%M:%S.%fZ} ({earliest}): nothing older to restore or replay from{no_wal}")
+    return found[-1]
+
+
+def restore(folder: Path, *, force: bool = False, at: datetime | None = None) -> tuple[Backup, list[str], int, str]:
+    """Restore the database and the files; (backup, tables overwritten, files written, what was done to the
+    database). Refuses a database that has tables unless `force`, a backup of another engine, and a time (`at`)
+    before the backup; a pg_dump or SQLite backup has no WAL, so `at` only picks it (the state restored is the
+    backup's), while a pgBackRest backup is replayed up to `at`."""
     backup, _ = check(folder)
     if backup.body["engine"] != database.vendor():
         raise BackupRefused(f"{backup.id} is a {backup.body['engine']} backup; the configured database is {database.vendor()}")
+    if at is not None and at < moment(backup):
+        kind = "its pgBackRest backup ended" if "pgbackrest" in backup.body else \
+            "a pg_dump or SQLite backup has no WAL to replay: it restores only to the moment it was taken,"
+        raise BackupRefused(f"{backup.id} cannot restore to {at:%Y-%m-%dT%H:%M:%S.%fZ}: {kind} at "
+                            f"{moment(backup):%Y-%m-%dT%H:%M:%S.%fZ}; nothing was changed")
+    if "pgbackrest" in backup.body:  # --- pgBackRest mode: the whole cluster, then the files ---
+        settings = pgbackrest.required()
+        tables = database.existing_tables() if pgbackrest.answers(pgbackrest.connect_params(database.settings_of())) else []
+        if tables and not force:
+            raise BackupRefused(f"the configured database is not empty ({len(tables)} tables): a pgBackRest restore "
+                                "replaces the whole cluster — give --force to overwrite")
+        done = pgbackrest.restore(settings, backup.body["pgbackrest"]["label"], at)
+        return backup, tables, restore_files(backup, home(), witness_dir()), done
     tables = database.existing_tables()
     if tables and not force:
         raise BackupRefused(f"the configured database is not empty ({len(tables)} tables, e.g. {', '.join(sorted(tables)[:3])}): "
@@ -271,4 +319,6 @@ def restore(folder: Path, *, force: bool = False) -> tuple[Backup, list[str], in
         write_file(backup, database_entry(backup), key, dump)
         database.restore(dump)
     count = restore_files(backup, home(), witness_dir())
-    return backup, tables, count
+    done = f"restored to the backup's moment ({backup.body['created_at']})" + (
+        "; no WAL: later changes up to the time asked for are not in it" if at is not None else "")
+    return backup, tables, count, done

@@ -1,6 +1,7 @@
 """The restore drill: the latest backup restored into a scratch database and a scratch SIRECORDS_HOME, the full
-`sirecords verify` run on them (a process of its own, so it sees nothing of the live system), the ledger root found
-there compared with the manifest's, and the result recorded in the target's journal and posted to the ledger (recording.py)."""
+`sirecords verify` run on them (a process of its own, so it sees nothing of the live system; in pgBackRest mode on a
+scratch cluster restored from the pgBackRest repository, pgbackrest.scratch), the ledger root found there compared
+with the manifest's, and the result recorded in the target's journal and posted to the ledger (recording.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sirecords.backups import archive, database, journal, recording
+from sirecords.backups import archive, database, journal, pgbackrest, recording
 from sirecords.backups.keys import load_backup_key
 from sirecords.transactions.actors import Actor
 
@@ -106,6 +107,9 @@ def _restore_and_verify(folder: Path) -> tuple[archive.Backup, dict[str, Any]]:
         scratch_home = Path(scratch) / "home"
         scratch_home.mkdir()
         archive.restore_files(backup, scratch_home, scratch_home / "witness")
+        if "pgbackrest" in backup.body:  # pgBackRest mode: a scratch cluster of its own, on a free loopback port
+            with pgbackrest.scratch(pgbackrest.required(), backup.body["pgbackrest"]["label"]) as url:
+                return backup, _verify_in(scratch_home, url)
         dump = Path(scratch) / "database"
         archive.write_file(backup, archive.database_entry(backup), key, dump)
         with database.scratch(dump, scratch_home) as url:

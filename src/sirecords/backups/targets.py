@@ -479,7 +479,7 @@ def chosen(texts: list[str] | None) -> list[Target]:
     return [parse(t) for t in texts] if texts else configured()
 
 
-def create(targets: list[Target]) -> tuple[archive.Backup, list[Target], list[str]]:
+def create(targets: list[Target], *, full: bool = False) -> tuple[archive.Backup, list[Target], list[str]]:
     """Make one backup and copy it to every target: (the backup, the targets that hold it, one problem per target
     that does not). The backup is made in the first target when it is a local folder, else in a staging folder
     (under TMPDIR) removed at the end; a target's failure does not stop the copies to the others."""
@@ -493,7 +493,7 @@ def create(targets: list[Target]) -> tuple[archive.Backup, list[Target], list[st
     written: list[Target] = []
     problems: list[str] = []
     try:
-        backup = archive.create(first.folder if isinstance(first, LocalTarget) else staging, exclude=local)
+        backup = archive.create(first.folder if isinstance(first, LocalTarget) else staging, exclude=local, full=full)
         for target in targets:
             try:
                 target.upload(backup.folder)

@@ -1,10 +1,11 @@
+import argparse
 import getpass
 import json
 from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sirecords.backups import archive, database, journal, recording, retention, targets
+from sirecords.backups import archive, database, journal, pgbackrest, recording, retention, targets
 from sirecords.backups.drill import drill
 from sirecords.backups.keys import BackupKeyMissing
 from sirecords.operations.reading import remember_backup
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         create.add_argument("--to", action="append", metavar="TARGET", help=every)
         create.add_argument("--prune", action="store_true",
                             help="after a successful backup, prune each target by SIRECORDS_BACKUP_RETENTION")
+        create.add_argument("--full", action="store_true", help="pgBackRest mode: a full backup even when one exists "
+                            "(default: incremental after the first full one); pg_dump and SQLite backups are always whole")
         listing = sub.add_parser("list", help="list the backups")
         listing.add_argument("--from", dest="source", action="append", metavar="TARGET", help=every)
         verify = sub.add_parser("verify", help="check every backup's manifest and a sample of its content")
@@ -37,6 +40,10 @@ class Command(BaseCommand):
         restore.add_argument("--from", dest="source", metavar="TARGET", help=target)
         restore.add_argument("--backup", help="the backup's name (backup-…); default: the latest")
         restore.add_argument("--force", action="store_true", help="overwrite a database that is not empty")
+        restore.add_argument("--at", type=utc_time, metavar="TIME", help="point-in-time restore (pgBackRest mode): the "
+                             "newest backup ended by TIME (ISO 8601, UTC, e.g. 2026-12-06T08:30:00Z), WAL replayed to TIME")
+        sub.add_parser("stanza-create", help="pgBackRest mode: make the repository passphrase (when absent), "
+                                "create the stanza and check that WAL reaches the repository")
         run = sub.add_parser("drill", help="restore the latest backup into a scratch database and verify it")
         run.add_argument("--from", dest="source", metavar="TARGET", help=target)
         run.add_argument("--json", action="store_true", help='print {"ok", "root_equal", "entries", "rto_s", "rpo_s"}')
@@ -53,7 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            getattr(self, "_" + options["action"])(options)
+            getattr(self, "_" + options["action"].replace("-", "_"))(options)
         except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError, targets.TargetInvalid,
                 retention.PolicyInvalid, InvalidTransaction, Refused) as error:
             raise CommandError(str(error)) from None
@@ -61,10 +68,13 @@ class Command(BaseCommand):
     def _create(self, options):
         chosen = targets.chosen(options["to"])
         policy = retention.configured() if options["prune"] else None  # a bad policy stops before the backup
-        backup, written, problems = targets.create(chosen)
+        backup, written, problems = targets.create(chosen, full=options["full"])
         where = f"{chosen[0].label}/{backup.id}" if chosen[0] in written else backup.id
         self.stdout.write(f"backup {where}: {len(backup.body['files'])} files, ledger size "
                           f"{backup.ledger['size']}, root {backup.ledger['root']}")
+        if "pgbackrest" in backup.body:
+            made = backup.body["pgbackrest"]
+            self.stdout.write(f"pgBackRest {made['type']} backup {made['label']} (stanza {made['stanza']})")
         for target in written:
             if target is not chosen[0]:
                 self.stdout.write(f"copied to {target.label}/{backup.id}")
@@ -88,6 +98,19 @@ class Command(BaseCommand):
         for target in targets.chosen(options["source"]):
             self._prune_one(target, policy, dry_run=options["dry_run"], actor=options["actor"], reason=options["reason"])
 
+    def _stanza_create(self, options):
+        settings = pgbackrest.required()
+        created = pgbackrest.create_passphrase()
+        if created is not None:
+            raise CommandError(f"created the pgBackRest repository passphrase {created}: put its content in the pgBackRest "
+                               "configuration as repo1-cipher-pass (with repo1-cipher-type=aes-256-cbc, readable by the "
+                               "database's OS user only; docs/operations.md), then run `sirecords backup stanza-create` again")
+        cipher = pgbackrest.stanza_create(settings)
+        if cipher != pgbackrest.CIPHER:
+            raise CommandError(f"stanza {settings.stanza} is not encrypted (cipher {cipher or 'none'}): set "
+                               "repo1-cipher-type=aes-256-cbc before its first stanza-create")
+        self.stdout.write(f"stanza {settings.stanza}: created and checked (WAL archived, repository {cipher})")
+
     def _list(self, options):
         chosen = targets.chosen(options["source"])
         for target in chosen:
@@ -97,7 +120,9 @@ class Command(BaseCommand):
                 for name in target.names():
                     with target.opened(name, into=folder, blobs=False) as copy:
                         backup = archive.load(copy)
-                    self.stdout.write(f"{backup.id}  {backup.body['engine']}  {len(backup.body['files'])} files  "
+                    made = backup.body.get("pgbackrest")
+                    kind = f"  pgBackRest {made['type']} {made['label']}" if made else ""
+                    self.stdout.write(f"{backup.id}  {backup.body['engine']}{kind}  {len(backup.body['files'])} files  "
                                       f"ledger {backup.ledger['size']}  root {backup.ledger['root'][:16]}…")
                 for problem in journal.check(folder):
                     self.stderr.write(target.shown(problem, folder))
@@ -105,16 +130,34 @@ class Command(BaseCommand):
     def _verify(self, options):
         actor = recording.operations_actor(options["actor"])  # before any work: the results are posted by an account
         failures, checks = [], []
-        for target in targets.chosen(options["source"]):
-            failures += self._verify_one(target, options, actor.username, checks)
+        chosen = targets.chosen(options["source"])
+        repository = self._verify_repository(chosen[0], options, actor.username)
+        failures += repository
+        for target in chosen:
+            failures += self._verify_one(target, options, actor.username, checks, repository)
         if checks:
             seq = recording.record(actor, options["reason"], checks)
             self.stdout.write(f"{len(checks)} results posted to the ledger from entry #{seq}")
         if failures:
             raise CommandError("backup verify failed: " + "; ".join(failures))
 
-    def _verify_one(self, target, options, actor, checks):
-        """Read back every backup of `target`, journal each result there and add it to `checks` (for the ledger)."""
+    def _verify_repository(self, target, options, actor) -> list[str]:
+        """pgBackRest mode: every file and WAL segment of its repository, by checksum (journalled in `target`); the
+        problems found. Nothing to check otherwise."""
+        settings = pgbackrest.configured()
+        if settings is None:
+            return []
+        problems = pgbackrest.verify_repository(settings)
+        with target.journal() as folder:
+            journal.record(folder, "verify", actor, options["reason"], backup=f"pgbackrest:{settings.stanza}",
+                           ok=not problems, **({"problem": problems[0][:300]} if problems else {}))
+        if not problems:
+            self.stdout.write(f"pgBackRest repository (stanza {settings.stanza}): pgbackrest verify ok")
+        return problems
+
+    def _verify_one(self, target, options, actor, checks, repository=()):
+        """Read back every backup of `target`, journal each result there and add it to `checks` (for the ledger). A
+        pgBackRest backup is readable only when its repository is (`repository`: the problems found there)."""
         names = target.names()
         if not names:
             return [f"no backup in {target.label}"]
@@ -127,6 +170,9 @@ class Command(BaseCommand):
                     with target.opened(name, into=folder) as copy:
                         files = _file_count(copy)
                         backup, opened = archive.check(copy, full=options["full"])
+                    if repository and "pgbackrest" in backup.body:
+                        raise archive.BackupRefused(f"{name}: its database is in the pgBackRest repository, which does "
+                                                    f"not verify: {repository[0]}")
                 except archive.BackupRefused as error:
                     failures.append(str(error))
                     journal.record(folder, "verify", actor, options["reason"], backup=name, ok=False,
@@ -141,13 +187,19 @@ class Command(BaseCommand):
 
     def _restore(self, options):
         source = targets.chosen([options["source"]] if options["source"] else None)[0]
-        with source.opened(options["backup"] or source.latest()) as folder:
-            backup, tables, count = archive.restore(folder, force=options["force"])
+        name = options["backup"] or (_for_time(source, options["at"]) if options["at"] is not None else source.latest())
+        with source.opened(name) as folder:
+            backup, tables, count, done = archive.restore(folder, force=options["force"], at=options["at"])
         if tables:
             self.stdout.write(f"overwrote the configured database ({len(tables)} tables)")
+        self.stdout.write(f"{backup.id}: {done}")
         self.stdout.write(f"restored {backup.id} from {source.label}: the database and {count} files (existing files of "
                           f"the same name overwritten); ledger size {backup.ledger['size']}, root {backup.ledger['root']}")
-        self.stdout.write("run `sirecords verify`: its root must equal the one above")
+        if "pgbackrest" in backup.body:
+            self.stdout.write("run `sirecords verify`: the WAL replayed after the backup may have made the ledger longer "
+                              "than the size above")
+        else:
+            self.stdout.write("run `sirecords verify`: its root must equal the one above")
 
     def _drill(self, options):
         actor = recording.operations_actor(options["actor"])  # before any work: the result is posted by an account
@@ -173,3 +225,28 @@ def _file_count(folder) -> int:
         return len(archive.load(folder).body["files"])
     except (archive.BackupRefused, KeyError, TypeError):
         return 0
+
+
+def utc_time(text: str) -> datetime:
+    """An ISO 8601 time in UTC (`Z`, `+00:00`, or no offset: read as UTC); another offset is converted."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-12-06T08:30:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _for_time(source, at: datetime) -> str:
+    """The newest backup of `source` that ended at or before `at` (what `restore --at` starts from)."""
+    ended = []
+    for name in source.names():
+        with source.opened(name, blobs=False) as copy:
+            ended.append((name, archive.load(copy)))
+    found = [name for name, backup in ended if archive.moment(backup) <= at]
+    if found:
+        return found[-1]
+    earliest = f"the earliest ended at {archive.moment(ended[0][1]):%Y-%m-%dT%H:%M:%SZ}" if ended else "there is none"
+    no_wal = "" if ended and "pgbackrest" in ended[0][1].body else \
+        "; a pg_dump or SQLite backup has no WAL to replay: it restores only to the moment it was taken"
+    raise archive.BackupRefused(f"no backup in {source.label} ended at or before {at:%Y-%m-%dT%H:%M:%S.%fZ} ({earliest}): "
+                                f"nothing older to restore or replay from{no_wal}")
