@@ -21,14 +21,10 @@ same database always gives the same split: the reviewers' re-check at posting re
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
-import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
@@ -36,101 +32,28 @@ from django.db import connection, transaction
 from sirecords.contributions import arrears, filestore, staging
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
-from sirecords.core.csvsafe import writer as csv_writer
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
+from sirecords.contributions.rowcheck import (  # noqa: F401 - re-exported: the names callers know
+    BLOCK,
+    CACHE,
+    CHUNK,
+    COLUMNS,
+    LEAF_BLOCK,
+    MAX_HELD,
+    MAX_LINE,
+    MAX_PROBLEMS,
+    Prepared,
+    Problem,
+    RowChecker,
+    Source,
+    csv_rows,
+    header_index,
+    held_csv,
+)
 from sirecords.core.money import fen_to_yuan
-from sirecords.core.text import canonical
 from sirecords.crypto.sealing import blind_index
-from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
+from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
-
-COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
-           "individual_amount", "paid_on")
-# ASCII digits only ([0-9], never \d, which also matches full-width and Arabic-Indic digits): fields are canonical first.
-_MONEY = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?\Z")
-_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})\Z")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-CHUNK = 500  # identifiers per look-up query
-MAX_PROBLEMS = 10_000  # beyond this the report says how many more there were
-MAX_LINE = 4096  # characters in one line: a row has about 110; a longer line is a problem, never held whole
-BLOCK = 50_000  # rows resolved, computed and staged at a time
-LEAF_BLOCK = 1 << 16  # leaves hashed into one perfect subtree at a time
-CACHE = 200_000  # entries each look-up cache keeps before it starts again
-MAX_HELD = 10_000  # --hold-invalid: rows a file may hold back; beyond, the file is refused whole (the report names each)
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    field: str
-    reason: str
-    kind: str = "error"  # or "discrepancy"
-
-
-@dataclass
-class Prepared:
-    sha256: str
-    region: str
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0
-    row_count: int = 0  # the rows are staged in this session (staging.py), in rows.COLUMNS order, numbered from 1
-    rows_root: str = ""
-    rule_versions: list[str] = field(default_factory=list)
-    periods: tuple[str, str] = ("", "")
-    summary: dict | None = None  # the reviewers' totals (rows.summary_of's form)
-    hold_invalid: bool = False  # checked with --hold-invalid: rows with a problem are held, the others staged
-    held_lines: list[int] = field(default_factory=list)  # the held rows' lines in the file, in order
-    held_problems: list[Problem] = field(default_factory=list)  # why each is held (every held line has one at least)
-    held_csv: bytes = b""  # the held rows as the file wrote them, under its header (UTF-8 CSV), for resubmission
-    whole: str = ""  # --hold-invalid: why the file is refused whole all the same ("" when it is not)
-    bad_lines: set[int] | None = field(default=None, repr=False)  # while checking with held rows: lines with a problem
-    held_overflow: bool = False  # more than MAX_HELD rows have a problem
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def held_count(self) -> int:
-        return len(self.held_lines)
-
-    @property
-    def held_sha256(self) -> str:
-        """The SHA-256 of the held rows' CSV ("" when none is held): what the reviewers approve and the report holds."""
-        return hashlib.sha256(self.held_csv).hexdigest() if self.held_lines else ""
-
-    def add(self, line: int, field_name: str, reason: str, kind: str = "error") -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(line, field_name, reason, kind))
-        else:
-            self.more_problems += 1
-
-    def hold(self, line: int) -> None:
-        """A row with a problem of its own (collected only when checking with held rows)."""
-        bad = self.bad_lines
-        if bad is not None and line not in bad:
-            if len(bad) < MAX_HELD:
-                bad.add(line)
-            else:
-                self.held_overflow = True
-
-    def report_lines(self) -> list[str]:
-        """The problems, or when none refuses the file the held rows' problems, as `line N: field: reason`."""
-        ordered = sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field))
-        lines = [f"line {p.line}: {p.field}: {p.reason}" + (" [discrepancy]" if p.kind == "discrepancy" else "")
-                 for p in ordered]
-        if self.more_problems:
-            lines.append(f"… and {self.more_problems} more problem(s)")
-        return lines
-
-    def write_report(self, stream) -> None:
-        """The problems (or, when rows are held, the held rows' problems) as CSV; a value starting like a formula is
-        neutralised (core/csvsafe.py)."""
-        writer = csv_writer(stream)
-        writer.writerow(["line", "field", "kind", "reason"])
-        for p in sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field)):
-            writer.writerow([p.line, p.field, p.kind, p.reason])
 
 
 def _progress(enabled: bool):
@@ -147,111 +70,6 @@ def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
             cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found.update(cursor.fetchall())
     return found
-
-
-def _check_combo(period: str, insurance_type: str, category: str, has_uscc: bool,
-                 today: date) -> tuple[int, int] | list[tuple[str, str]]:
-    """(year, month) of a row's period, or the problems of its period, insurance type and category."""
-    problems = []
-    match = _PERIOD.match(period)
-    ym: tuple[int, int] | None = None
-    if not match or not 1 <= int(match[2]) <= 12:
-        problems.append(("period", f"{period!r} is not a contribution month YYYY-MM"))
-    elif (int(match[1]), int(match[2])) > (today.year, today.month):
-        problems.append(("period", f"{period} is in the future (this month is {today.year:04d}-{today.month:02d})"))
-    elif int(match[1]) < 1990:
-        problems.append(("period", f"{period} is before 1990, earlier than any contribution record"))
-    else:
-        ym = (int(match[1]), int(match[2]))
-    if insurance_type not in INSURANCE_TYPES:
-        problems.append(("insurance_type", f"{insurance_type!r} is not an insurance type code ({', '.join(INSURANCE_TYPES)})"))
-    if category not in CATEGORIES:
-        problems.append(("category", f"{category!r} is not a category code ({', '.join(CATEGORIES)})"))
-    elif category == "employee" and not has_uscc:
-        problems.append(("uscc", "is required for an employee (empty only for flexible workers)"))
-    elif category == "flexible" and has_uscc:
-        problems.append(("uscc", "must be empty for a flexible worker, who contributes without an employer"))
-    return problems if problems else ym
-
-
-def _check_paid_on(paid_on: str, today: date) -> str:
-    """"" when paid_on is a real date not in the future, else the reason."""
-    if not _DATE.match(paid_on):
-        return f"{paid_on!r} is not a date YYYY-MM-DD"
-    try:
-        paid = date.fromisoformat(paid_on)
-    except ValueError:
-        return f"{paid_on} is not a real date"
-    return f"{paid_on} is in the future" if paid > today else ""
-
-
-class _Source:
-    """The file's lines, read in pieces: hashed as read, decoded as UTF-8 (a BOM allowed), split into lines of at most
-    MAX_LINE characters (a longer line is reported and read as blank), never the whole file in memory."""
-
-    def __init__(self, pieces: Iterable[bytes], prepared: Prepared) -> None:
-        self.pieces, self.prepared = pieces, prepared
-        self.hasher = hashlib.sha256()
-        self.ascii = True  # whether the lines given out last are all ASCII (then NFKC changes nothing)
-        self.failed = False  # not UTF-8: no more lines are given out
-        self.line = 0  # lines given out, counted a piece at a time (the reader's line_num names a row's line)
-
-    def lines(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        pending, skipping, consumed, first = "", False, 0, True  # consumed: bytes decoded so far
-        add, hasher = self.prepared.add, self.hasher
-        for piece in self.pieces:
-            hasher.update(piece)
-            if self.failed:
-                continue
-            try:
-                text = decoder.decode(piece)
-            except UnicodeDecodeError as error:
-                self._not_utf8(error, pending, consumed - (len(error.object) - len(piece)))
-                continue
-            consumed += len(piece)
-            if first and text:  # a BOM is allowed (decoded, so one split across pieces is found too)
-                first = False
-                if text.startswith("\ufeff"):
-                    text = text[1:]
-            text = pending + text if pending else text
-            parts = text.split("\n")
-            pending = parts.pop()
-            if skipping:  # inside an over-long line, already reported
-                if parts:
-                    parts[0], skipping = "", False  # its end: a blank line for the reader, so the numbering holds
-                else:
-                    pending = ""
-            if not skipping and len(pending) > MAX_LINE:
-                skipping, pending = True, ""
-                add(self.line + len(parts) + 1, "row", f"is longer than {MAX_LINE} characters: not a row of a collection file")
-            if parts and max(map(len, parts)) > MAX_LINE:
-                for index, part in enumerate(parts):
-                    if len(part) > MAX_LINE:
-                        add(self.line + index + 1, "row", f"is {len(part)} characters long; a line of a collection file "
-                                                          f"has at most {MAX_LINE}")
-                        parts[index] = ""
-            self.ascii = text.isascii()
-            self.line += len(parts)
-            yield from parts
-        if self.failed:
-            return
-        try:
-            text = decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            self._not_utf8(error, pending, consumed - len(error.object))
-            return
-        pending += text
-        if pending and not skipping:
-            self.ascii = pending.isascii()
-            self.line += 1
-            yield pending
-
-    def _not_utf8(self, error: UnicodeDecodeError, pending: str, offset: int) -> None:
-        self.failed = True
-        line = self.line + pending.count("\n") + error.object[:error.start].count(b"\n") + 1
-        self.prepared.add(line, "file", f"is not UTF-8 (byte 0x{error.object[error.start]:02x} at offset {offset + error.start}): "
-                                        f"save the file as UTF-8 (GBK and other encodings are not accepted)")
 
 
 def _opener(source) -> Callable[[], Iterator[bytes]]:
@@ -319,7 +137,7 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
     prepared = Prepared("", region)
     if collect:
         prepared.bad_lines = set()
-    source_lines = _Source(pieces, prepared)
+    source_lines = Source(pieces, prepared)
     with connection.cursor() as cursor:
         staging.reset(cursor)
         lines = source_lines.lines()
@@ -357,153 +175,42 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
     return prepared
 
 
-def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: str, today: date, progress: bool,
+def _check(lines: Iterator[str], source: Source, prepared: Prepared, region: str, today: date, progress: bool,
            stager: _Stager, skip: frozenset[int] | None = None) -> None:
+    """The row path: every row read by the csv module and checked by rowcheck.RowChecker, staged by blocks."""
     reader = csv.reader(lines)
     header = next(reader, None)  # the first piece is read: its over-long lines are reported already
     if header is None:
         if not prepared.problems:
             prepared.add(1, "file", "is empty: the first line must name the columns")
         return
-    known = len(prepared.problems)
-    names = [canonical(name).lower() for name in header]
-    for name in COLUMNS:
-        if name not in names:
-            prepared.add(1, name, "column is missing (the columns are " + ", ".join(COLUMNS) + ")")
-    for name in names:
-        if name not in COLUMNS:
-            prepared.add(1, name or "(empty)", "is not a column of the collection file")
-    if len(set(names)) != len(names):
-        prepared.add(1, "header", "names a column twice")
-    if len(prepared.problems) > known:
+    index = header_index(header, prepared)
+    if index is None:
         return
-    index = [names.index(name) for name in COLUMNS]
-    width = len(names)
-
-    ids: dict[str, tuple[str, str] | None] = {}  # raw → (normalized, blind index), None: invalid
-    id_reasons: dict[str, str] = {}
-    usccs: dict[str, str | None] = {}
-    uscc_reasons: dict[str, str] = {}
-    # (period, insurance_type, category, uscc given) → (year, month) or the problems of those fields:
-    # a file has few distinct combinations, so each is checked once.
-    combos: dict[tuple[str, str, str, bool], tuple[int, int] | list[tuple[str, str]]] = {}
-    paid_dates: dict[str, str] = {}  # paid_on → "" (fine) or the reason it is not
-    block = []  # (line, id_index, uscc, period, (year, month), type, category, wage, base, employer, individual, paid_on)
-    add = prepared.add
+    checker = RowChecker(index, prepared, today, lambda number: blind_index("id_number", number))
+    block: list[tuple] = []
     bar = _progress(progress)
-    tick = 0
-    i_id, i_uscc, i_period, i_type, i_category, i_wage, i_base, i_employer, i_individual, i_paid = index
-    money = _MONEY.match
-    append = block.append
-    hold = prepared.hold
-    held_rows: list[list[str]] = []  # with `skip`: the held rows as written
-    while True:
-        try:
-            for fields in reader:
-                tick += 1
-                if tick == 50_000:
-                    bar.update(tick)
-                    tick = 0
-                if skip and reader.line_num in skip:
-                    prepared.held_lines.append(reader.line_num)
-                    held_rows.append(fields)
-                    continue
-                if len(fields) != width:
-                    if not fields or (len(fields) == 1 and not fields[0].strip()):
-                        continue  # blank line
-                    add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
-                    hold(reader.line_num)
-                    continue
-                line = reader.line_num
-                if not source.ascii:  # the one rule (core/text.py): NFKC, then the ASCII checks below
-                    fields = [canonical(value) for value in fields]
-                raw_id, raw_uscc, period = fields[i_id].strip(), fields[i_uscc].strip(), fields[i_period].strip()
-                insurance_type, category = fields[i_type].strip(), fields[i_category].strip()
-                wage, base, employer_amount = fields[i_wage].strip(), fields[i_base].strip(), fields[i_employer].strip()
-                individual_amount, paid_on = fields[i_individual].strip(), fields[i_paid].strip()
-                bad = False
-                person_key = ids.get(raw_id, "")
-                if person_key == "":
-                    if len(ids) >= CACHE:
-                        ids.clear()
-                        id_reasons.clear()
-                    try:
-                        number = parse_id_number(raw_id, today=today).normalized
-                        person_key = (number, blind_index("id_number", number))
-                    except InvalidIdentifier as invalid:
-                        person_key = None
-                        id_reasons[raw_id] = invalid.message
-                    ids[raw_id] = person_key
-                if person_key is None:
-                    add(line, "id_number", id_reasons[raw_id])
-                    bad = True
-                if raw_uscc:
-                    uscc = usccs.get(raw_uscc, "")
-                    if uscc == "":
-                        if len(usccs) >= CACHE:
-                            usccs.clear()
-                            uscc_reasons.clear()
-                        problems = check_uscc(raw_uscc)
-                        uscc = None if problems else normalize_code(raw_uscc)
-                        if problems:
-                            uscc_reasons[raw_uscc] = problems[0].message
-                        usccs[raw_uscc] = uscc
-                    if uscc is None:
-                        add(line, "uscc", uscc_reasons[raw_uscc])
-                        bad = True
-                else:
-                    uscc = ""
-                combo = (period, insurance_type, category, bool(raw_uscc))
-                ym = combos.get(combo)
-                if ym is None:
-                    if len(combos) >= CACHE:
-                        combos.clear()
-                    ym = combos[combo] = _check_combo(period, insurance_type, category, bool(raw_uscc), today)
-                if type(ym) is list:
-                    for name, reason in ym:
-                        add(line, name, reason)
-                    bad = True
-                # Amounts: the common case (ASCII digits, at most two decimals) inline; anything else is reported.
-                m = money(wage)
-                wage_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(base)
-                base_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(employer_amount)
-                employer_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(individual_amount)
-                individual_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                if wage_fen is None or base_fen is None or employer_fen is None or individual_fen is None:
-                    for name, value, fen in (("wage", wage, wage_fen), ("base", base, base_fen),
-                                             ("employer_amount", employer_amount, employer_fen),
-                                             ("individual_amount", individual_amount, individual_fen)):
-                        if fen is None:
-                            add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
-                    bad = True
-                if paid_on:
-                    reason = paid_dates.get(paid_on)
-                    if reason is None:
-                        if len(paid_dates) >= CACHE:
-                            paid_dates.clear()
-                        reason = paid_dates[paid_on] = _check_paid_on(paid_on, today)
-                    if reason:
-                        add(line, "paid_on", reason)
-                        bad = True
-                if not bad:
-                    append((line, person_key[1], uscc, period, ym, insurance_type, category, wage_fen, base_fen, employer_fen,
-                            individual_fen, paid_on))
-                    if len(block) >= BLOCK:
-                        stager.stage(block)
-                        block.clear()
-                else:
-                    hold(line)
-            break
-        except csv.Error as error:  # a field over the csv module's limit, …: reported, and the reading goes on
-            add(reader.line_num, "row", f"cannot be read as CSV: {error}")
+    ticks = [0]
+
+    def tick() -> None:
+        ticks[0] += 1
+        if ticks[0] == 50_000:
+            bar.update(ticks[0])
+            ticks[0] = 0
+
+    def emit(row: tuple) -> None:
+        block.append(row)
+        if len(block) >= BLOCK:
+            stager.stage(block)
+            block.clear()
+
+    held: tuple[list[int], list[list[str]]] = (prepared.held_lines, [])
+    csv_rows(lines, source, prepared, index, len(header), checker, emit, 1, skip, held, tick)
     stager.stage(block)
     stager.close()
     if skip:
-        prepared.held_csv = _held_csv(header, held_rows)
-    bar.update(tick)
+        prepared.held_csv = held_csv(header, held[1])
+    bar.update(ticks[0])
     bar.close()
 
 
@@ -687,16 +394,6 @@ def _plain(versions: Iterable[str]) -> bool:
     and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
     versions = list(versions)
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
-
-
-def _held_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """The held rows under the file's header, each field as the file wrote it: a corrected copy imports as a new
-    file. Through core/csvsafe.py: only a value that starts like a formula changes, and no valid value does."""
-    stream = io.StringIO()
-    writer = csv_writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return stream.getvalue().encode("utf-8")
 
 
 def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,
