@@ -22,14 +22,16 @@ same database always gives the same split: the reviewers' re-check at posting re
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
+import polars as pl
 from django.db import connection, transaction
 
-from sirecords.contributions import arrears, filestore, staging
+from sirecords.contributions import arrears, fastcheck, filestore, staging
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
 from sirecords.contributions.rowcheck import (  # noqa: F401 - re-exported: the names callers know
@@ -54,6 +56,10 @@ from sirecords.crypto.sealing import blind_index
 from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
+
+# The vectorised path (fastcheck.py) checks and stages the rows; False: the row path (rowcheck.RowChecker row by row),
+# the reference the tests compare it with (tests/contributions/test_vectorised.py).
+VECTORISED = True
 
 
 def _progress(enabled: bool):
@@ -137,14 +143,18 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
     prepared = Prepared("", region)
     if collect:
         prepared.bad_lines = set()
-    source_lines = Source(pieces, prepared)
     with connection.cursor() as cursor:
         staging.reset(cursor)
-        lines = source_lines.lines()
-        _check(lines, source_lines, prepared, region, today, progress, _Stager(prepared, region, cursor), skip)
-        for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
-            pass
-        prepared.sha256 = source_lines.hasher.hexdigest()
+        stager = _Stager(prepared, region, cursor)
+        if VECTORISED:
+            prepared.sha256 = _check_vectorised(pieces, prepared, today, progress, stager, skip)
+        else:
+            source_lines = Source(pieces, prepared)
+            lines = source_lines.lines()
+            _check(lines, source_lines, prepared, region, today, progress, stager, skip)
+            for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
+                pass
+            prepared.sha256 = source_lines.hasher.hexdigest()
         for line, first in staging.repeats(MAX_PROBLEMS):
             prepared.add(line, "row", f"duplicates line {first} (same person, employer, period and insurance type)")
             if collect:  # which copy is right only the agency knows: both are held
@@ -173,6 +183,17 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
                 return prepared
         staging.finish(cursor, prepared.sha256, region, prepared.rows_root)
     return prepared
+
+
+def _check_vectorised(pieces: Iterator[bytes], prepared: Prepared, today: date, progress: bool, stager: _Stager,
+                      skip: frozenset[int] | None) -> str:
+    """The vectorised path (fastcheck.py): blocks checked by column expressions, staged by stage_frame. Returns the
+    file's SHA-256."""
+    bar = _progress(progress)
+    source = fastcheck.check_stream(pieces, prepared, today, skip, stager.stage_frame, bar.update)
+    stager.close()
+    bar.close()
+    return source.hasher.hexdigest()
 
 
 def _check(lines: Iterator[str], source: Source, prepared: Prepared, region: str, today: date, progress: bool,
@@ -236,22 +257,23 @@ class _Stager:
         self.by_type: dict[str, list[int]] = {}  # the reviewers' totals per insurance type (rows.summary_of's)
         self.plain_versions = False  # whether the last block's rule versions are plain text (_plain)
         self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
+        self.keys: dict[str, str] = {}  # the vectorised path: normalised ID number → its blind index (bounded)
 
-    def _resolve(self, block: list[tuple]) -> None:
+    def _resolve(self, keys: set[str], codes: set[str], months: set[tuple[int, int]]) -> None:
         persons, employers = self.persons, self.employers
-        if len(persons) >= CACHE:
+        if len(persons) + len(keys) > CACHE:
             persons.clear()
-        if len(employers) >= CACHE:
+        if len(employers) + len(codes) > CACHE:
             employers.clear()
-        wanted = sorted({row[1] for row in block} - persons.keys())
+        wanted = sorted(keys - persons.keys())
         if wanted:
             found = _lookup("registry_person", "id_number_index", wanted)
             persons.update((key, found.get(key)) for key in wanted)
-        wanted = sorted({row[2] for row in block if row[2]} - employers.keys())
+        wanted = sorted(codes - employers.keys())
         if wanted:
             found = _lookup("registry_employer", "uscc", wanted)
             employers.update((code, found.get(code, "")) for code in wanted)
-        months = {row[4] for row in block} - self.needed.keys()
+        months = months - self.needed.keys()
         for ym in months:
             try:
                 self.needed[ym] = params_for_month(self.region, *ym)
@@ -262,10 +284,10 @@ class _Stager:
             self.loaded |= loaded_versions(versions)
             self.asked |= versions
 
-    def stage(self, block: list[tuple]) -> None:
+    def stage(self, block: list[tuple], dup_keys: list[int] | None = None) -> None:
         if not block:
             return
-        self._resolve(block)
+        self._resolve({row[1] for row in block}, {row[2] for row in block if row[2]}, {row[4] for row in block})
         prepared = self.prepared
         add = prepared.add
         persons_get, employers_get = self.persons.__getitem__, self.employers.get
@@ -276,7 +298,7 @@ class _Stager:
         by_type, version_numbers = self.by_type, self.version_numbers
         number = self.number
         hold, collecting = prepared.hold, prepared.bad_lines is not None
-        for row in block:
+        for at, row in enumerate(block):
             line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
             person = persons_get(person_key)
             bad = False
@@ -315,7 +337,7 @@ class _Stager:
                                    computed_base, computed_employer, computed_individual)
                     bad = True
             key = person or person_key  # the registry uid; the blind index for an unknown person
-            dup_key = hash((key, uscc, period, insurance_type))
+            dup_key = dup_keys[at] if dup_keys is not None else hash((key, uscc, period, insurance_type))
             if bad:  # staged all the same with row number 0, so that a later line repeating it is named
                 hold(line)
                 stage((line, dup_key, key, uscc, 0, "", employer, period, insurance_type, category, 0, 0, 0, 0, 0, "", 0, 0))
@@ -352,6 +374,117 @@ class _Stager:
             while len(self.leaves) >= LEAF_BLOCK:
                 self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
                 del self.leaves[:LEAF_BLOCK]
+
+    def _version_no(self, version: str) -> int:
+        version_no = self.version_numbers.get(version)
+        if version_no is None:
+            version_no = self.version_numbers[version] = len(self.version_numbers) + 1
+            staging.add_version(self.cursor, version_no, version)
+        return version_no
+
+    def stage_frame(self, frame: pl.DataFrame) -> None:
+        """stage() for a block checked by the vectorised path (fastcheck.SCHEMA, the person as its normalised ID
+        number): the same rows staged, numbered, rooted and totalled, with column expressions. A row with a problem
+        (unknown person or employer, no parameters, a discrepancy) goes through stage(), which reports it in the row
+        path's words; the ID numbers become blind indexes first and go no further."""
+        if frame.is_empty():
+            return
+        keys, numbers = self.keys, frame["person"].unique().to_list()
+        if len(keys) + len(numbers) > CACHE:
+            keys.clear()
+        for number in numbers:
+            if number not in keys:
+                keys[number] = blind_index("id_number", number)
+        frame = frame.with_columns(id_key=_mapped("person", numbers, [keys[n] for n in numbers])).drop("person")
+        key_list = frame["id_key"].unique().to_list()
+        codes = [code for code in frame["uscc"].unique().to_list() if code]
+        months = set(frame.select("year", "month").unique().iter_rows())
+        self._resolve(set(key_list), set(codes), months)
+        persons, employers = self.persons, self.employers
+        calc_rows = []
+        for year, month, insurance_type, category in frame.select("year", "month", "insurance_type", "category").unique().iter_rows():
+            calc_key = ((year, month), insurance_type, category)
+            found = self.calculators.get(calc_key)
+            if found is None:
+                found = self.calculators[calc_key] = _calculator_for(self.needed[(year, month)], self.loaded, insurance_type,
+                                                                     category, self.by_version)
+            version, calculator = found
+            if calculator is not None:
+                calc_rows.append((year, month, insurance_type, category, version, self._version_no(version),
+                                  calculator.floor_fen, calculator.ceiling_fen, *calculator._employer, *calculator._individual,
+                                  *calculator._account, calculator.mode == "jiao_up"))
+        calcs = pl.DataFrame(calc_rows, orient="row", schema={
+            "year": pl.Int32, "month": pl.Int32, "insurance_type": pl.String, "category": pl.String, "version": pl.String,
+            "version_no": pl.Int64, "floor": pl.Int64, "ceiling": pl.Int64, "en": pl.Int64, "ed": pl.Int64, "inn": pl.Int64,
+            "ind": pl.Int64, "an": pl.Int64, "ad": pl.Int64, "jiao": pl.Boolean})
+        base = pl.col("wage").clip(pl.col("floor"), pl.col("ceiling"))
+        frame = (frame.with_columns(person_id=_mapped("id_key", key_list, [persons[k] for k in key_list]),
+                                    employer_id=pl.when(pl.col("uscc") == "").then(pl.lit("")).otherwise(
+                                        _mapped("uscc", codes, [employers[c] for c in codes])))
+                 .join(calcs, on=["year", "month", "insurance_type", "category"], how="left", maintain_order="left")
+                 .with_columns(c_base=base)
+                 .with_columns(c_employer=_rounded(pl.col("c_base") * pl.col("en"), pl.col("ed"), pl.col("jiao")),
+                               c_individual=_rounded(pl.col("c_base") * pl.col("inn"), pl.col("ind"), pl.col("jiao")),
+                               c_account=_rounded(pl.col("c_base") * pl.col("an"), pl.col("ad"), pl.col("jiao")),
+                               dup_key=pl.struct(pl.coalesce("person_id", "id_key"), "uscc", "period", "insurance_type")
+                               .hash(seed=14).reinterpret(signed=True))
+                 .with_columns(bad=(pl.col("person_id").is_null() | (pl.col("employer_id") == "") & (pl.col("uscc") != "")
+                                    | pl.col("version").is_null() | (pl.col("base") != pl.col("c_base"))
+                                    | (pl.col("employer") != pl.col("c_employer"))
+                                    | (pl.col("individual") != pl.col("c_individual"))).fill_null(True)))
+        bad = frame.filter("bad")
+        if len(bad):  # through the row path's stage(): its problems in its words, staged with row number 0
+            number = self.number
+            self.stage([(line, key, uscc, period, (year, month), insurance_type, category, wage, base, employer,
+                         individual, paid_on) for line, key, uscc, period, year, month, insurance_type, category, wage, base,
+                        employer, individual, paid_on in bad.select("line", "id_key", "uscc", "period", "year", "month",
+                                                                     "insurance_type", "category", "wage", "base",
+                                                                     "employer", "individual", "paid_on").iter_rows()],
+                       bad["dup_key"].to_list())
+            if self.number != number:  # pragma: no cover - the two tests of a row are each other's complement
+                raise RuntimeError("a row the vectorised check found wrong was right for the row path")
+        good = frame.filter(~pl.col("bad"))
+        if good.is_empty():
+            return
+        good = good.with_columns(row_number=pl.int_range(self.number + 1, self.number + 1 + len(good), dtype=pl.Int64),
+                                 arrears=pl.when(pl.col("paid_on") == "").then(pl.col("c_employer") + pl.col("c_individual"))
+                                 .otherwise(pl.lit(0, pl.Int64)))
+        self.number += len(good)
+        staged = good.select(pl.col("line"), "dup_key", pl.col("person_id").alias("key"), "uscc", "row_number", "person_id",
+                             "employer_id", "period", "insurance_type", "category", "wage", "c_base", "c_employer",
+                             "c_individual", "c_account", "paid_on", "arrears", "version_no")
+        self.plain_versions = _plain(self.version_numbers)
+        with transaction.atomic(), staging.writer(self.cursor) as out:
+            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no escaping needed
+                out.write_lines([staged.select(pl.concat_str(pl.all().cast(pl.String), separator="\t").str.join("\n"))
+                                 .item()])
+            else:
+                out.write_rows(staged.rows())
+        totals = (good.group_by("insurance_type").agg(pl.len(), pl.col("c_employer").sum(), pl.col("c_individual").sum(),
+                                                      pl.col("c_account").sum(), (pl.col("paid_on") == "").sum()))
+        for insurance_type, *figures in totals.iter_rows():
+            running = self.by_type.setdefault(insurance_type, [0, 0, 0, 0, 0])
+            for position, value in enumerate(figures):
+                running[position] += int(value)
+        if self.prepared.problems:
+            return  # the file is refused (or rows held: it is checked again without them): no root is needed
+        self.versions.update(good["version"].unique().to_list())
+        first, last = good["period"].min(), good["period"].max()
+        self.first = min(self.first, first) if self.first else first
+        self.last = max(self.last, last)
+        columns = ("c_account", "arrears", "c_base", "category", "employer_id", "c_employer", "c_individual",
+                   "insurance_type", "paid_on", "period", "person_id", "row_number", "version", "wage")
+        if self.plain_versions:  # the canonical bytes by the fixed template (rows._FAST), made by the column engine
+            texts = good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list()
+            sha256 = hashlib.sha256
+            self.leaves.extend([sha256(text).digest() for text in texts])
+        else:
+            rows = good.select("row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage",
+                               "c_base", "c_employer", "c_individual", "c_account", "paid_on", "arrears", "version").rows()
+            self.leaves.extend(row_form.leaves(rows))
+        while len(self.leaves) >= LEAF_BLOCK:
+            self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
+            del self.leaves[:LEAF_BLOCK]
 
     def _write(self, staged: list[tuple]) -> None:
         """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
@@ -394,6 +527,32 @@ def _plain(versions: Iterable[str]) -> bool:
     and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
     versions = list(versions)
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
+
+
+def _mapped(column: str, old: list, new: list) -> pl.Expr:
+    """The column's values replaced by a mapping given as two lists (an empty mapping gives nulls)."""
+    if not old:
+        return pl.lit(None, pl.String)
+    return pl.col(column).replace_strict(old, new, default=None, return_dtype=pl.String)
+
+
+def _rounded(numerator: pl.Expr, denominator: pl.Expr, jiao: pl.Expr) -> pl.Expr:
+    """core.money.round_fen on columns (numerators are not negative here): half-up to the fen, then with jiao_up any
+    fen left raises the amount to the next jiao."""
+    fen = (2 * numerator + denominator) // (2 * denominator)
+    return pl.when(jiao & (fen % 10 != 0)).then(fen + 10 - fen % 10).otherwise(fen)
+
+
+def _template_parts(columns: tuple[str, ...]) -> list[pl.Expr]:
+    """rows._FAST with a leading NUL (the leaf's 0x00), its %d / %s filled by `columns` in order."""
+    pieces = re.split(r"%[ds]", "\x00" + row_form._FAST)
+    parts: list[pl.Expr] = []
+    for literal, column in zip(pieces, (*columns, None)):
+        if literal:
+            parts.append(pl.lit(literal))
+        if column is not None:
+            parts.append(pl.col(column).cast(pl.String))
+    return parts
 
 
 def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,
