@@ -162,6 +162,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="seed of the synthetic data (default: from the clock)")
     parser.add_argument("--verify", action="store_true", help="run `sirecords verify` afterwards (untimed)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME")
+    parser.add_argument("--sql-times", action="store_true", help="time each SQL statement of the timed import (not the "
+                                                                   "COPYs) and print the slowest")
     parser.add_argument("--profile", metavar="FILE", help="run the timed import under cProfile, write FILE (pstats) and "
                                                           "print the top functions to stderr (slower: do not compare rates)")
     args = parser.parse_args(argv)
@@ -212,6 +214,16 @@ def run(args) -> int:
     count = data.count(b"\n") - 1
     print(f"file: {count} rows, {len(data) / 1e6:.1f} MB, generated in {time.perf_counter() - t:.1f} s")
 
+    statements: list[tuple[float, str]] = []
+    if args.sql_times:
+        def timed(execute, sql, params, many, context):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - began, " ".join(str(sql).split())[:160]))
+
+        connection.execute_wrappers.append(timed)
     profiler = None
     if args.profile:
         import cProfile
@@ -234,6 +246,11 @@ def run(args) -> int:
         profiler.dump_stats(args.profile)
         pstats.Stats(args.profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     assert txn.state == "posted", txn.state
+    if statements:
+        connection.execute_wrappers.remove(timed)
+        print(f"SQL statements: {len(statements)}, {sum(t for t, _ in statements):.2f} s in all; the slowest:")
+        for seconds_taken, sql in sorted(statements, reverse=True)[:12]:
+            print(f"  {seconds_taken:6.2f} s  {sql}")
     print(f"import: check + open + submit {checked - start:.2f} s, review + post {seconds - (checked - start):.2f} s, "
           f"total {seconds:.2f} s")
     import_rate = count / seconds

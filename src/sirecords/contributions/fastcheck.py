@@ -145,9 +145,10 @@ class FastChecker:
 
 def check_stream(pieces: Iterable[bytes], prepared: Prepared, today: date, skip: frozenset[int] | None,
                  emit: Callable[[pl.DataFrame], None], tick: Callable[[int], None] | None = None,
-                 block: int = BLOCK) -> Source:
+                 block: int | None = None) -> Source:
     """Check the whole file, giving each block of checked rows to `emit` in line order; problems, held lines and the
     held rows' CSV go to `prepared`. Returns the Source (its hasher holds the file's SHA-256 once read)."""
+    block = block or BLOCK
     source = Source(pieces, prepared)
     lines = source.lines()
     reader = csv.reader(lines)
