@@ -134,7 +134,9 @@ def arrears_matches() -> list[tuple]:
     (line, row_number, period, insurance_type, paid_on, (base, employer, individual, account credit, rule version) as
     staged, the same as posted). Reset first: every staged row is an assessment again."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = 0", [RowKind.ASSESSMENT.value])
+        # Only the rows marked before (an UPDATE of every row would write the whole table again, each time).
+        cursor.execute(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = 0 WHERE kind <> %s OR late_fee_fen <> 0",
+                       [RowKind.ASSESSMENT.value, RowKind.ASSESSMENT.value])
         cursor.execute(f"SELECT s.line, s.row_number, s.period, s.insurance_type, s.paid_on, s.base_fen, s.employer_fen, "
                        f"s.individual_fen, s.account_credit_fen, v.version, c.base_fen, c.employer_fen, c.individual_fen, "
                        f"c.account_credit_fen, c.rule_version FROM {_JOINED} JOIN contributions_contribution c ON {_SAME_MONTH} "
