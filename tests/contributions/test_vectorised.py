@@ -91,8 +91,12 @@ def planted(registry) -> bytes:
     return ("\n".join([",".join(HEADER), *clean, *faults, *after]) + "\n").encode()
 
 
-def outcome(data: bytes, vectorised: bool, monkeypatch, **kwargs) -> dict:
+def outcome(data: bytes, vectorised: bool, monkeypatch, pipeline: bool = False, **kwargs) -> dict:
+    """The check's result and staged rows: by the row path, or the vectorised one (in this process, or with
+    `pipeline` in a child process that streams its blocks back, in blocks of 5 lines)."""
     monkeypatch.setattr(collection, "VECTORISED", vectorised)
+    monkeypatch.setattr(collection, "PIPELINE_BYTES", 0 if pipeline else 8 << 20)
+    monkeypatch.setattr(fastcheck, "BLOCK", 5 if pipeline else fastcheck.BLOCK)
     prepared = collection.prepare(data, REGION, **kwargs)
     staged = list(staging.rows()) if prepared.row_count else []
     return {"problems": sorted(prepared.problems, key=lambda p: (p.line, p.field, p.reason)),
@@ -108,6 +112,7 @@ def test_the_two_paths_report_the_same_problems_on_a_file_of_planted_faults(regi
     data = planted(registry)
     fast, rows = outcome(data, True, monkeypatch), outcome(data, False, monkeypatch)
     assert fast == rows
+    assert outcome(data, True, monkeypatch, pipeline=True) == rows
     reported = {(p.line, p.field) for p in fast["problems"]}
     # Every planted fault is reported on its own line (lines 2-10 are clean; the faults start at line 11).
     assert (11, "id_number") in reported and (12, "id_number") in reported and (13, "id_number") in reported
@@ -130,6 +135,7 @@ def test_with_held_rows_the_two_paths_hold_the_same_rows_and_stage_the_same_othe
     fast = outcome(data, True, monkeypatch, hold_invalid=True)
     rows = outcome(data, False, monkeypatch, hold_invalid=True)
     assert fast == rows
+    assert outcome(data, True, monkeypatch, pipeline=True, hold_invalid=True) == rows
     assert fast["whole"] == "" and fast["rows"] > 10 and len(fast["held"]) > 20 and fast["root"]
     assert fast["held_csv"].startswith(b"id_number,uscc,")
 

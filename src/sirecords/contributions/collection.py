@@ -24,9 +24,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import chain
 
 import polars as pl
 from django.db import connection, transaction
@@ -60,6 +63,7 @@ from sirecords.parameters.queries import loaded_param_set, loaded_versions, para
 # The vectorised path (fastcheck.py) checks and stages the rows; False: the row path (rowcheck.RowChecker row by row),
 # the reference the tests compare it with (tests/contributions/test_vectorised.py).
 VECTORISED = True
+PIPELINE_BYTES = 8 << 20  # a larger file is checked in a child process while this one stages (see _pipeline)
 
 
 def _progress(enabled: bool):
@@ -187,13 +191,79 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
 
 def _check_vectorised(pieces: Iterator[bytes], prepared: Prepared, today: date, progress: bool, stager: _Stager,
                       skip: frozenset[int] | None) -> str:
-    """The vectorised path (fastcheck.py): blocks checked by column expressions, staged by stage_frame. Returns the
-    file's SHA-256."""
+    """The vectorised path (fastcheck.py): blocks checked by column expressions, staged by stage_frame. A file larger
+    than PIPELINE_BYTES is checked in a child process while this one stages the blocks already checked. Returns
+    the file's SHA-256."""
     bar = _progress(progress)
-    source = fastcheck.check_stream(pieces, prepared, today, skip, stager.stage_frame, bar.update)
+    head, size = [], 0
+    pieces = iter(pieces)
+    for piece in pieces:
+        head.append(piece)
+        size += len(piece)
+        if size > PIPELINE_BYTES:
+            sha256 = _pipeline(chain(head, pieces), prepared, today, skip, stager, bar)
+            break
+    else:
+        sha256 = fastcheck.check_stream(head, prepared, today, skip, stager.stage_frame, bar.update).hasher.hexdigest()
     stager.close()
     bar.close()
-    return source.hasher.hexdigest()
+    return sha256
+
+
+def _pipeline(pieces: Iterator[bytes], prepared: Prepared, today: date, skip: frozenset[int] | None, stager: _Stager,
+              bar) -> str:
+    """Check the file in a child process (`python -m sirecords.contributions.fastcheck`, no database, no key) and
+    stage each block it sends while it checks the next: the file's bytes go to it through a pipe (a thread feeds
+    them), the checked blocks and problems come back through another; nothing is written to disk."""
+    child = subprocess.Popen([sys.executable, "-m", "sirecords.contributions.fastcheck"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+    failed: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            fastcheck.write_message(child.stdin, {"today": today, "skip": skip, "collect": prepared.bad_lines is not None,
+                                                  "block": fastcheck.BLOCK})
+            for piece in pieces:
+                child.stdin.write(piece)
+        except BrokenPipeError:
+            pass  # the child stopped: its exit status says why
+        except BaseException as error:  # e.g. the sealed store's FileMissing after the last piece
+            failed.append(error)
+        finally:
+            try:
+                child.stdin.close()
+            except OSError:
+                pass
+
+    feeder = threading.Thread(target=feed, name="collection-file-feed", daemon=True)
+    feeder.start()
+    end = None
+    try:
+        while (message := fastcheck.read_message(child.stdout)) is not None:
+            if message[0] == "block":
+                _kind, rows, lines, *news = message
+                fastcheck.merge(prepared, *news)
+                stager.stage_frame(rows)
+                bar.update(lines)
+            else:
+                _kind, sha256, held_lines, held, lines, *news = message
+                fastcheck.merge(prepared, *news)
+                bar.update(lines)
+                end = (sha256, held_lines, held)
+    finally:
+        if end is None and child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        feeder.join()
+        status = child.wait()
+    if failed:
+        raise failed[0]
+    if end is None or status != 0:
+        raise RuntimeError(f"the check of the collection file in a child process failed (exit status {status})")
+    sha256, prepared.held_lines, held = end
+    if skip:
+        prepared.held_csv = held
+    return sha256
 
 
 def _check(lines: Iterator[str], source: Source, prepared: Prepared, region: str, today: date, progress: bool,

@@ -211,3 +211,95 @@ def _drain(lines: Iterator[str], source: Source) -> Source:
 
 
 __all__ = ["BLOCK", "COLUMNS", "FastChecker", "SCHEMA", "check_stream", "id_numbers_valid"]
+
+
+# The child process (collection.py starts it for a large file): `python -m sirecords.contributions.fastcheck` reads a
+# length-prefixed pickle of its settings, then the file's bytes, on stdin, and writes length-prefixed pickles on
+# stdout: ("block", rows, lines, *news) per checked block, then ("end", sha256, held_lines, held_csv, lines, *news),
+# where news are the problems, more_problems, newly held lines and held_overflow since the last message. The parent
+# reads them while it stages the rows (overlap: this process checks block k+1 while that one COPYs block k). The
+# pipes are the only channel: nothing is written to disk, and the child has no database connection and no key.
+
+_LENGTH = 8
+
+
+def write_message(stream, message) -> None:
+    import pickle
+    import struct
+
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def read_message(stream):
+    """The next message, or None at the end of the stream."""
+    import pickle
+    import struct
+
+    head = stream.read(_LENGTH)
+    if len(head) < _LENGTH:
+        return None
+    size = struct.unpack("<Q", head)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)  # noqa: S301 - our own child process, over a pipe
+
+
+class _News:
+    """What the child's Prepared gained since the last message."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared, self.problems, self.more, self.bad = prepared, 0, 0, set()
+
+    def take(self) -> tuple:
+        prepared = self.prepared
+        problems = prepared.problems[self.problems:]
+        self.problems = len(prepared.problems)
+        more, self.more = prepared.more_problems - self.more, prepared.more_problems
+        bad = sorted((prepared.bad_lines or set()) - self.bad)
+        self.bad.update(bad)
+        return problems, more, bad, prepared.held_overflow
+
+
+def merge(prepared: Prepared, problems: list, more: int, bad: list[int], overflow: bool) -> None:
+    """The child's news into the parent's Prepared (in the order the child found them)."""
+    for problem in problems:
+        prepared.add(problem.line, problem.field, problem.reason, problem.kind)
+    prepared.more_problems += more
+    for line in bad:
+        prepared.hold(line)
+    if overflow:
+        prepared.held_overflow = True
+
+
+def main() -> None:
+    import sys
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    settings = read_message(stdin)
+    prepared = Prepared("", "")
+    if settings["collect"]:
+        prepared.bad_lines = set()
+    news, counted = _News(prepared), [0]
+
+    def pieces() -> Iterator[bytes]:
+        while piece := stdin.read(1 << 20):
+            yield piece
+
+    def tick(lines: int) -> None:
+        counted[0] += lines
+
+    def emit(rows: pl.DataFrame) -> None:
+        write_message(stdout, ("block", rows, counted[0], *news.take()))
+        counted[0] = 0
+
+    source = check_stream(pieces(), prepared, settings["today"], settings["skip"], emit, tick, settings.get("block"))
+    write_message(stdout, ("end", source.hasher.hexdigest(), prepared.held_lines, prepared.held_csv, counted[0],
+                           *news.take()))
+
+
+if __name__ == "__main__":
+    main()
