@@ -45,7 +45,7 @@ from benchsetup import setup_django  # bench/ is on sys.path when run as a scrip
 REGION = "440300"
 TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
 FIRST_YEAR = 2000
-GOAL_ROWS_PER_S, GOAL_RATIO = 100_000, 0.3
+GOAL_ROWS_PER_S, GOAL_RATIO_INDEXED = 100_000, 0.7
 
 
 def staff(tag: str):
@@ -114,6 +114,42 @@ def load_parameters(crew, months: list[tuple[int, int]]):
         params = needed[version]
         approve(open_parameter_load(crew["maintainer"], REGION, params.year, "benchmark", params=params), crew)
     return len(needed)
+
+
+def indexed_copy(batch: str) -> float | None:
+    """Seconds to COPY the batch's rows, as posted, into a new table of contributions_contribution's definition: its
+    columns, defaults, checks and indexes (LIKE … INCLUDING ALL) and its batch trigger (migration 0007), committed.
+    The schema's floor: no import can write the rows faster than this. PostgreSQL only."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return None
+    names = ", ".join(column.column for column in _contribution_columns())
+    chunks = []
+    with connection.cursor() as cursor:  # untimed: the rows as COPY text, in memory
+        with cursor.copy(f"COPY (SELECT {names} FROM contributions_contribution WHERE batch_id = %s ORDER BY row_number) "
+                         "TO STDOUT", [batch]) as copy:
+            for chunk in copy:
+                chunks.append(bytes(chunk))
+        cursor.execute("DROP TABLE IF EXISTS bench_indexed_copy")
+        cursor.execute("CREATE TABLE bench_indexed_copy (LIKE contributions_contribution INCLUDING ALL)")
+        cursor.execute("CREATE TRIGGER bench_rows_have_batch AFTER INSERT ON bench_indexed_copy REFERENCING NEW TABLE AS "
+                       "new_rows FOR EACH STATEMENT EXECUTE FUNCTION contributions_rows_have_batch()")
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.copy(f"COPY bench_indexed_copy ({names}) FROM STDIN") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_indexed_copy")
+    return seconds
+
+
+def _contribution_columns():
+    from sirecords.contributions.models import Contribution
+
+    return [field for field in Contribution._meta.concrete_fields if field.column != "id"]
 
 
 def plain_copy(path: Path) -> float | None:
@@ -258,6 +294,11 @@ def run(args) -> int:
     copy_rate = None if copy_seconds is None else count / copy_seconds
     if copy_seconds is not None:
         print(f"plain COPY into an unindexed temp table: {copy_seconds:.2f} s")
+    indexed_seconds = indexed_copy(txn.uid)  # the batch's uid is its transaction's
+    indexed_rate = None if indexed_seconds is None else count / indexed_seconds
+    if indexed_seconds is not None:
+        print(f"COPY of the posted rows into a table of contributions_contribution's definition and indexes, committed: "
+              f"{indexed_seconds:.2f} s")
     ok = None
     if args.verify:
         from sirecords.ledger.verify import verify
@@ -269,12 +310,14 @@ def run(args) -> int:
         for finding in report.findings[:20]:
             print(f"  {finding}", file=sys.stderr)
     ratio = None if copy_rate is None else round(import_rate / copy_rate, 3)
+    ratio_indexed = None if indexed_rate is None else round(import_rate / indexed_rate, 3)
     if connection.vendor == "postgresql":
         print(f"goal ≥ {GOAL_ROWS_PER_S:,} rows/s: {'met' if import_rate >= GOAL_ROWS_PER_S else 'NOT met'}; "
-              f"goal ratio ≥ {GOAL_RATIO}: {'met' if ratio >= GOAL_RATIO else 'NOT met'}")
+              f"goal ratio_indexed ≥ {GOAL_RATIO_INDEXED}: {'met' if ratio_indexed >= GOAL_RATIO_INDEXED else 'NOT met'}")
     print(json.dumps({"rows": count, "import_rows_per_s": round(import_rate), "copy_rows_per_s":
-                      None if copy_rate is None else round(copy_rate), "ratio": ratio, "engine": connection.vendor,
-                      "verify_ok": ok}))
+                      None if copy_rate is None else round(copy_rate), "ratio": ratio,
+                      "copy_indexed_rows_per_s": None if indexed_rate is None else round(indexed_rate),
+                      "ratio_indexed": ratio_indexed, "engine": connection.vendor, "verify_ok": ok}))
     return 0 if ok is not False else 1
 
 

@@ -4,7 +4,7 @@ the counter): one ledger entry per batch commits to the Merkle root of its rows 
 entry per row. Money is integer fen."""
 
 from django.db import models
-from django.db.models import Lookup, Q
+from django.db.models import Case, F, Lookup, Q, Value, When
 
 
 class InsuranceType(models.TextChoices):
@@ -19,7 +19,7 @@ class RowKind(models.TextChoices):
     """What a contribution row records. An assessment is the month as the collection file first brings it (paid, or
     in arrears with `paid_on` empty): one per person, employer, month and insurance type (contribution_month_once).
     An arrears payment (补缴) is the later payment of a month in arrears, with its late fee; a correction (更正) is the
-    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once_per_batch):
+    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once, whose last key is the batch for them):
     a month may be paid again after a refund, or corrected twice, each in its own batch; that a month has at most one
     row that counts (docs/contributions.md) is checked by the transactions that post them."""
 
@@ -130,10 +130,12 @@ class Contribution(models.Model):
         # period); the period YYYY-MM in ASCII digits with a month 01-12; no negative amount; paid_on empty or a date.
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
-            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
-                                    condition=Q(kind="assessment"), name="contribution_month_once"),
-            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind", "batch"],
-                                    condition=~Q(kind="assessment"), name="contribution_month_once_per_batch"),
+            # One index for both rules (an assessment once; another kind once per batch), not partial, so that it also
+            # serves every query by person (the record, the estimate, benefits, crediting's check, arrears: `person_id =
+            # … [AND period …]`), which a partial index cannot; and a collection file's rows update one index, not two.
+            models.UniqueConstraint(F("person_id"), F("period"), F("insurance_type"), F("employer_id"), F("kind"),
+                                    Case(When(kind="assessment", then=Value("")), default=F("batch_id")),
+                                    name="contribution_month_once"),
             models.CheckConstraint(condition=Q(kind="arrears_payment") | Q(late_fee_fen=0), name="contribution_late_fee_with_payment"),
             models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="contribution_period_yyyy_mm"),
             models.CheckConstraint(condition=Q(paid_on="") | Q(paid_on__written_as="YYYY-MM-DD"), name="contribution_paid_on_date"),
