@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import chain
 
@@ -328,6 +329,7 @@ class _Stager:
         self.plain_versions = False  # whether the last block's rule versions are plain text (_plain)
         self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
         self.keys: dict[str, str] = {}  # the vectorised path: normalised ID number → its blind index (bounded)
+        self.pool: ThreadPoolExecutor | None = None  # the vectorised path: hashes leaves while a block is COPYed
 
     def _resolve(self, keys: set[str], codes: set[str], months: set[tuple[int, int]]) -> None:
         persons, employers = self.persons, self.employers
@@ -524,37 +526,45 @@ class _Stager:
                              "employer_id", "period", "insurance_type", "category", "wage", "c_base", "c_employer",
                              "c_individual", "c_account", "paid_on", "arrears", "version_no")
         self.plain_versions = _plain(self.version_numbers)
-        with transaction.atomic(), staging.writer(self.cursor) as out:
-            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no escaping needed
-                out.write_lines([staged.select(pl.concat_str(pl.all().cast(pl.String), separator="\t").str.join("\n"))
-                                 .item()])
-            else:
-                out.write_rows(staged.rows())
         totals = (good.group_by("insurance_type").agg(pl.len(), pl.col("c_employer").sum(), pl.col("c_individual").sum(),
                                                       pl.col("c_account").sum(), (pl.col("paid_on") == "").sum()))
         for insurance_type, *figures in totals.iter_rows():
             running = self.by_type.setdefault(insurance_type, [0, 0, 0, 0, 0])
             for position, value in enumerate(figures):
                 running[position] += int(value)
-        if self.prepared.problems:
-            return  # the file is refused (or rows held: it is checked again without them): no root is needed
-        self.versions.update(good["version"].unique().to_list())
-        first, last = good["period"].min(), good["period"].max()
-        self.first = min(self.first, first) if self.first else first
-        self.last = max(self.last, last)
-        columns = ("c_account", "arrears", "c_base", "category", "employer_id", "c_employer", "c_individual",
-                   "insurance_type", "paid_on", "period", "person_id", "row_number", "version", "wage")
-        if self.plain_versions:  # the canonical bytes by the fixed template (rows._FAST), made by the column engine
-            texts = good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list()
-            sha256 = hashlib.sha256
-            self.leaves.extend([sha256(text).digest() for text in texts])
-        else:
-            rows = good.select("row_number", "person_id", "employer_id", "period", "insurance_type", "category", "wage",
-                               "c_base", "c_employer", "c_individual", "c_account", "paid_on", "arrears", "version").rows()
-            self.leaves.extend(row_form.leaves(rows))
+        hashing = None
+        if not self.prepared.problems:  # else the file is refused (or checked again without its held rows): no root
+            self.versions.update(good["version"].unique().to_list())
+            first, last = good["period"].min(), good["period"].max()
+            self.first = min(self.first, first) if self.first else first
+            self.last = max(self.last, last)
+            columns = ("c_account", "arrears", "c_base", "category", "employer_id", "c_employer", "c_individual",
+                       "insurance_type", "paid_on", "period", "person_id", "row_number", "version", "wage")
+            if self.plain_versions:  # the canonical bytes by the fixed template (rows._FAST), made by the column engine
+                texts = good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list()
+                # Hashed in a thread while this one COPYs the block (the socket waits release the interpreter).
+                hashing = self.hasher().submit(_sha256_each, texts)
+            else:
+                rows = good.select("row_number", "person_id", "employer_id", "period", "insurance_type", "category",
+                                   "wage", "c_base", "c_employer", "c_individual", "c_account", "paid_on", "arrears",
+                                   "version").rows()
+                self.leaves.extend(row_form.leaves(rows))
+        with transaction.atomic(), staging.writer(self.cursor) as out:
+            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no escaping needed
+                out.write_lines([staged.select(pl.concat_str(pl.all().cast(pl.String), separator="\t").str.join("\n"))
+                                 .item()])
+            else:
+                out.write_rows(staged.rows())
+        if hashing is not None:
+            self.leaves.extend(hashing.result())
         while len(self.leaves) >= LEAF_BLOCK:
             self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
             del self.leaves[:LEAF_BLOCK]
+
+    def hasher(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collection-leaves")
+        return self.pool
 
     def _write(self, staged: list[tuple]) -> None:
         """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
@@ -568,6 +578,9 @@ class _Stager:
                 out.write_rows(staged)
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
         prepared = self.prepared
         prepared.row_count = self.number
         if prepared.problems or not self.number:
@@ -597,6 +610,11 @@ def _plain(versions: Iterable[str]) -> bool:
     and the staged rows hold numbers and those values only, so their COPY text lines need no escaping."""
     versions = list(versions)
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
+
+
+def _sha256_each(texts: list[bytes]) -> list[bytes]:
+    sha256 = hashlib.sha256
+    return [sha256(text).digest() for text in texts]
 
 
 def _mapped(column: str, old: list, new: list) -> pl.Expr:

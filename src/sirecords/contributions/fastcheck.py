@@ -37,7 +37,7 @@ from sirecords.contributions.rowcheck import (
     held_csv,
 )
 
-BLOCK = 100_000  # lines checked at a time (memory: a few tens of MB whatever the file's size)
+BLOCK = 50_000  # lines checked at a time (memory: a few tens of MB whatever the file's size)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 _PLAIN_LINE = r"^[\x20-\x21\x23-\x7e\t]*$"  # printable ASCII and tab, no quote

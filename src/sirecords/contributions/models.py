@@ -19,9 +19,9 @@ class RowKind(models.TextChoices):
     """What a contribution row records. An assessment is the month as the collection file first brings it (paid, or
     in arrears with `paid_on` empty): one per person, employer, month and insurance type (contribution_month_once).
     An arrears payment (补缴) is the later payment of a month in arrears, with its late fee; a correction (更正) is the
-    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once, whose last key is the batch for them):
-    a month may be paid again after a refund, or corrected twice, each in its own batch; that a month has at most one
-    row that counts (docs/contributions.md) is checked by the transactions that post them."""
+    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once, whose last key
+    is the batch for them): a month may be paid again after a refund, or corrected twice, each in its own batch; that a
+    month has at most one row that counts (docs/contributions.md) is checked by the transactions that post them."""
 
     ASSESSMENT = "assessment", "核定缴费 assessment"
     ARREARS_PAYMENT = "arrears_payment", "补缴 arrears payment"
