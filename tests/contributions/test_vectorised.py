@@ -179,3 +179,21 @@ def test_the_vectorised_id_number_check_accepts_only_what_parse_id_number_accept
         accepted += fast
     assert 1000 < accepted < len(candidates) - 5000
 
+
+
+def test_a_failure_reading_the_file_in_the_pipeline_is_raised_as_itself(registry, load_params, monkeypatch):
+    """The sealed store raises FileMissing after its last piece when the seal or hash fails: fed to the child by a
+    thread, it still reaches the caller (and the child is stopped)."""
+    from sirecords.contributions.filestore import FileMissing
+
+    load_params(2024)
+    data = planted(registry)
+
+    def pieces():
+        yield data[:1000]
+        yield data[1000:]
+        raise FileMissing("collection file abc… does not match its seal")
+
+    monkeypatch.setattr(collection, "PIPELINE_BYTES", 0)
+    with pytest.raises(FileMissing, match="does not match its seal"):
+        collection.prepare(pieces(), REGION)
