@@ -682,6 +682,10 @@ def posted_problems(prepared: Prepared) -> list[Problem]:
     month the record holds in arrears is its payment (补缴, arrears.py), not a repeat: marked so with its late fee."""
     if not prepared.row_count:
         return []
+    summary = prepared.summary if isinstance(prepared.summary, dict) else None
+    if (not staging.any_posted_month() and not staging.marked()
+            and not (summary is not None and "arrears_payments" in summary)):
+        return []  # no staged row meets a posted month: nothing below could find a problem or a payment to mark
     problems = _arrears_payments(prepared)
     paid = staging.paid_already(MAX_PROBLEMS)
     twice = {line for line, *_rest in paid} | {problem.line for problem in problems}

@@ -140,6 +140,21 @@ _SAME_MONTH = ("c.person_id = s.person_id AND c.period = s.period AND c.insuranc
                "AND c.employer_id = s.employer_id")
 
 
+def any_posted_month() -> bool:
+    """Whether a staged row (to post) shares its person, employer, month and insurance type with any posted row: when
+    none does (a new month's file, the usual case), the three look-ups of collection.posted_problems find nothing, and
+    one join answers for them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {TABLE} s JOIN contributions_contribution c ON {_SAME_MONTH} WHERE s.row_number > 0 "
+                       "LIMIT 1")
+        return cursor.fetchone() is not None
+
+
+def marked() -> bool:
+    """Whether this process marked staged rows as arrears payments since the staging was reset."""
+    return _marked
+
+
 def arrears_matches() -> list[tuple]:
     """Each staged paid row whose month is in arrears in the record (counted.in_arrears), with what it must match:
     (line, row_number, period, insurance_type, paid_on, (base, employer, individual, account credit, rule version) as
