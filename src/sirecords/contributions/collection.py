@@ -7,6 +7,10 @@ the rules engine (calc.Calculator) with the loaded parameter sets, are staged in
 Memory is bounded whatever the file's size: a block of rows at a time, caches of bounded size, the Merkle root
 folded block by block; what needs every row at once (repeated rows, rows already posted, totals) is asked of
 the database. Every field is made canonical first (core/text.py: NFKC, trimmed), then checked in ASCII.
+The rows are checked by the vectorised path (fastcheck.py, Polars; for a file over PIPELINE_BYTES in a child process
+that streams its checked blocks here) and staged by _Stager.stage_frame; every row those column expressions do not
+accept is judged by the row path (rowcheck.RowChecker, _Stager.stage), which words every problem. VECTORISED = False
+runs the row path alone: the reference tests/contributions/test_vectorised.py compares the two with.
 
 Problems are of two kinds: ``error`` (the row cannot be read or refers to nothing known) and
 ``discrepancy`` (the paid amounts or base differ from what the engine computes). Either refuses the
