@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from itertools import chain
 
@@ -334,6 +334,7 @@ class _Stager:
         self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
         self.keys: dict[str, str] = {}  # the vectorised path: normalised ID number → its blind index (bounded)
         self.pool: ThreadPoolExecutor | None = None  # the vectorised path: hashes leaves while a block is COPYed
+        self.hashing: Future | None = None  # the block being hashed there
 
     def _resolve(self, keys: set[str], codes: set[str], months: set[tuple[int, int]]) -> None:
         persons, employers = self.persons, self.employers
@@ -536,7 +537,6 @@ class _Stager:
             running = self.by_type.setdefault(insurance_type, [0, 0, 0, 0, 0])
             for position, value in enumerate(figures):
                 running[position] += int(value)
-        hashing = None
         if not self.prepared.problems:  # else the file is refused (or checked again without its held rows): no root
             self.versions.update(good["version"].unique().to_list())
             first, last = good["period"].min(), good["period"].max()
@@ -544,26 +544,38 @@ class _Stager:
             self.last = max(self.last, last)
             columns = ("c_account", "arrears", "c_base", "category", "employer_id", "c_employer", "c_individual",
                        "insurance_type", "paid_on", "period", "person_id", "row_number", "version", "wage")
+            self.settle()  # the previous block's leaves are in (one block hashed at a time, in row order)
             if self.plain_versions:  # the canonical bytes by the fixed template (rows._FAST), made by the column engine
-                texts = good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list()
-                # Hashed in a thread while this one COPYs the block (the socket waits release the interpreter).
-                hashing = self.hasher().submit(_sha256_each, texts)
+                # Made, hashed and folded in a thread while this one COPYs the block and goes on to the next (the
+                # COPY's socket waits and the column engine release the interpreter).
+                self.hashing = self.hasher().submit(self._fold_frame, good.select(*columns), columns)
             else:
                 rows = good.select("row_number", "person_id", "employer_id", "period", "insurance_type", "category",
                                    "wage", "c_base", "c_employer", "c_individual", "c_account", "paid_on", "arrears",
                                    "version").rows()
-                self.leaves.extend(row_form.leaves(rows))
+                self._fold(row_form.leaves(rows), hashed=True)
         with transaction.atomic(), staging.writer(self.cursor) as out:
-            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no escaping needed
-                out.write_lines([staged.select(pl.concat_str(pl.all().cast(pl.String), separator="\t").str.join("\n"))
-                                 .item()])
+            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no quoting or escaping needed
+                text = staged.write_csv(include_header=False, separator="\t", quote_style="never", line_terminator="\n")
+                out.write_lines([text[:-1]])
             else:
                 out.write_rows(staged.rows())
-        if hashing is not None:
-            self.leaves.extend(hashing.result())
+
+    def _fold_frame(self, good: pl.DataFrame, columns: tuple[str, ...]) -> None:
+        self._fold(good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list())
+
+    def _fold(self, items: list[bytes], hashed: bool = False) -> None:
+        """Add the leaves (or hash the texts into leaves first) and fold every full block of LEAF_BLOCK leaves."""
+        self.leaves.extend(items if hashed else _sha256_each(items))
         while len(self.leaves) >= LEAF_BLOCK:
             self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
             del self.leaves[:LEAF_BLOCK]
+
+    def settle(self) -> None:
+        """Wait for the block being hashed in the thread (its error, if any, is raised here)."""
+        if self.hashing is not None:
+            hashing, self.hashing = self.hashing, None
+            hashing.result()
 
     def hasher(self) -> ThreadPoolExecutor:
         if self.pool is None:
@@ -582,6 +594,7 @@ class _Stager:
                 out.write_rows(staged)
 
     def close(self) -> None:
+        self.settle()
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
