@@ -40,6 +40,9 @@ BEGIN
     IF EXISTS (SELECT FROM pg_proc WHERE proname = 'sirecords_append_only') THEN
         ALTER FUNCTION public.sirecords_append_only() OWNER TO sirecords_owner;
     END IF;
+    IF EXISTS (SELECT FROM pg_proc WHERE proname = 'contributions_rows_have_batch') THEN  -- contributions 0007
+        ALTER FUNCTION public.contributions_rows_have_batch() OWNER TO sirecords_owner;
+    END IF;
 END
 $$;
 

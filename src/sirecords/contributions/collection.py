@@ -7,6 +7,10 @@ the rules engine (calc.Calculator) with the loaded parameter sets, are staged in
 Memory is bounded whatever the file's size: a block of rows at a time, caches of bounded size, the Merkle root
 folded block by block; what needs every row at once (repeated rows, rows already posted, totals) is asked of
 the database. Every field is made canonical first (core/text.py: NFKC, trimmed), then checked in ASCII.
+The rows are checked by the vectorised path (fastcheck.py, Polars; for a file over PIPELINE_BYTES in a child process
+that streams its checked blocks here) and staged by _Stager.stage_frame; every row those column expressions do not
+accept is judged by the row path (rowcheck.RowChecker, _Stager.stage), which words every problem. VECTORISED = False
+runs the row path alone: the reference tests/contributions/test_vectorised.py compares the two with.
 
 Problems are of two kinds: ``error`` (the row cannot be read or refers to nothing known) and
 ``discrepancy`` (the paid amounts or base differ from what the engine computes). Either refuses the
@@ -21,116 +25,50 @@ same database always gives the same split: the reviewers' re-check at posting re
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import io
 import re
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
+from itertools import chain
 
+import polars as pl
 from django.db import connection, transaction
 
-from sirecords.contributions import arrears, filestore, staging
+from sirecords.contributions import arrears, fastcheck, filestore, staging
 from sirecords.contributions import rows as row_form
 from sirecords.contributions.calc import Calculator
-from sirecords.core.csvsafe import writer as csv_writer
-from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
+from sirecords.contributions.rowcheck import (  # noqa: F401 - re-exported: the names callers know
+    BLOCK,
+    CACHE,
+    CHUNK,
+    COLUMNS,
+    LEAF_BLOCK,
+    MAX_HELD,
+    MAX_LINE,
+    MAX_PROBLEMS,
+    Prepared,
+    Problem,
+    RowChecker,
+    Source,
+    csv_rows,
+    header_index,
+    held_csv,
+)
 from sirecords.core.money import fen_to_yuan
-from sirecords.core.text import canonical
 from sirecords.crypto.sealing import blind_index
-from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, ParameterError
+from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
 
-COLUMNS = ("id_number", "uscc", "period", "insurance_type", "category", "wage", "base", "employer_amount",
-           "individual_amount", "paid_on")
-# ASCII digits only ([0-9], never \d, which also matches full-width and Arabic-Indic digits): fields are canonical first.
-_MONEY = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?\Z")
-_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})\Z")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-CHUNK = 500  # identifiers per look-up query
-MAX_PROBLEMS = 10_000  # beyond this the report says how many more there were
-MAX_LINE = 4096  # characters in one line: a row has about 110; a longer line is a problem, never held whole
-BLOCK = 50_000  # rows resolved, computed and staged at a time
-LEAF_BLOCK = 1 << 16  # leaves hashed into one perfect subtree at a time
-CACHE = 200_000  # entries each look-up cache keeps before it starts again
-MAX_HELD = 10_000  # --hold-invalid: rows a file may hold back; beyond, the file is refused whole (the report names each)
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    field: str
-    reason: str
-    kind: str = "error"  # or "discrepancy"
-
-
-@dataclass
-class Prepared:
-    sha256: str
-    region: str
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0
-    row_count: int = 0  # the rows are staged in this session (staging.py), in rows.COLUMNS order, numbered from 1
-    rows_root: str = ""
-    rule_versions: list[str] = field(default_factory=list)
-    periods: tuple[str, str] = ("", "")
-    summary: dict | None = None  # the reviewers' totals (rows.summary_of's form)
-    hold_invalid: bool = False  # checked with --hold-invalid: rows with a problem are held, the others staged
-    held_lines: list[int] = field(default_factory=list)  # the held rows' lines in the file, in order
-    held_problems: list[Problem] = field(default_factory=list)  # why each is held (every held line has one at least)
-    held_csv: bytes = b""  # the held rows as the file wrote them, under its header (UTF-8 CSV), for resubmission
-    whole: str = ""  # --hold-invalid: why the file is refused whole all the same ("" when it is not)
-    bad_lines: set[int] | None = field(default=None, repr=False)  # while checking with held rows: lines with a problem
-    held_overflow: bool = False  # more than MAX_HELD rows have a problem
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def held_count(self) -> int:
-        return len(self.held_lines)
-
-    @property
-    def held_sha256(self) -> str:
-        """The SHA-256 of the held rows' CSV ("" when none is held): what the reviewers approve and the report holds."""
-        return hashlib.sha256(self.held_csv).hexdigest() if self.held_lines else ""
-
-    def add(self, line: int, field_name: str, reason: str, kind: str = "error") -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(line, field_name, reason, kind))
-        else:
-            self.more_problems += 1
-
-    def hold(self, line: int) -> None:
-        """A row with a problem of its own (collected only when checking with held rows)."""
-        bad = self.bad_lines
-        if bad is not None and line not in bad:
-            if len(bad) < MAX_HELD:
-                bad.add(line)
-            else:
-                self.held_overflow = True
-
-    def report_lines(self) -> list[str]:
-        """The problems, or when none refuses the file the held rows' problems, as `line N: field: reason`."""
-        ordered = sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field))
-        lines = [f"line {p.line}: {p.field}: {p.reason}" + (" [discrepancy]" if p.kind == "discrepancy" else "")
-                 for p in ordered]
-        if self.more_problems:
-            lines.append(f"… and {self.more_problems} more problem(s)")
-        return lines
-
-    def write_report(self, stream) -> None:
-        """The problems (or, when rows are held, the held rows' problems) as CSV; a value starting like a formula is
-        neutralised (core/csvsafe.py)."""
-        writer = csv_writer(stream)
-        writer.writerow(["line", "field", "kind", "reason"])
-        for p in sorted(self.problems or self.held_problems, key=lambda p: (p.line, p.field)):
-            writer.writerow([p.line, p.field, p.kind, p.reason])
+# The vectorised path (fastcheck.py) checks and stages the rows; False: the row path (rowcheck.RowChecker row by row),
+# the reference the tests compare it with (tests/contributions/test_vectorised.py).
+VECTORISED = True
+PIPELINE_BYTES = 8 << 20  # a larger file is checked in a child process while this one stages (see _pipeline)
 
 
 def _progress(enabled: bool):
@@ -147,111 +85,6 @@ def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
             cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found.update(cursor.fetchall())
     return found
-
-
-def _check_combo(period: str, insurance_type: str, category: str, has_uscc: bool,
-                 today: date) -> tuple[int, int] | list[tuple[str, str]]:
-    """(year, month) of a row's period, or the problems of its period, insurance type and category."""
-    problems = []
-    match = _PERIOD.match(period)
-    ym: tuple[int, int] | None = None
-    if not match or not 1 <= int(match[2]) <= 12:
-        problems.append(("period", f"{period!r} is not a contribution month YYYY-MM"))
-    elif (int(match[1]), int(match[2])) > (today.year, today.month):
-        problems.append(("period", f"{period} is in the future (this month is {today.year:04d}-{today.month:02d})"))
-    elif int(match[1]) < 1990:
-        problems.append(("period", f"{period} is before 1990, earlier than any contribution record"))
-    else:
-        ym = (int(match[1]), int(match[2]))
-    if insurance_type not in INSURANCE_TYPES:
-        problems.append(("insurance_type", f"{insurance_type!r} is not an insurance type code ({', '.join(INSURANCE_TYPES)})"))
-    if category not in CATEGORIES:
-        problems.append(("category", f"{category!r} is not a category code ({', '.join(CATEGORIES)})"))
-    elif category == "employee" and not has_uscc:
-        problems.append(("uscc", "is required for an employee (empty only for flexible workers)"))
-    elif category == "flexible" and has_uscc:
-        problems.append(("uscc", "must be empty for a flexible worker, who contributes without an employer"))
-    return problems if problems else ym
-
-
-def _check_paid_on(paid_on: str, today: date) -> str:
-    """"" when paid_on is a real date not in the future, else the reason."""
-    if not _DATE.match(paid_on):
-        return f"{paid_on!r} is not a date YYYY-MM-DD"
-    try:
-        paid = date.fromisoformat(paid_on)
-    except ValueError:
-        return f"{paid_on} is not a real date"
-    return f"{paid_on} is in the future" if paid > today else ""
-
-
-class _Source:
-    """The file's lines, read in pieces: hashed as read, decoded as UTF-8 (a BOM allowed), split into lines of at most
-    MAX_LINE characters (a longer line is reported and read as blank), never the whole file in memory."""
-
-    def __init__(self, pieces: Iterable[bytes], prepared: Prepared) -> None:
-        self.pieces, self.prepared = pieces, prepared
-        self.hasher = hashlib.sha256()
-        self.ascii = True  # whether the lines given out last are all ASCII (then NFKC changes nothing)
-        self.failed = False  # not UTF-8: no more lines are given out
-        self.line = 0  # lines given out, counted a piece at a time (the reader's line_num names a row's line)
-
-    def lines(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        pending, skipping, consumed, first = "", False, 0, True  # consumed: bytes decoded so far
-        add, hasher = self.prepared.add, self.hasher
-        for piece in self.pieces:
-            hasher.update(piece)
-            if self.failed:
-                continue
-            try:
-                text = decoder.decode(piece)
-            except UnicodeDecodeError as error:
-                self._not_utf8(error, pending, consumed - (len(error.object) - len(piece)))
-                continue
-            consumed += len(piece)
-            if first and text:  # a BOM is allowed (decoded, so one split across pieces is found too)
-                first = False
-                if text.startswith("\ufeff"):
-                    text = text[1:]
-            text = pending + text if pending else text
-            parts = text.split("\n")
-            pending = parts.pop()
-            if skipping:  # inside an over-long line, already reported
-                if parts:
-                    parts[0], skipping = "", False  # its end: a blank line for the reader, so the numbering holds
-                else:
-                    pending = ""
-            if not skipping and len(pending) > MAX_LINE:
-                skipping, pending = True, ""
-                add(self.line + len(parts) + 1, "row", f"is longer than {MAX_LINE} characters: not a row of a collection file")
-            if parts and max(map(len, parts)) > MAX_LINE:
-                for index, part in enumerate(parts):
-                    if len(part) > MAX_LINE:
-                        add(self.line + index + 1, "row", f"is {len(part)} characters long; a line of a collection file "
-                                                          f"has at most {MAX_LINE}")
-                        parts[index] = ""
-            self.ascii = text.isascii()
-            self.line += len(parts)
-            yield from parts
-        if self.failed:
-            return
-        try:
-            text = decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            self._not_utf8(error, pending, consumed - len(error.object))
-            return
-        pending += text
-        if pending and not skipping:
-            self.ascii = pending.isascii()
-            self.line += 1
-            yield pending
-
-    def _not_utf8(self, error: UnicodeDecodeError, pending: str, offset: int) -> None:
-        self.failed = True
-        line = self.line + pending.count("\n") + error.object[:error.start].count(b"\n") + 1
-        self.prepared.add(line, "file", f"is not UTF-8 (byte 0x{error.object[error.start]:02x} at offset {offset + error.start}): "
-                                        f"save the file as UTF-8 (GBK and other encodings are not accepted)")
 
 
 def _opener(source) -> Callable[[], Iterator[bytes]]:
@@ -319,14 +152,18 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
     prepared = Prepared("", region)
     if collect:
         prepared.bad_lines = set()
-    source_lines = _Source(pieces, prepared)
     with connection.cursor() as cursor:
         staging.reset(cursor)
-        lines = source_lines.lines()
-        _check(lines, source_lines, prepared, region, today, progress, _Stager(prepared, region, cursor), skip)
-        for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
-            pass
-        prepared.sha256 = source_lines.hasher.hexdigest()
+        stager = _Stager(prepared, region, cursor)
+        if VECTORISED:
+            prepared.sha256 = _check_vectorised(pieces, prepared, today, progress, stager, skip)
+        else:
+            source_lines = Source(pieces, prepared)
+            lines = source_lines.lines()
+            _check(lines, source_lines, prepared, region, today, progress, stager, skip)
+            for _ in lines:  # a refused header stops the reading: the rest is hashed all the same
+                pass
+            prepared.sha256 = source_lines.hasher.hexdigest()
         for line, first in staging.repeats(MAX_PROBLEMS):
             prepared.add(line, "row", f"duplicates line {first} (same person, employer, period and insurance type)")
             if collect:  # which copy is right only the agency knows: both are held
@@ -357,153 +194,119 @@ def _prepare(pieces: Iterator[bytes], region: str, today: date, progress: bool, 
     return prepared
 
 
-def _check(lines: Iterator[str], source: _Source, prepared: Prepared, region: str, today: date, progress: bool,
+def _check_vectorised(pieces: Iterator[bytes], prepared: Prepared, today: date, progress: bool, stager: _Stager,
+                      skip: frozenset[int] | None) -> str:
+    """The vectorised path (fastcheck.py): blocks checked by column expressions, staged by stage_frame. A file larger
+    than PIPELINE_BYTES is checked in a child process while this one stages the blocks already checked. Returns
+    the file's SHA-256."""
+    bar = _progress(progress)
+    head, size = [], 0
+    pieces = iter(pieces)
+    for piece in pieces:
+        head.append(piece)
+        size += len(piece)
+        if size > PIPELINE_BYTES:
+            sha256 = _pipeline(chain(head, pieces), prepared, today, skip, stager, bar)
+            break
+    else:
+        sha256 = fastcheck.check_stream(head, prepared, today, skip, stager.stage_frame, bar.update).hasher.hexdigest()
+    stager.close()
+    bar.close()
+    return sha256
+
+
+def _pipeline(pieces: Iterator[bytes], prepared: Prepared, today: date, skip: frozenset[int] | None, stager: _Stager,
+              bar) -> str:
+    """Check the file in a child process (`python -m sirecords.contributions.fastcheck`, no database, no key) and
+    stage each block it sends while it checks the next: the file's bytes go to it through a pipe (a thread feeds
+    them), the checked blocks and problems come back through another; nothing is written to disk."""
+    child = subprocess.Popen([sys.executable, "-m", "sirecords.contributions.fastcheck"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+    failed: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            fastcheck.write_message(child.stdin, {"today": today, "skip": skip, "collect": prepared.bad_lines is not None,
+                                                  "block": fastcheck.BLOCK})
+            for piece in pieces:
+                child.stdin.write(piece)
+        except BrokenPipeError:
+            pass  # the child stopped: its exit status says why
+        except BaseException as error:  # e.g. the sealed store's FileMissing after the last piece
+            failed.append(error)
+        finally:
+            try:
+                child.stdin.close()
+            except OSError:
+                pass
+
+    feeder = threading.Thread(target=feed, name="collection-file-feed", daemon=True)
+    feeder.start()
+    end = None
+    try:
+        while (message := fastcheck.read_message(child.stdout)) is not None:
+            if message[0] == "block":
+                _kind, rows, lines, *news = message
+                fastcheck.merge(prepared, *news)
+                stager.stage_frame(rows)
+                bar.update(lines)
+            else:
+                _kind, sha256, held_lines, held, lines, *news = message
+                fastcheck.merge(prepared, *news)
+                bar.update(lines)
+                end = (sha256, held_lines, held)
+    finally:
+        if end is None and child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        feeder.join()
+        status = child.wait()
+    if failed:
+        raise failed[0]
+    if end is None or status != 0:
+        raise RuntimeError(f"the check of the collection file in a child process failed (exit status {status})")
+    sha256, prepared.held_lines, held = end
+    if skip:
+        prepared.held_csv = held
+    return sha256
+
+
+def _check(lines: Iterator[str], source: Source, prepared: Prepared, region: str, today: date, progress: bool,
            stager: _Stager, skip: frozenset[int] | None = None) -> None:
+    """The row path: every row read by the csv module and checked by rowcheck.RowChecker, staged by blocks."""
     reader = csv.reader(lines)
     header = next(reader, None)  # the first piece is read: its over-long lines are reported already
     if header is None:
         if not prepared.problems:
             prepared.add(1, "file", "is empty: the first line must name the columns")
         return
-    known = len(prepared.problems)
-    names = [canonical(name).lower() for name in header]
-    for name in COLUMNS:
-        if name not in names:
-            prepared.add(1, name, "column is missing (the columns are " + ", ".join(COLUMNS) + ")")
-    for name in names:
-        if name not in COLUMNS:
-            prepared.add(1, name or "(empty)", "is not a column of the collection file")
-    if len(set(names)) != len(names):
-        prepared.add(1, "header", "names a column twice")
-    if len(prepared.problems) > known:
+    index = header_index(header, prepared)
+    if index is None:
         return
-    index = [names.index(name) for name in COLUMNS]
-    width = len(names)
-
-    ids: dict[str, tuple[str, str] | None] = {}  # raw → (normalized, blind index), None: invalid
-    id_reasons: dict[str, str] = {}
-    usccs: dict[str, str | None] = {}
-    uscc_reasons: dict[str, str] = {}
-    # (period, insurance_type, category, uscc given) → (year, month) or the problems of those fields:
-    # a file has few distinct combinations, so each is checked once.
-    combos: dict[tuple[str, str, str, bool], tuple[int, int] | list[tuple[str, str]]] = {}
-    paid_dates: dict[str, str] = {}  # paid_on → "" (fine) or the reason it is not
-    block = []  # (line, id_index, uscc, period, (year, month), type, category, wage, base, employer, individual, paid_on)
-    add = prepared.add
+    checker = RowChecker(index, prepared, today, lambda number: blind_index("id_number", number))
+    block: list[tuple] = []
     bar = _progress(progress)
-    tick = 0
-    i_id, i_uscc, i_period, i_type, i_category, i_wage, i_base, i_employer, i_individual, i_paid = index
-    money = _MONEY.match
-    append = block.append
-    hold = prepared.hold
-    held_rows: list[list[str]] = []  # with `skip`: the held rows as written
-    while True:
-        try:
-            for fields in reader:
-                tick += 1
-                if tick == 50_000:
-                    bar.update(tick)
-                    tick = 0
-                if skip and reader.line_num in skip:
-                    prepared.held_lines.append(reader.line_num)
-                    held_rows.append(fields)
-                    continue
-                if len(fields) != width:
-                    if not fields or (len(fields) == 1 and not fields[0].strip()):
-                        continue  # blank line
-                    add(reader.line_num, "row", f"has {len(fields)} fields; the header has {width}")
-                    hold(reader.line_num)
-                    continue
-                line = reader.line_num
-                if not source.ascii:  # the one rule (core/text.py): NFKC, then the ASCII checks below
-                    fields = [canonical(value) for value in fields]
-                raw_id, raw_uscc, period = fields[i_id].strip(), fields[i_uscc].strip(), fields[i_period].strip()
-                insurance_type, category = fields[i_type].strip(), fields[i_category].strip()
-                wage, base, employer_amount = fields[i_wage].strip(), fields[i_base].strip(), fields[i_employer].strip()
-                individual_amount, paid_on = fields[i_individual].strip(), fields[i_paid].strip()
-                bad = False
-                person_key = ids.get(raw_id, "")
-                if person_key == "":
-                    if len(ids) >= CACHE:
-                        ids.clear()
-                        id_reasons.clear()
-                    try:
-                        number = parse_id_number(raw_id, today=today).normalized
-                        person_key = (number, blind_index("id_number", number))
-                    except InvalidIdentifier as invalid:
-                        person_key = None
-                        id_reasons[raw_id] = invalid.message
-                    ids[raw_id] = person_key
-                if person_key is None:
-                    add(line, "id_number", id_reasons[raw_id])
-                    bad = True
-                if raw_uscc:
-                    uscc = usccs.get(raw_uscc, "")
-                    if uscc == "":
-                        if len(usccs) >= CACHE:
-                            usccs.clear()
-                            uscc_reasons.clear()
-                        problems = check_uscc(raw_uscc)
-                        uscc = None if problems else normalize_code(raw_uscc)
-                        if problems:
-                            uscc_reasons[raw_uscc] = problems[0].message
-                        usccs[raw_uscc] = uscc
-                    if uscc is None:
-                        add(line, "uscc", uscc_reasons[raw_uscc])
-                        bad = True
-                else:
-                    uscc = ""
-                combo = (period, insurance_type, category, bool(raw_uscc))
-                ym = combos.get(combo)
-                if ym is None:
-                    if len(combos) >= CACHE:
-                        combos.clear()
-                    ym = combos[combo] = _check_combo(period, insurance_type, category, bool(raw_uscc), today)
-                if type(ym) is list:
-                    for name, reason in ym:
-                        add(line, name, reason)
-                    bad = True
-                # Amounts: the common case (ASCII digits, at most two decimals) inline; anything else is reported.
-                m = money(wage)
-                wage_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(base)
-                base_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(employer_amount)
-                employer_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                m = money(individual_amount)
-                individual_fen = (int(m[1]) * 100 + (int(m[2].ljust(2, "0")) if m[2] else 0)) if m else None
-                if wage_fen is None or base_fen is None or employer_fen is None or individual_fen is None:
-                    for name, value, fen in (("wage", wage, wage_fen), ("base", base, base_fen),
-                                             ("employer_amount", employer_amount, employer_fen),
-                                             ("individual_amount", individual_amount, individual_fen)):
-                        if fen is None:
-                            add(line, name, f"{value!r} is not an amount in yuan such as 8000.00 (digits, at most two decimals)")
-                    bad = True
-                if paid_on:
-                    reason = paid_dates.get(paid_on)
-                    if reason is None:
-                        if len(paid_dates) >= CACHE:
-                            paid_dates.clear()
-                        reason = paid_dates[paid_on] = _check_paid_on(paid_on, today)
-                    if reason:
-                        add(line, "paid_on", reason)
-                        bad = True
-                if not bad:
-                    append((line, person_key[1], uscc, period, ym, insurance_type, category, wage_fen, base_fen, employer_fen,
-                            individual_fen, paid_on))
-                    if len(block) >= BLOCK:
-                        stager.stage(block)
-                        block.clear()
-                else:
-                    hold(line)
-            break
-        except csv.Error as error:  # a field over the csv module's limit, …: reported, and the reading goes on
-            add(reader.line_num, "row", f"cannot be read as CSV: {error}")
+    ticks = [0]
+
+    def tick() -> None:
+        ticks[0] += 1
+        if ticks[0] == 50_000:
+            bar.update(ticks[0])
+            ticks[0] = 0
+
+    def emit(row: tuple) -> None:
+        block.append(row)
+        if len(block) >= BLOCK:
+            stager.stage(block)
+            block.clear()
+
+    held: tuple[list[int], list[list[str]]] = (prepared.held_lines, [])
+    csv_rows(lines, source, prepared, index, len(header), checker, emit, 1, skip, held, tick)
     stager.stage(block)
     stager.close()
     if skip:
-        prepared.held_csv = _held_csv(header, held_rows)
-    bar.update(tick)
+        prepared.held_csv = held_csv(header, held[1])
+    bar.update(ticks[0])
     bar.close()
 
 
@@ -529,22 +332,25 @@ class _Stager:
         self.by_type: dict[str, list[int]] = {}  # the reviewers' totals per insurance type (rows.summary_of's)
         self.plain_versions = False  # whether the last block's rule versions are plain text (_plain)
         self.version_numbers: dict[str, int] = {}  # rule version → its number in the staging table of versions
+        self.keys: dict[str, str] = {}  # the vectorised path: normalised ID number → its blind index (bounded)
+        self.pool: ThreadPoolExecutor | None = None  # the vectorised path: hashes leaves while a block is COPYed
+        self.hashing: Future | None = None  # the block being hashed there
 
-    def _resolve(self, block: list[tuple]) -> None:
+    def _resolve(self, keys: set[str], codes: set[str], months: set[tuple[int, int]]) -> None:
         persons, employers = self.persons, self.employers
-        if len(persons) >= CACHE:
+        if len(persons) + len(keys) > CACHE:
             persons.clear()
-        if len(employers) >= CACHE:
+        if len(employers) + len(codes) > CACHE:
             employers.clear()
-        wanted = sorted({row[1] for row in block} - persons.keys())
+        wanted = sorted(keys - persons.keys())
         if wanted:
             found = _lookup("registry_person", "id_number_index", wanted)
             persons.update((key, found.get(key)) for key in wanted)
-        wanted = sorted({row[2] for row in block if row[2]} - employers.keys())
+        wanted = sorted(codes - employers.keys())
         if wanted:
             found = _lookup("registry_employer", "uscc", wanted)
             employers.update((code, found.get(code, "")) for code in wanted)
-        months = {row[4] for row in block} - self.needed.keys()
+        months = months - self.needed.keys()
         for ym in months:
             try:
                 self.needed[ym] = params_for_month(self.region, *ym)
@@ -555,10 +361,10 @@ class _Stager:
             self.loaded |= loaded_versions(versions)
             self.asked |= versions
 
-    def stage(self, block: list[tuple]) -> None:
+    def stage(self, block: list[tuple], dup_keys: list[int] | None = None) -> None:
         if not block:
             return
-        self._resolve(block)
+        self._resolve({row[1] for row in block}, {row[2] for row in block if row[2]}, {row[4] for row in block})
         prepared = self.prepared
         add = prepared.add
         persons_get, employers_get = self.persons.__getitem__, self.employers.get
@@ -569,7 +375,7 @@ class _Stager:
         by_type, version_numbers = self.by_type, self.version_numbers
         number = self.number
         hold, collecting = prepared.hold, prepared.bad_lines is not None
-        for row in block:
+        for at, row in enumerate(block):
             line, person_key, uscc, period, ym, insurance_type, category, wage, base, employer_fen, individual_fen, paid_on = row
             person = persons_get(person_key)
             bad = False
@@ -608,7 +414,7 @@ class _Stager:
                                    computed_base, computed_employer, computed_individual)
                     bad = True
             key = person or person_key  # the registry uid; the blind index for an unknown person
-            dup_key = hash((key, uscc, period, insurance_type))
+            dup_key = dup_keys[at] if dup_keys is not None else hash((key, uscc, period, insurance_type))
             if bad:  # staged all the same with row number 0, so that a later line repeating it is named
                 hold(line)
                 stage((line, dup_key, key, uscc, 0, "", employer, period, insurance_type, category, 0, 0, 0, 0, 0, "", 0, 0))
@@ -646,6 +452,136 @@ class _Stager:
                 self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
                 del self.leaves[:LEAF_BLOCK]
 
+    def _version_no(self, version: str) -> int:
+        version_no = self.version_numbers.get(version)
+        if version_no is None:
+            version_no = self.version_numbers[version] = len(self.version_numbers) + 1
+            staging.add_version(self.cursor, version_no, version)
+        return version_no
+
+    def stage_frame(self, frame: pl.DataFrame) -> None:
+        """stage() for a block checked by the vectorised path (fastcheck.SCHEMA, the person as its normalised ID
+        number): the same rows staged, numbered, rooted and totalled, with column expressions. A row with a problem
+        (unknown person or employer, no parameters, a discrepancy) goes through stage(), which reports it in the row
+        path's words; the ID numbers become blind indexes first and go no further."""
+        if frame.is_empty():
+            return
+        keys, numbers = self.keys, frame["person"].unique().to_list()
+        if len(keys) + len(numbers) > CACHE:
+            keys.clear()
+        for number in numbers:
+            if number not in keys:
+                keys[number] = blind_index("id_number", number)
+        frame = frame.with_columns(id_key=_mapped("person", numbers, [keys[n] for n in numbers])).drop("person")
+        key_list = frame["id_key"].unique().to_list()
+        codes = [code for code in frame["uscc"].unique().to_list() if code]
+        months = set(frame.select("year", "month").unique().iter_rows())
+        self._resolve(set(key_list), set(codes), months)
+        persons, employers = self.persons, self.employers
+        calc_rows = []
+        for year, month, insurance_type, category in frame.select("year", "month", "insurance_type", "category").unique().iter_rows():
+            calc_key = ((year, month), insurance_type, category)
+            found = self.calculators.get(calc_key)
+            if found is None:
+                found = self.calculators[calc_key] = _calculator_for(self.needed[(year, month)], self.loaded, insurance_type,
+                                                                     category, self.by_version)
+            version, calculator = found
+            if calculator is not None:
+                calc_rows.append((year, month, insurance_type, category, version, self._version_no(version),
+                                  calculator.floor_fen, calculator.ceiling_fen, *calculator._employer, *calculator._individual,
+                                  *calculator._account, calculator.mode == "jiao_up"))
+        calcs = pl.DataFrame(calc_rows, orient="row", schema={
+            "year": pl.Int32, "month": pl.Int32, "insurance_type": pl.String, "category": pl.String, "version": pl.String,
+            "version_no": pl.Int64, "floor": pl.Int64, "ceiling": pl.Int64, "en": pl.Int64, "ed": pl.Int64, "inn": pl.Int64,
+            "ind": pl.Int64, "an": pl.Int64, "ad": pl.Int64, "jiao": pl.Boolean})
+        base = pl.col("wage").clip(pl.col("floor"), pl.col("ceiling"))
+        frame = (frame.with_columns(person_id=_mapped("id_key", key_list, [persons[k] for k in key_list]),
+                                    employer_id=pl.when(pl.col("uscc") == "").then(pl.lit("")).otherwise(
+                                        _mapped("uscc", codes, [employers[c] for c in codes])))
+                 .join(calcs, on=["year", "month", "insurance_type", "category"], how="left", maintain_order="left")
+                 .with_columns(c_base=base)
+                 .with_columns(c_employer=_rounded(pl.col("c_base") * pl.col("en"), pl.col("ed"), pl.col("jiao")),
+                               c_individual=_rounded(pl.col("c_base") * pl.col("inn"), pl.col("ind"), pl.col("jiao")),
+                               c_account=_rounded(pl.col("c_base") * pl.col("an"), pl.col("ad"), pl.col("jiao")),
+                               dup_key=pl.struct(pl.coalesce("person_id", "id_key"), "uscc", "period", "insurance_type")
+                               .hash(seed=14).reinterpret(signed=True))
+                 .with_columns(bad=(pl.col("person_id").is_null() | (pl.col("employer_id") == "") & (pl.col("uscc") != "")
+                                    | pl.col("version").is_null() | (pl.col("base") != pl.col("c_base"))
+                                    | (pl.col("employer") != pl.col("c_employer"))
+                                    | (pl.col("individual") != pl.col("c_individual"))).fill_null(True)))
+        bad = frame.filter("bad")
+        if len(bad):  # through the row path's stage(): its problems in its words, staged with row number 0
+            number = self.number
+            self.stage([(line, key, uscc, period, (year, month), insurance_type, category, wage, base, employer,
+                         individual, paid_on) for line, key, uscc, period, year, month, insurance_type, category, wage, base,
+                        employer, individual, paid_on in bad.select("line", "id_key", "uscc", "period", "year", "month",
+                                                                     "insurance_type", "category", "wage", "base",
+                                                                     "employer", "individual", "paid_on").iter_rows()],
+                       bad["dup_key"].to_list())
+            if self.number != number:  # pragma: no cover - the two tests of a row are each other's complement
+                raise RuntimeError("a row the vectorised check found wrong was right for the row path")
+        good = frame.filter(~pl.col("bad"))
+        if good.is_empty():
+            return
+        good = good.with_columns(row_number=pl.int_range(self.number + 1, self.number + 1 + len(good), dtype=pl.Int64),
+                                 arrears=pl.when(pl.col("paid_on") == "").then(pl.col("c_employer") + pl.col("c_individual"))
+                                 .otherwise(pl.lit(0, pl.Int64)))
+        self.number += len(good)
+        staged = good.select(pl.col("line"), "dup_key", pl.col("person_id").alias("key"), "uscc", "row_number", "person_id",
+                             "employer_id", "period", "insurance_type", "category", "wage", "c_base", "c_employer",
+                             "c_individual", "c_account", "paid_on", "arrears", "version_no")
+        self.plain_versions = _plain(self.version_numbers)
+        totals = (good.group_by("insurance_type").agg(pl.len(), pl.col("c_employer").sum(), pl.col("c_individual").sum(),
+                                                      pl.col("c_account").sum(), (pl.col("paid_on") == "").sum()))
+        for insurance_type, *figures in totals.iter_rows():
+            running = self.by_type.setdefault(insurance_type, [0, 0, 0, 0, 0])
+            for position, value in enumerate(figures):
+                running[position] += int(value)
+        if not self.prepared.problems:  # else the file is refused (or checked again without its held rows): no root
+            self.versions.update(good["version"].unique().to_list())
+            first, last = good["period"].min(), good["period"].max()
+            self.first = min(self.first, first) if self.first else first
+            self.last = max(self.last, last)
+            columns = ("c_account", "arrears", "c_base", "category", "employer_id", "c_employer", "c_individual",
+                       "insurance_type", "paid_on", "period", "person_id", "row_number", "version", "wage")
+            self.settle()  # the previous block's leaves are in (one block hashed at a time, in row order)
+            if self.plain_versions:  # the canonical bytes by the fixed template (rows._FAST), made by the column engine
+                # Made, hashed and folded in a thread while this one COPYs the block and goes on to the next (the
+                # COPY's socket waits and the column engine release the interpreter).
+                self.hashing = self.hasher().submit(self._fold_frame, good.select(*columns), columns)
+            else:
+                rows = good.select("row_number", "person_id", "employer_id", "period", "insurance_type", "category",
+                                   "wage", "c_base", "c_employer", "c_individual", "c_account", "paid_on", "arrears",
+                                   "version").rows()
+                self._fold(row_form.leaves(rows), hashed=True)
+        with transaction.atomic(), staging.writer(self.cursor) as out:
+            if out.copy_text:  # every value is plain (see _plain): tab-separated text, no quoting or escaping needed
+                text = staged.write_csv(include_header=False, separator="\t", quote_style="never", line_terminator="\n")
+                out.write_lines([text[:-1]])
+            else:
+                out.write_rows(staged.rows())
+
+    def _fold_frame(self, good: pl.DataFrame, columns: tuple[str, ...]) -> None:
+        self._fold(good.select(pl.concat_str(_template_parts(columns))).to_series().cast(pl.Binary).to_list())
+
+    def _fold(self, items: list[bytes], hashed: bool = False) -> None:
+        """Add the leaves (or hash the texts into leaves first) and fold every full block of LEAF_BLOCK leaves."""
+        self.leaves.extend(items if hashed else _sha256_each(items))
+        while len(self.leaves) >= LEAF_BLOCK:
+            self.blocks.append(merkle.root_of_list(self.leaves[:LEAF_BLOCK]))
+            del self.leaves[:LEAF_BLOCK]
+
+    def settle(self) -> None:
+        """Wait for the block being hashed in the thread (its error, if any, is raised here)."""
+        if self.hashing is not None:
+            hashing, self.hashing = self.hashing, None
+            hashing.result()
+
+    def hasher(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collection-leaves")
+        return self.pool
+
     def _write(self, staged: list[tuple]) -> None:
         """One COPY (PostgreSQL) or executemany batches (SQLite) per block, in a transaction of its own (not one per
         row on SQLite, and never holding a lock across the blocks): the look-ups need the connection between."""
@@ -658,6 +594,10 @@ class _Stager:
                 out.write_rows(staged)
 
     def close(self) -> None:
+        self.settle()
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
         prepared = self.prepared
         prepared.row_count = self.number
         if prepared.problems or not self.number:
@@ -689,14 +629,35 @@ def _plain(versions: Iterable[str]) -> bool:
     return all(type(text) is str for text in versions) and _PLAIN_TEXT.match("".join(versions)) is not None
 
 
-def _held_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """The held rows under the file's header, each field as the file wrote it: a corrected copy imports as a new
-    file. Through core/csvsafe.py: only a value that starts like a formula changes, and no valid value does."""
-    stream = io.StringIO()
-    writer = csv_writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return stream.getvalue().encode("utf-8")
+def _sha256_each(texts: list[bytes]) -> list[bytes]:
+    sha256 = hashlib.sha256
+    return [sha256(text).digest() for text in texts]
+
+
+def _mapped(column: str, old: list, new: list) -> pl.Expr:
+    """The column's values replaced by a mapping given as two lists (an empty mapping gives nulls)."""
+    if not old:
+        return pl.lit(None, pl.String)
+    return pl.col(column).replace_strict(old, new, default=None, return_dtype=pl.String)
+
+
+def _rounded(numerator: pl.Expr, denominator: pl.Expr, jiao: pl.Expr) -> pl.Expr:
+    """core.money.round_fen on columns (numerators are not negative here): half-up to the fen, then with jiao_up any
+    fen left raises the amount to the next jiao."""
+    fen = (2 * numerator + denominator) // (2 * denominator)
+    return pl.when(jiao & (fen % 10 != 0)).then(fen + 10 - fen % 10).otherwise(fen)
+
+
+def _template_parts(columns: tuple[str, ...]) -> list[pl.Expr]:
+    """rows._FAST with a leading NUL (the leaf's 0x00), its %d / %s filled by `columns` in order."""
+    pieces = re.split(r"%[ds]", "\x00" + row_form._FAST)
+    parts: list[pl.Expr] = []
+    for literal, column in zip(pieces, (*columns, None)):
+        if literal:
+            parts.append(pl.lit(literal))
+        if column is not None:
+            parts.append(pl.col(column).cast(pl.String))
+    return parts
 
 
 def _discrepancies(add, line, period, version, calculator, wage, base, employer_fen, individual_fen, computed_base,
@@ -738,6 +699,10 @@ def posted_problems(prepared: Prepared) -> list[Problem]:
     month the record holds in arrears is its payment (补缴, arrears.py), not a repeat: marked so with its late fee."""
     if not prepared.row_count:
         return []
+    summary = prepared.summary if isinstance(prepared.summary, dict) else None
+    if (not staging.any_posted_month() and not staging.marked()
+            and not (summary is not None and "arrears_payments" in summary)):
+        return []  # no staged row meets a posted month: nothing below could find a problem or a payment to mark
     problems = _arrears_payments(prepared)
     paid = staging.paid_already(MAX_PROBLEMS)
     twice = {line for line, *_rest in paid} | {problem.line for problem in problems}

@@ -4,7 +4,7 @@ the counter): one ledger entry per batch commits to the Merkle root of its rows 
 entry per row. Money is integer fen."""
 
 from django.db import models
-from django.db.models import Lookup, Q
+from django.db.models import Case, F, Lookup, Q, Value, When
 
 
 class InsuranceType(models.TextChoices):
@@ -19,9 +19,9 @@ class RowKind(models.TextChoices):
     """What a contribution row records. An assessment is the month as the collection file first brings it (paid, or
     in arrears with `paid_on` empty): one per person, employer, month and insurance type (contribution_month_once).
     An arrears payment (补缴) is the later payment of a month in arrears, with its late fee; a correction (更正) is the
-    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once_per_batch):
-    a month may be paid again after a refund, or corrected twice, each in its own batch; that a month has at most one
-    row that counts (docs/contributions.md) is checked by the transactions that post them."""
+    right row posted in place of a reversed one. Those two are unique per batch (contribution_month_once, whose last key
+    is the batch for them): a month may be paid again after a refund, or corrected twice, each in its own batch; that a
+    month has at most one row that counts (docs/contributions.md) is checked by the transactions that post them."""
 
     ASSESSMENT = "assessment", "核定缴费 assessment"
     ARREARS_PAYMENT = "arrears_payment", "补缴 arrears payment"
@@ -97,8 +97,13 @@ class Contribution(models.Model):
     """One month of one insurance type for one person (and employer), as computed and posted."""
 
     id = models.BigAutoField(primary_key=True)
-    # No separate index: the unique (batch, row_number) constraint serves look-ups by batch.
-    batch = models.ForeignKey(ContributionBatch, on_delete=models.PROTECT, related_name="rows", db_index=False)
+    # No separate index: the unique (batch, row_number) constraint serves look-ups by batch. No foreign-key constraint
+    # in the database either: its check runs once per row (a million trigger events for a million-row file, about as
+    # much as writing the rows); a check per statement does the same (migration 0007: every inserted or updated row
+    # names a batch that exists, set-based, on both engines), and on_delete=PROTECT still refuses to delete a batch
+    # through the ORM (batches are never deleted; verify finds a row whose batch is gone).
+    batch = models.ForeignKey(ContributionBatch, on_delete=models.PROTECT, related_name="rows", db_index=False,
+                              db_constraint=False)
     row_number = models.IntegerField(help_text="Position in the batch, from 1: the Merkle leaf order.")
     person_id = models.CharField(max_length=32, help_text="registry_person.uid (indexed with period below)")
     employer_id = models.CharField(max_length=32, blank=True, help_text="registry_employer.uid; empty for flexible workers.")
@@ -125,10 +130,12 @@ class Contribution(models.Model):
         # period); the period YYYY-MM in ASCII digits with a month 01-12; no negative amount; paid_on empty or a date.
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="contribution_row_once"),
-            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind"],
-                                    condition=Q(kind="assessment"), name="contribution_month_once"),
-            models.UniqueConstraint(fields=["person_id", "period", "insurance_type", "employer_id", "kind", "batch"],
-                                    condition=~Q(kind="assessment"), name="contribution_month_once_per_batch"),
+            # One index for both rules (an assessment once; another kind once per batch), not partial, so that it also
+            # serves every query by person (the record, the estimate, benefits, crediting's check, arrears: `person_id =
+            # … [AND period …]`), which a partial index cannot; and a collection file's rows update one index, not two.
+            models.UniqueConstraint(F("person_id"), F("period"), F("insurance_type"), F("employer_id"), F("kind"),
+                                    Case(When(kind="assessment", then=Value("")), default=F("batch_id")),
+                                    name="contribution_month_once"),
             models.CheckConstraint(condition=Q(kind="arrears_payment") | Q(late_fee_fen=0), name="contribution_late_fee_with_payment"),
             models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="contribution_period_yyyy_mm"),
             models.CheckConstraint(condition=Q(paid_on="") | Q(paid_on__written_as="YYYY-MM-DD"), name="contribution_paid_on_date"),
