@@ -25,7 +25,7 @@ demo: install
 # (the tamper cases' full ledger, the end-to-end demo) are built once. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=12 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests bench
