@@ -18,9 +18,13 @@ the entry seq, the table and primary key, or the file.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
+import multiprocessing
+import re
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,13 +32,14 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from sirecords.ledger import chained_log, merkle, note, triggers
-from sirecords.ledger.append import HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
-from sirecords.ledger.chain import ChainCheck
+from sirecords.ledger import chained_log, merkle, note, parallel, proofs, triggers, verified
+from sirecords.ledger.append import COLUMNS, HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
+from sirecords.ledger.chain import ChainCheck, link_message
 from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid
+from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 from sirecords.ledger.models import Checkpoint
-from sirecords.ledger.projection import ScratchStore, apply, has_projector, projected_tables, row_from_model_values
-from sirecords.ledger.reading import entry_rows
+from sirecords.ledger.projection import ScratchStore, apply, projected_tables, projector_kinds, row_from_model_values
+from sirecords.ledger.reading import PAGE, entry_hash_at, entry_rows
 
 SEALED_SUFFIXES = ("_sealed", "_index")
 
@@ -56,6 +61,14 @@ class Report:
     witness_copies: int = 0
     projection_rows: int = 0
     log_records: dict[str, int] = field(default_factory=dict)  # records per chained log
+    mode: str = "full"  # or "incremental" (--since-checkpoint, from a verified checkpoint)
+    since: int = 0  # incremental: the size of the verified checkpoint it started from
+    entries_checked: int = 0  # entries read and hashed by this run (all of them, unless incremental)
+    workers: int = 1  # processes that checked the chain and the Merkle leaves
+    verified_checkpoint: int = 0  # the latest stored checkpoint whose root this run recomputed (0: none)
+    verified_root: str = ""
+    fallback: str = ""  # --since-checkpoint ran the full verify instead: why
+    not_checked: list[str] = field(default_factory=list)  # what an incremental run leaves to the full one
 
     @property
     def ok(self) -> bool:
@@ -95,13 +108,20 @@ class WitnessCopy:
         return self.path.name
 
 
-def _witness_copies(directory: Path | None, report: Report) -> dict[int, list[WitnessCopy]]:
+_COPY_NAME = re.compile(r"checkpoint-(\d+)(-[0-9a-f]+)?\.txt")
+
+
+def _witness_copies(directory: Path | None, report: Report, min_size: int = 0) -> dict[int, list[WitnessCopy]]:
     """The copies in the folder, read (not yet checked: a copy byte for byte equal to a stored note whose row
-    signature holds needs no signature check of its own; the others are checked as they are met)."""
+    signature holds needs no signature check of its own; the others are checked as they are met). An incremental
+    run reads only the copies named for sizes from `min_size` on (any copy whose name does not say its size is read)."""
     found: dict[int, list[WitnessCopy]] = {}
     if directory is None or not directory.is_dir():
         return found
     for path in sorted(directory.glob("checkpoint-*.txt")):
+        named = _COPY_NAME.fullmatch(path.name)
+        if min_size and named and int(named[1]) < min_size:
+            continue
         report.witness_copies += 1
         try:
             text = path.read_text(encoding="utf-8")
@@ -117,9 +137,9 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def _stored_checkpoints(page: int = 1000) -> Iterator[Checkpoint]:
-    """Every stored checkpoint in size order, a page at a time."""
-    last = -1
+def _stored_checkpoints(page: int = 1000, after: int = -1) -> Iterator[Checkpoint]:
+    """Every stored checkpoint (of size > `after`) in size order, a page at a time."""
+    last = after
     while True:
         rows = list(Checkpoint.objects.filter(size__gt=last).order_by("size")[:page])
         yield from rows
@@ -158,12 +178,22 @@ class _Checkpoints:
     pending: Iterator[Checkpoint] = field(default_factory=_stored_checkpoints)
     latest: int = 0  # size of the latest stored checkpoint
     broken: set[int] = field(default_factory=set)  # sizes of stored checkpoints whose signatures fail (rare)
+    verified: tuple[int, str] = (0, "")  # the latest stored checkpoint whose root and frontier the ledger gave
 
     def __post_init__(self) -> None:
         self.next = next(self.pending, None)
+        self.sizes = sorted(self.witnessed)
 
     def wanted(self, size: int) -> bool:
         return (self.next is not None and self.next.size == size) or size in self.witnessed
+
+    def next_wanted(self, after: int) -> int | None:
+        """The next size after `after` at which something was signed (a stored checkpoint or a witness copy)."""
+        candidates = [self.next.size] if self.next is not None and self.next.size > after else []
+        i = bisect.bisect_right(self.sizes, after)
+        if i < len(self.sizes):
+            candidates.append(self.sizes[i])
+        return min(candidates, default=None)
 
     def _stored(self, cp: Checkpoint) -> note.Checkpoint | None:
         self.report.checkpoints += 1
@@ -194,12 +224,15 @@ class _Checkpoints:
             cp, self.next = self.next, next(self.pending, None)
             signed = self._stored(cp)
             where = f"ledger_checkpoint size={size}"
-            if cp.frontier != json.dumps([h.hex() for h in frontier.hashes]):
+            same_frontier = cp.frontier == json.dumps([h.hex() for h in frontier.hashes])
+            if not same_frontier:
                 self.report.add("checkpoint", where, "stored Merkle frontier differs from the ledger's at this size")
             if signed is not None and signed.root != root:
                 self.report.add("checkpoint", where, f"signed root {signed.root.hex()[:16]}… differs from the ledger's "
                                                      f"root at size {size}, {root.hex()[:16]}…: entries up to #{size} "
                                                      "were changed")
+            elif signed is not None and same_frontier:
+                self.verified = (size, root.hex())
         for copy in self.witnessed.get(size, ()):
             if self._settle(copy) and copy.root != root:
                 self.report.add("witness", copy.name, f"witnessed root at size {size} differs from the ledger's: "
@@ -224,30 +257,163 @@ class _Checkpoints:
                                                           "a checkpoint was removed")
 
 
+def _replay(report: Report, scratch: ScratchStore, row: tuple) -> None:
+    """Replay one entry of a kind with a projector into the scratch store."""
+    try:
+        payload = json.loads(row[9])
+    except ValueError:
+        report.add("chain", f"entry #{row[0]}", "payload is not valid JSON")
+        return
+    try:
+        apply(PostedEntry(*row[:9], payload, row[10], row[11]), scratch)
+    except Exception as error:  # a replay failure is a finding, not a crash
+        report.add("projection", f"entry #{row[0]}", f"cannot be replayed: {error}")
+
+
 def _stream(report: Report, scratch: ScratchStore, checkpoints: _Checkpoints) -> tuple[str, list[str]]:
     """Stream the entries; returns the last entry's stored hash and the Merkle frontier after it."""
     check = ChainCheck(report=lambda seq, message: report.add("chain", f"entry #{seq}", message))
     if checkpoints.wanted(0):
         checkpoints.at(0, check.frontier)
-    for row in entry_rows():
-        check.feed(row)
-        size = check.frontier.size
-        if checkpoints.wanted(size):
-            checkpoints.at(size, check.frontier)
-        if not has_projector(row[1]):
-            continue  # most entries at scale (e.g. contribution rows) need no parsing here
-        try:
-            payload = json.loads(row[9])
-        except ValueError:
-            report.add("chain", f"entry #{row[0]}", "payload is not valid JSON")
-            continue
-        try:
-            apply(PostedEntry(*row[:9], payload, row[10], row[11]), scratch)
-        except Exception as error:  # a replay failure is a finding, not a crash
-            report.add("projection", f"entry #{row[0]}", f"cannot be replayed: {error}")
-    report.entries = check.frontier.size
+
+    def at_stop(size: int) -> int | None:
+        checkpoints.at(size, check.frontier)
+        return checkpoints.next_wanted(size)
+
+    # Most entries at scale (e.g. contribution rows) change no projection and need no parsing here.
+    check.feed_all(entry_rows(), stop=checkpoints.next_wanted(0), at_stop=at_stop,
+                   kinds=projector_kinds(), on_kind=lambda row: _replay(report, scratch, row))
+    report.entries = report.entries_checked = check.frontier.size
     report.root = check.frontier.root().hex()
     checkpoints.finish(report.entries)
+    return check.prev_hash, [h.hex() for h in check.frontier.hashes]
+
+
+def _worker_source(scratch_dir: str, outermost: bool) -> parallel.Source:
+    """How the worker processes open this database, and see what this transaction sees."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if connection.is_in_memory_db():  # (tests) the workers read a copy in a file
+            copy = str(Path(scratch_dir) / "ledger-copy.sqlite3")
+            connection.ensure_connection()
+            target = sqlite3.connect(copy)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+            return parallel.Source("sqlite", copy)
+        return parallel.Source("sqlite", str(settings["NAME"]))
+    if connection.vendor != "postgresql":
+        raise ValueError(f"verify --workers supports SQLite and PostgreSQL, not {connection.vendor}")
+    from psycopg.conninfo import make_conninfo
+
+    params = {"dbname": settings["NAME"], "user": settings.get("USER"), "password": settings.get("PASSWORD"),
+              "host": settings.get("HOST"), "port": settings.get("PORT")}
+    params.update({key: value for key, value in settings.get("OPTIONS", {}).items() if isinstance(value, (str, int))})
+    dsn = make_conninfo(**{key: str(value) for key, value in params.items() if value not in (None, "")})
+    snapshot = None
+    if outermost:  # the workers import this transaction's snapshot: the same ledger, whatever writers do meanwhile
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+    return parallel.Source("postgresql", dsn, snapshot)
+
+
+def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkpoints, workers: int, chunk: int | None,
+                     scratch_dir: str, outermost: bool) -> tuple[str, list[str]]:
+    """`_stream`, with the chain and the Merkle leaves checked in `workers` processes (parallel.py); the same
+    findings, in the same order, and the same root."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM ledger_entry WHERE seq > 0")
+        count, top = cursor.fetchone()
+    if count != top:  # entries are missing: tree positions and seqs part after the gap; one pass words it as before
+        return _stream(report, scratch, checkpoints)
+    chunk = chunk or parallel.chunk_size(top, workers)
+    if chunk & (chunk - 1):
+        raise ValueError(f"chunk must be a power of two, not {chunk}")
+    source = _worker_source(scratch_dir, outermost)
+    select = f"SELECT {', '.join(COLUMNS)} FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT {PAGE}"
+    kinds = projector_kinds()
+    tasks = [parallel.RangeTask(source, select, PAGE, start, min(start + chunk, top),
+                                tuple(size for size in checkpoints.sizes if start < size <= start + chunk), kinds)
+             for start in range(0, top, chunk)]
+
+    staged: list[tuple[int, int, Finding]] = []  # (seq, step, finding): the one-process order is by seq, then step
+
+    def capture(seq: int, step: int, work: Callable[[], None]) -> None:
+        before = len(report.findings)
+        work()
+        staged.extend((seq, step, finding) for finding in report.findings[before:])
+        del report.findings[before:]
+
+    prefix = merkle.CompactRange()
+    if checkpoints.wanted(0):
+        capture(0, 1, lambda: checkpoints.at(0, prefix))
+    last_hash = GENESIS_PREV_HASH
+    context = multiprocessing.get_context("spawn")  # no inherited database connections or locks
+    with context.Pool(min(workers, len(tasks)) or 1) as pool:
+        for task, result in zip(tasks, pool.imap(parallel.check_range, tasks), strict=True):
+            if result.count != task.end - task.start or (result.count and result.first_seq != task.start + 1):
+                raise RuntimeError(f"entries #{task.start + 1}–#{task.end} changed while verify ran: run it again")
+            link_at = next((i for i, (seq, _) in enumerate(result.findings) if seq != result.first_seq),
+                           len(result.findings))
+            chain = [(seq, 0, Finding("chain", f"entry #{seq}", message)) for seq, message in result.findings]
+            if result.count and result.first_prev_hash != last_hash:
+                message = link_message(result.first_seq, result.first_prev_hash, last_hash)
+                chain.insert(link_at, (result.first_seq, 0, Finding("chain", f"entry #{result.first_seq}", message)))
+            staged.extend(chain)
+            for size, local in result.frontiers:
+                frontier = parallel.combine(prefix, local, size)
+                capture(size, 1, lambda: checkpoints.at(size, frontier))  # noqa: B023 (called at once)
+            for row in result.projected:
+                capture(row[0], 2, lambda: _replay(report, scratch, row))  # noqa: B023 (called at once)
+            prefix = parallel.combine(prefix, result.end_frontier, task.end)
+            if result.count:
+                last_hash = result.last_hash
+    staged.sort(key=lambda item: (item[0], item[1]))  # stable: within one entry and step, the order found
+    report.findings.extend(finding for _, _, finding in staged)
+    report.entries = report.entries_checked = prefix.size
+    report.root = prefix.root().hex()
+    checkpoints.finish(report.entries)
+    return last_hash, [h.hex() for h in prefix.hashes]
+
+
+NOT_CHECKED_INCREMENTALLY = [
+    "entries up to the verified checkpoint, and the checkpoints and witness copies before it",
+    "projections (the full verify replays the whole ledger to rebuild them)",
+    "the registered checks: stored files, contribution rows and summaries, role combinations, …",
+    "log records up to each log's anchor in the verified checkpoint",
+]
+
+
+def _stream_since(report: Report, checkpoints: _Checkpoints, start: verified.Start) -> tuple[str, list[str]]:
+    """The entries after the verified checkpoint, its frontier extended; then the consistency proof from it."""
+    check = ChainCheck(report=lambda seq, message: report.add("chain", f"entry #{seq}", message))
+    check.frontier = start.frontier.copy()
+    check.expected_seq = start.size + 1
+    check.prev_hash = entry_hash_at(start.size) or ""
+    if checkpoints.wanted(start.size):
+        checkpoints.at(start.size, check.frontier)
+
+    def at_stop(size: int) -> int | None:
+        checkpoints.at(size, check.frontier)
+        return checkpoints.next_wanted(size)
+
+    check.feed_all(entry_rows(after=start.size), stop=checkpoints.next_wanted(start.size), at_stop=at_stop)
+    report.entries = check.frontier.size
+    report.entries_checked = report.entries - start.size
+    report.root = check.frontier.root().hex()
+    checkpoints.finish(report.entries)
+    if report.entries > start.size:
+        # RFC 6962 consistency proof from the verified checkpoint to the ledger now, from that checkpoint's frontier
+        # and the entries after it only (merkle.consistency_proof_from).
+        try:
+            proof = merkle.consistency_proof_from(
+                start.frontier, report.entries, lambda low, high: merkle.subtree_root(proofs.leaf_range, low, high))
+            merkle.verify_consistency(start.size, report.entries, start.root, check.frontier.root(), proof)
+        except (merkle.ProofError, ValueError) as error:
+            report.add("checkpoint", f"ledger_checkpoint size={start.size}",
+                       f"the ledger of {report.entries} entries is not consistent with this verified checkpoint: {error}")
     return check.prev_hash, [h.hex() for h in check.frontier.hashes]
 
 
@@ -297,9 +463,9 @@ def _check_witness_folder(report: Report, directory: Path | None, witnessed: dic
                                               "copies were removed")
 
 
-def _stored_anchors(log: str, broken: set[int]) -> Iterator[chained_log.Anchor]:
-    """The anchors of `log` in the stored checkpoints whose signatures verified, in checkpoint order."""
-    for cp in _stored_checkpoints():
+def _stored_anchors(log: str, broken: set[int], after: int = -1) -> Iterator[chained_log.Anchor]:
+    """The anchors of `log` in the stored checkpoints (of size > `after`) whose signatures verified, in checkpoint order."""
+    for cp in _stored_checkpoints(after=after):
         if cp.size in broken:
             continue
         try:
@@ -311,14 +477,18 @@ def _stored_anchors(log: str, broken: set[int]) -> Iterator[chained_log.Anchor]:
             yield chained_log.Anchor(size, last_hash, f"checkpoint size={cp.size}")
 
 
-def _check_logs(report: Report, witnessed: dict[int, list[WitnessCopy]], broken: set[int]) -> None:
+def _check_logs(report: Report, witnessed: dict[int, list[WitnessCopy]], broken: set[int],
+                start: verified.Start | None = None) -> None:
+    """Each log's chain, head and anchors; from the verified checkpoint's anchor on when incremental."""
     for log in chained_log.registered():
         copies = sorted(chained_log.Anchor(*copy.anchors[log.name], f"witness copy {copy.name}")
                         for copies in witnessed.values() for copy in copies
                         if log.name in copy.anchors and copy.valid and not copy.same_as_stored)
-        anchors = heapq.merge(_stored_anchors(log.name, broken), copies, key=lambda anchor: anchor.size)
+        after, prev_hash = start.anchors.get(log.name, (0, GENESIS_PREV_HASH)) if start else (0, GENESIS_PREV_HASH)
+        stored = _stored_anchors(log.name, broken, after=start.size if start else -1)
+        anchors = heapq.merge(stored, copies, key=lambda anchor: anchor.size)
         add = lambda where, message: report.add("log", where, message)  # noqa: E731
-        last_seq, last_hash = log.check(add, anchors=anchors)
+        last_seq, last_hash = log.check(add, after=after, prev_hash=prev_hash, anchors=anchors)
         log.check_head(add, last_seq, last_hash)
         report.log_records[log.name] = last_seq
 
@@ -350,8 +520,17 @@ def _compare_projections(report: Report, scratch: ScratchStore) -> None:
             report.add("projection", f"{table} pk={pk}", "row produced by the ledger is missing (deleted behind its back)")
 
 
-def verify(witness: Path | None = None) -> Report:
-    """Check everything; `witness` is the witness folder (None: not configured, for tests of single parts)."""
+def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: bool = False,
+           chunk: int | None = None) -> Report:
+    """Check everything; `witness` is the witness folder (None: not configured, for tests of single parts).
+
+    `workers` > 1 checks the chain and the Merkle leaves in that many processes (parallel.py; the data must be
+    committed: they read through their own connections). `since_checkpoint` starts from the latest checkpoint that
+    an earlier run verified (verified.py), when it can be trusted, else runs the full verify and says why in
+    `report.fallback`; what it leaves to the full verify is in `report.not_checked`. `chunk` (tests) sets the
+    entries per range of the parallel run, a power of two."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     report = Report()
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -359,26 +538,51 @@ def verify(witness: Path | None = None) -> Report:
             # One consistent snapshot of ledger, logs and projections while writers go on.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        witnessed = _witness_copies(witness, report)
-        checkpoints = _Checkpoints(report, witnessed)
-        with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
-            scratch = ScratchStore(str(Path(scratch_dir) / "replay.sqlite3"))
-            try:
-                last_hash, frontier = _stream(report, scratch, checkpoints)
-                _compare_projections(report, scratch)
-            finally:
-                scratch.close()
+        start = None
+        if since_checkpoint:
+            start, why = verified.trusted_start(witness)
+            if start is None:
+                report.fallback = why
+        witnessed = _witness_copies(witness, report, min_size=start.size if start else 0)
+        checkpoints = _Checkpoints(report, witnessed, _stored_checkpoints(after=start.size - 1 if start else -1))
+        if start is not None:
+            report.mode, report.since, report.not_checked = "incremental", start.size, list(NOT_CHECKED_INCREMENTALLY)
+            last_hash, frontier = _stream_since(report, checkpoints, start)
+        else:
+            with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
+                scratch = ScratchStore(str(Path(scratch_dir) / "replay.sqlite3"))
+                try:
+                    if workers > 1:
+                        report.workers = workers
+                        last_hash, frontier = _stream_parallel(report, scratch, checkpoints, workers, chunk,
+                                                               scratch_dir, outermost)
+                    else:
+                        last_hash, frontier = _stream(report, scratch, checkpoints)
+                    _compare_projections(report, scratch)
+                finally:
+                    scratch.close()
+        report.verified_checkpoint, report.verified_root = checkpoints.verified
         head = _check_head(report, last_hash, frontier, checkpoints.latest)
         _check_witness_folder(report, witness, witnessed, checkpoints.latest, head)
-        _check_logs(report, witnessed, checkpoints.broken)
+        _check_logs(report, witnessed, checkpoints.broken, start)
         for name in triggers.missing(connection):
             report.add("triggers", name, "append-only trigger is missing: someone dropped it, or a migration did")
-        for extra in _extra_checks:
-            extra(report)
+        if start is None:
+            for extra in _extra_checks:
+                extra(report)
     return report
 
 
 def summary_lines(report: Report) -> Iterable[str]:
+    if report.mode == "incremental":
+        yield (f"incremental: from the verified checkpoint at size {report.since}, {report.entries_checked} new "
+               f"entries checked")
+        for item in report.not_checked:
+            yield f"  not checked here (the full verify does): {item}"
+    elif report.fallback:
+        yield f"full verify: {report.fallback}"
+    if report.workers > 1:
+        yield f"workers: {report.workers}"
     yield f"entries: {report.entries}, root: {report.root}"
     yield f"checkpoints: {report.checkpoints}, witness copies: {report.witness_copies}, projection rows: {report.projection_rows}"
     yield "logs: " + (", ".join(f"{name} {count}" for name, count in sorted(report.log_records.items())) or "none")
