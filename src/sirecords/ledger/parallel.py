@@ -138,5 +138,14 @@ def _local(size: int | None, start: int) -> int | None:
 
 
 def combine(prefix: merkle.CompactRange, local: list[bytes], size: int) -> merkle.CompactRange:
-    """The whole tree's frontier at `size`: the frontier at the range's start, then the range's own."""
+    """The whole tree's frontier at `size`: the frontier at the range's start, then the range's own. A full range is
+    one perfect subtree, which merges with the prefix's smaller ones as an append at its height does."""
+    width = size - prefix.size
+    if width and width & (width - 1) == 0 and prefix.size % width == 0 and len(local) == 1:
+        hashes = list(prefix.hashes)
+        merged, s = local[0], prefix.size // width
+        while s & 1:
+            merged = merkle.node_hash(hashes.pop(), merged)
+            s >>= 1
+        return merkle.CompactRange(size, [*hashes, merged])
     return merkle.CompactRange(size, [*prefix.hashes, *local])

@@ -289,20 +289,26 @@ def _stream(report: Report, scratch: ScratchStore, checkpoints: _Checkpoints) ->
     return check.prev_hash, [h.hex() for h in check.frontier.hashes]
 
 
-def _worker_source(scratch_dir: str, outermost: bool) -> parallel.Source:
+def _memory_copy(scratch_dir: str) -> str | None:
+    """(Tests) an in-memory SQLite database copied to a file the workers can open; taken before verify's transaction
+    begins (a backup waits for the write lock an IMMEDIATE transaction holds). None for any other database."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return None
+    copy = str(Path(scratch_dir) / "ledger-copy.sqlite3")
+    connection.ensure_connection()
+    target = sqlite3.connect(copy)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    return copy
+
+
+def _worker_source(memory_copy: str | None, outermost: bool) -> parallel.Source:
     """How the worker processes open this database, and see what this transaction sees."""
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
-        if connection.is_in_memory_db():  # (tests) the workers read a copy in a file
-            copy = str(Path(scratch_dir) / "ledger-copy.sqlite3")
-            connection.ensure_connection()
-            target = sqlite3.connect(copy)
-            try:
-                connection.connection.backup(target)
-            finally:
-                target.close()
-            return parallel.Source("sqlite", copy)
-        return parallel.Source("sqlite", str(settings["NAME"]))
+        return parallel.Source("sqlite", memory_copy or str(settings["NAME"]))
     if connection.vendor != "postgresql":
         raise ValueError(f"verify --workers supports SQLite and PostgreSQL, not {connection.vendor}")
     from psycopg.conninfo import make_conninfo
@@ -320,7 +326,7 @@ def _worker_source(scratch_dir: str, outermost: bool) -> parallel.Source:
 
 
 def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkpoints, workers: int, chunk: int | None,
-                     scratch_dir: str, outermost: bool) -> tuple[str, list[str]]:
+                     memory_copy: str | None, outermost: bool) -> tuple[str, list[str]]:
     """`_stream`, with the chain and the Merkle leaves checked in `workers` processes (parallel.py); the same
     findings, in the same order, and the same root."""
     with connection.cursor() as cursor:
@@ -331,7 +337,7 @@ def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkp
     chunk = chunk or parallel.chunk_size(top, workers)
     if chunk & (chunk - 1):
         raise ValueError(f"chunk must be a power of two, not {chunk}")
-    source = _worker_source(scratch_dir, outermost)
+    source = _worker_source(memory_copy, outermost)
     select = f"SELECT {', '.join(COLUMNS)} FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT {PAGE}"
     kinds = projector_kinds()
     tasks = [parallel.RangeTask(source, select, PAGE, start, min(start + chunk, top),
@@ -533,44 +539,49 @@ def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: b
         raise ValueError(f"workers must be at least 1, not {workers}")
     report = Report()
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            # One consistent snapshot of ledger, logs and projections while writers go on.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        start = None
-        if since_checkpoint:
-            start, why = verified.trusted_start(witness)
-            if start is None:
-                report.fallback = why
-        witnessed = _witness_copies(witness, report, min_size=start.size if start else 0)
-        checkpoints = _Checkpoints(report, witnessed, _stored_checkpoints(after=start.size - 1 if start else -1))
-        if start is not None:
-            report.mode, report.since, report.not_checked = "incremental", start.size, list(NOT_CHECKED_INCREMENTALLY)
-            last_hash, frontier = _stream_since(report, checkpoints, start)
-        else:
-            with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
-                scratch = ScratchStore(str(Path(scratch_dir) / "replay.sqlite3"))
-                try:
-                    if workers > 1:
-                        report.workers = workers
-                        last_hash, frontier = _stream_parallel(report, scratch, checkpoints, workers, chunk,
-                                                               scratch_dir, outermost)
-                    else:
-                        last_hash, frontier = _stream(report, scratch, checkpoints)
-                    _compare_projections(report, scratch)
-                finally:
-                    scratch.close()
-        report.verified_checkpoint, report.verified_root = checkpoints.verified
-        head = _check_head(report, last_hash, frontier, checkpoints.latest)
-        _check_witness_folder(report, witness, witnessed, checkpoints.latest, head)
-        _check_logs(report, witnessed, checkpoints.broken, start)
-        for name in triggers.missing(connection):
-            report.add("triggers", name, "append-only trigger is missing: someone dropped it, or a migration did")
-        if start is None:
-            for extra in _extra_checks:
-                extra(report)
+    with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
+        memory_copy = _memory_copy(scratch_dir) if workers > 1 and not since_checkpoint else None
+        with transaction.atomic():
+            _verify(report, witness, workers, since_checkpoint, chunk, scratch_dir, memory_copy, outermost)
     return report
+
+
+def _verify(report: Report, witness: Path | None, workers: int, since_checkpoint: bool, chunk: int | None,
+            scratch_dir: str, memory_copy: str | None, outermost: bool) -> None:
+    if connection.vendor == "postgresql" and outermost:
+        # One consistent snapshot of ledger, logs and projections while writers go on.
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    start = None
+    if since_checkpoint:
+        start, why = verified.trusted_start(witness)
+        if start is None:
+            report.fallback = why
+    witnessed = _witness_copies(witness, report, min_size=start.size if start else 0)
+    checkpoints = _Checkpoints(report, witnessed, _stored_checkpoints(after=start.size - 1 if start else -1))
+    if start is not None:
+        report.mode, report.since, report.not_checked = "incremental", start.size, list(NOT_CHECKED_INCREMENTALLY)
+        last_hash, frontier = _stream_since(report, checkpoints, start)
+    else:
+        scratch = ScratchStore(str(Path(scratch_dir) / "replay.sqlite3"))
+        try:
+            if workers > 1:
+                report.workers = workers
+                last_hash, frontier = _stream_parallel(report, scratch, checkpoints, workers, chunk, memory_copy, outermost)
+            else:
+                last_hash, frontier = _stream(report, scratch, checkpoints)
+            _compare_projections(report, scratch)
+        finally:
+            scratch.close()
+    report.verified_checkpoint, report.verified_root = checkpoints.verified
+    head = _check_head(report, last_hash, frontier, checkpoints.latest)
+    _check_witness_folder(report, witness, witnessed, checkpoints.latest, head)
+    _check_logs(report, witnessed, checkpoints.broken, start)
+    for name in triggers.missing(connection):
+        report.add("triggers", name, "append-only trigger is missing: someone dropped it, or a migration did")
+    if start is None:
+        for extra in _extra_checks:
+            extra(report)
 
 
 def summary_lines(report: Report) -> Iterable[str]:
