@@ -410,9 +410,11 @@ def _stream_since(report: Report, checkpoints: _Checkpoints, start: verified.Sta
     report.entries_checked = report.entries - start.size
     report.root = check.frontier.root().hex()
     checkpoints.finish(report.entries)
-    if report.entries > start.size:
+    named = any(finding.check == "chain" for finding in report.findings)
+    if report.entries > start.size and not named:
         # RFC 6962 consistency proof from the verified checkpoint to the ledger now, from that checkpoint's frontier
-        # and the entries after it only (merkle.consistency_proof_from).
+        # and the stored hashes of the entries after it only (merkle.consistency_proof_from). (When an entry after it
+        # did not check, its finding names it already: the proof over the stored hashes then fails as a consequence.)
         try:
             proof = merkle.consistency_proof_from(
                 start.frontier, report.entries, lambda low, high: merkle.subtree_root(proofs.leaf_range, low, high))
