@@ -356,7 +356,10 @@ def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkp
     if checkpoints.wanted(0):
         capture(0, 1, lambda: checkpoints.at(0, prefix))
     last_hash = GENESIS_PREV_HASH
-    context = multiprocessing.get_context("spawn")  # no inherited database connections or locks
+    # Fork where there is one: the workers start at once and never run the caller's __main__ again (spawn would, in a
+    # script without a __main__ guard). They touch none of the parent's connections (parallel.py opens its own) and
+    # leave by os._exit, which closes nothing of the parent's.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(min(workers, len(tasks)) or 1) as pool:
         for task, result in zip(tasks, pool.imap(parallel.check_range, tasks), strict=True):
             if result.count != task.end - task.start or (result.count and result.first_seq != task.start + 1):
