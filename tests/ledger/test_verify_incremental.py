@@ -88,7 +88,8 @@ def test_a_change_before_the_checkpoint_is_left_to_the_full_run(ledger):
     (lambda ledger, state: state.write_text(state.read_text().replace('"size": 12', '"size": 4')),
      "is not signed by this instance's key"),
     (lambda ledger, state: witness_file(ledger["witness"], 12).unlink(), "its witness copy checkpoint-000000000012.txt does not read"),
-    (lambda ledger, state: witness_file(ledger["witness"], 12).write_text("forged"), "its witness copy checkpoint-000000000012.txt does not verify"),
+    (lambda ledger, state: witness_file(ledger["witness"], 12).write_text("forged"),
+     "its witness copy checkpoint-000000000012.txt does not verify"),
     (lambda ledger, state: (triggers.drop(connection), run_sql("UPDATE ledger_checkpoint SET actor = 'x' WHERE size = 12")),
      "the verified checkpoint (size 12): its row signature does not verify"),
 ])

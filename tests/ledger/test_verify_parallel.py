@@ -77,3 +77,14 @@ def test_missing_entries_are_named_as_by_one_process(ledger):
     two, found_two = run(ledger["witness"], 2, 4)
     assert "[chain] entry #4: entries #4–#5 are missing (next stored entry is #6)" in found_one
     assert found_two == found_one and (two.entries, two.root) == (one.entries, one.root)
+
+
+def test_an_entry_planted_far_ahead_is_named_without_reading_the_empty_seqs_between(ledger):
+    triggers.drop(connection)
+    far = 10**12
+    run_sql(f"INSERT INTO ledger_entry SELECT {far}, kind, subject, txn, actor, reason, channel, recorded_at, effective, "
+            "payload, prev_hash, hash FROM ledger_entry WHERE seq = 3")
+    one, found_one = run(ledger["witness"], 1)
+    two, found_two = run(ledger["witness"], 2)
+    assert any(f"entries #{one.entries}–#{far - 1} are missing (next stored entry is #{far})" in f for f in found_one)
+    assert found_two == found_one

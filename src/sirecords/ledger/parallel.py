@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,7 @@ class Source:
 @dataclass(frozen=True)
 class RangeTask:
     source: Source
-    select: str  # SELECT <COLUMNS> FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT <page>
+    select: str  # reading.RANGE_SQL: the entries of one seq range, in seq order
     page: int
     start: int  # entries start+1 … end (tree leaves [start, end))
     end: int
@@ -98,7 +99,6 @@ def check_range(task: RangeTask) -> RangeResult:
     result = RangeResult(start=task.start)
     db, mark = _connect(task.source)
     try:
-        select = task.select.replace("%s", mark)
         sizes_sql = f"SELECT size FROM ledger_checkpoint WHERE size > {mark} AND size <= {mark}"
         stored = (row[0] for row in db.execute(sizes_sql, (task.start, task.end)).fetchall())
         wanted = iter(sorted({*stored, *task.witnessed}))
@@ -108,16 +108,8 @@ def check_range(task: RangeTask) -> RangeResult:
             result.frontiers.append((task.start + local, list(check.frontier.hashes)))
             return _local(next(wanted, None), task.start)
 
-        def pages():
-            last = task.start
-            while True:
-                rows = db.execute(select, (last, task.end)).fetchall()
-                yield from rows
-                if len(rows) < task.page:
-                    return
-                last = rows[-1][0]
-
-        rows = pages()
+        cursor = db.cursor()
+        rows = range_pages(cursor.execute, cursor.fetchall, task.start, task.end, task.page, task.select, mark)
         first = next(rows, None)
         if first is not None:
             # The link to the entry before the range is the parent's to check: the chain starts from this entry.
@@ -131,6 +123,26 @@ def check_range(task: RangeTask) -> RangeResult:
     finally:
         db.close()
     return result
+
+
+def range_pages(execute, fetchall, after: int, up_to: int, page: int, sql: str, mark: str = "%s") -> Iterator[tuple]:
+    """The rows after < seq <= up_to, one seq range of `page` at a time; a range with no rows skips to the next
+    stored seq (a forged entry far ahead costs one query, not one per empty page)."""
+    sql = sql.replace("%s", mark)
+    last = after
+    while last < up_to:
+        upper = min(last + page, up_to)
+        execute(sql, (last, upper))
+        rows = fetchall()
+        if rows:
+            yield from rows
+            last = upper
+            continue
+        execute(f"SELECT MIN(seq) FROM ledger_entry WHERE seq > {mark} AND seq <= {mark}", (upper, up_to))
+        following = fetchall()[0][0]
+        if following is None:
+            return
+        last = following - 1
 
 
 def _local(size: int | None, start: int) -> int | None:

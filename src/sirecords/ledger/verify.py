@@ -33,13 +33,13 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from sirecords.ledger import chained_log, merkle, note, parallel, proofs, triggers, verified
-from sirecords.ledger.append import COLUMNS, HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
+from sirecords.ledger.append import HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
 from sirecords.ledger.chain import ChainCheck, link_message
 from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
 from sirecords.ledger.models import Checkpoint
 from sirecords.ledger.projection import ScratchStore, apply, projected_tables, projector_kinds, row_from_model_values
-from sirecords.ledger.reading import PAGE, entry_hash_at, entry_rows
+from sirecords.ledger.reading import PAGE, RANGE_SQL, entry_hash_at, entry_rows
 
 SEALED_SUFFIXES = ("_sealed", "_index")
 
@@ -338,9 +338,8 @@ def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkp
     if chunk & (chunk - 1):
         raise ValueError(f"chunk must be a power of two, not {chunk}")
     source = _worker_source(memory_copy, outermost)
-    select = f"SELECT {', '.join(COLUMNS)} FROM ledger_entry WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT {PAGE}"
     kinds = projector_kinds()
-    tasks = [parallel.RangeTask(source, select, PAGE, start, min(start + chunk, top),
+    tasks = [parallel.RangeTask(source, RANGE_SQL, PAGE, start, min(start + chunk, top),
                                 tuple(size for size in checkpoints.sizes if start < size <= start + chunk), kinds)
              for start in range(0, top, chunk)]
 
