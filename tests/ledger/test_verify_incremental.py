@@ -98,3 +98,23 @@ def test_without_a_start_it_can_trust_the_full_verify_runs_and_says_why(ledger, 
     report = verify(ledger["witness"], since_checkpoint=True)
     assert report.mode == "full" and why in report.fallback and report.not_checked == []
     assert report.entries_checked == report.entries == 14 and report.projection_rows > 0
+
+
+def test_the_command_records_the_start_and_the_next_run_says_what_it_left(post_txn, ctx, tmp_path, state):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    built = build_ledger(post_txn, ctx, tmp_path / "witness")
+    out = StringIO()
+    call_command("verify", "--witness", str(built["witness"]), "--since-checkpoint", stdout=out)
+    assert out.getvalue().startswith("full verify: no verified checkpoint is recorded yet (verify-state.json)")
+    assert json.loads(state.read_text())["size"] == 12  # recorded by the sound run
+    out = StringIO()
+    call_command("verify", "--witness", str(built["witness"]), "--since-checkpoint", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["ok"], result["mode"], result["since"], result["entries_checked"], result["entries"]) == \
+           (True, "incremental", 12, 0, 12)
+    assert "projections (the full verify replays the whole ledger to rebuild them)" in result["not_checked"]
+    with pytest.raises(CommandError, match="--workers must be at least 1"):
+        call_command("verify", "--workers", "0")

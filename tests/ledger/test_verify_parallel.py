@@ -88,3 +88,12 @@ def test_an_entry_planted_far_ahead_is_named_without_reading_the_empty_seqs_betw
     two, found_two = run(ledger["witness"], 2)
     assert any(f"entries #{one.entries}–#{far - 1} are missing (next stored entry is #{far})" in f for f in found_one)
     assert found_two == found_one
+
+
+def test_workers_are_refused_inside_a_transaction(ledger):
+    from django.db import transaction
+
+    from sirecords.ledger.verify import verify
+
+    with transaction.atomic(), pytest.raises(ValueError, match="outside a transaction"):
+        verify(ledger["witness"], workers=2)

@@ -339,8 +339,13 @@ def _stream_parallel(report: Report, scratch: ScratchStore, checkpoints: _Checkp
         raise ValueError(f"chunk must be a power of two, not {chunk}")
     source = _worker_source(memory_copy, outermost)
     kinds = projector_kinds()
+    sizes = checkpoints.sizes
+
+    def witnessed_in(start: int, end: int) -> tuple[int, ...]:
+        return tuple(sizes[bisect.bisect_right(sizes, start):bisect.bisect_right(sizes, end)])
+
     tasks = [parallel.RangeTask(source, RANGE_SQL, PAGE, start, min(start + chunk, top),
-                                tuple(size for size in checkpoints.sizes if start < size <= start + chunk), kinds)
+                                witnessed_in(start, min(start + chunk, top)), kinds)
              for start in range(0, top, chunk)]
 
     staged: list[tuple[int, int, Finding]] = []  # (seq, step, finding): the one-process order is by seq, then step
@@ -541,8 +546,11 @@ def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: b
     entries per range of the parallel run, a power of two."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    report = Report()
     outermost = not connection.in_atomic_block
+    if workers > 1 and not since_checkpoint and not outermost:
+        raise ValueError("verify with workers reads through connections of their own, which see committed data only: "
+                         "call it outside a transaction")
+    report = Report()
     with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
         memory_copy = _memory_copy(scratch_dir) if workers > 1 and not since_checkpoint else None
         with transaction.atomic():
