@@ -97,3 +97,19 @@ def test_workers_are_refused_inside_a_transaction(ledger):
 
     with transaction.atomic(), pytest.raises(ValueError, match="outside a transaction"):
         verify(ledger["witness"], workers=2)
+
+
+def test_an_incremental_run_without_a_start_falls_back_to_the_full_run_in_workers(ledger):
+    from sirecords.ledger import verified
+    from sirecords.ledger.verify import verify
+
+    verified.state_file().unlink(missing_ok=True)
+    try:
+        report = verify(ledger["witness"], workers=2, since_checkpoint=True, chunk=4)
+        assert report.ok and (report.mode, report.workers) == ("full", 2)
+        assert "no verified checkpoint is recorded yet" in report.fallback
+        verified.record(report)
+        again = verify(ledger["witness"], workers=2, since_checkpoint=True)
+        assert again.ok and (again.mode, again.since, again.entries_checked) == ("incremental", report.entries, 0)
+    finally:
+        verified.state_file().unlink(missing_ok=True)

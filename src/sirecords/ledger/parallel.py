@@ -30,7 +30,6 @@ from pathlib import Path
 from sirecords.ledger import merkle
 from sirecords.ledger.chain import ChainCheck
 
-PAGE = 20_000
 MIN_CHUNK = 4096
 
 

@@ -547,12 +547,12 @@ def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: b
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     outermost = not connection.in_atomic_block
-    if workers > 1 and not since_checkpoint and not outermost:
+    if workers > 1 and not outermost:
         raise ValueError("verify with workers reads through connections of their own, which see committed data only: "
                          "call it outside a transaction")
     report = Report()
     with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
-        memory_copy = _memory_copy(scratch_dir) if workers > 1 and not since_checkpoint else None
+        memory_copy = _memory_copy(scratch_dir) if workers > 1 else None
         with transaction.atomic():
             _verify(report, witness, workers, since_checkpoint, chunk, scratch_dir, memory_copy, outermost)
     return report
