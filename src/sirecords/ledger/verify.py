@@ -14,6 +14,10 @@
 Memory stays constant in the ledger's size: entries and checkpoints stream a page at a time, the Merkle state
 is O(log n), and the replay lives on disk; what is held is a few numbers per witness copy. Each finding names
 the entry seq, the table and primary key, or the file.
+
+`workers` > 1 checks 1. in that many processes, by seq range (parallel.py), with the same findings in the same
+order; `since_checkpoint` checks 1.–5. from the latest checkpoint a sound earlier run verified (verified.py) and
+leaves 6., 7. and everything before that checkpoint to the full run (docs/ledger.md).
 """
 
 from __future__ import annotations
