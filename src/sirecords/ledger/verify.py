@@ -28,7 +28,6 @@ import heapq
 import json
 import multiprocessing
 import re
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -37,7 +36,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from sirecords.ledger import chained_log, merkle, note, parallel, proofs, triggers, verified
-from sirecords.ledger.append import HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
+from sirecords.ledger.append import COLUMNS, HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
 from sirecords.ledger.chain import ChainCheck, link_message
 from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH
@@ -294,17 +293,23 @@ def _stream(report: Report, scratch: ScratchStore, checkpoints: _Checkpoints) ->
 
 
 def _memory_copy(scratch_dir: str) -> str | None:
-    """(Tests) an in-memory SQLite database copied to a file the workers can open; taken before verify's transaction
-    begins (a backup waits for the write lock an IMMEDIATE transaction holds). None for any other database."""
+    """(Tests) the two tables the workers read, of an in-memory SQLite database, copied into a file they can open;
+    through this connection, before verify's transaction begins (ATTACH needs none open). Not the backup API: on a
+    shared-cache database it waits, without end, for any other connection's open transaction. None for any other
+    database."""
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         return None
     copy = str(Path(scratch_dir) / "ledger-copy.sqlite3")
-    connection.ensure_connection()
-    target = sqlite3.connect(copy)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
+    columns = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS verify_copy", [copy])
+        try:
+            cursor.execute(f"CREATE TABLE verify_copy.ledger_entry ({columns}, PRIMARY KEY (seq))")
+            cursor.execute(f"INSERT INTO verify_copy.ledger_entry SELECT {columns} FROM main.ledger_entry")
+            cursor.execute("CREATE TABLE verify_copy.ledger_checkpoint (size INTEGER PRIMARY KEY)")
+            cursor.execute("INSERT INTO verify_copy.ledger_checkpoint SELECT size FROM main.ledger_checkpoint")
+        finally:
+            cursor.execute("DETACH DATABASE verify_copy")
     return copy
 
 
