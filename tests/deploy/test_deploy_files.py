@@ -47,8 +47,7 @@ def test_the_server_gets_the_sockets_nginx_and_prometheus_use():
 def test_every_timer_starts_a_job_of_its_own_name():
     timers = sorted(p.stem for p in (DEPLOY / "systemd").glob("*.timer"))
     assert timers == ["sirecords-backup", "sirecords-backup-drill", "sirecords-backup-full", "sirecords-backup-verify",
-                      "sirecords-checkpoint",
-                      "sirecords-verify"]
+                      "sirecords-checkpoint", "sirecords-verify", "sirecords-verify-full"]
     for name in timers:
         service = (DEPLOY / "systemd" / f"{name}.service").read_text()
         assert "Type=oneshot" in service and "OnFailure=sirecords-alert@%n.service" in service

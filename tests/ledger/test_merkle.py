@@ -431,3 +431,24 @@ def test_wrong_length_hashes_rejected(hashes, bad, data):
     k = data.draw(st.integers(0, len(cproof) - 1), label="consistency position")
     with pytest.raises(ProofError, match=f"proof hash at position {k} has length {len(bad)}"):
         verify_consistency(size1, size, root1, root, cproof[:k] + [bad] + cproof[k + 1 :])
+
+
+def test_consistency_proof_from_a_frontier_reads_only_the_leaves_after_it():
+    from sirecords.ledger.merkle import CompactRange, consistency_proof, consistency_proof_from, subtree_root
+
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(40)]
+    for m in range(1, 40):
+        frontier = CompactRange()
+        frontier.extend(leaves[:m])
+        for n in range(m, 41):
+            asked = []
+
+            def right_root(start, end, n=n, asked=asked):
+                asked.append((start, end))
+                return subtree_root(_ranger(leaves[:n]), start, end)
+
+            proof = consistency_proof_from(frontier, n, right_root)
+            assert proof == consistency_proof(m, n, _ranger(leaves[:n])), (m, n)
+            assert all(m <= start < end <= n for start, end in asked), (m, n, asked)
+            if m < n:
+                verify_consistency(m, n, ref_mth(leaves[:m]), ref_mth(leaves[:n]), proof)

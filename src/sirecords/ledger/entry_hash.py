@@ -14,7 +14,7 @@ from json.encoder import encode_basestring  # JSON string literal, non-ASCII kep
 
 VERSION = "sirecords/entry/v1"
 GENESIS_PREV_HASH = "0" * 64
-_VERSION_JSON = encode_basestring(VERSION)
+VERSION_JSON = encode_basestring(VERSION)
 
 
 def preimage(seq, kind, subject, txn, actor, reason, channel, recorded_at, effective, prev_hash, payload_text) -> bytes:
@@ -23,7 +23,7 @@ def preimage(seq, kind, subject, txn, actor, reason, channel, recorded_at, effec
     if type(seq) is not int:
         raise TypeError(f"seq must be an int, not {type(seq).__name__}")
     e = encode_basestring
-    return (f"[{_VERSION_JSON},{seq},{e(kind)},{e(subject)},{e(txn)},{e(actor)},{e(reason)},{e(channel)},"
+    return (f"[{VERSION_JSON},{seq},{e(kind)},{e(subject)},{e(txn)},{e(actor)},{e(reason)},{e(channel)},"
             f"{e(recorded_at)},{e(effective)},{e(prev_hash)},{payload_text}]").encode()
 
 

@@ -24,6 +24,8 @@ __all__ = [
     "subtree_root",
     "inclusion_proof",
     "consistency_proof",
+    "consistency_ranges",
+    "consistency_proof_from",
     "verify_inclusion",
     "verify_consistency",
 ]
@@ -218,6 +220,54 @@ def consistency_proof(size1: int, size2: int, leaf_range: LeafRange) -> list[byt
     if not b:
         proof.append(subtree_root(leaf_range, start, end))
     proof.reverse()
+    return proof
+
+
+def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
+    """The subtrees [start, end) whose roots make up PROOF(size1, D[0:size2]), in proof order (`consistency_proof`
+    computes exactly these). Each lies wholly left of size1 (then it is one of the perfect subtrees of the frontier
+    at size1) or wholly right of it."""
+    _check_count("size1", size1)
+    _check_count("size2", size2)
+    if not 0 < size1 <= size2:
+        raise ValueError(f"need 0 < size1 <= size2, got {size1} and {size2}")
+    ranges: list[tuple[int, int]] = []
+    start, end, m, b = 0, size2, size1, True
+    while m != end - start:
+        mid = start + _split(end - start)
+        if m <= mid - start:
+            ranges.append((mid, end))
+            end = mid
+        else:
+            ranges.append((start, mid))
+            m -= mid - start
+            start = mid
+            b = False
+    if not b:
+        ranges.append((start, end))
+    ranges.reverse()
+    return ranges
+
+
+def consistency_proof_from(frontier: CompactRange, size2: int, right_root: Callable[[int, int], bytes]) -> list[bytes]:
+    """PROOF(m, D[0:size2]) for m = frontier.size, from the frontier at m (the roots of the perfect subtrees left of m)
+    and `right_root(start, end)` for the subtrees right of m: it reads only the leaves after m, so the proof costs
+    time in proportion to size2 - m, not to size2. The same hashes as `consistency_proof` (tests/ledger/test_merkle.py)."""
+    size1 = frontier.size
+    known: dict[tuple[int, int], bytes] = {}
+    start = 0
+    for bit, h in zip(sorted((i for i in range(size1.bit_length()) if size1 >> i & 1), reverse=True), frontier.hashes,
+                      strict=True):
+        known[(start, start + (1 << bit))] = h
+        start += 1 << bit
+    proof = []
+    for low, high in consistency_ranges(size1, size2):
+        if high <= size1:
+            if (low, high) not in known:  # cannot happen (consistency_ranges), but never guess a hash
+                raise ProofError(f"subtree [{low}, {high}) of a consistency proof from {size1} is not in the frontier")
+            proof.append(known[(low, high)])
+        else:
+            proof.append(right_root(low, high))
     return proof
 
 

@@ -80,6 +80,11 @@ def has_projector(kind: str) -> bool:
     return kind in _projectors
 
 
+def projector_kinds() -> frozenset[str]:
+    """The entry kinds that change projections (the others need no replay)."""
+    return frozenset(_projectors)
+
+
 def apply(entry: PostedEntry, store: Store) -> None:
     projector = _projectors.get(entry.kind)
     if projector is not None:
