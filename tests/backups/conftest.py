@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -212,3 +213,41 @@ def make_cluster(prefix: str):
         if (root / "data" / "postmaster.pid").exists():
             cluster.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --- a site driven through the real `sirecords` command, on the engine of the run ---
+
+def psql(url: str, sql: str) -> None:
+    """Run `sql` on the server of `url`, connected to its `postgres` database."""
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True, text=True)
+
+
+def cli(env: dict[str, str]):
+    """run(*args, check=True, **extra_env): `sirecords ARGS` in a process of its own; AssertionError with its output
+    when it fails and `check`."""
+
+    def run(*args, check=True, **extra):
+        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env={**env, **extra}, capture_output=True,
+                                text=True, timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    return run
+
+
+def database_destroyer(home: Path, url: str):
+    """destroy(): the site's database gone — its PostgreSQL database dropped and made again empty, or its SQLite file
+    (and write-ahead log) removed."""
+
+    def destroy() -> None:
+        if url:
+            name = urlsplit(url).path[1:]
+            psql(url, f'DROP DATABASE "{name}" WITH (FORCE)')
+            psql(url, f'CREATE DATABASE "{name}"')
+        else:
+            for path in home.glob("sirecords.sqlite3*"):
+                path.unlink()
+
+    return destroy

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,13 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from .conftest import cli, database_destroyer, psql
+
 SERVER = os.environ.get("DATABASE_URL", "")
-
-
-def _psql(url: str, sql: str) -> None:
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -40,25 +35,14 @@ def site(tmp_path_factory):
         parts = urlsplit(SERVER)
         url = urlunsplit(parts._replace(path=f"/sirecords_backup_{uuid.uuid4().hex[:8]}"))
         try:
-            _psql(url, f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
+            psql(url, f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
         except subprocess.CalledProcessError as error:
             pytest.skip(f"no PostgreSQL server to create a database on: {error.stderr.strip()}")
         env["DATABASE_URL"] = url
 
-    def run(*args, check=True):
-        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env=env, capture_output=True, text=True,
-                                timeout=300)
-        if check and result.returncode != 0:
-            raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        return result
+    run = cli(env)
 
-    def destroy_database():
-        if url:
-            name = urlsplit(url).path[1:]
-            _psql(url, f'DROP DATABASE "{name}" WITH (FORCE)')
-            _psql(url, f'CREATE DATABASE "{name}"')
-        else:
-            (home / "sirecords.sqlite3").unlink()
+    destroy_database = database_destroyer(home, url)
 
     try:
         run("init")
@@ -73,7 +57,7 @@ def site(tmp_path_factory):
                "manifest": json.loads((folder / "manifest.json").read_text())["body"], "engine": "postgresql" if url else "sqlite"}
     finally:
         if url:
-            _psql(url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+            psql(url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
         if home.parent == shm:
             shutil.rmtree(home, ignore_errors=True)
 

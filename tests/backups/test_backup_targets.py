@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import uuid
@@ -23,14 +22,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from .conftest import cli, database_destroyer, psql
+
 SERVER = os.environ.get("DATABASE_URL", "")
 BUCKET = "sirecords-backups"
 KEY_ID, SECRET = "testing-key-id", "testing-secret"
-
-
-def _psql(url: str, sql: str) -> None:
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True, text=True)
 
 
 class SftpServer:
@@ -109,26 +105,15 @@ def _site(cleanup, tmp_path_factory):
             pytest.skip("PostgreSQL client tools (psql, pg_dump, pg_restore) are not installed")
         url = urlunsplit(urlsplit(SERVER)._replace(path=f"/sirecords_targets_{uuid.uuid4().hex[:8]}"))
         try:
-            _psql(url, f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
+            psql(url, f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
         except subprocess.CalledProcessError as error:
             pytest.skip(f"no PostgreSQL server to create a database on: {error.stderr.strip()}")
-        cleanup.callback(_psql, url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+        cleanup.callback(psql, url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
         env["DATABASE_URL"] = url
 
-    def run(*args, check=True, **extra):
-        result = subprocess.run([sys.executable, "-m", "sirecords.cli", *args], env={**env, **extra}, capture_output=True,
-                                text=True, timeout=300)
-        if check and result.returncode != 0:
-            raise AssertionError(f"sirecords {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-        return result
+    run = cli(env)
 
-    def destroy_database():
-        if url:
-            name = urlsplit(url).path[1:]
-            _psql(url, f'DROP DATABASE "{name}" WITH (FORCE)')
-            _psql(url, f'CREATE DATABASE "{name}"')
-        else:
-            (home / "sirecords.sqlite3").unlink()
+    destroy_database = database_destroyer(home, url)
 
     def keys(prefix):
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
