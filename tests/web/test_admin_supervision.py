@@ -136,3 +136,16 @@ def test_nav_links_follow_the_roles(signed_in, make_staff):
     make_staff("maint.a", "maintainer")
     home_page = login_as(client, "maint.a").get("/").content.decode()
     assert 'href="/maintenance/"' in home_page and 'href="/supervision/access-log/"' not in home_page
+
+
+def test_integrity_says_whether_the_last_verify_was_incremental_or_full(signed_in, verify_result):
+    """The nightly run (--since-checkpoint) leaves the projections and stored files to the weekly full run: the
+    supervisor must not read its "all held" as the full audit's."""
+    base = {"checked_at": "2026-12-06T02:30:00Z", "ok": True, "findings": [], "entries": 120, "root": "ab" * 32}
+    verify_result.write_text(json.dumps({**base, "mode": "incremental", "since": 100}), encoding="utf-8")
+    client = signed_in("super.a", "supervisor")
+    page = client.get("/supervision/integrity/").content.decode()
+    assert "Incremental (the nightly run)" in page and "verified earlier at size 100" in page
+    verify_result.write_text(json.dumps({**base, "mode": "full"}), encoding="utf-8")
+    page = client.get("/supervision/integrity/").content.decode()
+    assert "Full: the whole ledger" in page and "Incremental" not in page
