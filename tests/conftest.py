@@ -26,12 +26,23 @@ SLOW_FIRST = ("tests/cli/test_cli_end_to_end.py", "tests/browser/", "tests/ledge
               "tests/backups/test_crash_during_import.py", "tests/backups/test_pgbackrest.py")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "engine_independent: the same whatever DATABASE_URL says (it drives `sirecords` "
+                                       "in a process of its own on SQLite, or needs no database): run without DATABASE_URL "
+                                       "only, so CI's PostgreSQL pass does not repeat it")
+
+
 def pytest_collection_modifyitems(config, items):
     def rank(item):
         path = item.nodeid.split("::")[0]
         return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
 
     items.sort(key=rank)  # stable: the order within a file and among the others is kept
+    if os.environ.get("DATABASE_URL"):
+        repeated = [item for item in items if item.get_closest_marker("engine_independent")]
+        if repeated:
+            config.hook.pytest_deselected(items=repeated)
+            items[:] = [item for item in items if not item.get_closest_marker("engine_independent")]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -172,6 +172,7 @@ def test_cli_root_prints_the_root_pem(capsys):
     assert capsys.readouterr().out.encode() == root_pem() and root_pem().startswith(b"-----BEGIN CERTIFICATE-----")
 
 
+@pytest.mark.engine_independent
 def test_cli_verifies_on_a_machine_with_no_database_and_no_keys(issued, tmp_path, our_root):
     (tmp_path / "c.pdf").write_bytes(issued.pdf)
     (tmp_path / "root.pem").write_bytes(our_root)

@@ -207,6 +207,7 @@ def process(*args):
     return subprocess.run([sys.executable, "-c", _RUNNER, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.engine_independent
 def test_exit_status_from_the_command_line():
     ok = process("pension", "--base", "10000", "--index", "1.2", "--months", "300", "--balance", "150000", "--age", "60y1m", "--json")
     assert ok.returncode == 0, ok.stderr
@@ -224,6 +225,7 @@ def test_exit_status_from_the_command_line():
     assert json.loads(with_json.stdout)["error"] == "the following arguments are required: --category"
 
 
+@pytest.mark.engine_independent
 def test_rules_command_through_sirecords():
     from django.conf import settings
 

@@ -49,6 +49,7 @@ def test_runserver_refuses_to_start_without_keys(monkeypatch, tmp_path):
         forget_loaded_keys()
 
 
+@pytest.mark.engine_independent
 def test_wsgi_refuses_to_start_without_keys(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(SIRECORDS_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="sirecords.settings")

@@ -17,6 +17,9 @@ import pytest
 
 from sirecords.storage.migrate import copied_models
 
+# SQLite (DATABASE_URL dropped) to the machine's server, whatever the pass: run once, in the pass without DATABASE_URL.
+pytestmark = pytest.mark.engine_independent
+
 SERVER = "postgres://postgres@127.0.0.1:5432"
 
 

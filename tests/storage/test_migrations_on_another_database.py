@@ -10,6 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.engine_independent  # a process of its own on SQLite files, whatever the pass
+
 SCRIPT = textwrap.dedent("""
     import json, sqlite3, sys
     import django

@@ -96,6 +96,7 @@ def test_tokens_are_kept_as_hashes_only(staff):
                                    request_ref="R")
 
 
+@pytest.mark.engine_independent
 def test_users_command_line(tmp_path):
     """`sirecords users` on a fresh installation: the shell alone creates the first sysadmin, and nothing that reaches
     personal data (no password printed); the first approver is the recorded bootstrap; a business role is created only
