@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from sirecords.backups.database import copy_sqlite
 from sirecords.core.periods import Month
 from sirecords.demo import flexible, retirees
 from sirecords.demo.generate import generate
@@ -215,7 +216,7 @@ def test_a_value_changed_with_sqlite3_is_found_and_named(home, table, column, va
     path, run = home
     db = path / "sirecords.sqlite3"
     saved = path / "before-tampering.sqlite3"
-    _sqlite_copy(db, saved)  # through SQLite's backup API: the store is in WAL mode, its newest pages may be in the log
+    copy_sqlite(db, saved)  # through SQLite's backup API: the store is in WAL mode, its newest pages may be in the log
     try:
         conn = sqlite3.connect(db)
         try:
@@ -232,18 +233,9 @@ def test_a_value_changed_with_sqlite3_is_found_and_named(home, table, column, va
         named = f"entry #{key}" if table == "ledger_entry" else f"{table} {'size=' if key_column == 'size' else 'pk='}{key}"
         assert named in result.stdout, result.stdout
     finally:
-        _sqlite_copy(saved, db)
+        copy_sqlite(saved, db)
         saved.unlink()
 
-
-def _sqlite_copy(source: Path, target: Path) -> None:
-    """`target` made a copy of `source`, page by page through SQLite (its write-ahead log included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 def test_demo_logins_as_json_name_staff_persons_and_employers(home):

@@ -88,13 +88,7 @@ def snapshot(target: Path) -> LedgerState:
     for _attempt in range(3):
         before = ledger_state()
         if vendor() == "sqlite":
-            source = sqlite3.connect(settings_of()["NAME"])
-            copy = sqlite3.connect(target)
-            try:
-                source.backup(copy)  # the online backup API: a consistent copy while others write
-            finally:
-                copy.close()
-                source.close()
+            copy_sqlite(settings_of()["NAME"], target)  # a consistent copy while others write
         elif vendor() == "postgresql":
             config = settings_of()
             _run(["pg_dump", "-Fc", "--no-owner", "-f", str(target), *_pg_args(config)], _pg_env(config), "pg_dump")
@@ -130,11 +124,12 @@ def restore_sqlite(snapshot_file: Path, path: str) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         Path(path + suffix).unlink(missing_ok=True)
     Path(path).unlink(missing_ok=True)
-    _copy_sqlite(snapshot_file, path)
+    copy_sqlite(snapshot_file, path)
 
 
-def _copy_sqlite(snapshot_file: Path, path: Path | str) -> None:
-    """The snapshot written into the SQLite file `path` through the online backup API."""
+def copy_sqlite(snapshot_file: Path | str, path: Path | str) -> None:
+    """`snapshot_file` copied into the SQLite file `path` through the online backup API (page by page, its
+    write-ahead log included, consistent while others write)."""
     source, copy = sqlite3.connect(snapshot_file), sqlite3.connect(path)
     try:
         source.backup(copy)
@@ -164,7 +159,7 @@ def scratch(snapshot_file: Path, folder: Path) -> Iterator[str]:
     """The snapshot restored into a database of its own; yields its DATABASE_URL ("" for SQLite: the file in
     `folder`, SIRECORDS_HOME of the drill). A scratch PostgreSQL database is created and dropped."""
     if vendor() == "sqlite":
-        _copy_sqlite(snapshot_file, folder / "sirecords.sqlite3")
+        copy_sqlite(snapshot_file, folder / "sirecords.sqlite3")
         yield ""
         return
     import psycopg
