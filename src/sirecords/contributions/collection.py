@@ -36,7 +36,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from itertools import chain
 
-import polars as pl
 from django.db import connection, transaction
 
 from sirecords.contributions import arrears, fastcheck, filestore, staging
@@ -59,11 +58,14 @@ from sirecords.contributions.rowcheck import (  # noqa: F401 - re-exported: the 
     header_index,
     held_csv,
 )
+from sirecords.core.lazy import lazy_import
 from sirecords.core.money import fen_to_yuan
 from sirecords.crypto.sealing import blind_index
 from sirecords.engine.params import ParameterError
 from sirecords.ledger import merkle
 from sirecords.parameters.queries import loaded_param_set, loaded_versions, params_for_month
+
+pl = lazy_import("polars")  # loaded when a file is first checked, not at every command's start-up
 
 # The vectorised path (fastcheck.py) checks and stages the rows; False: the row path (rowcheck.RowChecker row by row),
 # the reference the tests compare it with (tests/contributions/test_vectorised.py).

@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain
 
-import polars as pl
-
 from sirecords.contributions.rowcheck import (
     COLUMNS,
     Prepared,
@@ -36,6 +34,9 @@ from sirecords.contributions.rowcheck import (
     header_index,
     held_csv,
 )
+from sirecords.core.lazy import lazy_import
+
+pl = lazy_import("polars")  # loaded when a file is first checked, not at every command's start-up
 
 BLOCK = 50_000  # lines checked at a time (memory: a few tens of MB whatever the file's size)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -45,9 +46,14 @@ _CSV_MODE = r"[\"\x00]|\r."  # from such a line on, the csv module reads the res
 _ID = r"^[0-9]{17}[0-9X]$"
 _MONEY = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 # A checked block: the rows as rowcheck.Checked, in columns (person = the normalised ID number).
-SCHEMA = {"line": pl.Int64, "person": pl.String, "uscc": pl.String, "period": pl.String, "year": pl.Int32,
-          "month": pl.Int32, "insurance_type": pl.String, "category": pl.String, "wage": pl.Int64, "base": pl.Int64,
-          "employer": pl.Int64, "individual": pl.Int64, "paid_on": pl.String}
+# The column types by name (resolved to Polars' types when a block is built, so importing this module loads no Polars).
+SCHEMA = {"line": "Int64", "person": "String", "uscc": "String", "period": "String", "year": "Int32", "month": "Int32",
+          "insurance_type": "String", "category": "String", "wage": "Int64", "base": "Int64", "employer": "Int64",
+          "individual": "Int64", "paid_on": "String"}
+
+
+def _schema() -> dict:
+    return {name: getattr(pl, dtype) for name, dtype in SCHEMA.items()}
 
 
 def _fen(column: pl.Expr) -> pl.Expr:
@@ -139,7 +145,7 @@ class FastChecker:
         extra = pl.DataFrame([(line, person, uscc, period, ym[0], ym[1], insurance_type, category, wage, base, employer,
                                individual, paid_on)
                               for line, person, uscc, period, ym, insurance_type, category, wage, base, employer,
-                              individual, paid_on in out], schema=SCHEMA, orient="row")
+                              individual, paid_on in out], schema=_schema(), orient="row")
         return pl.concat([good, extra]).sort("line")
 
 
@@ -201,7 +207,7 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame([(line, person, uscc, period, ym[0], ym[1], insurance_type, category, wage, base, employer,
                           individual, paid_on)
                          for line, person, uscc, period, ym, insurance_type, category, wage, base, employer, individual,
-                         paid_on in rows], schema=SCHEMA, orient="row")
+                         paid_on in rows], schema=_schema(), orient="row")
 
 
 def _drain(lines: Iterator[str], source: Source) -> Source:

@@ -19,8 +19,10 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 from PIL import Image
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from sirecords.core.lazy import lazy_import
+
+pypdf = lazy_import("pypdf")  # loaded when a PDF is first checked, not at every command's start-up
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -142,7 +144,7 @@ def _active_label(what: str) -> str:
 def _parse_pdf(data: bytes, max_pages: int) -> int:
     """Read the whole PDF strictly; refuse encryption, too many pages and active content. Returns its end."""
     try:
-        reader = PdfReader(BytesIO(data), strict=True)
+        reader = pypdf.PdfReader(BytesIO(data), strict=True)
         encrypted = reader.is_encrypted
         pages = None if encrypted else len(reader.pages)
         active = None if encrypted else _active_content(reader)
@@ -165,7 +167,7 @@ def _parse_pdf(data: bytes, max_pages: int) -> int:
     return end + len(b"%%EOF")
 
 
-def _active_content(reader: PdfReader) -> str | None:
+def _active_content(reader: pypdf.PdfReader) -> str | None:
     """What makes the PDF act on its own (a key of ACTIONS/KEYS' labels), looking at every object it has."""
     numbers = [(number, generation) for generation, objects in reader.xref.items() for number in objects]
     numbers += [(number, 0) for number in reader.xref_objStm]
@@ -173,7 +175,7 @@ def _active_content(reader: PdfReader) -> str | None:
         raise NotAScan(_("the PDF has {count} objects; at most {limit} are accepted").format(
             count=f"{len(numbers):,}", limit=f"{MAX_PDF_OBJECTS:,}"))
     for number, generation in numbers:
-        found = _active_in(reader.get_object(IndirectObject(number, generation, reader)))
+        found = _active_in(reader.get_object(pypdf.generic.IndirectObject(number, generation, reader)))
         if found:
             return found
     return None
@@ -183,7 +185,7 @@ def _active_in(value, depth: int = 0) -> str | None:
     """Looks into a direct object (dictionaries and arrays nested in it; references are objects of their own)."""
     if depth > 100:
         raise NotAScan(_("the PDF nests its objects too deeply"))
-    if isinstance(value, DictionaryObject):
+    if isinstance(value, pypdf.generic.DictionaryObject):
         if _resolved(value.get("/Type")) == "/EmbeddedFile":
             return "embedded"
         action = _resolved(value.get("/S"))
@@ -192,13 +194,13 @@ def _active_in(value, depth: int = 0) -> str | None:
         for key, inner in value.items():
             if key in KEYS:
                 return KEYS[key]
-            if not isinstance(inner, IndirectObject):
+            if not isinstance(inner, pypdf.generic.IndirectObject):
                 found = _active_in(inner, depth + 1)
                 if found:
                     return found
-    elif isinstance(value, ArrayObject):
+    elif isinstance(value, pypdf.generic.ArrayObject):
         for inner in value:
-            if not isinstance(inner, IndirectObject):
+            if not isinstance(inner, pypdf.generic.IndirectObject):
                 found = _active_in(inner, depth + 1)
                 if found:
                     return found
@@ -206,7 +208,7 @@ def _active_in(value, depth: int = 0) -> str | None:
 
 
 def _resolved(value):
-    return value.get_object() if isinstance(value, IndirectObject) else value
+    return value.get_object() if isinstance(value, pypdf.generic.IndirectObject) else value
 
 
 def _problem(broken: Exception) -> str:
