@@ -38,7 +38,8 @@ def pytest_collection_modifyitems(config, items):
         return next((i for i, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
 
     items.sort(key=rank)  # stable: the order within a file and among the others is kept
-    if os.environ.get("DATABASE_URL"):
+    # SIRECORDS_TEST_ALL_ENGINES=1 keeps them (a test that has a PostgreSQL path of its own then takes it).
+    if os.environ.get("DATABASE_URL") and not os.environ.get("SIRECORDS_TEST_ALL_ENGINES"):
         repeated = [item for item in items if item.get_closest_marker("engine_independent")]
         if repeated:
             config.hook.pytest_deselected(items=repeated)

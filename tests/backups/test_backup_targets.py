@@ -3,7 +3,11 @@ a local folder, a second host's folder over SFTP (an asyncssh server started her
 host key in a known_hosts file) and S3-compatible storage (moto's server on 127.0.0.1). One backup is copied to all
 three; it lists, verifies, restores into a destroyed database (verify then passes with the manifest's root) and
 drills from the remote ones; a changed blob in the bucket is refused and named; retention prunes and journals; the
-host key is checked. On the engine of the run: SQLite, or with DATABASE_URL a PostgreSQL database of its own."""
+host key is checked. On the engine of the run: SQLite, or with DATABASE_URL a PostgreSQL database of its own.
+
+CI runs it once, in the SQLite pass (engine_independent): the targets move a finished backup's files whatever made
+them; what the engine changes (the dump or the snapshot, the restore into a destroyed database) is tested on both by
+test_backup_cli.py. With DATABASE_URL and SIRECORDS_TEST_ALL_ENGINES=1 set it runs on PostgreSQL too."""
 
 import asyncio
 import contextlib
@@ -25,6 +29,7 @@ from moto.server import ThreadedMotoServer
 from .conftest import cli, database_destroyer, psql
 
 SERVER = os.environ.get("DATABASE_URL", "")
+pytestmark = pytest.mark.engine_independent
 BUCKET = "sirecords-backups"
 KEY_ID, SECRET = "testing-key-id", "testing-secret"
 
