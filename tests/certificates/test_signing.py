@@ -219,6 +219,7 @@ def test_cached_roots_of_another_ledger_are_never_used(person, post_txn, monkeyp
     assert proofs.inclusion_proof(2, size) == ledger_proofs.inclusion_proof(2, size)
 
 
+@pytest.mark.engine_independent  # the PDF alone is verified (database=False): the same bytes whatever the engine
 def test_a_sweep_of_single_byte_changes_over_the_whole_file_is_never_valid(issued, our_root):
     step = max(1, len(issued.pdf) // 60)  # (a sweep of every byte found none either; it takes minutes)
     accepted = []
