@@ -150,7 +150,8 @@ class CollectStore:
                 if not rows:
                     continue
                 columns = tuple(next(iter(rows.values())))
-                with bulk.writer(cursor, table, columns, batch_size=CHUNK) as out:
+                names = tuple(connection.ops.quote_name(c) for c in columns)  # "end" is a keyword
+                with bulk.writer(cursor, table, names, batch_size=CHUNK) as out:
                     out.write_rows(tuple(row[c] for c in columns) for row in rows.values())
                 if table in self.KEPT:
                     self.kept.setdefault(table, {}).update(rows)
