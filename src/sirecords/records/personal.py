@@ -94,11 +94,19 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
     # By name: the employers the person was employed by, and any other employer a collection file named.
     ids = {row[2] for row in rows if row[2]}
     employers = dict(Employer.objects.filter(uid__in=ids).values_list("uid", "name")) if ids else {}
+    formatted: dict[int, str] = {}  # a record repeats few amounts (the base, its shares, zeros): each formatted once
+
+    def amount(fen: int) -> str:
+        text = formatted.get(fen)
+        if text is None:
+            text = formatted[fen] = yuan(fen)
+        return text
+
     return [{"period": period, "insurance_type": insurance_type, "employer": employers.get(employer_id, employer_id or ""),
              "employer_uid": employer_id,
-             "base": yuan(base), "employer_amount": yuan(employer_fen), "individual_amount": yuan(individual_fen),
-             "account_credit": yuan(credit), "paid_on": paid_on, "kind": kind,
-             "late_fee": yuan(late_fee), "late_fee_fen": late_fee, "counts": bool(counts),
+             "base": amount(base), "employer_amount": amount(employer_fen), "individual_amount": amount(individual_fen),
+             "account_credit": amount(credit), "paid_on": paid_on, "kind": kind,
+             "late_fee": amount(late_fee), "late_fee_fen": late_fee, "counts": bool(counts),
              "in_arrears": bool(arrears), "reversed": bool(reversed_)}
             for (period, insurance_type, employer_id, base, employer_fen, individual_fen, credit, paid_on, kind, late_fee,
                  counts, arrears, reversed_) in rows]
