@@ -459,18 +459,21 @@ def record_path() -> str:
 
 
 def service_call(token: str, number: str) -> dict:
-    """What POST /api/persons/record runs behind the HTTP layer: the token's authentication, then the operation."""
+    """What POST /api/persons/record runs behind the HTTP layer, but the JSON rendering: the token's authentication,
+    the purpose, the admission with its access-log write (api/lookups.person_for), and full_record."""
     from django.test import RequestFactory
 
     from sirecords.api.auth import ServiceToken
-    from sirecords.api.record import person_record
+    from sirecords.api.lookups import person_for
     from sirecords.api.schemas import PersonLookupIn
+    from sirecords.records.personal import full_record
 
     request = RequestFactory().post(record_path(), {"id_number": number}, content_type="application/json",
                                     HTTP_AUTHORIZATION=f"Bearer {token}")
     request.auth = ServiceToken("api:person_record")(request)
-    return person_record(request, PersonLookupIn(id_number=number), purpose=PURPOSE["purpose"], purpose_reference="",
-                         purpose_detail=PURPOSE["purpose_detail"])
+    person, _purpose = person_for(request, PersonLookupIn(id_number=number), PURPOSE["purpose"], "",
+                                  PURPOSE["purpose_detail"], "person.record")
+    return full_record(person)
 
 
 def record_is_the_queried_persons(answer: dict, number: str, uid: str) -> bool:
