@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.db import connection
 
 from sirecords.contributions.counted import counted
+from sirecords.core.periods import Month
 from sirecords.engine.trace import Result
-from sirecords.engine.years import ContributionMonths, contribution_months
+from sirecords.engine.years import ContributionMonths, Period, contribution_months
 
 __all__ = ["actual_months", "contribution_years", "deemed_months_for"]
 
@@ -30,5 +31,6 @@ def deemed_months_for(person_uid: str) -> list[tuple[str, str]]:
 
 
 def contribution_years(person_uid: str) -> Result[ContributionMonths]:
-    months = actual_months(person_uid)
-    return contribution_months([(month, month) for month in months], deemed_months=deemed_months_for(person_uid) or 0)
+    # Each month parsed once, as a one-month period (a 30-year record has 360 of them).
+    months = [Period(month, month) for month in map(Month.parse, actual_months(person_uid))]
+    return contribution_months(months, deemed_months=deemed_months_for(person_uid) or 0)

@@ -66,7 +66,7 @@ def person_for(request, body: PersonLookupIn, code: str, reference: str, detail:
     if person is None:
         reads.probe(reader, request, body.id_number, purpose, invalid=False)
         raise Http404("no insured person is registered with this ID number")
-    reads.read(reader, f"person:{person.uid}", what, purpose)
+    reads.read(reader, f"person:{person.uid}", what, purpose, person=person)
     return person, purpose
 
 

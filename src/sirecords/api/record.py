@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Router
+from ninja.renderers import JSONRenderer
 
 from sirecords.api.lookups import PROBLEMS, detail_query, person_for, purpose_query, reference_query
 from sirecords.api.operations import endpoint
@@ -18,6 +20,7 @@ from sirecords.api.schemas import PersonLookupIn
 from sirecords.records import personal as personal_record
 
 router = Router(tags=["look-ups"])
+RENDERER = JSONRenderer()  # the NinjaAPI's (api/api.py sets no other)
 
 
 @endpoint(router, "POST", "/persons/record", "person_record", response={200: dict[str, Any], **PROBLEMS},
@@ -30,4 +33,7 @@ def person_record(request, body: PersonLookupIn, purpose: str = purpose_query(),
     answer["contribution_years"].pop("trace_lines", None)
     if answer["pension"]:
         answer["pension"].pop("trace_lines", None)
-    return answer
+    # Rendered as the API renders every answer (ninja's JSON renderer), without passing it through the response schema
+    # first: dict[str, Any] checks nothing, and copying a 30-year record's 1,800 rows through it cost ~10% of the request.
+    return HttpResponse(RENDERER.render(request, answer, response_status=200),
+                        content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")

@@ -57,6 +57,9 @@ class Payment(models.Model):
 
     class Meta:
         db_table = "benefits_payment"
+        # A person's record reads an award's payments, latest first (records/personal.py): the unique (month, …) keys
+        # cannot serve a look-up by award.
+        indexes = [models.Index(fields=["award_id", "month"], name="benefits_payment_award")]
         constraints = [models.UniqueConstraint(fields=["month", "row_number"], name="benefits_payment_row_once"),
                        models.UniqueConstraint(fields=["month", "award_id"], name="benefits_payment_once"),
                        models.CheckConstraint(condition=models.Q(back_pay_fen__gte=-models.F("amount_fen")),

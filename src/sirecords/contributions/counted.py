@@ -34,11 +34,30 @@ def counted(alias: str = TABLE) -> str:
     return f"({alias}.paid_on <> '' AND {_not_reversed(alias)})"
 
 
+def _month_counts_elsewhere(alias: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM {TABLE} pd WHERE pd.person_id = {alias}.person_id AND pd.period = {alias}.period "
+            f"AND pd.insurance_type = {alias}.insurance_type AND pd.employer_id = {alias}.employer_id AND {counted('pd')})")
+
+
 def in_arrears(alias: str = TABLE) -> str:
     """SQL condition: the row `alias` is a month in arrears (unpaid, not reversed, and nothing of its month counts)."""
-    return (f"({alias}.paid_on = '' AND {_not_reversed(alias)} AND NOT EXISTS (SELECT 1 FROM {TABLE} pd "
-            f"WHERE pd.person_id = {alias}.person_id AND pd.period = {alias}.period "
-            f"AND pd.insurance_type = {alias}.insurance_type AND pd.employer_id = {alias}.employer_id AND {counted('pd')}))")
+    return f"({alias}.paid_on = '' AND {_not_reversed(alias)} AND NOT {_month_counts_elsewhere(alias)})"
+
+
+def reversal_join(alias: str = TABLE, rv: str = "rv") -> str:
+    """SQL: the reversal naming the row `alias`, LEFT JOINed as `rv` (at most one: contribution_reversed_once). With
+    it, `joined_flags` looks the reversal up once per row instead of once per condition (a 30-year record: 1,800 rows)."""
+    return (f"LEFT JOIN contributions_reversal {rv} ON {rv}.batch_id = {alias}.batch_id "
+            f"AND {rv}.row_number = {alias}.row_number")
+
+
+def joined_flags(alias: str = TABLE, rv: str = "rv") -> tuple[str, str, str]:
+    """SQL (counts, in arrears, reversed) of the row `alias` read with `reversal_join(alias, rv)`: the conditions
+    counted(), in_arrears() and reversed_sql(), the same definitions, with the row's own reversal already joined."""
+    not_reversed = f"{rv}.row_number IS NULL"
+    return (f"({alias}.paid_on <> '' AND {not_reversed})",
+            f"({alias}.paid_on = '' AND {not_reversed} AND NOT {_month_counts_elsewhere(alias)})",
+            f"({rv}.row_number IS NOT NULL)")
 
 
 def current(alias: str = TABLE) -> str:

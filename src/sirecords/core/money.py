@@ -181,6 +181,8 @@ def fen_to_yuan(fen: int | None) -> str:
     The one fen → yuan formatter: exact for any size (no Decimal context), the sign in front of the whole
     amount (floor division of a negative would give -1 fen → "-1.99").
     """
+    if fen.__class__ is int and fen >= 0:  # the common case, first: a record formats thousands of amounts
+        return f"{fen // 100}.{fen % 100:02d}"
     if fen is None:
         return ""
     if isinstance(fen, bool) or not isinstance(fen, int):

@@ -55,6 +55,11 @@ class ContributionMonths:
 
 
 def _period(item, index: int) -> Period:
+    if item.__class__ is Period and item.start.__class__ is Month and item.end.__class__ is Month:
+        # Already a period of months (a record's 360 months, merged periods): checked, not rebuilt.
+        if item.end.ordinal < item.start.ordinal:
+            raise InvalidInput(f"period {index + 1} ends ({item.end}) before it starts ({item.start})")
+        return item
     if isinstance(item, Period):
         start, end = item.start, item.end
     else:
@@ -72,7 +77,7 @@ def _period(item, index: int) -> Period:
 
 def merge_periods(periods: Iterable) -> tuple[Period, ...]:
     """Disjoint, ordered periods covering exactly the months of the given ones (adjacent ones joined)."""
-    spans = sorted((_period(item, i) for i, item in enumerate(periods)), key=lambda p: (p.start, p.end))
+    spans = sorted((_period(item, i) for i, item in enumerate(periods)), key=lambda p: (p.start.ordinal, p.end.ordinal))
     merged: list[Period] = []
     for span in spans:
         if merged and span.start.ordinal <= merged[-1].end.ordinal + 1:

@@ -105,13 +105,15 @@ def check_limits(reader: Reader, subject: str, purpose: Purpose | str) -> None:
         raise _refuse(reader, subject, f"read limit {allowed}", purpose, message, 429, wait)
 
 
-def read(reader: Reader, subject: str | None, what: str, purpose: Purpose | str) -> None:
+def read(reader: Reader, subject: str | None, what: str, purpose: Purpose | str, *, person: Person | None = None) -> None:
     """Admit and log one read of whatever `subject` names ("person:<uid>", "idx:<index>" for a person not yet
     registered; None or "txn:<uid>" for none known): the region of a registered person, the limits, then the
-    access log. Raises ReadRefused (already logged)."""
+    access log. Raises ReadRefused (already logged). `person`: the registered person `subject` names ("person:<uid>"),
+    when the caller has just read their row (not read again)."""
     if not subject:
         return
-    person = person_of(subject)
+    if person is None or subject != f"person:{person.uid}":
+        person = person_of(subject)
     if person is not None:
         subject = f"person:{person.uid}"
         check_region(reader, person, purpose)
