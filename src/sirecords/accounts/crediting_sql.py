@@ -1,0 +1,236 @@
+"""The annual crediting run's plan and rows computed in PostgreSQL: a few set-based statements a year.
+
+`crediting._plan` (the Python path, and SQLite's) reads the summary and the account rows into Python, does the
+integer arithmetic, hashes the leaves and, at posting, COPYs the rows back. On PostgreSQL the same plan is ONE
+statement (`PLAN_SQL`, built by `_plan_cte`): the year's summary `contributions_pension_credit` (the region's
+basis) FULL JOIN the current closing of Y − 1, minus the closed accounts (retired or dead: `closures.closed_by`),
+the kernel's exact integer interest (`compute.Kernel`: numerator × fraction, rounded half-up away from zero with
+integer division, then 见分进角 if the region rounds so), the closing, the comparison with the current row of Y
+(only new or changed accounts are planned), the row numbers in person order (code point order: COLLATE "C", as
+Python's sorted()) and each planned row's leaf hash, sha256(0x00 ‖ canonical bytes), the canonical bytes being
+built with format() from the same template as the Python path's (`crediting._leaf_template`: byte-identical to
+`canonical_row()`, tests compare them). What comes back to Python is small: the counts, the totals, the 64-row
+engine sample and the leaves (32 bytes a row) in row order, from which Python computes the RFC 6962 root.
+
+Nothing is written by planning. At posting, the entry's projector runs the same CTE as ONE
+``INSERT … SELECT`` into `accounts_account_year` (`insert_rows`): the rows go from the summary into the table
+without a round trip through Python, and the statement returns the count, the totals and the leaves of the rows
+it inserted, which must equal the reviewed plan's byte for byte (so the rows posted have the reviewed root), or
+the posting is refused and rolled back.
+
+Cases the SQL does not cover fall back to the Python path (`crediting._plan`), which gives the same rows: a person
+id that is not plain ASCII (`[0-9A-Za-z_.:-]`, whose JSON text format() would not escape as canonical_json
+does). Both rounding modes and negative amounts ARE covered (sign × the rounded magnitude, as
+`core.money.round_fen`); the products are computed in `numeric`, so no amount overflows.
+"""
+
+from __future__ import annotations
+
+import re
+from math import gcd
+
+from django.db import connection
+
+__all__ = ["SQL_VENDORS", "insert_rows", "plan_figures"]
+
+SQL_VENDORS = ("postgresql",)
+PLAIN_ID_SQL = "^[0-9A-Za-z_.:-]*$"  # crediting._PLAIN_ID
+
+
+def _reduced(num: int, den: int) -> tuple[int, int]:
+    common = gcd(num, den) or 1
+    return num // common, den // common
+
+
+def _rounded(expr: str, num: int, den: int, rounding: str) -> str:
+    """SQL giving core.money.round_fen(expr × num, den, rounding): half-up away from zero on the magnitude,
+    then (jiao_up) any fen left raises the magnitude to the next jiao; the sign put back. Exact (numeric)."""
+    num, den = _reduced(num, den)
+    magnitude = f"div(2 * abs({expr})::numeric * {int(num)} + {int(den)}, {2 * int(den)})"
+    if rounding == "jiao_up":
+        magnitude = f"div({magnitude} + 9, 10) * 10"
+    elif rounding != "half_up":
+        raise ValueError(f"unknown rounding mode {rounding!r}")
+    return f"(sign({expr}) * {magnitude})::bigint"
+
+
+def sql_template(template: str) -> str:
+    """crediting._leaf_template's %-template as a format() string: %d and %s become %s, %% stays %%."""
+    return re.sub(r"%(%|d|s)", lambda m: "%%" if m.group(1) == "%" else "%s", template)
+
+
+def _plan_cte(kernel, rounding: str) -> str:
+    """The plan as a CTE named `compared`: one row per account computed, with its figures, whether it is new,
+    whether it is unchanged (equal to its current row), and for planned rows their row number and leaf.
+
+    Parameters (named): basis, year, prev, closed (text[]), months, rate, rate_status, method, interest_from,
+    template (the format() string of the canonical bytes)."""
+    monthly = kernel.method == "monthly"
+    on_prior = _rounded("a.opening", kernel.prior_num, kernel.prior_den, rounding)
+    on_credits = _rounded("a.weighted" if monthly else "a.credits", kernel.credits_num, kernel.credits_den, rounding)
+    return f"""
+WITH credits AS (
+    SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit
+    WHERE basis = %(basis)s AND year = %(year)s
+), prior AS (
+    SELECT DISTINCT ON (person_id) person_id, closing_fen FROM accounts_account_year
+    WHERE year = %(prev)s ORDER BY person_id, run_seq DESC
+), accounts AS (
+    SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
+           COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
+    FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
+), figured AS (
+    SELECT a.person_id, a.opening, a.credits, {on_prior} AS on_prior, {on_credits} AS on_credits
+    FROM accounts a
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(%(closed)s::text[]) AS closed(person_id) WHERE closed.person_id = a.person_id)
+), current_rows AS (
+    SELECT DISTINCT ON (person_id) person_id, opening_fen, credits_fen, interest_on_prior_fen, interest_on_credits_fen,
+           closing_fen, months, rate, rate_status, method, interest_from
+    FROM accounts_account_year WHERE year = %(year)s ORDER BY person_id, run_seq DESC
+), judged AS (
+    SELECT f.person_id, f.opening, f.credits, f.on_prior, f.on_credits,
+           f.opening + f.on_prior + f.credits + f.on_credits AS closing,
+           cur.person_id IS NULL AS new,
+           cur.person_id IS NOT NULL AND (cur.opening_fen, cur.credits_fen, cur.interest_on_prior_fen,
+               cur.interest_on_credits_fen, cur.closing_fen, cur.months, cur.rate, cur.rate_status, cur.method,
+               cur.interest_from)
+             = (f.opening, f.credits, f.on_prior, f.on_credits, f.opening + f.on_prior + f.credits + f.on_credits,
+                %(months)s, %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s) AS unchanged
+    FROM figured f LEFT JOIN current_rows cur ON cur.person_id = f.person_id
+), planned AS (
+    SELECT j.*, row_number() OVER (ORDER BY j.person_id COLLATE "C") AS rn,
+           sha256('\\x00'::bytea || convert_to(format(%(template)s, j.closing, j.credits, j.on_credits, j.on_prior,
+                                                      j.opening, j.person_id), 'UTF8')) AS leaf
+    FROM judged j WHERE NOT j.unchanged
+)"""
+
+
+def _params(plan, closed: set[str], template: str) -> dict:
+    return {"basis": plan.interest_from, "year": plan.year, "prev": plan.year - 1, "closed": sorted(closed),
+            "months": plan.months, "rate": plan.rate, "rate_status": plan.rate_status, "method": plan.method,
+            "interest_from": plan.interest_from, "template": sql_template(template)}
+
+
+def plan_figures(plan, kernel, closed: set[str], template: str, sample: int) -> dict | None:
+    """Compute the plan in the database. Returns None when the SQL does not cover the year (a person id that is not
+    plain): the caller plans in Python. Otherwise a dict: accounts, new, replaced, unchanged, row_count, totals (of
+    the planned rows), unchanged_totals (of the current rows of the unchanged accounts), later_years, the sample rows
+    (person, opening, credits, on_prior, on_credits, closing) picked as crediting.check_against_engine picks them
+    from the rows, and leaves (the planned rows' leaf hashes concatenated, in row order)."""
+    cte = _plan_cte(kernel, plan.rounding)
+    sql = cte + f"""
+, counted AS (
+    SELECT count(*) AS accounts, count(*) FILTER (WHERE new) AS new,
+           count(*) FILTER (WHERE NOT new AND NOT unchanged) AS replaced, count(*) FILTER (WHERE unchanged) AS unchanged,
+           bool_and(person_id ~ '{PLAIN_ID_SQL}') AS plain,
+           COALESCE(sum(opening) FILTER (WHERE unchanged), 0) AS u_opening,
+           COALESCE(sum(credits) FILTER (WHERE unchanged), 0) AS u_credits,
+           COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0) AS u_interest,
+           COALESCE(sum(closing) FILTER (WHERE unchanged), 0) AS u_closing
+    FROM judged
+), rows_out AS (
+    SELECT count(*) AS n, COALESCE(sum(opening), 0) AS opening, COALESCE(sum(credits), 0) AS credits,
+           COALESCE(sum(on_prior + on_credits), 0) AS interest, COALESCE(sum(closing), 0) AS closing,
+           string_agg(leaf, ''::bytea ORDER BY rn) AS leaves
+    FROM planned
+), later AS (
+    SELECT count(*) AS later FROM planned p
+    WHERE p.person_id IN (SELECT l.person_id FROM accounts_account_year l WHERE l.year > %(year)s)
+), sampled AS (
+    SELECT p.person_id, p.opening, p.credits, p.on_prior, p.on_credits, p.closing, p.rn
+    FROM planned p, rows_out r
+    WHERE (((p.rn - 1) %% greatest(1, r.n / %(sample)s)) = 0 AND (p.rn - 1) / greatest(1, r.n / %(sample)s) < %(sample)s)
+       OR p.rn = r.n
+)
+SELECT c.accounts, c.new, c.replaced, c.unchanged, c.plain, c.u_opening, c.u_credits, c.u_interest, c.u_closing,
+       r.n, r.opening, r.credits, r.interest, r.closing, r.leaves, l.later,
+       (SELECT json_agg(json_build_array(person_id, opening, credits, on_prior, on_credits, closing) ORDER BY rn)
+        FROM sampled)
+FROM counted c, rows_out r, later l"""
+    params = _params(plan, closed, template) | {"sample": sample}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (accounts, new, replaced, unchanged, plain, u_opening, u_credits, u_interest, u_closing,
+         n, opening, credits, interest, closing, leaves, later, picked) = cursor.fetchone()
+    if accounts and not plain:
+        return None
+    sample_rows = [tuple(row) for row in (picked or [])]
+    if isinstance(picked, str):  # json_agg decoded by the driver, or text
+        import json
+        sample_rows = [tuple(row) for row in json.loads(picked)]
+    return {"accounts": accounts, "new": new, "replaced": replaced, "unchanged": unchanged, "row_count": n,
+            "totals": {"opening_fen": int(opening), "credits_fen": int(credits), "interest_fen": int(interest),
+                       "closing_fen": int(closing)},
+            "unchanged_totals": {"opening_fen": int(u_opening), "credits_fen": int(u_credits),
+                                 "interest_fen": int(u_interest), "closing_fen": int(u_closing)},
+            "later_years": later, "sample": sample_rows, "leaves": bytes(leaves or b"")}
+
+
+def independent_totals(plan, closed: set[str]) -> dict:
+    """What the summary and the prior year give for every account of the year, computed apart from the plan: the
+    count, Σ opening (the current closings of Y − 1), Σ credits (the summary's), Σ interest with PostgreSQL's numeric
+    round() (half away from zero) of opening × rate × months / 12 and of credit-months × rate / 12 (or credits × rate
+    × 1.083 / 2 by the annual method) — another formulation than the kernel's integer fractions — and Σ closing."""
+    months = int(plan.months)
+    if plan.method == "monthly":
+        prior_exact = f"(opening::numeric * %(rate)s::numeric * {months} / 12)"
+        credits_exact = "(weighted::numeric * %(rate)s::numeric / 12)"
+    else:
+        prior_exact = "(opening::numeric * %(rate)s::numeric)"
+        credits_exact = "(credits::numeric * %(rate)s::numeric * 1.083 / 2)"
+
+    def rounded(exact: str) -> str:
+        if plan.rounding == "jiao_up":
+            return f"(sign(round({exact})) * ceil(abs(round({exact})) / 10) * 10)"
+        return f"round({exact})"
+
+    sql = f"""
+WITH credits AS (
+    SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE basis = %(basis)s AND year = %(year)s
+), prior AS (
+    SELECT person_id, (array_agg(closing_fen ORDER BY run_seq DESC))[1] AS closing_fen FROM accounts_account_year
+    WHERE year = %(prev)s GROUP BY person_id
+), accounts AS (
+    SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
+           COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
+    FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
+    WHERE COALESCE(c.person_id, p.person_id) <> ALL(%(closed)s::text[])
+), interest AS (
+    SELECT opening, credits, {rounded(prior_exact)} + {rounded(credits_exact)} AS interest FROM accounts
+)
+SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(sum(interest), 0) FROM interest"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"basis": plan.interest_from, "year": plan.year, "prev": plan.year - 1,
+                             "closed": sorted(closed), "rate": plan.rate})
+        count, opening, credits, interest = cursor.fetchone()
+    opening, credits, interest = int(opening), int(credits), int(interest)
+    return {"accounts": count, "opening_fen": opening, "credits_fen": credits, "interest_fen": interest,
+            "closing_fen": opening + credits + interest}
+
+
+def insert_rows(plan, kernel, closed: set[str], template: str, run_uid: str, run_seq: int) -> tuple[int, dict, bytes]:
+    """INSERT … SELECT the planned rows into accounts_account_year (row numbers, leaves and row hashes computed by the
+    database). Returns what was inserted: (count, totals, leaves in row order), for the caller to compare with the
+    reviewed plan."""
+    cte = _plan_cte(kernel, plan.rounding)
+    sql = cte + """
+, inserted AS (
+    INSERT INTO accounts_account_year (run_id, run_seq, row_number, person_id, year, opening_fen, credits_fen,
+        interest_on_prior_fen, interest_on_credits_fen, closing_fen, months, rate, rate_status, method, interest_from,
+        rule_version, row_hash)
+    SELECT %(run)s, %(run_seq)s, rn, person_id, %(year)s, opening, credits, on_prior, on_credits, closing, %(months)s,
+           %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s, %(rule_version)s, encode(leaf, 'hex')
+    FROM planned ORDER BY rn
+    RETURNING row_number, opening_fen, credits_fen, interest_on_prior_fen + interest_on_credits_fen AS interest,
+              closing_fen, row_hash
+)
+SELECT count(*), COALESCE(sum(opening_fen), 0), COALESCE(sum(credits_fen), 0), COALESCE(sum(interest), 0),
+       COALESCE(sum(closing_fen), 0), string_agg(decode(row_hash, 'hex'), ''::bytea ORDER BY row_number)
+FROM inserted"""
+    params = _params(plan, closed, template) | {"run": run_uid, "run_seq": run_seq, "rule_version": plan.rule_version}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, opening, credits, interest, closing, leaves = cursor.fetchone()
+    totals = {"opening_fen": int(opening), "credits_fen": int(credits), "interest_fen": int(interest),
+              "closing_fen": int(closing)}
+    return count, totals, bytes(leaves or b"")
