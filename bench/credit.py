@@ -47,6 +47,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=2024, help="year to credit (default %(default)s)")
     parser.add_argument("--region", default="440300", help="pooling region (default %(default)s)")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--setup-only", action="store_true",
+                        help="insert the contributions and stop (then copy the database, e.g. createdb -T, and its home)")
+    parser.add_argument("--skip-setup", action="store_true",
+                        help="credit what the database holds (a copy of a --setup-only database, with its SIRECORDS_HOME)")
     parser.add_argument("--replan", action="store_true",
                         help="the posting plans again, as when the approver acts in another process (the web pages)")
     args = parser.parse_args(argv)
@@ -167,10 +171,13 @@ def main(argv=None) -> int:
         tag = uuid.uuid4().hex[:8]
         staff = make_staff(tag)
         load_year_parameters(staff, args.region, args.year)
-        started = time.perf_counter()
-        rows = insert_contributions(args.accounts, args.year, args.seed, tag)
-        setup_s = time.perf_counter() - started
-        print(f"set-up: {rows} contribution rows for {args.accounts} persons in {setup_s:.1f} s ({connection.vendor})")
+        if not args.skip_setup:
+            started = time.perf_counter()
+            rows = insert_contributions(args.accounts, args.year, args.seed, tag)
+            setup_s = time.perf_counter() - started
+            print(f"set-up: {rows} contribution rows for {args.accounts} persons in {setup_s:.1f} s ({connection.vendor})")
+            if args.setup_only:
+                return 0
 
         phases = {}
         t0 = time.perf_counter()

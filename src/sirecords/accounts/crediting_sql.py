@@ -27,14 +27,37 @@ does). Both rounding modes and negative amounts ARE covered (sign × the rounded
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from math import gcd
 
-from django.db import connection
+from django.db import connection, transaction
 
 __all__ = ["SQL_VENDORS", "insert_rows", "plan_figures"]
 
 SQL_VENDORS = ("postgresql",)
 PLAIN_ID_SQL = "^[0-9A-Za-z_.:-]*$"  # crediting._PLAIN_ID
+
+
+# For the few big statements of a run: sorts and hashes in memory (a year of a province is a few hundred MB), and hash
+# joins whatever the statistics say (a table just filled has none: the planner would pick nested loops over 1M rows).
+STATEMENT_SETTINGS = {"work_mem": "512MB", "enable_nestloop": "off", "enable_mergejoin": "off"}
+
+
+@contextmanager
+def _settings(cursor) -> Iterator[None]:
+    """STATEMENT_SETTINGS for the statements run inside, put back after (set_config(…, true) lasts until the end of the
+    transaction, which may be the posting's)."""
+    with transaction.atomic():
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in STATEMENT_SETTINGS))
+        before = cursor.fetchone()
+        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in STATEMENT_SETTINGS),
+                       [item for pair in STATEMENT_SETTINGS.items() for item in pair])
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in STATEMENT_SETTINGS),
+                           [item for pair in zip(STATEMENT_SETTINGS, before) for item in pair])
 
 
 def _reduced(num: int, den: int) -> tuple[int, int]:
@@ -87,6 +110,8 @@ WITH credits AS (
     SELECT DISTINCT ON (person_id) person_id, opening_fen, credits_fen, interest_on_prior_fen, interest_on_credits_fen,
            closing_fen, months, rate, rate_status, method, interest_from
     FROM accounts_account_year WHERE year = %(year)s ORDER BY person_id, run_seq DESC
+), later AS (
+    SELECT DISTINCT person_id FROM accounts_account_year WHERE year > %(year)s
 ), judged AS (
     SELECT f.person_id, f.opening, f.credits, f.on_prior, f.on_credits,
            f.opening + f.on_prior + f.credits + f.on_credits AS closing,
@@ -95,14 +120,20 @@ WITH credits AS (
                cur.interest_on_credits_fen, cur.closing_fen, cur.months, cur.rate, cur.rate_status, cur.method,
                cur.interest_from)
              = (f.opening, f.credits, f.on_prior, f.on_credits, f.opening + f.on_prior + f.credits + f.on_credits,
-                %(months)s, %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s) AS unchanged
+                %(months)s, %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s) AS unchanged,
+           lt.person_id IS NOT NULL AS later
     FROM figured f LEFT JOIN current_rows cur ON cur.person_id = f.person_id
-), planned AS (
-    SELECT j.*, row_number() OVER (ORDER BY j.person_id COLLATE "C") AS rn,
-           sha256('\\x00'::bytea || convert_to(format(%(template)s, j.closing, j.credits, j.on_credits, j.on_prior,
-                                                      j.opening, j.person_id), 'UTF8')) AS leaf
-    FROM judged j WHERE NOT j.unchanged
+                   LEFT JOIN later lt ON lt.person_id = f.person_id
+), numbered AS (
+    SELECT j.*, CASE WHEN NOT j.unchanged THEN row_number() OVER (PARTITION BY j.unchanged ORDER BY j.person_id COLLATE "C")
+                END AS rn,
+           count(*) FILTER (WHERE NOT j.unchanged) OVER () AS n
+    FROM judged j
 )"""
+
+
+LEAF_SQL = ("sha256('\\x00'::bytea || convert_to(format(%(template)s, closing, credits, on_credits, on_prior, opening, "
+            "person_id), 'UTF8'))")
 
 
 def _params(plan, closed: set[str], template: str) -> dict:
@@ -111,44 +142,19 @@ def _params(plan, closed: set[str], template: str) -> dict:
             "interest_from": plan.interest_from, "template": sql_template(template)}
 
 
+def plan_statement(plan, kernel, closed: set[str], template: str, sample: int) -> tuple[str, dict]:
+    """The plan's statement and its parameters (plan_figures runs it)."""
+    return _plan_statement_text(plan, kernel), _params(plan, closed, template) | {"sample": sample}
+
+
 def plan_figures(plan, kernel, closed: set[str], template: str, sample: int) -> dict | None:
     """Compute the plan in the database. Returns None when the SQL does not cover the year (a person id that is not
     plain): the caller plans in Python. Otherwise a dict: accounts, new, replaced, unchanged, row_count, totals (of
     the planned rows), unchanged_totals (of the current rows of the unchanged accounts), later_years, the sample rows
     (person, opening, credits, on_prior, on_credits, closing) picked as crediting.check_against_engine picks them
     from the rows, and leaves (the planned rows' leaf hashes concatenated, in row order)."""
-    cte = _plan_cte(kernel, plan.rounding)
-    sql = cte + f"""
-, counted AS (
-    SELECT count(*) AS accounts, count(*) FILTER (WHERE new) AS new,
-           count(*) FILTER (WHERE NOT new AND NOT unchanged) AS replaced, count(*) FILTER (WHERE unchanged) AS unchanged,
-           bool_and(person_id ~ '{PLAIN_ID_SQL}') AS plain,
-           COALESCE(sum(opening) FILTER (WHERE unchanged), 0) AS u_opening,
-           COALESCE(sum(credits) FILTER (WHERE unchanged), 0) AS u_credits,
-           COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0) AS u_interest,
-           COALESCE(sum(closing) FILTER (WHERE unchanged), 0) AS u_closing
-    FROM judged
-), rows_out AS (
-    SELECT count(*) AS n, COALESCE(sum(opening), 0) AS opening, COALESCE(sum(credits), 0) AS credits,
-           COALESCE(sum(on_prior + on_credits), 0) AS interest, COALESCE(sum(closing), 0) AS closing,
-           string_agg(leaf, ''::bytea ORDER BY rn) AS leaves
-    FROM planned
-), later AS (
-    SELECT count(*) AS later FROM planned p
-    WHERE p.person_id IN (SELECT l.person_id FROM accounts_account_year l WHERE l.year > %(year)s)
-), sampled AS (
-    SELECT p.person_id, p.opening, p.credits, p.on_prior, p.on_credits, p.closing, p.rn
-    FROM planned p, rows_out r
-    WHERE (((p.rn - 1) %% greatest(1, r.n / %(sample)s)) = 0 AND (p.rn - 1) / greatest(1, r.n / %(sample)s) < %(sample)s)
-       OR p.rn = r.n
-)
-SELECT c.accounts, c.new, c.replaced, c.unchanged, c.plain, c.u_opening, c.u_credits, c.u_interest, c.u_closing,
-       r.n, r.opening, r.credits, r.interest, r.closing, r.leaves, l.later,
-       (SELECT json_agg(json_build_array(person_id, opening, credits, on_prior, on_credits, closing) ORDER BY rn)
-        FROM sampled)
-FROM counted c, rows_out r, later l"""
-    params = _params(plan, closed, template) | {"sample": sample}
-    with connection.cursor() as cursor:
+    sql, params = plan_statement(plan, kernel, closed, template, sample)
+    with connection.cursor() as cursor, _settings(cursor):
         cursor.execute(sql, params)
         (accounts, new, replaced, unchanged, plain, u_opening, u_credits, u_interest, u_closing,
          n, opening, credits, interest, closing, leaves, later, picked) = cursor.fetchone()
@@ -164,6 +170,24 @@ FROM counted c, rows_out r, later l"""
             "unchanged_totals": {"opening_fen": int(u_opening), "credits_fen": int(u_credits),
                                  "interest_fen": int(u_interest), "closing_fen": int(u_closing)},
             "later_years": later, "sample": sample_rows, "leaves": bytes(leaves or b"")}
+
+
+def _plan_statement_text(plan, kernel) -> str:
+    step = "greatest(1, n / %(sample)s)"
+    return _plan_cte(kernel, plan.rounding) + f"""
+SELECT count(*), count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new AND NOT unchanged),
+       count(*) FILTER (WHERE unchanged), bool_and(person_id ~ '{PLAIN_ID_SQL}'),
+       COALESCE(sum(opening) FILTER (WHERE unchanged), 0), COALESCE(sum(credits) FILTER (WHERE unchanged), 0),
+       COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0), COALESCE(sum(closing) FILTER (WHERE unchanged), 0),
+       count(*) FILTER (WHERE NOT unchanged), COALESCE(sum(opening) FILTER (WHERE NOT unchanged), 0),
+       COALESCE(sum(credits) FILTER (WHERE NOT unchanged), 0),
+       COALESCE(sum(on_prior + on_credits) FILTER (WHERE NOT unchanged), 0),
+       COALESCE(sum(closing) FILTER (WHERE NOT unchanged), 0),
+       string_agg(CASE WHEN NOT unchanged THEN {LEAF_SQL} END, ''::bytea ORDER BY rn),
+       count(*) FILTER (WHERE NOT unchanged AND later),
+       json_agg(json_build_array(person_id, opening, credits, on_prior, on_credits, closing) ORDER BY rn)
+         FILTER (WHERE NOT unchanged AND ((((rn - 1) %% {step}) = 0 AND (rn - 1) / {step} < %(sample)s) OR rn = n))
+FROM numbered"""
 
 
 def independent_totals(plan, closed: set[str]) -> dict:
@@ -199,7 +223,7 @@ WITH credits AS (
     SELECT opening, credits, {rounded(prior_exact)} + {rounded(credits_exact)} AS interest FROM accounts
 )
 SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(sum(interest), 0) FROM interest"""
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _settings(cursor):
         cursor.execute(sql, {"basis": plan.interest_from, "year": plan.year, "prev": plan.year - 1,
                              "closed": sorted(closed), "rate": plan.rate})
         count, opening, credits, interest = cursor.fetchone()
@@ -213,8 +237,10 @@ def insert_rows(plan, kernel, closed: set[str], template: str, run_uid: str, run
     database). Returns what was inserted: (count, totals, leaves in row order), for the caller to compare with the
     reviewed plan."""
     cte = _plan_cte(kernel, plan.rounding)
-    sql = cte + """
-, inserted AS (
+    sql = cte + f"""
+, planned AS (
+    SELECT numbered.*, {LEAF_SQL} AS leaf FROM numbered WHERE NOT unchanged
+), inserted AS (
     INSERT INTO accounts_account_year (run_id, run_seq, row_number, person_id, year, opening_fen, credits_fen,
         interest_on_prior_fen, interest_on_credits_fen, closing_fen, months, rate, rate_status, method, interest_from,
         rule_version, row_hash)
@@ -228,7 +254,7 @@ SELECT count(*), COALESCE(sum(opening_fen), 0), COALESCE(sum(credits_fen), 0), C
        COALESCE(sum(closing_fen), 0), string_agg(decode(row_hash, 'hex'), ''::bytea ORDER BY row_number)
 FROM inserted"""
     params = _params(plan, closed, template) | {"run": run_uid, "run_seq": run_seq, "rule_version": plan.rule_version}
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _settings(cursor):
         cursor.execute(sql, params)
         count, opening, credits, interest, closing, leaves = cursor.fetchone()
     totals = {"opening_fen": int(opening), "credits_fen": int(credits), "interest_fen": int(interest),
