@@ -166,14 +166,24 @@ def test_the_rows_the_insert_posts_are_the_python_plans(monkeypatch):
     assert [row["row_hash"] for row in stored] == [leaf.hex() for leaf in python.leaves]
 
 
-def test_a_posting_whose_rows_differ_from_the_reviewed_plan_is_refused(monkeypatch):
+def test_a_posting_without_its_staged_rows_plans_again_and_must_find_the_reviewed_rows(monkeypatch):
+    from sirecords.accounts import crediting_sql
+
     add_summary([(person(n), 100_000 + n, 300_000 + n) for n in range(20)])
-    _, database = both(plan_for, monkeypatch)
+    python, database = both(plan_for, monkeypatch)
     if not database.sql:
         pytest.skip("the database plan is PostgreSQL's")
+    crediting_sql.drop_stage(database.stage)  # as when the plan was made in a transaction rolled back since
+    crediting.write_plan(database, "s" * 32, 434343)  # planned again: the same rows
+    assert list(AccountYear.objects.filter(run_id="s" * 32).order_by("row_number").values_list("row_hash", flat=True)) == [
+        leaf.hex() for leaf in python.leaves]
+    assert not crediting_sql.stage_exists(database.stage)
+
+    _, changed = both(plan_for, monkeypatch)
+    crediting_sql.drop_stage(changed.stage)
     add_summary([(person(99), 5, 5)])  # data changed after the plan (the memo would have planned again)
-    with pytest.raises(crediting.PostingMismatch):
-        crediting.write_plan(database, "s" * 32, 434343)
+    with pytest.raises(crediting.PostingMismatch, match="planned again at posting"):
+        crediting.write_plan(changed, "t" * 32, 434344)
 
 
 def test_totals_that_do_not_add_up_refuse_the_plan(monkeypatch):
@@ -210,3 +220,11 @@ def test_the_totals_catch_wrong_sql_arithmetic_that_the_sample_misses(monkeypatc
         f"(floor({expr}::numeric * {num} / {den}))::bigint" if "weighted" in expr else real(expr, num, den, rounding)))
     with pytest.raises(TotalsMismatch, match="interest_fen"):
         compute_plan(plan_for(), in_database=True)
+
+
+def test_amounts_too_big_for_the_bigint_products_are_computed_exactly(monkeypatch):
+    add_summary([(person(1), 2**61, 2**61 + 30000), (person(2), -(2**60), -(2**61) - 30000), (person(3), 10, 30000)])
+    add_account_rows([(person(1), 0, 0, 0, 0, 2**60 + 2500), (person(4), 0, 0, 0, 0, -(2**60) - 2500)], year=YEAR - 1)
+    for rounding in ("half_up", "jiao_up"):
+        python, _ = both(lambda rounding=rounding: plan_for(rounding=rounding), monkeypatch)
+        assert python.row_count == 4

@@ -117,6 +117,7 @@ class Plan:
     leaf_bytes: bytes = b""
     sample: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
     closed: frozenset[str] = frozenset()  # the accounts left out (retired, dead) when planned in the database
+    stage: str = ""  # the temporary table of this database session holding the rows planned in the database
 
     @property
     def row_count(self) -> int:
@@ -227,6 +228,8 @@ def retired_by(year: int) -> set[str]:
 
 
 def forget_plans() -> None:
+    for plan in _memo.values():
+        crediting_sql.drop_stage(plan.stage)
     _memo.clear()
 
 
@@ -244,7 +247,7 @@ def plan_year(region: str, year: int) -> Plan:
     if key in _memo:
         return _memo[key]
     plan = _plan(params, region, year)
-    _memo.clear()  # one plan kept: a province's year is large
+    forget_plans()  # one plan kept: a province's year is large
     _memo[key] = plan
     return plan
 
@@ -343,6 +346,7 @@ def _plan_in_database(plan: Plan, kernel: Kernel) -> bool:
     plan.accounts, plan.new, plan.replaced, plan.unchanged = (figures[name] for name in ("accounts", "new", "replaced",
                                                                                         "unchanged"))
     plan.planned, plan.leaf_bytes, plan.sample = figures["row_count"], figures["leaves"], figures["sample"]
+    plan.stage = figures["stage"]
     plan.totals, plan.unchanged_totals = figures["totals"], figures["unchanged_totals"]
     if len(plan.leaf_bytes) != 32 * plan.planned:
         raise EngineMismatch(f"year {plan.year}: {plan.planned} rows planned but {len(plan.leaf_bytes) // 32} leaves")
@@ -570,9 +574,21 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
 
 
 def _insert_planned(plan: Plan, run_uid: str, run_seq: int) -> None:
-    kernel = kernel_for(Decimal(plan.rate), method=plan.method, months=plan.months, rounding=plan.rounding)
-    template, _ = _leaf_template(plan)
-    count, totals, leaves = crediting_sql.insert_rows(plan, kernel, set(plan.closed), template, run_uid, run_seq)
+    """INSERT … SELECT the rows the database planned (its staging table in this session) and check what was inserted.
+    When the staging table is gone (the plan was computed in a transaction rolled back since, or in another session),
+    the plan is computed again, in the posting's transaction, and must give the reviewed rows (count, totals, leaves)."""
+    if not crediting_sql.stage_exists(plan.stage):
+        again = compute_plan(Plan(plan.region, plan.year, plan.rule_version, plan.rate, plan.rate_status, plan.method,
+                                  plan.rounding, plan.interest_from, plan.months), in_database=True)
+        if not again.sql or (again.row_count, again.totals, again.leaf_bytes) != (plan.row_count, plan.totals,
+                                                                                   plan.leaf_bytes):
+            crediting_sql.drop_stage(again.stage)
+            raise PostingMismatch(f"crediting run {run_uid}: planned again at posting, the rows ({again.row_count}, "
+                                  f"totals {again.totals}, root {again.root}) are not the reviewed plan's "
+                                  f"({plan.row_count}, totals {plan.totals}, root {plan.root})")
+        plan.stage = again.stage
+    count, totals, leaves = crediting_sql.insert_rows(plan, run_uid, run_seq)
+    crediting_sql.drop_stage(plan.stage)
     if count != plan.row_count or totals != plan.totals or leaves != plan.leaf_bytes:
         raise PostingMismatch(f"crediting run {run_uid}: the rows inserted ({count}, totals {totals}) are not the "
                               f"reviewed plan's ({plan.row_count}, totals {plan.totals}, root {plan.root})")

@@ -27,6 +27,7 @@ does). Both rounding modes and negative amounts ARE covered (sign × the rounded
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from math import gcd
@@ -66,15 +67,19 @@ def _reduced(num: int, den: int) -> tuple[int, int]:
 
 
 def _rounded(expr: str, num: int, den: int, rounding: str) -> str:
-    """SQL giving core.money.round_fen(expr × num, den, rounding): half-up away from zero on the magnitude,
-    then (jiao_up) any fen left raises the magnitude to the next jiao; the sign put back. Exact (numeric)."""
-    num, den = _reduced(num, den)
-    magnitude = f"div(2 * abs({expr})::numeric * {int(num)} + {int(den)}, {2 * int(den)})"
+    """SQL giving core.money.round_fen(expr × num, den, rounding): half-up away from zero on the magnitude (integer
+    division of 2 × |x| × num + den by 2 × den), then (jiao_up) any fen left raises the magnitude to the next jiao; the
+    sign put back. Exact: in bigint while 2 × |x| × num + den cannot overflow, else in numeric."""
+    num, den = _reduced(int(num), int(den))
+    bound = (2**62 - den) // (2 * num) if num else 2**62  # |x| below it: the bigint products stay below 2**62
+    fast = f"((2 * abs({expr}) * {num} + {den}) / {2 * den})"
+    exact = f"div(2 * abs({expr})::numeric * {num} + {den}, {2 * den})::bigint"
+    magnitude = f"(CASE WHEN abs({expr}) < {bound} THEN {fast} ELSE {exact} END)"
     if rounding == "jiao_up":
-        magnitude = f"div({magnitude} + 9, 10) * 10"
+        magnitude = f"(({magnitude} + 9) / 10 * 10)"
     elif rounding != "half_up":
         raise ValueError(f"unknown rounding mode {rounding!r}")
-    return f"(sign({expr}) * {magnitude})::bigint"
+    return f"(CASE WHEN {expr} < 0 THEN -{magnitude} ELSE {magnitude} END)"
 
 
 def sql_template(template: str) -> str:
@@ -83,11 +88,11 @@ def sql_template(template: str) -> str:
 
 
 def _plan_cte(kernel, rounding: str) -> str:
-    """The plan as a CTE named `compared`: one row per account computed, with its figures, whether it is new,
-    whether it is unchanged (equal to its current row), and for planned rows their row number and leaf.
+    """The plan as CTEs; the last, `numbered`, has one row per account computed: its figures, whether it is new,
+    whether it is unchanged (equal to its current row), whether it has a later year credited, and for the planned rows
+    (new or changed) their row number `rn` in person order (code point order).
 
-    Parameters (named): basis, year, prev, closed (text[]), months, rate, rate_status, method, interest_from,
-    template (the format() string of the canonical bytes)."""
+    Parameters (named): basis, year, prev, closed (text[]), months, rate, rate_status, method, interest_from."""
     monthly = kernel.method == "monthly"
     on_prior = _rounded("a.opening", kernel.prior_num, kernel.prior_den, rounding)
     on_credits = _rounded("a.weighted" if monthly else "a.credits", kernel.credits_num, kernel.credits_den, rounding)
@@ -96,39 +101,37 @@ WITH credits AS (
     SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit
     WHERE basis = %(basis)s AND year = %(year)s
 ), prior AS (
-    SELECT DISTINCT ON (person_id) person_id, closing_fen FROM accounts_account_year
-    WHERE year = %(prev)s ORDER BY person_id, run_seq DESC
+    SELECT DISTINCT ON (person_id COLLATE "C") person_id, closing_fen FROM accounts_account_year
+    WHERE year = %(prev)s ORDER BY person_id COLLATE "C", run_seq DESC
 ), accounts AS (
     SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
            COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
     FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
-), figured AS (
+), interest AS (
     SELECT a.person_id, a.opening, a.credits, {on_prior} AS on_prior, {on_credits} AS on_credits
     FROM accounts a
     WHERE NOT EXISTS (SELECT 1 FROM unnest(%(closed)s::text[]) AS closed(person_id) WHERE closed.person_id = a.person_id)
+), figured AS MATERIALIZED (
+    SELECT person_id, opening, credits, on_prior, on_credits, opening + on_prior + credits + on_credits AS closing
+    FROM interest
 ), current_rows AS (
-    SELECT DISTINCT ON (person_id) person_id, opening_fen, credits_fen, interest_on_prior_fen, interest_on_credits_fen,
-           closing_fen, months, rate, rate_status, method, interest_from
-    FROM accounts_account_year WHERE year = %(year)s ORDER BY person_id, run_seq DESC
+    SELECT DISTINCT ON (person_id COLLATE "C") person_id, opening_fen, credits_fen, interest_on_prior_fen,
+           interest_on_credits_fen, closing_fen, months, rate, rate_status, method, interest_from
+    FROM accounts_account_year WHERE year = %(year)s ORDER BY person_id COLLATE "C", run_seq DESC
 ), later AS (
     SELECT DISTINCT person_id FROM accounts_account_year WHERE year > %(year)s
-), judged AS (
-    SELECT f.person_id, f.opening, f.credits, f.on_prior, f.on_credits,
-           f.opening + f.on_prior + f.credits + f.on_credits AS closing,
-           cur.person_id IS NULL AS new,
+), judged AS MATERIALIZED (
+    SELECT f.person_id, f.opening, f.credits, f.on_prior, f.on_credits, f.closing, cur.person_id IS NULL AS new,
            cur.person_id IS NOT NULL AND (cur.opening_fen, cur.credits_fen, cur.interest_on_prior_fen,
                cur.interest_on_credits_fen, cur.closing_fen, cur.months, cur.rate, cur.rate_status, cur.method,
                cur.interest_from)
-             = (f.opening, f.credits, f.on_prior, f.on_credits, f.opening + f.on_prior + f.credits + f.on_credits,
+             = (f.opening, f.credits, f.on_prior, f.on_credits, f.closing,
                 %(months)s, %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s) AS unchanged,
            lt.person_id IS NOT NULL AS later
     FROM figured f LEFT JOIN current_rows cur ON cur.person_id = f.person_id
                    LEFT JOIN later lt ON lt.person_id = f.person_id
 ), numbered AS (
-    SELECT j.*, CASE WHEN NOT j.unchanged THEN row_number() OVER (PARTITION BY j.unchanged ORDER BY j.person_id COLLATE "C")
-                END AS rn,
-           count(*) FILTER (WHERE NOT j.unchanged) OVER () AS n
-    FROM judged j
+    SELECT j.*, row_number() OVER (ORDER BY j.unchanged, j.person_id COLLATE "C") AS rn FROM judged j
 )"""
 
 
@@ -142,52 +145,89 @@ def _params(plan, closed: set[str], template: str) -> dict:
             "interest_from": plan.interest_from, "template": sql_template(template)}
 
 
-def plan_statement(plan, kernel, closed: set[str], template: str, sample: int) -> tuple[str, dict]:
-    """The plan's statement and its parameters (plan_figures runs it)."""
-    return _plan_statement_text(plan, kernel), _params(plan, closed, template) | {"sample": sample}
+STAGE_COLUMNS = ("row_number", "person_id", "opening", "credits", "on_prior", "on_credits", "closing", "leaf")
+
+
+def _plan_statement_text(plan, kernel, stage: str) -> str:
+    """Statement 1 of a plan: stage the planned rows (with their row numbers and leaves) in the session's temporary
+    table `stage`, and count every account computed (new, changed, unchanged with their current rows' totals, planned
+    with a later year credited, whether every person id is plain)."""
+    return _plan_cte(kernel, plan.rounding) + f"""
+, staged AS (
+    INSERT INTO pg_temp.{stage} ({", ".join(STAGE_COLUMNS)})
+    SELECT rn, person_id, opening, credits, on_prior, on_credits, closing, {LEAF_SQL}
+    FROM numbered WHERE NOT unchanged ORDER BY rn
+)
+SELECT count(*), count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new AND NOT unchanged),
+       count(*) FILTER (WHERE unchanged), COALESCE(bool_and(person_id ~ '{PLAIN_ID_SQL}'), true),
+       COALESCE(sum(opening) FILTER (WHERE unchanged), 0), COALESCE(sum(credits) FILTER (WHERE unchanged), 0),
+       COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0), COALESCE(sum(closing) FILTER (WHERE unchanged), 0),
+       count(*) FILTER (WHERE NOT unchanged AND later)
+FROM judged"""
+
+
+def plan_statement(plan, kernel, closed: set[str], template: str, stage: str = "credit_plan") -> tuple[str, dict]:
+    """The plan's first statement and its parameters (plan_figures runs it)."""
+    return _plan_statement_text(plan, kernel, stage), _params(plan, closed, template)
+
+
+def _new_stage(cursor) -> str:
+    stage = f"credit_plan_{uuid.uuid4().hex}"
+    cursor.execute(f"CREATE TEMPORARY TABLE {stage} (row_number bigint NOT NULL, person_id varchar(32) NOT NULL, "
+                   "opening bigint NOT NULL, credits bigint NOT NULL, on_prior bigint NOT NULL, on_credits bigint NOT NULL, "
+                   "closing bigint NOT NULL, leaf bytea NOT NULL)")
+    return stage
+
+
+def drop_stage(stage: str) -> None:
+    if stage:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}")
+
+
+def stage_exists(stage: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"pg_temp.{stage}"])
+        return cursor.fetchone()[0]
+
+
+def _sample_numbers(count: int, sample: int) -> list[int]:
+    """The row numbers crediting.check_against_engine picks from planned rows: a spread of `sample`, and the last."""
+    if not count:
+        return []
+    step = max(1, count // sample)
+    return sorted({*(index + 1 for index in range(0, count, step)[:sample]), count})
 
 
 def plan_figures(plan, kernel, closed: set[str], template: str, sample: int) -> dict | None:
-    """Compute the plan in the database. Returns None when the SQL does not cover the year (a person id that is not
-    plain): the caller plans in Python. Otherwise a dict: accounts, new, replaced, unchanged, row_count, totals (of
-    the planned rows), unchanged_totals (of the current rows of the unchanged accounts), later_years, the sample rows
-    (person, opening, credits, on_prior, on_credits, closing) picked as crediting.check_against_engine picks them
-    from the rows, and leaves (the planned rows' leaf hashes concatenated, in row order)."""
-    sql, params = plan_statement(plan, kernel, closed, template, sample)
+    """Compute the plan in the database, staging its rows in a temporary table of this session (what the posting
+    inserts). Returns None when the SQL does not cover the year (a person id that is not plain): the caller plans in
+    Python. Otherwise a dict: accounts, new, replaced, unchanged, row_count, totals (of the planned rows),
+    unchanged_totals (of the current rows of the unchanged accounts), later_years, the sample rows (person, opening,
+    credits, on_prior, on_credits, closing) picked as crediting.check_against_engine picks them from the rows, leaves
+    (the planned rows' leaf hashes concatenated, in row order) and stage (the temporary table's name)."""
     with connection.cursor() as cursor, _settings(cursor):
+        stage = _new_stage(cursor)
+        sql, params = plan_statement(plan, kernel, closed, template, stage)
         cursor.execute(sql, params)
         (accounts, new, replaced, unchanged, plain, u_opening, u_credits, u_interest, u_closing,
-         n, opening, credits, interest, closing, leaves, later, picked) = cursor.fetchone()
-    if accounts and not plain:
-        return None
-    sample_rows = [tuple(row) for row in (picked or [])]
-    if isinstance(picked, str):  # json_agg decoded by the driver, or text
-        import json
-        sample_rows = [tuple(row) for row in json.loads(picked)]
+         later) = cursor.fetchone()
+        if not plain:
+            cursor.execute(f"DROP TABLE pg_temp.{stage}")
+            return None
+        cursor.execute(f"SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), "
+                       f"COALESCE(sum(on_prior + on_credits), 0), COALESCE(sum(closing), 0), "
+                       f"string_agg(leaf, ''::bytea ORDER BY row_number) FROM pg_temp.{stage}")
+        n, opening, credits, interest, closing, leaves = cursor.fetchone()
+        cursor.execute(f"SELECT person_id, opening, credits, on_prior, on_credits, closing FROM pg_temp.{stage} "
+                       "WHERE row_number = ANY(%s) ORDER BY row_number", [_sample_numbers(n, sample)])
+        sample_rows = [tuple(row) for row in cursor.fetchall()]
     return {"accounts": accounts, "new": new, "replaced": replaced, "unchanged": unchanged, "row_count": n,
             "totals": {"opening_fen": int(opening), "credits_fen": int(credits), "interest_fen": int(interest),
                        "closing_fen": int(closing)},
             "unchanged_totals": {"opening_fen": int(u_opening), "credits_fen": int(u_credits),
                                  "interest_fen": int(u_interest), "closing_fen": int(u_closing)},
-            "later_years": later, "sample": sample_rows, "leaves": bytes(leaves or b"")}
-
-
-def _plan_statement_text(plan, kernel) -> str:
-    step = "greatest(1, n / %(sample)s)"
-    return _plan_cte(kernel, plan.rounding) + f"""
-SELECT count(*), count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new AND NOT unchanged),
-       count(*) FILTER (WHERE unchanged), bool_and(person_id ~ '{PLAIN_ID_SQL}'),
-       COALESCE(sum(opening) FILTER (WHERE unchanged), 0), COALESCE(sum(credits) FILTER (WHERE unchanged), 0),
-       COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0), COALESCE(sum(closing) FILTER (WHERE unchanged), 0),
-       count(*) FILTER (WHERE NOT unchanged), COALESCE(sum(opening) FILTER (WHERE NOT unchanged), 0),
-       COALESCE(sum(credits) FILTER (WHERE NOT unchanged), 0),
-       COALESCE(sum(on_prior + on_credits) FILTER (WHERE NOT unchanged), 0),
-       COALESCE(sum(closing) FILTER (WHERE NOT unchanged), 0),
-       string_agg(CASE WHEN NOT unchanged THEN {LEAF_SQL} END, ''::bytea ORDER BY rn),
-       count(*) FILTER (WHERE NOT unchanged AND later),
-       json_agg(json_build_array(person_id, opening, credits, on_prior, on_credits, closing) ORDER BY rn)
-         FILTER (WHERE NOT unchanged AND ((((rn - 1) %% {step}) = 0 AND (rn - 1) / {step} < %(sample)s) OR rn = n))
-FROM numbered"""
+            "later_years": later, "sample": sample_rows, "leaves": bytes(leaves or b""), "stage": stage}
 
 
 def independent_totals(plan, closed: set[str]) -> dict:
@@ -232,28 +272,26 @@ SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(
             "closing_fen": opening + credits + interest}
 
 
-def insert_rows(plan, kernel, closed: set[str], template: str, run_uid: str, run_seq: int) -> tuple[int, dict, bytes]:
-    """INSERT … SELECT the planned rows into accounts_account_year (row numbers, leaves and row hashes computed by the
-    database). Returns what was inserted: (count, totals, leaves in row order), for the caller to compare with the
-    reviewed plan."""
-    cte = _plan_cte(kernel, plan.rounding)
-    sql = cte + f"""
-, planned AS (
-    SELECT numbered.*, {LEAF_SQL} AS leaf FROM numbered WHERE NOT unchanged
-), inserted AS (
+def insert_rows(plan, run_uid: str, run_seq: int) -> tuple[int, dict, bytes]:
+    """INSERT … SELECT the plan's staged rows (its temporary table) into accounts_account_year, row hashes = leaves.
+    Returns what was inserted: (count, totals, leaves in row order), for the caller to compare with the reviewed plan."""
+    sql = f"""
+WITH inserted AS (
     INSERT INTO accounts_account_year (run_id, run_seq, row_number, person_id, year, opening_fen, credits_fen,
         interest_on_prior_fen, interest_on_credits_fen, closing_fen, months, rate, rate_status, method, interest_from,
         rule_version, row_hash)
-    SELECT %(run)s, %(run_seq)s, rn, person_id, %(year)s, opening, credits, on_prior, on_credits, closing, %(months)s,
-           %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s, %(rule_version)s, encode(leaf, 'hex')
-    FROM planned ORDER BY rn
+    SELECT %(run)s, %(run_seq)s, row_number, person_id, %(year)s, opening, credits, on_prior, on_credits, closing,
+           %(months)s, %(rate)s, %(rate_status)s, %(method)s, %(interest_from)s, %(rule_version)s, encode(leaf, 'hex')
+    FROM pg_temp.{plan.stage} ORDER BY row_number
     RETURNING row_number, opening_fen, credits_fen, interest_on_prior_fen + interest_on_credits_fen AS interest,
               closing_fen, row_hash
 )
 SELECT count(*), COALESCE(sum(opening_fen), 0), COALESCE(sum(credits_fen), 0), COALESCE(sum(interest), 0),
        COALESCE(sum(closing_fen), 0), string_agg(decode(row_hash, 'hex'), ''::bytea ORDER BY row_number)
 FROM inserted"""
-    params = _params(plan, closed, template) | {"run": run_uid, "run_seq": run_seq, "rule_version": plan.rule_version}
+    params = {"run": run_uid, "run_seq": run_seq, "year": plan.year, "months": plan.months, "rate": plan.rate,
+              "rate_status": plan.rate_status, "method": plan.method, "interest_from": plan.interest_from,
+              "rule_version": plan.rule_version}
     with connection.cursor() as cursor, _settings(cursor):
         cursor.execute(sql, params)
         count, opening, credits, interest, closing, leaves = cursor.fetchone()
