@@ -153,7 +153,40 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE contributions_contribution")
         add_pension_credits(summary)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE contributions_pension_credit")  # as autovacuum would have in a working database
     return rows
+
+
+def time_steps() -> dict[str, list]:
+    """Wrap the run's steps to time them (seconds, calls), in the order they run: the plan in the database or in
+    Python, the root, the engine sample, the totals check, the rows' insertion."""
+    from sirecords.accounts import crediting, crediting_sql
+
+    steps: dict[str, list] = {}
+
+    def wrap(module, name: str, label: str) -> None:
+        real = getattr(module, name)
+        steps[label] = [0.0, 0]
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                steps[label][0] += time.perf_counter() - started
+                steps[label][1] += 1
+
+        setattr(module, name, timed)
+
+    wrap(crediting_sql, "plan_figures", "plan_sql")
+    wrap(crediting, "year_credits", "read_summary_py")
+    wrap(crediting, "merkle_root_of_leaf_bytes", "root")
+    wrap(crediting, "check_against_engine", "engine_sample")
+    wrap(crediting_sql, "independent_totals", "totals_sql")
+    wrap(crediting, "_independent_totals", "totals_py")
+    wrap(crediting_sql, "insert_rows", "insert_sql")
+    return steps
 
 
 def main(argv=None) -> int:
@@ -191,6 +224,7 @@ def main(argv=None) -> int:
             return result
 
         crediting.plan_year = timed_plan
+        steps = time_steps()
         crediting_runs.plan_year = timed_plan
         import sirecords.accounts.transactions as txns
 
@@ -217,6 +251,8 @@ def main(argv=None) -> int:
         for finding in report.findings:
             print(f"FAIL [{finding.check}] {finding.where}: {finding.message}", file=sys.stderr)
         print(f"plans computed: {len(timings)} ({', '.join(f'{t:.2f}' for t in timings)} s); phases {phases}")
+        print("steps (s, calls): " + ", ".join(f"{name} {seconds:.2f} ({calls})" for name, (seconds, calls) in steps.items()))
+        phases.update({f"{name}_s": round(seconds, 3) for name, (seconds, calls) in steps.items()})
         print(f"accounts verify check: {'ok' if report.ok else 'FAILED'} in {verify_s:.2f} s")
         result = {"accounts": plan.accounts, "accounts_per_s": round(plan.accounts / total), "rows_posted": plan.row_count,
                   "post_accounts_per_s": round(plan.accounts / (t2 - t1)), "database": connection.vendor, "replan": args.replan, **phases,

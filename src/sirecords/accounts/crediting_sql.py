@@ -156,7 +156,7 @@ def _plan_statement_text(plan, kernel, stage: str) -> str:
 , staged AS (
     INSERT INTO pg_temp.{stage} ({", ".join(STAGE_COLUMNS)})
     SELECT rn, person_id, opening, credits, on_prior, on_credits, closing, {LEAF_SQL}
-    FROM numbered WHERE NOT unchanged ORDER BY rn
+    FROM numbered WHERE NOT unchanged
 )
 SELECT count(*), count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new AND NOT unchanged),
        count(*) FILTER (WHERE unchanged), COALESCE(bool_and(person_id ~ '{PLAIN_ID_SQL}'), true),
@@ -191,6 +191,18 @@ def stage_exists(stage: str) -> bool:
         return cursor.fetchone()[0]
 
 
+READ_TABLES = ("contributions_pension_credit", "accounts_account_year")
+
+
+def _analyze_if_never(cursor) -> None:
+    """ANALYZE the tables the plan reads if they were never analyzed (a database just filled, before autovacuum came
+    by): without statistics the planner takes a million rows for a few hundred and hashes the wrong side."""
+    cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' AND reltuples < 0",
+                   [list(READ_TABLES)])
+    for (table,) in cursor.fetchall():
+        cursor.execute(f"ANALYZE {table}")
+
+
 def _sample_numbers(count: int, sample: int) -> list[int]:
     """The row numbers crediting.check_against_engine picks from planned rows: a spread of `sample`, and the last."""
     if not count:
@@ -207,6 +219,7 @@ def plan_figures(plan, kernel, closed: set[str], template: str, sample: int) -> 
     credits, on_prior, on_credits, closing) picked as crediting.check_against_engine picks them from the rows, leaves
     (the planned rows' leaf hashes concatenated, in row order) and stage (the temporary table's name)."""
     with connection.cursor() as cursor, _settings(cursor):
+        _analyze_if_never(cursor)
         stage = _new_stage(cursor)
         sql, params = plan_statement(plan, kernel, closed, template, stage)
         cursor.execute(sql, params)
