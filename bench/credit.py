@@ -158,6 +158,31 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
     return rows
 
 
+def backend_cpu():
+    """A function giving the CPU seconds the database server process of this connection has used (PostgreSQL on this
+    machine, read from /proc), or None when that cannot be read: the machine's load changes the wall time, far less the
+    CPU time. Parallel workers' time is not counted (the crediting's statements run in the backend itself)."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+
+    def read():
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+    return read
+
+
 def time_steps() -> dict[str, list]:
     """Wrap the run's steps to time them (seconds, calls), in the order they run: the plan in the database or in
     Python, the root, the engine sample, the totals check, the rows' insertion."""
@@ -213,6 +238,8 @@ def main(argv=None) -> int:
                 return 0
 
         phases = {}
+        db_cpu = backend_cpu()
+        cpu0, db0 = time.process_time(), db_cpu()
         t0 = time.perf_counter()
         plan_fn = crediting.plan_year
         timings = []
@@ -237,9 +264,13 @@ def main(argv=None) -> int:
             crediting.forget_plans()  # as when the reviewers approve in the pages: the posting plans again there
         txn = crediting_runs.approve(prepared.txn, [staff["reviewer1"], staff["approver"]])
         t2 = time.perf_counter()
+        cpu1, db1 = time.process_time(), db_cpu()
         total = t2 - t0
         phases = {"plan_s": round(timings[0], 3), "open_submit_s": round(t1 - t0 - timings[0], 3),
-                  "approve_post_s": round(t2 - t1, 3), "total_s": round(total, 3)}
+                  "approve_post_s": round(t2 - t1, 3), "total_s": round(total, 3),
+                  "python_cpu_s": round(cpu1 - cpu0, 2)}
+        if db0 is not None and db1 is not None:
+            phases["db_backend_cpu_s"] = round(db1 - db0, 2)
         if txn.state != "posted":
             raise SystemExit(f"the run did not post: {txn.state}")
         plan = prepared.plan

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from math import gcd
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 __all__ = ["SQL_VENDORS", "insert_rows", "plan_figures"]
 
@@ -171,7 +171,15 @@ def plan_statement(plan, kernel, closed: set[str], template: str, stage: str = "
     return _plan_statement_text(plan, kernel, stage), _params(plan, closed, template)
 
 
+TEMP_BUFFERS = "512MB"  # the staged rows of a province's year in memory (the default 8MB writes them to a file)
+
+
 def _new_stage(cursor) -> str:
+    try:
+        with transaction.atomic():  # only before the session's first temporary table: later it is refused, and kept
+            cursor.execute("SET temp_buffers = %s", [TEMP_BUFFERS])
+    except DatabaseError:
+        pass
     stage = f"credit_plan_{uuid.uuid4().hex}"
     cursor.execute(f"CREATE TEMPORARY TABLE {stage} (row_number bigint NOT NULL, person_id varchar(32) NOT NULL, "
                    "opening bigint NOT NULL, credits bigint NOT NULL, on_prior bigint NOT NULL, on_credits bigint NOT NULL, "
