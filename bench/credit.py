@@ -4,6 +4,7 @@
     .venv/bin/python bench/credit.py --accounts 100000
     psql -h 127.0.0.1 -U postgres -c 'create database sirecords_cred'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sirecords_cred .venv/bin/python bench/credit.py --accounts 1000000
+    (--setup-only / --skip-setup: below)
 
 Set-up (untimed): `init`, three staff accounts (a maintainer, a 初审 reviewer1 and an 审批 approver),
 and N persons' twelve monthly pension credits for --year, inserted set-based (COPY on PostgreSQL,
@@ -12,14 +13,31 @@ person-year credit summary as a batch posting does (checked against the rows aft
 CONTRIBUTION IMPORT on purpose, for speed: the batch is not committed by a ledger entry, so a full
 `sirecords verify` of the benchmark database reports it; the benchmark checks the accounts only.
 
-Timed: the whole run as `sirecords credit` and the reviewers do it — plan (one read of the summary,
-the integer arithmetic, the engine sample check, the Merkle root), open and submit (the submit's
-validation reuses the plan and writes nothing), the two approvals, and posting (the plan reused when
-its inputs are provably unchanged; with --replan computed again under the ledger lock, as in the web
-process where the approver acts; rows written once with COPY / executemany by the entry's projector;
-one ledger entry). Measured 2026-11-27 (busy 2-CPU machine, N = 200,000): 44,501 accounts/s (before:
-11,536 the same hour); the goal of 200,000 is not met (docs/crediting.md).
-accounts_per_s = accounts computed / seconds of the whole run. The phases are printed too.
+Timed: the whole run as `sirecords credit` and the reviewers do it — plan, open and submit (the submit's validation
+reuses the plan and writes nothing), the two approvals, and posting (the plan reused when its inputs are provably
+unchanged; with --replan computed again under the ledger lock, as in the web process where the approver acts). On
+PostgreSQL the plan is computed by the database (accounts/crediting_sql.py: one statement stages the planned rows
+with their leaf hashes in a temporary table, the leaves come back for the root, a second statement checks the totals)
+and the posting writes the rows with one INSERT … SELECT; on SQLite the plan is the Python one and the rows are
+written with executemany. One ledger entry.
+
+Output: the phases (plan_s, open_submit_s, approve_post_s, total_s), the steps inside them (plan_sql_s: the plan's
+statements and read-back; root_s; engine_sample_s; totals_sql_s or totals_py_s; insert_sql_s; read_summary_py_s for
+the Python plan), and the CPU seconds of this process (python_cpu_s) and of the PostgreSQL backend
+(db_backend_cpu_s, read from /proc when the server runs on this machine): the wall time depends on the machine's load,
+the CPU time far less. accounts_per_s = accounts computed / seconds of the whole run.
+
+Measured 2026-12-07 on the shared 2-CPU machine (PostgreSQL 15, load average 5–7), N = 1,000,000: 39,262 accounts/s
+(before: 20,146, the plan in Python); the goal of 200,000 is not met (docs/crediting.md, Performance: what limits it).
+
+To measure several runs on the same data (the set-up of a million persons takes minutes):
+
+    createdb -h 127.0.0.1 -U postgres credit_base
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/credit_base
+    SIRECORDS_HOME=/tmp/base .venv/bin/python bench/credit.py --accounts 1000000 --setup-only
+    createdb -h 127.0.0.1 -U postgres -T credit_base credit_run && cp -a /tmp/base /tmp/run
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/credit_run
+    SIRECORDS_HOME=/tmp/run .venv/bin/python bench/credit.py --accounts 1000000 --skip-setup
 
 Then the accounts verify check runs (untimed) and must find nothing (exit 1 otherwise).
 The last line of output is one JSON object: {"accounts": N, "accounts_per_s": …, …}.

@@ -348,11 +348,15 @@ def _plan_in_database(plan: Plan, kernel: Kernel) -> bool:
     plan.planned, plan.leaf_bytes, plan.sample = figures["row_count"], figures["leaves"], figures["sample"]
     plan.stage = figures["stage"]
     plan.totals, plan.unchanged_totals = figures["totals"], figures["unchanged_totals"]
-    if len(plan.leaf_bytes) != 32 * plan.planned:
-        raise EngineMismatch(f"year {plan.year}: {plan.planned} rows planned but {len(plan.leaf_bytes) // 32} leaves")
-    plan.root = merkle_root_of_leaf_bytes(plan.leaf_bytes).hex()
-    check_against_engine(plan)
-    check_totals(plan, crediting_sql.independent_totals(plan, closed))
+    try:
+        if len(plan.leaf_bytes) != 32 * plan.planned:
+            raise EngineMismatch(f"year {plan.year}: {plan.planned} rows planned but {len(plan.leaf_bytes) // 32} leaves")
+        plan.root = merkle_root_of_leaf_bytes(plan.leaf_bytes).hex()
+        check_against_engine(plan)
+        check_totals(plan, crediting_sql.independent_totals(plan, closed))
+    except EngineMismatch:
+        crediting_sql.drop_stage(plan.stage)  # refused: its staged rows are of no use
+        raise
     plan.later_years = figures["later_years"]
     return True
 
