@@ -228,3 +228,44 @@ def test_amounts_too_big_for_the_bigint_products_are_computed_exactly(monkeypatc
     for rounding in ("half_up", "jiao_up"):
         python, _ = both(lambda rounding=rounding: plan_for(rounding=rounding), monkeypatch)
         assert python.row_count == 4
+
+
+def _contributions(count: int):
+    """Real contribution rows for `count` persons (some paid late, one reversed beyond nothing), as the run reads them."""
+    rows = []
+    for n in range(count):
+        for month in range(1, 13):
+            paid = f"{YEAR}-{month:02d}-15" if (n + month) % 7 else f"{YEAR + (month == 12)}-{(month % 12) + 1:02d}-03"
+            rows.append((person(n), "e1", f"{YEAR}-{month:02d}", 40_000 + 37 * n + month, paid))
+    return rows
+
+
+@pytest.mark.parametrize("replan", [False, True])
+def test_the_reviewed_run_posts_the_python_plans_rows(add_contributions, run_year, replan, monkeypatch):
+    """The whole reviewed flow (prepare, the submit's validation, two approvals, the posting) with the engine sample on
+    real contribution rows: on PostgreSQL planned in the database; with `replan` the posting plans again (as in the web
+    process), in its own transaction. The rows posted are the Python plan's."""
+    from .test_crediting import verify
+
+    add_contributions(_contributions(90))
+    params = crediting.require_loaded(crediting.load_params("440300", YEAR))
+    expected = crediting._plan(params, "440300", YEAR, in_database=False)
+    if replan:
+        from sirecords.accounts import services
+
+        real_approve = services.approve
+
+        def approve_elsewhere(txn, reviewers, *args):
+            crediting.forget_plans()  # the approver acts in another process: no plan, no staged rows at hand
+            return real_approve(txn, reviewers, *args)
+
+        monkeypatch.setattr(services, "approve", approve_elsewhere)
+    prepared = run_year(YEAR)
+    assert prepared.plan.sql == SQL and prepared.txn.state == "posted"
+    assert (prepared.plan.row_count, prepared.plan.root, prepared.plan.totals) == (expected.row_count, expected.root,
+                                                                                   expected.totals)
+    stored = AccountYear.objects.filter(year=YEAR).order_by("row_number").values(*crediting.CANONICAL_FIELDS, "row_hash")
+    assert [{name: row[name] for name in crediting.CANONICAL_FIELDS} for row in stored] == list(expected.row_dicts())
+    assert [row["row_hash"] for row in stored] == [leaf.hex() for leaf in expected.leaves]
+    assert verify().ok
+    assert run_year(YEAR).txn is None  # a rerun with nothing changed plans nothing
