@@ -273,8 +273,8 @@ def independent_totals(plan, closed: set[str]) -> dict:
 WITH credits AS (
     SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE basis = %(basis)s AND year = %(year)s
 ), prior AS (
-    SELECT person_id, (array_agg(closing_fen ORDER BY run_seq DESC))[1] AS closing_fen FROM accounts_account_year
-    WHERE year = %(prev)s GROUP BY person_id
+    SELECT DISTINCT ON (person_id COLLATE "C") person_id, closing_fen FROM accounts_account_year
+    WHERE year = %(prev)s ORDER BY person_id COLLATE "C", run_seq DESC
 ), accounts AS (
     SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
            COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
