@@ -269,3 +269,9 @@ def test_the_reviewed_run_posts_the_python_plans_rows(add_contributions, run_yea
     assert [row["row_hash"] for row in stored] == [leaf.hex() for leaf in expected.leaves]
     assert verify().ok
     assert run_year(YEAR).txn is None  # a rerun with nothing changed plans nothing
+
+
+def test_texts_with_quotes_percent_signs_and_chinese_give_the_same_leaves(monkeypatch):
+    add_summary([(person(n), 100_000 + n, 300_000 + n) for n in range(5)])
+    python, database = both(lambda: plan_for(version='440300/2024@"规则%s%%\\版本"', rate="0.0310"), monkeypatch)
+    assert python.row_count == 5 and database.root == python.root
