@@ -8,7 +8,7 @@ the kernel's exact integer interest (`compute.Kernel`: numerator × fraction, ro
 integer division, then 见分进角 if the region rounds so), the closing, the comparison with the current row of Y
 (only new or changed accounts are planned), the row numbers in person order (code point order: COLLATE "C", as
 Python's sorted()) and each planned row's leaf hash, sha256(0x00 ‖ canonical bytes), the canonical bytes being
-built with format() from the same template as the Python path's (`crediting._leaf_template`: byte-identical to
+built by concatenation from the same template as the Python path's (`crediting._leaf_template`: byte-identical to
 `canonical_row()`, tests compare them). What comes back to Python is small: the counts, the totals, the 64-row
 engine sample and the leaves (32 bytes a row) in row order, from which Python computes the RFC 6962 root.
 
@@ -19,9 +19,9 @@ it inserted, which must equal the reviewed plan's byte for byte (so the rows pos
 the posting is refused and rolled back.
 
 Cases the SQL does not cover fall back to the Python path (`crediting._plan`), which gives the same rows: a person
-id that is not plain ASCII (`[0-9A-Za-z_.:-]`, whose JSON text format() would not escape as canonical_json
+id that is not plain ASCII (`[0-9A-Za-z_.:-]`, whose JSON text the concatenation would not escape as canonical_json
 does). Both rounding modes and negative amounts ARE covered (sign × the rounded magnitude, as
-`core.money.round_fen`); the products are computed in `numeric`, so no amount overflows.
+`core.money.round_fen`); the products are computed in `bigint` while they cannot overflow, in `numeric` beyond.
 """
 
 from __future__ import annotations
@@ -82,9 +82,19 @@ def _rounded(expr: str, num: int, den: int, rounding: str) -> str:
     return f"(CASE WHEN {expr} < 0 THEN -{magnitude} ELSE {magnitude} END)"
 
 
-def sql_template(template: str) -> str:
-    """crediting._leaf_template's %-template as a format() string: %d and %s become %s, %% stays %%."""
-    return re.sub(r"%(%|d|s)", lambda m: "%%" if m.group(1) == "%" else "%s", template)
+def template_pieces(template: str) -> list[str]:
+    """crediting._leaf_template's %-template cut at its six placeholders (%d, %s; %% is a %): the seven texts the
+    leaf's canonical bytes concatenate around the row's values (LEAF_SQL)."""
+    pieces = [""]
+    for text, mark in re.findall(r"([^%]*)(%%|%d|%s|$)", template):
+        pieces[-1] += text
+        if mark == "%%":
+            pieces[-1] += "%"
+        elif mark:
+            pieces.append("")
+    if len(pieces) != len(LEAF_COLUMNS) + 1:
+        raise ValueError(f"a leaf template has {len(LEAF_COLUMNS)} placeholders, got {len(pieces) - 1}")
+    return pieces
 
 
 def _plan_cte(kernel, rounding: str) -> str:
@@ -135,14 +145,19 @@ WITH credits AS (
 )"""
 
 
-LEAF_SQL = ("sha256('\\x00'::bytea || convert_to(format(%(template)s, closing, credits, on_credits, on_prior, opening, "
-            "person_id), 'UTF8'))")
+# The leaf: sha256(0x00 ‖ canonical bytes), the canonical bytes the template's texts around the row's values in the
+# template's order (concatenation costs less CPU than format(): about 1 s a million rows here).
+LEAF_COLUMNS = ("closing", "credits", "on_credits", "on_prior", "opening", "person_id")
+LEAF_SQL = ("sha256('\\x00'::bytea || convert_to("
+            + " || ".join(f"%(leaf{index})s::text || {column}" for index, column in enumerate(LEAF_COLUMNS))
+            + f" || %(leaf{len(LEAF_COLUMNS)})s::text, 'UTF8'))")
 
 
 def _params(plan, closed: set[str], template: str) -> dict:
     return {"basis": plan.interest_from, "year": plan.year, "prev": plan.year - 1, "closed": sorted(closed),
             "months": plan.months, "rate": plan.rate, "rate_status": plan.rate_status, "method": plan.method,
-            "interest_from": plan.interest_from, "template": sql_template(template)}
+            "interest_from": plan.interest_from,
+            **{f"leaf{index}": piece for index, piece in enumerate(template_pieces(template))}}
 
 
 STAGE_COLUMNS = ("row_number", "person_id", "opening", "credits", "on_prior", "on_credits", "closing", "leaf")
