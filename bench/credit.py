@@ -4,6 +4,7 @@
     .venv/bin/python bench/credit.py --accounts 100000
     psql -h 127.0.0.1 -U postgres -c 'create database sirecords_cred'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sirecords_cred .venv/bin/python bench/credit.py --accounts 1000000
+    (--setup-only / --skip-setup: below)
 
 Set-up (untimed): `init`, three staff accounts (a maintainer, a 初审 reviewer1 and an 审批 approver),
 and N persons' twelve monthly pension credits for --year, inserted set-based (COPY on PostgreSQL,
@@ -12,14 +13,31 @@ person-year credit summary as a batch posting does (checked against the rows aft
 CONTRIBUTION IMPORT on purpose, for speed: the batch is not committed by a ledger entry, so a full
 `sirecords verify` of the benchmark database reports it; the benchmark checks the accounts only.
 
-Timed: the whole run as `sirecords credit` and the reviewers do it — plan (one read of the summary,
-the integer arithmetic, the engine sample check, the Merkle root), open and submit (the submit's
-validation reuses the plan and writes nothing), the two approvals, and posting (the plan reused when
-its inputs are provably unchanged; with --replan computed again under the ledger lock, as in the web
-process where the approver acts; rows written once with COPY / executemany by the entry's projector;
-one ledger entry). Measured 2026-11-27 (busy 2-CPU machine, N = 200,000): 44,501 accounts/s (before:
-11,536 the same hour); the goal of 200,000 is not met (docs/crediting.md).
-accounts_per_s = accounts computed / seconds of the whole run. The phases are printed too.
+Timed: the whole run as `sirecords credit` and the reviewers do it — plan, open and submit (the submit's validation
+reuses the plan and writes nothing), the two approvals, and posting (the plan reused when its inputs are provably
+unchanged; with --replan computed again under the ledger lock, as in the web process where the approver acts). On
+PostgreSQL the plan is computed by the database (accounts/crediting_sql.py: one statement stages the planned rows
+with their leaf hashes in a temporary table, the leaves come back for the root, a second statement checks the totals)
+and the posting writes the rows with one INSERT … SELECT; on SQLite the plan is the Python one and the rows are
+written with executemany. One ledger entry.
+
+Output: the phases (plan_s, open_submit_s, approve_post_s, total_s), the steps inside them (plan_sql_s: the plan's
+statements and read-back; root_s; engine_sample_s; totals_sql_s or totals_py_s; insert_sql_s; read_summary_py_s for
+the Python plan), and the CPU seconds of this process (python_cpu_s) and of the PostgreSQL backend
+(db_backend_cpu_s, read from /proc when the server runs on this machine): the wall time depends on the machine's load,
+the CPU time far less. accounts_per_s = accounts computed / seconds of the whole run.
+
+Measured 2026-12-07 on the shared 2-CPU machine (PostgreSQL 15, load average 5–7), N = 1,000,000: 39,262 accounts/s
+(before: 20,146, the plan in Python); the goal of 200,000 is not met (docs/crediting.md, Performance: what limits it).
+
+To measure several runs on the same data (the set-up of a million persons takes minutes):
+
+    createdb -h 127.0.0.1 -U postgres credit_base
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/credit_base
+    SIRECORDS_HOME=/tmp/base .venv/bin/python bench/credit.py --accounts 1000000 --setup-only
+    createdb -h 127.0.0.1 -U postgres -T credit_base credit_run && cp -a /tmp/base /tmp/run
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/credit_run
+    SIRECORDS_HOME=/tmp/run .venv/bin/python bench/credit.py --accounts 1000000 --skip-setup
 
 Then the accounts verify check runs (untimed) and must find nothing (exit 1 otherwise).
 The last line of output is one JSON object: {"accounts": N, "accounts_per_s": …, …}.
@@ -47,6 +65,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--year", type=int, default=2024, help="year to credit (default %(default)s)")
     parser.add_argument("--region", default="440300", help="pooling region (default %(default)s)")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--setup-only", action="store_true",
+                        help="insert the contributions and stop (then copy the database, e.g. createdb -T, and its home)")
+    parser.add_argument("--skip-setup", action="store_true",
+                        help="credit what the database holds (a copy of a --setup-only database, with its SIRECORDS_HOME)")
     parser.add_argument("--replan", action="store_true",
                         help="the posting plans again, as when the approver acts in another process (the web pages)")
     args = parser.parse_args(argv)
@@ -149,7 +171,65 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE contributions_contribution")
         add_pension_credits(summary)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE contributions_pension_credit")  # as autovacuum would have in a working database
     return rows
+
+
+def backend_cpu():
+    """A function giving the CPU seconds the database server process of this connection has used (PostgreSQL on this
+    machine, read from /proc), or None when that cannot be read: the machine's load changes the wall time, far less the
+    CPU time. Parallel workers' time is not counted (the crediting's statements run in the backend itself)."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+
+    def read():
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+    return read
+
+
+def time_steps() -> dict[str, list]:
+    """Wrap the run's steps to time them (seconds, calls), in the order they run: the plan in the database or in
+    Python, the root, the engine sample, the totals check, the rows' insertion."""
+    from sirecords.accounts import crediting, crediting_sql
+
+    steps: dict[str, list] = {}
+
+    def wrap(module, name: str, label: str) -> None:
+        real = getattr(module, name)
+        steps[label] = [0.0, 0]
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                steps[label][0] += time.perf_counter() - started
+                steps[label][1] += 1
+
+        setattr(module, name, timed)
+
+    wrap(crediting_sql, "plan_figures", "plan_sql")
+    wrap(crediting, "year_credits", "read_summary_py")
+    wrap(crediting, "merkle_root_of_leaf_bytes", "root")
+    wrap(crediting, "check_against_engine", "engine_sample")
+    wrap(crediting_sql, "independent_totals", "totals_sql")
+    wrap(crediting, "_independent_totals", "totals_py")
+    wrap(crediting_sql, "insert_rows", "insert_sql")
+    return steps
 
 
 def main(argv=None) -> int:
@@ -167,12 +247,17 @@ def main(argv=None) -> int:
         tag = uuid.uuid4().hex[:8]
         staff = make_staff(tag)
         load_year_parameters(staff, args.region, args.year)
-        started = time.perf_counter()
-        rows = insert_contributions(args.accounts, args.year, args.seed, tag)
-        setup_s = time.perf_counter() - started
-        print(f"set-up: {rows} contribution rows for {args.accounts} persons in {setup_s:.1f} s ({connection.vendor})")
+        if not args.skip_setup:
+            started = time.perf_counter()
+            rows = insert_contributions(args.accounts, args.year, args.seed, tag)
+            setup_s = time.perf_counter() - started
+            print(f"set-up: {rows} contribution rows for {args.accounts} persons in {setup_s:.1f} s ({connection.vendor})")
+            if args.setup_only:
+                return 0
 
         phases = {}
+        db_cpu = backend_cpu()
+        cpu0, db0 = time.process_time(), db_cpu()
         t0 = time.perf_counter()
         plan_fn = crediting.plan_year
         timings = []
@@ -184,6 +269,7 @@ def main(argv=None) -> int:
             return result
 
         crediting.plan_year = timed_plan
+        steps = time_steps()
         crediting_runs.plan_year = timed_plan
         import sirecords.accounts.transactions as txns
 
@@ -196,9 +282,13 @@ def main(argv=None) -> int:
             crediting.forget_plans()  # as when the reviewers approve in the pages: the posting plans again there
         txn = crediting_runs.approve(prepared.txn, [staff["reviewer1"], staff["approver"]])
         t2 = time.perf_counter()
+        cpu1, db1 = time.process_time(), db_cpu()
         total = t2 - t0
         phases = {"plan_s": round(timings[0], 3), "open_submit_s": round(t1 - t0 - timings[0], 3),
-                  "approve_post_s": round(t2 - t1, 3), "total_s": round(total, 3)}
+                  "approve_post_s": round(t2 - t1, 3), "total_s": round(total, 3),
+                  "python_cpu_s": round(cpu1 - cpu0, 2)}
+        if db0 is not None and db1 is not None:
+            phases["db_backend_cpu_s"] = round(db1 - db0, 2)
         if txn.state != "posted":
             raise SystemExit(f"the run did not post: {txn.state}")
         plan = prepared.plan
@@ -210,6 +300,8 @@ def main(argv=None) -> int:
         for finding in report.findings:
             print(f"FAIL [{finding.check}] {finding.where}: {finding.message}", file=sys.stderr)
         print(f"plans computed: {len(timings)} ({', '.join(f'{t:.2f}' for t in timings)} s); phases {phases}")
+        print("steps (s, calls): " + ", ".join(f"{name} {seconds:.2f} ({calls})" for name, (seconds, calls) in steps.items()))
+        phases.update({f"{name}_s": round(seconds, 3) for name, (seconds, calls) in steps.items()})
         print(f"accounts verify check: {'ok' if report.ok else 'FAILED'} in {verify_s:.2f} s")
         result = {"accounts": plan.accounts, "accounts_per_s": round(plan.accounts / total), "rows_posted": plan.row_count,
                   "post_accounts_per_s": round(plan.accounts / (t2 - t1)), "database": connection.vendor, "replan": args.replan, **phases,

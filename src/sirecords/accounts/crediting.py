@@ -39,18 +39,18 @@ from decimal import Decimal
 
 from django.db import connection
 
-from sirecords.accounts import closures
-from sirecords.accounts.compute import kernel_for
+from sirecords.accounts import closures, crediting_sql
+from sirecords.accounts.compute import Kernel, kernel_for
 from sirecords.contributions.counted import counted
 from sirecords.core.canonical import canonical_json
-from sirecords.core.money import from_fen, to_fen
+from sirecords.core.money import from_fen, round_money, to_fen
 from sirecords.engine.crediting import AccountCredit, credit_account_credits, crediting_position
 from sirecords.engine.params import ParamSet, load_params
 from sirecords.ledger import bulk, merkle
 from sirecords.parameters.queries import require_loaded
 
-__all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "canonical_row", "crediting_basis", "crediting_method", "plan_person",
-           "plan_year", "write_plan"]
+__all__ = ["CANONICAL_FIELDS", "FIGURES", "Plan", "TotalsMismatch", "canonical_row", "crediting_basis", "crediting_method",
+           "plan_person", "plan_year", "write_plan"]
 
 # The row's canonical bytes (what its Merkle leaf hashes): run-independent, so a plan's root can be
 # reviewed before the run posts and is the root the ledger entry commits to.
@@ -108,11 +108,20 @@ class Plan:
     leaves: list[bytes] = field(default_factory=list)
     root: str = ""
     plain_ids: bool = True  # every person id is plain ASCII (the fast leaf template and COPY text apply)
-    totals: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)  # of the planned rows
+    unchanged_totals: dict[str, int] = field(default_factory=dict)  # of the current rows of the unchanged accounts
+    # Planned in the database (crediting_sql): `rows` and `leaves` stay empty; the rows are counted in `planned`, their
+    # leaves concatenated in `leaf_bytes`, the engine sample is `sample`, and the posting INSERTs … SELECTs them.
+    sql: bool = False
+    planned: int = 0
+    leaf_bytes: bytes = b""
+    sample: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+    closed: frozenset[str] = frozenset()  # the accounts left out (retired, dead) when planned in the database
+    stage: str = ""  # the temporary table of this database session holding the rows planned in the database
 
     @property
     def row_count(self) -> int:
-        return len(self.rows)
+        return self.planned if self.sql else len(self.rows)
 
     def summary(self) -> dict:
         """The reviewed figures: what the transaction payload holds and the entry repeats."""
@@ -219,6 +228,8 @@ def retired_by(year: int) -> set[str]:
 
 
 def forget_plans() -> None:
+    for plan in _memo.values():
+        crediting_sql.drop_stage(plan.stage)
     _memo.clear()
 
 
@@ -236,14 +247,28 @@ def plan_year(region: str, year: int) -> Plan:
     if key in _memo:
         return _memo[key]
     plan = _plan(params, region, year)
-    _memo.clear()  # one plan kept: a province's year is large
+    forget_plans()  # one plan kept: a province's year is large
     _memo[key] = plan
     return plan
 
 
-def _plan(params: ParamSet, region: str, year: int) -> Plan:
-    plan = _empty_plan(params, region, year)
+# Plan in the database where the engine allows it (crediting_sql); tests set it off to compare the two paths.
+PLAN_IN_DATABASE = True
+
+
+def _plan(params: ParamSet, region: str, year: int, *, in_database: bool | None = None) -> Plan:
+    return compute_plan(_empty_plan(params, region, year), in_database=in_database)
+
+
+def compute_plan(plan: Plan, *, in_database: bool | None = None) -> Plan:
+    """Fill `plan` (its year, rate, method, rounding, basis and rule version set): in the database when the engine
+    allows it and `in_database` (default PLAN_IN_DATABASE), else in Python; both give the same rows, leaves and root
+    (tests/accounts/test_crediting_sql.py)."""
+    year = plan.year
     kernel = kernel_for(Decimal(plan.rate), method=plan.method, months=12, rounding=plan.rounding)
+    if PLAN_IN_DATABASE if in_database is None else in_database:
+        if connection.vendor in crediting_sql.SQL_VENDORS and _plan_in_database(plan, kernel):
+            return plan
     credits = year_credits(year, plan.interest_from)
     prior = {person: figures[0] for person, figures in current_rows(year - 1, ("closing_fen",)).items()}
     current = current_rows(year)
@@ -268,6 +293,7 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
     prior_num2, prior_den, prior_den2 = 2 * kernel.prior_num, kernel.prior_den, 2 * kernel.prior_den
     credits_num2, credits_den, credits_den2 = 2 * kernel.credits_num, kernel.credits_den, 2 * kernel.credits_den
     new = replaced = 0
+    same_opening = same_credits = same_interest = same_closing = 0
     for person in persons:
         opening = prior_get(person, 0)
         year_total, weighted = credits_get(person, no_credits)
@@ -284,6 +310,10 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
                 new += 1
             elif now == (opening, year_total, on_prior, on_credits, closing, *constant):
                 plan.unchanged += 1
+                same_opening += opening
+                same_credits += year_total
+                same_interest += on_prior + on_credits
+                same_closing += closing
                 continue
             else:
                 replaced += 1
@@ -296,9 +326,53 @@ def _plan(params: ParamSet, region: str, year: int) -> Plan:
             plan.plain_ids = False
             add_leaf(_leaf(plan, (person, opening, year_total, on_prior, on_credits, closing)))
     plan.new, plan.replaced = new, replaced
+    plan.unchanged_totals = {"opening_fen": same_opening, "credits_fen": same_credits, "interest_fen": same_interest,
+                             "closing_fen": same_closing}
     _finish(plan)
+    check_totals(plan, _independent_totals(plan, persons, prior, credits))
     plan.later_years = later_years(year, {row[0] for row in rows}) if rows else 0
     return plan
+
+
+def _plan_in_database(plan: Plan, kernel: Kernel) -> bool:
+    """Plan the year in the database (crediting_sql). False when the SQL does not cover it (the caller plans in
+    Python)."""
+    closed = frozenset(retired_by(plan.year))
+    template, _ = _leaf_template(plan)
+    figures = crediting_sql.plan_figures(plan, kernel, closed, template, ENGINE_SAMPLE)
+    if figures is None:
+        return False
+    plan.sql, plan.closed = True, closed
+    plan.accounts, plan.new, plan.replaced, plan.unchanged = (figures[name] for name in ("accounts", "new", "replaced",
+                                                                                        "unchanged"))
+    plan.planned, plan.leaf_bytes, plan.sample = figures["row_count"], figures["leaves"], figures["sample"]
+    plan.stage = figures["stage"]
+    plan.totals, plan.unchanged_totals = figures["totals"], figures["unchanged_totals"]
+    try:
+        if len(plan.leaf_bytes) != 32 * plan.planned:
+            raise EngineMismatch(f"year {plan.year}: {plan.planned} rows planned but {len(plan.leaf_bytes) // 32} leaves")
+        plan.root = merkle_root_of_leaf_bytes(plan.leaf_bytes).hex()
+        check_against_engine(plan)
+        check_totals(plan, crediting_sql.independent_totals(plan, closed))
+    except EngineMismatch:
+        crediting_sql.drop_stage(plan.stage)  # refused: its staged rows are of no use
+        raise
+    plan.later_years = figures["later_years"]
+    return True
+
+
+def merkle_root_of_leaf_bytes(leaves: bytes) -> bytes:
+    """merkle.root_of_list over 32-byte leaf hashes given concatenated (as the database returns them): the same root
+    (an odd last node moves up a level unchanged), each level one bytes object."""
+    if not leaves:
+        return merkle.EMPTY_ROOT
+    sha256, node = hashlib.sha256, b"\x01"
+    level = leaves
+    while len(level) > 32:
+        end = len(level) - len(level) % 64
+        paired = b"".join([sha256(node + level[i:i + 64]).digest() for i in range(0, end, 64)])
+        level = paired + level[end:]
+    return level
 
 
 def _empty_plan(params: ParamSet, region: str, year: int) -> Plan:
@@ -317,9 +391,51 @@ def _leaf(plan: Plan, row: tuple[str, int, int, int, int, int]) -> bytes:
 def _finish(plan: Plan) -> None:
     rows = plan.rows
     plan.root = merkle.root_of_list(plan.leaves).hex()
-    plan.totals = {"credits_fen": sum(row[2] for row in rows), "interest_fen": sum(row[3] + row[4] for row in rows),
-                   "closing_fen": sum(row[5] for row in rows)}
+    plan.totals = {"opening_fen": sum(row[1] for row in rows), "credits_fen": sum(row[2] for row in rows),
+                   "interest_fen": sum(row[3] + row[4] for row in rows), "closing_fen": sum(row[5] for row in rows)}
     check_against_engine(plan)
+
+
+TOTALS = ("opening_fen", "credits_fen", "interest_fen", "closing_fen")
+
+
+def check_totals(plan: Plan, independent: dict) -> None:
+    """The planned rows plus the unchanged accounts' current rows must give, in count and in every total (Σ opening,
+    Σ credits, Σ interest, Σ closing), what the summary and the prior year give computed apart from the plan
+    (`independent`). Raises TotalsMismatch naming each difference."""
+    differing = []
+    if plan.accounts != independent["accounts"]:
+        differing.append(f"accounts {plan.accounts} ≠ {independent['accounts']}")
+    for name in TOTALS:
+        planned = plan.totals.get(name, 0) + plan.unchanged_totals.get(name, 0)
+        if planned != independent[name]:
+            differing.append(f"{name} {planned} ≠ {independent[name]}")
+    if differing:
+        raise TotalsMismatch(f"year {plan.year}: the planned rows and the unchanged accounts do not give what the "
+                             f"summary and the prior year give: {'; '.join(differing)}")
+
+
+def _independent_totals(plan: Plan, persons: list[str], prior: dict[str, int], credits: dict[str, tuple[int, int]]) -> dict:
+    """What the summary and the prior year give for the accounts of the year, apart from the kernel: each interest
+    amount computed in Decimal yuan and rounded by core.money.round_money (the engine's rounding)."""
+    rate, mode, months = Decimal(plan.rate), plan.rounding, Decimal(plan.months)
+    monthly = plan.method == "monthly"
+    opening_total = credits_total = interest_total = 0
+    no_credits = (0, 0)
+    for person in persons:
+        opening = prior.get(person, 0)
+        total, weighted = credits.get(person, no_credits)
+        if monthly:
+            on_prior = round_money(from_fen(opening) * rate * months / 12, mode)
+            on_credits = round_money(from_fen(weighted) * rate / 12, mode)
+        else:
+            on_prior = round_money(from_fen(opening) * rate, mode)
+            on_credits = round_money(from_fen(total) * rate * Decimal("1.083") / 2, mode)
+        opening_total += opening
+        credits_total += total
+        interest_total += to_fen(on_prior + on_credits)
+    return {"accounts": len(persons), "opening_fen": opening_total, "credits_fen": credits_total,
+            "interest_fen": interest_total, "closing_fen": opening_total + credits_total + interest_total}
 
 
 @dataclass
@@ -385,14 +501,21 @@ class EngineMismatch(RuntimeError):
     """The bulk arithmetic disagrees with the rules engine: nothing is posted."""
 
 
+class TotalsMismatch(EngineMismatch):
+    """The planned rows' totals differ from what the summary and the prior year give: nothing is posted."""
+
+
 def check_against_engine(plan: Plan, sample: int = ENGINE_SAMPLE) -> int:
     """Recompute a spread sample of the planned rows with engine.crediting.credit_account_credits from the person's
     contribution rows (not the summary): the engine places each paid credit by crediting_position on the plan's basis
     and computes the interest. Raises EngineMismatch on any difference. Returns the count checked."""
-    if not plan.rows:
+    if not plan.row_count:
         return 0
-    step = max(1, len(plan.rows) // sample)
-    picked = plan.rows[::step][:sample] + [plan.rows[-1]]
+    if plan.sql:  # picked by the database as below (crediting_sql.plan_figures)
+        picked = plan.sample
+    else:
+        step = max(1, len(plan.rows) // sample)
+        picked = plan.rows[::step][:sample] + [plan.rows[-1]]
     candidates = candidate_credits(plan.year, sorted({row[0] for row in picked}))
     for person, opening, year_total, on_prior, on_credits, closing in picked:
         # a credit placed in an earlier year belongs to that year's crediting (the engine refuses it); later: deferred
@@ -411,13 +534,21 @@ def check_against_engine(plan: Plan, sample: int = ENGINE_SAMPLE) -> int:
 
 # --- writing, set-based -----------------------------------------------------------------------------
 
+class PostingMismatch(RuntimeError):
+    """The rows the posting inserted are not the reviewed plan's: the posting is refused (rolled back)."""
+
+
 def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
-    """Insert the run and its rows: COPY on PostgreSQL, executemany on SQLite; never one ORM save per row."""
+    """Insert the run and its rows: planned in the database, one INSERT … SELECT that must insert the reviewed rows
+    (count, totals and every leaf); else COPY on PostgreSQL, executemany on SQLite; never one ORM save per row."""
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO accounts_crediting_run (uid, region, year, rule_version, rate, rate_status, method, "
                        "interest_from, row_count, rows_root, entry_seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                        [run_uid, plan.region, plan.year, plan.rule_version, plan.rate, plan.rate_status, plan.method,
                         plan.interest_from, plan.row_count, plan.root, run_seq])
+        if plan.sql:
+            _insert_planned(plan, run_uid, run_seq)
+            return
         constant = (plan.year,)
         tail = (plan.months, plan.rate, plan.rate_status, plan.method, plan.interest_from, plan.rule_version)
 
@@ -444,3 +575,24 @@ def write_plan(plan: Plan, run_uid: str, run_seq: int) -> None:
                                             leaves[start:start + 50_000])])
             else:
                 out.write_rows(records())
+
+
+def _insert_planned(plan: Plan, run_uid: str, run_seq: int) -> None:
+    """INSERT … SELECT the rows the database planned (its staging table in this session) and check what was inserted.
+    When the staging table is gone (the plan was computed in a transaction rolled back since, or in another session),
+    the plan is computed again, in the posting's transaction, and must give the reviewed rows (count, totals, leaves)."""
+    if not crediting_sql.stage_exists(plan.stage):
+        again = compute_plan(Plan(plan.region, plan.year, plan.rule_version, plan.rate, plan.rate_status, plan.method,
+                                  plan.rounding, plan.interest_from, plan.months), in_database=True)
+        if not again.sql or (again.row_count, again.totals, again.leaf_bytes) != (plan.row_count, plan.totals,
+                                                                                   plan.leaf_bytes):
+            crediting_sql.drop_stage(again.stage)
+            raise PostingMismatch(f"crediting run {run_uid}: planned again at posting, the rows ({again.row_count}, "
+                                  f"totals {again.totals}, root {again.root}) are not the reviewed plan's "
+                                  f"({plan.row_count}, totals {plan.totals}, root {plan.root})")
+        plan.stage = again.stage
+    count, totals, leaves = crediting_sql.insert_rows(plan, run_uid, run_seq)
+    crediting_sql.drop_stage(plan.stage)
+    if count != plan.row_count or totals != plan.totals or leaves != plan.leaf_bytes:
+        raise PostingMismatch(f"crediting run {run_uid}: the rows inserted ({count}, totals {totals}) are not the "
+                              f"reviewed plan's ({plan.row_count}, totals {plan.totals}, root {plan.root})")

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from sirecords.accounts.crediting import EngineMismatch, Plan, forget_plans, plan_year, write_plan
+from sirecords.accounts.crediting import EngineMismatch, Plan, TotalsMismatch, forget_plans, plan_year, write_plan
 from sirecords.accounts.kinds import ACCOUNT_YEARS_CREDITED
 from sirecords.core.money import InvalidInput, yuan_or_blank
 from sirecords.engine.params import ParameterError
@@ -70,6 +70,8 @@ def credit_accounts(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry
         plan = plan_year(region, year)
     except (ParameterError, InvalidInput) as error:
         raise InvalidTransaction({"parameters": str(error)}) from None
+    except TotalsMismatch as error:
+        raise InvalidTransaction({"totals": str(error)}) from None
     except EngineMismatch as error:
         raise InvalidTransaction({"engine": str(error)}) from None
     now = plan.summary()
