@@ -70,9 +70,15 @@ def refusals_logged(service):
     return logged
 
 
+# The columns a step of the workflow changes (the others are fixed when the transaction is opened); amending also
+# changes the sealed payload and its summary.
+_STEP_FIELDS = ("state", "stages", "next_stage", "posted_seq", "updated_at")
+_AMEND_FIELDS = (*_STEP_FIELDS, "payload_sealed", "summary")
+
+
 def _record(txn: BusinessTransaction, actor: Actor, kind: str, *, stage: str = "", opinion: str = "") -> None:
     txn.updated_at = _now()
-    txn.save()
+    txn.save(update_fields=_AMEND_FIELDS if kind == Action.Kind.AMEND else _STEP_FIELDS)
     ACTION_LOG.append(txn_id=txn.pk, actor=actor.username, kind=kind, stage=stage, opinion=opinion, at=txn.updated_at)
 
 
@@ -144,7 +150,7 @@ def open_transaction(actor: Actor, type_name: str, payload: dict[str, Any], *, r
                                   reason=reason, channel=channel, created_by=actor.username,
                                   created_at=now, updated_at=now)
         _seal_payload(txn, payload)
-        txn.save()
+        txn.save(force_insert=True)
         ACTION_LOG.append(txn_id=txn.pk, actor=actor.username, kind=Action.Kind.CREATE, stage="", opinion="", at=now)
     return txn
 
@@ -220,9 +226,12 @@ def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
     return txn
 
 
-def _review_trail(txn: BusinessTransaction) -> list[Action]:
-    last_submit = txn.actions.filter(kind=Action.Kind.SUBMIT).order_by("-id").values_list("id", flat=True).first() or 0
-    return list(txn.actions.filter(id__gt=last_submit, kind=Action.Kind.APPROVE).order_by("id"))
+def _review_trail(txn: BusinessTransaction) -> list[dict[str, Any]]:
+    """The approvals since the last submission, in order: {stage, actor, opinion, at} (one query)."""
+    rows = list(txn.actions.filter(kind__in=[Action.Kind.SUBMIT, Action.Kind.APPROVE]).order_by("id")
+                .values("kind", "stage", "actor", "opinion", "at"))
+    last_submit = max((i for i, row in enumerate(rows) if row["kind"] == Action.Kind.SUBMIT), default=-1)
+    return [row for row in rows[last_submit + 1:] if row["kind"] == Action.Kind.APPROVE]
 
 
 @refusals_logged
@@ -283,8 +292,8 @@ def withdraw(actor: Actor, txn: BusinessTransaction, reason: str) -> BusinessTra
 
 
 def _post(txn: BusinessTransaction, actor: Actor) -> None:
-    trail = tuple({"stage": a.stage, "actor": a.actor, "decision": "approve", "opinion": a.opinion,
-                   "at": a.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
+    trail = tuple({"stage": a["stage"], "actor": a["actor"], "decision": "approve", "opinion": a["opinion"],
+                   "at": a["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} for a in _review_trail(txn))
     docs = tuple(txn.attachments.order_by("id").values_list("sha256", flat=True))
     ctx = WriteContext(actor=txn.created_by, reason=txn.reason, channel=txn.channel, txn=txn.uid, region=txn.region)
     posted = post(Transaction(txn.type, payload_of(txn), ctx, documents=docs, review=trail))
