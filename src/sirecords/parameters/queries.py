@@ -61,25 +61,23 @@ def params_for_month(region: str, year: int, month: int) -> ParamSet:
     2023.toml, so they differ from the whole year's set and resolve to ``R/2024-01``; 2024-07…2024-12 resolve
     to ``R/2024`` (the whole year's set is the one in force in December).
     """
-    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise ParameterError(None, None, f"month must be 1–12, got {month!r}")
-    return _sets_of_months(region, year)[month - 1]
-
-
-@lru_cache(maxsize=256)
-def _sets_of_months(region: str, year: int) -> tuple[ParamSet, ...]:
-    """params_for_month of each month of `year`, in one pass over the months (each month's values serialised once)."""
     whole = load_params(region, year)
-    values = canonical_json(whole.canonical["values"])
-    found: list[ParamSet] = []
-    first, first_values = None, None
-    for m in range(1, 13):
+    values = _values_text(whole)
+    first = None
+    for m in range(1, month + 1):
         current = load_params(region, year, m)
-        current_values = canonical_json(current.canonical["values"])
-        if first is None or current_values != first_values:
-            first, first_values = current, current_values
-        found.append(whole if first_values == values else first)
-    return tuple(found)
+        same_as_prev = first is not None and _values_text(current) == _values_text(first)
+        if not same_as_prev:
+            first = current
+    if _values_text(first) == values:
+        return whole
+    return first
+
+
+@lru_cache(maxsize=1024)
+def _values_text(params: ParamSet) -> str:
+    """A set's values as canonical JSON. Cached by the set (its version, a digest of its canonical form: never stale)."""
+    return canonical_json(params.canonical["values"])
 
 
 def pooling_region() -> str:
