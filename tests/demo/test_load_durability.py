@@ -6,7 +6,7 @@ from django.db import connection
 
 from sirecords.demo.load import commits_without_waiting_for_the_disk
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.usefixtures("ledger_transactional_db")  # committed, outside any transaction
 
 
 def _setting():
