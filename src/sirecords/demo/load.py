@@ -17,7 +17,8 @@ from sirecords.demo import accounts, arrears, contributions, flexible, portal, r
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
-from sirecords.ledger.models import Entry
+from sirecords.ledger.append import COLUMNS
+from sirecords.ledger.reading import entry_rows
 from sirecords.registry.models import Person
 from sirecords.transactions.kinds import TRANSACTION_POSTED
 from sirecords.transactions.posting import transaction_type_named
@@ -52,10 +53,11 @@ def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:
 
 
 def _created_uid(txn: BusinessTransaction, key: str) -> str:
-
-
-    entry = Entry.objects.filter(txn=txn.uid).exclude(kind=TRANSACTION_POSTED).order_by("seq").first()
-    return json.loads(entry.payload)[key]
+    """The uid the posting gave the record it created: in its first entry (the last is its transaction.posted)."""
+    row = next(entry_rows(after=txn.posted_seq - 1, up_to=txn.posted_seq))
+    if row[COLUMNS.index("txn")] != txn.uid or row[COLUMNS.index("kind")] == TRANSACTION_POSTED:
+        raise LookupError(f"entry #{txn.posted_seq} is not the first entry posted by {txn.uid}")
+    return json.loads(row[COLUMNS.index("payload")])[key]
 
 
 @contextmanager
