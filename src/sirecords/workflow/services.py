@@ -106,6 +106,20 @@ def _stages_acted_at(txn: BusinessTransaction, username: str, except_stage: str)
         return {stage for (stage,) in cursor.fetchall()}
 
 
+def _locked(pk: str) -> BusinessTransaction:
+    """The transaction as stored, its row locked to the end of the database transaction: what
+    select_for_update().get(pk=pk) does (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds the write
+    lock already), as one raw query with Django's own column conversions (every review asks)."""
+    meta, quote = BusinessTransaction._meta, connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = list(BusinessTransaction.objects.raw(
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s{lock}", [pk]))
+    if not found:
+        raise BusinessTransaction.DoesNotExist(f"no business transaction {pk}")
+    return found[0]
+
+
 def _attached(txn: BusinessTransaction, column: str) -> list[str]:
     """One column ("kind" or "sha256") of the documents attached to the transaction, in the order attached (one
     plain query: every attachment, submission and posting asks)."""
@@ -276,7 +290,7 @@ def review(actor: Actor, txn: BusinessTransaction, decision: str, opinion: str) 
     if decision == "reject" and not opinion:
         raise InvalidTransaction({"opinion": _("is required when returning a transaction: say what must change")})
     with db_transaction.atomic():
-        txn = BusinessTransaction.objects.select_for_update().get(pk=txn.pk)
+        txn = _locked(txn.pk)
         stage = txn.due_stage
         if stage is None:
             raise _refuse(actor, _("this transaction is {state}; nothing awaits review").format(
