@@ -20,7 +20,8 @@ install: $(BIN)/sirecords
 demo: install
 	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords init
 	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords demo --load-only
-	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords checkpoint --actor demo-loader --reason "demo checkpoint"
+	# (the system checks ran in `demo` just before and run again in `serve`: not a third time)
+	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords checkpoint --skip-checks --actor demo-loader --reason "demo checkpoint"
 	@echo "Health: http://127.0.0.1:8000/healthz"
 	DJANGO_SETTINGS_MODULE=sirecords.settings.demo $(BIN)/sirecords serve
 

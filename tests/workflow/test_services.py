@@ -96,6 +96,11 @@ def test_reject_returns_to_the_clerk_who_amends_and_resubmits(team, pdf):
     assert txn.due_stage == "review1"
     txn = approve_all(team, txn)
     assert Person.objects.get().name == "赵陆"
+    # The posted review trail holds the approvals since the resubmission only, not rev1's before the return.
+    summary = json.loads(Entry.objects.get(txn=txn.uid, kind="transaction.posted").payload)
+    assert [(step["stage"], step["actor"]) for step in summary["review"]] == [
+        ("review1", "rev1"), ("review2", "rev2"), ("review3", "rev3"), ("approval", "appr")]
+    assert [a.kind for a in txn.actions.all()].count("approve") == 5
 
 
 def test_documents_are_required_and_checked_by_content(team, pdf, settings):

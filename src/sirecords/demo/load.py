@@ -5,15 +5,20 @@ A few transactions are left waiting at each stage, so every queue has work in it
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
+
+from django.db import connection
 
 from sirecords.core.periods import Month
 from sirecords.demo import accounts, arrears, contributions, flexible, portal, recomputed, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
-from sirecords.ledger.models import Entry
+from sirecords.ledger.append import COLUMNS
+from sirecords.ledger.reading import entry_rows
 from sirecords.registry.models import Person
 from sirecords.transactions.kinds import TRANSACTION_POSTED
 from sirecords.transactions.posting import transaction_type_named
@@ -48,14 +53,51 @@ def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:
 
 
 def _created_uid(txn: BusinessTransaction, key: str) -> str:
+    """The uid the posting gave the record it created: in its first entry (the last is its transaction.posted)."""
+    row = next(entry_rows(after=txn.posted_seq - 1, up_to=txn.posted_seq))
+    if row[COLUMNS.index("txn")] != txn.uid or row[COLUMNS.index("kind")] == TRANSACTION_POSTED:
+        raise LookupError(f"entry #{txn.posted_seq} is not the first entry posted by {txn.uid}")
+    return json.loads(row[COLUMNS.index("payload")])[key]
 
 
-    entry = Entry.objects.filter(txn=txn.uid).exclude(kind=TRANSACTION_POSTED).order_by("seq").first()
-    return json.loads(entry.payload)[key]
+@contextmanager
+def commits_without_waiting_for_the_disk() -> Iterator[None]:
+    """The load's commits are not each waited for on disk; everything is on disk when it ends.
+
+    The demo load is one job of some 6,000 small commits (each service call of each reviewed transaction), which
+    with every commit flushed to disk (settings: SQLite synchronous=FULL) spends most of its time waiting for
+    fsync. During the load only: SQLite in WAL mode with synchronous=NORMAL (the write-ahead log is flushed at each
+    WAL checkpoint, not at each commit: the database cannot be corrupted, but a power cut may lose the last
+    commits), PostgreSQL with synchronous_commit off (the same trade, made by the server). Nothing of what is
+    written changes: the same transactions, entries, signatures and checkpoints. A load cut short by a power cut is
+    incomplete whatever the setting: the demo is loaded again from an empty SIRECORDS_HOME (`rm -rf var`). At the
+    end the SQLite log is checkpointed into the database file and flushed (wal_checkpoint(FULL)) and the
+    connection goes back to the durable setting the served instance uses."""
+    vendor = connection.vendor if not connection.in_atomic_block else ""  # (SQLite refuses it inside a transaction)
+    with connection.cursor() as cursor:
+        if vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            before = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        elif vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if vendor == "sqlite":
+                cursor.execute(f"PRAGMA synchronous={int(before)}")
+                cursor.execute("PRAGMA wal_checkpoint(FULL)")
+            elif vendor == "postgresql":
+                cursor.execute("RESET synchronous_commit")
 
 
 def load(data: DemoData | None = None) -> dict[str, int]:
-    data = data or generate()
+    with commits_without_waiting_for_the_disk():
+        return _load(data or generate())
+
+
+def _load(data: DemoData) -> dict[str, int]:
     accounts.create_staff()
     first_start: dict[int, date] = {}
     employer_first: dict[int, date] = {}

@@ -806,6 +806,13 @@ def _limits_year(year: int, month: int | None, start: int) -> int:
     return year if month is None or month >= start else year - 1
 
 
+@lru_cache(maxsize=1024)
+def _parsed_file(name: str, text: str) -> dict:
+    """parse_parameter_file, once per file name and text: resolving a set re-reads every file in force by its month
+    (a year's twelve months each re-read the same files). The result is shared: _resolve only reads it."""
+    return parse_parameter_file(name, text)
+
+
 def _resolve(files: Mapping[str, str], region: str, year: int, month: int | None) -> ParamSet:
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
         raise ParameterError(None, None, f"year must be a whole year such as 2024, got {year!r}")
@@ -825,7 +832,7 @@ def _resolve(files: Mapping[str, str], region: str, year: int, month: int | None
     demo = False
     parsed_files = []
     for file_year, file_month, name in national + regional:
-        parsed = parse_parameter_file(name, files[name])
+        parsed = _parsed_file(name, files[name])
         standing = {section: table for section, table in parsed.items() if section in _STANDING}
         _merge(values, standing, origins, name)
         parsed_files.append((file_year, file_month, name, parsed))

@@ -114,11 +114,20 @@ class ChainedLog:
                                     "instance: nothing is appended to it — run `sirecords verify`")
             seq = size + 1
             digest = record_hash(self.version, seq, [values[f] for f in self.fields], last_hash)
-            row = self.model.objects.create(**{self.seq: seq}, prev_hash=last_hash, hash=digest, **values)
+            row = self.model(**{self.seq: seq}, prev_hash=last_hash, hash=digest, **values)
             with connection.cursor() as cursor:
+                cursor.execute(self._insert_sql(), [field.get_db_prep_save(field.pre_save(row, True), connection)
+                                                    for field in self.model._meta.concrete_fields])
                 cursor.execute("UPDATE ledger_log_head SET size = %s, last_hash = %s, signature = %s WHERE name = %s",
                                [seq, digest, head_signature(self.name, seq, digest), self.name])
+        row._state.adding, row._state.db = False, connection.alias
         return row
+
+    def _insert_sql(self) -> str:
+        """One INSERT of every column (no ORM save: a log row is written once, here, and never saved again)."""
+        quote = connection.ops.quote_name
+        columns = [quote(field.column) for field in self.model._meta.concrete_fields]
+        return f"INSERT INTO {quote(self.name)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
 
     def _lock_head(self) -> tuple[int, str, str]:
         head = self.read_head(lock=True)

@@ -62,16 +62,22 @@ def params_for_month(region: str, year: int, month: int) -> ParamSet:
     to ``R/2024`` (the whole year's set is the one in force in December).
     """
     whole = load_params(region, year)
-    values = canonical_json(whole.canonical["values"])
+    values = _values_text(whole)
     first = None
     for m in range(1, month + 1):
         current = load_params(region, year, m)
-        same_as_prev = first is not None and canonical_json(current.canonical["values"]) == canonical_json(first.canonical["values"])
+        same_as_prev = first is not None and _values_text(current) == _values_text(first)
         if not same_as_prev:
             first = current
-    if canonical_json(first.canonical["values"]) == values:
+    if _values_text(first) == values:
         return whole
     return first
+
+
+@lru_cache(maxsize=1024)
+def _values_text(params: ParamSet) -> str:
+    """A set's values as canonical JSON. Cached by the set (its version, a digest of its canonical form: never stale)."""
+    return canonical_json(params.canonical["values"])
 
 
 def pooling_region() -> str:
