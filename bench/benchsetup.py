@@ -34,3 +34,18 @@ def setup_django(prefix: str = "sirecords-bench-", *, show_init: bool = False) -
     from sirecords.core.home import home
 
     return home(), temporary
+
+
+def write_records(out, records, chunk: int = 50_000) -> None:
+    """Rows into a ledger.bulk writer `out`: on PostgreSQL as COPY text lines, `chunk` at a time (every value of a
+    bench's rows is an int or a plain text, so str() is its COPY text), else as parameter rows."""
+    if not out.copy_text:
+        out.write_rows(records)
+        return
+    lines = []
+    for record in records:
+        lines.append("\t".join(map(str, record)))
+        if len(lines) >= chunk:
+            out.write_lines(lines)
+            lines.clear()
+    out.write_lines(lines)

@@ -54,7 +54,7 @@ import sys
 import time
 import uuid
 
-from benchsetup import setup_django  # bench/ is on sys.path when run as a script
+from benchsetup import setup_django, write_records  # bench/ is on sys.path when run as a script
 
 GOAL_ACCOUNTS_PER_S = 200_000  # on PostgreSQL
 
@@ -158,16 +158,7 @@ def insert_contributions(count: int, year: int, seed: int, tag: str) -> int:
                            individual, individual, f"{period}-15", 0, "bench")
 
         with bulk.writer(cursor, "contributions_contribution", COLUMNS, batch_size=50_000) as out:
-            if out.copy_text:  # every value is an int or a plain text
-                buffer = []
-                for record in records():
-                    buffer.append("\t".join(map(str, record)))
-                    if len(buffer) >= 50_000:
-                        out.write_lines(buffer)
-                        buffer.clear()
-                out.write_lines(buffer)
-            else:
-                out.write_rows(records())
+            write_records(out, records())
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE contributions_contribution")
         add_pension_credits(summary)

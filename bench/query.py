@@ -74,7 +74,7 @@ BENCH_LIMITS = {"user": {"hour": 10**9, "day": 10**9}, "token": {"hour": 10**9, 
                 "lookups": "1000000000/m", "probes": "1000/h"}
 os.environ["SIRECORDS_READ_LIMITS"] = json.dumps(BENCH_LIMITS)
 
-from benchsetup import ROOT, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
+from benchsetup import ROOT, setup_django, write_records  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 GOAL_SERVICE_P99_MS = 20
 GOAL_HTTP_RPS = 500
@@ -272,16 +272,7 @@ def insert_contributions(uids: list[str], queried: int, employers: list, rng: ra
                        "entry_seq, txn) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                        [batch, "bench", "", count, "0" * 64, "bench", 0, "bench"])
         with bulk.writer(cursor, "contributions_contribution", COLUMNS, batch_size=50_000) as out:
-            if out.copy_text:  # every value is an int or a plain text
-                lines = []
-                for record in records():
-                    lines.append("\t".join(map(str, record)))
-                    if len(lines) >= 50_000:
-                        out.write_lines(lines)
-                        lines.clear()
-                out.write_lines(lines)
-            else:
-                out.write_rows(records())
+            write_records(out, records())
     return count
 
 

@@ -97,6 +97,21 @@ def template_pieces(template: str) -> list[str]:
     return pieces
 
 
+# The accounts of a year as the summary and the prior year give them (parameters basis, year, prev): one row a person
+# with credits in the year or a closing of Y − 1. The plan and the totals check (another arithmetic) both start here.
+ACCOUNTS_CTE = """WITH credits AS (
+    SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit
+    WHERE basis = %(basis)s AND year = %(year)s
+), prior AS (
+    SELECT DISTINCT ON (person_id COLLATE "C") person_id, closing_fen FROM accounts_account_year
+    WHERE year = %(prev)s ORDER BY person_id COLLATE "C", run_seq DESC
+), accounts AS (
+    SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
+           COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
+    FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
+)"""
+
+
 def _plan_cte(kernel, rounding: str) -> str:
     """The plan as CTEs; the last, `numbered`, has one row per account computed: its figures, whether it is new,
     whether it is unchanged (equal to its current row), whether it has a later year credited, and for the planned rows
@@ -107,17 +122,7 @@ def _plan_cte(kernel, rounding: str) -> str:
     on_prior = _rounded("a.opening", kernel.prior_num, kernel.prior_den, rounding)
     on_credits = _rounded("a.weighted" if monthly else "a.credits", kernel.credits_num, kernel.credits_den, rounding)
     return f"""
-WITH credits AS (
-    SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit
-    WHERE basis = %(basis)s AND year = %(year)s
-), prior AS (
-    SELECT DISTINCT ON (person_id COLLATE "C") person_id, closing_fen FROM accounts_account_year
-    WHERE year = %(prev)s ORDER BY person_id COLLATE "C", run_seq DESC
-), accounts AS (
-    SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
-           COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
-    FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
-), interest AS (
+{ACCOUNTS_CTE}, interest AS (
     SELECT a.person_id, a.opening, a.credits, {on_prior} AS on_prior, {on_credits} AS on_credits
     FROM accounts a
     WHERE NOT EXISTS (SELECT 1 FROM unnest(%(closed)s::text[]) AS closed(person_id) WHERE closed.person_id = a.person_id)
@@ -285,18 +290,9 @@ def independent_totals(plan, closed: set[str]) -> dict:
         return f"round({exact})"
 
     sql = f"""
-WITH credits AS (
-    SELECT person_id, credits_fen, credit_months_fen FROM contributions_pension_credit WHERE basis = %(basis)s AND year = %(year)s
-), prior AS (
-    SELECT DISTINCT ON (person_id COLLATE "C") person_id, closing_fen FROM accounts_account_year
-    WHERE year = %(prev)s ORDER BY person_id COLLATE "C", run_seq DESC
-), accounts AS (
-    SELECT COALESCE(c.person_id, p.person_id) AS person_id, COALESCE(p.closing_fen, 0) AS opening,
-           COALESCE(c.credits_fen, 0) AS credits, COALESCE(c.credit_months_fen, 0) AS weighted
-    FROM credits c FULL JOIN prior p ON p.person_id = c.person_id
-    WHERE COALESCE(c.person_id, p.person_id) <> ALL(%(closed)s::text[])
-), interest AS (
+{ACCOUNTS_CTE}, interest AS (
     SELECT opening, credits, {rounded(prior_exact)} + {rounded(credits_exact)} AS interest FROM accounts
+    WHERE person_id <> ALL(%(closed)s::text[])
 )
 SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(sum(interest), 0) FROM interest"""
     with connection.cursor() as cursor, _settings(cursor):
