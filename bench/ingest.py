@@ -172,7 +172,6 @@ def plain_copy(path: Path) -> float | None:
 
 def months_and_types() -> dict[tuple[int, int], list[str]]:
     """(year, month) → the insurance types with employee rates, for every month from FIRST_YEAR to last month."""
-    from sirecords.engine.params import ParameterError
     from sirecords.parameters.queries import params_for_month
 
     today = date.today()
@@ -181,15 +180,8 @@ def months_and_types() -> dict[tuple[int, int], list[str]]:
         for month in range(1, 13):
             if (year, month) >= (today.year, today.month):
                 break
-            params = params_for_month(REGION, year, month)
-            kinds = []
-            for kind in TYPES:
-                try:
-                    params.rates(kind, "employee")
-                    kinds.append(kind)
-                except ParameterError:
-                    pass
-            kinds_of[(year, month)] = kinds
+            collected = params_for_month(REGION, year, month).insurance_types()
+            kinds_of[(year, month)] = [kind for kind in TYPES if kind in collected]
     return kinds_of
 
 def main(argv=None) -> int:

@@ -58,21 +58,13 @@ def crew():
 
 
 def months_and_types() -> dict[tuple[int, int], list[str]]:
-    from sirecords.engine.params import ParameterError
     from sirecords.parameters.queries import params_for_month
 
     found = {}
     for year in range(2000, 2024):
         for month in range(1, 13):
-            params = params_for_month(REGION, year, month)
-            kinds = []
-            for kind in TYPES:
-                try:
-                    params.rates(kind, "employee")
-                    kinds.append(kind)
-                except ParameterError:
-                    pass
-            found[(year, month)] = kinds
+            collected = params_for_month(REGION, year, month).insurance_types()
+            found[(year, month)] = [kind for kind in TYPES if kind in collected]
     return found
 
 

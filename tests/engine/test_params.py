@@ -43,6 +43,30 @@ def test_national_base_limits_and_rates():
     assert not p.demo
 
 
+@pytest.mark.parametrize("region", ["national", "440300"])  # national: pension only; Shenzhen: all five for employees
+@pytest.mark.parametrize("category", ["employee", "flexible"])
+def test_insurance_types_are_those_with_a_rate_table(region, category):
+    from sirecords.engine.params import INSURANCE_TYPES
+
+    p = load_params(region, 2024)
+    with_rates = []
+    for kind in INSURANCE_TYPES:
+        try:
+            p.rates(kind, category)
+            with_rates.append(kind)
+        except ParameterError:
+            pass
+    assert p.insurance_types(category) == tuple(with_rates)
+    assert p.insurance_types(category)[0] == "pension"
+    with pytest.raises(ParameterError, match="unknown category"):
+        p.insurance_types("retired")
+
+
+def test_a_region_adds_the_insurance_types_it_collects():
+    assert load_params("440300", 2024).insurance_types() == ("pension", "medical", "unemployment", "work_injury", "maternity")
+    assert load_params("national", 2024).insurance_types() == ("pension",)
+
+
 def test_account_credit_was_11_percent_before_2006():
     assert load_params("national", 2005).rates().account == D("0.11")
     assert load_params("national", 2006).rates().account == D("0.08")

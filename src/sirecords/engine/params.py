@@ -675,6 +675,12 @@ class ParamSet:
         return Rates(insurance_type, category, self.get(f"{prefix}.employer", Decimal(0)),
                      self.get(f"{prefix}.individual", Decimal(0)), self.get(f"{prefix}.account", Decimal(0)))
 
+    def insurance_types(self, category: str = "employee") -> tuple[str, ...]:
+        """The insurance types this set has a rate table for, for `category` (a type not collected in its months has none)."""
+        if category not in CATEGORIES:
+            raise ParameterError(None, f"rates.{category}", f"unknown category; known: {', '.join(CATEGORIES)}")
+        return tuple(kind for kind in INSURANCE_TYPES if self.get(f"rates.{category}.{kind}", None) is not None)
+
     @property
     def months_divisor_table(self) -> dict[int, Decimal]:
         return {int(age): value for age, value in self.get("months_divisor").items()}
