@@ -57,15 +57,18 @@ def may_read_in(actor: Actor, region: str) -> bool:
     return any(actor.has(role, region) for role in READING_ROLES)
 
 
+def _person_key(subject: str | None) -> tuple[str, str] | None:
+    """(column of registry_person, value) a subject names a person by: "person:<uid>" or "idx:<index>"; else None."""
+    for prefix, column in (("person:", "uid"), ("idx:", "id_number_index")):
+        if subject and subject.startswith(prefix):
+            return column, subject.removeprefix(prefix)
+    return None
+
+
 def person_of(subject: str | None) -> Person | None:
     """The registered person a subject names: "person:<uid>", or "idx:<index>" once that number is registered."""
-    if not subject:
-        return None
-    if subject.startswith("person:"):
-        return Person.objects.filter(uid=subject.removeprefix("person:")).first()
-    if subject.startswith("idx:"):
-        return Person.objects.filter(id_number_index=subject.removeprefix("idx:")).first()
-    return None
+    key = _person_key(subject)
+    return Person.objects.filter(**{key[0]: key[1]}).first() if key else None
 
 
 def subjects_of(subject: str) -> list[str]:
@@ -78,14 +81,10 @@ def subjects_of(subject: str) -> list[str]:
 def home_region_of(subject: str) -> str | None:
     """The workflow's look-up (workflow/regions.py): the pooling region of the person a subject names (that column
     alone: every opening and every review of a transaction about a person asks)."""
-    if not subject:
+    found = _person_key(subject)
+    if found is None:
         return None
-    if subject.startswith("person:"):
-        column, key = "uid", subject.removeprefix("person:")
-    elif subject.startswith("idx:"):
-        column, key = "id_number_index", subject.removeprefix("idx:")
-    else:
-        return None
+    column, key = found
     with connection.cursor() as cursor:  # one plain query: the ORM's would cost some ten times the look-up
         cursor.execute(f"SELECT pooling_region FROM {Person._meta.db_table} WHERE {column} = %s LIMIT 1", [key])
         found = cursor.fetchone()
