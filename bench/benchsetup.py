@@ -49,3 +49,23 @@ def write_records(out, records, chunk: int = 50_000) -> None:
             out.write_lines(lines)
             lines.clear()
     out.write_lines(lines)
+
+
+def bench_staff(tag: str, roles: dict[str, str], *, region: str = "440300", reason: str = "benchmark"):
+    """The staff a benchmark acts as, made as an installation makes them (demo.accounts): a sysadmin, the first
+    approver, and for each username → role of `roles` an account opened by the sysadmin and approved (in `region`).
+    Returns (sysadmin, first approver, {username: Actor}). Passwords are random: nobody signs in to a bench."""
+    import uuid
+
+    from sirecords.demo.accounts import approver, open_approved, sysadmin
+    from sirecords.users.actors import actor_for
+
+    password = "Bench-" + uuid.uuid4().hex
+    admin = sysadmin(f"bench.admin.{tag}", reason=reason, password=password, os_user="bench")
+    first = approver(admin, f"bench.approver.{tag}", region=region, reason=reason, request_ref="BENCH")
+    actors = {}
+    for username, role in roles.items():
+        open_approved(admin, first, username, username, roles=(role,), region=region, reason=reason, request_ref="BENCH",
+                      channel="cli", password=password)
+        actors[username] = actor_for(username)
+    return admin, first, actors

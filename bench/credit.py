@@ -54,7 +54,7 @@ import sys
 import time
 import uuid
 
-from benchsetup import setup_django, write_records  # bench/ is on sys.path when run as a script
+from benchsetup import bench_staff, setup_django, write_records  # bench/ is on sys.path when run as a script
 
 GOAL_ACCOUNTS_PER_S = 200_000  # on PostgreSQL
 
@@ -78,32 +78,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_staff(tag: str):
-    from sirecords.demo.accounts import approver, open_approved, sysadmin
-    from sirecords.users.actors import actor_for
-
-    password = "Bench-" + uuid.uuid4().hex
-    admin = sysadmin(f"admin.{tag}", reason="credit benchmark", password=password, os_user="bench")
-    first = approver(admin, f"approver.{tag}", region="440300", reason="credit benchmark", request_ref="BENCH")
-    names = {}
-    for name, role in (("maint", "maintainer"), ("rev1", "reviewer1"), ("rev2", "reviewer2"), ("rev3", "reviewer3"),
-                       ("appr", "approver")):
-        open_approved(admin, first, f"{name}.{tag}", name, roles=(role,), region="440300", reason="credit benchmark",
-                      request_ref="BENCH", channel="cli", password=password)
-        names[role] = actor_for(f"{name}.{tag}")
-    return names
+    """role → Actor: a maintainer, the three reviewers and the approver of region 440300."""
+    roles = {f"{role}.{tag}": role for role in ("maintainer", "reviewer1", "reviewer2", "reviewer3", "approver")}
+    _admin, _first, actors = bench_staff(tag, roles, reason="credit benchmark")
+    return {role: actors[username] for username, role in roles.items()}
 
 
 def open_approved_officer(tag: str):
     """A query officer of region 440300 (bench/statements.py: who issues the statements), opened and approved."""
-    from sirecords.demo.accounts import approver, open_approved, sysadmin
-    from sirecords.users.actors import actor_for
-
-    password = "Bench-" + uuid.uuid4().hex
-    admin = sysadmin(f"admin.q{tag}", reason="statements benchmark", password=password, os_user="bench")
-    first = approver(admin, f"approver.q{tag}", region="440300", reason="statements benchmark", request_ref="BENCH")
-    open_approved(admin, first, f"officer.{tag}", "officer", roles=("query_officer",), region="440300",
-                  reason="statements benchmark", request_ref="BENCH", channel="cli", password=password)
-    return actor_for(f"officer.{tag}")
+    _admin, _first, actors = bench_staff(f"q{tag}", {f"officer.{tag}": "query_officer"}, reason="statements benchmark")
+    return actors[f"officer.{tag}"]
 
 
 def load_year_parameters(staff, region: str, year: int) -> None:

@@ -40,7 +40,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchsetup import setup_django  # bench/ is on sys.path when run as a script
+from benchsetup import bench_staff, setup_django  # bench/ is on sys.path when run as a script
 
 REGION = "440300"
 TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
@@ -49,19 +49,10 @@ GOAL_ROWS_PER_S, GOAL_RATIO_INDEXED = 100_000, 0.7
 
 
 def staff(tag: str):
-    from sirecords.demo.accounts import approver, open_approved, sysadmin
-    from sirecords.users.actors import actor_for
-
-    admin = sysadmin(f"bench.admin.{tag}", reason="benchmark", password="Bench-Password-2026", os_user="bench")
-    first = approver(admin, f"bench.approver.{tag}", region=REGION, reason="benchmark", request_ref="BENCH")
-    crew = {}
-    for name, role in (("clerk", "clerk"), ("maintainer", "maintainer"), ("review1", "reviewer1"), ("review2", "reviewer2"),
-                       ("review3", "reviewer3"), ("approval", "approver")):
-        username = f"bench.{name}.{tag}"
-        open_approved(admin, first, username, username, roles=(role,), region=REGION, reason="benchmark",
-                      request_ref="BENCH", channel="cli", password="Bench-Password-2026")
-        crew[name] = actor_for(username)
-    return crew
+    names = {"clerk": "clerk", "maintainer": "maintainer", "review1": "reviewer1", "review2": "reviewer2",
+             "review3": "reviewer3", "approval": "approver"}
+    _admin, _first, actors = bench_staff(tag, {f"bench.{name}.{tag}": role for name, role in names.items()}, region=REGION)
+    return {name: actors[f"bench.{name}.{tag}"] for name in names}
 
 
 def approve(txn, crew):

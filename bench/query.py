@@ -74,7 +74,7 @@ BENCH_LIMITS = {"user": {"hour": 10**9, "day": 10**9}, "token": {"hour": 10**9, 
                 "lookups": "1000000000/m", "probes": "1000/h"}
 os.environ["SIRECORDS_READ_LIMITS"] = json.dumps(BENCH_LIMITS)
 
-from benchsetup import ROOT, setup_django, write_records  # noqa: E402  (bench/ is on sys.path when run as a script)
+from benchsetup import ROOT, bench_staff, setup_django, write_records  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 GOAL_SERVICE_P99_MS = 20
 GOAL_HTTP_RPS = 500
@@ -387,12 +387,11 @@ def insert_awards(ctx, uids: list[str], queried: int, retirees: float) -> tuple[
 
 def make_token(tag: str) -> tuple[str, str]:
     """A query officer's service account in REGION and its API token (persons:read), approved; (username, token)."""
-    from sirecords.demo.accounts import approver, open_approved, sysadmin
+    from sirecords.demo.accounts import open_approved
     from sirecords.users import services as staff_accounts
     from sirecords.workflow.services import review
 
-    admin = sysadmin(f"admin.q{tag}", reason="query benchmark", password="Bench-" + uuid.uuid4().hex, os_user="bench")
-    first = approver(admin, f"approver.q{tag}", region=REGION, reason="query benchmark", request_ref="BENCH")
+    admin, first, _ = bench_staff(f"q{tag}", {}, region=REGION, reason="query benchmark")
     username = f"svc.query.{tag}"
     open_approved(admin, first, username, username, roles=("query_officer",), region=REGION, reason="query benchmark",
                   request_ref="BENCH", channel="cli", kind="service", password=None)
