@@ -57,13 +57,14 @@ def by_definition(year=None):
 def test_each_rows_flags_are_the_definitions(rows):
     person = SimpleNamespace(uid=PERSON)
     got = [(row["period"], row["kind"], row["counts"], row["in_arrears"], row["reversed"]) for row in contributions(person)]
-    assert got == by_definition()
+    assert sorted(got) == by_definition()
+    # In the record's order: by month, then (one batch here) as the rows stand in their batch: row 4, then row 5.
     assert got == [("2023-12", "assessment", True, False, False), ("2024-01", "assessment", True, False, False),
                    ("2024-02", "assessment", False, True, False), ("2024-03", "assessment", False, False, True),
-                   ("2024-04", "arrears_payment", True, False, False), ("2024-04", "assessment", False, False, False),
+                   ("2024-04", "assessment", False, False, False), ("2024-04", "arrears_payment", True, False, False),
                    ("2024-05", "assessment", False, False, True)]
     year = [(row["period"], row["kind"], row["counts"], row["in_arrears"], row["reversed"])
             for row in contributions(person, 2024)]
-    assert year == by_definition(2024) == got[1:]
+    assert sorted(year) == by_definition(2024) and year == got[1:]
     paid_late = next(row for row in contributions(person) if row["kind"] == "arrears_payment")
     assert (paid_late["late_fee"], paid_late["late_fee_fen"], paid_late["base"]) == ("12.00", 1_200, "8000.00")

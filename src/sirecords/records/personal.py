@@ -89,7 +89,7 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
             "SELECT c.period, c.insurance_type, c.employer_id, c.base_fen, c.employer_fen, c.individual_fen, "
             f"c.account_credit_fen, c.paid_on, c.kind, c.late_fee_fen, {counts}, {arrears}, {is_reversed} "
             f"FROM {counted.TABLE} c JOIN contributions_batch b ON b.uid = c.batch_id {counted.reversal_join('c', 'rv')} "
-            f"WHERE {where} ORDER BY c.period, c.insurance_type, c.employer_id, b.entry_seq", params)
+            f"WHERE {where} ORDER BY c.period, c.insurance_type, c.employer_id, b.entry_seq, c.row_number", params)
         rows = cursor.fetchall()
     # By name: the employers the person was employed by, and any other employer a collection file named.
     ids = {row[2] for row in rows if row[2]}
