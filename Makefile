@@ -3,6 +3,11 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export SIRECORDS_HOME ?= $(CURDIR)/var
+# Python's bytecode caches (__pycache__, ignored by git) are written even where the environment turns them off: the
+# tests start some hundreds of Python processes (each `sirecords` command the CLI tests run, each xdist worker), and
+# without the caches every one compiles the project's ~300 modules again (0.4 s each; pytest's collection 12.7 s
+# instead of 5.1 s per worker).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test lint install clean
 

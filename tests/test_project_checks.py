@@ -33,3 +33,20 @@ def test_every_app_registers_its_ledger_and_verify_modules():
     assert result.returncode == 0, result.stderr
     missing = result.stdout.split()
     assert missing == [], f"not imported at start-up (add them to the app's ready()): {missing}"
+
+
+def test_a_command_starts_without_loading_the_pdf_libraries():
+    """Every `sirecords` command starts Django and its checks import the URL configuration (every view); the PDF
+    libraries (fpdf2, fontTools, pyHanko and its aiohttp) took 0.7 s of that, so they load when a certificate is
+    made or checked. A module-level import of them in a view's dependencies brings the cost back."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ["fpdf", "fontTools.subset", "pyhanko.sign", "aiohttp", "asn1crypto.x509"]
+    code = ("import sys, django; django.setup(); from django.urls import get_resolver; get_resolver().url_patterns; "
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sirecords.settings.test"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], "loaded at start-up"

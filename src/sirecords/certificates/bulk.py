@@ -35,7 +35,6 @@ from django.db.models import Q
 
 from sirecords.accounts.models import AccountYear
 from sirecords.certificates.documents import CertificateDocument, statement_document
-from sirecords.certificates.render import batch_font, render
 from sirecords.contributions.models import Contribution
 from sirecords.queries.scopes import Requester
 from sirecords.registry.models import Person
@@ -179,6 +178,8 @@ def _chunk(task: tuple[int, str, list[str]], issue: IssueHook | None) -> BulkRes
         why = str(getattr(refused, "message", "") or refused)
         result.failed += [(document.person_uid, why) for document in documents]
         return result
+    from sirecords.certificates.render import batch_font, render  # fpdf2 and fontTools: loaded when a batch renders
+
     with tempfile.TemporaryDirectory(prefix="sirecords-statements-") as scratch:
         font = batch_font([document for document, _ in issued], scratch)
         for document, seqs in issued:

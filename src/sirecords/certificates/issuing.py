@@ -31,9 +31,7 @@ from django.utils.translation import gettext as _
 from sirecords.accounts.models import AccountYear
 from sirecords.certificates import services
 from sirecords.certificates.documents import CertificateDocument, build_document
-from sirecords.certificates.render import render
 from sirecords.certificates.seal import verify_url
-from sirecords.certificates.signing import sign_certificate
 from sirecords.contributions.models import Contribution
 from sirecords.ledger.context import CHANNELS
 from sirecords.ledger.models import Entry
@@ -121,6 +119,10 @@ def issue_document(caller: Actor | Person, person: Person, kind: str, *, request
                                  channel=channel if channel in CHANNELS else "web", seqs=seqs)  # the portal is "web" there
     issued_at = datetime.strptime(json.loads(entry.payload)["issued_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=document.issued_at.tzinfo)
     document = dataclasses.replace(document, code=code, issued_at=issued_at, verify_url=verify_url(code))
+    # fpdf2, fontTools and pyHanko (about 0.6 s): loaded when a certificate is made, not by every command's start-up
+    from sirecords.certificates.render import render
+    from sirecords.certificates.signing import sign_certificate
+
     pdf = sign_certificate(render(document), seqs=[*seqs, entry.seq], about=about(document))
     return IssuedCertificate(code, pdf, document, entry)
 

@@ -35,6 +35,7 @@ from sirecords.ledger.proofs import leaf_range
 from sirecords.ledger.reading import entry_hash_at
 
 FORMAT = "sirecords/evidence/v1"
+EVIDENCE_NAME = "sirecords-evidence.json"  # the PDF attachment that carries it (signing.py writes it, verify.py reads it)
 SYSTEM_ACTOR = "system"
 
 # Roots of complete, aligned subtrees (2^k leaves from a multiple of 2^k): they never change in an append-only

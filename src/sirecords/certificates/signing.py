@@ -22,10 +22,10 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from sirecords.certificates.proofs import EVIDENCE_NAME
 from sirecords.crypto.pki import load_pki
 
 FIELD_NAME = "AgencySignature"
-EVIDENCE_NAME = "sirecords-evidence.json"  # the attachment verify.py reads
 RESERVED = 8192  # bytes for the signature container; an agency chain with longer certificates may need more
 
 

@@ -18,11 +18,9 @@ from dataclasses import asdict, dataclass, field
 from io import BytesIO
 from typing import Any
 
-from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 
-from sirecords.certificates.proofs import FORMAT
-from sirecords.certificates.signing import EVIDENCE_NAME
+from sirecords.certificates.proofs import EVIDENCE_NAME, FORMAT
 from sirecords.crypto.pki import PkiError, checkpoint_key_from, load_root, root_pem
 from sirecords.ledger import merkle, note
 
@@ -42,6 +40,7 @@ class Verdict:
 
 
 def _signature_problems(reader, root) -> list[str]:
+    from asn1crypto import x509 as asn1_x509  # (these load when a PDF is checked, not at every command's start-up)
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
