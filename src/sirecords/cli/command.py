@@ -1,5 +1,6 @@
-"""What the commands that open a reviewed run (`sirecords credit`, `sirecords pensions`) share: how they
-print JSON and how they refuse (the reason on stderr, in ``error`` with ``--json``, exit status 1)."""
+"""What the commands share: the system checks they run first (COMMAND_CHECKS); and for those that open a reviewed
+run (`sirecords credit`, `sirecords pensions`), how they print JSON and how they refuse (the reason on stderr, in
+``error`` with ``--json``, exit status 1)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import json
 import sys
 
 from django.conf import settings
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand
 
 from sirecords.users.actors import actor_for
+
+# Every tagged system check but the URL configuration's: that one imports every view and builds the JSON API (about
+# half a second of each command's start-up) and concerns the web server alone, whose start (`serve`, gunicorn's
+# workers through the WSGI module, `runserver`) runs all checks. tests/cli/test_main.py holds the commands to it.
+COMMAND_CHECKS = sorted(value for name, value in vars(Tags).items() if not name.startswith("_") and value != Tags.urls)
 
 
 def as_json(data: dict) -> str:
@@ -17,6 +24,7 @@ def as_json(data: dict) -> str:
 
 
 class RunCommand(BaseCommand):
+    requires_system_checks = COMMAND_CHECKS
     name = ""  # the command's name in messages: "sirecords <name>: …"
 
     def fail(self, message: str, json_output: bool) -> None:

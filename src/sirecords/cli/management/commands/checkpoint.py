@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.core.home import witness_dir
 from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint, verifier_key
 from sirecords.ledger.context import MissingContext, WriteContext
@@ -12,6 +13,7 @@ from sirecords.ledger.key_rotation import rotate_checkpoint_key
 class Command(BaseCommand):
     help = ("Sign the current ledger head and the access and action logs' heads (C2SP checkpoint) and copy it to the "
             "witness folder. Refuses when the head, the entries or a log since the last checkpoint do not check.")
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser):
         parser.add_argument("--actor", default=getpass.getuser(), help="who runs it (default: the OS user)")

@@ -3,6 +3,7 @@ import json
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.demo import accounts, portal
 from sirecords.demo.generate import generate
 from sirecords.demo.load import already_loaded, load
@@ -10,6 +11,7 @@ from sirecords.demo.load import already_loaded, load
 
 class Command(BaseCommand):
     help = "Load the deterministic demo data through reviewed transactions, print the logins, then serve."
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser):
         parser.add_argument("--load-only", action="store_true", help="load the data and stop; no server")

@@ -23,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.contributions.filestore import FileMissing
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
@@ -33,6 +34,7 @@ from sirecords.workflow.stages import STAGE_TITLES
 class Command(BaseCommand):
     help = ("Import a collection file, checked row by row, as one reviewed batch: "
             "sirecords import contributions FILE --actor CLERK --reason TEXT")
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))

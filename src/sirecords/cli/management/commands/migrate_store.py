@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.core.home import witness_dir
 from sirecords.storage.migrate import MigrateError, migrate_store
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     help = ("Copy the configured store (its database) to an empty PostgreSQL database with the same keys, sequences "
             "and append-only triggers, then run verify on both and compare the ledger roots. The source is read only; "
             "stored files under SIRECORDS_HOME are shared, not copied.")
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser):
         parser.add_argument("--to", required=True, metavar="DATABASE_URL",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users import services as staff_accounts
 from sirecords.users.actors import actor_for, operator
@@ -39,6 +40,7 @@ def _request_arguments(parser) -> None:
 
 class Command(BaseCommand):
     help = "Manage staff accounts and roles: add, grant, revoke, list."
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.core.home import home, witness_dir
 from sirecords.ledger import verified
 from sirecords.ledger.verify import summary_lines, verify
@@ -11,6 +12,7 @@ from sirecords.ledger.verify import summary_lines, verify
 class Command(BaseCommand):
     help = ("Check the hash chain, the signed head, the checkpoints, the witness folder, the access and action logs, the "
             "projections and every stored file. Exit 0 only when all hold.")
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
