@@ -45,9 +45,11 @@ Measured:
    SQL statements of one record (CaptureQueriesContext): queries_per_record;
 2. HTTP: gunicorn (deploy/gunicorn.conf.py, bound to 127.0.0.1, --workers W sync workers) and --clients C threads
    posting for --seconds S (after one second of warm-up): http_rps, http_p50_ms, http_p99_ms; every answer must be 200
-   and name the person asked for.
+   and name the person asked for. Then the same server's floor, GET /healthz by the same clients for the same time
+   (unauthenticated, no access log, two small queries; the answer must say ok): http_floor_rps, http_floor_p99_ms —
+   what gunicorn, Django's middleware and the client threads allow on this machine before any record is read.
 The last line of output is one JSON object with persons, service_p50_ms, service_p99_ms, http_rps, http_p99_ms,
-clients, queries_per_record, engine, ok.
+http_floor_rps, http_floor_p99_ms, clients, queries_per_record, engine, ok.
 """
 
 from __future__ import annotations
@@ -549,11 +551,10 @@ def stop(server: subprocess.Popen) -> None:
             os.killpg(server.pid, signal.SIGKILL)
 
 
-def measure_http(token: str, targets: list[tuple[str, str]], clients: int, seconds: float, workers: int,
-                 home: Path) -> dict:
-    server, port, log = start_gunicorn(workers, home)
-    path = record_path()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+def hammer(port: int, clients: int, seconds: float, ask) -> tuple[list[float], list[str]]:
+    """`clients` threads, each sending `ask(connection, k)` (k: the client's running request number) for `seconds`
+    after one second of warm-up; `ask` returns None for a good answer, else what was wrong. The latencies (ms) of the
+    good answers finished inside the timed window, and the failures."""
     lock = threading.Lock()
     results: list[tuple[float, float]] = []  # (finished at, latency ms) of good answers
     failures: list[str] = []
@@ -564,23 +565,21 @@ def measure_http(token: str, targets: list[tuple[str, str]], clients: int, secon
         k = offset
         mine, bad = [], []
         while True:
-            number, uid = targets[k % len(targets)]
-            k += clients
             t = time.monotonic()
             if t >= end:
                 break
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                connection.request("POST", path, json.dumps({"id_number": number}), headers)
-                response = connection.getresponse()
-                body = response.read()
+                wrong = ask(connection, k)
                 connection.close()
             except OSError as error:
                 bad.append(f"{type(error).__name__}: {error}")
                 continue
+            finally:
+                k += clients
             done = time.monotonic()
-            if response.status != 200 or f'"uid": "{uid}"'.encode() not in body[:400] and f'"uid":"{uid}"'.encode() not in body[:400]:
-                bad.append(f"{response.status} {body[:200]!r}")
+            if wrong is not None:
+                bad.append(wrong)
             elif done >= warm:
                 mine.append((done, (done - t) * 1000))
         with lock:
@@ -588,21 +587,53 @@ def measure_http(token: str, targets: list[tuple[str, str]], clients: int, secon
             failures.extend(bad)
 
     threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [latency for finished, latency in results if finished <= end], failures
+
+
+def measure_http(token: str, targets: list[tuple[str, str]], clients: int, seconds: float, workers: int,
+                 home: Path) -> dict:
+    """The record over HTTP, then the same server's floor: GET /healthz (no authentication, no access log; two small
+    queries) by the same clients for the same time: what this machine's gunicorn, Django's middleware and the
+    clients themselves allow at best."""
+    server, port, log = start_gunicorn(workers, home)
+    path = record_path()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def ask_record(connection, k: int) -> str | None:
+        number, uid = targets[k % len(targets)]
+        connection.request("POST", path, json.dumps({"id_number": number}), headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200 or f'"uid": "{uid}"'.encode() not in body[:400] and f'"uid":"{uid}"'.encode() not in body[:400]:
+            return f"{response.status} {body[:200]!r}"
+        return None
+
+    def ask_health(connection, k: int) -> str | None:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        body = response.read()
+        return None if response.status == 200 and b'"ok": true' in body else f"{response.status} {body[:200]!r}"
+
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        timed, failures = hammer(port, clients, seconds, ask_record)
+        floor, floor_failures = hammer(port, clients, seconds, ask_health)
     finally:
         stop(server)
-    timed = [latency for finished, latency in results if finished <= end]
-    rps = len(timed) / seconds
+    rps, floor_rps = len(timed) / seconds, len(floor) / seconds
     print(f"http: {clients} clients, {workers} gunicorn workers, {seconds:.0f} s: {len(timed)} answers, {rps:.1f}/s, "
           f"p50 {percentile(timed, 0.5) if timed else 0:.1f} ms, p99 {percentile(timed, 0.99) if timed else 0:.1f} ms; "
           f"{len(failures)} failures{': ' + failures[0] if failures else ''} (server log {log})")
+    print(f"http floor (GET /healthz, the same server and clients): {len(floor)} answers, {floor_rps:.1f}/s, "
+          f"p99 {percentile(floor, 0.99) if floor else 0:.1f} ms; {len(floor_failures)} failures"
+          f"{': ' + floor_failures[0] if floor_failures else ''}")
     return {"http_rps": round(rps, 1), "http_p50_ms": round(percentile(timed, 0.5), 1) if timed else None,
-            "http_p99_ms": round(percentile(timed, 0.99), 1) if timed else None, "http_failures": len(failures),
-            "workers": workers}
+            "http_p99_ms": round(percentile(timed, 0.99), 1) if timed else None,
+            "http_failures": len(failures) + len(floor_failures), "workers": workers,
+            "http_floor_rps": round(floor_rps, 1), "http_floor_p99_ms": round(percentile(floor, 0.99), 1) if floor else None}
 
 
 def main(argv=None) -> int:
@@ -630,7 +661,7 @@ def main(argv=None) -> int:
         if args.show_queries:
             for number, sql in enumerate(service["queries"], 1):
                 print(f"  {number:2d}. {sql[:400]}")
-        http = {"http_rps": None, "http_p99_ms": None, "http_failures": 0}
+        http = {"http_rps": None, "http_p99_ms": None, "http_failures": 0, "http_floor_rps": None}
         if not args.no_http:
             http = measure_http(token, targets, args.clients, args.seconds, args.workers, home)
         load_after = os.getloadavg()
@@ -643,7 +674,9 @@ def main(argv=None) -> int:
         result = {"persons": args.persons, "queried": args.queried, "service_p50_ms": service["service_p50_ms"],
                   "service_p99_ms": service["service_p99_ms"], "service_cpu_ms": service["service_cpu_ms"],
                   "http_rps": http["http_rps"],
-                  "http_p50_ms": http.get("http_p50_ms"), "http_p99_ms": http["http_p99_ms"], "clients": args.clients,
+                  "http_p50_ms": http.get("http_p50_ms"), "http_p99_ms": http["http_p99_ms"],
+                  "http_floor_rps": http["http_floor_rps"], "http_floor_p99_ms": http.get("http_floor_p99_ms"),
+                  "clients": args.clients,
                   "workers": args.workers, "queries_per_record": service["queries_per_record"],
                   "load_average": [round(load[0], 2), round(load_after[0], 2)], "setup": setup,
                   "engine": connection.vendor, "ok": ok}

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"persons", "service_p50_ms", "service_p99_ms", "http_rps", "http_p99_ms", "clients", "queries_per_record",
-        "engine", "ok"}
+KEYS = {"persons", "service_p50_ms", "service_p99_ms", "http_rps", "http_p99_ms", "http_floor_rps", "http_floor_p99_ms",
+        "clients", "queries_per_record", "engine", "ok"}
 
 
 def _admin(url: str, sql: str) -> None:
@@ -61,6 +61,7 @@ def test_the_bench_reads_the_queried_persons_and_prints_its_figures(bench_env):
     assert figures["engine"] == ("postgresql" if "DATABASE_URL" in bench_env else "sqlite")
     assert figures["service_p50_ms"] > 0 and figures["service_p99_ms"] >= figures["service_p50_ms"]
     assert figures["http_rps"] > 0 and figures["http_p99_ms"] > 0 and figures["queries_per_record"] > 10
+    assert figures["http_floor_rps"] > 0 and figures["http_floor_p99_ms"] > 0  # the same server's GET /healthz
     # The bench checked each answer names the person asked for (ok); its own check of the first one's record:
     check = next(line for line in lines if line.startswith("record check:"))
     assert check == "record check: the queried person's record (uid, masked ID number, 1800 contribution rows, award)"
