@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand
 from sirecords.users.actors import actor_for
 
 # Every tagged system check but the URL configuration's: that one imports every view and builds the JSON API (about
-# half a second of each command's start-up) and concerns the web server alone, whose start (`serve`, gunicorn's
-# workers through the WSGI module, `runserver`) runs all checks. tests/cli/test_main.py holds the commands to it.
+# half a second of each command's start-up) and concerns the web server alone: `serve` (runserver) runs every check
+# when it starts, and deploy/systemd/sirecords.service runs `sirecords check` before gunicorn. tests/cli/test_main.py
+# holds the commands to it.
 COMMAND_CHECKS = sorted(value for name, value in vars(Tags).items() if not name.startswith("_") and value != Tags.urls)
 
 
