@@ -23,7 +23,7 @@ from ninja.utils import check_csrf
 from sirecords.api.rules import RULES, SCOPES
 from sirecords.transactions.actors import Actor
 from sirecords.users.access import permits
-from sirecords.users.actors import actor_for
+from sirecords.users.actors import actor_for, actor_of
 from sirecords.users.models import ApiToken
 from sirecords.users.roles import ROLES
 from sirecords.users.services import token_digest
@@ -93,8 +93,8 @@ class ServiceToken(HttpBearer):
         if found.expires_at <= _now():
             security_log.warning("api refused: token %s of %s has expired", found.uid, found.account_id)
             raise AuthenticationError(401, "this API token has expired")
-        actor = actor_for(found.account_id)
-        if actor is None or not found.account.active:
+        actor = actor_of(found.account)  # the account was read with the token (select_related)
+        if not found.account.active:
             raise AuthenticationError(401, "the account of this API token is deactivated")
         caller = Caller(actor, "token", frozenset(found.scopes.split()), found.uid)
         return authorize(self.url_name, caller)

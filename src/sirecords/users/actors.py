@@ -10,8 +10,11 @@ from sirecords.users.models import ConfidentialityAgreement, RoleGrant, StaffAcc
 
 def actor_for(username: str) -> Actor | None:
     account = StaffAccount.objects.filter(pk=username).first()
-    if account is None:
-        return None
+    return None if account is None else actor_of(account)
+
+
+def actor_of(account: StaffAccount) -> Actor:
+    """The Actor of a staff account already read (an API token's, read with it): its grants and agreement."""
     grants = frozenset(RoleGrant.objects.filter(account=account, revoked_on__isnull=True).values_list("role", "region"))
     agreement = (ConfidentialityAgreement.objects.filter(account=account, signed_on__lte=date.today())
                  .order_by("-expires_on").values_list("expires_on", flat=True).first())

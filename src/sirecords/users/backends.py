@@ -18,6 +18,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password
+from django.db.models import Exists
 
 from sirecords.ledger.models import Entry
 from sirecords.users.credentials import device_digest, password_digest
@@ -36,8 +37,11 @@ def staff_account(user) -> StaffAccount | None:
     """The user's staff account when it may act at all (active on both sides, never deactivated in the ledger)."""
     if not getattr(user, "is_active", False):
         return None
-    account = StaffAccount.objects.filter(pk=user.get_username(), active=True).first()
-    if account is None or Entry.objects.filter(subject=f"user:{account.username}", kind=STAFF_ACCOUNT_DEACTIVATED).exists():
+    # One query (Django asks on every request): the active account, and whether the ledger holds its deactivation.
+    deactivated = Entry.objects.filter(subject=f"user:{user.get_username()}", kind=STAFF_ACCOUNT_DEACTIVATED)
+    account = (StaffAccount.objects.filter(pk=user.get_username(), active=True)
+               .annotate(deactivated=Exists(deactivated)).first())
+    if account is None or account.deactivated:
         return None
     return account
 
