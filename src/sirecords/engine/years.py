@@ -56,23 +56,21 @@ class ContributionMonths:
 
 def _period(item, index: int) -> Period:
     if item.__class__ is Period and item.start.__class__ is Month and item.end.__class__ is Month:
-        # Already a period of months (a record's 360 months, merged periods): checked, not rebuilt.
-        if item.end.ordinal < item.start.ordinal:
-            raise InvalidInput(f"period {index + 1} ends ({item.end}) before it starts ({item.start})")
-        return item
-    if isinstance(item, Period):
-        start, end = item.start, item.end
+        period = item  # already a period of months (a record's 360 months, merged periods): checked, not rebuilt
     else:
-        try:
-            start, end = getattr(item, "start", None), getattr(item, "end", None)
-            if start is None:
-                start, end = item
-        except (TypeError, ValueError):
-            raise InvalidInput(f"period {index + 1} must be (start_month, end_month), got {item!r}") from None
-    start, end = as_month(start, f"period {index + 1} start"), as_month(end, f"period {index + 1} end")
-    if end < start:
-        raise InvalidInput(f"period {index + 1} ends ({end}) before it starts ({start})")
-    return Period(start, end)
+        if isinstance(item, Period):
+            start, end = item.start, item.end
+        else:
+            try:
+                start, end = getattr(item, "start", None), getattr(item, "end", None)
+                if start is None:
+                    start, end = item
+            except (TypeError, ValueError):
+                raise InvalidInput(f"period {index + 1} must be (start_month, end_month), got {item!r}") from None
+        period = Period(as_month(start, f"period {index + 1} start"), as_month(end, f"period {index + 1} end"))
+    if period.end.ordinal < period.start.ordinal:
+        raise InvalidInput(f"period {index + 1} ends ({period.end}) before it starts ({period.start})")
+    return period
 
 
 def merge_periods(periods: Iterable) -> tuple[Period, ...]:
