@@ -48,6 +48,20 @@ class ReadAlert(models.Model):
         indexes = [models.Index(fields=["-at"], name="read_alert_recent")]
 
 
+class RateCounter(models.Model):
+    """A look-up rate counter of the read limits (django-ratelimit's "reads" cache, records/counters.py): not business
+    data and not logged; it paces callers for a minute or an hour. UNLOGGED on PostgreSQL (migration 0006)."""
+
+    cache_key = models.CharField(primary_key=True, max_length=255)
+    count = models.BigIntegerField()
+    expires = models.DateTimeField(help_text="UTC; an expired counter counts as absent and is replaced.")
+
+    class Meta:
+        db_table = "records_rate_counter"
+        constraints = [models.CheckConstraint(condition=models.Q(count__gte=0), name="rate_counter_not_negative")]
+        indexes = [models.Index(fields=["expires"], name="rate_counter_expires")]
+
+
 @projected_table
 class WithheldReads(models.Model):
     """An order of an administrative or judicial body (第十八条): its reads of the person, those whose purpose names

@@ -248,14 +248,15 @@ SIRECORDS_READ_LIMITS = {
     "probes": "20/h",
     **env_json("SIRECORDS_READ_LIMITS", {}),
 }
-# The request-rate counters (django-ratelimit) live in a cache shared by every worker: the database cache by
-# default (its table is made by the records migrations); SIRECORDS_RATE_CACHE_URL names a Redis server instead
-# (atomic increments; needs the redis package). Not the per-process memory cache.
+# The request-rate counters (django-ratelimit) live in a cache shared by every worker with atomic increments: by
+# default records/counters.py's counters in this database (table records_rate_counter; Django's database cache is not
+# atomic); SIRECORDS_RATE_CACHE_URL names a Redis server instead (needs the redis package). Never the per-process
+# memory cache.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "reads": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["SIRECORDS_RATE_CACHE_URL"]}
               if os.environ.get("SIRECORDS_RATE_CACHE_URL") else
-              {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sirecords_rate_cache"}),
+              {"BACKEND": "sirecords.records.counters.CounterCache"}),
 }
 RATELIMIT_USE_CACHE = "reads"
 
