@@ -10,3 +10,5 @@ PENSION_PAYMENTS_MADE = "pension_payments.made"  # a month's pension payments we
 PENSION_RECOMPUTED = "pension.recomputed"  # an award's new version (重新核定 or a correction), with its back pay or overpayment
 AWARD_CORRECTED = "award.corrected"  # a wrong award input corrected: the reversal of the version in force (maintenance log)
 ACCOUNT_CLOSED = "account.closed"  # an individual account was closed at death before retirement
+PENSION_WITHHELD = "pension.withheld"  # an award's payments held while a report that may stop it is examined (cross-checks)
+PENSION_RELEASED = "pension.released"  # a hold released: the award is paid again, with the months held as back pay

@@ -41,6 +41,28 @@ class Award(models.Model):
         indexes = [models.Index(fields=["person_id"], name="benefits_award_person")]
 
 
+@projected_table
+class PaymentHold(models.Model):
+    """An award's payments held (暂停发放 pending verification, 经办条例 第四十六条) from the moment a report that may stop
+    it is recorded (a death, an imprisonment, a payment the bank returned: sirecords.crosschecks), until it is released
+    or the award ends. No payroll run pays a held award; the release owes the months held as back pay."""
+
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The hold: the cross-check discrepancy's id.")
+    award_id = models.CharField(max_length=32, help_text="benefits_award.uid")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    reason = models.CharField(max_length=40, help_text="Why: the discrepancy's kind, e.g. pensioner_died.")
+    held_at = models.CharField(max_length=27, help_text="When the hold was recorded (UTC, the entry's recorded_at).")
+    released_at = models.CharField(max_length=27, blank=True, help_text="When it was released; empty while held.")
+    back_pay_fen = models.BigIntegerField(default=0, help_text="Owed at the release: the months the runs skipped while "
+                                                                "held, each at the amount in force then.")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_payment_hold"
+        indexes = [models.Index(fields=["award_id"], name="benefits_hold_award")]
+        constraints = [models.CheckConstraint(condition=models.Q(back_pay_fen__gte=0), name="benefits_hold_back_pay_not_negative")]
+
+
 class Payment(models.Model):
     """One month's pension for one award, in the month's payment run (row order = Merkle leaf order)."""
 

@@ -51,23 +51,38 @@ _AMOUNT_DUE = ("COALESCE((SELECT r.after_fen FROM benefits_recomputation r WHERE
                "ORDER BY j.last_seq DESC LIMIT 1), a.awarded_fen)")
 
 
-# Owed and not yet settled: what the award's adjustments and recomputations owe (less the overpayments found), less
+# Owed and not yet settled: what the award's adjustments, recomputations and released holds owe (less the overpayments
+# found), less
 # what earlier runs settled (back pay paid, overpayment deducted as a negative back_pay_fen).
 _OWED = ("(SELECT COALESCE(SUM(j.back_pay_fen), 0) FROM benefits_adjustment j WHERE j.award_id = a.uid) + "
+         "(SELECT COALESCE(SUM(h.back_pay_fen), 0) FROM benefits_payment_hold h WHERE h.award_id = a.uid) + "
          "(SELECT COALESCE(SUM(r.back_pay_fen - r.overpayment_fen), 0) FROM benefits_recomputation r WHERE r.award_id = a.uid) - "
          "(SELECT COALESCE(SUM(p.back_pay_fen), 0) FROM benefits_payment p WHERE p.award_id = a.uid)")
 
 
+# The award `a` is held (benefits_payment_hold): a report that may stop it is being examined; no run pays it.
+HELD = "EXISTS (SELECT 1 FROM benefits_payment_hold h WHERE h.award_id = a.uid AND h.released_at = '')"
+
+
 def plan(month: str) -> Plan:
-    """Every award payable for `month` (active and started, or ended after it: a death recorded late), at the
-    amount in force that month, with the back pay still owed or the overpayment still to recover (negative, at
+    """Every award payable for `month` (active and started, or ended after it: a death recorded late) and not held, at
+    the amount in force that month, with the back pay still owed or the overpayment still to recover (negative, at
     most the month's amount)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE}, {_OWED} FROM benefits_award a "
                        "WHERE a.start_month <= %s AND (a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) "
-                       "ORDER BY a.uid", [month, month, month, month, month])
+                       f"AND NOT ({HELD}) ORDER BY a.uid", [month, month, month, month, month])
         # int(): PostgreSQL returns the SUMs as numeric; the rows hold integer fen.
         return [(person, award, int(amount), max(int(owed), -int(amount))) for person, award, amount, owed in cursor.fetchall()]
+
+
+def withheld(month: str) -> list[tuple[str, str, str]]:
+    """(award, hold, reason) of every award `plan(month)` leaves out because it is held, in award order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT a.uid, h.uid, h.reason FROM benefits_award a JOIN benefits_payment_hold h ON h.award_id = a.uid "
+                       "AND h.released_at = '' WHERE a.start_month <= %s AND (a.status = 'active' OR (a.status = 'ended' "
+                       "AND a.end_month > %s)) ORDER BY a.uid, h.uid", [month, month])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def amount_in_force(award: str, month: str) -> int:

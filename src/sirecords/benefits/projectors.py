@@ -10,8 +10,10 @@ from sirecords.benefits.kinds import (
     PENSION_AWARDED,
     PENSION_ENDED,
     PENSION_RECOMPUTED,
+    PENSION_RELEASED,
     PENSION_RESUMED,
     PENSION_SUSPENDED,
+    PENSION_WITHHELD,
 )
 from sirecords.benefits.models import AwardStatus
 from sirecords.ledger.append import PostedEntry
@@ -101,3 +103,22 @@ def account_closed(entry: PostedEntry, store: Store) -> None:
     store.put("benefits_account_closure", p["person"], {
         "person_id": p["person"], "reason": p["reason"], "on_date": p["died_on"], "year": p["year"], "months": p["months"],
         "balance_fen": p["balance_fen"], "txn": entry.txn, "last_seq": entry.seq})
+
+
+HOLDS = "benefits_payment_hold"
+
+
+@projects(PENSION_WITHHELD)
+def withheld(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put(HOLDS, p["hold"], {"uid": p["hold"], "award_id": p["award"], "person_id": p["person"], "reason": p["reason"],
+                                 "held_at": entry.recorded_at, "released_at": "", "back_pay_fen": 0, "last_seq": entry.seq})
+
+
+@projects(PENSION_RELEASED)
+def released(entry: PostedEntry, store: Store) -> None:
+    row = store.get(HOLDS, entry.payload["hold"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: hold {entry.payload['hold']} is not in {HOLDS}")
+    store.put(HOLDS, row["uid"], {**row, "released_at": entry.recorded_at, "back_pay_fen": entry.payload["back_pay_fen"],
+                                  "last_seq": entry.seq})

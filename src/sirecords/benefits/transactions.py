@@ -159,5 +159,7 @@ def pay_pensions(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
             raise InvalidTransaction({"figures": f"{name} changed since it was prepared ({payload[name]} → {summary[name]}); "
                                                  "withdraw this transaction and prepare it again"})
     payments.write(str(month), plan, ctx.txn)
-    return [NewEntry(PENSION_PAYMENTS_MADE, f"payments:{month}", {"month": str(month), "run": ctx.txn, **summary},
+    held = [{"award": award, "hold": hold, "reason": reason} for award, hold, reason in payments.withheld(str(month))]
+    return [NewEntry(PENSION_PAYMENTS_MADE, f"payments:{month}", {"month": str(month), "run": ctx.txn, **summary,
+                                                                 **({"withheld": held} if held else {})},
                      effective=f"{month}-01")]

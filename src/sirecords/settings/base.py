@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "sirecords.users",
     "sirecords.workflow",
     "sirecords.records",
+    "sirecords.crosschecks",
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",
@@ -294,3 +295,11 @@ LOGGING = {
 SIRECORDS_STATS_MIN_CELL = int(os.environ.get("SIRECORDS_STATS_MIN_CELL", 10))
 SIRECORDS_STATS_MIN_CELL_FLOOR = int(os.environ.get("SIRECORDS_STATS_MIN_CELL_FLOOR", 5))
 SIRECORDS_STATS_DOMINANCE_PERCENT = int(os.environ.get("SIRECORDS_STATS_DOMINANCE_PERCENT", 85))
+
+# Cross-checks (第五条, docs/crosscheck.md): working days (Monday to Friday) a clerk has to resolve a discrepancy of
+# each kind; "default" for the kinds not named. JSON in SIRECORDS_CROSSCHECK_DUE_DAYS overrides any key.
+SIRECORDS_CROSSCHECK_DUE_DAYS = {
+    "default": 20,  # a stop event is reported within 20 working days (RULES-REFERENCE: 经办条例)
+    "pensioner_died": 5, "pensioner_imprisoned": 5, "payment_returned": 5, "death_revoked": 5,
+    **env_json("SIRECORDS_CROSSCHECK_DUE_DAYS", {}),
+}

@@ -1,0 +1,104 @@
+"""``sirecords crosscheck import KIND FILE --actor USER --reason TEXT [--period YYYY-MM[:YYYY-MM]] [--hold-invalid]
+[--encoding gb18030] [--json]`` and ``sirecords crosscheck list [--kind K] [--state S] [--json]`` (docs/crosscheck.md).
+
+`import` reads a department's feed whole: any problem refuses it with `line N: field: reason` and records nothing
+(with --hold-invalid those rows are held and the others compared); a file received before is refused. Otherwise it is
+stored sealed and compared with the record in one transaction posted at once (the clerk opens and submits it): the
+discrepancies are queued and the payment of a pension a death or imprisonment may stop is held at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sirecords.cli.command import COMMAND_CHECKS
+from sirecords.crosschecks import feeds
+from sirecords.crosschecks.queue import KINDS, STATES, listing
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users.actors import actor_for
+from sirecords.workflow.services import Refused
+
+_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(:[0-9]{4}-[0-9]{2})?\Z")
+
+
+class Command(BaseCommand):
+    help = "Cross-checks with other departments (第五条): import a feed file, list the discrepancies"
+    requires_system_checks = COMMAND_CHECKS
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
+        called = getattr(parser, "called_from_command_line", None)
+        imported = sub.add_parser("import", help="a department's feed file (CSV)", called_from_command_line=called)
+        imported.add_argument("kind", choices=sorted(feeds.FORMATS), help="the feed: " + ", ".join(feeds.FORMATS))
+        imported.add_argument("file", help="the CSV file")
+        imported.add_argument("--actor", required=True, help="the clerk (经办员) who records it")
+        imported.add_argument("--reason", required=True, help="why (第十二条)")
+        imported.add_argument("--period", default="", help="tax_paid: the months it covers, YYYY-MM[:YYYY-MM]")
+        imported.add_argument("--hold-invalid", action="store_true", help="hold the rows with problems, compare the others")
+        imported.add_argument("--encoding", default="utf-8", choices=feeds.ENCODINGS, help="the file's encoding")
+        imported.add_argument("--region", default=settings.SIRECORDS_REGION, help="the agency's pooling region")
+        imported.add_argument("--json", action="store_true", help="print the outcome as JSON")
+        listed = sub.add_parser("list", help="the discrepancies", called_from_command_line=called)
+        listed.add_argument("--kind", choices=KINDS)
+        listed.add_argument("--state", choices=STATES)
+        listed.add_argument("--json", action="store_true", help="print them as JSON")
+
+    def handle(self, *args, **options) -> None:
+        if options["action"] == "list":
+            return self._list(options)
+        return self._import(options)
+
+    def _list(self, options) -> None:
+        rows = listing(options["kind"], options["state"])
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for row in rows:
+            self.stdout.write(f"{row['id']}  {row['kind']:<22} {row['subject']:<20} {row['state']:<10} due {row['due_on']}")
+        self.stdout.write(f"{len(rows)} discrepanc{'y' if len(rows) == 1 else 'ies'}")
+
+    def _import(self, options) -> None:
+        from sirecords.crosschecks.services import SeenBefore, receive
+
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error.strerror}") from None
+        if options["period"] and not _PERIOD.match(options["period"]):
+            raise CommandError(f"--period {options['period']!r} is not YYYY-MM or YYYY-MM:YYYY-MM")
+        actor = actor_for(options["actor"])
+        if actor is None:
+            raise CommandError(f"no staff account {options['actor']!r}")
+        try:
+            received = receive(actor, options["kind"], data, file_name=path.name, reason=options["reason"], channel="cli",
+                               period=options["period"], encoding=options["encoding"], hold_invalid=options["hold_invalid"],
+                               region=options["region"])
+        except feeds.FeedRefused as refused:
+            self.stderr.write(f"{path.name}: refused, nothing was recorded:")
+            for problem in refused.problems:
+                self.stderr.write(f"  {problem}")
+            if refused.more:
+                self.stderr.write(f"  … and {refused.more} more")
+            sys.exit(1)
+        except SeenBefore as seen:
+            self.stderr.write(f"{path.name}: {seen}")
+            sys.exit(1)
+        except (Refused, InvalidTransaction) as refused:
+            raise CommandError(str(refused)) from None
+        outcome = received.as_json()
+        for problem in received.held:
+            self.stderr.write(f"held: {problem}")
+        if options["json"]:
+            self.stdout.write(json.dumps(outcome, ensure_ascii=False))
+            return
+        found = ", ".join(f"{kind} {count}" for kind, count in outcome["discrepancies"].items()) or "none"
+        self.stdout.write(f"{path.name}: {outcome['rows']} rows (SHA-256 {outcome['file_sha256']}); new discrepancies: "
+                          f"{found}; repeated {outcome['repeated']}; unmatched {outcome['unmatched']}; held {outcome['held']}; "
+                          f"transaction {outcome['transaction']}")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CrosschecksConfig(AppConfig):
+    name = "sirecords.crosschecks"
+    label = "crosschecks"
+    verbose_name = "Cross-checks with other departments (第五条)"
+
+    def ready(self) -> None:
+        from sirecords.crosschecks import projectors, transactions  # noqa: F401  (register with the ledger)

@@ -1,0 +1,280 @@
+"""The departments' feed files (docs/crosscheck.md): their columns, and reading one whole or not at all.
+
+Every feed is CSV with a header line naming every column once; each field is canonicalised (NFKC, trimmed: core/text)
+before it is checked. Amounts are yuan with two decimals ("0.00"), months YYYY-MM, dates ISO and never in the future;
+ID numbers must pass their check character; codes come from the closed lists below. A file with any problem is
+refused whole and names the first problems as `line N: field: reason` (the header is line 1); with `hold_invalid`
+the rows with a problem of their own are held instead and the others read. UTF-8 (a BOM allowed) unless the caller
+declares `gb18030` (a GBK file is a superset's subset): undeclared GBK bytes refuse the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code, parse_id_number
+from sirecords.core.periods import Month
+from sirecords.core.text import canonical
+from sirecords.engine.params import INSURANCE_TYPES
+
+ENCODINGS = ("utf-8", "gb18030")
+MAX_PROBLEMS = 200  # a refusal lists this many; the count says how many more
+MAX_FIELD = 200  # characters in one field
+_MONEY = re.compile(r"[0-9]{1,12}\.[0-9]{2}\Z")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+PERSON_EVENTS = ("died", "death_revoked", "imprisoned", "released")
+EVENT_SOURCES = ("public_security", "civil_affairs", "health", "justice", "court")
+EMPLOYER_STATUSES = ("active", "deregistered", "revoked")
+RETURN_REASONS = ("account_closed", "name_mismatch", "holder_deceased", "other")
+
+
+class FeedRefused(ValueError):
+    """The file as a whole cannot be read (encoding, header, too many problems): nothing is recorded."""
+
+    def __init__(self, problems: list[Problem], more: int = 0) -> None:
+        self.problems, self.more = problems, more
+        lines = [str(problem) for problem in problems] + ([f"… and {more} more"] if more else [])
+        super().__init__("; ".join(lines))
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "field": self.field, "reason": self.reason}
+
+
+# --- field checks: each returns the canonical value or raises ValueError with the reason ---------------------------
+
+
+def id_number(value: str, today: date) -> str:
+    try:
+        return parse_id_number(value).normalized
+    except InvalidIdentifier as invalid:
+        raise ValueError(invalid.message) from None
+
+
+def uscc(value: str, today: date) -> str:
+    code = normalize_code(value)
+    problems = check_uscc(code)
+    if problems:
+        raise ValueError(problems[0].message)
+    return code
+
+
+def optional_uscc(value: str, today: date) -> str:
+    return uscc(value, today) if value else ""
+
+
+def name(value: str, today: date) -> str:
+    if not value:
+        raise ValueError("is empty")
+    if any(ch in value for ch in "\r\n\t\0"):
+        raise ValueError("holds a control character")
+    return value
+
+
+def reference(value: str, today: date) -> str:
+    if not value:
+        raise ValueError("is empty: the department's reference of the report")
+    if len(value) > 60:
+        raise ValueError("is longer than 60 characters")
+    return value
+
+
+def past_date(value: str, today: date) -> str:
+    if not _DATE.match(value):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a real date") from None
+    if day > today:
+        raise ValueError(f"{value} is in the future")
+    return value
+
+
+def month(value: str, today: date) -> str:
+    if not _MONTH.match(value):
+        raise ValueError(f"{value!r} is not a month YYYY-MM")
+    try:
+        parsed = Month.parse(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a real month") from None
+    if parsed > Month(today.year, today.month):
+        raise ValueError(f"{value} is in the future")
+    return value
+
+
+def money(value: str, today: date) -> int:
+    """Yuan with two decimals → integer fen."""
+    if not _MONEY.match(value):
+        raise ValueError(f"{value!r} is not an amount in yuan with two decimals (0.00)")
+    return int(Decimal(value) * 100)
+
+
+def one_of(*allowed: str) -> Callable[[str, date], str]:
+    def check(value: str, today: date) -> str:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+    return check
+
+
+def yes_no(value: str, today: date) -> bool:
+    if value not in ("yes", "no"):
+        raise ValueError(f"{value!r} is not yes or no")
+    return value == "yes"
+
+
+# --- the formats -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    columns: tuple[tuple[str, Callable[[str, date], object]], ...]
+    title: str  # who sends it
+    rule: Callable[[dict], tuple[str, str] | None] | None = None  # a check across fields: (field, reason) or None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _check in self.columns)
+
+
+FORMATS = {f.kind: f for f in (
+    Format("person_events", (("id_number", id_number), ("name", name), ("event", one_of(*PERSON_EVENTS)),
+                             ("event_on", past_date), ("source", one_of(*EVENT_SOURCES)), ("reference", reference)),
+           "公安、民政、卫健、司法、法院 public security, civil affairs, health, justice, courts"),
+    Format("employer_status", (("uscc", uscc), ("name", name), ("status", one_of(*EMPLOYER_STATUSES)),
+                               ("effective_on", past_date), ("reference", reference)),
+           "市场监管 market regulation"),
+    Format("tax_paid", (("id_number", id_number), ("uscc", optional_uscc), ("period", month),
+                        ("insurance_type", one_of(*INSURANCE_TYPES)), ("employer_amount", money),
+                        ("individual_amount", money), ("paid_on", past_date), ("reference", reference)),
+           "征收机构 the contribution collector"),
+    Format("id_changes", (("old_id_number", id_number), ("new_id_number", id_number), ("changed_on", past_date),
+                          ("reference", reference)),
+           "公安 public security",
+           lambda row: ("new_id_number", "is the old number: nothing changed")
+           if row["new_id_number"] == row["old_id_number"] else None),
+    Format("establishment", (("uscc", uscc), ("id_number", id_number), ("on_establishment", yes_no),
+                             ("effective_on", past_date), ("reference", reference)),
+           "机构编制 the staffing authority"),
+    Format("payment_returns", (("id_number", id_number), ("month", month), ("amount", money),
+                               ("reason", one_of(*RETURN_REASONS)), ("reference", reference)),
+           "代发银行 the paying bank"),
+)}
+
+
+@dataclass
+class Feed:
+    """A feed file read: its rows as dicts of canonical values, each with its line; the rows held (with their
+    problems) when read with hold_invalid."""
+
+    kind: str
+    sha256: str
+    rows: list[dict] = field(default_factory=list)
+    held: list[Problem] = field(default_factory=list)
+
+    @property
+    def held_lines(self) -> set[int]:
+        return {problem.line for problem in self.held}
+
+
+def _text(data: bytes, encoding: str) -> str:
+    if encoding not in ENCODINGS:
+        raise FeedRefused([Problem(1, "file", f"the encoding {encoding!r} is not accepted (utf-8 or gb18030)")])
+    try:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise FeedRefused([Problem(line, "file", f"is not {encoding.upper()} (byte 0x{data[error.start]:02x} at offset "
+                                                 f"{error.start}): save it as UTF-8, or declare --encoding gb18030")]) from None
+    if "\0" in text:
+        raise FeedRefused([Problem(text[:text.index("\0")].count("\n") + 1, "file", "holds a NUL byte: not a CSV file")])
+    return text
+
+
+def read(kind: str, data: bytes, *, encoding: str = "utf-8", hold_invalid: bool = False,
+         today: date | None = None) -> Feed:
+    """The feed `kind` in `data`, every row checked. Raises FeedRefused (nothing to record) for a problem of the file,
+    or for any row's problem unless `hold_invalid`."""
+    spec = FORMATS.get(kind)
+    if spec is None:
+        raise FeedRefused([Problem(1, "kind", f"{kind!r} is not a feed ({', '.join(FORMATS)})")])
+    today = today or date.today()
+    feed = Feed(kind, hashlib.sha256(data).hexdigest())
+    reader = csv.reader(io.StringIO(_text(data, encoding), newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise FeedRefused([Problem(1, "header", f"is not CSV ({error})")]) from None
+    if header is None:
+        raise FeedRefused([Problem(1, "header", "the file is empty: a header line names the columns")])
+    order = _header_order([canonical(column).lower() for column in header], spec)
+    problems: list[Problem] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record or record == [""]:
+                continue  # a blank line: not a row
+            values, row_problems = _row(record, line, spec, order, today)
+            if row_problems:
+                problems += row_problems
+            else:
+                feed.rows.append(values)
+    except csv.Error as error:
+        raise FeedRefused([*problems[:MAX_PROBLEMS], Problem(reader.line_num, "row", f"is not CSV ({error})")]) from None
+    if problems and not hold_invalid:
+        raise FeedRefused(problems[:MAX_PROBLEMS], max(0, len(problems) - MAX_PROBLEMS))
+    feed.held = problems
+    return feed
+
+
+def _header_order(names: list[str], spec: Format) -> list[int]:
+    """Where each of the format's columns is in the header (any order); FeedRefused naming each problem on line 1."""
+    problems = [Problem(1, name, "column is missing (the columns are " + ",".join(spec.names) + ")")
+                for name in spec.names if name not in names]
+    problems += [Problem(1, name or "(empty)", f"is not a column of the {spec.kind} feed") for name in names
+                 if name not in spec.names]
+    if len(set(names)) != len(names):
+        problems.append(Problem(1, "header", "names a column twice"))
+    if problems:
+        raise FeedRefused(problems)
+    return [names.index(name) for name in spec.names]
+
+
+def _row(record: list[str], line: int, spec: Format, order: list[int], today: date) -> tuple[dict, list[Problem]]:
+    if len(record) != len(spec.columns):
+        return {}, [Problem(line, "row", f"has {len(record)} fields; the {spec.kind} feed has {len(spec.columns)}")]
+    values: dict = {"line": line}
+    problems = []
+    for (column, check), index in zip(spec.columns, order):
+        raw = record[index]
+        value = canonical(raw)
+        if len(value) > MAX_FIELD:
+            problems.append(Problem(line, column, f"is longer than {MAX_FIELD} characters"))
+            continue
+        try:
+            values[column] = check(value, today)
+        except ValueError as error:
+            problems.append(Problem(line, column, str(error)))
+    if not problems and spec.rule is not None and (broken := spec.rule(values)):
+        problems.append(Problem(line, *broken))
+    return values, problems

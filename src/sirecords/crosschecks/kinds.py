@@ -1,0 +1,10 @@
+"""The ledger entry kinds the cross-checks write: one grammar, noun.past_participle (tests/test_kinds.py)."""
+
+# A department's feed file was received and compared with the record (第五条): its SHA-256, kind and counts.
+FEED_RECEIVED = "crosscheck_feed.received"
+# A discrepancy between a feed and the record, queued for a clerk (its kind, subject, month or date, figures).
+DISCREPANCY_FOUND = "discrepancy.found"
+# A feed reported a discrepancy already queued (or dismissed with the same figures): counted, not queued again.
+DISCREPANCY_REPEATED = "discrepancy.repeated"
+# Rows about persons or units the record does not hold: kept (by blind index) for matching later, not queued.
+UNMATCHED_ROWS_KEPT = "unmatched_rows.kept"

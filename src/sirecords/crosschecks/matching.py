@@ -1,0 +1,92 @@
+"""What comparing one feed with the record found, shared by the feeds' modules: new discrepancies, repeated ones,
+rows about nobody the record holds; and finding persons by the blind index of their ID number a chunk at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from sirecords.core.canonical import canonical_bytes
+from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
+from sirecords.crypto.sealing import blind_index
+from sirecords.registry.models import Person
+
+CHUNK = 1000  # rows compared at a time: one query per table per chunk
+
+
+def chunks(rows: list[dict], size: int = CHUNK) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def persons_by_number(numbers: Iterable[str]) -> dict[str, Person]:
+    """Normalised ID number → the person registered with it, for those of `numbers` the record holds."""
+    by_index = {blind_index("id_number", number): number for number in set(numbers)}
+    return {by_index[person.id_number_index]: person
+            for person in Person.objects.filter(id_number_index__in=list(by_index))}
+
+
+def figures_of(detail: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(detail)).hexdigest()
+
+
+def due_on(kind: str, today: date) -> str:
+    """`today` plus the kind's working days (settings.SIRECORDS_CROSSCHECK_DUE_DAYS; Saturdays and Sundays skipped)."""
+    days = settings.SIRECORDS_CROSSCHECK_DUE_DAYS.get(kind, settings.SIRECORDS_CROSSCHECK_DUE_DAYS["default"])
+    day = today
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day.isoformat()
+
+
+@dataclass
+class Comparison:
+    feed: str  # the feed file's SHA-256
+    today: date
+    new: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # (kind, subject, key) → discrepancy
+    repeated: list[str] = field(default_factory=list)  # ids of known discrepancies reported again
+    unmatched: list[dict] = field(default_factory=list)
+    no_action: int = 0
+    _reported: list[tuple[tuple[str, str, str], dict, tuple[str, str] | None]] = field(default_factory=list)
+
+    def found(self, kind: str, subject: str, key: str, detail: dict[str, Any], *, hold: tuple[str, str] | None = None) -> None:
+        """A row shows this discrepancy; `hold`: (award, person) whose payments are held from now."""
+        self._reported.append(((kind, subject, key), detail, hold))
+
+    def unmatched_row(self, row: dict, index: str, detail: dict[str, Any]) -> None:
+        self.unmatched.append({"line": row["line"], "index": index, "detail": detail})
+
+    def settle(self) -> None:
+        """Sort what was reported into new discrepancies and repeats, against those the record already holds (one
+        query a chunk): a known one is repeated unless it was dismissed and its figures changed (then reopened)."""
+        known: dict[tuple[str, str, str], Discrepancy] = {}
+        subjects = sorted({subject for (_kind, subject, _key), _detail, _hold in self._reported})
+        for start in range(0, len(subjects), CHUNK):
+            for row in Discrepancy.objects.filter(subject__in=subjects[start:start + CHUNK]):
+                known[row.kind, row.subject, row.key] = row
+        for identity, detail, hold in self._reported:
+            figures = figures_of(detail)
+            earlier = known.get(identity)
+            if identity in self.new or (earlier is not None and not (earlier.state == DiscrepancyState.DISMISSED
+                                                                      and earlier.figures != figures)):
+                self.repeated.append(self.new[identity]["id"] if identity in self.new else earlier.id)
+                continue
+            kind, subject, key = identity
+            self.new[identity] = {"id": earlier.id if earlier else uuid.uuid4().hex[:12], "kind": kind, "subject": subject,
+                                  "key": key, "detail": detail, "figures": figures, "due_on": due_on(kind, self.today),
+                                  "feed": self.feed, "reopened": earlier is not None,
+                                  **({"hold": {"award": hold[0], "person": hold[1]}} if hold else {})}
+
+    def counts(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for discrepancy in self.new.values():
+            totals[discrepancy["kind"]] = totals.get(discrepancy["kind"], 0) + 1
+        return dict(sorted(totals.items()))

@@ -1,0 +1,54 @@
+"""How the cross-check entries fill crosscheck_feed_file, crosscheck_discrepancy and crosscheck_unmatched_row."""
+
+from __future__ import annotations
+
+import json
+
+from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
+from sirecords.crosschecks.models import DiscrepancyState
+from sirecords.ledger.append import PostedEntry
+from sirecords.ledger.projection import Store, projects
+
+DISCREPANCIES = "crosscheck_discrepancy"
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@projects(FEED_RECEIVED)
+def feed_received(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put("crosscheck_feed_file", p["sha256"], {
+        "sha256": p["sha256"], "kind": p["kind"], "file_name": p["file_name"], "period": p["period"], "rows": p["rows"],
+        "held": p["held"], "unmatched": p["unmatched"], "repeated": p["repeated"], "found": p["found"],
+        "received_at": entry.recorded_at, "txn": entry.txn, "last_seq": entry.seq})
+
+
+@projects(DISCREPANCY_FOUND)
+def discrepancy_found(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    earlier = store.get(DISCREPANCIES, p["id"])  # a dismissal reopened by changed figures
+    store.put(DISCREPANCIES, p["id"], {
+        "id": p["id"], "kind": p["kind"], "subject": p["subject"], "key": p["key"], "detail": _json(p["detail"]),
+        "figures": p["figures"], "state": DiscrepancyState.OPEN.value, "due_on": p["due_on"], "assigned_to": "",
+        "transaction": "", "feed": earlier["feed"] if earlier else p["feed"],
+        "reports": earlier["reports"] + 1 if earlier else 1, "found_at": entry.recorded_at, "last_seq": entry.seq})
+
+
+@projects(DISCREPANCY_REPEATED)
+def discrepancy_repeated(entry: PostedEntry, store: Store) -> None:
+    row = store.get(DISCREPANCIES, entry.payload["id"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    store.put(DISCREPANCIES, row["id"], {**row, "reports": row["reports"] + entry.payload["count"], "last_seq": entry.seq})
+
+
+@projects(UNMATCHED_ROWS_KEPT)
+def unmatched_rows_kept(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    for row in p["rows"]:
+        key = f"{p['feed']}:{row['line']}"
+        store.put("crosscheck_unmatched_row", key, {"key": key, "feed": p["feed"], "line": row["line"], "kind": p["kind"],
+                                                    "index": row["index"], "detail": _json(row["detail"]),
+                                                    "last_seq": entry.seq})

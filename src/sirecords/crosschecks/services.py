@@ -1,0 +1,66 @@
+"""Receiving a department's feed (the CLI and the API): read and checked whole, stored sealed, then compared and posted
+at once as one record_crosscheck_feed transaction; and the queue of discrepancies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction as db_transaction
+
+from sirecords.crosschecks import feeds, filestore
+from sirecords.crosschecks.kinds import FEED_RECEIVED
+from sirecords.crosschecks.models import FeedFile
+from sirecords.crosschecks.transactions import COMPARERS
+from sirecords.ledger.models import Entry
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.users.actors import Actor
+from sirecords.workflow.services import execute
+
+TYPE = "record_crosscheck_feed"
+
+
+class SeenBefore(ValueError):
+    """The same file (by SHA-256) was received before: nothing is recorded again (the API's 409)."""
+
+
+@dataclass
+class Received:
+    sha256: str
+    txn: str
+    feed: FeedFile
+    held: list[feeds.Problem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """What --json prints and the API answers: the counts as posted."""
+        posted = json.loads(Entry.objects.get(txn=self.txn, kind=FEED_RECEIVED, subject=f"feed:{self.sha256}").payload)
+        return {"file_sha256": self.sha256, "rows": posted["rows"], "discrepancies": posted["discrepancies"],
+                "repeated": posted["repeated"], "unmatched": posted["unmatched"], "held": posted["held"],
+                "transaction": self.txn}
+
+
+def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str, channel: str, period: str = "",
+            encoding: str = "utf-8", hold_invalid: bool = False, region: str | None = None) -> Received:
+    """Check the file whole (FeedRefused names each problem by line and field: nothing recorded), refuse one received
+    before (SeenBefore), keep it sealed, and post its comparison with the record."""
+    if kind not in COMPARERS:
+        raise feeds.FeedRefused([feeds.Problem(1, "kind", f"{kind!r} is not a feed compared with the record "
+                                                          f"({', '.join(COMPARERS)})")])
+    feed = feeds.read(kind, data, encoding=encoding, hold_invalid=hold_invalid)
+    if FeedFile.objects.filter(sha256=feed.sha256).exists():
+        raise SeenBefore(f"this file (SHA-256 {feed.sha256}) was received before: a file is compared once")
+    if hold_invalid and not feed.rows:
+        raise feeds.FeedRefused(feed.held[:feeds.MAX_PROBLEMS], max(0, len(feed.held) - feeds.MAX_PROBLEMS))
+    payload = {"kind": kind, "file": feed.sha256, "file_name": file_name[:200], "period": period, "encoding": encoding,
+               "hold_invalid": hold_invalid}
+    with db_transaction.atomic():
+        filestore.store(data)
+        try:
+            txn = execute(actor, TYPE, payload, region=region or settings.SIRECORDS_REGION, reason=reason, channel=channel)
+        except InvalidTransaction as invalid:
+            if "received before" in invalid.errors.get("file", ""):
+                raise SeenBefore(invalid.errors["file"]) from None
+            raise
+    return Received(feed.sha256, txn.uid, FeedFile.objects.get(sha256=feed.sha256), feed.held)

@@ -1,0 +1,106 @@
+"""record_crosscheck_feed: a department's feed file compared with the record (第五条), posted at once.
+
+Receiving a report changes no one's record: it queues discrepancies for the clerks, each then resolved only through
+its own reviewed transaction (record_death, suspend_benefit, …) or dismissed. What it does at once is hold the payment
+of a pension a report may stop (a death, an imprisonment): payroll must not pay an award while such a report is
+examined (经办条例 第四十六条). The comparison runs inside the posting, from the sealed file, so what is recorded is what
+the file shows against the record as it stands when it is posted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from sirecords.benefits.kinds import PENSION_WITHHELD
+from sirecords.crosschecks import feeds, filestore, person_events
+from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
+from sirecords.crosschecks.matching import Comparison
+from sirecords.crosschecks.models import FeedFile
+from sirecords.crypto.store import StoreError
+from sirecords.ledger.append import NewEntry
+from sirecords.ledger.context import WriteContext
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
+from sirecords.transactions.validation import Errors, text, unknown_fields
+
+# The feeds compared with the record so far; the others are read and checked (feeds.FORMATS) but not yet compared.
+COMPARERS = {"person_events": person_events.compare}
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [added("kind", "数据类型 feed", payload.get("kind")), added("file", "文件 file (SHA-256)", payload.get("file")),
+            added("file_name", "文件名 file name", payload.get("file_name"))]
+
+
+def check(payload: dict[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    unknown_fields(payload, {"kind", "file", "file_name", "period", "encoding", "hold_invalid"}, errors)
+    kind = payload.get("kind")
+    if kind not in COMPARERS:
+        errors["kind"] = f"{kind!r} is not a feed compared with the record ({', '.join(COMPARERS)})"
+    sha256 = payload.get("file") or ""
+    if not _SHA256.match(sha256):
+        errors["file"] = "is the feed file's SHA-256 (64 lower-case hex digits)"
+    elif FeedFile.objects.filter(sha256=sha256).exists():
+        errors["file"] = "this file was received before: a file is compared once"
+    file_name = text(payload, "file_name", errors, required=True, max_length=200)
+    if payload.get("encoding", "utf-8") not in feeds.ENCODINGS:
+        errors["encoding"] = f"is one of {', '.join(feeds.ENCODINGS)}"
+    if not isinstance(payload.get("hold_invalid", False), bool):
+        errors["hold_invalid"] = "is true or false"
+    errors.raise_if_any()
+    return {"kind": kind, "file": sha256, "file_name": file_name, "period": payload.get("period") or "",
+            "encoding": payload.get("encoding", "utf-8"), "hold_invalid": payload.get("hold_invalid", False)}
+
+
+def compare(request: dict[str, Any], today: date) -> tuple[feeds.Feed, Comparison]:
+    """Read the stored file and compare it with the record: (the feed, what comparing found)."""
+    try:
+        data = filestore.load(request["file"])
+    except StoreError as problem:
+        raise InvalidTransaction({"file": f"the stored feed file cannot be read: {problem}"}) from None
+    try:
+        feed = feeds.read(request["kind"], data, encoding=request["encoding"], hold_invalid=request["hold_invalid"], today=today)
+    except feeds.FeedRefused as refused:
+        raise InvalidTransaction({"file": str(refused)}) from None
+    comparison = Comparison(feed.sha256, today)
+    COMPARERS[request["kind"]](feed.rows, comparison)
+    comparison.settle()
+    return feed, comparison
+
+
+@transaction_type("record_crosscheck_feed", gettext_lazy("Record a department's report and compare it with the record (第五条)"),
+                  creators=("clerk",), describe=_describe)
+def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    request = check(payload)
+    feed, comparison = compare(request, date.today())
+    held = person_events.open_holds(d["hold"]["award"] for d in comparison.new.values() if "hold" in d)
+    entries = []
+    for discrepancy in comparison.new.values():
+        entries.append(NewEntry(DISCREPANCY_FOUND, f"discrepancy:{discrepancy['id']}",
+                                {k: v for k, v in discrepancy.items() if k != "hold"}))
+        hold = discrepancy.get("hold")
+        if hold and hold["award"] not in held:
+            held.add(hold["award"])
+            entries.append(NewEntry(PENSION_WITHHELD, f"award:{hold['award']}",
+                                    {"hold": discrepancy["id"], "award": hold["award"], "person": hold["person"],
+                                     "reason": discrepancy["kind"]}))
+    repeats: dict[str, int] = {}
+    for identifier in comparison.repeated:
+        repeats[identifier] = repeats.get(identifier, 0) + 1
+    entries += [NewEntry(DISCREPANCY_REPEATED, f"discrepancy:{identifier}", {"id": identifier, "feed": feed.sha256,
+                                                                              "count": count})
+                for identifier, count in sorted(repeats.items())]
+    if comparison.unmatched:
+        entries.append(NewEntry(UNMATCHED_ROWS_KEPT, f"feed:{feed.sha256}", {"feed": feed.sha256, "kind": feed.kind,
+                                                                            "rows": comparison.unmatched}))
+    entries.append(NewEntry(FEED_RECEIVED, f"feed:{feed.sha256}", {
+        "sha256": feed.sha256, "kind": feed.kind, "file_name": request["file_name"], "period": request["period"],
+        "rows": len(feed.rows), "held": len(feed.held_lines), "unmatched": len(comparison.unmatched),
+        "repeated": len(comparison.repeated), "found": len(comparison.new), "discrepancies": comparison.counts(),
+        "no_action": comparison.no_action}))
+    return entries
