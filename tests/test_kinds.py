@@ -15,7 +15,7 @@ from sirecords.ledger import projection
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "sirecords"
 KIND_MODULES = sorted(p.parent.name for p in SRC.glob("*/kinds.py"))
 GRAMMAR = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*$")
-PAST_PARTICIPLES_NOT_IN_ED = {"made", "paid", "sent", "written", "taken", "given", "withheld"}
+PAST_PARTICIPLES_NOT_IN_ED = {"made", "paid", "sent", "written", "taken", "given", "withheld", "found", "kept"}
 
 
 def all_kinds() -> dict[str, tuple[str, str]]:

@@ -65,12 +65,30 @@ def _add_the_rest(staff):
 
         post_entries("withhold_read_disclosure", {"person": person, "reference": "(2026)粤0304刑初1号", "authority": "某法院",
                                                   "disclose_on": (date.today() + timedelta(days=90)).isoformat()})
+        if apps.is_installed("sirecords.crosschecks"):
+            _crosscheck(staff, person)  # crosscheck_* rows and a benefits_payment_hold
     if apps.is_installed("sirecords.portal"):
         _portal_accounts(staff)
     if apps.is_installed("sirecords.applications"):
         _application()
     if apps.is_installed("sirecords.certificates"):
         _certificate(staff)
+
+
+def _crosscheck(staff, retiree: str):
+    """A civil-affairs report of the retiree's death (a discrepancy, the pension held) and of someone unregistered."""
+    from datetime import date
+
+    from sirecords.core.identifiers import make_id_number
+    from sirecords.crosschecks.services import receive
+    from sirecords.registry.models import Person
+
+    person = Person.objects.get(uid=retiree)
+    stranger = make_id_number("110105", date(1949, 12, 31), 2)
+    data = ("id_number,name,event,event_on,source,reference\n"
+            f"{person.id_number},{person.name},died,2025-01-10,civil_affairs,MZ-1\n"
+            f"{stranger},王五,died,2024-06-01,public_security,GA-7\n").encode()
+    receive(staff("cc.t", "clerk"), "person_events", data, file_name="events.csv", reason="t", channel="cli")
 
 
 def _arrears_paid_and_refunded(staff):
@@ -175,12 +193,13 @@ def test_any_single_changed_value_is_found(tampered, model, column):
             run_sql(f"UPDATE {table} SET {quoted} = %s WHERE {pk} = %s", params=[changed, key])
     except IntegrityError:
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
-        # applications' kind and decision constraints, and a recomputation's back pay and overpayment (never both).
+        # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
+        # discrepancy's state.
         assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
                                    ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),
-                                   ("contributions_reversal", "cause")}
+                                   ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state")}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"
