@@ -4,6 +4,7 @@ whole with its line, field and reason; --hold-invalid holds those rows instead."
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,9 @@ def test_a_tax_paid_row_reads_money_as_fen():
     [row] = read(feed("id_number,uscc,period,insurance_type,employer_amount,individual_amount,paid_on,reference",
                       f"{NUMBER},,2024-05,pension,0.00,1200.50,2024-06-10,TX-1"), "tax_paid").rows
     assert (row["uscc"], row["employer_amount"], row["individual_amount"]) == ("", 0, 120050)
+
+
+@pytest.mark.parametrize("kind", sorted(feeds.FORMATS))
+def test_each_example_feed_in_the_docs_reads_clean(kind):
+    path = Path(__file__).resolve().parents[2] / "examples" / "feeds" / f"{kind}.csv"
+    assert read(path.read_bytes(), kind).rows
