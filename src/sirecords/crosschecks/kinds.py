@@ -8,3 +8,7 @@ DISCREPANCY_FOUND = "discrepancy.found"
 DISCREPANCY_REPEATED = "discrepancy.repeated"
 # Rows about persons or units the record does not hold: kept (by blind index) for matching later, not queued.
 UNMATCHED_ROWS_KEPT = "unmatched_rows.kept"
+# A discrepancy resolved by a reviewed transaction that fixed the record (record_death, suspend_benefit, …).
+DISCREPANCY_RESOLVED = "discrepancy.resolved"
+# A discrepancy dismissed after review: the record was right; a payment held for it is released with back pay.
+DISCREPANCY_DISMISSED = "discrepancy.dismissed"

@@ -55,11 +55,12 @@ class Comparison:
     repeated: list[str] = field(default_factory=list)  # ids of known discrepancies reported again
     unmatched: list[dict] = field(default_factory=list)
     no_action: int = 0
-    _reported: list[tuple[tuple[str, str, str], dict, tuple[str, str] | None]] = field(default_factory=list)
+    _reported: list[tuple[tuple[str, str, str], dict, tuple[str, str] | None, int]] = field(default_factory=list)
 
-    def found(self, kind: str, subject: str, key: str, detail: dict[str, Any], *, hold: tuple[str, str] | None = None) -> None:
-        """A row shows this discrepancy; `hold`: (award, person) whose payments are held from now."""
-        self._reported.append(((kind, subject, key), detail, hold))
+    def found(self, kind: str, subject: str, key: str, detail: dict[str, Any], *, line: int,
+              hold: tuple[str, str] | None = None) -> None:
+        """The row on `line` shows this discrepancy; `hold`: (award, person) whose payments are held from now."""
+        self._reported.append(((kind, subject, key), detail, hold, line))
 
     def unmatched_row(self, row: dict, index: str, detail: dict[str, Any]) -> None:
         self.unmatched.append({"line": row["line"], "index": index, "detail": detail})
@@ -68,11 +69,11 @@ class Comparison:
         """Sort what was reported into new discrepancies and repeats, against those the record already holds (one
         query a chunk): a known one is repeated unless it was dismissed and its figures changed (then reopened)."""
         known: dict[tuple[str, str, str], Discrepancy] = {}
-        subjects = sorted({subject for (_kind, subject, _key), _detail, _hold in self._reported})
+        subjects = sorted({subject for (_kind, subject, _key), _detail, _hold, _line in self._reported})
         for start in range(0, len(subjects), CHUNK):
             for row in Discrepancy.objects.filter(subject__in=subjects[start:start + CHUNK]):
                 known[row.kind, row.subject, row.key] = row
-        for identity, detail, hold in self._reported:
+        for identity, detail, hold, line in self._reported:
             figures = figures_of(detail)
             earlier = known.get(identity)
             if identity in self.new or (earlier is not None and not (earlier.state == DiscrepancyState.DISMISSED
@@ -82,7 +83,7 @@ class Comparison:
             kind, subject, key = identity
             self.new[identity] = {"id": earlier.id if earlier else uuid.uuid4().hex[:12], "kind": kind, "subject": subject,
                                   "key": key, "detail": detail, "figures": figures, "due_on": due_on(kind, self.today),
-                                  "feed": self.feed, "reopened": earlier is not None,
+                                  "feed": self.feed, "line": line, "reopened": earlier is not None,
                                   **({"hold": {"award": hold[0], "person": hold[1]}} if hold else {})}
 
     def counts(self) -> dict[str, int]:

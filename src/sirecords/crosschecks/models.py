@@ -22,6 +22,7 @@ class FeedFile(models.Model):
     kind = models.CharField(max_length=24, help_text="person_events, employer_status, tax_paid, id_changes, establishment, "
                                                       "payment_returns (crosschecks/feeds.py).")
     file_name = models.CharField(max_length=200)
+    encoding = models.CharField(max_length=10, default="utf-8", help_text="utf-8 or gb18030, as declared at import.")
     period = models.CharField(max_length=15, blank=True, help_text="tax_paid: the months it covers, YYYY-MM[:YYYY-MM].")
     rows = models.IntegerField(help_text="Rows read (the held ones not counted).")
     held = models.IntegerField(default=0, help_text="Rows held for their problems (--hold-invalid).")
@@ -47,14 +48,18 @@ class Discrepancy(models.Model):
     id = models.CharField(primary_key=True, max_length=12)
     kind = models.CharField(max_length=32)
     subject = models.CharField(max_length=80, help_text="person:<uid>, employer:<uid>.")
+    hold = models.CharField(max_length=32, blank=True, help_text="The award whose payments it held, if any.")
     key = models.CharField(max_length=10, help_text="The month (YYYY-MM) or the event's date (YYYY-MM-DD).")
     detail = models.TextField(help_text="The figures and facts, canonical JSON (money as yuan strings).")
     figures = models.CharField(max_length=64, help_text="SHA-256 of detail: a report that changes them reopens a dismissal.")
     state = models.CharField(max_length=10, choices=DiscrepancyState.choices)
     due_on = models.CharField(max_length=10, help_text="To be resolved by (working days per kind, settings).")
     assigned_to = models.CharField(max_length=150, blank=True)
-    transaction = models.CharField(max_length=32, blank=True, help_text="The fixing transaction, once opened.")
+    transaction = models.CharField(max_length=32, blank=True, help_text="The transaction that resolved or dismissed it.")
+    outcome = models.TextField(blank=True, help_text="What resolving or dismissing it did, canonical JSON (an "
+                                                     "overpayment to recover, the months released).")
     feed = models.CharField(max_length=64, help_text="The feed file that first reported it.")
+    line = models.IntegerField(help_text="The line of that file that reported it (its header is line 1).")
     reports = models.IntegerField(default=1, help_text="How many feed rows reported it.")
     found_at = models.CharField(max_length=27)
     last_seq = models.BigIntegerField()
@@ -83,3 +88,19 @@ class UnmatchedRow(models.Model):
     class Meta:
         db_table = "crosscheck_unmatched_row"
         indexes = [models.Index(fields=["index"], name="crosscheck_unmatched_index")]
+
+
+class Claim(models.Model):
+    """The transaction opened to resolve or dismiss a discrepancy, while it is reviewed: one at a time per
+    discrepancy (the primary key), written with the opening and replaced when a rejected or withdrawn one is followed
+    by another. Workflow bookkeeping, like the collection files' claims; what a posted transaction did is in the
+    ledger (discrepancy.resolved, discrepancy.dismissed)."""
+
+    discrepancy = models.CharField(primary_key=True, max_length=12)
+    txn = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, help_text="What the transaction does: dismiss, record_death, …")
+    opened_by = models.CharField(max_length=150)
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "crosscheck_claim"

@@ -57,28 +57,30 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
             if event == "died":
                 if award is not None and award.status != AwardStatus.ENDED:
                     comparison.found("pensioner_died", subject, row["event_on"], {**facts, **_after_death(award, row["event_on"])},
-                                     hold=(award.uid, person.uid))
+                                     line=row["line"], hold=(award.uid, person.uid))
                 elif award is None and person.uid not in closed:
                     comparison.found("insured_died", subject, row["event_on"],
-                                     {**facts, "months_after": _contribution_months_after(person.uid, row["event_on"])})
+                                     {**facts, "months_after": _contribution_months_after(person.uid, row["event_on"])},
+                                     line=row["line"])
                 else:
                     comparison.no_action += 1  # the death is already recorded
             elif event == "imprisoned":
                 if award is not None and award.status == AwardStatus.ACTIVE:
                     comparison.found("pensioner_imprisoned", subject, row["event_on"],
-                                     {**facts, "monthly": yuan(award.total_fen)}, hold=(award.uid, person.uid))
+                                     {**facts, "monthly": yuan(award.total_fen)}, line=row["line"],
+                                     hold=(award.uid, person.uid))
                 else:
                     comparison.no_action += 1
             elif event == "released":
                 if (award is not None and award.status == AwardStatus.SUSPENDED) or ("pensioner_imprisoned", subject) in queued:
                     comparison.found("released", subject, row["event_on"],
-                                     {**facts, "monthly": yuan(award.total_fen) if award else "0.00"})
+                                     {**facts, "monthly": yuan(award.total_fen) if award else "0.00"}, line=row["line"])
                 else:
                     comparison.no_action += 1
             elif event == "death_revoked":
                 dead = (award is not None and award.status == AwardStatus.ENDED) or person.uid in closed
                 if dead or ("pensioner_died", subject) in queued or ("insured_died", subject) in queued:
-                    comparison.found("death_revoked", subject, row["event_on"], facts)
+                    comparison.found("death_revoked", subject, row["event_on"], facts, line=row["line"])
                 else:
                     comparison.no_action += 1
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
+from sirecords.crosschecks.kinds import (
+    DISCREPANCY_DISMISSED,
+    DISCREPANCY_FOUND,
+    DISCREPANCY_REPEATED,
+    DISCREPANCY_RESOLVED,
+    FEED_RECEIVED,
+    UNMATCHED_ROWS_KEPT,
+)
 from sirecords.crosschecks.models import DiscrepancyState
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
@@ -20,7 +27,8 @@ def _json(value) -> str:
 def feed_received(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put("crosscheck_feed_file", p["sha256"], {
-        "sha256": p["sha256"], "kind": p["kind"], "file_name": p["file_name"], "period": p["period"], "rows": p["rows"],
+        "sha256": p["sha256"], "kind": p["kind"], "file_name": p["file_name"], "encoding": p["encoding"], "period": p["period"],
+        "rows": p["rows"],
         "held": p["held"], "unmatched": p["unmatched"], "repeated": p["repeated"], "found": p["found"],
         "received_at": entry.recorded_at, "txn": entry.txn, "last_seq": entry.seq})
 
@@ -30,9 +38,11 @@ def discrepancy_found(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     earlier = store.get(DISCREPANCIES, p["id"])  # a dismissal reopened by changed figures
     store.put(DISCREPANCIES, p["id"], {
-        "id": p["id"], "kind": p["kind"], "subject": p["subject"], "key": p["key"], "detail": _json(p["detail"]),
+        "id": p["id"], "kind": p["kind"], "subject": p["subject"], "hold": p.get("hold", ""), "key": p["key"],
+        "detail": _json(p["detail"]),
         "figures": p["figures"], "state": DiscrepancyState.OPEN.value, "due_on": p["due_on"], "assigned_to": "",
-        "transaction": "", "feed": earlier["feed"] if earlier else p["feed"],
+        "transaction": "", "outcome": "", "feed": earlier["feed"] if earlier else p["feed"],
+        "line": earlier["line"] if earlier else p["line"],
         "reports": earlier["reports"] + 1 if earlier else 1, "found_at": entry.recorded_at, "last_seq": entry.seq})
 
 
@@ -52,3 +62,21 @@ def unmatched_rows_kept(entry: PostedEntry, store: Store) -> None:
         store.put("crosscheck_unmatched_row", key, {"key": key, "feed": p["feed"], "line": row["line"], "kind": p["kind"],
                                                     "index": row["index"], "detail": _json(row["detail"]),
                                                     "last_seq": entry.seq})
+
+
+def _settled(entry: PostedEntry, store: Store, state: str, outcome) -> None:
+    row = store.get(DISCREPANCIES, entry.payload["id"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    store.put(DISCREPANCIES, row["id"], {**row, "state": state, "transaction": entry.payload["txn"], "outcome": _json(outcome),
+                                         "last_seq": entry.seq})
+
+
+@projects(DISCREPANCY_RESOLVED)
+def discrepancy_resolved(entry: PostedEntry, store: Store) -> None:
+    _settled(entry, store, DiscrepancyState.RESOLVED.value, entry.payload["outcome"])
+
+
+@projects(DISCREPANCY_DISMISSED)
+def discrepancy_dismissed(entry: PostedEntry, store: Store) -> None:
+    _settled(entry, store, DiscrepancyState.DISMISSED.value, {"reason": entry.payload["reason"]})

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction as db_transaction
 
+from sirecords.benefits.transactions import DEATH_DOCUMENTS
 from sirecords.crosschecks import feeds, filestore
 from sirecords.crosschecks.kinds import FEED_RECEIVED
-from sirecords.crosschecks.models import FeedFile
+from sirecords.crosschecks.models import Claim, Discrepancy, FeedFile
+from sirecords.crosschecks.resolution import open_discrepancy
 from sirecords.crosschecks.transactions import COMPARERS
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import Actor
-from sirecords.workflow.services import execute
+from sirecords.workflow.models import BusinessTransaction, State
+from sirecords.workflow.services import attach, execute, open_transaction, submit
 
 TYPE = "record_crosscheck_feed"
 
@@ -64,3 +68,45 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
                 raise SeenBefore(invalid.errors["file"]) from None
             raise
     return Received(feed.sha256, txn.uid, FeedFile.objects.get(sha256=feed.sha256), feed.held)
+
+
+# --- settling a discrepancy -------------------------------------------------------------------------------------------
+
+RESOLVE, DISMISS = "resolve_discrepancy", "dismiss_discrepancy"
+
+
+def _claim(discrepancy: Discrepancy, txn, actor: Actor, action: str) -> None:
+    Claim.objects.update_or_create(discrepancy=discrepancy.id, defaults={
+        "txn": txn.uid, "action": action, "opened_by": actor.username, "opened_at": datetime.now(UTC)})
+
+
+def _unclaimed(discrepancy: Discrepancy) -> None:
+    """Refuse while another transaction about it is in review (a returned or withdrawn one frees it)."""
+    claim = Claim.objects.select_for_update().filter(discrepancy=discrepancy.id).first()
+    if claim is not None and BusinessTransaction.objects.filter(uid=claim.txn, state__in=(State.DRAFT, State.SUBMITTED)).exists():
+        raise InvalidTransaction({"discrepancy": f"discrepancy {discrepancy.id} is in review in transaction {claim.txn}"})
+
+
+def settle(actor: Actor, discrepancy_id: str, action: str, *, reason: str, channel: str, report: bytes,
+           documents: tuple[tuple[str, bytes, str], ...] = (), region: str | None = None):
+    """Open and submit the transaction that resolves (`action` "resolve") or dismisses ("dismiss") the discrepancy,
+    with the department's report (`report`, a PDF) and any `documents` ((kind, bytes, file name)) attached; the
+    discrepancy is in review until it is posted (then resolved or dismissed) or returned. The transaction."""
+    type_name = RESOLVE if action == "resolve" else DISMISS
+    payload = {"discrepancy": discrepancy_id, "reason": reason}
+    with db_transaction.atomic():
+        discrepancy = open_discrepancy(payload)
+        _unclaimed(discrepancy)
+        detail = json.loads(discrepancy.detail)
+        if (type_name == RESOLVE and discrepancy.kind == "pensioner_died" and detail.get("name_matches") is False
+                and not any(kind in DEATH_DOCUMENTS for kind, _data, _name in documents)):
+            raise InvalidTransaction({"document": "the department's name is not the record's: resolving needs the death "
+                                                  "document (" + ", ".join(DEATH_DOCUMENTS) + ")"})
+        txn = open_transaction(actor, type_name, payload, region=region or settings.SIRECORDS_REGION, reason=reason,
+                               channel=channel)
+        if type_name == RESOLVE:
+            attach(actor, txn, "department_report", report, f"report-{discrepancy.id}.pdf")
+            for kind, data, name in documents:
+                attach(actor, txn, kind, data, name)
+        _claim(discrepancy, txn, actor, type_name)
+        return submit(actor, txn)

@@ -81,9 +81,10 @@ def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[N
     held = person_events.open_holds(d["hold"]["award"] for d in comparison.new.values() if "hold" in d)
     entries = []
     for discrepancy in comparison.new.values():
-        entries.append(NewEntry(DISCREPANCY_FOUND, f"discrepancy:{discrepancy['id']}",
-                                {k: v for k, v in discrepancy.items() if k != "hold"}))
         hold = discrepancy.get("hold")
+        entries.append(NewEntry(DISCREPANCY_FOUND, f"discrepancy:{discrepancy['id']}",
+                                {**{k: v for k, v in discrepancy.items() if k != "hold"},
+                                 **({"hold": hold["award"]} if hold else {})}))
         if hold and hold["award"] not in held:
             held.add(hold["award"])
             entries.append(NewEntry(PENSION_WITHHELD, f"award:{hold['award']}",
@@ -99,7 +100,8 @@ def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[N
         entries.append(NewEntry(UNMATCHED_ROWS_KEPT, f"feed:{feed.sha256}", {"feed": feed.sha256, "kind": feed.kind,
                                                                             "rows": comparison.unmatched}))
     entries.append(NewEntry(FEED_RECEIVED, f"feed:{feed.sha256}", {
-        "sha256": feed.sha256, "kind": feed.kind, "file_name": request["file_name"], "period": request["period"],
+        "sha256": feed.sha256, "kind": feed.kind, "file_name": request["file_name"], "encoding": request["encoding"],
+        "period": request["period"],
         "rows": len(feed.rows), "held": len(feed.held_lines), "unmatched": len(comparison.unmatched),
         "repeated": len(comparison.repeated), "found": len(comparison.new), "discrepancies": comparison.counts(),
         "no_action": comparison.no_action}))

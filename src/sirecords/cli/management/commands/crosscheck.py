@@ -1,5 +1,10 @@
 """``sirecords crosscheck import KIND FILE --actor USER --reason TEXT [--period YYYY-MM[:YYYY-MM]] [--hold-invalid]
-[--encoding gb18030] [--json]`` and ``sirecords crosscheck list [--kind K] [--state S] [--json]`` (docs/crosscheck.md).
+[--encoding gb18030] [--json]``, ``sirecords crosscheck list [--kind K] [--state S] [--json]``,
+``sirecords crosscheck resolve ID [--as correction|arrears] [--document FILE [--document-kind KIND]] --actor USER
+--reason TEXT [--json]`` and ``sirecords crosscheck dismiss ID --actor USER --reason TEXT [--json]`` (docs/crosscheck.md).
+
+`resolve` and `dismiss` open and submit the reviewed transaction that settles the discrepancy, the department's report
+attached as its document (a PDF made from the feed row); with --json they print {"transaction": UID}.
 
 `import` reads a department's feed whole: any problem refuses it with `line N: field: reason` and records nothing
 (with --hold-invalid those rows are held and the others compared); a file received before is refused. Otherwise it is
@@ -24,6 +29,9 @@ from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import actor_for
 from sirecords.workflow.services import Refused
 
+# The document a fix takes, when --document is given without --document-kind.
+DOCUMENT_FOR = {"pensioner_died": "death_medical_certificate", "insured_died": "death_medical_certificate",
+                "pensioner_imprisoned": "suspension_basis", "released": "resumption_basis"}
 _PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(:[0-9]{4}-[0-9]{2})?\Z")
 
 
@@ -44,6 +52,20 @@ class Command(BaseCommand):
         imported.add_argument("--encoding", default="utf-8", choices=feeds.ENCODINGS, help="the file's encoding")
         imported.add_argument("--region", default=settings.SIRECORDS_REGION, help="the agency's pooling region")
         imported.add_argument("--json", action="store_true", help="print the outcome as JSON")
+        for action, words in (("resolve", "fix the record through a reviewed transaction"),
+                              ("dismiss", "the record is right: close it through a reviewed transaction")):
+            settle = sub.add_parser(action, help=words, called_from_command_line=called)
+            settle.add_argument("id", help="the discrepancy's id (crosscheck list)")
+            settle.add_argument("--actor", required=True, help="the clerk (经办员) who opens it")
+            settle.add_argument("--reason", required=True, help="why (第十二条)")
+            settle.add_argument("--region", default=settings.SIRECORDS_REGION, help="the agency's pooling region")
+            settle.add_argument("--json", action="store_true", help='print {"transaction": UID}')
+            if action == "resolve":
+                settle.add_argument("--as", dest="as_", choices=("correction", "arrears"),
+                                    help="for the collector's reports: a correction of the rows, or arrears")
+                settle.add_argument("--document", help="a scan (PDF, JPEG, PNG) proving the fix, e.g. the death certificate")
+                settle.add_argument("--document-kind", help="its kind (default: the one the fix takes, e.g. "
+                                                            "death_medical_certificate, suspension_basis)")
         listed = sub.add_parser("list", help="the discrepancies", called_from_command_line=called)
         listed.add_argument("--kind", choices=KINDS)
         listed.add_argument("--state", choices=STATES)
@@ -52,7 +74,43 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["action"] == "list":
             return self._list(options)
+        if options["action"] in ("resolve", "dismiss"):
+            return self._settle(options)
         return self._import(options)
+
+    def _settle(self, options) -> None:
+        from sirecords.certificates.crosscheck_report import report_pdf
+        from sirecords.crosschecks.evidence import report_of
+        from sirecords.crosschecks.models import Discrepancy
+        from sirecords.crosschecks.services import settle
+
+        actor = actor_for(options["actor"])
+        if actor is None:
+            raise CommandError(f"no staff account {options['actor']!r}")
+        discrepancy = Discrepancy.objects.filter(id=options["id"]).first()
+        if discrepancy is None:
+            raise CommandError(f"no discrepancy {options['id']!r} (sirecords crosscheck list)")
+        if options.get("as_") and discrepancy.kind not in ("paid_not_recorded", "recorded_not_paid", "amount_differs"):
+            raise CommandError(f"--as is for the collector's reports, not a {discrepancy.kind} discrepancy")
+        documents = ()
+        if options.get("document"):
+            path = Path(options["document"])
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise CommandError(f"cannot read {path}: {error.strerror}") from None
+            kind = options.get("document_kind") or DOCUMENT_FOR.get(discrepancy.kind, "evidence")
+            documents = ((kind, data, path.name),)
+        report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind) if options["action"] == "resolve" else b""
+        try:
+            txn = settle(actor, discrepancy.id, options["action"], reason=options["reason"], channel="cli", report=report,
+                         documents=documents, region=options["region"])
+        except (Refused, InvalidTransaction) as refused:
+            raise CommandError(str(refused)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps({"transaction": txn.uid}))
+            return
+        self.stdout.write(f"transaction {txn.uid} ({txn.type}) submitted; it awaits review ({', '.join(txn.stage_list)})")
 
     def _list(self, options) -> None:
         rows = listing(options["kind"], options["state"])
