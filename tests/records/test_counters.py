@@ -108,3 +108,9 @@ def test_the_counter_table_is_unlogged_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'records_rate_counter'")
         assert cursor.fetchone() == ("u",)
+
+
+def test_a_cache_that_loses_counts_is_refused_at_start_up(settings):
+    settings.CACHES = {**settings.CACHES, "reads": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                                    "LOCATION": "sirecords_rate_cache"}}
+    assert "django_ratelimit.E003" in {problem.id for problem in check_caches(None)}
