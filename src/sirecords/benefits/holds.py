@@ -2,7 +2,9 @@
 month at the amount in force then, unless the month was not due (after a death, during a sentence).
 
 Which runs skipped it is read from the ledger: each `pension_payments.made` entry lists the holds it withheld
-(`withheld`), so the back pay is computed from what was posted, not from the calendar.
+(`withheld`), so the back pay is computed from what was posted, not from the calendar. An award may be held for more
+than one report at once (a death and a returned payment); a run skips it while any is open, and the release of the
+last one owes the months skipped that no earlier release owed.
 """
 
 from __future__ import annotations
@@ -13,35 +15,50 @@ from django.db import connection
 
 from sirecords.benefits import payments
 from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE, PENSION_RELEASED
-from sirecords.benefits.models import PaymentHold
+from sirecords.benefits.models import Award, PaymentHold
 from sirecords.ledger.append import NewEntry
 from sirecords.transactions.posting import InvalidTransaction
 
 
-def held_months(hold: str) -> list[str]:
-    """The months whose payroll run withheld `hold`, in order."""
-    months = []
+def _payloads(kind: str, like: str) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT payload FROM ledger_entry WHERE kind = %s AND payload LIKE %s ORDER BY seq",
-                       [PENSION_PAYMENTS_MADE, f"%{hold}%"])
-        for (payload,) in cursor.fetchall():
-            made = json.loads(payload)
-            if any(item["hold"] == hold for item in made.get("withheld", ())):
-                months.append(made["month"])
-    return months
+        cursor.execute("SELECT payload FROM ledger_entry WHERE kind = %s AND payload LIKE %s ORDER BY seq", [kind, f"%{like}%"])
+        return [json.loads(payload) for (payload,) in cursor.fetchall()]
 
 
-def open_hold(award: str) -> PaymentHold | None:
-    return PaymentHold.objects.filter(award_id=award, released_at="").order_by("last_seq").first()
+def skipped_months(award: str) -> list[str]:
+    """The months whose payroll run withheld `award` (for any hold), in order."""
+    return sorted({made["month"] for made in _payloads(PENSION_PAYMENTS_MADE, award)
+                   if any(item["award"] == award for item in made.get("withheld", ()))})
+
+
+def owed_already(award: str) -> set[str]:
+    """The months earlier releases of `award`'s holds owed as back pay."""
+    return {month for released in _payloads(PENSION_RELEASED, award) if released["award"] == award
+            for month in released["months"]}
 
 
 def release(hold: PaymentHold, *, due_before: str | None = None) -> NewEntry:
-    """The entry releasing `hold`: back pay for the months it kept from the award that were due (before `due_before`,
-    the first month not due, when given)."""
+    """The entry releasing `hold`. While another hold of the award stays open it owes nothing yet; the last one owes
+    the months skipped that were due (before `due_before`, the first month not due, when given; before the award's end)
+    and that no earlier release owed."""
     if hold.released_at:
         raise InvalidTransaction({"hold": f"the hold of award {hold.award_id} was released on {hold.released_at[:10]}"})
-    owed = [month for month in held_months(hold.uid) if due_before is None or month < due_before]
+    others = PaymentHold.objects.filter(award_id=hold.award_id, released_at="").exclude(uid=hold.uid).exists()
+    owed: list[str] = []
+    if not others:
+        end = Award.objects.filter(uid=hold.award_id).values_list("end_month", flat=True).first() or None
+        limits = [month for month in (due_before, end) if month]
+        before = min(limits) if limits else None
+        earlier = owed_already(hold.award_id)
+        owed = [month for month in skipped_months(hold.award_id)
+                if month not in earlier and (before is None or month < before)]
     back_pay = sum(payments.amount_in_force(hold.award_id, month) for month in owed)
     return NewEntry(PENSION_RELEASED, f"award:{hold.award_id}", {"hold": hold.uid, "award": hold.award_id,
                                                                   "person": hold.person_id, "months": owed,
                                                                   "back_pay_fen": back_pay})
+
+
+def hold_of(discrepancy: str) -> PaymentHold | None:
+    """The open hold a cross-check discrepancy placed (its uid is the discrepancy's id)."""
+    return PaymentHold.objects.filter(uid=discrepancy, released_at="").first()

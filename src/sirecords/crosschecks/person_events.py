@@ -20,15 +20,15 @@ imprisonment of someone drawing no pension, a death already recorded) change not
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
-from sirecords.benefits.models import AccountClosure, Award, AwardStatus, Payment, PaymentHold
+from sirecords.benefits.models import AccountClosure, Award, AwardStatus, Payment
 from sirecords.contributions.counted import counted
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.periods import Month
 from sirecords.crosschecks.matching import Comparison, chunks, persons_by_number
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
+from sirecords.crosschecks.payment_returns import returned_fen
 from sirecords.crypto.sealing import blind_index
 
 HOLDING = ("pensioner_died", "pensioner_imprisoned")  # recorded: the award's payments are held at once
@@ -101,13 +101,13 @@ def _queued(uids: list[str]) -> set[tuple[str, str]]:
 
 def _after_death(award: Award, died_on: str) -> dict[str, Any]:
     """The months paid after the month of death (the pension is due through it), what the bank returned for them
-    (payment_returns, none yet), the overpayment and the monthly amount in force."""
+    (payment_returns already received), the overpayment and the monthly amount in force."""
     death_month = str(Month.parse(died_on[:7]))
     paid = defaultdict(int)
     for month, amount, back_pay in (Payment.objects.filter(award_id=award.uid, month__gt=death_month)
                                     .order_by("month").values_list("month", "amount_fen", "back_pay_fen")):
         paid[month] += amount + back_pay
-    returned = 0
+    returned = returned_fen(award.person_id, list(paid))
     return {"death_month": death_month, "months": [{"month": month, "paid": yuan(fen)} for month, fen in paid.items()],
             "returned": yuan(returned), "overpayment": yuan(sum(paid.values()) - returned), "monthly": yuan(award.total_fen)}
 
@@ -119,8 +119,3 @@ def _contribution_months_after(person: str, died_on: str) -> list[str]:
         cursor.execute(f"SELECT DISTINCT c.period FROM contributions_contribution c WHERE c.person_id = %s AND c.period > %s "
                        f"AND {counted('c')} ORDER BY 1", [person, died_on[:7]])
         return [period for (period,) in cursor.fetchall()]
-
-
-def open_holds(awards: Iterable[str]) -> set[str]:
-    """The awards among `awards` whose payments are held now."""
-    return set(PaymentHold.objects.filter(award_id__in=list(awards), released_at="").values_list("award_id", flat=True))

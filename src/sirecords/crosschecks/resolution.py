@@ -28,6 +28,7 @@ from sirecords.benefits.transactions import DEATH_DOCUMENTS, record_death, resum
 from sirecords.core.periods import Month
 from sirecords.crosschecks.kinds import DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
+from sirecords.crosschecks.payment_returns import returned_fen
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
@@ -70,8 +71,9 @@ def _overpaid(award: Award, end_month: str) -> dict[str, Any]:
     """What was paid for months from `end_month` on (not due after a death): the case to recover, figures in fen."""
     paid = list(Payment.objects.filter(award_id=award.uid, month__gte=end_month).order_by("month")
                 .values_list("month", "amount_fen", "back_pay_fen"))
-    return {"months": [month for month, _amount, _back in paid], "paid_fen": sum(a + b for _m, a, b in paid),
-            "returned_fen": 0, "overpayment_fen": sum(a + b for _m, a, b in paid)}
+    months = [month for month, _amount, _back in paid]
+    total, returned = sum(a + b for _m, a, b in paid), returned_fen(award.person_id, months)
+    return {"months": months, "paid_fen": total, "returned_fen": returned, "overpayment_fen": total - returned}
 
 
 @transaction_type("resolve_discrepancy", gettext_lazy("Resolve a cross-check discrepancy: fix the record (第五条)"),
@@ -87,7 +89,7 @@ def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewE
     detail = json.loads(discrepancy.detail)
     why = f"{reason} ({detail.get('source', '')} {detail.get('reference', '')})".strip()
     outcome: dict[str, Any] = {"fix": fix}
-    hold = holds.open_hold(discrepancy.hold) if discrepancy.hold else None
+    hold = holds.hold_of(discrepancy.id)
     if fix == "record_death":
         entries = record_death({"person": person, "date": discrepancy.key, "reason": why}, ctx)
         ended = entries[0].payload.get("end_month")
@@ -111,7 +113,7 @@ def dismiss_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewE
     reason = _reason(payload, {"discrepancy", "reason"})
     discrepancy = open_discrepancy(payload)
     entries = []
-    hold = holds.open_hold(discrepancy.hold) if discrepancy.hold else None
+    hold = holds.hold_of(discrepancy.id)
     if hold is not None:
         entries.append(holds.release(hold))
     return [*entries, NewEntry(DISCREPANCY_DISMISSED, f"discrepancy:{discrepancy.id}",

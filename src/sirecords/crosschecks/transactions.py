@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_WITHHELD
-from sirecords.crosschecks import feeds, filestore, person_events
+from sirecords.crosschecks import employer_status, feeds, filestore, payment_returns, person_events
 from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
 from sirecords.crosschecks.matching import Comparison
 from sirecords.crosschecks.models import FeedFile
@@ -27,7 +27,8 @@ from sirecords.transactions.posting import InvalidTransaction, added, transactio
 from sirecords.transactions.validation import Errors, text, unknown_fields
 
 # The feeds compared with the record so far; the others are read and checked (feeds.FORMATS) but not yet compared.
-COMPARERS = {"person_events": person_events.compare}
+COMPARERS = {"person_events": person_events.compare, "payment_returns": payment_returns.compare,
+             "employer_status": employer_status.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
@@ -78,15 +79,13 @@ def compare(request: dict[str, Any], today: date) -> tuple[feeds.Feed, Compariso
 def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     request = check(payload)
     feed, comparison = compare(request, date.today())
-    held = person_events.open_holds(d["hold"]["award"] for d in comparison.new.values() if "hold" in d)
     entries = []
     for discrepancy in comparison.new.values():
         hold = discrepancy.get("hold")
         entries.append(NewEntry(DISCREPANCY_FOUND, f"discrepancy:{discrepancy['id']}",
                                 {**{k: v for k, v in discrepancy.items() if k != "hold"},
                                  **({"hold": hold["award"]} if hold else {})}))
-        if hold and hold["award"] not in held:
-            held.add(hold["award"])
+        if hold:  # one hold per discrepancy (an award held for two reports is paid again when both are settled)
             entries.append(NewEntry(PENSION_WITHHELD, f"award:{hold['award']}",
                                     {"hold": discrepancy["id"], "award": hold["award"], "person": hold["person"],
                                      "reason": discrepancy["kind"]}))

@@ -1,0 +1,77 @@
+"""payment_returns and employer_status against the record: a returned payment held at once and counted in a later
+death's overpayment; a closed unit with open employment periods queued with its periods and arrears; unknown numbers
+and codes handled as the feed says (queued as unknown_person, kept unmatched)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sirecords.benefits.models import Award, Payment, PaymentHold
+from sirecords.core.identifiers import make_uscc, mask_id_number
+from sirecords.crosschecks.models import Discrepancy, UnmatchedRow
+from sirecords.crosschecks.services import receive, settle
+from sirecords.workflow.services import Refused, review
+
+from ..benefits.conftest import _parameters, person_with_months  # noqa: F401  (the benefits tests' pensioners)
+from .conftest import PERSON_EVENTS, feed
+from .test_person_events import STRANGER, findings, row, world  # noqa: F401
+from .test_resolution import crew, settled  # noqa: F401
+
+RETURNS = "id_number,month,amount,reason,reference"
+STATUS = "uscc,name,status,effective_on,reference"
+
+
+def test_a_returned_payment_is_held_and_counted_in_the_overpayment_of_a_later_death(world, crew):  # noqa: F811
+    one, clerk = world["one"], world["clerk"]
+    september = Payment.objects.get(person_id=one.uid, month="2024-09")
+    amount = f"{september.amount_fen / 100:.2f}"
+    outcome = receive(clerk, "payment_returns", feed(RETURNS, f"{one.id_number},2024-09,{amount},account_closed,BK-1",
+                                                     f"{STRANGER},2024-09,100.00,other,BK-2"),
+                      file_name="returns.csv", reason="银行退回", channel="cli").as_json()
+    assert outcome["discrepancies"] == {"payment_returned": 1, "unknown_person": 1}
+    returned = json.loads(Discrepancy.objects.get(kind="payment_returned").detail)
+    assert returned["paid"] == returned["amount"] == f"{september.amount_fen / 100:.2f}"
+    unknown = Discrepancy.objects.get(kind="unknown_person")
+    assert json.loads(unknown.detail)["id_number"] == mask_id_number(STRANGER) and STRANGER not in unknown.subject
+    assert PaymentHold.objects.get().reason == "payment_returned"
+    receive(clerk, "person_events", feed(PERSON_EVENTS, row(one, "died", "2024-08-20")), file_name="e.csv", reason="民政",
+            channel="cli")
+    died = json.loads(Discrepancy.objects.get(kind="pensioner_died").detail)
+    assert (died["returned"], died["overpayment"]) == (returned["amount"], "0.00")  # September came back
+    world["post"]("pay_pensions", {"month": "2024-10"})  # held twice over: not paid
+    settled(world, crew, Discrepancy.objects.get(kind="pensioner_died"), "resolve")
+    assert json.loads(Discrepancy.objects.get(kind="pensioner_died").outcome)["overpayment_fen"] == 0
+    settled(world, crew, Discrepancy.objects.get(kind="payment_returned"), "dismiss")
+    assert sorted(PaymentHold.objects.values_list("back_pay_fen", flat=True)) == [0, 0]  # October was after the death
+    assert Award.objects.get(person_id=one.uid).status == "ended"
+    assert findings() == []
+
+
+def test_a_closed_employer_with_open_periods_is_queued_and_an_unknown_one_kept(world, post_txn):  # noqa: F811
+    uscc = make_uscc("9", "1", "440300", "MA5G0PXL")
+    employer = post_txn("register_employer", {"uscc": uscc, "name": "示例科技有限公司", "region": "440305"})[0].payload["employer"]
+    post_txn("start_employment", {"person": world["worker"].uid, "employer": employer, "start": "2015-03-01"})
+    other = make_uscc("9", "1", "440300", "MA5G0QQQ")
+    outcome = receive(world["clerk"], "employer_status", feed(STATUS, f"{uscc},示例科技有限公司,deregistered,2024-05-31,SC-1",
+                                                                f"{other},他处公司,revoked,2024-05-31,SC-2"),
+                      file_name="status.csv", reason="市场监管注销", channel="cli").as_json()
+    assert (outcome["discrepancies"], outcome["unmatched"]) == ({"employer_closed": 1}, 1)
+    closed = Discrepancy.objects.get()
+    detail = json.loads(closed.detail)
+    assert (closed.subject, closed.key, detail["registered"]) == (f"employer:{employer}", "2024-05-31", True)
+    assert detail["open_periods"] == [{"person": world["worker"].masked_id_number, "start": "2015-03-01"}]
+    assert (detail["arrears_months"], detail["arrears"]) == (0, "0.00")
+    assert UnmatchedRow.objects.get().kind == "employer_status"
+    assert findings() == []
+
+
+def test_review_of_a_dismissal_is_refused_to_the_clerk_who_opened_it(world, crew):  # noqa: F811
+    one = world["one"]
+    receive(world["clerk"], "payment_returns", feed(RETURNS, f"{one.id_number},2024-09,1.00,other,BK-3"),
+            file_name="r.csv", reason="银行退回", channel="cli")
+    txn = settle(world["clerk"], Discrepancy.objects.get().id, "dismiss", reason="已核实", channel="cli", report=b"")
+    with pytest.raises(Refused):
+        review(world["clerk"], txn, "approve", "ok")
+    assert PaymentHold.objects.get().released_at == ""
