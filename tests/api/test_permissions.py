@@ -50,12 +50,16 @@ CASES = {
     "api:employer_session": Case(methods=("post",), admitted=INVALID, **json({"uscc": "x"})),
     # De-identified statistics (api/stats.py): an unknown measure is refused after the gate, nothing computed.
     "api:stats": Case(query="by=region&measure=matrix", admitted=INVALID),
+    # A department's feed (api/feeds.py): a JSON body is refused after the gate (415), nothing read or recorded. Its
+    # scope is one of the family feed:<kind>: the matrix asks with the kind in the URL, feed:person_events.
+    "api:feed_receive": Case(args=("person_events",), methods=("post",), query="reason=matrix",
+                             admitted=frozenset({"415"}), **json({})),
 }
 # The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
 PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}
 
-MATRIX = ApiMatrix({name: rule for name, rule in RULES.items() if name not in PORTAL}, CASES, SCOPES,
-                   token_scopes=TOKEN_SCOPES)
+MATRIX = ApiMatrix({name: rule for name, rule in RULES.items() if name not in PORTAL}, CASES,
+                   {**SCOPES, "api:feed_receive": "feed:person_events"}, token_scopes=TOKEN_SCOPES)
 GUARDED = MATRIX.guarded()  # the endpoints that need a role (and a token scope); test_docs.py reads it
 callers = MATRIX.fixture()
 
@@ -72,4 +76,13 @@ def test_every_api_endpoint_is_in_the_matrix():
 
 def test_every_guarded_endpoint_needs_a_known_scope():
     assert set(SCOPES) == set(GUARDED)
-    assert set(SCOPES.values()) <= TOKEN_SCOPES
+    families = {scope for scope in SCOPES.values() if scope.endswith(":")}  # feed:<kind>
+    assert set(SCOPES.values()) - families <= TOKEN_SCOPES
+    assert all(any(token.startswith(family) for token in TOKEN_SCOPES) for family in families)
+
+
+def test_the_feed_scopes_are_the_feeds():
+    from sirecords.crosschecks.feeds import FORMATS
+    from sirecords.users.transactions import FEED_SCOPES
+
+    assert FEED_SCOPES == {f"feed:{kind}" for kind in FORMATS}

@@ -60,7 +60,12 @@ def authorize(url_name: str | None, caller: Caller) -> Caller:
     if not permits(rule, actor.roles):
         security_log.warning("api refused %s %s: lacks role", actor.username, url_name)
         raise AuthorizationError(403, f"this endpoint needs one of these roles: {_describe(rule)}")
-    if caller.scopes is not None and SCOPES.get(url_name) not in caller.scopes:
+    needed = SCOPES.get(url_name) or ""
+    if needed.endswith(":"):  # a family of scopes (feed:<kind>): the operation checks which one
+        if caller.scopes is not None and not any(scope.startswith(needed) for scope in caller.scopes):
+            security_log.warning("api refused %s %s: token %s lacks scope", actor.username, url_name, caller.token)
+            raise AuthorizationError(403, f"this token lacks a scope {needed}… that this endpoint needs")
+    elif caller.scopes is not None and needed not in caller.scopes:
         security_log.warning("api refused %s %s: token %s lacks scope", actor.username, url_name, caller.token)
         raise AuthorizationError(403, f"this token lacks the scope {SCOPES.get(url_name)} that this endpoint needs")
     return caller

@@ -21,6 +21,9 @@ LOOKUP = CREATORS | REVIEWERS | roles("query_officer", "supervisor")
 READ_TRANSACTIONS, WRITE_TRANSACTIONS = "transactions:read", "transactions:write"
 READ_PERSONS, READ_EMPLOYERS = "persons:read", "employers:read"
 READ_STATS = "stats:read"  # de-identified statistics (第十七条, api/stats.py)
+# A department's channel (第五条, api/feeds.py): a token holds feed:<kind> for the feeds it may send (its endpoint's
+# scope is this prefix; the operation checks the kind).
+FEED = "feed:"
 # Who may ask for de-identified statistics, in the regions where they hold the role (api/stats.py).
 STATS_ROLES = ("query_officer", "supervisor")
 
@@ -55,6 +58,7 @@ RULES: dict = {
     "api:employer_contributions": EMPLOYER_API,  # the unit's own rows (api/portal_employer.py)
     "api:employer_employees": EMPLOYER_API,  # its employees, within their time with it; access-logged
     "api:stats": roles(*STATS_ROLES),  # de-identified aggregates only (第十七条)
+    "api:feed_receive": roles("clerk"),  # a department's feed: the service account of its channel, or a clerk
 }
 
 # The scope a token needs for each guarded endpoint.
@@ -72,4 +76,5 @@ SCOPES: dict[str, str] = {
     "api:employer_lookup": READ_EMPLOYERS,
     "api:person_record": READ_PERSONS,
     "api:stats": READ_STATS,
+    "api:feed_receive": FEED,
 }
