@@ -12,6 +12,7 @@ from sirecords.benefits.models import Award, Payment, PaymentHold
 from sirecords.core.identifiers import make_uscc, mask_id_number
 from sirecords.crosschecks.models import Discrepancy, UnmatchedRow
 from sirecords.crosschecks.services import receive, settle
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused, review
 
 from ..benefits.conftest import _parameters, person_with_months  # noqa: F401  (the benefits tests' pensioners)
@@ -75,3 +76,38 @@ def test_review_of_a_dismissal_is_refused_to_the_clerk_who_opened_it(world, crew
     with pytest.raises(Refused):
         review(world["clerk"], txn, "approve", "ok")
     assert PaymentHold.objects.get().released_at == ""
+
+
+CHANGES = "old_id_number,new_id_number,changed_on,reference"
+
+
+def test_an_id_change_is_resolved_and_the_old_number_still_finds_the_person(world, crew):  # noqa: F811
+    from datetime import date
+
+    from sirecords.core.identifiers import make_id_number
+    from sirecords.registry.models import Person
+    from sirecords.registry.queries import find_person_by_id_number
+
+    worker, two = world["worker"], world["two"]
+    old = worker.id_number
+    new = make_id_number("440306", date(1964, 7, 1), 555)  # another birth date: the archive's still decides
+    outcome = receive(world["clerk"], "id_changes", feed(CHANGES, f"{old},{new},2024-06-01,GA-9",
+                                                          f"{world['one'].id_number},{two.id_number},2024-06-01,GA-10"),
+                      file_name="ids.csv", reason="公安变更", channel="cli").as_json()
+    assert outcome["discrepancies"] == {"id_changed": 2}
+    changed = Discrepancy.objects.get(subject=f"person:{worker.uid}")
+    detail = json.loads(changed.detail)
+    assert (detail["birth_date_changed"], detail["sex_changed"], detail["new_number_registered"]) == (True, False, False)
+    assert new not in changed.detail and old not in changed.detail
+    duplicate = Discrepancy.objects.exclude(pk=changed.pk).get()
+    assert json.loads(duplicate.detail)["new_number_registered"] is True
+    with pytest.raises(InvalidTransaction, match="registered to someone already"):
+        settled(world, crew, duplicate, "resolve")
+    settled(world, crew, changed, "resolve")
+    person = Person.objects.get(uid=worker.uid)
+    assert person.id_number == new and person.birth_month == worker.birth_month
+    assert find_person_by_id_number(old).uid == find_person_by_id_number(new).uid == worker.uid
+    later = receive(world["clerk"], "person_events", feed(PERSON_EVENTS, f"{old},{worker.name},died,2024-07-01,health,WJ-1"),
+                    file_name="later.csv", reason="卫健", channel="cli").as_json()
+    assert later["discrepancies"] == {"insured_died": 1} and later["unmatched"] == 0
+    assert findings() == []

@@ -89,6 +89,8 @@ def _crosscheck(staff, retiree: str):
             f"{person.id_number},{person.name},died,2025-01-10,civil_affairs,MZ-1\n"
             f"{stranger},王五,died,2024-06-01,public_security,GA-7\n").encode()
     receive(staff("cc.t", "clerk"), "person_events", data, file_name="events.csv", reason="t", channel="cli")
+    post_entries("change_id_number", {"person": retiree, "new_id_number": make_id_number("440306", date(1950, 1, 1), 8),
+                                      "changed_on": "2025-02-01"})  # a row in registry_former_id_number
 
 
 def _arrears_paid_and_refunded(staff):

@@ -15,7 +15,7 @@ from django.conf import settings
 from sirecords.core.canonical import canonical_bytes
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crypto.sealing import blind_index
-from sirecords.registry.models import Person
+from sirecords.registry.models import FormerIdNumber, Person
 
 CHUNK = 1000  # rows compared at a time: one query per table per chunk
 
@@ -26,10 +26,17 @@ def chunks(rows: list[dict], size: int = CHUNK) -> Iterator[list[dict]]:
 
 
 def persons_by_number(numbers: Iterable[str]) -> dict[str, Person]:
-    """Normalised ID number → the person registered with it, for those of `numbers` the record holds."""
+    """Normalised ID number → the person registered with it, or who held it before public security changed it, for
+    those of `numbers` the record holds (two queries, whatever their count)."""
     by_index = {blind_index("id_number", number): number for number in set(numbers)}
-    return {by_index[person.id_number_index]: person
-            for person in Person.objects.filter(id_number_index__in=list(by_index))}
+    found = {by_index[person.id_number_index]: person
+             for person in Person.objects.filter(id_number_index__in=list(by_index))}
+    former = dict(FormerIdNumber.objects.filter(id_number_index__in=[i for i, n in by_index.items() if n not in found])
+                  .values_list("id_number_index", "person_id"))
+    if former:
+        persons = Person.objects.in_bulk(list(set(former.values())))
+        found.update({by_index[index]: persons[uid] for index, uid in former.items()})
+    return found
 
 
 def figures_of(detail: dict[str, Any]) -> str:

@@ -9,7 +9,9 @@ checks and entries as at the desk) and records the resolution with what it did:
 - insured_died → record_death: the account closes, its balance payable to the heirs;
 - pensioner_imprisoned → suspend_benefit; a payment held for it is released, the months before the sentence's
   month owed;
-- released → resume_benefit (at the last standard, no back pay for the sentence).
+- released → resume_benefit (at the last standard, no back pay for the sentence);
+- id_changed → change_id_number: the new number from the department's report, the old one kept as a former number
+  (not when the new number is registered to someone already: two registrations are not merged here).
 
 Dismissing says the record was right: the discrepancy stays dismissed unless a later report changes its figures, and a
 payment held for it is released with every month it kept as back pay.
@@ -26,18 +28,20 @@ from sirecords.benefits import holds
 from sirecords.benefits.models import Award, Payment
 from sirecords.benefits.transactions import DEATH_DOCUMENTS, record_death, resume_benefit, suspend_benefit
 from sirecords.core.periods import Month
+from sirecords.crosschecks.evidence import report_of
 from sirecords.crosschecks.kinds import DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crosschecks.payment_returns import returned_fen
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
+from sirecords.registry.transactions import change_id_number
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
 
 # kind → the fix's name (the benefits transaction whose builder resolving runs)
 FIXES = {"pensioner_died": "record_death", "insured_died": "record_death", "pensioner_imprisoned": "suspend_benefit",
-         "released": "resume_benefit"}
-EVIDENCE = ("department_report", *DEATH_DOCUMENTS, "suspension_basis", "resumption_basis")
+         "released": "resume_benefit", "id_changed": "change_id_number"}
+EVIDENCE = ("department_report", *DEATH_DOCUMENTS, "suspension_basis", "resumption_basis", "id_change_proof")
 
 
 def open_discrepancy(payload: dict[str, Any]) -> Discrepancy:
@@ -101,8 +105,15 @@ def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewE
         entries = suspend_benefit({"person": person, "reason": why}, ctx)
         if hold is not None:
             entries.append(holds.release(hold, due_before=str(Month.parse(discrepancy.key[:7]))))
-    else:
+    elif fix == "resume_benefit":
         entries = resume_benefit({"person": person, "reason": why}, ctx)
+    else:
+        if detail.get("new_number_registered"):
+            raise InvalidTransaction({"discrepancy": "the new number is registered to someone already: the two "
+                                                     "registrations are one person's, which is not merged here; dismiss it"})
+        reported = dict(report_of(discrepancy).fields)
+        entries = change_id_number({"person": person, "new_id_number": reported["new_id_number"],
+                                    "changed_on": discrepancy.key}, ctx)
     return [*entries, NewEntry(DISCREPANCY_RESOLVED, f"discrepancy:{discrepancy.id}",
                                {"id": discrepancy.id, "txn": ctx.txn, "reason": reason, "outcome": outcome})]
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_WITHHELD
-from sirecords.crosschecks import employer_status, feeds, filestore, payment_returns, person_events
+from sirecords.crosschecks import employer_status, feeds, filestore, id_changes, payment_returns, person_events
 from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
 from sirecords.crosschecks.matching import Comparison
 from sirecords.crosschecks.models import FeedFile
@@ -28,7 +28,7 @@ from sirecords.transactions.validation import Errors, text, unknown_fields
 
 # The feeds compared with the record so far; the others are read and checked (feeds.FORMATS) but not yet compared.
 COMPARERS = {"person_events": person_events.compare, "payment_returns": payment_returns.compare,
-             "employer_status": employer_status.compare}
+             "employer_status": employer_status.compare, "id_changes": id_changes.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 

@@ -47,6 +47,13 @@ def change_person_details(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def change_id_number(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    person = Person.objects.filter(pk=payload.get("person") or "").first()
+    return [change("person", "", _person_label(payload.get("person"))),
+            change("id_number", person.id_number if person else "", payload.get("new_id_number", "")),
+            change("changed_on", "", payload.get("changed_on", ""))]
+
+
 def register_employer(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [change(f, "", payload.get(f, "")) for f in ("uscc", "name", "address", "region", "uscc_override") if f in payload]
 

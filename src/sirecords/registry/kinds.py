@@ -8,3 +8,4 @@ EMPLOYMENT_STARTED = "employment.started"  # an employment period started
 EMPLOYMENT_ENDED = "employment.ended"  # an employment period ended
 CORRECTION_APPLIED = "correction.applied"  # a correction of the record (第十一条, 第十二条)
 SUPPLEMENT_APPLIED = "supplement.applied"  # a supplement to the record (第十一条, 第十二条)
+ID_NUMBER_CHANGED = "id_number.changed"  # public security changed a person's ID number; the old one still finds them

@@ -83,6 +83,21 @@ class Person(models.Model):
         return f"person {self.uid}"
 
 
+@projected_table
+class FormerIdNumber(models.Model):
+    """An ID number a person held before public security changed it (change_id_number): it still finds them (the
+    look-ups and the cross-checks match current and former numbers), sealed like the current one."""
+
+    id_number_index = models.CharField(primary_key=True, max_length=64, help_text="Keyed blind index of the old number.")
+    person_id = models.CharField(max_length=32, db_index=True, help_text="registry_person.uid")
+    id_number_sealed = models.TextField()
+    changed_on = models.CharField(max_length=10, help_text="YYYY-MM-DD: the day public security changed it.")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "registry_former_id_number"
+
+
 class EmployerStatus(models.TextChoices):
     ACTIVE = "active", "正常"
     SUSPENDED = "suspended", "暂停缴费"

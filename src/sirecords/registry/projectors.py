@@ -9,6 +9,7 @@ from sirecords.registry.kinds import (
     EMPLOYER_REGISTERED,
     EMPLOYMENT_ENDED,
     EMPLOYMENT_STARTED,
+    ID_NUMBER_CHANGED,
     PERSON_CHANGED,
     PERSON_REGISTERED,
 )
@@ -50,6 +51,19 @@ def person_registered(entry: PostedEntry, store: Store) -> None:
 @projects(PERSON_CHANGED)
 def person_changed(entry: PostedEntry, store: Store) -> None:
     _changed(store, PERSON, entry.payload["person"], entry, PERSON_CHANGEABLE)
+
+
+@projects(ID_NUMBER_CHANGED)
+def id_number_changed(entry: PostedEntry, store: Store) -> None:
+    """The person's number is the new one; the old one is kept as a former number. The birth date, the sex and so
+    the retirement month stay as first recorded (劳社部发〔1999〕8号)."""
+    p = entry.payload
+    row = _existing(store, PERSON, p["person"], entry)
+    store.put(PERSON, p["person"], {**row, "id_number_sealed": p["id_number_sealed"], "id_number_index": p["id_number_index"],
+                                    "last_seq": entry.seq})
+    store.put("registry_former_id_number", p["former_index"], {
+        "id_number_index": p["former_index"], "person_id": p["person"], "id_number_sealed": p["former_sealed"],
+        "changed_on": p["changed_on"], "last_seq": entry.seq})
 
 
 @projects(EMPLOYER_REGISTERED)

@@ -24,10 +24,11 @@ from sirecords.registry.kinds import (
     EMPLOYER_REGISTERED,
     EMPLOYMENT_ENDED,
     EMPLOYMENT_STARTED,
+    ID_NUMBER_CHANGED,
     PERSON_CHANGED,
     PERSON_REGISTERED,
 )
-from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
+from sirecords.registry.models import Employer, EmployerStatus, Employment, FormerIdNumber, Person
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import REGION, Errors, a_date, formatted, region, text, unknown_fields
 
@@ -176,6 +177,34 @@ def change_person_details(payload: dict[str, Any], ctx: WriteContext) -> list[Ne
     if new_region is not None:
         changes["region"] = new_region
     return [NewEntry(PERSON_CHANGED, f"person:{person.uid}", {"person": person.uid, "changes": changes})]
+
+
+@transaction_type("change_id_number", "身份证号码变更",
+                  documents=("id_change_proof",), describe=describe.change_id_number, summary=subjects.summary,
+                  subject=subjects.person_subject)
+def change_id_number(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    """The new number replaces the old, which is kept as a former number and still finds the person. The birth date
+    and sex first recorded stay: a new number never moves the retirement month by itself (劳社部发〔1999〕8号)."""
+    errors = Errors()
+    unknown_fields(payload, {"person", "new_id_number", "changed_on"}, errors)
+    person = _person(payload, errors)
+    new = None
+    try:
+        new = parse_id_number(str(payload.get("new_id_number") or ""))
+    except InvalidIdentifier as invalid:
+        errors["new_id_number"] = identifier_message(invalid)
+    changed_on = a_date(payload, "changed_on", errors)
+    if person is not None and new is not None:
+        index = blind_index("id_number", new.normalized)
+        if index == person.id_number_index:
+            errors["new_id_number"] = _("is the person's number already")
+        elif Person.objects.filter(id_number_index=index).exists() or FormerIdNumber.objects.filter(id_number_index=index).exists():
+            errors["new_id_number"] = _("this ID number is registered to another person (or was)")
+    errors.raise_if_any()
+    return [NewEntry(ID_NUMBER_CHANGED, f"person:{person.uid}", {
+        "person": person.uid, **_sealed_person_fields(person.uid, id_number=new.normalized),
+        "former_index": person.id_number_index, "former_sealed": seal(person.id_number, f"person:{person.uid}:former_id_number"),
+        "changed_on": changed_on.isoformat()}, changed_on.isoformat())]
 
 
 @transaction_type("register_employer", "用人单位登记", documents=("business_licence",), describe=describe.register_employer,
