@@ -111,3 +111,20 @@ def test_the_cli_resolves_with_json(world, crew):  # noqa: F811
     uid = json.loads(out.getvalue())["transaction"]
     [item] = listing()
     assert (item["state"], item["transaction"]) == ("in_review", uid)
+
+
+def test_a_clerk_takes_a_discrepancy_and_a_supervisor_assigns_one(world, staff):  # noqa: F811
+    from sirecords.crosschecks.services import assign
+
+    reported(world, row(world["one"], "died", "2024-08-20"))
+    discrepancy = Discrepancy.objects.get()
+    other = staff("cc.clerk2", "clerk")
+    assign(world["clerk"], discrepancy.id, "cc.clerk", channel="cli")
+    assert listing()[0]["assigned_to"] == "cc.clerk"
+    with pytest.raises(InvalidTransaction, match="a clerk takes a discrepancy for themself"):
+        assign(world["clerk"], discrepancy.id, "cc.clerk2", channel="cli")
+    assign(staff("cc.super", "supervisor"), discrepancy.id, other.username, channel="cli")
+    assert listing()[0]["assigned_to"] == "cc.clerk2"
+    with pytest.raises(InvalidTransaction, match="is not a clerk"):
+        assign(staff("cc.super2", "supervisor"), discrepancy.id, "cc.super", channel="cli")
+    assert findings() == []

@@ -12,3 +12,5 @@ UNMATCHED_ROWS_KEPT = "unmatched_rows.kept"
 DISCREPANCY_RESOLVED = "discrepancy.resolved"
 # A discrepancy dismissed after review: the record was right; a payment held for it is released with back pay.
 DISCREPANCY_DISMISSED = "discrepancy.dismissed"
+# A discrepancy assigned to a clerk (by a supervisor, or taken by the clerk): who works on it.
+DISCREPANCY_ASSIGNED = "discrepancy.assigned"

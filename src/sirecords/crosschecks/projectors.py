@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sirecords.crosschecks.kinds import (
+    DISCREPANCY_ASSIGNED,
     DISCREPANCY_DISMISSED,
     DISCREPANCY_FOUND,
     DISCREPANCY_REPEATED,
@@ -80,3 +81,11 @@ def discrepancy_resolved(entry: PostedEntry, store: Store) -> None:
 @projects(DISCREPANCY_DISMISSED)
 def discrepancy_dismissed(entry: PostedEntry, store: Store) -> None:
     _settled(entry, store, DiscrepancyState.DISMISSED.value, {"reason": entry.payload["reason"]})
+
+
+@projects(DISCREPANCY_ASSIGNED)
+def discrepancy_assigned(entry: PostedEntry, store: Store) -> None:
+    row = store.get(DISCREPANCIES, entry.payload["id"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    store.put(DISCREPANCIES, row["id"], {**row, "assigned_to": entry.payload["to"], "last_seq": entry.seq})

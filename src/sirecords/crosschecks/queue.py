@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
+from sirecords.core.money import fen_to_yuan
 from sirecords.crosschecks.models import Claim, Discrepancy, DiscrepancyState
 from sirecords.registry.models import Person
 from sirecords.workflow.models import BusinessTransaction, State
 
-KINDS = ("pensioner_died", "insured_died", "pensioner_imprisoned", "released", "death_revoked", "employer_closed",
-         "paid_not_recorded", "recorded_not_paid", "amount_differs", "id_changed", "not_on_establishment",
-         "establishment_not_enrolled", "unknown_person", "payment_returned")
+KIND_LABELS = {
+    "pensioner_died": _("A pensioner reported dead"), "insured_died": _("An insured person reported dead"),
+    "pensioner_imprisoned": _("A pensioner reported imprisoned"), "released": _("A pensioner reported released"),
+    "death_revoked": _("A recorded death revoked"), "employer_closed": _("A closed employer still open in the record"),
+    "paid_not_recorded": _("Paid to the collector, not in the record"),
+    "recorded_not_paid": _("In the record, not paid to the collector"),
+    "amount_differs": _("The collector's amount differs from the record's"), "id_changed": _("An ID number changed"),
+    "not_on_establishment": _("Enrolled in the public-institution scheme, not on the establishment"),
+    "establishment_not_enrolled": _("On the establishment, not enrolled"),
+    "unknown_person": _("A report about nobody registered"), "payment_returned": _("A pension payment returned by the bank"),
+}
+KINDS = tuple(KIND_LABELS)
+# The facts of a discrepancy's detail, as the staff pages name them (the blind indexes are not shown).
+DETAIL_LABELS = {
+    "event_on": _("Date of the event"), "source": _("Reported by"), "reference": _("Department's reference"),
+    "name_matches": _("Name as in the record"), "death_month": _("Month of death"), "months": _("Paid after the death"),
+    "returned": _("Returned by the bank"), "overpayment": _("Overpayment"), "monthly": _("Monthly pension"),
+    "months_after": _("Contribution months after the death"), "month": _("Month"), "amount": _("Amount returned"),
+    "reason": _("Reason"), "paid": _("Paid that month"), "status": _("Status reported"), "effective_on": _("Effective"),
+    "registered": _("Still registered"), "open_periods": _("Employment periods not ended"),
+    "arrears_months": _("Months in arrears"), "arrears": _("Arrears"), "changed_on": _("Changed on"),
+    "birth_date_changed": _("The new number gives another birth date"), "sex_changed": _("The new number gives another sex"),
+    "new_number_registered": _("The new number is registered already"), "id_number": _("ID number (masked)"),
+    "feed": _("Feed"), "fix": _("The fixing transaction"), "paid_fen": _("Paid for months not due"),
+    "returned_fen": _("Returned by the bank"), "overpayment_fen": _("Overpayment to recover"),
+}
+STATE_LABELS = {"open": _("Open"), "in_review": _("In review"), "resolved": _("Resolved"), "dismissed": _("Dismissed")}
 
 
 def listing(kind: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
@@ -28,9 +56,27 @@ def listing(kind: str | None = None, state: str | None = None) -> list[dict[str,
         rows = [row for row in rows if row.state == state]
     persons = {f"person:{p.uid}": p.masked_id_number
                for p in Person.objects.filter(uid__in=[r.subject.split(":", 1)[1] for r in rows if r.subject.startswith("person:")])}
-    return [{"id": r.id, "kind": r.kind, "subject": persons.get(r.subject, r.subject), "detail": json.loads(r.detail),
+    return [{"id": r.id, "kind": r.kind, "subject": persons.get(r.subject, _masked_subject(r)), "detail": json.loads(r.detail),
              "state": r.state, "due_on": r.due_on, "assigned_to": r.assigned_to or None, "transaction": r.transaction or None}
             for r in rows]
+
+
+def _masked_subject(row: Discrepancy) -> str:
+    """An employer by its credit code (not personal data); a number nobody holds as the feed's masked number."""
+    if row.subject.startswith("employer:"):
+        from sirecords.registry.models import Employer
+
+        return Employer.objects.filter(uid=row.subject.split(":", 1)[1]).values_list("uscc", flat=True).first() or row.subject
+    return json.loads(row.detail).get("id_number", "—")
+
+
+def counts(today: date | None = None) -> dict[str, int]:
+    """How many are open (or in review), and of those how many are past their due date: the supervisors' figures."""
+    today_text = (today or date.today()).isoformat()
+    waiting = Discrepancy.objects.filter(state=DiscrepancyState.OPEN)
+    return {"open": waiting.count(), "overdue": waiting.filter(due_on__lt=today_text).count(),
+            "resolved": Discrepancy.objects.filter(state=DiscrepancyState.RESOLVED).count(),
+            "dismissed": Discrepancy.objects.filter(state=DiscrepancyState.DISMISSED).count()}
 
 
 STATES = tuple(DiscrepancyState.values)
@@ -43,3 +89,23 @@ def in_review(ids: list[str]) -> dict[str, str]:
     pending = set(BusinessTransaction.objects.filter(uid__in=list(claims.values()), state__in=(State.DRAFT, State.SUBMITTED))
                   .values_list("uid", flat=True))
     return {discrepancy: txn for discrepancy, txn in claims.items() if txn in pending}
+
+
+
+def readable(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each fact of a detail, in the pages' words: yes/no for flags, lists one item a line."""
+    rows = []
+    for key, value in detail.items():
+        if key.endswith("_index"):
+            continue
+        if key.endswith("_fen") and isinstance(value, int):
+            text = fen_to_yuan(value)
+        elif isinstance(value, bool):
+            text = str(_("yes") if value else _("no"))
+        elif isinstance(value, list):
+            text = "\n".join(" ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+                             for item in value) or "—"
+        else:
+            text = str(value)
+        rows.append((str(DETAIL_LABELS.get(key, key)), text))
+    return rows

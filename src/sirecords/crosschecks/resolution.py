@@ -29,7 +29,7 @@ from sirecords.benefits.models import Award, Payment
 from sirecords.benefits.transactions import DEATH_DOCUMENTS, record_death, resume_benefit, suspend_benefit
 from sirecords.core.periods import Month
 from sirecords.crosschecks.evidence import report_of
-from sirecords.crosschecks.kinds import DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
+from sirecords.crosschecks.kinds import DISCREPANCY_ASSIGNED, DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crosschecks.payment_returns import returned_fen
 from sirecords.ledger.append import NewEntry
@@ -37,6 +37,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.registry.transactions import change_id_number
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
+from sirecords.users.actors import actor_for
 
 # kind → the fix's name (the benefits transaction whose builder resolving runs)
 FIXES = {"pensioner_died": "record_death", "insured_died": "record_death", "pensioner_imprisoned": "suspend_benefit",
@@ -129,3 +130,20 @@ def dismiss_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewE
         entries.append(holds.release(hold))
     return [*entries, NewEntry(DISCREPANCY_DISMISSED, f"discrepancy:{discrepancy.id}",
                                {"id": discrepancy.id, "txn": ctx.txn, "reason": reason, "figures": discrepancy.figures})]
+
+
+@transaction_type("assign_discrepancy", gettext_lazy("Assign a cross-check discrepancy to a clerk"),
+                  creators=("clerk", "supervisor"), describe=_describe, subject=_subject)
+def assign_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
+    """Who works on it: a supervisor assigns it to a clerk, or a clerk takes it. Changes no record: posted at once."""
+    errors = Errors()
+    unknown_fields(payload, {"discrepancy", "to"}, errors)
+    errors.raise_if_any()
+    discrepancy = open_discrepancy(payload)
+    to = str(payload.get("to") or "")
+    clerk = actor_for(to) if to else None
+    if clerk is None or not clerk.has("clerk", ctx.region):
+        raise InvalidTransaction({"to": f"{to!r} is not a clerk of region {ctx.region}"})
+    if ctx.actor != to and not actor_for(ctx.actor).has("supervisor", ctx.region):
+        raise InvalidTransaction({"to": "a clerk takes a discrepancy for themself; a supervisor assigns it to another"})
+    return [NewEntry(DISCREPANCY_ASSIGNED, f"discrepancy:{discrepancy.id}", {"id": discrepancy.id, "to": to})]

@@ -110,3 +110,9 @@ def settle(actor: Actor, discrepancy_id: str, action: str, *, reason: str, chann
                 attach(actor, txn, kind, data, name)
         _claim(discrepancy, txn, actor, type_name)
         return submit(actor, txn)
+
+
+def assign(actor: Actor, discrepancy_id: str, to: str, *, channel: str, region: str | None = None):
+    """Assign the discrepancy to the clerk `to` (a supervisor), or take it (a clerk, `to` being themself)."""
+    return execute(actor, "assign_discrepancy", {"discrepancy": discrepancy_id, "to": to},
+                   region=region or settings.SIRECORDS_REGION, reason=f"assigned to {to}", channel=channel)

@@ -4,6 +4,7 @@ from sirecords.users.access import ANONYMOUS, STAFF
 from sirecords.web.rules_admin import RULES as ADMIN_RULES
 from sirecords.web.rules_applications import RULES as APPLICATION_RULES
 from sirecords.web.rules_certificates import RULES as CERTIFICATE_RULES
+from sirecords.web.rules_crosschecks import RULES as CROSSCHECK_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
@@ -21,4 +22,4 @@ CORE_RULES = {
 }
 
 RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES, **RECORD_RULES, **PORTAL_RULES, **APPLICATION_RULES,
-         **CERTIFICATE_RULES}
+         **CERTIFICATE_RULES, **CROSSCHECK_RULES}

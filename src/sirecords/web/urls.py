@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("sirecords.web.urls_record")),  # the person's record
     path("", include("sirecords.web.urls_portal")),  # insured persons' and employers' own portal (issue #10)
     path("", include("sirecords.web.urls_applications")),  # written applications by authorities and units (issue #11)
+    path("", include("sirecords.web.urls_crosschecks")),  # the cross-check queue (issue #17, 第五条)
     path("", include("sirecords.web.urls_certificates")),  # issuing certificates, the public /v/<code> (issue #11)
 ]
