@@ -24,6 +24,13 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _discrepancy(entry: PostedEntry, store: Store) -> dict:
+    row = store.get(DISCREPANCIES, entry.payload["id"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    return row
+
+
 @projects(FEED_RECEIVED)
 def feed_received(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
@@ -49,9 +56,7 @@ def discrepancy_found(entry: PostedEntry, store: Store) -> None:
 
 @projects(DISCREPANCY_REPEATED)
 def discrepancy_repeated(entry: PostedEntry, store: Store) -> None:
-    row = store.get(DISCREPANCIES, entry.payload["id"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    row = _discrepancy(entry, store)
     store.put(DISCREPANCIES, row["id"], {**row, "reports": row["reports"] + entry.payload["count"], "last_seq": entry.seq})
 
 
@@ -66,9 +71,7 @@ def unmatched_rows_kept(entry: PostedEntry, store: Store) -> None:
 
 
 def _settled(entry: PostedEntry, store: Store, state: str, outcome) -> None:
-    row = store.get(DISCREPANCIES, entry.payload["id"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    row = _discrepancy(entry, store)
     store.put(DISCREPANCIES, row["id"], {**row, "state": state, "transaction": entry.payload["txn"], "outcome": _json(outcome),
                                          "last_seq": entry.seq})
 
@@ -85,7 +88,5 @@ def discrepancy_dismissed(entry: PostedEntry, store: Store) -> None:
 
 @projects(DISCREPANCY_ASSIGNED)
 def discrepancy_assigned(entry: PostedEntry, store: Store) -> None:
-    row = store.get(DISCREPANCIES, entry.payload["id"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
+    row = _discrepancy(entry, store)
     store.put(DISCREPANCIES, row["id"], {**row, "assigned_to": entry.payload["to"], "last_seq": entry.seq})

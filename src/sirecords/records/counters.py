@@ -64,19 +64,23 @@ class CounterCache(BaseCache):
 
     # --- the cache interface ---------------------------------------------------------------------------------------
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
-        """Set the counter unless a live one exists (an expired one is replaced); True when it was set."""
+    def _upsert(self, key, value, timeout, version, *, live_too: bool) -> bool:
+        """Insert the counter, or replace one that is there: any (`live_too`) or only an expired one. Whether it was
+        written. One statement either way."""
         count, key = self._count(value), self._key(key, version)
         connection = self._connection(write=True)
         table = connection.ops.quote_name(self._model()._meta.db_table)
+        replace = "" if live_too else f" WHERE {table}.expires < %s"
+        params = [key, count, self._stamp(connection, self._expires(timeout))]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (cache_key, count, expires) VALUES (%s, %s, %s) "
-                f"ON CONFLICT (cache_key) DO UPDATE SET count = excluded.count, expires = excluded.expires "
-                f"WHERE {table}.expires < %s",
-                [key, count, self._stamp(connection, self._expires(timeout)),
-                 self._stamp(connection, datetime.now(UTC))])
-            added = cursor.rowcount == 1
+            cursor.execute(f"INSERT INTO {table} (cache_key, count, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "
+                           f"DO UPDATE SET count = excluded.count, expires = excluded.expires{replace}",
+                           params if live_too else [*params, self._stamp(connection, datetime.now(UTC))])
+            return cursor.rowcount == 1
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        """Set the counter unless a live one exists (an expired one is replaced); True when it was set."""
+        added = self._upsert(key, value, timeout, version, live_too=False)
         if added:
             self._inserted += 1
             if self._inserted % PRUNE_EVERY == 0:
@@ -94,14 +98,7 @@ class CounterCache(BaseCache):
         return default if row is None else row[0]
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
-        count, key = self._count(value), self._key(key, version)
-        connection = self._connection(write=True)
-        table = connection.ops.quote_name(self._model()._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (cache_key, count, expires) VALUES (%s, %s, %s) "
-                f"ON CONFLICT (cache_key) DO UPDATE SET count = excluded.count, expires = excluded.expires",
-                [key, count, self._stamp(connection, self._expires(timeout))])
+        self._upsert(key, value, timeout, version, live_too=True)
 
     def incr(self, key, delta=1, version=None) -> int:
         """Add `delta` to a live counter in one statement and return the new value; ValueError when there is none."""
