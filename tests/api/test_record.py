@@ -52,6 +52,10 @@ def test_the_record_answers_the_recorded_figures_and_is_logged(credited, staff_c
         result.value.actual_months, result.value.deemed_months, result.value.contribution_months)
     assert years["trace"] == result.trace.as_dict()
     assert body["pension"] is None or isinstance(body["pension"], dict)
+    # The summary (issue #17, point 6): an insured worker, the 2024 year-end balance, nothing open after it.
+    assert body["summary"] == {"region": credited.pooling_region, "name": credited.name, "status": "active",
+                               "contribution_months": result.value.actual_months, "deemed_months": result.value.deemed_months,
+                               "account_balance": yuan(row.closing_fen), "transferred_to": None, "pension": None}
     event = AccessEvent.objects.get(actor="query.chen")
     assert (event.subject, event.what, event.channel, event.purpose) == (
         f"person:{credited.uid}", "person.record", "api", "counter: counter query by the insured person")

@@ -128,3 +128,25 @@ def test_a_clerk_takes_a_discrepancy_and_a_supervisor_assigns_one(world, staff):
     with pytest.raises(InvalidTransaction, match="is not a clerk"):
         assign(staff("cc.super2", "supervisor"), discrepancy.id, "cc.super", channel="cli")
     assert findings() == []
+
+
+def test_the_record_summary_follows_the_pension_from_paid_to_withheld_to_stopped(world, crew):  # noqa: F811
+    from sirecords.queries.scopes import Requester, person_view
+    from sirecords.records.personal import full_record
+
+    one = world["one"]
+    monthly = f"{Award.objects.get(person_id=one.uid).total_fen / 100:.2f}"
+    before = full_record(one)["summary"]
+    assert (before["status"], before["region"], before["name"], before["transferred_to"]) == ("retired", "440300", one.name, None)
+    assert before["pension"] == {"monthly": monthly, "status": "paid", "paid_through": "2024-09", "due_through": None}
+    assert before["contribution_months"] == 200 and before["deemed_months"] == 0
+    # the 2023 year-end (120,000.00) and the principal credited for 2024-01…05 (5 × 750.00), no interest for 2024
+    assert before["account_balance"] == "123750.00"
+    reported(world, row(one, "died", "2024-08-20"))
+    assert full_record(one)["summary"]["pension"]["status"] == "withheld"
+    settled(world, crew, Discrepancy.objects.get(), "resolve")
+    after = full_record(one)["summary"]
+    assert after["status"] == "deceased"
+    assert after["pension"] == {"monthly": monthly, "status": "stopped", "paid_through": "2024-09", "due_through": "2024-08"}
+    own = person_view(one, Requester("self", person_uid=one.uid))["summary"]
+    assert own == after

@@ -43,6 +43,11 @@ class RecordOut(_Open):
 
     person: dict[str, Any] = Field(description="registration (第二条(一)): uid, id_number (masked), name, sex, birth_date, "
                                                "region, pooling_region, registered_on")
+    summary: dict[str, Any] | None = Field(None, description="region, name, status (active, retired, deceased, "
+                                           "transferred_out, terminated), contribution_months, deemed_months, "
+                                           "account_balance (last year-end plus this year's credited principal), "
+                                           "transferred_to, pension (null or monthly, status paid|withheld|suspended|"
+                                           "stopped, paid_through, due_through)")
     timeline: list[dict[str, Any]] = Field(description="registrations, employment periods, changes, subsidies, "
                                                        "retirement, deemed service: seq, kind, date, detail …")
     contributions: list[dict[str, Any]] | None = Field(None, description="per month and insurance type (第二条(二)): "

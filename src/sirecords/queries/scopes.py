@@ -178,7 +178,20 @@ class Scope:
             out["account_closure"] = closure if closure and self.month_in(str(closure["date"])[:7]) else None
         if BENEFITS in items:
             out["pension"] = self._pension(record.get("pension"))
+        if record.get("summary") is not None:
+            out["summary"] = self._summary(record["summary"])
         return out
+
+    def _summary(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """The summary's figures of the items in scope; the totals over the whole record only for a view of all time."""
+        items, kept = self.items, {}
+        if REGISTRATION in items:
+            kept.update({k: summary[k] for k in ("region", "name", "status", "transferred_to")})
+        if YEARS_ACCOUNT in items and self.all_time:
+            kept.update({k: summary[k] for k in ("contribution_months", "deemed_months", "account_balance")})
+        if BENEFITS in items and self.all_time:
+            kept["pension"] = summary["pension"]
+        return kept
 
     def _event_in(self, event: dict[str, Any]) -> bool:
         item = EVENT_ITEMS.get(event["kind"], OTHER)

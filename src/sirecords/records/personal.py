@@ -25,6 +25,7 @@ from sirecords.contributions.models import Contribution
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.engine.params import ParameterError, load_params
 from sirecords.ledger.models import Entry
+from sirecords.records.summary import summary
 from sirecords.registry.kinds import EMPLOYMENT_ENDED, EMPLOYMENT_STARTED, PERSON_CHANGED, PERSON_REGISTERED
 from sirecords.registry.models import Employer, Person
 from sirecords.subsidies.kinds import SUBSIDY_GRANTED
@@ -241,6 +242,9 @@ def pension(person: Person) -> dict[str, Any] | None:
 
 
 def full_record(person: Person) -> dict[str, Any]:
-    return {"person": header(person), "timeline": timeline(person), "contributions": contributions(person),
-            "account_years": statement(person), "contribution_years": years(person), "deemed_service": deemed_service(person),
-            "subsidies": subsidies(person), "pension": pension(person), "account_closure": account_closure(person)}
+    record = {"person": header(person), "timeline": timeline(person), "contributions": contributions(person),
+              "account_years": statement(person), "contribution_years": years(person), "deemed_service": deemed_service(person),
+              "subsidies": subsidies(person), "pension": pension(person), "account_closure": account_closure(person)}
+    record["summary"] = summary(person, years=record["contribution_years"], account_years=record["account_years"],
+                                pension=record["pension"], account_closure=record["account_closure"])
+    return record

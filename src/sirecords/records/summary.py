@@ -1,0 +1,72 @@
+"""The record's `summary` (issue #17, point 6): the figures other agencies' systems and the next issues read first —
+where the person is insured, their status, the contribution months, the account balance and the pension as it stands.
+
+Built from the parts of the record already read (records/personal.full_record), with two small queries of its own:
+the open year's credited principal and whether the pension is held.
+
+- status: `deceased` (a death recorded: the pension ended by it, or the account closed), `retired` (a pension award),
+  `transferred_out` (not before issue #19), `terminated` (not yet used), else `active`;
+- contribution_months: paid months of pension insurance counted in the contribution years; deemed_months;
+- account_balance: the last year-end balance plus this year's credited principal (no interest for the open year);
+- pension: null, or {monthly (the amount now in payment), status (paid, withheld, suspended, stopped), paid_through
+  (the last month paid), due_through (the last month due; null while in payment)}.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.apps import apps
+from django.db import connection
+
+from sirecords.contributions import counted
+from sirecords.core.money import fen_to_yuan as yuan
+from sirecords.core.money import parse_amount, to_fen
+from sirecords.core.periods import Month
+from sirecords.registry.models import Person
+
+
+def summary(person: Person, *, years: dict[str, Any], account_years: list[dict[str, Any]], pension: dict[str, Any] | None,
+            account_closure: dict[str, Any] | None, today: date | None = None) -> dict[str, Any]:
+    last = account_years[-1] if account_years else None
+    closing = to_fen(parse_amount(last["closing"])) if last else 0
+    balance = closing + _open_principal(person.uid, int(last["year"]) if last else None)
+    if account_closure is not None:
+        balance = to_fen(parse_amount(account_closure["balance"]))
+    return {"region": person.pooling_region, "name": person.name, "status": _status(pension, account_closure),
+            "contribution_months": years["actual_months"], "deemed_months": years["deemed_months"],
+            "account_balance": yuan(balance), "transferred_to": None,
+            "pension": _pension(person.uid, pension, today or date.today())}
+
+
+def _status(pension: dict[str, Any] | None, account_closure: dict[str, Any] | None) -> str:
+    if account_closure is not None or (pension is not None and pension["status"] == "ended"):
+        return "deceased"
+    return "retired" if pension is not None else "active"
+
+
+def _open_principal(person: str, last_year: int | None) -> int:
+    """Credited principal of the pension months after the last credited year (the open year): counted rows only."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(c.account_credit_fen), 0) FROM {counted.TABLE} c WHERE c.person_id = %s "
+                       f"AND c.insurance_type = 'pension' AND c.period > %s AND {counted.counted('c')}",
+                       [person, f"{last_year:04d}-12" if last_year else ""])
+        return int(cursor.fetchone()[0])
+
+
+def _pension(person: str, pension: dict[str, Any] | None, today: date) -> dict[str, Any] | None:
+    if pension is None:
+        return None
+    paid_through = pension["payments"][0]["month"] if pension.get("payments") else None
+    held = (apps.is_installed("sirecords.benefits") and
+            apps.get_model("benefits", "PaymentHold").objects.filter(person_id=person, released_at="").exists())
+    if pension["status"] == "ended":
+        status, due = "stopped", str(Month.parse(pension["end_month"]) - 1) if pension.get("end_month") else paid_through
+    elif pension["status"] == "suspended":
+        status, due = "suspended", paid_through
+    elif held:
+        status, due = "withheld", str(Month(today.year, today.month))
+    else:
+        status, due = "paid", None
+    return {"monthly": pension["total"], "status": status, "paid_through": paid_through, "due_through": due}
