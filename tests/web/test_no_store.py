@@ -17,6 +17,7 @@ from sirecords.web.rules import CORE_RULES
 from sirecords.web.rules_admin import RULES as ADMIN_RULES
 from sirecords.web.rules_applications import RULES as APPLICATION_RULES
 from sirecords.web.rules_certificates import RULES as CERTIFICATE_RULES
+from sirecords.web.rules_crosschecks import RULES as CROSSCHECK_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
@@ -28,8 +29,9 @@ from .upload_support import StreamedMultipart
 pytestmark = pytest.mark.django_db
 
 # What the matrices walk: tests/web/test_desk_access.py, test_admin_access.py, test_record_access.py (with two of the
-# core pages), test_application_access.py and tests/api/test_permissions.py.
+# core pages), test_application_access.py, test_crosscheck_access.py and tests/api/test_permissions.py.
 WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES,
+                          *CROSSCHECK_RULES,
                           *(set(CERTIFICATE_RULES) - {"my_certificates"})}  # test_certificate_access.py
 ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", "metrics", *PORTAL_RULES,
               "my_certificates"}  # the portal's: below

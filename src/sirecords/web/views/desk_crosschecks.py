@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sirecords.certificates.crosscheck_report import report_pdf
 from sirecords.crosschecks import services as crosschecks
 from sirecords.crosschecks.evidence import report_of
 from sirecords.crosschecks.models import Discrepancy
@@ -81,6 +80,8 @@ def settle_view(request, id):
     if data.get("document"):
         upload = data["document"]
         documents = ((data["document_kind"], upload.read(), upload.name),)
+    from sirecords.certificates.crosscheck_report import report_pdf  # the PDF libraries load only when one is made
+
     discrepancy = Discrepancy.objects.get(pk=id)
     report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind) if data["action"] == "resolve" else b""
     try:
