@@ -24,7 +24,9 @@ def test_openapi_json_lists_every_operation(client):
                       ("GET", "/api/employer/account"),
                       ("GET", "/api/employer/contributions"), ("GET", "/api/employer/employees"),
                       ("GET", "/api/me/record"), ("GET", "/api/me/reads"), ("GET", "/api/me/estimate")}
-    assert len(operations - portal) == len(GUARDED)
+    staff_sessions = {("POST", "/api/staff/session"), ("DELETE", "/api/staff/session")}  # signing in: no role asked
+    assert staff_sessions <= operations
+    assert len(operations - portal - staff_sessions) == len(GUARDED)
     assert {"ServiceToken", "StaffSession", "PersonBearer", "EmployerBearer"} <= set(schema["components"]["securitySchemes"])
     lookup = schema["paths"]["/api/persons/lookup"]["post"]
     assert any(p["name"] == "purpose" and p["required"] for p in lookup["parameters"])

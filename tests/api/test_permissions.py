@@ -48,6 +48,8 @@ CASES = {
     # The portal's sign-in (POST) is open to anyone; a body without the password is refused after the gate.
     "api:me_session": Case(methods=("post",), admitted=INVALID, **json({"id_number": id_number(999)})),
     "api:employer_session": Case(methods=("post",), admitted=INVALID, **json({"uscc": "x"})),
+    # A staff API session (api/staff_session.py): open to anyone; a body without the password and code is refused.
+    "api:staff_session": Case(methods=("post",), admitted=INVALID, **json({"username": "x"})),
     # De-identified statistics (api/stats.py): an unknown measure is refused after the gate, nothing computed.
     "api:stats": Case(query="by=region&measure=matrix", admitted=INVALID),
     # A department's feed (api/feeds.py): a JSON body is refused after the gate (415), nothing read or recorded. Its

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from sirecords.api import errors, feeds, lookups, me, portal, portal_employer, record, stats, transactions
+from sirecords.api import errors, feeds, lookups, me, portal, portal_employer, record, staff_session, stats, transactions
 from sirecords.api.auth import guard
 from sirecords.api.operations import NAMESPACE
 
@@ -31,4 +31,5 @@ api.add_router("", portal.router)  # insured persons' and employers' own session
 api.add_router("", portal_employer.router)  # the employer's own contributions and employees (issue #10)
 api.add_router("", me.router)  # the insured person's own record, reads and estimate (issue #10)
 api.add_router("", stats.router)  # de-identified statistics (issue #11, 第十七条)
+api.add_router("", staff_session.router)  # staff API sessions for the desk's own clients (issue #17)
 api.add_router("", feeds.router)  # departments' feeds for the cross-checks (issue #17, 第五条)

@@ -22,6 +22,7 @@ from ninja.utils import check_csrf
 
 from sirecords.api.rules import RULES, SCOPES
 from sirecords.transactions.actors import Actor
+from sirecords.users import api_sessions
 from sirecords.users.access import permits
 from sirecords.users.actors import actor_for, actor_of
 from sirecords.users.models import ApiToken
@@ -87,6 +88,8 @@ class ServiceToken(HttpBearer):
 
     def authenticate(self, request, token: str) -> Caller:
         token = token.strip()
+        if token.startswith(api_sessions.PREFIX):  # a staff member's API session: roles as in a web session
+            return self._staff_session(token)
         found = (ApiToken.objects.select_related("account").filter(token_sha256=token_digest(token)).first()
                  if token else None)
         if found is None:
@@ -103,6 +106,15 @@ class ServiceToken(HttpBearer):
             raise AuthenticationError(401, "the account of this API token is deactivated")
         caller = Caller(actor, "token", frozenset(found.scopes.split()), found.uid)
         return authorize(self.url_name, caller)
+
+
+    def _staff_session(self, token: str) -> Caller:
+        username = api_sessions.holder(token)
+        actor = actor_for(username) if username else None
+        if actor is None:
+            security_log.warning("api refused: unknown or ended staff session token")
+            raise AuthenticationError(401, "unknown or ended staff session token: sign in again")
+        return authorize(self.url_name, Caller(actor, "session"))
 
 
 class StaffSession(APIKeyCookie):

@@ -48,6 +48,9 @@ RULES: dict = {
     # DELETE on the same path takes the session's own bearer token (api/portal.py); the rest need a bearer token of the
     # endpoint's kind (api/portal_auth.py). No staff session or service token is admitted.
     "api:me_session": ANONYMOUS,
+    # A staff API session (api/staff_session.py): POST signs in (the view checks username, password and code); DELETE
+    # ends the session whose token it carries.
+    "api:staff_session": ANONYMOUS,
     "api:employer_session": ANONYMOUS,
     "api:me_account": PERSON_API,
     # The person's own record, reads and estimate (api/me.py): the token's person only.

@@ -173,6 +173,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last r
 # The portal (issue #10): how long an activation code may be used; how long an API session token lives.
 SIRECORDS_ACTIVATION_DAYS = int(os.environ.get("SIRECORDS_ACTIVATION_DAYS", 30))
 SIRECORDS_PORTAL_TOKEN_SECONDS = int(os.environ.get("SIRECORDS_PORTAL_TOKEN_SECONDS", 900))
+# A staff API session's token (POST /api/staff/session, users/api_sessions.py): 15 minutes to 8 hours.
+SIRECORDS_STAFF_TOKEN_SECONDS = int(os.environ.get("SIRECORDS_STAFF_TOKEN_SECONDS", 3600))
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

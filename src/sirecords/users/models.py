@@ -117,3 +117,19 @@ class SealedTOTPDevice(TOTPDevice):
         if not is_sealed(self.key):
             self.key = seal_seed(unhexlify(self.key.encode()), self.user.get_username())
         super().save(*args, **kwargs)
+
+
+class StaffApiSession(models.Model):
+    """A staff member's API session (POST /api/staff/session): a short-lived bearer token for the desk's own clients
+    and scripts, signed in with password and authenticator code; roles as in a web session. Only the token's SHA-256
+    is stored; outside the ledger, like a web session (users/api_sessions.py)."""
+
+    token_sha256 = models.CharField(primary_key=True, max_length=64)
+    username = models.CharField(max_length=150, db_index=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "users_staff_api_session"
+        constraints = [models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                              name="staff_api_session_expires_after_it_starts")]
