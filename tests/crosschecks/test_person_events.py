@@ -132,3 +132,21 @@ def test_the_cli_imports_with_json_and_lists_the_queue(world, tmp_path):
     assert item["subject"] == one.masked_id_number and one.id_number not in out.getvalue()
     assert item["detail"]["overpayment"] == json.loads(Discrepancy.objects.get().detail)["overpayment"]
     assert listing(kind="insured_died") == []
+
+
+@pytest.mark.parametrize("how", ["deleted", "changed"])
+def test_verify_names_a_feed_file_deleted_or_changed(world, how):  # noqa: F811
+    from sirecords.crosschecks import filestore
+
+    received = receive(world["clerk"], "person_events", feed(PERSON_EVENTS, row(world["one"], "died", "2024-07-20")),
+                       file_name="e.csv", reason="民政", channel="cli")
+    assert findings() == []
+    path = filestore._store.path(received.sha256)
+    if how == "deleted":
+        path.unlink()
+    else:
+        data = path.read_bytes()
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    named = [f for f in verify().findings if f.check == "files"]
+    assert len(named) == 1 and named[0].where == filestore.where(received.sha256)
+    assert ("is missing" if how == "deleted" else "cannot be read") in named[0].message

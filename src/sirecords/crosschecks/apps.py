@@ -7,4 +7,4 @@ class CrosschecksConfig(AppConfig):
     verbose_name = "Cross-checks with other departments (第五条)"
 
     def ready(self) -> None:
-        from sirecords.crosschecks import projectors, resolution, transactions  # noqa: F401  (register with the ledger)
+        from sirecords.crosschecks import integrity, projectors, resolution, transactions  # noqa: F401  (ledger, verify)
