@@ -264,8 +264,9 @@ def submit(actor: Actor, txn: BusinessTransaction) -> BusinessTransaction:
         if missing:
             names = ", ".join(_(" or ").join(f"{documents.DOCUMENT_KINDS[d][0]} ({d})" for d in group) for group in missing)
             raise InvalidTransaction({"documents": _("the original documents are missing: {names} (第六条)").format(names=names)})
-        _validate(txn)
         txn.stages = " ".join(stages_for(txn.type, txn.region))
+        if txn.stage_list:  # reviewed: checked now, before any reviewer sees it; posted at once: post() checks, once
+            _validate(txn)
         txn.next_stage = 0
         txn.state = State.SUBMITTED
         _record(txn, actor, Action.Kind.SUBMIT)
