@@ -150,3 +150,24 @@ def test_verify_names_a_feed_file_deleted_or_changed(world, how):  # noqa: F811
     named = [f for f in verify().findings if f.check == "files"]
     assert len(named) == 1 and named[0].where == filestore.where(received.sha256)
     assert ("is missing" if how == "deleted" else "cannot be read") in named[0].message
+
+
+def test_comparing_asks_the_same_queries_for_two_deaths_as_for_four(world):  # noqa: F811
+    """Set-based: the questions are asked a chunk at a time, never once per row (a pensioner's and a worker's death
+    ask every question there is)."""
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sirecords.crosschecks import person_events
+    from sirecords.crosschecks.matching import Comparison
+
+    def queries(*persons) -> int:
+        rows = feeds.read("person_events", feed(PERSON_EVENTS, *(row(p, "died", "2024-07-20") for p in persons))).rows
+        with CaptureQueriesContext(connection) as captured:
+            person_events.compare(rows, Comparison("0" * 64, date.today()))
+        return len(captured)
+
+    three = Person.objects.get(uid=world["three"])
+    assert queries(world["one"], world["worker"]) == queries(world["one"], world["two"], three, world["worker"])

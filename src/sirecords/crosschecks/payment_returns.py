@@ -48,10 +48,17 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
                              {**facts, "paid": yuan(paid.get((person.uid, row["month"]), 0))}, line=row["line"], hold=hold)
 
 
+def returned_by(persons) -> dict[tuple[str, str], int]:
+    """(person, month) → what the bank returned of that month's payment (the payment_returned recorded), one query."""
+    subjects = {f"person:{person}": person for person in persons}
+    returned: dict[tuple[str, str], int] = defaultdict(int)
+    for subject, month, detail in Discrepancy.objects.filter(kind=RETURNED, subject__in=list(subjects)).values_list(
+            "subject", "key", "detail"):
+        returned[subjects[subject], month] += to_fen(parse_amount(json.loads(detail)["amount"]))
+    return returned
+
+
 def returned_fen(person: str, months: list[str]) -> int:
-    """What the bank returned of the person's payments for `months` (the payment_returned discrepancies recorded)."""
-    total = 0
-    for detail in Discrepancy.objects.filter(kind=RETURNED, subject=f"person:{person}", key__in=months).values_list(
-            "detail", flat=True):
-        total += to_fen(parse_amount(json.loads(detail)["amount"]))
-    return total
+    """What the bank returned of the person's payments for `months`."""
+    returned = returned_by([person])
+    return sum(returned.get((person, month), 0) for month in months)

@@ -22,16 +22,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db import connection
+
 from sirecords.benefits.models import AccountClosure, Award, AwardStatus, Payment
 from sirecords.contributions.counted import counted
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.periods import Month
 from sirecords.crosschecks.matching import Comparison, chunks, persons_by_number
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
-from sirecords.crosschecks.payment_returns import returned_fen
+from sirecords.crosschecks.payment_returns import returned_by
 from sirecords.crypto.sealing import blind_index
-
-HOLDING = ("pensioner_died", "pensioner_imprisoned")  # recorded: the award's payments are held at once
 
 
 def compare(rows: list[dict], comparison: Comparison) -> None:
@@ -42,6 +42,12 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
         awards = _latest_awards(uids)
         closed = set(AccountClosure.objects.filter(person_id__in=uids).values_list("person_id", flat=True))
         queued = _queued(uids)
+        # What a death needs, for the chunk's dead at once: the payments of their awards, the bank's returns, and the
+        # contribution months of those drawing no pension.
+        dead = {persons[row["id_number"]].uid for row in block if row["event"] == "died" and row["id_number"] in persons}
+        paid = _paid_by_month([awards[uid].uid for uid in dead if uid in awards])
+        returned = returned_by(dead)
+        months = _contribution_months([uid for uid in dead if uid not in awards])
         for row in block:
             person = persons.get(row["id_number"])
             if person is None:
@@ -56,11 +62,12 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
             event = row["event"]
             if event == "died":
                 if award is not None and award.status != AwardStatus.ENDED:
-                    comparison.found("pensioner_died", subject, row["event_on"], {**facts, **_after_death(award, row["event_on"])},
+                    figures = _after_death(award, row["event_on"], paid.get(award.uid, {}), returned)
+                    comparison.found("pensioner_died", subject, row["event_on"], {**facts, **figures},
                                      line=row["line"], hold=(award.uid, person.uid))
                 elif award is None and person.uid not in closed:
                     comparison.found("insured_died", subject, row["event_on"],
-                                     {**facts, "months_after": _contribution_months_after(person.uid, row["event_on"])},
+                                     {**facts, "months_after": [m for m in months.get(person.uid, ()) if m > row["event_on"][:7]]},
                                      line=row["line"])
                 else:
                     comparison.no_action += 1  # the death is already recorded
@@ -99,23 +106,34 @@ def _queued(uids: list[str]) -> set[tuple[str, str]]:
                .values_list("kind", "subject"))
 
 
-def _after_death(award: Award, died_on: str) -> dict[str, Any]:
+def _paid_by_month(awards: list[str]) -> dict[str, dict[str, int]]:
+    """award → month → what its runs paid that month (amount and back pay), one query."""
+    paid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for award, month, amount, back_pay in (Payment.objects.filter(award_id__in=awards).order_by("award_id", "month")
+                                           .values_list("award_id", "month", "amount_fen", "back_pay_fen")):
+        paid[award][month] += amount + back_pay
+    return paid
+
+
+def _contribution_months(persons: list[str]) -> dict[str, list[str]]:
+    """person → the months with a contribution that counts, in order, one query."""
+    if not persons:
+        return {}
+    months: dict[str, list[str]] = defaultdict(list)
+    marks = ", ".join(["%s"] * len(persons))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT c.person_id, c.period FROM contributions_contribution c WHERE c.person_id IN ({marks}) "
+                       f"AND {counted('c')} ORDER BY 1, 2", persons)
+        for person, period in cursor.fetchall():
+            months[person].append(period)
+    return months
+
+
+def _after_death(award: Award, died_on: str, paid: dict[str, int], returned: dict[tuple[str, str], int]) -> dict[str, Any]:
     """The months paid after the month of death (the pension is due through it), what the bank returned for them
     (payment_returns already received), the overpayment and the monthly amount in force."""
     death_month = str(Month.parse(died_on[:7]))
-    paid = defaultdict(int)
-    for month, amount, back_pay in (Payment.objects.filter(award_id=award.uid, month__gt=death_month)
-                                    .order_by("month").values_list("month", "amount_fen", "back_pay_fen")):
-        paid[month] += amount + back_pay
-    returned = returned_fen(award.person_id, list(paid))
-    return {"death_month": death_month, "months": [{"month": month, "paid": yuan(fen)} for month, fen in paid.items()],
-            "returned": yuan(returned), "overpayment": yuan(sum(paid.values()) - returned), "monthly": yuan(award.total_fen)}
-
-
-def _contribution_months_after(person: str, died_on: str) -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT c.period FROM contributions_contribution c WHERE c.person_id = %s AND c.period > %s "
-                       f"AND {counted('c')} ORDER BY 1", [person, died_on[:7]])
-        return [period for (period,) in cursor.fetchall()]
+    after = {month: fen for month, fen in paid.items() if month > death_month}
+    back = sum(returned.get((award.person_id, month), 0) for month in after)
+    return {"death_month": death_month, "months": [{"month": month, "paid": yuan(fen)} for month, fen in after.items()],
+            "returned": yuan(back), "overpayment": yuan(sum(after.values()) - back), "monthly": yuan(award.total_fen)}
