@@ -11,6 +11,7 @@ import pytest
 from sirecords.benefits.models import Award, Payment, PaymentHold
 from sirecords.core.identifiers import make_uscc, mask_id_number
 from sirecords.crosschecks.models import Discrepancy, UnmatchedRow
+from sirecords.crosschecks.queue import listing
 from sirecords.crosschecks.services import receive, settle
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused, review
@@ -36,6 +37,7 @@ def test_a_returned_payment_is_held_and_counted_in_the_overpayment_of_a_later_de
     assert returned["paid"] == returned["amount"] == f"{september.amount_fen / 100:.2f}"
     unknown = Discrepancy.objects.get(kind="unknown_person")
     assert json.loads(unknown.detail)["id_number"] == mask_id_number(STRANGER) and STRANGER not in unknown.subject
+    assert listing(kind="unknown_person")[0]["subject"] == mask_id_number(STRANGER)
     assert PaymentHold.objects.get().reason == "payment_returned"
     receive(clerk, "person_events", feed(PERSON_EVENTS, row(one, "died", "2024-08-20")), file_name="e.csv", reason="民政",
             channel="cli")
@@ -65,6 +67,7 @@ def test_a_closed_employer_with_open_periods_is_queued_and_an_unknown_one_kept(w
     assert detail["open_periods"] == [{"person": world["worker"].masked_id_number, "start": "2015-03-01"}]
     assert (detail["arrears_months"], detail["arrears"]) == (0, "0.00")
     assert UnmatchedRow.objects.get().kind == "employer_status"
+    assert listing(kind="employer_closed")[0]["subject"] == uscc  # a unit by its credit code: not personal data
     assert findings() == []
 
 

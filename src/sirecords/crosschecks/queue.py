@@ -6,11 +6,12 @@ import json
 from datetime import date
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from sirecords.core.money import fen_to_yuan
 from sirecords.crosschecks.models import Claim, Discrepancy, DiscrepancyState
-from sirecords.registry.models import Person
+from sirecords.registry.models import Employer, Person
 from sirecords.workflow.models import BusinessTransaction, State
 
 KIND_LABELS = {
@@ -42,11 +43,14 @@ DETAIL_LABELS = {
 STATE_LABELS = {"open": _("Open"), "in_review": _("In review"), "resolved": _("Resolved"), "dismissed": _("Dismissed")}
 
 
-def listing(kind: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
-    """The discrepancies (of `kind`, in `state`), oldest due first, as `crosscheck list --json` prints them."""
+def listing(kind: str | None = None, state: str | None = None, *, ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """The discrepancies (of `kind`, in `state`, or those of `ids`), oldest due first, as `crosscheck list --json`
+    prints them. The state `in_review` is derived: open, with a transaction settling it now."""
     rows = Discrepancy.objects.all()
     if kind:
         rows = rows.filter(kind=kind)
+    if ids is not None:
+        rows = rows.filter(id__in=ids)
     rows = list(rows.order_by("due_on", "found_at", "id"))
     reviewing = in_review([r.id for r in rows if r.state == DiscrepancyState.OPEN])
     for row in rows:
@@ -54,29 +58,31 @@ def listing(kind: str | None = None, state: str | None = None) -> list[dict[str,
             row.state, row.transaction = DiscrepancyState.IN_REVIEW.value, reviewing[row.id]
     if state:
         rows = [row for row in rows if row.state == state]
-    persons = {f"person:{p.uid}": p.masked_id_number
-               for p in Person.objects.filter(uid__in=[r.subject.split(":", 1)[1] for r in rows if r.subject.startswith("person:")])}
-    return [{"id": r.id, "kind": r.kind, "subject": persons.get(r.subject, _masked_subject(r)), "detail": json.loads(r.detail),
-             "state": r.state, "due_on": r.due_on, "assigned_to": r.assigned_to or None, "transaction": r.transaction or None}
+    subjects = _subjects(rows)
+    return [{"id": r.id, "kind": r.kind, "subject": subjects.get(r.subject) or json.loads(r.detail).get("id_number", "—"),
+             "detail": json.loads(r.detail), "state": r.state, "due_on": r.due_on, "assigned_to": r.assigned_to or None,
+             "transaction": r.transaction or None}
             for r in rows]
 
 
-def _masked_subject(row: Discrepancy) -> str:
-    """An employer by its credit code (not personal data); a number nobody holds as the feed's masked number."""
-    if row.subject.startswith("employer:"):
-        from sirecords.registry.models import Employer
-
-        return Employer.objects.filter(uid=row.subject.split(":", 1)[1]).values_list("uscc", flat=True).first() or row.subject
-    return json.loads(row.detail).get("id_number", "—")
+def _subjects(rows: list[Discrepancy]) -> dict[str, str]:
+    """subject → as the queue shows it: a person's ID number masked, an employer's credit code (not personal data); a
+    number nobody holds is shown from the detail, masked when it was received. Two queries, whatever the rows."""
+    uids = {kind: [r.subject.split(":", 1)[1] for r in rows if r.subject.startswith(f"{kind}:")] for kind in ("person", "employer")}
+    shown = {f"person:{p.uid}": p.masked_id_number for p in Person.objects.filter(uid__in=uids["person"])}
+    shown.update({f"employer:{uid}": uscc for uid, uscc in Employer.objects.filter(uid__in=uids["employer"])
+                  .values_list("uid", "uscc")})
+    return shown
 
 
 def counts(today: date | None = None) -> dict[str, int]:
     """How many are open (or in review), and of those how many are past their due date: the supervisors' figures."""
     today_text = (today or date.today()).isoformat()
-    waiting = Discrepancy.objects.filter(state=DiscrepancyState.OPEN)
-    return {"open": waiting.count(), "overdue": waiting.filter(due_on__lt=today_text).count(),
-            "resolved": Discrepancy.objects.filter(state=DiscrepancyState.RESOLVED).count(),
-            "dismissed": Discrepancy.objects.filter(state=DiscrepancyState.DISMISSED).count()}
+    is_open = Q(state=DiscrepancyState.OPEN)
+    return Discrepancy.objects.aggregate(
+        open=Count("id", filter=is_open), overdue=Count("id", filter=is_open & Q(due_on__lt=today_text)),
+        resolved=Count("id", filter=Q(state=DiscrepancyState.RESOLVED)),
+        dismissed=Count("id", filter=Q(state=DiscrepancyState.DISMISSED)))
 
 
 STATES = tuple(DiscrepancyState.values)

@@ -25,10 +25,10 @@ CHANNEL = "web"
 
 
 def _item(id: str) -> dict:
-    found = next((item for item in listing() if item["id"] == id), None)
-    if found is None:
+    found = listing(ids=[id])
+    if not found:
         raise Http404("no such discrepancy")
-    return found
+    return found[0]
 
 
 def _decorated(item: dict) -> dict:
