@@ -16,7 +16,7 @@ from sirecords.crosschecks import feeds, filestore
 from sirecords.crosschecks.kinds import FEED_RECEIVED
 from sirecords.crosschecks.models import Claim, Discrepancy, FeedFile
 from sirecords.crosschecks.resolution import open_discrepancy
-from sirecords.crosschecks.transactions import COMPARERS
+from sirecords.crosschecks.transactions import COMPARERS, RECEIVED_BEFORE
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import Actor
@@ -34,7 +34,6 @@ class SeenBefore(ValueError):
 class Received:
     sha256: str
     txn: str
-    feed: FeedFile
     held: list[feeds.Problem] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -54,7 +53,7 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
                                                           f"({', '.join(COMPARERS)})")])
     feed = feeds.read(kind, data, encoding=encoding, hold_invalid=hold_invalid)
     if FeedFile.objects.filter(sha256=feed.sha256).exists():
-        raise SeenBefore(f"this file (SHA-256 {feed.sha256}) was received before: a file is compared once")
+        raise SeenBefore(RECEIVED_BEFORE)
     if hold_invalid and not feed.rows:
         raise feeds.FeedRefused(feed.held[:feeds.MAX_PROBLEMS], max(0, len(feed.held) - feeds.MAX_PROBLEMS))
     payload = {"kind": kind, "file": feed.sha256, "file_name": file_name[:200], "period": period, "encoding": encoding,
@@ -64,10 +63,10 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
         try:
             txn = execute(actor, TYPE, payload, region=region or settings.SIRECORDS_REGION, reason=reason, channel=channel)
         except InvalidTransaction as invalid:
-            if "received before" in invalid.errors.get("file", ""):
-                raise SeenBefore(invalid.errors["file"]) from None
+            if invalid.errors.get("file") == RECEIVED_BEFORE:  # another import of the same file posted first
+                raise SeenBefore(RECEIVED_BEFORE) from None
             raise
-    return Received(feed.sha256, txn.uid, FeedFile.objects.get(sha256=feed.sha256), feed.held)
+    return Received(feed.sha256, txn.uid, feed.held)
 
 
 # --- settling a discrepancy -------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ the file shows against the record as it stands when it is posted.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,7 @@ from sirecords.transactions.validation import Errors, text, unknown_fields
 COMPARERS = {"person_events": person_events.compare, "payment_returns": payment_returns.compare,
              "employer_status": employer_status.compare, "id_changes": id_changes.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+RECEIVED_BEFORE = "this file was received before: a file is compared once"
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,7 +49,7 @@ def check(payload: dict[str, Any]) -> dict[str, Any]:
     if not _SHA256.match(sha256):
         errors["file"] = "is the feed file's SHA-256 (64 lower-case hex digits)"
     elif FeedFile.objects.filter(sha256=sha256).exists():
-        errors["file"] = "this file was received before: a file is compared once"
+        errors["file"] = RECEIVED_BEFORE
     file_name = text(payload, "file_name", errors, required=True, max_length=200)
     if payload.get("encoding", "utf-8") not in feeds.ENCODINGS:
         errors["encoding"] = f"is one of {', '.join(feeds.ENCODINGS)}"
@@ -89,9 +91,7 @@ def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[N
             entries.append(NewEntry(PENSION_WITHHELD, f"award:{hold['award']}",
                                     {"hold": discrepancy["id"], "award": hold["award"], "person": hold["person"],
                                      "reason": discrepancy["kind"]}))
-    repeats: dict[str, int] = {}
-    for identifier in comparison.repeated:
-        repeats[identifier] = repeats.get(identifier, 0) + 1
+    repeats = Counter(comparison.repeated)
     entries += [NewEntry(DISCREPANCY_REPEATED, f"discrepancy:{identifier}", {"id": identifier, "feed": feed.sha256,
                                                                               "count": count})
                 for identifier, count in sorted(repeats.items())]
