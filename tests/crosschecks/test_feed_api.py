@@ -51,3 +51,12 @@ def test_a_bad_feed_is_422_with_its_line_and_records_nothing(world, staff):  # n
         "line": 2, "field": "event_on", "reason": "2099-07-20 is in the future"}
     assert push(civil, "person_events", b"x", content_type="application/json").status_code == 415
     assert not FeedFile.objects.exists() and not Discrepancy.objects.exists()
+
+
+def test_a_feed_larger_than_the_upload_limit_is_413_and_records_nothing(world, staff):  # noqa: F811
+    from django.conf import settings
+
+    civil = department(staff, "dept.civil3", "feed:person_events")
+    answer = push(civil, "person_events", b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    assert answer.status_code == 413, answer.content
+    assert not FeedFile.objects.exists()

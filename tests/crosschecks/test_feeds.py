@@ -94,3 +94,16 @@ def test_a_tax_paid_row_reads_money_as_fen():
 def test_each_example_feed_in_the_docs_reads_clean(kind):
     path = Path(__file__).resolve().parents[2] / "examples" / "feeds" / f"{kind}.csv"
     assert read(path.read_bytes(), kind).rows
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (feed(PERSON_EVENTS, f"{NUMBER},张\x00三,died,2024-07-20,civil_affairs,R1"), "line 2: file: holds a NUL byte"),
+    (feed(PERSON_EVENTS, f"{NUMBER},{'张' * 300},died,2024-07-20,civil_affairs,R1"),
+     "line 2: name: is longer than 200 characters"),
+    (feed(PERSON_EVENTS, f"{NUMBER},\"{'x' * 200_000}\",died,2024-07-20,civil_affairs,R1"), "line 2: row: is not CSV"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n", "line 2: file: is not UTF-8"),
+    (b"", "line 1: header: the file is empty"),
+])
+def test_nul_huge_fields_and_other_files_are_refused_whole(data, expected):
+    problems = refusal(data)
+    assert problems[0].startswith(expected), problems

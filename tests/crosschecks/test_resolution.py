@@ -150,3 +150,16 @@ def test_the_record_summary_follows_the_pension_from_paid_to_withheld_to_stopped
     assert after["pension"] == {"monthly": monthly, "status": "stopped", "paid_through": "2024-09", "due_through": "2024-08"}
     own = person_view(one, Requester("self", person_uid=one.uid))["summary"]
     assert own == after
+
+
+def test_the_cli_dismisses_with_json_and_refuses_an_unknown_id(world, crew):  # noqa: F811
+    from django.core.management.base import CommandError
+
+    reported(world, row(world["two"], "imprisoned", "2024-08-15"))
+    out = io.StringIO()
+    call_command("crosscheck", "dismiss", Discrepancy.objects.get().id, "--actor", "cc.clerk", "--reason", "误报",
+                 "--json", stdout=out)
+    assert set(json.loads(out.getvalue())) == {"transaction"}
+    assert listing()[0]["state"] == "in_review"
+    with pytest.raises(CommandError, match="no discrepancy 'nosuchid'"):
+        call_command("crosscheck", "dismiss", "nosuchid", "--actor", "cc.clerk", "--reason", "x")
