@@ -16,7 +16,7 @@ from sirecords.contributions.counted import in_arrears
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.crosschecks.matching import Comparison, chunks
 from sirecords.crypto.sealing import blind_index
-from sirecords.registry.models import Employer, EmployerStatus, Employment
+from sirecords.registry.models import Employer, EmployerStatus, Employment, Person
 
 
 def compare(rows: list[dict], comparison: Comparison) -> None:
@@ -48,8 +48,6 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
 
 
 def _masked(persons: set[str]) -> dict[str, str]:
-    from sirecords.registry.models import Person
-
     return {p.uid: p.masked_id_number for p in Person.objects.filter(uid__in=list(persons))}
 
 

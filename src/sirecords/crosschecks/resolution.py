@@ -32,10 +32,11 @@ from sirecords.crosschecks.evidence import report_of
 from sirecords.crosschecks.kinds import DISCREPANCY_ASSIGNED, DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crosschecks.payment_returns import returned_fen
+from sirecords.crosschecks.queue import KIND_LABELS, readable
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.registry.transactions import change_id_number
-from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
+from sirecords.transactions.posting import InvalidTransaction, added, transaction_type, transaction_type_named
 from sirecords.transactions.validation import Errors, text, unknown_fields
 from sirecords.users.actors import actor_for
 
@@ -54,9 +55,27 @@ def open_discrepancy(payload: dict[str, Any]) -> Discrepancy:
     return found
 
 
-def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [added("discrepancy", "比对差异 discrepancy", payload.get("discrepancy")),
-            added("reason", "理由 reason", payload.get("reason"))]
+def _describe(payload: dict[str, Any], fix: str | None = None) -> list[dict[str, Any]]:
+    """What the reviewers see: the discrepancy (its kind, date or month, and facts in the queue's words), the fix it
+    runs, and why."""
+    rows = [added("discrepancy", "比对差异 discrepancy", payload.get("discrepancy"))]
+    found = Discrepancy.objects.filter(id=payload.get("discrepancy") or "").first()
+    if found is not None:
+        rows += [added("kind", "差异类型 kind", f"{KIND_LABELS.get(found.kind, found.kind)} ({found.kind})"),
+                 added("key", "日期或月份 date or month", found.key)]
+        rows += [added(f"detail.{n}", label, text) for n, (label, text) in enumerate(readable(json.loads(found.detail)))]
+        if fix is not None:
+            fix_type = FIXES.get(found.kind)
+            rows.append(added("fix", "更正业务 fix", f"{transaction_type_named(fix_type).title} ({fix_type})" if fix_type else "—"))
+    if "to" in payload:
+        rows.append(added("to", "经办人 assigned to", payload.get("to")))
+    if "reason" in payload:
+        rows.append(added("reason", "理由 reason", payload.get("reason")))
+    return rows
+
+
+def _describe_fix(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return _describe(payload, fix="resolve")
 
 
 def _subject(payload: dict[str, Any], posted: bool) -> str | None:
@@ -82,7 +101,7 @@ def _overpaid(award: Award, end_month: str) -> dict[str, Any]:
 
 
 @transaction_type("resolve_discrepancy", gettext_lazy("Resolve a cross-check discrepancy: fix the record (第五条)"),
-                  creators=("clerk",), documents=(EVIDENCE,), describe=_describe, subject=_subject)
+                  creators=("clerk",), documents=(EVIDENCE,), describe=_describe_fix, subject=_subject)
 def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     reason = _reason(payload, {"discrepancy", "reason"})
     discrepancy = open_discrepancy(payload)
