@@ -60,3 +60,11 @@ def test_a_feed_larger_than_the_upload_limit_is_413_and_records_nothing(world, s
     answer = push(civil, "person_events", b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
     assert answer.status_code == 413, answer.content
     assert not FeedFile.objects.exists()
+
+
+def test_a_bad_period_is_422_naming_it(world, staff):  # noqa: F811
+    civil = department(staff, "dept.civil4", "feed:person_events")
+    answer = civil.post(reverse("api:feed_receive", args=["person_events"]) + "?reason=x&period=" + "2024-13" * 5,
+                        feed(PERSON_EVENTS, row(world["one"], "died", "2024-07-20")), content_type="text/csv")
+    assert answer.status_code == 422 and "period" in answer.json()["errors"], answer.content
+    assert not FeedFile.objects.exists()

@@ -32,6 +32,7 @@ COMPARERS = {"person_events": person_events.compare, "payment_returns": payment_
              "employer_status": employer_status.compare, "id_changes": id_changes.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 RECEIVED_BEFORE = "this file was received before: a file is compared once"
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(:[0-9]{4}-(0[1-9]|1[0-2]))?\Z")  # the months a tax_paid feed covers
 
 
 def _describe(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,12 +52,15 @@ def check(payload: dict[str, Any]) -> dict[str, Any]:
     elif FeedFile.objects.filter(sha256=sha256).exists():
         errors["file"] = RECEIVED_BEFORE
     file_name = text(payload, "file_name", errors, required=True, max_length=200)
+    period = payload.get("period") or ""
+    if period and not PERIOD.match(period):
+        errors["period"] = f"{period[:20]!r} is not YYYY-MM or YYYY-MM:YYYY-MM"
     if payload.get("encoding", "utf-8") not in feeds.ENCODINGS:
         errors["encoding"] = f"is one of {', '.join(feeds.ENCODINGS)}"
     if not isinstance(payload.get("hold_invalid", False), bool):
         errors["hold_invalid"] = "is true or false"
     errors.raise_if_any()
-    return {"kind": kind, "file": sha256, "file_name": file_name, "period": payload.get("period") or "",
+    return {"kind": kind, "file": sha256, "file_name": file_name, "period": period,
             "encoding": payload.get("encoding", "utf-8"), "hold_invalid": payload.get("hold_invalid", False)}
 
 

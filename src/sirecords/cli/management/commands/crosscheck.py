@@ -15,7 +15,6 @@ discrepancies are queued and the payment of a pension a death or imprisonment ma
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -32,7 +31,6 @@ from sirecords.workflow.services import Refused
 # The document a fix takes, when --document is given without --document-kind.
 DOCUMENT_FOR = {"pensioner_died": "death_medical_certificate", "insured_died": "death_medical_certificate",
                 "pensioner_imprisoned": "suspension_basis", "released": "resumption_basis"}
-_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(:[0-9]{4}-[0-9]{2})?\Z")
 
 
 class Command(BaseCommand):
@@ -129,8 +127,6 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
-        if options["period"] and not _PERIOD.match(options["period"]):
-            raise CommandError(f"--period {options['period']!r} is not YYYY-MM or YYYY-MM:YYYY-MM")
         actor = actor_for(options["actor"])
         if actor is None:
             raise CommandError(f"no staff account {options['actor']!r}")
