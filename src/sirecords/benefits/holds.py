@@ -11,31 +11,26 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
-
 from sirecords.benefits import payments
 from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE, PENSION_RELEASED
 from sirecords.benefits.models import Award, PaymentHold
 from sirecords.ledger.append import NewEntry
+from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
 
 
-def _payloads(kind: str, like: str) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT payload FROM ledger_entry WHERE kind = %s AND payload LIKE %s ORDER BY seq", [kind, f"%{like}%"])
-        return [json.loads(payload) for (payload,) in cursor.fetchall()]
-
-
 def skipped_months(award: str) -> list[str]:
-    """The months whose payroll run withheld `award` (for any hold), in order."""
-    return sorted({made["month"] for made in _payloads(PENSION_PAYMENTS_MADE, award)
+    """The months whose payroll run withheld `award` (for any hold), in order. A run's entry is the month's, so its
+    payload is searched for the award, then read to be sure."""
+    runs = Entry.objects.filter(kind=PENSION_PAYMENTS_MADE, payload__contains=award).values_list("payload", flat=True)
+    return sorted({made["month"] for made in map(json.loads, runs)
                    if any(item["award"] == award for item in made.get("withheld", ()))})
 
 
 def owed_already(award: str) -> set[str]:
-    """The months earlier releases of `award`'s holds owed as back pay."""
-    return {month for released in _payloads(PENSION_RELEASED, award) if released["award"] == award
-            for month in released["months"]}
+    """The months earlier releases of `award`'s holds owed as back pay (their entries are the award's own)."""
+    return {month for payload in Entry.objects.filter(kind=PENSION_RELEASED, subject=f"award:{award}")
+            .values_list("payload", flat=True) for month in json.loads(payload)["months"]}
 
 
 def release(hold: PaymentHold, *, due_before: str | None = None) -> NewEntry:
