@@ -66,5 +66,6 @@ def test_a_bad_period_is_422_naming_it(world, staff):  # noqa: F811
     civil = department(staff, "dept.civil4", "feed:person_events")
     answer = civil.post(reverse("api:feed_receive", args=["person_events"]) + "?reason=x&period=" + "2024-13" * 5,
                         feed(PERSON_EVENTS, row(world["one"], "died", "2024-07-20")), content_type="text/csv")
-    assert answer.status_code == 422 and "period" in answer.json()["errors"], answer.content
+    assert answer.status_code == 422 and answer.json()["field"] == "period", answer.content
+    assert "is not YYYY-MM" in answer.json()["errors"]["period"]
     assert not FeedFile.objects.exists()

@@ -19,6 +19,7 @@ from sirecords.api.operations import endpoint
 from sirecords.api.schemas import Problem
 from sirecords.crosschecks import feeds
 from sirecords.crosschecks.services import SeenBefore, receive
+from sirecords.crosschecks.transactions import period_problem
 
 CHANNEL = "api"
 router = Router(tags=["cross-checks"])
@@ -37,6 +38,9 @@ def feed_receive(request, kind: str, reason: str = Query(..., description="why i
                                       "feed (a department's token sends its own feeds only)")
     if request.content_type != "text/csv":
         return Status(415, {"detail": f"the body is a feed file: Content-Type text/csv, not {request.content_type or 'none'}"})
+    if problem := period_problem(kind, period):  # a query parameter, not a line of the file
+        return JsonResponse({"line": None, "field": "period", "reason": problem, "errors": {"period": problem},
+                             "detail": f"the file is refused, nothing was recorded: period: {problem}"}, status=422)
     try:
         received = receive(caller.actor, kind, request.body, file_name=f"{kind}-api.csv", reason=reason, channel=CHANNEL,
                            period=period, encoding=encoding, hold_invalid=hold_invalid)

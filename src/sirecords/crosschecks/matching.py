@@ -39,6 +39,20 @@ def persons_by_number(numbers: Iterable[str]) -> dict[str, Person]:
     return found
 
 
+def uids_by_index(indexes: list[str], size: int = 10_000) -> dict[str, str]:
+    """Blind index of an ID number → the uid of the person registered with it, or who held it before public security
+    changed it, for those the record holds: a query per `size` numbers (a report of a million rows: a hundred)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(indexes), size):
+        found.update(Person.objects.filter(id_number_index__in=indexes[start:start + size])
+                     .values_list("id_number_index", "uid"))
+    rest = [index for index in indexes if index not in found]
+    for start in range(0, len(rest), size):
+        found.update(FormerIdNumber.objects.filter(id_number_index__in=rest[start:start + size])
+                     .values_list("id_number_index", "person_id"))
+    return found
+
+
 def figures_of(detail: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(detail)).hexdigest()
 

@@ -49,7 +49,8 @@ class Discrepancy(models.Model):
     kind = models.CharField(max_length=32)
     subject = models.CharField(max_length=80, help_text="person:<uid>, employer:<uid>.")
     hold = models.CharField(max_length=32, blank=True, help_text="The award whose payments it held, if any.")
-    key = models.CharField(max_length=10, help_text="The month (YYYY-MM) or the event's date (YYYY-MM-DD).")
+    key = models.CharField(max_length=32, help_text="The month (YYYY-MM) or the event's date (YYYY-MM-DD); for "
+                                                    "unknown_person the feed's kind and the month or date.")
     detail = models.TextField(help_text="The figures and facts, canonical JSON (money as yuan strings).")
     figures = models.CharField(max_length=64, help_text="SHA-256 of detail: a report that changes them reopens a dismissal.")
     state = models.CharField(max_length=10, choices=DiscrepancyState.choices)

@@ -38,7 +38,7 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
             person = persons.get(row["id_number"])
             if person is None:
                 index = blind_index("id_number", row["id_number"])
-                comparison.found("unknown_person", f"idx:{index}", row["month"],
+                comparison.found("unknown_person", f"idx:{index}", f"payment_returns:{row['month']}",
                                  {**facts, "feed": "payment_returns", "id_number": mask_id_number(row["id_number"])},
                                  line=row["line"])
                 continue

@@ -16,7 +16,7 @@ from sirecords.crosschecks import feeds, filestore
 from sirecords.crosschecks.kinds import FEED_RECEIVED
 from sirecords.crosschecks.models import Claim, Discrepancy, FeedFile
 from sirecords.crosschecks.resolution import open_discrepancy
-from sirecords.crosschecks.transactions import COMPARERS, RECEIVED_BEFORE
+from sirecords.crosschecks.transactions import COMPARERS, RECEIVED_BEFORE, months_of, period_problem
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.users.actors import Actor
@@ -51,10 +51,12 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
     if kind not in COMPARERS:
         raise feeds.FeedRefused([feeds.Problem(1, "kind", f"{kind!r} is not a feed compared with the record "
                                                           f"({', '.join(COMPARERS)})")])
-    feed = feeds.read(kind, data, encoding=encoding, hold_invalid=hold_invalid)
+    if problem := period_problem(kind, period):
+        raise InvalidTransaction({"period": problem})
+    feed = feeds.read(kind, data, encoding=encoding, hold_invalid=hold_invalid, months=months_of(period))
     if FeedFile.objects.filter(sha256=feed.sha256).exists():
         raise SeenBefore(RECEIVED_BEFORE)
-    if hold_invalid and not feed.rows:
+    if hold_invalid and not feed.count:
         raise feeds.FeedRefused(feed.held[:feeds.MAX_PROBLEMS], max(0, len(feed.held) - feeds.MAX_PROBLEMS))
     payload = {"kind": kind, "file": feed.sha256, "file_name": file_name[:200], "period": period, "encoding": encoding,
                "hold_invalid": hold_invalid}

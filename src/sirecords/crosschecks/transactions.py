@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_WITHHELD
-from sirecords.crosschecks import employer_status, feeds, filestore, id_changes, payment_returns, person_events
+from sirecords.crosschecks import employer_status, feeds, filestore, id_changes, payment_returns, person_events, tax_paid
 from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
 from sirecords.crosschecks.matching import Comparison
 from sirecords.crosschecks.models import FeedFile
@@ -27,9 +27,16 @@ from sirecords.ledger.context import WriteContext
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
 from sirecords.transactions.validation import Errors, text, unknown_fields
 
-# The feeds compared with the record so far; the others are read and checked (feeds.FORMATS) but not yet compared.
-COMPARERS = {"person_events": person_events.compare, "payment_returns": payment_returns.compare,
-             "employer_status": employer_status.compare, "id_changes": id_changes.compare}
+
+def _by_rows(compare):
+    """A comparer of a smaller feed, which reads its rows as dicts."""
+    return lambda feed, comparison: compare(feed.rows, comparison)
+
+
+# The feeds compared with the record so far, each by its own module: (the feed read, the comparison) → None.
+COMPARERS = {"person_events": _by_rows(person_events.compare), "payment_returns": _by_rows(payment_returns.compare),
+             "employer_status": _by_rows(employer_status.compare), "id_changes": _by_rows(id_changes.compare),
+             "tax_paid": tax_paid.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 RECEIVED_BEFORE = "this file was received before: a file is compared once"
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(:[0-9]{4}-(0[1-9]|1[0-2]))?\Z")  # the months a tax_paid feed covers
@@ -53,8 +60,8 @@ def check(payload: dict[str, Any]) -> dict[str, Any]:
         errors["file"] = RECEIVED_BEFORE
     file_name = text(payload, "file_name", errors, required=True, max_length=200)
     period = payload.get("period") or ""
-    if period and not PERIOD.match(period):
-        errors["period"] = f"{period[:20]!r} is not YYYY-MM or YYYY-MM:YYYY-MM"
+    if problem := period_problem(kind, period):
+        errors["period"] = problem
     if payload.get("encoding", "utf-8") not in feeds.ENCODINGS:
         errors["encoding"] = f"is one of {', '.join(feeds.ENCODINGS)}"
     if not isinstance(payload.get("hold_invalid", False), bool):
@@ -64,6 +71,29 @@ def check(payload: dict[str, Any]) -> dict[str, Any]:
             "encoding": payload.get("encoding", "utf-8"), "hold_invalid": payload.get("hold_invalid", False)}
 
 
+def period_problem(kind: str, period: str) -> str | None:
+    """What is wrong with the months a feed of `kind` is said to cover, or None."""
+    if not isinstance(period, str):
+        return "is text: YYYY-MM or YYYY-MM:YYYY-MM"
+    if period and not PERIOD.match(period):
+        return f"{period[:20]!r} is not YYYY-MM or YYYY-MM:YYYY-MM"
+    if period and months_of(period)[0] > months_of(period)[1]:
+        return f"{period} ends before it begins"
+    if kind == "tax_paid" and not period:
+        return "is required for tax_paid: the months the report covers, YYYY-MM or YYYY-MM:YYYY-MM"
+    if period and kind != "tax_paid":
+        return "is only for tax_paid (the months a collector's report covers)"
+    return None
+
+
+def months_of(period: str) -> tuple[str, str] | None:
+    """The first and last month of a period YYYY-MM[:YYYY-MM] (checked by PERIOD), or None for no period."""
+    if not period:
+        return None
+    first, _, last = period.partition(":")
+    return first, last or first
+
+
 def compare(request: dict[str, Any], today: date) -> tuple[feeds.Feed, Comparison]:
     """Read the stored file and compare it with the record: (the feed, what comparing found)."""
     try:
@@ -71,11 +101,12 @@ def compare(request: dict[str, Any], today: date) -> tuple[feeds.Feed, Compariso
     except StoreError as problem:
         raise InvalidTransaction({"file": f"the stored feed file cannot be read: {problem}"}) from None
     try:
-        feed = feeds.read(request["kind"], data, encoding=request["encoding"], hold_invalid=request["hold_invalid"], today=today)
+        feed = feeds.read(request["kind"], data, encoding=request["encoding"], hold_invalid=request["hold_invalid"], today=today,
+                          months=months_of(request["period"]))
     except feeds.FeedRefused as refused:
         raise InvalidTransaction({"file": str(refused)}) from None
     comparison = Comparison(feed.sha256, today)
-    COMPARERS[request["kind"]](feed.rows, comparison)
+    COMPARERS[request["kind"]](feed, comparison)
     comparison.settle()
     return feed, comparison
 
@@ -105,7 +136,7 @@ def record_crosscheck_feed(payload: dict[str, Any], ctx: WriteContext) -> list[N
     entries.append(NewEntry(FEED_RECEIVED, f"feed:{feed.sha256}", {
         "sha256": feed.sha256, "kind": feed.kind, "file_name": request["file_name"], "encoding": request["encoding"],
         "period": request["period"],
-        "rows": len(feed.rows), "held": len(feed.held_lines), "unmatched": len(comparison.unmatched),
+        "rows": feed.count, "held": len(feed.held_lines), "unmatched": len(comparison.unmatched),
         "repeated": len(comparison.repeated), "found": len(comparison.new), "discrepancies": comparison.counts(),
         "no_action": comparison.no_action}))
     return entries

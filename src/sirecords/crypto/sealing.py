@@ -105,3 +105,12 @@ def blind_index(kind: str, value: str, *, key: bytes | None = None) -> str:
     """Keyed hash for exact-match look-ups; `kind` separates the index spaces (id_number, name…)."""
     key = key or active_keys().index_key
     return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_indexes(kind: str, values: Iterable[str], *, key: bytes | None = None) -> list[str]:
+    """blind_index of each value, in order: the same keyed hashes, through OpenSSL's one-shot HMAC (a report of a
+    million rows hashes a million numbers)."""
+    key = key or active_keys().index_key
+    prefix = f"{kind}\x00"
+    digest = hmac.digest
+    return [digest(key, (prefix + value).encode(), "sha256").hex() for value in values]

@@ -1,0 +1,183 @@
+"""tax_paid (征收机构, the contribution collector): what it collected — one row per person, month and insurance type —
+against the record's contributions for the months the report covers (第五条).
+
+Set-based and in columns: the report's ID numbers are hashed to their blind index at once and their persons found
+by it (current and former numbers), its units by credit code, and the record's rows of the covered months are read
+in one streamed query (contributions/counted.py: the rows that count, and the months in arrears); the two sides are
+then joined by person, unit, month and insurance type (Polars). One discrepancy per person and month and kind,
+listing its insurance types:
+
+- paid_not_recorded — a payment with no row on the record that counts: nothing for that unit, month and type
+  (`not_on_record`), only a month in arrears (`in_arrears`), the unit not the person's employer that month
+  (`not_employer`), or a unit the record does not hold (`unit_not_registered`);
+- recorded_not_paid — a row that counts on the record (paid) that the collector did not report;
+- amount_differs — both, with the employer's or the individual's amount different (a flexible worker, who pays
+  all himself: the total);
+- unknown_person — rows for an ID number nobody is registered with, one per number and month, the number masked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import connection
+
+from sirecords.contributions.counted import joined_flags, reversal_join
+from sirecords.core.identifiers import mask_id_number
+from sirecords.core.lazy import lazy_import
+from sirecords.core.money import fen_to_yuan as yuan
+from sirecords.crosschecks.feeds import Feed
+from sirecords.crosschecks.matching import Comparison, uids_by_index
+from sirecords.crypto.sealing import blind_indexes
+from sirecords.registry.models import Employer, Employment
+
+pl = lazy_import("polars")
+
+KEY = ["person", "employer", "period", "insurance_type"]
+FETCH = 50_000  # record rows fetched at a time
+
+
+def compare(feed: Feed, comparison: Comparison) -> None:
+    frame = feed.frame
+    if frame.is_empty():
+        return
+    first, last = feed.months or (frame["period"].min(), frame["period"].max())
+    numbers = frame["id_number"].unique().to_list()
+    indexes = blind_indexes("id_number", numbers)
+    persons = uids_by_index(indexes)
+    ids = pl.DataFrame({"id_number": numbers, "index": indexes, "person": [persons.get(i) for i in indexes]},
+                       schema={"id_number": pl.String, "index": pl.String, "person": pl.String})
+    usccs = [code for code in frame["uscc"].unique().to_list() if code]
+    units = _employers(usccs)
+    units_frame = pl.DataFrame({"uscc": ["", *units], "employer": ["", *units.values()]},
+                               schema={"uscc": pl.String, "employer": pl.String})
+    report = frame.join(ids, on="id_number", how="left").join(units_frame, on="uscc", how="left")
+    _unknown(report.filter(pl.col("person").is_null()), comparison)
+    paid = (report.filter(pl.col("person").is_not_null())
+            .with_columns(pl.col("employer").fill_null(pl.concat_str(pl.lit("?"), pl.col("uscc"))))
+            .group_by(KEY).agg(pl.col("line").min(), pl.col("uscc").first(), pl.col("employer_amount").sum(),
+                               pl.col("individual_amount").sum()))
+    recorded = _record(first, last)
+    joined = paid.join(recorded, on=KEY, how="full", coalesce=True)
+    employer_uscc = {uid: code for code, uid in units.items()}
+    missing_units = set(joined.filter(pl.col("employer").is_not_null() & (pl.col("employer") != "")
+                                      & pl.col("uscc").is_null())["employer"].unique().to_list())
+    employer_uscc.update(_usccs(missing_units - set(employer_uscc)))
+    found = defaultdict(list)  # (kind, person, month) → rows
+    lines: dict[tuple[str, str, str], int] = {}
+    extra = joined.filter(pl.col("line").is_not_null() & (pl.col("counted_employer").is_null()))
+    employing = _employing(extra.filter(~pl.col("employer").str.starts_with("?") & (pl.col("employer") != ""))
+                           .select("person", "employer", "period").unique().rows())
+    for row in extra.iter_rows(named=True):
+        if row["employer"].startswith("?"):
+            reason = "unit_not_registered"
+        elif row["employer"] and (row["person"], row["employer"], row["period"]) not in employing:
+            reason = "not_employer"
+        elif row["in_arrears"]:
+            reason = "in_arrears"
+        else:
+            reason = "not_on_record"
+        key = ("paid_not_recorded", row["person"], row["period"])
+        found[key].append({"insurance_type": row["insurance_type"], "employer": row["uscc"] or "",
+                           "paid": _amounts(row["employer_amount"], row["individual_amount"]), "recorded": None,
+                           "why": reason})
+        lines[key] = min(lines.get(key, row["line"]), row["line"])
+    for row in joined.filter(pl.col("line").is_null() & pl.col("counted_employer").is_not_null()).iter_rows(named=True):
+        found["recorded_not_paid", row["person"], row["period"]].append(
+            {"insurance_type": row["insurance_type"], "employer": employer_uscc.get(row["employer"], ""), "paid": None,
+             "recorded": _amounts(row["counted_employer"], row["counted_individual"])})
+    differs = joined.filter(pl.col("line").is_not_null() & pl.col("counted_employer").is_not_null()
+                            & pl.when(pl.col("employer") == "")
+                            .then((pl.col("employer_amount") + pl.col("individual_amount"))
+                                  != (pl.col("counted_employer") + pl.col("counted_individual")))
+                            .otherwise((pl.col("employer_amount") != pl.col("counted_employer"))
+                                       | (pl.col("individual_amount") != pl.col("counted_individual"))))
+    for row in differs.iter_rows(named=True):
+        key = ("amount_differs", row["person"], row["period"])
+        found[key].append({"insurance_type": row["insurance_type"], "employer": row["uscc"] or "",
+                           "paid": _amounts(row["employer_amount"], row["individual_amount"]),
+                           "recorded": _amounts(row["counted_employer"], row["counted_individual"])})
+        lines[key] = min(lines.get(key, row["line"]), row["line"])
+    comparison.no_action += paid.height - len(extra) - len(differs)
+    for (kind, person, month), items in sorted(found.items()):
+        items.sort(key=lambda item: (item["insurance_type"], item["employer"]))
+        comparison.found(kind, f"person:{person}", month, {"month": month, "insurance_types": items},
+                         line=lines.get((kind, person, month), 0))
+
+
+def _amounts(employer: int, individual: int) -> dict[str, str]:
+    return {"employer_amount": yuan(employer), "individual_amount": yuan(individual)}
+
+
+def _unknown(rows: pl.DataFrame, comparison: Comparison) -> None:
+    """One unknown_person per ID number and month, its rows' insurance types and amounts."""
+    if rows.is_empty():
+        return
+    grouped = (rows.sort("line").group_by("index", "id_number", "period", maintain_order=True)
+               .agg(pl.col("line").min(), pl.col("insurance_type"), pl.col("uscc"), pl.col("employer_amount"),
+                    pl.col("individual_amount")))
+    for row in grouped.iter_rows(named=True):
+        items = [{"insurance_type": kind, "employer": code, **_amounts(employer, individual)}
+                 for kind, code, employer, individual in zip(row["insurance_type"], row["uscc"], row["employer_amount"],
+                                                             row["individual_amount"])]
+        comparison.found("unknown_person", f"idx:{row['index']}", f"tax_paid:{row['period']}",
+                         {"feed": "tax_paid", "id_number": mask_id_number(row["id_number"]), "month": row["period"],
+                          "insurance_types": items}, line=row["line"])
+
+
+def _employers(usccs: list[str]) -> dict[str, str]:
+    """credit code → the unit's uid, for the codes the record holds."""
+    found: dict[str, str] = {}
+    for start in range(0, len(usccs), 5000):
+        found.update(Employer.objects.filter(uscc__in=usccs[start:start + 5000]).values_list("uscc", "uid"))
+    return found
+
+
+def _usccs(uids: set[str]) -> dict[str, str]:
+    listed = sorted(uids)
+    found: dict[str, str] = {}
+    for start in range(0, len(listed), 5000):
+        found.update(Employer.objects.filter(uid__in=listed[start:start + 5000]).values_list("uid", "uscc"))
+    return found
+
+
+def _employing(rows: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """Of (person, unit, month), those where the record has the person employed by the unit some day of the month."""
+    if not rows:
+        return set()
+    periods = defaultdict(list)
+    persons = sorted({person for person, _unit, _month in rows})
+    for start in range(0, len(persons), 5000):
+        for person, unit, begun, ended in Employment.objects.filter(person_id__in=persons[start:start + 5000]).values_list(
+                "person_id", "employer_id", "start", "end"):
+            periods[person, unit].append((begun, ended))
+    employing = set()
+    for person, unit, month in rows:
+        first = date.fromisoformat(f"{month}-01")
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if any(begun <= last and (ended is None or ended >= first) for begun, ended in periods.get((person, unit), ())):
+            employing.add((person, unit, month))
+    return employing
+
+
+def _record(first: str, last: str) -> pl.DataFrame:
+    """The record's rows of the months first..last, by person, unit, month and insurance type: the amounts of the rows
+    that count (null when none does) and whether the month is in arrears. One streamed query."""
+    counts, arrears, _reversed = joined_flags("c", "rv")
+    sql = (f"SELECT c.person_id, c.employer_id, c.period, c.insurance_type, c.employer_fen, c.individual_fen, "
+           f"CASE WHEN {counts} THEN 1 ELSE 0 END FROM contributions_contribution c {reversal_join('c', 'rv')} "
+           f"WHERE c.period >= %s AND c.period <= %s AND ({counts} OR {arrears})")
+    columns: list[list] = [[] for _ in range(7)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last])
+        while block := cursor.fetchmany(FETCH):
+            for values, column in zip(zip(*block), columns):
+                column.extend(values)
+    schema = {"person": pl.String, "employer": pl.String, "period": pl.String, "insurance_type": pl.String,
+              "employer_fen": pl.Int64, "individual_fen": pl.Int64, "counts": pl.Int8}
+    rows = pl.DataFrame(dict(zip(schema, columns)), schema=schema).with_columns(pl.col("counts") == 1)
+    return (rows.group_by(KEY).agg(
+        counted_employer=pl.when(pl.col("counts").any()).then(pl.col("employer_fen").filter(pl.col("counts")).sum()),
+        counted_individual=pl.when(pl.col("counts").any()).then(pl.col("individual_fen").filter(pl.col("counts")).sum()),
+        in_arrears=~pl.col("counts").any()))
