@@ -51,6 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--period", default="2025-06", help="the month the collector's report covers")
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the collector's report's import to FILE")
     args = parser.parse_args(argv)
     if args.persons < 1000 or args.events > args.persons:
         parser.error("need --persons >= 1000 and --events <= --persons")
@@ -191,7 +192,14 @@ def main(argv=None) -> int:
     data, expected = tax_report(args, employers)
     rows = data.count(b"\n") - 1
     print(f"collector's report: {rows} rows, {len(data) / 1e6:.1f} MB", flush=True)
-    outcome, seconds, spent = timed_receive(clerk, "tax_paid", data, period=args.period)
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        outcome, seconds, spent = profiler.runcall(timed_receive, clerk, "tax_paid", data, period=args.period)
+        profiler.dump_stats(args.profile)
+    else:
+        outcome, seconds, spent = timed_receive(clerk, "tax_paid", data, period=args.period)
     tax_ok = outcome["discrepancies"] == expected and outcome["rows"] == rows
     print(f"tax_paid: {rows} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s (read {spent['read_s']:.2f} s, "
           f"compare {spent['compare_s']:.2f} s); found {outcome['discrepancies']} (expected {expected})", flush=True)

@@ -143,6 +143,8 @@ class CollectStore:
     def put(self, table: str, pk: str, row: dict) -> None:
         self.tables.setdefault(table, {})[pk] = dict(row)
 
+    insert = put
+
     def flush(self) -> None:
         from django.db import connection
 

@@ -122,3 +122,33 @@ def test_the_vectorised_reading_gives_what_the_row_path_gives(monkeypatch, line_
     assert fast.frame.row(0, named=True) == {
         "line": 2, "id_number": "11010519491231002X", "uscc": "", "period": "2024-05", "insurance_type": "pension",
         "employer_amount": 0, "individual_amount": 10000, "paid_on": "2024-05-15", "reference": "A-1"}
+
+
+ESTABLISHMENT = "uscc,id_number,on_establishment,effective_on,reference"
+
+
+def test_the_establishment_against_the_public_institution_scheme(world, post_txn):  # noqa: F811
+    one, two, worker, clerk = world["one"], world["two"], world["worker"], world["clerk"]
+    three = Person.objects.get(uid=world["three"])
+    school = make_uscc("1", "2", "440300", "12345678")
+    firm = make_uscc("9", "1", "440300", "MA5G0PXL")
+    institution = post_txn("register_employer", {"uscc": school, "name": "某市实验学校", "region": "440305",
+                                                 "scheme": "public_institution"})[0].payload["employer"]
+    enterprise = post_txn("register_employer", {"uscc": firm, "name": "示例科技有限公司", "region": "440305"})[0].payload["employer"]
+    for person, unit in ((worker, institution), (one, institution), (three, institution), (two, enterprise)):
+        post_txn("start_employment", {"person": person.uid, "employer": unit, "start": "2020-01-01"})
+    data = feed(ESTABLISHMENT, f"{school},{worker.id_number},yes,2024-06-01,BZ-1",  # enrolled and listed: agrees
+                f"{school},{one.id_number},no,2024-06-01,BZ-2",  # enrolled, listed as not on it
+                f"{school},{two.id_number},yes,2024-06-01,BZ-3",  # listed, employed by an enterprise
+                f"{school},{STRANGER},yes,2024-06-01,BZ-4")  # nobody registered
+    outcome = receive(clerk, "establishment", data, file_name="bz.csv", reason="编制数据比对", channel="cli").as_json()
+    assert outcome["discrepancies"] == {"establishment_not_enrolled": 1, "not_on_establishment": 2, "unknown_person": 1}
+    assert detail("establishment_not_enrolled", two) == {"unit": school, "effective_on": "2024-06-01", "reference": "BZ-3",
+                                                         "unit_registered": True, "unit_scheme": "public_institution"}
+    assert detail("not_on_establishment", one)["listed"] is True
+    assert detail("not_on_establishment", three)["listed"] is False  # enrolled by the school, not in its list
+    assert Discrepancy.objects.get(kind="unknown_person").key == "establishment:2024-06-01"
+    with pytest.raises(InvalidTransaction, match="scheme"):
+        post_txn("register_employer", {"uscc": make_uscc("1", "2", "440300", "12345679"), "name": "学校",
+                                       "region": "440305", "scheme": "army"})
+    assert findings() == []

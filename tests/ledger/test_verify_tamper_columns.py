@@ -196,8 +196,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
     except IntegrityError:
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
-        # discrepancy's state.
-        assert (table, column) in {("ledger_head", "id"), ("portal_person_account", "state"),
+        # discrepancy's state, and a unit's pension scheme.
+        assert (table, column) in {("registry_employer", "scheme"), ("ledger_head", "id"), ("portal_person_account", "state"),
                                    ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),

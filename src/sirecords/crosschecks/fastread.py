@@ -13,7 +13,6 @@ Pure: no Django, no database, no key.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,6 @@ pl = lazy_import("polars")
 
 _PLAIN_LINE = r"^[\x20-\x21\x23-\x7e]*$"  # printable ASCII, no quote: canonical() of such a field is its strip()
 _MONEY = r"^[0-9]{1,12}\.[0-9]{2}$"
-_UNSAFE = re.compile(r'["\x00]|\r(?!\n)')  # a quote, a NUL, a carriage return not ending a line
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,8 @@ class Column:
 
 def plain(text: str) -> bool:
     """Whether every line of `text` is one CSV record (no quotes, no bare carriage returns)."""
-    return _UNSAFE.search(text) is None
+    # `in` and count() scan in C at memory speed; a regular expression over a 100 MB text takes a second
+    return '"' not in text and "\0" not in text and ("\r" not in text or text.count("\r") == text.count("\r\n"))
 
 
 def _schema(columns: list[Column]) -> dict:

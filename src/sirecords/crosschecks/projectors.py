@@ -44,8 +44,9 @@ def feed_received(entry: PostedEntry, store: Store) -> None:
 @projects(DISCREPANCY_FOUND)
 def discrepancy_found(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
-    earlier = store.get(DISCREPANCIES, p["id"])  # a dismissal reopened by changed figures
-    store.put(DISCREPANCIES, p["id"], {
+    earlier = store.get(DISCREPANCIES, p["id"]) if p.get("reopened", True) else None  # a dismissal reopened
+    write = store.put if earlier else store.insert
+    write(DISCREPANCIES, p["id"], {
         "id": p["id"], "kind": p["kind"], "subject": p["subject"], "hold": p.get("hold", ""), "key": p["key"],
         "detail": _json(p["detail"]),
         "figures": p["figures"], "state": DiscrepancyState.OPEN.value, "due_on": p["due_on"], "assigned_to": "",
@@ -65,7 +66,7 @@ def unmatched_rows_kept(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     for row in p["rows"]:
         key = f"{p['feed']}:{row['line']}"
-        store.put("crosscheck_unmatched_row", key, {"key": key, "feed": p["feed"], "line": row["line"], "kind": p["kind"],
+        store.insert("crosscheck_unmatched_row", key, {"key": key, "feed": p["feed"], "line": row["line"], "kind": p["kind"],
                                                     "index": row["index"], "detail": _json(row["detail"]),
                                                     "last_seq": entry.seq})
 

@@ -39,6 +39,18 @@ DETAIL_LABELS = {
     "new_number_registered": _("The new number is registered already"), "id_number": _("ID number (masked)"),
     "feed": _("Feed"), "fix": _("The fixing transaction"), "paid_fen": _("Paid for months not due"),
     "returned_fen": _("Returned by the bank"), "overpayment_fen": _("Overpayment to recover"),
+    "insurance_types": _("Insurance types"), "insurance_type": _("Insurance type"), "employer": _("Unit"),
+    "employer_amount": _("Employer's amount"), "individual_amount": _("Individual's amount"),
+    "recorded": _("In the record"), "why": _("Why"), "unit": _("Unit"), "unit_registered": _("Unit registered"),
+    "unit_scheme": _("Unit's pension scheme"), "listed": _("Listed in the file"),
+    "on_establishment": _("On the establishment"),
+}
+# The codes a detail's values use, in the pages' words.
+VALUE_LABELS = {
+    "not_on_record": _("nothing in the record for that unit, month and type"), "in_arrears": _("in arrears in the record"),
+    "not_employer": _("the unit did not employ the person that month"),
+    "unit_not_registered": _("the unit is not registered"),
+    "public_institution": _("public institution (120)"), "enterprise": _("enterprise (110)"),
 }
 STATE_LABELS = {"open": _("Open"), "in_review": _("In review"), "resolved": _("Resolved"), "dismissed": _("Dismissed")}
 
@@ -98,6 +110,23 @@ def in_review(ids: list[str]) -> dict[str, str]:
 
 
 
+def _item(item: dict[str, Any]) -> str:
+    """One item of a listed fact on one line: a month and what was paid, or an insurance type with both sides."""
+    parts = []
+    for key, value in item.items():
+        if isinstance(value, dict):
+            value = " ".join(f"{DETAIL_LABELS.get(k, k)} {v}" for k, v in value.items())
+        elif value is None:
+            value = "—"
+        elif isinstance(value, str):
+            value = VALUE_LABELS.get(value, value)
+        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}" if key in _NAMED_IN_ITEMS else str(value))
+    return "; ".join(parts)
+
+
+_NAMED_IN_ITEMS = {"paid", "recorded", "why", "employer"}  # shown with their label; a month or a type speaks for itself
+
+
 def readable(detail: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, text) of each fact of a detail, in the pages' words: yes/no for flags, lists one item a line."""
     rows = []
@@ -109,9 +138,8 @@ def readable(detail: dict[str, Any]) -> list[tuple[str, str]]:
         elif isinstance(value, bool):
             text = str(_("yes") if value else _("no"))
         elif isinstance(value, list):
-            text = "\n".join(" ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
-                             for item in value) or "—"
+            text = "\n".join(_item(item) if isinstance(item, dict) else str(item) for item in value) or "—"
         else:
-            text = str(value)
+            text = str(VALUE_LABELS.get(value, value)) if isinstance(value, str) else str(value)
         rows.append((str(DETAIL_LABELS.get(key, key)), text))
     return rows

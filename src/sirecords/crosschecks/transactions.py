@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import PENSION_WITHHELD
-from sirecords.crosschecks import employer_status, feeds, filestore, id_changes, payment_returns, person_events, tax_paid
+from sirecords.crosschecks import employer_status, establishment, feeds, filestore, id_changes, payment_returns, person_events, tax_paid
 from sirecords.crosschecks.kinds import DISCREPANCY_FOUND, DISCREPANCY_REPEATED, FEED_RECEIVED, UNMATCHED_ROWS_KEPT
 from sirecords.crosschecks.matching import Comparison
 from sirecords.crosschecks.models import FeedFile
@@ -36,7 +36,7 @@ def _by_rows(compare):
 # The feeds compared with the record so far, each by its own module: (the feed read, the comparison) → None.
 COMPARERS = {"person_events": _by_rows(person_events.compare), "payment_returns": _by_rows(payment_returns.compare),
              "employer_status": _by_rows(employer_status.compare), "id_changes": _by_rows(id_changes.compare),
-             "tax_paid": tax_paid.compare}
+             "establishment": _by_rows(establishment.compare), "tax_paid": tax_paid.compare}
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 RECEIVED_BEFORE = "this file was received before: a file is compared once"
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(:[0-9]{4}-(0[1-9]|1[0-2]))?\Z")  # the months a tax_paid feed covers

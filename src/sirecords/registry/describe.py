@@ -55,7 +55,8 @@ def change_id_number(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def register_employer(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    return [change(f, "", payload.get(f, "")) for f in ("uscc", "name", "address", "region", "uscc_override") if f in payload]
+    return [change(f, "", payload.get(f, "")) for f in ("uscc", "name", "address", "region", "uscc_override", "scheme")
+            if f in payload]
 
 
 def change_employer_details(payload: dict[str, Any]) -> list[dict[str, Any]]:

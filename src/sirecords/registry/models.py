@@ -104,6 +104,14 @@ class EmployerStatus(models.TextChoices):
     CLOSED = "closed", "注销"
 
 
+class EmployerScheme(models.TextChoices):
+    """The pension scheme a unit's employees are enrolled in (AAE140): 110 enterprise, 120 public institution
+    (机关事业单位), whose staff the staffing authority lists on the establishment (编制)."""
+
+    ENTERPRISE = "enterprise", "企业职工基本养老保险 (110)"
+    PUBLIC_INSTITUTION = "public_institution", "机关事业单位养老保险 (120)"
+
+
 @projected_table
 class Employer(models.Model):
     uid = models.CharField(primary_key=True, max_length=32)
@@ -114,10 +122,14 @@ class Employer(models.Model):
     region = models.CharField(max_length=6)
     status = models.CharField(max_length=16, choices=EmployerStatus.choices, default=EmployerStatus.ACTIVE)
     registered_on = models.DateField()
+    scheme = models.CharField(max_length=20, choices=EmployerScheme.choices, default=EmployerScheme.ENTERPRISE,
+                              db_default=EmployerScheme.ENTERPRISE, help_text="AAE140 110 or 120 (EmployerScheme).")
     last_seq = models.BigIntegerField()
 
     class Meta:
         db_table = "registry_employer"
+        constraints = [models.CheckConstraint(condition=models.Q(scheme__in=EmployerScheme.values),
+                                              name="employer_scheme_known")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
+from sirecords.registry.models import EmployerScheme
 from sirecords.registry.kinds import (
     EMPLOYER_CHANGED,
     EMPLOYER_REGISTERED,
@@ -69,7 +70,8 @@ def id_number_changed(entry: PostedEntry, store: Store) -> None:
 @projects(EMPLOYER_REGISTERED)
 def employer_registered(entry: PostedEntry, store: Store) -> None:
     uid = entry.payload["employer"]
-    row = {"uid": uid, **{name: entry.payload[name] for name in EMPLOYER_FIELDS}, "last_seq": entry.seq}
+    row = {"uid": uid, **{name: entry.payload[name] for name in EMPLOYER_FIELDS},
+           "scheme": entry.payload.get("scheme", EmployerScheme.ENTERPRISE.value), "last_seq": entry.seq}
     store.put(EMPLOYER, uid, row)
 
 

@@ -28,7 +28,7 @@ from sirecords.registry.kinds import (
     PERSON_CHANGED,
     PERSON_REGISTERED,
 )
-from sirecords.registry.models import Employer, EmployerStatus, Employment, FormerIdNumber, Person
+from sirecords.registry.models import Employer, EmployerScheme, EmployerStatus, Employment, FormerIdNumber, Person
 from sirecords.transactions.posting import transaction_type
 from sirecords.transactions.validation import REGION, Errors, a_date, formatted, region, text, unknown_fields
 
@@ -212,7 +212,10 @@ def change_id_number(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
                   subject=subjects.employer_only)
 def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     errors = Errors()
-    unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on"}, errors)
+    unknown_fields(payload, {"uscc", "name", "address", "region", "uscc_override", "registered_on", "scheme"}, errors)
+    scheme = payload.get("scheme") or EmployerScheme.ENTERPRISE.value
+    if scheme not in EmployerScheme.values:
+        errors["scheme"] = _("is one of {values}").format(values=", ".join(EmployerScheme.values))
     raw = normalize_code(str(payload.get("uscc") or ""))
     override = text(payload, "uscc_override", errors, required=False, max_length=500)
     problems = check_uscc(raw)
@@ -238,7 +241,8 @@ def register_employer(payload: dict[str, Any], ctx: WriteContext) -> list[NewEnt
     errors.raise_if_any()
     uid = uuid.uuid4().hex
     body = {"employer": uid, "uscc": raw, "uscc_override": override, "name": name, "address": address,
-            "region": region_code, "status": EmployerStatus.ACTIVE.value, "registered_on": registered_on.isoformat()}
+            "region": region_code, "status": EmployerStatus.ACTIVE.value, "registered_on": registered_on.isoformat(),
+            "scheme": scheme}
     return [NewEntry(EMPLOYER_REGISTERED, f"employer:{uid}", body, registered_on.isoformat())]
 
 

@@ -130,4 +130,5 @@ def post(txn: Transaction) -> list[PostedEntry]:
         store = LiveStore()
         for entry in posted:
             apply(entry, store)
+        store.flush()
     return posted
