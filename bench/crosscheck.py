@@ -64,9 +64,9 @@ def base_of(i: int) -> int:
 
 def set_up(args, rng: random.Random) -> tuple[list, list[str]]:
     """N persons employed, each with the covered month's pension contribution; returns (employers, person uids)."""
+    import query  # bench/query.py: its registration of persons and units
     from django.db import connection, transaction
 
-    import query  # bench/query.py: its registration of persons and units
     from sirecords.ledger import bulk
     from sirecords.ledger.context import WriteContext
 
@@ -104,6 +104,7 @@ def yuan(fen: int) -> str:
 def tax_report(args, employers) -> tuple[bytes, dict[str, int]]:
     """The collector's report for the month, and the discrepancies it must give."""
     import query
+
     from sirecords.core.identifiers import make_uscc
 
     period, n = args.period, args.persons

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
-from sirecords.registry.models import EmployerScheme
 from sirecords.registry.kinds import (
     EMPLOYER_CHANGED,
     EMPLOYER_REGISTERED,
@@ -14,6 +13,7 @@ from sirecords.registry.kinds import (
     PERSON_CHANGED,
     PERSON_REGISTERED,
 )
+from sirecords.registry.models import EmployerScheme
 
 PERSON, EMPLOYER, EMPLOYMENT = "registry_person", "registry_employer", "registry_employment"
 
