@@ -36,9 +36,10 @@ def reported(world, *rows: str):  # noqa: F811 (world: the fixture)
     receive(world["clerk"], "person_events", feed(PERSON_EVENTS, *rows), file_name="events.csv", reason="比对", channel="cli")
 
 
-def settled(world, crew, discrepancy: Discrepancy, action: str, documents=()):  # noqa: F811
+def settled(world, crew, discrepancy: Discrepancy, action: str, documents=(), **options):  # noqa: F811
     report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind) if action == "resolve" else b""
-    txn = settle(world["clerk"], discrepancy.id, action, reason="核实无误", channel="cli", report=report, documents=documents)
+    txn = settle(world["clerk"], discrepancy.id, action, reason="核实无误", channel="cli", report=report, documents=documents,
+                 **options)
     assert listing(state="in_review")[0]["transaction"] == txn.uid
     for stage in txn.stage_list:
         txn = review(crew[stage], txn, "approve", "核对无误")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 from sirecords.benefits import payments
-from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE, PENSION_RELEASED
-from sirecords.benefits.models import Award, PaymentHold
+from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE, PENSION_RELEASED, PENSION_RESTORED
+from sirecords.benefits.models import Award, Payment, PaymentHold
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
@@ -33,10 +33,10 @@ def owed_already(award: str) -> set[str]:
             .values_list("payload", flat=True) for month in json.loads(payload)["months"]}
 
 
-def release(hold: PaymentHold, *, due_before: str | None = None) -> NewEntry:
+def release(hold: PaymentHold, *, due_before: str | None = None, reissued_fen: int = 0) -> NewEntry:
     """The entry releasing `hold`. While another hold of the award stays open it owes nothing yet; the last one owes
     the months skipped that were due (before `due_before`, the first month not due, when given; before the award's end)
-    and that no earlier release owed."""
+    and that no earlier release owed; and `reissued_fen`, a payment the bank returned and now owed again."""
     if hold.released_at:
         raise InvalidTransaction({"hold": f"the hold of award {hold.award_id} was released on {hold.released_at[:10]}"})
     others = PaymentHold.objects.filter(award_id=hold.award_id, released_at="").exclude(uid=hold.uid).exists()
@@ -48,10 +48,23 @@ def release(hold: PaymentHold, *, due_before: str | None = None) -> NewEntry:
         earlier = owed_already(hold.award_id)
         owed = [month for month in skipped_months(hold.award_id)
                 if month not in earlier and (before is None or month < before)]
-    back_pay = sum(payments.amount_in_force(hold.award_id, month) for month in owed)
+    back_pay = sum(payments.amount_in_force(hold.award_id, month) for month in owed) + reissued_fen
     return NewEntry(PENSION_RELEASED, f"award:{hold.award_id}", {"hold": hold.uid, "award": hold.award_id,
                                                                   "person": hold.person_id, "months": owed,
-                                                                  "back_pay_fen": back_pay})
+                                                                  "back_pay_fen": back_pay,
+                                                                  **({"reissued_fen": reissued_fen} if reissued_fen else {})})
+
+
+def restore(award: Award, *, hold: str, reason: str) -> NewEntry:
+    """The entry restoring an award ended by a death since revoked: every month from its end month that a payroll run
+    has paid since (the award was left out of them) owed as back pay at the amount in force that month."""
+    if award.status != "ended" or not award.end_month:
+        raise InvalidTransaction({"award": f"the pension {award.uid} is {award.status}: there is nothing to restore"})
+    months = sorted(set(Payment.objects.filter(month__gte=award.end_month).values_list("month", flat=True)))
+    back_pay = sum(payments.amount_in_force(award.uid, month) for month in months)
+    return NewEntry(PENSION_RESTORED, f"award:{award.uid}", {"award": award.uid, "person": award.person_id, "hold": hold,
+                                                              "months": months, "back_pay_fen": back_pay,
+                                                              "reason": reason})
 
 
 def hold_of(discrepancy: str) -> PaymentHold | None:

@@ -12,3 +12,4 @@ AWARD_CORRECTED = "award.corrected"  # a wrong award input corrected: the revers
 ACCOUNT_CLOSED = "account.closed"  # an individual account was closed at death before retirement
 PENSION_WITHHELD = "pension.withheld"  # an award's payments held while a report that may stop it is examined (cross-checks)
 PENSION_RELEASED = "pension.released"  # a hold released: the award is paid again, with the months held as back pay
+PENSION_RESTORED = "pension.restored"  # a pension stopped for a death since revoked, paid again with the months stopped

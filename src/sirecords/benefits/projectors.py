@@ -11,6 +11,7 @@ from sirecords.benefits.kinds import (
     PENSION_ENDED,
     PENSION_RECOMPUTED,
     PENSION_RELEASED,
+    PENSION_RESTORED,
     PENSION_RESUMED,
     PENSION_SUSPENDED,
     PENSION_WITHHELD,
@@ -113,6 +114,16 @@ def withheld(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     store.put(HOLDS, p["hold"], {"uid": p["hold"], "award_id": p["award"], "person_id": p["person"], "reason": p["reason"],
                                  "held_at": entry.recorded_at, "released_at": "", "back_pay_fen": 0, "last_seq": entry.seq})
+
+
+@projects(PENSION_RESTORED)
+def restored(entry: PostedEntry, store: Store) -> None:
+    """The award paid again (no end month); the months it was stopped owed as back pay, as a hold released at once."""
+    p = entry.payload
+    _change(entry, store, AwardStatus.ACTIVE.value, end_month="")
+    store.put(HOLDS, p["hold"], {"uid": p["hold"], "award_id": p["award"], "person_id": p["person"], "reason": p["reason"],
+                                 "held_at": entry.recorded_at, "released_at": entry.recorded_at,
+                                 "back_pay_fen": p["back_pay_fen"], "last_seq": entry.seq})
 
 
 @projects(PENSION_RELEASED)

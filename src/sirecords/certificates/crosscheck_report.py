@@ -23,13 +23,17 @@ def report_pdf(report: Report, discrepancy_id: str, kind: str) -> bytes:
     pdf.set_font(FONT, size=10)
     for label, value in (("比对差异 Discrepancy", f"{discrepancy_id} ({kind})"), ("报送部门 Sent by", report.source),
                          ("数据类型 Feed", report.kind), ("文件 File", report.file_name), ("SHA-256", report.sha256),
-                         ("行 Line", str(report.line)), ("接收时间 Received (UTC)", report.received_at)):
+                         ("行 Line", str(report.line) if report.line else "— (不在报送文件中 not in the file)"),
+                         ("接收时间 Received (UTC)", report.received_at)):
         pdf.cell(55, 7, label)
         pdf.multi_cell(0, 7, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font(FONT, size=12)
     pdf.cell(0, 8, "报送内容 As reported", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=10)
+    if not report.fields:
+        pdf.multi_cell(0, 7, "报送文件中没有该人员该月份的记录（记录中有而报送中无）。The report has no row for this person and "
+                             "month: the record holds one the report left out.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for column, value in report.fields:
         pdf.cell(55, 7, column, border="B")
         pdf.multi_cell(0, 7, value or "—", border="B", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -28,7 +28,7 @@ def compare(rows: list[dict], comparison: Comparison) -> None:
                                         .order_by("employer_id", "start").values_list("employer_id", "person_id", "start")):
             open_periods[employer].append((person, start))
         masked = _masked({person for periods in open_periods.values() for person, _start in periods})
-        arrears = _arrears(uids)
+        arrears = arrears_of(uids)
         for row in block:
             employer = employers.get(row["uscc"])
             if employer is None:
@@ -51,7 +51,7 @@ def _masked(persons: set[str]) -> dict[str, str]:
     return {p.uid: p.masked_id_number for p in Person.objects.filter(uid__in=list(persons))}
 
 
-def _arrears(employers: list[str]) -> dict[str, tuple[int, int]]:
+def arrears_of(employers: list[str]) -> dict[str, tuple[int, int]]:
     """employer → (months in arrears, amount assessed and unpaid in fen), one query."""
     if not employers:
         return {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sirecords.core.money import fen_to_yuan
 from sirecords.crosschecks import feeds, filestore
 from sirecords.crosschecks.models import Discrepancy, FeedFile
 
@@ -26,7 +27,9 @@ def report_of(discrepancy: Discrepancy) -> Report:
     data = filestore.load(feed.sha256)
     # Read with the file's own encoding; the dates were checked when it came, so "today" is not asked again.
     read = feeds.read(feed.kind, data, encoding=feed.encoding, hold_invalid=True, today=date.max)
-    row = next(row for row in read.rows if row["line"] == discrepancy.line)
-    names = feeds.FORMATS[feed.kind].names
-    return Report(feed.kind, feeds.FORMATS[feed.kind].title, feed.file_name, feed.sha256, feed.received_at,
-                  discrepancy.line, tuple((name, str(row[name])) for name in names))
+    spec = feeds.FORMATS[feed.kind]
+    rows = read.frame.filter(read.frame["line"] == discrepancy.line).to_dicts() if discrepancy.line else []
+    # A row the record holds and the report left out (recorded_not_paid) has no line: the report is the whole file.
+    fields = tuple((column.name, fen_to_yuan(rows[0][column.name]) if column.dtype == "Int64" else str(rows[0][column.name]))
+                   for column in spec.fast_columns) if rows else ()
+    return Report(feed.kind, spec.title, feed.file_name, feed.sha256, feed.received_at, discrepancy.line, fields)

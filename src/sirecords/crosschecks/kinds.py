@@ -14,3 +14,6 @@ DISCREPANCY_RESOLVED = "discrepancy.resolved"
 DISCREPANCY_DISMISSED = "discrepancy.dismissed"
 # A discrepancy assigned to a clerk (by a supervisor, or taken by the clerk): who works on it.
 DISCREPANCY_ASSIGNED = "discrepancy.assigned"
+# A suspected fraud (a pension drawn after a death, …) referred to the HR administrative department, which may fine
+# (社会保险法 第八十八条): the agency records the referral and its facts; it imposes no fine itself.
+FRAUD_REFERRAL_RECORDED = "fraud_referral.recorded"

@@ -25,24 +25,43 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits import holds
-from sirecords.benefits.models import Award, Payment
+from sirecords.benefits.models import AccountClosure, Award, AwardStatus, Payment
 from sirecords.benefits.transactions import DEATH_DOCUMENTS, record_death, resume_benefit, suspend_benefit
+from sirecords.contributions.row_transactions import pay_arrears
+from sirecords.core.money import fen_to_yuan as yuan
+from sirecords.core.money import parse_amount, to_fen
 from sirecords.core.periods import Month
+from sirecords.crosschecks import tax_paid
+from sirecords.crosschecks.employer_status import arrears_of
 from sirecords.crosschecks.evidence import report_of
-from sirecords.crosschecks.kinds import DISCREPANCY_ASSIGNED, DISCREPANCY_DISMISSED, DISCREPANCY_RESOLVED
+from sirecords.crosschecks.kinds import (
+    DISCREPANCY_ASSIGNED,
+    DISCREPANCY_DISMISSED,
+    DISCREPANCY_RESOLVED,
+    FRAUD_REFERRAL_RECORDED,
+)
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crosschecks.payment_returns import returned_fen
 from sirecords.crosschecks.queue import KIND_LABELS, readable
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
-from sirecords.registry.transactions import change_id_number
+from sirecords.registry.models import Employer, EmployerStatus, Employment
+from sirecords.registry.transactions import change_employer_details, change_id_number, end_employment
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type, transaction_type_named
 from sirecords.transactions.validation import Errors, text, unknown_fields
 from sirecords.users.actors import actor_for
 
 # kind → the fix's name (the benefits transaction whose builder resolving runs)
 FIXES = {"pensioner_died": "record_death", "insured_died": "record_death", "pensioner_imprisoned": "suspend_benefit",
-         "released": "resume_benefit", "id_changed": "change_id_number"}
+         "released": "resume_benefit", "id_changed": "change_id_number", "death_revoked": "restore_benefit",
+         "payment_returned": "release_payment", "employer_closed": "close_employer", "paid_not_recorded": "collected",
+         "recorded_not_paid": "collected", "amount_differs": "collected"}
+# The fixes that are not one transaction type of their own, as the reviewers see them named.
+FIX_TITLES = {"restore_benefit": gettext_lazy("Restore a pension stopped for a death since revoked, with back pay"),
+              "release_payment": gettext_lazy("Release the held payment; the returned payment owed again"),
+              "close_employer": gettext_lazy("End the closed unit's employment periods; cancel its registration "
+                                             "when no arrears are left"),
+              "collected": gettext_lazy("Pay the months in arrears, or compare the corrected month again")}
 EVIDENCE = ("department_report", *DEATH_DOCUMENTS, "suspension_basis", "resumption_basis", "id_change_proof")
 
 
@@ -66,7 +85,12 @@ def _describe(payload: dict[str, Any], fix: str | None = None) -> list[dict[str,
         rows += [added(f"detail.{n}", label, text) for n, (label, text) in enumerate(readable(json.loads(found.detail)))]
         if fix is not None:
             fix_type = FIXES.get(found.kind)
-            rows.append(added("fix", "更正业务 fix", f"{transaction_type_named(fix_type).title} ({fix_type})" if fix_type else "—"))
+            title = FIX_TITLES.get(fix_type) or (transaction_type_named(fix_type).title if fix_type else None)
+            rows.append(added("fix", "更正业务 fix", f"{title} ({fix_type})" if fix_type else "—"))
+        if payload.get("as"):
+            rows.append(added("as", "处理方式 as", payload.get("as")))
+        if payload.get("referral"):
+            rows.append(added("referral", "移送行政部门 referral", payload.get("referral")))
     if "to" in payload:
         rows.append(added("to", "经办人 assigned to", payload.get("to")))
     if "reason" in payload:
@@ -103,39 +127,158 @@ def _overpaid(award: Award, end_month: str) -> dict[str, Any]:
 @transaction_type("resolve_discrepancy", gettext_lazy("Resolve a cross-check discrepancy: fix the record (第五条)"),
                   creators=("clerk",), documents=(EVIDENCE,), describe=_describe_fix, subject=_subject)
 def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    reason = _reason(payload, {"discrepancy", "reason"})
+    reason = _reason(payload, {"discrepancy", "reason", "as", "referral"})
     discrepancy = open_discrepancy(payload)
     fix = FIXES.get(discrepancy.kind)
     if fix is None:
-        raise InvalidTransaction({"discrepancy": f"a {discrepancy.kind} discrepancy is not resolved by a transaction here "
-                                                 "yet: dismiss it, or fix the record at the desk"})
-    person = discrepancy.subject.removeprefix("person:")
+        raise InvalidTransaction({"discrepancy": f"a {discrepancy.kind} discrepancy is not resolved by a transaction here: "
+                                                 "register the person or fix the record at the desk, or dismiss it"})
     detail = json.loads(discrepancy.detail)
     why = f"{reason} ({detail.get('source', '')} {detail.get('reference', '')})".strip()
-    outcome: dict[str, Any] = {"fix": fix}
-    hold = holds.hold_of(discrepancy.id)
-    if fix == "record_death":
-        entries = record_death({"person": person, "date": discrepancy.key, "reason": why}, ctx)
-        ended = entries[0].payload.get("end_month")
-        if ended and discrepancy.hold:
-            outcome.update(_overpaid(Award.objects.get(uid=discrepancy.hold), ended))
-        if hold is not None:
-            entries.append(holds.release(hold, due_before=ended))
-    elif fix == "suspend_benefit":
-        entries = suspend_benefit({"person": person, "reason": why}, ctx)
-        if hold is not None:
-            entries.append(holds.release(hold, due_before=str(Month.parse(discrepancy.key[:7]))))
-    elif fix == "resume_benefit":
-        entries = resume_benefit({"person": person, "reason": why}, ctx)
-    else:
-        if detail.get("new_number_registered"):
-            raise InvalidTransaction({"discrepancy": "the new number is registered to someone already: the two "
-                                                     "registrations are one person's, which is not merged here; dismiss it"})
-        reported = dict(report_of(discrepancy).fields)
-        entries = change_id_number({"person": person, "new_id_number": reported["new_id_number"],
-                                    "changed_on": discrepancy.key}, ctx)
+    entries, outcome = FIX_BUILDERS[fix](discrepancy, detail, why, payload, ctx)
+    referral = payload.get("referral")
+    if referral is not None:
+        if not isinstance(referral, str) or not referral.strip() or len(referral) > 500:
+            raise InvalidTransaction({"referral": "is the referral's text (the facts sent to the HR administrative "
+                                                  "department, 社会保险法 第八十八条), 1 to 500 characters"})
+        entries.append(NewEntry(FRAUD_REFERRAL_RECORDED, discrepancy.subject, {
+            "discrepancy": discrepancy.id, "kind": discrepancy.kind, "to": "人力资源社会保障行政部门 the HR administrative "
+                                                                         "department", "facts": referral.strip(),
+            "overpayment_fen": outcome.get("overpayment_fen", 0)}))
+        outcome["referred"] = True
     return [*entries, NewEntry(DISCREPANCY_RESOLVED, f"discrepancy:{discrepancy.id}",
-                               {"id": discrepancy.id, "txn": ctx.txn, "reason": reason, "outcome": outcome})]
+                               {"id": discrepancy.id, "txn": ctx.txn, "reason": reason, "outcome": {"fix": fix, **outcome}})]
+
+
+Fix = tuple[list[NewEntry], dict[str, Any]]
+
+
+def _fix_death(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    outcome: dict[str, Any] = {}
+    entries = record_death({"person": discrepancy.subject.removeprefix("person:"), "date": discrepancy.key, "reason": why}, ctx)
+    ended = entries[0].payload.get("end_month")
+    if ended and discrepancy.hold:
+        outcome.update(_overpaid(Award.objects.get(uid=discrepancy.hold), ended))
+    hold = holds.hold_of(discrepancy.id)
+    if hold is not None:
+        entries.append(holds.release(hold, due_before=ended))
+    return entries, outcome
+
+
+def _fix_suspension(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    entries = suspend_benefit({"person": discrepancy.subject.removeprefix("person:"), "reason": why}, ctx)
+    hold = holds.hold_of(discrepancy.id)
+    if hold is not None:
+        entries.append(holds.release(hold, due_before=str(Month.parse(discrepancy.key[:7]))))
+    return entries, {}
+
+
+def _fix_resumption(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    return resume_benefit({"person": discrepancy.subject.removeprefix("person:"), "reason": why}, ctx), {}
+
+
+def _fix_id_number(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    if detail.get("new_number_registered"):
+        raise InvalidTransaction({"discrepancy": "the new number is registered to someone already: the two "
+                                                 "registrations are one person's, which is not merged here; dismiss it"})
+    reported = dict(report_of(discrepancy).fields)
+    return change_id_number({"person": discrepancy.subject.removeprefix("person:"),
+                             "new_id_number": reported["new_id_number"], "changed_on": discrepancy.key}, ctx), {}
+
+
+def _fix_revoked_death(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    """The death was revoked: a pension it ended is restored with every month stopped as back pay; a death still
+    queued is dismissed with it (its hold released with the months held)."""
+    person = discrepancy.subject.removeprefix("person:")
+    entries: list[NewEntry] = []
+    outcome: dict[str, Any] = {"dismissed": []}
+    for queued in Discrepancy.objects.filter(subject=discrepancy.subject, kind__in=("pensioner_died", "insured_died"),
+                                             state=DiscrepancyState.OPEN).order_by("id"):
+        hold = holds.hold_of(queued.id)
+        if hold is not None:
+            entries.append(holds.release(hold))
+        entries.append(NewEntry(DISCREPANCY_DISMISSED, f"discrepancy:{queued.id}", {
+            "id": queued.id, "txn": ctx.txn, "reason": f"the death was revoked ({discrepancy.id})", "figures": queued.figures}))
+        outcome["dismissed"].append(queued.id)
+    award = Award.objects.filter(person_id=person).order_by("-start_month", "-last_seq").first()
+    if award is not None and award.status == AwardStatus.ENDED:
+        restored = holds.restore(award, hold=discrepancy.id, reason="death_revoked")
+        entries.append(restored)
+        outcome.update(restored_months=restored.payload["months"], back_pay_fen=restored.payload["back_pay_fen"])
+    elif AccountClosure.objects.filter(person_id=person).exists():
+        raise InvalidTransaction({"discrepancy": "the person's individual account was closed at the recorded death: "
+                                                 "reopening it is a correction of the account at the desk (更正)"})
+    if not entries:
+        raise InvalidTransaction({"discrepancy": "no death of this person is recorded or queued now: dismiss it"})
+    return entries, outcome
+
+
+def _fix_returned_payment(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    """The bank's return settled (the account corrected at the desk): the hold released with the months it kept and
+    the returned payment owed again; after the pensioner's death, nothing is paid again (the return reduces the
+    overpayment instead)."""
+    hold = holds.hold_of(discrepancy.id)
+    if hold is None:
+        raise InvalidTransaction({"discrepancy": "no payment is held for this return now"})
+    award = Award.objects.get(uid=hold.award_id)
+    due = not award.end_month or detail["month"] < award.end_month
+    reissued = to_fen(parse_amount(detail["amount"])) if due else 0
+    return [holds.release(hold, due_before=award.end_month or None, reissued_fen=reissued)], {"reissued_fen": reissued}
+
+
+def _fix_closed_employer(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    """The unit closed: each employment period still open ends on the day it closed (or the day it began, if later);
+    the registration is cancelled when no arrears are left (经办条例 第十条), else kept, and said so."""
+    employer = discrepancy.subject.removeprefix("employer:")
+    closed_on = discrepancy.key
+    entries: list[NewEntry] = []
+    periods = Employment.objects.filter(employer_id=employer, end__isnull=True).order_by("start", "uid") \
+        .values_list("uid", "start")
+    for uid, start in periods:
+        entries += end_employment({"employment": uid, "end": max(closed_on, start.isoformat())}, ctx)
+    ended = len(entries)
+    months, owed = arrears_of([employer]).get(employer, (0, 0))
+    unit = Employer.objects.get(uid=employer)
+    cancelled = months == 0 and unit.status != EmployerStatus.CLOSED
+    if cancelled:
+        entries += change_employer_details({"employer": employer, "status": EmployerStatus.CLOSED.value}, ctx)
+    if not entries:
+        raise InvalidTransaction({"discrepancy": f"the unit has no open period and {months} months in arrears "
+                                                 f"({yuan(owed)}): its registration stays until they are settled"})
+    return entries, {"periods_ended": ended, "registration_cancelled": cancelled,
+                     "arrears_months": months, "arrears_fen": owed}
+
+
+def _fix_collected(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, ctx: WriteContext) -> Fix:
+    """The collector's report against the record for one person and month. As `arrears`: the months in arrears the
+    collector says were paid are paid (pay_arrears, on the collector's date). As `correction`: the record was put
+    right through the collection path or at the desk (a collection file's rows, correct_contributions, a refund), and
+    the month is compared again: it resolves only once the record agrees with the report."""
+    person = discrepancy.subject.removeprefix("person:")
+    month = detail["month"]
+    items = detail["insurance_types"]
+    how = payload.get("as") or ("arrears" if all(item.get("why") == "in_arrears" for item in items) else "correction")
+    if how not in ("correction", "arrears"):
+        raise InvalidTransaction({"as": "is correction or arrears"})
+    if how == "arrears":
+        if discrepancy.kind != "paid_not_recorded" or any(item.get("why") != "in_arrears" for item in items):
+            raise InvalidTransaction({"as": "arrears is for a payment of months the record holds in arrears"})
+        paid_on = dict(report_of(discrepancy).fields)["paid_on"]
+        entries = pay_arrears({"person": person, "from": month, "to": month, "paid_on": paid_on,
+                               "insurance_types": sorted({item["insurance_type"] for item in items})}, ctx)
+        return entries, {"as": how, "paid_on": paid_on}
+    remaining = tax_paid.still_differs(discrepancy.kind, person, month, items)
+    if remaining:
+        raise InvalidTransaction({"discrepancy": "the record still differs from the collector's report for "
+                                                 f"{month}: " + "; ".join(remaining) + ". Put the rows right first "
+                                                 "(import the collector's rows, correct_contributions or a refund at the desk)"})
+    return [], {"as": how, "compared_again": month}
+
+
+FIX_BUILDERS = {"record_death": _fix_death, "suspend_benefit": _fix_suspension, "resume_benefit": _fix_resumption,
+                "change_id_number": _fix_id_number, "restore_benefit": _fix_revoked_death,
+                "release_payment": _fix_returned_payment, "close_employer": _fix_closed_employer,
+                "collected": _fix_collected}
 
 
 @transaction_type("dismiss_discrepancy", gettext_lazy("Dismiss a cross-check discrepancy: the record is right (第五条)"),

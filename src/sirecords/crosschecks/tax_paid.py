@@ -27,6 +27,7 @@ from sirecords.contributions.counted import joined_flags, reversal_join
 from sirecords.core.identifiers import mask_id_number
 from sirecords.core.lazy import lazy_import
 from sirecords.core.money import fen_to_yuan as yuan
+from sirecords.core.money import parse_amount, to_fen
 from sirecords.crosschecks.feeds import Feed
 from sirecords.crosschecks.matching import Comparison, uids_by_index
 from sirecords.crypto.sealing import blind_indexes
@@ -195,3 +196,35 @@ def _record(first: str, last: str) -> pl.DataFrame:
         counted_employer=pl.when(pl.col("counts").any()).then(pl.col("employer_fen").filter(pl.col("counts")).sum()),
         counted_individual=pl.when(pl.col("counts").any()).then(pl.col("individual_fen").filter(pl.col("counts")).sum()),
         in_arrears=~pl.col("counts").any()))
+
+
+def still_differs(kind: str, person: str, month: str, items: list[dict]) -> list[str]:
+    """What still differs, for one discrepancy of the collector's report, between its rows (`items`: the detail's
+    insurance types, each with the unit's code and the report's and the record's amounts) and the record now: empty
+    once the record was put right. A payment reported must now be a row that counts with the same amounts (a flexible
+    worker's: the same total); a row the report left out must no longer count."""
+    recorded: dict[tuple[str, str], tuple[int, int]] = {}
+    counts = joined_flags("c", "rv")[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.insurance_type, c.employer_id, SUM(c.employer_fen), SUM(c.individual_fen) "
+                       f"FROM contributions_contribution c {reversal_join('c', 'rv')} WHERE c.person_id = %s "
+                       f"AND c.period = %s AND {counts} GROUP BY c.insurance_type, c.employer_id", [person, month])
+        for kind_of_row, unit, employer_fen, individual_fen in cursor.fetchall():
+            recorded[kind_of_row, unit] = (int(employer_fen), int(individual_fen))
+    units = _employers(sorted({item["employer"] for item in items if item["employer"]}))
+    left = []
+    for item in items:
+        code = item["employer"]
+        key = (item["insurance_type"], units.get(code, "?") if code else "")
+        now = recorded.get(key)
+        label = f"{item['insurance_type']}{' ' + code if code else ''}"
+        if kind == "recorded_not_paid":
+            if now is not None:
+                left.append(f"{label} still counts ({yuan(now[0])} + {yuan(now[1])})")
+            continue
+        paid = (to_fen(parse_amount(item["paid"]["employer_amount"])), to_fen(parse_amount(item["paid"]["individual_amount"])))
+        if now is None:
+            left.append(f"{label}: no row that counts")
+        elif (sum(now) != sum(paid)) if not code else (now != paid):
+            left.append(f"{label}: the record has {yuan(now[0])} + {yuan(now[1])}, the report {yuan(paid[0])} + {yuan(paid[1])}")
+    return left

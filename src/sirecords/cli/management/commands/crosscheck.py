@@ -61,6 +61,8 @@ class Command(BaseCommand):
             if action == "resolve":
                 settle.add_argument("--as", dest="as_", choices=("correction", "arrears"),
                                     help="for the collector's reports: a correction of the rows, or arrears")
+                settle.add_argument("--refer", metavar="FACTS", help="record a fraud referral to the HR administrative "
+                                                                     "department with these facts (社会保险法 第八十八条)")
                 settle.add_argument("--document", help="a scan (PDF, JPEG, PNG) proving the fix, e.g. the death certificate")
                 settle.add_argument("--document-kind", help="its kind (default: the one the fix takes, e.g. "
                                                             "death_medical_certificate, suspension_basis)")
@@ -102,7 +104,8 @@ class Command(BaseCommand):
         report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind) if options["action"] == "resolve" else b""
         try:
             txn = settle(actor, discrepancy.id, options["action"], reason=options["reason"], channel="cli", report=report,
-                         documents=documents, region=options["region"])
+                         documents=documents, region=options["region"], as_=options.get("as_"),
+                         referral=options.get("refer"))
         except (Refused, InvalidTransaction) as refused:
             raise CommandError(str(refused)) from None
         if options["json"]:
