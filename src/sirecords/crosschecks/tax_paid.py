@@ -29,7 +29,7 @@ from sirecords.core.lazy import lazy_import
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
 from sirecords.crosschecks.feeds import Feed
-from sirecords.crosschecks.matching import Comparison, uids_by_index
+from sirecords.crosschecks.matching import Comparison, persons_frame
 from sirecords.crypto.sealing import blind_indexes
 from sirecords.registry.models import Employer, Employment
 
@@ -46,9 +46,8 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     first, last = feed.months or (frame["period"].min(), frame["period"].max())
     numbers = frame["id_number"].unique().to_list()
     indexes = blind_indexes("id_number", numbers)
-    persons = uids_by_index(indexes)
-    ids = pl.DataFrame({"id_number": numbers, "index": indexes, "person": [persons.get(i) for i in indexes]},
-                       schema={"id_number": pl.String, "index": pl.String, "person": pl.String})
+    ids = (pl.DataFrame({"id_number": numbers, "index": indexes}, schema={"id_number": pl.String, "index": pl.String})
+           .join(persons_frame(indexes), on="index", how="left"))
     usccs = [code for code in frame["uscc"].unique().to_list() if code]
     units = _employers(usccs)
     units_frame = pl.DataFrame({"uscc": ["", *units], "employer": ["", *units.values()]},
