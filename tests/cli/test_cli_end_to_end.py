@@ -2,6 +2,7 @@
 init, demo load, checkpoint, verify; then a value changed with sqlite3 is found and named."""
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ from sirecords.backups.database import copy_sqlite
 from sirecords.core.periods import Month
 from sirecords.demo import flexible, retirees
 from sirecords.demo.generate import generate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TODAY = date.today()
 
@@ -245,8 +248,12 @@ def test_demo_logins_as_json_name_staff_persons_and_employers(home):
     listed = json.loads(run("demo", "--logins", "--json").stdout)
     kinds = [entry["kind"] for entry in listed]
     assert kinds.count("person") >= 3 and kinds.count("employer") >= 2 and "staff" in kinds
-    assert all(set(entry) == {"kind", "login", "password", "uscc"} and entry["password"] for entry in listed)
+    assert all({"kind", "login", "password", "uscc"} <= set(entry) and entry["password"] for entry in listed)
     assert all(len(entry["uscc"]) == 18 for entry in listed if entry["kind"] == "employer")
+    # Issue 17: a person login's label says what it is for; a staff login lists its roles.
+    assert {e["label"] for e in listed if e["kind"] == "person"} >= {"worker", "retiree", "flexible"}
+    staff = {e["login"]: e["roles"] for e in listed if e["kind"] == "staff"}
+    assert "clerk" in staff["clerk.li"] and all(staff.values())
     # One login of each kind that signs in with a code (each `demo --totp` is a process start-up of its own).
     for entry in [next(e for e in listed if e["kind"] == kind) for kind in ("person", "employer")]:
         code = run("demo", "--totp", entry["login"]).stdout.strip()
@@ -307,3 +314,27 @@ def test_a_demo_certificate_verifies_here_and_on_a_machine_with_only_the_root(ho
     changed[len(changed) // 2] ^= 0x01
     out.write_bytes(bytes(changed))
     assert run("certificate", "verify", str(out), check=False).returncode != 0
+
+
+def _example_order():
+    spec = importlib.util.spec_from_file_location("from_demo", ROOT / "examples" / "feeds" / "from_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ORDER
+
+
+def test_the_example_feeds_give_every_kind_of_discrepancy_against_the_demo(home):
+    """Issue 17: examples/feeds/, imported into the demo in their order, queue at least one discrepancy of each kind
+    (the last test of this module: it changes the demo's record)."""
+    from sirecords.crosschecks.queue import KINDS
+
+    _, run = home
+    for kind, name, period in _example_order():
+        answer = json.loads(run("crosscheck", "import", kind, str(ROOT / "examples" / "feeds" / name), "--actor",
+                                "clerk.li", "--reason", "示例比对 examples", *(["--period", period] if period else []),
+                                "--json").stdout)
+        assert answer["rows"] > 0 and answer["held"] == 0, (name, answer)
+    listed = json.loads(run("crosscheck", "list", "--json").stdout)
+    assert {row["kind"] for row in listed} == set(KINDS), sorted({row["kind"] for row in listed})
+    assert all(set(row) == {"id", "kind", "subject", "detail", "state", "due_on", "assigned_to", "transaction"}
+               for row in listed)

@@ -29,8 +29,9 @@ STATUS = "uscc,name,status,effective_on,reference"
 RETURNS = "id_number,month,amount,reason,reference"
 
 
-def resolved(world, crew, kind: str, **options):  # noqa: F811
-    discrepancy = Discrepancy.objects.get(kind=kind, state="open")
+def resolved(world, crew, kind: str, subject=None, **options):  # noqa: F811
+    found = Discrepancy.objects.filter(kind=kind, state="open")
+    discrepancy = found.get(subject=f"person:{subject.uid}") if subject is not None else found.get()
     txn = settled(world, crew, discrepancy, "resolve", **options)
     assert (txn.type, txn.state, txn.stage_list) == ("resolve_discrepancy", "posted",
                                                      ["review1", "review2", "review3", "approval"])

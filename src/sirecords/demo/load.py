@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 
+from sirecords.core.identifiers import make_uscc
 from sirecords.core.periods import Month
 from sirecords.demo import accounts, arrears, contributions, flexible, portal, recomputed, retirees
 from sirecords.demo.crew import approve_stages
@@ -97,6 +98,20 @@ def load(data: DemoData | None = None) -> dict[str, int]:
         return _load(data or generate())
 
 
+SCHOOL = {"uscc": make_uscc("1", "2", "440305", "MB2C0000"), "name": "深圳市南山区实验学校", "address": "广东省深圳市南山区学府路1号",
+          "region": "440305", "registered_on": "2000-09-01", "scheme": "public_institution"}
+
+
+def _public_institution(persons: list[str], jobs, first_start: dict[int, date]) -> None:
+    """A school in the public-institution pension scheme (AAE140 120), which has employed since 2026 two demo persons
+    whose earlier jobs ended: the staffing authority's establishment list is compared with it (examples/feeds)."""
+    school = _posted("clerk.li", "register_employer", SCHOOL, "employer")
+    still_employed = {job.person_index for job in jobs if job.end is None}
+    for index in [i for i in sorted(first_start) if i < len(persons) and i not in still_employed][:2]:
+        _posted("clerk.li", "start_employment", {"person": persons[index], "employer": school, "start": "2026-01-01"},
+                "employment")
+
+
 def _load(data: DemoData) -> dict[str, int]:
     accounts.create_staff()
     first_start: dict[int, date] = {}
@@ -124,6 +139,7 @@ def _load(data: DemoData) -> dict[str, int]:
         if job.end is not None:
             _posted(clerks[job.person_index % 2], "end_employment", {"employment": employment, "end": job.end.isoformat()},
                     "employment")
+    _public_institution(persons, jobs, first_start)
     retiree_uids = [_posted("clerk.li", "register_person", payload, "person") for payload in retirees.registrations()]
     for uid, retiree in zip(retiree_uids, retirees.RETIREES, strict=True):
         employment = _posted("clerk.li", "start_employment", {"person": uid, "employer": employers[0], "start": "2012-01-01"},

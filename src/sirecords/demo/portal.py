@@ -44,6 +44,7 @@ class PortalLogin:
     login: str  # the ID number, or the employer user's name
     who: str  # what the demo shows with it
     uscc: str = ""
+    label: str = ""  # what the login is for scripts (demo --logins --json): worker, retiree, flexible; employer
 
 
 def _worker(data: DemoData) -> tuple[int, int, int]:
@@ -63,11 +64,13 @@ def _worker(data: DemoData) -> tuple[int, int, int]:
 def logins(data: DemoData) -> list[PortalLogin]:
     worker, former, current = _worker(data)
     return [
-        PortalLogin("person", data.persons[worker].id_number, "在职职工 worker (changed employer)"),
-        PortalLogin("person", retirees.id_number(retirees.RETIREES[0]), "退休人员 retiree"),
-        PortalLogin("person", flexible.id_number(), "灵活就业人员 flexible worker"),
-        PortalLogin("employer", "hr.qian", "原单位 the worker's former employer", data.employers[former].uscc),
-        PortalLogin("employer", "hr.sun", "现单位 the worker's current employer", data.employers[current].uscc),
+        PortalLogin("person", data.persons[worker].id_number, "在职职工 worker (changed employer)", label="worker"),
+        PortalLogin("person", retirees.id_number(retirees.RETIREES[0]), "退休人员 retiree", label="retiree"),
+        PortalLogin("person", flexible.id_number(), "灵活就业人员 flexible worker", label="flexible"),
+        PortalLogin("employer", "hr.qian", "原单位 the worker's former employer", data.employers[former].uscc,
+                    label="former_employer"),
+        PortalLogin("employer", "hr.sun", "现单位 the worker's current employer", data.employers[current].uscc,
+                    label="employer"),
     ]
 
 

@@ -59,10 +59,10 @@ class Command(BaseCommand):
     def _print_logins(self, *, as_json: bool = False):
         people = portal.logins(generate())
         if as_json:
-            listed = [{"kind": "staff", "login": username, "password": accounts.DEMO_PASSWORD, "uscc": None}
-                      for username in accounts.STAFF]
+            listed = [{"kind": "staff", "login": username, "password": accounts.DEMO_PASSWORD, "uscc": None,
+                       "roles": list(roles)} for username, (_display, roles, _organisation) in accounts.STAFF.items()]
             listed += [{"kind": login.kind, "login": login.login, "password": portal.PASSWORD,
-                        "uscc": login.uscc or None} for login in people]
+                        "uscc": login.uscc or None, "label": login.label} for login in people]
             self.stdout.write(json.dumps(listed, ensure_ascii=False, indent=1))
             return
         self.stdout.write(f"\nDemo logins (password for all: {accounts.DEMO_PASSWORD}):")
