@@ -152,3 +152,19 @@ def test_the_establishment_against_the_public_institution_scheme(world, post_txn
         post_txn("register_employer", {"uscc": make_uscc("1", "2", "440300", "12345679"), "name": "学校",
                                        "region": "440305", "scheme": "army"})
     assert findings() == []
+
+
+def test_persons_are_found_alike_by_probing_the_index_and_by_reading_the_register(world, monkeypatch):  # noqa: F811
+    from sirecords.crosschecks import matching
+    from sirecords.crypto.sealing import blind_index, blind_indexes
+
+    numbers = [world["one"].id_number, world["worker"].id_number, STRANGER]
+    indexes = blind_indexes("id_number", numbers)
+    assert indexes == [blind_index("id_number", number) for number in numbers]  # the one-shot HMAC is the same hash
+    found = {}
+    for fraction in (0, 10**9):  # never read the register whole; always read it
+        monkeypatch.setattr(matching, "SCAN_FRACTION", fraction)
+        frame = matching.persons_frame(indexes)
+        found[fraction] = (matching.uids_by_index(indexes), dict(zip(frame["index"].to_list(), frame["person"].to_list())))
+    expected = {indexes[0]: world["one"].uid, indexes[1]: world["worker"].uid}
+    assert found[0] == found[10**9] == (expected, expected)
