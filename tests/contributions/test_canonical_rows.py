@@ -274,3 +274,20 @@ def test_command_line_numbers_regions_and_reasons_accept_ascii_digits_only(regis
     call_command("import", "contributions", str(source), "--actor", "clerk.c", "--reason", "r", "--region", "４４０３００",
                  "--no-progress")
     assert BusinessTransaction.objects.get(type="import_contributions").region == REGION
+
+
+def test_import_with_json_prints_the_transaction_it_opened_and_submitted(registry, load_params, clerk, tmp_path):
+    """Issue 17's convention: a command that opens a transaction opens and submits it, and with --json prints
+    {"transaction": UID} (import contributions, credit, pensions, crosscheck import|resolve|dismiss)."""
+    import io
+    import json
+
+    load_params(2024)
+    source = tmp_path / "q1.csv"
+    source.write_bytes(one_month(registry).encode())
+    out = io.StringIO()
+    call_command("import", "contributions", str(source), "--actor", "clerk.c", "--reason", "r", "--no-progress", "--json",
+                 stdout=out)
+    printed = json.loads(out.getvalue())
+    txn = BusinessTransaction.objects.get(type="import_contributions")
+    assert printed["transaction"] == txn.uid and txn.state == "submitted" and printed["rows"] > 0 and printed["held"] == 0

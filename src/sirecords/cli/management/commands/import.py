@@ -16,6 +16,7 @@ else next to FILE. A file whose every row is held opens nothing (exit status 1);
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                                    help="post the valid rows for review and hold the rows with problems: written as "
                                         "FILE.held.csv (to correct and import as a new file) with their problems")
         contributions.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        contributions.add_argument("--json", action="store_true", help='print {"transaction": UID, "file_sha256", "rows", '
+                                                                      '"held"} once it is opened and submitted')
 
     def handle(self, *args, **options) -> None:
         from sirecords.contributions.services import import_file
@@ -96,6 +99,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"report written to {options['report']}")
             sys.exit(1)
         txn = outcome.txn
+        if options.get("json"):  # the convention of the commands that open a transaction (issue 17)
+            self.stdout.write(json.dumps({"transaction": txn.uid, "file_sha256": prepared.sha256,
+                                          "rows": prepared.row_count, "held": prepared.held_count}))
+            return
         stages = ", ".join(f"{STAGE_TITLES[s][0]} {s}" for s in txn.stage_list)
         if prepared.held_lines:
             self.stdout.write(f"{path.name}: {prepared.row_count} rows to post, {prepared.held_count} held "
