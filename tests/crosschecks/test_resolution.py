@@ -62,7 +62,8 @@ def test_resolving_a_reported_death_ends_the_pension_and_recomputes_the_overpaym
     september = Payment.objects.get(person_id=one.uid, month="2024-09")
     assert (discrepancy.state, discrepancy.transaction) == ("resolved", txn.uid)
     assert outcome == {"fix": "record_death", "months": ["2024-09"], "paid_fen": september.amount_fen + september.back_pay_fen,
-                       "returned_fen": 0, "overpayment_fen": september.amount_fen + september.back_pay_fen}
+                       "returned_fen": 0, "overpayment_fen": september.amount_fen + september.back_pay_fen,
+                       "case": discrepancy.id}  # the overpayment case opened with it (test_overpayment.py)
     hold = PaymentHold.objects.get()
     assert hold.released_at and hold.back_pay_fen == 0  # 2024-10 was withheld, and was not due after the death
     world["post"]("pay_pensions", {"month": "2024-11"})
@@ -139,7 +140,8 @@ def test_the_record_summary_follows_the_pension_from_paid_to_withheld_to_stopped
     monthly = f"{Award.objects.get(person_id=one.uid).total_fen / 100:.2f}"
     before = full_record(one)["summary"]
     assert (before["status"], before["region"], before["name"], before["transferred_to"]) == ("retired", "440300", one.name, None)
-    assert before["pension"] == {"monthly": monthly, "status": "paid", "paid_through": "2024-09", "due_through": None}
+    assert before["pension"] == {"monthly": monthly, "status": "paid", "paid_through": "2024-09", "due_through": None,
+                                 "overpayment_owed": None}
     assert before["contribution_months"] == 200 and before["deemed_months"] == 0
     # the 2023 year-end (120,000.00) and the principal credited for 2024-01…05 (5 × 750.00), no interest for 2024
     assert before["account_balance"] == "123750.00"
@@ -148,7 +150,9 @@ def test_the_record_summary_follows_the_pension_from_paid_to_withheld_to_stopped
     settled(world, crew, Discrepancy.objects.get(), "resolve")
     after = full_record(one)["summary"]
     assert after["status"] == "deceased"
-    assert after["pension"] == {"monthly": monthly, "status": "stopped", "paid_through": "2024-09", "due_through": "2024-08"}
+    september = Payment.objects.get(person_id=one.uid, month="2024-09")
+    assert after["pension"] == {"monthly": monthly, "status": "stopped", "paid_through": "2024-09", "due_through": "2024-08",
+                                "overpayment_owed": f"{(september.amount_fen + september.back_pay_fen) / 100:.2f}"}
     own = person_view(one, Requester("self", person_uid=one.uid))["summary"]
     assert own == after
 

@@ -86,9 +86,15 @@ def _crosscheck(staff, retiree: str):
     person = Person.objects.get(uid=retiree)
     stranger = make_id_number("110105", date(1949, 12, 31), 2)
     data = ("id_number,name,event,event_on,source,reference\n"
-            f"{person.id_number},{person.name},died,2025-01-10,civil_affairs,MZ-1\n"
+            f"{person.id_number},{person.name},died,2024-12-10,civil_affairs,MZ-1\n"
             f"{stranger},王五,died,2024-06-01,public_security,GA-7\n").encode()
     receive(staff("cc.t", "clerk"), "person_events", data, file_name="events.csv", reason="t", channel="cli")
+    from sirecords.crosschecks.models import Discrepancy
+
+    died = Discrepancy.objects.get(kind="pensioner_died")  # resolved: the months paid after it, an overpayment case
+    post_entries("resolve_discrepancy", {"discrepancy": died.id, "reason": "t",
+                                         "received_by": {"name": "李某", "relation": "spouse"}})
+    post_entries("recover_overpayment", {"case": died.id, "method": "account_offset", "reason": "t"})
     post_entries("change_id_number", {"person": retiree, "new_id_number": make_id_number("440306", date(1950, 1, 1), 8),
                                       "changed_on": "2025-02-01"})  # a row in registry_former_id_number
 
@@ -196,8 +202,9 @@ def test_any_single_changed_value_is_found(tampered, model, column):
     except IntegrityError:
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
-        # discrepancy's state, and a unit's pension scheme.
-        assert (table, column) in {("registry_employer", "scheme"), ("ledger_head", "id"), ("portal_person_account", "state"),
+        # discrepancy's state, a unit's pension scheme, and an overpayment case's figures and status (recovered in full).
+        assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
+                                   ("benefits_overpayment_case", "recovered_fen"), ("benefits_overpayment_case", "status"), ("ledger_head", "id"), ("portal_person_account", "state"),
                                    ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),

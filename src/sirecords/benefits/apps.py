@@ -8,7 +8,15 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the transaction types and projectors with the ledger and the integrity checks with verify.
-        from sirecords.benefits import adjustments, closures, integrity, projectors, recompute, transactions  # noqa: F401
+        from sirecords.benefits import (  # noqa: F401,E501
+            adjustments,
+            closures,
+            integrity,
+            overpayments,
+            projectors,
+            recompute,
+            transactions,
+        )
         from sirecords.benefits.kinds import AWARD_CORRECTED
         from sirecords.registry.maintenance_log import log_kind
 

@@ -13,3 +13,6 @@ ACCOUNT_CLOSED = "account.closed"  # an individual account was closed at death b
 PENSION_WITHHELD = "pension.withheld"  # an award's payments held while a report that may stop it is examined (cross-checks)
 PENSION_RELEASED = "pension.released"  # a hold released: the award is paid again, with the months held as back pay
 PENSION_RESTORED = "pension.restored"  # a pension stopped for a death since revoked, paid again with the months stopped
+OVERPAYMENT_CASE_OPENED = "overpayment_case.opened"  # a pension paid after a death, to be recovered: who received it, how much
+OVERPAYMENT_RECOVERED = "overpayment.recovered"  # part of an overpayment recovered (account offset, repayment)
+INSTALMENT_AGREEMENT_SIGNED = "instalment_agreement.signed"  # the receiver agreed to repay an overpayment in instalments

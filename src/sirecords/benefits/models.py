@@ -165,3 +165,44 @@ class AccountClosure(models.Model):
 
     class Meta:
         db_table = "benefits_account_closure"
+
+
+class OverpaymentStatus(models.TextChoices):
+    OPEN = "open", "待追回 open"
+    RECOVERED = "recovered", "已追回 recovered"
+
+
+@projected_table
+class OverpaymentCase(models.Model):
+    """A pension paid for months after the pensioner's death (经办条例 第四十六条): who received it, what was paid and
+    what has been recovered — by offset against the inheritable account balance first, then under an instalment
+    agreement or as repaid — each a reviewed transaction (benefits/overpayments.py). What is still owed is derived
+    (overpaid − recovered), never stored apart."""
+
+    uid = models.CharField(primary_key=True, max_length=32, help_text="The discrepancy (or transaction) that opened it.")
+    person_id = models.CharField(max_length=32, db_index=True, help_text="The deceased pensioner (registry_person.uid).")
+    award_id = models.CharField(max_length=32)
+    months = models.TextField(help_text="The months paid after the death, JSON list of YYYY-MM.")
+    overpaid_fen = models.BigIntegerField(help_text="Paid for those months less what the bank returned.")
+    recovered_fen = models.BigIntegerField(default=0)
+    received_by_sealed = models.TextField(blank=True, help_text="Who received it (name), sealed; empty: the heirs.")
+    relation = models.CharField(max_length=16, help_text="The receiver's relation to the deceased (RELATIONS).")
+    agreement = models.TextField(blank=True, help_text="The instalment agreement, canonical JSON: monthly_fen, "
+                                                        "first_month, months.")
+    status = models.CharField(max_length=10, choices=OverpaymentStatus.choices)
+    opened_at = models.CharField(max_length=27)
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_overpayment_case"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(overpaid_fen__gt=0) & models.Q(recovered_fen__gte=0)
+                                   & models.Q(recovered_fen__lte=models.F("overpaid_fen")),
+                                   name="overpayment_recovered_within"),
+            models.CheckConstraint(condition=models.Q(status__in=OverpaymentStatus.values), name="overpayment_status_known"),
+            models.CheckConstraint(condition=~models.Q(status="recovered") | models.Q(recovered_fen=models.F("overpaid_fen")),
+                                   name="overpayment_recovered_in_full")]
+
+    @property
+    def owed_fen(self) -> int:
+        return self.overpaid_fen - self.recovered_fen

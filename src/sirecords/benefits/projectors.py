@@ -6,6 +6,9 @@ import json
 
 from sirecords.benefits.kinds import (
     ACCOUNT_CLOSED,
+    INSTALMENT_AGREEMENT_SIGNED,
+    OVERPAYMENT_CASE_OPENED,
+    OVERPAYMENT_RECOVERED,
     PENSION_ADJUSTED,
     PENSION_AWARDED,
     PENSION_ENDED,
@@ -16,7 +19,7 @@ from sirecords.benefits.kinds import (
     PENSION_SUSPENDED,
     PENSION_WITHHELD,
 )
-from sirecords.benefits.models import AwardStatus
+from sirecords.benefits.models import AwardStatus, OverpaymentStatus
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, projects
 
@@ -132,4 +135,41 @@ def released(entry: PostedEntry, store: Store) -> None:
     if row is None:
         raise LookupError(f"entry #{entry.seq}: hold {entry.payload['hold']} is not in {HOLDS}")
     store.put(HOLDS, row["uid"], {**row, "released_at": entry.recorded_at, "back_pay_fen": entry.payload["back_pay_fen"],
+                                  "last_seq": entry.seq})
+
+
+CASES = "benefits_overpayment_case"
+
+
+@projects(OVERPAYMENT_CASE_OPENED)
+def overpayment_case_opened(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put(CASES, p["case"], {"uid": p["case"], "person_id": p["person"], "award_id": p["award"],
+                                 "months": json.dumps(p["months"]), "overpaid_fen": p["overpaid_fen"], "recovered_fen": 0,
+                                 "received_by_sealed": p["received_by_sealed"], "relation": p["relation"], "agreement": "",
+                                 "status": OverpaymentStatus.OPEN.value, "opened_at": entry.recorded_at,
+                                 "last_seq": entry.seq})
+
+
+def _case(entry: PostedEntry, store: Store) -> dict:
+    row = store.get(CASES, entry.payload["case"])
+    if row is None:
+        raise LookupError(f"entry #{entry.seq}: overpayment case {entry.payload['case']} is not in {CASES}")
+    return row
+
+
+@projects(OVERPAYMENT_RECOVERED)
+def overpayment_recovered(entry: PostedEntry, store: Store) -> None:
+    row = _case(entry, store)
+    recovered = row["recovered_fen"] + entry.payload["amount_fen"]
+    status = OverpaymentStatus.RECOVERED.value if recovered == row["overpaid_fen"] else OverpaymentStatus.OPEN.value
+    store.put(CASES, row["uid"], {**row, "recovered_fen": recovered, "status": status, "last_seq": entry.seq})
+
+
+@projects(INSTALMENT_AGREEMENT_SIGNED)
+def instalment_agreement_signed(entry: PostedEntry, store: Store) -> None:
+    row = _case(entry, store)
+    p = entry.payload
+    agreement = {"monthly_fen": p["monthly_fen"], "first_month": p["first_month"], "months": p["months"]}
+    store.put(CASES, row["uid"], {**row, "agreement": json.dumps(agreement, sort_keys=True, separators=(",", ":")),
                                   "last_seq": entry.seq})

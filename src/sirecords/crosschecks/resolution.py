@@ -24,7 +24,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from sirecords.benefits import holds
+from sirecords.benefits import holds, overpayments
 from sirecords.benefits.models import AccountClosure, Award, AwardStatus, Payment
 from sirecords.benefits.transactions import DEATH_DOCUMENTS, record_death, resume_benefit, suspend_benefit
 from sirecords.contributions.row_transactions import pay_arrears
@@ -127,7 +127,7 @@ def _overpaid(award: Award, end_month: str) -> dict[str, Any]:
 @transaction_type("resolve_discrepancy", gettext_lazy("Resolve a cross-check discrepancy: fix the record (第五条)"),
                   creators=("clerk",), documents=(EVIDENCE,), describe=_describe_fix, subject=_subject)
 def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    reason = _reason(payload, {"discrepancy", "reason", "as", "referral"})
+    reason = _reason(payload, {"discrepancy", "reason", "as", "referral", "received_by"})
     discrepancy = open_discrepancy(payload)
     fix = FIXES.get(discrepancy.kind)
     if fix is None:
@@ -158,7 +158,12 @@ def _fix_death(discrepancy: Discrepancy, detail: dict, why: str, payload: dict, 
     entries = record_death({"person": discrepancy.subject.removeprefix("person:"), "date": discrepancy.key, "reason": why}, ctx)
     ended = entries[0].payload.get("end_month")
     if ended and discrepancy.hold:
-        outcome.update(_overpaid(Award.objects.get(uid=discrepancy.hold), ended))
+        award = Award.objects.get(uid=discrepancy.hold)
+        outcome.update(_overpaid(award, ended))
+        if outcome["overpayment_fen"] > 0:  # the case to recover, naming who received it
+            entries.append(overpayments.opening_entry(discrepancy.id, award, outcome["months"], outcome["paid_fen"],
+                                                      outcome["returned_fen"], payload.get("received_by")))
+            outcome["case"] = discrepancy.id
     hold = holds.hold_of(discrepancy.id)
     if hold is not None:
         entries.append(holds.release(hold, due_before=ended))

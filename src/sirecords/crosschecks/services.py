@@ -90,15 +90,17 @@ def _unclaimed(discrepancy: Discrepancy) -> None:
 
 def settle(actor: Actor, discrepancy_id: str, action: str, *, reason: str, channel: str, report: bytes,
            documents: tuple[tuple[str, bytes, str], ...] = (), region: str | None = None, as_: str | None = None,
-           referral: str | None = None):
+           referral: str | None = None, received_by: dict[str, str] | None = None):
     """Open and submit the transaction that resolves (`action` "resolve") or dismisses ("dismiss") the discrepancy,
     with the department's report (`report`, a PDF) and any `documents` ((kind, bytes, file name)) attached; the
     discrepancy is in review until it is posted (then resolved or dismissed) or returned; `as_` (correction or arrears)
-    for the collector's kinds, `referral` the facts of a fraud referral recorded with the fix. The transaction."""
+    for the collector's kinds, `referral` the facts of a fraud referral recorded with the fix, `received_by` ({"name",
+    "relation"}) who received a pension paid after a death (the overpayment case names them). The transaction."""
     type_name = RESOLVE if action == "resolve" else DISMISS
     payload = {"discrepancy": discrepancy_id, "reason": reason}
     if type_name == RESOLVE:  # how a collector's discrepancy is resolved; a fraud referral recorded with the fix
-        payload.update({**({"as": as_} if as_ else {}), **({"referral": referral} if referral else {})})
+        payload.update({**({"as": as_} if as_ else {}), **({"referral": referral} if referral else {}),
+                        **({"received_by": received_by} if received_by else {})})
     with db_transaction.atomic():
         discrepancy = open_discrepancy(payload)
         _unclaimed(discrepancy)

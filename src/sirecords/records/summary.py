@@ -8,7 +8,8 @@ the open year's credited principal and whether the pension is held.
   `transferred_out` (not before issue #19), `terminated` (not yet used), else `active`;
 - contribution_months: paid months of pension insurance counted in the contribution years; deemed_months;
 - account_balance: the last year-end balance plus this year's credited principal (no interest for the open year);
-- pension: null, or {monthly (the amount now in payment), status (paid, withheld, suspended, stopped), paid_through
+- pension: null, or {monthly (the amount now in payment), status (paid, withheld, suspended, stopped), paid_through,
+  overpayment_owed (a pension stopped by a death: what its overpayment cases still owe, yuan; else null)
   (the last month paid), due_through (the last month due; null while in payment)}.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from django.apps import apps
 from django.db import connection
 
+from sirecords.benefits import overpayments
 from sirecords.contributions import counted
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
@@ -69,4 +71,6 @@ def _pension(person: str, pension: dict[str, Any] | None, today: date) -> dict[s
         status, due = "withheld", str(Month(today.year, today.month))
     else:
         status, due = "paid", None
-    return {"monthly": pension["total"], "status": status, "paid_through": paid_through, "due_through": due}
+    owed = overpayments.owed_by(person) if status == "stopped" else 0
+    return {"monthly": pension["total"], "status": status, "paid_through": paid_through, "due_through": due,
+            "overpayment_owed": yuan(owed) if owed else None}

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from sirecords.core.money import InvalidInput
+from sirecords.core.money import InvalidInput, parse_amount, to_fen
 from sirecords.core.periods import Month
 from sirecords.core.text import NotCanonical, canonical, first_forbidden, free_text
 from sirecords.transactions.posting import InvalidTransaction
@@ -109,6 +109,23 @@ def a_date(payload: dict, name: str, errors: Errors, *, required: bool = True, f
     if parsed > date.today() and not future_ok:
         errors[name] = _("{date} is in the future").format(date=parsed.isoformat())
     return parsed
+
+
+def money(payload: dict, name: str, errors: Errors, *, required: bool = True) -> int:
+    """An amount in yuan written as text with at most two decimals ("1234.50"), as integer fen; 0 when absent."""
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            errors[name] = _("is required")
+        return 0
+    if not isinstance(value, str):
+        errors[name] = _("is an amount in yuan written as text, e.g. 1234.50")
+        return 0
+    try:
+        return to_fen(parse_amount(canonical(value), name))
+    except InvalidInput as problem:
+        errors[name] = str(problem)
+        return 0
 
 
 def a_month(payload: dict, name: str, errors: Errors) -> Month | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sirecords.benefits.overpayments import RELATIONS
 from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.crosschecks import feeds
 from sirecords.crosschecks.queue import KINDS, STATES, listing
@@ -63,6 +64,10 @@ class Command(BaseCommand):
                                     help="for the collector's reports: a correction of the rows, or arrears")
                 settle.add_argument("--refer", metavar="FACTS", help="record a fraud referral to the HR administrative "
                                                                      "department with these facts (社会保险法 第八十八条)")
+                settle.add_argument("--received-by", metavar="NAME", help="a death: who received the pension paid after "
+                                                                          "it (the overpayment case names them)")
+                settle.add_argument("--relation", choices=RELATIONS, default="unknown",
+                                    help="the receiver's relation to the deceased")
                 settle.add_argument("--document", help="a scan (PDF, JPEG, PNG) proving the fix, e.g. the death certificate")
                 settle.add_argument("--document-kind", help="its kind (default: the one the fix takes, e.g. "
                                                             "death_medical_certificate, suspension_basis)")
@@ -105,7 +110,9 @@ class Command(BaseCommand):
         try:
             txn = settle(actor, discrepancy.id, options["action"], reason=options["reason"], channel="cli", report=report,
                          documents=documents, region=options["region"], as_=options.get("as_"),
-                         referral=options.get("refer"))
+                         referral=options.get("refer"),
+                         received_by={"name": options["received_by"], "relation": options["relation"]}
+                         if options.get("received_by") else None)
         except (Refused, InvalidTransaction) as refused:
             raise CommandError(str(refused)) from None
         if options["json"]:

@@ -1,0 +1,87 @@
+"""The overpayment case of a pension paid after the pensioner's death: opened when the death is resolved, naming who
+received it (sealed), with what was paid less what the bank returned; recovered by offset against the inheritable
+account balance first (computed), then under an instalment agreement and by repayments, each reviewed; what is owed
+shows on the record's summary until nothing is; `verify` rebuilds the case."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sirecords.benefits.models import Award, OverpaymentCase, Payment
+from sirecords.benefits.overpayments import inheritable_balance
+from sirecords.core.money import fen_to_yuan
+from sirecords.crosschecks.models import Discrepancy
+from sirecords.crosschecks.services import receive
+from sirecords.crypto.sealing import unseal
+from sirecords.ledger.models import Entry
+from sirecords.records.personal import full_record
+from sirecords.registry.models import Person
+from sirecords.transactions.posting import InvalidTransaction
+
+from ..benefits.conftest import _parameters, person_with_months  # noqa: F401  (the benefits tests' pensioners)
+from .conftest import PERSON_EVENTS, feed
+from .test_more_fixes import resolved
+from .test_person_events import RETIRE, findings, row
+from .test_resolution import crew  # noqa: F401
+
+
+@pytest.fixture
+def widow(person_with_months, post_fresh, staff):  # noqa: F811
+    """A pensioner with a small account (100.00 at the end of 2023), paid 2024-07 to 2024-09, reported dead in July."""
+    uid = person_with_months(200, base_fen=300_000, balance_fen=10_000)
+    other = person_with_months(190)  # so that a run has someone to pay while the first is held
+    for person in (uid, other):
+        post_fresh("approve_retirement", {"person": person, **RETIRE})
+    for month in ("2024-07", "2024-08", "2024-09"):
+        post_fresh("pay_pensions", {"month": month})
+    clerk = staff("cc.clerk", "clerk")
+    person = Person.objects.get(uid=uid)
+    receive(clerk, "person_events", feed(PERSON_EVENTS, row(person, "died", "2024-07-20")), file_name="e.csv",
+            reason="民政死亡数据", channel="cli")
+    return {"person": person, "clerk": clerk, "post": post_fresh}
+
+
+def test_an_overpayment_is_opened_named_and_recovered_in_order(widow, crew):  # noqa: F811
+    person, post = widow["person"], widow["post"]
+    world = {"clerk": widow["clerk"]}
+    outcome = resolved(world, crew, "pensioner_died", received_by={"name": "李秀兰", "relation": "spouse"})
+    paid = sum(Payment.objects.get(person_id=person.uid, month=m).amount_fen for m in ("2024-08", "2024-09"))
+    case = OverpaymentCase.objects.get()
+    assert (case.uid, outcome["case"], case.overpaid_fen, case.recovered_fen, case.status) == (
+        Discrepancy.objects.get().id, case.uid, paid, 0, "open")
+    assert json.loads(case.months) == ["2024-08", "2024-09"] and case.relation == "spouse"
+    assert "李秀兰" not in case.received_by_sealed and unseal(case.received_by_sealed, f"overpayment:{case.uid}:received_by") == "李秀兰"
+    assert full_record(person)["summary"]["pension"]["overpayment_owed"] == fen_to_yuan(paid)
+
+    # The balance left in the account: the balance at the award less the account part of July (due and paid).
+    award = Award.objects.get(person_id=person.uid)
+    balance = inheritable_balance(person.uid)
+    at_award = json.loads(Entry.objects.get(kind="pension.awarded", subject=f"award:{award.uid}").payload)["balance_fen"]
+    assert 0 < balance < paid and balance == at_award - award.account_fen
+    with pytest.raises(InvalidTransaction, match="offset first"):
+        post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": "100.00", "reason": "还款"})
+    post("recover_overpayment", {"case": case.uid, "method": "account_offset", "reason": "以个人账户余额抵扣"})
+    case.refresh_from_db()
+    assert case.recovered_fen == balance and inheritable_balance(person.uid) == 0
+    owed = paid - balance
+    with pytest.raises(InvalidTransaction, match="do not repay what is owed"):
+        post("recover_overpayment", {"case": case.uid, "method": "instalment_agreement", "monthly": "1.00",
+                                     "first_month": "2025-01", "months": 3, "reason": "分期"})
+    monthly = fen_to_yuan(-(-owed // 12))
+    post("recover_overpayment", {"case": case.uid, "method": "instalment_agreement", "monthly": monthly,
+                                 "first_month": "2025-01", "months": 12, "reason": "签订还款协议分期退回"})
+    case.refresh_from_db()
+    assert json.loads(case.agreement) == {"first_month": "2025-01", "monthly_fen": -(-owed // 12), "months": 12}
+    with pytest.raises(InvalidTransaction, match="at most what is owed"):
+        post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": fen_to_yuan(owed + 1), "reason": "x"})
+    post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": fen_to_yuan(owed - 100), "reason": "还款"})
+    assert full_record(person)["summary"]["pension"]["overpayment_owed"] == "1.00"
+    post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": "1.00", "reason": "结清"})
+    case.refresh_from_db()
+    assert (case.status, case.owed_fen) == ("recovered", 0)
+    assert full_record(person)["summary"]["pension"]["overpayment_owed"] is None
+    with pytest.raises(InvalidTransaction, match="recovered already"):
+        post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": "1.00", "reason": "x"})
+    assert findings() == []
