@@ -85,3 +85,37 @@ def test_an_overpayment_is_opened_named_and_recovered_in_order(widow, crew):  # 
     with pytest.raises(InvalidTransaction, match="recovered already"):
         post("recover_overpayment", {"case": case.uid, "method": "repayment", "amount": "1.00", "reason": "x"})
     assert findings() == []
+
+
+def test_a_survivors_claim_pays_the_rest_after_the_overpayment(widow, crew):  # noqa: F811
+    """Paid when a survivor applies: the funeral grant (3 months of the reference average wage) and the survivors'
+    pension (6 months of the deceased's pension) by the demo region's rules, and the inheritance; the overpayment is
+    taken from the inheritance first, then from the benefits; one claim per deceased."""
+    from decimal import Decimal
+
+    from sirecords.benefits.models import SurvivorClaim
+    from sirecords.engine.params import load_params
+
+    person, post = widow["person"], widow["post"]
+    with pytest.raises(InvalidTransaction, match="no death of this person is recorded"):
+        post("pay_survivor_benefits", {"person": person.uid, "claimant": "李秀兰", "relation": "spouse", "reason": "申领"})
+    resolved({"clerk": widow["clerk"]}, crew, "pensioner_died")
+    case = OverpaymentCase.objects.get()
+    inheritance = inheritable_balance(person.uid)
+    award = Award.objects.get(person_id=person.uid)
+    wage = load_params("440300", 2024).reference_average_wage
+    funeral, pension = int(wage * 3 * 100), award.total_fen * 6
+    assert funeral == int(Decimal("10123.00") * 300)  # the demo's 2024 reference wage (its [year] of 2024)
+    post("pay_survivor_benefits", {"person": person.uid, "claimant": "李秀兰", "relation": "spouse", "reason": "配偶申领"})
+    claim = SurvivorClaim.objects.get()
+    assert (claim.funeral_grant_fen, claim.survivors_pension_fen, claim.inheritance_fen) == (funeral, pension, inheritance)
+    assert claim.offset_fen == case.overpaid_fen and claim.paid_fen == funeral + pension + inheritance - case.overpaid_fen
+    assert "李秀兰" not in claim.claimant_sealed
+    case.refresh_from_db()
+    assert case.status == "recovered" and inheritable_balance(person.uid) == 0
+    recovered = [json.loads(p) for p in Entry.objects.filter(kind="overpayment.recovered").values_list("payload", flat=True)]
+    assert [(r["method"], r["amount_fen"]) for r in recovered] == [("account_offset", inheritance),
+                                                                    ("survivor_offset", case.overpaid_fen - inheritance)]
+    with pytest.raises(InvalidTransaction, match="paid already"):
+        post("pay_survivor_benefits", {"person": person.uid, "claimant": "李某", "relation": "child", "reason": "再次申领"})
+    assert findings() == []

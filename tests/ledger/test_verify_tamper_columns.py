@@ -95,6 +95,7 @@ def _crosscheck(staff, retiree: str):
     post_entries("resolve_discrepancy", {"discrepancy": died.id, "reason": "t",
                                          "received_by": {"name": "李某", "relation": "spouse"}})
     post_entries("recover_overpayment", {"case": died.id, "method": "account_offset", "reason": "t"})
+    post_entries("pay_survivor_benefits", {"person": retiree, "claimant": "李某", "relation": "spouse", "reason": "t"})
     post_entries("change_id_number", {"person": retiree, "new_id_number": make_id_number("440306", date(1950, 1, 1), 8),
                                       "changed_on": "2025-02-01"})  # a row in registry_former_id_number
 
@@ -202,9 +203,13 @@ def test_any_single_changed_value_is_found(tampered, model, column):
     except IntegrityError:
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
-        # discrepancy's state, a unit's pension scheme, and an overpayment case's figures and status (recovered in full).
+        # discrepancy's state, a unit's pension scheme, and an overpayment case's figures and status (recovered in full),
+        # a survivors' claim's figures (they add up).
         assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
-                                   ("benefits_overpayment_case", "recovered_fen"), ("benefits_overpayment_case", "status"), ("ledger_head", "id"), ("portal_person_account", "state"),
+                                   ("benefits_overpayment_case", "recovered_fen"), ("benefits_overpayment_case", "status"),
+                                   *(("benefits_survivor_claim", c) for c in ("funeral_grant_fen", "survivors_pension_fen",
+                                                                               "inheritance_fen", "offset_fen", "paid_fen")),
+                                   ("ledger_head", "id"), ("portal_person_account", "state"),
                                    ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),

@@ -8,13 +8,14 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the transaction types and projectors with the ledger and the integrity checks with verify.
-        from sirecords.benefits import (  # noqa: F401,E501
+        from sirecords.benefits import (  # noqa: F401
             adjustments,
             closures,
             integrity,
             overpayments,
             projectors,
             recompute,
+            survivors,
             transactions,
         )
         from sirecords.benefits.kinds import AWARD_CORRECTED

@@ -16,3 +16,4 @@ PENSION_RESTORED = "pension.restored"  # a pension stopped for a death since rev
 OVERPAYMENT_CASE_OPENED = "overpayment_case.opened"  # a pension paid after a death, to be recovered: who received it, how much
 OVERPAYMENT_RECOVERED = "overpayment.recovered"  # part of an overpayment recovered (account offset, repayment)
 INSTALMENT_AGREEMENT_SIGNED = "instalment_agreement.signed"  # the receiver agreed to repay an overpayment in instalments
+SURVIVOR_BENEFITS_PAID = "survivor_benefits.paid"  # a survivor applied: funeral grant, survivors' pension, inheritance paid

@@ -206,3 +206,31 @@ class OverpaymentCase(models.Model):
     @property
     def owed_fen(self) -> int:
         return self.overpaid_fen - self.recovered_fen
+
+
+@projected_table
+class SurvivorClaim(models.Model):
+    """The survivors' benefits of a deceased person, paid when a survivor applied (经办条例 第十九条): the funeral grant
+    and the survivors' pension by the region's rules, the inheritance of the account balance, less an overpayment
+    offset (benefits/survivors.py). One per deceased person."""
+
+    person_id = models.CharField(primary_key=True, max_length=32, help_text="The deceased (registry_person.uid).")
+    claim = models.CharField(max_length=32, help_text="The transaction that paid it.")
+    claimant_sealed = models.TextField(help_text="The survivor who applied (name), sealed.")
+    relation = models.CharField(max_length=16)
+    funeral_grant_fen = models.BigIntegerField()
+    survivors_pension_fen = models.BigIntegerField()
+    inheritance_fen = models.BigIntegerField()
+    offset_fen = models.BigIntegerField(help_text="Taken from it to recover an overpayment.")
+    paid_fen = models.BigIntegerField(help_text="Paid to the survivor: the three, less the offset.")
+    rule_version = models.CharField(max_length=120)
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "benefits_survivor_claim"
+        constraints = [models.CheckConstraint(
+            condition=models.Q(funeral_grant_fen__gte=0, survivors_pension_fen__gte=0, inheritance_fen__gte=0,
+                               offset_fen__gte=0, paid_fen__gte=0)
+            & models.Q(paid_fen=models.F("funeral_grant_fen") + models.F("survivors_pension_fen")
+                       + models.F("inheritance_fen") - models.F("offset_fen")),
+            name="survivor_claim_adds_up")]

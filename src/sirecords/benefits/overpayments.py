@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import INSTALMENT_AGREEMENT_SIGNED, OVERPAYMENT_CASE_OPENED, OVERPAYMENT_RECOVERED
-from sirecords.benefits.models import AccountClosure, Award, OverpaymentCase, OverpaymentStatus, Payment
+from sirecords.benefits.models import AccountClosure, Award, OverpaymentCase, OverpaymentStatus, Payment, SurvivorClaim
 from sirecords.benefits.recompute import current_version
 from sirecords.core.money import fen_to_yuan
 from sirecords.core.periods import Month
@@ -57,7 +57,10 @@ def opening_entry(case: str, award: Award, months: list[str], paid_fen: int, ret
 def inheritable_balance(person: str) -> int:
     """The deceased's individual account balance the heirs inherit, less what was offset against an overpayment: for a
     pensioner, the balance at the award less the account part of each pension due and paid (the months before the
-    pension's end); for an insured person, the balance at the account's closing."""
+    pension's end); for an insured person, the balance at the account's closing; nothing once a survivors' claim paid
+    it."""
+    if SurvivorClaim.objects.filter(person_id=person).exists():
+        return 0  # inherited: paid to the survivor with the claim
     closure = AccountClosure.objects.filter(person_id=person).first()
     if closure is not None:
         balance = closure.balance_fen

@@ -18,6 +18,7 @@ from sirecords.benefits.kinds import (
     PENSION_RESUMED,
     PENSION_SUSPENDED,
     PENSION_WITHHELD,
+    SURVIVOR_BENEFITS_PAID,
 )
 from sirecords.benefits.models import AwardStatus, OverpaymentStatus
 from sirecords.ledger.append import PostedEntry
@@ -173,3 +174,12 @@ def instalment_agreement_signed(entry: PostedEntry, store: Store) -> None:
     agreement = {"monthly_fen": p["monthly_fen"], "first_month": p["first_month"], "months": p["months"]}
     store.put(CASES, row["uid"], {**row, "agreement": json.dumps(agreement, sort_keys=True, separators=(",", ":")),
                                   "last_seq": entry.seq})
+
+
+@projects(SURVIVOR_BENEFITS_PAID)
+def survivor_benefits_paid(entry: PostedEntry, store: Store) -> None:
+    p = entry.payload
+    store.put("benefits_survivor_claim", p["person"], {
+        "person_id": p["person"], "claim": p["claim"], "claimant_sealed": p["claimant_sealed"], "relation": p["relation"],
+        **{key: p[key] for key in ("funeral_grant_fen", "survivors_pension_fen", "inheritance_fen", "offset_fen", "paid_fen",
+                                   "rule_version")}, "last_seq": entry.seq})

@@ -243,6 +243,9 @@ _FLAT_SECTIONS = {
     "transitional": {"coefficient": _ratio(Decimal(0), Decimal("0.1"))},
     "deemed": {"service_before": _month_text, "minimum_age": _integer(14, 30)},
     "crediting": {"method": _choice(CREDITING_METHODS), "interest_from": _choice(INTEREST_FROM)},
+    # 丧葬补助金 and 抚恤金 by regional rules (社会保险法 第十七条): months of the reference average wage, and months of
+    # the deceased's pension (of the reference average wage for an insured person not yet retired).
+    "survivors": {"funeral_grant_months": _integer(0, 60), "survivors_pension_months": _integer(0, 60)},
     "late_fee": {"daily_rate": _ratio(Decimal(0), Decimal("0.01")), "due_months_after": _integer(0, 12),
                  "due_day": _integer(1, 31)},
     "year": {
@@ -267,7 +270,7 @@ _RETIREMENT_KEYS = {"reform_base_month": _month_text, "flexible_earlier_months":
 _RETIREMENT_CATEGORY_KEYS = {"original_age": _integer(16, 80), "months_per_delay_month": _integer(1, 12),
                              "max_delay_months": _integer(0, 120)}
 _STANDING = ("contribution", "rates", "rounding", "months_divisor", "minimum_contribution", "retirement", "transitional",
-             "deemed", "subsidies", "crediting", "late_fee")
+             "deemed", "subsidies", "crediting", "late_fee", "survivors")
 SECTIONS = ("meta", *_STANDING, "year")
 
 
@@ -642,6 +645,14 @@ class ParamSet:
     @property
     def ceiling_ratio(self) -> Decimal:
         return self.get("contribution.ceiling_ratio")
+
+    @property
+    def funeral_grant_months(self) -> int:
+        return self.get("survivors.funeral_grant_months")
+
+    @property
+    def survivors_pension_months(self) -> int:
+        return self.get("survivors.survivors_pension_months")
 
     @property
     def reference_average_wage(self) -> Decimal:

@@ -24,6 +24,7 @@ NAMED_TYPES = {".pdf": scans.PDF, ".jpg": scans.JPEG, ".jpeg": scans.JPEG, ".png
 # kind → (中文, English)
 DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "id_card": ("居民身份证", "Resident ID card"),
+    "kinship_proof": ("亲属关系证明", "Proof of kinship with the deceased"),
     "business_licence": ("营业执照", "Business licence"),
     "labour_contract": ("劳动合同", "Labour contract"),
     "termination_proof": ("解除或终止劳动关系证明", "Proof of termination"),
