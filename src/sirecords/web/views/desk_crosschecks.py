@@ -55,7 +55,7 @@ def _detail(request, item: dict, settle_form=None, assign_form=None, status: int
     return render(request, "web/desk/crosscheck.html", {
         "item": _decorated(item), "facts": readable(item["detail"]),
         "reports": discrepancy.reports, "outcome": readable(json.loads(discrepancy.outcome)) if discrepancy.outcome else None,
-        "settle_form": settle_form or SettleForm(), "assign_form": assign_form or AssignForm(
+        "settle_form": settle_form or SettleForm(kind=item["kind"]), "assign_form": assign_form or AssignForm(
             initial={"to": request.actor.username}),
         "workable": item["state"] == "open"}, status=status)
 
@@ -72,7 +72,7 @@ def detail_view(request, id):
 @require_POST
 def settle_view(request, id):
     item = _item(id)
-    form = SettleForm(request.POST, request.FILES)
+    form = SettleForm(request.POST, request.FILES, kind=item["kind"])
     if not form.is_valid():
         return _detail(request, item, settle_form=form, status=400)
     data = form.cleaned_data
@@ -86,7 +86,9 @@ def settle_view(request, id):
     report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind) if data["action"] == "resolve" else b""
     try:
         txn = crosschecks.settle(request.actor, id, data["action"], reason=data["reason"], channel=CHANNEL, report=report,
-                                 documents=documents)
+                                 documents=documents, as_=data.get("as_") or None, referral=data.get("referral") or None,
+                                 received_by={"name": data["received_by"], "relation": data.get("relation") or "unknown"}
+                                 if data.get("received_by") else None)
     except Refused as refused:
         return refuse(request, refused.message)
     except InvalidTransaction as invalid:
