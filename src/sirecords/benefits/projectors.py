@@ -22,7 +22,7 @@ from sirecords.benefits.kinds import (
 )
 from sirecords.benefits.models import AwardStatus, OverpaymentStatus
 from sirecords.ledger.append import PostedEntry
-from sirecords.ledger.projection import Store, projects
+from sirecords.ledger.projection import Store, existing, projects
 
 TABLE = "benefits_award"
 
@@ -153,10 +153,7 @@ def overpayment_case_opened(entry: PostedEntry, store: Store) -> None:
 
 
 def _case(entry: PostedEntry, store: Store) -> dict:
-    row = store.get(CASES, entry.payload["case"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: overpayment case {entry.payload['case']} is not in {CASES}")
-    return row
+    return existing(store, CASES, entry.payload["case"], entry)
 
 
 @projects(OVERPAYMENT_RECOVERED)

@@ -15,7 +15,7 @@ from sirecords.crosschecks.kinds import (
 )
 from sirecords.crosschecks.models import DiscrepancyState
 from sirecords.ledger.append import PostedEntry
-from sirecords.ledger.projection import Store, projects
+from sirecords.ledger.projection import Store, existing, projects
 
 DISCREPANCIES = "crosscheck_discrepancy"
 
@@ -25,10 +25,7 @@ def _json(value) -> str:
 
 
 def _discrepancy(entry: PostedEntry, store: Store) -> dict:
-    row = store.get(DISCREPANCIES, entry.payload["id"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: discrepancy {entry.payload['id']} is not in {DISCREPANCIES}")
-    return row
+    return existing(store, DISCREPANCIES, entry.payload["id"], entry)
 
 
 @projects(FEED_RECEIVED)

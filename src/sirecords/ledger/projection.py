@@ -87,6 +87,15 @@ def projector_kinds() -> frozenset[str]:
     return frozenset(_projectors)
 
 
+def existing(store: Store, table: str, pk: str, entry: PostedEntry) -> Row:
+    """The row `pk` of `table` an entry changes; LookupError naming the entry when it is not there (a replay that
+    finds it missing is a broken ledger or projection)."""
+    row = store.get(table, pk)
+    if row is None:
+        raise LookupError(f"entry #{entry.seq} ({entry.kind}) refers to {table} {pk}, which does not exist")
+    return row
+
+
 def apply(entry: PostedEntry, store: Store) -> None:
     projector = _projectors.get(entry.kind)
     if projector is not None:

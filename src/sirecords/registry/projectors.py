@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sirecords.ledger.append import PostedEntry
-from sirecords.ledger.projection import Store, projects
+from sirecords.ledger.projection import Store, existing, projects
 from sirecords.registry.kinds import (
     EMPLOYER_CHANGED,
     EMPLOYER_REGISTERED,
@@ -25,15 +25,10 @@ EMPLOYER_FIELDS = ("uscc", "uscc_override", "name", "address", "region", "status
 EMPLOYER_CHANGEABLE = ("name", "address", "region", "status")
 
 
-def _existing(store: Store, table: str, pk: str, entry: PostedEntry) -> dict:
-    row = store.get(table, pk)
-    if row is None:
-        raise LookupError(f"entry #{entry.seq} ({entry.kind}) refers to {table} {pk}, which does not exist")
-    return row
 
 
 def _changed(store: Store, table: str, pk: str, entry: PostedEntry, allowed: tuple[str, ...]) -> None:
-    row = _existing(store, table, pk, entry)
+    row = existing(store, table, pk, entry)
     changes = entry.payload["changes"]
     unknown = set(changes) - set(allowed)
     if unknown:
@@ -59,7 +54,7 @@ def id_number_changed(entry: PostedEntry, store: Store) -> None:
     """The person's number is the new one; the old one is kept as a former number. The birth date, the sex and so
     the retirement month stay as first recorded (劳社部发〔1999〕8号)."""
     p = entry.payload
-    row = _existing(store, PERSON, p["person"], entry)
+    row = existing(store, PERSON, p["person"], entry)
     store.put(PERSON, p["person"], {**row, "id_number_sealed": p["id_number_sealed"], "id_number_index": p["id_number_index"],
                                     "last_seq": entry.seq})
     store.put("registry_former_id_number", p["former_index"], {
@@ -83,8 +78,8 @@ def employer_changed(entry: PostedEntry, store: Store) -> None:
 @projects(EMPLOYMENT_STARTED)
 def employment_started(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
-    _existing(store, PERSON, p["person"], entry)
-    _existing(store, EMPLOYER, p["employer"], entry)
+    existing(store, PERSON, p["person"], entry)
+    existing(store, EMPLOYER, p["employer"], entry)
     row = {"uid": p["employment"], "person_id": p["person"], "employer_id": p["employer"],
            "start": p["start"], "end": None, "last_seq": entry.seq}
     store.put(EMPLOYMENT, p["employment"], row)
@@ -92,6 +87,6 @@ def employment_started(entry: PostedEntry, store: Store) -> None:
 
 @projects(EMPLOYMENT_ENDED)
 def employment_ended(entry: PostedEntry, store: Store) -> None:
-    row = _existing(store, EMPLOYMENT, entry.payload["employment"], entry)
+    row = existing(store, EMPLOYMENT, entry.payload["employment"], entry)
     row.update(end=entry.payload["end"], last_seq=entry.seq)
     store.put(EMPLOYMENT, row["uid"], row)
