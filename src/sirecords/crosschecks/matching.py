@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from sirecords.core.canonical import canonical_bytes
+from sirecords.crosschecks import server_csv
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crypto.sealing import blind_index
 from sirecords.registry.models import FormerIdNumber, Person
@@ -40,20 +41,34 @@ def persons_by_number(numbers: Iterable[str]) -> dict[str, Person]:
     return found
 
 
-def persons_frame(indexes: list[str]):
-    """uids_by_index as a Polars frame (`index`, `person`), for a report of a million rows: the register, when read
-    whole, is matched by a join, not a million dictionary look-ups."""
+def reads_register(count: int) -> bool:
+    """Whether `count` numbers are better matched by reading the register whole than by probing its index."""
+    return count * SCAN_FRACTION >= _persons_estimate()
+
+
+def register_frame():
+    """The register's blind indexes and uids (`index`, `person`), read whole (a report about a good part of it)."""
     import polars as pl
 
     schema = {"index": pl.String, "person": pl.String}
-    if len(indexes) * SCAN_FRACTION < _persons_estimate():
+    if connection.vendor == "postgresql":
+        return server_csv.read(["id_number_index", "uid"], "registry_person", [], schema, chunk=100_000)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number_index, uid FROM registry_person")
+        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
+
+
+def persons_frame(indexes: list[str], register=None):
+    """uids_by_index as a Polars frame (`index`, `person`), for a report of a million rows: the register, when read
+    whole (`register`, read already, or read here when worthwhile), is matched by a join, not a million look-ups."""
+    import polars as pl
+
+    schema = {"index": pl.String, "person": pl.String}
+    if register is None and not reads_register(len(indexes)):
         found = uids_by_index(indexes)
         return pl.DataFrame({"index": list(found), "person": list(found.values())}, schema=schema)
     wanted = pl.DataFrame({"index": indexes}, schema={"index": pl.String})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id_number_index, uid FROM registry_person")
-        register = pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
-    found = register.join(wanted, on="index", how="semi")
+    found = (register if register is not None else register_frame()).join(wanted, on="index", how="semi")
     rest = wanted.join(found, on="index", how="anti")["index"].to_list()
     former = _by_index("registry_former_id_number", "person_id", rest)
     return pl.concat([found, pl.DataFrame(former, schema=schema, orient="row")]) if former else found
@@ -66,7 +81,7 @@ def uids_by_index(indexes: list[str]) -> dict[str, str]:
     collector's monthly report) the register is read once instead: a million probes of the index cost ten times a
     scan of the table."""
     found: dict[str, str] = {}
-    if len(indexes) * SCAN_FRACTION >= _persons_estimate():
+    if reads_register(len(indexes)):
         found.update(_scanned("registry_person", "uid", set(indexes)))
     else:
         found.update(_by_index("registry_person", "uid", indexes))

@@ -29,8 +29,9 @@ from sirecords.core.identifiers import mask_id_number
 from sirecords.core.lazy import lazy_import
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
+from sirecords.crosschecks import server_csv
 from sirecords.crosschecks.feeds import Feed
-from sirecords.crosschecks.matching import Comparison, persons_frame
+from sirecords.crosschecks.matching import Comparison, persons_frame, reads_register, register_frame
 from sirecords.crypto.keys import active_keys
 from sirecords.crypto.sealing import blind_indexes
 from sirecords.registry.models import Employer, Employment
@@ -48,15 +49,16 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     first, last = feed.months or (frame["period"].min(), frame["period"].max())
     numbers = frame["id_number"].unique().to_list()
     # The numbers are hashed in a thread (pure Python, no database) while this one waits for the database to read the
-    # record's months: the two overlap, since waiting on the server releases the interpreter.
+    # record's months and the register: they overlap, since waiting on the server releases the interpreter.
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(blind_indexes, "id_number", numbers, key=active_keys().index_key)
         usccs = [code for code in frame["uscc"].unique().to_list() if code]
         units = _employers(usccs)
         recorded = _record(first, last)
+        register = register_frame() if reads_register(len(numbers)) else None
         indexes = hashing.result()
     ids = (pl.DataFrame({"id_number": numbers, "index": indexes}, schema={"id_number": pl.String, "index": pl.String})
-           .join(persons_frame(indexes), on="index", how="left"))
+           .join(persons_frame(indexes, register), on="index", how="left"))
     units_frame = pl.DataFrame({"uscc": ["", *units], "employer": ["", *units.values()]},
                                schema={"uscc": pl.String, "employer": pl.String})
     report = (frame.select("line", "id_number", "uscc", "period", "insurance_type", "employer_amount", "individual_amount")
@@ -170,39 +172,24 @@ def _employing(rows: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
 
 def _record(first: str, last: str) -> pl.DataFrame:
     """The record's rows of the months first..last, by person, unit, month and insurance type: the amounts of the rows
-    that count (null when none does) and whether the month is in arrears. One streamed query."""
+    that count (null when none does) and whether the month is in arrears. One query."""
     counts, arrears, _reversed = joined_flags("c", "rv")
-    sql = (f"SELECT c.person_id, c.employer_id, c.period, c.insurance_type, c.employer_fen, c.individual_fen, "
-           f"CASE WHEN {counts} THEN 1 ELSE 0 END FROM contributions_contribution c {reversal_join('c', 'rv')} "
-           f"WHERE c.period >= %s AND c.period <= %s AND ({counts} OR {arrears})")
+    columns = ["c.person_id", "c.employer_id", "c.period", "c.insurance_type", "c.employer_fen", "c.individual_fen",
+               f"CASE WHEN {counts} THEN 1 ELSE 0 END"]
+    source = (f"contributions_contribution c {reversal_join('c', 'rv')} WHERE c.period >= %s AND c.period <= %s "
+              f"AND ({counts} OR {arrears})")
     schema = {"person": pl.String, "employer": pl.String, "period": pl.String, "insurance_type": pl.String,
               "employer_fen": pl.Int64, "individual_fen": pl.Int64, "counts": pl.Int8}
     if connection.vendor == "postgresql":
-        # The rows as CSV text made by the server, 50,000 lines to a row of the answer: a million rows read as twenty
-        # values (every column is hex, a code or a number: nothing to quote), and parsed by Polars.
-        chunked = (f"SELECT string_agg(line, E'\\n') FROM (SELECT concat_ws(',', c.person_id, c.employer_id, c.period, "
-                   f"c.insurance_type, c.employer_fen, c.individual_fen, CASE WHEN {counts} THEN 1 ELSE 0 END) AS line, "
-                   f"(row_number() OVER ()) / 50000 AS chunk FROM contributions_contribution c {reversal_join('c', 'rv')} "
-                   f"WHERE c.period >= %s AND c.period <= %s AND ({counts} OR {arrears})) lines GROUP BY chunk")
-        with connection.cursor() as cursor:
-            # For this statement only: no JIT compilation (the planner's estimate of the arrears sub-query sets it off,
-            # a third of a second spent compiling a plain scan) and room for the chunks without spilling to disk.
-            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
-            jit, work_mem = cursor.fetchone()
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true)")
-            cursor.execute(chunked, [first, last])
-            parts = [pl.read_csv(text.encode(), has_header=False, new_columns=list(schema), schema_overrides=schema)
-                     for (text,) in cursor.fetchall()]
-            cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
-        rows = (pl.concat(parts) if parts else pl.DataFrame(schema=schema)).with_columns(pl.col("employer").fill_null(""))
+        rows = server_csv.read(columns, source, [first, last], schema)
     else:
-        columns: list[list] = [[] for _ in schema]
+        values: list[list] = [[] for _ in schema]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [first, last])
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {source}", [first, last])
             while block := cursor.fetchmany(FETCH):
-                for values, column in zip(zip(*block), columns):
-                    column.extend(values)
-        rows = pl.DataFrame(dict(zip(schema, columns)), schema=schema)
+                for column, value in zip(values, zip(*block)):
+                    column.extend(value)
+        rows = pl.DataFrame(dict(zip(schema, values)), schema=schema)
     rows = rows.with_columns(pl.col("counts") == 1)
     return (rows.group_by(KEY).agg(
         counted_employer=pl.when(pl.col("counts").any()).then(pl.col("employer_fen").filter(pl.col("counts")).sum()),
