@@ -156,21 +156,16 @@ def timed_receive(clerk, kind: str, data: bytes, **options) -> tuple[dict, float
     spent = {"read_s": 0.0, "compare_s": 0.0}
     read, compare = feeds.read, transactions.COMPARERS[kind]
 
-    def timed_read(*a, **k):
-        t = time.perf_counter()
-        try:
-            return read(*a, **k)
-        finally:
-            spent["read_s"] += time.perf_counter() - t
+    def timed(function, key: str):
+        def run(*a, **k):
+            t = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                spent[key] += time.perf_counter() - t
+        return run
 
-    def timed_compare(*a, **k):
-        t = time.perf_counter()
-        try:
-            return compare(*a, **k)
-        finally:
-            spent["compare_s"] += time.perf_counter() - t
-
-    feeds.read, transactions.COMPARERS[kind] = timed_read, timed_compare
+    feeds.read, transactions.COMPARERS[kind] = timed(read, "read_s"), timed(compare, "compare_s")
     try:
         t0 = time.perf_counter()
         received = services.receive(clerk, kind, data, file_name=f"bench-{kind}.csv", reason="benchmark", channel="cli",
