@@ -147,13 +147,19 @@ class LiveStore:
         self._pending.setdefault(table, {})[str(pk)] = self._instance(table, pk, row)
 
     def flush(self) -> None:
-        """Write the inserted rows (posting calls it before it commits)."""
-        token = _projecting.set(True)
-        try:
+        """Write the inserted rows (posting calls it before it commits): one COPY per table on PostgreSQL, executemany
+        batches on SQLite (ledger/bulk.py), each value as the model's field prepares it for the database."""
+        from django.db import connection
+
+        from sirecords.ledger import bulk
+
+        with connection.cursor() as cursor:
             for table, rows in self._pending.items():
-                self._model(table).objects.bulk_create(list(rows.values()), batch_size=self.BATCH)
-        finally:
-            _projecting.reset(token)
+                fields = self._model(table)._meta.concrete_fields
+                names = [connection.ops.quote_name(field.column) for field in fields]
+                with bulk.writer(cursor, connection.ops.quote_name(table), names, batch_size=self.BATCH) as out:
+                    out.write_rows([tuple(field.get_db_prep_save(getattr(instance, field.attname), connection)
+                                          for field in fields) for instance in rows.values()])
         self._pending.clear()
 
     def put(self, table: str, pk: str, row: Row) -> None:
