@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 
@@ -135,7 +136,12 @@ def figures_of(detail: dict[str, Any]) -> str:
 
 def due_on(kind: str, today: date) -> str:
     """`today` plus the kind's working days (settings.SIRECORDS_CROSSCHECK_DUE_DAYS; Saturdays and Sundays skipped)."""
-    days = settings.SIRECORDS_CROSSCHECK_DUE_DAYS.get(kind, settings.SIRECORDS_CROSSCHECK_DUE_DAYS["default"])
+    return _working_days_after(today, settings.SIRECORDS_CROSSCHECK_DUE_DAYS.get(
+        kind, settings.SIRECORDS_CROSSCHECK_DUE_DAYS["default"]))
+
+
+@lru_cache(maxsize=256)  # a report queues thousands of discrepancies of a few kinds, all on the same day
+def _working_days_after(today: date, days: int) -> str:
     day = today
     while days > 0:
         day += timedelta(days=1)
