@@ -168,3 +168,19 @@ def test_persons_are_found_alike_by_probing_the_index_and_by_reading_the_registe
         found[fraction] = (matching.uids_by_index(indexes), dict(zip(frame["index"].to_list(), frame["person"].to_list())))
     expected = {indexes[0]: world["one"].uid, indexes[1]: world["worker"].uid}
     assert found[0] == found[10**9] == (expected, expected)
+
+
+def test_a_collectors_discrepancy_reads_in_words(world):  # noqa: F811
+    """The facts of a tax_paid discrepancy as the desk page shows them: the insurance type and both sides' amounts."""
+    from django.utils import translation
+
+    from sirecords.crosschecks.queue import readable
+
+    receive(world["clerk"], "tax_paid", feed(TAX, paid(world["one"], "1800.00")), file_name="t.csv", reason="比对",
+            channel="cli", period="2024-05")
+    detail = json.loads(Discrepancy.objects.get(kind="amount_differs").detail)
+    with translation.override("zh-hans"):
+        facts = dict(readable(detail))
+    assert facts["月份"] == "2024-05"
+    assert facts["险种"] == ("基本养老保险; 单位: —; 征收机构已收: 单位缴费 0.00 个人缴费 1800.00; "
+                           "记录中: 单位缴费 1125.00 个人缴费 750.00")

@@ -51,6 +51,8 @@ VALUE_LABELS = {
     "not_employer": _("the unit did not employ the person that month"),
     "unit_not_registered": _("the unit is not registered"),
     "public_institution": _("public institution (120)"), "enterprise": _("enterprise (110)"),
+    "pension": _("Pension insurance"), "medical": _("Medical insurance"), "unemployment": _("Unemployment insurance"),
+    "work_injury": _("Work injury insurance"), "maternity": _("Maternity insurance"),
 }
 STATE_LABELS = {"open": _("Open"), "in_review": _("In review"), "resolved": _("Resolved"), "dismissed": _("Dismissed")}
 
@@ -111,20 +113,26 @@ def in_review(ids: list[str]) -> dict[str, str]:
 
 
 def _item(item: dict[str, Any]) -> str:
-    """One item of a listed fact on one line: a month and what was paid, or an insurance type with both sides."""
+    """One item of a listed fact on one line: a month and what was paid, or an insurance type with both sides (the
+    type first, then the unit, what the collector was paid, what the record holds, why)."""
+    labels = COLLECTOR_ITEM_LABELS if "insurance_type" in item else DETAIL_LABELS
     parts = []
-    for key, value in item.items():
+    for key in sorted(item, key=lambda name: ITEM_ORDER.index(name) if name in ITEM_ORDER else len(ITEM_ORDER)):
+        value = item[key]
         if isinstance(value, dict):
             value = " ".join(f"{DETAIL_LABELS.get(k, k)} {v}" for k, v in value.items())
-        elif value is None:
+        elif value is None or value == "":
             value = "—"
         elif isinstance(value, str):
             value = VALUE_LABELS.get(value, value)
-        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}" if key in _NAMED_IN_ITEMS else str(value))
+        parts.append(f"{labels.get(key, key)}: {value}" if key in _NAMED_IN_ITEMS else str(value))
     return "; ".join(parts)
 
 
+ITEM_ORDER = ("month", "insurance_type", "employer", "paid", "recorded", "why")
 _NAMED_IN_ITEMS = {"paid", "recorded", "why", "employer"}  # shown with their label; a month or a type speaks for itself
+COLLECTOR_ITEM_LABELS = {"paid": _("Paid to the collector"), "recorded": _("In the record"), "employer": _("Unit"),
+                         "why": _("Why")}
 
 
 def readable(detail: dict[str, Any]) -> list[tuple[str, str]]:
