@@ -238,7 +238,13 @@ def _text(data: bytes, encoding: str) -> str:
     return text
 
 
-_last: dict = {}  # the last file read in this process: posting reads again what receiving has just read
+# The last file read in this process, as one (key, feed) pair replaced whole (safe between threads): posting reads again
+# what receiving has just read; receiving forgets it once posted, so a large feed is not kept in memory after.
+_last: list = [None]
+
+
+def forget() -> None:
+    _last[0] = None
 
 
 def read(kind: str, data: bytes, *, encoding: str = "utf-8", hold_invalid: bool = False,
@@ -253,8 +259,9 @@ def read(kind: str, data: bytes, *, encoding: str = "utf-8", hold_invalid: bool 
     today = today or date.today()
     sha256 = hashlib.sha256(data).hexdigest()
     key = (sha256, kind, encoding, hold_invalid, today, months)
-    if _last.get("key") == key:
-        return _last["feed"]
+    cached = _last[0]
+    if cached is not None and cached[0] == key:
+        return cached[1]
     text = _text(data, encoding)
     if text and fastread.plain(text):
         header_line, _, body = text.partition("\n")
@@ -283,8 +290,7 @@ def read(kind: str, data: bytes, *, encoding: str = "utf-8", hold_invalid: bool 
     if problems:
         frame = frame.filter(~pl.col("line").is_in([problem.line for problem in problems]))
     feed = Feed(kind, sha256, frame, problems, months)
-    _last.clear()
-    _last.update(key=key, feed=feed)
+    _last[0] = (key, feed)
     return feed
 
 

@@ -60,14 +60,18 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
         raise feeds.FeedRefused(feed.held[:feeds.MAX_PROBLEMS], max(0, len(feed.held) - feeds.MAX_PROBLEMS))
     payload = {"kind": kind, "file": feed.sha256, "file_name": file_name[:200], "period": period, "encoding": encoding,
                "hold_invalid": hold_invalid}
-    with db_transaction.atomic():
-        filestore.store(data)
-        try:
-            txn = execute(actor, TYPE, payload, region=region or settings.SIRECORDS_REGION, reason=reason, channel=channel)
-        except InvalidTransaction as invalid:
-            if invalid.errors.get("file") == RECEIVED_BEFORE:  # another import of the same file posted first
-                raise SeenBefore(RECEIVED_BEFORE) from None
-            raise
+    try:
+        with db_transaction.atomic():
+            filestore.store(data)
+            try:
+                txn = execute(actor, TYPE, payload, region=region or settings.SIRECORDS_REGION, reason=reason,
+                              channel=channel)
+            except InvalidTransaction as invalid:
+                if invalid.errors.get("file") == RECEIVED_BEFORE:  # another import of the same file posted first
+                    raise SeenBefore(RECEIVED_BEFORE) from None
+                raise
+    finally:
+        feeds.forget()  # posted (or not): the parsed file is not kept in memory
     return Received(feed.sha256, txn.uid, feed.held)
 
 
