@@ -77,15 +77,10 @@ def persons_frame(indexes: list[str], register=None):
 
 def uids_by_index(indexes: list[str]) -> dict[str, str]:
     """Blind index of an ID number → the uid of the person registered with it, or who held it before public security
-    changed it, for those the record holds. A few numbers are looked up by the index (a query per 50,000 on
-    PostgreSQL, one array parameter each; per 5,000 on SQLite); for a report about a good part of the record (a
-    collector's monthly report) the register is read once instead: a million probes of the index cost ten times a
-    scan of the table."""
-    found: dict[str, str] = {}
-    if reads_register(len(indexes)):
-        found.update(_scanned("registry_person", "uid", set(indexes)))
-    else:
-        found.update(_by_index("registry_person", "uid", indexes))
+    changed it, for those the record holds, found by probing the index: a query per 50,000 numbers on PostgreSQL (one
+    array parameter each), per 5,000 on SQLite. (A report about a good part of the register reads it whole instead:
+    persons_frame.)"""
+    found = dict(_by_index("registry_person", "uid", indexes))
     found.update(_by_index("registry_former_id_number", "person_id", [index for index in indexes if index not in found]))
     return found
 
@@ -102,15 +97,6 @@ def _persons_estimate() -> int:
                 return int(estimate[0])
         cursor.execute("SELECT COUNT(*) FROM registry_person")
         return int(cursor.fetchone()[0])
-
-
-def _scanned(table: str, column: str, wanted: set[str]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id_number_index, {column} FROM {table}")
-        while block := cursor.fetchmany(100_000):
-            rows += [row for row in block if row[0] in wanted]
-    return rows
 
 
 def _by_index(table: str, column: str, indexes: list[str]) -> list[tuple[str, str]]:

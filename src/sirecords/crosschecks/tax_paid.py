@@ -142,17 +142,18 @@ def _unknown(rows: pl.DataFrame, comparison: Comparison) -> None:
 
 def _employers(usccs: list[str]) -> dict[str, str]:
     """credit code → the unit's uid, for the codes the record holds."""
-    found: dict[str, str] = {}
-    for start in range(0, len(usccs), 5000):
-        found.update(Employer.objects.filter(uscc__in=usccs[start:start + 5000]).values_list("uscc", "uid"))
-    return found
+    return _units("uscc", usccs, "uid")
 
 
 def _usccs(uids: set[str]) -> dict[str, str]:
-    listed = sorted(uids)
+    """uid → the unit's credit code."""
+    return _units("uid", sorted(uids), "uscc")
+
+
+def _units(by: str, values: list[str], wanted: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start in range(0, len(listed), 5000):
-        found.update(Employer.objects.filter(uid__in=listed[start:start + 5000]).values_list("uid", "uscc"))
+    for start in range(0, len(values), 5000):
+        found.update(Employer.objects.filter(**{f"{by}__in": values[start:start + 5000]}).values_list(by, wanted))
     return found
 
 
@@ -195,15 +196,15 @@ def _record(first: str, last: str) -> pl.DataFrame:
                 for column, value in zip(values, zip(*block)):
                     column.extend(value)
         rows = pl.DataFrame(dict(zip(schema, values)), schema=schema)
-    # Plain sums and a maximum per group (vectorised), not per-group filters: a million groups either way.
-    counts = pl.col("counts") == 1
+    # Plain sums and a maximum per group (vectorised), not per-group filters: a million groups either way. "counts" is
+    # 1 for a row that counts; after the grouping, 1 when any row of the group does.
+    counted = pl.col("counts") == 1
     grouped = (rows.select(pl.concat_str(KEY, separator="|").alias("key"),
-                           pl.when(counts).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
-                           pl.when(counts).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"), "counts")
+                           pl.when(counted).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
+                           pl.when(counted).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"), "counts")
                .group_by("key").agg(pl.col("employer_fen").sum(), pl.col("individual_fen").sum(), pl.col("counts").max()))
-    any_counts = pl.col("counts") == 1
-    return grouped.select("key", counted_employer=pl.when(any_counts).then(pl.col("employer_fen")),
-                          counted_individual=pl.when(any_counts).then(pl.col("individual_fen")), in_arrears=~any_counts)
+    return grouped.select("key", counted_employer=pl.when(counted).then(pl.col("employer_fen")),
+                          counted_individual=pl.when(counted).then(pl.col("individual_fen")), in_arrears=~counted)
 
 
 def still_differs(kind: str, person: str, month: str, items: list[dict]) -> list[str]:
