@@ -119,3 +119,23 @@ def test_a_survivors_claim_pays_the_rest_after_the_overpayment(widow, crew):  # 
     with pytest.raises(InvalidTransaction, match="paid already"):
         post("pay_survivor_benefits", {"person": person.uid, "claimant": "李某", "relation": "child", "reason": "再次申领"})
     assert findings() == []
+
+
+def test_bad_text_in_a_resolution_is_refused_and_nothing_is_written(widow, crew):  # noqa: F811
+    """A NUL in who received the money or in the referral's facts: refused, naming the field; the discrepancy stays open."""
+    from sirecords.certificates.crosscheck_report import report_pdf
+    from sirecords.crosschecks.evidence import report_of
+    from sirecords.crosschecks.services import settle
+    from sirecords.workflow.models import BusinessTransaction
+
+    discrepancy = Discrepancy.objects.get()
+    report = report_pdf(report_of(discrepancy), discrepancy.id, discrepancy.kind)
+    for options, field in (({"received_by": {"name": "李\x00某", "relation": "spouse"}}, "received_by.name"),
+                           ({"received_by": {"name": "李某", "relation": "neighbour"}}, "received_by.relation"),
+                           ({"referral": "事实\x00"}, "referral"), ({"referral": "事" * 501}, "referral")):
+        with pytest.raises(InvalidTransaction) as refused:
+            settle(widow["clerk"], discrepancy.id, "resolve", reason="核实", channel="cli", report=report, **options)
+        assert field in refused.value.errors, (options, refused.value.errors)
+    discrepancy.refresh_from_db()
+    assert discrepancy.state == "open" and not OverpaymentCase.objects.exists()
+    assert not BusinessTransaction.objects.filter(type="resolve_discrepancy").exists()  # nothing half-opened

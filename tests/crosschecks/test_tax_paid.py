@@ -184,3 +184,11 @@ def test_a_collectors_discrepancy_reads_in_words(world):  # noqa: F811
     assert facts["月份"] == "2024-05"
     assert facts["险种"] == ("基本养老保险; 单位: —; 征收机构已收: 单位缴费 0.00 个人缴费 1800.00; "
                            "记录中: 单位缴费 1125.00 个人缴费 750.00")
+
+
+def test_a_full_width_period_is_read_as_ascii(world):  # noqa: F811
+    from sirecords.crosschecks.models import FeedFile
+
+    outcome = receive(world["clerk"], "tax_paid", feed(TAX, paid(world["worker"])), file_name="t.csv", reason="比对",
+                      channel="cli", period="２０２４－０５")
+    assert FeedFile.objects.get(sha256=outcome.sha256).period == "2024-05"

@@ -17,6 +17,7 @@ from ninja.errors import AuthorizationError
 
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import Problem
+from sirecords.core.text import canonical
 from sirecords.crosschecks import feeds
 from sirecords.crosschecks.services import SeenBefore, receive
 from sirecords.crosschecks.transactions import period_problem
@@ -38,6 +39,7 @@ def feed_receive(request, kind: str, reason: str = Query(..., description="why i
                                       "feed (a department's token sends its own feeds only)")
     if request.content_type != "text/csv":
         return Status(415, {"detail": f"the body is a feed file: Content-Type text/csv, not {request.content_type or 'none'}"})
+    period = canonical(period)
     if problem := period_problem(kind, period):  # a query parameter, not a line of the file
         return JsonResponse({"line": None, "field": "period", "reason": problem, "errors": {"period": problem},
                              "detail": f"the file is refused, nothing was recorded: period: {problem}"}, status=422)

@@ -24,7 +24,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import INSTALMENT_AGREEMENT_SIGNED, OVERPAYMENT_CASE_OPENED, OVERPAYMENT_RECOVERED
-from sirecords.benefits.models import AccountClosure, Award, OverpaymentCase, OverpaymentStatus, Payment, SurvivorClaim
+from sirecords.benefits.models import AccountClosure, Award, OverpaymentCase, Payment, SurvivorClaim
 from sirecords.benefits.recompute import current_version
 from sirecords.core.money import fen_to_yuan
 from sirecords.core.periods import Month
@@ -33,7 +33,7 @@ from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
-from sirecords.transactions.validation import Errors, a_month, money, text, unknown_fields
+from sirecords.transactions.validation import Errors, a_month, checked_text, money, text, unknown_fields
 
 RELATIONS = ("spouse", "child", "parent", "sibling", "other", "unknown")
 METHODS = ("account_offset", "instalment_agreement", "repayment")
@@ -42,12 +42,12 @@ METHODS = ("account_offset", "instalment_agreement", "repayment")
 def opening_entry(case: str, award: Award, months: list[str], paid_fen: int, returned_fen: int,
                   received_by: dict[str, str] | None) -> NewEntry:
     """The entry opening the case `case` for what `award` paid for `months` after the death, less the returns."""
-    received_by = received_by or {}
-    name, relation = (received_by.get("name") or "").strip(), received_by.get("relation") or "unknown"
+    received_by = received_by if isinstance(received_by, dict) else {}
+    name = checked_text(received_by.get("name") or "", "received_by.name", required=False, max_length=100,
+                        multiline=False)
+    relation = received_by.get("relation") or "unknown"
     if relation not in RELATIONS:
-        raise InvalidTransaction({"received_by": f"the relation is one of {', '.join(RELATIONS)}"})
-    if len(name) > 100:
-        raise InvalidTransaction({"received_by": "the name is at most 100 characters"})
+        raise InvalidTransaction({"received_by.relation": f"is one of {', '.join(RELATIONS)}"})
     return NewEntry(OVERPAYMENT_CASE_OPENED, f"person:{award.person_id}", {
         "case": case, "person": award.person_id, "award": award.uid, "months": months, "paid_fen": paid_fen,
         "returned_fen": returned_fen, "overpaid_fen": paid_fen - returned_fen, "relation": relation,
@@ -90,7 +90,7 @@ def _case(payload: dict[str, Any], errors: Errors) -> OverpaymentCase | None:
     case = OverpaymentCase.objects.filter(uid=payload.get("case") or "").first()
     if case is None:
         errors["case"] = f"no overpayment case {payload.get('case')!r}"
-    elif case.status != OverpaymentStatus.OPEN:
+    elif not case.owed_fen:
         errors["case"] = f"the case {case.uid} is recovered already"
     return case
 

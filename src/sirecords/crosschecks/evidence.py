@@ -27,6 +27,7 @@ def report_of(discrepancy: Discrepancy) -> Report:
     data = filestore.load(feed.sha256)
     # Read with the file's own encoding; the dates were checked when it came, so "today" is not asked again.
     read = feeds.read(feed.kind, data, encoding=feed.encoding, hold_invalid=True, today=date.max)
+    feeds.forget()  # one row was wanted: the parsed file is not kept in memory
     spec = feeds.FORMATS[feed.kind]
     rows = read.frame.filter(read.frame["line"] == discrepancy.line).to_dicts() if discrepancy.line else []
     # A row the record holds and the report left out (recorded_not_paid) has no line: the report is the whole file.

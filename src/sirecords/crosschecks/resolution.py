@@ -48,7 +48,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.registry.models import Employer, EmployerStatus, Employment
 from sirecords.registry.transactions import change_employer_details, change_id_number, end_employment
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type, transaction_type_named
-from sirecords.transactions.validation import Errors, text, unknown_fields
+from sirecords.transactions.validation import Errors, checked_text, text, unknown_fields
 from sirecords.users.actors import actor_for
 
 # kind → the fix's name (the benefits transaction whose builder resolving runs)
@@ -136,14 +136,12 @@ def resolve_discrepancy(payload: dict[str, Any], ctx: WriteContext) -> list[NewE
     detail = json.loads(discrepancy.detail)
     why = f"{reason} ({detail.get('source', '')} {detail.get('reference', '')})".strip()
     entries, outcome = FIX_BUILDERS[fix](discrepancy, detail, why, payload, ctx)
-    referral = payload.get("referral")
-    if referral is not None:
-        if not isinstance(referral, str) or not referral.strip() or len(referral) > 500:
-            raise InvalidTransaction({"referral": "is the referral's text (the facts sent to the HR administrative "
-                                                  "department, 社会保险法 第八十八条), 1 to 500 characters"})
+    # The facts sent to the HR administrative department (社会保险法 第八十八条), checked as any free text is.
+    referral = checked_text(payload["referral"], "referral", max_length=500) if "referral" in payload else None
+    if referral:
         entries.append(NewEntry(FRAUD_REFERRAL_RECORDED, discrepancy.subject, {
             "discrepancy": discrepancy.id, "kind": discrepancy.kind, "to": "人力资源社会保障行政部门 the HR administrative "
-                                                                         "department", "facts": referral.strip(),
+                                                                         "department", "facts": referral,
             "overpayment_fen": outcome.get("overpayment_fen", 0)}))
         outcome["referred"] = True
     return [*entries, NewEntry(DISCREPANCY_RESOLVED, f"discrepancy:{discrepancy.id}",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction as db_transaction
 
 from sirecords.benefits.transactions import DEATH_DOCUMENTS
+from sirecords.core.text import canonical
 from sirecords.crosschecks import feeds, filestore
 from sirecords.crosschecks.kinds import FEED_RECEIVED
 from sirecords.crosschecks.models import Claim, Discrepancy, FeedFile
@@ -51,6 +52,7 @@ def receive(actor: Actor, kind: str, data: bytes, *, file_name: str, reason: str
     if kind not in COMPARERS:
         raise feeds.FeedRefused([feeds.Problem(1, "kind", f"{kind!r} is not a feed compared with the record "
                                                           f"({', '.join(COMPARERS)})")])
+    period = canonical(period) if isinstance(period, str) else period  # ２０２５-０６ is 2025-06
     if problem := period_problem(kind, period):
         raise InvalidTransaction({"period": problem})
     feed = feeds.read(kind, data, encoding=encoding, hold_invalid=hold_invalid, months=months_of(period))
