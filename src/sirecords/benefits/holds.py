@@ -13,7 +13,7 @@ import json
 
 from sirecords.benefits import payments
 from sirecords.benefits.kinds import PENSION_PAYMENTS_MADE, PENSION_RELEASED, PENSION_RESTORED
-from sirecords.benefits.models import Award, Payment, PaymentHold
+from sirecords.benefits.models import Award, AwardStatus, Payment, PaymentHold
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.models import Entry
 from sirecords.transactions.posting import InvalidTransaction
@@ -58,7 +58,7 @@ def release(hold: PaymentHold, *, due_before: str | None = None, reissued_fen: i
 def restore(award: Award, *, hold: str, reason: str) -> NewEntry:
     """The entry restoring an award ended by a death since revoked: every month from its end month that a payroll run
     has paid since (the award was left out of them) owed as back pay at the amount in force that month."""
-    if award.status != "ended" or not award.end_month:
+    if award.status != AwardStatus.ENDED or not award.end_month:
         raise InvalidTransaction({"award": f"the pension {award.uid} is {award.status}: there is nothing to restore"})
     months = sorted(set(Payment.objects.filter(month__gte=award.end_month).values_list("month", flat=True)))
     back_pay = sum(payments.amount_in_force(award.uid, month) for month in months)

@@ -167,17 +167,12 @@ class AccountClosure(models.Model):
         db_table = "benefits_account_closure"
 
 
-class OverpaymentStatus(models.TextChoices):
-    OPEN = "open", "待追回 open"
-    RECOVERED = "recovered", "已追回 recovered"
-
-
 @projected_table
 class OverpaymentCase(models.Model):
     """A pension paid for months after the pensioner's death (经办条例 第四十六条): who received it, what was paid and
     what has been recovered — by offset against the inheritable account balance first, then under an instalment
-    agreement or as repaid — each a reviewed transaction (benefits/overpayments.py). What is still owed is derived
-    (overpaid − recovered), never stored apart."""
+    agreement or as repaid — each a reviewed transaction (benefits/overpayments.py). What is still owed, and so whether
+    it is open or recovered, is derived (overpaid − recovered), never stored apart."""
 
     uid = models.CharField(primary_key=True, max_length=32, help_text="The discrepancy (or transaction) that opened it.")
     person_id = models.CharField(max_length=32, db_index=True, help_text="The deceased pensioner (registry_person.uid).")
@@ -189,7 +184,6 @@ class OverpaymentCase(models.Model):
     relation = models.CharField(max_length=16, help_text="The receiver's relation to the deceased (RELATIONS).")
     agreement = models.TextField(blank=True, help_text="The instalment agreement, canonical JSON: monthly_fen, "
                                                         "first_month, months.")
-    status = models.CharField(max_length=10, choices=OverpaymentStatus.choices)
     opened_at = models.CharField(max_length=27)
     last_seq = models.BigIntegerField()
 
@@ -198,14 +192,15 @@ class OverpaymentCase(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(overpaid_fen__gt=0) & models.Q(recovered_fen__gte=0)
                                    & models.Q(recovered_fen__lte=models.F("overpaid_fen")),
-                                   name="overpayment_recovered_within"),
-            models.CheckConstraint(condition=models.Q(status__in=OverpaymentStatus.values), name="overpayment_status_known"),
-            models.CheckConstraint(condition=~models.Q(status="recovered") | models.Q(recovered_fen=models.F("overpaid_fen")),
-                                   name="overpayment_recovered_in_full")]
+                                   name="overpayment_recovered_within")]
 
     @property
     def owed_fen(self) -> int:
         return self.overpaid_fen - self.recovered_fen
+
+    @property
+    def status(self) -> str:
+        return "open" if self.owed_fen else "recovered"
 
 
 @projected_table

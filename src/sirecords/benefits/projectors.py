@@ -20,7 +20,7 @@ from sirecords.benefits.kinds import (
     PENSION_WITHHELD,
     SURVIVOR_BENEFITS_PAID,
 )
-from sirecords.benefits.models import AwardStatus, OverpaymentStatus
+from sirecords.benefits.models import AwardStatus
 from sirecords.ledger.append import PostedEntry
 from sirecords.ledger.projection import Store, existing, projects
 
@@ -40,9 +40,7 @@ def pension_awarded(entry: PostedEntry, store: Store) -> None:
 
 
 def _change(entry: PostedEntry, store: Store, status: str, **columns) -> None:
-    row = store.get(TABLE, entry.payload["award"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: award {entry.payload['award']} is not in {TABLE}")
+    row = existing(store, TABLE, entry.payload["award"], entry)
     store.put(TABLE, row["uid"], {**row, "status": status, "last_seq": entry.seq, **columns})
 
 
@@ -71,9 +69,7 @@ def pension_adjusted(entry: PostedEntry, store: Store) -> None:
         "back_pay_fen": p["back_pay_fen"], "rule_version": p["rule_version"],
         "trace": json.dumps(p["trace"], ensure_ascii=False, sort_keys=True),
         "last_seq": entry.seq})
-    row = store.get(TABLE, p["award"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
+    row = existing(store, TABLE, p["award"], entry)
     store.put(TABLE, row["uid"], {**row, "total_fen": p["after_fen"], "last_seq": entry.seq})
 
 
@@ -91,9 +87,7 @@ def pension_recomputed(entry: PostedEntry, store: Store) -> None:
         "before_fen": p["before_fen"], "months_settled": p["months_settled"], "back_pay_fen": p["back_pay_fen"],
         "overpayment_fen": p["overpayment_fen"], "rule_version": p["rule_version"], "trace": trace, "txn": entry.txn,
         "last_seq": entry.seq})
-    row = store.get(TABLE, p["award"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: award {p['award']} is not in {TABLE}")
+    row = existing(store, TABLE, p["award"], entry)
     store.put(TABLE, row["uid"], {**row, "category": p["category"], "start_month": p["start_month"],
                                   "basic_fen": p["basic_fen"], "account_fen": p["account_fen"],
                                   "transitional_fen": p["transitional_fen"], "awarded_fen": p["total_fen"],
@@ -132,9 +126,7 @@ def restored(entry: PostedEntry, store: Store) -> None:
 
 @projects(PENSION_RELEASED)
 def released(entry: PostedEntry, store: Store) -> None:
-    row = store.get(HOLDS, entry.payload["hold"])
-    if row is None:
-        raise LookupError(f"entry #{entry.seq}: hold {entry.payload['hold']} is not in {HOLDS}")
+    row = existing(store, HOLDS, entry.payload["hold"], entry)
     store.put(HOLDS, row["uid"], {**row, "released_at": entry.recorded_at, "back_pay_fen": entry.payload["back_pay_fen"],
                                   "last_seq": entry.seq})
 
@@ -148,8 +140,7 @@ def overpayment_case_opened(entry: PostedEntry, store: Store) -> None:
     store.put(CASES, p["case"], {"uid": p["case"], "person_id": p["person"], "award_id": p["award"],
                                  "months": json.dumps(p["months"]), "overpaid_fen": p["overpaid_fen"], "recovered_fen": 0,
                                  "received_by_sealed": p["received_by_sealed"], "relation": p["relation"], "agreement": "",
-                                 "status": OverpaymentStatus.OPEN.value, "opened_at": entry.recorded_at,
-                                 "last_seq": entry.seq})
+                                 "opened_at": entry.recorded_at, "last_seq": entry.seq})
 
 
 def _case(entry: PostedEntry, store: Store) -> dict:
@@ -159,9 +150,8 @@ def _case(entry: PostedEntry, store: Store) -> dict:
 @projects(OVERPAYMENT_RECOVERED)
 def overpayment_recovered(entry: PostedEntry, store: Store) -> None:
     row = _case(entry, store)
-    recovered = row["recovered_fen"] + entry.payload["amount_fen"]
-    status = OverpaymentStatus.RECOVERED.value if recovered == row["overpaid_fen"] else OverpaymentStatus.OPEN.value
-    store.put(CASES, row["uid"], {**row, "recovered_fen": recovered, "status": status, "last_seq": entry.seq})
+    store.put(CASES, row["uid"], {**row, "recovered_fen": row["recovered_fen"] + entry.payload["amount_fen"],
+                                  "last_seq": entry.seq})
 
 
 @projects(INSTALMENT_AGREEMENT_SIGNED)

@@ -11,10 +11,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy
 
 from sirecords.benefits.kinds import OVERPAYMENT_RECOVERED, SURVIVOR_BENEFITS_PAID
-from sirecords.benefits.models import AccountClosure, Award, AwardStatus, OverpaymentCase, OverpaymentStatus, SurvivorClaim
+from sirecords.benefits.models import AccountClosure, Award, AwardStatus, OverpaymentCase, SurvivorClaim
 from sirecords.benefits.overpayments import RELATIONS, inheritable_balance
 from sirecords.core.money import fen_to_yuan, to_fen
 from sirecords.crypto.sealing import seal
@@ -57,7 +58,8 @@ def plan(payload: dict[str, Any], txn: str = "") -> dict[str, Any]:
     funeral, pension = to_fen(figures.value.funeral_grant), to_fen(figures.value.survivors_pension)
     inheritance = inheritable_balance(person.uid)
     recoveries, from_account, from_benefits = [], 0, 0
-    for case in OverpaymentCase.objects.filter(person_id=person.uid, status=OverpaymentStatus.OPEN).order_by("opened_at", "uid"):
+    open_cases = OverpaymentCase.objects.filter(person_id=person.uid, recovered_fen__lt=F("overpaid_fen"))
+    for case in open_cases.order_by("opened_at", "uid"):
         owed = case.owed_fen
         account = min(owed, inheritance - from_account)
         benefits = min(owed - account, funeral + pension - from_benefits)

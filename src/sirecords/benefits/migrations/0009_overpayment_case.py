@@ -22,13 +22,12 @@ class Migration(migrations.Migration):
                 ('received_by_sealed', models.TextField(blank=True, help_text='Who received it (name), sealed; empty: the heirs.')),
                 ('relation', models.CharField(help_text="The receiver's relation to the deceased (RELATIONS).", max_length=16)),
                 ('agreement', models.TextField(blank=True, help_text='The instalment agreement, canonical JSON: monthly_fen, first_month, months.')),
-                ('status', models.CharField(choices=[('open', '待追回 open'), ('recovered', '已追回 recovered')], max_length=10)),
                 ('opened_at', models.CharField(max_length=27)),
                 ('last_seq', models.BigIntegerField()),
             ],
             options={
                 'db_table': 'benefits_overpayment_case',
-                'constraints': [models.CheckConstraint(condition=models.Q(('overpaid_fen__gt', 0), ('recovered_fen__gte', 0), ('recovered_fen__lte', models.F('overpaid_fen'))), name='overpayment_recovered_within'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'recovered'])), name='overpayment_status_known'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'recovered'), _negated=True), ('recovered_fen', models.F('overpaid_fen')), _connector='OR'), name='overpayment_recovered_in_full')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('overpaid_fen__gt', 0), ('recovered_fen__gte', 0), ('recovered_fen__lte', models.F('overpaid_fen'))), name='overpayment_recovered_within')],
             },
         ),
     ]
