@@ -71,3 +71,32 @@ def test_a_clerk_resolves_a_discrepancy_from_the_queue_and_sees_it_posted(desk):
     assert clerk.locator("#crosscheck-transaction").inner_text() == uid
     shot(clerk, "crosscheck-04-resolved")
     assert find_person_by_id_number(OLD).uid == find_person_by_id_number(NEW).uid == person
+
+
+def test_a_collectors_discrepancy_reads_in_words_and_asks_how_to_resolve_it(desk):
+    """The collector's report differs from a posted month: the page shows the insurance type and both sides' amounts in
+    Chinese, and the resolve form asks whether it is a correction or arrears (the other fields only where they apply)."""
+    from sirecords.demo.sample_contributions import post_sample_batch
+    from sirecords.registry.models import Employer, Person
+
+    from ..conftest import staff_factory
+
+    accounts.create_staff()
+    post_sample_batch(staff_factory())
+    person, unit = Person.objects.get(birth_month="1984-04"), Employer.objects.get(name="样例公司")  # the sample's
+    report = ("id_number,uscc,period,insurance_type,employer_amount,individual_amount,paid_on,reference\n"
+              f"{person.id_number},{unit.uscc},2024-01,pension,1280.00,700.00,2024-02-10,SW-1\n"
+              f"{person.id_number},{unit.uscc},2024-02,pension,1280.00,640.00,2024-03-10,SW-2\n").encode()
+    receive(actor_for("clerk.li"), "tax_paid", report, file_name="tax.csv", reason="税务数据比对", channel="cli",
+            period="2024-01:2024-02")
+    discrepancy = Discrepancy.objects.get()
+    assert discrepancy.kind == "amount_differs"
+
+    clerk = desk("clerk.li")
+    sign_in(clerk, "clerk.li")
+    clerk.goto(f"/desk/crosschecks/{discrepancy.id}/")
+    facts = clerk.locator("#crosscheck-detail").inner_text()
+    assert "基本养老保险" in facts and "征收机构已收: 单位缴费 1280.00 个人缴费 700.00" in facts, facts
+    assert "记录中: 单位缴费 1280.00 个人缴费 640.00" in facts and "pension" not in facts
+    assert clerk.locator("#id_as_").count() == 1 and clerk.locator("#id_received_by").count() == 0
+    shot(clerk, "crosscheck-05-collector")
