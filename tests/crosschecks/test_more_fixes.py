@@ -121,3 +121,32 @@ def test_the_collectors_discrepancies_resolve_only_when_the_record_agrees(world,
     assert resolved(world, crew, "recorded_not_paid") == {"fix": "collected", "as": "correction",
                                                           "compared_again": "2024-05"}
     assert findings() == []
+
+
+def test_the_command_line_passes_as_and_refer_to_the_resolution(world, crew):  # noqa: F811
+    """`crosscheck resolve ID --as correction --refer FACTS --json`: the flags reach the transaction (a correction of a
+    month the record still holds is refused, saying what differs); resolved, it prints {"transaction": UID}."""
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from sirecords.workflow.models import BusinessTransaction
+    from sirecords.workflow.services import payload_of
+
+    receive(world["clerk"], "tax_paid", feed(TAX, paid(world["one"], "1800.00")), file_name="t.csv", reason="比对",
+            channel="cli", period="2024-05")
+    differs = Discrepancy.objects.get(kind="amount_differs")
+    with pytest.raises(CommandError, match="still differs"):
+        call_command("crosscheck", "resolve", differs.id, "--as", "correction", "--actor", "cc.clerk", "--reason", "已更正")
+    with pytest.raises(CommandError, match="arrears is for a payment"):
+        call_command("crosscheck", "resolve", differs.id, "--as", "arrears", "--actor", "cc.clerk", "--reason", "补缴")
+    reported(world, row(world["one"], "died", "2024-07-20"))
+    died = Discrepancy.objects.get(kind="pensioner_died")
+    out = io.StringIO()
+    call_command("crosscheck", "resolve", died.id, "--actor", "cc.clerk", "--reason", "核实死亡", "--received-by", "李某",
+                 "--relation", "spouse", "--refer", "死亡后仍领取养老金", "--json", stdout=out)
+    txn = BusinessTransaction.objects.get(uid=json.loads(out.getvalue())["transaction"])
+    assert (txn.type, txn.state) == ("resolve_discrepancy", "submitted")
+    assert {key: payload_of(txn)[key] for key in ("referral", "received_by")} == {
+        "referral": "死亡后仍领取养老金", "received_by": {"name": "李某", "relation": "spouse"}}
