@@ -164,7 +164,9 @@ def test_persons_are_found_alike_by_probing_the_index_and_by_reading_the_registe
     found = {}
     for fraction in (0, 10**9):  # never read the register whole; always read it
         monkeypatch.setattr(matching, "SCAN_FRACTION", fraction)
-        frame = matching.persons_frame(indexes)
+        import polars as pl
+
+        frame = matching.with_persons(pl.DataFrame({"index": indexes})).drop_nulls("person")
         found[fraction] = (matching.uids_by_index(indexes), dict(zip(frame["index"].to_list(), frame["person"].to_list())))
     expected = {indexes[0]: world["one"].uid, indexes[1]: world["worker"].uid}
     assert found[0] == found[10**9] == (expected, expected)

@@ -59,27 +59,31 @@ def register_frame():
         return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
 
 
-def persons_frame(indexes: list[str], register=None):
-    """uids_by_index as a Polars frame (`index`, `person`), for a report of a million rows: the register, when read
-    whole (`register`, read already, or read here when worthwhile), is matched by a join, not a million look-ups."""
+def with_persons(frame, register=None):
+    """`frame` (a Polars frame with an `index` column: blind indexes of ID numbers) with each row's person (`person`:
+    the uid registered with the number, or who held it before public security changed it; null for nobody). For a
+    report of a million rows the register, when read whole (`register`, read already, or read here when worthwhile),
+    is matched by one join, not a million look-ups; the former numbers are probed for the rows it leaves unmatched."""
     import polars as pl
 
     schema = {"index": pl.String, "person": pl.String}
-    if register is None and not reads_register(len(indexes)):
-        found = uids_by_index(indexes)
-        return pl.DataFrame({"index": list(found), "person": list(found.values())}, schema=schema)
-    wanted = pl.DataFrame({"index": indexes}, schema={"index": pl.String})
-    found = (register if register is not None else register_frame()).join(wanted, on="index", how="semi")
-    rest = wanted.join(found, on="index", how="anti")["index"].to_list()
+    if register is None and not reads_register(frame.height):
+        found = uids_by_index(frame["index"].to_list())
+        return frame.join(pl.DataFrame({"index": list(found), "person": list(found.values())}, schema=schema),
+                          on="index", how="left")
+    joined = frame.join(register if register is not None else register_frame(), on="index", how="left")
+    rest = joined.filter(pl.col("person").is_null())["index"].unique().to_list()
     former = _by_index("registry_former_id_number", "person_id", rest)
-    return pl.concat([found, pl.DataFrame(former, schema=schema, orient="row")]) if former else found
+    if not former:
+        return joined
+    return joined.update(pl.DataFrame(former, schema=schema, orient="row"), on="index", how="left")
 
 
 def uids_by_index(indexes: list[str]) -> dict[str, str]:
     """Blind index of an ID number → the uid of the person registered with it, or who held it before public security
     changed it, for those the record holds, found by probing the index: a query per 50,000 numbers on PostgreSQL (one
     array parameter each), per 5,000 on SQLite. (A report about a good part of the register reads it whole instead:
-    persons_frame.)"""
+    with_persons.)"""
     found = dict(_by_index("registry_person", "uid", indexes))
     found.update(_by_index("registry_former_id_number", "person_id", [index for index in indexes if index not in found]))
     return found

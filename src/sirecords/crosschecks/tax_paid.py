@@ -31,7 +31,7 @@ from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
 from sirecords.crosschecks import server_csv
 from sirecords.crosschecks.feeds import Feed
-from sirecords.crosschecks.matching import Comparison, persons_frame, reads_register, register_frame
+from sirecords.crosschecks.matching import Comparison, reads_register, register_frame, with_persons
 from sirecords.crypto.keys import active_keys
 from sirecords.crypto.sealing import blind_indexes
 from sirecords.registry.models import Employer, Employment
@@ -47,18 +47,17 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     if frame.is_empty():
         return
     first, last = feed.months or (frame["period"].min(), frame["period"].max())
-    numbers = frame["id_number"].unique().to_list()
+    numbers = frame["id_number"].unique()
     # The numbers are hashed in a thread (pure Python, no database) while this one waits for the database to read the
     # record's months and the register: they overlap, since waiting on the server releases the interpreter.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(blind_indexes, "id_number", numbers, key=active_keys().index_key)
+        hashing = pool.submit(blind_indexes, "id_number", numbers.to_list(), key=active_keys().index_key)
         usccs = [code for code in frame["uscc"].unique().to_list() if code]
         units = _employers(usccs)
         recorded = _record(first, last)
         register = register_frame() if reads_register(len(numbers)) else None
         indexes = hashing.result()
-    ids = (pl.DataFrame({"id_number": numbers, "index": indexes}, schema={"id_number": pl.String, "index": pl.String})
-           .join(persons_frame(indexes, register), on="index", how="left"))
+    ids = with_persons(pl.DataFrame({"id_number": numbers, "index": pl.Series(indexes, dtype=pl.String)}), register)
     units_frame = pl.DataFrame({"uscc": ["", *units], "employer": ["", *units.values()]},
                                schema={"uscc": pl.String, "employer": pl.String})
     report = (frame.select("line", "id_number", "uscc", "period", "insurance_type", "employer_amount", "individual_amount")
