@@ -73,6 +73,20 @@ def _add_the_rest(staff):
         _application()
     if apps.is_installed("sirecords.certificates"):
         _certificate(staff)
+    if apps.is_installed("sirecords.disputes"):
+        _dispute()
+
+
+def _dispute():
+    """A person's dispute of a month with a scan, refused with its reasons: rows in disputes_case and disputes_evidence."""
+    from sirecords.registry.models import Person
+
+    person = Person.objects.order_by("uid").first().uid
+    post_entries("file_dispute", {"case": "d" * 32, "person": person, "requester_kind": "person",
+                                  "requester": f"person:{person}", "item": "contribution", "period": "2024-01",
+                                  "claim": "缴费基数有误", "documents": [{"kind": "evidence", "sha256": "e" * 64,
+                                                                       "content_type": "PNG"}]})
+    post_entries("refuse_dispute", {"case": "d" * 32, "reason": "记录无误"})
 
 
 def _crosscheck(staff, retiree: str):
@@ -204,7 +218,7 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
         # discrepancy's state, a unit's pension scheme, and an overpayment case's figures,
-        # a survivors' claim's figures (they add up).
+        # a survivors' claim's figures (they add up), a dispute's item, state, requester and outcome (they match).
         assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
                                    ("benefits_overpayment_case", "recovered_fen"),
                                    *(("benefits_survivor_claim", c) for c in ("funeral_grant_fen", "survivors_pension_fen",
@@ -213,7 +227,9 @@ def test_any_single_changed_value_is_found(tampered, model, column):
                                    ("benefits_recomputation", "overpayment_fen"),
                                    ("portal_employer_account", "state"), ("applications_decision", "applicant_kind"),
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),
-                                   ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state")}
+                                   ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state"),
+                                   *(("disputes_case", c) for c in ("item", "state", "requester_kind", "transaction",
+                                                                    "referred_to"))}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"

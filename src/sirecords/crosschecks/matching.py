@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from sirecords.core.canonical import canonical_bytes
+from sirecords.core.workdays import working_days_after
 from sirecords.crosschecks import server_csv
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crypto.sealing import blind_index
@@ -132,12 +133,7 @@ def due_on(kind: str, today: date) -> str:
 
 @lru_cache(maxsize=256)  # a report queues thousands of discrepancies of a few kinds, all on the same day
 def _working_days_after(today: date, days: int) -> str:
-    day = today
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day.isoformat()
+    return working_days_after(today, days).isoformat()
 
 
 @dataclass

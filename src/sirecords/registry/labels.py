@@ -23,6 +23,25 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "end": ("结束日期", "End"),
     "method": ("处理方法", "Method"),
     "target": ("维护对象", "Record maintained"),
+    # the steps of a dispute of the record (disputes/transactions.py), in the maintenance log
+    "state": ("状态", "State"),
+    "item": ("异议事项", "Item disputed"),
+    "period": ("月份", "Month"),
+    "claim": ("异议内容", "Claim"),
+    "requester_kind": ("申请人类型", "Who asked"),
+    "requester": ("申请人", "Requester"),
+    "delegate": ("受委托人", "Delegate"),
+    "channel": ("渠道", "Channel"),
+    "received_on": ("受理日期", "Received on"),
+    "due_on": ("答复期限", "Due on"),
+    "examiner": ("复核人", "Examiner"),
+    "reason": ("理由", "Reasons"),
+    "remedy": ("救济途径", "Right to review or litigation"),
+    "referred_to": ("转交地区", "Referred to"),
+    "decided_on": ("决定日期", "Decided on"),
+    "transaction": ("业务流水", "Transaction"),
+    "correction": ("更正业务", "Correction"),
+    "evidence": ("材料", "Evidence"),
 }
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sirecords.workflow",
     "sirecords.records",
     "sirecords.crosschecks",
+    "sirecords.disputes",
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",
@@ -309,3 +310,7 @@ SIRECORDS_CROSSCHECK_DUE_DAYS = {
     "pensioner_died": 5, "pensioner_imprisoned": 5, "payment_returned": 5, "death_revoked": 5,
     **env_json("SIRECORDS_CROSSCHECK_DUE_DAYS", {}),
 }
+
+# Disputes of the record (第十六条, docs/disputes.md): working days (Monday to Friday) the agency gives itself to answer
+# a request to verify the record. Agency policy: the regulation sets no time limit.
+SIRECORDS_DISPUTE_DUE_DAYS = int(os.environ.get("SIRECORDS_DISPUTE_DUE_DAYS", 15))

@@ -35,6 +35,8 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
     "personnel_archive": ("人事档案（工作经历证明）", "Personnel archive (proof of past service)"),
     "withholding_order": ("有关机关暂不告知查询情况的书面决定", "Written order to keep a body's reads from the person"),
     "written_authorisation": ("书面委托材料", "Written authorisation"),
+    # 第十六条: a request to verify the record made at the counter, signed by the person (or the delegate)
+    "written_request": ("书面核查申请（本人签字）", "Signed written request to verify the record"),
     "applicant_credentials": ("申请查询单位的有效证明文件", "The applying body's or unit's valid credentials"),
     "payment_receipt": ("缴费凭证", "Payment receipt"),
     # a death (any one of the three suffices), a pension suspended and resumed (第六条)

@@ -1,0 +1,299 @@
+"""Disputes of the record (第十六条), as the portal, the employer portal, the counter and the staff API use them:
+file a request (with its scans), add evidence, re-examine, refuse, refer, correct; and the cases as each requester
+may see them. Every step is a transaction posted to the ledger (disputes/transactions.py); the correction a case leads
+to is reviewed in four stages and marks the case corrected when it posts.
+
+Who may do what:
+- a person files and follows their own cases; an employer's user files about its unit's registration or an
+  employee's contributions or employment within their periods with it, and follows its unit's cases;
+- a clerk at the counter files for a person (the scan of the signed written request required; a delegate's written
+  authorisation too);
+- a staff member with a business role in the case's region examines, refuses, refers or corrects — never one who
+  posted any of the disputed entries (Refused, with the entry named: the API's 403);
+- supervisors read the cases and the overdue ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction as db_transaction
+
+from sirecords.crypto.sealing import SealBroken, unseal
+from sirecords.disputes.disputed import disputed_entries, posters
+from sirecords.disputes.kinds import DISPUTE_CORRECTED, DISPUTE_REFERRED, DISPUTE_REFUSED
+from sirecords.disputes.models import OPEN_STATES, Case, Claim, DisputeState, Evidence
+from sirecords.disputes.transactions import EVIDENCE_KINDS, case_subject
+from sirecords.ledger.models import Entry
+from sirecords.records.access_log import record_access
+from sirecords.records.purposes import implied
+from sirecords.registry.models import Person
+from sirecords.transactions.actors import Actor
+from sirecords.transactions.posting import InvalidTransaction
+from sirecords.workflow import documents
+from sirecords.workflow.models import BusinessTransaction, State
+from sirecords.workflow.services import Refused, attach, execute, open_transaction, submit
+
+security_log = logging.getLogger("sirecords.security")
+PORTAL_MARK = ":"  # in every portal username (portal/credentials.py), in no staff one
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # written_request, written_authorisation or evidence
+    data: bytes
+    name: str
+
+
+def online(actor: Actor) -> bool:
+    """A signed-in person's or employer user's own request (not the counter's)."""
+    return PORTAL_MARK in actor.username
+
+
+def _region() -> str:
+    return settings.SIRECORDS_REGION
+
+
+def _checked(item: Document) -> tuple[str, str]:
+    """(sha256, content type) of a scan, checked as every document is (DocumentRefused naming the file otherwise)."""
+    if item.kind not in EVIDENCE_KINDS:
+        raise InvalidTransaction({"kind": f"{item.kind!r} is not a dispute's document ({', '.join(EVIDENCE_KINDS)})"})
+    content = documents.check(item.data, item.name)
+    return hashlib.sha256(item.data).hexdigest(), documents.ACCEPTED_TYPES[content]
+
+
+# --- filing and evidence ---------------------------------------------------------------------------------------------------
+
+def file(actor: Actor, *, item: str, claim: str, channel: str, person: str = "", employer: str = "", period: str = "",
+         requester_kind: str = "person", requester: str = "", delegate: str = "",
+         scans: tuple[Document, ...] = ()) -> Case:
+    """Record a request to verify the record and its scans; the case, `received`, with its due date. At the counter
+    (a staff actor) the scan of the signed written request is required, and a delegate's written authorisation."""
+    kinds = {scan.kind for scan in scans}
+    if not online(actor):
+        missing = [kind for kind in ("written_request", *(("written_authorisation",) if requester_kind == "delegate" else ()))
+                   if kind not in kinds]
+        if missing:
+            raise InvalidTransaction({"document": "the counter records a request with the scan of "
+                                                  + " and ".join(documents.DOCUMENT_KINDS[k][0] + f" ({k})" for k in missing)})
+    checked = [(scan, *_checked(scan)) for scan in scans]
+    uid = uuid.uuid4().hex
+    payload = {"case": uid, "person": person, "employer": employer, "requester_kind": requester_kind,
+               "requester": requester or (f"person:{person}" if requester_kind == "person" else actor.username),
+               "delegate": delegate, "item": item, "period": period, "claim": claim,
+               "documents": [{"kind": scan.kind, "sha256": digest, "content_type": content}
+                             for scan, digest, content in checked]}
+    with db_transaction.atomic():
+        txn = open_transaction(actor, "file_dispute", payload, region=_region(), reason="异议受理 dispute received",
+                               channel=channel)
+        for scan, _digest, _content in checked:
+            attach(actor, txn, scan.kind, scan.data, scan.name)
+        submit(actor, txn)
+    return Case.objects.get(uid=uid)
+
+
+def add_evidence(actor: Actor, case: Case, scan: Document, *, channel: str) -> Evidence:
+    """Add a scan to an open case (the caller has checked the actor may: their own case, their unit's, or staff)."""
+    digest, content = _checked(scan)
+    with db_transaction.atomic():
+        txn = open_transaction(actor, "add_dispute_evidence", {"case": case.uid, "kind": scan.kind, "sha256": digest,
+                                                               "content_type": content},
+                               region=_region(), reason="异议材料 evidence added", channel=channel)
+        attach(actor, txn, scan.kind, scan.data, scan.name)
+        submit(actor, txn)
+    return Evidence.objects.get(key=f"{case.uid}:{digest}")
+
+
+# --- the re-examination ----------------------------------------------------------------------------------------------------
+
+def posted_by(case: Case) -> dict[str, int]:
+    """Who posted the disputed entries: username → the seq of one of them."""
+    return posters(disputed_entries(case.item, case.person, case.employer if case.requester_kind == "employer" else "",
+                                    case.period))
+
+
+def check_examiner(actor: Actor, case: Case) -> None:
+    """Refused (the API's 403), with the entry named, when the actor posted any of the disputed entries."""
+    seq = posted_by(case).get(actor.username)
+    if seq is not None:
+        kind = Entry.objects.filter(seq=seq).values_list("kind", flat=True).first()
+        security_log.warning("refused %s: examining dispute %s, having posted entry #%s", actor.username, case.uid, seq)
+        raise Refused(f"you posted entry #{seq} ({kind}) of the disputed record: someone who posted none of the "
+                      f"disputed entries re-examines it (第十六条)")
+
+
+def _read_for(actor: Actor, case: Case, what: str, channel: str) -> None:
+    """The examiner reads the person's record for the case: in the access log, which the person sees (第十六条)."""
+    if case.person:
+        purpose = implied("dispute", f"re-examining dispute case {case.uid}", case.uid)
+        record_access(actor.username, f"person:{case.person}", what, channel, str(purpose))
+
+
+def locked(uid: str) -> Case:
+    case = Case.objects.select_for_update().filter(uid=uid).first()
+    if case is None:
+        raise InvalidTransaction({"case": f"no dispute case {uid!r}"})
+    return case
+
+
+def examine(actor: Actor, uid: str, *, channel: str) -> Case:
+    """Take up the re-examination of a received case."""
+    with db_transaction.atomic():
+        case = locked(uid)
+        check_examiner(actor, case)
+        _read_for(actor, case, "dispute case: re-examination", channel)
+        execute(actor, "examine_dispute", {"case": case.uid}, region=_region(), reason="异议复核 re-examination",
+                channel=channel)
+    return Case.objects.get(uid=uid)
+
+
+def refuse(actor: Actor, uid: str, reason: str, *, channel: str) -> Case:
+    """Refuse a received or examined case with the reasons (the decision states the right to review or litigation)."""
+    with db_transaction.atomic():
+        case = locked(uid)
+        check_examiner(actor, case)
+        _unclaimed(case)
+        _read_for(actor, case, "dispute case: refusal", channel)
+        execute(actor, "refuse_dispute", {"case": case.uid, "reason": reason}, region=_region(),
+                reason="异议不予更正 refused", channel=channel)
+    return Case.objects.get(uid=uid)
+
+
+def refer(actor: Actor, uid: str, region: str, *, channel: str) -> Case:
+    """Refer a case whose months were earned in another region to that region."""
+    with db_transaction.atomic():
+        case = locked(uid)
+        check_examiner(actor, case)
+        _unclaimed(case)
+        execute(actor, "refer_dispute", {"case": case.uid, "region": region}, region=_region(),
+                reason="异议转交 referred", channel=channel)
+    return Case.objects.get(uid=uid)
+
+
+def _unclaimed(case: Case) -> None:
+    """Refuse while a correction of the case is in review (a returned or withdrawn one frees it)."""
+    claim = Claim.objects.select_for_update().filter(case=case.uid).first()
+    if claim is not None and BusinessTransaction.objects.filter(uid=claim.txn, state__in=(State.DRAFT, State.SUBMITTED)).exists():
+        raise InvalidTransaction({"case": f"dispute case {case.uid} has a correction in review: transaction {claim.txn}"})
+
+
+def correct(actor: Actor, uid: str, type_name: str, payload: dict[str, Any], *, channel: str) -> BusinessTransaction:
+    """Open and submit the correction (correct_dispute around one of #12's corrections), the case's scans attached as
+    its evidence; a received case is taken up for examination first. The case is corrected when the last stage posts."""
+    with db_transaction.atomic():
+        case = locked(uid)
+        check_examiner(actor, case)
+        _unclaimed(case)
+        if case.state == DisputeState.RECEIVED:
+            _read_for(actor, case, "dispute case: re-examination", channel)
+            execute(actor, "examine_dispute", {"case": case.uid}, region=_region(), reason="异议复核 re-examination",
+                    channel=channel)
+        txn = open_transaction(actor, "correct_dispute", {"case": case.uid, "type": type_name, "payload": payload},
+                               region=_region(), reason=f"异议更正 correction of dispute case {case.uid}", channel=channel)
+        for evidence in Evidence.objects.filter(case=case.uid).order_by("last_seq"):
+            suffix = {"PDF": "pdf", "JPEG": "jpg", "PNG": "png"}[evidence.content_type]
+            attach(actor, txn, "evidence", documents.load(evidence.sha256), f"dispute-{evidence.sha256[:12]}.{suffix}")
+        Claim.objects.update_or_create(case=case.uid, defaults={"txn": txn.uid, "opened_by": actor.username,
+                                                                "opened_at": datetime.now(UTC)})
+        return submit(actor, txn)
+
+
+# --- reading the cases ----------------------------------------------------------------------------------------------------
+
+def in_review(uids: list[str]) -> dict[str, str]:
+    """Of these cases, those with a correction in review now: case → the transaction."""
+    claims = dict(Claim.objects.filter(case__in=uids).values_list("case", "txn"))
+    pending = set(BusinessTransaction.objects.filter(uid__in=list(claims.values()), state__in=(State.DRAFT, State.SUBMITTED))
+                  .values_list("uid", flat=True))
+    return {case: txn for case, txn in claims.items() if txn in pending}
+
+
+def _open(case: Case, field: str) -> str:
+    value = getattr(case, f"{field}_sealed")
+    if not value:
+        return ""
+    try:
+        return unseal(value, f"dispute:{case.uid}:{field}")
+    except SealBroken:
+        return "(cannot be opened)"
+
+
+def steps(case: Case) -> list[dict[str, str]]:
+    """Each step of the case as the ledger has it: its state after the step and when (UTC)."""
+    out = []
+    for kind, written, at in Entry.objects.filter(subject=case_subject(case.uid)).order_by("seq").values_list(
+            "kind", "payload", "recorded_at"):
+        after = json.loads(written).get("after", {})
+        out.append({"state": after.get("state", ""), "at": at, "step": kind})
+    return out
+
+
+def outcome(case: Case) -> dict[str, Any] | None:
+    """null while open; else the state, the reasons (a refusal's, with the right to review or litigation; a
+    referral's region; a correction's type) and the correction's transaction."""
+    if case.state in OPEN_STATES:
+        return None
+    decided = Entry.objects.filter(subject=case_subject(case.uid), kind__in=(DISPUTE_CORRECTED, DISPUTE_REFUSED,
+                                                                             DISPUTE_REFERRED)).order_by("-seq").first()
+    after = json.loads(decided.payload)["after"] if decided else {}
+    if case.state == DisputeState.REFUSED:
+        reason = f"{_open(case, 'reason')}\n{after.get('remedy', '')}".strip()
+    elif case.state == DisputeState.REFERRED:
+        reason = f"转交 referred to {case.referred_to}"
+    else:
+        reason = f"更正 corrected by {after.get('correction', '')}"
+    return {"state": case.state, "reason": reason, "transaction": case.transaction or None,
+            "decided_on": case.decided_on, "region": case.referred_to or None}
+
+
+def as_json(case: Case, *, masked: bool = False, reviewing: dict[str, str] | None = None) -> dict[str, Any]:
+    """The case as the API gives it: to the person or employer whole; to staff lists with the subject masked."""
+    item = {"case": case.uid, "item": case.item, "period": case.period or None, "claim": _open(case, "claim"),
+            "state": case.state, "due_on": case.due_on, "received_on": case.received_on, "requester_kind": case.requester_kind,
+            "channel": case.channel, "steps": [{"state": s["state"], "at": s["at"]} for s in steps(case)],
+            "outcome": outcome(case),
+            "evidence": [{"kind": e.kind, "sha256": e.sha256, "content_type": e.content_type, "added_at": e.added_at}
+                         for e in Evidence.objects.filter(case=case.uid).order_by("last_seq")]}
+    if reviewing is not None:
+        item["transaction"] = reviewing.get(case.uid) or case.transaction or None
+    if masked:
+        item.update(subject=subject_masked(case), examiner=case.examiner or None, overdue=overdue(case))
+    return item
+
+
+def subject_masked(case: Case) -> str:
+    """Whose record, as staff lists show it: the ID number masked as everywhere (110105********002X)."""
+    if not case.person:
+        return f"employer:{case.employer}"
+    person = Person.objects.filter(uid=case.person).first()
+    return person.masked_id_number if person is not None else f"person:{case.person}"
+
+
+def overdue(case: Case, today: date | None = None) -> bool:
+    return case.state in OPEN_STATES and case.due_on < (today or date.today()).isoformat()
+
+
+def for_person(person: str) -> list[Case]:
+    """A person's own cases (filed by them, a delegate, the counter or an employer), newest first."""
+    return list(Case.objects.filter(person=person).order_by("-received_on", "-last_seq"))
+
+
+def for_employer(employer: str) -> list[Case]:
+    """The cases an employer's users filed for the unit, newest first."""
+    return list(Case.objects.filter(employer=employer, requester_kind="employer").order_by("-received_on", "-last_seq"))
+
+
+def listing(state: str | None = None, *, overdue_only: bool = False) -> list[Case]:
+    cases = Case.objects.all()
+    if state:
+        cases = cases.filter(state=state)
+    if overdue_only:
+        cases = cases.filter(state__in=OPEN_STATES, due_on__lt=date.today().isoformat())
+    return list(cases.order_by("due_on", "uid"))
