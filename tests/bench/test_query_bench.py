@@ -51,7 +51,7 @@ def bench_env():
 
 def test_the_bench_reads_the_queried_persons_and_prints_its_figures(bench_env):
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "query.py"), "--persons", "60", "--queried", "3",
-                             "--samples", "12", "--clients", "2", "--workers", "1", "--seconds", "1.5",
+                             "--samples", "12", "--clients", "2", "--workers", "1", "--seconds", "0.5",
                              "--show-queries"], cwd=ROOT, env=bench_env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
