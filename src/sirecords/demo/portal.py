@@ -20,7 +20,7 @@ from datetime import timedelta
 from django_otp.oath import TOTP
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number
-from sirecords.demo import accounts, flexible, retirees
+from sirecords.demo import accounts, disputes, flexible, retirees
 from sirecords.demo.generate import DemoData
 from sirecords.portal import services as portal
 from sirecords.portal.credentials import employer_username, person_username
@@ -36,6 +36,8 @@ CHANNEL = "counter"
 # The 第十八条 case the demo's court read is under: kept from the worker for half a year.
 COURT_CASE = "(2026)粤0304民初8812号"
 COURT = "深圳市福田区人民法院"
+# The month of her contributions the demo worker disputes (demo/disputes.py): one the demo holds.
+DISPUTED_MONTH = "2025-06"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def load(data: DemoData, approve, open_and_approve) -> int:
             portal.activate_with_code(new.username, new.code, password=PASSWORD, channel="web", key=demo_key(login.login))
         made += 1
     _leave_reads(data, open_and_approve)
+    people = {login.label: find_person_by_id_number(login.login) for login in logins(data) if login.kind == "person"}
+    disputes.load(people["worker"], people["flexible"], DISPUTED_MONTH)
     return made
 
 
