@@ -277,6 +277,19 @@ def test_demo_portal_accounts_and_reads_are_in_the_database(home):
     assert read_by_others >= 3 and employer_reads >= 1 and withheld == 1
 
 
+def test_demo_disputes_one_received_online_one_refused_at_the_counter(home):
+    """demo/disputes.py: the worker's month disputed online with a scan, waiting; the flexible worker's registration
+    disputed at the counter and refused with the reasons (sealed in the database)."""
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        cases = db.execute("SELECT item, period, state, channel, reason_sealed FROM disputes_case ORDER BY item").fetchall()
+        scans = db.execute("SELECT kind FROM disputes_evidence ORDER BY kind").fetchall()
+    assert [(item, period, state, channel) for item, period, state, channel, _ in cases] == [
+        ("contribution", "2025-06", "received", "web"), ("registration", "", "refused", "counter")]
+    assert cases[1][4] and "地址" not in cases[1][4]  # the reasons, sealed
+    assert scans == [("evidence",), ("written_request",)]
+
+
 ISSUE_DEMO_CERTIFICATE = """
 from fpdf import FPDF
 from sirecords.certificates import services
