@@ -77,6 +77,19 @@ def test_the_collectors_report_against_the_record(world, post_txn):  # noqa: F81
     assert findings() == []
 
 
+def test_a_month_paid_in_two_rows_is_compared_by_its_sum(world):  # noqa: F811
+    """The same person, unit, month and insurance type in two rows of the report (a payment in two parts): summed
+    before the comparison — equal to the record, nothing; different, one amount_differs with the sum."""
+    one, worker, clerk = world["one"], world["worker"], world["clerk"]
+    data = feed(TAX, paid(worker, "1000.00"), paid(worker, "875.00"), paid(one, "1000.00"), paid(one, "900.00"),
+                paid(Person.objects.get(uid=world["two"].uid)), paid(Person.objects.get(uid=world["three"])))
+    outcome = receive(clerk, "tax_paid", data, file_name="split.csv", reason="比对", channel="cli", period="2024-05").as_json()
+    assert outcome["discrepancies"] == {"amount_differs": 1}
+    assert detail("amount_differs", one)["insurance_types"][0]["paid"] == {"employer_amount": "0.00",
+                                                                           "individual_amount": "1900.00"}
+    assert findings() == []
+
+
 def test_rows_outside_the_covered_months_and_a_missing_period_are_refused(world):  # noqa: F811
     worker, clerk = world["worker"], world["clerk"]
     data = feed(TAX, paid(worker), paid(worker, period="2024-04"))

@@ -64,11 +64,12 @@ def compare(feed: Feed, comparison: Comparison) -> None:
               .join(ids, on="id_number", how="left").join(units_frame, on="uscc", how="left"))
     _unknown(report.filter(pl.col("person").is_null()), comparison)
     # Grouped and joined on one text key made of the four (one hash per row instead of four columns' row encoding).
-    paid = (report.filter(pl.col("person").is_not_null())
-            .with_columns(pl.col("employer").fill_null(pl.concat_str(pl.lit("?"), pl.col("uscc"))))
-            .with_columns(key=pl.concat_str(KEY, separator="|"))
-            .group_by("key").agg(*(pl.col(name).first() for name in KEY), pl.col("line").min(), pl.col("uscc").first(),
-                                 pl.col("employer_amount").sum(), pl.col("individual_amount").sum()))
+    keyed = (report.filter(pl.col("person").is_not_null())
+             .with_columns(pl.col("employer").fill_null(pl.concat_str(pl.lit("?"), pl.col("uscc"))))
+             .with_columns(key=pl.concat_str(KEY, separator="|")))
+    paid = _one_per_key(keyed, "key", *KEY, "line", "uscc", "employer_amount", "individual_amount", aggregations=(
+        *(pl.col(name).first() for name in KEY), pl.col("line").min(), pl.col("uscc").first(),
+        pl.col("employer_amount").sum(), pl.col("individual_amount").sum()))
     joined = paid.join(recorded, on="key", how="full", coalesce=True)
     only_recorded = joined.filter(pl.col("person").is_null())  # the record's rows the report left out: few
     joined = pl.concat([joined.filter(pl.col("person").is_not_null()), only_recorded.with_columns(
@@ -117,6 +118,16 @@ def compare(feed: Feed, comparison: Comparison) -> None:
         items.sort(key=lambda item: (item["insurance_type"], item["employer"]))
         comparison.found(kind, f"person:{person}", month, {"month": month, "insurance_types": items},
                          line=lines.get((kind, person, month), 0))
+
+
+def _one_per_key(frame: pl.DataFrame, key: str, *columns: str, aggregations) -> pl.DataFrame:
+    """One row per `key`: the frame grouped and aggregated (`aggregations`, giving `columns`), or, when no key repeats
+    (the usual report and record: one row per person, unit, month and insurance type), the frame as it is — a group of
+    one row aggregates to that row, and checking for a repeat costs one hashing pass where grouping a million rows
+    costs several."""
+    if frame[key].is_duplicated().any():
+        return frame.group_by(key).agg(*aggregations)
+    return frame.select(key, *columns)
 
 
 def _amounts(employer: int, individual: int) -> dict[str, str]:
@@ -198,10 +209,11 @@ def _record(first: str, last: str) -> pl.DataFrame:
     # Plain sums and a maximum per group (vectorised), not per-group filters: a million groups either way. "counts" is
     # 1 for a row that counts; after the grouping, 1 when any row of the group does.
     counted = pl.col("counts") == 1
-    grouped = (rows.select(pl.concat_str(KEY, separator="|").alias("key"),
-                           pl.when(counted).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
-                           pl.when(counted).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"), "counts")
-               .group_by("key").agg(pl.col("employer_fen").sum(), pl.col("individual_fen").sum(), pl.col("counts").max()))
+    keyed = rows.select(pl.concat_str(KEY, separator="|").alias("key"),
+                        pl.when(counted).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
+                        pl.when(counted).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"), "counts")
+    grouped = _one_per_key(keyed, "key", "employer_fen", "individual_fen", "counts", aggregations=(
+        pl.col("employer_fen").sum(), pl.col("individual_fen").sum(), pl.col("counts").max()))
     return grouped.select("key", counted_employer=pl.when(counted).then(pl.col("employer_fen")),
                           counted_individual=pl.when(counted).then(pl.col("individual_fen")), in_arrears=~counted)
 
