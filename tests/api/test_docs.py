@@ -23,7 +23,11 @@ def test_openapi_json_lists_every_operation(client):
                       ("POST", "/api/employer/session"), ("DELETE", "/api/employer/session"),
                       ("GET", "/api/employer/account"),
                       ("GET", "/api/employer/contributions"), ("GET", "/api/employer/employees"),
-                      ("GET", "/api/me/record"), ("GET", "/api/me/reads"), ("GET", "/api/me/estimate")}
+                      ("GET", "/api/me/record"), ("GET", "/api/me/reads"), ("GET", "/api/me/estimate"),
+                      # disputes of the record (issue #18): the person's own and the unit's
+                      ("POST", "/api/me/disputes"), ("GET", "/api/me/disputes"), ("GET", "/api/me/disputes/{case}"),
+                      ("POST", "/api/me/disputes/{case}/evidence"), ("POST", "/api/employer/disputes"),
+                      ("GET", "/api/employer/disputes")}
     staff_sessions = {("POST", "/api/staff/session"), ("DELETE", "/api/staff/session")}  # signing in: no role asked
     assert staff_sessions <= operations
     assert len(operations - portal - staff_sessions) == len(GUARDED)

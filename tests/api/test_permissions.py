@@ -56,6 +56,13 @@ CASES = {
     # scope is one of the family feed:<kind>: the matrix asks with the kind in the URL, feed:person_events.
     "api:feed_receive": Case(args=("person_events",), methods=("post",), query="reason=matrix",
                              admitted=frozenset({"415"}), **json({})),
+    # Disputes of the record (api/disputes.py): the list answers (the caller's regions' cases); a step on a case that
+    # does not exist is 404 after the gate, nothing recorded.
+    "api:disputes": Case(query="state=received", admitted=OK),
+    "api:dispute_examine": _txn(),
+    "api:dispute_refuse": _txn(**json({"reason": "matrix"})),
+    "api:dispute_correct": _txn(**json({"type": "correct_contributions", "payload": {}})),
+    "api:dispute_refer": _txn(**json({"region": "110105"})),
 }
 # The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
 PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}

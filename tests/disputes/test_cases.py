@@ -169,3 +169,36 @@ def test_bad_requests_name_the_field(world):
     with pytest.raises(InvalidTransaction, match="period"):
         services.file(world["me"], person=world["person"].uid, item="benefit", period="2024-01", claim="x", channel="web")
     assert not Case.objects.exists()
+
+
+def test_an_employer_disputes_its_own_registration_naming_no_person(world):
+    from sirecords.registry.models import Employer
+
+    unit = Employer.objects.get()
+    user = holder(f"employer:{unit.uid}:hr")
+    case = services.file(user, employer=unit.uid, requester_kind="employer", requester=user.username,
+                         item="registration", claim="单位地址登记有误", channel="web")
+    assert (case.person, case.employer, case.state) == ("", unit.uid, "received")
+    assert services.subject_masked(case) == f"employer:{unit.uid}" and services.for_employer(unit.uid) == [case]
+    with pytest.raises(InvalidTransaction, match="own registration"):
+        services.file(user, employer=unit.uid, requester_kind="employer", requester=user.username, item="contribution",
+                      period="2024-02", claim="申报有误", channel="web")
+    assert findings() == []
+
+
+def test_evidence_for_a_decided_case_is_refused_before_it_is_stored(world):
+    case = services.refuse(world["examiner"], filed(world).uid, "记录无误", channel="api")
+    with pytest.raises(InvalidTransaction, match="refused"):
+        services.add_evidence(world["me"], case, services.Document("evidence", b"not even a picture", "x.png"),
+                              channel="web")
+    assert Evidence.objects.filter(case=case.uid).count() == 1  # the request's own scan only
+
+
+def test_staff_handle_the_cases_of_their_regions_only(world):
+    case = filed(world)
+    far = world["staff"]("dx.far", "reviewer1", region="110105")
+    supervisor = world["staff"]("dx.super", "supervisor")
+    assert services.handles(world["examiner"], case) and not services.handles(far, case)
+    assert not services.handles(supervisor, case) and services.handles(supervisor, case, services.READERS)
+    assert services.listing(actor=far) == [] and services.listing(actor=supervisor) == [case]
+    assert services.handled(far, case.uid) is None and services.handled(world["examiner"], case.uid) == case

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from sirecords.api import errors, feeds, lookups, me, portal, portal_employer, record, staff_session, stats, transactions
+from sirecords.api import disputes, errors, feeds, lookups, me, portal, portal_employer, record, staff_session, stats, transactions
 from sirecords.api.auth import guard
 from sirecords.api.operations import NAMESPACE
 
@@ -33,3 +33,6 @@ api.add_router("", me.router)  # the insured person's own record, reads and esti
 api.add_router("", stats.router)  # de-identified statistics (issue #11, 第十七条)
 api.add_router("", staff_session.router)  # staff API sessions for the desk's own clients (issue #17)
 api.add_router("", feeds.router)  # departments' feeds for the cross-checks (issue #17, 第五条)
+api.add_router("", disputes.me_router)  # disputes of the record (issue #18, 第十六条): the person's own,
+api.add_router("", disputes.employer_router)  # the unit's,
+api.add_router("", disputes.staff_router)  # and the staff's re-examination

@@ -21,11 +21,19 @@ LOOKUP = CREATORS | REVIEWERS | roles("query_officer", "supervisor")
 READ_TRANSACTIONS, WRITE_TRANSACTIONS = "transactions:read", "transactions:write"
 READ_PERSONS, READ_EMPLOYERS = "persons:read", "employers:read"
 READ_STATS = "stats:read"  # de-identified statistics (第十七条, api/stats.py)
+# Disputes of the record (第十六条, api/disputes.py): the staff's list, and the steps of the re-examination.
+READ_DISPUTES, WRITE_DISPUTES = "disputes:read", "disputes:write"
 # A department's channel (第五条, api/feeds.py): a token holds feed:<kind> for the feeds it may send (its endpoint's
 # scope is this prefix; the operation checks the kind).
 FEED = "feed:"
 # Who may ask for de-identified statistics, in the regions where they hold the role (api/stats.py).
 STATS_ROLES = ("query_officer", "supervisor")
+# Who re-examines a dispute (disputes/transactions.py EXAMINERS: the business roles, never an administrator or a query
+# officer), and who reads the cases (disputes/services.py READERS: those and the supervisors); each within their regions
+# (disputes/services.handles). Spelt here, as this table is read before the apps are loaded; tests/api/test_disputes.py
+# checks they agree.
+DISPUTE_EXAMINERS = roles("clerk", "maintainer", *REVIEW_ROLES)
+DISPUTE_READERS = DISPUTE_EXAMINERS | roles("supervisor")
 
 RULES: dict = {
     # The schema and its viewer describe the API; they hold no records.
@@ -62,6 +70,18 @@ RULES: dict = {
     "api:employer_employees": EMPLOYER_API,  # its employees, within their time with it; access-logged
     "api:stats": roles(*STATS_ROLES),  # de-identified aggregates only (第十七条)
     "api:feed_receive": roles("clerk"),  # a department's feed: the service account of its channel, or a clerk
+    # Disputes of the record (第十六条, api/disputes.py). The person's own cases (GET lists, POST files) and their
+    # evidence; the unit's (GET lists, POST files); the token's person or unit only.
+    "api:me_disputes": PERSON_API,
+    "api:me_dispute": PERSON_API,
+    "api:me_dispute_evidence": PERSON_API,
+    "api:employer_disputes": EMPLOYER_API,
+    # The staff's: the list (examiners and supervisors), the re-examination's steps (examiners); their regions' cases.
+    "api:disputes": DISPUTE_READERS,
+    "api:dispute_examine": DISPUTE_EXAMINERS,
+    "api:dispute_refuse": DISPUTE_EXAMINERS,
+    "api:dispute_correct": DISPUTE_EXAMINERS,
+    "api:dispute_refer": DISPUTE_EXAMINERS,
 }
 
 # The scope a token needs for each guarded endpoint.
@@ -80,4 +100,9 @@ SCOPES: dict[str, str] = {
     "api:person_record": READ_PERSONS,
     "api:stats": READ_STATS,
     "api:feed_receive": FEED,
+    "api:disputes": READ_DISPUTES,
+    "api:dispute_examine": WRITE_DISPUTES,
+    "api:dispute_refuse": WRITE_DISPUTES,
+    "api:dispute_correct": WRITE_DISPUTES,
+    "api:dispute_refer": WRITE_DISPUTES,
 }

@@ -44,7 +44,8 @@ class Case(models.Model):
     """One written request to verify the record: who asked, about which item (and month), its state and outcome."""
 
     uid = models.CharField(primary_key=True, max_length=32)
-    person = models.CharField(max_length=32, help_text="registry_person.uid whose record is disputed.")
+    person = models.CharField(max_length=32, blank=True, help_text="registry_person.uid whose record is disputed; empty for "
+                                                                   "a unit's own registration (an employer's request).")
     employer = models.CharField(max_length=32, blank=True, help_text="registry_employer.uid: the unit that asked (an "
                                                                      "employer's request), else empty.")
     requester_kind = models.CharField(max_length=10, choices=Requester.choices)

@@ -30,7 +30,7 @@ from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.disputes.disputed import disputed_entries, posters
 from sirecords.disputes.kinds import DISPUTE_CORRECTED, DISPUTE_REFERRED, DISPUTE_REFUSED
 from sirecords.disputes.models import OPEN_STATES, Case, Claim, DisputeState, Evidence
-from sirecords.disputes.transactions import EVIDENCE_KINDS, case_subject
+from sirecords.disputes.transactions import EVIDENCE_KINDS, EXAMINERS, case_subject, open_case
 from sirecords.ledger.models import Entry
 from sirecords.records.access_log import record_access
 from sirecords.records.purposes import implied
@@ -100,7 +100,9 @@ def file(actor: Actor, *, item: str, claim: str, channel: str, person: str = "",
 
 
 def add_evidence(actor: Actor, case: Case, scan: Document, *, channel: str) -> Evidence:
-    """Add a scan to an open case (the caller has checked the actor may: their own case, their unit's, or staff)."""
+    """Add a scan to an open case (the caller has checked the actor may: their own case, their unit's, or staff). A
+    closed case is refused before the scan is read or stored (InvalidTransaction naming `case`)."""
+    open_case({"case": case.uid})
     digest, content = _checked(scan)
     with db_transaction.atomic():
         txn = open_transaction(actor, "add_dispute_evidence", {"case": case.uid, "kind": scan.kind, "sha256": digest,
@@ -134,6 +136,45 @@ def _read_for(actor: Actor, case: Case, what: str, channel: str) -> None:
     if case.person:
         purpose = implied("dispute", f"re-examining dispute case {case.uid}", case.uid)
         record_access(actor.username, f"person:{case.person}", what, channel, str(purpose))
+
+
+# --- which staff handle a case ------------------------------------------------------------------------------------------
+
+# Who reads the staff's list of cases: the examiners, and the supervisors (who follow the overdue ones).
+READERS = (*EXAMINERS, "supervisor")
+
+
+def region_of(case: Case) -> str:
+    """The region that examines the case and where its steps are opened: the agency's own (one pooling region an
+    installation for now; a case about months earned elsewhere is referred there)."""
+    return _region()
+
+
+def _pooling_regions(cases: list[Case]) -> dict[str, str]:
+    persons = {case.person for case in cases if case.person}
+    return dict(Person.objects.filter(uid__in=persons).values_list("uid", "pooling_region")) if persons else {}
+
+
+def _handles(actor: Actor, case: Case, roles: tuple[str, ...], pooling: dict[str, str]) -> bool:
+    # The case's region, and a person's pooling region too: a staff member reads only the persons of their regions
+    # (records/reads.py), and a case shows the person's words about their record.
+    regions = {region_of(case), *([pooling[case.person]] if case.person in pooling else [])}
+    return all(any(actor.has(role, region) for role in roles) for region in regions)
+
+
+def handles(actor: Actor, case: Case, roles: tuple[str, ...] = EXAMINERS) -> bool:
+    """The staff member holds one of `roles` in the case's region (and the person's pooling region)."""
+    return _handles(actor, case, roles, _pooling_regions([case]))
+
+
+def handled(actor: Actor, uid: str, roles: tuple[str, ...] = EXAMINERS) -> Case | None:
+    """The case `uid` if the staff member handles it; None for an unknown case and for another region's (the latter
+    in the security log): the API answers both alike (404)."""
+    case = Case.objects.filter(uid=uid).first()
+    if case is not None and not handles(actor, case, roles):
+        security_log.warning("refused %s: dispute case %s is outside their regions", actor.username, case.uid)
+        return None
+    return case
 
 
 def locked(uid: str) -> Case:
@@ -290,10 +331,17 @@ def for_employer(employer: str) -> list[Case]:
     return list(Case.objects.filter(employer=employer, requester_kind="employer").order_by("-received_on", "-last_seq"))
 
 
-def listing(state: str | None = None, *, overdue_only: bool = False) -> list[Case]:
+def listing(state: str | None = None, *, overdue_only: bool = False, actor: Actor | None = None,
+            roles: tuple[str, ...] = READERS) -> list[Case]:
+    """The cases by due date, optionally of one state or the overdue ones; with `actor`, those they handle with one
+    of `roles` (their regions')."""
     cases = Case.objects.all()
     if state:
         cases = cases.filter(state=state)
     if overdue_only:
         cases = cases.filter(state__in=OPEN_STATES, due_on__lt=date.today().isoformat())
-    return list(cases.order_by("due_on", "uid"))
+    found = list(cases.order_by("due_on", "uid"))
+    if actor is None:
+        return found
+    pooling = _pooling_regions(found)
+    return [case for case in found if _handles(actor, case, roles, pooling)]

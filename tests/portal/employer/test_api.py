@@ -172,3 +172,35 @@ def test_every_endpoint_for_every_caller(unit, callers, path, who):
         assert unit.former.uid not in text and FIRST_NAME not in text
     if who not in ("employer token", "other employer's token"):
         assert reads_of(unit.former) == reads_of(unit.current) == []
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_the_disputes_endpoint_for_every_caller(unit, callers, who):
+    """POST and GET /api/employer/disputes (api/disputes.py): the unit's own token files about its employee's month
+    and lists its cases; another unit's token is refused that employee (422 naming `person`) and lists none of them;
+    everyone else gets 401 and nothing is recorded."""
+    from sirecords.disputes.models import Case
+
+    from .conftest import CURRENT_ID
+
+    if who == "anonymous":
+        client = Client()
+    elif who == "staff session":
+        client = staff_sign_in(Client(), callers["staff user"])
+    else:
+        client = api(callers[who])
+    filed = client.post("/api/employer/disputes", {"item": "contribution", "period": "2022-05", "claim": "申报工资有误",
+                                                   "id_number": CURRENT_ID}, content_type="application/json")
+    listed = client.get("/api/employer/disputes")
+    if who == "employer token":
+        assert filed.status_code == 201, filed.content
+        assert [c["case"] for c in listed.json()] == [filed.json()["case"]]
+        assert Case.objects.get().employer == unit.first.uid
+    elif who == "other employer's token":
+        assert filed.status_code == 422 and "person" in filed.json()["errors"], filed.content
+        assert listed.status_code == 200 and listed.json() == []
+    else:
+        assert (filed.status_code, listed.status_code) == (401, 401), (who, filed.content, listed.content)
+    if who != "employer token":
+        assert not Case.objects.exists()
+    assert CURRENT_ID not in filed.content.decode() + listed.content.decode()
