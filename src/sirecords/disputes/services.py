@@ -297,3 +297,30 @@ def listing(state: str | None = None, *, overdue_only: bool = False) -> list[Cas
     if overdue_only:
         cases = cases.filter(state__in=OPEN_STATES, due_on__lt=date.today().isoformat())
     return list(cases.order_by("due_on", "uid"))
+
+
+# --- for the pages (web/views/portal_disputes.py, desk_disputes.py) ----------------------------------------------------------
+
+def evidence_transactions(case: Case) -> dict[str, str]:
+    """Each scan of the case (its SHA-256) → the transaction it came with (file_dispute or add_dispute_evidence), to
+    which it is attached: where the desk's document viewer finds it."""
+    from sirecords.disputes.kinds import DISPUTE_EVIDENCE_ADDED  # here, so this part of the module merges apart
+
+    found: dict[str, str] = {}
+    for written, txn in Entry.objects.filter(subject=case_subject(case.uid), kind=DISPUTE_EVIDENCE_ADDED).order_by(
+            "seq").values_list("payload", "txn"):
+        found.setdefault(json.loads(written).get("sha256", ""), txn)
+    return found
+
+
+def own_case(uid: str, *, person: str = "", employer: str = "") -> Case | None:
+    """The case `uid` when it is the person's own, or one the employer filed for the unit; None otherwise (another
+    person's or unit's case answers as an unknown one does), the attempt security-logged."""
+    if person:
+        case = Case.objects.filter(uid=uid, person=person).first()
+    else:
+        case = Case.objects.filter(uid=uid, employer=employer, requester_kind="employer").first() if employer else None
+    if case is None:
+        security_log.warning("dispute case %r asked for by %s, whose it is not (or unknown)", uid,
+                             f"person:{person}" if person else f"employer:{employer}")
+    return case
