@@ -28,7 +28,15 @@ from sirecords.records.purposes import implied
 from sirecords.registry.models import Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, transaction_types
-from sirecords.web.forms_disputes import ITEM_LABELS, STATE_LABELS, CorrectForm, CounterDisputeForm, ReferForm, RefuseForm
+from sirecords.web.forms_disputes import (
+    ITEM_LABELS,
+    REQUESTER_LABELS,
+    STATE_LABELS,
+    CorrectForm,
+    CounterDisputeForm,
+    ReferForm,
+    RefuseForm,
+)
 from sirecords.web.guard import page
 from sirecords.web.views.desk_common import document_name
 from sirecords.web.views.desk_visibility import log_access
@@ -121,6 +129,7 @@ def _show(request, case: Case, *, status: int = 200, refusal: str = "", refuse_f
     return render(request, "web/desk/dispute.html", {
         "case": case, "item": item, "item_label": ITEM_LABELS.get(case.item, case.item),
         "state_label": STATE_LABELS.get(case.state, case.state), "person": person, "rows": rows,
+        "requester_label": REQUESTER_LABELS.get(case.requester_kind, case.requester_kind),
         "steps": [{"label": STATE_LABELS.get(s["state"], s["state"]), "at": str(s["at"])[:16]} for s in item["steps"]],
         "evidence": _evidence(request, case), "outcome": outcome, "refusal": refusal,
         "in_review": disputes.in_review([case.uid]).get(case.uid, ""),
