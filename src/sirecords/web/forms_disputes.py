@@ -44,6 +44,7 @@ def _month_field() -> forms.RegexField:
 
 
 class _Filing(DeskForm):
+    autofocus = False  # a page of cases with the form below them: the focus stays at the top
     def clean(self):
         data = super().clean()
         if data.get("item") == DisputeItem.CONTRIBUTION and not data.get("period") and "period" not in self.errors:
@@ -88,10 +89,12 @@ class EmployerDisputeForm(_Filing):
 
 
 class EvidenceForm(DeskForm):
+    autofocus = False
     evidence = forms.FileField(label=_("A scan of more evidence (PDF, JPEG or PNG)"), widget=SCAN)
 
 
 class CounterDisputeForm(_Filing):
+    autofocus = True
     """A clerk records a written request at the counter: whose record (by ID number), the signed request's scan, and a
     delegate's name with the written authorisation when a delegate brings it."""
 
@@ -137,7 +140,7 @@ class CorrectForm(DeskForm):
     """The correction: one of the types the item allows; for correct_contributions the corrected wage of each of the
     person's rows of the disputed month (a row left empty is not corrected), else the payload as JSON."""
 
-    type = forms.ChoiceField(label=_("Correction"))
+    type = forms.ChoiceField(label=_("Correction to open"))
     method = forms.CharField(label=_("Method of the correction (what the evidence shows)"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
     payload = forms.CharField(label=_("The correction's payload (JSON), for other corrections"), required=False,
@@ -150,7 +153,8 @@ class CorrectForm(DeskForm):
         self.rows = rows or []
         for row in self.rows:
             self.fields[row["field"]] = forms.RegexField(
-                label=_("Corrected wage of row %(ref)s (yuan; empty: unchanged)") % {"ref": row["ref"]},
+                label=_("%(insurance)s %(month)s: corrected wage (yuan; empty: unchanged)") % {
+                    "insurance": row["insurance"], "month": row["row"].period},
                 regex=r"^[0-9]{1,12}(\.[0-9]{1,2})?$", required=False,
                 error_messages={"invalid": _("Write an amount in yuan such as 8000.00.")})
 

@@ -105,7 +105,7 @@ def _evidence(request, case: Case) -> list[dict]:
         txn = txns.get(found.get(item["sha256"], ""))
         attachment = attachments.get((txn.uid, item["sha256"])) if txn else None
         link = (txn.uid, attachment.pk) if attachment and can_see(request.actor, txn) else None
-        out.append({**item, "name": document_name(item["kind"]), "link": link, "added_at": str(item["added_at"])[:16]})
+        out.append({**item, "name": document_name(item["kind"]), "link": link, "added_at": str(item["added_at"])[:16].replace("T", " ")})
     return out
 
 
@@ -130,7 +130,7 @@ def _show(request, case: Case, *, status: int = 200, refusal: str = "", refuse_f
         "case": case, "item": item, "item_label": ITEM_LABELS.get(case.item, case.item),
         "state_label": STATE_LABELS.get(case.state, case.state), "person": person, "rows": rows,
         "requester_label": REQUESTER_LABELS.get(case.requester_kind, case.requester_kind),
-        "steps": [{"label": STATE_LABELS.get(s["state"], s["state"]), "at": str(s["at"])[:16]} for s in item["steps"]],
+        "steps": [{"label": STATE_LABELS.get(s["state"], s["state"]), "at": str(s["at"])[:16].replace("T", " ")} for s in item["steps"]],
         "evidence": _evidence(request, case), "outcome": outcome, "refusal": refusal,
         "in_review": disputes.in_review([case.uid]).get(case.uid, ""),
         "workable": examiner and case.state in OPEN_STATES,
