@@ -305,6 +305,11 @@ def test_the_staff_list_filters_by_state_and_masks_the_subject(api, me):  # noqa
     text = response.content.decode()
     assert me.id_number not in text and me.person.name not in text and me.person.uid not in text
     assert staff_list(api, query="?overdue=true") == []
+    # The list shows the claims, the person's own words: each listing is a read of the person's record, logged.
+    from sirecords.records.models import AccessEvent
+
+    listed = AccessEvent.objects.filter(subject=f"person:{me.person.uid}", actor="dx.super", what="dispute case: list")
+    assert listed.count() >= 2 and all(e.purpose.startswith("dispute") for e in listed)
     bad = api("dx.examiner").get("/api/disputes?state=closed")
     assert bad.status_code == 422 and "state" in bad.json()["errors"]
 

@@ -19,6 +19,7 @@ from sirecords.web.rules_applications import RULES as APPLICATION_RULES
 from sirecords.web.rules_certificates import RULES as CERTIFICATE_RULES
 from sirecords.web.rules_crosschecks import RULES as CROSSCHECK_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
+from sirecords.web.rules_disputes import RULES as DISPUTE_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
 
@@ -32,11 +33,14 @@ pytestmark = pytest.mark.django_db
 # core pages), test_application_access.py, test_crosscheck_access.py and tests/api/test_permissions.py.
 WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES,
                           *CROSSCHECK_RULES,
+                          *(name for name in DISPUTE_RULES if name.startswith("desk_")),  # test_dispute_access.py
                           *(set(CERTIFICATE_RULES) - {"my_certificates"})}  # test_certificate_access.py
+PORTAL_DISPUTES = {name for name in DISPUTE_RULES if not name.startswith("desk_")}
 ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", "metrics", *PORTAL_RULES,
-              "my_certificates"}  # the portal's: below
+              "my_certificates", *PORTAL_DISPUTES}  # the portal's: below
 EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
-PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}}  # pages addressed by a uid: an unknown one
+PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}, "my_dispute_evidence": {"uid": "0" * 32},
+                 "employer_dispute_evidence": {"uid": "0" * 32}}  # pages addressed by a uid: an unknown one
 
 
 def test_every_url_is_checked_for_no_store_by_a_matrix_or_here():
@@ -61,7 +65,7 @@ def test_the_sign_in_steps_and_the_language_switch_are_not_kept(method, name, da
     assert kept_by_no_cache(response), dict(response.headers)
 
 
-@pytest.mark.parametrize("name", sorted({*PORTAL_RULES, "my_certificates"}))
+@pytest.mark.parametrize("name", sorted({*PORTAL_RULES, "my_certificates", *PORTAL_DISPUTES}))
 def test_the_portals_pages_are_not_kept(name):
     """Each portal page as an anonymous visitor meets it (a form, or the redirect to the sign-in); the signed-in
     pages: tests/portal/test_pages.py::test_the_portals_signed_in_pages_are_not_kept."""

@@ -287,6 +287,7 @@ def employer_disputes(request):
                   "the overdue ones)")
 def disputes(request, query: Query[StaffQuery]):
     cases = services.listing(query.state, overdue_only=query.overdue, actor=request.auth.actor)
+    services.record_list_read(request.auth.actor, cases, CHANNEL)  # the claims are the persons' words: access-logged
     reviewing = services.in_review([case.uid for case in cases])
     return [staff_json(case, reviewing) for case in cases]
 

@@ -28,7 +28,7 @@ from django.db import transaction as db_transaction
 
 from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.disputes.disputed import disputed_entries, posters
-from sirecords.disputes.kinds import DISPUTE_CORRECTED, DISPUTE_REFERRED, DISPUTE_REFUSED
+from sirecords.disputes.kinds import DISPUTE_CORRECTED, DISPUTE_EVIDENCE_ADDED, DISPUTE_REFERRED, DISPUTE_REFUSED
 from sirecords.disputes.models import OPEN_STATES, Case, Claim, DisputeState, Evidence
 from sirecords.disputes.transactions import EVIDENCE_KINDS, EXAMINERS, case_subject, open_case
 from sirecords.ledger.models import Entry
@@ -175,6 +175,15 @@ def handled(actor: Actor, uid: str, roles: tuple[str, ...] = EXAMINERS) -> Case 
         security_log.warning("refused %s: dispute case %s is outside their regions", actor.username, case.uid)
         return None
     return case
+
+
+def record_list_read(actor: Actor, cases: list[Case], channel: str) -> None:
+    """A staff list that shows the cases' claims (the persons' own words about their record, e.g. a wage): each person's
+    read in the access log, purpose `dispute`, so the person sees who read it."""
+    for case in cases:
+        if case.person:
+            purpose = implied("dispute", f"list of dispute cases: case {case.uid}", case.uid)
+            record_access(actor.username, f"person:{case.person}", "dispute case: list", channel, str(purpose))
 
 
 def locked(uid: str) -> Case:
@@ -345,3 +354,28 @@ def listing(state: str | None = None, *, overdue_only: bool = False, actor: Acto
         return found
     pooling = _pooling_regions(found)
     return [case for case in found if _handles(actor, case, roles, pooling)]
+
+
+# --- for the pages (web/views/portal_disputes.py, desk_disputes.py) ----------------------------------------------------------
+
+def evidence_transactions(case: Case) -> dict[str, str]:
+    """Each scan of the case (its SHA-256) → the transaction it came with (file_dispute or add_dispute_evidence), to
+    which it is attached: where the desk's document viewer finds it."""
+    found: dict[str, str] = {}
+    for written, txn in Entry.objects.filter(subject=case_subject(case.uid), kind=DISPUTE_EVIDENCE_ADDED).order_by(
+            "seq").values_list("payload", "txn"):
+        found.setdefault(json.loads(written).get("sha256", ""), txn)
+    return found
+
+
+def own_case(uid: str, *, person: str = "", employer: str = "") -> Case | None:
+    """The case `uid` when it is the person's own, or one the employer filed for the unit; None otherwise (another
+    person's or unit's case answers as an unknown one does), the attempt security-logged."""
+    if person:
+        case = Case.objects.filter(uid=uid, person=person).first()
+    else:
+        case = Case.objects.filter(uid=uid, employer=employer, requester_kind="employer").first() if employer else None
+    if case is None:
+        security_log.warning("dispute case %r asked for by %s, whose it is not (or unknown)", uid,
+                             f"person:{person}" if person else f"employer:{employer}")
+    return case

@@ -6,6 +6,7 @@ from sirecords.web.rules_applications import RULES as APPLICATION_RULES
 from sirecords.web.rules_certificates import RULES as CERTIFICATE_RULES
 from sirecords.web.rules_crosschecks import RULES as CROSSCHECK_RULES
 from sirecords.web.rules_desk import RULES as DESK_RULES
+from sirecords.web.rules_disputes import RULES as DISPUTE_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
 
@@ -22,4 +23,4 @@ CORE_RULES = {
 }
 
 RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES, **RECORD_RULES, **PORTAL_RULES, **APPLICATION_RULES,
-         **CERTIFICATE_RULES, **CROSSCHECK_RULES}
+         **CERTIFICATE_RULES, **CROSSCHECK_RULES, **DISPUTE_RULES}
