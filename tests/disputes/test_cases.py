@@ -107,8 +107,11 @@ def test_someone_else_corrects_the_month_through_the_four_stages(world):
     assert (case.state, case.transaction, case.examiner) == ("corrected", txn.uid, "dx.examiner")
     corrected = Contribution.objects.filter(person_id=person.uid, period="2024-02", kind="correction").get()
     assert corrected.wage_fen == 900_000
-    outcome = services.as_json(case)["outcome"]
+    shown = services.as_json(case)
+    outcome = shown["outcome"]
     assert outcome["state"] == "corrected" and outcome["transaction"] == txn.uid
+    assert outcome["reason"] == "已更正 corrected: 缴费记录更正"  # the correction named as staff and person read it
+    assert [s["step"] for s in shown["steps"]] == ["received", "evidence_added", "examination_started", "corrected"]
     # The examiner read the record for the case: the person sees it among the reads of their record.
     read = AccessEvent.objects.filter(subject=f"person:{person.uid}", actor="dx.examiner").get()
     assert read.purpose.startswith("dispute") and case.uid in read.purpose
@@ -179,7 +182,7 @@ def test_an_employer_disputes_its_own_registration_naming_no_person(world):
     case = services.file(user, employer=unit.uid, requester_kind="employer", requester=user.username,
                          item="registration", claim="单位地址登记有误", channel="web")
     assert (case.person, case.employer, case.state) == ("", unit.uid, "received")
-    assert services.subject_masked(case) == f"employer:{unit.uid}" and services.for_employer(unit.uid) == [case]
+    assert services.subject_masked(case) == unit.uscc and services.for_employer(unit.uid) == [case]
     with pytest.raises(InvalidTransaction, match="own registration"):
         services.file(user, employer=unit.uid, requester_kind="employer", requester=user.username, item="contribution",
                       period="2024-02", claim="申报有误", channel="web")

@@ -151,6 +151,20 @@ def test_the_queue_and_case_page_render_for_examiners_and_supervisors_and_log_th
     assert reviewer.get("/desk/disputes/" + "0" * 32 + "/").status_code == 404
 
 
+def test_another_regions_reviewer_neither_sees_nor_opens_the_case(me, caplog):  # noqa: F811
+    from ..conftest import make_signed_in_staff
+
+    case = filed(me)
+    far = sign_in(Client(), make_signed_in_staff("dp.far", "reviewer1", region="110105"))
+    assert case.uid not in far.get("/desk/disputes/").content.decode()
+    with caplog.at_level(logging.WARNING, logger="sirecords.security"):
+        assert far.get(f"/desk/disputes/{case.uid}/").status_code == 404
+        assert far.post(f"/desk/disputes/{case.uid}/examine/").status_code == 404
+    assert any(case.uid in r.getMessage() for r in caplog.records if r.name == "sirecords.security")
+    assert Case.objects.get(uid=case.uid).state == "received"
+    assert not AccessEvent.objects.filter(actor="dp.far").exists()
+
+
 def test_whoever_posted_the_disputed_month_sees_the_refusal_on_the_page(me):  # noqa: F811
     case = filed(me)
     batch_seq = Entry.objects.get(kind="contribution_batch.posted").seq

@@ -28,15 +28,22 @@ from django.db import transaction as db_transaction
 
 from sirecords.crypto.sealing import SealBroken, unseal
 from sirecords.disputes.disputed import disputed_entries, posters
-from sirecords.disputes.kinds import DISPUTE_CORRECTED, DISPUTE_EVIDENCE_ADDED, DISPUTE_REFERRED, DISPUTE_REFUSED
+from sirecords.disputes.kinds import (
+    DISPUTE_CORRECTED,
+    DISPUTE_EVIDENCE_ADDED,
+    DISPUTE_EXAMINATION_STARTED,
+    DISPUTE_RECEIVED,
+    DISPUTE_REFERRED,
+    DISPUTE_REFUSED,
+)
 from sirecords.disputes.models import OPEN_STATES, Case, Claim, DisputeState, Evidence
 from sirecords.disputes.transactions import EVIDENCE_KINDS, EXAMINERS, case_subject, open_case
 from sirecords.ledger.models import Entry
 from sirecords.records.access_log import record_access
 from sirecords.records.purposes import implied
-from sirecords.registry.models import Person
+from sirecords.registry.models import Employer, Person
 from sirecords.transactions.actors import Actor
-from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transactions.posting import InvalidTransaction, transaction_types
 from sirecords.workflow import documents
 from sirecords.workflow.models import BusinessTransaction, State
 from sirecords.workflow.services import Refused, attach, execute, open_transaction, submit
@@ -281,8 +288,14 @@ def steps(case: Case) -> list[dict[str, str]]:
     for kind, written, at in Entry.objects.filter(subject=case_subject(case.uid)).order_by("seq").values_list(
             "kind", "payload", "recorded_at"):
         after = json.loads(written).get("after", {})
-        out.append({"state": after.get("state", ""), "at": at, "step": kind})
+        out.append({"state": after.get("state", ""), "at": at, "step": STEP_NAMES.get(kind, kind)})
     return out
+
+
+# What each step was, as the API and the pages name it (a scan added leaves the state as it was).
+STEP_NAMES = {DISPUTE_RECEIVED: "received", DISPUTE_EVIDENCE_ADDED: "evidence_added",
+              DISPUTE_EXAMINATION_STARTED: "examination_started", DISPUTE_CORRECTED: "corrected",
+              DISPUTE_REFUSED: "refused", DISPUTE_REFERRED: "referred"}
 
 
 def outcome(case: Case) -> dict[str, Any] | None:
@@ -298,7 +311,9 @@ def outcome(case: Case) -> dict[str, Any] | None:
     elif case.state == DisputeState.REFERRED:
         reason = f"转交 referred to {case.referred_to}"
     else:
-        reason = f"更正 corrected by {after.get('correction', '')}"
+        name = after.get("correction", "")
+        title = transaction_types().get(name)
+        reason = f"已更正 corrected: {title.title if title else name}"
     return {"state": case.state, "reason": reason, "transaction": case.transaction or None,
             "decided_on": case.decided_on, "region": case.referred_to or None}
 
@@ -307,7 +322,7 @@ def as_json(case: Case, *, masked: bool = False, reviewing: dict[str, str] | Non
     """The case as the API gives it: to the person or employer whole; to staff lists with the subject masked."""
     item = {"case": case.uid, "item": case.item, "period": case.period or None, "claim": _open(case, "claim"),
             "state": case.state, "due_on": case.due_on, "received_on": case.received_on, "requester_kind": case.requester_kind,
-            "channel": case.channel, "steps": [{"state": s["state"], "at": s["at"]} for s in steps(case)],
+            "channel": case.channel, "steps": [{"state": s["state"], "at": s["at"], "step": s["step"]} for s in steps(case)],
             "outcome": outcome(case),
             "evidence": [{"kind": e.kind, "sha256": e.sha256, "content_type": e.content_type, "added_at": e.added_at}
                          for e in Evidence.objects.filter(case=case.uid).order_by("last_seq")]}
@@ -320,8 +335,9 @@ def as_json(case: Case, *, masked: bool = False, reviewing: dict[str, str] | Non
 
 def subject_masked(case: Case) -> str:
     """Whose record, as staff lists show it: the ID number masked as everywhere (110105********002X)."""
-    if not case.person:
-        return f"employer:{case.employer}"
+    if not case.person:  # a unit's own registration: its credit code (not personal data)
+        uscc = Employer.objects.filter(uid=case.employer).values_list("uscc", flat=True).first()
+        return uscc or f"employer:{case.employer}"
     person = Person.objects.filter(uid=case.person).first()
     return person.masked_id_number if person is not None else f"person:{case.person}"
 

@@ -28,6 +28,8 @@ ITEM_LABELS = {
 }
 STATE_LABELS = {"received": _("Received"), "examining": _("Being re-examined"), "corrected": _("Corrected"),
                 "refused": _("Not corrected (refused)"), "referred": _("Referred to another region")}
+# A step that did not change the state says what it was (services.STEP_NAMES).
+STEP_LABELS = {"evidence_added": _("Evidence added"), "examination_started": _("Re-examination started")}
 REQUESTER_LABELS = {"person": _("The person"), "delegate": _("A delegate"), "employer": _("The employer")}
 # An employer disputes an employee's contributions or employment, or its own registration (disputes/transactions.py).
 EMPLOYER_ITEMS = (DisputeItem.CONTRIBUTION, DisputeItem.EMPLOYMENT, DisputeItem.REGISTRATION)

@@ -23,6 +23,7 @@ from sirecords.web.forms_disputes import (
     ITEM_LABELS,
     REQUESTER_LABELS,
     STATE_LABELS,
+    STEP_LABELS,
     EmployerDisputeForm,
     EvidenceForm,
     PersonDisputeForm,
@@ -42,7 +43,8 @@ def shown(case: Case, *, evidence_form=None) -> dict:
     return {**item, "uid": case.uid, "person": case.person, "item_label": ITEM_LABELS.get(case.item, case.item),
             "state_label": STATE_LABELS.get(case.state, case.state), "open": case.state in OPEN_STATES,
             "requester": REQUESTER_LABELS.get(case.requester_kind, case.requester_kind),
-            "steps": [{"label": STATE_LABELS.get(step["state"], step["state"]), "at": str(step["at"])[:16].replace("T", " ")}
+            "steps": [{"label": STEP_LABELS.get(step["step"]) or STATE_LABELS.get(step["state"], step["state"]),
+                       "at": str(step["at"])[:16].replace("T", " ")}
                       for step in item["steps"]],
             "evidence": [{"kind": document_name(e["kind"]), "content_type": e["content_type"],
                           "added_at": str(e["added_at"])[:16].replace("T", " ")} for e in item["evidence"]],
