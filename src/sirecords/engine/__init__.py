@@ -16,4 +16,5 @@ Modules (money and periods — amounts, rounding, Month, Age — are values in `
   retirement    statutory retirement age under the 2025 reform, minimum contribution years
   pension       basic pension: basic, account and transitional parts, yearly adjustments
   subsidies     social insurance subsidies of a scheme, month by month
+  transfers     transfers between regions: funds (12 % pooled), table rows, temporary account, place of benefit
 """
