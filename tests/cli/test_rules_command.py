@@ -251,3 +251,59 @@ def test_retirement_for_a_region_gives_its_first_pension_month():
     status_region, region, _ = run_json("retirement", "--birth", "1971-03", "--category", "male", "--region", "440300")
     assert (status, status_region) == (0, 0)
     assert national["first_pension_month"] == region["first_pension_month"] == "2032-11"  # the month after 2032-10
+
+
+# --- benefit-place (国办发〔2009〕66号 第六条) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # rule 1: the relationship (440300, the last period outside a temporary account) is in the hukou province
+        (("--hukou", "44", "--periods", "440300:130", "510100:24:temp"),
+         {"benefit_region": "440300", "rule": 1, "months_by_region": {"440300": 130, "510100": 24}}),
+        # rule 2: elsewhere, 10 years there; --periods repeated, one region twice (months add up)
+        (("--hukou", "110105", "--periods", "440300:60", "--periods", "330100:12", "--periods", "440300:60"),
+         {"benefit_region": "440300", "rule": 2, "months_by_region": {"440300": 120, "330100": 12}}),
+        # rule 3: fewer than 10 years in the current region → the last region with 10 years
+        (("--hukou", "11", "--periods", "440300:130", "330100:125", "510100:24", "--current", "510100"),
+         {"benefit_region": "330100", "rule": 3, "months_by_region": {"440300": 130, "330100": 125, "510100": 24}}),
+        # rule 4: no region with 10 years (the temporary account's 130 months do not count) → the hukou as given
+        (("--hukou", "11", "--periods", "440300:60", "510100:130:temp"),
+         {"benefit_region": "11", "rule": 4, "months_by_region": {"440300": 60, "510100": 130}}),
+    ],
+)
+def test_benefit_place(args, expected):
+    assert run_json("benefit-place", *args) == (0, expected, "")
+
+
+def test_benefit_place_summary():
+    status, out, _ = run("benefit-place", "--hukou", "44", "--periods", "330100:130", "510100:24:temp")
+    assert status == 0
+    assert "place of benefit: 330100" in out and "rule (2)" in out and "510100 24 (临时账户 temporary account)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--hukou", "4", "--periods", "440300:12"), "--hukou must be a 2-digit province or a 6-digit region"),
+        (("--hukou", "44", "--periods", "440300"), "--periods must be REGION:MONTHS"),
+        (("--hukou", "44", "--periods", "440300:12:tmp"), "--periods must be REGION:MONTHS"),
+        (("--hukou", "44", "--periods", "4403:12"), "--periods 4403:12: the region must be a 6-digit"),
+        (("--hukou", "44", "--periods", "440300:-1"), "--periods 440300:-1: the months must be a whole number"),
+        (("--hukou", "44", "--periods", "440300:1.5"), "the months must be a whole number"),
+        (("--hukou", "44", "--periods", "440300:12", "--current", "44"), "--current must be a 6-digit"),
+        (("--hukou", "44", "--periods", "510100:12:temp"), "every period is in a temporary account"),
+        (("--hukou", "44", "--periods", "440300:12", "510100:12:temp", "--current", "510100"), "only a temporary account"),
+    ],
+)
+def test_benefit_place_refuses_bad_input(args, message):
+    status, data, err = run_json("benefit-place", *args)
+    assert status == 1
+    assert message in data["error"] and message in err
+    assert data["benefit_region"] is None
+
+
+def test_benefit_place_requires_its_arguments():
+    with pytest.raises(CommandError, match="required: --periods"):
+        call_command(Command(), "benefit-place", "--hukou", "44")

@@ -1,13 +1,13 @@
 """``sirecords rules …``: the rules engine on the command line, with the same code as the system.
 
-Subcommands: check-id, check-uscc, retirement, base, interest, account-year, late-fee, pension (see
-docs/cli.md). Each prints a
+Subcommands: check-id, check-uscc, retirement, base, interest, account-year, late-fee, pension,
+benefit-place (see docs/cli.md). Each prints a
 readable summary, Chinese first with English beside it, or with ``--json`` one JSON object whose amounts
 are decimal strings in yuan with two places. Exit status 0 on success; 1 for an invalid identifier or
 invalid input (also for a usage error), with the message on stderr (and, with ``--json``, in ``error``).
 
 Each subcommand's work is a plain function (``check_id``, ``check_uscc``, ``retirement``, ``base``,
-``interest``, ``account_year``, ``late_fee``, ``pension``) returning an `Outcome`; the Command only parses and prints.
+``interest``, ``account_year``, ``late_fee``, ``pension``, ``benefit_place``) returning an `Outcome`; the Command only parses and prints.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sirecords.core import identifiers
 from sirecords.core.money import ROUNDING_MODES, InvalidInput, format_yuan, parse_amount, parse_decimal, parse_rate
 from sirecords.core.periods import Age, Month, as_date
-from sirecords.core.text import canonical, whole_number
+from sirecords.core.text import canonical, is_ascii_digits, whole_number
 from sirecords.engine import contributions, crediting, late_fees
 from sirecords.engine import pension as pension_rules
 from sirecords.engine import retirement as retirement_rules
+from sirecords.engine import transfers as transfer_rules
 from sirecords.engine.params import CATEGORIES, INSURANCE_TYPES, NATIONAL, RETIREMENT_CATEGORIES, ParameterError, load_params
 
 KEYS = {
@@ -39,6 +40,7 @@ KEYS = {
     "account-year": ("interest_on_prior", "interest_on_credits", "credits", "year_end", "deferred", "rate", "rate_status"),
     "late-fee": ("days", "fee", "daily_rate"),
     "pension": ("basic", "account", "transitional", "total", "divisor"),
+    "benefit-place": ("benefit_region", "rule", "months_by_region"),
 }
 SEX = {"M": "男 male", "F": "女 female"}
 CATEGORY_NAMES = {"male": "男职工 men (60)", "female55": "女干部 women, cadre-type posts (55)",
@@ -286,6 +288,43 @@ def pension(base: str | None, index: str, months: str, balance: str, age: str, d
                     "divisor": f"{p.months_divisor:f}"}, lines)
 
 
+def _period(text: str) -> transfer_rules.RegionPeriod:
+    """``REGION:MONTHS`` or ``REGION:MONTHS:temp`` (months held in a temporary account there)."""
+    parts = canonical(text).split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2].lower() != "temp"):
+        raise Invalid(f"--periods must be REGION:MONTHS or REGION:MONTHS:temp (e.g. 440300:130), got {text!r}")
+    region = transfer_rules.region_code(parts[0], f"--periods {text}: the region")
+    if not is_ascii_digits(parts[1]):
+        raise Invalid(f"--periods {text}: the months must be a whole number ≥ 0, got {parts[1]!r}")
+    return transfer_rules.RegionPeriod(region, int(parts[1]), len(parts) == 3)
+
+
+RULE_NAMES = {1: "关系在户籍所在省 relationship in the household-register province",
+              2: "关系所在地累计缴费满10年 10 years or more in the current region",
+              3: "最后一个缴费满10年的参保地 the last region with 10 years or more",
+              4: "户籍所在地 the household-register province (no region with 10 years)"}
+
+
+def benefit_place(hukou: str, periods: list[str], current: str | None = None) -> Outcome:
+    """The place of benefit (国办发〔2009〕66号 第六条); `periods` in the order they happened. Without `current`, the
+    relationship is taken to be in the last period outside a temporary account (66号 第五条 keeps it there)."""
+    if not periods:
+        raise Invalid("--periods: give at least one REGION:MONTHS")
+    hukou = transfer_rules.region_code(hukou, "--hukou", allow_province=True)
+    given = [_period(text) for text in periods]
+    here = None if current is None else transfer_rules.region_code(current, "--current")
+    result = transfer_rules.benefit_place(hukou, given, here)
+    b = result.value
+    temporary = set(b.temporary_only)
+    lines = [f"待遇领取地 / place of benefit: {b.benefit_region}",
+             f"  规则 rule ({b.rule}): {RULE_NAMES[b.rule]}",
+             f"  {result.trace.steps[-1].formula}",
+             "  各地累计缴费月数 months by region: " + "; ".join(
+                 f"{region} {months}" + (" (临时账户 temporary account)" if region in temporary else "")
+                 for region, months in b.months_by_region.items())]
+    return Outcome(b.as_json(), lines)
+
+
 # --- the command -------------------------------------------------------------------------------------------
 
 
@@ -312,10 +351,10 @@ class RulesParser(CommandParser):
 
 class Command(BaseCommand):
     help = ("规则计算器 The rules engine on the command line: check-id, check-uscc, retirement, base, interest, account-year, "
-            "late-fee, pension. Exit 0 on success, 1 for invalid identifiers or input.")
+            "late-fee, pension, benefit-place. Exit 0 on success, 1 for invalid identifiers or input.")
     requires_system_checks = []  # pure computation: no database, no keys
-    missing_args_message = ("give a subcommand: check-id, check-uscc, retirement, base, interest, account-year, late-fee "
-                            "or pension")
+    missing_args_message = ("give a subcommand: check-id, check-uscc, retirement, base, interest, account-year, late-fee, "
+                            "pension or benefit-place")
     argv: list[str] = []
 
     def run_from_argv(self, argv):
@@ -386,6 +425,12 @@ class Command(BaseCommand):
         each.add_argument("--region", metavar="R")
         each.add_argument("--year", type=whole_number, metavar="Y")
         each.add_argument("--rounding", metavar="|".join(ROUNDING_MODES), help="default: the parameters' pension rounding")
+        each = add("benefit-place", "待遇领取地 place of benefit after transfers between regions (66号 第六条)")
+        each.add_argument("--hukou", required=True, metavar="NN", help="household-register province (2 digits) or region (6)")
+        each.add_argument("--periods", required=True, action="extend", nargs="+", metavar="REGION:MONTHS[:temp]",
+                          help="months per region in the order they happened, :temp for a temporary account (repeatable)")
+        each.add_argument("--current", metavar="REGION",
+                          help="region holding the relationship (default: the last period outside a temporary account)")
 
     def _run(self, action: str, o: dict) -> Outcome:
         if action == "check-id":
@@ -406,6 +451,8 @@ class Command(BaseCommand):
             return account_year(o["region"], o["year"], o["prior"], o["credit"], o["interest_from"], o["method"])
         if action == "late-fee":
             return late_fee(o["amount"], o["due"], o["paid"])
+        if action == "benefit-place":
+            return benefit_place(o["hukou"], o["periods"], o["current"])
         if o["rounding"] is not None and o["rounding"] not in ROUNDING_MODES:
             raise Invalid(f"--rounding must be one of {', '.join(ROUNDING_MODES)}, got {o['rounding']!r}")
         return pension(o["base"], o["index"], o["months"], o["balance"], o["age"], o["deemed_months"],
