@@ -148,7 +148,10 @@ class ContributionRun:
             return "undocumented_lump_sum"
         return None
 
-    def paid_months(self) -> tuple[PaidMonth, ...]:
+    def moving_months(self) -> tuple[PaidMonth, ...]:
+        """The run's months as they move (for `month_rows`); none when the run stays behind."""
+        if self.stays_behind:
+            return ()
         return tuple(PaidMonth(month, self.base, self.region) for month in self.month_list())
 
 
@@ -215,7 +218,7 @@ def _moving_months(runs: Sequence[ContributionRun]) -> tuple[list[PaidMonth], li
         if run.stays_behind:
             excluded.append(Excluded(run.region, run.month_list(), run.stays_behind))
             continue
-        for paid in run.paid_months():
+        for paid in run.moving_months():
             key = (paid.region, paid.month)
             if key in seen:
                 raise InvalidInput(f"month {paid.month} in {paid.region} is given twice (runs {seen[key]} and {index})")
