@@ -23,8 +23,11 @@ def cases(callers) -> dict:
     ctx = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="440300")
     person = post(Transaction("register_person", {"id_number": ID_NUMBER, "name": "矩阵戊", "region": "440300"},
                               ctx))[0].payload["person"]
-    case = services.file(holder(f"person:{person}"), person=person, item="registration", claim="姓名有误", channel="web")
-    return {"uid": case.uid}
+    from sirecords.demo.documents import scan
+
+    case = services.file(holder(f"person:{person}"), person=person, item="registration", claim="姓名有误", channel="web",
+                         scans=(services.Document("evidence", scan("evidence"), "evidence.pdf"),))
+    return {"uid": case.uid, "sha256": services.as_json(case)["evidence"][0]["sha256"]}
 
 
 def on_it(objects, who):
@@ -37,6 +40,8 @@ CASES = {
     "desk_disputes_overdue": Case(admitted=PAGE),
     "desk_dispute": Case(kwargs=on_it, admitted=PAGE),
     "desk_dispute_new": Case(admitted=PAGE),
+    "desk_dispute_scan": Case(kwargs=lambda objects, who: {"uid": objects["uid"], "sha256": objects["sha256"]},
+                              admitted=PAGE),
     # the first admitted caller takes up the re-examination; the next ones are told it is no longer received (400)
     "desk_dispute_examine": Case(kwargs=on_it, methods=("post",), admitted=frozenset({"redirect", "400"})),
     # empty forms: the admitted caller gets the page back (400), nothing decided

@@ -137,9 +137,17 @@ def test_the_queue_and_case_page_render_for_examiners_and_supervisors_and_log_th
     assert page.status_code == 200
     html = page.content.decode()
     assert "二月工资为9000元" in html and 'id="dispute-month"' in html and "8000.00" in html
-    assert "/desk/t/" in html  # the scan opens in the desk's document viewer
     read = AccessEvent.objects.filter(subject=f"person:{me.person.uid}", actor="dp.rev").get()
     assert read.purpose.startswith("dispute") and case.uid in read.purpose
+    # The scan opens for whoever handles the case — a clerk examining it too — as a download, the read logged.
+    sha256 = Evidence.objects.get(case=case.uid).sha256
+    assert f"/desk/disputes/{case.uid}/scans/{sha256}/" in html
+    clerk = staff_client("dp.clerk", "clerk")
+    scan_file = clerk.get(f"/desk/disputes/{case.uid}/scans/{sha256}/")
+    assert scan_file.status_code == 200 and scan_file["Content-Type"] == "image/png"
+    assert scan_file["Content-Disposition"].startswith("attachment") and scan_file.content == png()
+    assert AccessEvent.objects.filter(actor="dp.clerk", what__startswith="scan evidence").count() == 1
+    assert clerk.get(f"/desk/disputes/{case.uid}/scans/{'0' * 64}/").status_code == 404
     assert reviewer.get("/desk/disputes/overdue/").status_code == 403  # supervisors'
     supervisor = staff_client("dp.sup", "supervisor")
     assert supervisor.get("/desk/disputes/overdue/").status_code == 200

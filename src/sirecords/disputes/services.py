@@ -374,16 +374,6 @@ def listing(state: str | None = None, *, overdue_only: bool = False, actor: Acto
 
 # --- for the pages (web/views/portal_disputes.py, desk_disputes.py) ----------------------------------------------------------
 
-def evidence_transactions(case: Case) -> dict[str, str]:
-    """Each scan of the case (its SHA-256) → the transaction it came with (file_dispute or add_dispute_evidence), to
-    which it is attached: where the desk's document viewer finds it."""
-    found: dict[str, str] = {}
-    for written, txn in Entry.objects.filter(subject=case_subject(case.uid), kind=DISPUTE_EVIDENCE_ADDED).order_by(
-            "seq").values_list("payload", "txn"):
-        found.setdefault(json.loads(written).get("sha256", ""), txn)
-    return found
-
-
 def own_case(uid: str, *, person: str = "", employer: str = "") -> Case | None:
     """The case `uid` when it is the person's own, or one the employer filed for the unit; None otherwise (another
     person's or unit's case answers as an unknown one does), the attempt security-logged."""

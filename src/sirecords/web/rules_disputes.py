@@ -20,6 +20,7 @@ RULES: dict = {
     "desk_disputes": SEERS,
     "desk_disputes_overdue": roles("supervisor"),
     "desk_dispute": SEERS,
+    "desk_dispute_scan": SEERS,
     "desk_dispute_examine": DECIDERS,
     "desk_dispute_refuse": DECIDERS,
     "desk_dispute_refer": DECIDERS,

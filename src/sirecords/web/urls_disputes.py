@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("desk/disputes/overdue/", desk_disputes.overdue_view, name="desk_disputes_overdue"),
     path("desk/disputes/new/", desk_disputes.new_view, name="desk_dispute_new"),
     path("desk/disputes/<slug:uid>/", desk_disputes.case_view, name="desk_dispute"),
+    path("desk/disputes/<slug:uid>/scans/<slug:sha256>/", desk_disputes.scan_view, name="desk_dispute_scan"),
     path("desk/disputes/<slug:uid>/examine/", desk_disputes.examine_view, name="desk_dispute_examine"),
     path("desk/disputes/<slug:uid>/refuse/", desk_disputes.refuse_view, name="desk_dispute_refuse"),
     path("desk/disputes/<slug:uid>/refer/", desk_disputes.refer_view, name="desk_dispute_refer"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +22,7 @@ from sirecords.contributions import reversals
 from sirecords.contributions.models import Contribution
 from sirecords.core.money import fen_to_yuan
 from sirecords.disputes import services as disputes
-from sirecords.disputes.models import OPEN_STATES, Case, DisputeItem, DisputeState
+from sirecords.disputes.models import OPEN_STATES, Case, DisputeItem, DisputeState, Evidence
 from sirecords.disputes.transactions import CORRECTIONS, EXAMINERS
 from sirecords.records import reads
 from sirecords.records.purposes import implied
@@ -44,9 +45,7 @@ from sirecords.web.views.desk_visibility import log_access
 from sirecords.web.views.portal_disputes import put_errors, scans_of
 from sirecords.web.views.record import INSURANCE_LABELS
 from sirecords.workflow import documents
-from sirecords.workflow.models import Attachment, BusinessTransaction
 from sirecords.workflow.services import Refused
-from sirecords.workflow.visibility import can_see
 
 CHANNEL = "web"
 
@@ -100,17 +99,30 @@ def _month_rows(case: Case) -> list[dict]:
 
 
 def _evidence(request, case: Case) -> list[dict]:
-    """The case's scans, each with the desk's document viewer's address when the viewer may open it."""
-    found = disputes.evidence_transactions(case)
-    attachments = {(a.txn_id, a.sha256): a for a in Attachment.objects.filter(txn_id__in=set(found.values()))}
-    txns = {t.uid: t for t in BusinessTransaction.objects.filter(uid__in=set(found.values()))}
-    out = []
-    for item in disputes.as_json(case)["evidence"]:
-        txn = txns.get(found.get(item["sha256"], ""))
-        attachment = attachments.get((txn.uid, item["sha256"])) if txn else None
-        link = (txn.uid, attachment.pk) if attachment and can_see(request.actor, txn) else None
-        out.append({**item, "name": document_name(item["kind"]), "link": link, "added_at": str(item["added_at"])[:16].replace("T", " ")})
-    return out
+    """The case's scans, each opened by the case's own viewer (scan_view): whoever handles the case reads its evidence."""
+    return [{**item, "name": document_name(item["kind"]), "added_at": str(item["added_at"])[:16].replace("T", " ")}
+            for item in disputes.as_json(case)["evidence"]]
+
+
+@page("desk_dispute_scan")
+@never_cache
+@require_GET
+def scan_view(request, uid, sha256):
+    """One scan of the case, for a staff member who handles it (its region's examiners and supervisors): the read of the
+    person's record in the access log, purpose `dispute`; the file as an attachment, never shown inline."""
+    case = _case(request, uid)
+    evidence = Evidence.objects.filter(case=case.uid, sha256=sha256).first()
+    if evidence is None:
+        raise Http404("no such scan of the case")
+    data = documents.load(evidence.sha256)
+    if case.person:
+        log_access(request.actor, f"person:{case.person}", f"scan {evidence.kind} of dispute case {case.uid}",
+                   implied("dispute", f"re-examining dispute case {case.uid}", case.uid))
+    response = HttpResponse(data, content_type={"PDF": "application/pdf", "JPEG": "image/jpeg",
+                                                "PNG": "image/png"}[evidence.content_type])
+    extension = {"PDF": "pdf", "JPEG": "jpg", "PNG": "png"}[evidence.content_type]
+    response["Content-Disposition"] = content_disposition_header(True, f"{evidence.kind}-{sha256[:12]}.{extension}")
+    return response
 
 
 def _correct_form(case: Case, rows: list[dict], data=None) -> CorrectForm:
