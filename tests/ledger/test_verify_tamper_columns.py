@@ -5,9 +5,12 @@ outer_transaction); each case changes one value in a savepoint of its own that i
 (pytest-django's `db`), triggers and all, so the cases stay independent.
 """
 
+import base64
 import json
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from django.db import IntegrityError, connection, transaction
 
 from sirecords.ledger import triggers
@@ -75,6 +78,20 @@ def _add_the_rest(staff):
         _certificate(staff)
     if apps.is_installed("sirecords.disputes"):
         _dispute()
+    if apps.is_installed("sirecords.regions"):
+        _region()
+
+
+def _region():
+    """Another pooling region registered, then its keys changed: a row in regions_region (#19, 第十条)."""
+    from sirecords.ledger.note import verifier_key
+
+    for seed in (1, 3):
+        signing = Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32).public_key()
+        encryption = X25519PrivateKey.from_private_bytes(bytes([seed + 1]) * 32).public_key().public_bytes_raw()
+        post_entries("register_region", {"code": "110105", "name": "北京市东城区",
+                                         "verifier_key": verifier_key("sirecords.bj/110105", signing),
+                                         "encryption_key": base64.b64encode(encryption).decode()})
 
 
 def _dispute():

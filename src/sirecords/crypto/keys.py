@@ -6,7 +6,9 @@
   notes until the first rotation;
 - checkpoint.key (after `sirecords checkpoint --rotate-key`): the Ed25519 key that signs the checkpoint notes, the
   ones the witness checks; checkpoint-keys-retired.txt lists the verifier keys it replaced, each with the size of
-  the last checkpoint it signed (ledger/key_rotation.py).
+  the last checkpoint it signed (ledger/key_rotation.py);
+- transfer.key: the X25519 key other regions encrypt transfer envelopes to (crypto/envelope.py, docs/transfers.md);
+  its public half is what `sirecords regions self` publishes. Envelopes are signed with the checkpoint notes' key.
 
 `sirecords init` creates them when absent and never overwrites one: losing data.key means losing
 the personal data it sealed, so back them up apart from the database (docs/operations.md).
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from sirecords.core.home import keys_dir
 
@@ -29,6 +32,7 @@ DATA_KEY = "data.key"
 INDEX_KEY = "index.key"
 SIGNING_KEY = "signing.key"
 CHECKPOINT_KEY = "checkpoint.key"
+TRANSFER_KEY = "transfer.key"
 RETIRED_CHECKPOINT_KEYS = "checkpoint-keys-retired.txt"
 DJANGO_SECRET = "django-secret.key"
 KEY_FILES = (DATA_KEY, INDEX_KEY, SIGNING_KEY, DJANGO_SECRET)
@@ -64,6 +68,11 @@ def _write_secret(path: Path, content: bytes) -> None:
         handle.write(content)
 
 
+def _new_transfer_key() -> bytes:
+    return X25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
 def create_keys(directory: Path | None = None) -> list[str]:
     """Create each missing key file; return the names created."""
     directory = directory or keys_dir()
@@ -76,6 +85,7 @@ def create_keys(directory: Path | None = None) -> list[str]:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
         DJANGO_SECRET: lambda: secrets.token_urlsafe(50).encode(),
+        TRANSFER_KEY: _new_transfer_key,
     }
     created = []
     for name, make in makers.items():
@@ -111,6 +121,22 @@ def _ed25519(directory: Path, name: str) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(_read(directory, name), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeysMissing(f"{directory / name} is not an Ed25519 private key")
+    return key
+
+
+def transfer_key(directory: Path | None = None) -> X25519PrivateKey:
+    """This region's X25519 transfer key (transfer.key), created on first use when a home made before it lacks it
+    (mode 0600, never overwritten: a second process creating it at the same moment reads the first one's)."""
+    directory = directory or keys_dir()
+    path = directory / TRANSFER_KEY
+    if not path.exists():
+        try:
+            _write_secret(path, _new_transfer_key())
+        except FileExistsError:
+            pass
+    key = serialization.load_pem_private_key(_read(directory, TRANSFER_KEY), password=None)
+    if not isinstance(key, X25519PrivateKey):
+        raise KeysMissing(f"{path} is not an X25519 private key")
     return key
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "parse_checkpoint_body",
     "key_hash",
     "verifier_key",
+    "parse_verifier_key",
     "sign_note",
     "open_note",
     "note_text",
@@ -187,6 +188,13 @@ def _parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
     if kid != bytes.fromhex(kid_hex):
         raise NoteError(f"verifier key ID {kid_hex} does not match its name and key")
     return name, kid, public_key
+
+
+def parse_verifier_key(vkey: str) -> tuple[str, Ed25519PublicKey]:
+    """(key name, public key) of a verifier key ``<name>+<hex key ID>+<base64 key>``; NoteError when it is malformed
+    or its key ID is not its name's and key's (another region's key checked before it is registered: regions/)."""
+    name, _kid, public_key = _parse_verifier_key(vkey)
+    return name, public_key
 
 
 # --- notes ---

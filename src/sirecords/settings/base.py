@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "sirecords.records",
     "sirecords.crosschecks",
     "sirecords.disputes",
+    "sirecords.regions",
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",
@@ -280,6 +281,8 @@ SIRECORDS_AUTO_CHECKPOINT_SECONDS = None if _auto_checkpoint == "off" else float
 # the agency provides; unset: a red round seal drawn from the name), and the public address their QR code points to
 # (+ /v/<code>).
 SIRECORDS_AGENCY_NAME = os.environ.get("SIRECORDS_AGENCY_NAME", "深圳市社会保险基金管理局（演示）")
+# The pooling region's name as `sirecords regions self` publishes it to other regions (docs/transfers.md).
+SIRECORDS_REGION_NAME = os.environ.get("SIRECORDS_REGION_NAME", SIRECORDS_AGENCY_NAME)
 SIRECORDS_AGENCY_SEAL = os.environ.get("SIRECORDS_AGENCY_SEAL", "")
 SIRECORDS_PUBLIC_URL = os.environ.get("SIRECORDS_PUBLIC_URL", "http://127.0.0.1:8000")
 
