@@ -80,6 +80,8 @@ def _add_the_rest(staff):
         _dispute()
     if apps.is_installed("sirecords.regions"):
         _region()
+        if apps.is_installed("sirecords.transfers"):
+            _transfer()
 
 
 def _region():
@@ -92,6 +94,15 @@ def _region():
         post_entries("register_region", {"code": "110105", "name": "北京市东城区",
                                          "verifier_key": verifier_key("sirecords.bj/110105", signing),
                                          "encryption_key": base64.b64encode(encryption).decode()})
+
+
+def _transfer():
+    """post_sample_batch's person (paid months here) asks for their record from the region registered: a row in
+    transfers_transfer (#19, 第十条)."""
+    from sirecords.registry.models import Person
+
+    person = Person.objects.get(birth_month="1984-04").uid
+    post_entries("transfer_request", {"person": person, "from": "110105", "collect": False, "assigned": False})
 
 
 def _dispute():
@@ -235,7 +246,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         # The single-row check constraint of the head refuses it; so do the portal's state constraints and the
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
         # discrepancy's state, a unit's pension scheme, and an overpayment case's figures,
-        # a survivors' claim's figures (they add up), a dispute's item, state, requester and outcome (they match).
+        # a survivors' claim's figures (they add up), a dispute's item, state, requester and outcome (they match),
+        # a transfer's direction, state and six-digit region.
         assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
                                    ("benefits_overpayment_case", "recovered_fen"),
                                    *(("benefits_survivor_claim", c) for c in ("funeral_grant_fen", "survivors_pension_fen",
@@ -246,7 +258,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
                                    ("applications_decision", "decision"), ("certificates_certificate", "kind"),
                                    ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state"),
                                    *(("disputes_case", c) for c in ("item", "state", "requester_kind", "transaction",
-                                                                    "referred_to"))}
+                                                                    "referred_to")),
+                                   *(("transfers_transfer", c) for c in ("direction", "state", "other_region"))}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"

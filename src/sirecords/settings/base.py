@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "sirecords.crosschecks",
     "sirecords.disputes",
     "sirecords.regions",
+    "sirecords.transfers",
     "sirecords.queries",
     "sirecords.portal",
     "sirecords.certificates",

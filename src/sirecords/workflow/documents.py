@@ -47,6 +47,8 @@ DOCUMENT_KINDS: dict[str, tuple[str, str]] = {
                          "Grounds for suspending the pension (e.g. proof of a missed certification, imprisonment, no contact)"),
     "resumption_basis": ("恢复发放依据材料（如资格认证完成证明）",
                          "Grounds for resuming the pension (e.g. proof the certification is done)"),
+    # 第十条: the person's application to transfer their record here (or to gather it to the place of benefit)
+    "transfer_application": ("基本养老保险关系转移接续申请表", "Application to transfer the basic pension relationship"),
     "id_change_proof": ("公安机关公民身份号码变更证明", "Public security's proof that the ID number changed"),
     # 第五条: a department's report as received (the feed row, with its file's SHA-256 and line), for a cross-check
     "department_report": ("部门共享比对信息", "The department's report (cross-check)"),

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TransfersConfig(AppConfig):
+    name = "sirecords.transfers"
+    label = "transfers"
+    verbose_name = "Transfers between pooling regions (第十条)"
+
+    def ready(self) -> None:
+        from sirecords.transfers import projectors, transactions  # noqa: F401  (ledger, verify)
