@@ -19,6 +19,7 @@ from sirecords.core.home import home
 from sirecords.core.identifiers import make_id_number
 from sirecords.crypto.envelope import Verifier, open_envelope, read_header
 from sirecords.ledger import note
+from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
 from sirecords.regions import keys as region_keys
 from sirecords.transfers.kinds import TRANSFER_REQUESTED
@@ -152,6 +153,13 @@ def test_a_person_not_registered_here_is_refused(crew, old_region, post_txn, sca
     stranger = make_id_number("110105", date(1980, 1, 1), 21)
     assert "no insured person is registered here" in refusal(stranger, scan)
     assert "no insured person is registered here" in refusal(stranger, scan, "--collect")
+
+
+def test_a_person_of_another_pooling_region_is_refused(crew, old_region, post_txn, scan):
+    number = make_id_number("440305", date(1985, 6, 1), 31)
+    elsewhere = WriteContext(actor="clerk.test", reason="test registration", channel="counter", region="110100")
+    post_txn("register_person", {"id_number": number, "name": "李四", "region": "440305"}, elsewhere)
+    assert "belongs to pooling region 110100" in refusal(number, scan)
 
 
 def test_a_region_of_this_province_is_a_change_of_registration_not_a_transfer(crew, old_region, post_txn, scan):

@@ -1,6 +1,6 @@
 """transfer_request (第十条, docs/transfers.md): the first step of a transfer between pooling regions. The region a
 person joined (this one) asks the region they left for their record; the contact letter (联系函) is written once the
-request is approved (transfers/letters.py). A clerk opens it with the person's application scan; two stages approve it
+request is approved (transfers/services.py). A clerk opens it with the person's application scan; two stages approve it
 (stages.toml: review1, approval).
 
 Checks, each refused with its reason (again when the last stage approves, so a request approved late is still right):
