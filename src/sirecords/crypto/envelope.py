@@ -28,8 +28,6 @@ and kind, the sender (a region registered with a verifier key), the signature (a
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -44,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
+from sirecords.core import base64text
 from sirecords.core.canonical import canonical_bytes
 
 FORMAT = "sirecords-transfer/1"
@@ -101,18 +100,15 @@ class Verifier:
     public_key: Ed25519PublicKey
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+_b64 = base64text.encode
 
 
 def _unb64(text: str, field: str) -> bytes:
     try:
-        data = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise EnvelopeMalformed(f"信封字段 {field} 不是 base64 / envelope field {field} is not base64") from None
-    if _b64(data) != text:
-        raise EnvelopeMalformed(f"信封字段 {field} 不是规范 base64 / envelope field {field} is not canonical base64")
-    return data
+        return base64text.decode(text)
+    except base64text.NotCanonicalBase64 as problem:
+        kind = "不是规范 base64" if "canonical" in str(problem) else "不是 base64"
+        raise EnvelopeMalformed(f"信封字段 {field} {kind} / envelope field {field} is {problem}") from None
 
 
 def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:

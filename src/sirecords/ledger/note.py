@@ -10,8 +10,6 @@ Interoperable with golang.org/x/mod/sumdb/note and the transparency-dev tooling.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -21,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+
+from sirecords.core import base64text
 
 __all__ = [
     "NoteError",
@@ -83,19 +83,15 @@ def _check_name(name: str) -> None:
         raise NoteError(f"invalid key name {name!r}: must be non-empty, without spaces or '+'")
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+_b64encode = base64text.encode
 
 
 def _b64decode(s: str, what: str) -> bytes:
     """Standard base64 (RFC 4648 §4), padded and canonical: one text per byte string."""
     try:
-        data = base64.b64decode(s.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise NoteError(f"{what} is not valid base64") from None
-    if _b64encode(data) != s:
-        raise NoteError(f"{what} is not canonical base64")
-    return data
+        return base64text.decode(s)
+    except base64text.NotCanonicalBase64 as problem:
+        raise NoteError(f"{what} is {problem}") from None
 
 
 # --- checkpoints ---
