@@ -219,7 +219,7 @@ def my_dispute_file(request, body: DisputeIn):
 def my_disputes(request):
     refuse_other_parameters(request, "disputes")
     person = request.auth.person
-    cases = [services.as_json(case) for case in services.for_person(person.uid)]
+    cases = services.as_json_many(services.for_person(person.uid))
     record_own_read(person, "disputes", CHANNEL)
     return cases
 
@@ -247,7 +247,7 @@ def my_dispute_evidence(request, case: str, file: File[UploadedFile],
 # --- the employer ----------------------------------------------------------------------------------------------------------
 
 def _employer_json(case: Case) -> dict[str, Any]:
-    return {**services.as_json(case), "subject": services.subject_masked(case)}
+    return services.as_json(case, subject=True)
 
 
 @portal_endpoint(employer_router, "POST", "/employer/disputes", "employer_disputes",
@@ -277,7 +277,7 @@ def employer_dispute_file(request, body: EmployerDisputeIn):
                  response={200: list[EmployerCaseOut], **PORTAL_PROBLEMS},
                  summary="The unit's requests to verify the record, newest first")
 def employer_disputes(request):
-    return [_employer_json(case) for case in services.for_employer(request.auth.employer.uid)]
+    return services.as_json_many(services.for_employer(request.auth.employer.uid), subject=True)
 
 
 # --- the staff ------------------------------------------------------------------------------------------------------------
@@ -289,7 +289,8 @@ def disputes(request, query: Query[StaffQuery]):
     cases = services.listing(query.state, overdue_only=query.overdue, actor=request.auth.actor)
     services.record_list_read(request.auth.actor, cases, CHANNEL)  # the claims are the persons' words: access-logged
     reviewing = services.in_review([case.uid for case in cases])
-    return [staff_json(case, reviewing) for case in cases]
+    return [{**item, "region": case.referred_to or None}
+            for case, item in zip(cases, services.as_json_many(cases, masked=True, reviewing=reviewing), strict=True)]
 
 
 @endpoint(staff_router, "POST", "/disputes/{case}/examine", "dispute_examine",

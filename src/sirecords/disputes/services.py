@@ -282,30 +282,41 @@ def _open(case: Case, field: str) -> str:
         return "(cannot be opened)"
 
 
-def steps(case: Case) -> list[dict[str, str]]:
-    """Each step of the case as the ledger has it: its state after the step and when (UTC)."""
-    out = []
-    for kind, written, at in Entry.objects.filter(subject=case_subject(case.uid)).order_by("seq").values_list(
-            "kind", "payload", "recorded_at"):
-        after = json.loads(written).get("after", {})
-        out.append({"state": after.get("state", ""), "at": at, "step": STEP_NAMES.get(kind, kind)})
-    return out
-
-
 # What each step was, as the API and the pages name it (a scan added leaves the state as it was).
 STEP_NAMES = {DISPUTE_RECEIVED: "received", DISPUTE_EVIDENCE_ADDED: "evidence_added",
               DISPUTE_EXAMINATION_STARTED: "examination_started", DISPUTE_CORRECTED: "corrected",
               DISPUTE_REFUSED: "refused", DISPUTE_REFERRED: "referred"}
+DECISIONS = (DISPUTE_CORRECTED, DISPUTE_REFUSED, DISPUTE_REFERRED)
+CHUNK = 2000  # cases read at a time
 
 
-def outcome(case: Case) -> dict[str, Any] | None:
+def _steps_of(cases: list[Case]) -> dict[str, list[tuple[str, dict, str]]]:
+    """Each case's entries in the ledger, in order: (kind, the step's `after`, when). One query per CHUNK cases."""
+    found: dict[str, list[tuple[str, dict, str]]] = {case.uid: [] for case in cases}
+    subjects = [case_subject(case.uid) for case in cases]
+    for start in range(0, len(subjects), CHUNK):
+        for subject, kind, written, at in Entry.objects.filter(subject__in=subjects[start:start + CHUNK]).order_by(
+                "seq").values_list("subject", "kind", "payload", "recorded_at"):
+            found[subject.removeprefix("dispute:")].append((kind, json.loads(written).get("after", {}), at))
+    return found
+
+
+def _evidence_of(cases: list[Case]) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {case.uid: [] for case in cases}
+    uids = list(found)
+    for start in range(0, len(uids), CHUNK):
+        for e in Evidence.objects.filter(case__in=uids[start:start + CHUNK]).order_by("last_seq"):
+            found[e.case].append({"kind": e.kind, "sha256": e.sha256, "content_type": e.content_type,
+                                  "added_at": e.added_at})
+    return found
+
+
+def _outcome(case: Case, entries: list[tuple[str, dict, str]]) -> dict[str, Any] | None:
     """null while open; else the state, the reasons (a refusal's, with the right to review or litigation; a
     referral's region; a correction's type) and the correction's transaction."""
     if case.state in OPEN_STATES:
         return None
-    decided = Entry.objects.filter(subject=case_subject(case.uid), kind__in=(DISPUTE_CORRECTED, DISPUTE_REFUSED,
-                                                                             DISPUTE_REFERRED)).order_by("-seq").first()
-    after = json.loads(decided.payload)["after"] if decided else {}
+    after = next((step for kind, step, _at in reversed(entries) if kind in DECISIONS), {})
     if case.state == DisputeState.REFUSED:
         reason = f"{_open(case, 'reason')}\n{after.get('remedy', '')}".strip()
     elif case.state == DisputeState.REFERRED:
@@ -318,28 +329,45 @@ def outcome(case: Case) -> dict[str, Any] | None:
             "decided_on": case.decided_on, "region": case.referred_to or None}
 
 
-def as_json(case: Case, *, masked: bool = False, reviewing: dict[str, str] | None = None) -> dict[str, Any]:
-    """The case as the API gives it: to the person or employer whole; to staff lists with the subject masked."""
-    item = {"case": case.uid, "item": case.item, "period": case.period or None, "claim": _open(case, "claim"),
-            "state": case.state, "due_on": case.due_on, "received_on": case.received_on, "requester_kind": case.requester_kind,
-            "channel": case.channel, "steps": [{"state": s["state"], "at": s["at"], "step": s["step"]} for s in steps(case)],
-            "outcome": outcome(case),
-            "evidence": [{"kind": e.kind, "sha256": e.sha256, "content_type": e.content_type, "added_at": e.added_at}
-                         for e in Evidence.objects.filter(case=case.uid).order_by("last_seq")]}
-    if reviewing is not None:
-        item["transaction"] = reviewing.get(case.uid) or case.transaction or None
-    if masked:
-        item.update(subject=subject_masked(case), examiner=case.examiner or None, overdue=overdue(case))
-    return item
+def as_json_many(cases: list[Case], *, masked: bool = False, reviewing: dict[str, str] | None = None,
+                 subject: bool = False) -> list[dict[str, Any]]:
+    """The cases as the API gives them: to the person or employer whole; to staff lists with the subject masked
+    (`masked`; `subject` adds only that). Their steps, scans and subjects read for all of them at once."""
+    entries, evidence = _steps_of(cases), _evidence_of(cases)
+    subjects = subjects_masked(cases) if masked or subject else {}
+    out = []
+    for case in cases:
+        item = {"case": case.uid, "item": case.item, "period": case.period or None, "claim": _open(case, "claim"),
+                "state": case.state, "due_on": case.due_on, "received_on": case.received_on,
+                "requester_kind": case.requester_kind, "channel": case.channel,
+                "steps": [{"state": step.get("state", ""), "at": at, "step": STEP_NAMES.get(kind, kind)}
+                          for kind, step, at in entries[case.uid]],
+                "outcome": _outcome(case, entries[case.uid]), "evidence": evidence[case.uid]}
+        if reviewing is not None:
+            item["transaction"] = reviewing.get(case.uid) or case.transaction or None
+        if masked or subject:
+            item["subject"] = subjects[case.uid]
+        if masked:
+            item.update(examiner=case.examiner or None, overdue=overdue(case))
+        out.append(item)
+    return out
+
+
+def as_json(case: Case, **options) -> dict[str, Any]:
+    return as_json_many([case], **options)[0]
+
+
+def subjects_masked(cases: list[Case]) -> dict[str, str]:
+    """Whose record each case is about, as staff lists show it: the ID number masked as everywhere
+    (110105********002X); a unit's own registration by its credit code (not personal data). Two queries."""
+    persons = {p.uid: p.masked_id_number for p in Person.objects.filter(uid__in={c.person for c in cases if c.person})}
+    units = dict(Employer.objects.filter(uid__in={c.employer for c in cases if not c.person}).values_list("uid", "uscc"))
+    return {case.uid: (persons.get(case.person, f"person:{case.person}") if case.person
+                       else units.get(case.employer, f"employer:{case.employer}")) for case in cases}
 
 
 def subject_masked(case: Case) -> str:
-    """Whose record, as staff lists show it: the ID number masked as everywhere (110105********002X)."""
-    if not case.person:  # a unit's own registration: its credit code (not personal data)
-        uscc = Employer.objects.filter(uid=case.employer).values_list("uscc", flat=True).first()
-        return uscc or f"employer:{case.employer}"
-    person = Person.objects.filter(uid=case.person).first()
-    return person.masked_id_number if person is not None else f"person:{case.person}"
+    return subjects_masked([case])[case.uid]
 
 
 def overdue(case: Case, today: date | None = None) -> bool:

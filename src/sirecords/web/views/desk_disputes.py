@@ -51,9 +51,9 @@ CHANNEL = "web"
 
 
 def _rows(cases: list[Case]) -> list[dict]:
-    reviewing = disputes.in_review([case.uid for case in cases])
+    reviewing, subjects = disputes.in_review([case.uid for case in cases]), disputes.subjects_masked(cases)
     return [{"case": case, "item": ITEM_LABELS.get(case.item, case.item), "state": STATE_LABELS.get(case.state, case.state),
-             "subject": disputes.subject_masked(case), "overdue": disputes.overdue(case),
+             "subject": subjects[case.uid], "overdue": disputes.overdue(case),
              "in_review": reviewing.get(case.uid, "")} for case in cases]
 
 

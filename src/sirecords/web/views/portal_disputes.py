@@ -36,19 +36,22 @@ CHANNEL = "web"  # the ledger's channel of a signed-in person's or unit's own re
 FIELDS = {"document": "evidence", "kind": "evidence", "person": "id_number"}
 
 
-def shown(case: Case, *, evidence_form=None) -> dict:
-    """A case as the portal shows it (services.as_json, as the API gives it), labels in the reader's language; the
-    outcome's reason is services.outcome's (a refusal's with the right to review or litigation)."""
-    item = disputes.as_json(case)
-    return {**item, "uid": case.uid, "person": case.person, "item_label": ITEM_LABELS.get(case.item, case.item),
+def shown(cases: list[Case], *, evidence_for: str = "", evidence_form=None, subject: bool = False) -> list[dict]:
+    """The cases as the portal shows them (services.as_json_many, as the API gives them: read together), labels in
+    the reader's language; the outcome's reason is the service's (a refusal's with the right to review or litigation).
+    The case `evidence_for` carries the evidence form sent back with its errors."""
+    out = []
+    for case, item in zip(cases, disputes.as_json_many(cases, subject=subject), strict=True):
+        out.append({
+            **item, "uid": case.uid, "person": case.person, "item_label": ITEM_LABELS.get(case.item, case.item),
             "state_label": STATE_LABELS.get(case.state, case.state), "open": case.state in OPEN_STATES,
             "requester": REQUESTER_LABELS.get(case.requester_kind, case.requester_kind),
             "steps": [{"label": STEP_LABELS.get(step["step"]) or STATE_LABELS.get(step["state"], step["state"]),
-                       "at": str(step["at"])[:16].replace("T", " ")}
-                      for step in item["steps"]],
+                       "at": str(step["at"])[:16].replace("T", " ")} for step in item["steps"]],
             "evidence": [{"kind": document_name(e["kind"]), "content_type": e["content_type"],
                           "added_at": str(e["added_at"])[:16].replace("T", " ")} for e in item["evidence"]],
-            "evidence_form": evidence_form}
+            "evidence_form": evidence_form if case.uid == evidence_for else None})
+    return out
 
 
 def actor(request):
@@ -108,8 +111,7 @@ def add_evidence_with(request, case: Case, form) -> bool:
 
 def _my_page(request, form, status: int = 200, evidence_for: str = "", evidence_form=None):
     person = request.portal.person
-    cases = [shown(case, evidence_form=evidence_form if case.uid == evidence_for else None)
-             for case in disputes.for_person(person.uid)]
+    cases = shown(disputes.for_person(person.uid), evidence_for=evidence_for, evidence_form=evidence_form)
     return render(request, "web/portal/my_disputes.html", {
         "masked_id_number": person.masked_id_number, "cases": cases, "form": form, "blank_evidence": EvidenceForm(),
     }, status=status)
@@ -149,14 +151,7 @@ def my_dispute_evidence_view(request, uid: str):
 
 def _unit_page(request, form, status: int = 200, evidence_for: str = "", evidence_form=None):
     employer = request.portal.employer
-    cases = [shown(case, evidence_form=evidence_form if case.uid == evidence_for else None)
-             for case in disputes.for_employer(employer.uid)]
-    subjects = {case["person"] for case in cases if case["person"]}
-    from sirecords.registry.models import Person
-
-    masked = {p.uid: p.masked_id_number for p in Person.objects.filter(uid__in=subjects)}
-    for case in cases:
-        case["subject"] = masked.get(case["person"], "")
+    cases = shown(disputes.for_employer(employer.uid), evidence_for=evidence_for, evidence_form=evidence_form, subject=True)
     return render(request, "web/portal/employer_disputes.html", {
         "employer_name": employer.name, "cases": cases, "form": form, "blank_evidence": EvidenceForm()}, status=status)
 
