@@ -1,6 +1,7 @@
 """Contribution years (缴费年限) of a person, from the record: actual months from the pension
 contribution rows (distinct paid months, across employers and regions — a month paid twice counts
-once) plus deemed months (视同缴费年限), by `engine.years.contribution_months`."""
+once) and the months received from another region with a transfer (contributions_transferred_month, 第十条),
+plus deemed months (视同缴费年限), by `engine.years.contribution_months`."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ __all__ = ["actual_months", "contribution_years", "deemed_months_for"]
 
 
 def actual_months(person_uid: str) -> list[str]:
-    """The distinct paid pension months of a person, "YYYY-MM", in order."""
+    """The distinct paid pension months of a person, "YYYY-MM", in order: paid here, or paid in another region and
+    received with a transfer (a month paid in both counts once)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT period FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
-                       f"AND {counted()} ORDER BY period", [person_uid])
+        cursor.execute("SELECT period FROM contributions_contribution WHERE person_id = %s AND insurance_type = 'pension' "
+                       f"AND {counted()} UNION SELECT period FROM contributions_transferred_month WHERE person_id = %s "
+                       "ORDER BY period", [person_uid, person_uid])
         return [period for (period,) in cursor.fetchall()]
 
 

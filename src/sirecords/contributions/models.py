@@ -6,6 +6,8 @@ entry per row. Money is integer fen."""
 from django.db import models
 from django.db.models import Case, F, Lookup, Q, Value, When
 
+from sirecords.ledger.projection import projected_table
+
 
 class InsuranceType(models.TextChoices):
     PENSION = "pension", "养老保险"
@@ -182,3 +184,56 @@ class PensionCredit(models.Model):
         db_table = "contributions_pension_credit"
         constraints = [models.UniqueConstraint(fields=["basis", "year", "person_id"], name="pension_credit_once"),
                        models.CheckConstraint(condition=Q(basis__in=("arrival", "period")), name="pension_credit_basis")]
+
+
+# --- received with a transfer between pooling regions (第十条; written by the transfers app's projector) -----------
+
+
+@projected_table
+class TransferredMonth(models.Model):
+    """A paid pension month received from another pooling region with a transfer (transfer.received): it counts in the
+    contribution years here (accounts/years.py; a month paid in both regions counts once and is listed for clean-up,
+    先转后清), its region kept for the segmented pension. The proven rows of the package are what it comes from."""
+
+    key = models.CharField(primary_key=True, max_length=48, help_text="transfer uid:YYYY-MM")
+    transfer = models.CharField(max_length=32, help_text="transfers_transfer.uid")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    region = models.CharField(max_length=6, help_text="The region the month was paid in (AAB299).")
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    base_fen = models.BigIntegerField(help_text="The month's contribution base there (AAE180).")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "contributions_transferred_month"
+        indexes = [models.Index(fields=["person_id", "period"], name="transferred_month_person")]
+        constraints = [models.UniqueConstraint(fields=["transfer", "period"], name="transferred_month_once"),
+                       models.CheckConstraint(condition=Q(period__written_as="YYYY-MM"), name="transferred_month_period"),
+                       models.CheckConstraint(condition=Q(base_fen__gte=0), name="transferred_month_base")]
+
+
+class AccountTransferDirection(models.TextChoices):
+    IN = "in", "转入 in"
+    OUT = "out", "转出 out"
+
+
+@projected_table
+class AccountTransfer(models.Model):
+    """The individual account moved by a transfer between pooling regions. `in`: ④ received, credited here in `year`
+    as a principal earning that whole year's interest (劳社厅发〔1999〕22号: the region joined credits the transfer
+    year; contributions_pension_credit holds it with credit-months ④ × 12, so the annual run needs nothing else).
+    `out`: the account moved away in `year`; the annual run leaves it out from that year (accounts.closures), the
+    balance here is 0.00."""
+
+    transfer = models.CharField(primary_key=True, max_length=32, help_text="transfers_transfer.uid")
+    person_id = models.CharField(max_length=32, help_text="registry_person.uid")
+    direction = models.CharField(max_length=3, choices=AccountTransferDirection.choices)
+    region = models.CharField(max_length=6, help_text="The other region (from, in; to, out).")
+    year = models.IntegerField(help_text="The transfer year.")
+    amount_fen = models.BigIntegerField(help_text="④ the account that moved.")
+    last_seq = models.BigIntegerField()
+
+    class Meta:
+        db_table = "contributions_account_transfer"
+        indexes = [models.Index(fields=["person_id"], name="account_transfer_person")]
+        constraints = [models.CheckConstraint(condition=Q(direction__in=["in", "out"]), name="account_transfer_direction"),
+                       models.CheckConstraint(condition=Q(amount_fen__gte=0), name="account_transfer_amount")]

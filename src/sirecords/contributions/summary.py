@@ -13,7 +13,8 @@ a region that switches its basis needs no rebuild, and the run still reads one r
 %s AND year = %s``). Each row holds the credits of the year on that basis and their credit-months
 Σ credit × (13 − month) (the monthly interest method's weights). A pension row that counts (COUNTED: paid and
 not reversed, counted.py) adds ``account_credit_fen`` to one row of each basis when its batch posts, and a
-reversal (reversals.py) takes it out again, in the posting's database transaction. `verify` (integrity.py) recomputes it
+reversal (reversals.py) takes it out again, in the posting's database transaction. An account received from another
+region with a transfer adds its amount in the transfer year (TRANSFERRED_SELECT). `verify` (integrity.py) recomputes it
 from the rows with one aggregate query and names each person-basis-year that differs.
 """
 
@@ -49,8 +50,13 @@ def credits_select(table: str = "contributions_contribution", condition: str = C
     return "\nUNION ALL\n".join(parts)
 
 
-# The same aggregate over all the rows, for verify.
-AGGREGATE_SQL = credits_select()
+# An account received with a transfer (models.AccountTransfer, direction in): ④ credited in the transfer year on
+# both bases, earning the whole year's interest (credit-months ④ × 12, as if credited in January).
+TRANSFERRED_SELECT = ("SELECT person_id, b.basis, year, amount_fen, amount_fen * 12 FROM contributions_account_transfer "
+                      "CROSS JOIN (SELECT 'arrival' AS basis UNION ALL SELECT 'period') b WHERE direction = 'in'")
+
+# The same aggregate over all the rows and the received accounts, for verify.
+AGGREGATE_SQL = credits_select() + "\nUNION ALL\n" + TRANSFERRED_SELECT
 
 
 def pension_credits(rows: Iterable[tuple]) -> dict[tuple[str, str, int], list[int]]:
@@ -111,8 +117,10 @@ def differences(limit: int = 20) -> tuple[int, list[str]]:
     """Person-basis-years whose summary differs from the rows' aggregate: (count, descriptions of the first `limit`)."""
     with connection.cursor() as cursor:
         cursor.execute(AGGREGATE_SQL)
-        expected = {(person, basis, int(year)): (int(total), int(weighted))
-                    for person, basis, year, total, weighted in cursor.fetchall()}
+        expected: dict[tuple[str, str, int], tuple[int, int]] = {}
+        for person, basis, year, total, weighted in cursor.fetchall():  # a person-year may have rows and a transfer
+            before = expected.get((person, basis, int(year)), (0, 0))
+            expected[(person, basis, int(year))] = (before[0] + int(total), before[1] + int(weighted))
         cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE}")
         stored = {(person, basis, year): (total, weighted) for person, basis, year, total, weighted in cursor.fetchall()}
     found = []

@@ -5,9 +5,11 @@ Built from the parts of the record already read (records/personal.full_record), 
 the open year's credited principal and whether the pension is held.
 
 - status: `deceased` (a death recorded: the pension ended by it, or the account closed), `retired` (a pension award),
-  `transferred_out` (not before issue #19), `terminated` (not yet used), else `active`;
+  `transferred_out` (the relationship moved to another region, 第十条: `transferred_to` names it, the account balance
+  here is 0.00, the months stay as they were, for reference), `terminated` (not yet used), else `active`;
 - contribution_months: paid months of pension insurance counted in the contribution years; deemed_months;
-- account_balance: the last year-end balance plus this year's credited principal (no interest for the open year);
+- account_balance: the last year-end balance plus this year's credited principal (no interest for the open year) plus
+  an account received with a transfer in a year not yet credited;
 - pension: null, or {monthly (the amount now in payment), status (paid, withheld, suspended, stopped), paid_through,
   overpayment_owed (a pension stopped by a death: what its overpayment cases still owe, yuan; else null)
   (the last month paid), due_through (the last month due; null while in payment)}.
@@ -23,6 +25,7 @@ from django.db import connection
 
 from sirecords.benefits import overpayments
 from sirecords.contributions import counted
+from sirecords.contributions.models import AccountTransfer
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
 from sirecords.core.periods import Month
@@ -33,13 +36,26 @@ def summary(person: Person, *, years: dict[str, Any], account_years: list[dict[s
             account_closure: dict[str, Any] | None, today: date | None = None) -> dict[str, Any]:
     last = account_years[-1] if account_years else None
     closing = to_fen(parse_amount(last["closing"])) if last else 0
-    balance = closing + _open_principal(person.uid, int(last["year"]) if last else None)
+    last_year = int(last["year"]) if last else None
+    balance = closing + _open_principal(person.uid, last_year) + _received(person.uid, last_year)
     if account_closure is not None:
         balance = to_fen(parse_amount(account_closure["balance"]))
-    return {"region": person.pooling_region, "name": person.name, "status": _status(pension, account_closure),
+    moved = AccountTransfer.objects.filter(person_id=person.uid, direction="out").order_by("-last_seq").first()
+    status = "transferred_out" if moved is not None else _status(pension, account_closure)
+    return {"region": person.pooling_region, "name": person.name, "status": status,
             "contribution_months": years["actual_months"], "deemed_months": years["deemed_months"],
-            "account_balance": yuan(balance), "transferred_to": None,
+            "account_balance": yuan(0 if moved is not None else balance),
+            "transferred_to": moved.region if moved is not None else None,
             "pension": _pension(person.uid, pension, today or date.today())}
+
+
+def _received(person: str, last_year: int | None) -> int:
+    """Accounts received with a transfer (④) in a year the annual run has not credited yet (once it has, they are in
+    that year's closing)."""
+    rows = AccountTransfer.objects.filter(person_id=person, direction="in")
+    if last_year is not None:
+        rows = rows.filter(year__gt=last_year)
+    return sum(rows.values_list("amount_fen", flat=True))
 
 
 def _status(pension: dict[str, Any] | None, account_closure: dict[str, Any] | None) -> str:
