@@ -318,3 +318,13 @@ SIRECORDS_CROSSCHECK_DUE_DAYS = {
 # Disputes of the record (第十六条, docs/disputes.md): working days (Monday to Friday) the agency gives itself to answer
 # a request to verify the record. Agency policy: the regulation sets no time limit.
 SIRECORDS_DISPUTE_DUE_DAYS = int(os.environ.get("SIRECORDS_DISPUTE_DUE_DAYS", 15))
+
+# Public holidays (core/workdays.py, parameters/holidays.py): the calendar the agency's working-day deadlines skip — the
+# State Council's arrangements with the weekend days worked in their place (调休). Empty: the file shipped with the
+# project (src/sirecords/parameters/holidays/CN.toml, the years it lists); a path: another file of the same form.
+SIRECORDS_HOLIDAYS_FILE = os.environ.get("SIRECORDS_HOLIDAYS_FILE", "")
+
+# Transfers between regions (第十条, docs/transfers.md): working days (the holiday calendar above) each awaited step of a
+# transfer is due in, counted from the day the step before it was posted. 15: each side's time limit in 国办发〔2009〕66号
+# 第八条 (later provincial practice shortens it).
+SIRECORDS_TRANSFER_DUE_DAYS = int(os.environ.get("SIRECORDS_TRANSFER_DUE_DAYS", 15))
