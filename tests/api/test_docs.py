@@ -27,7 +27,9 @@ def test_openapi_json_lists_every_operation(client):
                       # disputes of the record (issue #18): the person's own and the unit's
                       ("POST", "/api/me/disputes"), ("GET", "/api/me/disputes"), ("GET", "/api/me/disputes/{case}"),
                       ("POST", "/api/me/disputes/{case}/evidence"), ("POST", "/api/employer/disputes"),
-                      ("GET", "/api/employer/disputes")}
+                      ("GET", "/api/employer/disputes"),
+                      # transfers between regions (issue #19): the person's own progress
+                      ("GET", "/api/me/transfers")}
     staff_sessions = {("POST", "/api/staff/session"), ("DELETE", "/api/staff/session")}  # signing in: no role asked
     assert staff_sessions <= operations
     assert len(operations - portal - staff_sessions) == len(GUARDED)

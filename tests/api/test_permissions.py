@@ -63,6 +63,8 @@ CASES = {
     "api:dispute_refuse": _txn(**json({"reason": "matrix"})),
     "api:dispute_correct": _txn(**json({"type": "correct_contributions", "payload": {}})),
     "api:dispute_refer": _txn(**json({"region": "110105"})),
+    # Transfers between regions (api/transfers.py): the list answers (the caller's regions' transfers).
+    "api:transfers": Case(query="state=requested&overdue=true", admitted=OK),
 }
 # The portal's bearer-only endpoints: their own matrix of callers (tests/portal/test_api_permissions.py).
 PORTAL = {name for name, rule in RULES.items() if rule in (PERSON_API, EMPLOYER_API)}

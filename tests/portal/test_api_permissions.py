@@ -59,6 +59,8 @@ CASES = {
     "api:me_dispute_evidence": ("post", f"/api/me/disputes/{NOWHERE}/evidence"),
     "api:employer_disputes": ("get", "/api/employer/disputes"),
     "api:employer_disputes#post": ("post", "/api/employer/disputes"),
+    # Transfers between regions (api/transfers.py): the person's own.
+    "api:me_transfers": ("get", "/api/me/transfers"),
 }
 # What the own kind's token gets where it is not 200 or 204.
 ADMITTED = {"api:me_disputes#post": {400, 422}, "api:me_dispute": {404}, "api:me_dispute_evidence": {404, 422},
@@ -69,7 +71,7 @@ KIND = {"api:me_account": PERSON_API, "api:employer_account": EMPLOYER_API, "api
         "api:me_record": PERSON_API, "api:me_reads": PERSON_API, "api:me_estimate": PERSON_API,
         "api:me_disputes": PERSON_API, "api:me_disputes#post": PERSON_API, "api:me_dispute": PERSON_API,
         "api:me_dispute_evidence": PERSON_API, "api:employer_disputes": EMPLOYER_API,
-        "api:employer_disputes#post": EMPLOYER_API}
+        "api:employer_disputes#post": EMPLOYER_API, "api:me_transfers": PERSON_API}
 CALLERS = ("anonymous", "staff session", "service token", "person token", "employer token", "expired token")
 
 

@@ -22,6 +22,7 @@ from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_disputes import RULES as DISPUTE_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
+from sirecords.web.rules_transfers import RULES as TRANSFER_RULES
 
 from ..permissions import kept_by_no_cache
 from ..test_access_rules import url_names
@@ -30,14 +31,17 @@ from .upload_support import StreamedMultipart
 pytestmark = pytest.mark.django_db
 
 # What the matrices walk: tests/web/test_desk_access.py, test_admin_access.py, test_record_access.py (with two of the
-# core pages), test_application_access.py, test_crosscheck_access.py and tests/api/test_permissions.py.
+# core pages), test_application_access.py, test_crosscheck_access.py, test_dispute_access.py, test_transfer_access.py
+# and tests/api/test_permissions.py.
 WALKED_BY_THE_MATRICES = {*DESK_RULES, *ADMIN_RULES, *RECORD_RULES, "home", "password_change", *API_RULES, *APPLICATION_RULES,
                           *CROSSCHECK_RULES,
                           *(name for name in DISPUTE_RULES if name.startswith("desk_")),  # test_dispute_access.py
+                          *(name for name in TRANSFER_RULES if name.startswith("desk_")),  # test_transfer_access.py
                           *(set(CERTIFICATE_RULES) - {"my_certificates"})}  # test_certificate_access.py
 PORTAL_DISPUTES = {name for name in DISPUTE_RULES if not name.startswith("desk_")}
+PORTAL_TRANSFERS = {name for name in TRANSFER_RULES if not name.startswith("desk_")}
 ASKED_HERE = {"login", "login_otp", "otp_enrol", "logout", "set_language", "metrics", *PORTAL_RULES,
-              "my_certificates", *PORTAL_DISPUTES}  # the portal's: below
+              "my_certificates", *PORTAL_DISPUTES, *PORTAL_TRANSFERS}  # the portal's: below
 EXEMPT = {"healthz"}  # nothing personal; a load balancer asks it every few seconds
 PORTAL_KWARGS = {"employer_employee": {"person_uid": "0" * 32}, "my_dispute_evidence": {"uid": "0" * 32},
                  "employer_dispute_evidence": {"uid": "0" * 32}}  # pages addressed by a uid: an unknown one
@@ -65,7 +69,7 @@ def test_the_sign_in_steps_and_the_language_switch_are_not_kept(method, name, da
     assert kept_by_no_cache(response), dict(response.headers)
 
 
-@pytest.mark.parametrize("name", sorted({*PORTAL_RULES, "my_certificates", *PORTAL_DISPUTES}))
+@pytest.mark.parametrize("name", sorted({*PORTAL_RULES, "my_certificates", *PORTAL_DISPUTES, *PORTAL_TRANSFERS}))
 def test_the_portals_pages_are_not_kept(name):
     """Each portal page as an anonymous visitor meets it (a form, or the redirect to the sign-in); the signed-in
     pages: tests/portal/test_pages.py::test_the_portals_signed_in_pages_are_not_kept."""

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from ninja import NinjaAPI, Swagger
 
-from sirecords.api import disputes, errors, feeds, lookups, me, portal, portal_employer, record, staff_session, stats, transactions
+from sirecords.api import (
+    disputes,
+    errors,
+    feeds,
+    lookups,
+    me,
+    portal,
+    portal_employer,
+    record,
+    staff_session,
+    stats,
+    transactions,
+    transfers,
+)
 from sirecords.api.auth import guard
 from sirecords.api.operations import NAMESPACE
 
@@ -36,3 +49,5 @@ api.add_router("", feeds.router)  # departments' feeds for the cross-checks (iss
 api.add_router("", disputes.me_router)  # disputes of the record (issue #18, 第十六条): the person's own,
 api.add_router("", disputes.employer_router)  # the unit's,
 api.add_router("", disputes.staff_router)  # and the staff's re-examination
+api.add_router("", transfers.me_router)  # transfers between regions (issue #19, 第十条): the person's own progress,
+api.add_router("", transfers.staff_router)  # and the staff's list

@@ -23,6 +23,8 @@ READ_PERSONS, READ_EMPLOYERS = "persons:read", "employers:read"
 READ_STATS = "stats:read"  # de-identified statistics (第十七条, api/stats.py)
 # Disputes of the record (第十六条, api/disputes.py): the staff's list, and the steps of the re-examination.
 READ_DISPUTES, WRITE_DISPUTES = "disputes:read", "disputes:write"
+# Transfers between regions (第十条, api/transfers.py): the staff's list of their progress.
+READ_TRANSFERS = "transfers:read"
 # A department's channel (第五条, api/feeds.py): a token holds feed:<kind> for the feeds it may send (its endpoint's
 # scope is this prefix; the operation checks the kind).
 FEED = "feed:"
@@ -34,6 +36,9 @@ STATS_ROLES = ("query_officer", "supervisor")
 # checks they agree.
 DISPUTE_EXAMINERS = roles("clerk", "maintainer", *REVIEW_ROLES)
 DISPUTE_READERS = DISPUTE_EXAMINERS | roles("supervisor")
+# Who reads the list of transfers (transfers/queries.py READERS: the clerks, the review chain's roles, the supervisors),
+# each within their regions; tests/web/test_transfer_pages.py checks they agree.
+TRANSFER_READERS = roles("clerk", *REVIEW_ROLES, "supervisor")
 
 RULES: dict = {
     # The schema and its viewer describe the API; they hold no records.
@@ -82,6 +87,10 @@ RULES: dict = {
     "api:dispute_refuse": DISPUTE_EXAMINERS,
     "api:dispute_correct": DISPUTE_EXAMINERS,
     "api:dispute_refer": DISPUTE_EXAMINERS,
+    # Transfers between regions (第十条, api/transfers.py): the person's own (the token's person only), and the staff's
+    # list of their regions' transfers.
+    "api:me_transfers": PERSON_API,
+    "api:transfers": TRANSFER_READERS,
 }
 
 # The scope a token needs for each guarded endpoint.
@@ -105,4 +114,5 @@ SCOPES: dict[str, str] = {
     "api:dispute_refuse": WRITE_DISPUTES,
     "api:dispute_correct": WRITE_DISPUTES,
     "api:dispute_refer": WRITE_DISPUTES,
+    "api:transfers": READ_TRANSFERS,
 }

@@ -56,7 +56,7 @@ ADMINISTRATORS = ("sysadmin",)  # 第二十六条: the information agency manage
 FEED_SCOPES = frozenset(f"feed:{kind}" for kind in ("person_events", "employer_status", "tax_paid", "id_changes",
                                                     "establishment", "payment_returns"))
 SCOPES = frozenset({"transactions:read", "transactions:write", "persons:read", "employers:read", "stats:read",
-                    "disputes:read", "disputes:write"}) | FEED_SCOPES
+                    "disputes:read", "disputes:write", "transfers:read"}) | FEED_SCOPES
 # Not a role (users/roles.py): what users.services.holder grants, so that an account's holder records their own
 # credential (record_credential), whatever roles they hold, if any. No page or rule knows it.
 CREDENTIAL_HOLDER = "credential_holder"

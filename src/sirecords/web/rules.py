@@ -9,6 +9,7 @@ from sirecords.web.rules_desk import RULES as DESK_RULES
 from sirecords.web.rules_disputes import RULES as DISPUTE_RULES
 from sirecords.web.rules_portal import RULES as PORTAL_RULES
 from sirecords.web.rules_record import RULES as RECORD_RULES
+from sirecords.web.rules_transfers import RULES as TRANSFER_RULES
 
 CORE_RULES = {
     "healthz": ANONYMOUS,
@@ -23,4 +24,4 @@ CORE_RULES = {
 }
 
 RULES = {**CORE_RULES, **DESK_RULES, **ADMIN_RULES, **RECORD_RULES, **PORTAL_RULES, **APPLICATION_RULES,
-         **CERTIFICATE_RULES, **CROSSCHECK_RULES, **DISPUTE_RULES}
+         **CERTIFICATE_RULES, **CROSSCHECK_RULES, **DISPUTE_RULES, **TRANSFER_RULES}

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("sirecords.web.urls_applications")),  # written applications by authorities and units (issue #11)
     path("", include("sirecords.web.urls_crosschecks")),  # the cross-check queue (issue #17, 第五条)
     path("", include("sirecords.web.urls_disputes")),  # disputes of the record (issue #18, 第十六条)
+    path("", include("sirecords.web.urls_transfers")),  # transfers between regions: progress (issue #19, 第十条)
     path("", include("sirecords.web.urls_certificates")),  # issuing certificates, the public /v/<code> (issue #11)
 ]
