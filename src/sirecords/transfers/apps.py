@@ -8,7 +8,7 @@ class TransfersConfig(AppConfig):
 
     def ready(self) -> None:
         from sirecords.accounts import closures
-        from sirecords.transfers import projectors, steps, transactions  # noqa: F401  (ledger, verify)
+        from sirecords.transfers import integrity, projectors, steps, transactions  # noqa: F401  (ledger, verify)
         from sirecords.transfers.closure import SOURCE
 
         closures.register(SOURCE)
