@@ -351,3 +351,152 @@ def test_the_example_feeds_give_every_kind_of_discrepancy_against_the_demo(home)
     assert {row["kind"] for row in listed} == set(KINDS), sorted({row["kind"] for row in listed})
     assert all(set(row) == {"id", "kind", "subject", "detail", "state", "due_on", "assigned_to", "transaction"}
                for row in listed)
+
+
+# --- issue #19: a transfer between two demo homes ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_homes(home, tmp_path_factory):
+    """A copy of this module's 440300 demo and a fresh 510100 demo, each having registered the other's keys."""
+    from tests.transfers.two_homes import OLD, Home, copy_home, load_new_region, trust_each_other
+
+    path, _ = home
+    base = _fast_tmp(tmp_path_factory)
+    try:
+        old = Home(copy_home(path, base / "440300"), OLD)
+        new = load_new_region(base / "510100")
+        trust_each_other(old, new)
+        yield old, new
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _scan(folder: Path) -> str:
+    from sirecords.demo.documents import scan
+
+    path = folder / "application.pdf"
+    path.write_bytes(scan("申请表 transfer application"))
+    return str(path)
+
+
+def _changed_byte(path: Path, out: Path) -> str:
+    data = bytearray(path.read_bytes())
+    position = data.index(b'"ciphertext":"') + 40
+    data[position] = ord("A") if data[position] != ord("A") else ord("B")
+    out.write_bytes(bytes(data))
+    return str(out)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_mover_is_transferred_from_440300_to_510100_through_the_four_steps(two_homes, engine, tmp_path_factory):
+    """Issue #19's acceptance, both engines: the four steps through `sirecords transfer`; the months, the account and
+    the status on each side after; each hostile or wrong file refused with nothing opened; a retiree's letter answered
+    with a refusal that closes the request; the transfer year's interest credited once, in 510100."""
+    from tests.transfers import two_homes as th
+
+    folder = _fast_tmp(tmp_path_factory)
+    psycopg = None
+    if engine == "postgresql":
+        psycopg = pytest.importorskip("psycopg")
+        try:
+            psycopg.connect(f"{th.SERVER}/postgres", connect_timeout=3, autocommit=True).close()
+        except psycopg.OperationalError as error:
+            pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432: {error}")
+        old, new = (th.on_postgresql(h, folder / h.region, psycopg) for h in two_homes)
+    else:
+        old, new = (th.Home(th.copy_home(h.path, folder / h.region), h.region) for h in two_homes)
+    try:
+        _transfer_scenario(th, old, new, folder)
+    finally:
+        if psycopg is not None:
+            th.drop(old, psycopg)
+            th.drop(new, psycopg)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _transfer_scenario(th, old, new, folder: Path) -> None:
+    mover = th.login(new, "mover")
+    assert th.login(old, "mover") == mover
+    [before_old], [before_new] = old.call(f"summary({mover!r})"), new.call(f"summary({mover!r})")
+    assert before_old["status"] == before_new["status"] == "active"
+    scan = _scan(folder)
+
+    # 1. The region joined asks; its letter is written once two stages approve the request.
+    asked = new.json("transfer", "request", mover, "--from", th.OLD, "--document", scan, "--actor", "clerk.li",
+                     "--reason", "调入成都工作，申请转入", "--json")["transaction"]
+    assert new.call(f"approve({asked!r})") == [["posted"]]
+    letter = folder / "letter.json"
+    new.run("transfer", "letter", asked, "--out", str(letter))
+
+    # 2. The region left: a changed byte and a same-province sender are refused, nothing opened; then transfer_out.
+    [opened] = old.call("counts()")
+    assert "signature" in old.refused("transfer", "out", _changed_byte(letter, folder / "changed-letter.json"),
+                                      "--actor", "clerk.li", "--reason", "转出")
+    keys = new.json("regions", "self", "--json")
+    old.call(f"register_region('440100', '广州市', {keys['verifier_key']!r}, {keys['encryption_key']!r})")
+    new.call(f"letter_as({str(letter)!r}, {str(folder / 'same-province.json')!r}, '440100')")
+    [opened] = old.call("counts()")
+    assert "同省" in old.refused("transfer", "out", str(folder / "same-province.json"), "--actor", "clerk.li",
+                                 "--reason", "转出")
+    assert old.call("counts()") == [opened], "a refused letter opened something"
+    sent = old.json("transfer", "out", str(letter), "--actor", "clerk.li", "--reason", "办理转出", "--json")["transaction"]
+    assert old.call(f"approve({sent!r})") == [["posted"]]
+    package = folder / "package.json"
+    old.run("transfer", "package", asked, "--out", str(package))
+
+    # 3. The region joined reads it (only it can) and refuses every package that is not the one answering its letter.
+    shown = new.json("transfer", "show", str(package), "--json")
+    assert shown["from"] == th.OLD and shown["to"] == th.NEW and "*" in shown["person"]["id_number"]
+    funds = shown["funds"]
+    assert sum(row["months"] for row in shown["rows"] if not row.get("stays")) == before_old["contribution_months"]
+    old.call(f"resealed({str(package)!r}, {str(folder / 'other-region.json')!r}, to='120101')")
+    old.call(f"resealed({str(package)!r}, {str(folder / 'unregistered.json')!r}, sender='120101')")
+    old.call(f"resealed({str(package)!r}, {str(folder / 'lacking.json')!r}, drop_entry=True)")
+    [opened] = new.call("counts()")
+    receive = ("--funds-ref", "ICBC-2026-000123", "--actor", "clerk.li", "--reason", "基金到账，办理转入")
+    for bad, why in ((_changed_byte(package, folder / "changed-package.json"), "signature"),
+                     (str(folder / "other-region.json"), "120101"), (str(folder / "unregistered.json"), "120101"),
+                     (str(folder / "lacking.json"), "left out")):
+        assert why in new.refused("transfer", "receive", bad, "--funds-amount", funds["total"], *receive), bad
+    assert "⑥" in new.refused("transfer", "receive", str(package), "--funds-amount", "1.00", *receive)
+    assert new.call("counts()") == [opened], "a refused package opened something"
+
+    # 4. Received: the months and the account count in 510100; 440300 keeps the record for reference.
+    received = new.json("transfer", "receive", str(package), "--funds-amount", funds["total"], *receive, "--json")
+    assert received["total"] == funds["total"] and received["account"] == funds["account"]
+    assert new.call(f"approve({received['transaction']!r})") == [["posted"]]
+    assert "received" in new.refused("transfer", "receive", str(package), "--funds-amount", funds["total"], *receive)
+    [after_old], [after_new] = old.call(f"summary({mover!r})"), new.call(f"summary({mover!r})")
+    assert after_old["status"] == "transferred_out" and after_old["transferred_to"] == th.NEW
+    assert after_old["account_balance"] == "0.00"
+    assert after_old["contribution_months"] == before_old["contribution_months"]
+    assert after_new["contribution_months"] == before_new["contribution_months"] + before_old["contribution_months"]
+    assert (Decimal(after_new["account_balance"]) ==
+            Decimal(before_new["account_balance"]) + Decimal(received["account"]))
+    # The transfer year's interest: 440300 leaves the account out of its run, 510100 credits ④ for the whole year.
+    year = TODAY.year
+    [left] = old.call(f"crediting({year}, {mover!r})")
+    [joined] = new.call(f"crediting({year}, {mover!r})")
+    assert left["closed"] and not joined["closed"]
+    account = int(Decimal(received["account"]) * 100)
+    assert all(credits >= account and months >= account * 12 for credits, months in joined["credits"].values())
+
+    # A retiree's letter is answered in writing, and the answer closes the request.
+    retiree = th.login(old, "retiree")
+    [pensioner] = old.call(f"summary({retiree!r})")
+    new.call(f"register_person({retiree!r}, {pensioner['name']!r}, {retiree[:6]!r}, '2026-01-05')")
+    collect = new.json("transfer", "request", retiree, "--from", th.OLD, "--document", scan, "--collect",
+                       "--actor", "clerk.li", "--reason", "归集待遇领取地", "--json")["transaction"]
+    new.call(f"approve({collect!r})")
+    new.run("transfer", "letter", collect, "--out", str(folder / "retiree-letter.json"))
+    assert "pension" in old.refused("transfer", "out", str(folder / "retiree-letter.json"), "--actor", "clerk.li",
+                                    "--reason", "转出")
+    old.run("transfer", "refuse", str(folder / "retiree-letter.json"), "--reason", "已领取基本养老金，不予转移",
+            "--actor", "clerk.li", "--out", str(folder / "refusal.json"))
+    closed = new.json("transfer", "close", str(folder / "refusal.json"), "--actor", "clerk.li", "--json")
+    [state] = new.call("counts()")
+    assert [collect, "in", "closed"] in state["transfers"] and closed["transaction"]
+    for side in (old, new):
+        report = side.json("verify", "--json")
+        assert report["ok"], report["findings"][:5]

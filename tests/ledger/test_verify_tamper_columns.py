@@ -99,10 +99,32 @@ def _region():
 def _transfer():
     """post_sample_batch's person (paid months here) asks for their record from the region registered: a row in
     transfers_transfer (#19, 第十条)."""
-    from sirecords.registry.models import Person
+    from datetime import date
 
-    person = Person.objects.get(birth_month="1984-04").uid
-    post_entries("transfer_request", {"person": person, "from": "110105", "collect": False, "assigned": False})
+    from sirecords.core.identifiers import make_id_number
+    from sirecords.registry.models import Person
+    from sirecords.transfers import filestore
+
+    from ..transfers.fake_region import FakeRegion
+
+    person = Person.objects.get(birth_month="1984-04")
+    asked = next(entry for entry in post_entries("transfer_request", {"person": person.uid, "from": "110105",
+                                                                      "collect": False, "assigned": False})
+                 if entry.kind == "transfer.requested")
+    # The region left answers with a package (the keys _region registered last): months, deemed service and an account
+    # received — rows in contributions_transferred_month, contributions_account_transfer, accounts_deemed_service.
+    old = FakeRegion(signing=Ed25519PrivateKey.from_private_bytes(bytes([3]) * 32))
+    letter = asked.payload["transfer"]
+    package = old.package(letter, "440300", person="p" * 32, id_number=person.id_number,
+                          months=[("2019-01", 600000), ("2019-02", 600000)],
+                          deemed=[{"region": "110105", "start": "1990-01", "end": "1990-12", "months": 12,
+                                   "work_unit": "北京某厂"}])
+    post_entries("transfer_in", {"package_sha256": filestore.store(package), "transfer": letter,
+                                 "funds_ref": "ICBC-1", "funds_amount": "2400.00"})
+    # And _application's person moves out to it: a transfer sent, an account transferred out.
+    number = make_id_number("440305", date(1979, 9, 9), 13)
+    sent = old.letter("e" * 32, "440300", id_number=number, name="申请")
+    post_entries("transfer_out", {"letter_sha256": filestore.store(sent), "letter": "e" * 32, "to": "110105"})
 
 
 def _dispute():
@@ -247,7 +269,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
         # discrepancy's state, a unit's pension scheme, and an overpayment case's figures,
         # a survivors' claim's figures (they add up), a dispute's item, state, requester and outcome (they match),
-        # a transfer's direction, state and six-digit region.
+        # a transfer's direction, state, six-digit region and refusal (with the closed state only), a received month
+        # once per transfer (its key and its period), an account transfer's direction.
         assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
                                    ("benefits_overpayment_case", "recovered_fen"),
                                    *(("benefits_survivor_claim", c) for c in ("funeral_grant_fen", "survivors_pension_fen",
@@ -259,7 +282,9 @@ def test_any_single_changed_value_is_found(tampered, model, column):
                                    ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state"),
                                    *(("disputes_case", c) for c in ("item", "state", "requester_kind", "transaction",
                                                                     "referred_to")),
-                                   *(("transfers_transfer", c) for c in ("direction", "state", "other_region"))}
+                                   *(("transfers_transfer", c) for c in ("direction", "state", "other_region", "refusal")),
+                                   ("contributions_transferred_month", "key"), ("contributions_transferred_month", "period"),
+                                   ("contributions_account_transfer", "direction")}
         return
     report, found = findings(ledger["witness"])
     assert not report.ok, f"changing {table}.{column} went unnoticed"

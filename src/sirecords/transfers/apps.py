@@ -7,4 +7,8 @@ class TransfersConfig(AppConfig):
     verbose_name = "Transfers between pooling regions (第十条)"
 
     def ready(self) -> None:
-        from sirecords.transfers import projectors, transactions  # noqa: F401  (ledger, verify)
+        from sirecords.accounts import closures
+        from sirecords.transfers import integrity, projectors, steps, transactions  # noqa: F401  (ledger, verify)
+        from sirecords.transfers.closure import SOURCE
+
+        closures.register(SOURCE)

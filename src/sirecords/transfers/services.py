@@ -5,26 +5,34 @@ written to a file and to `$SIRECORDS_HOME/outbox/<region>/<letter>.letter.json` 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction as db_transaction
 
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.home import home
-from sirecords.core.identifiers import InvalidIdentifier
-from sirecords.crypto.envelope import seal_envelope
-from sirecords.regions.keys import encryption_key_of, signer
+from sirecords.core.identifiers import InvalidIdentifier, mask_id_number
+from sirecords.core.money import fen_to_yuan
+from sirecords.ledger.models import Entry
+from sirecords.regions.keys import signer
 from sirecords.registry.models import Person
 from sirecords.registry.queries import find_person_by_id_number
+from sirecords.registry.subjects import mask_name
 from sirecords.transactions.actors import Actor
 from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transfers import exchange, filestore, steps
+from sirecords.transfers.figures import figures
+from sirecords.transfers.kinds import TRANSFER_SENT
 from sirecords.transfers.models import Transfer
+from sirecords.transfers.package import build
+from sirecords.transfers.record import held
 from sirecords.transfers.transactions import TYPE
 from sirecords.workflow.models import BusinessTransaction, State
-from sirecords.workflow.services import attach, open_transaction, submit
+from sirecords.workflow.services import attach, execute, open_transaction, submit
 
 APPLICATION = "transfer_application"
 
@@ -83,24 +91,110 @@ def _approved(uid: str) -> Transfer:
     return transfer
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def write_letter(uid: str, out: Path) -> Letter:
     """The contact letter of the approved transfer request `uid`, sealed to the region left: written to `out` and to
     the outbox. LetterRefused saying why there is none."""
     transfer = _approved(uid)
+    content = letter_content(transfer)
     try:
-        recipient = encryption_key_of(transfer.other_region)
-    except LookupError as missing:
-        raise LetterRefused(str(missing)) from None
-    envelope = seal_envelope("letter", settings.SIRECORDS_REGION, transfer.other_region, transfer.uid,
-                             letter_content(transfer), signer=signer(), recipient_public=recipient)
+        envelope = exchange.seal("letter", transfer.other_region, transfer.uid, content)
+    except exchange.ExchangeRefused as refused:
+        raise LetterRefused(str(refused)) from None
     outbox = home() / "outbox" / transfer.other_region / f"{transfer.uid}.letter.json"
-    _write(out, envelope)
-    _write(outbox, envelope)
+    exchange.write_file(out, envelope)
+    exchange.write_file(outbox, envelope)
     return Letter(transfer.uid, transfer.other_region, envelope, outbox)
+
+
+# --- the region left ------------------------------------------------------------------------------------------------
+
+
+def send_out(actor: Actor, letter_file: bytes, *, reason: str, channel: str) -> BusinessTransaction:
+    """Open and submit transfer_out for a contact letter: the letter verified (ExchangeRefused, nothing opened), the
+    person eligible (InvalidTransaction with the reason, nothing opened)."""
+    header, letter = steps.read_letter(letter_file)
+    person = steps.letter_person(letter)
+    why = steps.ineligible(person)
+    if why:
+        raise InvalidTransaction({"person": why})
+    sha = filestore.store(letter_file)
+    return execute(actor, steps.OUT, {"letter_sha256": sha, "letter": header["letter"], "to": header["from"]},
+                   region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
+
+
+def refuse(letter_file: bytes, *, reason: str, out: Path) -> Path:
+    """The signed written answer (书面说明) to a contact letter: why the record does not move. Written to `out` and the
+    outbox; the outbox path. ExchangeRefused for a letter that does not verify."""
+    header, _letter = steps.read_letter(letter_file)
+    reason = reason.strip()
+    if not reason:
+        raise exchange.ExchangeRefused("应写明不予转移的理由 / the refusal states its reason")
+    content = canonical_bytes({"AAE270": header["letter"], "AAB301_from": settings.SIRECORDS_REGION,
+                               "AAB301_to": header["from"], "reason": reason, "answered_on": date.today().isoformat()})
+    return exchange.send("refusal", header["from"], header["letter"], content, out)
+
+
+def _sent(uid: str) -> Transfer:
+    transfer = Transfer.objects.filter(uid=uid, direction="out").first()
+    if transfer is None:
+        raise LetterRefused(f"没有已转出的转移 {uid} / no transfer {uid} sent from this region (transfer_out approved)")
+    return transfer
+
+
+def package_content(transfer: Transfer) -> bytes:
+    sent = Entry.objects.filter(kind=TRANSFER_SENT, subject=f"person:{transfer.person}").order_by("-seq").first()
+    person = Person.objects.get(uid=transfer.person)
+    record = held(person.uid, settings.SIRECORDS_REGION, int(transfer.ended_on[:4]))
+    figured = figures(record.record)
+    local = sorted(row["period"] for row in record.record.rows if row["paid_on"])
+    fields = {"uid": person.uid, "AAC002": person.id_number, "AAC003": person.name, "AAC004": person.sex,
+              "AAC006": person.birth_date.isoformat(), "AAC010": person.region,
+              "AAE030": local[0] if local else "", "AAE031": local[-1] if local else "",
+              "AAE201": len(set(local)), "AAE200": figured.deemed_months}
+    header = {"AAE270": transfer.uid, "from": settings.SIRECORDS_REGION, "to": transfer.other_region,
+              "AAE035": transfer.ended_on, "year": int(transfer.ended_on[:4])}
+    return build(transfer.uid, person=fields, held=record, figured=figured, sent_seq=sent.seq, header=header,
+                 signer=signer())
+
+
+def write_package(uid: str, out: Path) -> Path:
+    """The package of the transfer `uid` sent from here, sealed to the region joined: written to `out` and the outbox."""
+    transfer = _sent(uid)
+    return exchange.send("package", transfer.other_region, transfer.uid, package_content(transfer), out)
+
+
+# --- the joining region ---------------------------------------------------------------------------------------------
+
+
+def close(actor: Actor, refusal_file: bytes, *, channel: str) -> BusinessTransaction:
+    """Record the region left's signed refusal: transfer_close, posted as it is submitted (no review stage)."""
+    transfer, reason = steps.read_refusal(refusal_file)
+    sha = filestore.store(refusal_file)
+    return execute(actor, steps.CLOSE, {"refusal_sha256": sha, "transfer": transfer.uid},
+                   region=settings.SIRECORDS_REGION, reason=f"转出地书面说明 / refused by {transfer.other_region}: {reason}",
+                   channel=channel)
+
+
+def show(package_file: bytes) -> dict[str, Any]:
+    """What a package holds, decrypted (only the addressee can) and checked: from, to, the person masked, rows, funds."""
+    transfer, checked = steps.read_package(package_file)
+    person = checked.content.get("person") or {}
+    return {"from": checked.content.get("from"), "to": checked.content.get("to"), "transfer": transfer.uid,
+            "person": {"id_number": mask_id_number(str(person.get("AAC002", ""))),
+                       "name": mask_name(str(person.get("AAC003", "")))},
+            "rows": checked.content["rows"], "funds": checked.content["funds"]}
+
+
+def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: str, reason: str,
+            channel: str) -> tuple[BusinessTransaction, dict[str, Any]]:
+    """Open and submit transfer_in for a package: everything checked first (ExchangeRefused, PackageRefused,
+    InvalidTransaction — nothing opened), then in review until its stages approve it."""
+    transfer, checked = steps.read_package(package_file)
+    sha = filestore.store(package_file)
+    payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
+    steps._received(payload)  # the amount and the reference, before anything is opened
+    txn = execute(actor, steps.IN, payload, region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
+    fen = checked.figures.fen
+    return txn, {"transaction": txn.uid, "months": len(checked.figures.months),
+                 "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
+                 "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total)}

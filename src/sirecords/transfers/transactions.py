@@ -34,6 +34,7 @@ from sirecords.transactions.posting import InvalidTransaction, added, transactio
 from sirecords.transactions.validation import Errors, region, unknown_fields
 from sirecords.transfers.kinds import TRANSFER_REQUESTED
 from sirecords.transfers.models import Direction, Transfer, TransferState
+from sirecords.transfers.steps import due_on
 
 TYPE = "transfer_request"
 CREATORS = ("clerk",)
@@ -117,7 +118,7 @@ def transfer_request(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntr
         raise InvalidTransaction({"transfer": f"transfer {ctx.txn} exists already"})
     after = {"person": value["person"], "direction": Direction.IN.value, "other_region": value["from"],
              "state": TransferState.REQUESTED.value, "collect": value["collect"], "assigned": value["assigned"],
-             "requested_on": date.today().isoformat()}
+             "requested_on": date.today().isoformat(), "due_on": due_on(date.today())}
     method = "归集申请 collect requested" if value["collect"] else "转入申请 transfer requested"
     return [NewEntry(TRANSFER_REQUESTED, f"person:{value['person']}",
                      {"target": "transfer", "uid": ctx.txn, "transfer": ctx.txn, "before": {}, "after": after,

@@ -22,7 +22,8 @@ from sirecords.workflow.services import Refused
 
 
 class Command(BaseCommand):
-    help = "基本养老保险关系转移接续 Transfers between pooling regions (第十条): the request and its contact letter"
+    help = ("基本养老保险关系转移接续 Transfers between pooling regions (第十条): request, letter, out, refuse, close, "
+            "package, show, receive")
     requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,11 +46,116 @@ class Command(BaseCommand):
                                called_from_command_line=called)
         write.add_argument("uid", metavar="UID", help="the transfer_request transaction")
         write.add_argument("--out", required=True, metavar="FILE", help="where to write the envelope")
+        out = sub.add_parser("out", help="(region left) answer a contact letter: open transfer_out (reviewed)",
+                             called_from_command_line=called)
+        out.add_argument("letter", metavar="LETTER", help="the contact letter's file")
+        out.add_argument("--actor", required=True, help="the clerk (经办员) who opens it")
+        out.add_argument("--reason", required=True, help="why (第十二条)")
+        out.add_argument("--json", action="store_true", help='print {"transaction": UID}')
+        no = sub.add_parser("refuse", help="(region left) write the signed written answer (书面说明) to a letter",
+                            called_from_command_line=called)
+        no.add_argument("letter", metavar="LETTER", help="the contact letter's file")
+        no.add_argument("--reason", required=True, help="why the record does not move (sent to the region joined)")
+        no.add_argument("--actor", required=True, help="the clerk who answers")
+        no.add_argument("--out", required=True, metavar="FILE", help="where to write the refusal")
+        close = sub.add_parser("close", help="(region joined) close a request with the region left's signed refusal",
+                               called_from_command_line=called)
+        close.add_argument("file", metavar="FILE", help="the refusal's file")
+        close.add_argument("--actor", required=True, help="the clerk who records it")
+        close.add_argument("--json", action="store_true", help='print {"transaction": UID}')
+        package = sub.add_parser("package", help="(region left) write the package of a transfer sent",
+                                 called_from_command_line=called)
+        package.add_argument("uid", metavar="UID", help="the transfer (the letter's id, AAE270)")
+        package.add_argument("--out", required=True, metavar="FILE", help="where to write the envelope")
+        show = sub.add_parser("show", help="(region joined) decrypt and check a package, print what it holds",
+                              called_from_command_line=called)
+        show.add_argument("file", metavar="FILE", help="the package's file")
+        show.add_argument("--json", action="store_true", help="print JSON")
+        take = sub.add_parser("receive", help="(region joined) receive a package and its funds: open transfer_in",
+                              called_from_command_line=called)
+        take.add_argument("file", metavar="FILE", help="the package's file")
+        take.add_argument("--funds-ref", required=True, metavar="REF", help="the bank reference of the funds received")
+        take.add_argument("--funds-amount", required=True, metavar="AMOUNT", help="the amount received, yuan (= ⑥)")
+        take.add_argument("--actor", required=True, help="the clerk who opens it")
+        take.add_argument("--reason", required=True, help="why (第十二条)")
+        take.add_argument("--json", action="store_true",
+                          help='print {"transaction", "months", "deemed_months", "account", "pooled", "total"}')
 
     def handle(self, *args, **options) -> None:
-        if options["action"] == "letter":
-            return self._letter(options)
-        return self._request(options)
+        action = options["action"]
+        if action == "request":
+            return self._request(options)
+        if action in ("letter", "package"):
+            return self._write(options)
+        from sirecords.transfers.exchange import ExchangeRefused
+        from sirecords.transfers.package import PackageRefused
+
+        try:
+            return getattr(self, f"_{action}")(options)
+        except (ExchangeRefused, PackageRefused, Refused, InvalidTransaction) as refused:
+            raise CommandError(str(refused)) from None
+
+    def _actor(self, options):
+        actor = actor_for(options["actor"])
+        if actor is None:
+            raise CommandError(f"没有工作人员账户 / no staff account {options['actor']!r}")
+        return actor
+
+    def _read(self, name: str) -> bytes:
+        try:
+            return Path(name).read_bytes()
+        except OSError as error:
+            raise CommandError(f"无法读取 / cannot read {name}: {error.strerror}") from None
+
+    def _opened(self, options, txn) -> None:
+        if options.get("json"):
+            self.stdout.write(json.dumps({"transaction": txn.uid}))
+        else:
+            self.stdout.write(f"事务 {txn.uid}（{txn.type}）：{txn.state} / transaction {txn.uid} ({txn.type}): {txn.state}")
+
+    def _out(self, options) -> None:
+        from sirecords.transfers.services import send_out
+
+        actor = self._actor(options)
+        txn = send_out(actor, self._read(options["letter"]), reason=options["reason"], channel="cli")
+        self._opened(options, txn)
+
+    def _refuse(self, options) -> None:
+        from sirecords.transfers.services import refuse
+
+        self._actor(options)
+        outbox = refuse(self._read(options["letter"]), reason=options["reason"], out=Path(options["out"]))
+        self.stdout.write(f"书面说明已写出 / written refusal written: {options['out']} (outbox {outbox})")
+
+    def _close(self, options) -> None:
+        from sirecords.transfers.services import close
+
+        txn = close(self._actor(options), self._read(options["file"]), channel="cli")
+        self._opened(options, txn)
+
+    def _show(self, options) -> None:
+        from sirecords.transfers.services import show
+
+        shown = show(self._read(options["file"]))
+        if options["json"]:
+            self.stdout.write(json.dumps(shown, ensure_ascii=False))
+            return
+        self.stdout.write(f"{shown['from']} → {shown['to']}  {shown['person']['name']} {shown['person']['id_number']}")
+        for row in shown["rows"]:
+            self.stdout.write(f"  {row['region']} {row['first']}–{row['last']} {row['months']} × {row['base']}"
+                              f"{'  deemed ' + str(row['deemed']) if row['deemed'] else ''}")
+        self.stdout.write("  " + "  ".join(f"{k} {v}" for k, v in shown["funds"].items() if k != "excluded"))
+
+    def _receive(self, options) -> None:
+        from sirecords.transfers.services import receive
+
+        actor = self._actor(options)
+        txn, figures = receive(actor, self._read(options["file"]), funds_ref=options["funds_ref"],
+                               funds_amount=options["funds_amount"], reason=options["reason"], channel="cli")
+        if options["json"]:
+            self.stdout.write(json.dumps(figures))
+            return
+        self._opened(options, txn)
 
     def _request(self, options) -> None:
         from sirecords.transfers.services import request
@@ -74,14 +180,19 @@ class Command(BaseCommand):
         self.stdout.write(f"转移接续申请已提交审核 / transfer request submitted for review: transaction {txn.uid} "
                           f"({txn.state})")
 
-    def _letter(self, options) -> None:
-        from sirecords.transfers.services import LetterRefused, write_letter
+    def _write(self, options) -> None:
+        from sirecords.transfers.exchange import ExchangeRefused
+        from sirecords.transfers.services import LetterRefused, write_letter, write_package
 
         try:
-            letter = write_letter(options["uid"], Path(options["out"]))
-        except LetterRefused as refused:
+            if options["action"] == "letter":
+                letter = write_letter(options["uid"], Path(options["out"]))
+                self.stdout.write(f"联系函 {letter.letter} 已写出，寄往 {letter.to_region} / contact letter "
+                                  f"{letter.letter} to {letter.to_region} written: {options['out']} (outbox {letter.outbox})")
+                return
+            outbox = write_package(options["uid"], Path(options["out"]))
+            self.stdout.write(f"转移信息包已写出 / package written: {options['out']} (outbox {outbox})")
+        except (LetterRefused, ExchangeRefused) as refused:
             raise CommandError(str(refused)) from None
         except OSError as error:
             raise CommandError(f"无法写入 / cannot write {options['out']}: {error.strerror}") from None
-        self.stdout.write(f"联系函 {letter.letter} 已写出，寄往 {letter.to_region} / contact letter {letter.letter} to "
-                          f"{letter.to_region} written: {options['out']} (outbox {letter.outbox})")

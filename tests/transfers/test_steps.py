@@ -1,0 +1,228 @@
+"""The steps after the request (第十条, transfers/steps.py), in one process on either engine, with another region played by
+tests/transfers/fake_region.py: the joining region receives a package (its figures recomputed from its proofs) or
+closes its request with a written refusal; the region left answers a letter with transfer_out and writes a package the
+joining region's checks accept. Every refused file leaves nothing opened."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sirecords.accounts.closures import closed_by
+from sirecords.contributions.models import AccountTransfer, PensionCredit, TransferredMonth
+from sirecords.crypto.envelope import Verifier, open_envelope
+from sirecords.ledger import note
+from sirecords.ledger.models import Entry
+from sirecords.records.personal import full_record
+from sirecords.records.summary import summary
+from sirecords.regions import keys as region_keys
+from sirecords.registry.models import Person
+from sirecords.registry.queries import find_person_by_id_number
+from sirecords.transfers.models import Transfer
+from sirecords.transfers.package import check_package
+from sirecords.workflow.models import BusinessTransaction, State
+
+from .fake_region import ENCRYPTION, OLD, FakeRegion, register_payload
+from .test_transfers import HERE, approved, person, requested
+
+DEEMED = [{"region": OLD, "start": "1990-01", "end": "1991-12", "months": 24, "work_unit": "北京某国营厂"}]
+
+
+@pytest.fixture
+def crew(staff):
+    return {"clerk": staff("tr.clerk", "clerk"), "review1": staff("tr.rev1", "reviewer1"),
+            "approval": staff("tr.appr", "approver")}
+
+
+@pytest.fixture
+def old_region(post_txn, db):
+    post_txn("register_region", register_payload())
+    return FakeRegion()
+
+
+@pytest.fixture
+def scan(pdf, tmp_path):
+    path = tmp_path / "application.pdf"
+    path.write_bytes(pdf)
+    return str(path)
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("transfer", *args, stdout=out)
+    return out.getvalue()
+
+
+def opened() -> tuple[int, int]:
+    return Entry.objects.count(), BusinessTransaction.objects.count()
+
+
+def refused(*args) -> str:
+    before = opened()
+    with pytest.raises(CommandError) as refusal:
+        run(*args)
+    assert opened() == before, "a refused file opened something"
+    return str(refusal.value)
+
+
+def _summary(number: str) -> dict:
+    found = find_person_by_id_number(number)
+    record = full_record(found)
+    return summary(found, years=record["contribution_years"], account_years=record["account_years"],
+                   pension=record["pension"], account_closure=record["account_closure"])
+
+
+@pytest.fixture
+def asked(crew, old_region, post_txn, scan):
+    """A person here with three paid months, whose request to 110105 is approved: (ID number, letter id)."""
+    number = person(post_txn)
+    txn = approved(crew, requested(number, scan))
+    return number, txn.uid
+
+
+def _write(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+RECEIVE = ("--funds-ref", "ICBC-0001", "--actor", "tr.clerk", "--reason", "基金到账")
+
+
+def test_a_package_is_received_its_months_deemed_service_and_account_count_here(crew, asked, old_region, tmp_path):
+    number, letter = asked
+    before = _summary(number)
+    months = ([(f"2018-{m:02d}", 600000) for m in range(1, 13)] + [(f"2019-{m:02d}", 650000) for m in range(1, 13)]
+              + [(f"2020-{m:02d}", 700000) for m in range(1, 6)])
+    package = _write(tmp_path, "package.json", old_region.package(letter, HERE, person="p" * 32, id_number=number,
+                                                                  months=months, deemed=DEEMED))
+    shown = json.loads(run("show", package, "--json"))
+    assert shown["from"] == OLD and shown["funds"]["pooled"] == "22200.00"  # 12 % × (6,000 × 12 + 6,500 × 12 + 7,000 × 5)
+    assert [row["months"] for row in shown["rows"]] == [12, 12, 5, 0] and shown["rows"][-1]["deemed"] == 24
+    out = json.loads(run("receive", package, "--funds-amount", shown["funds"]["total"], *RECEIVE, "--json"))
+    assert out["months"] == 29 and out["deemed_months"] == 24 and out["pooled"] == "22200.00"
+    txn = BusinessTransaction.objects.get(uid=out["transaction"])
+    assert txn.state == State.SUBMITTED and txn.stage_list == ["review1", "approval"]
+    assert approved(crew, txn).state == State.POSTED
+    transfer = Transfer.objects.get(uid=letter)
+    assert (transfer.state, transfer.months, transfer.deemed_months, transfer.funds_ref) == ("received", 29, 24, "ICBC-0001")
+    after = _summary(number)
+    assert after["contribution_months"] == before["contribution_months"] + 29
+    assert after["deemed_months"] == before["deemed_months"] + 24
+    account = int(out["account"].replace(".", ""))
+    assert int(after["account_balance"].replace(".", "")) == int(before["account_balance"].replace(".", "")) + account
+    assert set(TransferredMonth.objects.values_list("region", flat=True)) == {OLD}
+    year = date.today().year
+    credit = {c.basis: (c.credits_fen, c.credit_months_fen) for c in PensionCredit.objects.filter(year=year)}
+    assert credit == {"arrival": (account, account * 12), "period": (account, account * 12)}
+    assert AccountTransfer.objects.get(transfer=letter).direction == "in"
+    # Received once: the same package again, or another for the same letter, is refused.
+    assert "received" in refused("receive", package, "--funds-amount", shown["funds"]["total"], *RECEIVE)
+
+
+@pytest.mark.parametrize("case", ["changed_byte", "other_addressee", "unregistered", "lacking_entry", "funds_differ",
+                                  "wrong_amount", "unknown_letter", "other_person"])
+def test_a_package_that_does_not_check_out_is_refused_and_opens_nothing(asked, old_region, post_txn, tmp_path, case):
+    number, letter = asked
+    months = [("2019-01", 600000), ("2019-02", 600000)]
+    options = {"changed_byte": {}, "other_addressee": {"addressee": "120101"}, "unregistered": {"sender": "120101"},
+               "lacking_entry": {"drop_entry": True}, "wrong_amount": {}, "unknown_letter": {}, "other_person": {},
+               "funds_differ": {"funds_override": {"account": "1.00", "account_pre1998": "0.00",
+                                                   "account_this_year": "0.00", "account_to_last_year_end": "1.00",
+                                                   "excluded": [], "pooled": "1440.00", "total": "1441.00"}}}[case]
+    which = "f" * 32 if case == "unknown_letter" else letter
+    id_number = person(post_txn, sequence=77, months=0) if case == "other_person" else number
+    data = old_region.package(which, HERE, person="p" * 32, id_number=id_number, months=months, **options)
+    if case == "changed_byte":
+        position = data.index(b'"ciphertext":"') + 30
+        data = data[:position] + (b"B" if data[position:position + 1] != b"B" else b"C") + data[position + 1:]
+    amount = "1.00" if case == "wrong_amount" else "1441.00" if case == "funds_differ" else "2400.00"  # 960 + 1,440
+    path = _write(tmp_path, f"{case}.json", data)
+    message = refused("receive", path, "--funds-amount", amount, *RECEIVE)
+    expected = {"changed_byte": "does not verify", "other_addressee": "120101", "unregistered": "not registered",
+                "lacking_entry": "left out", "funds_differ": "do not follow", "wrong_amount": "⑥",
+                "unknown_letter": "sent no letter", "other_person": "another person"}[case]
+    assert expected in message
+    assert Transfer.objects.get(uid=letter).state == "requested"
+
+
+def test_a_written_refusal_closes_the_request_with_its_reason(asked, old_region, tmp_path):
+    _number, letter = asked
+    refusal = _write(tmp_path, "refusal.json", old_region.refusal(letter, HERE, "已领取基本养老金，不予转移"))
+    out = json.loads(run("close", refusal, "--actor", "tr.clerk", "--json"))
+    assert BusinessTransaction.objects.get(uid=out["transaction"]).state == State.POSTED  # no review stage
+    transfer = Transfer.objects.get(uid=letter)
+    assert (transfer.state, transfer.refusal, transfer.due_on) == ("closed", "已领取基本养老金，不予转移", "")
+    assert "closed" in refused("close", refusal, "--actor", "tr.clerk")
+
+
+# --- the region left (this one) --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def letter_for(old_region, tmp_path):
+    def write(number: str, name: str = "王小明", letter: str = "a" * 32, sender: str | None = None) -> str:
+        return _write(tmp_path, f"letter-{letter[:4]}.json", old_region.letter(letter, HERE, id_number=number, name=name,
+                                                                                sender=sender))
+    return write
+
+
+def _sample_person(staff) -> str:
+    """post_sample_batch's person: two months of 2024 posted through a reviewed collection file (rows with a ledger
+    entry committing to them, as the package proves them)."""
+    from sirecords.core.identifiers import make_id_number
+    from sirecords.demo.sample_contributions import post_sample_batch
+
+    post_sample_batch(staff)
+    return make_id_number("440305", date(1984, 4, 4), 404)
+
+
+def test_the_region_left_answers_a_letter_and_its_package_checks_out_in_the_region_joined(crew, old_region, staff,
+                                                                                        letter_for, tmp_path):
+    number = _sample_person(staff)
+    out = json.loads(run("out", letter_for(number, name="样例"), "--actor", "tr.clerk", "--reason", "办理转出", "--json"))
+    txn = BusinessTransaction.objects.get(uid=out["transaction"])
+    assert txn.type == "transfer_out" and txn.state == State.SUBMITTED
+    assert approved(crew, txn).state == State.POSTED
+    uid = find_person_by_id_number(number).uid
+    sent = Transfer.objects.get(uid="a" * 32)
+    assert (sent.direction, sent.state, sent.other_region, sent.months) == ("out", "sent", OLD, 2)
+    moved = _summary(number)
+    assert (moved["status"], moved["transferred_to"], moved["account_balance"], moved["contribution_months"]) == (
+        "transferred_out", OLD, "0.00", 2)
+    assert uid in closed_by(date.today().year)  # this year is credited in the region joined, not here
+    run("package", "a" * 32, "--out", str(tmp_path / "package.json"))
+    here = Verifier(*note.parse_verifier_key(region_keys.own_verifier_key()))
+    _header, content = open_envelope((tmp_path / "package.json").read_bytes(), verifier_for=lambda code: here,
+                                     recipient_private=ENCRYPTION, expected_to=OLD)
+    checked = check_package(content, verifier_key=region_keys.own_verifier_key(), region=HERE)
+    assert len(checked.figures.months) == 2 and checked.content["person"]["AAC002"] == number
+    assert checked.figures.funds["pooled"] == "1920.00"  # 12 % × 8,000 × 2
+    kinds = {json.loads(e["preimage"])[2] for e in checked.content["entries"]}
+    assert {"person.registered", "contribution_batch.posted", "transfer.sent"} <= kinds
+    assert "transferred out already" in refused("out", letter_for(number, name="样例"), "--actor", "tr.clerk",
+                                                "--reason", "再次")
+
+
+def test_the_region_left_refuses_an_ineligible_person_or_a_letter_that_does_not_check_out(crew, old_region, post_txn,
+                                                                                        letter_for, tmp_path):
+    number = person(post_txn, months=3)
+    other = letter_for(number, name="李四", letter="b" * 32)
+    assert "name does not match" in refused("out", other, "--actor", "tr.clerk", "--reason", "转出")
+    forged = letter_for(number, letter="c" * 32, sender="120101")
+    assert "not registered" in refused("out", forged, "--actor", "tr.clerk", "--reason", "转出")
+    person_uid = find_person_by_id_number(number).uid
+    assert Person.objects.filter(uid=person_uid).exists()
+    post_txn("register_region", register_payload(code="440100", origin="sirecords.gz/440100"))
+    near = _write(tmp_path, "near.json", FakeRegion(code="440100", origin="sirecords.gz/440100").letter(
+        "d" * 32, HERE, id_number=number, name="王小明"))
+    assert "同省" in refused("out", near, "--actor", "tr.clerk", "--reason", "转出")
+    refusal = tmp_path / "refusal.json"
+    run("refuse", other, "--reason", "姓名不符", "--actor", "tr.clerk", "--out", str(refusal))
+    header, content = open_envelope(refusal.read_bytes(), verifier_for=lambda code: Verifier(
+        *note.parse_verifier_key(region_keys.own_verifier_key())), recipient_private=ENCRYPTION, expected_to=OLD)
+    assert header["kind"] == "refusal" and json.loads(content)["reason"] == "姓名不符"
