@@ -1,7 +1,8 @@
 """A transfer's progress in a real browser (第十条, issue #19 point 5), Chinese first: the person's request to the region
 they left is approved; signed in to the portal, the person opens 我的转移接续 from the menu and follows it — 申请转移 with
 its date, 转出地办理 in progress with its due date (15 working days, public holidays skipped). The region left answers
-in writing why not: the person sees the transfer 已终止 with the reasons. At the desk the supervisor finds it on the
+in writing why not (transfer_close): the person sees the transfer 已终止 with the reasons; asked again, the record
+arrives (transfer_in) and the person sees what moved. At the desk the supervisor finds it on the
 list of overdue transfers once its due date has passed, the subject masked; the unit that employs the person sees its
 progress, name and ID number masked."""
 
@@ -23,7 +24,7 @@ from sirecords.transfers import progress
 
 from ..conftest import make_signed_in_staff, post_entries, sign_in
 from ..portal.conftest import KEY, PORTAL_PASSWORD, fresh, totp
-from ..transfers.progress_setup import OLD, OLD_NAME, close, register_region, request
+from ..transfers.progress_setup import OLD, OLD_NAME, close, receive, register_region, request
 from .conftest import shot
 
 pytestmark = [pytest.mark.browser]
@@ -68,7 +69,7 @@ def test_a_person_follows_their_transfer_from_the_request_to_the_refusal(person_
     me, person = person_page
     register_region()
     transfer = request(person.uid)
-    today, due = date.today().isoformat(), progress.due_on(date.today())
+    today, due = date.today().isoformat(), progress.due_date(transfer)
 
     me.locator("nav.portal-nav a[href='/my/transfers/']").click()
     me.wait_for_url("**/my/transfers/")
@@ -96,12 +97,22 @@ def test_a_person_follows_their_transfer_from_the_request_to_the_refusal(person_
     assert card.locator(".transfer-due").count() == 0 and "办理中" not in card.inner_text()
     shot(me, "transfers-02-portal-closed")
 
+    # Asked again once the reason is resolved, the record and the funds arrive (transfer_in): what moved is shown.
+    again = receive(request(person.uid), [("2019-03", 600000), ("2019-04", 600000), ("2019-05", 600000)])
+    me.reload()
+    card = me.locator(f"#transfer-{again.uid}")
+    assert "已转入" in card.locator(".transfer-state").inner_text()
+    figures = card.locator("table.transfer-figures").inner_text()
+    assert "1440.00" in figures and "2160.00" in figures  # 8 % and 12 % of 3 × 6,000
+    assert me.locator("article.transfer").count() == 2
+    shot(me, "transfers-06-portal-received")
+
 
 def test_the_supervisor_sees_an_overdue_transfer_and_the_unit_its_progress(person_page, browser, server, monkeypatch):
     me, person = person_page
     register_region()
     transfer = request(person.uid)
-    day = date.fromisoformat(progress.due_on(date.today())) + timedelta(days=1)
+    day = date.fromisoformat(progress.due_date(transfer)) + timedelta(days=1)
     monkeypatch.setattr(progress, "current_day", lambda: day)  # the day after the due date
 
     supervisor = staff_page(browser, server, "tb.sup", "supervisor")

@@ -1,32 +1,24 @@
 """Set-up for the tests of a transfer's progress (transfers/progress.py, queries.py, the portal, desk and API pages):
-the region a person left, registered here with its keys; a request posted through transfer_request (tests/conftest.py's
-post_entries: the transaction's own checks, no review); and the steps after it.
-
-The steps after the request (the region left's refusal, the record received, a record sent) are posted as entries of
-the kinds transfers/projectors.py projects — appended to the ledger and projected as post() does, never written to the
-table — until their transactions (transfer_close, transfer_in, transfer_out) are on this branch. Replace `ended` by
-posting those transactions then."""
+the region a person left, registered here with the keys of tests/transfers/fake_region.py; and each step posted
+through its own transaction with tests/conftest.py's post_entries (the transaction's checks, no review) — the request
+(transfer_request), the region left's written refusal (transfer_close), its package received (transfer_in), and a
+record sent to it (transfer_out), the region's files made by the fake region as another sirecords would."""
 
 from __future__ import annotations
 
-import base64
 import uuid
-from datetime import date
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from django.db import transaction as db_transaction
-
-from sirecords.ledger import note
-from sirecords.ledger.append import NewEntry, append, lock_head
 from sirecords.ledger.context import WriteContext
-from sirecords.ledger.projection import LiveStore, apply
+from sirecords.registry.models import Person
 from sirecords.transactions.posting import Transaction, post
-from sirecords.transfers.kinds import TRANSFER_CLOSED, TRANSFER_RECEIVED, TRANSFER_SENT
+from sirecords.transfers import filestore, services
 from sirecords.transfers.models import Transfer
 
+from .fake_region import OLD, FakeRegion, register_payload
+
 REGION = "440300"  # this region (tests/conftest.py's; this package has an __init__.py, so no relative import of it)
-OLD, OLD_NAME = "110105", "北京市东城区"  # the region the person left (another province than 440300)
+OLD_NAME = "北京市东城区"  # the region the person left (another province than 440300): fake_region's
+__all__ = ["OLD", "OLD_NAME", "REGION", "close", "post_entries", "receive", "register_region", "request", "send"]
 
 
 def _context() -> WriteContext:
@@ -38,15 +30,10 @@ def post_entries(kind: str, payload: dict):
     return post(Transaction(kind, payload, _context()))
 
 
-def register_region(code: str = OLD, name: str = OLD_NAME, post=post_entries) -> str:
-    """A region registered here with keys of its own (made for the test), as `sirecords regions add` registers one."""
-    seed = int(code) % 200
-    signing, encryption = (Ed25519PrivateKey.from_private_bytes(bytes([seed + 1]) * 32),
-                           X25519PrivateKey.from_private_bytes(bytes([seed + 2]) * 32))
-    post("register_region", {"code": code, "name": name,
-                             "verifier_key": note.verifier_key(f"sirecords.test/{code}", signing.public_key()),
-                             "encryption_key": base64.b64encode(encryption.public_key().public_bytes_raw()).decode()})
-    return code
+def register_region(post=post_entries) -> str:
+    """The region left (110105), registered here with the fake region's keys, as `sirecords regions add` registers it."""
+    post("register_region", register_payload())
+    return OLD
 
 
 def request(person: str, region: str = OLD, *, collect: bool = False, post=post_entries) -> Transfer:
@@ -55,43 +42,28 @@ def request(person: str, region: str = OLD, *, collect: bool = False, post=post_
     return Transfer.objects.get(uid=entries[0].payload["transfer"])
 
 
-def _post(kind: str, subject: str, payload: dict) -> None:
-    """One entry of `kind`, appended and projected in one database transaction, as post() does."""
-    ctx = _context()
-    with db_transaction.atomic():
-        lock_head()
-        store = LiveStore()
-        for entry in append(ctx, [NewEntry(kind, subject, payload)]):
-            apply(entry, store)
-        store.flush()
-
-
-def close(transfer: Transfer, refusal: str, on: date | None = None) -> Transfer:
-    """The region left's written refusal recorded: the transfer `closed`."""
-    after = {"state": "closed", "ended_on": (on or date.today()).isoformat(), "refusal": refusal}
-    _post(TRANSFER_CLOSED, f"person:{transfer.person}", {"target": "transfer", "uid": transfer.uid,
-                                                          "transfer": transfer.uid, "before": {}, "after": after})
+def close(transfer: Transfer, refusal: str, post=post_entries) -> Transfer:
+    """The region left's signed written refusal, recorded by transfer_close: the transfer `closed`."""
+    sha = filestore.store(FakeRegion().refusal(transfer.uid, REGION, refusal))
+    post("transfer_close", {"refusal_sha256": sha, "transfer": transfer.uid})
     return Transfer.objects.get(uid=transfer.uid)
 
 
-def receive(transfer: Transfer, *, months: int = 2, account_fen: int = 1234567, pooled_fen: int = 192000,
-            on: date | None = None) -> Transfer:
-    """The record and the funds received: the transfer `received` with `months` months of 2019 from the region left."""
-    after = {"state": "received", "ended_on": (on or date.today()).isoformat(), "months": months, "deemed_months": 0,
-             "account_fen": account_fen, "pooled_fen": pooled_fen, "funds_ref": "TEST-FUNDS-1"}
-    rows = [{"period": f"2019-{n:02d}", "region": transfer.other_region, "base_fen": 800000} for n in range(1, months + 1)]
-    _post(TRANSFER_RECEIVED, f"person:{transfer.person}", {"target": "transfer", "uid": transfer.uid,
-                                                            "transfer": transfer.uid, "before": {}, "after": after,
-                                                            "months": rows, "deemed": []})
+def receive(transfer: Transfer, months: list[tuple[str, int]], post=post_entries) -> Transfer:
+    """The region left's package of `months` (period, base in fen) received with its funds by transfer_in: the transfer
+    `received`."""
+    number = Person.objects.get(uid=transfer.person).id_number
+    package = FakeRegion().package(transfer.uid, REGION, person=uuid.uuid4().hex, id_number=number, months=months)
+    total = services.show(package)["funds"]["total"]
+    post("transfer_in", {"package_sha256": filestore.store(package), "transfer": transfer.uid,
+                         "funds_ref": "ICBC-TEST-0001", "funds_amount": total})
     return Transfer.objects.get(uid=transfer.uid)
 
 
-def send(person: str, region: str = OLD, *, on: date | None = None) -> Transfer:
-    """Another region asked this one for the person's record and it was sent: a transfer `out`, `sent`."""
-    uid, day = uuid.uuid4().hex, (on or date.today()).isoformat()
-    after = {"person": person, "direction": "out", "other_region": region, "state": "sent", "collect": False,
-             "requested_on": day, "ended_on": day, "months": 3, "deemed_months": 0, "account_fen": 50000,
-             "pooled_fen": 30000}
-    _post(TRANSFER_SENT, f"person:{person}", {"target": "transfer", "uid": uid, "transfer": uid, "before": {},
-                                              "after": after, "months": [], "deemed": []})
-    return Transfer.objects.get(uid=uid)
+def send(person: Person, post=post_entries) -> Transfer:
+    """The region joined (the fake region) asked this one for the person's record and transfer_out sent it: a transfer
+    `out`, `sent`."""
+    letter = uuid.uuid4().hex
+    data = FakeRegion().letter(letter, REGION, id_number=person.id_number, name=person.name)
+    post("transfer_out", {"letter_sha256": filestore.store(data), "letter": letter, "to": OLD})
+    return Transfer.objects.get(uid=letter)

@@ -38,7 +38,8 @@ def requested(post_txn) -> Transfer:
 
 def test_a_request_awaits_the_region_left_s_answer_until_its_due_date(requested):
     today = date.today()
-    due = progress.due_on(today)
+    due = progress.due_date(requested)
+    assert due == requested.due_on  # the one the request's entry carries
     item = progress.as_json(requested)
     assert (item["state"], item["direction"], item["other_region"], item["other_region_name"]) == (
         "requested", "in", OLD, OLD_NAME)
@@ -68,14 +69,19 @@ def test_a_closed_transfer_ends_with_the_refusal_and_a_received_one_with_what_mo
     assert "months" not in progress.as_json(closed, figures=False)
 
     again = request(closed.person)  # closed: a new request may be made
-    received = receive(again, months=2, account_fen=1234567)
+    received = receive(again, [("2019-01", 600000), ("2019-02", 600000)])
     item = progress.as_json(received)
-    assert (item["state"], item["months"], item["account_fen"], item["steps"][-1]["step"]) == (
-        "received", 2, 1234567, "received")
+    assert (item["state"], item["months"], item["account_fen"], item["pooled_fen"], item["steps"][-1]["step"]) == (
+        "received", 2, 96000, 144000, "received")  # 8 % and 12 % of 2 × 6,000
+    assert item["steps"][-1]["on"] == date.today().isoformat() and item["due_on"] is None
 
 
-def test_a_record_sent_is_one_step(requested):
-    sent = send(requested.person)
+def test_a_record_sent_is_one_step(post_txn):
+    from sirecords.registry.queries import find_person_by_id_number
+
+    register_region()
+    sent = send(find_person_by_id_number(person(post_txn, sequence=12)))
+    assert (sent.direction, sent.state) == ("out", "sent")
     assert progress.steps(sent) == [{"step": "sent", "status": "done", "on": date.today().isoformat()}]
 
 

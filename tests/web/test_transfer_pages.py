@@ -58,7 +58,7 @@ def test_a_person_sees_their_transfer_s_steps_and_due_date_and_the_read_is_logge
     page = client.get("/my/transfers/")
     assert page.status_code == 200
     html = page.content.decode()
-    due = progress.due_on(date.today())
+    due = progress.due_date(transfer)
     assert 'aria-current="page"' in html and f'id="transfer-{transfer.uid}"' in html
     assert OLD_NAME in html and OLD in html and transfer.requested_on in html and due in html
     assert "Transfer requested" in html and "The region left handles it" in html and "in progress" in html
@@ -77,7 +77,7 @@ def test_the_person_s_page_in_chinese(me, transfer):  # noqa: F811
 
 
 def test_an_overdue_step_is_marked(me, transfer, later):  # noqa: F811
-    due = date.fromisoformat(progress.due_on(date.today()))
+    due = date.fromisoformat(progress.due_date(transfer))
     later((due - date.today()).days)
     assert "overdue" not in signed_in(me).get("/my/transfers/").content.decode()  # the due day is still in time
     later((due - date.today()).days + 1)
@@ -89,9 +89,9 @@ def test_a_closed_transfer_shows_the_refusal_and_a_received_one_what_moved(me, t
     html = signed_in(me).get("/my/transfers/").content.decode()
     assert "Closed by the region left" in html and REFUSAL in html and "Why the region left did not transfer" in html
     assert "due by" not in html
-    receive(request(me.person.uid), months=2, account_fen=1234567, pooled_fen=192000)
+    receive(request(me.person.uid), [("2019-01", 600000), ("2019-02", 600000)])
     html = signed_in(me).get("/my/transfers/").content.decode()
-    assert "Record and funds received" in html and "12345.67" in html and "1920.00" in html
+    assert "Record and funds received" in html and "960.00" in html and "1440.00" in html  # 8 % and 12 % of 12,000
 
 
 def test_the_portal_pages_need_a_portal_session(me, transfer):  # noqa: F811
@@ -160,7 +160,7 @@ def test_the_desk_lists_the_region_s_open_transfers_masked_for_handlers_and_supe
     html = reviewer.get("/desk/transfers/").content.decode()
     assert f'id="transfer-{transfer.uid}"' in html and me.person.masked_id_number in html
     assert me.person.id_number not in html and me.person.name not in html and OLD_NAME in html
-    assert progress.due_on(date.today()) in html and "overdue" not in html.split('id="transfers"')[1]
+    assert progress.due_date(transfer) in html and "overdue" not in html.split('id="transfers"')[1]
     assert transfer.uid not in reviewer.get("/desk/transfers/?state=closed").content.decode()
     assert transfer.uid in reviewer.get("/desk/transfers/?state=all").content.decode()
     assert transfer.uid not in reviewer.get("/desk/transfers/?overdue=on").content.decode()
@@ -201,7 +201,7 @@ def test_the_staff_api_lists_the_region_s_transfers_masked(me, transfer, later):
     [row] = reviewer.get("/api/transfers").json()
     assert (row["transfer"], row["subject"], row["state"], row["other_region_name"]) == (
         transfer.uid, me.person.masked_id_number, "requested", OLD_NAME)
-    assert row["due_on"] == progress.due_on(date.today()) and row["overdue"] is False and "refusal" not in row
+    assert row["due_on"] == progress.due_date(transfer) and row["overdue"] is False and "refusal" not in row
     assert [s["step"] for s in row["steps"]] == ["requested", "answer", "received"]
     assert reviewer.get("/api/transfers?state=closed").json() == []
     assert reviewer.get("/api/transfers?overdue=true").json() == []
