@@ -55,7 +55,8 @@ def test_the_record_answers_the_recorded_figures_and_is_logged(credited, staff_c
     # The summary (issue #17, point 6): an insured worker, the 2024 year-end balance, nothing open after it.
     assert body["summary"] == {"region": credited.pooling_region, "name": credited.name, "status": "active",
                                "contribution_months": result.value.actual_months, "deemed_months": result.value.deemed_months,
-                               "account_balance": yuan(row.closing_fen), "transferred_to": None, "pension": None}
+                               "account_balance": yuan(row.closing_fen), "transferred_to": None, "account_type": "basic",
+                               "pension": None}
     event = AccessEvent.objects.get(actor="query.chen")
     assert (event.subject, event.what, event.channel, event.purpose) == (
         f"person:{credited.uid}", "person.record", "api", "counter: counter query by the insured person")

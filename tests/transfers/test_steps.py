@@ -20,8 +20,9 @@ from sirecords.ledger.models import Entry
 from sirecords.records.personal import full_record
 from sirecords.records.summary import summary
 from sirecords.regions import keys as region_keys
-from sirecords.registry.models import Person
+from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
+from sirecords.transactions.posting import InvalidTransaction
 from sirecords.transfers.models import Transfer
 from sirecords.transfers.package import check_package
 from sirecords.workflow.models import BusinessTransaction, State
@@ -182,7 +183,7 @@ def _sample_person(staff) -> str:
 
 
 def test_the_region_left_answers_a_letter_and_its_package_checks_out_in_the_region_joined(crew, old_region, staff,
-                                                                                        letter_for, tmp_path):
+                                                                                        letter_for, post_txn, tmp_path):
     number = _sample_person(staff)
     out = json.loads(run("out", letter_for(number, name="样例"), "--actor", "tr.clerk", "--reason", "办理转出", "--json"))
     txn = BusinessTransaction.objects.get(uid=out["transaction"])
@@ -195,6 +196,9 @@ def test_the_region_left_answers_a_letter_and_its_package_checks_out_in_the_regi
     assert (moved["status"], moved["transferred_to"], moved["account_balance"], moved["contribution_months"]) == (
         "transferred_out", OLD, "0.00", 2)
     assert uid in closed_by(date.today().year)  # this year is credited in the region joined, not here
+    # The record stays here for reference: no business that would change it going forward.
+    with pytest.raises(InvalidTransaction, match="kept for reference"):
+        post_txn("start_employment", {"person": uid, "employer": Employer.objects.get().uid, "start": "2026-12-01"})
     run("package", "a" * 32, "--out", str(tmp_path / "package.json"))
     here = Verifier(*note.parse_verifier_key(region_keys.own_verifier_key()))
     _header, content = open_envelope((tmp_path / "package.json").read_bytes(), verifier_for=lambda code: here,

@@ -178,9 +178,22 @@ def test_the_temporary_account_case_is_refused_unless_assigned(crew, old_region,
     # temporary account (66号 第五条), nothing is transferred here — unless the move is an approved assignment.
     number = person(post_txn, born=date(1960, 2, 1), sequence=13, hukou="110105", registered_on="2015-03-01")
     assert "temporary account" in refusal(number, scan)
+    assert _summary(number)["account_type"] == "temporary"
+    assert _summary(person(post_txn, born=date(1960, 2, 1), sequence=15, hukou="440305"))["account_type"] == "basic"
     txn = approved(crew, requested(number, scan, "--assigned"))
     assert txn.state == State.POSTED
     assert json.loads(Entry.objects.get(kind=TRANSFER_REQUESTED).payload)["after"]["assigned"] is True
+
+
+def _summary(number: str) -> dict:
+    from sirecords.records.personal import full_record
+    from sirecords.records.summary import summary
+    from sirecords.registry.queries import find_person_by_id_number
+
+    found = find_person_by_id_number(number)
+    record = full_record(found)
+    return summary(found, years=record["contribution_years"], account_years=record["account_years"],
+                   pension=record["pension"], account_closure=record["account_closure"])
 
 
 def test_a_second_open_request_for_the_person_is_refused(crew, old_region, post_txn, scan):

@@ -46,7 +46,8 @@ class RecordOut(_Open):
     summary: dict[str, Any] | None = Field(None, description="region, name, status (active, retired, deceased, "
                                            "transferred_out, terminated), contribution_months, deemed_months, "
                                            "account_balance (last year-end plus this year's credited principal), "
-                                           "transferred_to, pension (null or monthly, status paid|withheld|suspended|"
+                                           "transferred_to, account_type (basic, temporary), pension (null or monthly, "
+                                           "status paid|withheld|suspended|"
                                            "stopped, paid_through, due_through)")
     timeline: list[dict[str, Any]] = Field(description="registrations, employment periods, changes, subsidies, "
                                                        "retirement, deemed service: seq, kind, date, detail …")

@@ -186,7 +186,7 @@ class Scope:
         """The summary's figures of the items in scope; the totals over the whole record only for a view of all time."""
         items, kept = self.items, {}
         if REGISTRATION in items:
-            kept.update({k: summary[k] for k in ("region", "name", "status", "transferred_to")})
+            kept.update({k: summary[k] for k in ("region", "name", "status", "transferred_to", "account_type")})
         if YEARS_ACCOUNT in items and self.all_time:
             kept.update({k: summary[k] for k in ("contribution_months", "deemed_months", "account_balance")})
         if BENEFITS in items and self.all_time:

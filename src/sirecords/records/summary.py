@@ -10,6 +10,7 @@ the open year's credited principal and whether the pension is held.
 - contribution_months: paid months of pension insurance counted in the contribution years; deemed_months;
 - account_balance: the last year-end balance plus this year's credited principal (no interest for the open year) plus
   an account received with a transfer in a year not yet credited;
+- account_type: `temporary` for a temporary account (66号 第五条), else `basic`;
 - pension: null, or {monthly (the amount now in payment), status (paid, withheld, suspended, stopped), paid_through,
   overpayment_owed (a pension stopped by a death: what its overpayment cases still owe, yuan; else null)
   (the last month paid), due_through (the last month due; null while in payment)}.
@@ -29,6 +30,7 @@ from sirecords.contributions.models import AccountTransfer
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
 from sirecords.core.periods import Month
+from sirecords.engine import transfers as transfer_rules
 from sirecords.registry.models import Person
 
 
@@ -46,7 +48,19 @@ def summary(person: Person, *, years: dict[str, Any], account_years: list[dict[s
             "contribution_months": years["actual_months"], "deemed_months": years["deemed_months"],
             "account_balance": yuan(0 if moved is not None else balance),
             "transferred_to": moved.region if moved is not None else None,
+            "account_type": _account_type(person),
             "pension": _pension(person.uid, pension, today or date.today())}
+
+
+def _account_type(person: Person) -> str:
+    """`temporary` (临时基本养老保险缴费账户, 66号 第五条: a man 50+ or a woman 40+ who joined here on or after 2010-01-01
+    from a household register in another province — engine.transfers.temporary_account), unless the record was
+    received here with a transfer (an assignment, or a person whose relationship moved here); else `basic`."""
+    decision = transfer_rules.temporary_account(person.sex, person.birth_date, person.registered_on, person.region,
+                                                person.pooling_region).value
+    if decision.temporary and not AccountTransfer.objects.filter(person_id=person.uid, direction="in").exists():
+        return "temporary"
+    return "basic"
 
 
 def _received(person: str, last_year: int | None) -> int:

@@ -92,6 +92,17 @@ def transaction_type(name: str, title: str, *, creators: tuple[str, ...] = ("cle
     return register
 
 
+# Checks a context above this floor adds on every posting: (type, the entries built) → errors naming why the posting is
+# refused, or None. E.g. transfers: a record transferred out is kept for reference only.
+PostingGuard = Callable[[str, list[NewEntry]], "dict[str, str] | None"]
+_guards: list[PostingGuard] = []
+
+
+def register_guard(guard: PostingGuard) -> None:
+    if guard not in _guards:
+        _guards.append(guard)
+
+
 def transaction_types() -> dict[str, TransactionType]:
     return dict(_types)
 
@@ -124,6 +135,10 @@ def post(txn: Transaction) -> list[PostedEntry]:
         entries = kind.build(txn.payload, txn.context)
         if not entries:
             raise InvalidTransaction({"payload": "the transaction changes nothing"})
+        for guard in _guards:
+            errors = guard(txn.type, entries)
+            if errors:
+                raise InvalidTransaction(errors)
         summary = {"type": txn.type, "documents": list(txn.documents), "review": [dict(step) for step in txn.review]}
         entries.append(NewEntry(TRANSACTION_POSTED, f"txn:{txn.context.txn}", summary))
         posted = append(txn.context, entries)
