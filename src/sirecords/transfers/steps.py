@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 
 from sirecords.core.identifiers import InvalidIdentifier
 from sirecords.core.money import InvalidInput, fen_to_yuan, parse_amount, to_fen
-from sirecords.core.workdays import working_days_after
 from sirecords.engine import transfers as transfer_rules
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
@@ -47,10 +46,6 @@ CREATORS = ("clerk",)
 log_kind(TRANSFER_SENT, "转出")
 log_kind(TRANSFER_CLOSED, "转移终止")
 log_kind(TRANSFER_RECEIVED, "转入")
-
-
-def due_on(day: date) -> str:
-    return working_days_after(day, getattr(settings, "SIRECORDS_TRANSFER_DUE_DAYS", 15)).isoformat()
 
 
 def _stored(payload: dict[str, Any], field: str) -> bytes:

@@ -34,7 +34,7 @@ from sirecords.transactions.posting import InvalidTransaction, added, transactio
 from sirecords.transactions.validation import Errors, region, unknown_fields
 from sirecords.transfers.kinds import TRANSFER_REQUESTED
 from sirecords.transfers.models import Direction, Transfer, TransferState
-from sirecords.transfers.steps import due_on
+from sirecords.transfers.progress import due_on
 
 TYPE = "transfer_request"
 CREATORS = ("clerk",)
