@@ -415,88 +415,104 @@ def test_the_mover_is_transferred_from_440300_to_510100_through_the_four_steps(t
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _py(*args) -> str:
+    return ", ".join(repr(str(a)) if isinstance(a, Path) else repr(a) for a in args)
+
+
 def _transfer_scenario(th, old, new, folder: Path) -> None:
-    mover = th.login(new, "mover")
+    """Four batches, each in one process of one home (`sirecords shell` running the commands' own code through
+    call_command, and the reviews): the steps interleave the homes only where a file passes between them."""
+    mover, retiree = th.login(new, "mover"), th.login(old, "retiree")
     assert th.login(old, "mover") == mover
-    [before_old], [before_new] = old.call(f"summary({mover!r})"), new.call(f"summary({mover!r})")
-    assert before_old["status"] == before_new["status"] == "active"
-    scan = _scan(folder)
-
-    # 1. The region joined asks; its letter is written once two stages approve the request.
-    asked = new.json("transfer", "request", mover, "--from", th.OLD, "--document", scan, "--actor", "clerk.li",
-                     "--reason", "调入成都工作，申请转入", "--json")["transaction"]
-    assert new.call(f"approve({asked!r})") == [["posted"]]
-    letter = folder / "letter.json"
-    new.run("transfer", "letter", asked, "--out", str(letter))
-
-    # 2. The region left: a changed byte and a same-province sender are refused, nothing opened; then transfer_out.
-    [opened] = old.call("counts()")
-    assert "signature" in old.refused("transfer", "out", _changed_byte(letter, folder / "changed-letter.json"),
-                                      "--actor", "clerk.li", "--reason", "转出")
+    scan, year = _scan(folder), TODAY.year
+    letter, package, refusal = folder / "letter.json", folder / "package.json", folder / "refusal.json"
     keys = new.json("regions", "self", "--json")
-    old.call(f"register_region('440100', '广州市', {keys['verifier_key']!r}, {keys['encryption_key']!r})")
-    new.call(f"letter_as({str(letter)!r}, {str(folder / 'same-province.json')!r}, '440100')")
-    [opened] = old.call("counts()")
-    assert "同省" in old.refused("transfer", "out", str(folder / "same-province.json"), "--actor", "clerk.li",
-                                 "--reason", "转出")
-    assert old.call("counts()") == [opened], "a refused letter opened something"
-    sent = old.json("transfer", "out", str(letter), "--actor", "clerk.li", "--reason", "办理转出", "--json")["transaction"]
-    assert old.call(f"approve({sent!r})") == [["posted"]]
-    package = folder / "package.json"
-    old.run("transfer", "package", asked, "--out", str(package))
 
-    # 3. The region joined reads it (only it can) and refuses every package that is not the one answering its letter.
-    shown = new.json("transfer", "show", str(package), "--json")
-    assert shown["from"] == th.OLD and shown["to"] == th.NEW and "*" in shown["person"]["id_number"]
-    funds = shown["funds"]
-    assert sum(row["months"] for row in shown["rows"] if not row.get("stays")) == before_old["contribution_months"]
-    old.call(f"resealed({str(package)!r}, {str(folder / 'other-region.json')!r}, to='120101')")
-    old.call(f"resealed({str(package)!r}, {str(folder / 'unregistered.json')!r}, sender='120101')")
-    old.call(f"resealed({str(package)!r}, {str(folder / 'lacking.json')!r}, drop_entry=True)")
-    [opened] = new.call("counts()")
-    receive = ("--funds-ref", "ICBC-2026-000123", "--actor", "clerk.li", "--reason", "基金到账，办理转入")
-    for bad, why in ((_changed_byte(package, folder / "changed-package.json"), "signature"),
-                     (str(folder / "other-region.json"), "120101"), (str(folder / "unregistered.json"), "120101"),
-                     (str(folder / "lacking.json"), "left out")):
-        assert why in new.refused("transfer", "receive", bad, "--funds-amount", funds["total"], *receive), bad
-    assert "⑥" in new.refused("transfer", "receive", str(package), "--funds-amount", "1.00", *receive)
-    assert new.call("counts()") == [opened], "a refused package opened something"
+    # The region left, before: the mover's record and the retiree's name; a region of its own province registered.
+    before_old, pensioner, _ = old.call(
+        f"summary({mover!r}); summary({retiree!r})\n"
+        f"register_region('440100', '广州市', {keys['verifier_key']!r}, {keys['encryption_key']!r})")
+    assert before_old["status"] == "active" and before_old["contribution_months"] > 0
 
-    # 4. Received: the months and the account count in 510100; 440300 keeps the record for reference.
-    received = new.json("transfer", "receive", str(package), "--funds-amount", funds["total"], *receive, "--json")
-    assert received["total"] == funds["total"] and received["account"] == funds["account"]
-    assert new.call(f"approve({received['transaction']!r})") == [["posted"]]
-    assert "received" in new.refused("transfer", "receive", str(package), "--funds-amount", funds["total"], *receive)
-    [after_old], [after_new] = old.call(f"summary({mover!r})"), new.call(f"summary({mover!r})")
+    # 1. The region joined asks for the mover's record (and gathers the retiree's); each letter once approved.
+    first = new.call(
+        f"summary({mover!r})\n"
+        f"t = cli_json('transfer', 'request', {_py(mover)}, '--from', '{th.OLD}', '--document', {_py(scan)}, '--actor', "
+        f"'clerk.li', '--reason', '调入成都工作，申请转入', '--json')['transaction']; approve(t)\n"
+        f"cli('transfer', 'letter', t, '--out', {_py(letter)})\n"
+        f"letter_as({_py(letter)}, {_py(folder / 'same-province.json')}, '440100')\n"
+        f"register_person({retiree!r}, {pensioner['name']!r}, {retiree[:6]!r}, '2026-01-05')\n"
+        f"c = cli_json('transfer', 'request', {_py(retiree)}, '--from', '{th.OLD}', '--document', {_py(scan)}, "
+        f"'--collect', '--actor', 'clerk.li', '--reason', '归集待遇领取地', '--json')['transaction']; approve(c)\n"
+        f"cli('transfer', 'letter', c, '--out', {_py(folder / 'retiree-letter.json')})")
+    before_new = first[0]
+    asked, collect = (json.loads(first[n]["out"])["transaction"] for n in (1, 6))
+    assert before_new["status"] == "active" and first[2] == ["posted"] and first[3]["exit"] == 0
+
+    # 2. The region left: a changed byte and a same-province sender refused, nothing opened; transfer_out approved,
+    #    the package written; the retiree's letter refused in writing; hostile copies of the package for step 3.
+    out_args = "'--actor', 'clerk.li', '--reason', '办理转出'"
+    left = old.call(
+        f"counts()\n"
+        f"cli('transfer', 'out', {_py(_changed_byte(letter, folder / 'changed-letter.json'))}, {out_args})\n"
+        f"cli('transfer', 'out', {_py(folder / 'same-province.json')}, {out_args})\n"
+        f"counts()\n"
+        f"t = cli_json('transfer', 'out', {_py(letter)}, {out_args}, '--json')['transaction']; approve(t)\n"
+        f"cli('transfer', 'package', {asked!r}, '--out', {_py(package)})\n"
+        f"resealed({_py(package)}, {_py(folder / 'other-region.json')}, to='120101')\n"
+        f"resealed({_py(package)}, {_py(folder / 'unregistered.json')}, sender='120101')\n"
+        f"resealed({_py(package)}, {_py(folder / 'lacking.json')}, drop_entry=True)\n"
+        f"cli('transfer', 'out', {_py(folder / 'retiree-letter.json')}, {out_args})\n"
+        f"cli('transfer', 'refuse', {_py(folder / 'retiree-letter.json')}, '--reason', '已领取基本养老金，不予转移', "
+        f"'--actor', 'clerk.li', '--out', {_py(refusal)})\n"
+        f"summary({mover!r}); crediting({year}, {mover!r})")
+    (opened, changed, near, still, out, approved_out, packaged, _r1, _r2, _r3, retired, refused, after_old,
+     left_credit) = left
+    assert changed["exit"] and "signature" in changed["out"]
+    assert near["exit"] and "同省" in near["out"] and still == opened, "a refused letter opened something"
+    assert out["exit"] == 0 and approved_out == ["posted"] and packaged["exit"] == 0
+    assert retired["exit"] and "pension" in retired["out"] and refused["exit"] == 0
     assert after_old["status"] == "transferred_out" and after_old["transferred_to"] == th.NEW
     assert after_old["account_balance"] == "0.00"
     assert after_old["contribution_months"] == before_old["contribution_months"]
+    assert left_credit["closed"], "the region left must not credit the transfer year"
+
+    # 3–4. The region joined reads the package (only it can), refuses every package that is not the one answering its
+    #      letter, receives it; the retiree's request is closed by the written refusal.
+    receive = "'--funds-ref', 'ICBC-2026-000123', '--actor', 'clerk.li', '--reason', '基金到账，办理转入'"
+    bad = [_changed_byte(package, folder / "changed-package.json"), folder / "other-region.json",
+           folder / "unregistered.json", folder / "lacking.json"]
+    joined = new.call(
+        "counts()\n"
+        f"shown = cli_json('transfer', 'show', {_py(package)}, '--json'); total = shown['funds']['total']\n"
+        + "".join(f"cli('transfer', 'receive', {_py(path)}, '--funds-amount', total, {receive})\n" for path in bad)
+        + f"cli('transfer', 'receive', {_py(package)}, '--funds-amount', '1.00', {receive})\n"
+        "counts()\n"
+        f"r = cli_json('transfer', 'receive', {_py(package)}, '--funds-amount', total, {receive}, '--json'); "
+        "approve(r['transaction'])\n"
+        f"cli('transfer', 'receive', {_py(package)}, '--funds-amount', total, {receive})\n"
+        f"summary({mover!r}); crediting({year}, {mover!r})\n"
+        f"cli('transfer', 'close', {_py(refusal)}, '--actor', 'clerk.li', '--json'); counts()\n"
+        "cli('verify', '--json')")
+    opened, shown, *refusals, wrong_amount, still, received, approved_in, replay, after_new, joined_credit = joined[:13]
+    closed, final, verified = joined[13:]
+    shown = json.loads(shown["out"])
+    assert shown["from"] == th.OLD and shown["to"] == th.NEW and "*" in shown["person"]["id_number"]
+    assert sum(row["months"] for row in shown["rows"] if not row.get("stays")) == before_old["contribution_months"]
+    for result, why in zip(refusals, ("signature", "120101", "120101", "left out")):
+        assert result["exit"] and why in result["out"], result
+    assert wrong_amount["exit"] and "⑥" in wrong_amount["out"] and still == opened, "a refused package opened something"
+    received = json.loads(received["out"])
+    assert received["total"] == shown["funds"]["total"] and approved_in == ["posted"]
+    assert replay["exit"] and "received" in replay["out"]
     assert after_new["contribution_months"] == before_new["contribution_months"] + before_old["contribution_months"]
     assert (Decimal(after_new["account_balance"]) ==
             Decimal(before_new["account_balance"]) + Decimal(received["account"]))
-    # The transfer year's interest: 440300 leaves the account out of its run, 510100 credits ④ for the whole year.
-    year = TODAY.year
-    [left] = old.call(f"crediting({year}, {mover!r})")
-    [joined] = new.call(f"crediting({year}, {mover!r})")
-    assert left["closed"] and not joined["closed"]
+    # The transfer year's interest, once: 510100 credits ④ for the whole year (credit-months ④ × 12).
     account = int(Decimal(received["account"]) * 100)
-    assert all(credits >= account and months >= account * 12 for credits, months in joined["credits"].values())
-
-    # A retiree's letter is answered in writing, and the answer closes the request.
-    retiree = th.login(old, "retiree")
-    [pensioner] = old.call(f"summary({retiree!r})")
-    new.call(f"register_person({retiree!r}, {pensioner['name']!r}, {retiree[:6]!r}, '2026-01-05')")
-    collect = new.json("transfer", "request", retiree, "--from", th.OLD, "--document", scan, "--collect",
-                       "--actor", "clerk.li", "--reason", "归集待遇领取地", "--json")["transaction"]
-    new.call(f"approve({collect!r})")
-    new.run("transfer", "letter", collect, "--out", str(folder / "retiree-letter.json"))
-    assert "pension" in old.refused("transfer", "out", str(folder / "retiree-letter.json"), "--actor", "clerk.li",
-                                    "--reason", "转出")
-    old.run("transfer", "refuse", str(folder / "retiree-letter.json"), "--reason", "已领取基本养老金，不予转移",
-            "--actor", "clerk.li", "--out", str(folder / "refusal.json"))
-    closed = new.json("transfer", "close", str(folder / "refusal.json"), "--actor", "clerk.li", "--json")
-    [state] = new.call("counts()")
-    assert [collect, "in", "closed"] in state["transfers"] and closed["transaction"]
-    for side in (old, new):
-        report = side.json("verify", "--json")
-        assert report["ok"], report["findings"][:5]
+    assert not joined_credit["closed"]
+    assert all(credits >= account and months >= account * 12 for credits, months in joined_credit["credits"].values())
+    assert closed["exit"] == 0 and [collect, "in", "closed"] in final["transfers"]
+    assert json.loads(verified["out"])["ok"], verified
+    report = old.json("verify", "--json")
+    assert report["ok"], report["findings"][:5]

@@ -120,3 +120,28 @@ def letter_as(path, out, sender):
                              recipient_public=encryption_key_of(header["to"]))
     open(out, "wb").write(envelope)
     _print({"written": out})
+
+
+def cli(*args):
+    """`sirecords ARGS…` run in this process (call_command, the command's own code): {"exit", "out"} — exit 1 with the
+    message for a refused command, as the command line would print it."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    try:
+        call_command(*args, stdout=out)
+        result = {"exit": 0, "out": out.getvalue()}
+    except CommandError as refused:
+        result = {"exit": 1, "out": str(refused)}
+    _print(result)
+    return result
+
+
+def cli_json(*args):
+    """cli(*args) of a command that succeeds and prints JSON: that JSON (also printed as a result)."""
+    result = cli(*args)
+    if result["exit"]:
+        raise SystemExit(f"sirecords {' '.join(args)} was refused: {result['out']}")
+    return _json.loads(result["out"].strip().splitlines()[-1])
