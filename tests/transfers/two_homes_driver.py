@@ -38,13 +38,16 @@ def register_region(code, name, verifier_key, encryption_key):
 
 
 def register_person(id_number, name, hukou, registered_on):
+    from sirecords.demo.documents import scan
     from sirecords.users.actors import actor_for
-    from sirecords.workflow.services import execute
+    from sirecords.workflow.services import attach, open_transaction, submit
 
-    txn = execute(actor_for("clerk.li"), "register_person", {"id_number": id_number, "name": name, "region": hukou,
-                                                             "registered_on": registered_on},
-                  region=_settings.SIRECORDS_REGION, reason="参保登记", channel="cli")
-    approve(txn.uid)
+    clerk = actor_for("clerk.li")
+    txn = open_transaction(clerk, "register_person", {"id_number": id_number, "name": name, "region": hukou,
+                                                      "registered_on": registered_on},
+                           region=_settings.SIRECORDS_REGION, reason="参保登记", channel="counter")
+    attach(clerk, txn, "id_card", scan("居民身份证"), "id-card.pdf")
+    approve(submit(clerk, txn).uid)
 
 
 def summary(id_number):
