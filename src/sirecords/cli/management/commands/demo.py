@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.demo import accounts, portal
-from sirecords.demo.generate import generate
-from sirecords.demo.load import already_loaded, load
+from sirecords.demo.load import already_loaded, load, logins
 
 
 class Command(BaseCommand):
@@ -57,7 +56,7 @@ class Command(BaseCommand):
                                "employer user's name (`sirecords demo --logins` lists them)") from None
 
     def _print_logins(self, *, as_json: bool = False):
-        people = portal.logins(generate())
+        people = logins()
         if as_json:
             listed = [{"kind": "staff", "login": username, "password": accounts.DEMO_PASSWORD, "uscc": None,
                        "roles": list(roles)} for username, (_display, roles, _organisation) in accounts.STAFF.items()]
