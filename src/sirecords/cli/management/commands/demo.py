@@ -62,7 +62,7 @@ class Command(BaseCommand):
                        "roles": list(roles)} for username, (_display, roles, _organisation) in accounts.STAFF.items()]
             listed += [{"kind": login.kind, "login": login.login, "password": portal.PASSWORD,
                         "uscc": login.uscc or None, "label": login.label} for login in people]
-            self.stdout.write(json.dumps(listed, ensure_ascii=False, indent=1))
+            self.stdout.write(json.dumps(listed, ensure_ascii=False))  # one line: scripts may read the last line only
             return
         self.stdout.write(f"\nDemo logins (password for all: {accounts.DEMO_PASSWORD}):")
         for username, (display, roles, organisation) in accounts.STAFF.items():
