@@ -19,7 +19,7 @@ import pytest
 
 from sirecords.backups.database import copy_sqlite
 from sirecords.core.periods import Month
-from sirecords.demo import flexible, retirees
+from sirecords.demo import flexible, mover, retirees
 from sirecords.demo.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +121,8 @@ def test_database_file_holds_no_personal_data_in_plain_text(home):
     data = generate()
     leaks = [value for p in data.persons for value in (p.id_number, p.name, p.phone) if value.encode() in raw]
     leaks += [value for r in retirees.registrations() for value in (r["id_number"], r["name"], r["phone"]) if value.encode() in raw]
+    moved = mover.registration(mover.SHENZHEN)
+    leaks += [value for value in (moved["id_number"], moved["name"], moved["phone"]) if value.encode() in raw]
     assert leaks == []
 
 
@@ -195,6 +197,29 @@ def test_the_demo_has_a_flexible_worker_paying_on_her_own(home):
     assert months == (2025 - first.year) * 12 + 12 - first.month + 1 and employed == 0 and credited >= 5
 
 
+def test_the_demo_has_the_mover_until_2025_06_with_his_years_credited(home):
+    """Issue #19: the mover (demo/mover.py) contributed here from 2016-01 to 2025-06 with one employer, and no month
+    after it (his months from 2025-07 are in the second demo region, tests/demo/test_second_region.py); every year of
+    his account is credited; no pension, no dispute."""
+    path, _ = home
+    with sqlite3.connect(path / "sirecords.sqlite3") as db:
+        [(person, employer, start, end)] = db.execute(
+            "SELECT e.person_id, r.name, e.start, e.end FROM registry_employment e JOIN registry_employer r ON "
+            "r.uid = e.employer_id WHERE r.uscc = ?", (mover.EMPLOYERS[mover.SHENZHEN]["uscc"],)).fetchall()
+        months = [period for period, in db.execute("SELECT DISTINCT period FROM contributions_contribution WHERE person_id = ? "
+                                                   "AND insurance_type = 'pension' ORDER BY period", (person,))]
+        years = [year for year, in db.execute("SELECT year FROM accounts_account_year WHERE person_id = ? ORDER BY year",
+                                              (person,))]
+        region, registered_on = db.execute("SELECT region, registered_on FROM registry_person WHERE uid = ?",
+                                           (person,)).fetchone()
+        awards = db.execute("SELECT COUNT(*) FROM benefits_award WHERE person_id = ?", (person,)).fetchone()[0]
+        disputes = db.execute("SELECT COUNT(*) FROM disputes_case WHERE person = ?", (person,)).fetchone()[0]
+    assert (employer, start, end, region, registered_on) == ("深圳市南粤通达物流有限公司", "2016-01-01", "2025-06-30", "430102",
+                                                            "2016-01-01")
+    assert (months[0], months[-1], len(months)) == ("2016-01", "2025-06", 114)
+    assert years == list(range(2016, 2026)) and awards == disputes == 0
+
+
 def test_the_demo_shows_a_month_paid_late_with_its_late_fee(home):
     """Issue 12: the flexible worker's 2025-03 came in arrears and was paid at the counter on 2025-07-20 (demo/arrears.py):
     111 days after its due date 2025-03-31, at 0.05% a day on the amount in arrears."""
@@ -251,7 +276,8 @@ def test_demo_logins_as_json_name_staff_persons_and_employers(home):
     assert all({"kind", "login", "password", "uscc"} <= set(entry) and entry["password"] for entry in listed)
     assert all(len(entry["uscc"]) == 18 for entry in listed if entry["kind"] == "employer")
     # Issue 17: a person login's label says what it is for; a staff login lists its roles.
-    assert {e["label"] for e in listed if e["kind"] == "person"} >= {"worker", "retiree", "flexible"}
+    assert {e["label"] for e in listed if e["kind"] == "person"} >= {"worker", "retiree", "flexible", "mover"}
+    assert [e["login"] for e in listed if e.get("label") == "mover"] == [mover.id_number()]
     staff = {e["login"]: e["roles"] for e in listed if e["kind"] == "staff"}
     assert "clerk" in staff["clerk.li"] and all(staff.values())
     # One login of each kind that signs in with a code (each `demo --totp` is a process start-up of its own).

@@ -71,15 +71,15 @@ def open_approved(admin: Actor, approver: Actor, username: str, display_name: st
 
 
 def sysadmin(username: str, *, reason: str, password: str | None = None, os_user: str = "demo-loader",
-             display_name: str = "") -> Actor:
-    """The system administrator `username`, made if need be: by the shell's operator on a fresh installation (the
-    first), else by an active system administrator, as on a real one."""
+             display_name: str = "", region: str = REGION) -> Actor:
+    """The system administrator `username` (of `region`), made if need be: by the shell's operator on a fresh
+    installation (the first), else by an active system administrator, as on a real one."""
     found = actor_for(username)
     if found is None:
         other = (RoleGrant.objects.filter(role="sysadmin", revoked_on__isnull=True, account__active=True)
                  .values_list("account_id", flat=True).first())
         staff_accounts.create_account(actor_for(other) if other else operator(os_user), username, display_name or username,
-                                      region=REGION, reason=reason, channel="cli", roles=("sysadmin",), password=password)
+                                      region=region, reason=reason, channel="cli", roles=("sysadmin",), password=password)
         found = actor_for(username)
     return found
 
@@ -108,18 +108,19 @@ def approver(admin: Actor, username: str, *, region: str = REGION, reason: str, 
     return actor_for(username)
 
 
-def create_staff() -> None:
+def create_staff(region: str = REGION) -> None:
+    """Every demo account, with its roles in `region` (the same names and roles in each demo region)."""
     reason = "演示账号 / demo account"
-    admin = sysadmin("admin.wang", display_name=STAFF["admin.wang"][0], reason=reason, password=DEMO_PASSWORD)
-    first = approver(admin, FIRST_APPROVER, display_name=STAFF[FIRST_APPROVER][0], password=DEMO_PASSWORD, reason=reason,
-                     request_ref=REQUEST, first_reason="首位审批员（安装时） / the installation's first approver")
+    admin = sysadmin("admin.wang", display_name=STAFF["admin.wang"][0], reason=reason, password=DEMO_PASSWORD, region=region)
+    first = approver(admin, FIRST_APPROVER, region=region, display_name=STAFF[FIRST_APPROVER][0], password=DEMO_PASSWORD,
+                     reason=reason, request_ref=REQUEST, first_reason="首位审批员（安装时） / the installation's first approver")
     for username, (display, roles, organisation) in STAFF.items():
         if username in ("admin.wang", FIRST_APPROVER):
             continue
-        open_approved(admin, first, username, display, roles=roles, reason=reason, request_ref=REQUEST,
+        open_approved(admin, first, username, display, roles=roles, region=region, reason=reason, request_ref=REQUEST,
                       organisation=organisation, password=DEMO_PASSWORD)
     execute(admin, "record_agreement", {"username": "ext.sun", "organisation": EXTERNAL_FIRM, "signed_on": "2026-01-05",
-                                        "expires_on": "2027-12-31"}, region=REGION, reason="外协维护保密协议 / agreement on file",
+                                        "expires_on": "2027-12-31"}, region=region, reason="外协维护保密协议 / agreement on file",
             channel="web")
     _actors.clear()
     for username in STAFF:

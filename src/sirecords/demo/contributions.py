@@ -34,23 +34,22 @@ def _month_index(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def load_parameters(approve) -> int:
-    """Load every parameter set the demo's months and crediting years need; returns how many were loaded."""
+def load_parameters(approve, *, region: str = accounts.REGION, years: range = range(FIRST_YEAR, LAST_YEAR + 1)) -> int:
+    """Load every parameter set of `region` the demo's months and crediting years (`years`) need; returns how many
+    were loaded."""
     maintainer = accounts.actor("maint.wu")
     needed = {}
-    for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        for params in [params_for_month(accounts.REGION, year, month) for month in range(1, 13)] + [
-                load_params(accounts.REGION, year)]:
+    for year in years:
+        for params in [params_for_month(region, year, month) for month in range(1, 13)] + [load_params(region, year)]:
             needed.setdefault(params.version, (year, params))
     # The current year's set: this year's retirements and part years, and the latest rules (retirement ages,
     # deemed service, subsidy schemes).
-    latest = load_params(accounts.REGION)
+    latest = load_params(region)
     needed.setdefault(latest.version, (latest.year, latest))
     missing = set(needed) - loaded_versions(needed)
     for version in sorted(missing, key=lambda v: (needed[v][0], v)):
         year, params = needed[version]
-        approve(open_parameter_load(maintainer, accounts.REGION, year, "年度社保参数 / yearly rule parameters",
-                                    params=params))
+        approve(open_parameter_load(maintainer, region, year, "年度社保参数 / yearly rule parameters", params=params))
     return len(missing)
 
 
@@ -82,21 +81,31 @@ def load(data: DemoData, person_count: int, approve, *, extra_rows=(), before_cr
     retirements of that year are approved then, as at a real agency)."""
     loaded = load_parameters(approve)  # nothing when the caller loaded them already
     rows = collection_rows(data, min(person_count, CONTRIBUTING)) + list(extra_rows)
-    if rows:
-        outcome = import_file(accounts.actor("clerk.li"), collection_csv(rows, accounts.REGION), reason=REASON,
-                              file_name=f"demo-collection-{FIRST_YEAR}-{LAST_YEAR}.csv", region=accounts.REGION,
-                              channel="import")
-        if not outcome.ok:
-            raise RuntimeError("demo collection file refused: " + (outcome.refused or
-                               "; ".join(outcome.prepared.report_lines()[:20])))
-        approve(outcome.txn)
+    import_rows(rows, approve, file_name=f"demo-collection-{FIRST_YEAR}-{LAST_YEAR}.csv")
     credited = 0
-    maintainer = accounts.actor("maint.wu")
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         before_crediting(year)
-        prepared = crediting_runs.prepare(maintainer, year, region=accounts.REGION, reason=f"{year} 年度个人账户记账 / annual crediting",
-                                channel="web")
-        if prepared.txn is not None:
-            approve(prepared.txn)
-            credited += 1
+        credited += credit(year, approve)
     return {"parameter_sets": loaded, "contribution_rows": len(rows), "credited_years": credited}
+
+
+def import_rows(rows, approve, *, file_name: str, region: str = accounts.REGION) -> None:
+    """The collection file of `rows` (collection_csv's), imported by the clerk and approved by the reviewers."""
+    if not rows:
+        return
+    outcome = import_file(accounts.actor("clerk.li"), collection_csv(rows, region), reason=REASON, file_name=file_name,
+                          region=region, channel="import")
+    if not outcome.ok:
+        raise RuntimeError("demo collection file refused: " + (outcome.refused or
+                           "; ".join(outcome.prepared.report_lines()[:20])))
+    approve(outcome.txn)
+
+
+def credit(year: int, approve, *, region: str = accounts.REGION) -> bool:
+    """The annual crediting of `year` in `region`, opened by the maintainer and approved; False when nothing is due."""
+    prepared = crediting_runs.prepare(accounts.actor("maint.wu"), year, region=region,
+                                      reason=f"{year} 年度个人账户记账 / annual crediting", channel="web")
+    if prepared.txn is None:
+        return False
+    approve(prepared.txn)
+    return True

@@ -8,13 +8,15 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from sirecords.core.identifiers import make_uscc
 from sirecords.core.periods import Month
-from sirecords.demo import accounts, arrears, contributions, flexible, portal, recomputed, retirees
+from sirecords.demo import accounts, arrears, chengdu, contributions, flexible, mover, portal, recomputed, retirees
 from sirecords.demo.crew import approve_stages
 from sirecords.demo.documents import scan
 from sirecords.demo.generate import DemoData, generate
@@ -34,9 +36,9 @@ def already_loaded() -> bool:
     return Person.objects.exists()
 
 
-def _open(clerk: str, kind: str, payload: dict[str, Any]) -> BusinessTransaction:
+def _open(clerk: str, kind: str, payload: dict[str, Any], region: str = REGION) -> BusinessTransaction:
     actor = accounts.actor(clerk)
-    txn = services.open_transaction(actor, kind, payload, region=REGION, reason=REASON, channel="counter")
+    txn = services.open_transaction(actor, kind, payload, region=region, reason=REASON, channel="counter")
     for document in [group[0] for group in transaction_type_named(kind).requirements]:  # one of each group
         services.attach(actor, txn, document, scan(f"{document} for {kind} {txn.uid[:8]}"), f"{document}.pdf")
     return services.submit(actor, txn)
@@ -48,8 +50,8 @@ def _approve(txn: BusinessTransaction, until: int | None = None) -> BusinessTran
                           "材料齐全，信息一致 / documents complete", until=until)
 
 
-def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str) -> str:
-    txn = _approve(_open(clerk, kind, payload))
+def _posted(clerk: str, kind: str, payload: dict[str, Any], key: str, region: str = REGION) -> str:
+    txn = _approve(_open(clerk, kind, payload, region))
     return services.payload_of(txn).get(key) or _created_uid(txn, key)
 
 
@@ -94,8 +96,19 @@ def commits_without_waiting_for_the_disk() -> Iterator[None]:
 
 
 def load(data: DemoData | None = None) -> dict[str, int]:
+    """The demo of this home's region: the second demo region's (chengdu.REGION, 510100) when SIRECORDS_REGION names
+    it, else the first demo's (440300, from `data`)."""
     with commits_without_waiting_for_the_disk():
+        if settings.SIRECORDS_REGION == chengdu.REGION:
+            return chengdu.load(partial(_posted, region=chengdu.REGION), _approve)
         return _load(data or generate())
+
+
+def logins() -> list[portal.PortalLogin]:
+    """The portal logins of this home's demo (see `load`)."""
+    if settings.SIRECORDS_REGION == chengdu.REGION:
+        return chengdu.logins()
+    return portal.logins(generate())
 
 
 SCHOOL = {"uscc": make_uscc("1", "2", "440305", "MB2C0000"), "name": "深圳市南山区实验学校", "address": "广东省深圳市南山区学府路1号",
@@ -147,13 +160,15 @@ def _load(data: DemoData) -> dict[str, int]:
         _posted("clerk.li", "end_employment", {"employment": employment, "end": _month_end(retirees.last_paid_month(retiree))},
                 "employment")
     worker = _posted("clerk.chen", "register_person", flexible.registration(), "person")  # contributes on her own: no employer
+    _mover()
     contributions.load_parameters(_approve)  # first: every computation below uses only sets the ledger holds
     deemed = retirees.recognise_deemed_service(retiree_uids, _open_and_approve)
     retired = []
     paid = contributions.load(
         data, len(persons), _approve,
         extra_rows=retirees.collection_rows(data.employers[0].uscc, contributions.FIRST_YEAR, contributions.LAST_YEAR)
-        + arrears.left_in_arrears(flexible.collection_rows(contributions.LAST_YEAR), flexible.id_number(), contributions.LAST_YEAR),
+        + arrears.left_in_arrears(flexible.collection_rows(contributions.LAST_YEAR), flexible.id_number(), contributions.LAST_YEAR)
+        + mover.collection_rows(REGION, accounts.today()),
         before_crediting=lambda year: (_pay_late(worker, year),
                                        retired.append(retirees.approve_retirements(year, retiree_uids, _open_and_approve))))
     retired.append(retirees.approve_retirements(contributions.LAST_YEAR + 1, retiree_uids, _open_and_approve))
@@ -166,10 +181,21 @@ def _load(data: DemoData) -> dict[str, int]:
     subsidised = retirees.grant_subsidies(persons, _open_and_approve)
     portal_accounts = portal.load(data, _approve, _open_and_approve)
     waiting = _leave_waiting(data)
-    return {"persons": len(persons) + len(retiree_uids) + 1, "employers": len(employers), "employments": len(jobs) + len(retiree_uids),
+    return {"persons": len(persons) + len(retiree_uids) + 2, "employers": len(employers) + 1,
+            "employments": len(jobs) + len(retiree_uids) + 1,
             "waiting": waiting, **paid, "deemed_service": deemed, "retirements": sum(retired), **pensions,
             "recomputed_awards": awards_recomputed,
             "subsidies": subsidised, "portal_accounts": portal_accounts}
+
+
+def _mover() -> None:
+    """The mover (demo/mover.py) in this region: registered, employed from his first month to the last he spent here."""
+    employer = _posted("clerk.li", "register_employer", mover.EMPLOYERS[REGION], "employer")
+    person = _posted("clerk.chen", "register_person", mover.registration(REGION), "person")
+    first, last = mover.months(REGION, accounts.today())
+    employment = _posted("clerk.chen", "start_employment", {"person": person, "employer": employer, "start": f"{first}-01"},
+                         "employment")
+    _posted("clerk.chen", "end_employment", {"employment": employment, "end": _month_end(last)}, "employment")
 
 
 def _pay_late(worker: str, year: int) -> None:

@@ -4,7 +4,9 @@ staff, an employer and a court, so that "who read my record" has something to sh
 - the worker: a demo person whose first employer's period ended and who now works for another; the first employer
   has a portal account too, and must never see her months with the second;
 - the retiree: the first of the demo's retirees (pension, adjustments, payments, deemed service);
-- the flexible worker (demo/flexible.py): contributions on her own, no employer.
+- the flexible worker (demo/flexible.py): contributions on her own, no employer;
+- the mover (demo/mover.py): contributions here until 2025-06, then in the second demo region (510100), where he has
+  the same login.
 
 Every account is made as at a real agency: a query officer issues a person's activation code after checking the ID
 document, a clerk opens an employer's account and a first reviewer approves it, and the holder activates with the
@@ -20,7 +22,7 @@ from datetime import timedelta
 from django_otp.oath import TOTP
 
 from sirecords.core.identifiers import InvalidIdentifier, parse_id_number
-from sirecords.demo import accounts, disputes, flexible, retirees
+from sirecords.demo import accounts, disputes, flexible, mover, retirees
 from sirecords.demo.generate import DemoData
 from sirecords.portal import services as portal
 from sirecords.portal.credentials import employer_username, person_username
@@ -46,7 +48,7 @@ class PortalLogin:
     login: str  # the ID number, or the employer user's name
     who: str  # what the demo shows with it
     uscc: str = ""
-    label: str = ""  # what the login is for scripts (demo --logins --json): worker, retiree, flexible; employer
+    label: str = ""  # what the login is for scripts (demo --logins --json): worker, retiree, flexible, mover; employer
 
 
 def _worker(data: DemoData) -> tuple[int, int, int]:
@@ -69,6 +71,7 @@ def logins(data: DemoData) -> list[PortalLogin]:
         PortalLogin("person", data.persons[worker].id_number, "在职职工 worker (changed employer)", label="worker"),
         PortalLogin("person", retirees.id_number(retirees.RETIREES[0]), "退休人员 retiree", label="retiree"),
         PortalLogin("person", flexible.id_number(), "灵活就业人员 flexible worker", label="flexible"),
+        PortalLogin("person", mover.id_number(), "跨地区流动人员 mover (to 成都市 510100 from 2025-07)", label=mover.LABEL),
         PortalLogin("employer", "hr.qian", "原单位 the worker's former employer", data.employers[former].uscc,
                     label="former_employer"),
         PortalLogin("employer", "hr.sun", "现单位 the worker's current employer", data.employers[current].uscc,
@@ -105,7 +108,8 @@ def load(data: DemoData, approve, open_and_approve) -> int:
 def _leave_reads(data: DemoData, open_and_approve) -> None:
     """Reads of the demo persons by a query officer, a clerk, the worker's former employer, and a court whose reads
     of the worker an order keeps from her until later (第十八条)."""
-    people = [find_person_by_id_number(login.login) for login in logins(data) if login.kind == "person"]
+    people = [find_person_by_id_number(login.login) for login in logins(data)
+              if login.kind == "person" and login.label != mover.LABEL]
     officer, clerk = accounts.actor("query.he"), accounts.actor("clerk.chen")
     for person in people:
         reads.read(reads.Reader(officer, "counter"), f"person:{person.uid}", "person.record",

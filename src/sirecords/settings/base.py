@@ -273,6 +273,10 @@ RATELIMIT_USE_CACHE = "reads"
 # Ledger identity: the origin line of signed checkpoints names this log.
 SIRECORDS_LEDGER_ORIGIN = os.environ.get("SIRECORDS_LEDGER_ORIGIN", "sirecords.example/ledger")
 SIRECORDS_REGION = os.environ.get("SIRECORDS_REGION", "440300")
+# The demo's two pooling regions (README: a transfer between two demo regions): region code → (the region's name, its
+# agency's name), the defaults of SIRECORDS_REGION_NAME and SIRECORDS_AGENCY_NAME when the environment sets neither.
+# Another region has the first demo region's agency name unless SIRECORDS_AGENCY_NAME names its own.
+DEMO_REGIONS = {"440300": ("深圳市", "深圳市社会保险基金管理局（演示）"), "510100": ("成都市", "成都市社会保险事业管理局（演示）")}
 # A signed checkpoint with every posting (0), with a posting when the last checkpoint is at least N seconds old (N),
 # or only when `sirecords checkpoint` runs ("off"): docs/ledger.md.
 _auto_checkpoint = os.environ.get("SIRECORDS_AUTO_CHECKPOINT_SECONDS", "0")
@@ -281,9 +285,11 @@ SIRECORDS_AUTO_CHECKPOINT_SECONDS = None if _auto_checkpoint == "off" else float
 # Certificates and statements (issue 11, docs/certificates.md): the agency named on them, its seal image (a PNG or JPEG
 # the agency provides; unset: a red round seal drawn from the name), and the public address their QR code points to
 # (+ /v/<code>).
-SIRECORDS_AGENCY_NAME = os.environ.get("SIRECORDS_AGENCY_NAME", "深圳市社会保险基金管理局（演示）")
-# The pooling region's name as `sirecords regions self` publishes it to other regions (docs/transfers.md).
-SIRECORDS_REGION_NAME = os.environ.get("SIRECORDS_REGION_NAME", SIRECORDS_AGENCY_NAME)
+SIRECORDS_AGENCY_NAME = os.environ.get("SIRECORDS_AGENCY_NAME", DEMO_REGIONS.get(SIRECORDS_REGION, DEMO_REGIONS["440300"])[1])
+# The pooling region's name as `sirecords regions self` publishes it to other regions (docs/transfers.md): a demo
+# region's own name (深圳市, 成都市), else the agency's.
+SIRECORDS_REGION_NAME = os.environ.get("SIRECORDS_REGION_NAME", DEMO_REGIONS[SIRECORDS_REGION][0] if SIRECORDS_REGION in
+                                       DEMO_REGIONS else SIRECORDS_AGENCY_NAME)
 SIRECORDS_AGENCY_SEAL = os.environ.get("SIRECORDS_AGENCY_SEAL", "")
 SIRECORDS_PUBLIC_URL = os.environ.get("SIRECORDS_PUBLIC_URL", "http://127.0.0.1:8000")
 

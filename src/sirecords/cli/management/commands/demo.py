@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.cli.command import COMMAND_CHECKS
 from sirecords.demo import accounts, portal
-from sirecords.demo.generate import generate
-from sirecords.demo.load import already_loaded, load
+from sirecords.demo.load import already_loaded, load, logins
 
 
 class Command(BaseCommand):
@@ -57,13 +56,13 @@ class Command(BaseCommand):
                                "employer user's name (`sirecords demo --logins` lists them)") from None
 
     def _print_logins(self, *, as_json: bool = False):
-        people = portal.logins(generate())
+        people = logins()
         if as_json:
             listed = [{"kind": "staff", "login": username, "password": accounts.DEMO_PASSWORD, "uscc": None,
                        "roles": list(roles)} for username, (_display, roles, _organisation) in accounts.STAFF.items()]
             listed += [{"kind": login.kind, "login": login.login, "password": portal.PASSWORD,
                         "uscc": login.uscc or None, "label": login.label} for login in people]
-            self.stdout.write(json.dumps(listed, ensure_ascii=False, indent=1))
+            self.stdout.write(json.dumps(listed, ensure_ascii=False))  # one line: scripts may read the last line only
             return
         self.stdout.write(f"\nDemo logins (password for all: {accounts.DEMO_PASSWORD}):")
         for username, (display, roles, organisation) in accounts.STAFF.items():
