@@ -1,7 +1,9 @@
-"""Transfers between pooling regions (第十条, docs/transfers.md), as `sirecords transfer` uses them: the joining
-region's request (transfer_request, reviewed) and, once it is approved, its contact letter (联系函) to the region the
-person left — an envelope (crypto/envelope.py) signed by this region and encrypted to that region's registered key,
-written to a file and to `$SIRECORDS_HOME/outbox/<region>/<letter>.letter.json` for the platform connector."""
+"""Transfers between pooling regions (第十条, docs/transfers.md), as `sirecords transfer` uses them. The joining region:
+its request (transfer_request, reviewed) and, once approved, its contact letter (联系函); showing and receiving a
+package (transfer_in), closing a request with a written refusal (transfer_close). The region left: answering a letter
+(transfer_out), or refusing it in writing; the package of a transfer sent. Every file is an envelope
+(crypto/envelope.py) signed by this region and encrypted to the other's registered key, written to a file and to
+`$SIRECORDS_HOME/outbox/<region>/<letter>.<kind>.json` for the platform connector (transfers/exchange.py)."""
 
 from __future__ import annotations
 
@@ -192,7 +194,7 @@ def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: 
     transfer, checked = steps.read_package(package_file)
     sha = filestore.store(package_file)
     payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
-    steps._received(payload)  # the amount and the reference, before anything is opened
+    steps.received_checked(payload)  # the amount and the reference, before anything is opened
     txn = execute(actor, steps.IN, payload, region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
     fen = checked.figures.fen
     return txn, {"transaction": txn.uid, "months": len(checked.figures.months),

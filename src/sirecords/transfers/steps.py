@@ -240,7 +240,7 @@ def _amount(payload: dict[str, Any]) -> int:
         raise InvalidTransaction({"funds_amount": "应为金额（元，两位小数）/ must be an amount in yuan"}) from None
 
 
-def _received(payload: dict[str, Any]):
+def received_checked(payload: dict[str, Any]):
     try:
         transfer, checked = read_package(_stored(payload, "package_sha256"))
     except (ExchangeRefused, PackageRefused) as refused:
@@ -258,7 +258,7 @@ def _received(payload: dict[str, Any]):
 
 def _describe_in(payload: dict[str, Any]) -> list[dict[str, Any]]:
     try:
-        transfer, checked, reference = _received(payload)
+        transfer, checked, reference = received_checked(payload)
     except InvalidTransaction as invalid:
         return [added("package", "转移信息表 package", "; ".join(f"{k}: {v}" for k, v in invalid.errors.items()))]
     funds = checked.figures.funds
@@ -276,7 +276,7 @@ def _describe_in(payload: dict[str, Any]) -> list[dict[str, Any]]:
 @transaction_type(IN, gettext_lazy("Receive a person's record from another pooling region (第十条)"), creators=CREATORS,
                   describe=_describe_in)
 def transfer_in(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
-    transfer, checked, reference = _received(payload)
+    transfer, checked, reference = received_checked(payload)
     figured = checked.figures
     after = {"state": TransferState.RECEIVED.value, "ended_on": date.today().isoformat(), "months": len(figured.months),
              "deemed_months": figured.deemed_months, "account_fen": figured.fen.account, "pooled_fen": figured.fen.pooled,

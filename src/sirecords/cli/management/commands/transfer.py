@@ -1,11 +1,15 @@
-"""``sirecords transfer request ID_NUMBER --from REGION --document SCAN [--collect] [--assigned] --actor USER --reason
-TEXT [--json]`` and ``sirecords transfer letter UID --out FILE`` (第十条, docs/transfers.md).
+"""``sirecords transfer request|letter|out|refuse|close|package|show|receive`` (第十条, docs/transfers.md).
 
-`request` opens and submits the reviewed transfer_request of the region the person joined (this one), with the
-person's application scan; with --json it prints {"transaction": UID}. It is refused with the reason when the person
-has no paid month here (unless --collect), when REGION is in this province or not a registered region, and in the
-temporary-account case (unless --assigned). `letter` writes the approved request's contact letter (联系函), sealed to
-the region left, to FILE and to $SIRECORDS_HOME/outbox/<region>/<letter>.letter.json.
+The region joined: ``request ID_NUMBER --from REGION --document SCAN [--collect] [--assigned] --actor USER --reason
+TEXT [--json]`` opens and submits transfer_request ({"transaction": UID}); ``letter UID --out FILE`` writes the
+approved request's contact letter; ``show FILE --json`` decrypts and checks a package ({"from", "to", "transfer",
+"person" (masked), "rows", "funds"}); ``receive FILE --funds-ref REF --funds-amount AMOUNT --actor USER --reason TEXT
+[--json]`` opens transfer_in ({"transaction", "months", "deemed_months", "account", "pooled", "total"}); ``close FILE
+--actor USER [--json]`` records the region left's written refusal (transfer_close).
+
+The region left: ``out LETTER --actor USER --reason TEXT [--json]`` opens transfer_out; ``refuse LETTER --reason TEXT
+--actor USER --out FILE`` writes the signed written answer; ``package UID --out FILE`` writes the package of a transfer
+sent. Every refusal exits non-zero with its reason and opens nothing.
 """
 
 from __future__ import annotations
