@@ -20,7 +20,7 @@ from sirecords.crypto.keys import transfer_key
 from sirecords.ledger import merkle, note
 from sirecords.ledger.entry_hash import GENESIS_PREV_HASH, preimage
 from sirecords.transfers.figures import Record, figures
-from sirecords.transfers.package import FORMAT, _proofs, entry_set_text
+from sirecords.transfers.package import FORMAT, entry_set_text
 
 OLD = "110105"
 ORIGIN = "sirecords.bj/110105"
@@ -32,6 +32,10 @@ def register_payload(code: str = OLD, signing: Ed25519PrivateKey = SIGNING, encr
                      origin: str = ORIGIN) -> dict:
     return {"code": code, "name": "北京市东城区", "verifier_key": note.verifier_key(origin, signing.public_key()),
             "encryption_key": base64.b64encode(encryption.public_key().public_bytes_raw()).decode()}
+
+
+def _proofs(leaves: list[bytes], indexes: list[int]) -> dict[int, list[str]]:
+    return {i: [node.hex() for node in path] for i, path in merkle.inclusion_proofs_of_list(leaves, indexes).items()}
 
 
 @dataclass

@@ -34,22 +34,9 @@ DEEMED = [{"region": OLD, "start": "1990-01", "end": "1991-12", "months": 24, "w
 
 
 @pytest.fixture
-def crew(staff):
-    return {"clerk": staff("tr.clerk", "clerk"), "review1": staff("tr.rev1", "reviewer1"),
-            "approval": staff("tr.appr", "approver")}
-
-
-@pytest.fixture
 def old_region(post_txn, db):
     post_txn("register_region", register_payload())
     return FakeRegion()
-
-
-@pytest.fixture
-def scan(pdf, tmp_path):
-    path = tmp_path / "application.pdf"
-    path.write_bytes(pdf)
-    return str(path)
 
 
 def run(*args) -> str:

@@ -33,12 +33,6 @@ OLD_ENCRYPTION = X25519PrivateKey.from_private_bytes(bytes([8]) * 32)
 
 
 @pytest.fixture
-def crew(staff):
-    return {"clerk": staff("tr.clerk", "clerk"), "review1": staff("tr.rev1", "reviewer1"),
-            "approval": staff("tr.appr", "approver")}
-
-
-@pytest.fixture
 def old_region(post_txn, db):
     """The region the person left, registered here with its keys (its own key set, made for the test)."""
     post_txn("register_region", {
@@ -64,13 +58,6 @@ def person(post_txn, *, born=date(1985, 6, 1), sequence=11, hukou="440305", regi
                          individual_fen=64000, account_credit_fen=64000, paid_on=f"2024-{n:02d}-15", rule_version="test")
             for n in range(1, months + 1))
     return number
-
-
-@pytest.fixture
-def scan(pdf, tmp_path):
-    path = tmp_path / "application.pdf"
-    path.write_bytes(pdf)
-    return str(path)
 
 
 def run(*args) -> str:

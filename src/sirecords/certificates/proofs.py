@@ -95,18 +95,7 @@ def inclusion_proof(seq: int, size: int) -> list[bytes]:
     index = seq - 1
     if not 0 <= index < size:
         raise ValueError(f"entry {seq} is not in a tree of {size} entries")
-    proof: list[bytes] = []
-    start, end = 0, size
-    while end - start > 1:
-        mid = start + _split(end - start)
-        if index < mid:
-            proof.append(_range_root(mid, end))
-            end = mid
-        else:
-            proof.append(_range_root(start, mid))
-            start = mid
-    proof.reverse()
-    return proof
+    return merkle.inclusion_path(index, size, _range_root)
 
 
 def covering_checkpoint(last_seq: int) -> Checkpoint:

@@ -180,19 +180,48 @@ def inclusion_proof(index: int, size: int, leaf_range: LeafRange) -> list[bytes]
     _check_count("size", size)
     if index >= size:
         raise ValueError(f"index {index} is beyond tree size {size}")
-    # Walk down from the root; each step needs the root of the sibling subtree only.
+    return inclusion_path(index, size, lambda start, end: subtree_root(leaf_range, start, end))
+
+
+def inclusion_path(index: int, size: int, range_root: Callable[[int, int], bytes]) -> list[bytes]:
+    """PATH(index, D[0:size]) from the leaf upwards, `range_root(start, end)` giving the root of leaves [start, end):
+    the walk down from the root, each step needing the root of the sibling subtree only (callers cache those roots
+    as suits them)."""
     proof: list[bytes] = []
     start, end = 0, size
     while end - start > 1:
         mid = start + _split(end - start)
         if index < mid:
-            proof.append(subtree_root(leaf_range, mid, end))
+            proof.append(range_root(mid, end))
             end = mid
         else:
-            proof.append(subtree_root(leaf_range, start, mid))
+            proof.append(range_root(start, mid))
             start = mid
     proof.reverse()
     return proof
+
+
+def inclusion_proofs_of_list(leaves: Sequence[bytes], indexes: Iterable[int]) -> dict[int, list[bytes]]:
+    """The paths of `indexes` in the tree over `leaves` held in memory, each subtree root computed once whatever the
+    number of paths: O(n) for all of them, not O(n) each."""
+    roots: dict[tuple[int, int], bytes] = {}
+
+    def range_root(start: int, end: int) -> bytes:
+        found = roots.get((start, end))
+        if found is None:
+            if end - start == 1:
+                found = leaves[start]
+            else:
+                mid = start + _split(end - start)
+                found = node_hash(range_root(start, mid), range_root(mid, end))
+            roots[(start, end)] = found
+        return found
+
+    size, indexes = len(leaves), list(indexes)
+    for index in indexes:
+        if not 0 <= index < size:
+            raise ValueError(f"index {index} is beyond tree size {size}")
+    return {index: inclusion_path(index, size, range_root) for index in indexes}
 
 
 def consistency_proof(size1: int, size2: int, leaf_range: LeafRange) -> list[bytes]:

@@ -57,40 +57,9 @@ class PackageRefused(ValueError):
 
 
 def _proofs(leaves: list[bytes], indexes: list[int]) -> dict[int, list[str]]:
-    """RFC 6962 inclusion proofs of `indexes` in the tree over `leaves` (held in memory: one person's batches and
-    runs, or the ledger's leaf hashes up to the checkpoint). Each subtree root is computed once, whatever the number
-    of proofs: O(n) for all of them, not O(n) each."""
-    memo: dict[tuple[int, int], bytes] = {}
-
-    def root(start: int, end: int) -> bytes:
-        found = memo.get((start, end))
-        if found is None:
-            if end - start == 1:
-                found = leaves[start]
-            else:
-                middle = start + _split(end - start)
-                found = merkle.node_hash(root(start, middle), root(middle, end))
-            memo[(start, end)] = found
-        return found
-
-    out = {}
-    for index in indexes:
-        proof, start, end = [], 0, len(leaves)
-        while end - start > 1:
-            middle = start + _split(end - start)
-            if index < middle:
-                proof.append(root(middle, end))
-                end = middle
-            else:
-                proof.append(root(start, middle))
-                start = middle
-        out[index] = [node.hex() for node in reversed(proof)]
-    return out
-
-
-def _split(n: int) -> int:
-    """The largest power of two smaller than n (RFC 6962 §2.1)."""
-    return 1 << ((n - 1).bit_length() - 1)
+    """Inclusion proofs (hex) of `indexes` in the tree over `leaves` held in memory: one person's batches and runs, or
+    the ledger's leaf hashes up to the checkpoint."""
+    return {index: [node.hex() for node in path] for index, path in merkle.inclusion_proofs_of_list(leaves, indexes).items()}
 
 
 def _ledger_leaves(size: int) -> list[bytes]:
