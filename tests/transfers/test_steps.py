@@ -91,6 +91,8 @@ def test_a_package_is_received_its_months_deemed_service_and_account_count_here(
     shown = json.loads(run("show", package, "--json"))
     assert shown["from"] == OLD and shown["funds"]["pooled"] == "22200.00"  # 12 % × (6,000 × 12 + 6,500 × 12 + 7,000 × 5)
     assert [row["months"] for row in shown["rows"]] == [12, 12, 5, 0] and shown["rows"][-1]["deemed"] == 24
+    assert "funds_ref" in refused("receive", package, "--funds-amount", shown["funds"]["total"], "--funds-ref",
+                                  "ICBC\x00-1", "--actor", "tr.clerk", "--reason", "基金到账")
     out = json.loads(run("receive", package, "--funds-amount", shown["funds"]["total"], *RECEIVE, "--json"))
     assert out["months"] == 29 and out["deemed_months"] == 24 and out["pooled"] == "22200.00"
     txn = BusinessTransaction.objects.get(uid=out["transaction"])

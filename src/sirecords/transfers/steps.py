@@ -32,6 +32,7 @@ from sirecords.registry.maintenance_log import log_kind
 from sirecords.registry.models import Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction, added, transaction_type
+from sirecords.transactions.validation import Errors, formatted
 from sirecords.transfers import filestore
 from sirecords.transfers.exchange import ExchangeRefused, content_json, open_file
 from sirecords.transfers.figures import Figures, figures
@@ -250,9 +251,9 @@ def received_checked(payload: dict[str, Any]):
         raise InvalidTransaction({"funds_amount": f"收到 {fen_to_yuan(amount)}，应为 ⑥ {fen_to_yuan(checked.figures.fen.total)}"
                                                   f" / received {fen_to_yuan(amount)}, the package's total ⑥ is "
                                                   f"{fen_to_yuan(checked.figures.fen.total)}"})
-    reference = str(payload.get("funds_ref", "")).strip()
-    if not reference or len(reference) > 64:
-        raise InvalidTransaction({"funds_ref": "应写明到账凭证号（最多64字符）/ the funds' bank reference (up to 64 characters)"})
+    errors = Errors()
+    reference = formatted(payload, "funds_ref", errors, required=True, max_length=64)  # NFKC, no control characters
+    errors.raise_if_any()
     return transfer, checked, reference
 
 
