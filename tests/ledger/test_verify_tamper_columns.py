@@ -121,6 +121,12 @@ def _transfer():
                                    "work_unit": "北京某厂"}])
     post_entries("transfer_in", {"package_sha256": filestore.store(package), "transfer": letter,
                                  "funds_ref": "ICBC-1", "funds_amount": "2400.00"})
+    # A correction there sends it again without 2019-02: the supplement withdraws that month here (a row deleted by
+    # replay too) and takes 1,200.00 back.
+    again = old.package(letter, "440300", person="p" * 32, id_number=person.id_number, months=[("2019-01", 600000)],
+                        supplement=1)
+    post_entries("transfer_supplement_in", {"package_sha256": filestore.store(again), "transfer": letter,
+                                            "funds_ref": "ICBC-2", "funds_amount": "-1200.00"})
     # And _application's person moves out to it: a transfer sent, an account transferred out.
     number = make_id_number("440305", date(1979, 9, 9), 13)
     sent = old.letter("e" * 32, "440300", id_number=number, name="申请")
@@ -269,7 +275,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
         # applications' kind and decision constraints, a recomputation's back pay and overpayment (never both), and a
         # discrepancy's state, a unit's pension scheme, and an overpayment case's figures,
         # a survivors' claim's figures (they add up), a dispute's item, state, requester and outcome (they match),
-        # a transfer's direction, state, six-digit region and refusal (with the closed state only), a received month
+        # a transfer's direction, state, six-digit region and refusal (with the closed state only), its supplements
+        # (a count with the day of the latest, or neither), a received month
         # once per transfer (its key and its period), an account transfer's direction.
         assert (table, column) in {("registry_employer", "scheme"), ("benefits_overpayment_case", "overpaid_fen"),
                                    ("benefits_overpayment_case", "recovered_fen"),
@@ -282,7 +289,8 @@ def test_any_single_changed_value_is_found(tampered, model, column):
                                    ("contributions_reversal", "cause"), ("crosscheck_discrepancy", "state"),
                                    *(("disputes_case", c) for c in ("item", "state", "requester_kind", "transaction",
                                                                     "referred_to")),
-                                   *(("transfers_transfer", c) for c in ("direction", "state", "other_region", "refusal")),
+                                   *(("transfers_transfer", c) for c in ("direction", "state", "other_region", "refusal",
+                                                                         "supplements", "supplemented_on")),
                                    ("contributions_transferred_month", "key"), ("contributions_transferred_month", "period"),
                                    ("contributions_account_transfer", "direction")}
         return

@@ -44,6 +44,7 @@ class FakeRegion:
     signing: Ed25519PrivateKey = SIGNING
     origin: str = ORIGIN
     entries: list[dict] = field(default_factory=list)  # {"seq", "hash", "preimage", "kind", "subject", "payload"}
+    deemed: list[dict] = field(default_factory=list)  # every deemed service recognised here (its entries go in each package)
 
     @property
     def signer(self) -> Signer:
@@ -65,9 +66,10 @@ class FakeRegion:
 
     def package(self, letter: str, to: str, *, person: str, id_number: str, months: list[tuple[str, int]],
                 deemed: list[dict] = (), year: int = 2026, drop_entry: bool = False, funds_override: dict | None = None,
-                sender: str | None = None, addressee: str | None = None) -> bytes:
+                sender: str | None = None, addressee: str | None = None, supplement: int | None = None) -> bytes:
         """A package for `letter`: the person (uid `person` in this region) with pension months paid here at the
-        given bases (fen), 8 % to the account, and deemed service; every entry proved."""
+        given bases (fen), 8 % to the account, and deemed service; every entry proved. `supplement`: a supplementary
+        package (the whole record again, after a correction here: the rows of earlier packages are not given again)."""
         self.append("person.registered", f"person:{person}", {"person": person})
         rows = [(n, person, "", period, "pension", "employee", base, base, base * 16 // 100, base * 8 // 100,
                  base * 8 // 100, f"{period}-15", 0, "bj-2026") for n, (period, base) in enumerate(months, start=1)]
@@ -78,6 +80,7 @@ class FakeRegion:
                                 {"batch": batch, "rows_root": root.hex(), "row_count": len(rows)})
         for service in deemed:
             self.append("deemed_service.recognised", f"person:{person}", {**service, "person": person})
+            self.deemed.append(service)
         signed, leaves = self.checkpoint()
         proofs = _proofs(leaves, [e["seq"] - 1 for e in self.entries])
         entries = [{"seq": e["seq"], "hash": e["hash"], "preimage": e["preimage"], "proof": proofs[e["seq"] - 1]}
@@ -89,7 +92,7 @@ class FakeRegion:
                         rows=[{"batch": batch, "row": r[0], "period": r[3], "base_fen": r[7], "employer_fen": r[8],
                                "individual_fen": r[9], "account_credit_fen": r[10], "paid_on": r[11],
                                "kind": "assessment"} for r in rows],
-                        deemed=[{k: s[k] for k in ("region", "start", "end", "months", "work_unit")} for s in deemed])
+                        deemed=[{k: s[k] for k in ("region", "start", "end", "months", "work_unit")} for s in self.deemed])
         figured = figures(record)
         entry_set = note.sign_note(entry_set_text(letter, len(self.entries), [e["hash"] for e in entries]),
                                    self.origin, self.signing)
@@ -99,7 +102,8 @@ class FakeRegion:
             "format": FORMAT, "AAE270": letter, "from": self.code, "to": to, "AAE035": f"{year}-06-30", "year": year,
             "person": {"uid": person, "AAC002": id_number}, "checkpoint": signed, "entries": entries,
             "entry_set": entry_set, "contribution_rows": contribution_rows, "account_years": [],
-            "rows": figured.rows, "funds": funds_override or figured.funds})
+            "rows": figured.rows, "funds": funds_override or figured.funds,
+            **({"supplement": supplement} if supplement is not None else {})})
         return seal_envelope("package", sender or self.code, addressee or to, letter, content, signer=self.signer,
                              recipient_public=transfer_key().public_key())
 

@@ -219,3 +219,93 @@ def test_the_region_left_refuses_an_ineligible_person_or_a_letter_that_does_not_
     header, content = open_envelope(refusal.read_bytes(), verifier_for=lambda code: Verifier(
         *note.parse_verifier_key(region_keys.own_verifier_key())), recipient_private=ENCRYPTION, expected_to=OLD)
     assert header["kind"] == "refusal" and json.loads(content)["reason"] == "姓名不符"
+
+
+# --- a correction after the transfer: the supplementary package (补转) -------------------------------------------
+
+
+def _transfer_findings() -> list[tuple[str, str]]:
+    """verify's findings about what transfers project (the test set-up's rows written without the ledger aside)."""
+    from sirecords.ledger.verify import verify
+
+    tables = ("transfers_transfer", "contributions_transferred_month", "accounts_deemed_service",
+              "contributions_account_transfer", "transfer")
+    return [(f.where, f.message) for f in verify().findings if any(t in f"{f.where} {f.message}" for t in tables)]
+
+
+def test_a_correction_after_the_transfer_is_sent_again_as_a_supplementary_package(crew, old_region, staff, letter_for,
+                                                                                  post_txn, tmp_path):
+    from sirecords.contributions.models import Contribution
+
+    number = _sample_person(staff)
+    out = json.loads(run("out", letter_for(number, name="样例"), "--actor", "tr.clerk", "--reason", "办理转出", "--json"))
+    approved(crew, BusinessTransaction.objects.get(uid=out["transaction"]))
+    letter = "a" * 32
+    assert "not changed" in refused("supplement", letter, "--actor", "tr.clerk", "--reason", "补转")
+    assert "no transfer" in refused("supplement", "b" * 32, "--actor", "tr.clerk", "--reason", "补转")
+    uid = find_person_by_id_number(number).uid
+    row = Contribution.objects.filter(person_id=uid, insurance_type="pension").order_by("period").first()
+    # A month before the transfer corrected here (the record stays open to corrections): 8,000 → 9,000.
+    post_txn("correct_contributions", {"person": uid, "method": "依据工资单更正缴费工资",
+                                       "rows": [{"row": f"{row.batch_id}:{row.row_number}", "wage": "9000.00"}]})
+    out = json.loads(run("supplement", letter, "--actor", "tr.clerk", "--reason", "更正缴费基数后补转", "--json"))
+    txn = BusinessTransaction.objects.get(uid=out["transaction"])
+    assert (txn.type, txn.state, txn.stage_list) == ("transfer_supplement_out", State.SUBMITTED, ["review1", "approval"])
+    assert approved(crew, txn).state == State.POSTED
+    sent = Transfer.objects.get(uid=letter)
+    assert (sent.state, sent.supplements, sent.months, sent.pooled_fen) == ("sent", 1, 2, 204_000)  # 12 % × 17,000
+    assert sent.supplemented_on == date.today().isoformat()
+    assert AccountTransfer.objects.get(transfer=letter).amount_fen == sent.account_fen
+    moved = _summary(number)
+    assert (moved["status"], moved["account_balance"], moved["contribution_months"]) == ("transferred_out", "0.00", 2)
+    written = run("package", letter, "--out", str(tmp_path / "supplement.json"))
+    assert f"{letter}.package-1.json" in written
+    here = Verifier(*note.parse_verifier_key(region_keys.own_verifier_key()))
+    _header, content = open_envelope((tmp_path / "supplement.json").read_bytes(), verifier_for=lambda code: here,
+                                     recipient_private=ENCRYPTION, expected_to=OLD)
+    checked = check_package(content, verifier_key=region_keys.own_verifier_key(), region=HERE)
+    assert checked.content["supplement"] == 1 and checked.figures.funds["pooled"] == "2040.00"
+    assert [m["base_fen"] for m in checked.figures.months] == [900_000, 800_000]
+    kinds = {json.loads(e["preimage"])[2] for e in checked.content["entries"]}
+    assert {"contribution_rows.reversed", "transfer_supplement.sent"} <= kinds
+    assert "not changed" in refused("supplement", letter, "--actor", "tr.clerk", "--reason", "再次补转")
+    assert _transfer_findings() == []
+
+
+def test_a_supplementary_package_replaces_what_the_transfer_brought_here(crew, asked, old_region, tmp_path):
+    number, letter = asked
+    before = _summary(number)
+    first = [(f"2019-{m:02d}", 600_000) for m in range(1, 13)]
+    package = _write(tmp_path, "package.json", old_region.package(letter, HERE, person="p" * 32, id_number=number,
+                                                                  months=first, deemed=DEEMED))
+    total = json.loads(run("show", package, "--json"))["funds"]["total"]
+    out = json.loads(run("receive", package, "--funds-amount", total, *RECEIVE, "--json"))
+    approved(crew, BusinessTransaction.objects.get(uid=out["transaction"]))
+    # The region left corrected 2019: December was not paid there, June's base was 6,500.
+    second = [(period, 650_000 if period == "2019-06" else base) for period, base in first if period != "2019-12"]
+    supplement = _write(tmp_path, "supplement.json", old_region.package(letter, HERE, person="p" * 32, id_number=number,
+                                                                        months=second, supplement=1))
+    funds = json.loads(run("show", supplement, "--json"))["funds"]
+    assert "⑥" in refused("receive", supplement, "--funds-amount", funds["total"], *RECEIVE)
+    # 12 % × (6,500 − 6,000 − 6,000) pooled and 8 % of it in the account: 1,100.00 goes back to the region left.
+    out = json.loads(run("receive", supplement, "--funds-amount", "-1100.00", *RECEIVE, "--json"))
+    assert (out["supplement"], out["months"], out["deemed_months"], out["difference"]) == (1, 11, 24, "-1100.00")
+    txn = BusinessTransaction.objects.get(uid=out["transaction"])
+    assert (txn.type, txn.state) == ("transfer_supplement_in", State.SUBMITTED)
+    assert approved(crew, txn).state == State.POSTED
+    transfer = Transfer.objects.get(uid=letter)
+    assert (transfer.state, transfer.months, transfer.deemed_months, transfer.supplements) == ("received", 11, 24, 1)
+    months = dict(TransferredMonth.objects.filter(transfer=letter).values_list("period", "base_fen"))
+    assert len(months) == 11 and "2019-12" not in months and months["2019-06"] == 650_000
+    account = int(out["account"].replace(".", ""))
+    after = _summary(number)
+    assert after["contribution_months"] == before["contribution_months"] + 11
+    assert after["deemed_months"] == before["deemed_months"] + 24
+    assert int(after["account_balance"].replace(".", "")) == int(before["account_balance"].replace(".", "")) + account
+    credit = {c.basis: (c.credits_fen, c.credit_months_fen) for c in PensionCredit.objects.filter(year=date.today().year)}
+    assert credit == {"arrival": (account, account * 12), "period": (account, account * 12)}
+    assert AccountTransfer.objects.get(transfer=letter).amount_fen == account
+    # Taken once: the same supplement again, or the first package, is refused.
+    assert "received" in refused("receive", supplement, "--funds-amount", "0.00", *RECEIVE)
+    assert "received" in refused("receive", package, "--funds-amount", total, *RECEIVE)
+    assert _transfer_findings() == []

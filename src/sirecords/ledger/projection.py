@@ -32,6 +32,9 @@ class Store(Protocol):
     def put(self, table: str, pk: str, row: Row) -> None: ...
     def insert(self, table: str, pk: str, row: Row) -> None:
         """put() of a row the projector knows is new: a store may write it later, with others, in one statement."""
+    def delete(self, table: str, pk: str) -> None:
+        """Remove the row `pk` (nothing if there is none): what a later entry replaced, e.g. the months of a transfer
+        that a supplementary package no longer holds."""
 
 
 Projector = Callable[[PostedEntry, Store], None]
@@ -173,6 +176,16 @@ class LiveStore:
         finally:
             _projecting.reset(token)
 
+    def delete(self, table: str, pk: str) -> None:
+        if self._pending.get(table, {}).pop(str(pk), None) is not None:
+            return
+        token = _projecting.set(True)
+        try:
+            for instance in self._model(table).objects.filter(pk=pk):
+                instance.delete()
+        finally:
+            _projecting.reset(token)
+
 
 @dataclass
 class ScratchStore:
@@ -194,6 +207,9 @@ class ScratchStore:
         self.db.execute("INSERT OR REPLACE INTO rows (tbl, pk, data) VALUES (?, ?, ?)", (table, str(pk), json.dumps(row)))
 
     insert = put
+
+    def delete(self, table: str, pk: str) -> None:
+        self.db.execute("DELETE FROM rows WHERE tbl = ? AND pk = ?", (table, str(pk)))
 
     def mark_seen(self, table: str, pk: str) -> None:
         self.db.execute("UPDATE rows SET seen = 1 WHERE tbl = ? AND pk = ?", (table, str(pk)))

@@ -9,7 +9,7 @@ class TransfersConfig(AppConfig):
     def ready(self) -> None:
         from sirecords.accounts import closures
         from sirecords.transactions.posting import register_guard
-        from sirecords.transfers import integrity, projectors, steps, transactions  # noqa: F401  (ledger, verify)
+        from sirecords.transfers import integrity, projectors, steps, supplements, transactions  # noqa: F401  (ledger, verify)
         from sirecords.transfers.closure import SOURCE, kept_for_reference
 
         closures.register(SOURCE)

@@ -38,10 +38,11 @@ def seal(kind: str, to_region: str, letter: str, content: bytes) -> bytes:
                          recipient_public=recipient)
 
 
-def send(kind: str, to_region: str, letter: str, content: bytes, out: Path) -> Path:
-    """Seal `content` to `to_region`, write it to `out` and to the outbox; the outbox path."""
+def send(kind: str, to_region: str, letter: str, content: bytes, out: Path, *, name: str | None = None) -> Path:
+    """Seal `content` to `to_region`, write it to `out` and to the outbox (as `name`, by default <letter>.<kind>.json:
+    a supplementary package is <letter>.package-<n>.json); the outbox path."""
     envelope = seal(kind, to_region, letter, content)
-    outbox = home() / "outbox" / to_region / f"{letter}.{kind}.json"
+    outbox = home() / "outbox" / to_region / (name or f"{letter}.{kind}.json")
     write_file(out, envelope)
     write_file(outbox, envelope)
     return outbox

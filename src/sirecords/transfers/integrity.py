@@ -1,6 +1,7 @@
 """`sirecords verify` for transfers: every file another region sent that a posted step rests on (the contact letter of
-a transfer out, the written refusal that closed a request, the package received) is kept, opens and still holds the
-bytes that were checked (sealed, by SHA-256) — the other agency's signed file is the evidence of the step."""
+a transfer out, the written refusal that closed a request, the package received, each supplementary package) is kept,
+opens and still holds the bytes that were checked (sealed, by SHA-256) — the other agency's signed file is the evidence
+of the step."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import json
 from sirecords.ledger.models import Entry
 from sirecords.ledger.verify import Report, register_check
 from sirecords.transfers import filestore
-from sirecords.transfers.kinds import TRANSFER_CLOSED, TRANSFER_RECEIVED, TRANSFER_SENT
+from sirecords.transfers.kinds import TRANSFER_CLOSED, TRANSFER_RECEIVED, TRANSFER_SENT, TRANSFER_SUPPLEMENT_RECEIVED
 
 FILES = {TRANSFER_SENT: ("letter_sha256", "contact letter"), TRANSFER_CLOSED: ("refusal_sha256", "written refusal"),
-         TRANSFER_RECEIVED: ("package_sha256", "package")}
+         TRANSFER_RECEIVED: ("package_sha256", "package"),
+         TRANSFER_SUPPLEMENT_RECEIVED: ("package_sha256", "supplementary package")}
 
 
 @register_check

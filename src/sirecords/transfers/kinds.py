@@ -12,3 +12,9 @@ TRANSFER_CLOSED = "transfer.closed"
 # The joining region (this one) received the record and the funds (transfer_in): the months, deemed months and
 # account count here, their region kept.
 TRANSFER_RECEIVED = "transfer.received"
+# The region left (this one) sent the record again after a correction of a month before the transfer
+# (transfer_supplement_out): the transfer's figures are the corrected ones; a supplementary package may be written.
+TRANSFER_SUPPLEMENT_SENT = "transfer_supplement.sent"
+# The joining region (this one) received a supplementary package and the difference of the funds
+# (transfer_supplement_in): its months, deemed months and account replace what the transfer brought before.
+TRANSFER_SUPPLEMENT_RECEIVED = "transfer_supplement.received"

@@ -7,6 +7,8 @@ One row per transfer as this region sees it:
   not: its signed refusal, transfer_close);
 - direction `out` (another region asked this one, transfer_out posted): `sent` — the relationship here ended, the
   record kept for reference (the package is written from it).
+A correction of a month before the transfer is sent again as a supplementary package (transfer_supplement_out here,
+transfer_supplement_in there): `supplements` counts them; the figures are then the latest sent or received.
 `due_on` is when the step now awaited is due (15 working days a step by default, SIRECORDS_TRANSFER_DUE_DAYS);
 `ended_on` the day the last step was posted."""
 
@@ -55,7 +57,12 @@ class Transfer(models.Model):
     account_fen = models.BigIntegerField(default=0, help_text="④ the individual account that moved.")
     pooled_fen = models.BigIntegerField(default=0, help_text="⑤ the pooled fund that moved.")
     funds_ref = models.CharField(max_length=64, blank=True, default="", help_text="The bank reference of the funds "
-                                                                                  "received (in).")
+                                                                                  "received (in; the latest, after a "
+                                                                                  "supplement).")
+    supplements = models.IntegerField(default=0, help_text="Supplementary packages sent (out) or received (in): a "
+                                                           "correction of a month before the transfer, sent again.")
+    supplemented_on = models.CharField(max_length=10, blank=True, default="", help_text="YYYY-MM-DD: the latest "
+                                                                                        "supplement (empty if none)")
     last_seq = models.BigIntegerField()
 
     class Meta:
@@ -73,4 +80,8 @@ class Transfer(models.Model):
                                    name="transfers_transfer_refusal_iff_closed"),
             models.CheckConstraint(condition=models.Q(months__gte=0, deemed_months__gte=0, account_fen__gte=0,
                                                       pooled_fen__gte=0), name="transfers_transfer_amounts"),
+            models.CheckConstraint(condition=(models.Q(supplements=0, supplemented_on="")
+                                              | models.Q(supplements__gt=0, state__in=["sent", "received"])
+                                              & ~models.Q(supplemented_on="")),
+                                   name="transfers_transfer_supplements"),
         ]

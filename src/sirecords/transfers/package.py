@@ -41,7 +41,7 @@ from sirecords.ledger.context import WriteContext
 from sirecords.ledger.entry_hash import preimage
 from sirecords.ledger.models import Checkpoint, Entry
 from sirecords.transfers.figures import Figures, Record, figures
-from sirecords.transfers.kinds import TRANSFER_RECEIVED
+from sirecords.transfers.kinds import TRANSFER_RECEIVED, TRANSFER_SUPPLEMENT_RECEIVED
 from sirecords.transfers.record import Held, subject_entry_seqs
 
 FORMAT = "sirecords-transfer-package/1"
@@ -238,7 +238,9 @@ def proven_record(content: dict[str, Any], entries: dict[int, dict], region: str
     if len({y["year"] for y in years}) != len(years):
         raise PackageRefused("同一年度的个人账户给出两次 / an account year is given twice")
     reversed_rows, deemed, received, received_accounts = set(), [], [], []
-    for entry in entries.values():
+    taken: dict[str, dict] = {}  # by transfer: the latest package received here (a supplement replaces the package)
+    for seq in sorted(entries):
+        entry = entries[seq]
         payload = entry["payload"]
         if entry["kind"] == CONTRIBUTION_ROWS_REVERSED:
             for ref in payload.get("rows") or []:
@@ -246,11 +248,14 @@ def proven_record(content: dict[str, Any], entries: dict[int, dict], region: str
                 reversed_rows.add((batch, int(number)))
         elif entry["kind"] == DEEMED_SERVICE_RECOGNISED and entry["subject"] == f"person:{person}":
             deemed.append({k: payload[k] for k in ("region", "start", "end", "months", "work_unit")})
-        elif entry["kind"] == TRANSFER_RECEIVED and entry["subject"] == f"person:{person}":
-            received += payload["months"]
-            deemed += payload["deemed"]
-            received_accounts.append({"year": int(payload["after"]["ended_on"][:4]),
-                                      "amount_fen": payload["after"]["account_fen"]})
+        elif entry["kind"] in (TRANSFER_RECEIVED, TRANSFER_SUPPLEMENT_RECEIVED) and entry["subject"] == f"person:{person}":
+            year = taken[payload["transfer"]]["year"] if payload["transfer"] in taken else int(payload["after"]["ended_on"][:4])
+            taken[payload["transfer"]] = {"year": year, "payload": payload}
+    for transfer in taken.values():
+        payload = transfer["payload"]
+        received += payload["months"]
+        deemed += payload["deemed"]
+        received_accounts.append({"year": transfer["year"], "amount_fen": payload["after"]["account_fen"]})
     return Record(region=region, year=year, rows=rows, reversed=reversed_rows, received=received, deemed=deemed,
                   account_years=years, received_accounts=received_accounts)
 

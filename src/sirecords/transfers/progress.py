@@ -10,7 +10,9 @@ The steps, by direction:
 - in (this region asked for the record): `requested` (申请, requested_on) → `answer` (转出地办理: the region left
   answers; awaited until due_on) → `received` (已转入, ended_on) or `closed` (已终止, ended_on, with the region left's
   written refusal);
-- out (another region asked this one): `sent` (已转出, ended_on).
+- out (another region asked this one): `sent` (已转出, ended_on);
+- either, once a correction of a month before the transfer was sent or received again: `supplemented` (补转,
+  supplemented_on, with `number`, the supplements so far).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sirecords.transfers.models import Direction, Transfer, TransferState
 
 # The step codes, in the order they happen (their labels: web/forms_transfers.py).
 REQUESTED, ANSWER, RECEIVED, CLOSED, SENT = "requested", "answer", "received", "closed", "sent"
+SUPPLEMENTED = "supplemented"  # the record sent (out) or received (in) again after a correction: the latest, with its count
 # A step's status: posted, the one awaited now, or still to come.
 DONE, AWAITED, UPCOMING = "done", "awaited", "upcoming"
 
@@ -67,11 +70,12 @@ def _step(step: str, status: str, on: str = "", **more: Any) -> dict[str, Any]:
 def steps(transfer: Transfer, today: date | None = None) -> list[dict[str, Any]]:
     """The transfer's steps in order, each {"step", "status", "on"} (the awaited one with "due_on" and "overdue", a
     closed one with "refusal")."""
+    again = [_step(SUPPLEMENTED, DONE, transfer.supplemented_on, number=transfer.supplements)] if transfer.supplements else []
     if transfer.direction == Direction.OUT:
-        return [_step(SENT, DONE, transfer.ended_on)]
+        return [_step(SENT, DONE, transfer.ended_on), *again]
     first = _step(REQUESTED, DONE, transfer.requested_on)
     if transfer.state == TransferState.RECEIVED:
-        return [first, _step(ANSWER, DONE), _step(RECEIVED, DONE, transfer.ended_on)]
+        return [first, _step(ANSWER, DONE), _step(RECEIVED, DONE, transfer.ended_on), *again]
     if transfer.state == TransferState.CLOSED:
         return [first, _step(ANSWER, DONE), _step(CLOSED, DONE, transfer.ended_on, refusal=transfer.refusal)]
     return [first, _step(ANSWER, AWAITED, due_on=due_date(transfer), overdue=overdue(transfer, today)),

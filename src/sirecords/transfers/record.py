@@ -4,7 +4,8 @@ computes the table and the funds from, and where each piece is committed in the 
 What is read, all of the person:
 - the pension contribution rows (every kind; their batch and row number, the position the batch's Merkle root commits
   to) and the reversals naming them;
-- the deemed service recognised here, and what earlier transfers brought here (months, deemed service, accounts);
+- the deemed service recognised here, and what earlier transfers brought here (months, deemed service, accounts; a
+  supplementary package's replacing the package's);
 - the current account-year row of each credited year (its crediting run or correction, and row number).
 """
 
@@ -21,8 +22,9 @@ from sirecords.accounts.models import AccountYear, CreditingRun
 from sirecords.contributions.models import AccountTransfer, Contribution, ContributionBatch, Reversal, TransferredMonth
 from sirecords.ledger.models import Entry
 from sirecords.transfers.figures import Record
-from sirecords.transfers.kinds import TRANSFER_RECEIVED
+from sirecords.transfers.kinds import TRANSFER_RECEIVED, TRANSFER_SUPPLEMENT_RECEIVED
 
+RECEIVED = (TRANSFER_RECEIVED, TRANSFER_SUPPLEMENT_RECEIVED)
 ROW_FIELDS = ("batch_id", "row_number", "period", "base_fen", "employer_fen", "individual_fen", "account_credit_fen",
               "paid_on", "kind")
 
@@ -63,9 +65,11 @@ def _deemed(person: str) -> list[dict[str, Any]]:
     for entry in Entry.objects.filter(subject=f"person:{person}", kind=DEEMED_SERVICE_RECOGNISED).order_by("seq"):
         p = json.loads(entry.payload)
         out.append({k: p[k] for k in ("region", "start", "end", "months", "work_unit")})
-    for entry in Entry.objects.filter(subject=f"person:{person}", kind=TRANSFER_RECEIVED).order_by("seq"):
-        out += json.loads(entry.payload)["deemed"]
-    return out
+    received: dict[str, list[dict[str, Any]]] = {}  # by transfer: the latest package taken (a supplement replaces)
+    for entry in Entry.objects.filter(subject=f"person:{person}", kind__in=RECEIVED).order_by("seq"):
+        payload = json.loads(entry.payload)
+        received[payload["transfer"]] = payload["deemed"]
+    return out + [deemed for transfer in received.values() for deemed in transfer]
 
 
 def held(person: str, region: str, year: int) -> Held:

@@ -26,9 +26,9 @@ from sirecords.registry.queries import find_person_by_id_number
 from sirecords.registry.subjects import mask_name
 from sirecords.transactions.actors import Actor
 from sirecords.transactions.posting import InvalidTransaction
-from sirecords.transfers import exchange, filestore, steps
+from sirecords.transfers import exchange, filestore, steps, supplements
 from sirecords.transfers.figures import figures
-from sirecords.transfers.kinds import TRANSFER_SENT
+from sirecords.transfers.kinds import TRANSFER_SENT, TRANSFER_SUPPLEMENT_SENT
 from sirecords.transfers.models import Transfer
 from sirecords.transfers.package import build
 from sirecords.transfers.record import held
@@ -143,8 +143,17 @@ def _sent(uid: str) -> Transfer:
     return transfer
 
 
+def supplement(actor: Actor, uid: str, *, reason: str, channel: str) -> BusinessTransaction:
+    """Open and submit transfer_supplement_out: the transfer `uid` sent from here, its record corrected since, sent
+    again (InvalidTransaction with the reason when nothing changed; nothing opened)."""
+    _sent(uid)
+    return execute(actor, supplements.OUT, {"transfer": uid}, region=settings.SIRECORDS_REGION, reason=reason,
+                   channel=channel)
+
+
 def package_content(transfer: Transfer) -> bytes:
-    sent = Entry.objects.filter(kind=TRANSFER_SENT, subject=f"person:{transfer.person}").order_by("-seq").first()
+    sent = Entry.objects.filter(kind__in=(TRANSFER_SENT, TRANSFER_SUPPLEMENT_SENT),
+                                subject=f"person:{transfer.person}").order_by("-seq").first()
     person = Person.objects.get(uid=transfer.person)
     record = held(person.uid, settings.SIRECORDS_REGION, int(transfer.ended_on[:4]))
     figured = figures(record.record)
@@ -155,6 +164,8 @@ def package_content(transfer: Transfer) -> bytes:
               "AAE201": len(set(local)), "AAE200": figured.deemed_months}
     header = {"AAE270": transfer.uid, "from": settings.SIRECORDS_REGION, "to": transfer.other_region,
               "AAE035": transfer.ended_on, "year": int(transfer.ended_on[:4])}
+    if transfer.supplements:  # the record sent again after a correction: the whole record, corrected
+        header["supplement"] = transfer.supplements
     return build(transfer.uid, person=fields, held=record, figured=figured, sent_seq=sent.seq, header=header,
                  signer=signer())
 
@@ -162,7 +173,8 @@ def package_content(transfer: Transfer) -> bytes:
 def write_package(uid: str, out: Path) -> Path:
     """The package of the transfer `uid` sent from here, sealed to the region joined: written to `out` and the outbox."""
     transfer = _sent(uid)
-    return exchange.send("package", transfer.other_region, transfer.uid, package_content(transfer), out)
+    name = f"{transfer.uid}.package-{transfer.supplements}.json" if transfer.supplements else None
+    return exchange.send("package", transfer.other_region, transfer.uid, package_content(transfer), out, name=name)
 
 
 # --- the joining region ---------------------------------------------------------------------------------------------
@@ -179,18 +191,25 @@ def close(actor: Actor, refusal_file: bytes, *, channel: str) -> BusinessTransac
 
 def show(package_file: bytes) -> dict[str, Any]:
     """What a package holds, decrypted (only the addressee can) and checked: from, to, the person masked, rows, funds."""
-    transfer, checked = steps.read_package(package_file)
+    transfer, checked = steps.package_of(package_file, state=None)
     person = checked.content.get("person") or {}
     return {"from": checked.content.get("from"), "to": checked.content.get("to"), "transfer": transfer.uid,
             "person": {"id_number": mask_id_number(str(person.get("AAC002", ""))),
                        "name": mask_name(str(person.get("AAC003", "")))},
-            "rows": checked.content["rows"], "funds": checked.content["funds"]}
+            "rows": checked.content["rows"], "funds": checked.content["funds"],
+            "supplement": steps.supplement_number(checked)}
 
 
 def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: str, reason: str,
             channel: str) -> tuple[BusinessTransaction, dict[str, Any]]:
-    """Open and submit transfer_in for a package: everything checked first (ExchangeRefused, PackageRefused,
-    InvalidTransaction — nothing opened), then in review until its stages approve it."""
+    """Open and submit transfer_in for a package (or transfer_supplement_in for a supplementary package of a transfer
+    received here): everything checked first (ExchangeRefused, PackageRefused, InvalidTransaction — nothing opened),
+    then in review until its stages approve it."""
+    header, _content = exchange.open_file(package_file, "package")
+    asked = steps.asked_of(header["letter"], header["from"])
+    if asked.state == "received":
+        return _receive_supplement(actor, package_file, funds_ref=funds_ref, funds_amount=funds_amount, reason=reason,
+                                   channel=channel)
     transfer, checked = steps.read_package(package_file)
     sha = filestore.store(package_file)
     payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
@@ -200,3 +219,17 @@ def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: 
     return txn, {"transaction": txn.uid, "months": len(checked.figures.months),
                  "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
                  "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total)}
+
+
+def _receive_supplement(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: str, reason: str,
+                        channel: str) -> tuple[BusinessTransaction, dict[str, Any]]:
+    transfer, checked, number = supplements.read_supplement(package_file)
+    sha = filestore.store(package_file)
+    payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
+    supplements.supplement_checked(payload)  # the difference and the reference, before anything is opened
+    txn = execute(actor, supplements.IN, payload, region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
+    fen = checked.figures.fen
+    return txn, {"transaction": txn.uid, "months": len(checked.figures.months),
+                 "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
+                 "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total), "supplement": number,
+                 "difference": fen_to_yuan(fen.total - transfer.account_fen - transfer.pooled_fen)}

@@ -38,7 +38,7 @@ from sirecords.transfers.exchange import ExchangeRefused, content_json, open_fil
 from sirecords.transfers.figures import Figures, figures
 from sirecords.transfers.kinds import TRANSFER_CLOSED, TRANSFER_RECEIVED, TRANSFER_SENT
 from sirecords.transfers.models import Direction, Transfer, TransferState
-from sirecords.transfers.package import PackageRefused, check_package
+from sirecords.transfers.package import Checked, PackageRefused, check_package
 from sirecords.transfers.record import held
 
 OUT, CLOSE, IN = "transfer_out", "transfer_close", "transfer_in"
@@ -49,7 +49,7 @@ log_kind(TRANSFER_CLOSED, "转移终止")
 log_kind(TRANSFER_RECEIVED, "转入")
 
 
-def _stored(payload: dict[str, Any], field: str) -> bytes:
+def stored(payload: dict[str, Any], field: str) -> bytes:
     sha = payload.get(field) if isinstance(payload, dict) else None
     if not isinstance(sha, str) or len(sha) != 64 or not filestore.exists(sha):
         raise InvalidTransaction({field: "没有此文件 / the file is not in the transfer store"})
@@ -112,7 +112,7 @@ def figured_out(person: Person) -> Figures:
 
 
 def _letter_checked(payload: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], Person]:
-    data = _stored(payload, "letter_sha256")
+    data = stored(payload, "letter_sha256")
     try:
         header, letter = read_letter(data)
         person = letter_person(letter)
@@ -167,13 +167,23 @@ def transfer_out(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
 # --- the joining region: transfer_close and transfer_in -------------------------------------------------------------
 
 
-def _open_request(letter: str, sender: str) -> Transfer:
+def asked_of(letter: str, sender: str) -> Transfer:
+    """This region's transfer whose letter `letter` went to `sender` (in whatever state); ExchangeRefused otherwise."""
     transfer = Transfer.objects.filter(uid=letter, direction=Direction.IN).first()
     if transfer is None:
         raise ExchangeRefused(f"本地区没有发出联系函 {letter} / this region sent no letter {letter}")
     if transfer.other_region != sender:
         raise ExchangeRefused(f"联系函 {letter} 寄往 {transfer.other_region}，不是 {sender} / letter {letter} was sent to "
                               f"{transfer.other_region}, not to {sender}")
+    return transfer
+
+
+def _open_request(letter: str, sender: str) -> Transfer:
+    transfer = asked_of(letter, sender)
+    if transfer.state == TransferState.RECEIVED:
+        raise ExchangeRefused(f"转移 {letter} 已转入：同一信息包或更早的信息包不再接收（补转信息包须更新）/ transfer {letter} "
+                              "was received already: this package or an earlier one is not taken again (only a later "
+                              "supplementary package is)")
     if transfer.state != TransferState.REQUESTED:
         raise ExchangeRefused(f"转移 {letter} 已办结（{transfer.state}）：不再接收 / transfer {letter} has ended "
                               f"({transfer.state}): nothing more is received for it")
@@ -191,7 +201,7 @@ def read_refusal(data: bytes) -> tuple[Transfer, str]:
 
 def _describe_close(payload: dict[str, Any]) -> list[dict[str, Any]]:
     try:
-        transfer, reason = read_refusal(_stored(payload, "refusal_sha256"))
+        transfer, reason = read_refusal(stored(payload, "refusal_sha256"))
     except (ExchangeRefused, InvalidTransaction) as refused:
         return [added("refusal", "书面说明 refusal", str(refused))]
     return [added("transfer", "转移 transfer", transfer.uid), added("reason", "不予转移理由 reason", reason)]
@@ -201,7 +211,7 @@ def _describe_close(payload: dict[str, Any]) -> list[dict[str, Any]]:
                   describe=_describe_close)
 def transfer_close(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     try:
-        transfer, reason = read_refusal(_stored(payload, "refusal_sha256"))
+        transfer, reason = read_refusal(stored(payload, "refusal_sha256"))
     except ExchangeRefused as refused:
         raise _refused("refusal", refused) from None
     after = {"state": TransferState.CLOSED.value, "ended_on": date.today().isoformat(), "refusal": reason}
@@ -211,19 +221,37 @@ def transfer_close(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]
                       "refusal_sha256": payload["refusal_sha256"]})]
 
 
-def read_package(data: bytes):
-    """(transfer, checked package) of a package file for one of this region's open requests; ExchangeRefused or
+def package_of(data: bytes, *, state: str | None) -> tuple[Transfer, Checked]:
+    """(transfer, checked package) of a package file for one of this region's transfers: an open request (`state`
+    requested: a first package) or any (None: a supplementary package, or a package shown); ExchangeRefused or
     PackageRefused saying why not."""
     header, content = open_file(data, "package")
     region = Region.objects.get(code=header["from"])
     checked = check_package(content, verifier_key=region.verifier_key, region=header["from"])
     if checked.content.get("AAE270") != header["letter"] or checked.content.get("to") != settings.SIRECORDS_REGION:
         raise PackageRefused("包内容与信封不符 / the package's content does not match its envelope")
-    transfer = _open_request(header["letter"], header["from"])
+    if state == TransferState.REQUESTED:
+        transfer = _open_request(header["letter"], header["from"])
+    else:
+        transfer = asked_of(header["letter"], header["from"])
     person = Person.objects.get(uid=transfer.person)
     if (checked.content.get("person") or {}).get("AAC002") != person.id_number:
         raise PackageRefused("包所载人员与联系函不符 / the package is about another person than the letter")
     return transfer, checked
+
+
+def supplement_number(checked: Checked) -> int:
+    """The package's supplement (0: the first package); PackageRefused unless a whole number ≥ 0."""
+    number = checked.content.get("supplement", 0)
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise PackageRefused("补转次数应为非负整数 / the package's supplement must be a whole number ≥ 0")
+    return number
+
+
+def read_package(data: bytes) -> tuple[Transfer, Checked]:
+    """(transfer, checked package) of a package file for one of this region's open requests (a supplementary package
+    that arrives first is taken as the first: it is the whole record, corrected)."""
+    return package_of(data, state=TransferState.REQUESTED)
 
 
 def overlap(person: str, months: list[dict[str, Any]]) -> list[str]:
@@ -234,27 +262,31 @@ def overlap(person: str, months: list[dict[str, Any]]) -> list[str]:
     return sorted({m["period"] for m in months} & here)
 
 
-def _amount(payload: dict[str, Any]) -> int:
+def amount_received(payload: dict[str, Any], *, allow_negative: bool = False) -> int:
     try:
-        return to_fen(parse_amount(payload.get("funds_amount")))
+        return to_fen(parse_amount(payload.get("funds_amount"), allow_negative=allow_negative))
     except (InvalidInput, TypeError, ValueError):
         raise InvalidTransaction({"funds_amount": "应为金额（元，两位小数）/ must be an amount in yuan"}) from None
 
 
 def received_checked(payload: dict[str, Any]):
     try:
-        transfer, checked = read_package(_stored(payload, "package_sha256"))
+        transfer, checked = read_package(stored(payload, "package_sha256"))
     except (ExchangeRefused, PackageRefused) as refused:
         raise _refused("package", refused) from None
-    amount = _amount(payload)
+    amount = amount_received(payload)
     if amount != checked.figures.fen.total:
         raise InvalidTransaction({"funds_amount": f"收到 {fen_to_yuan(amount)}，应为 ⑥ {fen_to_yuan(checked.figures.fen.total)}"
                                                   f" / received {fen_to_yuan(amount)}, the package's total ⑥ is "
                                                   f"{fen_to_yuan(checked.figures.fen.total)}"})
+    return transfer, checked, funds_reference(payload)
+
+
+def funds_reference(payload: dict[str, Any]) -> str:
     errors = Errors()
     reference = formatted(payload, "funds_ref", errors, required=True, max_length=64)  # NFKC, no control characters
     errors.raise_if_any()
-    return transfer, checked, reference
+    return reference
 
 
 def _describe_in(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -281,7 +313,8 @@ def transfer_in(payload: dict[str, Any], ctx: WriteContext) -> list[NewEntry]:
     figured = checked.figures
     after = {"state": TransferState.RECEIVED.value, "ended_on": date.today().isoformat(), "months": len(figured.months),
              "deemed_months": figured.deemed_months, "account_fen": figured.fen.account, "pooled_fen": figured.fen.pooled,
-             "funds_ref": reference}
+             "funds_ref": reference, "supplements": supplement_number(checked)}
+    after["supplemented_on"] = after["ended_on"] if after["supplements"] else ""
     return [NewEntry(TRANSFER_RECEIVED, f"person:{transfer.person}",
                      {"target": "transfer", "uid": transfer.uid, "transfer": transfer.uid,
                       "before": {"state": transfer.state}, "after": after, "method": "转入 received",

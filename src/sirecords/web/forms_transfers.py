@@ -15,7 +15,7 @@ STATE_LABELS = {TransferState.REQUESTED: _("Requested: awaiting the region left"
                 TransferState.SENT: _("Transferred out")}
 STEP_LABELS = {progress.REQUESTED: _("Transfer requested"), progress.ANSWER: _("The region left handles it"),
                progress.RECEIVED: _("Record and funds received"), progress.CLOSED: _("Closed by the region left"),
-               progress.SENT: _("Record and funds sent")}
+               progress.SENT: _("Record and funds sent"), progress.SUPPLEMENTED: _("Supplement sent or received")}
 STATUS_LABELS = {progress.DONE: _("done"), progress.AWAITED: _("in progress"), progress.UPCOMING: _("to come")}
 
 OPEN, ALL = "open", "all"

@@ -1,15 +1,19 @@
-"""``sirecords transfer request|letter|out|refuse|close|package|show|receive`` (第十条, docs/transfers.md).
+"""``sirecords transfer request|letter|out|refuse|close|supplement|package|show|receive`` (第十条, docs/transfers.md).
 
 The region joined: ``request ID_NUMBER --from REGION --document SCAN [--collect] [--assigned] --actor USER --reason
 TEXT [--json]`` opens and submits transfer_request ({"transaction": UID}); ``letter UID --out FILE`` writes the
 approved request's contact letter; ``show FILE --json`` decrypts and checks a package ({"from", "to", "transfer",
 "person" (masked), "rows", "funds"}); ``receive FILE --funds-ref REF --funds-amount AMOUNT --actor USER --reason TEXT
-[--json]`` opens transfer_in ({"transaction", "months", "deemed_months", "account", "pooled", "total"}); ``close FILE
+[--json]`` opens transfer_in ({"transaction", "months", "deemed_months", "account", "pooled", "total"}), or, for a
+supplementary package of a transfer received, transfer_supplement_in (the same, with "supplement" and "difference":
+AMOUNT is then the difference of ⑥, negative when it goes back); ``close FILE
 --actor USER [--json]`` records the region left's written refusal (transfer_close).
 
 The region left: ``out LETTER --actor USER --reason TEXT [--json]`` opens transfer_out; ``refuse LETTER --reason TEXT
---actor USER --out FILE`` writes the signed written answer; ``package UID --out FILE`` writes the package of a transfer
-sent. Every refusal exits non-zero with its reason and opens nothing.
+--actor USER --out FILE`` writes the signed written answer; ``supplement UID --actor USER --reason TEXT [--json]``
+opens transfer_supplement_out once a month before the transfer was corrected; ``package UID --out FILE`` writes the
+package of a transfer sent (after a supplement, the supplementary package: the whole record, corrected).
+Every refusal exits non-zero with its reason and opens nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +71,13 @@ class Command(BaseCommand):
         close.add_argument("file", metavar="FILE", help="the refusal's file")
         close.add_argument("--actor", required=True, help="the clerk who records it")
         close.add_argument("--json", action="store_true", help='print {"transaction": UID}')
+        again = sub.add_parser("supplement", help="(region left) send a transferred record again after a correction of "
+                                                  "a month before the transfer: open transfer_supplement_out (reviewed)",
+                               called_from_command_line=called)
+        again.add_argument("uid", metavar="UID", help="the transfer (the letter's id, AAE270)")
+        again.add_argument("--actor", required=True, help="the clerk (经办员) who opens it")
+        again.add_argument("--reason", required=True, help="why (第十二条): the correction")
+        again.add_argument("--json", action="store_true", help='print {"transaction": UID}')
         package = sub.add_parser("package", help="(region left) write the package of a transfer sent",
                                  called_from_command_line=called)
         package.add_argument("uid", metavar="UID", help="the transfer (the letter's id, AAE270)")
@@ -79,7 +90,8 @@ class Command(BaseCommand):
                               called_from_command_line=called)
         take.add_argument("file", metavar="FILE", help="the package's file")
         take.add_argument("--funds-ref", required=True, metavar="REF", help="the bank reference of the funds received")
-        take.add_argument("--funds-amount", required=True, metavar="AMOUNT", help="the amount received, yuan (= ⑥)")
+        take.add_argument("--funds-amount", required=True, metavar="AMOUNT",
+                          help="the amount received, yuan (= ⑥; a supplementary package: the difference of ⑥)")
         take.add_argument("--actor", required=True, help="the clerk who opens it")
         take.add_argument("--reason", required=True, help="why (第十二条)")
         take.add_argument("--json", action="store_true",
@@ -122,6 +134,15 @@ class Command(BaseCommand):
 
         actor = self._actor(options)
         txn = send_out(actor, self._read(options["letter"]), reason=options["reason"], channel="cli")
+        self._opened(options, txn)
+
+    def _supplement(self, options) -> None:
+        from sirecords.transfers.services import LetterRefused, supplement
+
+        try:
+            txn = supplement(self._actor(options), options["uid"], reason=options["reason"], channel="cli")
+        except LetterRefused as refused:
+            raise CommandError(str(refused)) from None
         self._opened(options, txn)
 
     def _refuse(self, options) -> None:
