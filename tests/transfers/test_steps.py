@@ -23,6 +23,7 @@ from sirecords.regions import keys as region_keys
 from sirecords.registry.models import Employer, Person
 from sirecords.registry.queries import find_person_by_id_number
 from sirecords.transactions.posting import InvalidTransaction
+from sirecords.transfers import queries
 from sirecords.transfers.models import Transfer
 from sirecords.transfers.package import check_package
 from sirecords.workflow.models import BusinessTransaction, State
@@ -248,6 +249,9 @@ def test_a_correction_after_the_transfer_is_sent_again_as_a_supplementary_packag
     # A month before the transfer corrected here (the record stays open to corrections): 8,000 → 9,000.
     post_txn("correct_contributions", {"person": uid, "method": "依据工资单更正缴费工资",
                                        "rows": [{"row": f"{row.batch_id}:{row.row_number}", "wage": "9000.00"}]})
+    # The desk's list shows the supplement due.
+    [listed] = queries.staff_json([Transfer.objects.get(uid=letter)])
+    assert listed["supplement_due"] is True and listed["supplements"] == 0
     out = json.loads(run("supplement", letter, "--actor", "tr.clerk", "--reason", "更正缴费基数后补转", "--json"))
     txn = BusinessTransaction.objects.get(uid=out["transaction"])
     assert (txn.type, txn.state, txn.stage_list) == ("transfer_supplement_out", State.SUBMITTED, ["review1", "approval"])
@@ -256,6 +260,9 @@ def test_a_correction_after_the_transfer_is_sent_again_as_a_supplementary_packag
     assert (sent.state, sent.supplements, sent.months, sent.pooled_fen) == ("sent", 1, 2, 204_000)  # 12 % × 17,000
     assert sent.supplemented_on == date.today().isoformat()
     assert AccountTransfer.objects.get(transfer=letter).amount_fen == sent.account_fen
+    [listed] = queries.staff_json([sent])
+    assert listed["supplement_due"] is False and listed["steps"][-1] == {
+        "step": "supplemented", "status": "done", "on": sent.supplemented_on, "number": 1}
     moved = _summary(number)
     assert (moved["status"], moved["account_balance"], moved["contribution_months"]) == ("transferred_out", "0.00", 2)
     written = run("package", letter, "--out", str(tmp_path / "supplement.json"))

@@ -41,7 +41,9 @@ class _Open(Schema):
 
 
 class StepOut(_Open):
-    step: str = Field(description="requested, answer (the region left answers), received or closed (in); sent (out)")
+    step: str = Field(description="requested, answer (the region left answers), received or closed (in); sent (out); "
+                                  "supplemented (either: the record sent or received again after a correction)")
+    number: int | None = Field(None, description="The supplemented step: the supplements so far")
     status: str = Field(description="done, awaited or upcoming")
     on: str | None = Field(description="The day the step was posted (YYYY-MM-DD); null while not done, and for the "
                                        "region left's answer, whose day is the received or closed step's")
@@ -61,6 +63,8 @@ class TransferOut(_Open):
     due_on: str | None = Field(description="When the awaited step is due; null once the transfer has ended")
     ended_on: str | None
     overdue: bool
+    supplements: int = Field(description="Supplementary packages sent or received (a correction of a month before "
+                                         "the transfer, sent again); the figures are then the latest")
     steps: list[StepOut] = Field(description="In the order they happen")
     months: int = Field(description="Paid months that moved (received or sent)")
     deemed_months: int
@@ -74,6 +78,8 @@ class MyTransferOut(TransferOut):
 
 class StaffTransferOut(TransferOut):
     subject: str = Field(description="The person's ID number masked (address code only)")
+    supplement_due: bool = Field(description="Sent from here, and the record corrected since it was last sent: a "
+                                             "supplementary package is due (sirecords transfer supplement)")
 
 
 @portal_endpoint(me_router, "GET", "/me/transfers", "me_transfers",

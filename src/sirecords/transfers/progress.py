@@ -104,7 +104,7 @@ def as_json_many(transfers: list[Transfer], *, figures: bool = True, refusal: bo
                 "other_region": transfer.other_region, "other_region_name": names.get(transfer.other_region, ""),
                 "collect": transfer.collect, "requested_on": transfer.requested_on,
                 "due_on": due_date(transfer) or None, "ended_on": transfer.ended_on or None,
-                "overdue": overdue(transfer, today), "steps": shown}
+                "overdue": overdue(transfer, today), "supplements": transfer.supplements, "steps": shown}
         if figures:
             item.update(months=transfer.months, deemed_months=transfer.deemed_months,
                         account_fen=transfer.account_fen, pooled_fen=transfer.pooled_fen)

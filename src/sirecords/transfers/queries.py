@@ -16,12 +16,16 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
 
+from sirecords.accounts.kinds import ACCOUNT_YEAR_CORRECTED
+from sirecords.contributions.kinds import CONTRIBUTION_ROWS_REVERSED
+from sirecords.ledger.models import Entry
 from sirecords.registry.models import Employment, Person
 from sirecords.registry.subjects import mask_name
 from sirecords.transactions.actors import Actor
 from sirecords.transfers import progress
-from sirecords.transfers.models import Transfer, TransferState
+from sirecords.transfers.models import Direction, Transfer, TransferState
 from sirecords.workflow.stages import REVIEW_ROLES
 
 # Who reads the desk's list: the clerks who open the requests, the review chain's roles (workflow/stages.py), and the
@@ -83,11 +87,29 @@ def subjects_masked(transfers: list[Transfer]) -> dict[str, str]:
             for t in transfers}
 
 
+# What corrects a record kept for reference (a reversal: a refund or a corrected row; a recomputed account year):
+# posted after a transfer was sent, the record differs from what was sent, and it is sent again (补转).
+CORRECTIONS = (CONTRIBUTION_ROWS_REVERSED, ACCOUNT_YEAR_CORRECTED)
+
+
+def supplements_due(transfers: list[Transfer]) -> set[str]:
+    """The transfers sent from here whose person's record was corrected after it was last sent: a supplementary
+    package is due (sirecords transfer supplement UID). One query."""
+    sent = {f"person:{t.person}": t for t in transfers if t.direction == Direction.OUT}
+    if not sent:
+        return set()
+    latest = (Entry.objects.filter(kind__in=CORRECTIONS, subject__in=sent).values("subject")
+              .annotate(seq=Max("seq")).values_list("subject", "seq"))
+    return {sent[subject].uid for subject, seq in latest if seq > sent[subject].last_seq}
+
+
 def staff_json(transfers: list[Transfer], today: date | None = None) -> list[dict[str, Any]]:
     """The staff's list: each transfer's progress and figures, the subject masked (never a name or a full ID
-    number); the region left's refusal is not in a list (it is about the person's record)."""
+    number), whether a supplementary package is due; the region left's refusal is not in a list (it is about the
+    person's record)."""
     subjects = subjects_masked(transfers)
-    return [{**item, "subject": subjects[t.uid]}
+    due = supplements_due(transfers)
+    return [{**item, "subject": subjects[t.uid], "supplement_due": t.uid in due}
             for t, item in zip(transfers, progress.as_json_many(transfers, refusal=False, today=today), strict=True)]
 
 
