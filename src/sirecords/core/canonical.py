@@ -32,13 +32,35 @@ def _reject_floats(value: Any, path: str) -> None:
 
 
 _SCALARS = (str, int, bool, type(None))
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
+def _plain(value: Any) -> bool:
+    """True when `value` is JSON without floats: exact str, int, bool, None, and dicts (string keys) and lists or
+    tuples of them. A walk without the error paths (building a path for every value costs more than the check):
+    `_reject_floats` walks again to name what is wrong."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+            push(item.values())
+        elif kind is list or kind is tuple:
+            push(item)
+        else:
+            return False
+    return True
 
 
 def canonical_json(value: Any) -> str:
-    # Fast path for the common flat payload; anything nested gets the full walk (with its error paths).
-    if not (type(value) is dict and all(type(k) is str and isinstance(v, _SCALARS) and type(v) is not float
-                                         for k, v in value.items())):
-        _reject_floats(value, "")
+    if not _plain(value):
+        _reject_floats(value, "")  # raises, naming the float, the key or the type
     return _encoder.encode(value)
 
 

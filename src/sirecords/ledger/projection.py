@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from django.db import models
 from django.db.models.signals import pre_delete, pre_save
 
+from sirecords.ledger import fieldcheck
 from sirecords.ledger.append import PostedEntry
 
 Row = dict[str, Any]
@@ -143,7 +144,7 @@ class LiveStore:
         instance = self._model(table)(**row)
         if str(instance.pk) != str(pk):
             raise ValueError(f"{table}: row key {instance.pk!r} does not match {pk!r}")
-        instance.full_clean(validate_unique=False, validate_constraints=False)
+        fieldcheck.full_clean(instance)  # full_clean(validate_unique=False, validate_constraints=False), fast
         return instance
 
     def insert(self, table: str, pk: str, row: Row) -> None:
@@ -158,11 +159,10 @@ class LiveStore:
 
         with connection.cursor() as cursor:
             for table, rows in self._pending.items():
-                fields = self._model(table)._meta.concrete_fields
+                fields = fieldcheck.db_columns(self._model(table))
                 names = [connection.ops.quote_name(field.column) for field in fields]
                 with bulk.writer(cursor, connection.ops.quote_name(table), names, batch_size=self.BATCH) as out:
-                    out.write_rows([tuple(field.get_db_prep_save(getattr(instance, field.attname), connection)
-                                          for field in fields) for instance in rows.values()])
+                    out.write_rows([fieldcheck.db_values(instance, connection) for instance in rows.values()])
         self._pending.clear()
 
     def put(self, table: str, pk: str, row: Row) -> None:
