@@ -260,3 +260,16 @@ def test_verify_reads_every_object_and_the_witness_copies_from_the_bucket(s3):
     assert "does not open: it was changed or moved" in files[f"s3://{BUCKET}/{s3[1]}/attachments/{document[:2]}/{document}"]
     assert files[f"s3://{BUCKET}/{s3[1]}/collection/{batch[:2]}/{batch}"].endswith("is missing")
     assert any(check == "witness" and "newest checkpoint copy is at size 0" in message for check, _w, message in found)
+
+
+def test_a_wrong_object_store_address_stops_the_commands(monkeypatch):
+    from sirecords.workflow.apps import check_object_store
+
+    monkeypatch.delenv("SIRECORDS_WITNESS_DIR", raising=False)
+    monkeypatch.setenv("SIRECORDS_OBJECT_STORE", "s3://sirecords-files/site")
+    assert check_object_store(None) == []
+    monkeypatch.setenv("SIRECORDS_OBJECT_STORE_FEEDS", "https://objects.internal/feeds")
+    assert [(e.id, e.msg.split(":")[0]) for e in check_object_store(None)] == [
+        ("sirecords.E121", "SIRECORDS_OBJECT_STORE_FEEDS='https")]
+    monkeypatch.setenv("SIRECORDS_OBJECT_STORE", "s3://Bad_Bucket")
+    assert len(check_object_store(None)) == 2  # the shared address once, the feeds' own once

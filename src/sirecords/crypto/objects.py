@@ -287,13 +287,19 @@ def s3_place(url: str, *, variable: str = STORE_VARIABLE) -> S3Place:
 
 def object_store_url(folder: str) -> str:
     """The object store configured for `folder` ('' when its files stay in the folder under SIRECORDS_HOME)."""
-    own = os.environ.get(f"{STORE_VARIABLE}_{folder.upper()}", "").strip()
-    if own:
-        return own
-    shared = os.environ.get(STORE_VARIABLE, "").strip().rstrip("/")
+    where = _configured(folder)
+    return str(where) if where else ""
+
+
+def _configured(folder: str) -> S3Place | None:
+    own = f"{STORE_VARIABLE}_{folder.upper()}"
+    if os.environ.get(own, "").strip():
+        return s3_place(os.environ[own], variable=own)
+    shared = os.environ.get(STORE_VARIABLE, "").strip()
     if not shared:
-        return ""
-    return f"{shared}/{folder}"
+        return None
+    base = s3_place(shared)
+    return S3Place(base.bucket, f"{base.prefix}/{folder}" if base.prefix else folder)
 
 
 def folder_place(folder: str) -> FolderPlace:
@@ -302,11 +308,7 @@ def folder_place(folder: str) -> FolderPlace:
 
 def place(folder: str) -> Place:
     """Where the files of `folder` live now (read from the environment on each call: tests and the CLI set it late)."""
-    url = object_store_url(folder)
-    if not url:
-        return folder_place(folder)
-    variable = f"{STORE_VARIABLE}_{folder.upper()}" if os.environ.get(f"{STORE_VARIABLE}_{folder.upper()}") else STORE_VARIABLE
-    return s3_place(url, variable=variable)
+    return _configured(folder) or folder_place(folder)
 
 
 def witness_place() -> Place:
@@ -316,8 +318,7 @@ def witness_place() -> Place:
     configured = os.environ.get("SIRECORDS_WITNESS_DIR")
     if configured:
         return FolderPlace(Path(configured).resolve())
-    url = object_store_url("witness")
-    return s3_place(url) if url else folder_place("witness")
+    return _configured("witness") or folder_place("witness")
 
 
 def as_place(where: Place | Path | str | None) -> Place | None:
