@@ -1,4 +1,4 @@
-"""Collection files kept sealed (AES-GCM) by SHA-256 under SIRECORDS_HOME/collection.
+"""Collection files kept sealed (AES-GCM) by SHA-256 under SIRECORDS_HOME/collection (or in the object store).
 
 The file holds ID numbers, so it is sealed like the original documents (workflow/documents.py); it is
 not an attachment because attachments must be PDF, JPEG or PNG scans. The pending transaction's
@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from sirecords.core.home import home
 from sirecords.crypto.store import SealedStore, StoreError
 
 PIECE = 1 << 20  # bytes read at a time
@@ -22,7 +21,7 @@ class FileMissing(LookupError):
     pass
 
 
-_store = SealedStore(lambda: home() / "collection", "collection")
+_store = SealedStore("collection", "collection")
 store = _store.store
 exists = _store.exists
 problem, where = _store.problem, _store.where  # for `verify`: streamed, constant memory

@@ -3,9 +3,8 @@ clear on disk; the ledger names each by its hash only, and posting reads it back
 
 from __future__ import annotations
 
-from sirecords.core.home import home
 from sirecords.crypto.store import SealedStore
 
-_store = SealedStore(lambda: home() / "feeds", "feed")
+_store = SealedStore("feeds", "feed")
 store, load, exists = _store.store, _store.load, _store.exists
 problem, where = _store.problem, _store.where  # for `verify`

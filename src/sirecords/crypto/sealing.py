@@ -86,6 +86,32 @@ def unseal_file_chunks(path: Path, context: str, *, chunk: int = 1 << 20, key: b
             raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
 
 
+def unseal_stream_chunks(pieces: Iterable[bytes], context: str, *, key: bytes | None = None) -> Iterator[bytes]:
+    """The plaintext of bytes sealed by seal_bytes, read as a stream of pieces of any size (an object store's body):
+    no seeking, the last TAG bytes held back until the stream ends. As with unseal_file_chunks, the tag is checked at
+    the end: until the iteration ends without SealBroken the chunks are unauthenticated (fit for hashing only)."""
+    key = key or active_keys().data_key
+    held = b""
+    decryptor = None
+    for piece in pieces:
+        held += piece
+        if decryptor is None:
+            if len(held) < NONCE:
+                continue
+            decryptor = Cipher(algorithms.AES(key), modes.GCM(held[:NONCE])).decryptor()
+            decryptor.authenticate_additional_data(context.encode("utf-8"))
+            held = held[NONCE:]
+        if len(held) > TAG:
+            out, held = held[:-TAG], held[-TAG:]
+            yield decryptor.update(out)
+    if decryptor is None or len(held) < TAG:
+        raise SealBroken(f"sealed file for {context} is truncated")
+    try:
+        decryptor.finalize_with_tag(held)
+    except InvalidTag:
+        raise SealBroken(f"sealed value for {context} does not open: it was changed or moved") from None
+
+
 def seal(plaintext: str, context: str, *, key: bytes | None = None) -> str:
     return PREFIX + base64.b64encode(seal_bytes(plaintext.encode("utf-8"), context, key=key)).decode("ascii")
 

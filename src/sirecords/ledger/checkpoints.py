@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,8 +25,8 @@ from django.conf import settings
 from django.db import transaction
 
 from sirecords.core.canonical import canonical_bytes
-from sirecords.core.home import witness_dir
 from sirecords.crypto.keys import active_keys
+from sirecords.crypto.objects import FolderPlace, Place, as_place, witness_place
 from sirecords.ledger import chained_log, merkle, note, signatures
 from sirecords.ledger.append import HeadForged, HeadState, lock_head_state, write_head
 from sirecords.ledger.chain import ChainCheck
@@ -97,8 +96,13 @@ def row_signature_valid(cp: Checkpoint) -> bool:
     return signatures.valid_bytes(row_bytes(cp.size, cp.root, cp.frontier, cp.note, cp.created_at, cp.actor), cp.signature)
 
 
+def witness_name(size: int) -> str:
+    return f"checkpoint-{size:012d}.txt"
+
+
 def witness_file(directory: Path, size: int) -> Path:
-    return directory / f"checkpoint-{size:012d}.txt"
+    """The witness copy of `size` in a witness folder (tests and tools that look at a folder)."""
+    return directory / witness_name(size)
 
 
 def log_anchors(checkpoint: note.Checkpoint) -> dict[str, tuple[int, str]]:
@@ -126,17 +130,19 @@ class Appended:
 class Signed(NamedTuple):
     checkpoint: Checkpoint  # the latest checkpoint: the one just made, or the previous one when the head is unchanged
     created: bool
-    witness_copy: Path  # the copy of the note just signed (or of the latest one)
+    witness: Place  # where the witness copies go (a folder, or the object store)
+    witness_name: str  # the copy of the note just signed (or of the latest one)
+
+    @property
+    def witness_copy(self) -> Path | str:
+        """The copy's path in a witness folder; its s3:// address in an object store."""
+        return self.witness.path(self.witness_name) if isinstance(self.witness, FolderPlace) else self.witness.where(self.witness_name)
 
 
-def _write_once(target: Path, text: str) -> None:
-    """Write a witness copy under its final name in one step; never change a copy that is there."""
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
+def _write_once(witness: Place, name: str, text: str) -> None:
+    """Write a witness copy under its final name in one step (a renamed file, one PUT); never change a copy that is
+    there."""
+    witness.put(name, text.encode("utf-8"), once=True)
 
 
 def _check_previous(previous: Checkpoint | None, head: HeadState) -> dict[str, tuple[int, str]]:
@@ -218,7 +224,7 @@ def _root(head: HeadState, previous: Checkpoint | None, appended: Appended | Non
     return check.frontier.root()
 
 
-def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> Signed:
+def create_checkpoint(ctx: WriteContext, witness: Place | Path | str | None = None) -> Signed:
     """Sign the current head and the logs' heads; copy the note to the witness folder.
 
     An unchanged ledger reuses the last checkpoint; if a log has grown since it, a note of the same size and root
@@ -229,14 +235,14 @@ def create_checkpoint(ctx: WriteContext, witness: Path | None = None) -> Signed:
             head = lock_head_state()
         except HeadForged as forged:
             raise LedgerBroken(f"refusing to sign: {forged}") from None
-        signed, text = _sign(ctx, witness or witness_dir(), head, None)
+        signed, text = _sign(ctx, as_place(witness) or witness_place(), head, None)
         if signed.created:
             write_head(head)  # now naming the new checkpoint
-    _write_once(signed.witness_copy, text)
+    _write_once(signed.witness, signed.witness_name, text)
     return signed
 
 
-def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended | None) -> tuple[Signed, str]:
+def _sign(ctx: WriteContext, witness: Place, head: HeadState, appended: Appended | None) -> tuple[Signed, str]:
     """The database part of a checkpoint of `head` (locked by the caller, whose signature holds): (what was signed,
     the note text for the witness copy). A new checkpoint sets head.checkpoint_size; the caller writes the head.
     Every check comes before the first write: a LedgerBroken leaves the database as it was."""
@@ -246,11 +252,11 @@ def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended 
     extensions = tuple(chained_log.anchor_line(name, *anchors[name]) for name in sorted(anchors))
     if previous is not None and previous.size == head.size:
         if anchors == anchored:
-            return Signed(previous, False, witness_file(witness, previous.size)), previous.note
+            return Signed(previous, False, witness, witness_name(previous.size)), previous.note
         text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, bytes.fromhex(previous.root), extensions),
                                     origin(), active_keys().note_key)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        return Signed(previous, False, witness / f"checkpoint-{head.size:012d}-{digest}.txt"), text
+        return Signed(previous, False, witness, f"checkpoint-{head.size:012d}-{digest}.txt"), text
     root = _root(head, previous, appended)
     text = note.sign_checkpoint(note.Checkpoint(origin(), head.size, root, extensions), origin(), active_keys().note_key)
     columns = dict(size=head.size, root=root.hex(), frontier=json.dumps(head.hex_frontier),
@@ -259,7 +265,7 @@ def _sign(ctx: WriteContext, witness: Path, head: HeadState, appended: Appended 
     columns["note"] = columns.pop("note_text")
     checkpoint = Checkpoint.objects.create(**columns, signature=signature)
     head.checkpoint_size = head.size
-    return Signed(checkpoint, True, witness_file(witness, head.size)), text
+    return Signed(checkpoint, True, witness, witness_name(head.size)), text
 
 
 # --- a checkpoint with every posting ---
@@ -285,17 +291,17 @@ def after_append(ctx: WriteContext, appended: Appended, head: HeadState) -> Sign
             return None
     auto = WriteContext(actor=ctx.actor, reason=f"checkpoint with posting {ctx.txn}", channel="system-job")
     try:
-        signed, text = _sign(auto, witness_dir(), head, appended)
+        signed, text = _sign(auto, witness_place(), head, appended)
     except LedgerBroken as error:
         security_log.error("no checkpoint with posting %s: %s", ctx.txn, error)
         return None
-    transaction.on_commit(lambda: _copy_to_witness(ctx, signed.witness_copy, text), robust=True)
+    transaction.on_commit(lambda: _copy_to_witness(ctx, signed, text), robust=True)
     return signed
 
 
-def _copy_to_witness(ctx: WriteContext, target: Path, text: str) -> None:
+def _copy_to_witness(ctx: WriteContext, signed: Signed, text: str) -> None:
     try:
-        _write_once(target, text)
+        _write_once(signed.witness, signed.witness_name, text)
     except OSError as error:
         # The posting and its checkpoint stand (committed); `verify` reports the witness folder as behind.
         security_log.error("checkpoint with posting %s not copied to the witness folder: %s", ctx.txn, error)

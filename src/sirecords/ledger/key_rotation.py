@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sirecords.core.home import keys_dir
 from sirecords.crypto.keys import CHECKPOINT_KEY, RETIRED_CHECKPOINT_KEYS, KeysMissing, forget_loaded_keys
+from sirecords.crypto.objects import Place
 from sirecords.crypto.pki import CHECKPOINT_CERT, ROOT_CERT, ensure_pki
 from sirecords.ledger.checkpoints import create_checkpoint, origin, verifier_key
 from sirecords.ledger.context import WriteContext
@@ -52,7 +53,7 @@ def _replace_secret(path: Path, content: bytes) -> None:
     os.replace(temporary, path)
 
 
-def rotate_checkpoint_key(ctx: WriteContext, witness: Path | None = None) -> Rotated:
+def rotate_checkpoint_key(ctx: WriteContext, witness: Place | Path | None = None) -> Rotated:
     directory = keys_dir()
     last = create_checkpoint(ctx, witness).checkpoint  # LedgerBroken: nothing rotated
     old = verifier_key()

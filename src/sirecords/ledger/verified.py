@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sirecords.core.home import home
+from sirecords.crypto.objects import Place, as_place
 from sirecords.ledger import merkle, note, signatures
 from sirecords.ledger.append import HeadMissing, read_head_state, utc_timestamp
-from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid, witness_file
+from sirecords.ledger.checkpoints import log_anchors, open_signed, row_signature_valid, witness_name
 from sirecords.ledger.models import Checkpoint
 from sirecords.ledger.reading import entry_hash_at
 
@@ -63,8 +64,9 @@ def record(report, path: Path | None = None) -> Path | None:
     return path
 
 
-def trusted_start(witness: Path | None, path: Path | None = None) -> tuple[Start | None, str]:
+def trusted_start(witness: Place | Path | None, path: Path | None = None) -> tuple[Start | None, str]:
     """(where to start, "") or (None, why the full verify runs instead)."""
+    witness = as_place(witness)
     path = path or state_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -90,18 +92,18 @@ def trusted_start(witness: Path | None, path: Path | None = None) -> tuple[Start
         return None, f"{where}: its stored root differs from the one verified"
     if witness is None:
         return None, f"{where}: no witness folder to compare it with"
-    copy = witness_file(witness, size)
+    name = witness_name(size)
     try:
-        text = copy.read_text(encoding="utf-8")
+        text = witness.read(name).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return None, f"{where}: its witness copy {copy.name} does not read: {error}"
+        return None, f"{where}: its witness copy {name} does not read: {error}"
     if text != cp.note:
         try:
             witnessed = open_signed(text)
         except note.NoteError as error:
-            return None, f"{where}: its witness copy {copy.name} does not verify: {error}"
+            return None, f"{where}: its witness copy {name} does not verify: {error}"
         if (witnessed.size, witnessed.root) != (size, signed.root):
-            return None, f"{where}: its witness copy {copy.name} names another tree"
+            return None, f"{where}: its witness copy {name} names another tree"
     try:
         frontier = merkle.CompactRange(size, [bytes.fromhex(h) for h in json.loads(cp.frontier)])
     except (ValueError, TypeError) as error:

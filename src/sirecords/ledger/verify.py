@@ -35,6 +35,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from sirecords.crypto.objects import Place, as_place
 from sirecords.ledger import chained_log, merkle, note, parallel, proofs, triggers, verified
 from sirecords.ledger.append import COLUMNS, HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
 from sirecords.ledger.chain import ChainCheck, link_message
@@ -97,7 +98,8 @@ def register_check(check: Callable[[Report], None]) -> Callable[[Report], None]:
 
 @dataclass
 class WitnessCopy:
-    path: Path
+    place: Place  # the witness place it is in
+    name: str  # its name there
     size: int
     root: bytes
     digest: bytes  # SHA-256 of the whole note, to tell a copy of a stored checkpoint from another note of its size
@@ -106,33 +108,31 @@ class WitnessCopy:
     same_as_stored: bool = False  # it is the stored checkpoint's note, byte for byte
     valid: bool | None = None  # its signature verifies (None: not settled yet)
 
-    @property
-    def name(self) -> str:
-        return self.path.name
-
 
 _COPY_NAME = re.compile(r"checkpoint-(\d+)(-[0-9a-f]+)?\.txt")
 
 
-def _witness_copies(directory: Path | None, report: Report, min_size: int = 0) -> dict[int, list[WitnessCopy]]:
+def _witness_copies(directory: Place | None, report: Report, min_size: int = 0) -> dict[int, list[WitnessCopy]]:
     """The copies in the folder, read (not yet checked: a copy byte for byte equal to a stored note whose row
     signature holds needs no signature check of its own; the others are checked as they are met). An incremental
     run reads only the copies named for sizes from `min_size` on (any copy whose name does not say its size is read)."""
     found: dict[int, list[WitnessCopy]] = {}
-    if directory is None or not directory.is_dir():
+    if directory is None or not directory.available():
         return found
-    for path in sorted(directory.glob("checkpoint-*.txt")):
-        named = _COPY_NAME.fullmatch(path.name)
+    for name in directory.names("checkpoint-"):
+        if not name.endswith(".txt"):
+            continue
+        named = _COPY_NAME.fullmatch(name)
         if min_size and named and int(named[1]) < min_size:
             continue
         report.witness_copies += 1
         try:
-            text = path.read_text(encoding="utf-8")
+            text = directory.read(name).decode("utf-8")
             cp = note.parse_checkpoint_body(note.note_text(text))
         except (note.NoteError, UnicodeDecodeError, OSError) as error:
-            report.add("witness", path.name, f"witness copy does not verify: {error}")
+            report.add("witness", name, f"witness copy does not verify: {error}")
             continue
-        found.setdefault(cp.size, []).append(WitnessCopy(path, cp.size, cp.root, _digest(text), log_anchors(cp)))
+        found.setdefault(cp.size, []).append(WitnessCopy(directory, name, cp.size, cp.root, _digest(text), log_anchors(cp)))
     return found
 
 
@@ -213,7 +213,7 @@ class _Checkpoints:
     def _settle(self, copy: WitnessCopy) -> bool:
         if copy.valid is None:
             try:
-                open_signed(copy.path.read_text(encoding="utf-8"))
+                open_signed(copy.place.read(copy.name).decode("utf-8"))
                 copy.valid = True
             except (note.NoteError, UnicodeDecodeError, OSError) as error:
                 self.report.add("witness", copy.name, f"witness copy does not verify: {error}")
@@ -469,13 +469,13 @@ def _check_head(report: Report, last_hash: str, frontier: list[str], latest_chec
     return head
 
 
-def _check_witness_folder(report: Report, directory: Path | None, witnessed: dict[int, list[WitnessCopy]],
+def _check_witness_folder(report: Report, directory: Place | None, witnessed: dict[int, list[WitnessCopy]],
                           latest_checkpoint: int, head: HeadState | None) -> None:
     if directory is None:
         return  # not configured: nothing to compare with (tests of single parts)
     named = head.checkpoint_size if head is not None and head.signature_holds() else 0
     database = max(latest_checkpoint, named)
-    if not directory.is_dir():
+    if not directory.available():
         if report.entries or database:
             report.add("witness", str(directory), "the witness folder is missing: nothing outside the database shows "
                                                   "the ledger's history (SIRECORDS_WITNESS_DIR, else $SIRECORDS_HOME/witness)")
@@ -544,7 +544,7 @@ def _compare_projections(report: Report, scratch: ScratchStore) -> None:
             report.add("projection", f"{table} pk={pk}", "row produced by the ledger is missing (deleted behind its back)")
 
 
-def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: bool = False,
+def verify(witness: Place | Path | str | None = None, *, workers: int = 1, since_checkpoint: bool = False,
            chunk: int | None = None) -> Report:
     """Check everything; `witness` is the witness folder (None: not configured, for tests of single parts).
 
@@ -560,6 +560,7 @@ def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: b
         raise ValueError("verify with workers reads through connections of their own, which see committed data only: "
                          "call it outside a transaction")
     report = Report()
+    witness = as_place(witness)
     with tempfile.TemporaryDirectory(prefix="sirecords-verify-") as scratch_dir:
         memory_copy = _memory_copy(scratch_dir) if workers > 1 else None
         with transaction.atomic():
@@ -567,7 +568,7 @@ def verify(witness: Path | None = None, *, workers: int = 1, since_checkpoint: b
     return report
 
 
-def _verify(report: Report, witness: Path | None, workers: int, since_checkpoint: bool, chunk: int | None,
+def _verify(report: Report, witness: Place | None, workers: int, since_checkpoint: bool, chunk: int | None,
             scratch_dir: str, memory_copy: str | None, outermost: bool) -> None:
     if connection.vendor == "postgresql" and outermost:
         # One consistent snapshot of ledger, logs and projections while writers go on.

@@ -173,6 +173,12 @@ AXES_RESET_ON_SUCCESS = True  # at login(), which only the second factor's succe
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute expiry counts from the last request: an idle timeout
+# What several app servers must share lives in the database they share (docs/operations.md, "Several app servers"):
+# the sessions (Django's database backend, table django_session), django-axes' failure counts and lockouts (its
+# database handler), the staff and portal API sessions (their own tables), and the read-limit counters (CACHES["reads"]
+# below). Nothing shared is kept in a process's memory; CACHES["default"] holds nothing the project relies on.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # The portal (issue #10): how long an activation code may be used; how long an API session token lives.
 SIRECORDS_ACTIVATION_DAYS = int(os.environ.get("SIRECORDS_ACTIVATION_DAYS", 30))
 SIRECORDS_PORTAL_TOKEN_SECONDS = int(os.environ.get("SIRECORDS_PORTAL_TOKEN_SECONDS", 900))
@@ -263,7 +269,7 @@ SIRECORDS_READ_LIMITS = {
 # atomic); SIRECORDS_RATE_CACHE_URL names a Redis server instead (needs the redis package). Never the per-process
 # memory cache.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # unused by the project: per process
     "reads": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["SIRECORDS_RATE_CACHE_URL"]}
               if os.environ.get("SIRECORDS_RATE_CACHE_URL") else
               {"BACKEND": "sirecords.records.counters.CounterCache"}),

@@ -5,8 +5,8 @@ The source is opened read-only (SQLite `mode=ro`; PostgreSQL `default_transactio
 schema from the Django migrations, so its append-only triggers (ledger/triggers.py) are the migrations' own and are in
 place before the first row arrives: the copy only INSERTs, which they allow. Every table of every installed model is
 copied generically through the app registry in foreign-key order with its primary keys, in one transaction; the
-PostgreSQL sequences are then set past the copied keys. Stored files (documents, collection files) stay under
-SIRECORDS_HOME and are shared by both databases, not copied.
+PostgreSQL sequences are then set past the copied keys. Stored files (documents, collection files) stay where they
+are (SIRECORDS_HOME, or the object store) and are shared by both databases, not copied.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
+from sirecords.crypto.objects import Place
 from sirecords.ledger import triggers
 from sirecords.ledger.verify import Report, verify
 
@@ -221,7 +222,7 @@ def _as_default(alias: str) -> Iterator[None]:
         connections["default"] = original
 
 
-def verify_on(alias: str, witness: Path | None) -> Report:
+def verify_on(alias: str, witness: Place | Path | None) -> Report:
     with _as_default(alias):
         return verify(witness)
 
@@ -249,7 +250,7 @@ def _copy_all(result: Result, source, target, progress) -> None:
                 raise MigrateError(f"{copy.table}: the rows read back from the target differ from the source's")
 
 
-def migrate_store(url: str, witness: Path | None, progress=lambda message: None) -> Result:
+def migrate_store(url: str, witness: Place | Path | None, progress=lambda message: None) -> Result:
     source_cfg, target_cfg = source_config(), target_config(url)
     if describe(source_cfg).replace("?mode=ro", "") == describe(target_cfg):
         raise MigrateError("the target is the configured database itself")

@@ -4,9 +4,8 @@ posting opens and checks the file again from here (the keys registered then are 
 
 from __future__ import annotations
 
-from sirecords.core.home import home
 from sirecords.crypto.store import SealedStore
 
-_store = SealedStore(lambda: home() / "transfers", "transfer")
+_store = SealedStore("transfers", "transfer")
 store, load, exists = _store.store, _store.load, _store.exists
 problem, where = _store.problem, _store.where  # for `verify`

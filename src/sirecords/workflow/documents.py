@@ -14,7 +14,6 @@ from pathlib import PurePath
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from sirecords.core.home import attachments_dir
 from sirecords.crypto.store import NotReadable, SealedStore, WrongContent
 from sirecords.workflow import scans
 
@@ -117,7 +116,7 @@ def received(upload) -> bytes:
     return upload.read()
 
 
-_store = SealedStore(attachments_dir, "attachment")
+_store = SealedStore("attachments", "attachment")  # $SIRECORDS_HOME/attachments or the object store
 store = _store.store  # keep the bytes (sealed), return their SHA-256; the same file twice keeps one copy
 problem, where = _store.problem, _store.where  # for `verify` (workflow/integrity.py): streamed, constant memory
 

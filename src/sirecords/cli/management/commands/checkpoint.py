@@ -1,13 +1,15 @@
 import getpass
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.cli.command import COMMAND_CHECKS
-from sirecords.core.home import witness_dir
+from sirecords.crypto.objects import Place, as_place, witness_place
 from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint, verifier_key
 from sirecords.ledger.context import MissingContext, WriteContext
 from sirecords.ledger.key_rotation import rotate_checkpoint_key
+
+WITNESS_HELP = ("witness folder or s3://BUCKET/PREFIX (default: SIRECORDS_WITNESS_DIR, else the object store's "
+                "witness/ when SIRECORDS_OBJECT_STORE is set, else SIRECORDS_HOME/witness)")
 
 
 class Command(BaseCommand):
@@ -18,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--actor", default=getpass.getuser(), help="who runs it (default: the OS user)")
         parser.add_argument("--reason", default="scheduled checkpoint", help="why")
-        parser.add_argument("--witness", help="witness folder (default: SIRECORDS_WITNESS_DIR, else SIRECORDS_HOME/witness)")
+        parser.add_argument("--witness", help=WITNESS_HELP)
         parser.add_argument("--verifier-key", action="store_true",
                             help="print the public verifier key the checkpoints are signed with (signed-note format, "
                                  "<name>+<key hash>+<base64 key>) for the witness, and sign nothing")
@@ -34,7 +36,7 @@ class Command(BaseCommand):
             return
         try:
             ctx = WriteContext(actor=options["actor"], reason=options["reason"], channel="cli")
-            witness = Path(options["witness"]) if options["witness"] else witness_dir()
+            witness = as_place(options["witness"]) if options["witness"] else witness_place()
             if options["rotate_key"]:
                 self._rotate(ctx, witness)
                 return
@@ -44,14 +46,14 @@ class Command(BaseCommand):
         checkpoint = signed.checkpoint
         if signed.created:
             state = "signed"
-        elif signed.witness_copy.name.endswith(f"{checkpoint.size:012d}.txt"):
+        elif signed.witness_name.endswith(f"{checkpoint.size:012d}.txt"):
             state = "unchanged since the last checkpoint"
         else:
             state = "unchanged since the last checkpoint; the logs' new heads signed in a witness-only note"
         self.stdout.write(f"checkpoint {state}: size {checkpoint.size}, root {checkpoint.root}")
         self.stdout.write(f"witness copy: {signed.witness_copy}")
 
-    def _rotate(self, ctx: WriteContext, witness: Path) -> None:
+    def _rotate(self, ctx: WriteContext, witness: Place) -> None:
         rotated = rotate_checkpoint_key(ctx, witness)
         self.stdout.write(f"checkpoint key rotated after checkpoint size {rotated.last_size}")
         self.stdout.write(f"old verifier key (checkpoints up to size {rotated.last_size}): {rotated.old_verifier_key}")

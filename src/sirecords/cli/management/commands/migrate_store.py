@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.cli.command import COMMAND_CHECKS
-from sirecords.core.home import witness_dir
+from sirecords.crypto.objects import witness_place
 from sirecords.storage.migrate import MigrateError, migrate_store
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_json = options["json"]
         try:
-            result = migrate_store(options["to"], witness_dir(),
+            result = migrate_store(options["to"], witness_place(),
                                    progress=(lambda message: None) if as_json else self.stdout.write)
         except MigrateError as error:
             raise CommandError(str(error)) from None

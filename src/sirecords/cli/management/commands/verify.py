@@ -1,12 +1,15 @@
 import json
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from sirecords.cli.command import COMMAND_CHECKS
-from sirecords.core.home import home, witness_dir
+from sirecords.core.home import home
+from sirecords.crypto.objects import as_place, witness_place
 from sirecords.ledger import verified
 from sirecords.ledger.verify import summary_lines, verify
+
+WITNESS_HELP = ("witness folder or s3://BUCKET/PREFIX (default: SIRECORDS_WITNESS_DIR, else the object store's "
+                "witness/ when SIRECORDS_OBJECT_STORE is set, else SIRECORDS_HOME/witness)")
 
 
 class Command(BaseCommand):
@@ -16,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--witness", help="witness folder (default: SIRECORDS_WITNESS_DIR, else SIRECORDS_HOME/witness)")
+        parser.add_argument("--witness", help=WITNESS_HELP)
         parser.add_argument("--workers", type=int, default=1, metavar="N",
                             help="check the hash chain and the Merkle tree in N processes, by seq range (default 1)")
         parser.add_argument("--since-checkpoint", action="store_true",
@@ -27,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["workers"] < 1:
             raise CommandError(f"--workers must be at least 1, not {options['workers']}")
-        witness = Path(options["witness"]) if options["witness"] else witness_dir()
+        witness = as_place(options["witness"]) if options["witness"] else witness_place()
         report = verify(witness, workers=options["workers"], since_checkpoint=options["since_checkpoint"])
         result = report.as_dict()
         # The supervisors' integrity page shows the last result (第二十五条, 第二十八条(三)(四)).
