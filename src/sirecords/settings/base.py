@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from sirecords.core.database_url import parse as parse_database_url
 from sirecords.core.home import home
 
 
@@ -43,7 +44,10 @@ def secret_key() -> str:
 def database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        # One host, or libpq's list of hosts for a failover cluster (core/database_url.py, docs/operations.md "Database
+        # failover"). Health checks: a connection a failover broke is replaced at the next request's first query, not
+        # kept for CONN_MAX_AGE seconds answering errors.
+        config = parse_database_url(url, dj_database_url.parse, conn_max_age=60, conn_health_checks=True)
     else:
         home().mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home() / "sirecords.sqlite3")}
