@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "sirecords.stats",
     "sirecords.applications",
     "sirecords.operations",
+    "sirecords.api",  # its table api_idempotency: the answers kept for Idempotency-Key retries (api/models.py)
     "sirecords.web",
 ]
 
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "sirecords.web.metrics.RequestCountMiddleware",  # every answer counted, redirects and refusals included
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, cacheable
     "sirecords.web.nostore.NoStoreMiddleware",  # every other answer, the later middleware's too: no-store
+    "sirecords.web.unavailable.DatabaseUnavailableMiddleware",  # a lost database connection: 503 + Retry-After
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -139,6 +141,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database()}
+# A request that meets a lost database connection (a failover) is answered 503 with Retry-After: this many seconds
+# (api/errors.py, web/unavailable.py; docs/operations.md "Database failover: what the application does").
+SIRECORDS_DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("SIRECORDS_DATABASE_RETRY_AFTER_SECONDS", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
