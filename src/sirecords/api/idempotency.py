@@ -32,8 +32,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Header
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.utils import contribute_operation_args, contribute_operation_callback
+from ninja.utils import contribute_operation_args
 
 from sirecords.api.models import IdempotencyKey
 
@@ -85,8 +86,6 @@ def _stored(principal: str, key: str) -> IdempotencyKey | None:
 
 def idempotent(view):
     """Make an API operation take the Idempotency-Key header (documented in the OpenAPI); use under `endpoint`."""
-    operations = []  # the ninja Operation, which turns the view's result into the answer to store
-
     @functools.wraps(view)
     def handled(request, *args, idempotency_key: str | None = None, **kwargs):
         if idempotency_key is None:
@@ -114,7 +113,7 @@ def idempotent(view):
                     failure = error
                     claim.delete()
                 else:
-                    operation = operations[-1]
+                    operation = request.idempotent_operation  # set by _running
                     response = operation._result_to_response(request, result, operation.api.create_temporal_response(request))
                     claim.status, claim.content_type = response.status_code, response.get("Content-Type", "")
                     claim.response = response.content.decode()
@@ -137,5 +136,16 @@ def idempotent(view):
     handled.__signature__ = signature.replace(parameters=[parameter.replace(annotation=hints.get(name, parameter.annotation))
                                                           for name, parameter in signature.parameters.items()])
     contribute_operation_args(handled, "idempotency_key", str | None, Header(None, alias=HEADER, description=DESCRIPTION))
-    contribute_operation_callback(handled, operations.append)
-    return handled
+    return decorate_view(_running)(handled)
+
+
+def _running(run):
+    """ninja's Operation.run, noting on the request the operation that runs (bound to the API, with its response
+    schemas): `handled` turns the view's result into the answer to store as that operation would."""
+
+    @functools.wraps(run)
+    def running(request, *args, **kwargs):
+        request.idempotent_operation = run.__self__
+        return run(request, *args, **kwargs)
+
+    return running
