@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -97,6 +97,8 @@ def install(api: NinjaAPI) -> None:
         """The database connection was lost (failover): 503, Retry-After, nothing half-written."""
         log.warning("api %s %s: database unavailable (%s: %s), answered 503", request.method, request.path,
                     type(exc).__name__, str(exc).strip()[:200])
+        if not connection.in_atomic_block:  # a broken connection is dropped; the next query opens a new one
+            connection.close_if_unusable_or_obsolete()
         return problem(api, request, {"detail": UNAVAILABLE}, 503,
                        {"Retry-After": str(settings.SIRECORDS_DATABASE_RETRY_AFTER_SECONDS)})
 
