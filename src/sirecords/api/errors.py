@@ -1,17 +1,34 @@
 """Every error the API returns is JSON: {"detail": "<what and why>"} and, for bad input,
 "errors": {field: message}. Refusals by the services are 403, bad input 422; in both cases the
-services have written nothing (their refusals are logged in the transaction's action log)."""
+services have written nothing (their refusals are logged in the transaction's action log).
+
+A request that meets a lost database connection (a failover: OperationalError or InterfaceError) is answered 503 with
+Retry-After, as application/problem+json: the database transaction it was in has rolled back, so what it was writing
+is either all committed or not at all (docs/operations.md, "Database failover: what the application does")."""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestInvalid
 
+from sirecords.api.idempotency import HEADER, KeyProblem
 from sirecords.records.limits import ReadRefused
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
+
+log = logging.getLogger("sirecords.api")
+
+PROBLEM_JSON = "application/problem+json"
+UNAVAILABLE = ("数据库暂时无法连接（可能正在主备切换），请在 Retry-After 所示秒数后重试；写入操作要么已完整保存，要么完全未保存，"
+               "带同一 Idempotency-Key 重试不会重复办理。 The database cannot be reached for a moment (a failover may be "
+               "under way): try again after Retry-After seconds. A write was either saved whole or not at all; repeated "
+               "with the same Idempotency-Key it is not done twice.")
 
 MESSAGES = {
     "missing": "is required",
@@ -75,3 +92,30 @@ def install(api: NinjaAPI) -> None:
         response = api.create_response(request, {"detail": message}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="sirecords"'
         return response
+
+    def unavailable(request, exc: Exception):
+        """The database connection was lost (failover): 503, Retry-After, nothing half-written."""
+        log.warning("api %s %s: database unavailable (%s: %s), answered 503", request.method, request.path,
+                    type(exc).__name__, str(exc).strip()[:200])
+        if not connection.in_atomic_block:  # a broken connection is dropped; the next query opens a new one
+            connection.close_if_unusable_or_obsolete()
+        return problem(api, request, {"detail": UNAVAILABLE}, 503,
+                       {"Retry-After": str(settings.SIRECORDS_DATABASE_RETRY_AFTER_SECONDS)})
+
+    for lost in (OperationalError, InterfaceError):
+        api.add_exception_handler(lost, unavailable)
+
+    @api.exception_handler(KeyProblem)
+    def key_problem(request, exc: KeyProblem):
+        """The Idempotency-Key is malformed or was used for another request (422), or its first request is still in
+        progress (409): api/idempotency.py."""
+        return problem(api, request, {"detail": exc.message, "errors": {HEADER: exc.message}}, exc.status_code)
+
+
+def problem(api: NinjaAPI, request, body: dict, status: int, headers: dict[str, str] | None = None):
+    """A problem answer (the Problem schema's shape) as application/problem+json."""
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM_JSON
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response

@@ -9,6 +9,7 @@ from django.http import Http404
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.errors import AuthorizationError
 
+from sirecords.api.idempotency import idempotent
 from sirecords.api.lookups import reader_of
 from sirecords.api.operations import endpoint
 from sirecords.api.schemas import (
@@ -32,6 +33,9 @@ from sirecords.workflow.visibility import person_subject, queue, visible_transac
 CHANNEL = "api"
 Stage = Literal["review1", "review2", "review3", "approval"]  # users/roles.py STAGES
 PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+# The writes that take an Idempotency-Key (api/idempotency.py): 409 while the first request with the key is in progress,
+# 503 when the database connection is lost (api/errors.py).
+KEYED = {**PROBLEMS, 409: Problem, 503: Problem}
 
 router = Router(tags=["transactions"])
 
@@ -84,8 +88,9 @@ def visible(request, uid: str) -> BusinessTransaction:
 # --- operations ---------------------------------------------------------------------------------------
 
 
-@endpoint(router, "POST", "/transactions", "txn_create", response={201: TransactionBrief, **PROBLEMS},
+@endpoint(router, "POST", "/transactions", "txn_create", response={201: TransactionBrief, **KEYED},
           summary="Open a business transaction (a draft)")
+@idempotent
 def create(request, body: TransactionIn):
     errors = Errors()
     region({"region": body.region}, "region", errors)
@@ -150,19 +155,22 @@ def attach(request, uid: str, kind: Form[str], file: File[UploadedFile]):
                         "size": attachment.size, "uploaded_by": attachment.uploaded_by, "uploaded_at": attachment.uploaded_at})
 
 
-@endpoint(router, "POST", "/transactions/{uid}/submit", "txn_submit", response={200: TransactionBrief, **PROBLEMS},
+@endpoint(router, "POST", "/transactions/{uid}/submit", "txn_submit", response={200: TransactionBrief, **KEYED},
           summary="Submit for review: the documents must be attached and the fields valid")
+@idempotent
 def submit(request, uid: str):
     return brief(services.submit(request.auth.actor, visible(request, uid)))
 
 
-@endpoint(router, "POST", "/transactions/{uid}/review", "txn_review", response={200: TransactionBrief, **PROBLEMS},
+@endpoint(router, "POST", "/transactions/{uid}/review", "txn_review", response={200: TransactionBrief, **KEYED},
           summary="Approve or reject at the stage due (one person, one stage: 第七条)")
+@idempotent
 def review(request, uid: str, body: ReviewIn):
     return brief(services.review(request.auth.actor, visible(request, uid), body.decision, body.opinion))
 
 
-@endpoint(router, "POST", "/transactions/{uid}/withdraw", "txn_withdraw", response={200: TransactionBrief, **PROBLEMS},
+@endpoint(router, "POST", "/transactions/{uid}/withdraw", "txn_withdraw", response={200: TransactionBrief, **KEYED},
           summary="Withdraw a transaction that has not been posted")
+@idempotent
 def withdraw(request, uid: str, body: WithdrawIn):
     return brief(services.withdraw(request.auth.actor, visible(request, uid), body.reason))

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection
 
+from sirecords.core.database_url import libpq_params, url_of
 from sirecords.ledger.append import read_head_state
 
 
@@ -62,14 +63,14 @@ def _pg_env(config: dict[str, Any]) -> dict[str, str]:
 
 
 def _pg_args(config: dict[str, Any], name: str | None = None) -> list[str]:
-    args = []
-    if config.get("HOST"):
-        args += ["-h", str(config["HOST"])]
-    if config.get("PORT"):
-        args += ["-p", str(config["PORT"])]
-    if config.get("USER"):
-        args += ["-U", str(config["USER"])]
-    return args + ["-d", name or str(config["NAME"])]
+    """The database as one libpq connection string (-d): a list of hosts for a failover cluster is passed whole, with
+    target_session_attrs and the other libpq OPTIONS, so the tools reach the primary as the application does. The
+    password goes in the environment (_pg_env), never on the command line."""
+    from psycopg.conninfo import make_conninfo
+
+    params = libpq_params(config, name)
+    params.pop("password", None)
+    return ["-d", make_conninfo(**params)]
 
 
 def _run(command: list[str], env: dict[str, str], step: str) -> None:
@@ -166,18 +167,13 @@ def scratch(snapshot_file: Path, folder: Path) -> Iterator[str]:
 
     config = dict(settings_of())
     name = f"{config['NAME']}_drill_{uuid.uuid4().hex[:8]}"
-    params = {"dbname": "postgres", "host": config.get("HOST") or None, "port": config.get("PORT") or None,
-              "user": config.get("USER") or None, "password": config.get("PASSWORD") or None, "autocommit": True}
-    params = {k: v for k, v in params.items() if v is not None}
+    params = {**libpq_params(config, "postgres"), "autocommit": True}
     with psycopg.connect(**params) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         _run(["pg_restore", "--no-owner", "--exit-on-error", *_pg_args(config, name), str(snapshot_file)],
              _pg_env(config), "pg_restore into the scratch database")
-        user = config.get("USER") or ""
-        password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
-        at = f"{user}{password}@" if user else ""
-        yield f"postgres://{at}{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}/{name}"
+        yield url_of(config, name)
     finally:
         with psycopg.connect(**params) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

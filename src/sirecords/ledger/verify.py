@@ -35,6 +35,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from sirecords.core.database_url import libpq_params
 from sirecords.crypto.objects import Place, as_place
 from sirecords.ledger import chained_log, merkle, note, parallel, proofs, triggers, verified
 from sirecords.ledger.append import COLUMNS, HeadMissing, HeadState, PostedEntry, read_head_state, utc_timestamp
@@ -322,10 +323,7 @@ def _worker_source(memory_copy: str | None, outermost: bool) -> parallel.Source:
         raise ValueError(f"verify --workers supports SQLite and PostgreSQL, not {connection.vendor}")
     from psycopg.conninfo import make_conninfo
 
-    params = {"dbname": settings["NAME"], "user": settings.get("USER"), "password": settings.get("PASSWORD"),
-              "host": settings.get("HOST"), "port": settings.get("PORT")}
-    params.update({key: value for key, value in settings.get("OPTIONS", {}).items() if isinstance(value, (str, int))})
-    dsn = make_conninfo(**{key: str(value) for key, value in params.items() if value not in (None, "")})
+    dsn = make_conninfo(**libpq_params(settings))  # a list of hosts whole, with target_session_attrs: as Django connects
     snapshot = None
     if outermost:  # the workers import this transaction's snapshot: the same ledger, whatever writers do meanwhile
         with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from sirecords.core.database_url import parse as parse_database_url
 from sirecords.core.home import home
 
 
@@ -43,7 +44,10 @@ def secret_key() -> str:
 def database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        # One host, or libpq's list of hosts for a failover cluster (core/database_url.py, docs/operations.md "Database
+        # failover"). Health checks: a connection a failover broke is replaced at the next request's first query, not
+        # kept for CONN_MAX_AGE seconds answering errors.
+        config = parse_database_url(url, dj_database_url.parse, conn_max_age=60, conn_health_checks=True)
     else:
         home().mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(home() / "sirecords.sqlite3")}
@@ -95,6 +99,7 @@ INSTALLED_APPS = [
     "sirecords.stats",
     "sirecords.applications",
     "sirecords.operations",
+    "sirecords.api",  # its table api_idempotency: the answers kept for Idempotency-Key retries (api/models.py)
     "sirecords.web",
 ]
 
@@ -103,6 +108,7 @@ MIDDLEWARE = [
     "sirecords.web.metrics.RequestCountMiddleware",  # every answer counted, redirects and refusals included
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, cacheable
     "sirecords.web.nostore.NoStoreMiddleware",  # every other answer, the later middleware's too: no-store
+    "sirecords.web.unavailable.DatabaseUnavailableMiddleware",  # a lost database connection: 503 + Retry-After
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,6 +141,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database()}
+# A request that meets a lost database connection (a failover) is answered 503 with Retry-After: this many seconds
+# (api/errors.py, web/unavailable.py; docs/operations.md "Database failover: what the application does").
+SIRECORDS_DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("SIRECORDS_DATABASE_RETRY_AFTER_SECONDS", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"

@@ -25,6 +25,8 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections, models, transaction
 
+from sirecords.core.database_url import DatabaseUrlError
+from sirecords.core.database_url import parse as parse_database_url
 from sirecords.crypto.objects import Place
 from sirecords.ledger import triggers
 from sirecords.ledger.verify import Report, verify
@@ -106,9 +108,9 @@ def source_config() -> dict:
 
 def target_config(url: str) -> dict:
     try:
-        config = dj_database_url.parse(url)
-    except Exception as error:  # noqa: BLE001 — the library raises several kinds for a malformed URL
-        raise MigrateError(f"--to {url!r} is not a database URL: {error}") from None
+        config = parse_database_url(url, dj_database_url.parse)  # one host, or a failover cluster's list of hosts
+    except DatabaseUrlError as error:
+        raise MigrateError(f"--to: {error}") from None
     if not config["ENGINE"].endswith("postgresql"):
         raise MigrateError(f"--to must name a PostgreSQL database (postgres://…), not {config['ENGINE']}")
     return config
