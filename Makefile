@@ -9,7 +9,7 @@ export SIRECORDS_HOME ?= $(CURDIR)/var
 # instead of 5.1 s per worker).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean ha-lab ha-lab-stop
 
 # uv installs the same pinned versions as pip from the same registry, byte-compiled as pip does, in about half the
 # time (CI builds the environment afresh on every run); it is a PyPI package, pinned here, installed by the venv's pip.
@@ -35,6 +35,14 @@ demo: install
 PYTEST_WORKERS ?= 2
 test: install lint
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=12 $(PYTEST_ARGS)
+
+# A three-node PostgreSQL cluster under Patroni with etcd and HAProxy on loopback ports (deploy/ha/lab.py; needs
+# `bash .ci/system-deps ha`): its DATABASE_URL forms are printed; `make ha-lab-stop` stops it and removes its folder.
+ha-lab:
+	python3 deploy/ha/lab.py start
+
+ha-lab-stop:
+	python3 deploy/ha/lab.py stop
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -45,8 +45,10 @@ GOAL_OUTAGE_S = 30
 
 
 def lab(*args: str) -> dict:
-    out = subprocess.run([*LAB, *args], check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    run = subprocess.run([*LAB, *args], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"deploy/ha/lab.py {' '.join(args)} failed: {run.stderr.strip()[-2000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def with_database(url: str, name: str) -> str:
@@ -155,7 +157,7 @@ def run(args) -> int:
     clients = {}
     for username in actors:
         staff_accounts.enrol_authenticator(username, name="bench", actor=admin, reason="failover bench", channel="cli")
-        client = Client(SERVER_NAME="localhost")
+        client = Client(SERVER_NAME="localhost", raise_request_exception=False)  # as served: a 500 is an answer
         client.force_login(_user(username), backend=BACKEND)  # as the login pages sign in, second factor below
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = SealedTOTPDevice.objects.get(user__username=username, confirmed=True).persistent_id
