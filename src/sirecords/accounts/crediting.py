@@ -159,7 +159,7 @@ FROM contributions_contribution
 WHERE insurance_type = 'pension' AND {counted()} AND person_id IN ({{marks}})
   AND ((period >= %s AND period <= %s) OR (paid_on >= %s AND paid_on <= %s))
 ORDER BY person_id, period, paid_on
-"""
+"""  # nosec B608 # counted.py's constant SQL; {marks} is %s placeholders
 
 # The current row of each account for a year is the row of the latest run: rows are read in run
 # order and a later one replaces an earlier one (one index range scan, no self-join).

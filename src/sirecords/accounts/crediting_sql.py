@@ -147,7 +147,7 @@ def _plan_cte(kernel, rounding: str) -> str:
                    LEFT JOIN later lt ON lt.person_id = f.person_id
 ), numbered AS (
     SELECT j.*, row_number() OVER (ORDER BY j.unchanged, j.person_id COLLATE "C") AS rn FROM judged j
-)"""
+)"""  # nosec B608 # constants and int()s; values bound
 
 
 # The leaf: sha256(0x00 ‖ canonical bytes), the canonical bytes the template's texts around the row's values in the
@@ -183,7 +183,7 @@ SELECT count(*), count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new AND
        COALESCE(sum(opening) FILTER (WHERE unchanged), 0), COALESCE(sum(credits) FILTER (WHERE unchanged), 0),
        COALESCE(sum(on_prior + on_credits) FILTER (WHERE unchanged), 0), COALESCE(sum(closing) FILTER (WHERE unchanged), 0),
        count(*) FILTER (WHERE NOT unchanged AND later)
-FROM judged"""
+FROM judged"""  # nosec B608 # stage: a uuid4 name made here
 
 
 def plan_statement(plan, kernel, closed: set[str], template: str, stage: str = "credit_plan") -> tuple[str, dict]:
@@ -257,10 +257,10 @@ def plan_figures(plan, kernel, closed: set[str], template: str, sample: int) -> 
             cursor.execute(f"DROP TABLE pg_temp.{stage}")
             return None
         cursor.execute(f"SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), "
-                       f"COALESCE(sum(on_prior + on_credits), 0), COALESCE(sum(closing), 0), "
+                       f"COALESCE(sum(on_prior + on_credits), 0), COALESCE(sum(closing), 0), "  # nosec B608 # stage: a uuid4 name made here
                        f"string_agg(leaf, ''::bytea ORDER BY row_number) FROM pg_temp.{stage}")
         n, opening, credits, interest, closing, leaves = cursor.fetchone()
-        cursor.execute(f"SELECT person_id, opening, credits, on_prior, on_credits, closing FROM pg_temp.{stage} "
+        cursor.execute(f"SELECT person_id, opening, credits, on_prior, on_credits, closing FROM pg_temp.{stage} "  # nosec B608 # stage: a uuid4 name made here
                        "WHERE row_number = ANY(%s) ORDER BY row_number", [_sample_numbers(n, sample)])
         sample_rows = [tuple(row) for row in cursor.fetchall()]
     return {"accounts": accounts, "new": new, "replaced": replaced, "unchanged": unchanged, "row_count": n,
@@ -294,7 +294,7 @@ def independent_totals(plan, closed: set[str]) -> dict:
     SELECT opening, credits, {rounded(prior_exact)} + {rounded(credits_exact)} AS interest FROM accounts
     WHERE person_id <> ALL(%(closed)s::text[])
 )
-SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(sum(interest), 0) FROM interest"""
+SELECT count(*), COALESCE(sum(opening), 0), COALESCE(sum(credits), 0), COALESCE(sum(interest), 0) FROM interest"""  # nosec B608 # constants and int()s; values bound
     with connection.cursor() as cursor, _settings(cursor):
         cursor.execute(sql, {"basis": plan.interest_from, "year": plan.year, "prev": plan.year - 1,
                              "closed": sorted(closed), "rate": plan.rate})
@@ -320,7 +320,7 @@ WITH inserted AS (
 )
 SELECT count(*), COALESCE(sum(opening_fen), 0), COALESCE(sum(credits_fen), 0), COALESCE(sum(interest), 0),
        COALESCE(sum(closing_fen), 0), string_agg(decode(row_hash, 'hex'), ''::bytea ORDER BY row_number)
-FROM inserted"""
+FROM inserted"""  # nosec B608 # stage: a uuid4 name made here
     params = {"run": run_uid, "run_seq": run_seq, "year": plan.year, "months": plan.months, "rate": plan.rate,
               "rate_status": plan.rate_status, "method": plan.method, "interest_from": plan.interest_from,
               "rule_version": plan.rule_version}

@@ -31,7 +31,7 @@ LEGACY_BASIS = "period"  # what runs posted before the crediting basis was recor
 def _rows(run: str):
     columns = ("id", "row_number", *CANONICAL_FIELDS, "row_hash")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {TABLE} WHERE run_id = %s ORDER BY row_number", [run])
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {TABLE} WHERE run_id = %s ORDER BY row_number", [run])  # nosec B608 # constant names; values bound
         while batch := cursor.fetchmany(5000):
             for values in batch:
                 yield dict(zip(columns, values))
@@ -42,7 +42,7 @@ def account_years_match_their_runs(report: Report) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq, payload FROM ledger_entry WHERE kind = %s ORDER BY seq", [ACCOUNT_YEARS_CREDITED])
         entries = [(seq, json.loads(payload)) for seq, payload in cursor.fetchall()]
-        cursor.execute(f"SELECT uid, {', '.join(RUN_FIELDS)}, entry_seq FROM {RUN_TABLE}")
+        cursor.execute(f"SELECT uid, {', '.join(RUN_FIELDS)}, entry_seq FROM {RUN_TABLE}")  # nosec B608 # constant names; values bound
         runs = {uid: dict(zip((*RUN_FIELDS, "entry_seq"), rest)) for uid, *rest in cursor.fetchall()}
     posted = set()
     for seq, payload in entries:
@@ -93,7 +93,7 @@ def account_years_match_their_runs(report: Report) -> None:
     for run in sorted(set(runs) - posted):
         report.add("accounts", f"{RUN_TABLE} pk={run}", "crediting run posted by no ledger entry (added behind the ledger's back)")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, run_id, person_id, year FROM {TABLE} WHERE run_id NOT IN "
+        cursor.execute(f"SELECT id, run_id, person_id, year FROM {TABLE} WHERE run_id NOT IN "  # nosec B608 # constant names; values bound
                        f"(SELECT uid FROM {RUN_TABLE}) ORDER BY id")
         orphans = cursor.fetchall()
     for pk, run, person, year in orphans:

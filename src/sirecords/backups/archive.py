@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -222,7 +222,7 @@ def check(folder: Path, *, full: bool = False) -> tuple[Backup, int]:
         raise BackupRefused(f"{folder / 'manifest.json'}: names {len(database_files)} database files "
                             f"({'a pgBackRest backup has none' if 'pgbackrest' in backup.body else 'one expected'})")
     others = [e for e in backup.body["files"] if not e["name"].startswith("db/")]
-    chosen = database_files + (others if full else random.sample(others, min(SAMPLE, len(others))))
+    chosen = database_files + (others if full else secrets.SystemRandom().sample(others, min(SAMPLE, len(others))))
     for entry in chosen:
         for _piece in open_file(backup, entry, key):
             pass

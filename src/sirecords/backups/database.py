@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 # PostgreSQL client tools, found by shutil.which, argv list, no shell
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,7 +77,7 @@ def _run(command: list[str], env: dict[str, str], step: str) -> None:
     tool = shutil.which(command[0])
     if tool is None:
         raise DatabaseError(f"{step}: {command[0]} is not installed (PostgreSQL client tools)")
-    result = subprocess.run([tool, *command[1:]], env=env, capture_output=True, text=True)
+    result = subprocess.run([tool, *command[1:]], env=env, capture_output=True, text=True)  # nosec B603 # PostgreSQL client tools, found by shutil.which, argv list, no shell
     if result.returncode != 0:
         raise DatabaseError(f"{step} failed ({command[0]} exited {result.returncode}): {result.stderr.strip()[:500]}")
 

@@ -31,7 +31,7 @@ import secrets
 import shlex
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404 # the operator's configured pgBackRest/pg_ctl, resolved by _tool, argv list, no shell
 import tempfile
 import time
 from collections.abc import Iterator
@@ -45,7 +45,7 @@ from urllib.parse import quote
 from sirecords.backups import database
 from sirecords.core.home import keys_dir
 
-PASSPHRASE = "pgbackrest.key"
+PASSPHRASE = "pgbackrest.key"  # nosec B105 # the key file's name; the passphrase is read from it
 CIPHER = "aes-256-cbc"
 TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -130,7 +130,7 @@ def run(settings: Settings, *args: str, step: str, check: bool = True, timeout: 
     command = _tool(settings.command, step)
     options = [f"--stanza={settings.stanza}"] + ([f"--config={settings.config}"] if settings.config else [])
     env = dict(os.environ, PGBACKREST_REPO1_CIPHER_PASS=load_passphrase(), PGBACKREST_REPO1_CIPHER_TYPE=CIPHER)
-    result = subprocess.run([*command, *options, *args], env=env, capture_output=True, text=True, timeout=timeout,
+    result = subprocess.run([*command, *options, *args], env=env, capture_output=True, text=True, timeout=timeout,  # nosec B603 # the operator's configured pgBackRest/pg_ctl, resolved by _tool, argv list, no shell
                             stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
         message = (result.stderr.strip() or result.stdout.strip())[-800:]
@@ -199,9 +199,9 @@ def verify_repository(settings: Settings) -> list[str]:
 def _pg_ctl(settings: Settings, *args: str, step: str, log: Path | None = None) -> int:
     command = _tool(settings.pg_ctl, step)
     if log is None:
-        return subprocess.run([*command, *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=600).returncode
+        return subprocess.run([*command, *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=600).returncode  # nosec B603 # the operator's configured pgBackRest/pg_ctl, resolved by _tool, argv list, no shell
     with open(log, "ab") as out:  # `start` leaves the postmaster holding its output: never a pipe
-        return subprocess.run([*command, *args], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        return subprocess.run([*command, *args], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # nosec B603 # the operator's configured pgBackRest/pg_ctl, resolved by _tool, argv list, no shell
                               timeout=600).returncode
 
 
@@ -291,8 +291,9 @@ def _bindir() -> Path:
     configured_dir = os.environ.get("SIRECORDS_PG_BINDIR")
     if configured_dir:
         return Path(configured_dir)
-    if shutil.which("pg_config"):
-        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)  # nosec B603 # the path which() found, argv list, no shell
         if found.returncode == 0 and (Path(found.stdout.strip()) / "pg_ctl").exists():
             return Path(found.stdout.strip())
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3]))
@@ -311,7 +312,7 @@ def _as_database_user(settings: Settings, *command: str, step: str) -> subproces
     """A command run as the database's OS user (the words before `pgbackrest` in SIRECORDS_PGBACKREST_COMMAND: e.g.
     `runuser -u postgres --` when sirecords runs as root, `sudo -n -u postgres` with a sudoers rule otherwise)."""
     words = [*settings.run_as, *command]
-    return subprocess.run(_tool(words, step), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)
+    return subprocess.run(_tool(words, step), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=900)  # nosec B603 # the operator's configured pgBackRest/pg_ctl, resolved by _tool, argv list, no shell
 
 
 @contextmanager
@@ -324,7 +325,7 @@ def scratch(settings: Settings, label: str) -> Iterator[str]:
     only the authentication file, in a folder of its own that the server may traverse."""
     config = database.settings_of()
     folder = Path(tempfile.mkdtemp(prefix="sirecords-drill-pg-"))
-    os.chmod(folder, 0o711)
+    os.chmod(folder, 0o711)  # nosec B103 # traverse only, no listing: the server reaches its own subfolder
     port, data, started = free_port(), None, False
     try:
         made = _as_database_user(settings, "mktemp", "-d", "-p", tempfile.gettempdir(), "sirecords-drill-pgdata-XXXXXXXX",

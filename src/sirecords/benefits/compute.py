@@ -30,7 +30,7 @@ SEX_OF_CATEGORY = {"male": "M", "female55": "F", "female50": "F"}
 def monthly_bases(person_uid: str) -> list[tuple[str, int]]:
     """(period, base_fen) of the person's paid pension months; a month paid twice counts once, at its highest base."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT period, MAX(base_fen) FROM contributions_contribution WHERE person_id = %s "
+        cursor.execute("SELECT period, MAX(base_fen) FROM contributions_contribution WHERE person_id = %s "  # nosec B608 # counted.py constant SQL; values bound
                        f"AND insurance_type = 'pension' AND {counted()} GROUP BY period ORDER BY period", [person_uid])
         return list(cursor.fetchall())
 
@@ -55,7 +55,7 @@ def monthly_credits_fen(person_uid: str, year: int, months: int, interest_from: 
     column = POSITION_COLUMN[interest_from]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT SUBSTR({column}, 6, 2), SUM(account_credit_fen) FROM contributions_contribution "
-                       f"WHERE person_id = %s AND insurance_type = 'pension' AND {counted()} "
+                       f"WHERE person_id = %s AND insurance_type = 'pension' AND {counted()} "  # nosec B608 # column from POSITION_COLUMN
                        f"AND SUBSTR({column}, 1, 7) >= %s AND SUBSTR({column}, 1, 7) <= %s GROUP BY SUBSTR({column}, 6, 2)",
                        [person_uid, f"{year:04d}-01", f"{year:04d}-12"])
         by_month = {int(month): int(total) for month, total in cursor.fetchall()}
@@ -75,7 +75,7 @@ def account_part_year(person_uid: str, year: int, months: int, region: str, *, f
     params = params_in_ledger(region, year)
     column = POSITION_COLUMN[crediting_basis(params)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(SUBSTR({column}, 1, 7)) FROM contributions_contribution WHERE person_id = %s "
+        cursor.execute(f"SELECT MIN(SUBSTR({column}, 1, 7)) FROM contributions_contribution WHERE person_id = %s "  # nosec B608 # column from POSITION_COLUMN
                        f"AND insurance_type = 'pension' AND {counted()} AND SUBSTR({column}, 1, 7) > %s "
                        f"AND SUBSTR({column}, 1, 7) < %s", [person_uid, f"{latest[0] if latest else 0:04d}-12", f"{year:04d}-01"])
         uncredited = cursor.fetchone()[0]

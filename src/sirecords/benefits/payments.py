@@ -71,7 +71,7 @@ def plan(month: str) -> Plan:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT a.person_id, a.uid, {_AMOUNT_DUE}, {_OWED} FROM benefits_award a "
                        "WHERE a.start_month <= %s AND (a.status = 'active' OR (a.status = 'ended' AND a.end_month > %s)) "
-                       f"AND NOT ({HELD}) ORDER BY a.uid", [month, month, month, month, month])
+                       f"AND NOT ({HELD}) ORDER BY a.uid", [month, month, month, month, month])  # nosec B608 # constant names; values bound
         # int(): PostgreSQL returns the SUMs as numeric; the rows hold integer fen.
         return [(person, award, int(amount), max(int(owed), -int(amount))) for person, award, amount, owed in cursor.fetchall()]
 
@@ -88,14 +88,14 @@ def withheld(month: str) -> list[tuple[str, str, str]]:
 def amount_in_force(award: str, month: str) -> int:
     """The monthly amount of `award` in force for `month` (whatever its status)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_AMOUNT_DUE} FROM benefits_award a WHERE a.uid = %s", [month, month, month, award])
+        cursor.execute(f"SELECT {_AMOUNT_DUE} FROM benefits_award a WHERE a.uid = %s", [month, month, month, award])  # nosec B608 # constant names; values bound
         return int(cursor.fetchone()[0])
 
 
 def amounts_due(month: str) -> dict[str, tuple[str, int]]:
     """award uid → (person, amount in force in `month`) for every award, whatever its status."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT a.uid, a.person_id, {_AMOUNT_DUE} FROM benefits_award a", [month, month, month])
+        cursor.execute(f"SELECT a.uid, a.person_id, {_AMOUNT_DUE} FROM benefits_award a", [month, month, month])  # nosec B608 # constant names; values bound
         return {uid: (person, amount) for uid, person, amount in cursor.fetchall()}
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import subprocess
+import subprocess  # nosec B404 # starts this interpreter's own fastcheck child, argv list, no shell
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -84,7 +84,7 @@ def _lookup(table: str, column: str, keys: list[str]) -> dict[str, str]:
     with connection.cursor() as cursor:
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start:start + CHUNK]
-            cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            cursor.execute(f"SELECT {column}, uid FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)  # nosec B608 # callers' literal names; values bound
             found.update(cursor.fetchall())
     return found
 
@@ -222,7 +222,7 @@ def _pipeline(pieces: Iterator[bytes], prepared: Prepared, today: date, skip: fr
     """Check the file in a child process (`python -m sirecords.contributions.fastcheck`, no database, no key) and
     stage each block it sends while it checks the next: the file's bytes go to it through a pipe (a thread feeds
     them), the checked blocks and problems come back through another; nothing is written to disk."""
-    child = subprocess.Popen([sys.executable, "-m", "sirecords.contributions.fastcheck"], stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-m", "sirecords.contributions.fastcheck"], stdin=subprocess.PIPE,  # nosec B603 # this interpreter's own fastcheck module, argv list, no shell
                              stdout=subprocess.PIPE)
     failed: list[BaseException] = []
 

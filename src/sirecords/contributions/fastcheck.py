@@ -230,7 +230,7 @@ _LENGTH = 8
 
 
 def write_message(stream, message) -> None:
-    import pickle
+    import pickle  # nosec B403 # messages between this process and its own child only
     import struct
 
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -241,7 +241,7 @@ def write_message(stream, message) -> None:
 
 def read_message(stream):
     """The next message, or None at the end of the stream."""
-    import pickle
+    import pickle  # nosec B403 # messages between this process and its own child only
     import struct
 
     head = stream.read(_LENGTH)
@@ -251,7 +251,7 @@ def read_message(stream):
     data = stream.read(size)
     if len(data) < size:
         return None
-    return pickle.loads(data)  # noqa: S301 - our own child process, over a pipe
+    return pickle.loads(data)  # noqa: S301  # nosec B301 # our own child process (same code, same OS user), over a private pipe
 
 
 class _News:

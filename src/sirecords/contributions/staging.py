@@ -70,11 +70,11 @@ def reset(cursor) -> None:
         cursor.execute(f"TRUNCATE {TABLE}, {KEY_TABLE}, {VERSION_TABLE}")
     else:
         for table in (TABLE, KEY_TABLE, VERSION_TABLE):
-            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"DELETE FROM {table}")  # nosec B608 # constant names; values bound
 
 
 def add_version(cursor, number: int, version: str) -> None:
-    cursor.execute(f"INSERT INTO {VERSION_TABLE} (no, version) VALUES (%s, %s)", [number, version])
+    cursor.execute(f"INSERT INTO {VERSION_TABLE} (no, version) VALUES (%s, %s)", [number, version])  # nosec B608 # constant names; values bound
 
 
 def writer(cursor):
@@ -83,7 +83,7 @@ def writer(cursor):
 
 def finish(cursor, sha256: str, region: str, rows_root: str) -> None:
     """Name what is staged; on PostgreSQL also gather the table's statistics, so the look-ups below plan well."""
-    cursor.execute(f"INSERT INTO {KEY_TABLE} (sha256, region, rows_root) VALUES (%s, %s, %s)", [sha256, region, rows_root])
+    cursor.execute(f"INSERT INTO {KEY_TABLE} (sha256, region, rows_root) VALUES (%s, %s, %s)", [sha256, region, rows_root])  # nosec B608 # constant names; values bound
     if connection.vendor == "postgresql":
         # A small sample (3,000 rows, not 30,000) and the joined columns only: enough for the look-ups' join plans,
         # a tenth of the default ANALYZE's time on a million rows.
@@ -103,7 +103,7 @@ def staged() -> tuple[str, str, str] | None:
             cursor.execute("SELECT COUNT(*) FROM sqlite_temp_master WHERE type = 'table' AND name = %s", [KEY_TABLE])
         if not cursor.fetchone()[0]:
             return None
-        cursor.execute(f"SELECT sha256, region, rows_root FROM {KEY_TABLE}")
+        cursor.execute(f"SELECT sha256, region, rows_root FROM {KEY_TABLE}")  # nosec B608 # constant names; values bound
         found = cursor.fetchall()
     return tuple(found[0]) if len(found) == 1 else None
 
@@ -112,15 +112,15 @@ def repeats(limit: int) -> list[tuple[int, int]]:
     """(line, first line) of each row repeating an earlier one's person, code, month and insurance type. First by the
     rows' 64-bit key (a hash of those four, grouped as integers: cheap), then exactly, among the candidates only."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1 LIMIT 1")
+        cursor.execute(f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1 LIMIT 1")  # nosec B608 # constant names; values bound
         if cursor.fetchone() is None:
             return []
-        candidates = f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1"
+        candidates = f"SELECT dup_key FROM {TABLE} GROUP BY dup_key HAVING COUNT(*) > 1"  # nosec B608 # constant names; values bound
         cursor.execute(f"SELECT s.line, d.first FROM {TABLE} s JOIN (SELECT id_key, uscc, period, insurance_type, MIN(line) "
                        f"AS first FROM {TABLE} WHERE dup_key IN ({candidates}) GROUP BY id_key, uscc, period, insurance_type "
                        "HAVING COUNT(*) > 1) d ON s.id_key = d.id_key AND s.uscc = d.uscc AND s.period = d.period "
                        f"AND s.insurance_type = d.insurance_type WHERE s.dup_key IN ({candidates}) AND s.line > d.first "
-                       "ORDER BY s.line LIMIT %s", [limit])
+                       "ORDER BY s.line LIMIT %s", [limit])  # nosec B608 # constant names; values bound
         return cursor.fetchall()
 
 
@@ -129,7 +129,7 @@ def already_posted(limit: int) -> list[tuple[int, str, str]]:
     person, employer, month, insurance type and kind: what contribution_month_once makes unique). A staged row that
     pays a month in arrears (marked by mark_arrears_payments) is not one."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT s.line, s.period, s.insurance_type FROM {TABLE} s JOIN contributions_contribution c "
+        cursor.execute(f"SELECT s.line, s.period, s.insurance_type FROM {TABLE} s JOIN contributions_contribution c "  # nosec B608 # constant names; values bound
                        "ON c.person_id = s.person_id AND c.period = s.period AND c.insurance_type = s.insurance_type "
                        "AND c.employer_id = s.employer_id AND c.kind = %s WHERE s.row_number > 0 AND s.kind = %s "
                        "ORDER BY s.line LIMIT %s", [RowKind.ASSESSMENT.value, RowKind.ASSESSMENT.value, limit])
@@ -146,7 +146,7 @@ def any_posted_month() -> bool:
     one join answers for them."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {TABLE} s JOIN contributions_contribution c ON {_SAME_MONTH} WHERE s.row_number > 0 "
-                       "LIMIT 1")
+                       "LIMIT 1")  # nosec B608 # constant names; values bound
         return cursor.fetchone() is not None
 
 
@@ -163,9 +163,9 @@ def arrears_matches() -> list[tuple]:
         # Only the rows marked before (an UPDATE of every row would write the whole table again, each time), and only
         # when this process marked any since the staging was reset (else there is none: a scan saved).
         if _marked:
-            cursor.execute(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = 0 WHERE kind <> %s OR late_fee_fen <> 0",
+            cursor.execute(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = 0 WHERE kind <> %s OR late_fee_fen <> 0",  # nosec B608 # constant names; values bound
                            [RowKind.ASSESSMENT.value, RowKind.ASSESSMENT.value])
-        cursor.execute(f"SELECT s.line, s.row_number, s.period, s.insurance_type, s.paid_on, s.base_fen, s.employer_fen, "
+        cursor.execute(f"SELECT s.line, s.row_number, s.period, s.insurance_type, s.paid_on, s.base_fen, s.employer_fen, "  # nosec B608 # constant names; values bound
                        f"s.individual_fen, s.account_credit_fen, v.version, c.base_fen, c.employer_fen, c.individual_fen, "
                        f"c.account_credit_fen, c.rule_version FROM {_JOINED} JOIN contributions_contribution c ON {_SAME_MONTH} "
                        f"WHERE s.row_number > 0 AND s.paid_on <> '' AND {counted.in_arrears('c')} ORDER BY s.line")
@@ -180,11 +180,11 @@ def mark_arrears_payments(fees: list[tuple[int, int]]) -> None:
         _marked = True
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":  # one statement (the staged rows have no index on row_number)
-                cursor.execute(f"UPDATE {TABLE} s SET kind = %s, late_fee_fen = v.fee FROM (SELECT unnest(%s::bigint[]) "
+                cursor.execute(f"UPDATE {TABLE} s SET kind = %s, late_fee_fen = v.fee FROM (SELECT unnest(%s::bigint[]) "  # nosec B608 # constant names; values bound
                                "AS number, unnest(%s::bigint[]) AS fee) v WHERE s.row_number = v.number",
                                [RowKind.ARREARS_PAYMENT.value, [n for n, _fee in fees], [fee for _n, fee in fees]])
             else:
-                cursor.executemany(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = %s WHERE row_number = %s",
+                cursor.executemany(f"UPDATE {TABLE} SET kind = %s, late_fee_fen = %s WHERE row_number = %s",  # nosec B608 # constant names; values bound
                                    [(RowKind.ARREARS_PAYMENT.value, fee, number) for number, fee in fees])
 
 
@@ -192,7 +192,7 @@ def paid_already(limit: int) -> list[tuple[int, str, str, str]]:
     """(line, period, insurance type, paid on) of each staged paid assessment whose month was paid late already (a
     counted arrears payment of the same person, employer, month and insurance type)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT s.line, s.period, s.insurance_type, c.paid_on FROM {TABLE} s JOIN contributions_contribution c "
+        cursor.execute(f"SELECT s.line, s.period, s.insurance_type, c.paid_on FROM {TABLE} s JOIN contributions_contribution c "  # nosec B608 # constant names; values bound
                        f"ON {_SAME_MONTH} AND c.kind = %s WHERE s.row_number > 0 AND s.kind = %s AND {counted.counted('c')} "
                        "ORDER BY s.line LIMIT %s", [RowKind.ARREARS_PAYMENT.value, RowKind.ASSESSMENT.value, limit])
         return cursor.fetchall()
@@ -201,7 +201,7 @@ def paid_already(limit: int) -> list[tuple[int, str, str, str]]:
 def kinded_rows() -> Iterator[tuple[tuple, str, int]]:
     """The staged rows in row order as (rows.COLUMNS tuple, kind, late fee)."""
     with connection.chunked_cursor() as cursor:
-        cursor.execute(f"SELECT {_SELECTED}, s.kind, s.late_fee_fen FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")
+        cursor.execute(f"SELECT {_SELECTED}, s.kind, s.late_fee_fen FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")  # nosec B608 # constant names; values bound
         while chunk := cursor.fetchmany(20_000):
             yield from ((tuple(row[:-2]), row[-2], row[-1]) for row in chunk)
 
@@ -209,17 +209,17 @@ def kinded_rows() -> Iterator[tuple[tuple, str, int]]:
 def set_root(rows_root: str) -> None:
     """The staged rows' root changed (arrears payments marked): name it, if the staging is named already."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {KEY_TABLE} SET rows_root = %s", [rows_root])
+        cursor.execute(f"UPDATE {KEY_TABLE} SET rows_root = %s", [rows_root])  # nosec B608 # constant names; values bound
 
 
 def distinct_persons_and_employers() -> tuple[int, int]:
     """How many persons and employers the staged rows name (for the reviewers' totals; the rest is counted as staged)."""
     with connection.cursor() as cursor:
         # Grouped (a hash aggregate on PostgreSQL) rather than COUNT(DISTINCT …), which sorts every row.
-        cursor.execute(f"SELECT COUNT(*) FROM (SELECT person_id FROM {TABLE} WHERE row_number > 0 GROUP BY person_id) AS p")
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT person_id FROM {TABLE} WHERE row_number > 0 GROUP BY person_id) AS p")  # nosec B608 # constant names; values bound
         persons = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM (SELECT employer_id FROM {TABLE} WHERE row_number > 0 AND employer_id <> '' "
-                       "GROUP BY employer_id) AS e")
+                       "GROUP BY employer_id) AS e")  # nosec B608 # constant names; values bound
         employers = cursor.fetchone()[0]
     return persons, employers
 
@@ -227,7 +227,7 @@ def distinct_persons_and_employers() -> tuple[int, int]:
 def rows() -> Iterator[tuple]:
     """The staged rows in row order, as rows.COLUMNS tuples (a server-side cursor on PostgreSQL)."""
     with connection.chunked_cursor() as cursor:
-        cursor.execute(f"SELECT {_SELECTED} FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")
+        cursor.execute(f"SELECT {_SELECTED} FROM {_JOINED} WHERE s.row_number > 0 ORDER BY s.row_number")  # nosec B608 # constant names; values bound
         while chunk := cursor.fetchmany(20_000):
             yield from (tuple(row) for row in chunk)
 
@@ -236,7 +236,7 @@ def insert_into_contributions(batch: str) -> int:
     """The staged rows into contributions_contribution as the rows of `batch`, in one INSERT … SELECT."""
     names = ", ".join(ROW_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, late_fee_fen, {names}) SELECT %s, s.kind, "
+        cursor.execute(f"INSERT INTO contributions_contribution (batch_id, kind, late_fee_fen, {names}) SELECT %s, s.kind, "  # nosec B608 # constant names; values bound
                        f"s.late_fee_fen, {_SELECTED} FROM {_JOINED} WHERE s.row_number > 0", [batch])
         return cursor.rowcount
 

@@ -44,7 +44,7 @@ def credits_select(table: str = "contributions_contribution", condition: str = C
     """SQL giving (person_id, basis, year, credits, credit-months) of the rows of `table` that match `condition` (the
     rows that count), both bases: what the summary holds (verify) or what a batch adds to it (staging)."""
     parts = [f"SELECT person_id, '{basis}', CAST(SUBSTR({column}, 1, 4) AS INTEGER), SUM(account_credit_fen), "
-             f"SUM(account_credit_fen * (13 - CAST(SUBSTR({column}, 6, 2) AS INTEGER))) "
+             f"SUM(account_credit_fen * (13 - CAST(SUBSTR({column}, 6, 2) AS INTEGER))) "  # nosec B608 # constant names; values bound
              f"FROM {table} WHERE {condition} GROUP BY person_id, SUBSTR({column}, 1, 4)"
              for basis, column in _POSITION.items()]
     return "\nUNION ALL\n".join(parts)
@@ -79,7 +79,7 @@ def pension_credits(rows: Iterable[tuple]) -> dict[tuple[str, str, int], list[in
 
 def _upsert(select: str) -> str:
     return (f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM ({select}) AS added WHERE true "
-            f"ON CONFLICT (basis, year, person_id) DO UPDATE SET "
+            f"ON CONFLICT (basis, year, person_id) DO UPDATE SET "  # nosec B608 # constant names; values bound
             f"credits_fen = {TABLE}.credits_fen + excluded.credits_fen, "
             f"credit_months_fen = {TABLE}.credit_months_fen + excluded.credit_months_fen")
 
@@ -103,7 +103,7 @@ def add_pension_credits(credits: dict[tuple[str, str, int], list[int]]) -> None:
             else:
                 out.write_rows((person, basis, year, total, weighted)
                                for (person, basis, year), (total, weighted) in credits.items())
-        cursor.execute(_upsert(f"SELECT {', '.join(COLUMNS)} FROM pension_credit_add"))
+        cursor.execute(_upsert(f"SELECT {', '.join(COLUMNS)} FROM pension_credit_add"))  # nosec B608 # constant names; values bound
 
 
 def add_pension_credits_from(select: str) -> None:
@@ -121,7 +121,7 @@ def differences(limit: int = 20) -> tuple[int, list[str]]:
         for person, basis, year, total, weighted in cursor.fetchall():  # a person-year may have rows and a transfer
             before = expected.get((person, basis, int(year)), (0, 0))
             expected[(person, basis, int(year))] = (before[0] + int(total), before[1] + int(weighted))
-        cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE}")
+        cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE}")  # nosec B608 # constant names; values bound
         stored = {(person, basis, year): (total, weighted) for person, basis, year, total, weighted in cursor.fetchall()}
     found = []
     for key in sorted(expected.keys() | stored.keys()):

@@ -18,11 +18,11 @@ computed in Decimal too and written with one decimal place. Pure: no Django.
 from __future__ import annotations
 
 import base64
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from xml.sax.saxutils import escape, quoteattr
 
 from sirecords.core.money import as_decimal
 
@@ -79,7 +79,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _esc(text: str) -> str:
     """Text for an element's content: without characters XML cannot hold, & < > escaped."""
-    return escape(_NOT_XML.sub("", text))
+    return html.escape(_NOT_XML.sub("", text), quote=False)
+
+
+def _attribute(text: str) -> str:
+    """Text for a double-quoted attribute: & < > and the double quote escaped (the single quotes of a font list kept)."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 def _n(value: Decimal) -> str:
@@ -133,7 +138,7 @@ def stacked_bar_svg(*, chart_id: str, title: str, description: str, labels: Sequ
     colours = [_colour(s, i) for i, s in enumerate(series)]
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
             f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet" '
-            f'font-family={quoteattr(FONT)} font-size="12" fill="{INK}">'
+            f'font-family="{_attribute(FONT)}" font-size="12" fill="{INK}">'
             f'<title id="{chart_id}-title">{_esc(title)}</title><desc id="{chart_id}-desc">{_esc(description)}</desc>')
     out = [head, f'<text x="12" y="22" font-size="15" font-weight="bold">{_esc(title)}</text>']
     if not labels:

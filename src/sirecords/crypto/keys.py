@@ -34,7 +34,7 @@ SIGNING_KEY = "signing.key"
 CHECKPOINT_KEY = "checkpoint.key"
 TRANSFER_KEY = "transfer.key"
 RETIRED_CHECKPOINT_KEYS = "checkpoint-keys-retired.txt"
-DJANGO_SECRET = "django-secret.key"
+DJANGO_SECRET = "django-secret.key"  # nosec B105 # the key file's name; the key is in the file (mode 0600)
 KEY_FILES = (DATA_KEY, INDEX_KEY, SIGNING_KEY, DJANGO_SECRET)
 
 

@@ -22,7 +22,7 @@ from sirecords.users.models import RoleGrant, SealedTOTPDevice
 from sirecords.users.roles import APPROVER
 from sirecords.workflow.services import execute, review
 
-DEMO_PASSWORD = "Demo-2026-sirecords"
+DEMO_PASSWORD = "Demo-2026-sirecords"  # nosec B105 # the demo's published password (README), demo settings only
 DEMO_DEVICE = "demo"
 REGION = "440300"
 EXTERNAL_FIRM = "深圳数维信息技术有限公司"

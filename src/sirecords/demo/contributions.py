@@ -56,7 +56,7 @@ def load_parameters(approve, *, region: str = accounts.REGION, years: range = ra
 def collection_rows(data: DemoData, person_count: int) -> list[tuple[str, str, str, str, int, str]]:
     """(id_number, uscc, period, insurance_type, wage in fen, paid_on) for the employed months of the
     first `person_count` persons within FIRST_YEAR..LAST_YEAR."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311 # seeded generator for reproducible demo data, not security
     first, last = _month_index(date(FIRST_YEAR, 1, 1)), _month_index(date(LAST_YEAR, 12, 1))
     wage_2012 = [rng.randint(4_500, 18_000) * 100 for _ in range(person_count)]  # fen
     rows = []

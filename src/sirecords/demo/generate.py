@@ -196,7 +196,7 @@ def generate(
     employers: int = 20,
     today: date = date(2026, 11, 1),
 ) -> DemoData:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # seeded generator for reproducible demo data, not security
     used_ids: set[str] = set()
     people_with_birth = [_make_person(rng, used_ids) for _ in range(persons)]
     used_codes: set[str] = set()

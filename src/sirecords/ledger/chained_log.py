@@ -127,7 +127,7 @@ class ChainedLog:
         """One INSERT of every column (no ORM save: a log row is written once, here, and never saved again)."""
         quote = connection.ops.quote_name
         columns = [quote(field.column) for field in self.model._meta.concrete_fields]
-        return f"INSERT INTO {quote(self.name)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        return f"INSERT INTO {quote(self.name)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # nosec B608 # quoted _meta names; values bound
 
     def _lock_head(self) -> tuple[int, str, str]:
         head = self.read_head(lock=True)
@@ -148,7 +148,7 @@ class ChainedLog:
         """(size, last hash, signature), or None when the log has no head row; `lock` holds it to the transaction's end."""
         lock_sql = " FOR UPDATE" if lock and connection.vendor == "postgresql" else ""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT size, last_hash, signature FROM ledger_log_head WHERE name = %s" + lock_sql, [self.name])
+            cursor.execute("SELECT size, last_hash, signature FROM ledger_log_head WHERE name = %s" + lock_sql, [self.name])  # nosec B608 # constant names; values bound
             return cursor.fetchone()
 
     def rows(self, after: int = 0, up_to: int | None = None) -> Iterator[tuple]:
@@ -158,7 +158,7 @@ class ChainedLog:
         columns = ", ".join(quote(meta.get_field(name).column) for name in (self.seq, *self.fields, "prev_hash", "hash"))
         seq = quote(meta.get_field(self.seq).column)
         bound = "" if up_to is None else f" AND {seq} <= %s"
-        sql = f"SELECT {columns} FROM {quote(self.name)} WHERE {seq} > %s{bound} ORDER BY {seq} LIMIT {PAGE}"
+        sql = f"SELECT {columns} FROM {quote(self.name)} WHERE {seq} > %s{bound} ORDER BY {seq} LIMIT {PAGE}"  # nosec B608 # quoted _meta names; values bound
         timestamps = [i for i, name in enumerate(self.fields, 1) if isinstance(meta.get_field(name), models.DateTimeField)]
         with connection.cursor() as cursor:
             while True:

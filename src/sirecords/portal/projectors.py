@@ -36,7 +36,7 @@ def person_activation_issued(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
     row = store.get(PERSON_TABLE, p["username"])
     if row is None:
-        store.put(PERSON_TABLE, p["username"], {
+        store.put(PERSON_TABLE, p["username"], {  # nosec B105 # empty digest: no password set until activation
             "username": p["username"], "person_uid": p["person"], "state": "pending",
             "activation_digest": p["code_digest"], "activation_expires_on": p["expires_on"], "password_digest": "",
             "second_factor_digest": "", "activated_on": None, "last_seq": entry.seq})
@@ -47,7 +47,7 @@ def person_activation_issued(entry: PostedEntry, store: Store) -> None:
 @projects(EMPLOYER_PORTAL_ACCOUNT_CREATED)
 def employer_account_created(entry: PostedEntry, store: Store) -> None:
     p = entry.payload
-    store.put(EMPLOYER_TABLE, p["username"], {
+    store.put(EMPLOYER_TABLE, p["username"], {  # nosec B105 # empty digest: no password set until activation
         "username": p["username"], "employer_uid": p["employer"], "user_name": p["user_name"],
         "display_name": p["display_name"], "state": "pending", "activation_digest": p["code_digest"],
         "activation_expires_on": p["expires_on"], "password_digest": "", "second_factor_digest": "",

@@ -73,7 +73,7 @@ class CounterCache(BaseCache):
         replace = "" if live_too else f" WHERE {table}.expires < %s"
         params = [key, count, self._stamp(connection, self._expires(timeout))]
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} (cache_key, count, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "
+            cursor.execute(f"INSERT INTO {table} (cache_key, count, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "  # nosec B608 # quoted _meta names; values bound
                            f"DO UPDATE SET count = excluded.count, expires = excluded.expires{replace}",
                            params if live_too else [*params, self._stamp(connection, datetime.now(UTC))])
             return cursor.rowcount == 1
@@ -92,7 +92,7 @@ class CounterCache(BaseCache):
         connection = self._connection(write=False)
         table = connection.ops.quote_name(self._model()._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count FROM {table} WHERE cache_key = %s AND expires >= %s",
+            cursor.execute(f"SELECT count FROM {table} WHERE cache_key = %s AND expires >= %s",  # nosec B608 # quoted _meta names; values bound
                            [key, self._stamp(connection, datetime.now(UTC))])
             row = cursor.fetchone()
         return default if row is None else row[0]
@@ -106,7 +106,7 @@ class CounterCache(BaseCache):
         connection = self._connection(write=True)
         table = connection.ops.quote_name(self._model()._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET count = count + %s WHERE cache_key = %s AND expires >= %s RETURNING count",
+            cursor.execute(f"UPDATE {table} SET count = count + %s WHERE cache_key = %s AND expires >= %s RETURNING count",  # nosec B608 # quoted _meta names; values bound
                            [delta, key, self._stamp(connection, datetime.now(UTC))])
             row = cursor.fetchone()
         if row is None:
@@ -118,7 +118,7 @@ class CounterCache(BaseCache):
         connection = self._connection(write=True)
         table = connection.ops.quote_name(self._model()._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET expires = %s WHERE cache_key = %s AND expires >= %s",
+            cursor.execute(f"UPDATE {table} SET expires = %s WHERE cache_key = %s AND expires >= %s",  # nosec B608 # quoted _meta names; values bound
                            [self._stamp(connection, self._expires(timeout)), key,
                             self._stamp(connection, datetime.now(UTC))])
             return cursor.rowcount == 1

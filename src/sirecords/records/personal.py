@@ -87,7 +87,7 @@ def contributions(person: Person, year: int | None = None) -> list[dict[str, Any
         where, params = where + " AND c.period BETWEEN %s AND %s", [*params, f"{year:04d}-01", f"{year:04d}-12"]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.period, c.insurance_type, c.employer_id, c.base_fen, c.employer_fen, c.individual_fen, "
+            "SELECT c.period, c.insurance_type, c.employer_id, c.base_fen, c.employer_fen, c.individual_fen, "  # nosec B608 # counted.py constant SQL; values bound
             f"c.account_credit_fen, c.paid_on, c.kind, c.late_fee_fen, {counts}, {arrears}, {is_reversed} "
             f"FROM {counted.TABLE} c JOIN contributions_batch b ON b.uid = c.batch_id {counted.reversal_join('c', 'rv')} "
             f"WHERE {where} ORDER BY c.period, c.insurance_type, c.employer_id, b.entry_seq, c.row_number", params)

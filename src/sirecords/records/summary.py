@@ -81,7 +81,7 @@ def _status(pension: dict[str, Any] | None, account_closure: dict[str, Any] | No
 def _open_principal(person: str, last_year: int | None) -> int:
     """Credited principal of the pension months after the last credited year (the open year): counted rows only."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(c.account_credit_fen), 0) FROM {counted.TABLE} c WHERE c.person_id = %s "
+        cursor.execute(f"SELECT COALESCE(SUM(c.account_credit_fen), 0) FROM {counted.TABLE} c WHERE c.person_id = %s "  # nosec B608 # counted.py constant SQL; values bound
                        f"AND c.insurance_type = 'pension' AND c.period > %s AND {counted.counted('c')}",
                        [person, f"{last_year:04d}-12" if last_year else ""])
         return int(cursor.fetchone()[0])

