@@ -207,29 +207,21 @@ def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: 
     then in review until its stages approve it."""
     header, _content = exchange.open_file(package_file, "package")
     asked = steps.asked_of(header["letter"], header["from"])
-    if asked.state == "received":
-        return _receive_supplement(actor, package_file, funds_ref=funds_ref, funds_amount=funds_amount, reason=reason,
-                                   channel=channel)
-    transfer, checked = steps.read_package(package_file)
-    sha = filestore.store(package_file)
-    payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
-    steps.received_checked(payload)  # the amount and the reference, before anything is opened
-    txn = execute(actor, steps.IN, payload, region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
+    supplement = asked.state == "received"
+    if supplement:
+        transfer, checked, number = supplements.read_supplement(package_file)
+    else:
+        transfer, checked = steps.read_package(package_file)
+    payload = {"package_sha256": filestore.store(package_file), "transfer": transfer.uid, "funds_ref": funds_ref,
+               "funds_amount": funds_amount}
+    # The amount and the reference checked before anything is opened, as the handler checks them again at posting.
+    (supplements.supplement_checked if supplement else steps.received_checked)(payload)
+    txn = execute(actor, supplements.IN if supplement else steps.IN, payload, region=settings.SIRECORDS_REGION,
+                  reason=reason, channel=channel)
     fen = checked.figures.fen
-    return txn, {"transaction": txn.uid, "months": len(checked.figures.months),
-                 "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
-                 "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total)}
-
-
-def _receive_supplement(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: str, reason: str,
-                        channel: str) -> tuple[BusinessTransaction, dict[str, Any]]:
-    transfer, checked, number = supplements.read_supplement(package_file)
-    sha = filestore.store(package_file)
-    payload = {"package_sha256": sha, "transfer": transfer.uid, "funds_ref": funds_ref, "funds_amount": funds_amount}
-    supplements.supplement_checked(payload)  # the difference and the reference, before anything is opened
-    txn = execute(actor, supplements.IN, payload, region=settings.SIRECORDS_REGION, reason=reason, channel=channel)
-    fen = checked.figures.fen
-    return txn, {"transaction": txn.uid, "months": len(checked.figures.months),
-                 "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
-                 "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total), "supplement": number,
-                 "difference": fen_to_yuan(fen.total - transfer.account_fen - transfer.pooled_fen)}
+    out = {"transaction": txn.uid, "months": len(checked.figures.months),
+           "deemed_months": checked.figures.deemed_months, "account": fen_to_yuan(fen.account),
+           "pooled": fen_to_yuan(fen.pooled), "total": fen_to_yuan(fen.total)}
+    if supplement:
+        out.update(supplement=number, difference=fen_to_yuan(fen.total - transfer.account_fen - transfer.pooled_fen))
+    return txn, out
