@@ -51,6 +51,9 @@ def test_every_timer_starts_a_job_of_its_own_name():
     for name in timers:
         service = (DEPLOY / "systemd" / f"{name}.service").read_text()
         assert "Type=oneshot" in service and "OnFailure=sirecords-alert@%n.service" in service
+        # Once, on the primary (docs/operations.md, "High availability": scheduled jobs).
+        [start] = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+        assert " --if-primary" in start, name
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

@@ -36,6 +36,7 @@ from sirecords.core.canonical import canonical_bytes
 from sirecords.core.home import home, keys_dir, witness_dir
 from sirecords.crypto.keys import SIGNING_KEY, forget_loaded_keys
 from sirecords.crypto.sealing import SealBroken, seal_chunks_into, unseal_file_chunks
+from sirecords.databases.jobs import LOCK_FOLDER
 from sirecords.ledger import signatures
 
 FORMAT = "sirecords-backup/v1"
@@ -75,7 +76,7 @@ def _home_files(target: Path, exclude: Iterable[Path] = ()) -> Iterator[tuple[st
     root, witness = home(), witness_dir()
     config = database.settings_of()
     excluded = [target, default_target(), *(Path(e).resolve() for e in exclude), backup_key_path(), root / "verify-last.json",
-                root / "backup-last.json"]
+                root / "backup-last.json", root / LOCK_FOLDER]  # the scheduled jobs' lock files: who runs now
     if database.vendor() == "sqlite":
         excluded.append(Path(config["NAME"]).resolve())
         excluded.append((root / "test.sqlite3").resolve())

@@ -20,6 +20,10 @@ Issuing and signing (certificates/issuing.py):
   written unsigned (a draft: `certificate verify` refuses it).
 A run stopped between the issue of a chunk and its files leaves issued statements without a file: the resumed run
 issues them again (another certificate.issued entry, another code; the first code verifies as issued, with no file).
+
+The bulk reads — the list of persons and each person's record a statement is built from — go to the read replica
+when one is configured (databases/replica.py): a statement of a year may be a moment old. The issue (the ledger entry,
+the access-log line, the entries the PDF proves) is read and written on `default`, outside that block.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from django.db.models import Q
 from sirecords.accounts.models import AccountYear
 from sirecords.certificates.documents import CertificateDocument, statement_document
 from sirecords.contributions.models import Contribution
+from sirecords.databases.replica import reading_from_replica
 from sirecords.queries.scopes import Requester
 from sirecords.registry.models import Person
 from sirecords.transactions.posting import InvalidTransaction
@@ -134,7 +139,11 @@ def write_statements(year: int, out_dir: str | Path, *, region: str | None = Non
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.part"):  # a run stopped mid-write leaves its temporary file: never a final one
         stale.unlink(missing_ok=True)
-    uids = statement_persons(year, region) if persons is None else list(persons)
+    if persons is None:
+        with reading_from_replica():
+            uids = statement_persons(year, region)
+    else:
+        uids = list(persons)
     result = BulkResult(persons=len(uids))
     started = time.perf_counter()
     bar = tqdm(total=len(uids), unit="statement", disable=not progress, desc=f"statements {year}")
@@ -161,14 +170,15 @@ def _chunk(task: tuple[int, str, list[str]], issue: IssueHook | None) -> BulkRes
     todo = [uid for uid in uids if not is_complete(statement_path(out, year, uid))]
     result = BulkResult(persons=len(uids), skipped=len(uids) - len(todo))
     documents = []
-    for person in Person.objects.filter(uid__in=todo).order_by("uid"):
-        try:
-            documents.append(statement_document(person, Requester("self", person_uid=person.uid), year))
-        except InvalidTransaction as error:
-            if "year" in error.errors:
-                result.empty += 1
-            else:
-                result.failed.append((person.uid, str(error)))
+    with reading_from_replica():  # reads only: the issue below is on `default`
+        for person in Person.objects.filter(uid__in=todo).order_by("uid"):
+            try:
+                documents.append(statement_document(person, Requester("self", person_uid=person.uid), year))
+            except InvalidTransaction as error:
+                if "year" in error.errors:
+                    result.empty += 1
+                else:
+                    result.failed.append((person.uid, str(error)))
     if not documents:
         return result
     # Issued first: the PDF prints the ledger's code, and the batch font must hold its characters.

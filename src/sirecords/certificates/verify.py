@@ -5,7 +5,8 @@
 2. The embedded evidence (certificates/proofs.py), covered by that signature: the checkpoint key's certificate
    chains to the same root; the checkpoint note's signature verifies with that key; every entry's hash is the
    SHA-256 of its preimage, and its inclusion proof leads to the root the checkpoint signs.
-3. With `database=True`, the certificate's code is looked up in this instance's database and must not be revoked.
+3. With `database=True`, the certificate's code is looked up in this instance's database and must not be revoked
+   (with `replica=True`, the public page's check: on the read replica first, databases/replica.py).
 
 What the document is (code, kind, masked person, issue time) is read from the evidence, which the signature covers.
 """
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from sirecords.certificates.proofs import EVIDENCE_NAME, FORMAT
 from sirecords.crypto.pki import PkiError, checkpoint_key_from, load_root, root_pem
+from sirecords.databases.replica import replica_alias, replica_configured
 from sirecords.ledger import merkle, note
 
 
@@ -190,10 +192,11 @@ def _evidence_problems(evidence: dict[str, Any], root, verdict: Verdict) -> list
     return problems
 
 
-def verify_pdf(data: bytes, *, trust_root_pem: bytes | None, database: bool) -> Verdict:
+def verify_pdf(data: bytes, *, trust_root_pem: bytes | None, database: bool, replica: bool = False) -> Verdict:
     """Check `data` (a signed certificate PDF) against the root `trust_root_pem` (None: this instance's root):
-    signature, chain, evidence; with `database`, also that this instance has not revoked it. Never raises for a bad
-    file: the Verdict lists the problems, and `valid` is True only when there is none."""
+    signature, chain, evidence; with `database`, also that this instance has not revoked it (read as
+    certificate_by_code reads it with `replica`). Never raises for a bad file: the Verdict lists the problems, and
+    `valid` is True only when there is none."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     verdict = Verdict(valid=False)
@@ -224,16 +227,29 @@ def verify_pdf(data: bytes, *, trust_root_pem: bytes | None, database: bool) -> 
     verdict.person, verdict.issued_at = str(document.get("person", "")), str(document.get("issued_at", ""))
     verdict.problems += _evidence_problems(evidence, root, verdict)
     if database:
-        verdict.problems += revocation_problems(verdict.code)
+        verdict.problems += revocation_problems(verdict.code, replica=replica)
     verdict.valid = not verdict.problems
     return verdict
 
 
-def revocation_problems(code: str) -> list[str]:
-    """What this instance's database says against the certificate `code`: unknown, or revoked."""
+def certificate_by_code(code: str, *, replica: bool = False):
+    """The Certificate `code`, or None. With `replica` (the public page: no write, and a moment old will do), read on
+    the read replica when one is configured, and on `default` when the replica does not know the code — one issued a
+    moment ago may not have reached it yet. A revocation of a moment ago may likewise show a moment late."""
     from sirecords.certificates.models import Certificate
 
-    found = Certificate.objects.filter(code=code).first() if code else None
+    if not code:
+        return None
+    if replica:
+        found = Certificate.objects.using(replica_alias()).filter(code=code).first()
+        if found is not None or not replica_configured():
+            return found
+    return Certificate.objects.filter(code=code).first()
+
+
+def revocation_problems(code: str, *, replica: bool = False) -> list[str]:
+    """What this instance's database says against the certificate `code`: unknown, or revoked."""
+    found = certificate_by_code(code, replica=replica)
     if found is None:
         return [f"certificate {code!r} is not known to this agency's database"]
     if found.revoked_on:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from sirecords.core.database_url import DatabaseUrlError, redacted
 from sirecords.core.database_url import parse as parse_database_url
 from sirecords.core.home import home
 
@@ -59,6 +60,24 @@ def database() -> dict:
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30,
                              "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL"}
         config["TEST"] = {"NAME": str(home() / "test.sqlite3")} if os.environ.get("SIRECORDS_TEST_FILE_DB") else {}
+    return config
+
+
+def replica_database() -> dict | None:
+    """DATABASE_REPLICA_URL (the same forms as DATABASE_URL, typically the cluster's hosts with
+    target_session_attrs=prefer-standby) as the `replica` alias, or None when it is not set. PostgreSQL only, and read
+    only: its sessions start with default_transaction_read_only, so a write sent there by mistake is an error, never a
+    write (databases/replica.py; docs/operations.md "High availability")."""
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    config = parse_database_url(url, dj_database_url.parse, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise DatabaseUrlError(f"DATABASE_REPLICA_URL {redacted(url)}: a read replica is a PostgreSQL standby, not "
+                               f"{config['ENGINE'].rsplit('.', 1)[-1]}")
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = " ".join(filter(None, [options.get("options", ""), "-c default_transaction_read_only=on"]))
+    config["TEST"] = {"MIRROR": "default"}  # a test run reads the test database through it, never creates one
     return config
 
 
@@ -141,6 +160,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database()}
+# Reads that may be a moment old (the statistics, the public certificate check, the bulk statements' records) from a
+# standby when DATABASE_REPLICA_URL is set; without it they read `default` (databases/replica.py). The router sends
+# nothing to the replica on its own, and no migration there.
+_replica = replica_database()
+if _replica is not None:
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["sirecords.databases.replica.ReplicaRouter"]
 # A request that meets a lost database connection (a failover) is answered 503 with Retry-After: this many seconds
 # (api/errors.py, web/unavailable.py; docs/operations.md "Database failover: what the application does").
 SIRECORDS_DATABASE_RETRY_AFTER_SECONDS = int(os.environ.get("SIRECORDS_DATABASE_RETRY_AFTER_SECONDS", 5))

@@ -3,14 +3,17 @@
 carries its number of distinct persons and its largest single person's part. No row per person leaves the database.
 
 The SQL is assembled only from the whitelist (catalogue.py); the year and the regions travel as query parameters.
+It runs on the read replica when one is configured (databases/replica.py): de-identified totals may be a moment old.
+The access-log record of the request is written on `default` (services.compute).
 """
 
 from __future__ import annotations
 
 from itertools import product
 
-from django.db import connection
+from django.db import connections
 
+from sirecords.databases.replica import replica_alias
 from sirecords.engine.disclosure_control import TOTAL, Cell, Key
 from sirecords.stats.catalogue import MULTI_VALUED, Measure
 
@@ -55,7 +58,7 @@ def lattice(measure: Measure, by: list[str], *, year: int | None = None, regions
         return {}
     where, params = _where(measure, year, regions)
     cells: dict[Key, Cell] = {}
-    with connection.cursor() as cursor:
+    with connections[replica_alias()].cursor() as cursor:
         for mask in product((True, False), repeat=len(by)):
             kept = [name for name, keep in zip(by, mask, strict=True) if keep]
             summed = ([name for name in by if name in MULTI_VALUED and name not in kept]

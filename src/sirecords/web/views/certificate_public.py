@@ -6,10 +6,15 @@ name nor a figure. An unknown or malformed code gets the same page with the same
 
 A visitor may also upload the PDF itself (`/v/`, POST) to check its signature and ledger proofs against this
 instance's root (certificates.verify.verify_pdf, database consulted for revocation).
+
+Both read the certificate and its summary on the read replica when one is configured (databases/replica.py: no write,
+and a moment old will do), a code the replica does not know yet on `default` (verify.certificate_by_code). The rate
+counters are written on `default` as everywhere.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from django.conf import settings
@@ -23,7 +28,8 @@ from django_ratelimit.core import get_usage
 from sirecords.certificates.kinds import CERTIFICATE_ISSUED
 from sirecords.certificates.models import Certificate
 from sirecords.certificates.services import canonical_code
-from sirecords.certificates.verify import verify_pdf
+from sirecords.certificates.verify import certificate_by_code, verify_pdf
+from sirecords.databases.replica import REPLICA, reading_from_replica
 from sirecords.ledger.models import Entry
 from sirecords.registry.models import Person
 from sirecords.web.guard import page
@@ -49,6 +55,12 @@ def limited(request) -> bool:
 
 
 def summary(certificate: Certificate) -> dict:
+    """What the page shows of `certificate`, read where the certificate was read (the replica, or `default`)."""
+    with reading_from_replica() if certificate._state.db == REPLICA else contextlib.nullcontext():
+        return _summary(certificate)
+
+
+def _summary(certificate: Certificate) -> dict:
     # One issue_statements transaction issues many: the person's entry of it is this certificate's.
     entry = Entry.objects.filter(kind=CERTIFICATE_ISSUED, txn=certificate.txn, subject=f"person:{certificate.person_id}").first()
     items = json.loads(entry.payload).get("items", []) if entry else []
@@ -70,7 +82,7 @@ def verify_code_view(request, code: str):
     if limited(request):
         return _too_many(request)
     canonical = canonical_code(code)
-    certificate = Certificate.objects.filter(code=canonical).first() if canonical else None
+    certificate = certificate_by_code(canonical, replica=True) if canonical else None
     if certificate is None:
         return render(request, "web/certificates/verify.html", {"unknown": True}, status=404)
     return render(request, "web/certificates/verify.html", {"certificate": summary(certificate)})
@@ -94,7 +106,7 @@ def check_view(request):
     if upload is None or upload.size > MAX_UPLOAD:
         return render(request, "web/certificates/verify.html", {
             "form": True, "error": _("Choose the certificate's PDF file (at most 5 MB).")}, status=400)
-    verdict = verify_pdf(upload.read(), trust_root_pem=None, database=True)
-    certificate = Certificate.objects.filter(code=verdict.code).first() if verdict.valid else None
+    verdict = verify_pdf(upload.read(), trust_root_pem=None, database=True, replica=True)
+    certificate = certificate_by_code(verdict.code, replica=True) if verdict.valid else None
     return render(request, "web/certificates/verify.html", {
         "form": True, "verdict": verdict, "certificate": summary(certificate) if certificate else None})

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from sirecords.backups import archive, database, journal, pgbackrest, recording, retention, targets
 from sirecords.backups.drill import drill
 from sirecords.backups.keys import BackupKeyMissing
+from sirecords.cli.command import add_if_primary, run_scheduled
 from sirecords.operations.reading import remember_backup
 from sirecords.transactions.posting import InvalidTransaction
 from sirecords.workflow.services import Refused
@@ -54,13 +55,17 @@ class Command(BaseCommand):
             each.add_argument("--actor", default=None, help="the staff account (sysadmin or dba) that posts the result to "
                               "the ledger (default: SIRECORDS_OPERATIONS_ACCOUNT)")
             each.add_argument("--reason", default="scheduled backup check", help="why")
+        for each in (create, verify, run):
+            add_if_primary(each)
         for each in (create, prune):
             each.add_argument("--actor", default=getpass.getuser(), help="who prunes (default: the OS user)")
             each.add_argument("--reason", default="retention policy", help="why, recorded with each deletion")
 
     def handle(self, *args, **options):
+        action = getattr(self, "_" + options["action"].replace("-", "_"))
         try:
-            getattr(self, "_" + options["action"].replace("-", "_"))(options)
+            run_scheduled(self.stdout, f"backup {options['action']}", options.get("if_primary", False),
+                          lambda: action(options), json_output=options.get("json", False))
         except (archive.BackupRefused, BackupKeyMissing, database.DatabaseError, RuntimeError, targets.TargetInvalid,
                 retention.PolicyInvalid, InvalidTransaction, Refused) as error:
             raise CommandError(str(error)) from None

@@ -2,7 +2,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sirecords.cli.command import COMMAND_CHECKS
+from sirecords.cli.command import COMMAND_CHECKS, add_if_primary, run_scheduled
 from sirecords.crypto.objects import Place, as_place, witness_place
 from sirecords.ledger.checkpoints import LedgerBroken, create_checkpoint, verifier_key
 from sirecords.ledger.context import MissingContext, WriteContext
@@ -28,12 +28,16 @@ class Command(BaseCommand):
                             help="sign a last checkpoint with the current checkpoint key, then replace that key with a "
                                  "new one (the old one keeps verifying the checkpoints it signed); prints both "
                                  "verifier keys")
+        add_if_primary(parser)
 
     def handle(self, *args, **options):
         if options["verifier_key"]:
             # Public: what the supervising department checks the witness copies with (docs/ledger.md).
             self.stdout.write(verifier_key())
             return
+        run_scheduled(self.stdout, "checkpoint", options["if_primary"], lambda: self._checkpoint(options))
+
+    def _checkpoint(self, options):
         try:
             ctx = WriteContext(actor=options["actor"], reason=options["reason"], channel="cli")
             witness = as_place(options["witness"]) if options["witness"] else witness_place()

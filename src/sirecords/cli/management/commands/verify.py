@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sirecords.cli.command import COMMAND_CHECKS
+from sirecords.cli.command import COMMAND_CHECKS, add_if_primary, run_scheduled
 from sirecords.core.home import home
 from sirecords.crypto.objects import as_place, witness_place
 from sirecords.ledger import verified
@@ -26,10 +26,15 @@ class Command(BaseCommand):
                             help="check only what came after the latest checkpoint an earlier verify found sound (the "
                                  "nightly run); without a trusted one, the full verify runs. Projections and the stored "
                                  "files are left to the full verify")
+        add_if_primary(parser)
 
     def handle(self, *args, **options):
         if options["workers"] < 1:
             raise CommandError(f"--workers must be at least 1, not {options['workers']}")
+        run_scheduled(self.stdout, "verify", options["if_primary"], lambda: self._verify(options),
+                      json_output=options["json"])
+
+    def _verify(self, options):
         witness = as_place(options["witness"]) if options["witness"] else witness_place()
         report = verify(witness, workers=options["workers"], since_checkpoint=options["since_checkpoint"])
         result = report.as_dict()

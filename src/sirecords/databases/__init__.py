@@ -1,0 +1,1 @@
+"""The database aliases beside `default`: the read replica (replica.py)."""
