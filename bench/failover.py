@@ -27,15 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LAB = [sys.executable, str(ROOT / "deploy" / "ha" / "lab.py")]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: its shared modules, imported or run as a script
+from halab import lab, on  # noqa: E402
+
 DATABASE = "sirecords_failover"
 STAGES = {"review1": "fo.review1", "review2": "fo.review2", "review3": "fo.review3", "approval": "fo.approve"}
 ROLES = {"fo.clerk": "clerk", "fo.review1": "reviewer1", "fo.review2": "reviewer2", "fo.review3": "reviewer3",
@@ -44,16 +44,8 @@ REGION = "440300"
 GOAL_OUTAGE_S = 30
 
 
-def lab(*args: str) -> dict:
-    run = subprocess.run([*LAB, *args], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise SystemExit(f"deploy/ha/lab.py {' '.join(args)} failed: {run.stderr.strip()[-2000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
-
-
 def with_database(url: str, name: str) -> str:
-    head, _, query = url.partition("?")
-    return f"{head.rsplit('/', 1)[0]}/{name}?{query}&connect_timeout=2"
+    return on(url, name, connect_timeout=2)
 
 
 def fresh_database(url: str) -> None:
@@ -250,5 +242,4 @@ def report(poster: Poster, outages: list, rejoined: list, elapsed: float) -> int
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

@@ -25,21 +25,11 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB = [sys.executable, str(ROOT / "deploy" / "ha" / "lab.py")]
+sys.path.insert(0, str(ROOT / "bench"))  # its shared modules, imported or run as a script
+from halab import lab, on  # noqa: E402
+
 DATABASE = "sirecords_replica_lab"
 COMMAND = [sys.executable, "-m", "sirecords.cli"]
-
-
-def lab(*args: str) -> dict:
-    run = subprocess.run([*LAB, *args], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise SystemExit(f"deploy/ha/lab.py {' '.join(args)} failed: {run.stderr.strip()[-2000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
-
-
-def on(url: str, name: str) -> str:
-    head, _, query = url.partition("?")
-    return f"{head.rsplit('/', 1)[0]}/{name}?{query + '&' if query else ''}connect_timeout=3"
 
 
 def main(argv=None) -> int:
