@@ -105,74 +105,91 @@ def kind_of(failure) -> str:
     return "schema_violations"  # the body's schema, its media type, malformed JSON
 
 
-def fuzz(schema, tokens: dict[str, str], *, max_examples: int, seed: int, only: str = "", verbose=print) -> dict:
-    """Fuzz every operation of `schema` (or those whose path contains `only`) with each of `tokens` ({caller: bearer}).
-    Returns the figures and the distinct findings."""
+class Tally:
+    """What the fuzzing found: the cases sent, the statuses answered, the failures by figure and the distinct findings."""
+
+    def __init__(self, verbose=print) -> None:
+        self.cases = 0
+        self.counts: Counter = Counter()
+        self.statuses: Counter = Counter()
+        self.findings: dict[tuple, int] = {}
+        self.errors: list[str] = []
+        self.verbose = verbose
+
+    def record(self, label: str, caller: str, case, response, failures) -> None:
+        for failure in failures:
+            kind = kind_of(failure)
+            self.counts[kind] += 1
+            key = (label, caller, kind, response.status_code, failure.title)
+            if key not in self.findings:
+                self.findings[key] = 0
+                body = response.content[:300] if response.content else b""
+                self.verbose(f"FINDING {label} [{caller}] {kind}: {failure.title} (status {response.status_code}): "
+                             f"{failure.message.strip()[:400]} | {case.as_curl_command()[:400]} | {body!r}")
+            self.findings[key] += 1
+
+
+def fuzz_operation(operation, caller: str, token: str, tally: Tally, *, max_examples: int, seed: int) -> None:
+    """--max-examples cases of `operation` with `token`, each answer checked; what fails is in `tally`."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
     from hypothesis import strategies as st
     from schemathesis import GenerationMode
-    from schemathesis.checks import not_a_server_error
     from schemathesis.core.failures import FailureGroup
+
+    label = f"{operation.method.upper()} {operation.path}"
+    headers = {"Authorization": f"Bearer {token}"}
+    strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
+    try:
+        strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
+    except Exception as exc:  # nothing to negate: positive cases only  # noqa: BLE001
+        tally.verbose(f"  {label}: no negative cases ({type(exc).__name__})")
+
+    @seeded(seed)
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], print_blob=False)
+    @given(case=st.one_of(strategies))
+    def run(case):
+        tally.cases += 1
+        response = case.call(headers=headers)
+        tally.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS(), headers=headers)
+        except FailureGroup as group:
+            tally.record(label, caller, case, response, group.exceptions)
+
+    try:
+        run()
+    except Exception as exc:  # a generation or transport error: the operation was not fully fuzzed  # noqa: BLE001
+        tally.errors.append(f"{label} [{caller}]: {type(exc).__name__}: {str(exc)[:300]}")
+        tally.verbose(f"ERROR {tally.errors[-1]}")
+
+
+def CHECKS() -> list:  # noqa: N802  (the list of checks, imported when first needed)
+    from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_schema_conformance,
         status_code_conformance,
     )
 
-    checks = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+    return [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+
+
+def fuzz(schema, tokens: dict[str, str], *, max_examples: int, seed: int, only: str = "", verbose=print) -> dict:
+    """Fuzz every operation of `schema` (or those whose path contains `only`) with each of `tokens` ({caller: bearer}),
+    the operations that end a session last. Returns the figures and the distinct findings."""
     operations = [result.ok() for result in schema.get_all_operations()]
     operations = [op for op in operations if only in op.path]
     operations.sort(key=lambda op: (ends_a_session(op), op.path, op.method))
-    counts: Counter = Counter()
-    statuses: Counter = Counter()
-    findings: dict[tuple, int] = {}
-    errors: list[str] = []
-    cases = 0
-
+    tally = Tally(verbose)
     for caller, token in tokens.items():
-        headers = {"Authorization": f"Bearer {token}"}
         for operation in operations:
-            label = f"{operation.method.upper()} {operation.path}"
-            strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-            try:
-                strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-            except Exception as exc:  # nothing to negate: positive cases only  # noqa: BLE001
-                verbose(f"  {label}: no negative cases ({type(exc).__name__})")
-
-            @seeded(seed)
-            @settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
-                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], print_blob=False)
-            @given(case=st.one_of(strategies))
-            def run(case):
-                nonlocal cases
-                cases += 1
-                response = case.call(headers=headers)
-                statuses[response.status_code] += 1
-                try:
-                    case.validate_response(response, checks=checks, headers=headers)
-                except FailureGroup as group:
-                    for failure in group.exceptions:
-                        kind = kind_of(failure)
-                        counts[kind] += 1
-                        key = (label, caller, kind, response.status_code, failure.title)
-                        if key not in findings:
-                            findings[key] = 0
-                            body = response.content[:300] if response.content else b""
-                            verbose(f"FINDING {label} [{caller}] {kind}: {failure.title} (status "
-                                    f"{response.status_code}): {failure.message.strip()[:400]} | "
-                                    f"{case.as_curl_command(headers=headers)[:400]} | {body!r}")
-                        findings[key] += 1
-
-            try:
-                run()
-            except Exception as exc:  # a generation or transport error: the operation was not fully fuzzed  # noqa: BLE001
-                errors.append(f"{label} [{caller}]: {type(exc).__name__}: {str(exc)[:300]}")
-                verbose(f"ERROR {errors[-1]}")
-
-    return {"operations": len(operations), "cases": cases, "server_errors": counts["server_errors"],
-            "schema_violations": counts["schema_violations"], "undocumented_status": counts["undocumented_status"],
-            "errors": errors, "findings": findings, "statuses": dict(sorted(statuses.items()))}
+            fuzz_operation(operation, caller, token, tally, max_examples=max_examples, seed=seed)
+    return {"operations": len(operations), "cases": tally.cases, "server_errors": tally.counts["server_errors"],
+            "schema_violations": tally.counts["schema_violations"],
+            "undocumented_status": tally.counts["undocumented_status"], "errors": tally.errors,
+            "findings": tally.findings, "statuses": dict(sorted(tally.statuses.items()))}
 
 
 def main(argv=None) -> int:
