@@ -38,14 +38,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchsetup, when run from elsewhere
-
 FUZZ_LIMITS = {"user": {"hour": 10**9, "day": 10**9}, "token": {"hour": 10**9, "day": 10**9},
                "lookups": "1000000000/m", "probes": "1000000000/m"}
-os.environ.setdefault("SIRECORDS_READ_LIMITS", json.dumps(FUZZ_LIMITS))
-
-from benchsetup import setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
-
 SERVICE = "fuzz.svc"
 SERVICE_ROLES = ("clerk", "query_officer")
 
@@ -199,6 +193,10 @@ def main(argv=None) -> int:
     parser.add_argument("--operation", default="", help="only the operations whose path contains this")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME")
     args = parser.parse_args(argv)
+
+    os.environ.setdefault("SIRECORDS_READ_LIMITS", json.dumps(FUZZ_LIMITS))  # before the settings are read
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchsetup, when run from elsewhere
+    from benchsetup import setup_django
 
     started = time.monotonic()
     home, temporary = setup_django("sirecords-fuzz-")
