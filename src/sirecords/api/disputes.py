@@ -17,7 +17,7 @@ Another person's or another region's case is answered as an unknown one (404) an
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field
 from sirecords.api.me import refuse_other_parameters
 from sirecords.api.operations import endpoint
 from sirecords.api.portal_auth import portal_endpoint
-from sirecords.api.schemas import FreeText, Problem, Strict
+from sirecords.api.schemas import FreeText, Problem, Strict, uid_path
 from sirecords.core.identifiers import InvalidIdentifier
 from sirecords.disputes import services
 from sirecords.disputes.disputed import outside_periods
@@ -91,12 +91,17 @@ class StaffQuery(Schema):
 
 # --- what they answer -----------------------------------------------------------------------------------------------------
 
+CaseUid = Annotated[str, uid_path("The case number: 32 lower-case hexadecimal digits")]
+
+
 class _Open(Schema):
     # The named keys are the contract; a key services.as_json adds later is passed on rather than dropped.
     model_config = ConfigDict(extra="allow")
 
 
-class StepOut(Schema):
+class DisputeStepOut(Schema):
+    # Not "StepOut": api/transfers.py's step has that name in the OpenAPI document's components, and one name is one
+    # schema there (the disputes' steps were documented with the transfers' fields: found by bench/fuzz_api.py).
     state: str = Field(description="The case's state after the step")
     at: str = Field(description="When (UTC, ISO 8601), as the ledger recorded it")
 
@@ -129,7 +134,7 @@ class CaseOut(_Open):
     received_on: str
     requester_kind: str = Field(description="person, delegate or employer")
     channel: str
-    steps: list[StepOut] = Field(description="Each step as the ledger has it, oldest first")
+    steps: list[DisputeStepOut] = Field(description="Each step as the ledger has it, oldest first")
     outcome: OutcomeOut | None = Field(description="null while the case is open")
     evidence: list[EvidenceOut]
 
@@ -226,7 +231,7 @@ def my_disputes(request):
 
 @portal_endpoint(me_router, "GET", "/me/disputes/{case}", "me_dispute", response={200: CaseOut, **PORTAL_PROBLEMS},
                  summary="One of my requests to verify the record (another's is 404)")
-def my_dispute(request, case: str):
+def my_dispute(request, case: CaseUid):
     refuse_other_parameters(request, "disputes")
     found = _own(request, case)
     record_own_read(request.auth.person, "disputes", CHANNEL)
@@ -236,7 +241,7 @@ def my_dispute(request, case: str):
 @portal_endpoint(me_router, "POST", "/me/disputes/{case}/evidence", "me_dispute_evidence",
                  response={201: EvidenceOut, **PORTAL_PROBLEMS},
                  summary="Add a scan (PDF, JPEG or PNG; multipart) to one of my open requests")
-def my_dispute_evidence(request, case: str, file: File[UploadedFile],
+def my_dispute_evidence(request, case: CaseUid, file: File[UploadedFile],
                         kind: Form[Literal["evidence", "written_authorisation"]] = "evidence"):
     """A file that is not what its name says (a .png that is no PNG) is 422 with the reason, and nothing is recorded;
     so is a case already decided. Another person's case is 404."""
@@ -296,7 +301,7 @@ def disputes(request, query: Query[StaffQuery]):
 @endpoint(staff_router, "POST", "/disputes/{case}/examine", "dispute_examine",
           response={200: StaffCaseOut, **STAFF_PROBLEMS},
           summary="Take up the re-examination of a received case (not by whoever posted a disputed entry: 403)")
-def examine(request, case: str):
+def examine(request, case: CaseUid):
     uid = _staff_case(request, case).uid
     return staff_json(services.examine(request.auth.actor, uid, channel=CHANNEL))
 
@@ -304,7 +309,7 @@ def examine(request, case: str):
 @endpoint(staff_router, "POST", "/disputes/{case}/refuse", "dispute_refuse",
           response={200: StaffCaseOut, **STAFF_PROBLEMS},
           summary="Refuse a received or examined case with the reasons (the right to review or litigation stated)")
-def refuse(request, case: str, body: RefuseIn):
+def refuse(request, case: CaseUid, body: RefuseIn):
     uid = _staff_case(request, case).uid
     return staff_json(services.refuse(request.auth.actor, uid, body.reason, channel=CHANNEL))
 
@@ -313,7 +318,7 @@ def refuse(request, case: str, body: RefuseIn):
           response={201: CorrectionOut, **STAFF_PROBLEMS},
           summary="Open and submit the correction of a case (its scans attached), reviewed in four stages; the case "
                   "is corrected when it posts")
-def correct(request, case: str, body: CorrectIn):
+def correct(request, case: CaseUid, body: CorrectIn):
     uid = _staff_case(request, case).uid
     txn = services.correct(request.auth.actor, uid, body.type, body.payload, channel=CHANNEL)
     after = Case.objects.get(uid=uid)
@@ -323,7 +328,7 @@ def correct(request, case: str, body: CorrectIn):
 
 @endpoint(staff_router, "POST", "/disputes/{case}/refer", "dispute_refer", response={200: StaffCaseOut, **STAFF_PROBLEMS},
           summary="Refer a case whose months were earned in another region to that region")
-def refer(request, case: str, body: ReferIn):
+def refer(request, case: CaseUid, body: ReferIn):
     uid = _staff_case(request, case).uid
     return staff_json(services.refer(request.auth.actor, uid, body.region, channel=CHANNEL))
 

@@ -131,7 +131,7 @@ def idempotent(view):
 
     # ninja reads the parameters' annotations with the module of the function it is given: this one's. The view's are
     # resolved here, in the view's module (which may use `from __future__ import annotations`).
-    hints = typing.get_type_hints(view)
+    hints = typing.get_type_hints(view, include_extras=True)  # with Annotated[…, Path(…)]: the parameter as declared
     signature = inspect.signature(view)
     handled.__signature__ = signature.replace(parameters=[parameter.replace(annotation=hints.get(name, parameter.annotation))
                                                           for name, parameter in signature.parameters.items()])

@@ -16,7 +16,7 @@ from django.http import Http404
 from ninja import Query, Router
 
 from sirecords.api.operations import endpoint
-from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem
+from sirecords.api.schemas import EmployerOut, PersonLookupIn, PersonOut, Problem, UsccText, uscc_path
 from sirecords.core.identifiers import InvalidIdentifier, check_uscc, normalize_code
 from sirecords.records import reads
 from sirecords.records.purposes import Purpose, check_purpose, listing
@@ -86,7 +86,7 @@ def person_lookup(request, body: PersonLookupIn, purpose: str = purpose_query(),
 
 @endpoint(router, "GET", "/employers/{uscc}", "employer_lookup", response={200: EmployerOut, **PROBLEMS},
           summary="An employer by unified social credit code")
-def employer_lookup(request, uscc: str):
+def employer_lookup(request, uscc: UsccText = uscc_path()):
     code = normalize_code(uscc)
     problems = check_uscc(code)
     if problems and problems[0].code in ("uscc.length", "uscc.charset"):  # malformed (a NUL too): never looked up

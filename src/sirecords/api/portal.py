@@ -13,9 +13,10 @@ from datetime import datetime
 
 from django.http import HttpResponse
 from ninja import Router, Status
+from pydantic import Field
 
 from sirecords.api.portal_auth import EmployerBearer, PersonBearer, end_token, issue_token, portal_endpoint
-from sirecords.api.schemas import Problem, Strict
+from sirecords.api.schemas import ID_NUMBER_SHAPE, USCC_SHAPE, Problem, Strict
 from sirecords.portal import services as portal
 from sirecords.portal.credentials import EMPLOYER, PERSON
 
@@ -25,13 +26,13 @@ LOCKED = "too many failed attempts: this account is locked for a while"
 
 
 class PersonSessionIn(Strict):
-    id_number: str
+    id_number: str = Field(json_schema_extra=ID_NUMBER_SHAPE)
     password: str
     code: str
 
 
 class EmployerSessionIn(Strict):
-    uscc: str
+    uscc: str = Field(json_schema_extra=USCC_SHAPE)
     username: str
     password: str
     code: str

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from ninja import Path, Schema
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sirecords.core.text import NotCanonical, canonical, free_text
@@ -41,6 +41,28 @@ FreeText = Annotated[str, AfterValidator(_free_text)]
 Formatted = Annotated[str, AfterValidator(_formatted)]
 
 
+# Identifiers as the OpenAPI document describes them, so that a client (and bench/fuzz_api.py) sees their real shape.
+# A uid (a transaction's, a dispute case's: uuid4().hex) is checked: any other text is 422. An ID number or a unified
+# social credit code is only described: the services take it canonical-first (full-width digits, lower case, spaces:
+# core/identifiers.normalize_code) and answer 422 naming the field for what is still not one.
+UID_PATTERN = r"^[0-9a-f]{32}$"
+ID_NUMBER_SHAPE = {"pattern": r"^[0-9]{17}[0-9Xx]$", "minLength": 18, "maxLength": 18}
+USCC_SHAPE = {"pattern": r"^[0-9A-Za-z]{18}$", "minLength": 18, "maxLength": 18}
+
+
+def uid_path(description: str):
+    """A path parameter that is a uid: 32 lower-case hexadecimal digits."""
+    return Path(..., pattern=UID_PATTERN, min_length=32, max_length=32, description=description)
+
+
+# A path parameter's text described with USCC_SHAPE, not checked by it (ninja's Path takes no json_schema_extra).
+UsccText = Annotated[str, WithJsonSchema({"type": "string", **USCC_SHAPE})]
+
+
+def uscc_path():
+    return Path(..., description="Unified social credit code (GB 32100): 18 characters")
+
+
 # --- requests ---------------------------------------------------------------------------------------
 
 
@@ -65,7 +87,8 @@ class WithdrawIn(Strict):
 
 
 class PersonLookupIn(Strict):
-    id_number: Formatted = Field(description="Resident ID number (GB 11643); sent in the body to keep it out of URLs and logs")
+    id_number: Formatted = Field(description="Resident ID number (GB 11643); sent in the body to keep it out of URLs and logs",
+                                 json_schema_extra=ID_NUMBER_SHAPE)
 
 
 # --- answers ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ channel "api". Reading one shows its before/after values in full, so every read 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import Http404
 from ninja import File, Form, Query, Router, Status, UploadedFile
@@ -21,6 +21,7 @@ from sirecords.api.schemas import (
     TransactionDetail,
     TransactionIn,
     WithdrawIn,
+    uid_path,
 )
 from sirecords.records import reads
 from sirecords.records.purposes import check_purpose
@@ -36,6 +37,12 @@ PROBLEMS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
 # The writes that take an Idempotency-Key (api/idempotency.py): 409 while the first request with the key is in progress,
 # 503 when the database connection is lost (api/errors.py).
 KEYED = {**PROBLEMS, 409: Problem, 503: Problem}
+
+TxnUid = Annotated[str, uid_path("The transaction's uid: 32 lower-case hexadecimal digits")]
+# The Idempotency-Key's own refusals (409, 422) and a lost database connection (503) are application/problem+json
+# (api/errors.py problem): documented with the same Problem schema as the application/json answers of those statuses.
+PROBLEM_DOC = {"schema": {"$ref": "#/components/schemas/Problem"}}
+KEYED_DOC = {"responses": {status: {"content": {"application/problem+json": PROBLEM_DOC}} for status in (409, 422, 503)}}
 
 router = Router(tags=["transactions"])
 
@@ -89,7 +96,7 @@ def visible(request, uid: str) -> BusinessTransaction:
 
 
 @endpoint(router, "POST", "/transactions", "txn_create", response={201: TransactionBrief, **KEYED},
-          summary="Open a business transaction (a draft)")
+          openapi_extra=KEYED_DOC, summary="Open a business transaction (a draft)")
 @idempotent
 def create(request, body: TransactionIn):
     errors = Errors()
@@ -117,7 +124,7 @@ def my_queue(request, stage: Stage | None = Query(None), limit: int = Query(50, 
 
 @endpoint(router, "GET", "/transactions/{uid}", "txn_detail", response={200: TransactionDetail, **PROBLEMS, 429: Problem},
           summary="One transaction: state, due stage, documents, before/after and the action trail (access-logged)")
-def read(request, uid: str,
+def read(request, uid: TxnUid,
          purpose: str = Query("", description="Why you read it, one of the read purposes' codes; by default the transaction "
                                               "itself (the opener's follow-up, the due reviewer's review, else supervision)"),
          purpose_reference: str = Query("", description="The case, application, transaction or task number, for the "
@@ -137,13 +144,13 @@ def read(request, uid: str,
 
 @endpoint(router, "PUT", "/transactions/{uid}/payload", "txn_amend", response={200: TransactionBrief, **PROBLEMS},
           summary="Replace a draft's or returned transaction's fields")
-def amend(request, uid: str, body: PayloadIn):
+def amend(request, uid: TxnUid, body: PayloadIn):
     return brief(services.amend(request.auth.actor, visible(request, uid), body.payload))
 
 
 @endpoint(router, "POST", "/transactions/{uid}/attachments", "txn_attach", response={201: AttachmentOut, **PROBLEMS},
           summary="Attach a scan of an original document (PDF, JPEG or PNG; multipart)")
-def attach(request, uid: str, kind: Form[str], file: File[UploadedFile]):
+def attach(request, uid: TxnUid, kind: Form[str], file: File[UploadedFile]):
     txn = visible(request, uid)
     try:
         data = documents.received(file)  # an oversize file is refused by its size, unread (web/uploads.py)
@@ -156,21 +163,21 @@ def attach(request, uid: str, kind: Form[str], file: File[UploadedFile]):
 
 
 @endpoint(router, "POST", "/transactions/{uid}/submit", "txn_submit", response={200: TransactionBrief, **KEYED},
-          summary="Submit for review: the documents must be attached and the fields valid")
+          openapi_extra=KEYED_DOC, summary="Submit for review: the documents must be attached and the fields valid")
 @idempotent
-def submit(request, uid: str):
+def submit(request, uid: TxnUid):
     return brief(services.submit(request.auth.actor, visible(request, uid)))
 
 
 @endpoint(router, "POST", "/transactions/{uid}/review", "txn_review", response={200: TransactionBrief, **KEYED},
-          summary="Approve or reject at the stage due (one person, one stage: 第七条)")
+          openapi_extra=KEYED_DOC, summary="Approve or reject at the stage due (one person, one stage: 第七条)")
 @idempotent
-def review(request, uid: str, body: ReviewIn):
+def review(request, uid: TxnUid, body: ReviewIn):
     return brief(services.review(request.auth.actor, visible(request, uid), body.decision, body.opinion))
 
 
 @endpoint(router, "POST", "/transactions/{uid}/withdraw", "txn_withdraw", response={200: TransactionBrief, **KEYED},
-          summary="Withdraw a transaction that has not been posted")
+          openapi_extra=KEYED_DOC, summary="Withdraw a transaction that has not been posted")
 @idempotent
-def withdraw(request, uid: str, body: WithdrawIn):
+def withdraw(request, uid: TxnUid, body: WithdrawIn):
     return brief(services.withdraw(request.auth.actor, visible(request, uid), body.reason))
