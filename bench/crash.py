@@ -21,11 +21,14 @@ what to do, so the kill lands in the work and not in the start-up. The points al
   credit summary, `transaction.posted`, the checkpoint, in one database transaction).
 
 The worker is killed with SIGKILL after a delay drawn uniformly between 0 and the duration of an unkilled run of its
-kind (measured first, on a file of the same size), so the kills land in every phase: staging, the claim, the
-reviews, the posting's rows and entries, the commit. The worker prints the phase it enters (from the SQL it
-sends: check, staging, claim, workflow, review, ledger, checkpoint, projection, finish; and "done" when the
-work is over and the process ending); the phase last printed before the kill is
-counted in "phases". On PostgreSQL the killed session's server process is waited for (it rolls back when it finds
+kind (measured first, on a file of the same size, to the worker's "done"), so the kills land in every phase: the
+check, staging, the claim, the reviews, the posting. The posting itself (ledger entries, checkpoint, projections,
+commit) takes a few milliseconds of that, so half the points ("aimed") draw their delay from the posting's window
+instead, as measured in the unkilled run (from 50 ms before its first ledger write to 10 ms after "done"). The worker
+prints the phase it enters, from the SQL it sends (check, staging, claim, workflow, ledger, checkpoint, projection,
+finish: the posting's own workflow writes and its commit; review and done from the script); the phase last printed
+before the kill is counted in "phases" ("exit": the work was over, the process ending; "unkilled": the delay was
+longer than the run). On PostgreSQL the killed session's server process is waited for (it rolls back when it finds
 its client gone) before anything is checked.
 
 Then, with queries: the batch is whole — its ledger entry (`contribution_batch.posted`) and `transaction.posted`,
@@ -38,7 +41,8 @@ taken up and posted (the open transaction's remaining stages approved, or the fi
 whole; where it is present, importing the file again must be refused as already imported.
 
 The last line is one JSON object: {"engine", "points", "killed", "batches_whole", "batches_absent", "half_applied",
-"verify_failures", "ok", "retried", "refused_again", "phases", "rows_per_file", "calibration_s", "seconds"}; ok when
+"verify_failures", "ok", "retried", "refused_again", "phases", "rows_per_file", "aimed", "calibration_s",
+"posting_window_s", "seconds"}; ok when
 no batch was half applied, every verify passed and every retry did what it should. Exit status 0 only when ok.
 Figures: docs/operations.md "Crash consistency".
 """
@@ -63,11 +67,12 @@ TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
 FIRST_YEAR = 2000
 REASON = "崩溃一致性 crash consistency"
 # The phase a worker enters, from the start of the SQL it sends (the first match wins).
-PHASES = (("INSERT INTO import_", "staging"), ('INSERT INTO "contributions_file_claim"', "claim"),
+PHASES = (("CREATE TEMP TABLE", "check"), ("INSERT INTO import_", "staging"), ('INSERT INTO "contributions_file_claim"', "claim"),
           ("INSERT INTO ledger_entry", "ledger"), ('INSERT INTO "ledger_checkpoint"', "checkpoint"),
           ('INSERT INTO "contributions_batch"', "projection"), ("INSERT INTO contributions_contribution", "projection"),
           ("INSERT INTO contributions_pension_credit", "projection"), ('INSERT INTO "workflow_', "workflow"),
           ('UPDATE "workflow_', "workflow"))
+AIM_BEFORE, AIM_AFTER = 0.05, 0.01  # s: the aimed kills' window around the posting, as measured unkilled
 POSTING = ("ledger", "checkpoint", "projection")  # after these, the workflow's writes are the posting's last ("finish")
 
 
@@ -174,6 +179,7 @@ def run_point(workers: Workers, order: dict, delay: float | None) -> dict:
     process.stdin.write(json.dumps(order) + "\n")
     process.stdin.flush()
     phases: list[str] = []
+    arrived: dict[str, float] = {}  # phase → seconds from the order to its first line read here
     killed = False
     deadline = started + (delay if delay is not None else 600)
     fd = process.stdout.fileno()
@@ -194,14 +200,19 @@ def run_point(workers: Workers, order: dict, delay: float | None) -> dict:
                 break  # the worker ended on its own
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
-            phases += [line.decode() for line in lines]
+            for line in lines:
+                phases.append(line.decode())
+                arrived.setdefault(phases[-1], time.monotonic() - started)
     rest, err = process.communicate(timeout=120)
     phases += [line for line in (buffer.decode() + rest).splitlines() if line]
     elapsed = time.monotonic() - started
     if not killed and process.returncode != 0:
         raise SystemExit(f"the worker failed ({process.returncode}): {err[-3000:]}")
     phase = next((p for p in reversed(phases) if not p.startswith("{")), "start")
-    return {"killed": killed, "phase": phase if killed else "done", "seconds": elapsed, "backend": backend}
+    if phase == "done":
+        phase = "exit"  # the work was over, the process ending
+    return {"killed": killed, "phase": phase if killed else "unkilled", "seconds": elapsed, "backend": backend,
+            "arrived": arrived}
 
 
 def wait_for_backend(pid: int) -> None:
@@ -363,24 +374,30 @@ def main(argv: list[str]) -> int:
 
     figures = {"engine": engine, "points": args.points, "killed": 0, "batches_whole": 0, "batches_absent": 0,
                "half_applied": 0, "verify_failures": 0, "ok": False, "retried": 0, "refused_again": 0, "phases": {},
-               "rows_per_file": 0, "calibration_s": {}, "seconds": 0.0}
+               "rows_per_file": 0, "aimed": 0, "calibration_s": {}, "posting_window_s": {}, "seconds": 0.0}
     problems: list[str] = []
     try:
-        durations = {}
+        durations, windows = {}, {}
         for index, kind in enumerate(("import", "post")):  # calibration: unkilled, timed
             order, _path, sha256, rows, period = prepare(index, kind)
             outcome = run_point(workers, order, None)
-            durations[kind] = outcome["seconds"]
+            arrived = outcome["arrived"]
+            durations[kind] = arrived.get("done", outcome["seconds"])
+            first = min((arrived[p] for p in POSTING if p in arrived), default=0.0)
+            windows[kind] = (max(0.0, first - AIM_BEFORE), durations[kind] + AIM_AFTER)
             figures["rows_per_file"] = rows
             assert state_of(sha256, rows, period)[0] == "whole", state_of(sha256, rows, period)
         figures["calibration_s"] = {kind: round(seconds, 3) for kind, seconds in durations.items()}
-        print(f"calibration (unkilled): import {durations['import']:.2f} s, post {durations['post']:.2f} s "
-              f"({figures['rows_per_file']} rows a file)", flush=True)
+        figures["posting_window_s"] = {kind: [round(edge, 3) for edge in window] for kind, window in windows.items()}
+        print(f"calibration (unkilled): import {durations['import']:.3f} s, post {durations['post']:.3f} s "
+              f"({figures['rows_per_file']} rows a file); posting windows {figures['posting_window_s']}", flush=True)
         started = time.monotonic()
         for point in range(args.points):
             kind = ("import", "post")[point % 2]
             order, path, sha256, rows, period = prepare(point + 2, kind)
-            delay = rng.uniform(0, durations[kind])
+            aimed = point % 4 >= 2  # half the points of each kind aim at the posting: its entries, rows, commit
+            delay = rng.uniform(*windows[kind]) if aimed else rng.uniform(0, durations[kind])
+            figures["aimed"] += aimed
             outcome = run_point(workers, order, delay)
             wait_for_backend(outcome["backend"] if outcome["killed"] else 0)
             figures["killed"] += outcome["killed"]
