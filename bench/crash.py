@@ -23,13 +23,20 @@ what to do, so the kill lands in the work and not in the start-up. The points al
 The worker is killed with SIGKILL after a delay drawn uniformly between 0 and the duration of an unkilled run of its
 kind (measured first, on a file of the same size, to the worker's "done"), so the kills land in every phase: the
 check, staging, the claim, the reviews, the posting. The posting itself (ledger entries, checkpoint, projections,
-commit) takes a few milliseconds of that, so half the points ("aimed") draw their delay from the posting's window
-instead, as measured in the unkilled run (from 50 ms before its first ledger write to 10 ms after "done"). The worker
+commit) takes only milliseconds of that, less than the jitter of a run, so half the points ("aimed") are killed
+after a delay counted from the moment the worker says it starts the posting's first ledger write, drawn uniformly
+between 0 and the posting's duration in the unkilled run (from that write to "done") plus 5 ms. The worker
 prints the phase it enters, from the SQL it sends (check, staging, claim, workflow, ledger, checkpoint, projection,
 finish: the posting's own workflow writes and its commit; review and done from the script); the phase last printed
 before the kill is counted in "phases" ("exit": the work was over, the process ending; "unkilled": the delay was
 longer than the run). On PostgreSQL the killed session's server process is waited for (it rolls back when it finds
 its client gone) before anything is checked.
+
+A kill after the posting's commit and before its checkpoint's copy to the witness folder (written once the
+transaction commits) leaves the folder one checkpoint behind the database, which `verify` reports ("its newest
+checkpoint copy is at size N, the database's latest checkpoint at size M"): such points are counted by phase in
+"witness_behind", and the script then runs `sirecords checkpoint` — the operator's step after a crash, and what the
+checkpoint timer does — which copies the latest checkpoint's note, and checks the folder is no longer behind.
 
 Then, with queries: the batch is whole — its ledger entry (`contribution_batch.posted`) and `transaction.posted`,
 the batch row, all its rows, the transaction posted at that entry, the file claimed by it — or absent: no entry, no
@@ -41,7 +48,7 @@ taken up and posted (the open transaction's remaining stages approved, or the fi
 whole; where it is present, importing the file again must be refused as already imported.
 
 The last line is one JSON object: {"engine", "points", "killed", "batches_whole", "batches_absent", "half_applied",
-"verify_failures", "ok", "retried", "refused_again", "phases", "rows_per_file", "aimed", "calibration_s",
+"verify_failures", "ok", "retried", "refused_again", "phases", "witness_behind", "rows_per_file", "aimed", "calibration_s",
 "posting_window_s", "seconds"}; ok when
 no batch was half applied, every verify passed and every retry did what it should. Exit status 0 only when ok.
 Figures: docs/operations.md "Crash consistency".
@@ -72,7 +79,7 @@ PHASES = (("CREATE TEMP TABLE", "check"), ("INSERT INTO import_", "staging"), ('
           ('INSERT INTO "contributions_batch"', "projection"), ("INSERT INTO contributions_contribution", "projection"),
           ("INSERT INTO contributions_pension_credit", "projection"), ('INSERT INTO "workflow_', "workflow"),
           ('UPDATE "workflow_', "workflow"))
-AIM_BEFORE, AIM_AFTER = 0.05, 0.01  # s: the aimed kills' window around the posting, as measured unkilled
+AIM_AFTER = 0.005  # s: an aimed kill's delay is drawn up to the posting's duration unkilled and this
 POSTING = ("ledger", "checkpoint", "projection")  # after these, the workflow's writes are the posting's last ("finish")
 
 
@@ -172,8 +179,9 @@ class Workers:
             self.next.communicate()
 
 
-def run_point(workers: Workers, order: dict, delay: float | None) -> dict:
-    """Give the worker its order; kill it after `delay` s (None: let it finish). Returns what happened."""
+def run_point(workers: Workers, order: dict, delay: float | None, aim: str = "") -> dict:
+    """Give the worker its order; kill it after `delay` s (None: let it finish), counted from the order, or with `aim`
+    from the worker's first line naming that phase (never killed if it never says it). Returns what happened."""
     process, backend = workers.take()
     started = time.monotonic()
     process.stdin.write(json.dumps(order) + "\n")
@@ -181,7 +189,7 @@ def run_point(workers: Workers, order: dict, delay: float | None) -> dict:
     phases: list[str] = []
     arrived: dict[str, float] = {}  # phase → seconds from the order to its first line read here
     killed = False
-    deadline = started + (delay if delay is not None else 600)
+    deadline = started + (600 if delay is None or aim else delay)
     fd = process.stdout.fileno()
     buffer = b""
     while True:
@@ -203,6 +211,8 @@ def run_point(workers: Workers, order: dict, delay: float | None) -> dict:
             for line in lines:
                 phases.append(line.decode())
                 arrived.setdefault(phases[-1], time.monotonic() - started)
+                if aim and phases[-1] == aim and delay is not None:
+                    deadline = time.monotonic() + delay
     rest, err = process.communicate(timeout=120)
     phases += [line for line in (buffer.decode() + rest).splitlines() if line]
     elapsed = time.monotonic() - started
@@ -319,6 +329,29 @@ def setup(tag: str, persons: int, months: int, rng: random.Random):
     return people, ids, usccs[0], loaded
 
 
+def witness_behind() -> bool:
+    """The witness folder's newest checkpoint copy is older than the database's latest checkpoint: the posting
+    committed (its checkpoint with it) and the process was killed before its on-commit copy to the witness folder."""
+    import re
+
+    from sirecords.crypto.objects import witness_place
+    from sirecords.ledger.models import Checkpoint
+
+    latest = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first() or 0
+    sizes = [int(m[1]) for name in witness_place().names("checkpoint-") if (m := re.match(r"checkpoint-(\d+)", name))]
+    return max(sizes, default=0) < latest
+
+
+def checkpoint_now(tag: str) -> None:
+    """What the operator (or the checkpoint timer) runs: `sirecords checkpoint`, which copies the latest checkpoint's
+    note to the witness folder when the ledger has not grown since."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("checkpoint", "--actor", f"bench.admin.{tag}", "--reason", "after a crash", stdout=io.StringIO())
+
+
 def verify_now() -> tuple[bool, list]:
     from sirecords.crypto.objects import witness_place
     from sirecords.ledger.verify import verify
@@ -374,7 +407,7 @@ def main(argv: list[str]) -> int:
 
     figures = {"engine": engine, "points": args.points, "killed": 0, "batches_whole": 0, "batches_absent": 0,
                "half_applied": 0, "verify_failures": 0, "ok": False, "retried": 0, "refused_again": 0, "phases": {},
-               "rows_per_file": 0, "aimed": 0, "calibration_s": {}, "posting_window_s": {}, "seconds": 0.0}
+               "witness_behind": {}, "rows_per_file": 0, "aimed": 0, "calibration_s": {}, "posting_window_s": {}, "seconds": 0.0}
     problems: list[str] = []
     try:
         durations, windows = {}, {}
@@ -383,12 +416,11 @@ def main(argv: list[str]) -> int:
             outcome = run_point(workers, order, None)
             arrived = outcome["arrived"]
             durations[kind] = arrived.get("done", outcome["seconds"])
-            first = min((arrived[p] for p in POSTING if p in arrived), default=0.0)
-            windows[kind] = (max(0.0, first - AIM_BEFORE), durations[kind] + AIM_AFTER)
+            windows[kind] = durations[kind] - arrived.get("ledger", durations[kind]) + AIM_AFTER
             figures["rows_per_file"] = rows
             assert state_of(sha256, rows, period)[0] == "whole", state_of(sha256, rows, period)
         figures["calibration_s"] = {kind: round(seconds, 3) for kind, seconds in durations.items()}
-        figures["posting_window_s"] = {kind: [round(edge, 3) for edge in window] for kind, window in windows.items()}
+        figures["posting_window_s"] = {kind: round(window, 4) for kind, window in windows.items()}
         print(f"calibration (unkilled): import {durations['import']:.3f} s, post {durations['post']:.3f} s "
               f"({figures['rows_per_file']} rows a file); posting windows {figures['posting_window_s']}", flush=True)
         started = time.monotonic()
@@ -396,13 +428,18 @@ def main(argv: list[str]) -> int:
             kind = ("import", "post")[point % 2]
             order, path, sha256, rows, period = prepare(point + 2, kind)
             aimed = point % 4 >= 2  # half the points of each kind aim at the posting: its entries, rows, commit
-            delay = rng.uniform(*windows[kind]) if aimed else rng.uniform(0, durations[kind])
+            delay = rng.uniform(0, windows[kind]) if aimed else rng.uniform(0, durations[kind])
             figures["aimed"] += aimed
-            outcome = run_point(workers, order, delay)
+            outcome = run_point(workers, order, delay, "ledger" if aimed else "")
             wait_for_backend(outcome["backend"] if outcome["killed"] else 0)
             figures["killed"] += outcome["killed"]
             key = f"{kind}:{outcome['phase']}"
             figures["phases"][key] = figures["phases"].get(key, 0) + 1
+            if witness_behind():
+                figures["witness_behind"][key] = figures["witness_behind"].get(key, 0) + 1
+                checkpoint_now(tag)
+                if witness_behind():
+                    problems.append(f"point {point} ({key}): `sirecords checkpoint` left the witness folder behind")
             found, seen = state_of(sha256, rows, period)
             if found == "whole":
                 figures["batches_whole"] += 1
