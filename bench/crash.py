@@ -74,7 +74,8 @@ TYPES = ("pension", "medical", "unemployment", "work_injury", "maternity")
 FIRST_YEAR = 2000
 REASON = "崩溃一致性 crash consistency"
 # The phase a worker enters, from the start of the SQL it sends (the first match wins).
-PHASES = (("CREATE TEMP TABLE", "check"), ("INSERT INTO import_", "staging"), ('INSERT INTO "contributions_file_claim"', "claim"),
+PHASES = (("CREATE TEMP TABLE", "check"), ("INSERT INTO import_", "staging"), ("COPY import_", "staging"),
+          ("COPY ledger_entry", "ledger"), ('INSERT INTO "contributions_file_claim"', "claim"),
           ("INSERT INTO ledger_entry", "ledger"), ('INSERT INTO "ledger_checkpoint"', "checkpoint"),
           ('INSERT INTO "contributions_batch"', "projection"), ("INSERT INTO contributions_contribution", "projection"),
           ("INSERT INTO contributions_pension_credit", "projection"), ('INSERT INTO "workflow_', "workflow"),
@@ -126,12 +127,26 @@ def worker(tag: str) -> int:
             sys.stdout.write(phase + "\n")
             sys.stdout.flush()
 
-    def marking(execute, sql, params, many, context):
+    def mark(sql: str) -> None:
         for start, phase in PHASES:
             if sql.startswith(start):
                 say(phase)
                 break
+
+    def marking(execute, sql, params, many, context):
+        mark(sql)
         return execute(sql, params, many, context)
+
+    if connection.vendor == "postgresql":  # the staged rows and the ledger entries go by COPY, past execute_wrapper
+        import psycopg
+
+        copy = psycopg.Cursor.copy
+
+        def marked_copy(self, statement, *args, **kwargs):
+            mark(str(statement))
+            return copy(self, statement, *args, **kwargs)
+
+        psycopg.Cursor.copy = marked_copy
 
     print(f"ready {backend}", flush=True)
     order = json.loads(sys.stdin.readline())
