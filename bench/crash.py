@@ -48,9 +48,9 @@ taken up and posted (the open transaction's remaining stages approved, or the fi
 whole; where it is present, importing the file again must be refused as already imported.
 
 The last line is one JSON object: {"engine", "points", "killed", "batches_whole", "batches_absent", "half_applied",
-"verify_failures", "ok", "retried", "refused_again", "phases", "witness_behind", "rows_per_file", "aimed", "calibration_s",
-"posting_window_s", "seconds"}; ok when
-no batch was half applied, every verify passed and every retry did what it should. Exit status 0 only when ok.
+"verify_failures", "ok", "retried", "refused_again", "phases", "witness_behind", "rows_per_file", "aimed",
+"calibration_s", "posting_window_s", "seconds"}; ok when no batch was half applied, every verify passed and every
+retry did what it should. Exit status 0 only when ok.
 Figures: docs/operations.md "Crash consistency".
 """
 
@@ -307,7 +307,7 @@ def state_of(sha256: str, rows: int, period: str) -> tuple[str, str]:
         entry = Entry.objects.filter(kind="contribution_batch.posted", subject=f"batch:{uid}").values_list("seq", flat=True).first()
         whole = (batch.row_count == rows == in_month == Contribution.objects.filter(batch_id=uid).count()
                  and batch_entries == 1 and posted_entries == 1 and claim == uid and batch.entry_seq == entry
-                 and txn is not None and txn.state == State.POSTED and txn.posted_seq is not None)
+                 and txn is not None and txn.state == State.POSTED and txn.posted_seq == entry)
         return ("whole" if whole else "half"), seen
     absent = (in_month == 0 and batch_entries == 0 and posted_entries == 0
               and (txn is None or txn.state in OPEN_STATES) and (claim is None or txn is not None))
