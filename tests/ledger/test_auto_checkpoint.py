@@ -110,3 +110,27 @@ def test_a_log_that_does_not_check_leaves_the_posting_without_a_checkpoint(witne
     assert posted and not Checkpoint.objects.exists()
     assert any("audit_access_event seq=1: its contents do not match its stored hash" in record.getMessage()
                for record in caplog.records)
+
+
+def test_a_process_killed_between_the_commit_and_the_copy_is_healed_by_sirecords_checkpoint(
+        witness, post_txn, django_capture_on_commit_callbacks):
+    """bench/crash.py: a posting committed, its process killed (SIGKILL) before the on-commit copy; verify names the
+    folder behind, and `sirecords checkpoint` (the operator's step after a crash, the checkpoint timer's run) copies
+    the latest checkpoint's note, after which verify passes."""
+    import io
+
+    from django.core.management import call_command
+
+    committed(django_capture_on_commit_callbacks, post_txn, 1)
+    with django_capture_on_commit_callbacks() as copies:  # committed; the process dies before running these
+        posted = register(post_txn, 2)
+    assert len(copies) == 1 and not witness_file(witness, posted[-1].seq).exists()
+    behind = [(f.check, f.message) for f in verify(witness).findings]
+    assert behind == [("witness", f"its newest checkpoint copy is at size {posted[0].seq - 1}, the database's latest "
+                                  f"checkpoint at size {posted[-1].seq}: the folder is stale or was replaced, or copies "
+                                  "were removed")]
+    out = io.StringIO()
+    call_command("checkpoint", "--actor", "ops.admin", "--reason", "after a crash", stdout=out)
+    assert f"unchanged since the last checkpoint: size {posted[-1].seq}" in out.getvalue()
+    assert witness_file(witness, posted[-1].seq).read_text(encoding="utf-8") == Checkpoint.objects.get(size=posted[-1].seq).note
+    assert verify(witness).ok
