@@ -55,3 +55,15 @@ def test_docs_page_uses_only_local_assets_under_the_csp(client):
         finally:
             asset.close()
 
+
+
+def test_every_operation_documents_the_503_of_a_failover(client):
+    """A lost database connection (a failover) is answered 503 with Retry-After as a problem by any operation
+    (api/errors.py): each says so in the document, with application/problem+json."""
+    paths = client.get("/api/openapi.json").json()["paths"]
+    operations = [(path, method, operation) for path, methods in paths.items() for method, operation in methods.items()]
+    assert len(operations) >= 40
+    for path, method, operation in operations:
+        unavailable = operation["responses"].get("503")
+        assert unavailable is not None, f"{method.upper()} {path} does not document 503"
+        assert "application/problem+json" in unavailable["content"], f"{method.upper()} {path}"

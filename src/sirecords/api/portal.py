@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from ninja import Router, Status
 from pydantic import Field
 
+from sirecords.api.operations import answers
 from sirecords.api.portal_auth import EmployerBearer, PersonBearer, end_token, issue_token, portal_endpoint
 from sirecords.api.schemas import ID_NUMBER_SHAPE, USCC_SHAPE, Problem, Strict
 from sirecords.portal import services as portal
@@ -70,21 +71,21 @@ def _session(request, kind: str, username: str, password: str, code: str):
 
 
 @router.post("/me/session", url_name="me_session", auth=None, operation_id="me_session_post",
-             response={200: SessionOut, 401: Problem, 422: Problem, 429: Problem})
+             **answers({200: SessionOut, 401: Problem, 422: Problem, 429: Problem}))
 def person_session(request, body: PersonSessionIn):
     """Sign in as an insured person (ID number, password, TOTP code): a short-lived bearer token."""
     return _session(request, PERSON, portal.person_login_name(body.id_number), body.password, body.code)
 
 
 @router.post("/employer/session", url_name="employer_session", auth=None, operation_id="employer_session_post",
-             response={200: SessionOut, 401: Problem, 422: Problem, 429: Problem})
+             **answers({200: SessionOut, 401: Problem, 422: Problem, 429: Problem}))
 def employer_session(request, body: EmployerSessionIn):
     """Sign in as an employer's user (USCC, user name, password, TOTP code): a short-lived bearer token."""
     return _session(request, EMPLOYER, portal.employer_login_name(body.uscc, body.username), body.password, body.code)
 
 
 @router.delete("/me/session", url_name="me_session", auth=[PersonBearer()], operation_id="me_session_delete",
-               response={204: None, 401: Problem})
+               **answers({204: None, 401: Problem}))
 def person_session_end(request):
     """End this session: the token stops working at once."""
     end_token(request.portal_token)
@@ -92,7 +93,7 @@ def person_session_end(request):
 
 
 @router.delete("/employer/session", url_name="employer_session", auth=[EmployerBearer()],
-               operation_id="employer_session_delete", response={204: None, 401: Problem})
+               operation_id="employer_session_delete", **answers({204: None, 401: Problem}))
 def employer_session_end(request):
     end_token(request.portal_token)
     return HttpResponse(status=204)

@@ -25,7 +25,7 @@ from ninja import Router
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
-from sirecords.api.operations import NAMESPACE
+from sirecords.api.operations import NAMESPACE, with_unavailable
 from sirecords.api.rules import RULES
 from sirecords.portal.backends import portal_account
 from sirecords.portal.callers import PortalCaller, caller_for
@@ -113,4 +113,4 @@ def portal_endpoint(router: Router, method: str, path: str, name: str, **options
         raise ImproperlyConfigured(f"portal API operation {url_name} needs the rule PERSON_API or EMPLOYER_API in "
                                    "sirecords/api/rules.py")
     options.setdefault("operation_id", f"{name}_{method.lower()}")
-    return router.api_operation([method], path, url_name=name, auth=[BEARERS[rule]()], **options)
+    return router.api_operation([method], path, url_name=name, auth=[BEARERS[rule]()], **with_unavailable(options))

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.http import HttpResponse
 from ninja import Router, Status
 
+from sirecords.api.operations import answers
 from sirecords.api.schemas import Problem, Strict
 from sirecords.users import api_sessions
 
@@ -33,7 +34,7 @@ class StaffSessionOut(Strict):
 
 
 @router.post("/staff/session", url_name="staff_session", auth=None, operation_id="staff_session_post",
-             response={200: StaffSessionOut, 401: Problem, 422: Problem, 429: Problem})
+             **answers({200: StaffSessionOut, 401: Problem, 422: Problem, 429: Problem}))
 def staff_session(request, body: StaffSessionIn):
     """Sign in as a staff member (username, password, TOTP code): a short-lived bearer token with the account's roles."""
     try:
@@ -47,7 +48,7 @@ def staff_session(request, body: StaffSessionIn):
 
 
 @router.delete("/staff/session", url_name="staff_session", auth=None, operation_id="staff_session_delete",
-               response={204: None, 401: Problem})
+               **answers({204: None, 401: Problem}))
 def staff_session_end(request):
     """End this session: the token stops working at once."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
