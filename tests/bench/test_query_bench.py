@@ -7,46 +7,23 @@ It runs the script in a process of its own with a fresh SIRECORDS_HOME: on SQLit
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from ..benchenv import scratch_bench_env
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"persons", "service_p50_ms", "service_p99_ms", "http_rps", "http_p99_ms", "http_floor_rps", "http_floor_p99_ms",
         "clients", "queries_per_record", "engine", "ok"}
 
 
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(sql)
-
-
 @pytest.fixture
 def bench_env():
-    home = tempfile.mkdtemp(prefix="sirecords-query-test-")
-    env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "SIRECORDS_HOME")}
-    env["SIRECORDS_HOME"] = home
-    url = os.environ.get("DATABASE_URL")
-    name = None
-    if url:
-        name = f"query_bench_test_{uuid.uuid4().hex[:10]}"
-        _admin(url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    try:
+    with scratch_bench_env("query-bench-test") as env:
         yield env
-    finally:
-        if name:
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_the_bench_reads_the_queried_persons_and_prints_its_figures(bench_env):

@@ -9,45 +9,22 @@ The script runs in a process of its own with a fresh SIRECORDS_HOME: on SQLite a
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from ..benchenv import scratch_bench_env
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"engine", "points", "killed", "batches_whole", "batches_absent", "half_applied", "verify_failures", "ok"}
 
 
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(sql)
-
-
 @pytest.fixture
 def crash_env():
-    home = tempfile.mkdtemp(prefix="sirecords-crash-points-")
-    env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "SIRECORDS_HOME")}
-    env["SIRECORDS_HOME"] = home
-    url = os.environ.get("DATABASE_URL")
-    name = None
-    if url:
-        name = f"crash_points_test_{uuid.uuid4().hex[:10]}"
-        _admin(url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    try:
+    with scratch_bench_env("crash-points-test") as env:
         yield env
-    finally:
-        if name:
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_ten_kill_points_leave_every_batch_whole_or_absent_and_verify_passing(crash_env):
