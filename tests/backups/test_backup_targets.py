@@ -22,10 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from ..s3server import moto_bucket
 from .conftest import cli, database_destroyer, psql
 
 SERVER = os.environ.get("DATABASE_URL", "")
@@ -87,13 +86,7 @@ def _site(cleanup, tmp_path_factory):
     (work / "host").mkdir()
     (work / "keys").mkdir()
     (work / "tmp").mkdir()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    cleanup.callback(moto.stop)
-    endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
-                      region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
+    endpoint, s3 = cleanup.enter_context(moto_bucket(BUCKET, KEY_ID, SECRET))
     sftp = SftpServer(work / "host", work / "keys")
     cleanup.callback(sftp.stop)
 

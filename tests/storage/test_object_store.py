@@ -11,14 +11,14 @@ import os
 import shutil
 import uuid
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from sirecords.crypto.keys import forget_loaded_keys
 from sirecords.crypto.objects import FolderPlace, PlaceError, S3Place, place, witness_place
 from sirecords.crypto.sealing import seal_bytes
 from sirecords.crypto.store import NotReadable, SealedStore, WrongContent
+
+from ..s3server import moto_bucket, s3_client
 
 BUCKET = "sirecords-objects"
 KEY_ID, SECRET = "testing-key", "testing-secret"
@@ -26,19 +26,12 @@ KEY_ID, SECRET = "testing-key", "testing-secret"
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
-        client(endpoint).create_bucket(Bucket=BUCKET)
+    with moto_bucket(BUCKET, KEY_ID, SECRET) as (endpoint, _client):
         yield endpoint
-    finally:
-        server.stop()
 
 
 def client(endpoint):
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
-                        region_name="us-east-1")
+    return s3_client(endpoint, KEY_ID, SECRET)
 
 
 @pytest.fixture

@@ -22,16 +22,16 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import boto3
 import psycopg
 import pytest
 import requests
 from django_otp.oath import TOTP
-from moto.server import ThreadedMotoServer
 
 from sirecords.core.identifiers import make_id_number
 from sirecords.demo.accounts import DEMO_PASSWORD, demo_key
 from sirecords.demo.documents import scan
+
+from ..s3server import moto_bucket
 
 BUCKET = "sirecords-shared"
 KEY_ID, SECRET = "testing-key", "testing-secret"
@@ -131,13 +131,7 @@ def site(tmp_path_factory):
     with contextlib.ExitStack() as cleanup:
         work = tmp_path_factory.mktemp("two-servers")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        cleanup.callback(moto.stop)
-        endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
-        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
-                          region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
+        endpoint, s3 = cleanup.enter_context(moto_bucket(BUCKET, KEY_ID, SECRET))
         made = Site(cleanup, work, endpoint, _database(cleanup, work))
         made.s3 = s3
         made.run("a", "init")  # the keys (in A's home) and the schema (in the shared database)
