@@ -29,7 +29,7 @@ from sirecords.transactions.posting import InvalidTransaction
 from sirecords.transfers import exchange, filestore, steps, supplements
 from sirecords.transfers.figures import figures
 from sirecords.transfers.kinds import TRANSFER_SENT, TRANSFER_SUPPLEMENT_SENT
-from sirecords.transfers.models import Transfer
+from sirecords.transfers.models import Transfer, TransferState
 from sirecords.transfers.package import build
 from sirecords.transfers.record import held
 from sirecords.transfers.transactions import TYPE
@@ -205,13 +205,12 @@ def receive(actor: Actor, package_file: bytes, *, funds_ref: str, funds_amount: 
     """Open and submit transfer_in for a package (or transfer_supplement_in for a supplementary package of a transfer
     received here): everything checked first (ExchangeRefused, PackageRefused, InvalidTransaction — nothing opened),
     then in review until its stages approve it."""
-    header, _content = exchange.open_file(package_file, "package")
-    asked = steps.asked_of(header["letter"], header["from"])
-    supplement = asked.state == "received"
+    transfer, checked = steps.package_of(package_file, state=None)  # opened and checked once
+    supplement = transfer.state == TransferState.RECEIVED
     if supplement:
-        transfer, checked, number = supplements.read_supplement(package_file)
+        number = supplements.later_supplement(transfer, checked)
     else:
-        transfer, checked = steps.read_package(package_file)
+        steps.awaiting(transfer)
     payload = {"package_sha256": filestore.store(package_file), "transfer": transfer.uid, "funds_ref": funds_ref,
                "funds_amount": funds_amount}
     # The amount and the reference checked before anything is opened, as the handler checks them again at posting.

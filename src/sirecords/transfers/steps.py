@@ -179,7 +179,12 @@ def asked_of(letter: str, sender: str) -> Transfer:
 
 
 def _open_request(letter: str, sender: str) -> Transfer:
-    transfer = asked_of(letter, sender)
+    return awaiting(asked_of(letter, sender))
+
+
+def awaiting(transfer: Transfer) -> Transfer:
+    """The transfer, if its request still awaits the region left's answer; ExchangeRefused saying why not."""
+    letter = transfer.uid
     if transfer.state == TransferState.RECEIVED:
         raise ExchangeRefused(f"转移 {letter} 已转入：同一信息包或更早的信息包不再接收（补转信息包须更新）/ transfer {letter} "
                               "was received already: this package or an earlier one is not taken again (only a later "

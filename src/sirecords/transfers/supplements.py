@@ -136,6 +136,12 @@ def read_supplement(data: bytes) -> tuple[Transfer, Checked, int]:
     """(transfer, checked package, supplement number) of a supplementary package for a transfer received here, later
     than any taken; ExchangeRefused or PackageRefused saying why not."""
     transfer, checked = package_of(data, state=None)
+    return transfer, checked, later_supplement(transfer, checked)
+
+
+def later_supplement(transfer: Transfer, checked: Checked) -> int:
+    """The supplement number of a checked package for `transfer`, if the transfer was received here and the package is
+    later than any taken; ExchangeRefused otherwise."""
     if transfer.state != TransferState.RECEIVED:
         raise ExchangeRefused(f"转移 {transfer.uid} 未转入（{transfer.state}）/ transfer {transfer.uid} was not received "
                               f"here ({transfer.state}): a supplementary package follows a package received")
@@ -144,7 +150,7 @@ def read_supplement(data: bytes) -> tuple[Transfer, Checked, int]:
         raise ExchangeRefused(f"此信息包已收到或早于已收到的（补转 {number}，已收到 {transfer.supplements}）/ this package "
                               f"was received before or is older than one received (supplement {number}, received up "
                               f"to {transfer.supplements})")
-    return transfer, checked, number
+    return number
 
 
 def supplement_checked(payload: dict[str, Any]) -> tuple[Transfer, Checked, int, str]:
