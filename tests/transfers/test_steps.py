@@ -244,6 +244,10 @@ def test_a_correction_after_the_transfer_is_sent_again_as_a_supplementary_packag
     letter = "a" * 32
     assert "not changed" in refused("supplement", letter, "--actor", "tr.clerk", "--reason", "补转")
     assert "no transfer" in refused("supplement", "b" * 32, "--actor", "tr.clerk", "--reason", "补转")
+    for bad in ("a\x00b", "x" * 100_000, 7, None):  # through the API a payload may carry anything
+        with pytest.raises(InvalidTransaction) as invalid:
+            post_txn("transfer_supplement_out", {"transfer": bad})
+        assert "letter id" in invalid.value.errors["transfer"]
     uid = find_person_by_id_number(number).uid
     row = Contribution.objects.filter(person_id=uid, insurance_type="pension").order_by("period").first()
     # A month before the transfer corrected here (the record stays open to corrections): 8,000 → 9,000.

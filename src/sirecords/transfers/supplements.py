@@ -27,6 +27,7 @@ from sirecords.accounts.models import DeemedService
 from sirecords.contributions.models import TransferredMonth
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.money import fen_to_yuan
+from sirecords.crypto.envelope import LETTER
 from sirecords.ledger.append import NewEntry
 from sirecords.ledger.context import WriteContext
 from sirecords.ledger.models import Entry
@@ -72,7 +73,9 @@ def _figures_of(transfer: Transfer) -> dict[str, Any]:
 
 def _sent(payload: dict[str, Any]) -> Transfer:
     uid = payload.get("transfer") if isinstance(payload, dict) else None
-    transfer = Transfer.objects.filter(uid=uid, direction=Direction.OUT).first() if isinstance(uid, str) else None
+    if not isinstance(uid, str) or not LETTER.match(uid):  # checked before it reaches a query (a NUL, a megabyte)
+        raise InvalidTransaction({"transfer": "应为联系函编号 / must be a letter id (AAE270)"})
+    transfer = Transfer.objects.filter(uid=uid, direction=Direction.OUT).first()
     if transfer is None:
         raise InvalidTransaction({"transfer": f"没有已转出的转移 {uid} / no transfer {uid!r} sent from this region"})
     return transfer
