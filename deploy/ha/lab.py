@@ -12,7 +12,8 @@ placeholders filled for loopback — so what is tested is what is deployed. Noth
     deploy/ha/lab.py stop [--dir DIR] [--keep]      # stop everything; remove DIR unless --keep
 
 `make ha-lab` runs `start`; `make ha-lab-stop` runs `stop`. PostgreSQL refuses to run as root: as root, the nodes run
-as the `postgres` OS user (runuser). Ports (override with SIRECORDS_HA_LAB_PORT_BASE, default 55400): PostgreSQL
+as the `postgres` OS user (runuser). Ports (override with SIRECORDS_HA_LAB_PORT_BASE, default 25400: below Linux's
+ephemeral range, 32768–60999, where any outgoing connection may hold a port for a while): PostgreSQL
 base+31..33, Patroni's REST API base+41..43, etcd base+51 (clients) and base+52 (peers), HAProxy base+30 (primary),
 base+40 (replicas) and base+50 (stats page). The last line `start` prints is one JSON object.
 """
@@ -25,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -37,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 NODES = ("node1", "node2", "node3")
 SCOPE = "sirecords-lab"
 DEFAULT_DIR = Path(os.environ.get("SIRECORDS_HA_LAB_DIR", "/tmp/sirecords-ha-lab"))
-BASE = int(os.environ.get("SIRECORDS_HA_LAB_PORT_BASE", "55400"))
+BASE = int(os.environ.get("SIRECORDS_HA_LAB_PORT_BASE", "25400"))
 HOST = "127.0.0.1"
 
 
@@ -125,48 +127,65 @@ def start(lab: Path, base: int = BASE, timeout: float = 90.0) -> dict:
     if cluster(base) is not None:
         raise SystemExit(f"a cluster already answers on ports {ports(base)['rest']}: `deploy/ha/lab.py stop` first")
     p = ports(base)
-    began = time.monotonic()
-    lab.mkdir(parents=True, exist_ok=True)
-    if os.getuid() == 0:
-        shutil.chown(lab, "postgres", "postgres")
-    lab.chmod(0o700)
-    etcd_dir = lab / "etcd"
-    _spawn(lab, "etcd", ["etcd", "--name", "lab", "--data-dir", str(etcd_dir),
-                         "--listen-client-urls", f"http://{HOST}:{p['etcd_client']}",
-                         "--advertise-client-urls", f"http://{HOST}:{p['etcd_client']}",
-                         "--listen-peer-urls", f"http://{HOST}:{p['etcd_peer']}",
-                         "--initial-advertise-peer-urls", f"http://{HOST}:{p['etcd_peer']}",
-                         "--initial-cluster", f"lab=http://{HOST}:{p['etcd_peer']}"], as_postgres=True)
-    _wait(lambda: _get(f"http://{HOST}:{p['etcd_client']}/health")[0] == 200, 20, "etcd to answer")
-    for index, name in enumerate(NODES):
-        node = lab / name
-        node.mkdir(exist_ok=True)
-        node.chmod(0o700)
+    busy = [port for port in (*p["pg"], *p["rest"], p["etcd_client"], p["etcd_peer"], p["primary"], p["replicas"],
+                              p["stats"]) if not _free(port)]
+    if busy:
+        raise SystemExit(f"ports in use: {', '.join(map(str, busy))} (SIRECORDS_HA_LAB_PORT_BASE picks others)")
+    try:
+        began = time.monotonic()
+        lab.mkdir(parents=True, exist_ok=True)
         if os.getuid() == 0:
-            shutil.chown(node, "postgres", "postgres")
-        config = _fill("patroni.yml", {
-            "SCOPE": SCOPE, "NAME": name, "REST_HOST": HOST, "REST_PORT": p["rest"][index],
-            "ETCD_HOSTS": f"{HOST}:{p['etcd_client']}", "TTL": 10, "LOOP_WAIT": 2, "RETRY_TIMEOUT": 5,
-            "REPLICATION_USER": "replicator", "REPLICATION_PASSWORD": "lab-replication", "REWIND_USER": "rewinder",
-            "REWIND_PASSWORD": "lab-rewind", "SUPERUSER_PASSWORD": "lab-superuser", "CLIENT_NETWORK": f"{HOST}/32",
-            "AUTH_METHOD": "trust", "PG_HOST": HOST, "PG_PORT": p["pg"][index], "DATA_DIR": node / "data",
-            "BIN_DIR": bin_dir(), "PGPASS": node / "pgpass", "SOCKET_DIR": node})
-        (node / "patroni.yml").write_text(config)
-        if os.getuid() == 0:
-            shutil.chown(node / "patroni.yml", "postgres", "postgres")
-        _spawn(lab, name, ["patroni", str(node / "patroni.yml")], as_postgres=True)
-        if index == 0:  # the first node bootstraps; the others clone from it once it leads
-            _wait(lambda: leader_and_sync(base)[0] is not None, timeout, "a leader")
-    servers = [f"    server {name} {HOST}:{p['pg'][i]} check port {p['rest'][i]}" for i, name in enumerate(NODES)]
-    (lab / "haproxy.cfg").write_text(_fill("haproxy.cfg", {
-        "STATS_BIND": f"{HOST}:{p['stats']}", "PRIMARY_BIND": f"{HOST}:{p['primary']}",
-        "REPLICAS_BIND": f"{HOST}:{p['replicas']}", "PRIMARY_SERVERS": "\n".join(servers),
-        "REPLICA_SERVERS": "\n".join(s + (" backup" if i == 0 else "") for i, s in enumerate(servers))}))
-    _spawn(lab, "haproxy", ["haproxy", "-db", "-f", str(lab / "haproxy.cfg")], as_postgres=False)
-    _wait(lambda: all(leader_and_sync(base)), timeout, "a leader and a synchronous standby")
+            shutil.chown(lab, "postgres", "postgres")
+        lab.chmod(0o700)
+        etcd_dir = lab / "etcd"
+        _spawn(lab, "etcd", ["etcd", "--name", "lab", "--data-dir", str(etcd_dir),
+                             "--listen-client-urls", f"http://{HOST}:{p['etcd_client']}",
+                             "--advertise-client-urls", f"http://{HOST}:{p['etcd_client']}",
+                             "--listen-peer-urls", f"http://{HOST}:{p['etcd_peer']}",
+                             "--initial-advertise-peer-urls", f"http://{HOST}:{p['etcd_peer']}",
+                             "--initial-cluster", f"lab=http://{HOST}:{p['etcd_peer']}"], as_postgres=True)
+        _wait(lambda: _get(f"http://{HOST}:{p['etcd_client']}/health")[0] == 200, 20, "etcd to answer")
+        for index, name in enumerate(NODES):
+            node = lab / name
+            node.mkdir(exist_ok=True)
+            node.chmod(0o700)
+            if os.getuid() == 0:
+                shutil.chown(node, "postgres", "postgres")
+            config = _fill("patroni.yml", {
+                "SCOPE": SCOPE, "NAME": name, "REST_HOST": HOST, "REST_PORT": p["rest"][index],
+                "ETCD_HOSTS": f"{HOST}:{p['etcd_client']}", "TTL": 10, "LOOP_WAIT": 2, "RETRY_TIMEOUT": 5,
+                "REPLICATION_USER": "replicator", "REPLICATION_PASSWORD": "lab-replication", "REWIND_USER": "rewinder",
+                "REWIND_PASSWORD": "lab-rewind", "SUPERUSER_PASSWORD": "lab-superuser", "CLIENT_NETWORK": f"{HOST}/32",
+                "AUTH_METHOD": "trust", "PG_HOST": HOST, "PG_PORT": p["pg"][index], "DATA_DIR": node / "data",
+                "BIN_DIR": bin_dir(), "PGPASS": node / "pgpass", "SOCKET_DIR": node})
+            (node / "patroni.yml").write_text(config)
+            if os.getuid() == 0:
+                shutil.chown(node / "patroni.yml", "postgres", "postgres")
+            _spawn(lab, name, ["patroni", str(node / "patroni.yml")], as_postgres=True)
+            if index == 0:  # the first node bootstraps; the others clone from it once it leads
+                _wait(lambda: leader_and_sync(base)[0] is not None, timeout, "a leader")
+        servers = [f"    server {name} {HOST}:{p['pg'][i]} check port {p['rest'][i]}" for i, name in enumerate(NODES)]
+        (lab / "haproxy.cfg").write_text(_fill("haproxy.cfg", {
+            "STATS_BIND": f"{HOST}:{p['stats']}", "PRIMARY_BIND": f"{HOST}:{p['primary']}",
+            "REPLICAS_BIND": f"{HOST}:{p['replicas']}", "PRIMARY_SERVERS": "\n".join(servers),
+            "REPLICA_SERVERS": "\n".join(s + (" backup" if i == 0 else "") for i, s in enumerate(servers))}))
+        _spawn(lab, "haproxy", ["haproxy", "-db", "-f", str(lab / "haproxy.cfg")], as_postgres=False)
+        _wait(lambda: all(leader_and_sync(base)), timeout, "a leader and a synchronous standby")
+    except BaseException:
+        stop(lab, keep=True)  # what this start began, stopped; its logs kept to read why
+        raise
     leader, sync = leader_and_sync(base)
     return {"lab": str(lab), "leader": leader, "sync_standby": sync, "seconds": round(time.monotonic() - began, 1),
             **urls(base)}
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 def _wait(ready, seconds: float, what: str) -> None:

@@ -34,7 +34,7 @@ def _missing() -> str | None:
 def test_postings_survive_the_leader_killed_and_the_old_leader_rejoins(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "SIRECORDS_HOME")}
     lab = tempfile.mkdtemp(prefix="sirecords-ha-lab-", dir="/tmp")  # the postgres user reaches it (not pytest's 0700 tree)
-    env.update(SIRECORDS_HA_LAB_PORT_BASE="56400", SIRECORDS_HA_LAB_DIR=lab,
+    env.update(SIRECORDS_HA_LAB_PORT_BASE="23400", SIRECORDS_HA_LAB_DIR=lab,
                SIRECORDS_HOME=str(tmp_path / "home"), DJANGO_SETTINGS_MODULE="sirecords.settings.demo")
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "failover.py"), "--start", "--kills", "1",
                           "--interval", "4"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=400)
