@@ -52,6 +52,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--period", default="2025-06", help="the month the collector's report covers")
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--keep", action="store_true", help="keep the temporary SIRECORDS_HOME")
+    parser.add_argument("--setup-only", action="store_true", help="stop after the set-up, keeping SIRECORDS_HOME (for "
+                        "--reuse on copies of the database: CREATE DATABASE … TEMPLATE …)")
+    parser.add_argument("--reuse", action="store_true", help="skip the set-up: the database and SIRECORDS_HOME (set it) "
+                        "of an earlier run that stopped before importing (its keys index the persons)")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the collector's report's import to FILE")
     args = parser.parse_args(argv)
     if args.persons < 1000 or args.events > args.persons:
@@ -187,9 +191,24 @@ def main(argv=None) -> int:
     from django.db import connection
 
     rng = random.Random(args.seed)
-    employers, _uids = set_up(args, rng)
-    _admin, _first, actors = bench_staff("cc", {"bench.cc.clerk": "clerk"})
-    clerk = actors["bench.cc.clerk"]
+    if args.reuse:
+        from sirecords.registry.models import Employer
+
+        employers, _uids = list(Employer.objects.values_list("uid", "uscc")), []
+        print(f"set-up reused: {len(employers)} units ({connection.vendor})", flush=True)
+    else:
+        employers, _uids = set_up(args, rng)
+    if args.setup_only:
+        print(f"set-up kept: SIRECORDS_HOME={home}", flush=True)
+        return 0
+    from django.contrib.auth import get_user_model
+
+    if args.reuse and get_user_model().objects.filter(username="bench.cc.clerk").exists():
+        from sirecords.users.actors import actor_for
+
+        clerk = actor_for("bench.cc.clerk")
+    else:
+        clerk = bench_staff("cc", {"bench.cc.clerk": "clerk"})[2]["bench.cc.clerk"]
 
     data, expected = tax_report(args, employers)
     # The set-up's million objects (uids, the projection store's rows) are not the import's: moved out of the cyclic

@@ -137,6 +137,24 @@ def test_the_vectorised_reading_gives_what_the_row_path_gives(monkeypatch, line_
         "employer_amount": 0, "individual_amount": 10000, "paid_on": "2024-05-15", "reference": "A-1"}
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("last_line_end", [True, False])
+@pytest.mark.parametrize("spaced", [True, False])
+def test_a_file_of_plain_lines_only_is_read_as_the_row_path_reads_it(monkeypatch, line_end, last_line_end, spaced):
+    """Every line one record of plain fields (Polars' reader splits the fields): the same rows and problems, with or
+    without the last line's line break, and with fields to strip or none."""
+    lines = [MIXED[0], MIXED[1], MIXED[4], MIXED[7], MIXED[10]] + (
+        [MIXED[8], "11010519491231002X,,2024-05,unemployment,0.00,3.00,2024-05-15, A-9 "] if spaced else [])
+    data = (line_end.join(lines) + (line_end if last_line_end else "")).encode()
+    fast = feeds.read("tax_paid", data, hold_invalid=True)
+    monkeypatch.setattr(fastread, "plain", lambda text: False)
+    slow = feeds.read("tax_paid", data, hold_invalid=True)
+    assert fast.frame.equals(slow.frame) and fast.held == slow.held
+    assert fast.frame["line"].to_list() == [2] + ([6, 7] if spaced else [])
+    assert fast.frame["reference"].to_list() == ["A-1"] + (["A-7", "A-9"] if spaced else [])
+    assert {problem.line for problem in fast.held} == {3, 4, 5}
+
+
 ESTABLISHMENT = "uscc,id_number,on_establishment,effective_on,reference"
 
 
@@ -207,3 +225,33 @@ def test_a_full_width_period_is_read_as_ascii(world):  # noqa: F811
     outcome = receive(world["clerk"], "tax_paid", feed(TAX, paid(world["worker"])), file_name="t.csv", reason="比对",
                       channel="cli", period="２０２４－０５")
     assert FeedFile.objects.get(sha256=outcome.sha256).period == "2024-05"
+
+
+def test_a_number_public_security_changed_still_finds_the_persons_record(world, post_txn):  # noqa: F811
+    """The collector may report under a person's former ID number: matched with the record as the current one, and the
+    person's rows under both numbers for the same month and type summed as one payment."""
+    from datetime import date
+
+    from sirecords.core.identifiers import make_id_number
+
+    worker, clerk = world["worker"], world["clerk"]
+    old = worker.id_number
+    new = make_id_number("440306", date(int(old[6:10]), int(old[10:12]), int(old[12:14])), 77)
+    post_txn("change_id_number", {"person": worker.uid, "new_id_number": new, "changed_on": "2024-06-01"})
+    others = [paid(world["one"]), paid(world["two"]), paid(Person.objects.get(uid=world["three"]))]
+    outcome = receive(clerk, "tax_paid", feed(TAX, paid(old), *others), file_name="old.csv", reason="比对", channel="cli",
+                      period="2024-05").as_json()
+    assert (outcome["discrepancies"], outcome["rows"]) == ({}, 4)  # the old number's row is the person's month
+    outcome = receive(clerk, "tax_paid", feed(TAX, paid(old, "1000.00"), paid(new, "875.00", reference="SW-2"),
+                                              paid(old, "320.00", kind="medical"), *others),
+                      file_name="both.csv", reason="比对", channel="cli", period="2024-05").as_json()
+    assert outcome["discrepancies"] == {"paid_not_recorded": 1}  # 1,000.00 + 875.00 under two numbers: the month paid
+    assert detail("paid_not_recorded", worker)["insurance_types"] == [
+        {"insurance_type": "medical", "employer": "", "why": "not_on_record", "recorded": None,
+         "paid": {"employer_amount": "0.00", "individual_amount": "320.00"}}]
+    outcome = receive(clerk, "tax_paid", feed(TAX, paid(old), paid(new, "875.00", reference="SW-3"), *others),
+                      file_name="twice.csv", reason="比对", channel="cli", period="2024-05").as_json()
+    assert outcome["discrepancies"] == {"amount_differs": 1}
+    assert detail("amount_differs", worker)["insurance_types"][0]["paid"] == {"employer_amount": "0.00",
+                                                                              "individual_amount": "2750.00"}
+    assert findings() == []

@@ -73,21 +73,43 @@ def _value(column: Column, field: pl.Expr, distinct: dict) -> pl.Expr:
     return field
 
 
+def _lines(body: str, data: bytes) -> pl.Series:
+    """The lines of `body` (LF line ends; `data` its UTF-8), blank ones included as empty texts."""
+    if body and "\n\n" not in body and not body.startswith("\n"):
+        # No blank line: Polars' reader splits the lines, one column (a NUL as the separator, which plain() excludes)
+        return pl.read_csv(data, has_header=False, separator="\x00", quote_char=None, infer_schema=False,
+                           new_columns=["text"], empty_string_is_null=False)["text"]
+    lines = body.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the text ends with a line break
+    return pl.Series("text", lines, dtype=pl.String)
+
+
+def _spaced(body: str) -> bool:
+    """Whether some field of `body` may begin or end with a space (then each is stripped, as the row path does)."""
+    return " ," in body or ", " in body or " \n" in body or "\n " in body or body[:1] == " " or body[-1:] == " "
+
+
 def read_lines(columns: list[Column], body: str, order: list[int], today: date,
                slow: Callable[[str, int], tuple[dict | None, list]]) -> tuple[pl.DataFrame, list]:
     """The rows of `body` (the text after the header line, which is line 1) and the problems of the lines not
     accepted as written, each judged by `slow(text, line)`: (values or None, problems)."""
     width = len(columns)
-    lines = body.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the text ends with a line break
-    frame = pl.DataFrame({"text": pl.Series(lines, dtype=pl.String)}).with_row_index("at")
-    frame = frame.with_columns(pl.col("text").str.strip_suffix("\r"))
+    if "\r" in body:
+        body = body.replace("\r\n", "\n")  # plain(): each carriage return ends a line
+    data = body.encode()
+    frame = pl.DataFrame({"text": _lines(body, data)}).with_row_index("at")
     fits = pl.col("text").str.contains(_PLAIN_LINE) & (pl.col("text").str.count_matches(",", literal=True) == width - 1)
-    clean = frame.filter(fits)
-    fields = pl.col("text").str.split_exact(",", width - 1).struct.rename_fields([f"f{i}" for i in range(width)])
-    clean = clean.select("at", fields.alias("fields")).unnest("fields").select(
-        "at", *(pl.col(f"f{order[i]}").str.strip_chars(" ").alias(column.name) for i, column in enumerate(columns)))
+    names = [f"f{i}" for i in range(width)]
+    if frame.height and frame.select(fits.all()).item():  # each line `width` plain fields: Polars' reader splits them, in parallel
+        clean = pl.read_csv(data, has_header=False, quote_char=None, infer_schema=False, new_columns=names,
+                            empty_string_is_null=False).with_row_index("at")
+    else:
+        clean = frame.filter(fits).select(
+            "at", pl.col("text").str.split_exact(",", width - 1).struct.rename_fields(names).alias("fields")).unnest("fields")
+    spaced = _spaced(body)  # no field begins or ends with a space: nothing to strip
+    clean = clean.select("at", *((pl.col(f"f{order[i]}").str.strip_chars(" ") if spaced else pl.col(f"f{order[i]}"))
+                                 .alias(column.name) for i, column in enumerate(columns)))
     distinct: dict[str, dict] = {}
     for column in columns:
         if column.how == "distinct":
@@ -102,7 +124,7 @@ def read_lines(columns: list[Column], body: str, order: list[int], today: date,
     good = checked.select(line=pl.col("at").cast(pl.Int64) + 2,
                           **{column.name: _value(column, pl.col(column.name), distinct) for column in columns})
     problems: list = []
-    if checked.height == len(lines) - frame.filter(pl.col("text") == "").height:
+    if checked.height == frame.height - frame.filter(pl.col("text") == "").height:
         return good, problems  # every line accepted as written (or blank)
     accepted = set(checked["at"].to_list())
     rows = []

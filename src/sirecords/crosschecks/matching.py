@@ -16,7 +16,7 @@ from django.db import connection
 
 from sirecords.core.canonical import canonical_bytes
 from sirecords.core.workdays import working_days_after
-from sirecords.crosschecks import server_csv
+from sirecords.crosschecks import hashed_join, server_csv
 from sirecords.crosschecks.models import Discrepancy, DiscrepancyState
 from sirecords.crypto.sealing import blind_index
 from sirecords.registry.models import FormerIdNumber, Person
@@ -72,7 +72,7 @@ def with_persons(frame, register=None):
         found = uids_by_index(frame["index"].to_list())
         return frame.join(pl.DataFrame({"index": list(found), "person": list(found.values())}, schema=schema),
                           on="index", how="left")
-    joined = frame.join(register if register is not None else register_frame(), on="index", how="left")
+    joined = hashed_join.join(frame, register if register is not None else register_frame(), ["index"], "left")
     rest = joined.filter(pl.col("person").is_null())["index"].unique().to_list()
     former = _by_index("registry_former_id_number", "person_id", rest)
     if not former:

@@ -15,8 +15,10 @@ def read(columns: list[str], source: str, params: list, schema: dict, *, chunk: 
     """The rows of `SELECT columns FROM source` (`source`: a FROM clause with its joins and WHERE, placeholders %s) as a
     frame of `schema` (names in the columns' order). The statement runs without JIT compilation (a plain scan gains
     nothing from it, and the planner's estimate of a sub-query can start it: a third of a second compiling) and with
-    room to gather its chunks in memory instead of spilling them to disk; both settings are restored after it."""
-    line = "concat_ws(',', " + ", ".join(columns) + ")"
+    room to gather its chunks in memory instead of spilling them to disk; both settings are restored after it. Each
+    value is written as text (NULL as nothing) and joined with `||`: concat_ws, taking any type, converts each value
+    through its type's output function looked up per call."""
+    line = " || ',' || ".join(f"COALESCE(({column})::text, '')" for column in columns)
     sql = (f"SELECT string_agg(line, E'\\n') FROM (SELECT {line} AS line, (row_number() OVER ()) / {int(chunk)} AS chunk "
            f"FROM {source}) lines GROUP BY chunk")  # nosec B608 # callers' constant SQL; values bound
     with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ from sirecords.core.identifiers import mask_id_number
 from sirecords.core.lazy import lazy_import
 from sirecords.core.money import fen_to_yuan as yuan
 from sirecords.core.money import parse_amount, to_fen
-from sirecords.crosschecks import server_csv
+from sirecords.crosschecks import alongside, hashed_join, server_csv
 from sirecords.crosschecks.feeds import Feed
 from sirecords.crosschecks.matching import Comparison, reads_register, register_frame, with_persons
 from sirecords.crypto.keys import active_keys
@@ -47,33 +47,29 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     if frame.is_empty():
         return
     first, last = feed.months or (frame["period"].min(), frame["period"].max())
-    numbers = frame["id_number"].unique()
     # The numbers are hashed in a thread (pure Python, no database) while this one waits for the database to read the
-    # record's months and the register: they overlap, since waiting on the server releases the interpreter.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(blind_indexes, "id_number", numbers.to_list(), key=active_keys().index_key)
+    # record's months, and the register is read on a second connection meanwhile (alongside.py): they overlap, since
+    # waiting on the server releases the interpreter.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        hashing = pool.submit(_indexes_of, frame["id_number"], active_keys().index_key)
         usccs = [code for code in frame["uscc"].unique().to_list() if code]
         units = _employers(usccs)
+        register = (alongside.read(pool, ["registry_person"], register_frame)
+                    if reads_register(frame["id_number"].n_unique()) else lambda: None)
         recorded = _record(first, last)
-        register = register_frame() if reads_register(len(numbers)) else None
         indexes = hashing.result()
-    ids = with_persons(pl.DataFrame({"id_number": numbers, "index": pl.Series(indexes, dtype=pl.String)}), register)
+        register = register()
     units_frame = pl.DataFrame({"uscc": ["", *units], "employer": ["", *units.values()]},
                                schema={"uscc": pl.String, "employer": pl.String})
-    report = (frame.select("line", "id_number", "uscc", "period", "insurance_type", "employer_amount", "individual_amount")
-              .join(ids, on="id_number", how="left").join(units_frame, on="uscc", how="left"))
+    report = with_persons(frame.select("line", "id_number", "uscc", "period", "insurance_type", "employer_amount",
+                                       "individual_amount").with_columns(index=indexes), register)
+    report = report.join(units_frame, on="uscc", how="left")
     _unknown(report.filter(pl.col("person").is_null()), comparison)
-    # Grouped and joined on one text key made of the four (one hash per row instead of four columns' row encoding).
     keyed = (report.filter(pl.col("person").is_not_null())
-             .with_columns(pl.col("employer").fill_null(pl.concat_str(pl.lit("?"), pl.col("uscc"))))
-             .with_columns(key=pl.concat_str(KEY, separator="|")))
-    paid = _one_per_key(keyed, "key", *KEY, "line", "uscc", "employer_amount", "individual_amount", aggregations=(
-        *(pl.col(name).first() for name in KEY), pl.col("line").min(), pl.col("uscc").first(),
-        pl.col("employer_amount").sum(), pl.col("individual_amount").sum()))
-    joined = paid.join(recorded, on="key", how="full", coalesce=True)
-    only_recorded = joined.filter(pl.col("person").is_null())  # the record's rows the report left out: few
-    joined = pl.concat([joined.filter(pl.col("person").is_not_null()), only_recorded.with_columns(
-        pl.col("key").str.split("|").list.get(i).alias(name) for i, name in enumerate(KEY))])
+             .with_columns(pl.col("employer").fill_null(pl.concat_str(pl.lit("?"), pl.col("uscc")))))
+    paid = _one_per_key(keyed, "line", "uscc", "employer_amount", "individual_amount", aggregations=(
+        pl.col("line").min(), pl.col("uscc").first(), pl.col("employer_amount").sum(), pl.col("individual_amount").sum()))
+    joined = hashed_join.join(paid, recorded, KEY, "full")
     employer_uscc = {uid: code for code, uid in units.items()}
     missing_units = set(joined.filter(pl.col("employer").is_not_null() & (pl.col("employer") != "")
                                       & pl.col("uscc").is_null())["employer"].unique().to_list())
@@ -120,14 +116,23 @@ def compare(feed: Feed, comparison: Comparison) -> None:
                          line=lines.get((kind, person, month), 0))
 
 
-def _one_per_key(frame: pl.DataFrame, key: str, *columns: str, aggregations) -> pl.DataFrame:
-    """One row per `key`: the frame grouped and aggregated (`aggregations`, giving `columns`), or, when no key repeats
-    (the usual report and record: one row per person, unit, month and insurance type), the frame as it is — a group of
-    one row aggregates to that row, and checking for a repeat costs one hashing pass where grouping a million rows
-    costs several."""
-    if frame[key].is_duplicated().any():
-        return frame.group_by(key).agg(*aggregations)
-    return frame.select(key, *columns)
+def _indexes_of(numbers: pl.Series, key: bytes) -> pl.Series:
+    """The blind index of each ID number, in order, each distinct number hashed once."""
+    if numbers.n_unique() == len(numbers):  # the usual report: one row per person
+        return pl.Series("index", blind_indexes("id_number", numbers.to_list(), key=key), dtype=pl.String)
+    distinct = numbers.unique()
+    hashed = pl.Series(blind_indexes("id_number", distinct.to_list(), key=key), dtype=pl.String)
+    return numbers.replace_strict(distinct, hashed, return_dtype=pl.String).alias("index")
+
+
+def _one_per_key(frame: pl.DataFrame, *columns: str, aggregations) -> pl.DataFrame:
+    """One row per person, unit, month and insurance type (KEY): the frame grouped and aggregated (`aggregations`,
+    giving `columns`), or, when no key repeats (the usual report and record), the frame as it is — a group of one row
+    aggregates to that row, and checking for a repeat costs one hashing pass where grouping a million rows costs
+    several."""
+    if hashed_join.repeats(frame, KEY):
+        return frame.group_by(KEY).agg(*aggregations)
+    return frame.select(*KEY, *columns)
 
 
 def _amounts(employer: int, individual: int) -> dict[str, str]:
@@ -187,8 +192,8 @@ def _employing(rows: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
 
 
 def _record(first: str, last: str) -> pl.DataFrame:
-    """The record's rows of the months first..last, by person, unit, month and insurance type (`key`: the four joined by
-    "|"): the amounts of the rows that count (null when none does) and whether the month is in arrears. One query."""
+    """The record's rows of the months first..last, one per person, unit, month and insurance type (the KEY columns):
+    the amounts of the rows that count (null when none does) and whether the month is in arrears. One query."""
     counts, arrears, _reversed = joined_flags("c", "rv")
     columns = ["c.person_id", "c.employer_id", "c.period", "c.insurance_type", "c.employer_fen", "c.individual_fen",
                f"CASE WHEN {counts} THEN 1 ELSE 0 END"]
@@ -209,12 +214,11 @@ def _record(first: str, last: str) -> pl.DataFrame:
     # Plain sums and a maximum per group (vectorised), not per-group filters: a million groups either way. "counts" is
     # 1 for a row that counts; after the grouping, 1 when any row of the group does.
     counted = pl.col("counts") == 1
-    keyed = rows.select(pl.concat_str(KEY, separator="|").alias("key"),
-                        pl.when(counted).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
-                        pl.when(counted).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"), "counts")
-    grouped = _one_per_key(keyed, "key", "employer_fen", "individual_fen", "counts", aggregations=(
+    amounts = rows.with_columns(pl.when(counted).then(pl.col("employer_fen")).otherwise(0).alias("employer_fen"),
+                                pl.when(counted).then(pl.col("individual_fen")).otherwise(0).alias("individual_fen"))
+    grouped = _one_per_key(amounts, "employer_fen", "individual_fen", "counts", aggregations=(
         pl.col("employer_fen").sum(), pl.col("individual_fen").sum(), pl.col("counts").max()))
-    return grouped.select("key", counted_employer=pl.when(counted).then(pl.col("employer_fen")),
+    return grouped.select(*KEY, counted_employer=pl.when(counted).then(pl.col("employer_fen")),
                           counted_individual=pl.when(counted).then(pl.col("individual_fen")), in_arrears=~counted)
 
 
