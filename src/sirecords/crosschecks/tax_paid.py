@@ -47,15 +47,16 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     if frame.is_empty():
         return
     first, last = feed.months or (frame["period"].min(), frame["period"].max())
-    # The numbers are hashed in a thread (pure Python, no database) while this one waits for the database to read the
-    # record's months, and the register is read on a second connection meanwhile (alongside.py): they overlap, since
-    # waiting on the server releases the interpreter.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        hashing = pool.submit(_indexes_of, frame["id_number"], active_keys().index_key)
+    # While this thread waits for the server to read the record's months, another reads the register on a second
+    # connection (alongside.py), then hashes the numbers (pure Python, no database): the two server reads take both
+    # cores at first, the hashing the core the shorter one leaves (all three at once would share two cores). Without a
+    # second connection the numbers are hashed at once, and the register read after the months.
+    with ThreadPoolExecutor(max_workers=1) as pool:
         usccs = [code for code in frame["uscc"].unique().to_list() if code]
         units = _employers(usccs)
         register = (alongside.read(pool, ["registry_person"], register_frame)
                     if reads_register(frame["id_number"].n_unique()) else lambda: None)
+        hashing = pool.submit(_indexes_of, frame["id_number"], active_keys().index_key)
         recorded = _record(first, last)
         indexes = hashing.result()
         register = register()
