@@ -87,6 +87,19 @@ def post_txn():
 
 
 @pytest.fixture
+def steady_rate_windows(monkeypatch):
+    """django-ratelimit counts in fixed windows (staggered per key): requests a test makes across a window's edge would
+    see the count start again, and a limit not reached. The limiter's clock is held still for the test."""
+    import time
+    import types
+
+    from django_ratelimit import core
+
+    now = int(time.time())
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture
 def post_fresh(db):
     """post_entries, with the test database; post_fresh.posted holds every entry posted so far in the test."""
 

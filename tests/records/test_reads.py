@@ -115,6 +115,7 @@ def _already_read(actor: str, count: int) -> None:
 
 @override_settings(SIRECORDS_READ_LIMITS={"user": {"hour": 60, "day": 300}, "token": {"hour": 198, "day": 1000},
                                           "lookups": "1000/m", "probes": "100/h"})
+@pytest.mark.usefixtures("steady_rate_windows")
 def test_the_199th_distinct_person_within_the_hour_is_refused_with_429(token_in, post_txn):
     """One token read all 198 demo records in 7 s (finding 11): now the 199th distinct person in the hour is refused,
     a person already read stays readable, the refusal is logged and an alert raised."""
@@ -138,6 +139,7 @@ def test_the_199th_distinct_person_within_the_hour_is_refused_with_429(token_in,
 
 @override_settings(SIRECORDS_READ_LIMITS={"user": {"hour": 100, "day": 3}, "token": {"hour": 198, "day": 1000},
                                           "lookups": "1000/m", "probes": "100/h"})
+@pytest.mark.usefixtures("steady_rate_windows")
 def test_the_day_limit_of_a_staff_member(person, client_in):
     officer = client_in("query.chen", "query_officer")
     _already_read("query.chen", 3)
@@ -149,6 +151,7 @@ def test_the_day_limit_of_a_staff_member(person, client_in):
 
 @override_settings(SIRECORDS_READ_LIMITS={"user": {"hour": 60, "day": 300}, "token": {"hour": 120, "day": 600},
                                           "lookups": "1000/m", "probes": "5/h"})
+@pytest.mark.usefixtures("steady_rate_windows")
 def test_blind_guessing_is_slowed_and_logged(person, client_in):
     """1000 blind guesses took 13 s and left no trace (findings 10, 11): now each is logged, and after 5 misses in the
     hour every look-up is refused, a registered number too."""
@@ -164,6 +167,7 @@ def test_blind_guessing_is_slowed_and_logged(person, client_in):
 
 @override_settings(SIRECORDS_READ_LIMITS={"user": {"hour": 60, "day": 300}, "token": {"hour": 120, "day": 600},
                                           "lookups": "3/m", "probes": "100/h"})
+@pytest.mark.usefixtures("steady_rate_windows")
 def test_the_look_up_rate_per_token(person, token_in):
     terminal = token_in("svc.fast")
     answers = [api_read(terminal, "person_lookup", id_number()) for _ in range(4)]
