@@ -54,9 +54,10 @@ def compare(feed: Feed, comparison: Comparison) -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         usccs = [code for code in frame["uscc"].unique().to_list() if code]
         units = _employers(usccs)
+        distinct = frame["id_number"].n_unique()
         register = (alongside.read(pool, ["registry_person"], register_frame)
-                    if reads_register(frame["id_number"].n_unique()) else lambda: None)
-        hashing = pool.submit(_indexes_of, frame["id_number"], active_keys().index_key)
+                    if reads_register(distinct) else lambda: None)
+        hashing = pool.submit(_indexes_of, frame["id_number"], distinct == frame.height, active_keys().index_key)
         recorded = _record(first, last)
         indexes = hashing.result()
         register = register()
@@ -117,9 +118,9 @@ def compare(feed: Feed, comparison: Comparison) -> None:
                          line=lines.get((kind, person, month), 0))
 
 
-def _indexes_of(numbers: pl.Series, key: bytes) -> pl.Series:
+def _indexes_of(numbers: pl.Series, all_distinct: bool, key: bytes) -> pl.Series:
     """The blind index of each ID number, in order, each distinct number hashed once."""
-    if numbers.n_unique() == len(numbers):  # the usual report: one row per person
+    if all_distinct:  # the usual report: one row per person
         return pl.Series("index", blind_indexes("id_number", numbers.to_list(), key=key), dtype=pl.String)
     distinct = numbers.unique()
     hashed = pl.Series(blind_indexes("id_number", distinct.to_list(), key=key), dtype=pl.String)
